@@ -1,0 +1,194 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"orderdesk/change"
+)
+
+// ReturnOrder (RMA) brings shipped goods back: requested, approved or
+// rejected, received line by line (restocked or damaged), then refunded and
+// closed.
+type ReturnOrder struct{ ent.Schema }
+
+func (ReturnOrder) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixin{}} }
+
+func (ReturnOrder) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("number").MaxLen(32).NotEmpty().Unique().Immutable().
+			Annotations(entgql.OrderField("NUMBER")),
+		field.Enum("status").Values("REQUESTED", "APPROVED", "REJECTED", "RECEIVED",
+			"REFUNDED", "CLOSED").Default("REQUESTED").
+			Annotations(entgql.OrderField("STATUS")),
+		field.Enum("resolution").Values("REFUND", "EXCHANGE", "NONE").Default("REFUND"),
+		field.String("note").MaxLen(2000).Optional(),
+		field.String("decision_note").MaxLen(2000).Optional(),
+		money("amount_refunded_minor"),
+		currency(),
+		optionalTime("decided_at"),
+		optionalTime("received_at"),
+		optionalTime("refunded_at"),
+		optionalTime("closed_at"),
+		field.Int("order_id").Immutable(),
+		field.Int("shipment_id").Optional().Nillable().Immutable(),
+		field.Int("requested_by_id").Optional().Nillable().Immutable(),
+		field.Int("decided_by_id").Optional().Nillable(),
+		field.Int("received_by_id").Optional().Nillable(),
+		field.Int("exchange_order_id").Optional().Nillable(),
+	}
+}
+
+func (ReturnOrder) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("order", Order.Type).Ref("returns").Field("order_id").Unique().Required().Immutable(),
+		edge.To("lines", ReturnLine.Type),
+		edge.To("shipment", Shipment.Type).Field("shipment_id").Unique().Immutable(),
+		edge.To("requested_by", User.Type).Field("requested_by_id").Unique().Immutable(),
+		edge.To("decided_by", User.Type).Field("decided_by_id").Unique(),
+		edge.To("received_by", User.Type).Field("received_by_id").Unique(),
+		edge.To("exchange_order", Order.Type).Field("exchange_order_id").Unique(),
+	}
+}
+
+func (ReturnOrder) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("order_id"), index.Fields("status", "created_at")}
+}
+
+func (ReturnOrder) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.QueryField("returns"), entgql.RelayConnection()}
+}
+
+// ReturnLine is the quantity of one order line coming back, and once
+// received, how much of it went back on the shelf and how much was damaged.
+type ReturnLine struct{ ent.Schema }
+
+func (ReturnLine) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("quantity").Positive().Immutable(),
+		field.String("reason").MaxLen(500),
+		field.Int("quantity_restocked").Default(0).NonNegative(),
+		field.Int("quantity_damaged").Default(0).NonNegative(),
+		field.Int("return_order_id").Immutable(),
+		field.Int("order_line_id").Immutable(),
+	}
+}
+
+func (ReturnLine) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("return_order", ReturnOrder.Type).Ref("lines").Field("return_order_id").Unique().Required().Immutable(),
+		edge.To("order_line", OrderLine.Type).Field("order_line_id").Unique().Required().Immutable(),
+	}
+}
+
+func (ReturnLine) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("return_order_id"), index.Fields("order_line_id")}
+}
+
+// OrderCorrection fixes an error on an order not yet shipped and records the
+// fields before and after, its cause and its money effect.
+type OrderCorrection struct{ ent.Schema }
+
+func (OrderCorrection) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixin{}} }
+
+func (OrderCorrection) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("error_type").Values("PRICE", "QUANTITY", "PRODUCT", "CUSTOMER_INFO", "ADDRESS", "OTHER").Immutable(),
+		field.Enum("cause").Values("ENTRY_ERROR", "HUMAN_ERROR", "DATA_INCONSISTENCY", "SYSTEM_ERROR").Immutable(),
+		field.Enum("severity").Values("MINOR", "SEVERE").Immutable(),
+		field.Enum("status").Values("PENDING_APPROVAL", "APPLIED", "REJECTED").
+			Annotations(entgql.OrderField("STATUS")),
+		field.JSON("diff", []change.Field{}).Annotations(entgql.Type("[FieldChange!]")),
+		// Request is the change set as submitted, kept so that an approval
+		// applies exactly what was reviewed.
+		field.Bytes("request").Annotations(entgql.Skip()),
+		field.String("note").MaxLen(2000).Optional(),
+		field.Bool("customer_confirmed").Default(false),
+		field.String("customer_confirmation_note").MaxLen(2000).Optional(),
+		money("total_before_minor"),
+		money("total_after_minor"),
+		currency(),
+		field.Int64("expected_version").Immutable(),
+		optionalTime("decided_at"),
+		field.String("decision_note").MaxLen(2000).Optional(),
+		field.Int("order_id").Immutable(),
+		field.Int("requested_by_id").Optional().Nillable().Immutable(),
+		field.Int("decided_by_id").Optional().Nillable(),
+	}
+}
+
+func (OrderCorrection) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("order", Order.Type).Ref("corrections").Field("order_id").Unique().Required().Immutable(),
+		edge.To("requested_by", User.Type).Field("requested_by_id").Unique().Immutable(),
+		edge.To("decided_by", User.Type).Field("decided_by_id").Unique(),
+	}
+}
+
+func (OrderCorrection) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("order_id"), index.Fields("status", "created_at"), index.Fields("error_type", "cause")}
+}
+
+func (OrderCorrection) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.QueryField("corrections"), entgql.RelayConnection()}
+}
+
+// Complaint is a customer's complaint, optionally about one order.
+type Complaint struct{ ent.Schema }
+
+func (Complaint) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixin{}} }
+
+func (Complaint) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("category").Values("PRODUCT_QUALITY", "DELIVERY", "BILLING", "SERVICE", "OTHER"),
+		field.Enum("severity").Values("LOW", "MEDIUM", "HIGH", "CRITICAL").
+			Annotations(entgql.OrderField("SEVERITY")),
+		field.Enum("status").Values("OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED").Default("OPEN").
+			Annotations(entgql.OrderField("STATUS")),
+		field.String("subject").MaxLen(200).NotEmpty(),
+		field.String("description").MaxLen(8000),
+		field.String("resolution").MaxLen(8000).Optional(),
+		field.Time("due_at").SchemaType(datetime).Annotations(entgql.OrderField("DUE_AT")),
+		optionalTime("resolved_at"),
+		optionalTime("closed_at"),
+		optionalTime("overdue_notified_at"),
+		field.Int("reopen_count").Default(0).NonNegative(),
+		field.Int("customer_id").Immutable(),
+		field.Int("order_id").Optional().Nillable().Immutable(),
+		field.Int("assignee_id").Optional().Nillable(),
+		field.Int("filed_by_id").Optional().Nillable().Immutable(),
+		// What resolved it, where one record did.
+		field.Int("resolved_by_return_id").Optional().Nillable(),
+		field.Int("resolved_by_payment_id").Optional().Nillable(),
+		field.Int("resolved_by_correction_id").Optional().Nillable(),
+		field.Int("resolved_by_order_id").Optional().Nillable(),
+	}
+}
+
+func (Complaint) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("customer", Customer.Type).Ref("complaints").Field("customer_id").Unique().Required().Immutable(),
+		edge.From("order", Order.Type).Ref("complaints").Field("order_id").Unique().Immutable(),
+		edge.To("assignee", User.Type).Field("assignee_id").Unique(),
+		edge.To("filed_by", User.Type).Field("filed_by_id").Unique().Immutable(),
+		edge.To("resolved_by_return", ReturnOrder.Type).Field("resolved_by_return_id").Unique(),
+		edge.To("resolved_by_payment", Payment.Type).Field("resolved_by_payment_id").Unique(),
+		edge.To("resolved_by_correction", OrderCorrection.Type).Field("resolved_by_correction_id").Unique(),
+		edge.To("resolved_by_order", Order.Type).Field("resolved_by_order_id").Unique(),
+	}
+}
+
+func (Complaint) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("customer_id"), index.Fields("order_id"),
+		index.Fields("assignee_id", "status"), index.Fields("status", "due_at"),
+	}
+}
+
+func (Complaint) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+}

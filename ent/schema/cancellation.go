@@ -1,0 +1,80 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"orderdesk/change"
+)
+
+// reasonCodes are the reasons for a cancel, void or rejection (DESIGN.md).
+var reasonCodes = []string{"CUSTOMER_REQUEST", "PAYMENT_FAILED", "PAYMENT_TIMEOUT",
+	"OUT_OF_STOCK", "PRICE_ERROR", "ENTRY_ERROR", "DUPLICATE_ORDER", "FRAUD_SUSPECTED",
+	"SYSTEM_FAILURE", "DELIVERY_PROBLEM", "OTHER"}
+
+// CancellationRecord is a request to cancel or void an order, whole or in
+// part, with its approvals and, once executed, exactly what it reversed.
+type CancellationRecord struct{ ent.Schema }
+
+func (CancellationRecord) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixin{}} }
+
+func (CancellationRecord) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("kind").Values("CANCEL", "VOID").Immutable(),
+		field.Enum("scope").Values("FULL", "PARTIAL").Immutable(),
+		// Lines is the partial scope; empty for FULL.
+		field.JSON("lines", []change.LineQuantity{}).Optional().
+			Annotations(entgql.Type("[LineQuantity!]")),
+		field.Enum("reason_code").Values(reasonCodes...).Immutable().
+			Annotations(entgql.Type("ReasonCode")),
+		field.String("note").MaxLen(2000).Optional(),
+		field.Enum("resolution").Values("REFUND", "REORDER", "NONE").Default("NONE"),
+		field.Enum("status").Values("REQUESTED", "APPROVED", "REJECTED", "EXECUTED").
+			Annotations(entgql.OrderField("STATUS")),
+		field.Bool("needs_manager_approval").Default(false),
+		field.Bool("needs_finance_approval").Default(false),
+		optionalTime("manager_approved_at"),
+		optionalTime("finance_approved_at"),
+		optionalTime("decided_at"),
+		field.String("decision_note").MaxLen(2000).Optional(),
+		optionalTime("executed_at"),
+		money("amount_refunded_minor"),
+		money("amount_cancelled_minor"), // pending payments cancelled, not refunded
+		currency(),
+		field.Int("quantity_released").Default(0).NonNegative(),
+		field.Int("order_id").Immutable(),
+		field.Int("requested_by_id").Optional().Nillable().Immutable(),
+		field.Int("manager_approved_by_id").Optional().Nillable(),
+		field.Int("finance_approved_by_id").Optional().Nillable(),
+		field.Int("decided_by_id").Optional().Nillable(),
+		field.Int("new_order_id").Optional().Nillable(),
+		field.Bool("automatic").Default(false).Immutable(),
+	}
+}
+
+func (CancellationRecord) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("order", Order.Type).Ref("cancellations").Field("order_id").Unique().Required().Immutable(),
+		edge.To("requested_by", User.Type).Field("requested_by_id").Unique().Immutable(),
+		edge.To("manager_approved_by", User.Type).Field("manager_approved_by_id").Unique(),
+		edge.To("finance_approved_by", User.Type).Field("finance_approved_by_id").Unique(),
+		edge.To("decided_by", User.Type).Field("decided_by_id").Unique(),
+		edge.To("new_order", Order.Type).Field("new_order_id").Unique(),
+	}
+}
+
+func (CancellationRecord) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("order_id", "status"),
+		index.Fields("status", "created_at"),
+		index.Fields("reason_code", "executed_at"),
+	}
+}
+
+func (CancellationRecord) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.QueryField("cancellations"), entgql.RelayConnection()}
+}

@@ -1,0 +1,52 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"orderdesk/postal"
+)
+
+// Customer is a buying company or person, owned by a sales rep.
+type Customer struct{ ent.Schema }
+
+func (Customer) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixin{}} }
+
+func (Customer) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").MaxLen(200).NotEmpty().
+			Annotations(entgql.OrderField("NAME")),
+		field.String("contact_name").MaxLen(200).Optional(),
+		field.String("email").MaxLen(254).Optional(),
+		field.String("phone").MaxLen(50).Optional(),
+		field.JSON("billing_address", &postal.Address{}).Optional().
+			Annotations(entgql.Type("Address")),
+		field.JSON("shipping_address", &postal.Address{}).Optional().
+			Annotations(entgql.Type("Address")),
+		// CreditLimitMinor caps the customer's open unpaid orders; 0 means
+		// no credit (prepayment only is not assumed: see order review).
+		money("credit_limit_minor"),
+		currency(),
+		field.Int("owner_id").Optional().Nillable(),
+	}
+}
+
+func (Customer) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("owner", User.Type).Ref("customers").Field("owner_id").Unique(),
+		edge.To("orders", Order.Type).Annotations(entgql.RelayConnection()),
+		edge.To("complaints", Complaint.Type).Annotations(entgql.RelayConnection()),
+	}
+}
+
+func (Customer) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("owner_id"), index.Fields("name")}
+}
+
+func (Customer) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+}

@@ -1,0 +1,83 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"orderdesk/postal"
+)
+
+// Shipment is one consignment of an order's goods; an order may ship in
+// several.
+type Shipment struct{ ent.Schema }
+
+func (Shipment) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixin{}} }
+
+func (Shipment) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("carrier").MaxLen(100),
+		field.String("tracking_number").MaxLen(100).Optional(),
+		field.Enum("status").Values("IN_TRANSIT", "DELIVERED", "DELAYED", "LOST",
+			"DAMAGED", "REFUSED", "WRONG_ADDRESS").Default("IN_TRANSIT").
+			Annotations(entgql.OrderField("STATUS")),
+		field.JSON("address", &postal.Address{}).Optional().
+			Annotations(entgql.Type("Address")),
+		field.String("exception_note").MaxLen(2000).Optional(),
+		optionalTime("exception_reported_at"),
+		// Resolution says how an exception was settled: RESHIPPED,
+		// ADDRESS_CORRECTED, RETURNED or REFUNDED.
+		field.Enum("exception_resolution").Values("RESHIPPED", "ADDRESS_CORRECTED",
+			"RETURNED", "REFUNDED").Optional().Nillable(),
+		optionalTime("exception_resolved_at"),
+		field.Time("shipped_at").Default(now).SchemaType(datetime),
+		optionalTime("delivered_at"),
+		field.Int("order_id").Immutable(),
+		field.Int("shipped_by_id").Optional().Nillable().Immutable(),
+		// ReplacementOrderID links a lost or damaged consignment to the
+		// no-charge order that re-ships it.
+		field.Int("replacement_order_id").Optional().Nillable(),
+	}
+}
+
+func (Shipment) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("order", Order.Type).Ref("shipments").Field("order_id").Unique().Required().Immutable(),
+		edge.To("lines", ShipmentLine.Type),
+		edge.To("shipped_by", User.Type).Field("shipped_by_id").Unique().Immutable(),
+		edge.To("replacement_order", Order.Type).Field("replacement_order_id").Unique(),
+	}
+}
+
+func (Shipment) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("order_id"), index.Fields("status"), index.Fields("tracking_number")}
+}
+
+func (Shipment) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+}
+
+// ShipmentLine is the quantity of one order line in a shipment.
+type ShipmentLine struct{ ent.Schema }
+
+func (ShipmentLine) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("quantity").Positive().Immutable(),
+		field.Int("shipment_id").Immutable(),
+		field.Int("order_line_id").Immutable(),
+	}
+}
+
+func (ShipmentLine) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("shipment", Shipment.Type).Ref("lines").Field("shipment_id").Unique().Required().Immutable(),
+		edge.To("order_line", OrderLine.Type).Field("order_line_id").Unique().Required().Immutable(),
+	}
+}
+
+func (ShipmentLine) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("shipment_id"), index.Fields("order_line_id")}
+}

@@ -1,0 +1,102 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// StockItem is a sellable article. OnHand and Reserved are caches of the sums
+// of its movements' deltas, kept in the same transaction as each movement.
+type StockItem struct{ ent.Schema }
+
+func (StockItem) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixin{}} }
+
+func (StockItem) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("sku").MaxLen(64).NotEmpty().Unique().Immutable().
+			Annotations(entgql.OrderField("SKU")),
+		field.String("name").MaxLen(200).NotEmpty().
+			Annotations(entgql.OrderField("NAME")),
+		field.String("description").MaxLen(2000).Optional(),
+		money("unit_price_minor"),
+		currency(),
+		field.Int("on_hand").Default(0).NonNegative().
+			Annotations(entgql.OrderField("ON_HAND")),
+		field.Int("reserved").Default(0).NonNegative(),
+		field.Bool("active").Default(true),
+	}
+}
+
+func (StockItem) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("movements", StockMovement.Type).Annotations(entgql.RelayConnection()),
+	}
+}
+
+func (StockItem) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("name")}
+}
+
+func (StockItem) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.QueryField(), entgql.RelayConnection(),
+		// The database refuses what the domain must never write.
+		entsql.Checks(map[string]string{
+			"stock_on_hand_nonnegative": "on_hand >= 0",
+			"stock_reserved_in_range":   "reserved >= 0 AND reserved <= on_hand",
+		}),
+	}
+}
+
+// StockMovement is the append-only stock ledger. Every change to an item's
+// onHand or reserved is one movement carrying both deltas, so
+// onHand = Σ onHandDelta and reserved = Σ reservedDelta hold by construction.
+type StockMovement struct{ ent.Schema }
+
+func (StockMovement) Mixin() []ent.Mixin { return []ent.Mixin{CreatedMixin{}} }
+
+func (StockMovement) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("kind").Values("RECEIPT", "ADJUSTMENT", "RESERVATION", "RELEASE",
+			"SHIPMENT", "RETURN_RESTOCK", "WRITE_OFF").Immutable(),
+		// Quantity is the magnitude of the movement, always positive.
+		field.Int("quantity").Positive().Immutable(),
+		field.Int("on_hand_delta").Immutable(),
+		field.Int("reserved_delta").Immutable(),
+		field.Int("on_hand_after").Immutable(),
+		field.Int("reserved_after").Immutable(),
+		field.String("reason").MaxLen(64).Optional().Immutable(),
+		field.String("note").MaxLen(2000).Optional().Immutable(),
+		field.Int("stock_item_id").Immutable(),
+		field.Int("order_id").Optional().Nillable().Immutable(),
+		field.Int("actor_id").Optional().Nillable().Immutable(),
+		field.Int("return_order_id").Optional().Nillable().Immutable(),
+	}
+}
+
+func (StockMovement) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("stock_item", StockItem.Type).Ref("movements").Field("stock_item_id").
+			Unique().Required().Immutable(),
+		edge.To("order", Order.Type).Field("order_id").Unique().Immutable(),
+		edge.To("actor", User.Type).Field("actor_id").Unique().Immutable(),
+		edge.To("return_order", ReturnOrder.Type).Field("return_order_id").Unique().Immutable(),
+	}
+}
+
+func (StockMovement) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("stock_item_id", "created_at"),
+		index.Fields("order_id"),
+		index.Fields("kind", "created_at"),
+	}
+}
+
+func (StockMovement) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+}

@@ -1,0 +1,105 @@
+// Package store opens the database (embedded SQLite or MySQL/MariaDB),
+// migrates it, and runs business actions in transactions.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/go-sql-driver/mysql"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"orderdesk/ent"
+	"orderdesk/ent/migrate"
+)
+
+// Drivers.
+const (
+	SQLite = "sqlite"
+	MySQL  = "mysql"
+)
+
+// DB is an open database.
+type DB struct {
+	Client  *ent.Client
+	SQL     *sql.DB
+	Dialect string
+}
+
+// Open connects to the database. For SQLite the DSN is a file path or a
+// file: URI; the pragmas orderdesk relies on are added to it. For MySQL it is
+// a go-sql-driver DSN; times are read as UTC.
+func Open(driver, dsn string) (*DB, error) {
+	switch driver {
+	case SQLite:
+		db, err := sql.Open("sqlite", sqliteDSN(dsn))
+		if err != nil {
+			return nil, err
+		}
+		return &DB{Client: ent.NewClient(ent.Driver(entsql.OpenDB(dialect.SQLite, db))), SQL: db, Dialect: dialect.SQLite}, nil
+	case MySQL:
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("ORDERDESK_DB_DSN: %w", err)
+		}
+		cfg.ParseTime = true
+		cfg.Loc = time.UTC
+		db, err := sql.Open("mysql", cfg.FormatDSN())
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(50)
+		db.SetMaxIdleConns(25)
+		db.SetConnMaxLifetime(30 * time.Minute)
+		return &DB{Client: ent.NewClient(ent.Driver(entsql.OpenDB(dialect.MySQL, db))), SQL: db, Dialect: dialect.MySQL}, nil
+	default:
+		return nil, fmt.Errorf("unknown database driver %q (use %q or %q)", driver, SQLite, MySQL)
+	}
+}
+
+// sqliteDSN turns a path into a URI with foreign keys on, WAL journaling,
+// a busy timeout, and BEGIN IMMEDIATE transactions: a transaction takes the
+// write lock when it starts, so two writers queue instead of deadlocking on
+// a lock upgrade.
+func sqliteDSN(dsn string) string {
+	if !strings.HasPrefix(dsn, "file:") {
+		dsn = "file:" + dsn
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return dsn + sep + q.Encode()
+}
+
+// Migrate brings the schema up to date. Each type keeps its own ID range, so
+// an ID names one object across the whole API (Relay's node(id)).
+func (db *DB) Migrate(ctx context.Context) error {
+	err := db.Client.Schema.Create(ctx, migrate.WithForeignKeys(true))
+	if err != nil {
+		return fmt.Errorf("migrating the database: %w", err)
+	}
+	return nil
+}
+
+// Ping checks the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
+
+// Close closes the database.
+func (db *DB) Close() error { return db.Client.Close() }
+
+// ErrNoRows tells callers that a lookup found nothing.
+var ErrNoRows = errors.New("no rows")

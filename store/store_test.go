@@ -1,0 +1,63 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"orderdesk/auth"
+	"orderdesk/ent"
+	_ "orderdesk/ent/runtime"
+	"orderdesk/store"
+	"orderdesk/store/storetest"
+)
+
+func TestWithTx(t *testing.T) {
+	db := storetest.New(t)
+	ctx := auth.NewContext(context.Background(), auth.System("test"))
+
+	t.Run("CommitsOnSuccess", func(t *testing.T) {
+		err := store.WithTx(ctx, db.Client, func(tx *ent.Tx) error {
+			return tx.Sequence.Create().SetName("a").Exec(ctx)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := db.Client.Sequence.Query().CountX(ctx); n != 1 {
+			t.Fatalf("%d sequences after commit, want 1", n)
+		}
+	})
+	t.Run("RollsBackOnError", func(t *testing.T) {
+		boom := errors.New("boom")
+		err := store.WithTx(ctx, db.Client, func(tx *ent.Tx) error {
+			if err := tx.Sequence.Create().SetName("b").Exec(ctx); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("err = %v, want boom", err)
+		}
+		if n := db.Client.Sequence.Query().CountX(ctx); n != 1 {
+			t.Fatalf("%d sequences after rollback, want 1", n)
+		}
+	})
+	t.Run("RollsBackOnPanic", func(t *testing.T) {
+		func() {
+			defer func() { _ = recover() }()
+			_ = store.WithTx(ctx, db.Client, func(tx *ent.Tx) error {
+				tx.Sequence.Create().SetName("c").ExecX(ctx)
+				panic("boom")
+			})
+		}()
+		if n := db.Client.Sequence.Query().CountX(ctx); n != 1 {
+			t.Fatalf("%d sequences after panic, want 1", n)
+		}
+	})
+	t.Run("DuplicateIsRecognised", func(t *testing.T) {
+		err := db.Client.Sequence.Create().SetName("a").Exec(ctx)
+		if !store.IsDuplicate(err) {
+			t.Fatalf("IsDuplicate(%v) = false", err)
+		}
+	})
+}

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/go-sql-driver/mysql"
+
+	"orderdesk/ent"
+)
+
+// MaxAttempts bounds how often a transaction that lost a deadlock or a lock
+// wait is run again.
+const MaxAttempts = 5
+
+// WithTx runs fn in one transaction and commits it; any error or panic rolls
+// it back. A deadlock or lock timeout reruns fn from the start, at most
+// MaxAttempts times, so fn must do nothing outside the transaction: work that
+// must follow the commit goes in tx.OnCommit hooks.
+func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := runTx(ctx, client, fn)
+		if err == nil || !Retryable(err) || attempt == MaxAttempts {
+			return err
+		}
+		// Jittered backoff lets the winner finish before the retry.
+		wait := time.Duration(attempt*attempt)*5*time.Millisecond + rand.N(10*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+func runTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) (err error) {
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("starting transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, fmt.Errorf("rolling back: %w", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
+
+// Retryable reports whether err is a lost race for locks that a fresh run
+// of the transaction may win: a MySQL deadlock or lock wait timeout, or a
+// busy SQLite database.
+func Retryable(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+}
+
+// IsDuplicate reports whether err is a unique-key violation.
+func IsDuplicate(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	return ent.IsConstraintError(err) && strings.Contains(err.Error(), "UNIQUE")
+}
+
+// ForUpdate is a query modifier that locks the selected rows until the
+// transaction ends. SQLite has no row locks and needs none: its transactions
+// begin IMMEDIATE, so writers are already serialised.
+func ForUpdate(s *entsql.Selector) {
+	if s.Dialect() != dialect.SQLite {
+		s.ForUpdate()
+	}
+}
