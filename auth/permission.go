@@ -18,6 +18,7 @@ const (
 	CustomerRead       Permission = "customer:read"
 	CustomerCreditRead Permission = "customer:credit:read"
 	CustomerWrite      Permission = "customer:write"
+	CustomerCreditEdit Permission = "customer:credit:write"
 
 	StockRead    Permission = "stock:read"
 	StockWrite   Permission = "stock:write"
@@ -57,7 +58,7 @@ const (
 // All lists every permission, in a stable order.
 var All = []Permission{
 	UserRead, UserManage, AuditRead, StatsRead, InboxRead, PaymentRead,
-	CustomerRead, CustomerCreditRead, CustomerWrite,
+	CustomerRead, CustomerCreditRead, CustomerWrite, CustomerCreditEdit,
 	StockRead, StockWrite, StockReceive, StockAdjust,
 	OrderRead, OrderCreate, OrderReview, OrderReviewOverride, OrderCancelRequest, OrderCancel,
 	OrderCancelApprove, OrderCancelApproveFin, OrderVoid, OrderReorder, OrderFulfil,
@@ -93,7 +94,7 @@ var readAll = []Permission{UserRead, AuditRead, StatsRead, InboxRead, PaymentRea
 var rolePermissions = map[Role][]Permission{
 	Admin: All,
 	SalesManager: append(slices.Clone(readAll),
-		CustomerWrite, OrderCreate, OrderReview, OrderReviewOverride, OrderCancelRequest,
+		CustomerWrite, CustomerCreditEdit, StockWrite, OrderCreate, OrderReview, OrderReviewOverride, OrderCancelRequest,
 		OrderCancel, OrderCancelApprove, OrderVoid, OrderReorder, OrderComplete,
 		OrderCorrect, OrderCorrectApprove, ReturnRequest, ReturnApprove,
 		ShipmentException, ComplaintFile, ComplaintManage),
@@ -102,7 +103,7 @@ var rolePermissions = map[Role][]Permission{
 		OrderCreate, OrderCancelRequest, OrderCancel, OrderReorder, OrderCorrect,
 		ReturnRequest, ComplaintFile},
 	Finance: {UserRead, StatsRead, InboxRead, PaymentRead, CustomerRead, CustomerCreditRead,
-		StockRead, OrderRead, ComplaintRead,
+		CustomerCreditEdit, StockRead, OrderRead, ComplaintRead,
 		PaymentRecord, PaymentCancel, RefundExecute, OrderCancelApproveFin},
 	// Warehouse staff see orders and customers' addresses but no credit data.
 	Warehouse: {UserRead, InboxRead, CustomerRead, StockRead, OrderRead,

@@ -324,6 +324,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldUnitPriceMinor:    {Type: field.TypeInt64, Column: orderline.FieldUnitPriceMinor},
 			orderline.FieldListPriceMinor:    {Type: field.TypeInt64, Column: orderline.FieldListPriceMinor},
 			orderline.FieldDiscountMinor:     {Type: field.TypeInt64, Column: orderline.FieldDiscountMinor},
+			orderline.FieldCurrency:          {Type: field.TypeString, Column: orderline.FieldCurrency},
 			orderline.FieldQuantityReserved:  {Type: field.TypeInt, Column: orderline.FieldQuantityReserved},
 			orderline.FieldQuantityCancelled: {Type: field.TypeInt, Column: orderline.FieldQuantityCancelled},
 			orderline.FieldQuantityShipped:   {Type: field.TypeInt, Column: orderline.FieldQuantityShipped},
@@ -3263,6 +3264,11 @@ func (f *OrderLineFilter) WhereListPriceMinor(p entql.Int64P) {
 // WhereDiscountMinor applies the entql int64 predicate on the discount_minor field.
 func (f *OrderLineFilter) WhereDiscountMinor(p entql.Int64P) {
 	f.Where(p.Field(orderline.FieldDiscountMinor))
+}
+
+// WhereCurrency applies the entql string predicate on the currency field.
+func (f *OrderLineFilter) WhereCurrency(p entql.StringP) {
+	f.Where(p.Field(orderline.FieldCurrency))
 }
 
 // WhereQuantityReserved applies the entql int predicate on the quantity_reserved field.

@@ -2203,6 +2203,11 @@ func (_q *OrderLineQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, orderline.FieldQuantity)
 				fieldSeen[orderline.FieldQuantity] = struct{}{}
 			}
+		case "currency":
+			if _, ok := fieldSeen[orderline.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldCurrency)
+				fieldSeen[orderline.FieldCurrency] = struct{}{}
+			}
 		case "quantityReserved":
 			if _, ok := fieldSeen[orderline.FieldQuantityReserved]; !ok {
 				selectedFields = append(selectedFields, orderline.FieldQuantityReserved)

@@ -15400,6 +15400,7 @@ type OrderLineMutation struct {
 	addlist_price_minor   *int64
 	discount_minor        *int64
 	adddiscount_minor     *int64
+	currency              *string
 	quantity_reserved     *int
 	addquantity_reserved  *int
 	quantity_cancelled    *int
@@ -15940,6 +15941,42 @@ func (m *OrderLineMutation) ResetDiscountMinor() {
 	m.adddiscount_minor = nil
 }
 
+// SetCurrency sets the "currency" field.
+func (m *OrderLineMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *OrderLineMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *OrderLineMutation) ResetCurrency() {
+	m.currency = nil
+}
+
 // SetQuantityReserved sets the "quantity_reserved" field.
 func (m *OrderLineMutation) SetQuantityReserved(i int) {
 	m.quantity_reserved = &i
@@ -16324,7 +16361,7 @@ func (m *OrderLineMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderLineMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, orderline.FieldCreatedAt)
 	}
@@ -16351,6 +16388,9 @@ func (m *OrderLineMutation) Fields() []string {
 	}
 	if m.discount_minor != nil {
 		fields = append(fields, orderline.FieldDiscountMinor)
+	}
+	if m.currency != nil {
+		fields = append(fields, orderline.FieldCurrency)
 	}
 	if m.quantity_reserved != nil {
 		fields = append(fields, orderline.FieldQuantityReserved)
@@ -16396,6 +16436,8 @@ func (m *OrderLineMutation) Field(name string) (ent.Value, bool) {
 		return m.ListPriceMinor()
 	case orderline.FieldDiscountMinor:
 		return m.DiscountMinor()
+	case orderline.FieldCurrency:
+		return m.Currency()
 	case orderline.FieldQuantityReserved:
 		return m.QuantityReserved()
 	case orderline.FieldQuantityCancelled:
@@ -16435,6 +16477,8 @@ func (m *OrderLineMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldListPriceMinor(ctx)
 	case orderline.FieldDiscountMinor:
 		return m.OldDiscountMinor(ctx)
+	case orderline.FieldCurrency:
+		return m.OldCurrency(ctx)
 	case orderline.FieldQuantityReserved:
 		return m.OldQuantityReserved(ctx)
 	case orderline.FieldQuantityCancelled:
@@ -16518,6 +16562,13 @@ func (m *OrderLineMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDiscountMinor(v)
+		return nil
+	case orderline.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
 		return nil
 	case orderline.FieldQuantityReserved:
 		v, ok := value.(int)
@@ -16747,6 +16798,9 @@ func (m *OrderLineMutation) ResetField(name string) error {
 		return nil
 	case orderline.FieldDiscountMinor:
 		m.ResetDiscountMinor()
+		return nil
+	case orderline.FieldCurrency:
+		m.ResetCurrency()
 		return nil
 	case orderline.FieldQuantityReserved:
 		m.ResetQuantityReserved()

@@ -37,6 +37,8 @@ type OrderLine struct {
 	ListPriceMinor int64 `json:"list_price_minor,omitempty"`
 	// DiscountMinor holds the value of the "discount_minor" field.
 	DiscountMinor int64 `json:"discount_minor,omitempty"`
+	// Currency holds the value of the "currency" field.
+	Currency string `json:"currency,omitempty"`
 	// QuantityReserved holds the value of the "quantity_reserved" field.
 	QuantityReserved int `json:"quantity_reserved,omitempty"`
 	// QuantityCancelled holds the value of the "quantity_cancelled" field.
@@ -97,7 +99,7 @@ func (*OrderLine) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case orderline.FieldID, orderline.FieldPosition, orderline.FieldQuantity, orderline.FieldUnitPriceMinor, orderline.FieldListPriceMinor, orderline.FieldDiscountMinor, orderline.FieldQuantityReserved, orderline.FieldQuantityCancelled, orderline.FieldQuantityShipped, orderline.FieldQuantityReturned, orderline.FieldOrderID, orderline.FieldStockItemID:
 			values[i] = new(sql.NullInt64)
-		case orderline.FieldSku, orderline.FieldName:
+		case orderline.FieldSku, orderline.FieldName, orderline.FieldCurrency:
 			values[i] = new(sql.NullString)
 		case orderline.FieldCreatedAt, orderline.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -175,6 +177,12 @@ func (_m *OrderLine) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field discount_minor", values[i])
 			} else if value.Valid {
 				_m.DiscountMinor = value.Int64
+			}
+		case orderline.FieldCurrency:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field currency", values[i])
+			} else if value.Valid {
+				_m.Currency = value.String
 			}
 		case orderline.FieldQuantityReserved:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -284,6 +292,9 @@ func (_m *OrderLine) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("discount_minor=")
 	builder.WriteString(fmt.Sprintf("%v", _m.DiscountMinor))
+	builder.WriteString(", ")
+	builder.WriteString("currency=")
+	builder.WriteString(_m.Currency)
 	builder.WriteString(", ")
 	builder.WriteString("quantity_reserved=")
 	builder.WriteString(fmt.Sprintf("%v", _m.QuantityReserved))

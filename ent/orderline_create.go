@@ -118,6 +118,12 @@ func (_c *OrderLineCreate) SetNillableDiscountMinor(v *int64) *OrderLineCreate {
 	return _c
 }
 
+// SetCurrency sets the "currency" field.
+func (_c *OrderLineCreate) SetCurrency(v string) *OrderLineCreate {
+	_c.mutation.SetCurrency(v)
+	return _c
+}
+
 // SetQuantityReserved sets the "quantity_reserved" field.
 func (_c *OrderLineCreate) SetQuantityReserved(v int) *OrderLineCreate {
 	_c.mutation.SetQuantityReserved(v)
@@ -327,6 +333,14 @@ func (_c *OrderLineCreate) check() error {
 	if _, ok := _c.mutation.DiscountMinor(); !ok {
 		return &ValidationError{Name: "discount_minor", err: errors.New(`ent: missing required field "OrderLine.discount_minor"`)}
 	}
+	if _, ok := _c.mutation.Currency(); !ok {
+		return &ValidationError{Name: "currency", err: errors.New(`ent: missing required field "OrderLine.currency"`)}
+	}
+	if v, ok := _c.mutation.Currency(); ok {
+		if err := orderline.CurrencyValidator(v); err != nil {
+			return &ValidationError{Name: "currency", err: fmt.Errorf(`ent: validator failed for field "OrderLine.currency": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.QuantityReserved(); !ok {
 		return &ValidationError{Name: "quantity_reserved", err: errors.New(`ent: missing required field "OrderLine.quantity_reserved"`)}
 	}
@@ -433,6 +447,10 @@ func (_c *OrderLineCreate) createSpec() (*OrderLine, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DiscountMinor(); ok {
 		_spec.SetField(orderline.FieldDiscountMinor, field.TypeInt64, value)
 		_node.DiscountMinor = value
+	}
+	if value, ok := _c.mutation.Currency(); ok {
+		_spec.SetField(orderline.FieldCurrency, field.TypeString, value)
+		_node.Currency = value
 	}
 	if value, ok := _c.mutation.QuantityReserved(); ok {
 		_spec.SetField(orderline.FieldQuantityReserved, field.TypeInt, value)
@@ -759,6 +777,9 @@ func (u *OrderLineUpsertOne) UpdateNewValues() *OrderLineUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(orderline.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.Currency(); exists {
+			s.SetIgnore(orderline.FieldCurrency)
 		}
 		if _, exists := u.create.mutation.OrderID(); exists {
 			s.SetIgnore(orderline.FieldOrderID)
@@ -1217,6 +1238,9 @@ func (u *OrderLineUpsertBulk) UpdateNewValues() *OrderLineUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(orderline.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.Currency(); exists {
+				s.SetIgnore(orderline.FieldCurrency)
 			}
 			if _, exists := b.mutation.OrderID(); exists {
 				s.SetIgnore(orderline.FieldOrderID)

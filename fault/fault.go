@@ -43,20 +43,28 @@ const (
 // ("input.lines.0.quantity"), empty when it concerns the request as a whole.
 type Error struct {
 	Code    Code
-	Field   string
+	Path    string
 	Message string
 }
 
+// Field is the input path, or nil when the failure concerns the whole request.
+func (e *Error) Field() *string {
+	if e.Path == "" {
+		return nil
+	}
+	return &e.Path
+}
+
 func (e *Error) Error() string {
-	if e.Field != "" {
-		return fmt.Sprintf("%s: %s (%s)", e.Field, e.Message, e.Code)
+	if e.Path != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Path, e.Message, e.Code)
 	}
 	return fmt.Sprintf("%s (%s)", e.Message, e.Code)
 }
 
 // New returns an *Error with a formatted message.
 func New(code Code, field, format string, args ...any) *Error {
-	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Path: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // List is several failures reported together, such as every failed check of
@@ -109,4 +117,24 @@ func CodeOf(err error) Code {
 		return e.Code
 	}
 	return ""
+}
+
+// Text trims a text input and records a failure when it is required but
+// empty or longer than max characters.
+func (l *List) Text(field, v string, max int, required bool) string {
+	v = strings.TrimSpace(v)
+	switch {
+	case required && v == "":
+		l.Add(Invalid, field, "is required")
+	case len([]rune(v)) > max:
+		l.Add(Invalid, field, "is longer than %d characters", max)
+	}
+	return v
+}
+
+// Quantity records a failure unless min ≤ q ≤ max.
+func (l *List) Quantity(field string, q, min, max int) {
+	if q < min || q > max {
+		l.Add(Invalid, field, "must be between %d and %d, got %d", min, max, q)
+	}
 }

@@ -11,7 +11,7 @@ func TestExpected(t *testing.T) {
 	l.Add(Invalid, "input.name", "is required")
 	l.Add(Invalid, "input.email", "is not an email address")
 	errs, ok := Expected(fmt.Errorf("wrapped: %w", l.Err()))
-	if !ok || len(errs) != 2 || errs[1].Field != "input.email" {
+	if !ok || len(errs) != 2 || errs[1].Path != "input.email" {
 		t.Fatalf("Expected(list) = %v, %v", errs, ok)
 	}
 	if _, ok := Expected(New(Forbidden, "", "no")); ok {

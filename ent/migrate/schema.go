@@ -607,6 +607,7 @@ var (
 		{Name: "unit_price_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "list_price_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "discount_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "currency", Type: field.TypeString, Size: 3},
 		{Name: "quantity_reserved", Type: field.TypeInt, Default: 0},
 		{Name: "quantity_cancelled", Type: field.TypeInt, Default: 0},
 		{Name: "quantity_shipped", Type: field.TypeInt, Default: 0},
@@ -622,13 +623,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "order_lines_orders_lines",
-				Columns:    []*schema.Column{OrderLinesColumns[14]},
+				Columns:    []*schema.Column{OrderLinesColumns[15]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "order_lines_stock_items_stock_item",
-				Columns:    []*schema.Column{OrderLinesColumns[15]},
+				Columns:    []*schema.Column{OrderLinesColumns[16]},
 				RefColumns: []*schema.Column{StockItemsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -637,12 +638,12 @@ var (
 			{
 				Name:    "orderline_order_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[14], OrderLinesColumns[3]},
+				Columns: []*schema.Column{OrderLinesColumns[15], OrderLinesColumns[3]},
 			},
 			{
 				Name:    "orderline_stock_item_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[15]},
+				Columns: []*schema.Column{OrderLinesColumns[16]},
 			},
 		},
 	}

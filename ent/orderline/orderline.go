@@ -33,6 +33,8 @@ const (
 	FieldListPriceMinor = "list_price_minor"
 	// FieldDiscountMinor holds the string denoting the discount_minor field in the database.
 	FieldDiscountMinor = "discount_minor"
+	// FieldCurrency holds the string denoting the currency field in the database.
+	FieldCurrency = "currency"
 	// FieldQuantityReserved holds the string denoting the quantity_reserved field in the database.
 	FieldQuantityReserved = "quantity_reserved"
 	// FieldQuantityCancelled holds the string denoting the quantity_cancelled field in the database.
@@ -79,6 +81,7 @@ var Columns = []string{
 	FieldUnitPriceMinor,
 	FieldListPriceMinor,
 	FieldDiscountMinor,
+	FieldCurrency,
 	FieldQuantityReserved,
 	FieldQuantityCancelled,
 	FieldQuantityShipped,
@@ -125,6 +128,8 @@ var (
 	DefaultListPriceMinor int64
 	// DefaultDiscountMinor holds the default value on creation for the "discount_minor" field.
 	DefaultDiscountMinor int64
+	// CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	CurrencyValidator func(string) error
 	// DefaultQuantityReserved holds the default value on creation for the "quantity_reserved" field.
 	DefaultQuantityReserved int
 	// QuantityReservedValidator is a validator for the "quantity_reserved" field. It is called by the builders before save.
@@ -194,6 +199,11 @@ func ByListPriceMinor(opts ...sql.OrderTermOption) OrderOption {
 // ByDiscountMinor orders the results by the discount_minor field.
 func ByDiscountMinor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDiscountMinor, opts...).ToFunc()
+}
+
+// ByCurrency orders the results by the currency field.
+func ByCurrency(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCurrency, opts...).ToFunc()
 }
 
 // ByQuantityReserved orders the results by the quantity_reserved field.

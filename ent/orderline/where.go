@@ -100,6 +100,11 @@ func DiscountMinor(v int64) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldDiscountMinor, v))
 }
 
+// Currency applies equality check predicate on the "currency" field. It's identical to CurrencyEQ.
+func Currency(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldCurrency, v))
+}
+
 // QuantityReserved applies equality check predicate on the "quantity_reserved" field. It's identical to QuantityReservedEQ.
 func QuantityReserved(v int) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldQuantityReserved, v))
@@ -538,6 +543,71 @@ func DiscountMinorLT(v int64) predicate.OrderLine {
 // DiscountMinorLTE applies the LTE predicate on the "discount_minor" field.
 func DiscountMinorLTE(v int64) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldLTE(FieldDiscountMinor, v))
+}
+
+// CurrencyEQ applies the EQ predicate on the "currency" field.
+func CurrencyEQ(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldCurrency, v))
+}
+
+// CurrencyNEQ applies the NEQ predicate on the "currency" field.
+func CurrencyNEQ(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldCurrency, v))
+}
+
+// CurrencyIn applies the In predicate on the "currency" field.
+func CurrencyIn(vs ...string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIn(FieldCurrency, vs...))
+}
+
+// CurrencyNotIn applies the NotIn predicate on the "currency" field.
+func CurrencyNotIn(vs ...string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotIn(FieldCurrency, vs...))
+}
+
+// CurrencyGT applies the GT predicate on the "currency" field.
+func CurrencyGT(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGT(FieldCurrency, v))
+}
+
+// CurrencyGTE applies the GTE predicate on the "currency" field.
+func CurrencyGTE(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGTE(FieldCurrency, v))
+}
+
+// CurrencyLT applies the LT predicate on the "currency" field.
+func CurrencyLT(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLT(FieldCurrency, v))
+}
+
+// CurrencyLTE applies the LTE predicate on the "currency" field.
+func CurrencyLTE(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLTE(FieldCurrency, v))
+}
+
+// CurrencyContains applies the Contains predicate on the "currency" field.
+func CurrencyContains(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldContains(FieldCurrency, v))
+}
+
+// CurrencyHasPrefix applies the HasPrefix predicate on the "currency" field.
+func CurrencyHasPrefix(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldHasPrefix(FieldCurrency, v))
+}
+
+// CurrencyHasSuffix applies the HasSuffix predicate on the "currency" field.
+func CurrencyHasSuffix(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldHasSuffix(FieldCurrency, v))
+}
+
+// CurrencyEqualFold applies the EqualFold predicate on the "currency" field.
+func CurrencyEqualFold(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEqualFold(FieldCurrency, v))
+}
+
+// CurrencyContainsFold applies the ContainsFold predicate on the "currency" field.
+func CurrencyContainsFold(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldContainsFold(FieldCurrency, v))
 }
 
 // QuantityReservedEQ applies the EQ predicate on the "quantity_reserved" field.

@@ -651,26 +651,44 @@ func init() {
 	orderlineDescDiscountMinor := orderlineFields[6].Descriptor()
 	// orderline.DefaultDiscountMinor holds the default value on creation for the discount_minor field.
 	orderline.DefaultDiscountMinor = orderlineDescDiscountMinor.Default.(int64)
+	// orderlineDescCurrency is the schema descriptor for currency field.
+	orderlineDescCurrency := orderlineFields[7].Descriptor()
+	// orderline.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	orderline.CurrencyValidator = func() func(string) error {
+		validators := orderlineDescCurrency.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency string) error {
+			for _, fn := range fns {
+				if err := fn(currency); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// orderlineDescQuantityReserved is the schema descriptor for quantity_reserved field.
-	orderlineDescQuantityReserved := orderlineFields[7].Descriptor()
+	orderlineDescQuantityReserved := orderlineFields[8].Descriptor()
 	// orderline.DefaultQuantityReserved holds the default value on creation for the quantity_reserved field.
 	orderline.DefaultQuantityReserved = orderlineDescQuantityReserved.Default.(int)
 	// orderline.QuantityReservedValidator is a validator for the "quantity_reserved" field. It is called by the builders before save.
 	orderline.QuantityReservedValidator = orderlineDescQuantityReserved.Validators[0].(func(int) error)
 	// orderlineDescQuantityCancelled is the schema descriptor for quantity_cancelled field.
-	orderlineDescQuantityCancelled := orderlineFields[8].Descriptor()
+	orderlineDescQuantityCancelled := orderlineFields[9].Descriptor()
 	// orderline.DefaultQuantityCancelled holds the default value on creation for the quantity_cancelled field.
 	orderline.DefaultQuantityCancelled = orderlineDescQuantityCancelled.Default.(int)
 	// orderline.QuantityCancelledValidator is a validator for the "quantity_cancelled" field. It is called by the builders before save.
 	orderline.QuantityCancelledValidator = orderlineDescQuantityCancelled.Validators[0].(func(int) error)
 	// orderlineDescQuantityShipped is the schema descriptor for quantity_shipped field.
-	orderlineDescQuantityShipped := orderlineFields[9].Descriptor()
+	orderlineDescQuantityShipped := orderlineFields[10].Descriptor()
 	// orderline.DefaultQuantityShipped holds the default value on creation for the quantity_shipped field.
 	orderline.DefaultQuantityShipped = orderlineDescQuantityShipped.Default.(int)
 	// orderline.QuantityShippedValidator is a validator for the "quantity_shipped" field. It is called by the builders before save.
 	orderline.QuantityShippedValidator = orderlineDescQuantityShipped.Validators[0].(func(int) error)
 	// orderlineDescQuantityReturned is the schema descriptor for quantity_returned field.
-	orderlineDescQuantityReturned := orderlineFields[10].Descriptor()
+	orderlineDescQuantityReturned := orderlineFields[11].Descriptor()
 	// orderline.DefaultQuantityReturned holds the default value on creation for the quantity_returned field.
 	orderline.DefaultQuantityReturned = orderlineDescQuantityReturned.Default.(int)
 	// orderline.QuantityReturnedValidator is a validator for the "quantity_returned" field. It is called by the builders before save.

@@ -107,6 +107,7 @@ func (OrderLine) Fields() []ent.Field {
 		money("unit_price_minor"),
 		money("list_price_minor"),
 		money("discount_minor"),
+		currency(),
 		field.Int("quantity_reserved").Default(0).NonNegative(),
 		field.Int("quantity_cancelled").Default(0).NonNegative(),
 		field.Int("quantity_shipped").Default(0).NonNegative(),

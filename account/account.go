@@ -1,0 +1,87 @@
+// Package account signs people in and out and manages staff accounts:
+// login with throttling, rotating refresh tokens, and admin-only user
+// management.
+package account
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+
+	"orderdesk/auth"
+	"orderdesk/ent"
+	"orderdesk/ent/privacy"
+)
+
+// RefreshTTL is how long a refresh token lives; each refresh issues a new one.
+const RefreshTTL = 30 * 24 * time.Hour
+
+// Service is the account service.
+type Service struct {
+	client    *ent.Client
+	tokens    *auth.Tokens
+	passwords *auth.Passwords
+	throttle  *auth.Throttle
+	now       func() time.Time
+}
+
+// New returns the account service.
+func New(client *ent.Client, tokens *auth.Tokens, passwords *auth.Passwords) *Service {
+	return &Service{client: client, tokens: tokens, passwords: passwords,
+		throttle: auth.NewThrottle(), now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Session is what a successful login or refresh returns.
+type Session struct {
+	AccessToken      string
+	AccessExpiresAt  time.Time
+	RefreshToken     string
+	RefreshExpiresAt time.Time
+	User             *ent.User
+}
+
+// system lets the service read and write accounts on behalf of a caller who
+// is not signed in yet (login, refresh) or acts on themselves.
+func system(ctx context.Context) context.Context {
+	return privacy.DecisionContext(ctx, privacy.Allow)
+}
+
+// normalizeEmail lower-cases and trims an address; ok is false when it is
+// not an address.
+func normalizeEmail(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 {
+		return s, false
+	}
+	return s, true
+}
+
+// Viewer loads the account an access token names and returns its viewer;
+// a deactivated or deleted account has none.
+func (s *Service) Viewer(ctx context.Context, accessToken string) (*auth.Viewer, time.Time, error) {
+	id, exp, err := s.tokens.Verify(accessToken)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	u, err := s.client.User.Get(system(ctx), id)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if !u.Active {
+		return nil, time.Time{}, errInactive
+	}
+	return ViewerOf(u), exp, nil
+}
+
+// ViewerOf is the viewer for a user.
+func ViewerOf(u *ent.User) *auth.Viewer {
+	return auth.NewUser(u.ID, u.Email, auth.Role(u.Role), u.Scopes)
+}
+
+type accountError string
+
+func (e accountError) Error() string { return string(e) }
+
+const errInactive = accountError("account is deactivated")

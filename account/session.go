@@ -1,0 +1,180 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"orderdesk/audit"
+	"orderdesk/auth"
+	"orderdesk/ent"
+	"orderdesk/ent/refreshtoken"
+	"orderdesk/ent/user"
+	"orderdesk/fault"
+	"orderdesk/store"
+)
+
+var errBadCredentials = fault.New(fault.InvalidCredentials, "", "email or password is wrong")
+
+// Login checks the password and opens a session. Wrong email and wrong
+// password give the same answer in the same time; after repeated failures
+// for the email or the caller's address, attempts are refused with
+// TOO_MANY_ATTEMPTS until the back-off has passed.
+func (s *Service) Login(ctx context.Context, email, password, remoteAddr string) (*Session, error) {
+	email, _ = normalizeEmail(email)
+	keys := []string{"email:" + email, "addr:" + remoteAddr}
+	for _, k := range keys {
+		if wait := s.throttle.Wait(k); wait > 0 {
+			return nil, fault.New(fault.TooManyAttempts, "",
+				"too many failed sign-ins; try again in %d seconds", int(math.Ceil(wait.Seconds())))
+		}
+	}
+	sys := system(ctx)
+	u, err := s.client.User.Query().Where(user.Email(email)).Only(sys)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	hash := ""
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	if !s.passwords.Match(hash, password) || !u.Active {
+		for _, k := range keys {
+			s.throttle.Fail(k)
+		}
+		return nil, errBadCredentials
+	}
+	for _, k := range keys {
+		s.throttle.Succeed(k)
+	}
+	var sess *Session
+	err = store.WithTx(sys, s.client, func(tx *ent.Tx) error {
+		now := s.now()
+		if err := tx.User.UpdateOne(u).SetLastLoginAt(now).Exec(sys); err != nil {
+			return err
+		}
+		sess, err = s.issue(sys, tx, u, auth.RandomToken(16))
+		if err != nil {
+			return err
+		}
+		return audit.Record(auth.NewContext(ctx, ViewerOf(u)), tx, audit.Event{
+			Action: "user.login", SubjectType: "User", SubjectID: u.ID})
+	})
+	return sess, err
+}
+
+// issue signs an access token and stores a new refresh token of the family.
+func (s *Service) issue(ctx context.Context, tx *ent.Tx, u *ent.User, family string) (*Session, error) {
+	access, accessExp, err := s.tokens.Issue(u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("signing access token: %w", err)
+	}
+	refresh := auth.RandomToken(32)
+	refreshExp := s.now().Add(RefreshTTL)
+	err = tx.RefreshToken.Create().
+		SetTokenHash(auth.HashToken(refresh)).
+		SetFamily(family).
+		SetUserID(u.ID).
+		SetExpiresAt(refreshExp).
+		Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{AccessToken: access, AccessExpiresAt: accessExp,
+		RefreshToken: refresh, RefreshExpiresAt: refreshExp, User: u}, nil
+}
+
+var errBadRefresh = fault.New(fault.InvalidToken, "refreshToken", "the refresh token is invalid, expired or revoked; sign in again")
+
+// Refresh exchanges a refresh token for a new session. The old token is
+// spent; presenting a spent token again is treated as theft and revokes
+// every token of its family.
+func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
+	sys := system(ctx)
+	var (
+		sess  *Session
+		reuse bool
+	)
+	err := store.WithTx(sys, s.client, func(tx *ent.Tx) error {
+		sess, reuse = nil, false
+		rt, err := tx.RefreshToken.Query().
+			Where(refreshtoken.TokenHash(auth.HashToken(token))).
+			Modify(store.ForUpdate).Only(sys)
+		if ent.IsNotFound(err) {
+			return errBadRefresh
+		}
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		switch {
+		case rt.RevokedAt != nil || rt.ExpiresAt.Before(now):
+			return errBadRefresh
+		case rt.UsedAt != nil:
+			reuse = true
+			return s.revokeFamily(sys, tx, rt.Family)
+		}
+		u, err := tx.User.Get(sys, rt.UserID)
+		if err != nil {
+			return err
+		}
+		if !u.Active {
+			return errBadRefresh
+		}
+		// The conditional update makes the spend single-use even where
+		// the row lock is not taken (SQLite serialises writers instead).
+		n, err := tx.RefreshToken.Update().
+			Where(refreshtoken.ID(rt.ID), refreshtoken.UsedAtIsNil()).
+			SetUsedAt(now).Save(sys)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			reuse = true
+			return s.revokeFamily(sys, tx, rt.Family)
+		}
+		sess, err = s.issue(sys, tx, u, rt.Family)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if reuse {
+		return nil, errBadRefresh
+	}
+	return sess, nil
+}
+
+func (s *Service) revokeFamily(ctx context.Context, tx *ent.Tx, family string) error {
+	return tx.RefreshToken.Update().
+		Where(refreshtoken.Family(family), refreshtoken.RevokedAtIsNil()).
+		SetRevokedAt(s.now()).Exec(ctx)
+}
+
+// Logout revokes the refresh token's whole family. An unknown token is not
+// an error: the caller is signed out either way.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	sys := system(ctx)
+	return store.WithTx(sys, s.client, func(tx *ent.Tx) error {
+		rt, err := tx.RefreshToken.Query().Where(refreshtoken.TokenHash(auth.HashToken(token))).Only(sys)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return s.revokeFamily(sys, tx, rt.Family)
+	})
+}
+
+// revokeUser ends every session of a user (password change, deactivation).
+func (s *Service) revokeUser(ctx context.Context, tx *ent.Tx, userID int) error {
+	return tx.RefreshToken.Update().
+		Where(refreshtoken.UserID(userID), refreshtoken.RevokedAtIsNil()).
+		SetRevokedAt(s.now()).Exec(system(ctx))
+}
+
+// AccessTTL is the lifetime of access tokens.
+func (s *Service) AccessTTL() time.Duration { return s.tokens.TTL() }
+

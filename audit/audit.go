@@ -1,0 +1,71 @@
+// Package audit appends to the audit log inside the transaction of the
+// change it records, so a change and its record commit or fail together.
+package audit
+
+import (
+	"context"
+
+	"orderdesk/auth"
+	"orderdesk/ent"
+	"orderdesk/ent/auditevent"
+)
+
+// Event is one change to record. Action is a dotted verb such as
+// "order.confirmed"; Subject names the record changed.
+type Event struct {
+	Action      string
+	SubjectType string
+	SubjectID   int
+	OrderID     *int
+	From, To    string
+	Reason      string
+	Amount      *int64
+	Currency    string
+	Before      map[string]any
+	After       map[string]any
+}
+
+// Record appends e, naming the context's viewer as the actor.
+func Record(ctx context.Context, tx *ent.Tx, e Event) error {
+	v := auth.FromContext(ctx)
+	kind, name := auditevent.ActorKindUSER, "anonymous"
+	switch {
+	case v.IsSystem():
+		kind, name = auditevent.ActorKindSYSTEM, "system:"+v.Name
+	case v != nil && v.Role == auth.Integrator:
+		kind, name = auditevent.ActorKindINTEGRATOR, v.Name
+	case v != nil:
+		name = v.Name
+	}
+	return tx.AuditEvent.Create().
+		SetActorKind(kind).
+		SetActorName(name).
+		SetNillableActorID(v.ActorID()).
+		SetAction(e.Action).
+		SetSubjectType(e.SubjectType).
+		SetSubjectID(e.SubjectID).
+		SetNillableOrderID(e.OrderID).
+		SetFromStatus(e.From).
+		SetToStatus(e.To).
+		SetReason(e.Reason).
+		SetNillableAmountMinor(e.Amount).
+		SetCurrency(e.Currency).
+		SetBefore(e.Before).
+		SetAfter(e.After).
+		SetRequestID(RequestID(ctx)).
+		Exec(ctx)
+}
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the HTTP request id, which every audit
+// event and log line of the request repeats.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID is the request id of ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

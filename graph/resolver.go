@@ -1,0 +1,51 @@
+// Package graph is the GraphQL layer: resolvers decode the input, call one
+// domain service method, and encode the result. They decide nothing.
+package graph
+
+import (
+	"orderdesk/account"
+	"orderdesk/customer"
+	"orderdesk/ent"
+	"orderdesk/fault"
+	"orderdesk/money"
+	"orderdesk/stock"
+)
+
+// Resolver holds the services the resolvers call.
+type Resolver struct {
+	Client    *ent.Client
+	Accounts  *account.Service
+	Customers *customer.Service
+	Stock     *stock.Service
+}
+
+// outcome splits a service error into the payload's errors (expected
+// business failures) and a top-level error (refusals and internal errors).
+func outcome(err error) ([]fault.Error, error) {
+	if err == nil {
+		return []fault.Error{}, nil
+	}
+	errs, ok := fault.Expected(err)
+	if !ok {
+		return nil, err
+	}
+	out := make([]fault.Error, len(errs))
+	for i, e := range errs {
+		out[i] = *e
+	}
+	return out, nil
+}
+
+// amount is a Money for the API.
+func amount(minor int64, currency string) *money.Money {
+	m := money.Of(minor, currency)
+	return &m
+}
+
+// text is the value of an optional string input, or "".
+func text(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,97 @@
+// Package httpapi serves the GraphQL API over HTTP: the endpoint with its
+// protections, the GraphiQL page, and the health checks.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+
+	"orderdesk/auth"
+	"orderdesk/graph"
+	"orderdesk/graph/generated"
+	"orderdesk/graph/guard"
+)
+
+// Config wires the handler.
+type Config struct {
+	Log          *slog.Logger
+	Auth         Authenticator
+	Resolver     *graph.Resolver
+	Ready        func(context.Context) error // database ping for /readyz
+	Limits       guard.Limits
+	MaxBodyBytes int64 // default 1 MiB
+	TokenLimit   int   // parser token limit, default 10,000
+}
+
+// New returns the HTTP handler of the whole API.
+func New(c Config) http.Handler {
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.TokenLimit == 0 {
+		c.TokenLimit = 10_000
+	}
+	// Two executors of one schema: anonymous callers get no "did you mean"
+	// suggestions, so the schema cannot be mapped by guessing.
+	signedIn := newServer(c, false)
+	anonymous := newServer(c, true)
+	gql := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if auth.FromContext(r.Context()) == nil {
+			anonymous.ServeHTTP(w, r)
+			return
+		}
+		signedIn.ServeHTTP(w, r)
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", limited(c.MaxBodyBytes, authenticated(c.Auth, gql)))
+	mux.Handle("GET /{$}", playground.Handler("orderdesk", "/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "application/json")
+		if err := c.Ready(ctx); err != nil {
+			c.Log.WarnContext(ctx, "not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"status":"unavailable"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	return logged(c.Log, mux)
+}
+
+func newServer(c Config, anonymous bool) *handler.Server {
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: c.Resolver}))
+	// POST only: GET could run a mutation from a link, multipart is not
+	// needed, and no array batching is accepted.
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.POST{})
+	srv.SetParserTokenLimit(c.TokenLimit)
+	srv.SetDisableSuggestion(anonymous)
+	srv.Use(extension.Introspection{})
+	// No query cache: the guard rewrites each request's parsed query to give
+	// connections their default page size.
+	srv.Use(&guard.Extension{Limits: c.Limits})
+	srv.SetErrorPresenter(presenter(c.Log))
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		c.Log.ErrorContext(ctx, "resolver panic", "panic", p)
+		return panicError{}
+	})
+	return srv
+}
+
+type panicError struct{}
+
+func (panicError) Error() string { return "resolver panicked" }

@@ -1,0 +1,235 @@
+// Command orderdesk serves the orderdesk GraphQL API.
+//
+//	go run .          # embedded SQLite file orderdesk.db, on :8080
+//	go run . -demo    # the same, seeded with demo users and data
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"orderdesk/account"
+	"orderdesk/auth"
+	"orderdesk/customer"
+	"orderdesk/demo"
+	_ "orderdesk/ent/runtime" // registers ent hooks, defaults and privacy policies
+	"orderdesk/graph"
+	"orderdesk/graph/guard"
+	"orderdesk/httpapi"
+	"orderdesk/money"
+	"orderdesk/stock"
+	"orderdesk/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "orderdesk:", err)
+		os.Exit(1)
+	}
+}
+
+// config is everything run reads from flags and ORDERDESK_* variables.
+type config struct {
+	addr          string
+	dbDriver      string
+	dbDSN         string
+	jwtSecret     string
+	accessTTL     time.Duration
+	bcryptCost    int
+	currency      string
+	adminEmail    string
+	adminPassword string
+	demo          bool
+	logLevel      slog.Level
+	limits        guard.Limits
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := func(name, def string) string {
+		if v := getenv("ORDERDESK_" + name); v != "" {
+			return v
+		}
+		return def
+	}
+	var c config
+	fs := flag.NewFlagSet("orderdesk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", env("ADDR", ":8080"), "listen address (ORDERDESK_ADDR)")
+	fs.StringVar(&c.dbDriver, "db-driver", env("DB_DRIVER", store.SQLite), "sqlite or mysql (ORDERDESK_DB_DRIVER)")
+	fs.StringVar(&c.dbDSN, "db-dsn", env("DB_DSN", ""), "database DSN; default the SQLite file orderdesk.db (ORDERDESK_DB_DSN)")
+	fs.DurationVar(&c.accessTTL, "access-ttl", 10*time.Minute, "access token lifetime (ORDERDESK_ACCESS_TTL)")
+	fs.IntVar(&c.bcryptCost, "bcrypt-cost", auth.DefaultCost, "bcrypt cost (ORDERDESK_BCRYPT_COST)")
+	fs.StringVar(&c.currency, "currency", env("CURRENCY", "EUR"), "default currency of new customers and items (ORDERDESK_CURRENCY)")
+	fs.BoolVar(&c.demo, "demo", env("DEMO", "") == "1", "seed demo users and data (ORDERDESK_DEMO=1)")
+	fs.IntVar(&c.limits.MaxComplexity, "max-complexity", 1000, "query complexity limit (ORDERDESK_MAX_COMPLEXITY)")
+	fs.IntVar(&c.limits.MaxDepth, "max-depth", 12, "query depth limit (ORDERDESK_MAX_DEPTH)")
+	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (ORDERDESK_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var errs []error
+	for name, target := range map[string]*int{"BCRYPT_COST": &c.bcryptCost, "MAX_COMPLEXITY": &c.limits.MaxComplexity, "MAX_DEPTH": &c.limits.MaxDepth} {
+		if v := getenv("ORDERDESK_" + name); v != "" && !flagSet(fs, strings.ToLower(strings.ReplaceAll(name, "_", "-"))) {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("ORDERDESK_%s: %w", name, err))
+			}
+			*target = n
+		}
+	}
+	if v := getenv("ORDERDESK_ACCESS_TTL"); v != "" && !flagSet(fs, "access-ttl") {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ORDERDESK_ACCESS_TTL: %w", err))
+		}
+		c.accessTTL = d
+	}
+	if err := c.logLevel.UnmarshalText([]byte(*level)); err != nil {
+		errs = append(errs, fmt.Errorf("log level: %w", err))
+	}
+	if !money.ValidCurrency(c.currency) {
+		errs = append(errs, fmt.Errorf("currency %q is not an ISO 4217 code", c.currency))
+	}
+	if c.dbDSN == "" && c.dbDriver == store.SQLite {
+		c.dbDSN = "orderdesk.db"
+	}
+	c.jwtSecret = getenv("ORDERDESK_JWT_SECRET")
+	c.adminEmail = getenv("ORDERDESK_ADMIN_EMAIL")
+	c.adminPassword = getenv("ORDERDESK_ADMIN_PASSWORD")
+	limits := guard.DefaultLimits()
+	limits.MaxComplexity, limits.MaxDepth = c.limits.MaxComplexity, c.limits.MaxDepth
+	c.limits = limits
+	return c, errors.Join(errs...)
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// run starts the server and blocks until ctx ends, then shuts down
+// gracefully. ready, when not nil, receives the listening address.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- string) error {
+	c, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: c.logLevel}))
+
+	secret, err := jwtSecret(c)
+	if err != nil {
+		return err
+	}
+	tokens, err := auth.NewTokens(secret, c.accessTTL)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(c.dbDriver, c.dbDSN)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+
+	accounts := account.New(db.Client, tokens, auth.NewPasswords(c.bcryptCost))
+	resolver := &graph.Resolver{
+		Client:    db.Client,
+		Accounts:  accounts,
+		Customers: customer.New(db.Client, c.currency),
+		Stock:     stock.New(db.Client, c.currency),
+	}
+	if c.adminEmail != "" {
+		created, err := accounts.EnsureAdmin(ctx, c.adminEmail, c.adminPassword, "Administrator")
+		if err != nil {
+			return fmt.Errorf("creating the first admin from ORDERDESK_ADMIN_EMAIL: %w", err)
+		}
+		if created {
+			log.Info("created admin account", "email", c.adminEmail)
+		}
+	}
+	if c.demo {
+		if err := demo.Seed(ctx, demo.Services{Client: db.Client, Accounts: accounts,
+			Customers: resolver.Customers, Stock: resolver.Stock}, stdout); err != nil {
+			return fmt.Errorf("seeding demo data: %w", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler: httpapi.New(httpapi.Config{Log: log, Auth: accounts, Resolver: resolver,
+			Ready: db.Ping, Limits: c.limits}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("orderdesk listening", "addr", ln.Addr().String(), "graphql", "/graphql", "db", c.dbDriver)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// jwtSecret is ORDERDESK_JWT_SECRET. On SQLite, where one process owns the
+// database, a missing secret is generated once and kept beside the database
+// file, readable by its owner only; on MySQL every replica must share one,
+// so it is required.
+func jwtSecret(c config) ([]byte, error) {
+	if c.jwtSecret != "" {
+		if len(c.jwtSecret) < auth.MinSecretLen {
+			return nil, fmt.Errorf("ORDERDESK_JWT_SECRET must be at least %d bytes", auth.MinSecretLen)
+		}
+		return []byte(c.jwtSecret), nil
+	}
+	if c.dbDriver != store.SQLite {
+		return nil, errors.New("ORDERDESK_JWT_SECRET is required with a MySQL database (at least 32 random bytes, the same on every replica)")
+	}
+	path := strings.TrimPrefix(strings.SplitN(c.dbDSN, "?", 2)[0], "file:") + ".secret"
+	if b, err := os.ReadFile(path); err == nil {
+		if s := strings.TrimSpace(string(b)); len(s) >= auth.MinSecretLen {
+			return []byte(s), nil
+		}
+		return nil, fmt.Errorf("%s holds a secret shorter than %d bytes", path, auth.MinSecretLen)
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return nil, err
+	}
+	s := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("keeping a generated JWT secret in %s: %w", path, err)
+	}
+	return []byte(s), nil
+}
