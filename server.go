@@ -22,16 +22,12 @@ import (
 	"syscall"
 	"time"
 
-	"orderdesk/account"
+	"orderdesk/app"
 	"orderdesk/auth"
-	"orderdesk/customer"
 	"orderdesk/demo"
 	_ "orderdesk/ent/runtime" // registers ent hooks, defaults and privacy policies
-	"orderdesk/graph"
 	"orderdesk/graph/guard"
-	"orderdesk/httpapi"
 	"orderdesk/money"
-	"orderdesk/stock"
 	"orderdesk/store"
 )
 
@@ -150,15 +146,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	accounts := account.New(db.Client, tokens, auth.NewPasswords(c.bcryptCost))
-	resolver := &graph.Resolver{
-		Client:    db.Client,
-		Accounts:  accounts,
-		Customers: customer.New(db.Client, c.currency),
-		Stock:     stock.New(db.Client, c.currency),
-	}
+	a := app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: c.bcryptCost,
+		Currency: c.currency, Limits: c.limits})
 	if c.adminEmail != "" {
-		created, err := accounts.EnsureAdmin(ctx, c.adminEmail, c.adminPassword, "Administrator")
+		created, err := a.Accounts.EnsureAdmin(ctx, c.adminEmail, c.adminPassword, "Administrator")
 		if err != nil {
 			return fmt.Errorf("creating the first admin from ORDERDESK_ADMIN_EMAIL: %w", err)
 		}
@@ -167,8 +158,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	if c.demo {
-		if err := demo.Seed(ctx, demo.Services{Client: db.Client, Accounts: accounts,
-			Customers: resolver.Customers, Stock: resolver.Stock}, stdout); err != nil {
+		if err := demo.Seed(ctx, a, stdout); err != nil {
 			return fmt.Errorf("seeding demo data: %w", err)
 		}
 	}
@@ -178,8 +168,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	srv := &http.Server{
-		Handler: httpapi.New(httpapi.Config{Log: log, Auth: accounts, Resolver: resolver,
-			Ready: db.Ping, Limits: c.limits}),
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,

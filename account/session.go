@@ -177,4 +177,3 @@ func (s *Service) revokeUser(ctx context.Context, tx *ent.Tx, userID int) error 
 
 // AccessTTL is the lifetime of access tokens.
 func (s *Service) AccessTTL() time.Duration { return s.tokens.TTL() }
-

@@ -9,9 +9,9 @@ import (
 	"io"
 
 	"orderdesk/account"
+	"orderdesk/app"
 	"orderdesk/auth"
 	"orderdesk/customer"
-	"orderdesk/ent"
 	"orderdesk/ent/user"
 	"orderdesk/postal"
 	"orderdesk/stock"
@@ -19,14 +19,6 @@ import (
 
 // Password is every demo user's password.
 const Password = "demo-password"
-
-// Services are what the seed uses.
-type Services struct {
-	Client    *ent.Client
-	Accounts  *account.Service
-	Customers *customer.Service
-	Stock     *stock.Service
-}
 
 // Users are the demo accounts: email → role.
 var Users = []struct {
@@ -47,9 +39,9 @@ var Users = []struct {
 
 // Seed creates the demo data unless the demo admin exists, and prints the
 // logins to out.
-func Seed(ctx context.Context, s Services, out io.Writer) error {
+func Seed(ctx context.Context, s *app.App, out io.Writer) error {
 	ctx = auth.NewContext(ctx, auth.System("demo"))
-	exists, err := s.Client.User.Query().Where(user.Email(Users[0].Email)).Exist(ctx)
+	exists, err := s.DB.Client.User.Query().Where(user.Email(Users[0].Email)).Exist(ctx)
 	if err != nil {
 		return err
 	}
@@ -65,7 +57,7 @@ func Seed(ctx context.Context, s Services, out io.Writer) error {
 	return nil
 }
 
-func seed(ctx context.Context, s Services) error {
+func seed(ctx context.Context, s *app.App) error {
 	ids := map[string]int{}
 	for _, u := range Users {
 		created, err := s.Accounts.CreateUser(ctx, account.NewUserRequest{Email: u.Email, Name: u.Name,

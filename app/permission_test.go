@@ -1,0 +1,182 @@
+package app_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"orderdesk/app/apptest"
+	"orderdesk/auth"
+	"orderdesk/graph/generated"
+)
+
+// operation is one root field with a request that exercises it and the
+// roles that may run it. The inputs may well fail business checks; what the
+// test asserts is only whether access itself is granted or refused.
+type operation struct {
+	query string
+	vars  func(f fixture) apptest.Vars
+	allow []string // roles; "*" is every signed-in role
+	// public operations are open to anonymous callers too.
+	public bool
+}
+
+type fixture struct{ customerID, stockItemID, userID string }
+
+var (
+	everyone       = []string{"*"}
+	adminOnly      = []string{"ADMIN"}
+	customerWriter = []string{"ADMIN", "SALES_MANAGER", "SALES_REP"}
+	stockWriter    = []string{"ADMIN", "SALES_MANAGER", "WAREHOUSE"}
+	stockMover     = []string{"ADMIN", "WAREHOUSE"}
+	paymentReader  = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "SUPPORT", "AUDITOR", "INTEGRATOR"}
+	complaintRead  = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "SUPPORT", "AUDITOR"}
+)
+
+func noVars(fixture) apptest.Vars { return nil }
+
+func conn(field string) operation {
+	return operation{query: `{ ` + field + `(first: 1) { totalCount edges { node { id } } } }`, vars: noVars, allow: everyone}
+}
+
+// operations must name every Query and Mutation field of the schema.
+var operations = map[string]operation{
+	"node": {query: `query($id: ID!) { node(id: $id) { id } }`, allow: everyone,
+		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.stockItemID} }},
+	"nodes": {query: `query($id: ID!) { nodes(ids: [$id]) { id } }`, allow: everyone,
+		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.stockItemID} }},
+	"me":             {query: `{ me { role permissions } }`, vars: noVars, allow: everyone},
+	"auditEvents":    conn("auditEvents"),
+	"cancellations":  conn("cancellations"),
+	"corrections":    conn("corrections"),
+	"customers":      conn("customers"),
+	"orders":         conn("orders"),
+	"returns":        conn("returns"),
+	"shipments":      conn("shipments"),
+	"stockItems":     conn("stockItems"),
+	"stockMovements": conn("stockMovements"),
+	"users":          conn("users"),
+	"complaints":     withAllow(conn("complaints"), complaintRead),
+	"payments":       withAllow(conn("payments"), paymentReader),
+	"ledgerEntries":  withAllow(conn("ledgerEntries"), paymentReader),
+
+	"login": {query: `mutation { login(input: {email: "nobody@test.local", password: "wrong-password"}) { errors { code } } }`,
+		vars: noVars, allow: everyone, public: true},
+	"refreshToken": {query: `mutation { refreshToken(input: {refreshToken: "bogus"}) { errors { code } } }`,
+		vars: noVars, allow: everyone, public: true},
+	"logout": {query: `mutation { logout(input: {refreshToken: "bogus"}) { ok } }`,
+		vars: noVars, allow: everyone, public: true},
+	"changePassword": {query: `mutation { changePassword(input: {currentPassword: "wrong-password", newPassword: "x"}) { errors { code } } }`,
+		vars: noVars, allow: everyone},
+	"createUser": {query: `mutation { createUser(input: {email: "bad", name: "", password: "x", role: SUPPORT}) { errors { code } } }`,
+		vars: noVars, allow: adminOnly},
+	"updateUser": {query: `mutation($id: ID!) { updateUser(input: {id: $id, name: "Renamed"}) { errors { code } } }`,
+		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.userID} }, allow: adminOnly},
+	"resetUserPassword": {query: `mutation($id: ID!) { resetUserPassword(input: {userId: $id, newPassword: "x"}) { errors { code } } }`,
+		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.userID} }, allow: adminOnly},
+	"createCustomer": {query: `mutation { createCustomer(input: {name: ""}) { errors { code } } }`,
+		vars: noVars, allow: customerWriter},
+	"updateCustomer": {query: `mutation($id: ID!) { updateCustomer(input: {id: $id, expectedVersion: 0, name: "X"}) { errors { code } } }`,
+		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.customerID} }, allow: customerWriter},
+	"createStockItem": {query: `mutation { createStockItem(input: {sku: "", name: "", unitPrice: "x"}) { errors { code } } }`,
+		vars: noVars, allow: stockWriter},
+	"updateStockItem": {query: `mutation($id: ID!) { updateStockItem(input: {id: $id, expectedVersion: 0}) { errors { code } } }`,
+		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.stockItemID} }, allow: stockWriter},
+	"receiveStock": {query: `mutation($id: ID!) { receiveStock(input: {stockItemId: $id, quantity: 0}) { errors { code } } }`,
+		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.stockItemID} }, allow: stockMover},
+	"adjustStock": {query: `mutation($id: ID!) { adjustStock(input: {stockItemId: $id, delta: 0, reason: OTHER}) { errors { code } } }`,
+		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.stockItemID} }, allow: stockMover},
+}
+
+func withAllow(op operation, roles []string) operation { op.allow = roles; return op }
+
+// TestPermissionTable runs every root operation of the schema as every role
+// and as an anonymous caller, and checks each is allowed or refused exactly
+// as the table says. A new operation without an entry fails the test.
+func TestPermissionTable(t *testing.T) {
+	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
+	var fields []string
+	for _, def := range []string{"Query", "Mutation"} {
+		for _, f := range schema.Types[def].Fields {
+			if !strings.HasPrefix(f.Name, "__") {
+				fields = append(fields, f.Name)
+			}
+		}
+	}
+	for _, name := range fields {
+		if _, ok := operations[name]; !ok {
+			t.Errorf("operation %s has no entry in the permission table", name)
+		}
+	}
+	for name := range operations {
+		if !slices.Contains(fields, name) {
+			t.Errorf("the permission table names %s, which the schema does not have", name)
+		}
+	}
+
+	env := apptest.New(t)
+	f := permissionFixture(t, env)
+	roles := append([]string{""}, rolesOf(auth.Roles)...)
+	clients := map[string]*apptest.Client{}
+	for _, r := range roles {
+		clients[r] = env.As(t, r)
+	}
+	for _, name := range fields {
+		op, ok := operations[name]
+		if !ok {
+			continue
+		}
+		vars := apptest.Vars(nil)
+		if op.vars != nil {
+			vars = op.vars(f)
+		}
+		for _, role := range roles {
+			r := clients[role].Do(t, op.query, vars)
+			got := access(r)
+			want := expected(op, role)
+			if got != want {
+				t.Errorf("%s as %q: %s, want %s (errors %+v)", name, role, got, want, r.Errors)
+			}
+		}
+	}
+}
+
+func rolesOf(rs []auth.Role) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
+}
+
+func access(r apptest.Response) string {
+	for _, c := range r.Codes() {
+		if c == "UNAUTHENTICATED" || c == "FORBIDDEN" {
+			return c
+		}
+	}
+	return "ALLOWED"
+}
+
+func expected(op operation, role string) string {
+	switch {
+	case role == "" && !op.public:
+		return "UNAUTHENTICATED"
+	case role == "" || slices.Contains(op.allow, "*") || slices.Contains(op.allow, role):
+		return "ALLOWED"
+	default:
+		return "FORBIDDEN"
+	}
+}
+
+func permissionFixture(t *testing.T, env *apptest.Env) fixture {
+	var out struct {
+		CreateStockItem struct{ StockItem struct{ ID string } }
+		CreateCustomer  struct{ Customer struct{ ID string } }
+	}
+	env.As(t, "ADMIN").MustDo(t, `mutation {
+		createStockItem(input: {sku: "PERM-1", name: "Probe", unitPrice: "1.00"}) { stockItem { id } }
+		createCustomer(input: {name: "Probe customer"}) { customer { id } } }`, nil, &out)
+	return fixture{customerID: out.CreateCustomer.Customer.ID, stockItemID: out.CreateStockItem.StockItem.ID,
+		userID: apptest.ID(env.Users["SUPPORT"].ID)}
+}
