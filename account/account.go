@@ -22,14 +22,22 @@ type Service struct {
 	client    *ent.Client
 	tokens    *auth.Tokens
 	passwords *auth.Passwords
-	throttle  *auth.Throttle
+	// Failed sign-ins slow down per account and, with a larger allowance
+	// since an office shares one address, per client address.
+	byEmail, byAddr *auth.Throttle
 	now       func() time.Time
 }
 
 // New returns the account service.
 func New(client *ent.Client, tokens *auth.Tokens, passwords *auth.Passwords) *Service {
 	return &Service{client: client, tokens: tokens, passwords: passwords,
-		throttle: auth.NewThrottle(), now: func() time.Time { return time.Now().UTC() }}
+		byEmail: auth.NewThrottle(), byAddr: addrThrottle(), now: func() time.Time { return time.Now().UTC() }}
+}
+
+func addrThrottle() *auth.Throttle {
+	t := auth.NewThrottle()
+	t.Free = 30
+	return t
 }
 
 // Session is what a successful login or refresh returns.

@@ -23,9 +23,9 @@ var errBadCredentials = fault.New(fault.InvalidCredentials, "", "email or passwo
 // TOO_MANY_ATTEMPTS until the back-off has passed.
 func (s *Service) Login(ctx context.Context, email, password, remoteAddr string) (*Session, error) {
 	email, _ = normalizeEmail(email)
-	keys := []string{"email:" + email, "addr:" + remoteAddr}
-	for _, k := range keys {
-		if wait := s.throttle.Wait(k); wait > 0 {
+	throttles := map[*auth.Throttle]string{s.byEmail: email, s.byAddr: remoteAddr}
+	for th, k := range throttles {
+		if wait := th.Wait(k); wait > 0 {
 			return nil, fault.New(fault.TooManyAttempts, "",
 				"too many failed sign-ins; try again in %d seconds", int(math.Ceil(wait.Seconds())))
 		}
@@ -40,14 +40,12 @@ func (s *Service) Login(ctx context.Context, email, password, remoteAddr string)
 		hash = u.PasswordHash
 	}
 	if !s.passwords.Match(hash, password) || !u.Active {
-		for _, k := range keys {
-			s.throttle.Fail(k)
+		for th, k := range throttles {
+			th.Fail(k)
 		}
 		return nil, errBadCredentials
 	}
-	for _, k := range keys {
-		s.throttle.Succeed(k)
-	}
+	s.byEmail.Succeed(email)
 	var sess *Session
 	err = store.WithTx(sys, s.client, func(tx *ent.Tx) error {
 		now := s.now()

@@ -76,7 +76,10 @@ func New(t testing.TB) *Env {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // CreateUser adds an active account with the test password.
 func (e *Env) CreateUser(t testing.TB, email string, role auth.Role) *ent.User {

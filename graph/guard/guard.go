@@ -9,6 +9,7 @@ package guard
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -178,9 +179,32 @@ func (w *walker) field(f *ast.Field, parent string, exempt bool) cost {
 	}
 	if !exempt {
 		c.depth = children.depth + 1
-		c.complexity = addSat(1, mulSat(multiplier, children.complexity))
+		c.complexity = addSat(w.ownCost(f.Definition), mulSat(multiplier, children.complexity))
 	}
 	return c
+}
+
+// ownCost is what a field costs by itself: 1 for what may load records — an
+// entity (a Node), a list, a connection, anything abstract or unknown — and
+// 0 for scalars, enums and value objects such as Money or PageInfo, which
+// are computed from their parent without touching the database.
+func (w *walker) ownCost(def *ast.FieldDefinition) int {
+	if def == nil || w.schema == nil || def.Type.Elem != nil {
+		return 1
+	}
+	t := w.schema.Types[def.Type.Name()]
+	switch {
+	case t == nil:
+		return 1
+	case t.Kind == ast.Scalar || t.Kind == ast.Enum:
+		return 0
+	case t.Kind != ast.Object:
+		return 1
+	case strings.HasSuffix(t.Name, "Connection") || slices.Contains(t.Interfaces, "Node"):
+		return 1
+	default:
+		return 0
+	}
 }
 
 // pageSize checks the `first` and `last` arguments of f and returns the

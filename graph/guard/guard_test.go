@@ -138,39 +138,43 @@ func TestCheck(t *testing.T) {
 			code: CodeBadUserInput, msg: "is 200",
 		},
 
-		// Complexity of the nested connection below, computed by hand:
-		//   inner orders(first: 3) { totalCount }     = 1 + 3*1      = 4
-		//   customer                                  = 1 + 4        = 5
-		//   node                                      = 1 + 5        = 6
-		//   edges                                     = 1 + 6        = 7
-		//   outer orders(first: 5) { totalCount edges } = 1 + 5*(1+7) = 41
-		//   me                                        = 1 + 41       = 42
-		{name: "OKComplexityAtLimit", query: nested, limits: Limits{MaxComplexity: 42}},
+		// Scalars, enums and value objects (PageInfo) cost 0; entities,
+		// lists and connections cost 1, and first/last multiply children.
+		// The nested connection below, computed by hand:
+		//   inner orders(first: 3) { totalCount }         = 1 + 3*0     = 1
+		//   customer                                      = 1 + 1       = 2
+		//   node                                          = 1 + 2       = 3
+		//   edges                                         = 1 + 3       = 4
+		//   outer orders(first: 5) { totalCount edges }   = 1 + 5*(0+4) = 21
+		//   me                                            = 1 + 21      = 22
+		{name: "OKComplexityAtLimit", query: nested, limits: Limits{MaxComplexity: 22}},
 		{
-			name: "ErrComplexity", query: nested, limits: Limits{MaxComplexity: 41},
-			code: CodeComplexity, msg: "complexity 42, which exceeds the limit of 41",
+			name: "ErrComplexity", query: nested, limits: Limits{MaxComplexity: 21},
+			code: CodeComplexity, msg: "complexity 22, which exceeds the limit of 21",
 		},
+		// Value objects are free: pageInfo adds nothing, 1 + 20*1 = 21.
+		{name: "OKComplexityValueObjectsFree", query: `{ orders { edges { cursor } pageInfo { hasNextPage } } }`, limits: Limits{MaxComplexity: 21}},
 		// orders without first/last is a connection: 1 + 20*1 = 21.
-		{name: "OKComplexityDefaultPage", query: `{ orders { totalCount } }`, limits: Limits{MaxComplexity: 21}},
+		{name: "OKComplexityDefaultPage", query: `{ orders { edges { cursor } } }`, limits: Limits{MaxComplexity: 21}},
 		{
-			name: "ErrComplexityDefaultPage", query: `{ orders { totalCount } }`, limits: Limits{MaxComplexity: 20},
+			name: "ErrComplexityDefaultPage", query: `{ orders { edges { cursor } } }`, limits: Limits{MaxComplexity: 20},
 			code: CodeComplexity, msg: "complexity 21",
 		},
 		// recent has no paging arguments, still a connection: me = 1 + (1 + 20*1) = 22.
 		{
-			name: "ErrComplexityConnectionWithoutArgs", query: `{ me { recent { totalCount } } }`, limits: Limits{MaxComplexity: 21},
+			name: "ErrComplexityConnectionWithoutArgs", query: `{ me { recent { edges { cursor } } } }`, limits: Limits{MaxComplexity: 21},
 			code: CodeComplexity, msg: "complexity 22",
 		},
 		// first and last together: the larger one multiplies, 1 + 7*1 = 8.
 		{
-			name: "ErrComplexityFirstAndLast", query: `{ orders(first: 2, last: 7) { totalCount } }`, limits: Limits{MaxComplexity: 7},
+			name: "ErrComplexityFirstAndLast", query: `{ orders(first: 2, last: 7) { edges { cursor } } }`, limits: Limits{MaxComplexity: 7},
 			code: CodeComplexity, msg: "complexity 8",
 		},
 		// With default limits: inner orders = 1+100 = 101, customer 102,
 		// node 103, edges 104, outer orders = 1 + 100*104 = 10401.
 		{
 			name:  "ErrComplexityDefaultLimit",
-			query: `{ orders(first: 100) { edges { node { customer { orders(first: 100) { totalCount } } } } } }`,
+			query: `{ orders(first: 100) { edges { node { customer { orders(first: 100) { edges { cursor } } } } } } }`,
 			code:  CodeComplexity, msg: "complexity 10401, which exceeds the limit of 1000",
 		},
 
@@ -205,7 +209,7 @@ func coerce(t *testing.T, doc *ast.QueryDocument, raw map[string]any) map[string
 	return vars
 }
 
-// nested is the query whose complexity (42) is computed in TestCheck.
+// nested is the query whose complexity (22) is computed in TestCheck.
 const nested = `{ me { orders(first: 5) { totalCount edges { node { customer {
   orders(first: 3) { totalCount } } } } } } }`
 
