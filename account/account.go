@@ -25,7 +25,7 @@ type Service struct {
 	// Failed sign-ins slow down per account and, with a larger allowance
 	// since an office shares one address, per client address.
 	byEmail, byAddr *auth.Throttle
-	now       func() time.Time
+	now             func() time.Time
 }
 
 // New returns the account service.
