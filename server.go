@@ -28,6 +28,7 @@ import (
 	_ "orderdesk/ent/runtime" // registers ent hooks, defaults and privacy policies
 	"orderdesk/graph/guard"
 	"orderdesk/money"
+	"orderdesk/order"
 	"orderdesk/store"
 )
 
@@ -54,6 +55,8 @@ type config struct {
 	demo          bool
 	logLevel      slog.Level
 	limits        guard.Limits
+	policy        order.Policy
+	rulesEvery    time.Duration
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -75,6 +78,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.demo, "demo", env("DEMO", "") == "1", "seed demo users and data (ORDERDESK_DEMO=1)")
 	fs.IntVar(&c.limits.MaxComplexity, "max-complexity", 1000, "query complexity limit (ORDERDESK_MAX_COMPLEXITY)")
 	fs.IntVar(&c.limits.MaxDepth, "max-depth", 12, "query depth limit (ORDERDESK_MAX_DEPTH)")
+	c.policy = order.DefaultPolicy
+	fs.Int64Var(&c.policy.MaxDiscountBP, "max-discount-bp", c.policy.MaxDiscountBP, "largest discount off list price without override, in basis points (ORDERDESK_MAX_DISCOUNT_BP)")
+	fs.DurationVar(&c.policy.PaymentTerms, "payment-terms", 0, "payment due time set at confirmation when an order has none; 0 = none (ORDERDESK_PAYMENT_TERMS)")
+	fs.DurationVar(&c.policy.DeliveryLeadTime, "delivery-lead-time", c.policy.DeliveryLeadTime, "earliest delivery after confirmation (ORDERDESK_DELIVERY_LEAD_TIME)")
+	fs.DurationVar(&c.rulesEvery, "rules-interval", time.Minute, "how often background rules run, e.g. automatic cancellation; 0 = never (ORDERDESK_RULES_INTERVAL)")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (ORDERDESK_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -89,12 +97,22 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			*target = n
 		}
 	}
-	if v := getenv("ORDERDESK_ACCESS_TTL"); v != "" && !flagSet(fs, "access-ttl") {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ORDERDESK_ACCESS_TTL: %w", err))
+	for name, target := range map[string]*time.Duration{"ACCESS_TTL": &c.accessTTL, "PAYMENT_TERMS": &c.policy.PaymentTerms,
+		"DELIVERY_LEAD_TIME": &c.policy.DeliveryLeadTime, "RULES_INTERVAL": &c.rulesEvery} {
+		if v := getenv("ORDERDESK_" + name); v != "" && !flagSet(fs, strings.ToLower(strings.ReplaceAll(name, "_", "-"))) {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("ORDERDESK_%s: %w", name, err))
+			}
+			*target = d
 		}
-		c.accessTTL = d
+	}
+	if v := getenv("ORDERDESK_MAX_DISCOUNT_BP"); v != "" && !flagSet(fs, "max-discount-bp") {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ORDERDESK_MAX_DISCOUNT_BP: %w", err))
+		}
+		c.policy.MaxDiscountBP = n
 	}
 	if err := c.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		errs = append(errs, fmt.Errorf("log level: %w", err))
@@ -147,7 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	a := app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: c.bcryptCost,
-		Currency: c.currency, Limits: c.limits})
+		Currency: c.currency, Limits: c.limits, Policy: c.policy})
 	if c.adminEmail != "" {
 		created, err := a.Accounts.EnsureAdmin(ctx, c.adminEmail, c.adminPassword, "Administrator")
 		if err != nil {
@@ -177,6 +195,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("orderdesk listening", "addr", ln.Addr().String(), "graphql", "/graphql", "db", c.dbDriver)
 	if ready != nil {
 		ready <- ln.Addr().String()
+	}
+	if c.rulesEvery > 0 {
+		go a.RunRules(ctx, log, c.rulesEvery)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -69,7 +69,10 @@ func (s *Service) CreateUser(ctx context.Context, r NewUserRequest) (*ent.User, 
 		return audit.Record(ctx, tx, audit.Event{Action: "user.created", SubjectType: "User", SubjectID: u.ID,
 			After: map[string]any{"email": email, "name": name, "role": r.Role, "scopes": r.Scopes}})
 	})
-	return u, err
+	if err != nil {
+		return nil, err
+	}
+	return u.Unwrap(), nil
 }
 
 func checkScopes(errs *fault.List, role string, scopes []string) {
@@ -173,7 +176,10 @@ func (s *Service) UpdateUser(ctx context.Context, r UpdateUserRequest) (*ent.Use
 		return audit.Record(ctx, tx, audit.Event{Action: "user.updated", SubjectType: "User", SubjectID: u.ID,
 			Before: before, After: after})
 	})
-	return u, err
+	if err != nil {
+		return nil, err
+	}
+	return u.Unwrap(), nil
 }
 
 // ChangePassword changes the viewer's own password after checking the

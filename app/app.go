@@ -13,6 +13,7 @@ import (
 	"orderdesk/graph"
 	"orderdesk/graph/guard"
 	"orderdesk/httpapi"
+	"orderdesk/order"
 	"orderdesk/stock"
 	"orderdesk/store"
 )
@@ -24,6 +25,7 @@ type Options struct {
 	BcryptCost int
 	Currency   string
 	Limits     guard.Limits
+	Policy     order.Policy
 }
 
 // App is orderdesk over one database.
@@ -32,6 +34,7 @@ type App struct {
 	Accounts  *account.Service
 	Customers *customer.Service
 	Stock     *stock.Service
+	Orders    *order.Service
 	Handler   http.Handler
 }
 
@@ -42,8 +45,10 @@ func New(db *store.DB, o Options) *App {
 		Accounts:  account.New(db.Client, o.Tokens, auth.NewPasswords(o.BcryptCost)),
 		Customers: customer.New(db.Client, o.Currency),
 		Stock:     stock.New(db.Client, o.Currency),
+		Orders:    order.New(db.Client, o.Policy),
 	}
-	resolver := &graph.Resolver{Client: db.Client, Accounts: a.Accounts, Customers: a.Customers, Stock: a.Stock}
+	resolver := &graph.Resolver{Client: db.Client, Accounts: a.Accounts, Customers: a.Customers,
+		Stock: a.Stock, Orders: a.Orders}
 	a.Handler = httpapi.New(httpapi.Config{Log: o.Log, Auth: a.Accounts, Resolver: resolver,
 		Ready: db.Ping, Limits: o.Limits})
 	return a

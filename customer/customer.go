@@ -88,7 +88,10 @@ func (s *Service) Create(ctx context.Context, r NewRequest) (*ent.Customer, erro
 		return audit.Record(ctx, tx, audit.Event{Action: "customer.created", SubjectType: "Customer",
 			SubjectID: c.ID, After: after})
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return c.Unwrap(), nil
 }
 
 // Update changes a customer. Needs customer:write for contact data and owner,
@@ -132,7 +135,10 @@ func (s *Service) Update(ctx context.Context, r UpdateRequest) (*ent.Customer, e
 		return audit.Record(ctx, tx, audit.Event{Action: "customer.updated", SubjectType: "Customer",
 			SubjectID: c.ID, Before: snapshot(cur, after), After: after})
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return c.Unwrap(), nil
 }
 
 // apply validates the given fields into the mutation and returns them as the

@@ -2,9 +2,11 @@ package graph
 
 import (
 	"context"
+	"orderdesk/change"
 
 	"orderdesk/account"
 	"orderdesk/graph/model"
+	"orderdesk/order"
 )
 
 type remoteAddrKey struct{}
@@ -39,4 +41,87 @@ func updateUserRequest(in model.UpdateUserInput) account.UpdateUserRequest {
 		r.Role = &role
 	}
 	return r
+}
+
+func lineRequests(in []*model.OrderLineInput) []order.LineRequest {
+	if in == nil {
+		return nil
+	}
+	out := make([]order.LineRequest, len(in))
+	for i, l := range in {
+		out[i] = order.LineRequest{StockItemID: l.StockItemID, Quantity: l.Quantity, UnitPrice: l.UnitPrice, Discount: l.Discount}
+	}
+	return out
+}
+
+func version(v *int) *int64 {
+	if v == nil {
+		return nil
+	}
+	x := int64(*v)
+	return &x
+}
+
+func flag(b *bool) bool { return b != nil && *b }
+
+func transition(in model.OrderTransitionInput) order.TransitionRequest {
+	return order.TransitionRequest{OrderID: in.OrderID, ExpectedVersion: version(in.ExpectedVersion),
+		IdempotencyKey: text(in.IdempotencyKey)}
+}
+
+func cancelRequest(in model.CancelOrderInput) order.CancelRequest {
+	r := order.CancelRequest{OrderID: in.OrderID, ReasonCode: string(in.ReasonCode), Note: text(in.Note),
+		Lines: quantities(in.Lines), DryRun: flag(in.DryRun), IdempotencyKey: text(in.IdempotencyKey)}
+	if in.Resolution != nil {
+		r.Resolution = string(*in.Resolution)
+	}
+	return r
+}
+
+// orderPayload and the other payload builders map a service result and
+// error to the mutation payload.
+func orderPayload(res *order.Result, err error) (*model.OrderPayload, error) {
+	errs, err := outcome(err)
+	p := &model.OrderPayload{Errors: errs}
+	if res != nil {
+		p.Order = res.Order
+	}
+	return p, err
+}
+
+func paymentPayload(res *order.Result, err error) (*model.PaymentPayload, error) {
+	errs, err := outcome(err)
+	p := &model.PaymentPayload{Errors: errs}
+	if res != nil {
+		p.Order, p.Payment = res.Order, res.Payment
+	}
+	return p, err
+}
+
+func cancellationPayload(res *order.Result, err error) (*model.CancellationPayload, error) {
+	errs, err := outcome(err)
+	p := &model.CancellationPayload{Errors: errs}
+	if res != nil {
+		p.Order, p.Cancellation, p.NewOrder, p.Preview = res.Order, res.Cancellation, res.NewOrder, res.Preview
+	}
+	return p, err
+}
+
+func paymentAction(in model.PaymentActionInput) order.PaymentActionRequest {
+	return order.PaymentActionRequest{PaymentID: in.PaymentID, Reason: text(in.Reason), IdempotencyKey: text(in.IdempotencyKey)}
+}
+
+func decision(in model.CancellationDecisionInput) order.DecisionRequest {
+	return order.DecisionRequest{CancellationID: in.CancellationID, Note: text(in.Note), IdempotencyKey: text(in.IdempotencyKey)}
+}
+
+func quantities(in []*change.LineQuantity) []change.LineQuantity {
+	if in == nil {
+		return nil
+	}
+	out := make([]change.LineQuantity, len(in))
+	for i, q := range in {
+		out[i] = *q
+	}
+	return out
 }

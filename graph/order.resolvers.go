@@ -7,8 +7,13 @@ package graph
 
 import (
 	"context"
+	"orderdesk/auth"
 	"orderdesk/ent"
+	"orderdesk/graph/generated"
+	"orderdesk/graph/model"
 	"orderdesk/money"
+	"orderdesk/order"
+	"orderdesk/payment"
 )
 
 // Amount is the resolver for the amount field.
@@ -17,6 +22,21 @@ func (r *auditEventResolver) Amount(ctx context.Context, obj *ent.AuditEvent) (*
 		return nil, nil
 	}
 	return amount(*obj.AmountMinor, obj.Currency), nil
+}
+
+// TotalAfter is the resolver for the totalAfter field.
+func (r *cancellationPreviewResolver) TotalAfter(ctx context.Context, obj *order.Preview) (*money.Money, error) {
+	return amount(obj.TotalAfter, obj.Currency), nil
+}
+
+// AmountRefunded is the resolver for the amountRefunded field.
+func (r *cancellationPreviewResolver) AmountRefunded(ctx context.Context, obj *order.Preview) (*money.Money, error) {
+	return amount(obj.AmountRefunded, obj.Currency), nil
+}
+
+// AmountCancelled is the resolver for the amountCancelled field.
+func (r *cancellationPreviewResolver) AmountCancelled(ctx context.Context, obj *order.Preview) (*money.Money, error) {
+	return amount(obj.AmountCancelled, obj.Currency), nil
 }
 
 // AmountRefunded is the resolver for the amountRefunded field.
@@ -32,6 +52,135 @@ func (r *cancellationRecordResolver) AmountCancelled(ctx context.Context, obj *e
 // Amount is the resolver for the amount field.
 func (r *ledgerEntryResolver) Amount(ctx context.Context, obj *ent.LedgerEntry) (*money.Money, error) {
 	return amount(obj.AmountMinor, obj.Currency), nil
+}
+
+// CreateOrder is the resolver for the createOrder field.
+func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.OrderPayload, error) {
+	res, err := r.Orders.Create(ctx, order.CreateRequest{CustomerID: input.CustomerID, Channel: string(input.Channel),
+		Lines: lineRequests(input.Lines), RequestedDeliveryDate: input.RequestedDeliveryDate, PaymentDueAt: input.PaymentDueAt,
+		Notes: text(input.Notes), ShippingAddress: input.ShippingAddress, IdempotencyKey: text(input.IdempotencyKey)})
+	return orderPayload(res, err)
+}
+
+// UpdateDraftOrder is the resolver for the updateDraftOrder field.
+func (r *mutationResolver) UpdateDraftOrder(ctx context.Context, input model.UpdateDraftOrderInput) (*model.OrderPayload, error) {
+	return orderPayload(r.Orders.UpdateDraft(ctx, order.UpdateDraftRequest{OrderID: input.OrderID,
+		ExpectedVersion: int64(input.ExpectedVersion), Lines: lineRequests(input.Lines),
+		RequestedDeliveryDate: input.RequestedDeliveryDate, PaymentDueAt: input.PaymentDueAt, Notes: input.Notes,
+		ShippingAddress: input.ShippingAddress, IdempotencyKey: text(input.IdempotencyKey)}))
+}
+
+// SubmitOrder is the resolver for the submitOrder field.
+func (r *mutationResolver) SubmitOrder(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error) {
+	return orderPayload(r.Orders.Submit(ctx, transition(input)))
+}
+
+// ConfirmOrder is the resolver for the confirmOrder field.
+func (r *mutationResolver) ConfirmOrder(ctx context.Context, input model.ConfirmOrderInput) (*model.OrderPayload, error) {
+	return orderPayload(r.Orders.Confirm(ctx, order.ConfirmRequest{OrderID: input.OrderID,
+		ExpectedVersion: version(input.ExpectedVersion), OverrideReason: text(input.OverrideReason),
+		IdempotencyKey: text(input.IdempotencyKey)}))
+}
+
+// RejectOrder is the resolver for the rejectOrder field.
+func (r *mutationResolver) RejectOrder(ctx context.Context, input model.RejectOrderInput) (*model.OrderPayload, error) {
+	return orderPayload(r.Orders.Reject(ctx, order.RejectRequest{OrderID: input.OrderID,
+		ReasonCode: string(input.ReasonCode), Note: text(input.Note), IdempotencyKey: text(input.IdempotencyKey)}))
+}
+
+// RecordPayment is the resolver for the recordPayment field.
+func (r *mutationResolver) RecordPayment(ctx context.Context, input model.RecordPaymentInput) (*model.PaymentPayload, error) {
+	return paymentPayload(r.Orders.RecordPayment(ctx, order.RecordPaymentRequest{OrderID: input.OrderID,
+		Amount: input.Amount, Method: string(input.Method), Pending: flag(input.Pending),
+		Reference: text(input.ProviderReference), IdempotencyKey: text(input.IdempotencyKey)}))
+}
+
+// CapturePayment is the resolver for the capturePayment field.
+func (r *mutationResolver) CapturePayment(ctx context.Context, input model.PaymentActionInput) (*model.PaymentPayload, error) {
+	return paymentPayload(r.Orders.CapturePayment(ctx, paymentAction(input)))
+}
+
+// FailPayment is the resolver for the failPayment field.
+func (r *mutationResolver) FailPayment(ctx context.Context, input model.PaymentActionInput) (*model.PaymentPayload, error) {
+	return paymentPayload(r.Orders.FailPayment(ctx, paymentAction(input)))
+}
+
+// CancelPayment is the resolver for the cancelPayment field.
+func (r *mutationResolver) CancelPayment(ctx context.Context, input model.PaymentActionInput) (*model.PaymentPayload, error) {
+	return paymentPayload(r.Orders.CancelPayment(ctx, paymentAction(input)))
+}
+
+// RefundPayment is the resolver for the refundPayment field.
+func (r *mutationResolver) RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*model.RefundPayload, error) {
+	res, err := r.Orders.RefundPayment(ctx, order.RefundRequest{OrderID: input.OrderID, Amount: input.Amount,
+		Lines: quantities(input.Lines), Reason: input.Reason, IdempotencyKey: text(input.IdempotencyKey)})
+	errs, err := outcome(err)
+	p := &model.RefundPayload{Errors: errs, Refunds: []*ent.Payment{}}
+	if res != nil {
+		p.Order, p.Refunds = res.Order, res.Refunds
+	}
+	return p, err
+}
+
+// ShipOrder is the resolver for the shipOrder field.
+func (r *mutationResolver) ShipOrder(ctx context.Context, input model.ShipOrderInput) (*model.ShipmentPayload, error) {
+	res, err := r.Orders.Ship(ctx, order.ShipRequest{OrderID: input.OrderID, Carrier: input.Carrier,
+		TrackingNumber: text(input.TrackingNumber), Lines: quantities(input.Lines), IdempotencyKey: text(input.IdempotencyKey)})
+	errs, err := outcome(err)
+	p := &model.ShipmentPayload{Errors: errs}
+	if res != nil {
+		p.Order, p.Shipment = res.Order, res.Shipment
+	}
+	return p, err
+}
+
+// MarkOrderDelivered is the resolver for the markOrderDelivered field.
+func (r *mutationResolver) MarkOrderDelivered(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error) {
+	return orderPayload(r.Orders.MarkDelivered(ctx, transition(input)))
+}
+
+// CompleteOrder is the resolver for the completeOrder field.
+func (r *mutationResolver) CompleteOrder(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error) {
+	return orderPayload(r.Orders.Complete(ctx, transition(input)))
+}
+
+// RequestOrderCancellation is the resolver for the requestOrderCancellation field.
+func (r *mutationResolver) RequestOrderCancellation(ctx context.Context, input model.CancelOrderInput) (*model.CancellationPayload, error) {
+	return cancellationPayload(r.Orders.RequestCancellation(ctx, cancelRequest(input)))
+}
+
+// CancelOrder is the resolver for the cancelOrder field.
+func (r *mutationResolver) CancelOrder(ctx context.Context, input model.CancelOrderInput) (*model.CancellationPayload, error) {
+	return cancellationPayload(r.Orders.Cancel(ctx, cancelRequest(input)))
+}
+
+// ApproveOrderCancellation is the resolver for the approveOrderCancellation field.
+func (r *mutationResolver) ApproveOrderCancellation(ctx context.Context, input model.CancellationDecisionInput) (*model.CancellationPayload, error) {
+	return cancellationPayload(r.Orders.ApproveCancellation(ctx, decision(input)))
+}
+
+// RejectOrderCancellation is the resolver for the rejectOrderCancellation field.
+func (r *mutationResolver) RejectOrderCancellation(ctx context.Context, input model.CancellationDecisionInput) (*model.CancellationPayload, error) {
+	return cancellationPayload(r.Orders.RejectCancellation(ctx, decision(input)))
+}
+
+// VoidOrder is the resolver for the voidOrder field.
+func (r *mutationResolver) VoidOrder(ctx context.Context, input model.VoidOrderInput) (*model.CancellationPayload, error) {
+	return cancellationPayload(r.Orders.Void(ctx, order.CancelRequest{OrderID: input.OrderID,
+		ReasonCode: string(input.ReasonCode), Note: text(input.Note), DryRun: flag(input.DryRun),
+		IdempotencyKey: text(input.IdempotencyKey)}))
+}
+
+// Reorder is the resolver for the reorder field.
+func (r *mutationResolver) Reorder(ctx context.Context, input model.ReorderInput) (*model.ReorderPayload, error) {
+	res, err := r.Orders.Reorder(ctx, order.ReorderRequest{OrderID: input.OrderID, Lines: lineRequests(input.Lines),
+		Notes: input.Notes, IdempotencyKey: text(input.IdempotencyKey)})
+	errs, err := outcome(err)
+	p := &model.ReorderPayload{Errors: errs}
+	if res != nil {
+		p.Order, p.NewOrder = res.Order, res.NewOrder
+	}
+	return p, err
 }
 
 // Subtotal is the resolver for the subtotal field.
@@ -57,6 +206,30 @@ func (r *orderResolver) Captured(ctx context.Context, obj *ent.Order) (*money.Mo
 // Refunded is the resolver for the refunded field.
 func (r *orderResolver) Refunded(ctx context.Context, obj *ent.Order) (*money.Money, error) {
 	return amount(obj.RefundedMinor, obj.Currency), nil
+}
+
+// PaymentStatus is the resolver for the paymentStatus field.
+func (r *orderResolver) PaymentStatus(ctx context.Context, obj *ent.Order) (model.OrderPaymentStatus, error) {
+	return model.OrderPaymentStatus(payment.StatusOf(obj)), nil
+}
+
+// Outstanding is the resolver for the outstanding field.
+func (r *orderResolver) Outstanding(ctx context.Context, obj *ent.Order) (*money.Money, error) {
+	return amount(payment.Outstanding(obj), obj.Currency), nil
+}
+
+// Refundable is the resolver for the refundable field.
+func (r *orderResolver) Refundable(ctx context.Context, obj *ent.Order) (*money.Money, error) {
+	return amount(payment.Refundable(obj), obj.Currency), nil
+}
+
+// AvailableActions is the resolver for the availableActions field.
+func (r *orderResolver) AvailableActions(ctx context.Context, obj *ent.Order) ([]model.OrderAction, error) {
+	var out []model.OrderAction
+	for _, a := range order.AvailableActions(auth.FromContext(ctx), obj.Status) {
+		out = append(out, model.OrderAction(a))
+	}
+	return out, nil
 }
 
 // TotalBefore is the resolver for the totalBefore field.
@@ -103,3 +276,10 @@ func (r *paymentResolver) Refunded(ctx context.Context, obj *ent.Payment) (*mone
 func (r *returnOrderResolver) AmountRefunded(ctx context.Context, obj *ent.ReturnOrder) (*money.Money, error) {
 	return amount(obj.AmountRefundedMinor, obj.Currency), nil
 }
+
+// CancellationPreview returns generated.CancellationPreviewResolver implementation.
+func (r *Resolver) CancellationPreview() generated.CancellationPreviewResolver {
+	return &cancellationPreviewResolver{r}
+}
+
+type cancellationPreviewResolver struct{ *Resolver }

@@ -8,6 +8,7 @@ import (
 	"orderdesk/ent"
 	"orderdesk/fault"
 	"orderdesk/money"
+	"orderdesk/order"
 	"orderdesk/stock"
 )
 
@@ -17,23 +18,20 @@ type Resolver struct {
 	Accounts  *account.Service
 	Customers *customer.Service
 	Stock     *stock.Service
+	Orders    *order.Service
 }
 
 // outcome splits a service error into the payload's errors (expected
 // business failures) and a top-level error (refusals and internal errors).
-func outcome(err error) ([]fault.Error, error) {
+func outcome(err error) ([]*fault.Error, error) {
 	if err == nil {
-		return []fault.Error{}, nil
+		return []*fault.Error{}, nil
 	}
 	errs, ok := fault.Expected(err)
 	if !ok {
 		return nil, err
 	}
-	out := make([]fault.Error, len(errs))
-	for i, e := range errs {
-		out[i] = *e
-	}
-	return out, nil
+	return errs, nil
 }
 
 // amount is a Money for the API.

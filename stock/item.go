@@ -79,7 +79,10 @@ func (s *Service) CreateItem(ctx context.Context, r NewItemRequest) (*ent.StockI
 		return audit.Record(ctx, tx, audit.Event{Action: "stock_item.created", SubjectType: "StockItem",
 			SubjectID: item.ID, After: map[string]any{"sku": sku, "name": name, "unitPrice": money.Format(price, cur)}})
 	})
-	return item, err
+	if err != nil {
+		return nil, err
+	}
+	return item.Unwrap(), nil
 }
 
 func parsePrice(errs *fault.List, s, currency string) int64 {
@@ -147,7 +150,10 @@ func (s *Service) UpdateItem(ctx context.Context, r UpdateItemRequest) (*ent.Sto
 		return audit.Record(ctx, tx, audit.Event{Action: "stock_item.updated", SubjectType: "StockItem",
 			SubjectID: item.ID, Before: before, After: after})
 	})
-	return item, err
+	if err != nil {
+		return nil, err
+	}
+	return item.Unwrap(), nil
 }
 
 func lockItem(ctx context.Context, tx *ent.Tx, id int) (*ent.StockItem, error) {
@@ -250,5 +256,8 @@ func (s *Service) move(ctx context.Context, m Movement, action string) (*ent.Sto
 		item, err = tx.StockItem.Get(ctx, m.ItemID)
 		return err
 	})
-	return item, mv, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return item.Unwrap(), mv.Unwrap(), nil
 }

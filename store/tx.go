@@ -62,10 +62,17 @@ func runTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) (
 	return nil
 }
 
+// ErrRetry asks WithTx to run the transaction again: something it read has
+// changed under it (e.g. a concurrent insert of the same unique key).
+var ErrRetry = errors.New("transaction must be retried")
+
 // Retryable reports whether err is a lost race for locks that a fresh run
-// of the transaction may win: a MySQL deadlock or lock wait timeout, or a
-// busy SQLite database.
+// of the transaction may win: a MySQL deadlock or lock wait timeout, a busy
+// SQLite database, or ErrRetry.
 func Retryable(err error) bool {
+	if errors.Is(err, ErrRetry) {
+		return true
+	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
 		return me.Number == 1213 || me.Number == 1205

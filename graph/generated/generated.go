@@ -14,7 +14,7 @@ import (
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
 	"orderdesk/ent/ledgerentry"
-	"orderdesk/ent/order"
+	order1 "orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/payment"
 	"orderdesk/ent/returnorder"
@@ -24,6 +24,7 @@ import (
 	"orderdesk/fault"
 	"orderdesk/graph/model"
 	"orderdesk/money"
+	"orderdesk/order"
 	"orderdesk/postal"
 	"strconv"
 	"sync/atomic"
@@ -47,6 +48,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AuditEvent() AuditEventResolver
+	CancellationPreview() CancellationPreviewResolver
 	CancellationRecord() CancellationRecordResolver
 	Customer() CustomerResolver
 	LedgerEntry() LedgerEntryResolver
@@ -105,6 +107,28 @@ type ComplexityRoot struct {
 	AuditEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CancellationPayload struct {
+		Cancellation func(childComplexity int) int
+		Errors       func(childComplexity int) int
+		NewOrder     func(childComplexity int) int
+		Order        func(childComplexity int) int
+		Preview      func(childComplexity int) int
+	}
+
+	CancellationPreview struct {
+		AmountCancelled      func(childComplexity int) int
+		AmountRefunded       func(childComplexity int) int
+		CreatesReorder       func(childComplexity int) int
+		Executes             func(childComplexity int) int
+		Kind                 func(childComplexity int) int
+		Lines                func(childComplexity int) int
+		NeedsFinanceApproval func(childComplexity int) int
+		NeedsManagerApproval func(childComplexity int) int
+		QuantityReleased     func(childComplexity int) int
+		StatusAfter          func(childComplexity int) int
+		TotalAfter           func(childComplexity int) int
 	}
 
 	CancellationRecord struct {
@@ -292,19 +316,38 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AdjustStock       func(childComplexity int, input model.AdjustStockInput) int
-		ChangePassword    func(childComplexity int, input model.ChangePasswordInput) int
-		CreateCustomer    func(childComplexity int, input model.CreateCustomerInput) int
-		CreateStockItem   func(childComplexity int, input model.CreateStockItemInput) int
-		CreateUser        func(childComplexity int, input model.CreateUserInput) int
-		Login             func(childComplexity int, input model.LoginInput) int
-		Logout            func(childComplexity int, input model.LogoutInput) int
-		ReceiveStock      func(childComplexity int, input model.ReceiveStockInput) int
-		RefreshToken      func(childComplexity int, input model.RefreshTokenInput) int
-		ResetUserPassword func(childComplexity int, input model.ResetUserPasswordInput) int
-		UpdateCustomer    func(childComplexity int, input model.UpdateCustomerInput) int
-		UpdateStockItem   func(childComplexity int, input model.UpdateStockItemInput) int
-		UpdateUser        func(childComplexity int, input model.UpdateUserInput) int
+		AdjustStock              func(childComplexity int, input model.AdjustStockInput) int
+		ApproveOrderCancellation func(childComplexity int, input model.CancellationDecisionInput) int
+		CancelOrder              func(childComplexity int, input model.CancelOrderInput) int
+		CancelPayment            func(childComplexity int, input model.PaymentActionInput) int
+		CapturePayment           func(childComplexity int, input model.PaymentActionInput) int
+		ChangePassword           func(childComplexity int, input model.ChangePasswordInput) int
+		CompleteOrder            func(childComplexity int, input model.OrderTransitionInput) int
+		ConfirmOrder             func(childComplexity int, input model.ConfirmOrderInput) int
+		CreateCustomer           func(childComplexity int, input model.CreateCustomerInput) int
+		CreateOrder              func(childComplexity int, input model.CreateOrderInput) int
+		CreateStockItem          func(childComplexity int, input model.CreateStockItemInput) int
+		CreateUser               func(childComplexity int, input model.CreateUserInput) int
+		FailPayment              func(childComplexity int, input model.PaymentActionInput) int
+		Login                    func(childComplexity int, input model.LoginInput) int
+		Logout                   func(childComplexity int, input model.LogoutInput) int
+		MarkOrderDelivered       func(childComplexity int, input model.OrderTransitionInput) int
+		ReceiveStock             func(childComplexity int, input model.ReceiveStockInput) int
+		RecordPayment            func(childComplexity int, input model.RecordPaymentInput) int
+		RefreshToken             func(childComplexity int, input model.RefreshTokenInput) int
+		RefundPayment            func(childComplexity int, input model.RefundPaymentInput) int
+		RejectOrder              func(childComplexity int, input model.RejectOrderInput) int
+		RejectOrderCancellation  func(childComplexity int, input model.CancellationDecisionInput) int
+		Reorder                  func(childComplexity int, input model.ReorderInput) int
+		RequestOrderCancellation func(childComplexity int, input model.CancelOrderInput) int
+		ResetUserPassword        func(childComplexity int, input model.ResetUserPasswordInput) int
+		ShipOrder                func(childComplexity int, input model.ShipOrderInput) int
+		SubmitOrder              func(childComplexity int, input model.OrderTransitionInput) int
+		UpdateCustomer           func(childComplexity int, input model.UpdateCustomerInput) int
+		UpdateDraftOrder         func(childComplexity int, input model.UpdateDraftOrderInput) int
+		UpdateStockItem          func(childComplexity int, input model.UpdateStockItemInput) int
+		UpdateUser               func(childComplexity int, input model.UpdateUserInput) int
+		VoidOrder                func(childComplexity int, input model.VoidOrderInput) int
 	}
 
 	Notification struct {
@@ -335,6 +378,7 @@ type ComplexityRoot struct {
 	}
 
 	Order struct {
+		AvailableActions      func(childComplexity int) int
 		Cancellations         func(childComplexity int) int
 		Captured              func(childComplexity int) int
 		Channel               func(childComplexity int) int
@@ -356,10 +400,13 @@ type ComplexityRoot struct {
 		Lines                 func(childComplexity int) int
 		Notes                 func(childComplexity int) int
 		Number                func(childComplexity int) int
+		Outstanding           func(childComplexity int) int
 		Owner                 func(childComplexity int) int
 		OwnerID               func(childComplexity int) int
 		PaymentDueAt          func(childComplexity int) int
+		PaymentStatus         func(childComplexity int) int
 		Payments              func(childComplexity int) int
+		Refundable            func(childComplexity int) int
 		Refunded              func(childComplexity int) int
 		ReorderedFrom         func(childComplexity int) int
 		ReorderedFromID       func(childComplexity int) int
@@ -451,6 +498,11 @@ type ComplexityRoot struct {
 		UpdatedAt         func(childComplexity int) int
 	}
 
+	OrderPayload struct {
+		Errors func(childComplexity int) int
+		Order  func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -499,6 +551,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PaymentPayload struct {
+		Errors  func(childComplexity int) int
+		Order   func(childComplexity int) int
+		Payment func(childComplexity int) int
+	}
+
 	Query struct {
 		AuditEvents    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
 		Cancellations  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CancellationRecordOrder, where *ent.CancellationRecordWhereInput) int
@@ -516,6 +574,18 @@ type ComplexityRoot struct {
 		StockItems     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StockItemOrder, where *ent.StockItemWhereInput) int
 		StockMovements func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StockMovementOrder, where *ent.StockMovementWhereInput) int
 		Users          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+	}
+
+	RefundPayload struct {
+		Errors  func(childComplexity int) int
+		Order   func(childComplexity int) int
+		Refunds func(childComplexity int) int
+	}
+
+	ReorderPayload struct {
+		Errors   func(childComplexity int) int
+		NewOrder func(childComplexity int) int
+		Order    func(childComplexity int) int
 	}
 
 	ReturnLine struct {
@@ -627,6 +697,12 @@ type ComplexityRoot struct {
 		Quantity    func(childComplexity int) int
 		Shipment    func(childComplexity int) int
 		ShipmentID  func(childComplexity int) int
+	}
+
+	ShipmentPayload struct {
+		Errors   func(childComplexity int) int
+		Order    func(childComplexity int) int
+		Shipment func(childComplexity int) int
 	}
 
 	StockItem struct {
@@ -750,6 +826,11 @@ type ComplexityRoot struct {
 type AuditEventResolver interface {
 	Amount(ctx context.Context, obj *ent.AuditEvent) (*money.Money, error)
 }
+type CancellationPreviewResolver interface {
+	TotalAfter(ctx context.Context, obj *order.Preview) (*money.Money, error)
+	AmountRefunded(ctx context.Context, obj *order.Preview) (*money.Money, error)
+	AmountCancelled(ctx context.Context, obj *order.Preview) (*money.Money, error)
+}
 type CancellationRecordResolver interface {
 	AmountRefunded(ctx context.Context, obj *ent.CancellationRecord) (*money.Money, error)
 	AmountCancelled(ctx context.Context, obj *ent.CancellationRecord) (*money.Money, error)
@@ -770,6 +851,25 @@ type MutationResolver interface {
 	ResetUserPassword(ctx context.Context, input model.ResetUserPasswordInput) (*model.UserPayload, error)
 	CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*model.CustomerPayload, error)
 	UpdateCustomer(ctx context.Context, input model.UpdateCustomerInput) (*model.CustomerPayload, error)
+	CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.OrderPayload, error)
+	UpdateDraftOrder(ctx context.Context, input model.UpdateDraftOrderInput) (*model.OrderPayload, error)
+	SubmitOrder(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error)
+	ConfirmOrder(ctx context.Context, input model.ConfirmOrderInput) (*model.OrderPayload, error)
+	RejectOrder(ctx context.Context, input model.RejectOrderInput) (*model.OrderPayload, error)
+	RecordPayment(ctx context.Context, input model.RecordPaymentInput) (*model.PaymentPayload, error)
+	CapturePayment(ctx context.Context, input model.PaymentActionInput) (*model.PaymentPayload, error)
+	FailPayment(ctx context.Context, input model.PaymentActionInput) (*model.PaymentPayload, error)
+	CancelPayment(ctx context.Context, input model.PaymentActionInput) (*model.PaymentPayload, error)
+	RefundPayment(ctx context.Context, input model.RefundPaymentInput) (*model.RefundPayload, error)
+	ShipOrder(ctx context.Context, input model.ShipOrderInput) (*model.ShipmentPayload, error)
+	MarkOrderDelivered(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error)
+	CompleteOrder(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error)
+	RequestOrderCancellation(ctx context.Context, input model.CancelOrderInput) (*model.CancellationPayload, error)
+	CancelOrder(ctx context.Context, input model.CancelOrderInput) (*model.CancellationPayload, error)
+	ApproveOrderCancellation(ctx context.Context, input model.CancellationDecisionInput) (*model.CancellationPayload, error)
+	RejectOrderCancellation(ctx context.Context, input model.CancellationDecisionInput) (*model.CancellationPayload, error)
+	VoidOrder(ctx context.Context, input model.VoidOrderInput) (*model.CancellationPayload, error)
+	Reorder(ctx context.Context, input model.ReorderInput) (*model.ReorderPayload, error)
 	CreateStockItem(ctx context.Context, input model.CreateStockItemInput) (*model.StockItemPayload, error)
 	UpdateStockItem(ctx context.Context, input model.UpdateStockItemInput) (*model.StockItemPayload, error)
 	ReceiveStock(ctx context.Context, input model.ReceiveStockInput) (*model.StockMovementPayload, error)
@@ -781,6 +881,10 @@ type OrderResolver interface {
 	Total(ctx context.Context, obj *ent.Order) (*money.Money, error)
 	Captured(ctx context.Context, obj *ent.Order) (*money.Money, error)
 	Refunded(ctx context.Context, obj *ent.Order) (*money.Money, error)
+	PaymentStatus(ctx context.Context, obj *ent.Order) (model.OrderPaymentStatus, error)
+	Outstanding(ctx context.Context, obj *ent.Order) (*money.Money, error)
+	Refundable(ctx context.Context, obj *ent.Order) (*money.Money, error)
+	AvailableActions(ctx context.Context, obj *ent.Order) ([]model.OrderAction, error)
 }
 type OrderCorrectionResolver interface {
 	TotalBefore(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error)
@@ -1029,6 +1133,104 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
+
+	case "CancellationPayload.cancellation":
+		if e.ComplexityRoot.CancellationPayload.Cancellation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPayload.Cancellation(childComplexity), true
+	case "CancellationPayload.errors":
+		if e.ComplexityRoot.CancellationPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPayload.Errors(childComplexity), true
+	case "CancellationPayload.newOrder":
+		if e.ComplexityRoot.CancellationPayload.NewOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPayload.NewOrder(childComplexity), true
+	case "CancellationPayload.order":
+		if e.ComplexityRoot.CancellationPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPayload.Order(childComplexity), true
+	case "CancellationPayload.preview":
+		if e.ComplexityRoot.CancellationPayload.Preview == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPayload.Preview(childComplexity), true
+
+	case "CancellationPreview.amountCancelled":
+		if e.ComplexityRoot.CancellationPreview.AmountCancelled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPreview.AmountCancelled(childComplexity), true
+	case "CancellationPreview.amountRefunded":
+		if e.ComplexityRoot.CancellationPreview.AmountRefunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPreview.AmountRefunded(childComplexity), true
+	case "CancellationPreview.createsReorder":
+		if e.ComplexityRoot.CancellationPreview.CreatesReorder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPreview.CreatesReorder(childComplexity), true
+	case "CancellationPreview.executes":
+		if e.ComplexityRoot.CancellationPreview.Executes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPreview.Executes(childComplexity), true
+	case "CancellationPreview.kind":
+		if e.ComplexityRoot.CancellationPreview.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPreview.Kind(childComplexity), true
+	case "CancellationPreview.lines":
+		if e.ComplexityRoot.CancellationPreview.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPreview.Lines(childComplexity), true
+	case "CancellationPreview.needsFinanceApproval":
+		if e.ComplexityRoot.CancellationPreview.NeedsFinanceApproval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPreview.NeedsFinanceApproval(childComplexity), true
+	case "CancellationPreview.needsManagerApproval":
+		if e.ComplexityRoot.CancellationPreview.NeedsManagerApproval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPreview.NeedsManagerApproval(childComplexity), true
+	case "CancellationPreview.quantityReleased":
+		if e.ComplexityRoot.CancellationPreview.QuantityReleased == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPreview.QuantityReleased(childComplexity), true
+	case "CancellationPreview.statusAfter":
+		if e.ComplexityRoot.CancellationPreview.StatusAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPreview.StatusAfter(childComplexity), true
+	case "CancellationPreview.totalAfter":
+		if e.ComplexityRoot.CancellationPreview.TotalAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationPreview.TotalAfter(childComplexity), true
 
 	case "CancellationRecord.amountCancelled":
 		if e.ComplexityRoot.CancellationRecord.AmountCancelled == nil {
@@ -1849,6 +2051,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AdjustStock(childComplexity, args["input"].(model.AdjustStockInput)), true
+	case "Mutation.approveOrderCancellation":
+		if e.ComplexityRoot.Mutation.ApproveOrderCancellation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveOrderCancellation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveOrderCancellation(childComplexity, args["input"].(model.CancellationDecisionInput)), true
+	case "Mutation.cancelOrder":
+		if e.ComplexityRoot.Mutation.CancelOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelOrder(childComplexity, args["input"].(model.CancelOrderInput)), true
+	case "Mutation.cancelPayment":
+		if e.ComplexityRoot.Mutation.CancelPayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelPayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelPayment(childComplexity, args["input"].(model.PaymentActionInput)), true
+	case "Mutation.capturePayment":
+		if e.ComplexityRoot.Mutation.CapturePayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_capturePayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CapturePayment(childComplexity, args["input"].(model.PaymentActionInput)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -1860,6 +2106,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.completeOrder":
+		if e.ComplexityRoot.Mutation.CompleteOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_completeOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CompleteOrder(childComplexity, args["input"].(model.OrderTransitionInput)), true
+	case "Mutation.confirmOrder":
+		if e.ComplexityRoot.Mutation.ConfirmOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmOrder(childComplexity, args["input"].(model.ConfirmOrderInput)), true
 	case "Mutation.createCustomer":
 		if e.ComplexityRoot.Mutation.CreateCustomer == nil {
 			break
@@ -1871,6 +2139,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCustomer(childComplexity, args["input"].(model.CreateCustomerInput)), true
+	case "Mutation.createOrder":
+		if e.ComplexityRoot.Mutation.CreateOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOrder(childComplexity, args["input"].(model.CreateOrderInput)), true
 	case "Mutation.createStockItem":
 		if e.ComplexityRoot.Mutation.CreateStockItem == nil {
 			break
@@ -1893,6 +2172,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.failPayment":
+		if e.ComplexityRoot.Mutation.FailPayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_failPayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FailPayment(childComplexity, args["input"].(model.PaymentActionInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -1915,6 +2205,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["input"].(model.LogoutInput)), true
+	case "Mutation.markOrderDelivered":
+		if e.ComplexityRoot.Mutation.MarkOrderDelivered == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markOrderDelivered_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkOrderDelivered(childComplexity, args["input"].(model.OrderTransitionInput)), true
 	case "Mutation.receiveStock":
 		if e.ComplexityRoot.Mutation.ReceiveStock == nil {
 			break
@@ -1926,6 +2227,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReceiveStock(childComplexity, args["input"].(model.ReceiveStockInput)), true
+	case "Mutation.recordPayment":
+		if e.ComplexityRoot.Mutation.RecordPayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordPayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordPayment(childComplexity, args["input"].(model.RecordPaymentInput)), true
 	case "Mutation.refreshToken":
 		if e.ComplexityRoot.Mutation.RefreshToken == nil {
 			break
@@ -1937,6 +2249,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshToken(childComplexity, args["input"].(model.RefreshTokenInput)), true
+	case "Mutation.refundPayment":
+		if e.ComplexityRoot.Mutation.RefundPayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refundPayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefundPayment(childComplexity, args["input"].(model.RefundPaymentInput)), true
+	case "Mutation.rejectOrder":
+		if e.ComplexityRoot.Mutation.RejectOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectOrder(childComplexity, args["input"].(model.RejectOrderInput)), true
+	case "Mutation.rejectOrderCancellation":
+		if e.ComplexityRoot.Mutation.RejectOrderCancellation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectOrderCancellation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectOrderCancellation(childComplexity, args["input"].(model.CancellationDecisionInput)), true
+	case "Mutation.reorder":
+		if e.ComplexityRoot.Mutation.Reorder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reorder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Reorder(childComplexity, args["input"].(model.ReorderInput)), true
+	case "Mutation.requestOrderCancellation":
+		if e.ComplexityRoot.Mutation.RequestOrderCancellation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestOrderCancellation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestOrderCancellation(childComplexity, args["input"].(model.CancelOrderInput)), true
 	case "Mutation.resetUserPassword":
 		if e.ComplexityRoot.Mutation.ResetUserPassword == nil {
 			break
@@ -1948,6 +2315,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetUserPassword(childComplexity, args["input"].(model.ResetUserPasswordInput)), true
+	case "Mutation.shipOrder":
+		if e.ComplexityRoot.Mutation.ShipOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_shipOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShipOrder(childComplexity, args["input"].(model.ShipOrderInput)), true
+	case "Mutation.submitOrder":
+		if e.ComplexityRoot.Mutation.SubmitOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitOrder(childComplexity, args["input"].(model.OrderTransitionInput)), true
 	case "Mutation.updateCustomer":
 		if e.ComplexityRoot.Mutation.UpdateCustomer == nil {
 			break
@@ -1959,6 +2348,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCustomer(childComplexity, args["input"].(model.UpdateCustomerInput)), true
+	case "Mutation.updateDraftOrder":
+		if e.ComplexityRoot.Mutation.UpdateDraftOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDraftOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDraftOrder(childComplexity, args["input"].(model.UpdateDraftOrderInput)), true
 	case "Mutation.updateStockItem":
 		if e.ComplexityRoot.Mutation.UpdateStockItem == nil {
 			break
@@ -1981,6 +2381,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["input"].(model.UpdateUserInput)), true
+	case "Mutation.voidOrder":
+		if e.ComplexityRoot.Mutation.VoidOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_voidOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VoidOrder(childComplexity, args["input"].(model.VoidOrderInput)), true
 
 	case "Notification.body":
 		if e.ComplexityRoot.Notification.Body == nil {
@@ -2093,6 +2504,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NotificationEdge.Node(childComplexity), true
 
+	case "Order.availableActions":
+		if e.ComplexityRoot.Order.AvailableActions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.AvailableActions(childComplexity), true
 	case "Order.cancellations":
 		if e.ComplexityRoot.Order.Cancellations == nil {
 			break
@@ -2219,6 +2636,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Number(childComplexity), true
+	case "Order.outstanding":
+		if e.ComplexityRoot.Order.Outstanding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Outstanding(childComplexity), true
 	case "Order.owner":
 		if e.ComplexityRoot.Order.Owner == nil {
 			break
@@ -2237,12 +2660,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.PaymentDueAt(childComplexity), true
+	case "Order.paymentStatus":
+		if e.ComplexityRoot.Order.PaymentStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PaymentStatus(childComplexity), true
 	case "Order.payments":
 		if e.ComplexityRoot.Order.Payments == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Order.Payments(childComplexity), true
+	case "Order.refundable":
+		if e.ComplexityRoot.Order.Refundable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Refundable(childComplexity), true
 	case "Order.refunded":
 		if e.ComplexityRoot.Order.Refunded == nil {
 			break
@@ -2676,6 +3111,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderLine.UpdatedAt(childComplexity), true
 
+	case "OrderPayload.errors":
+		if e.ComplexityRoot.OrderPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPayload.Errors(childComplexity), true
+	case "OrderPayload.order":
+		if e.ComplexityRoot.OrderPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderPayload.Order(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -2896,6 +3344,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PaymentEdge.Node(childComplexity), true
 
+	case "PaymentPayload.errors":
+		if e.ComplexityRoot.PaymentPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentPayload.Errors(childComplexity), true
+	case "PaymentPayload.order":
+		if e.ComplexityRoot.PaymentPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentPayload.Order(childComplexity), true
+	case "PaymentPayload.payment":
+		if e.ComplexityRoot.PaymentPayload.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentPayload.Payment(childComplexity), true
+
 	case "Query.auditEvents":
 		if e.ComplexityRoot.Query.AuditEvents == nil {
 			break
@@ -3068,6 +3535,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+
+	case "RefundPayload.errors":
+		if e.ComplexityRoot.RefundPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundPayload.Errors(childComplexity), true
+	case "RefundPayload.order":
+		if e.ComplexityRoot.RefundPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundPayload.Order(childComplexity), true
+	case "RefundPayload.refunds":
+		if e.ComplexityRoot.RefundPayload.Refunds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RefundPayload.Refunds(childComplexity), true
+
+	case "ReorderPayload.errors":
+		if e.ComplexityRoot.ReorderPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReorderPayload.Errors(childComplexity), true
+	case "ReorderPayload.newOrder":
+		if e.ComplexityRoot.ReorderPayload.NewOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReorderPayload.NewOrder(childComplexity), true
+	case "ReorderPayload.order":
+		if e.ComplexityRoot.ReorderPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReorderPayload.Order(childComplexity), true
 
 	case "ReturnLine.id":
 		if e.ComplexityRoot.ReturnLine.ID == nil {
@@ -3565,6 +4070,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShipmentLine.ShipmentID(childComplexity), true
 
+	case "ShipmentPayload.errors":
+		if e.ComplexityRoot.ShipmentPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentPayload.Errors(childComplexity), true
+	case "ShipmentPayload.order":
+		if e.ComplexityRoot.ShipmentPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentPayload.Order(childComplexity), true
+	case "ShipmentPayload.shipment":
+		if e.ComplexityRoot.ShipmentPayload.Shipment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentPayload.Shipment(childComplexity), true
+
 	case "StockItem.active":
 		if e.ComplexityRoot.StockItem.Active == nil {
 			break
@@ -4028,12 +4552,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AdjustStockInput", ec.unmarshalInputAdjustStockInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
+			graphql.NewInputUnmarshaler("CancelOrderInput", ec.unmarshalInputCancelOrderInput),
+			graphql.NewInputUnmarshaler("CancellationDecisionInput", ec.unmarshalInputCancellationDecisionInput),
 			graphql.NewInputUnmarshaler("CancellationRecordOrder", ec.unmarshalInputCancellationRecordOrder),
 			graphql.NewInputUnmarshaler("CancellationRecordWhereInput", ec.unmarshalInputCancellationRecordWhereInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("ComplaintOrder", ec.unmarshalInputComplaintOrder),
 			graphql.NewInputUnmarshaler("ComplaintWhereInput", ec.unmarshalInputComplaintWhereInput),
+			graphql.NewInputUnmarshaler("ConfirmOrderInput", ec.unmarshalInputConfirmOrderInput),
 			graphql.NewInputUnmarshaler("CreateCustomerInput", ec.unmarshalInputCreateCustomerInput),
+			graphql.NewInputUnmarshaler("CreateOrderInput", ec.unmarshalInputCreateOrderInput),
 			graphql.NewInputUnmarshaler("CreateStockItemInput", ec.unmarshalInputCreateStockItemInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("CustomerOrder", ec.unmarshalInputCustomerOrder),
@@ -4047,18 +4575,26 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
 			graphql.NewInputUnmarshaler("OrderCorrectionOrder", ec.unmarshalInputOrderCorrectionOrder),
 			graphql.NewInputUnmarshaler("OrderCorrectionWhereInput", ec.unmarshalInputOrderCorrectionWhereInput),
+			graphql.NewInputUnmarshaler("OrderLineInput", ec.unmarshalInputOrderLineInput),
 			graphql.NewInputUnmarshaler("OrderLineOrder", ec.unmarshalInputOrderLineOrder),
 			graphql.NewInputUnmarshaler("OrderLineWhereInput", ec.unmarshalInputOrderLineWhereInput),
 			graphql.NewInputUnmarshaler("OrderOrder", ec.unmarshalInputOrderOrder),
+			graphql.NewInputUnmarshaler("OrderTransitionInput", ec.unmarshalInputOrderTransitionInput),
 			graphql.NewInputUnmarshaler("OrderWhereInput", ec.unmarshalInputOrderWhereInput),
+			graphql.NewInputUnmarshaler("PaymentActionInput", ec.unmarshalInputPaymentActionInput),
 			graphql.NewInputUnmarshaler("PaymentOrder", ec.unmarshalInputPaymentOrder),
 			graphql.NewInputUnmarshaler("PaymentWhereInput", ec.unmarshalInputPaymentWhereInput),
 			graphql.NewInputUnmarshaler("ReceiveStockInput", ec.unmarshalInputReceiveStockInput),
+			graphql.NewInputUnmarshaler("RecordPaymentInput", ec.unmarshalInputRecordPaymentInput),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
+			graphql.NewInputUnmarshaler("RefundPaymentInput", ec.unmarshalInputRefundPaymentInput),
+			graphql.NewInputUnmarshaler("RejectOrderInput", ec.unmarshalInputRejectOrderInput),
+			graphql.NewInputUnmarshaler("ReorderInput", ec.unmarshalInputReorderInput),
 			graphql.NewInputUnmarshaler("ResetUserPasswordInput", ec.unmarshalInputResetUserPasswordInput),
 			graphql.NewInputUnmarshaler("ReturnLineWhereInput", ec.unmarshalInputReturnLineWhereInput),
 			graphql.NewInputUnmarshaler("ReturnOrderOrder", ec.unmarshalInputReturnOrderOrder),
 			graphql.NewInputUnmarshaler("ReturnOrderWhereInput", ec.unmarshalInputReturnOrderWhereInput),
+			graphql.NewInputUnmarshaler("ShipOrderInput", ec.unmarshalInputShipOrderInput),
 			graphql.NewInputUnmarshaler("ShipmentLineWhereInput", ec.unmarshalInputShipmentLineWhereInput),
 			graphql.NewInputUnmarshaler("ShipmentOrder", ec.unmarshalInputShipmentOrder),
 			graphql.NewInputUnmarshaler("ShipmentWhereInput", ec.unmarshalInputShipmentWhereInput),
@@ -4067,10 +4603,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("StockMovementOrder", ec.unmarshalInputStockMovementOrder),
 			graphql.NewInputUnmarshaler("StockMovementWhereInput", ec.unmarshalInputStockMovementWhereInput),
 			graphql.NewInputUnmarshaler("UpdateCustomerInput", ec.unmarshalInputUpdateCustomerInput),
+			graphql.NewInputUnmarshaler("UpdateDraftOrderInput", ec.unmarshalInputUpdateDraftOrderInput),
 			graphql.NewInputUnmarshaler("UpdateStockItemInput", ec.unmarshalInputUpdateStockItemInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
+			graphql.NewInputUnmarshaler("VoidOrderInput", ec.unmarshalInputVoidOrderInput),
 		)
 	}
 	first := true
@@ -9690,6 +10228,275 @@ extend type OrderCorrection {
 extend type AuditEvent {
   amount: Money
 }
+
+extend type Order {
+  paymentStatus: OrderPaymentStatus!
+  "What the customer still owes: total − (captured − refunded), never negative."
+  outstanding: Money!
+  "What can still be refunded: captured − refunded."
+  refundable: Money!
+  "The actions the state table allows now and the viewer's role permits."
+  availableActions: [OrderAction!]!
+}
+
+enum OrderPaymentStatus {
+  UNPAID
+  PARTIALLY_PAID
+  PAID
+  PARTIALLY_REFUNDED
+  REFUNDED
+}
+
+enum OrderAction {
+  UPDATE
+  SUBMIT
+  CONFIRM
+  REJECT
+  PAY
+  REFUND
+  SHIP
+  DELIVER
+  COMPLETE
+  CANCEL
+  VOID
+  REORDER
+  CORRECT
+  RETURN
+}
+
+extend type Mutation {
+  "Enters an order as a DRAFT. Needs order:create."
+  createOrder(input: CreateOrderInput!): OrderPayload!
+  "Edits a DRAFT against the version you saw (VERSION_CONFLICT otherwise). Lines, when given, replace all lines."
+  updateDraftOrder(input: UpdateDraftOrderInput!): OrderPayload!
+  "DRAFT → PENDING_REVIEW."
+  submitOrder(input: OrderTransitionInput!): OrderPayload!
+  """
+  Reviews a PENDING_REVIEW order: reserves stock, checks prices, credit and delivery date.
+  Every failed check comes back in errors and nothing changes. Managers may override price and credit failures with overrideReason.
+  """
+  confirmOrder(input: ConfirmOrderInput!): OrderPayload!
+  "PENDING_REVIEW → REJECTED with a reason code."
+  rejectOrder(input: RejectOrderInput!): OrderPayload!
+  "Records a charge: captured, or pending to be captured or failed later. Never above the outstanding amount."
+  recordPayment(input: RecordPaymentInput!): PaymentPayload!
+  "Captures a pending charge."
+  capturePayment(input: PaymentActionInput!): PaymentPayload!
+  "Marks a pending charge failed (declined, bounced) with the reason."
+  failPayment(input: PaymentActionInput!): PaymentPayload!
+  "Cancels a charge: a pending one lapses, a captured one without refunds is reversed."
+  cancelPayment(input: PaymentActionInput!): PaymentPayload!
+  "Refunds an amount, or the value of line quantities. Never above captured − refunded, also under concurrent requests."
+  refundPayment(input: RefundPaymentInput!): RefundPayload!
+  "Ships all open quantities, or the given ones. SHIPPED when nothing is left to ship."
+  shipOrder(input: ShipOrderInput!): ShipmentPayload!
+  "SHIPPED → DELIVERED."
+  markOrderDelivered(input: OrderTransitionInput!): OrderPayload!
+  "DELIVERED and fully paid → COMPLETED."
+  completeOrder(input: OrderTransitionInput!): OrderPayload!
+  """
+  Asks to cancel an order, whole or some line quantities. Executes at once where policy allows (you may cancel,
+  no money goes back, nothing shipped); otherwise waits for a sales manager, and finance where money goes back.
+  dryRun: true returns the preview and changes nothing.
+  """
+  requestOrderCancellation(input: CancelOrderInput!): CancellationPayload!
+  "Cancels at once where policy allows; APPROVAL_REQUIRED (and no change) otherwise."
+  cancelOrder(input: CancelOrderInput!): CancellationPayload!
+  "Gives the approvals your role can give; executes when all are in. You cannot approve your own request."
+  approveOrderCancellation(input: CancellationDecisionInput!): CancellationPayload!
+  "Turns a cancellation request down with a note."
+  rejectOrderCancellation(input: CancellationDecisionInput!): CancellationPayload!
+  "Invalidates an order for good: releases stock, refunds captured money, cancels pending payments. Managers and admins."
+  voidOrder(input: VoidOrderInput!): CancellationPayload!
+  "Creates a new DRAFT from a cancelled, voided or rejected order, linked to it."
+  reorder(input: ReorderInput!): ReorderPayload!
+}
+
+input OrderLineInput {
+  stockItemId: ID!
+  quantity: Int!
+  "Defaults to the list price."
+  unitPrice: Decimal
+  "Discount per unit."
+  discount: Decimal
+}
+
+input CreateOrderInput {
+  customerId: ID!
+  channel: OrderChannel!
+  lines: [OrderLineInput!]!
+  requestedDeliveryDate: Time
+  paymentDueAt: Time
+  notes: String
+  "Defaults to the customer's shipping address."
+  shippingAddress: AddressInput
+  "A retry with the same key returns the first result and changes nothing again."
+  idempotencyKey: String
+}
+
+input UpdateDraftOrderInput {
+  orderId: ID!
+  expectedVersion: Int!
+  lines: [OrderLineInput!]
+  requestedDeliveryDate: Time
+  paymentDueAt: Time
+  notes: String
+  shippingAddress: AddressInput
+  idempotencyKey: String
+}
+
+input OrderTransitionInput {
+  orderId: ID!
+  expectedVersion: Int
+  idempotencyKey: String
+}
+
+input ConfirmOrderInput {
+  orderId: ID!
+  expectedVersion: Int
+  "Sales managers: accept failed price and credit checks for this reason."
+  overrideReason: String
+  idempotencyKey: String
+}
+
+input RejectOrderInput {
+  orderId: ID!
+  reasonCode: ReasonCode!
+  "Required with OTHER."
+  note: String
+  idempotencyKey: String
+}
+
+type OrderPayload {
+  order: Order
+  errors: [UserError!]!
+}
+
+input RecordPaymentInput {
+  orderId: ID!
+  "In the order's currency."
+  amount: Decimal!
+  method: PaymentMethod!
+  "Record it as pending (to capture or fail later) instead of captured."
+  pending: Boolean
+  providerReference: String
+  idempotencyKey: String
+}
+
+input PaymentActionInput {
+  paymentId: ID!
+  "Required to fail or cancel."
+  reason: String
+  idempotencyKey: String
+}
+
+type PaymentPayload {
+  order: Order
+  payment: Payment
+  errors: [UserError!]!
+}
+
+input RefundPaymentInput {
+  orderId: ID!
+  "Either an amount…"
+  amount: Decimal
+  "…or line quantities, refunded at their net unit price."
+  lines: [LineQuantityInput!]
+  reason: String!
+  idempotencyKey: String
+}
+
+type RefundPayload {
+  order: Order
+  refunds: [Payment!]!
+  errors: [UserError!]!
+}
+
+input ShipOrderInput {
+  orderId: ID!
+  carrier: String!
+  trackingNumber: String
+  "Empty: everything still open."
+  lines: [LineQuantityInput!]
+  idempotencyKey: String
+}
+
+type ShipmentPayload {
+  order: Order
+  shipment: Shipment
+  errors: [UserError!]!
+}
+
+input CancelOrderInput {
+  orderId: ID!
+  reasonCode: ReasonCode!
+  "Required with OTHER."
+  note: String
+  "Omit to cancel the whole order; give line quantities for a partial cancellation."
+  lines: [LineQuantityInput!]
+  "REORDER also creates a new draft of the cancelled quantities. Default NONE."
+  resolution: CancellationRecordResolution
+  "Return what would happen and change nothing."
+  dryRun: Boolean
+  idempotencyKey: String
+}
+
+input VoidOrderInput {
+  orderId: ID!
+  reasonCode: ReasonCode!
+  note: String
+  dryRun: Boolean
+  idempotencyKey: String
+}
+
+input CancellationDecisionInput {
+  cancellationId: ID!
+  "Required to reject."
+  note: String
+  idempotencyKey: String
+}
+
+"Exactly what a cancellation or void does, or would do in a dry run."
+type CancellationPreview {
+  kind: CancellationRecordKind!
+  "Whether it executes now, without waiting for approval."
+  executes: Boolean!
+  needsManagerApproval: Boolean!
+  needsFinanceApproval: Boolean!
+  statusAfter: OrderStatus!
+  totalAfter: Money!
+  amountRefunded: Money!
+  "Pending payments that will not be collected."
+  amountCancelled: Money!
+  quantityReleased: Int!
+  lines: [LineQuantity!]!
+  createsReorder: Boolean!
+}
+
+type CancellationPayload {
+  order: Order
+  "Null in a dry run."
+  cancellation: CancellationRecord
+  "The re-created draft, with resolution REORDER."
+  newOrder: Order
+  preview: CancellationPreview
+  errors: [UserError!]!
+}
+
+input ReorderInput {
+  orderId: ID!
+  "Replace the old lines; omit to copy them."
+  lines: [OrderLineInput!]
+  notes: String
+  idempotencyKey: String
+}
+
+type ReorderPayload {
+  "The old order."
+  order: Order
+  newOrder: Order
+  errors: [UserError!]!
+}
 `, BuiltIn: false},
 	{Name: "../../schema/scalars.graphql", Input: `"An exact decimal number written as a string, e.g. \"1234.50\". Money is never a float."
 scalar Decimal
@@ -9900,6 +10707,50 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CancellationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_CancellationPayload_order(ctx, field)
+	case "cancellation":
+		return ec.fieldContext_CancellationPayload_cancellation(ctx, field)
+	case "newOrder":
+		return ec.fieldContext_CancellationPayload_newOrder(ctx, field)
+	case "preview":
+		return ec.fieldContext_CancellationPayload_preview(ctx, field)
+	case "errors":
+		return ec.fieldContext_CancellationPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CancellationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CancellationPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_CancellationPreview_kind(ctx, field)
+	case "executes":
+		return ec.fieldContext_CancellationPreview_executes(ctx, field)
+	case "needsManagerApproval":
+		return ec.fieldContext_CancellationPreview_needsManagerApproval(ctx, field)
+	case "needsFinanceApproval":
+		return ec.fieldContext_CancellationPreview_needsFinanceApproval(ctx, field)
+	case "statusAfter":
+		return ec.fieldContext_CancellationPreview_statusAfter(ctx, field)
+	case "totalAfter":
+		return ec.fieldContext_CancellationPreview_totalAfter(ctx, field)
+	case "amountRefunded":
+		return ec.fieldContext_CancellationPreview_amountRefunded(ctx, field)
+	case "amountCancelled":
+		return ec.fieldContext_CancellationPreview_amountCancelled(ctx, field)
+	case "quantityReleased":
+		return ec.fieldContext_CancellationPreview_quantityReleased(ctx, field)
+	case "lines":
+		return ec.fieldContext_CancellationPreview_lines(ctx, field)
+	case "createsReorder":
+		return ec.fieldContext_CancellationPreview_createsReorder(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CancellationPreview", field.Name)
 }
 
 func (ec *executionContext) childFields_CancellationRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10398,6 +11249,14 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_captured(ctx, field)
 	case "refunded":
 		return ec.fieldContext_Order_refunded(ctx, field)
+	case "paymentStatus":
+		return ec.fieldContext_Order_paymentStatus(ctx, field)
+	case "outstanding":
+		return ec.fieldContext_Order_outstanding(ctx, field)
+	case "refundable":
+		return ec.fieldContext_Order_refundable(ctx, field)
+	case "availableActions":
+		return ec.fieldContext_Order_availableActions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
 }
@@ -10546,6 +11405,16 @@ func (ec *executionContext) childFields_OrderLine(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type OrderLine", field.Name)
 }
 
+func (ec *executionContext) childFields_OrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_OrderPayload_order(ctx, field)
+	case "errors":
+		return ec.fieldContext_OrderPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -10640,6 +11509,42 @@ func (ec *executionContext) childFields_PaymentEdge(ctx context.Context, field g
 		return ec.fieldContext_PaymentEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PaymentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_PaymentPayload_order(ctx, field)
+	case "payment":
+		return ec.fieldContext_PaymentPayload_payment(ctx, field)
+	case "errors":
+		return ec.fieldContext_PaymentPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RefundPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_RefundPayload_order(ctx, field)
+	case "refunds":
+		return ec.fieldContext_RefundPayload_refunds(ctx, field)
+	case "errors":
+		return ec.fieldContext_RefundPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RefundPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReorderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_ReorderPayload_order(ctx, field)
+	case "newOrder":
+		return ec.fieldContext_ReorderPayload_newOrder(ctx, field)
+	case "errors":
+		return ec.fieldContext_ReorderPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReorderPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ReturnLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10862,6 +11767,18 @@ func (ec *executionContext) childFields_ShipmentLine(ctx context.Context, field 
 		return ec.fieldContext_ShipmentLine_orderLine(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShipmentLine", field.Name)
+}
+
+func (ec *executionContext) childFields_ShipmentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "order":
+		return ec.fieldContext_ShipmentPayload_order(ctx, field)
+	case "shipment":
+		return ec.fieldContext_ShipmentPayload_shipment(ctx, field)
+	case "errors":
+		return ec.fieldContext_ShipmentPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShipmentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_StockItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11328,6 +12245,62 @@ func (ec *executionContext) field_Mutation_adjustStock_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveOrderCancellation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CancellationDecisionInput, error) {
+			return ec.unmarshalNCancellationDecisionInput2orderdeskᚋgraphᚋmodelᚐCancellationDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CancelOrderInput, error) {
+			return ec.unmarshalNCancelOrderInput2orderdeskᚋgraphᚋmodelᚐCancelOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cancelPayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PaymentActionInput, error) {
+			return ec.unmarshalNPaymentActionInput2orderdeskᚋgraphᚋmodelᚐPaymentActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_capturePayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PaymentActionInput, error) {
+			return ec.unmarshalNPaymentActionInput2orderdeskᚋgraphᚋmodelᚐPaymentActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11342,12 +12315,54 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_completeOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderTransitionInput, error) {
+			return ec.unmarshalNOrderTransitionInput2orderdeskᚋgraphᚋmodelᚐOrderTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_confirmOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ConfirmOrderInput, error) {
+			return ec.unmarshalNConfirmOrderInput2orderdeskᚋgraphᚋmodelᚐConfirmOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateCustomerInput, error) {
 			return ec.unmarshalNCreateCustomerInput2orderdeskᚋgraphᚋmodelᚐCreateCustomerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateOrderInput, error) {
+			return ec.unmarshalNCreateOrderInput2orderdeskᚋgraphᚋmodelᚐCreateOrderInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11384,6 +12399,20 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_failPayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PaymentActionInput, error) {
+			return ec.unmarshalNPaymentActionInput2orderdeskᚋgraphᚋmodelᚐPaymentActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11412,12 +12441,40 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markOrderDelivered_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderTransitionInput, error) {
+			return ec.unmarshalNOrderTransitionInput2orderdeskᚋgraphᚋmodelᚐOrderTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_receiveStock_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ReceiveStockInput, error) {
 			return ec.unmarshalNReceiveStockInput2orderdeskᚋgraphᚋmodelᚐReceiveStockInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordPayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordPaymentInput, error) {
+			return ec.unmarshalNRecordPaymentInput2orderdeskᚋgraphᚋmodelᚐRecordPaymentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11440,6 +12497,76 @@ func (ec *executionContext) field_Mutation_refreshToken_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_refundPayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RefundPaymentInput, error) {
+			return ec.unmarshalNRefundPaymentInput2orderdeskᚋgraphᚋmodelᚐRefundPaymentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectOrderCancellation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CancellationDecisionInput, error) {
+			return ec.unmarshalNCancellationDecisionInput2orderdeskᚋgraphᚋmodelᚐCancellationDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RejectOrderInput, error) {
+			return ec.unmarshalNRejectOrderInput2orderdeskᚋgraphᚋmodelᚐRejectOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reorder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReorderInput, error) {
+			return ec.unmarshalNReorderInput2orderdeskᚋgraphᚋmodelᚐReorderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestOrderCancellation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CancelOrderInput, error) {
+			return ec.unmarshalNCancelOrderInput2orderdeskᚋgraphᚋmodelᚐCancelOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_resetUserPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11454,12 +12581,54 @@ func (ec *executionContext) field_Mutation_resetUserPassword_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_shipOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShipOrderInput, error) {
+			return ec.unmarshalNShipOrderInput2orderdeskᚋgraphᚋmodelᚐShipOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OrderTransitionInput, error) {
+			return ec.unmarshalNOrderTransitionInput2orderdeskᚋgraphᚋmodelᚐOrderTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateCustomerInput, error) {
 			return ec.unmarshalNUpdateCustomerInput2orderdeskᚋgraphᚋmodelᚐUpdateCustomerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateDraftOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateDraftOrderInput, error) {
+			return ec.unmarshalNUpdateDraftOrderInput2orderdeskᚋgraphᚋmodelᚐUpdateDraftOrderInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11488,6 +12657,20 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateUserInput, error) {
 			return ec.unmarshalNUpdateUserInput2orderdeskᚋgraphᚋmodelᚐUpdateUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_voidOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.VoidOrderInput, error) {
+			return ec.unmarshalNVoidOrderInput2orderdeskᚋgraphᚋmodelᚐVoidOrderInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13189,6 +14372,455 @@ func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _CancellationPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.CancellationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationPayload_cancellation(ctx context.Context, field graphql.CollectedField, obj *model.CancellationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPayload_cancellation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cancellation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CancellationRecord) graphql.Marshaler {
+			return ec.marshalOCancellationRecord2ᚖorderdeskᚋentᚐCancellationRecord(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPayload_cancellation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationPayload_newOrder(ctx context.Context, field graphql.CollectedField, obj *model.CancellationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPayload_newOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPayload_newOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationPayload_preview(ctx context.Context, field graphql.CollectedField, obj *model.CancellationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPayload_preview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Preview, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *order.Preview) graphql.Marshaler {
+			return ec.marshalOCancellationPreview2ᚖorderdeskᚋorderᚐPreview(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPayload_preview(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationPreview(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.CancellationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationPreview_kind(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPreview_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v cancellationrecord.Kind) graphql.Marshaler {
+			return ec.marshalNCancellationRecordKind2orderdeskᚋentᚋcancellationrecordᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPreview_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationPreview", field, false, false, "CancellationRecordKind")
+}
+
+func (ec *executionContext) _CancellationPreview_executes(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPreview_executes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Executes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPreview_executes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationPreview", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CancellationPreview_needsManagerApproval(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPreview_needsManagerApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NeedsManagerApproval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPreview_needsManagerApproval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationPreview", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CancellationPreview_needsFinanceApproval(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPreview_needsFinanceApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NeedsFinanceApproval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPreview_needsFinanceApproval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationPreview", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CancellationPreview_statusAfter(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPreview_statusAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusAfter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v order1.Status) graphql.Marshaler {
+			return ec.marshalNOrderStatus2orderdeskᚋentᚋorderᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPreview_statusAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationPreview", field, false, false, "OrderStatus")
+}
+
+func (ec *executionContext) _CancellationPreview_totalAfter(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPreview_totalAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CancellationPreview().TotalAfter(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPreview_totalAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationPreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationPreview_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPreview_amountRefunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CancellationPreview().AmountRefunded(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPreview_amountRefunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationPreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationPreview_amountCancelled(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPreview_amountCancelled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CancellationPreview().AmountCancelled(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPreview_amountCancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationPreview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationPreview_quantityReleased(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPreview_quantityReleased(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuantityReleased, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPreview_quantityReleased(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationPreview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CancellationPreview_lines(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPreview_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []change.LineQuantity) graphql.Marshaler {
+			return ec.marshalNLineQuantity2ᚕorderdeskᚋchangeᚐLineQuantityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPreview_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LineQuantity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationPreview_createsReorder(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationPreview_createsReorder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatesReorder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationPreview_createsReorder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationPreview", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _CancellationRecord_id(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14252,8 +15884,8 @@ func (ec *executionContext) _ChangePasswordPayload_errors(ctx context.Context, f
 			return obj.Errors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15831,8 +17463,8 @@ func (ec *executionContext) _CustomerPayload_errors(ctx context.Context, field g
 			return obj.Errors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16542,8 +18174,8 @@ func (ec *executionContext) _LogoutPayload_errors(ctx context.Context, field gra
 			return obj.Errors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16998,6 +18630,842 @@ func (ec *executionContext) fieldContext_Mutation_updateCustomer(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateOrder(ctx, fc.Args["input"].(model.CreateOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖorderdeskᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateDraftOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateDraftOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateDraftOrder(ctx, fc.Args["input"].(model.UpdateDraftOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖorderdeskᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateDraftOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateDraftOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitOrder(ctx, fc.Args["input"].(model.OrderTransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖorderdeskᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmOrder(ctx, fc.Args["input"].(model.ConfirmOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖorderdeskᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectOrder(ctx, fc.Args["input"].(model.RejectOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖorderdeskᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordPayment(ctx, fc.Args["input"].(model.RecordPaymentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentPayload) graphql.Marshaler {
+			return ec.marshalNPaymentPayload2ᚖorderdeskᚋgraphᚋmodelᚐPaymentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_capturePayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_capturePayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CapturePayment(ctx, fc.Args["input"].(model.PaymentActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentPayload) graphql.Marshaler {
+			return ec.marshalNPaymentPayload2ᚖorderdeskᚋgraphᚋmodelᚐPaymentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_capturePayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_capturePayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_failPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_failPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FailPayment(ctx, fc.Args["input"].(model.PaymentActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentPayload) graphql.Marshaler {
+			return ec.marshalNPaymentPayload2ᚖorderdeskᚋgraphᚋmodelᚐPaymentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_failPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_failPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelPayment(ctx, fc.Args["input"].(model.PaymentActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentPayload) graphql.Marshaler {
+			return ec.marshalNPaymentPayload2ᚖorderdeskᚋgraphᚋmodelᚐPaymentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refundPayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refundPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefundPayment(ctx, fc.Args["input"].(model.RefundPaymentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RefundPayload) graphql.Marshaler {
+			return ec.marshalNRefundPayload2ᚖorderdeskᚋgraphᚋmodelᚐRefundPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refundPayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RefundPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refundPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_shipOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_shipOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ShipOrder(ctx, fc.Args["input"].(model.ShipOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShipmentPayload) graphql.Marshaler {
+			return ec.marshalNShipmentPayload2ᚖorderdeskᚋgraphᚋmodelᚐShipmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_shipOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_shipOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markOrderDelivered(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markOrderDelivered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkOrderDelivered(ctx, fc.Args["input"].(model.OrderTransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖorderdeskᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markOrderDelivered(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markOrderDelivered_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_completeOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_completeOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CompleteOrder(ctx, fc.Args["input"].(model.OrderTransitionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+			return ec.marshalNOrderPayload2ᚖorderdeskᚋgraphᚋmodelᚐOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_completeOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_completeOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestOrderCancellation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestOrderCancellation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestOrderCancellation(ctx, fc.Args["input"].(model.CancelOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CancellationPayload) graphql.Marshaler {
+			return ec.marshalNCancellationPayload2ᚖorderdeskᚋgraphᚋmodelᚐCancellationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestOrderCancellation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestOrderCancellation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelOrder(ctx, fc.Args["input"].(model.CancelOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CancellationPayload) graphql.Marshaler {
+			return ec.marshalNCancellationPayload2ᚖorderdeskᚋgraphᚋmodelᚐCancellationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveOrderCancellation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveOrderCancellation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveOrderCancellation(ctx, fc.Args["input"].(model.CancellationDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CancellationPayload) graphql.Marshaler {
+			return ec.marshalNCancellationPayload2ᚖorderdeskᚋgraphᚋmodelᚐCancellationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveOrderCancellation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveOrderCancellation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectOrderCancellation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectOrderCancellation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectOrderCancellation(ctx, fc.Args["input"].(model.CancellationDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CancellationPayload) graphql.Marshaler {
+			return ec.marshalNCancellationPayload2ᚖorderdeskᚋgraphᚋmodelᚐCancellationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectOrderCancellation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectOrderCancellation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_voidOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_voidOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VoidOrder(ctx, fc.Args["input"].(model.VoidOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CancellationPayload) graphql.Marshaler {
+			return ec.marshalNCancellationPayload2ᚖorderdeskᚋgraphᚋmodelᚐCancellationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_voidOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_voidOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reorder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reorder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Reorder(ctx, fc.Args["input"].(model.ReorderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReorderPayload) graphql.Marshaler {
+			return ec.marshalNReorderPayload2ᚖorderdeskᚋgraphᚋmodelᚐReorderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reorder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReorderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reorder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -17766,7 +20234,7 @@ func (ec *executionContext) _Order_kind(ctx context.Context, field graphql.Colle
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v order.Kind) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v order1.Kind) graphql.Marshaler {
 			return ec.marshalNOrderKind2orderdeskᚋentᚋorderᚐKind(ctx, selections, v)
 		},
 		true,
@@ -17789,7 +20257,7 @@ func (ec *executionContext) _Order_channel(ctx context.Context, field graphql.Co
 			return obj.Channel, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v order.Channel) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v order1.Channel) graphql.Marshaler {
 			return ec.marshalNOrderChannel2orderdeskᚋentᚋorderᚐChannel(ctx, selections, v)
 		},
 		true,
@@ -17812,7 +20280,7 @@ func (ec *executionContext) _Order_status(ctx context.Context, field graphql.Col
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v order.Status) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v order1.Status) graphql.Marshaler {
 			return ec.marshalNOrderStatus2orderdeskᚋentᚋorderᚐStatus(ctx, selections, v)
 		},
 		true,
@@ -18774,6 +21242,116 @@ func (ec *executionContext) fieldContext_Order_refunded(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Order_paymentStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_paymentStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().PaymentStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.OrderPaymentStatus) graphql.Marshaler {
+			return ec.marshalNOrderPaymentStatus2orderdeskᚋgraphᚋmodelᚐOrderPaymentStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_paymentStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, true, true, "OrderPaymentStatus")
+}
+
+func (ec *executionContext) _Order_outstanding(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_outstanding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().Outstanding(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_outstanding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_refundable(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_refundable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().Refundable(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_refundable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_availableActions(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_availableActions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().AvailableActions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.OrderAction) graphql.Marshaler {
+			return ec.marshalNOrderAction2ᚕorderdeskᚋgraphᚋmodelᚐOrderActionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_availableActions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, true, true, "OrderAction")
 }
 
 func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
@@ -20180,6 +22758,70 @@ func (ec *executionContext) fieldContext_OrderLine_lineTotal(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _OrderPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.OrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.OrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21107,6 +23749,102 @@ func (ec *executionContext) fieldContext_PaymentEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PaymentEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PaymentPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.PaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentPayload_payment(ctx context.Context, field graphql.CollectedField, obj *model.PaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentPayload_payment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
+			return ec.marshalOPayment2ᚖorderdeskᚋentᚐPayment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentPayload_payment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.PaymentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21870,6 +24608,198 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefundPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.RefundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RefundPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefundPayload_refunds(ctx context.Context, field graphql.CollectedField, obj *model.RefundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundPayload_refunds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refunds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚕᚖorderdeskᚋentᚐPaymentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundPayload_refunds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RefundPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.RefundPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RefundPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RefundPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RefundPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReorderPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.ReorderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReorderPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReorderPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReorderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReorderPayload_newOrder(ctx context.Context, field graphql.CollectedField, obj *model.ReorderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReorderPayload_newOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReorderPayload_newOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReorderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReorderPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ReorderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReorderPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReorderPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReorderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -23126,8 +26056,8 @@ func (ec *executionContext) _SessionPayload_errors(ctx context.Context, field gr
 			return obj.Errors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23972,6 +26902,102 @@ func (ec *executionContext) fieldContext_ShipmentLine_orderLine(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _ShipmentPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentPayload_shipment(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentPayload_shipment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Shipment) graphql.Marshaler {
+			return ec.marshalOShipment2ᚖorderdeskᚋentᚐShipment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentPayload_shipment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shipment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StockItem_id(ctx context.Context, field graphql.CollectedField, obj *ent.StockItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24510,8 +27536,8 @@ func (ec *executionContext) _StockItemPayload_errors(ctx context.Context, field 
 			return obj.Errors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25198,8 +28224,8 @@ func (ec *executionContext) _StockMovementPayload_errors(ctx context.Context, fi
 			return obj.Errors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25747,8 +28773,8 @@ func (ec *executionContext) _UserPayload_errors(ctx context.Context, field graph
 			return obj.Errors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -28277,6 +31303,146 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 func UnmarshalAuditEventWhereInput(ctx context.Context, raw any) (ent.AuditEventWhereInput, error) {
 	var out ent.AuditEventWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuditEventWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCancelOrderInput(ctx context.Context, obj any) (model.CancelOrderInput, error) {
+	var it model.CancelOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "reasonCode", "note", "lines", "resolution", "dryRun", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "reasonCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
+			data, err := ec.unmarshalNReasonCode2orderdeskᚋentᚋcancellationrecordᚐReasonCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCode = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOLineQuantityInput2ᚕᚖorderdeskᚋchangeᚐLineQuantityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		case "resolution":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolution"))
+			data, err := ec.unmarshalOCancellationRecordResolution2ᚖorderdeskᚋentᚋcancellationrecordᚐResolution(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Resolution = data
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCancelOrderInput unmarshals raw into the CancelOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCancelOrderInput(ctx context.Context, raw any) (model.CancelOrderInput, error) {
+	var out model.CancelOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CancelOrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCancellationDecisionInput(ctx context.Context, obj any) (model.CancellationDecisionInput, error) {
+	var it model.CancellationDecisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cancellationId", "note", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cancellationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCancellationDecisionInput unmarshals raw into the CancellationDecisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCancellationDecisionInput(ctx context.Context, raw any) (model.CancellationDecisionInput, error) {
+	var out model.CancellationDecisionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CancellationDecisionInput", raw, &out)
 	return out, err
 }
 
@@ -31263,6 +34429,69 @@ func UnmarshalComplaintWhereInput(ctx context.Context, raw any) (ent.ComplaintWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConfirmOrderInput(ctx context.Context, obj any) (model.ConfirmOrderInput, error) {
+	var it model.ConfirmOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "expectedVersion", "overrideReason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "overrideReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overrideReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OverrideReason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfirmOrderInput unmarshals raw into the ConfirmOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfirmOrderInput(ctx context.Context, raw any) (model.ConfirmOrderInput, error) {
+	var out model.ConfirmOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfirmOrderInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Context, obj any) (model.CreateCustomerInput, error) {
 	var it model.CreateCustomerInput
 	if obj == nil {
@@ -31358,6 +34587,97 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 func UnmarshalCreateCustomerInput(ctx context.Context, raw any) (model.CreateCustomerInput, error) {
 	var out model.CreateCustomerInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCustomerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateOrderInput(ctx context.Context, obj any) (model.CreateOrderInput, error) {
+	var it model.CreateOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "channel", "lines", "requestedDeliveryDate", "paymentDueAt", "notes", "shippingAddress", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNOrderChannel2orderdeskᚋentᚋorderᚐChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalNOrderLineInput2ᚕᚖorderdeskᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		case "requestedDeliveryDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedDeliveryDate"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestedDeliveryDate = data
+		case "paymentDueAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentDueAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentDueAt = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "shippingAddress":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippingAddress"))
+			data, err := ec.unmarshalOAddressInput2ᚖorderdeskᚋpostalᚐAddress(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShippingAddress = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateOrderInput unmarshals raw into the CreateOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateOrderInput(ctx context.Context, raw any) (model.CreateOrderInput, error) {
+	var out model.CreateOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateOrderInput", raw, &out)
 	return out, err
 }
 
@@ -35283,6 +38603,69 @@ func UnmarshalOrderCorrectionWhereInput(ctx context.Context, raw any) (ent.Order
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOrderLineInput(ctx context.Context, obj any) (model.OrderLineInput, error) {
+	var it model.OrderLineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"stockItemId", "quantity", "unitPrice", "discount"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "stockItemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StockItemID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "unitPrice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitPrice"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitPrice = data
+		case "discount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("discount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Discount = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderLineInput unmarshals raw into the OrderLineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderLineInput(ctx context.Context, raw any) (model.OrderLineInput, error) {
+	var out model.OrderLineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderLineInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrderLineOrder(ctx context.Context, obj any) (ent.OrderLineOrder, error) {
 	var it ent.OrderLineOrder
 	if obj == nil {
@@ -36303,6 +39686,62 @@ func (ec *executionContext) unmarshalInputOrderOrder(ctx context.Context, obj an
 func UnmarshalOrderOrder(ctx context.Context, raw any) (ent.OrderOrder, error) {
 	var out ent.OrderOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderTransitionInput(ctx context.Context, obj any) (model.OrderTransitionInput, error) {
+	var it model.OrderTransitionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "expectedVersion", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderTransitionInput unmarshals raw into the OrderTransitionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderTransitionInput(ctx context.Context, raw any) (model.OrderTransitionInput, error) {
+	var out model.OrderTransitionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderTransitionInput", raw, &out)
 	return out, err
 }
 
@@ -38021,6 +41460,62 @@ func UnmarshalOrderWhereInput(ctx context.Context, raw any) (ent.OrderWhereInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPaymentActionInput(ctx context.Context, obj any) (model.PaymentActionInput, error) {
+	var it model.PaymentActionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"paymentId", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "paymentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPaymentActionInput unmarshals raw into the PaymentActionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPaymentActionInput(ctx context.Context, raw any) (model.PaymentActionInput, error) {
+	var out model.PaymentActionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PaymentActionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPaymentOrder(ctx context.Context, obj any) (ent.PaymentOrder, error) {
 	var it ent.PaymentOrder
 	if obj == nil {
@@ -39390,6 +42885,83 @@ func UnmarshalReceiveStockInput(ctx context.Context, raw any) (model.ReceiveStoc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRecordPaymentInput(ctx context.Context, obj any) (model.RecordPaymentInput, error) {
+	var it model.RecordPaymentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "amount", "method", "pending", "providerReference", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNDecimal2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "method":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("method"))
+			data, err := ec.unmarshalNPaymentMethod2orderdeskᚋentᚋpaymentᚐMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Method = data
+		case "pending":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pending"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pending = data
+		case "providerReference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("providerReference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProviderReference = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordPaymentInput unmarshals raw into the RecordPaymentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordPaymentInput(ctx context.Context, raw any) (model.RecordPaymentInput, error) {
+	var out model.RecordPaymentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordPaymentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRefreshTokenInput(ctx context.Context, obj any) (model.RefreshTokenInput, error) {
 	var it model.RefreshTokenInput
 	if obj == nil {
@@ -39429,6 +43001,202 @@ func (ec *executionContext) unmarshalInputRefreshTokenInput(ctx context.Context,
 func UnmarshalRefreshTokenInput(ctx context.Context, raw any) (model.RefreshTokenInput, error) {
 	var out model.RefreshTokenInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RefreshTokenInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRefundPaymentInput(ctx context.Context, obj any) (model.RefundPaymentInput, error) {
+	var it model.RefundPaymentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "amount", "lines", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOLineQuantityInput2ᚕᚖorderdeskᚋchangeᚐLineQuantityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRefundPaymentInput unmarshals raw into the RefundPaymentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRefundPaymentInput(ctx context.Context, raw any) (model.RefundPaymentInput, error) {
+	var out model.RefundPaymentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RefundPaymentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRejectOrderInput(ctx context.Context, obj any) (model.RejectOrderInput, error) {
+	var it model.RejectOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "reasonCode", "note", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "reasonCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
+			data, err := ec.unmarshalNReasonCode2orderdeskᚋentᚋcancellationrecordᚐReasonCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCode = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRejectOrderInput unmarshals raw into the RejectOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRejectOrderInput(ctx context.Context, raw any) (model.RejectOrderInput, error) {
+	var out model.RejectOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RejectOrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReorderInput(ctx context.Context, obj any) (model.ReorderInput, error) {
+	var it model.ReorderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "lines", "notes", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOOrderLineInput2ᚕᚖorderdeskᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReorderInput unmarshals raw into the ReorderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReorderInput(ctx context.Context, raw any) (model.ReorderInput, error) {
+	var out model.ReorderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReorderInput", raw, &out)
 	return out, err
 }
 
@@ -41330,6 +45098,76 @@ func (ec *executionContext) unmarshalInputReturnOrderWhereInput(ctx context.Cont
 func UnmarshalReturnOrderWhereInput(ctx context.Context, raw any) (ent.ReturnOrderWhereInput, error) {
 	var out ent.ReturnOrderWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReturnOrderWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputShipOrderInput(ctx context.Context, obj any) (model.ShipOrderInput, error) {
+	var it model.ShipOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "carrier", "trackingNumber", "lines", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "carrier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("carrier"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Carrier = data
+		case "trackingNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingNumber = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOLineQuantityInput2ᚕᚖorderdeskᚋchangeᚐLineQuantityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShipOrderInput unmarshals raw into the ShipOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShipOrderInput(ctx context.Context, raw any) (model.ShipOrderInput, error) {
+	var out model.ShipOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShipOrderInput", raw, &out)
 	return out, err
 }
 
@@ -44628,6 +48466,97 @@ func UnmarshalUpdateCustomerInput(ctx context.Context, raw any) (model.UpdateCus
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateDraftOrderInput(ctx context.Context, obj any) (model.UpdateDraftOrderInput, error) {
+	var it model.UpdateDraftOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "expectedVersion", "lines", "requestedDeliveryDate", "paymentDueAt", "notes", "shippingAddress", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOOrderLineInput2ᚕᚖorderdeskᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		case "requestedDeliveryDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedDeliveryDate"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestedDeliveryDate = data
+		case "paymentDueAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentDueAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentDueAt = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "shippingAddress":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippingAddress"))
+			data, err := ec.unmarshalOAddressInput2ᚖorderdeskᚋpostalᚐAddress(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShippingAddress = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateDraftOrderInput unmarshals raw into the UpdateDraftOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateDraftOrderInput(ctx context.Context, raw any) (model.UpdateDraftOrderInput, error) {
+	var out model.UpdateDraftOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDraftOrderInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateStockItemInput(ctx context.Context, obj any) (model.UpdateStockItemInput, error) {
 	var it model.UpdateStockItemInput
 	if obj == nil {
@@ -45423,6 +49352,76 @@ func UnmarshalUserWhereInput(ctx context.Context, raw any) (ent.UserWhereInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputVoidOrderInput(ctx context.Context, obj any) (model.VoidOrderInput, error) {
+	var it model.VoidOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "reasonCode", "note", "dryRun", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "reasonCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
+			data, err := ec.unmarshalNReasonCode2orderdeskᚋentᚋcancellationrecordᚐReasonCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCode = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVoidOrderInput unmarshals raw into the VoidOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVoidOrderInput(ctx context.Context, raw any) (model.VoidOrderInput, error) {
+	var out model.VoidOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VoidOrderInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -45781,6 +49780,145 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 			out.Values[i] = ec._AuditEventEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cancellationPayloadImplementors = []string{"CancellationPayload"}
+
+func (ec *executionContext) _CancellationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CancellationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CancellationPayload")
+		case "order":
+			out.Values[i] = ec._CancellationPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cancellation":
+			out.Values[i] = ec._CancellationPayload_cancellation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "newOrder":
+			out.Values[i] = ec._CancellationPayload_newOrder(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "preview":
+			out.Values[i] = ec._CancellationPayload_preview(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._CancellationPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cancellationPreviewImplementors = []string{"CancellationPreview"}
+
+func (ec *executionContext) _CancellationPreview(ctx context.Context, sel ast.SelectionSet, obj *order.Preview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CancellationPreview")
+		case "kind":
+			out.Values[i] = ec._CancellationPreview_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "executes":
+			out.Values[i] = ec._CancellationPreview_executes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "needsManagerApproval":
+			out.Values[i] = ec._CancellationPreview_needsManagerApproval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "needsFinanceApproval":
+			out.Values[i] = ec._CancellationPreview_needsFinanceApproval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusAfter":
+			out.Values[i] = ec._CancellationPreview_statusAfter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalAfter":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CancellationPreview_totalAfter(ctx, field, obj)
+				})
+		case "amountRefunded":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CancellationPreview_amountRefunded(ctx, field, obj)
+				})
+		case "amountCancelled":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CancellationPreview_amountCancelled(ctx, field, obj)
+				})
+		case "quantityReleased":
+			out.Values[i] = ec._CancellationPreview_quantityReleased(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lines":
+			out.Values[i] = ec._CancellationPreview_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createsReorder":
+			out.Values[i] = ec._CancellationPreview_createsReorder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -47061,6 +51199,139 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateDraftOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateDraftOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordPayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordPayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capturePayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_capturePayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failPayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_failPayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelPayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelPayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refundPayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refundPayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shipOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_shipOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markOrderDelivered":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markOrderDelivered(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completeOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_completeOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestOrderCancellation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestOrderCancellation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveOrderCancellation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveOrderCancellation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectOrderCancellation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectOrderCancellation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "voidOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_voidOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reorder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reorder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createStockItem":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createStockItem(ctx, field)
@@ -47520,6 +51791,30 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_refunded(ctx, field, obj)
+				})
+		case "paymentStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_paymentStatus(ctx, field, obj)
+				})
+		case "outstanding":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_outstanding(ctx, field, obj)
+				})
+		case "refundable":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_refundable(ctx, field, obj)
+				})
+		case "availableActions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_availableActions(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -47987,6 +52282,44 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var orderPayloadImplementors = []string{"OrderPayload"}
+
+func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrderPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderPayload")
+		case "order":
+			out.Values[i] = ec._OrderPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._OrderPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
@@ -48287,6 +52620,49 @@ func (ec *executionContext) _PaymentEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var paymentPayloadImplementors = []string{"PaymentPayload"}
+
+func (ec *executionContext) _PaymentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentPayload")
+		case "order":
+			out.Values[i] = ec._PaymentPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "payment":
+			out.Values[i] = ec._PaymentPayload_payment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._PaymentPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -48415,6 +52791,92 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var refundPayloadImplementors = []string{"RefundPayload"}
+
+func (ec *executionContext) _RefundPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RefundPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, refundPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RefundPayload")
+		case "order":
+			out.Values[i] = ec._RefundPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refunds":
+			out.Values[i] = ec._RefundPayload_refunds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._RefundPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reorderPayloadImplementors = []string{"ReorderPayload"}
+
+func (ec *executionContext) _ReorderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReorderPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reorderPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReorderPayload")
+		case "order":
+			out.Values[i] = ec._ReorderPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "newOrder":
+			out.Values[i] = ec._ReorderPayload_newOrder(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ReorderPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -49117,6 +53579,49 @@ func (ec *executionContext) _ShipmentLine(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ShipmentLine_orderLine(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shipmentPayloadImplementors = []string{"ShipmentPayload"}
+
+func (ec *executionContext) _ShipmentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShipmentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShipmentPayload")
+		case "order":
+			out.Values[i] = ec._ShipmentPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "shipment":
+			out.Values[i] = ec._ShipmentPayload_shipment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ShipmentPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -50315,6 +54820,24 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNCancelOrderInput2orderdeskᚋgraphᚋmodelᚐCancelOrderInput(ctx context.Context, v any) (model.CancelOrderInput, error) {
+	res, err := ec.unmarshalInputCancelOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCancellationDecisionInput2orderdeskᚋgraphᚋmodelᚐCancellationDecisionInput(ctx context.Context, v any) (model.CancellationDecisionInput, error) {
+	res, err := ec.unmarshalInputCancellationDecisionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCancellationPayload2ᚖorderdeskᚋgraphᚋmodelᚐCancellationPayload(ctx context.Context, sel ast.SelectionSet, v *model.CancellationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CancellationPayload!")
+		return graphql.Null
+	}
+	return ec._CancellationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCancellationRecord2ᚖorderdeskᚋentᚐCancellationRecord(ctx context.Context, sel ast.SelectionSet, v *ent.CancellationRecord) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CancellationRecord!")
@@ -50468,8 +54991,18 @@ func (ec *executionContext) unmarshalNComplaintWhereInput2ᚖorderdeskᚋentᚐC
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNConfirmOrderInput2orderdeskᚋgraphᚋmodelᚐConfirmOrderInput(ctx context.Context, v any) (model.ConfirmOrderInput, error) {
+	res, err := ec.unmarshalInputConfirmOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateCustomerInput2orderdeskᚋgraphᚋmodelᚐCreateCustomerInput(ctx context.Context, v any) (model.CreateCustomerInput, error) {
 	res, err := ec.unmarshalInputCreateCustomerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateOrderInput2orderdeskᚋgraphᚋmodelᚐCreateOrderInput(ctx context.Context, v any) (model.CreateOrderInput, error) {
+	res, err := ec.unmarshalInputCreateOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -50700,6 +55233,27 @@ func (ec *executionContext) marshalNLineQuantity2orderdeskᚋchangeᚐLineQuanti
 	return ec._LineQuantity(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNLineQuantity2ᚕorderdeskᚋchangeᚐLineQuantityᚄ(ctx context.Context, sel ast.SelectionSet, v []change.LineQuantity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLineQuantity2orderdeskᚋchangeᚐLineQuantity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNLineQuantityInput2ᚖorderdeskᚋchangeᚐLineQuantity(ctx context.Context, v any) (*change.LineQuantity, error) {
+	res, err := ec.unmarshalInputLineQuantityInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNLoginInput2orderdeskᚋgraphᚋmodelᚐLoginInput(ctx context.Context, v any) (model.LoginInput, error) {
 	res, err := ec.unmarshalInputLoginInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -50763,13 +55317,53 @@ func (ec *executionContext) marshalNOrder2ᚖorderdeskᚋentᚐOrder(ctx context
 	return ec._Order(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNOrderChannel2orderdeskᚋentᚋorderᚐChannel(ctx context.Context, v any) (order.Channel, error) {
-	var res order.Channel
+func (ec *executionContext) unmarshalNOrderAction2orderdeskᚋgraphᚋmodelᚐOrderAction(ctx context.Context, v any) (model.OrderAction, error) {
+	var res model.OrderAction
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNOrderChannel2orderdeskᚋentᚋorderᚐChannel(ctx context.Context, sel ast.SelectionSet, v order.Channel) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderAction2orderdeskᚋgraphᚋmodelᚐOrderAction(ctx context.Context, sel ast.SelectionSet, v model.OrderAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNOrderAction2ᚕorderdeskᚋgraphᚋmodelᚐOrderActionᚄ(ctx context.Context, v any) ([]model.OrderAction, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.OrderAction, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderAction2orderdeskᚋgraphᚋmodelᚐOrderAction(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNOrderAction2ᚕorderdeskᚋgraphᚋmodelᚐOrderActionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OrderAction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderAction2orderdeskᚋgraphᚋmodelᚐOrderAction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNOrderChannel2orderdeskᚋentᚋorderᚐChannel(ctx context.Context, v any) (order1.Channel, error) {
+	var res order1.Channel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderChannel2orderdeskᚋentᚋorderᚐChannel(ctx context.Context, sel ast.SelectionSet, v order1.Channel) graphql.Marshaler {
 	return v
 }
 
@@ -50866,13 +55460,13 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 	return v
 }
 
-func (ec *executionContext) unmarshalNOrderKind2orderdeskᚋentᚋorderᚐKind(ctx context.Context, v any) (order.Kind, error) {
-	var res order.Kind
+func (ec *executionContext) unmarshalNOrderKind2orderdeskᚋentᚋorderᚐKind(ctx context.Context, v any) (order1.Kind, error) {
+	var res order1.Kind
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNOrderKind2orderdeskᚋentᚋorderᚐKind(ctx context.Context, sel ast.SelectionSet, v order.Kind) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderKind2orderdeskᚋentᚋorderᚐKind(ctx context.Context, sel ast.SelectionSet, v order1.Kind) graphql.Marshaler {
 	return v
 }
 
@@ -50882,6 +55476,25 @@ func (ec *executionContext) marshalNOrderLine2ᚖorderdeskᚋentᚐOrderLine(ctx
 		return graphql.Null
 	}
 	return ec._OrderLine(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrderLineInput2ᚕᚖorderdeskᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx context.Context, v any) ([]*model.OrderLineInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OrderLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderLineInput2ᚖorderdeskᚋgraphᚋmodelᚐOrderLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNOrderLineInput2ᚖorderdeskᚋgraphᚋmodelᚐOrderLineInput(ctx context.Context, v any) (*model.OrderLineInput, error) {
+	res, err := ec.unmarshalInputOrderLineInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNOrderLineOrderField2ᚖorderdeskᚋentᚐOrderLineOrderField(ctx context.Context, v any) (*ent.OrderLineOrderField, error) {
@@ -50917,14 +55530,37 @@ func (ec *executionContext) marshalNOrderOrderField2ᚖorderdeskᚋentᚐOrderOr
 	return v
 }
 
-func (ec *executionContext) unmarshalNOrderStatus2orderdeskᚋentᚋorderᚐStatus(ctx context.Context, v any) (order.Status, error) {
-	var res order.Status
+func (ec *executionContext) marshalNOrderPayload2ᚖorderdeskᚋgraphᚋmodelᚐOrderPayload(ctx context.Context, sel ast.SelectionSet, v *model.OrderPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderPayload!")
+		return graphql.Null
+	}
+	return ec._OrderPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrderPaymentStatus2orderdeskᚋgraphᚋmodelᚐOrderPaymentStatus(ctx context.Context, v any) (model.OrderPaymentStatus, error) {
+	var res model.OrderPaymentStatus
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNOrderStatus2orderdeskᚋentᚋorderᚐStatus(ctx context.Context, sel ast.SelectionSet, v order.Status) graphql.Marshaler {
+func (ec *executionContext) marshalNOrderPaymentStatus2orderdeskᚋgraphᚋmodelᚐOrderPaymentStatus(ctx context.Context, sel ast.SelectionSet, v model.OrderPaymentStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNOrderStatus2orderdeskᚋentᚋorderᚐStatus(ctx context.Context, v any) (order1.Status, error) {
+	var res order1.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderStatus2orderdeskᚋentᚋorderᚐStatus(ctx context.Context, sel ast.SelectionSet, v order1.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNOrderTransitionInput2orderdeskᚋgraphᚋmodelᚐOrderTransitionInput(ctx context.Context, v any) (model.OrderTransitionInput, error) {
+	res, err := ec.unmarshalInputOrderTransitionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNOrderWhereInput2ᚖorderdeskᚋentᚐOrderWhereInput(ctx context.Context, v any) (*ent.OrderWhereInput, error) {
@@ -50936,12 +55572,33 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPayment2ᚕᚖorderdeskᚋentᚐPaymentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPayment2ᚖorderdeskᚋentᚐPayment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPayment2ᚖorderdeskᚋentᚐPayment(ctx context.Context, sel ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Payment!")
 		return graphql.Null
 	}
 	return ec._Payment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPaymentActionInput2orderdeskᚋgraphᚋmodelᚐPaymentActionInput(ctx context.Context, v any) (model.PaymentActionInput, error) {
+	res, err := ec.unmarshalInputPaymentActionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNPaymentConnection2ᚖorderdeskᚋentᚐPaymentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentConnection) graphql.Marshaler {
@@ -50986,6 +55643,14 @@ func (ec *executionContext) marshalNPaymentOrderField2ᚖorderdeskᚋentᚐPayme
 	return v
 }
 
+func (ec *executionContext) marshalNPaymentPayload2ᚖorderdeskᚋgraphᚋmodelᚐPaymentPayload(ctx context.Context, sel ast.SelectionSet, v *model.PaymentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentPayload!")
+		return graphql.Null
+	}
+	return ec._PaymentPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPaymentStatus2orderdeskᚋentᚋpaymentᚐStatus(ctx context.Context, v any) (payment.Status, error) {
 	var res payment.Status
 	err := res.UnmarshalGQL(v)
@@ -51016,9 +55681,45 @@ func (ec *executionContext) unmarshalNReceiveStockInput2orderdeskᚋgraphᚋmode
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRecordPaymentInput2orderdeskᚋgraphᚋmodelᚐRecordPaymentInput(ctx context.Context, v any) (model.RecordPaymentInput, error) {
+	res, err := ec.unmarshalInputRecordPaymentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRefreshTokenInput2orderdeskᚋgraphᚋmodelᚐRefreshTokenInput(ctx context.Context, v any) (model.RefreshTokenInput, error) {
 	res, err := ec.unmarshalInputRefreshTokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRefundPayload2ᚖorderdeskᚋgraphᚋmodelᚐRefundPayload(ctx context.Context, sel ast.SelectionSet, v *model.RefundPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RefundPayload!")
+		return graphql.Null
+	}
+	return ec._RefundPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRefundPaymentInput2orderdeskᚋgraphᚋmodelᚐRefundPaymentInput(ctx context.Context, v any) (model.RefundPaymentInput, error) {
+	res, err := ec.unmarshalInputRefundPaymentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRejectOrderInput2orderdeskᚋgraphᚋmodelᚐRejectOrderInput(ctx context.Context, v any) (model.RejectOrderInput, error) {
+	res, err := ec.unmarshalInputRejectOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReorderInput2orderdeskᚋgraphᚋmodelᚐReorderInput(ctx context.Context, v any) (model.ReorderInput, error) {
+	res, err := ec.unmarshalInputReorderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReorderPayload2ᚖorderdeskᚋgraphᚋmodelᚐReorderPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReorderPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReorderPayload!")
+		return graphql.Null
+	}
+	return ec._ReorderPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNResetUserPasswordInput2orderdeskᚋgraphᚋmodelᚐResetUserPasswordInput(ctx context.Context, v any) (model.ResetUserPasswordInput, error) {
@@ -51102,6 +55803,11 @@ func (ec *executionContext) marshalNSessionPayload2ᚖorderdeskᚋgraphᚋmodel�
 	return ec._SessionPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNShipOrderInput2orderdeskᚋgraphᚋmodelᚐShipOrderInput(ctx context.Context, v any) (model.ShipOrderInput, error) {
+	res, err := ec.unmarshalInputShipOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNShipment2ᚖorderdeskᚋentᚐShipment(ctx context.Context, sel ast.SelectionSet, v *ent.Shipment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Shipment!")
@@ -51153,6 +55859,14 @@ func (ec *executionContext) marshalNShipmentOrderField2ᚖorderdeskᚋentᚐShip
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNShipmentPayload2ᚖorderdeskᚋgraphᚋmodelᚐShipmentPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShipmentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShipmentPayload!")
+		return graphql.Null
+	}
+	return ec._ShipmentPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNShipmentStatus2orderdeskᚋentᚋshipmentᚐStatus(ctx context.Context, v any) (shipment.Status, error) {
@@ -51330,6 +56044,11 @@ func (ec *executionContext) unmarshalNUpdateCustomerInput2orderdeskᚋgraphᚋmo
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdateDraftOrderInput2orderdeskᚋgraphᚋmodelᚐUpdateDraftOrderInput(ctx context.Context, v any) (model.UpdateDraftOrderInput, error) {
+	res, err := ec.unmarshalInputUpdateDraftOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateStockItemInput2orderdeskᚋgraphᚋmodelᚐUpdateStockItemInput(ctx context.Context, v any) (model.UpdateStockItemInput, error) {
 	res, err := ec.unmarshalInputUpdateStockItemInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -51356,15 +56075,11 @@ func (ec *executionContext) marshalNUserConnection2ᚖorderdeskᚋentᚐUserConn
 	return ec._UserConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNUserError2orderdeskᚋfaultᚐError(ctx context.Context, sel ast.SelectionSet, v fault.Error) graphql.Marshaler {
-	return ec._UserError(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNUserError2ᚕorderdeskᚋfaultᚐErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []fault.Error) graphql.Marshaler {
+func (ec *executionContext) marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNUserError2orderdeskᚋfaultᚐError(ctx, sel, v[i])
+		return ec.marshalNUserError2ᚖorderdeskᚋfaultᚐError(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -51374,6 +56089,14 @@ func (ec *executionContext) marshalNUserError2ᚕorderdeskᚋfaultᚐErrorᚄ(ct
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNUserError2ᚖorderdeskᚋfaultᚐError(ctx context.Context, sel ast.SelectionSet, v *fault.Error) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserError!")
+		return graphql.Null
+	}
+	return ec._UserError(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUserOrderField2ᚖorderdeskᚋentᚐUserOrderField(ctx context.Context, v any) (*ent.UserOrderField, error) {
@@ -51419,6 +56142,11 @@ func (ec *executionContext) marshalNViewer2ᚖorderdeskᚋgraphᚋmodelᚐViewer
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVoidOrderInput2orderdeskᚋgraphᚋmodelᚐVoidOrderInput(ctx context.Context, v any) (model.VoidOrderInput, error) {
+	res, err := ec.unmarshalInputVoidOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -51737,6 +56465,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOCancellationPreview2ᚖorderdeskᚋorderᚐPreview(ctx context.Context, sel ast.SelectionSet, v *order.Preview) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CancellationPreview(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOCancellationRecord2ᚕᚖorderdeskᚋentᚐCancellationRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CancellationRecord) graphql.Marshaler {
@@ -52664,6 +57399,23 @@ func (ec *executionContext) marshalOLineQuantity2ᚕorderdeskᚋchangeᚐLineQua
 	return ret
 }
 
+func (ec *executionContext) unmarshalOLineQuantityInput2ᚕᚖorderdeskᚋchangeᚐLineQuantityᚄ(ctx context.Context, v any) ([]*change.LineQuantity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*change.LineQuantity, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLineQuantityInput2ᚖorderdeskᚋchangeᚐLineQuantity(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOMap2map(ctx context.Context, v any) (map[string]any, error) {
 	if v == nil {
 		return nil, nil
@@ -52774,13 +57526,13 @@ func (ec *executionContext) marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx context
 	return ec._Order(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOOrderChannel2ᚕorderdeskᚋentᚋorderᚐChannelᚄ(ctx context.Context, v any) ([]order.Channel, error) {
+func (ec *executionContext) unmarshalOOrderChannel2ᚕorderdeskᚋentᚋorderᚐChannelᚄ(ctx context.Context, v any) ([]order1.Channel, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]order.Channel, len(vSlice))
+	res := make([]order1.Channel, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
 		res[i], err = ec.unmarshalNOrderChannel2orderdeskᚋentᚋorderᚐChannel(ctx, vSlice[i])
@@ -52791,7 +57543,7 @@ func (ec *executionContext) unmarshalOOrderChannel2ᚕorderdeskᚋentᚋorderᚐ
 	return res, nil
 }
 
-func (ec *executionContext) marshalOOrderChannel2ᚕorderdeskᚋentᚋorderᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []order.Channel) graphql.Marshaler {
+func (ec *executionContext) marshalOOrderChannel2ᚕorderdeskᚋentᚋorderᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []order1.Channel) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -52810,16 +57562,16 @@ func (ec *executionContext) marshalOOrderChannel2ᚕorderdeskᚋentᚋorderᚐCh
 	return ret
 }
 
-func (ec *executionContext) unmarshalOOrderChannel2ᚖorderdeskᚋentᚋorderᚐChannel(ctx context.Context, v any) (*order.Channel, error) {
+func (ec *executionContext) unmarshalOOrderChannel2ᚖorderdeskᚋentᚋorderᚐChannel(ctx context.Context, v any) (*order1.Channel, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(order.Channel)
+	var res = new(order1.Channel)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOOrderChannel2ᚖorderdeskᚋentᚋorderᚐChannel(ctx context.Context, sel ast.SelectionSet, v *order.Channel) graphql.Marshaler {
+func (ec *executionContext) marshalOOrderChannel2ᚖorderdeskᚋentᚋorderᚐChannel(ctx context.Context, sel ast.SelectionSet, v *order1.Channel) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -53133,13 +57885,13 @@ func (ec *executionContext) marshalOOrderEdge2ᚖorderdeskᚋentᚐOrderEdge(ctx
 	return ec._OrderEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOOrderKind2ᚕorderdeskᚋentᚋorderᚐKindᚄ(ctx context.Context, v any) ([]order.Kind, error) {
+func (ec *executionContext) unmarshalOOrderKind2ᚕorderdeskᚋentᚋorderᚐKindᚄ(ctx context.Context, v any) ([]order1.Kind, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]order.Kind, len(vSlice))
+	res := make([]order1.Kind, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
 		res[i], err = ec.unmarshalNOrderKind2orderdeskᚋentᚋorderᚐKind(ctx, vSlice[i])
@@ -53150,7 +57902,7 @@ func (ec *executionContext) unmarshalOOrderKind2ᚕorderdeskᚋentᚋorderᚐKin
 	return res, nil
 }
 
-func (ec *executionContext) marshalOOrderKind2ᚕorderdeskᚋentᚋorderᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []order.Kind) graphql.Marshaler {
+func (ec *executionContext) marshalOOrderKind2ᚕorderdeskᚋentᚋorderᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []order1.Kind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -53169,16 +57921,16 @@ func (ec *executionContext) marshalOOrderKind2ᚕorderdeskᚋentᚋorderᚐKind�
 	return ret
 }
 
-func (ec *executionContext) unmarshalOOrderKind2ᚖorderdeskᚋentᚋorderᚐKind(ctx context.Context, v any) (*order.Kind, error) {
+func (ec *executionContext) unmarshalOOrderKind2ᚖorderdeskᚋentᚋorderᚐKind(ctx context.Context, v any) (*order1.Kind, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(order.Kind)
+	var res = new(order1.Kind)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOOrderKind2ᚖorderdeskᚋentᚋorderᚐKind(ctx context.Context, sel ast.SelectionSet, v *order.Kind) graphql.Marshaler {
+func (ec *executionContext) marshalOOrderKind2ᚖorderdeskᚋentᚋorderᚐKind(ctx context.Context, sel ast.SelectionSet, v *order1.Kind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -53202,6 +57954,23 @@ func (ec *executionContext) marshalOOrderLine2ᚕᚖorderdeskᚋentᚐOrderLine�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOOrderLineInput2ᚕᚖorderdeskᚋgraphᚋmodelᚐOrderLineInputᚄ(ctx context.Context, v any) ([]*model.OrderLineInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OrderLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderLineInput2ᚖorderdeskᚋgraphᚋmodelᚐOrderLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOOrderLineWhereInput2ᚕᚖorderdeskᚋentᚐOrderLineWhereInputᚄ(ctx context.Context, v any) ([]*ent.OrderLineWhereInput, error) {
@@ -53237,13 +58006,13 @@ func (ec *executionContext) unmarshalOOrderOrder2ᚖorderdeskᚋentᚐOrderOrder
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOOrderStatus2ᚕorderdeskᚋentᚋorderᚐStatusᚄ(ctx context.Context, v any) ([]order.Status, error) {
+func (ec *executionContext) unmarshalOOrderStatus2ᚕorderdeskᚋentᚋorderᚐStatusᚄ(ctx context.Context, v any) ([]order1.Status, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]order.Status, len(vSlice))
+	res := make([]order1.Status, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
 		res[i], err = ec.unmarshalNOrderStatus2orderdeskᚋentᚋorderᚐStatus(ctx, vSlice[i])
@@ -53254,7 +58023,7 @@ func (ec *executionContext) unmarshalOOrderStatus2ᚕorderdeskᚋentᚋorderᚐS
 	return res, nil
 }
 
-func (ec *executionContext) marshalOOrderStatus2ᚕorderdeskᚋentᚋorderᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []order.Status) graphql.Marshaler {
+func (ec *executionContext) marshalOOrderStatus2ᚕorderdeskᚋentᚋorderᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []order1.Status) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -53273,16 +58042,16 @@ func (ec *executionContext) marshalOOrderStatus2ᚕorderdeskᚋentᚋorderᚐSta
 	return ret
 }
 
-func (ec *executionContext) unmarshalOOrderStatus2ᚖorderdeskᚋentᚋorderᚐStatus(ctx context.Context, v any) (*order.Status, error) {
+func (ec *executionContext) unmarshalOOrderStatus2ᚖorderdeskᚋentᚋorderᚐStatus(ctx context.Context, v any) (*order1.Status, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(order.Status)
+	var res = new(order1.Status)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOOrderStatus2ᚖorderdeskᚋentᚋorderᚐStatus(ctx context.Context, sel ast.SelectionSet, v *order.Status) graphql.Marshaler {
+func (ec *executionContext) marshalOOrderStatus2ᚖorderdeskᚋentᚋorderᚐStatus(ctx context.Context, sel ast.SelectionSet, v *order1.Status) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -6,9 +6,14 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"orderdesk/change"
 	"orderdesk/ent"
+	"orderdesk/ent/cancellationrecord"
+	order1 "orderdesk/ent/order"
+	"orderdesk/ent/payment"
 	"orderdesk/ent/user"
 	"orderdesk/fault"
+	"orderdesk/order"
 	"orderdesk/postal"
 	"strconv"
 	"time"
@@ -22,14 +27,53 @@ type AdjustStockInput struct {
 	Note   *string               `json:"note,omitempty"`
 }
 
+type CancelOrderInput struct {
+	OrderID    int                           `json:"orderId"`
+	ReasonCode cancellationrecord.ReasonCode `json:"reasonCode"`
+	// Required with OTHER.
+	Note *string `json:"note,omitempty"`
+	// Omit to cancel the whole order; give line quantities for a partial cancellation.
+	Lines []*change.LineQuantity `json:"lines,omitempty"`
+	// REORDER also creates a new draft of the cancelled quantities. Default NONE.
+	Resolution *cancellationrecord.Resolution `json:"resolution,omitempty"`
+	// Return what would happen and change nothing.
+	DryRun         *bool   `json:"dryRun,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type CancellationDecisionInput struct {
+	CancellationID int `json:"cancellationId"`
+	// Required to reject.
+	Note           *string `json:"note,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type CancellationPayload struct {
+	Order *ent.Order `json:"order,omitempty"`
+	// Null in a dry run.
+	Cancellation *ent.CancellationRecord `json:"cancellation,omitempty"`
+	// The re-created draft, with resolution REORDER.
+	NewOrder *ent.Order     `json:"newOrder,omitempty"`
+	Preview  *order.Preview `json:"preview,omitempty"`
+	Errors   []*fault.Error `json:"errors"`
+}
+
 type ChangePasswordInput struct {
 	CurrentPassword string `json:"currentPassword"`
 	NewPassword     string `json:"newPassword"`
 }
 
 type ChangePasswordPayload struct {
-	Ok     bool          `json:"ok"`
-	Errors []fault.Error `json:"errors"`
+	Ok     bool           `json:"ok"`
+	Errors []*fault.Error `json:"errors"`
+}
+
+type ConfirmOrderInput struct {
+	OrderID         int  `json:"orderId"`
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	// Sales managers: accept failed price and credit checks for this reason.
+	OverrideReason *string `json:"overrideReason,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type CreateCustomerInput struct {
@@ -45,6 +89,19 @@ type CreateCustomerInput struct {
 	Currency *string `json:"currency,omitempty"`
 	// The owning sales rep; a sales rep's customers are always their own.
 	OwnerID *int `json:"ownerId,omitempty"`
+}
+
+type CreateOrderInput struct {
+	CustomerID            int               `json:"customerId"`
+	Channel               order1.Channel    `json:"channel"`
+	Lines                 []*OrderLineInput `json:"lines"`
+	RequestedDeliveryDate *time.Time        `json:"requestedDeliveryDate,omitempty"`
+	PaymentDueAt          *time.Time        `json:"paymentDueAt,omitempty"`
+	Notes                 *string           `json:"notes,omitempty"`
+	// Defaults to the customer's shipping address.
+	ShippingAddress *postal.Address `json:"shippingAddress,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type CreateStockItemInput struct {
@@ -65,8 +122,8 @@ type CreateUserInput struct {
 }
 
 type CustomerPayload struct {
-	Customer *ent.Customer `json:"customer,omitempty"`
-	Errors   []fault.Error `json:"errors"`
+	Customer *ent.Customer  `json:"customer,omitempty"`
+	Errors   []*fault.Error `json:"errors"`
 }
 
 type LoginInput struct {
@@ -79,8 +136,41 @@ type LogoutInput struct {
 }
 
 type LogoutPayload struct {
-	Ok     bool          `json:"ok"`
-	Errors []fault.Error `json:"errors"`
+	Ok     bool           `json:"ok"`
+	Errors []*fault.Error `json:"errors"`
+}
+
+type OrderLineInput struct {
+	StockItemID int `json:"stockItemId"`
+	Quantity    int `json:"quantity"`
+	// Defaults to the list price.
+	UnitPrice *string `json:"unitPrice,omitempty"`
+	// Discount per unit.
+	Discount *string `json:"discount,omitempty"`
+}
+
+type OrderPayload struct {
+	Order  *ent.Order     `json:"order,omitempty"`
+	Errors []*fault.Error `json:"errors"`
+}
+
+type OrderTransitionInput struct {
+	OrderID         int     `json:"orderId"`
+	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
+	IdempotencyKey  *string `json:"idempotencyKey,omitempty"`
+}
+
+type PaymentActionInput struct {
+	PaymentID int `json:"paymentId"`
+	// Required to fail or cancel.
+	Reason         *string `json:"reason,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type PaymentPayload struct {
+	Order   *ent.Order     `json:"order,omitempty"`
+	Payment *ent.Payment   `json:"payment,omitempty"`
+	Errors  []*fault.Error `json:"errors"`
 }
 
 type ReceiveStockInput struct {
@@ -89,8 +179,58 @@ type ReceiveStockInput struct {
 	Note        *string `json:"note,omitempty"`
 }
 
+type RecordPaymentInput struct {
+	OrderID int `json:"orderId"`
+	// In the order's currency.
+	Amount string         `json:"amount"`
+	Method payment.Method `json:"method"`
+	// Record it as pending (to capture or fail later) instead of captured.
+	Pending           *bool   `json:"pending,omitempty"`
+	ProviderReference *string `json:"providerReference,omitempty"`
+	IdempotencyKey    *string `json:"idempotencyKey,omitempty"`
+}
+
 type RefreshTokenInput struct {
 	RefreshToken string `json:"refreshToken"`
+}
+
+type RefundPayload struct {
+	Order   *ent.Order     `json:"order,omitempty"`
+	Refunds []*ent.Payment `json:"refunds"`
+	Errors  []*fault.Error `json:"errors"`
+}
+
+type RefundPaymentInput struct {
+	OrderID int `json:"orderId"`
+	// Either an amount…
+	Amount *string `json:"amount,omitempty"`
+	// …or line quantities, refunded at their net unit price.
+	Lines          []*change.LineQuantity `json:"lines,omitempty"`
+	Reason         string                 `json:"reason"`
+	IdempotencyKey *string                `json:"idempotencyKey,omitempty"`
+}
+
+type RejectOrderInput struct {
+	OrderID    int                           `json:"orderId"`
+	ReasonCode cancellationrecord.ReasonCode `json:"reasonCode"`
+	// Required with OTHER.
+	Note           *string `json:"note,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type ReorderInput struct {
+	OrderID int `json:"orderId"`
+	// Replace the old lines; omit to copy them.
+	Lines          []*OrderLineInput `json:"lines,omitempty"`
+	Notes          *string           `json:"notes,omitempty"`
+	IdempotencyKey *string           `json:"idempotencyKey,omitempty"`
+}
+
+type ReorderPayload struct {
+	// The old order.
+	Order    *ent.Order     `json:"order,omitempty"`
+	NewOrder *ent.Order     `json:"newOrder,omitempty"`
+	Errors   []*fault.Error `json:"errors"`
 }
 
 type ResetUserPasswordInput struct {
@@ -108,19 +248,34 @@ type Session struct {
 }
 
 type SessionPayload struct {
-	Session *Session      `json:"session,omitempty"`
-	Errors  []fault.Error `json:"errors"`
+	Session *Session       `json:"session,omitempty"`
+	Errors  []*fault.Error `json:"errors"`
+}
+
+type ShipOrderInput struct {
+	OrderID        int     `json:"orderId"`
+	Carrier        string  `json:"carrier"`
+	TrackingNumber *string `json:"trackingNumber,omitempty"`
+	// Empty: everything still open.
+	Lines          []*change.LineQuantity `json:"lines,omitempty"`
+	IdempotencyKey *string                `json:"idempotencyKey,omitempty"`
+}
+
+type ShipmentPayload struct {
+	Order    *ent.Order     `json:"order,omitempty"`
+	Shipment *ent.Shipment  `json:"shipment,omitempty"`
+	Errors   []*fault.Error `json:"errors"`
 }
 
 type StockItemPayload struct {
 	StockItem *ent.StockItem `json:"stockItem,omitempty"`
-	Errors    []fault.Error  `json:"errors"`
+	Errors    []*fault.Error `json:"errors"`
 }
 
 type StockMovementPayload struct {
 	StockItem *ent.StockItem     `json:"stockItem,omitempty"`
 	Movement  *ent.StockMovement `json:"movement,omitempty"`
-	Errors    []fault.Error      `json:"errors"`
+	Errors    []*fault.Error     `json:"errors"`
 }
 
 type UpdateCustomerInput struct {
@@ -135,6 +290,17 @@ type UpdateCustomerInput struct {
 	ShippingAddress *postal.Address `json:"shippingAddress,omitempty"`
 	CreditLimit     *string         `json:"creditLimit,omitempty"`
 	OwnerID         *int            `json:"ownerId,omitempty"`
+}
+
+type UpdateDraftOrderInput struct {
+	OrderID               int               `json:"orderId"`
+	ExpectedVersion       int               `json:"expectedVersion"`
+	Lines                 []*OrderLineInput `json:"lines,omitempty"`
+	RequestedDeliveryDate *time.Time        `json:"requestedDeliveryDate,omitempty"`
+	PaymentDueAt          *time.Time        `json:"paymentDueAt,omitempty"`
+	Notes                 *string           `json:"notes,omitempty"`
+	ShippingAddress       *postal.Address   `json:"shippingAddress,omitempty"`
+	IdempotencyKey        *string           `json:"idempotencyKey,omitempty"`
 }
 
 type UpdateStockItemInput struct {
@@ -156,8 +322,8 @@ type UpdateUserInput struct {
 }
 
 type UserPayload struct {
-	User   *ent.User     `json:"user,omitempty"`
-	Errors []fault.Error `json:"errors"`
+	User   *ent.User      `json:"user,omitempty"`
+	Errors []*fault.Error `json:"errors"`
 }
 
 // Who is asking, and what they may do: clients hide what is not in permissions.
@@ -165,6 +331,154 @@ type Viewer struct {
 	User        *ent.User `json:"user"`
 	Role        user.Role `json:"role"`
 	Permissions []string  `json:"permissions"`
+}
+
+type VoidOrderInput struct {
+	OrderID        int                           `json:"orderId"`
+	ReasonCode     cancellationrecord.ReasonCode `json:"reasonCode"`
+	Note           *string                       `json:"note,omitempty"`
+	DryRun         *bool                         `json:"dryRun,omitempty"`
+	IdempotencyKey *string                       `json:"idempotencyKey,omitempty"`
+}
+
+type OrderAction string
+
+const (
+	OrderActionUpdate   OrderAction = "UPDATE"
+	OrderActionSubmit   OrderAction = "SUBMIT"
+	OrderActionConfirm  OrderAction = "CONFIRM"
+	OrderActionReject   OrderAction = "REJECT"
+	OrderActionPay      OrderAction = "PAY"
+	OrderActionRefund   OrderAction = "REFUND"
+	OrderActionShip     OrderAction = "SHIP"
+	OrderActionDeliver  OrderAction = "DELIVER"
+	OrderActionComplete OrderAction = "COMPLETE"
+	OrderActionCancel   OrderAction = "CANCEL"
+	OrderActionVoid     OrderAction = "VOID"
+	OrderActionReorder  OrderAction = "REORDER"
+	OrderActionCorrect  OrderAction = "CORRECT"
+	OrderActionReturn   OrderAction = "RETURN"
+)
+
+var AllOrderAction = []OrderAction{
+	OrderActionUpdate,
+	OrderActionSubmit,
+	OrderActionConfirm,
+	OrderActionReject,
+	OrderActionPay,
+	OrderActionRefund,
+	OrderActionShip,
+	OrderActionDeliver,
+	OrderActionComplete,
+	OrderActionCancel,
+	OrderActionVoid,
+	OrderActionReorder,
+	OrderActionCorrect,
+	OrderActionReturn,
+}
+
+func (e OrderAction) IsValid() bool {
+	switch e {
+	case OrderActionUpdate, OrderActionSubmit, OrderActionConfirm, OrderActionReject, OrderActionPay, OrderActionRefund, OrderActionShip, OrderActionDeliver, OrderActionComplete, OrderActionCancel, OrderActionVoid, OrderActionReorder, OrderActionCorrect, OrderActionReturn:
+		return true
+	}
+	return false
+}
+
+func (e OrderAction) String() string {
+	return string(e)
+}
+
+func (e *OrderAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderAction", str)
+	}
+	return nil
+}
+
+func (e OrderAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type OrderPaymentStatus string
+
+const (
+	OrderPaymentStatusUnpaid            OrderPaymentStatus = "UNPAID"
+	OrderPaymentStatusPartiallyPaid     OrderPaymentStatus = "PARTIALLY_PAID"
+	OrderPaymentStatusPaid              OrderPaymentStatus = "PAID"
+	OrderPaymentStatusPartiallyRefunded OrderPaymentStatus = "PARTIALLY_REFUNDED"
+	OrderPaymentStatusRefunded          OrderPaymentStatus = "REFUNDED"
+)
+
+var AllOrderPaymentStatus = []OrderPaymentStatus{
+	OrderPaymentStatusUnpaid,
+	OrderPaymentStatusPartiallyPaid,
+	OrderPaymentStatusPaid,
+	OrderPaymentStatusPartiallyRefunded,
+	OrderPaymentStatusRefunded,
+}
+
+func (e OrderPaymentStatus) IsValid() bool {
+	switch e {
+	case OrderPaymentStatusUnpaid, OrderPaymentStatusPartiallyPaid, OrderPaymentStatusPaid, OrderPaymentStatusPartiallyRefunded, OrderPaymentStatusRefunded:
+		return true
+	}
+	return false
+}
+
+func (e OrderPaymentStatus) String() string {
+	return string(e)
+}
+
+func (e *OrderPaymentStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderPaymentStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderPaymentStatus", str)
+	}
+	return nil
+}
+
+func (e OrderPaymentStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderPaymentStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderPaymentStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type StockAdjustmentReason string

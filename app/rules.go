@@ -1,0 +1,38 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"orderdesk/auth"
+	"orderdesk/idem"
+)
+
+// RunRules runs the background rules every interval until ctx ends:
+// cancelling orders unpaid past their due time and forgetting expired
+// idempotency keys. Every rule is safe to run on several servers at once.
+func (a *App) RunRules(ctx context.Context, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		a.runRulesOnce(ctx, log)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (a *App) runRulesOnce(ctx context.Context, log *slog.Logger) {
+	if n, err := a.Orders.AutoCancelOverdue(ctx); err != nil {
+		log.ErrorContext(ctx, "automatic cancellation", "err", err)
+	} else if n > 0 {
+		log.InfoContext(ctx, "cancelled unpaid orders past their due time", "orders", n)
+	}
+	sys := auth.NewContext(ctx, auth.System("idempotency-sweep"))
+	if _, err := idem.Sweep(sys, a.DB.Client); err != nil {
+		log.ErrorContext(ctx, "idempotency sweep", "err", err)
+	}
+}

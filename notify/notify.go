@@ -1,0 +1,122 @@
+// Package notify tells staff that something needs them. Notifications are
+// rows written in the transaction of the change they announce; a role's
+// notification is written once per active member, so each has its own read
+// flag. Live delivery happens after commit.
+package notify
+
+import (
+	"context"
+	"slices"
+
+	"orderdesk/auth"
+	"orderdesk/ent"
+	"orderdesk/ent/user"
+)
+
+// Notice is what to tell.
+type Notice struct {
+	Kind        string // e.g. "cancellation.requested"
+	Title       string
+	Body        string
+	SubjectType string
+	SubjectID   int
+	OrderID     *int
+}
+
+// Recipients collects the users to tell, without duplicates.
+type Recipients struct {
+	users []int
+	roles []auth.Role
+}
+
+// User adds one user (nil is ignored: e.g. an order without owner).
+func (r *Recipients) User(id *int) *Recipients {
+	if id != nil && !slices.Contains(r.users, *id) {
+		r.users = append(r.users, *id)
+	}
+	return r
+}
+
+// Role adds every active member of a role.
+func (r *Recipients) Role(roles ...auth.Role) *Recipients {
+	r.roles = append(r.roles, roles...)
+	return r
+}
+
+// Send writes one notification per recipient inside tx, and after commit
+// hands each to the broker (when one is set) for live delivery. The actor
+// of the change is not told of their own action.
+func Send(ctx context.Context, tx *ent.Tx, to *Recipients, n Notice) error {
+	type target struct {
+		id  int
+		via string
+	}
+	var targets []target
+	seen := map[int]bool{}
+	if v := auth.FromContext(ctx); v != nil && !v.IsSystem() {
+		seen[v.UserID] = true
+	}
+	for _, id := range to.users {
+		if !seen[id] {
+			seen[id] = true
+			targets = append(targets, target{id: id})
+		}
+	}
+	if len(to.roles) > 0 {
+		roles := make([]user.Role, len(to.roles))
+		for i, r := range to.roles {
+			roles[i] = user.Role(r)
+		}
+		members, err := tx.User.Query().Where(user.RoleIn(roles...), user.Active(true)).
+			Order(ent.Asc(user.FieldID)).All(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if !seen[m.ID] {
+				seen[m.ID] = true
+				targets = append(targets, target{id: m.ID, via: string(m.Role)})
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	builders := make([]*ent.NotificationCreate, len(targets))
+	for i, t := range targets {
+		builders[i] = tx.Notification.Create().SetRecipientID(t.id).SetViaRole(t.via).
+			SetKind(n.Kind).SetTitle(n.Title).SetBody(n.Body).
+			SetSubjectType(n.SubjectType).SetSubjectID(n.SubjectID).SetNillableOrderID(n.OrderID)
+	}
+	created, err := tx.Notification.CreateBulk(builders...).Save(ctx)
+	if err != nil {
+		return err
+	}
+	if b := brokerOf(ctx); b != nil {
+		tx.OnCommit(func(next ent.Committer) ent.Committer {
+			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+				if err := next.Commit(ctx, tx); err != nil {
+					return err
+				}
+				b.Publish(created)
+				return nil
+			})
+		})
+	}
+	return nil
+}
+
+// Broker delivers committed notifications to live subscribers.
+type Broker interface{ Publish([]*ent.Notification) }
+
+type brokerKey struct{}
+
+// WithBroker returns ctx whose notifications are also delivered live.
+func WithBroker(ctx context.Context, b Broker) context.Context {
+	return context.WithValue(ctx, brokerKey{}, b)
+}
+
+func brokerOf(ctx context.Context) Broker {
+	b, _ := ctx.Value(brokerKey{}).(Broker)
+	return b
+}

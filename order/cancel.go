@@ -1,0 +1,608 @@
+package order
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"orderdesk/audit"
+	"orderdesk/auth"
+	"orderdesk/change"
+	"orderdesk/ent"
+	"orderdesk/ent/cancellationrecord"
+	"orderdesk/ent/orderline"
+	"orderdesk/fault"
+	"orderdesk/money"
+	"orderdesk/notify"
+	"orderdesk/payment"
+	"orderdesk/stock"
+	"orderdesk/store"
+)
+
+// CancelRequest asks to cancel an order, whole (no Lines) or the given
+// quantities of some lines.
+type CancelRequest struct {
+	OrderID        int
+	ReasonCode     string
+	Note           string
+	Lines          []LineQuantity
+	Resolution     string // REFUND, REORDER or NONE
+	DryRun         bool   `json:"-"`
+	IdempotencyKey string `json:"-"`
+}
+
+// Preview is exactly what a cancellation or void does (or would do, in a
+// dry run): the approvals it needs, the money it moves, the stock it
+// releases and where the order ends up.
+type Preview struct {
+	OrderID              int
+	Kind                 cancellationrecord.Kind
+	Executes             bool
+	NeedsManagerApproval bool
+	NeedsFinanceApproval bool
+	StatusAfter          Status
+	TotalAfter           int64
+	AmountRefunded       int64
+	AmountCancelled      int64
+	QuantityReleased     int
+	Lines                []change.LineQuantity
+	CreatesReorder       bool
+	Currency             string
+}
+
+// RequestCancellation records a cancellation request. Where policy allows
+// — the viewer may cancel (order:cancel), no money goes back and nothing
+// has shipped — it executes at once; otherwise it waits for a sales
+// manager's approval, and also finance's when captured money goes back.
+// Shipped quantities cannot be cancelled: they come back through a return.
+// Needs order:cancel:request. DryRun returns the Preview and changes nothing.
+func (s *Service) RequestCancellation(ctx context.Context, r CancelRequest) (*Result, error) {
+	return s.cancel(ctx, "requestOrderCancellation", auth.OrderCancelRequest, cancellationrecord.KindCANCEL, false, r)
+}
+
+// Cancel is the direct path: it executes the cancellation at once where
+// policy allows and otherwise fails with APPROVAL_REQUIRED, changing
+// nothing. Needs order:cancel.
+func (s *Service) Cancel(ctx context.Context, r CancelRequest) (*Result, error) {
+	return s.cancel(ctx, "cancelOrder", auth.OrderCancel, cancellationrecord.KindCANCEL, true, r)
+}
+
+// Void invalidates an order irreversibly (entered in error, duplicate,
+// fraud): every reservation is released, captured money refunded, pending
+// payments cancelled, and the order becomes VOIDED, after which nothing
+// changes it. Needs order:void (sales managers, admins).
+func (s *Service) Void(ctx context.Context, r CancelRequest) (*Result, error) {
+	if len(r.Lines) > 0 {
+		return nil, fault.New(fault.Invalid, "input.lines", "a void covers the whole order")
+	}
+	return s.cancel(ctx, "voidOrder", auth.OrderVoid, cancellationrecord.KindVOID, true, r)
+}
+
+func (s *Service) cancel(ctx context.Context, op string, perm auth.Permission, kind cancellationrecord.Kind, direct bool, r CancelRequest) (*Result, error) {
+	if _, err := auth.Require(ctx, perm); err != nil {
+		return nil, err
+	}
+	note, err := checkReason(r.ReasonCode, r.Note)
+	if err != nil {
+		return nil, err
+	}
+	r.Note = note
+	if r.Resolution == "" {
+		r.Resolution = "NONE"
+	}
+	if cancellationrecord.ResolutionValidator(cancellationrecord.Resolution(r.Resolution)) != nil {
+		return nil, fault.New(fault.Invalid, "input.resolution", "must be REFUND, REORDER or NONE")
+	}
+	act := func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+		return s.request(ctx, tx, kind, direct, r)
+	}
+	if r.DryRun {
+		return s.dryRun(ctx, func(ctx context.Context, tx *ent.Tx) (*Preview, error) {
+			res, err := act(ctx, tx)
+			if err != nil {
+				return nil, err
+			}
+			return res.Preview, nil
+		})
+	}
+	return s.run(ctx, op, r.IdempotencyKey, r, act)
+}
+
+func (s *Service) request(ctx context.Context, tx *ent.Tx, kind cancellationrecord.Kind, direct bool, r CancelRequest) (*Result, error) {
+	v := auth.FromContext(ctx)
+	o, err := lock(ctx, tx, r.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	action := Cancel
+	if kind == cancellationrecord.KindVOID {
+		action = Void
+	}
+	if err := check(o.Status, action); err != nil {
+		return nil, err
+	}
+	pending, err := tx.CancellationRecord.Query().Where(cancellationrecord.OrderID(o.ID),
+		cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)).First(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	if pending != nil && kind == cancellationrecord.KindCANCEL {
+		return nil, fault.New(fault.InvalidTransition, "", "cancellation %d of this order awaits a decision", pending.ID)
+	}
+	lines, err := tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scope, full, err := cancelScope(lines, r.Lines)
+	if err != nil {
+		return nil, err
+	}
+	shipped := slices.ContainsFunc(lines, func(l *ent.OrderLine) bool { return l.QuantityShipped > 0 })
+	refund := refundDue(o, lines, scope)
+	immediate := kind == cancellationrecord.KindVOID || (v.Can(auth.OrderCancel) && refund == 0 && !shipped)
+	needsManager := !immediate
+	needsFinance := !immediate && refund > 0
+	if direct && !immediate {
+		return nil, fault.New(fault.ApprovalRequired, "",
+			"this cancellation needs approval (money to refund: %s; goods shipped: %t); use requestOrderCancellation",
+			money.Format(refund, o.Currency), shipped)
+	}
+	scopeKind := cancellationrecord.ScopePARTIAL
+	if full {
+		scopeKind = cancellationrecord.ScopeFULL
+	}
+	rec, err := tx.CancellationRecord.Create().SetOrderID(o.ID).SetKind(kind).SetScope(scopeKind).
+		SetLines(scope).SetReasonCode(cancellationrecord.ReasonCode(r.ReasonCode)).SetNote(r.Note).
+		SetResolution(cancellationrecord.Resolution(r.Resolution)).SetStatus(cancellationrecord.StatusREQUESTED).
+		SetNeedsManagerApproval(needsManager).SetNeedsFinanceApproval(needsFinance).
+		SetCurrency(o.Currency).SetNillableRequestedByID(v.ActorID()).SetAutomatic(v.IsSystem()).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id := o.ID
+	if err := audit.Record(ctx, tx, audit.Event{Action: "cancellation.requested", SubjectType: "CancellationRecord",
+		SubjectID: rec.ID, OrderID: &id, To: string(rec.Status), Reason: reasonText(r.ReasonCode, r.Note),
+		After: map[string]any{"kind": kind, "scope": scopeKind, "lines": scope, "resolution": r.Resolution,
+			"needsManagerApproval": needsManager, "needsFinanceApproval": needsFinance}}); err != nil {
+		return nil, err
+	}
+	if immediate {
+		return s.execute(ctx, tx, o, rec)
+	}
+	// A manager asking is a manager approving; finance may still have to agree.
+	if v.Can(auth.OrderCancelApprove) {
+		res, err := s.approve(ctx, tx, o, rec, approveManager)
+		if err != nil || res.Cancellation.Status == cancellationrecord.StatusEXECUTED {
+			return res, err
+		}
+		rec = res.Cancellation
+	}
+	if err := askApprovers(ctx, tx, o, rec); err != nil {
+		return nil, err
+	}
+	return &Result{Order: o, Cancellation: rec, Preview: previewOf(o, rec, o.Status)}, nil
+}
+
+// cancelScope resolves the quantities to cancel per line: every open
+// quantity for a full cancellation, else the requested ones, each within
+// what is open. Shipped goods are never in scope. full is true when the
+// scope leaves nothing open.
+func cancelScope(lines []*ent.OrderLine, req []LineQuantity) ([]change.LineQuantity, bool, error) {
+	open := map[int]int{}
+	anyShipped := false
+	for _, l := range lines {
+		open[l.ID] = l.Quantity - l.QuantityCancelled - l.QuantityShipped
+		anyShipped = anyShipped || l.QuantityShipped > 0
+	}
+	var scope []change.LineQuantity
+	if len(req) == 0 {
+		if anyShipped {
+			return nil, false, fault.New(fault.InvalidTransition, "input.lines",
+				"part of the order has shipped: cancel the open quantities line by line, and bring shipped goods back through a return (createReturn)")
+		}
+		for _, l := range lines {
+			if q := open[l.ID]; q > 0 {
+				scope = append(scope, change.LineQuantity{OrderLineID: l.ID, Quantity: q})
+			}
+		}
+	}
+	var errs fault.List
+	want := map[int]int{}
+	for i, x := range req {
+		field := fmt.Sprintf("input.lines.%d", i)
+		q, ok := open[x.OrderLineID]
+		switch {
+		case !ok:
+			errs.Add(fault.NotFound, field+".orderLineId", "not a line of this order")
+		case x.Quantity < 1 || want[x.OrderLineID]+x.Quantity > q:
+			errs.Add(fault.Invalid, field+".quantity",
+				"must be between 1 and %d, the quantity neither cancelled nor shipped (shipped goods come back through a return)", q-want[x.OrderLineID])
+		default:
+			want[x.OrderLineID] += x.Quantity
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, false, err
+	}
+	for _, l := range lines {
+		if q := want[l.ID]; q > 0 {
+			scope = append(scope, change.LineQuantity{OrderLineID: l.ID, Quantity: q})
+		}
+	}
+	if len(scope) == 0 {
+		return nil, false, fault.New(fault.InvalidTransition, "", "nothing is left to cancel")
+	}
+	left := 0
+	for _, l := range lines {
+		left += open[l.ID] - want[l.ID]
+	}
+	full := (len(req) == 0 || left == 0) && !anyShipped
+	return scope, full, nil
+}
+
+// refundDue is the captured money that would exceed the order's total
+// after cancelling scope, and so goes back to the customer.
+func refundDue(o *ent.Order, lines []*ent.OrderLine, scope []change.LineQuantity) int64 {
+	net := map[int]int64{}
+	for _, l := range lines {
+		net[l.ID] = l.UnitPriceMinor - l.DiscountMinor
+	}
+	after := o.TotalMinor
+	for _, x := range scope {
+		after -= int64(x.Quantity) * net[x.OrderLineID]
+	}
+	return max(0, payment.Refundable(o)-after)
+}
+
+type approval int
+
+const (
+	approveManager approval = 1 << iota
+	approveFinance
+)
+
+func approvalsComplete(rec *ent.CancellationRecord) bool {
+	return (!rec.NeedsManagerApproval || rec.ManagerApprovedAt != nil) &&
+		(!rec.NeedsFinanceApproval || rec.FinanceApprovedAt != nil)
+}
+
+// approve records the given approvals and executes the cancellation when
+// it has all it needs.
+func (s *Service) approve(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord, a approval) (*Result, error) {
+	v := auth.FromContext(ctx)
+	now := s.now()
+	u := tx.CancellationRecord.UpdateOne(rec).AddVersion(1)
+	if a&approveManager != 0 {
+		u.SetManagerApprovedAt(now).SetNillableManagerApprovedByID(v.ActorID())
+	}
+	if a&approveFinance != 0 {
+		u.SetFinanceApprovedAt(now).SetNillableFinanceApprovedByID(v.ActorID())
+	}
+	rec, err := u.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id := o.ID
+	if err := audit.Record(ctx, tx, audit.Event{Action: "cancellation.approved", SubjectType: "CancellationRecord",
+		SubjectID: rec.ID, OrderID: &id, After: map[string]any{"manager": a&approveManager != 0, "finance": a&approveFinance != 0}}); err != nil {
+		return nil, err
+	}
+	if !approvalsComplete(rec) {
+		rec, err = tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusAPPROVED).Save(ctx)
+		return &Result{Order: o, Cancellation: rec}, err
+	}
+	return s.execute(ctx, tx, o, rec)
+}
+
+func askApprovers(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord) error {
+	to := new(notify.Recipients).User(o.OwnerID)
+	if rec.NeedsManagerApproval && rec.ManagerApprovedAt == nil {
+		to.Role(auth.SalesManager)
+	}
+	if rec.NeedsFinanceApproval && rec.FinanceApprovedAt == nil {
+		to.Role(auth.Finance)
+	}
+	id := o.ID
+	return notify.Send(ctx, tx, to, notify.Notice{Kind: "cancellation.requested",
+		Title: "Cancellation of " + o.Number + " awaits approval", Body: reasonText(string(rec.ReasonCode), rec.Note),
+		SubjectType: "CancellationRecord", SubjectID: rec.ID, OrderID: &id})
+}
+
+// execute carries out a cancellation or void in the caller's transaction:
+// it releases the reservations of the cancelled quantities (RELEASE
+// movements), recomputes the totals, refunds captured money above the new
+// total, cancels pending payments when nothing is left to pay for, moves
+// the order to CANCELLED or VOIDED when nothing is left open, re-creates a
+// draft when the resolution is REORDER, and writes the record, audit and
+// notification rows.
+func (s *Service) execute(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord) (*Result, error) {
+	lines, err := tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var req []LineQuantity
+	if rec.Scope == cancellationrecord.ScopePARTIAL {
+		for _, x := range rec.Lines {
+			req = append(req, x)
+		}
+	}
+	// Recompute the scope now: goods may have shipped since the request.
+	scope, full, err := cancelScope(lines, req)
+	if err != nil {
+		return nil, err
+	}
+	byLine := map[int]*ent.OrderLine{}
+	for _, l := range lines {
+		byLine[l.ID] = l
+	}
+	// Release in stock item order, as every path does.
+	slices.SortFunc(scope, func(a, b change.LineQuantity) int {
+		return byLine[a.OrderLineID].StockItemID - byLine[b.OrderLineID].StockItemID
+	})
+	id := o.ID
+	released := 0
+	for _, x := range scope {
+		l := byLine[x.OrderLineID]
+		rel := min(x.Quantity, l.QuantityReserved)
+		if rel > 0 {
+			m := stock.Release(l.StockItemID, rel)
+			m.OrderID, m.Reason = &id, string(rec.Kind)+" "+string(rec.ReasonCode)
+			if _, err := stock.Apply(ctx, tx, m); err != nil {
+				return nil, err
+			}
+			released += rel
+		}
+		if err := tx.OrderLine.UpdateOne(l).AddQuantityCancelled(x.Quantity).AddQuantityReserved(-rel).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	from := o.Status
+	if o, err = retotal(ctx, tx, o); err != nil {
+		return nil, err
+	}
+	recID := rec.ID
+	var refunded, lapsed int64
+	if due := payment.Refundable(o) - o.TotalMinor; due > 0 {
+		refunds, err := payment.Refund(ctx, tx, o, payment.RefundRequest{Amount: due,
+			Reason: reasonText(string(rec.ReasonCode), rec.Note), CancellationID: &recID})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range refunds {
+			refunded += p.AmountMinor
+		}
+	}
+	if full {
+		if lapsed, err = payment.CancelPending(ctx, tx, o, reasonText(string(rec.ReasonCode), rec.Note), &recID); err != nil {
+			return nil, err
+		}
+	}
+	to := o.Status
+	switch {
+	case full && rec.Kind == cancellationrecord.KindVOID:
+		to = Voided
+	case full:
+		to = Cancelled
+	case nothingOpen(lines, scope):
+		to = Shipped // the rest had shipped already
+	}
+	now := s.now()
+	o, err = touch(ctx, tx, o, func(u *ent.OrderUpdateOne) {
+		u.SetStatus(to)
+		if to == Cancelled || to == Voided {
+			u.SetClosedAt(now).SetStatusReason(string(rec.ReasonCode)).SetStatusNote(rec.Note)
+		}
+		if to == Shipped {
+			u.SetShippedAt(now)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	upd := tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusEXECUTED).SetExecutedAt(now).
+		SetAmountRefundedMinor(refunded).SetAmountCancelledMinor(lapsed).SetQuantityReleased(released).
+		SetLines(scope).AddVersion(1)
+	var reorder *ent.Order
+	if rec.Resolution == cancellationrecord.ResolutionREORDER {
+		if reorder, err = s.reorderTx(ctx, tx, o, lines, scope); err != nil {
+			return nil, err
+		}
+		upd.SetNewOrderID(reorder.ID)
+	}
+	if rec, err = upd.Save(ctx); err != nil {
+		return nil, err
+	}
+	action := map[Status]string{Cancelled: "order.cancelled", Voided: "order.voided"}[to]
+	if action == "" {
+		action = "order.partially_cancelled"
+	}
+	if err := audit.Record(ctx, tx, audit.Event{Action: action, SubjectType: "Order", SubjectID: o.ID, OrderID: &id,
+		From: string(from), To: string(to), Reason: reasonText(string(rec.ReasonCode), rec.Note),
+		Amount: &refunded, Currency: o.Currency,
+		After: map[string]any{"cancellationId": rec.ID, "refunded": money.Format(refunded, o.Currency),
+			"paymentsCancelled": money.Format(lapsed, o.Currency), "quantityReleased": released, "lines": scope}}); err != nil {
+		return nil, err
+	}
+	if err := announce(ctx, tx, o, rec, to); err != nil {
+		return nil, err
+	}
+	return &Result{Order: o, Cancellation: rec, NewOrder: reorder, Preview: previewOf(o, rec, to)}, nil
+}
+
+func nothingOpen(lines []*ent.OrderLine, scope []change.LineQuantity) bool {
+	cancel := map[int]int{}
+	for _, x := range scope {
+		cancel[x.OrderLineID] += x.Quantity
+	}
+	for _, l := range lines {
+		if l.Quantity-l.QuantityCancelled-l.QuantityShipped-cancel[l.ID] > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// announce tells the owner, finance when money moved, and the warehouse
+// when reserved stock was released.
+func announce(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord, to Status) error {
+	r := new(notify.Recipients).User(o.OwnerID).User(rec.RequestedByID)
+	if rec.AmountRefundedMinor > 0 || rec.AmountCancelledMinor > 0 {
+		r.Role(auth.Finance)
+	}
+	if rec.QuantityReleased > 0 {
+		r.Role(auth.Warehouse)
+	}
+	kind, verb := "cancellation.executed", "cancelled"
+	if rec.Kind == cancellationrecord.KindVOID {
+		kind, verb = "order.voided", "voided"
+	}
+	if rec.Automatic {
+		kind = "order.auto_cancelled"
+	}
+	if to != Cancelled && to != Voided {
+		verb = "partially cancelled"
+	}
+	id := o.ID
+	return notify.Send(ctx, tx, r, notify.Notice{Kind: kind,
+		Title: fmt.Sprintf("Order %s %s (%s)", o.Number, verb, rec.ReasonCode),
+		Body: fmt.Sprintf("Refunded %s, payments cancelled %s, %d units back in stock.",
+			money.Format(rec.AmountRefundedMinor, o.Currency), money.Format(rec.AmountCancelledMinor, o.Currency), rec.QuantityReleased),
+		SubjectType: "CancellationRecord", SubjectID: rec.ID, OrderID: &id})
+}
+
+func previewOf(o *ent.Order, rec *ent.CancellationRecord, to Status) *Preview {
+	return &Preview{OrderID: o.ID, Kind: rec.Kind, Executes: rec.Status == cancellationrecord.StatusEXECUTED,
+		NeedsManagerApproval: rec.NeedsManagerApproval && rec.ManagerApprovedAt == nil,
+		NeedsFinanceApproval: rec.NeedsFinanceApproval && rec.FinanceApprovedAt == nil,
+		StatusAfter:          to, TotalAfter: o.TotalMinor, AmountRefunded: rec.AmountRefundedMinor,
+		AmountCancelled: rec.AmountCancelledMinor, QuantityReleased: rec.QuantityReleased, Lines: rec.Lines,
+		CreatesReorder: rec.NewOrderID != nil, Currency: o.Currency}
+}
+
+// DecisionRequest approves or rejects a cancellation request.
+type DecisionRequest struct {
+	CancellationID int
+	Note           string
+	IdempotencyKey string `json:"-"`
+}
+
+// ApproveCancellation gives the approvals the viewer can give: a sales
+// manager's (order:cancel:approve) and/or finance's
+// (order:cancel:approve:finance). The requester cannot approve their own
+// request. When the request has every approval it needs, it executes in
+// the same transaction.
+func (s *Service) ApproveCancellation(ctx context.Context, r DecisionRequest) (*Result, error) {
+	v, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !v.Can(auth.OrderCancelApprove) && !v.Can(auth.OrderCancelApproveFin) {
+		_, err := auth.Require(ctx, auth.OrderCancelApprove)
+		return nil, err
+	}
+	return s.run(ctx, "approveOrderCancellation", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+		o, rec, err := lockCancellation(ctx, tx, r.CancellationID)
+		if err != nil {
+			return nil, err
+		}
+		if rec.RequestedByID != nil && *rec.RequestedByID == v.UserID {
+			return nil, fault.New(fault.NotAllowed, "", "you requested this cancellation; someone else must approve it")
+		}
+		var give approval
+		if rec.NeedsManagerApproval && rec.ManagerApprovedAt == nil && v.Can(auth.OrderCancelApprove) {
+			give |= approveManager
+		}
+		if rec.NeedsFinanceApproval && rec.FinanceApprovedAt == nil && v.Can(auth.OrderCancelApproveFin) {
+			give |= approveFinance
+		}
+		if give == 0 {
+			return nil, fault.New(fault.NotAllowed, "", "this request awaits an approval your role cannot give (%s)", missing(rec))
+		}
+		res, err := s.approve(ctx, tx, o, rec, give)
+		if err != nil {
+			return nil, err
+		}
+		if res.Cancellation.Status != cancellationrecord.StatusEXECUTED {
+			err = askApprovers(ctx, tx, o, res.Cancellation)
+		}
+		return res, err
+	})
+}
+
+func missing(rec *ent.CancellationRecord) string {
+	var m []string
+	if rec.NeedsManagerApproval && rec.ManagerApprovedAt == nil {
+		m = append(m, "sales manager")
+	}
+	if rec.NeedsFinanceApproval && rec.FinanceApprovedAt == nil {
+		m = append(m, "finance")
+	}
+	return strings.Join(m, " and ")
+}
+
+// RejectCancellation turns a cancellation request down with a note; the
+// order stays as it is. Needs order:cancel:approve or
+// order:cancel:approve:finance. The requester and owner are told.
+func (s *Service) RejectCancellation(ctx context.Context, r DecisionRequest) (*Result, error) {
+	v, err := auth.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !v.Can(auth.OrderCancelApprove) && !v.Can(auth.OrderCancelApproveFin) {
+		_, err := auth.Require(ctx, auth.OrderCancelApprove)
+		return nil, err
+	}
+	var errs fault.List
+	note := errs.Text("input.note", r.Note, 2000, true)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return s.run(ctx, "rejectOrderCancellation", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+		o, rec, err := lockCancellation(ctx, tx, r.CancellationID)
+		if err != nil {
+			return nil, err
+		}
+		rec, err = tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusREJECTED).
+			SetDecidedAt(s.now()).SetNillableDecidedByID(v.ActorID()).SetDecisionNote(note).AddVersion(1).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		id := o.ID
+		if err := audit.Record(ctx, tx, audit.Event{Action: "cancellation.rejected", SubjectType: "CancellationRecord",
+			SubjectID: rec.ID, OrderID: &id, From: "REQUESTED", To: string(rec.Status), Reason: note}); err != nil {
+			return nil, err
+		}
+		err = notify.Send(ctx, tx, new(notify.Recipients).User(rec.RequestedByID).User(o.OwnerID), notify.Notice{
+			Kind: "cancellation.rejected", Title: "Cancellation of " + o.Number + " rejected", Body: note,
+			SubjectType: "CancellationRecord", SubjectID: rec.ID, OrderID: &id})
+		return &Result{Order: o, Cancellation: rec}, err
+	})
+}
+
+// lockCancellation locks the order of a cancellation request, then the
+// request, and checks it still awaits a decision.
+func lockCancellation(ctx context.Context, tx *ent.Tx, id int) (*ent.Order, *ent.CancellationRecord, error) {
+	rec, err := tx.CancellationRecord.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, nil, fault.New(fault.NotFound, "input.cancellationId", "no such cancellation request")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := lock(ctx, tx, rec.OrderID)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err = tx.CancellationRecord.Query().Where(cancellationrecord.ID(id)).Modify(store.ForUpdate).Only(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rec.Status != cancellationrecord.StatusREQUESTED && rec.Status != cancellationrecord.StatusAPPROVED {
+		return nil, nil, fault.New(fault.InvalidTransition, "input.cancellationId", "the request is %s already", rec.Status)
+	}
+	if err := check(o.Status, Cancel); err != nil && rec.Kind == cancellationrecord.KindCANCEL {
+		return nil, nil, err
+	}
+	return o, rec, nil
+}

@@ -1,0 +1,231 @@
+package order
+
+import (
+	"context"
+	"fmt"
+	"orderdesk/change"
+	"strings"
+
+	"orderdesk/auth"
+	"orderdesk/ent"
+	"orderdesk/ent/orderline"
+	entpayment "orderdesk/ent/payment"
+	"orderdesk/fault"
+	"orderdesk/money"
+	"orderdesk/notify"
+	"orderdesk/payment"
+	"orderdesk/store"
+)
+
+// RecordPaymentRequest records money from the customer.
+type RecordPaymentRequest struct {
+	OrderID        int
+	Amount         string
+	Method         string
+	Pending        bool
+	Reference      string
+	IdempotencyKey string `json:"-"`
+}
+
+// RecordPayment records a charge on an order that takes payments: captured
+// by default, or pending (to be captured, or failed, later). The amount is
+// in the order's currency and at most what is outstanding. Needs
+// payment:record.
+func (s *Service) RecordPayment(ctx context.Context, r RecordPaymentRequest) (*Result, error) {
+	if _, err := auth.Require(ctx, auth.PaymentRecord); err != nil {
+		return nil, err
+	}
+	var errs fault.List
+	if entpayment.MethodValidator(entpayment.Method(r.Method)) != nil {
+		errs.Add(fault.Invalid, "input.method", "is not a payment method")
+	}
+	ref := errs.Text("input.providerReference", r.Reference, 200, false)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return s.run(ctx, "recordPayment", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+		o, err := lock(ctx, tx, r.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if err := check(o.Status, Pay); err != nil {
+			return nil, err
+		}
+		amount, err := money.Parse(r.Amount, o.Currency)
+		if err != nil {
+			return nil, fault.New(fault.Invalid, "input.amount", "%s", err.Error())
+		}
+		p, err := payment.Charge(ctx, tx, o, payment.ChargeRequest{Amount: amount,
+			Method: entpayment.Method(r.Method), Pending: r.Pending, Reference: ref})
+		if err != nil {
+			return nil, err
+		}
+		o, err = touch(ctx, tx, o, nil)
+		return &Result{Order: o, Payment: p}, err
+	})
+}
+
+// PaymentActionRequest acts on one payment.
+type PaymentActionRequest struct {
+	PaymentID      int
+	Reason         string
+	IdempotencyKey string `json:"-"`
+}
+
+// CapturePayment captures a pending charge. Needs payment:record.
+func (s *Service) CapturePayment(ctx context.Context, r PaymentActionRequest) (*Result, error) {
+	return s.paymentAction(ctx, "capturePayment", auth.PaymentRecord, r, false,
+		func(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment) (*ent.Payment, error) {
+			return payment.Capture(ctx, tx, o, p)
+		})
+}
+
+// FailPayment marks a pending charge failed, with the reason the provider
+// gave. The owner and finance are told. Needs payment:record.
+func (s *Service) FailPayment(ctx context.Context, r PaymentActionRequest) (*Result, error) {
+	return s.paymentAction(ctx, "failPayment", auth.PaymentRecord, r, true,
+		func(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment) (*ent.Payment, error) {
+			p, err := payment.Fail(ctx, tx, o, p, strings.TrimSpace(r.Reason))
+			if err != nil {
+				return nil, err
+			}
+			id := o.ID
+			return p, notify.Send(ctx, tx, new(notify.Recipients).User(o.OwnerID).Role(auth.Finance), notify.Notice{
+				Kind: "payment.failed", Title: "Payment for " + o.Number + " failed", Body: r.Reason,
+				SubjectType: "Payment", SubjectID: p.ID, OrderID: &id})
+		})
+}
+
+// CancelPayment cancels a charge (seed 000: "the order's payment was
+// cancelled"): a pending one lapses; a captured one is reversed. The order
+// shows the cancelled payment and its reason. Needs payment:cancel.
+func (s *Service) CancelPayment(ctx context.Context, r PaymentActionRequest) (*Result, error) {
+	return s.paymentAction(ctx, "cancelPayment", auth.PaymentCancel, r, true,
+		func(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment) (*ent.Payment, error) {
+			p, err := payment.Cancel(ctx, tx, o, p, strings.TrimSpace(r.Reason), nil)
+			if err != nil {
+				return nil, err
+			}
+			id := o.ID
+			return p, notify.Send(ctx, tx, new(notify.Recipients).User(o.OwnerID).Role(auth.Finance), notify.Notice{
+				Kind: "payment.cancelled", Title: "Payment for " + o.Number + " cancelled", Body: r.Reason,
+				SubjectType: "Payment", SubjectID: p.ID, OrderID: &id})
+		})
+}
+
+func (s *Service) paymentAction(ctx context.Context, op string, perm auth.Permission, r PaymentActionRequest, needReason bool,
+	act func(context.Context, *ent.Tx, *ent.Order, *ent.Payment) (*ent.Payment, error)) (*Result, error) {
+	if _, err := auth.Require(ctx, perm); err != nil {
+		return nil, err
+	}
+	var errs fault.List
+	errs.Text("input.reason", r.Reason, 2000, needReason)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return s.run(ctx, op, r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+		p, err := tx.Payment.Get(ctx, r.PaymentID)
+		if ent.IsNotFound(err) {
+			return nil, fault.New(fault.NotFound, "input.paymentId", "no such payment")
+		}
+		if err != nil {
+			return nil, err
+		}
+		o, err := lock(ctx, tx, p.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		// Re-read under the order's lock: the payment may have moved on.
+		if p, err = tx.Payment.Query().Where(entpayment.ID(p.ID)).Modify(store.ForUpdate).Only(ctx); err != nil {
+			return nil, err
+		}
+		if Terminal(o.Status) {
+			return nil, check(o.Status, Pay)
+		}
+		if p, err = act(ctx, tx, o, p); err != nil {
+			return nil, err
+		}
+		o, err = touch(ctx, tx, o, nil)
+		return &Result{Order: o, Payment: p}, err
+	})
+}
+
+// RefundRequest gives money back: an amount, or the value of line
+// quantities (net unit price × quantity).
+type RefundRequest struct {
+	OrderID        int
+	Amount         *string
+	Lines          []LineQuantity
+	Reason         string
+	IdempotencyKey string `json:"-"`
+}
+
+// LineQuantity is a quantity of one order line.
+type LineQuantity = change.LineQuantity
+
+// RefundPayment refunds part or all of what was captured on an order. The
+// refund never exceeds captured minus already refunded, also when requests
+// race: the order row is locked while the refundable amount is checked and
+// changed. Needs refund:execute. The owner is told.
+func (s *Service) RefundPayment(ctx context.Context, r RefundRequest) (*Result, error) {
+	if _, err := auth.Require(ctx, auth.RefundExecute); err != nil {
+		return nil, err
+	}
+	var errs fault.List
+	reason := errs.Text("input.reason", r.Reason, 2000, true)
+	if (r.Amount == nil) == (len(r.Lines) == 0) {
+		errs.Add(fault.Invalid, "input", "give either amount or lines")
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return s.run(ctx, "refundPayment", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+		o, err := lock(ctx, tx, r.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if err := check(o.Status, Refund); err != nil {
+			return nil, err
+		}
+		var amount int64
+		if r.Amount != nil {
+			if amount, err = money.Parse(*r.Amount, o.Currency); err != nil {
+				return nil, fault.New(fault.Invalid, "input.amount", "%s", err.Error())
+			}
+		} else if amount, err = linesValue(ctx, tx, o, r.Lines); err != nil {
+			return nil, err
+		}
+		refunds, err := payment.Refund(ctx, tx, o, payment.RefundRequest{Amount: amount, Reason: reason})
+		if err != nil {
+			return nil, err
+		}
+		if o, err = touch(ctx, tx, o, nil); err != nil {
+			return nil, err
+		}
+		id := o.ID
+		err = notify.Send(ctx, tx, new(notify.Recipients).User(o.OwnerID), notify.Notice{
+			Kind: "payment.refunded", Title: fmt.Sprintf("%s refunded on %s", money.Format(amount, o.Currency), o.Number),
+			Body: reason, SubjectType: "Order", SubjectID: o.ID, OrderID: &id})
+		return &Result{Order: o, Refunds: refunds}, err
+	})
+}
+
+// linesValue is Σ quantity × net unit price over the given lines of o.
+func linesValue(ctx context.Context, tx *ent.Tx, o *ent.Order, lq []LineQuantity) (int64, error) {
+	var total int64
+	for i, x := range lq {
+		l, err := tx.OrderLine.Query().Where(orderline.ID(x.OrderLineID), orderline.OrderID(o.ID)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return 0, fault.New(fault.NotFound, fmt.Sprintf("input.lines.%d.orderLineId", i), "not a line of this order")
+		}
+		if err != nil {
+			return 0, err
+		}
+		if x.Quantity < 1 || x.Quantity > l.Quantity-l.QuantityCancelled {
+			return 0, fault.New(fault.Invalid, fmt.Sprintf("input.lines.%d.quantity", i),
+				"must be between 1 and %d", l.Quantity-l.QuantityCancelled)
+		}
+		total += int64(x.Quantity) * (l.UnitPriceMinor - l.DiscountMinor)
+	}
+	return total, nil
+}
