@@ -31,7 +31,19 @@ var (
 	stockMover     = []string{"ADMIN", "WAREHOUSE"}
 	paymentReader  = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "SUPPORT", "AUDITOR", "INTEGRATOR"}
 	complaintRead  = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "SUPPORT", "AUDITOR"}
+	orderWriter    = []string{"ADMIN", "SALES_MANAGER", "SALES_REP"}
+	reviewer       = []string{"ADMIN", "SALES_MANAGER"}
+	finance        = []string{"ADMIN", "FINANCE"}
+	fulfiller      = []string{"ADMIN", "WAREHOUSE"}
+	cancelAsker    = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "SUPPORT"}
+	approver       = []string{"ADMIN", "SALES_MANAGER", "FINANCE"}
 )
+
+// onOrder is a mutation on a nonexistent order: access is decided before
+// the order is looked up.
+func onOrder(query string, allow []string) operation {
+	return operation{query: query, allow: allow, vars: func(fixture) apptest.Vars { return apptest.Vars{"id": "1"} }}
+}
 
 func noVars(fixture) apptest.Vars { return nil }
 
@@ -84,6 +96,25 @@ var operations = map[string]operation{
 		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.stockItemID} }, allow: stockWriter},
 	"receiveStock": {query: `mutation($id: ID!) { receiveStock(input: {stockItemId: $id, quantity: 0}) { errors { code } } }`,
 		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.stockItemID} }, allow: stockMover},
+	"createOrder":              onOrder(`mutation($id: ID!) { createOrder(input: {customerId: $id, channel: WEB, lines: []}) { errors { code } } }`, orderWriter),
+	"updateDraftOrder":         onOrder(`mutation($id: ID!) { updateDraftOrder(input: {orderId: $id, expectedVersion: 1}) { errors { code } } }`, orderWriter),
+	"submitOrder":              onOrder(`mutation($id: ID!) { submitOrder(input: {orderId: $id}) { errors { code } } }`, orderWriter),
+	"confirmOrder":             onOrder(`mutation($id: ID!) { confirmOrder(input: {orderId: $id}) { errors { code } } }`, reviewer),
+	"rejectOrder":              onOrder(`mutation($id: ID!) { rejectOrder(input: {orderId: $id, reasonCode: PRICE_ERROR}) { errors { code } } }`, reviewer),
+	"recordPayment":            onOrder(`mutation($id: ID!) { recordPayment(input: {orderId: $id, amount: "1.00", method: CARD}) { errors { code } } }`, finance),
+	"capturePayment":           onOrder(`mutation($id: ID!) { capturePayment(input: {paymentId: $id}) { errors { code } } }`, finance),
+	"failPayment":              onOrder(`mutation($id: ID!) { failPayment(input: {paymentId: $id, reason: "declined"}) { errors { code } } }`, finance),
+	"cancelPayment":            onOrder(`mutation($id: ID!) { cancelPayment(input: {paymentId: $id, reason: "withdrawn"}) { errors { code } } }`, finance),
+	"refundPayment":            onOrder(`mutation($id: ID!) { refundPayment(input: {orderId: $id, amount: "1.00", reason: "goodwill"}) { errors { code } } }`, finance),
+	"shipOrder":                onOrder(`mutation($id: ID!) { shipOrder(input: {orderId: $id, carrier: "DHL"}) { errors { code } } }`, fulfiller),
+	"markOrderDelivered":       onOrder(`mutation($id: ID!) { markOrderDelivered(input: {orderId: $id}) { errors { code } } }`, fulfiller),
+	"completeOrder":            onOrder(`mutation($id: ID!) { completeOrder(input: {orderId: $id}) { errors { code } } }`, reviewer),
+	"requestOrderCancellation": onOrder(`mutation($id: ID!) { requestOrderCancellation(input: {orderId: $id, reasonCode: CUSTOMER_REQUEST}) { errors { code } } }`, cancelAsker),
+	"cancelOrder":              onOrder(`mutation($id: ID!) { cancelOrder(input: {orderId: $id, reasonCode: CUSTOMER_REQUEST}) { errors { code } } }`, orderWriter),
+	"approveOrderCancellation": onOrder(`mutation($id: ID!) { approveOrderCancellation(input: {cancellationId: $id}) { errors { code } } }`, approver),
+	"rejectOrderCancellation":  onOrder(`mutation($id: ID!) { rejectOrderCancellation(input: {cancellationId: $id, note: "no"}) { errors { code } } }`, approver),
+	"voidOrder":                onOrder(`mutation($id: ID!) { voidOrder(input: {orderId: $id, reasonCode: ENTRY_ERROR}) { errors { code } } }`, reviewer),
+	"reorder":                  onOrder(`mutation($id: ID!) { reorder(input: {orderId: $id}) { errors { code } } }`, orderWriter),
 	"adjustStock": {query: `mutation($id: ID!) { adjustStock(input: {stockItemId: $id, delta: 0, reason: OTHER}) { errors { code } } }`,
 		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.stockItemID} }, allow: stockMover},
 }

@@ -40,6 +40,9 @@ type Service struct {
 
 // New returns the order service.
 func New(client *ent.Client, p Policy) *Service {
+	if p.MaxLines <= 0 {
+		p.MaxLines = DefaultPolicy.MaxLines
+	}
 	return &Service{client: client, policy: p, now: func() time.Time { return time.Now().UTC() }}
 }
 

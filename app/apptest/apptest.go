@@ -26,6 +26,7 @@ import (
 	"orderdesk/ent"
 	_ "orderdesk/ent/runtime" // registers privacy policies and hooks
 	"orderdesk/graph/guard"
+	"orderdesk/order"
 	"orderdesk/store/storetest"
 )
 
@@ -62,7 +63,7 @@ func New(t testing.TB) *Env {
 		log = slog.New(slog.NewJSONHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	e.App = app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: bcrypt.MinCost,
-		Currency: "EUR", Limits: guard.DefaultLimits()})
+		Currency: "EUR", Limits: guard.DefaultLimits(), Policy: order.DefaultPolicy})
 	srv := httptest.NewServer(e.Handler)
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
