@@ -103,5 +103,5 @@ func seed(ctx context.Context, s *app.App) error {
 			return fmt.Errorf("receiving %s: %w", it.sku, err)
 		}
 	}
-	return nil
+	return seedOrders(ctx, s)
 }

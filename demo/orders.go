@@ -1,0 +1,151 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"orderdesk/account"
+	"orderdesk/app"
+	"orderdesk/auth"
+	"orderdesk/ent"
+	entcustomer "orderdesk/ent/customer"
+	"orderdesk/ent/stockitem"
+	"orderdesk/ent/user"
+	"orderdesk/order"
+)
+
+// seedOrders walks demo orders through their lives as the demo staff would,
+// so that every state and a few failures are there to look at.
+func seedOrders(ctx context.Context, s *app.App) error {
+	as := func(email string) (context.Context, error) {
+		u, err := s.DB.Client.User.Query().Where(user.Email(email)).Only(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return auth.NewContext(ctx, account.ViewerOf(u)), nil
+	}
+	rep, err := as("rep1@demo.local")
+	if err != nil {
+		return err
+	}
+	manager, _ := as("manager@demo.local")
+	finance, _ := as("finance@demo.local")
+	warehouse, _ := as("warehouse@demo.local")
+
+	acme, err := s.DB.Client.Customer.Query().Where(entcustomer.Name("Acme Tools GmbH")).Only(ctx)
+	if err != nil {
+		return err
+	}
+	items := map[string]int{}
+	for _, it := range s.DB.Client.StockItem.Query().Where(stockitem.Active(true)).AllX(ctx) {
+		items[it.Sku] = it.ID
+	}
+	create := func(lines ...order.LineRequest) (*ent.Order, error) {
+		res, err := s.Orders.Create(rep, order.CreateRequest{CustomerID: acme.ID, Channel: "SALES_REP", Lines: lines})
+		if err != nil {
+			return nil, err
+		}
+		return res.Order, nil
+	}
+	line := func(sku string, q int) order.LineRequest { return order.LineRequest{StockItemID: items[sku], Quantity: q} }
+	confirmed := func(lines ...order.LineRequest) (*ent.Order, error) {
+		o, err := create(lines...)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.Orders.Submit(rep, order.TransitionRequest{OrderID: o.ID}); err != nil {
+			return nil, err
+		}
+		res, err := s.Orders.Confirm(manager, order.ConfirmRequest{OrderID: o.ID})
+		if err != nil {
+			return nil, err
+		}
+		return res.Order, nil
+	}
+	pay := func(o *ent.Order, method string) error {
+		_, err := s.Orders.RecordPayment(finance, order.RecordPaymentRequest{OrderID: o.ID,
+			Amount: fmt.Sprintf("%d.%02d", o.TotalMinor/100, o.TotalMinor%100), Method: method})
+		return err
+	}
+
+	steps := []func() error{
+		func() error { _, err := create(line("DRL-100", 1), line("BIT-SET", 2)); return err }, // DRAFT
+		func() error { // PENDING_REVIEW
+			o, err := create(line("SAW-220", 2))
+			if err == nil {
+				_, err = s.Orders.Submit(rep, order.TransitionRequest{OrderID: o.ID})
+			}
+			return err
+		},
+		func() error { _, err := confirmed(line("GLV-M", 20), line("BIT-SET", 5)); return err }, // CONFIRMED, unpaid
+		func() error { // SHIPPED, paid
+			o, err := confirmed(line("DRL-100", 2))
+			if err == nil {
+				err = pay(o, "BANK_TRANSFER")
+			}
+			if err == nil {
+				_, err = s.Orders.Ship(warehouse, order.ShipRequest{OrderID: o.ID, Carrier: "DHL", TrackingNumber: "JD0146000012345"})
+			}
+			return err
+		},
+		func() error { // COMPLETED
+			o, err := confirmed(line("GLV-M", 50))
+			if err == nil {
+				err = pay(o, "CARD")
+			}
+			if err == nil {
+				_, err = s.Orders.Ship(warehouse, order.ShipRequest{OrderID: o.ID, Carrier: "UPS"})
+			}
+			if err == nil {
+				_, err = s.Orders.MarkDelivered(warehouse, order.TransitionRequest{OrderID: o.ID})
+			}
+			if err == nil {
+				_, err = s.Orders.Complete(manager, order.TransitionRequest{OrderID: o.ID})
+			}
+			return err
+		},
+		func() error { // seed 000: card payment fails, cancelled and re-created
+			o, err := confirmed(line("SAW-220", 1))
+			if err != nil {
+				return err
+			}
+			res, err := s.Orders.RecordPayment(finance, order.RecordPaymentRequest{OrderID: o.ID,
+				Amount: "189.50", Method: "CARD", Pending: true, Reference: "auth-7781"})
+			if err == nil {
+				_, err = s.Orders.FailPayment(finance, order.PaymentActionRequest{PaymentID: res.Payment.ID, Reason: "card declined"})
+			}
+			if err == nil {
+				_, err = s.Orders.RequestCancellation(rep, order.CancelRequest{OrderID: o.ID, ReasonCode: "PAYMENT_FAILED",
+					Note: "card declined; customer will pay by transfer", Resolution: "REORDER"})
+			}
+			return err
+		},
+		func() error { // seed 001: a paid order entered twice is voided
+			o, err := confirmed(line("LDR-3", 1))
+			if err == nil {
+				err = pay(o, "CARD")
+			}
+			if err == nil {
+				_, err = s.Orders.Void(manager, order.CancelRequest{OrderID: o.ID, ReasonCode: "DUPLICATE_ORDER", Note: "entered twice"})
+			}
+			return err
+		},
+		func() error { // a paid order whose cancellation waits for approval
+			o, err := confirmed(line("BIT-SET", 3))
+			if err == nil {
+				err = pay(o, "CARD")
+			}
+			if err == nil {
+				_, err = s.Orders.RequestCancellation(rep, order.CancelRequest{OrderID: o.ID, ReasonCode: "CUSTOMER_REQUEST",
+					Note: "customer ordered the wrong set", Resolution: "REFUND"})
+			}
+			return err
+		},
+	}
+	for i, step := range steps {
+		if err := step(); err != nil {
+			return fmt.Errorf("demo order %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
