@@ -47,7 +47,9 @@ func seedOrders(ctx context.Context, s *app.App) error {
 		}
 		return res.Order, nil
 	}
-	line := func(sku string, q int) order.LineRequest { return order.LineRequest{StockItemID: items[sku], Quantity: q} }
+	line := func(sku string, q int) order.LineRequest {
+		return order.LineRequest{StockItemID: items[sku], Quantity: q}
+	}
 	confirmed := func(lines ...order.LineRequest) (*ent.Order, error) {
 		o, err := create(lines...)
 		if err != nil {

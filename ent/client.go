@@ -4022,6 +4022,38 @@ func (c *StockMovementClient) QueryReturnOrder(_m *StockMovement) *ReturnOrderQu
 	return query
 }
 
+// QueryCancellation queries the cancellation edge of a StockMovement.
+func (c *StockMovementClient) QueryCancellation(_m *StockMovement) *CancellationRecordQuery {
+	query := (&CancellationRecordClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(stockmovement.Table, stockmovement.FieldID, id),
+			sqlgraph.To(cancellationrecord.Table, cancellationrecord.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, stockmovement.CancellationTable, stockmovement.CancellationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCorrection queries the correction edge of a StockMovement.
+func (c *StockMovementClient) QueryCorrection(_m *StockMovement) *OrderCorrectionQuery {
+	query := (&OrderCorrectionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(stockmovement.Table, stockmovement.FieldID, id),
+			sqlgraph.To(ordercorrection.Table, ordercorrection.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, stockmovement.CorrectionTable, stockmovement.CorrectionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *StockMovementClient) Hooks() []Hook {
 	hooks := c.hooks.StockMovement

@@ -295,6 +295,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ordercorrection.FieldCustomerConfirmationNote: {Type: field.TypeString, Column: ordercorrection.FieldCustomerConfirmationNote},
 			ordercorrection.FieldTotalBeforeMinor:         {Type: field.TypeInt64, Column: ordercorrection.FieldTotalBeforeMinor},
 			ordercorrection.FieldTotalAfterMinor:          {Type: field.TypeInt64, Column: ordercorrection.FieldTotalAfterMinor},
+			ordercorrection.FieldRefundDueMinor:           {Type: field.TypeInt64, Column: ordercorrection.FieldRefundDueMinor},
+			ordercorrection.FieldAmountDueMinor:           {Type: field.TypeInt64, Column: ordercorrection.FieldAmountDueMinor},
 			ordercorrection.FieldCurrency:                 {Type: field.TypeString, Column: ordercorrection.FieldCurrency},
 			ordercorrection.FieldExpectedVersion:          {Type: field.TypeInt64, Column: ordercorrection.FieldExpectedVersion},
 			ordercorrection.FieldDecidedAt:                {Type: field.TypeTime, Column: ordercorrection.FieldDecidedAt},
@@ -398,7 +400,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Type: "ReturnLine",
 		Fields: map[string]*sqlgraph.FieldSpec{
 			returnline.FieldQuantity:          {Type: field.TypeInt, Column: returnline.FieldQuantity},
-			returnline.FieldReason:            {Type: field.TypeString, Column: returnline.FieldReason},
+			returnline.FieldReason:            {Type: field.TypeEnum, Column: returnline.FieldReason},
+			returnline.FieldNote:              {Type: field.TypeString, Column: returnline.FieldNote},
 			returnline.FieldQuantityRestocked: {Type: field.TypeInt, Column: returnline.FieldQuantityRestocked},
 			returnline.FieldQuantityDamaged:   {Type: field.TypeInt, Column: returnline.FieldQuantityDamaged},
 			returnline.FieldReturnOrderID:     {Type: field.TypeInt, Column: returnline.FieldReturnOrderID},
@@ -533,19 +536,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "StockMovement",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			stockmovement.FieldCreatedAt:     {Type: field.TypeTime, Column: stockmovement.FieldCreatedAt},
-			stockmovement.FieldKind:          {Type: field.TypeEnum, Column: stockmovement.FieldKind},
-			stockmovement.FieldQuantity:      {Type: field.TypeInt, Column: stockmovement.FieldQuantity},
-			stockmovement.FieldOnHandDelta:   {Type: field.TypeInt, Column: stockmovement.FieldOnHandDelta},
-			stockmovement.FieldReservedDelta: {Type: field.TypeInt, Column: stockmovement.FieldReservedDelta},
-			stockmovement.FieldOnHandAfter:   {Type: field.TypeInt, Column: stockmovement.FieldOnHandAfter},
-			stockmovement.FieldReservedAfter: {Type: field.TypeInt, Column: stockmovement.FieldReservedAfter},
-			stockmovement.FieldReason:        {Type: field.TypeString, Column: stockmovement.FieldReason},
-			stockmovement.FieldNote:          {Type: field.TypeString, Column: stockmovement.FieldNote},
-			stockmovement.FieldStockItemID:   {Type: field.TypeInt, Column: stockmovement.FieldStockItemID},
-			stockmovement.FieldOrderID:       {Type: field.TypeInt, Column: stockmovement.FieldOrderID},
-			stockmovement.FieldActorID:       {Type: field.TypeInt, Column: stockmovement.FieldActorID},
-			stockmovement.FieldReturnOrderID: {Type: field.TypeInt, Column: stockmovement.FieldReturnOrderID},
+			stockmovement.FieldCreatedAt:      {Type: field.TypeTime, Column: stockmovement.FieldCreatedAt},
+			stockmovement.FieldKind:           {Type: field.TypeEnum, Column: stockmovement.FieldKind},
+			stockmovement.FieldQuantity:       {Type: field.TypeInt, Column: stockmovement.FieldQuantity},
+			stockmovement.FieldOnHandDelta:    {Type: field.TypeInt, Column: stockmovement.FieldOnHandDelta},
+			stockmovement.FieldReservedDelta:  {Type: field.TypeInt, Column: stockmovement.FieldReservedDelta},
+			stockmovement.FieldOnHandAfter:    {Type: field.TypeInt, Column: stockmovement.FieldOnHandAfter},
+			stockmovement.FieldReservedAfter:  {Type: field.TypeInt, Column: stockmovement.FieldReservedAfter},
+			stockmovement.FieldReason:         {Type: field.TypeString, Column: stockmovement.FieldReason},
+			stockmovement.FieldNote:           {Type: field.TypeString, Column: stockmovement.FieldNote},
+			stockmovement.FieldStockItemID:    {Type: field.TypeInt, Column: stockmovement.FieldStockItemID},
+			stockmovement.FieldOrderID:        {Type: field.TypeInt, Column: stockmovement.FieldOrderID},
+			stockmovement.FieldActorID:        {Type: field.TypeInt, Column: stockmovement.FieldActorID},
+			stockmovement.FieldReturnOrderID:  {Type: field.TypeInt, Column: stockmovement.FieldReturnOrderID},
+			stockmovement.FieldCancellationID: {Type: field.TypeInt, Column: stockmovement.FieldCancellationID},
+			stockmovement.FieldCorrectionID:   {Type: field.TypeInt, Column: stockmovement.FieldCorrectionID},
 		},
 	}
 	graph.Nodes[19] = &sqlgraph.Node{
@@ -1422,6 +1427,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"StockMovement",
 		"ReturnOrder",
+	)
+	graph.MustAddE(
+		"cancellation",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   stockmovement.CancellationTable,
+			Columns: []string{stockmovement.CancellationColumn},
+			Bidi:    false,
+		},
+		"StockMovement",
+		"CancellationRecord",
+	)
+	graph.MustAddE(
+		"correction",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   stockmovement.CorrectionTable,
+			Columns: []string{stockmovement.CorrectionColumn},
+			Bidi:    false,
+		},
+		"StockMovement",
+		"OrderCorrection",
 	)
 	graph.MustAddE(
 		"customers",
@@ -3104,6 +3133,16 @@ func (f *OrderCorrectionFilter) WhereTotalAfterMinor(p entql.Int64P) {
 	f.Where(p.Field(ordercorrection.FieldTotalAfterMinor))
 }
 
+// WhereRefundDueMinor applies the entql int64 predicate on the refund_due_minor field.
+func (f *OrderCorrectionFilter) WhereRefundDueMinor(p entql.Int64P) {
+	f.Where(p.Field(ordercorrection.FieldRefundDueMinor))
+}
+
+// WhereAmountDueMinor applies the entql int64 predicate on the amount_due_minor field.
+func (f *OrderCorrectionFilter) WhereAmountDueMinor(p entql.Int64P) {
+	f.Where(p.Field(ordercorrection.FieldAmountDueMinor))
+}
+
 // WhereCurrency applies the entql string predicate on the currency field.
 func (f *OrderCorrectionFilter) WhereCurrency(p entql.StringP) {
 	f.Where(p.Field(ordercorrection.FieldCurrency))
@@ -3690,6 +3729,11 @@ func (f *ReturnLineFilter) WhereQuantity(p entql.IntP) {
 // WhereReason applies the entql string predicate on the reason field.
 func (f *ReturnLineFilter) WhereReason(p entql.StringP) {
 	f.Where(p.Field(returnline.FieldReason))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *ReturnLineFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(returnline.FieldNote))
 }
 
 // WhereQuantityRestocked applies the entql int predicate on the quantity_restocked field.
@@ -4501,6 +4545,16 @@ func (f *StockMovementFilter) WhereReturnOrderID(p entql.IntP) {
 	f.Where(p.Field(stockmovement.FieldReturnOrderID))
 }
 
+// WhereCancellationID applies the entql int predicate on the cancellation_id field.
+func (f *StockMovementFilter) WhereCancellationID(p entql.IntP) {
+	f.Where(p.Field(stockmovement.FieldCancellationID))
+}
+
+// WhereCorrectionID applies the entql int predicate on the correction_id field.
+func (f *StockMovementFilter) WhereCorrectionID(p entql.IntP) {
+	f.Where(p.Field(stockmovement.FieldCorrectionID))
+}
+
 // WhereHasStockItem applies a predicate to check if query has an edge stock_item.
 func (f *StockMovementFilter) WhereHasStockItem() {
 	f.Where(entql.HasEdge("stock_item"))
@@ -4551,6 +4605,34 @@ func (f *StockMovementFilter) WhereHasReturnOrder() {
 // WhereHasReturnOrderWith applies a predicate to check if query has an edge return_order with a given conditions (other predicates).
 func (f *StockMovementFilter) WhereHasReturnOrderWith(preds ...predicate.ReturnOrder) {
 	f.Where(entql.HasEdgeWith("return_order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCancellation applies a predicate to check if query has an edge cancellation.
+func (f *StockMovementFilter) WhereHasCancellation() {
+	f.Where(entql.HasEdge("cancellation"))
+}
+
+// WhereHasCancellationWith applies a predicate to check if query has an edge cancellation with a given conditions (other predicates).
+func (f *StockMovementFilter) WhereHasCancellationWith(preds ...predicate.CancellationRecord) {
+	f.Where(entql.HasEdgeWith("cancellation", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCorrection applies a predicate to check if query has an edge correction.
+func (f *StockMovementFilter) WhereHasCorrection() {
+	f.Where(entql.HasEdge("correction"))
+}
+
+// WhereHasCorrectionWith applies a predicate to check if query has an edge correction with a given conditions (other predicates).
+func (f *StockMovementFilter) WhereHasCorrectionWith(preds ...predicate.OrderCorrection) {
+	f.Where(entql.HasEdgeWith("correction", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

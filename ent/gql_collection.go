@@ -2624,6 +2624,11 @@ func (_q *ReturnLineQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, returnline.FieldReason)
 				fieldSeen[returnline.FieldReason] = struct{}{}
 			}
+		case "note":
+			if _, ok := fieldSeen[returnline.FieldNote]; !ok {
+				selectedFields = append(selectedFields, returnline.FieldNote)
+				fieldSeen[returnline.FieldNote] = struct{}{}
+			}
 		case "quantityRestocked":
 			if _, ok := fieldSeen[returnline.FieldQuantityRestocked]; !ok {
 				selectedFields = append(selectedFields, returnline.FieldQuantityRestocked)
@@ -3600,6 +3605,36 @@ func (_q *StockMovementQuery) collectField(ctx context.Context, oneNode bool, op
 				selectedFields = append(selectedFields, stockmovement.FieldReturnOrderID)
 				fieldSeen[stockmovement.FieldReturnOrderID] = struct{}{}
 			}
+
+		case "cancellation":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CancellationRecordClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, cancellationrecordImplementors)...); err != nil {
+				return err
+			}
+			_q.withCancellation = query
+			if _, ok := fieldSeen[stockmovement.FieldCancellationID]; !ok {
+				selectedFields = append(selectedFields, stockmovement.FieldCancellationID)
+				fieldSeen[stockmovement.FieldCancellationID] = struct{}{}
+			}
+
+		case "correction":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrderCorrectionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, ordercorrectionImplementors)...); err != nil {
+				return err
+			}
+			_q.withCorrection = query
+			if _, ok := fieldSeen[stockmovement.FieldCorrectionID]; !ok {
+				selectedFields = append(selectedFields, stockmovement.FieldCorrectionID)
+				fieldSeen[stockmovement.FieldCorrectionID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[stockmovement.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, stockmovement.FieldCreatedAt)
@@ -3664,6 +3699,16 @@ func (_q *StockMovementQuery) collectField(ctx context.Context, oneNode bool, op
 			if _, ok := fieldSeen[stockmovement.FieldReturnOrderID]; !ok {
 				selectedFields = append(selectedFields, stockmovement.FieldReturnOrderID)
 				fieldSeen[stockmovement.FieldReturnOrderID] = struct{}{}
+			}
+		case "cancellationID":
+			if _, ok := fieldSeen[stockmovement.FieldCancellationID]; !ok {
+				selectedFields = append(selectedFields, stockmovement.FieldCancellationID)
+				fieldSeen[stockmovement.FieldCancellationID] = struct{}{}
+			}
+		case "correctionID":
+			if _, ok := fieldSeen[stockmovement.FieldCorrectionID]; !ok {
+				selectedFields = append(selectedFields, stockmovement.FieldCorrectionID)
+				fieldSeen[stockmovement.FieldCorrectionID] = struct{}{}
 			}
 		case "id":
 		case "__typename":

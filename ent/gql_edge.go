@@ -663,6 +663,22 @@ func (_m *StockMovement) ReturnOrder(ctx context.Context) (*ReturnOrder, error) 
 	return result, MaskNotFound(err)
 }
 
+func (_m *StockMovement) Cancellation(ctx context.Context) (*CancellationRecord, error) {
+	result, err := _m.Edges.CancellationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCancellation().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *StockMovement) Correction(ctx context.Context) (*OrderCorrection, error) {
+	result, err := _m.Edges.CorrectionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCorrection().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *User) Customers(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CustomerOrder, where *CustomerWhereInput,
 ) (*CustomerConnection, error) {

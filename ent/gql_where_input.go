@@ -8132,19 +8132,27 @@ type ReturnLineWhereInput struct {
 	QuantityLTE   *int  `json:"quantityLTE,omitempty"`
 
 	// "reason" field predicates.
-	Reason             *string  `json:"reason,omitempty"`
-	ReasonNEQ          *string  `json:"reasonNEQ,omitempty"`
-	ReasonIn           []string `json:"reasonIn,omitempty"`
-	ReasonNotIn        []string `json:"reasonNotIn,omitempty"`
-	ReasonGT           *string  `json:"reasonGT,omitempty"`
-	ReasonGTE          *string  `json:"reasonGTE,omitempty"`
-	ReasonLT           *string  `json:"reasonLT,omitempty"`
-	ReasonLTE          *string  `json:"reasonLTE,omitempty"`
-	ReasonContains     *string  `json:"reasonContains,omitempty"`
-	ReasonHasPrefix    *string  `json:"reasonHasPrefix,omitempty"`
-	ReasonHasSuffix    *string  `json:"reasonHasSuffix,omitempty"`
-	ReasonEqualFold    *string  `json:"reasonEqualFold,omitempty"`
-	ReasonContainsFold *string  `json:"reasonContainsFold,omitempty"`
+	Reason      *returnline.Reason  `json:"reason,omitempty"`
+	ReasonNEQ   *returnline.Reason  `json:"reasonNEQ,omitempty"`
+	ReasonIn    []returnline.Reason `json:"reasonIn,omitempty"`
+	ReasonNotIn []returnline.Reason `json:"reasonNotIn,omitempty"`
+
+	// "note" field predicates.
+	Note             *string  `json:"note,omitempty"`
+	NoteNEQ          *string  `json:"noteNEQ,omitempty"`
+	NoteIn           []string `json:"noteIn,omitempty"`
+	NoteNotIn        []string `json:"noteNotIn,omitempty"`
+	NoteGT           *string  `json:"noteGT,omitempty"`
+	NoteGTE          *string  `json:"noteGTE,omitempty"`
+	NoteLT           *string  `json:"noteLT,omitempty"`
+	NoteLTE          *string  `json:"noteLTE,omitempty"`
+	NoteContains     *string  `json:"noteContains,omitempty"`
+	NoteHasPrefix    *string  `json:"noteHasPrefix,omitempty"`
+	NoteHasSuffix    *string  `json:"noteHasSuffix,omitempty"`
+	NoteIsNil        bool     `json:"noteIsNil,omitempty"`
+	NoteNotNil       bool     `json:"noteNotNil,omitempty"`
+	NoteEqualFold    *string  `json:"noteEqualFold,omitempty"`
+	NoteContainsFold *string  `json:"noteContainsFold,omitempty"`
 
 	// "quantity_restocked" field predicates.
 	QuantityRestocked      *int  `json:"quantityRestocked,omitempty"`
@@ -8318,32 +8326,50 @@ func (i *ReturnLineWhereInput) P() (predicate.ReturnLine, error) {
 	if len(i.ReasonNotIn) > 0 {
 		predicates = append(predicates, returnline.ReasonNotIn(i.ReasonNotIn...))
 	}
-	if i.ReasonGT != nil {
-		predicates = append(predicates, returnline.ReasonGT(*i.ReasonGT))
+	if i.Note != nil {
+		predicates = append(predicates, returnline.NoteEQ(*i.Note))
 	}
-	if i.ReasonGTE != nil {
-		predicates = append(predicates, returnline.ReasonGTE(*i.ReasonGTE))
+	if i.NoteNEQ != nil {
+		predicates = append(predicates, returnline.NoteNEQ(*i.NoteNEQ))
 	}
-	if i.ReasonLT != nil {
-		predicates = append(predicates, returnline.ReasonLT(*i.ReasonLT))
+	if len(i.NoteIn) > 0 {
+		predicates = append(predicates, returnline.NoteIn(i.NoteIn...))
 	}
-	if i.ReasonLTE != nil {
-		predicates = append(predicates, returnline.ReasonLTE(*i.ReasonLTE))
+	if len(i.NoteNotIn) > 0 {
+		predicates = append(predicates, returnline.NoteNotIn(i.NoteNotIn...))
 	}
-	if i.ReasonContains != nil {
-		predicates = append(predicates, returnline.ReasonContains(*i.ReasonContains))
+	if i.NoteGT != nil {
+		predicates = append(predicates, returnline.NoteGT(*i.NoteGT))
 	}
-	if i.ReasonHasPrefix != nil {
-		predicates = append(predicates, returnline.ReasonHasPrefix(*i.ReasonHasPrefix))
+	if i.NoteGTE != nil {
+		predicates = append(predicates, returnline.NoteGTE(*i.NoteGTE))
 	}
-	if i.ReasonHasSuffix != nil {
-		predicates = append(predicates, returnline.ReasonHasSuffix(*i.ReasonHasSuffix))
+	if i.NoteLT != nil {
+		predicates = append(predicates, returnline.NoteLT(*i.NoteLT))
 	}
-	if i.ReasonEqualFold != nil {
-		predicates = append(predicates, returnline.ReasonEqualFold(*i.ReasonEqualFold))
+	if i.NoteLTE != nil {
+		predicates = append(predicates, returnline.NoteLTE(*i.NoteLTE))
 	}
-	if i.ReasonContainsFold != nil {
-		predicates = append(predicates, returnline.ReasonContainsFold(*i.ReasonContainsFold))
+	if i.NoteContains != nil {
+		predicates = append(predicates, returnline.NoteContains(*i.NoteContains))
+	}
+	if i.NoteHasPrefix != nil {
+		predicates = append(predicates, returnline.NoteHasPrefix(*i.NoteHasPrefix))
+	}
+	if i.NoteHasSuffix != nil {
+		predicates = append(predicates, returnline.NoteHasSuffix(*i.NoteHasSuffix))
+	}
+	if i.NoteIsNil {
+		predicates = append(predicates, returnline.NoteIsNil())
+	}
+	if i.NoteNotNil {
+		predicates = append(predicates, returnline.NoteNotNil())
+	}
+	if i.NoteEqualFold != nil {
+		predicates = append(predicates, returnline.NoteEqualFold(*i.NoteEqualFold))
+	}
+	if i.NoteContainsFold != nil {
+		predicates = append(predicates, returnline.NoteContainsFold(*i.NoteContainsFold))
 	}
 	if i.QuantityRestocked != nil {
 		predicates = append(predicates, returnline.QuantityRestockedEQ(*i.QuantityRestocked))
@@ -11129,6 +11155,22 @@ type StockMovementWhereInput struct {
 	ReturnOrderIDIsNil  bool  `json:"returnOrderIDIsNil,omitempty"`
 	ReturnOrderIDNotNil bool  `json:"returnOrderIDNotNil,omitempty"`
 
+	// "cancellation_id" field predicates.
+	CancellationID       *int  `json:"cancellationID,omitempty"`
+	CancellationIDNEQ    *int  `json:"cancellationIDNEQ,omitempty"`
+	CancellationIDIn     []int `json:"cancellationIDIn,omitempty"`
+	CancellationIDNotIn  []int `json:"cancellationIDNotIn,omitempty"`
+	CancellationIDIsNil  bool  `json:"cancellationIDIsNil,omitempty"`
+	CancellationIDNotNil bool  `json:"cancellationIDNotNil,omitempty"`
+
+	// "correction_id" field predicates.
+	CorrectionID       *int  `json:"correctionID,omitempty"`
+	CorrectionIDNEQ    *int  `json:"correctionIDNEQ,omitempty"`
+	CorrectionIDIn     []int `json:"correctionIDIn,omitempty"`
+	CorrectionIDNotIn  []int `json:"correctionIDNotIn,omitempty"`
+	CorrectionIDIsNil  bool  `json:"correctionIDIsNil,omitempty"`
+	CorrectionIDNotNil bool  `json:"correctionIDNotNil,omitempty"`
+
 	// "stock_item" edge predicates.
 	HasStockItem     *bool                  `json:"hasStockItem,omitempty"`
 	HasStockItemWith []*StockItemWhereInput `json:"hasStockItemWith,omitempty"`
@@ -11144,6 +11186,14 @@ type StockMovementWhereInput struct {
 	// "return_order" edge predicates.
 	HasReturnOrder     *bool                    `json:"hasReturnOrder,omitempty"`
 	HasReturnOrderWith []*ReturnOrderWhereInput `json:"hasReturnOrderWith,omitempty"`
+
+	// "cancellation" edge predicates.
+	HasCancellation     *bool                           `json:"hasCancellation,omitempty"`
+	HasCancellationWith []*CancellationRecordWhereInput `json:"hasCancellationWith,omitempty"`
+
+	// "correction" edge predicates.
+	HasCorrection     *bool                        `json:"hasCorrection,omitempty"`
+	HasCorrectionWith []*OrderCorrectionWhereInput `json:"hasCorrectionWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -11553,6 +11603,42 @@ func (i *StockMovementWhereInput) P() (predicate.StockMovement, error) {
 	if i.ReturnOrderIDNotNil {
 		predicates = append(predicates, stockmovement.ReturnOrderIDNotNil())
 	}
+	if i.CancellationID != nil {
+		predicates = append(predicates, stockmovement.CancellationIDEQ(*i.CancellationID))
+	}
+	if i.CancellationIDNEQ != nil {
+		predicates = append(predicates, stockmovement.CancellationIDNEQ(*i.CancellationIDNEQ))
+	}
+	if len(i.CancellationIDIn) > 0 {
+		predicates = append(predicates, stockmovement.CancellationIDIn(i.CancellationIDIn...))
+	}
+	if len(i.CancellationIDNotIn) > 0 {
+		predicates = append(predicates, stockmovement.CancellationIDNotIn(i.CancellationIDNotIn...))
+	}
+	if i.CancellationIDIsNil {
+		predicates = append(predicates, stockmovement.CancellationIDIsNil())
+	}
+	if i.CancellationIDNotNil {
+		predicates = append(predicates, stockmovement.CancellationIDNotNil())
+	}
+	if i.CorrectionID != nil {
+		predicates = append(predicates, stockmovement.CorrectionIDEQ(*i.CorrectionID))
+	}
+	if i.CorrectionIDNEQ != nil {
+		predicates = append(predicates, stockmovement.CorrectionIDNEQ(*i.CorrectionIDNEQ))
+	}
+	if len(i.CorrectionIDIn) > 0 {
+		predicates = append(predicates, stockmovement.CorrectionIDIn(i.CorrectionIDIn...))
+	}
+	if len(i.CorrectionIDNotIn) > 0 {
+		predicates = append(predicates, stockmovement.CorrectionIDNotIn(i.CorrectionIDNotIn...))
+	}
+	if i.CorrectionIDIsNil {
+		predicates = append(predicates, stockmovement.CorrectionIDIsNil())
+	}
+	if i.CorrectionIDNotNil {
+		predicates = append(predicates, stockmovement.CorrectionIDNotNil())
+	}
 
 	if i.HasStockItem != nil {
 		p := stockmovement.HasStockItem()
@@ -11625,6 +11711,42 @@ func (i *StockMovementWhereInput) P() (predicate.StockMovement, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, stockmovement.HasReturnOrderWith(with...))
+	}
+	if i.HasCancellation != nil {
+		p := stockmovement.HasCancellation()
+		if !*i.HasCancellation {
+			p = stockmovement.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCancellationWith) > 0 {
+		with := make([]predicate.CancellationRecord, 0, len(i.HasCancellationWith))
+		for _, w := range i.HasCancellationWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCancellationWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, stockmovement.HasCancellationWith(with...))
+	}
+	if i.HasCorrection != nil {
+		p := stockmovement.HasCorrection()
+		if !*i.HasCorrection {
+			p = stockmovement.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCorrectionWith) > 0 {
+		with := make([]predicate.OrderCorrection, 0, len(i.HasCorrectionWith))
+		for _, w := range i.HasCorrectionWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCorrectionWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, stockmovement.HasCorrectionWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

@@ -13584,6 +13584,10 @@ type OrderCorrectionMutation struct {
 	addtotal_before_minor      *int64
 	total_after_minor          *int64
 	addtotal_after_minor       *int64
+	refund_due_minor           *int64
+	addrefund_due_minor        *int64
+	amount_due_minor           *int64
+	addamount_due_minor        *int64
 	currency                   *string
 	expected_version           *int64
 	addexpected_version        *int64
@@ -14304,6 +14308,118 @@ func (m *OrderCorrectionMutation) ResetTotalAfterMinor() {
 	m.addtotal_after_minor = nil
 }
 
+// SetRefundDueMinor sets the "refund_due_minor" field.
+func (m *OrderCorrectionMutation) SetRefundDueMinor(i int64) {
+	m.refund_due_minor = &i
+	m.addrefund_due_minor = nil
+}
+
+// RefundDueMinor returns the value of the "refund_due_minor" field in the mutation.
+func (m *OrderCorrectionMutation) RefundDueMinor() (r int64, exists bool) {
+	v := m.refund_due_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefundDueMinor returns the old "refund_due_minor" field's value of the OrderCorrection entity.
+// If the OrderCorrection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderCorrectionMutation) OldRefundDueMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefundDueMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefundDueMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefundDueMinor: %w", err)
+	}
+	return oldValue.RefundDueMinor, nil
+}
+
+// AddRefundDueMinor adds i to the "refund_due_minor" field.
+func (m *OrderCorrectionMutation) AddRefundDueMinor(i int64) {
+	if m.addrefund_due_minor != nil {
+		*m.addrefund_due_minor += i
+	} else {
+		m.addrefund_due_minor = &i
+	}
+}
+
+// AddedRefundDueMinor returns the value that was added to the "refund_due_minor" field in this mutation.
+func (m *OrderCorrectionMutation) AddedRefundDueMinor() (r int64, exists bool) {
+	v := m.addrefund_due_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRefundDueMinor resets all changes to the "refund_due_minor" field.
+func (m *OrderCorrectionMutation) ResetRefundDueMinor() {
+	m.refund_due_minor = nil
+	m.addrefund_due_minor = nil
+}
+
+// SetAmountDueMinor sets the "amount_due_minor" field.
+func (m *OrderCorrectionMutation) SetAmountDueMinor(i int64) {
+	m.amount_due_minor = &i
+	m.addamount_due_minor = nil
+}
+
+// AmountDueMinor returns the value of the "amount_due_minor" field in the mutation.
+func (m *OrderCorrectionMutation) AmountDueMinor() (r int64, exists bool) {
+	v := m.amount_due_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountDueMinor returns the old "amount_due_minor" field's value of the OrderCorrection entity.
+// If the OrderCorrection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderCorrectionMutation) OldAmountDueMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountDueMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountDueMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountDueMinor: %w", err)
+	}
+	return oldValue.AmountDueMinor, nil
+}
+
+// AddAmountDueMinor adds i to the "amount_due_minor" field.
+func (m *OrderCorrectionMutation) AddAmountDueMinor(i int64) {
+	if m.addamount_due_minor != nil {
+		*m.addamount_due_minor += i
+	} else {
+		m.addamount_due_minor = &i
+	}
+}
+
+// AddedAmountDueMinor returns the value that was added to the "amount_due_minor" field in this mutation.
+func (m *OrderCorrectionMutation) AddedAmountDueMinor() (r int64, exists bool) {
+	v := m.addamount_due_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountDueMinor resets all changes to the "amount_due_minor" field.
+func (m *OrderCorrectionMutation) ResetAmountDueMinor() {
+	m.amount_due_minor = nil
+	m.addamount_due_minor = nil
+}
+
 // SetCurrency sets the "currency" field.
 func (m *OrderCorrectionMutation) SetCurrency(s string) {
 	m.currency = &s
@@ -14743,7 +14859,7 @@ func (m *OrderCorrectionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderCorrectionMutation) Fields() []string {
-	fields := make([]string, 0, 21)
+	fields := make([]string, 0, 23)
 	if m.created_at != nil {
 		fields = append(fields, ordercorrection.FieldCreatedAt)
 	}
@@ -14785,6 +14901,12 @@ func (m *OrderCorrectionMutation) Fields() []string {
 	}
 	if m.total_after_minor != nil {
 		fields = append(fields, ordercorrection.FieldTotalAfterMinor)
+	}
+	if m.refund_due_minor != nil {
+		fields = append(fields, ordercorrection.FieldRefundDueMinor)
+	}
+	if m.amount_due_minor != nil {
+		fields = append(fields, ordercorrection.FieldAmountDueMinor)
 	}
 	if m.currency != nil {
 		fields = append(fields, ordercorrection.FieldCurrency)
@@ -14843,6 +14965,10 @@ func (m *OrderCorrectionMutation) Field(name string) (ent.Value, bool) {
 		return m.TotalBeforeMinor()
 	case ordercorrection.FieldTotalAfterMinor:
 		return m.TotalAfterMinor()
+	case ordercorrection.FieldRefundDueMinor:
+		return m.RefundDueMinor()
+	case ordercorrection.FieldAmountDueMinor:
+		return m.AmountDueMinor()
 	case ordercorrection.FieldCurrency:
 		return m.Currency()
 	case ordercorrection.FieldExpectedVersion:
@@ -14894,6 +15020,10 @@ func (m *OrderCorrectionMutation) OldField(ctx context.Context, name string) (en
 		return m.OldTotalBeforeMinor(ctx)
 	case ordercorrection.FieldTotalAfterMinor:
 		return m.OldTotalAfterMinor(ctx)
+	case ordercorrection.FieldRefundDueMinor:
+		return m.OldRefundDueMinor(ctx)
+	case ordercorrection.FieldAmountDueMinor:
+		return m.OldAmountDueMinor(ctx)
 	case ordercorrection.FieldCurrency:
 		return m.OldCurrency(ctx)
 	case ordercorrection.FieldExpectedVersion:
@@ -15015,6 +15145,20 @@ func (m *OrderCorrectionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTotalAfterMinor(v)
 		return nil
+	case ordercorrection.FieldRefundDueMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefundDueMinor(v)
+		return nil
+	case ordercorrection.FieldAmountDueMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountDueMinor(v)
+		return nil
 	case ordercorrection.FieldCurrency:
 		v, ok := value.(string)
 		if !ok {
@@ -15081,6 +15225,12 @@ func (m *OrderCorrectionMutation) AddedFields() []string {
 	if m.addtotal_after_minor != nil {
 		fields = append(fields, ordercorrection.FieldTotalAfterMinor)
 	}
+	if m.addrefund_due_minor != nil {
+		fields = append(fields, ordercorrection.FieldRefundDueMinor)
+	}
+	if m.addamount_due_minor != nil {
+		fields = append(fields, ordercorrection.FieldAmountDueMinor)
+	}
 	if m.addexpected_version != nil {
 		fields = append(fields, ordercorrection.FieldExpectedVersion)
 	}
@@ -15098,6 +15248,10 @@ func (m *OrderCorrectionMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedTotalBeforeMinor()
 	case ordercorrection.FieldTotalAfterMinor:
 		return m.AddedTotalAfterMinor()
+	case ordercorrection.FieldRefundDueMinor:
+		return m.AddedRefundDueMinor()
+	case ordercorrection.FieldAmountDueMinor:
+		return m.AddedAmountDueMinor()
 	case ordercorrection.FieldExpectedVersion:
 		return m.AddedExpectedVersion()
 	}
@@ -15129,6 +15283,20 @@ func (m *OrderCorrectionMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddTotalAfterMinor(v)
+		return nil
+	case ordercorrection.FieldRefundDueMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefundDueMinor(v)
+		return nil
+	case ordercorrection.FieldAmountDueMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountDueMinor(v)
 		return nil
 	case ordercorrection.FieldExpectedVersion:
 		v, ok := value.(int64)
@@ -15244,6 +15412,12 @@ func (m *OrderCorrectionMutation) ResetField(name string) error {
 		return nil
 	case ordercorrection.FieldTotalAfterMinor:
 		m.ResetTotalAfterMinor()
+		return nil
+	case ordercorrection.FieldRefundDueMinor:
+		m.ResetRefundDueMinor()
+		return nil
+	case ordercorrection.FieldAmountDueMinor:
+		m.ResetAmountDueMinor()
 		return nil
 	case ordercorrection.FieldCurrency:
 		m.ResetCurrency()
@@ -19642,7 +19816,8 @@ type ReturnLineMutation struct {
 	id                    *int
 	quantity              *int
 	addquantity           *int
-	reason                *string
+	reason                *returnline.Reason
+	note                  *string
 	quantity_restocked    *int
 	addquantity_restocked *int
 	quantity_damaged      *int
@@ -19812,12 +19987,12 @@ func (m *ReturnLineMutation) ResetQuantity() {
 }
 
 // SetReason sets the "reason" field.
-func (m *ReturnLineMutation) SetReason(s string) {
-	m.reason = &s
+func (m *ReturnLineMutation) SetReason(r returnline.Reason) {
+	m.reason = &r
 }
 
 // Reason returns the value of the "reason" field in the mutation.
-func (m *ReturnLineMutation) Reason() (r string, exists bool) {
+func (m *ReturnLineMutation) Reason() (r returnline.Reason, exists bool) {
 	v := m.reason
 	if v == nil {
 		return
@@ -19828,7 +20003,7 @@ func (m *ReturnLineMutation) Reason() (r string, exists bool) {
 // OldReason returns the old "reason" field's value of the ReturnLine entity.
 // If the ReturnLine object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReturnLineMutation) OldReason(ctx context.Context) (v string, err error) {
+func (m *ReturnLineMutation) OldReason(ctx context.Context) (v returnline.Reason, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldReason is only allowed on UpdateOne operations")
 	}
@@ -19845,6 +20020,55 @@ func (m *ReturnLineMutation) OldReason(ctx context.Context) (v string, err error
 // ResetReason resets all changes to the "reason" field.
 func (m *ReturnLineMutation) ResetReason() {
 	m.reason = nil
+}
+
+// SetNote sets the "note" field.
+func (m *ReturnLineMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *ReturnLineMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the ReturnLine entity.
+// If the ReturnLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReturnLineMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *ReturnLineMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[returnline.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *ReturnLineMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[returnline.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *ReturnLineMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, returnline.FieldNote)
 }
 
 // SetQuantityRestocked sets the "quantity_restocked" field.
@@ -20119,12 +20343,15 @@ func (m *ReturnLineMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReturnLineMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.quantity != nil {
 		fields = append(fields, returnline.FieldQuantity)
 	}
 	if m.reason != nil {
 		fields = append(fields, returnline.FieldReason)
+	}
+	if m.note != nil {
+		fields = append(fields, returnline.FieldNote)
 	}
 	if m.quantity_restocked != nil {
 		fields = append(fields, returnline.FieldQuantityRestocked)
@@ -20150,6 +20377,8 @@ func (m *ReturnLineMutation) Field(name string) (ent.Value, bool) {
 		return m.Quantity()
 	case returnline.FieldReason:
 		return m.Reason()
+	case returnline.FieldNote:
+		return m.Note()
 	case returnline.FieldQuantityRestocked:
 		return m.QuantityRestocked()
 	case returnline.FieldQuantityDamaged:
@@ -20171,6 +20400,8 @@ func (m *ReturnLineMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldQuantity(ctx)
 	case returnline.FieldReason:
 		return m.OldReason(ctx)
+	case returnline.FieldNote:
+		return m.OldNote(ctx)
 	case returnline.FieldQuantityRestocked:
 		return m.OldQuantityRestocked(ctx)
 	case returnline.FieldQuantityDamaged:
@@ -20196,11 +20427,18 @@ func (m *ReturnLineMutation) SetField(name string, value ent.Value) error {
 		m.SetQuantity(v)
 		return nil
 	case returnline.FieldReason:
-		v, ok := value.(string)
+		v, ok := value.(returnline.Reason)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetReason(v)
+		return nil
+	case returnline.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
 		return nil
 	case returnline.FieldQuantityRestocked:
 		v, ok := value.(int)
@@ -20298,7 +20536,11 @@ func (m *ReturnLineMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *ReturnLineMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(returnline.FieldNote) {
+		fields = append(fields, returnline.FieldNote)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -20311,6 +20553,11 @@ func (m *ReturnLineMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *ReturnLineMutation) ClearField(name string) error {
+	switch name {
+	case returnline.FieldNote:
+		m.ClearNote()
+		return nil
+	}
 	return fmt.Errorf("unknown ReturnLine nullable field %s", name)
 }
 
@@ -20323,6 +20570,9 @@ func (m *ReturnLineMutation) ResetField(name string) error {
 		return nil
 	case returnline.FieldReason:
 		m.ResetReason()
+		return nil
+	case returnline.FieldNote:
+		m.ResetNote()
 		return nil
 	case returnline.FieldQuantityRestocked:
 		m.ResetQuantityRestocked()
@@ -26142,6 +26392,10 @@ type StockMovementMutation struct {
 	clearedactor        bool
 	return_order        *int
 	clearedreturn_order bool
+	cancellation        *int
+	clearedcancellation bool
+	correction          *int
+	clearedcorrection   bool
 	done                bool
 	oldValue            func(context.Context) (*StockMovement, error)
 	predicates          []predicate.StockMovement
@@ -26878,6 +27132,104 @@ func (m *StockMovementMutation) ResetReturnOrderID() {
 	delete(m.clearedFields, stockmovement.FieldReturnOrderID)
 }
 
+// SetCancellationID sets the "cancellation_id" field.
+func (m *StockMovementMutation) SetCancellationID(i int) {
+	m.cancellation = &i
+}
+
+// CancellationID returns the value of the "cancellation_id" field in the mutation.
+func (m *StockMovementMutation) CancellationID() (r int, exists bool) {
+	v := m.cancellation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancellationID returns the old "cancellation_id" field's value of the StockMovement entity.
+// If the StockMovement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StockMovementMutation) OldCancellationID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancellationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancellationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancellationID: %w", err)
+	}
+	return oldValue.CancellationID, nil
+}
+
+// ClearCancellationID clears the value of the "cancellation_id" field.
+func (m *StockMovementMutation) ClearCancellationID() {
+	m.cancellation = nil
+	m.clearedFields[stockmovement.FieldCancellationID] = struct{}{}
+}
+
+// CancellationIDCleared returns if the "cancellation_id" field was cleared in this mutation.
+func (m *StockMovementMutation) CancellationIDCleared() bool {
+	_, ok := m.clearedFields[stockmovement.FieldCancellationID]
+	return ok
+}
+
+// ResetCancellationID resets all changes to the "cancellation_id" field.
+func (m *StockMovementMutation) ResetCancellationID() {
+	m.cancellation = nil
+	delete(m.clearedFields, stockmovement.FieldCancellationID)
+}
+
+// SetCorrectionID sets the "correction_id" field.
+func (m *StockMovementMutation) SetCorrectionID(i int) {
+	m.correction = &i
+}
+
+// CorrectionID returns the value of the "correction_id" field in the mutation.
+func (m *StockMovementMutation) CorrectionID() (r int, exists bool) {
+	v := m.correction
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCorrectionID returns the old "correction_id" field's value of the StockMovement entity.
+// If the StockMovement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StockMovementMutation) OldCorrectionID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCorrectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCorrectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCorrectionID: %w", err)
+	}
+	return oldValue.CorrectionID, nil
+}
+
+// ClearCorrectionID clears the value of the "correction_id" field.
+func (m *StockMovementMutation) ClearCorrectionID() {
+	m.correction = nil
+	m.clearedFields[stockmovement.FieldCorrectionID] = struct{}{}
+}
+
+// CorrectionIDCleared returns if the "correction_id" field was cleared in this mutation.
+func (m *StockMovementMutation) CorrectionIDCleared() bool {
+	_, ok := m.clearedFields[stockmovement.FieldCorrectionID]
+	return ok
+}
+
+// ResetCorrectionID resets all changes to the "correction_id" field.
+func (m *StockMovementMutation) ResetCorrectionID() {
+	m.correction = nil
+	delete(m.clearedFields, stockmovement.FieldCorrectionID)
+}
+
 // ClearStockItem clears the "stock_item" edge to the StockItem entity.
 func (m *StockMovementMutation) ClearStockItem() {
 	m.clearedstock_item = true
@@ -26986,6 +27338,60 @@ func (m *StockMovementMutation) ResetReturnOrder() {
 	m.clearedreturn_order = false
 }
 
+// ClearCancellation clears the "cancellation" edge to the CancellationRecord entity.
+func (m *StockMovementMutation) ClearCancellation() {
+	m.clearedcancellation = true
+	m.clearedFields[stockmovement.FieldCancellationID] = struct{}{}
+}
+
+// CancellationCleared reports if the "cancellation" edge to the CancellationRecord entity was cleared.
+func (m *StockMovementMutation) CancellationCleared() bool {
+	return m.CancellationIDCleared() || m.clearedcancellation
+}
+
+// CancellationIDs returns the "cancellation" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CancellationID instead. It exists only for internal usage by the builders.
+func (m *StockMovementMutation) CancellationIDs() (ids []int) {
+	if id := m.cancellation; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCancellation resets all changes to the "cancellation" edge.
+func (m *StockMovementMutation) ResetCancellation() {
+	m.cancellation = nil
+	m.clearedcancellation = false
+}
+
+// ClearCorrection clears the "correction" edge to the OrderCorrection entity.
+func (m *StockMovementMutation) ClearCorrection() {
+	m.clearedcorrection = true
+	m.clearedFields[stockmovement.FieldCorrectionID] = struct{}{}
+}
+
+// CorrectionCleared reports if the "correction" edge to the OrderCorrection entity was cleared.
+func (m *StockMovementMutation) CorrectionCleared() bool {
+	return m.CorrectionIDCleared() || m.clearedcorrection
+}
+
+// CorrectionIDs returns the "correction" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CorrectionID instead. It exists only for internal usage by the builders.
+func (m *StockMovementMutation) CorrectionIDs() (ids []int) {
+	if id := m.correction; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCorrection resets all changes to the "correction" edge.
+func (m *StockMovementMutation) ResetCorrection() {
+	m.correction = nil
+	m.clearedcorrection = false
+}
+
 // Where appends a list predicates to the StockMovementMutation builder.
 func (m *StockMovementMutation) Where(ps ...predicate.StockMovement) {
 	m.predicates = append(m.predicates, ps...)
@@ -27020,7 +27426,7 @@ func (m *StockMovementMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *StockMovementMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, stockmovement.FieldCreatedAt)
 	}
@@ -27060,6 +27466,12 @@ func (m *StockMovementMutation) Fields() []string {
 	if m.return_order != nil {
 		fields = append(fields, stockmovement.FieldReturnOrderID)
 	}
+	if m.cancellation != nil {
+		fields = append(fields, stockmovement.FieldCancellationID)
+	}
+	if m.correction != nil {
+		fields = append(fields, stockmovement.FieldCorrectionID)
+	}
 	return fields
 }
 
@@ -27094,6 +27506,10 @@ func (m *StockMovementMutation) Field(name string) (ent.Value, bool) {
 		return m.ActorID()
 	case stockmovement.FieldReturnOrderID:
 		return m.ReturnOrderID()
+	case stockmovement.FieldCancellationID:
+		return m.CancellationID()
+	case stockmovement.FieldCorrectionID:
+		return m.CorrectionID()
 	}
 	return nil, false
 }
@@ -27129,6 +27545,10 @@ func (m *StockMovementMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldActorID(ctx)
 	case stockmovement.FieldReturnOrderID:
 		return m.OldReturnOrderID(ctx)
+	case stockmovement.FieldCancellationID:
+		return m.OldCancellationID(ctx)
+	case stockmovement.FieldCorrectionID:
+		return m.OldCorrectionID(ctx)
 	}
 	return nil, fmt.Errorf("unknown StockMovement field %s", name)
 }
@@ -27228,6 +27648,20 @@ func (m *StockMovementMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetReturnOrderID(v)
+		return nil
+	case stockmovement.FieldCancellationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancellationID(v)
+		return nil
+	case stockmovement.FieldCorrectionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCorrectionID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown StockMovement field %s", name)
@@ -27337,6 +27771,12 @@ func (m *StockMovementMutation) ClearedFields() []string {
 	if m.FieldCleared(stockmovement.FieldReturnOrderID) {
 		fields = append(fields, stockmovement.FieldReturnOrderID)
 	}
+	if m.FieldCleared(stockmovement.FieldCancellationID) {
+		fields = append(fields, stockmovement.FieldCancellationID)
+	}
+	if m.FieldCleared(stockmovement.FieldCorrectionID) {
+		fields = append(fields, stockmovement.FieldCorrectionID)
+	}
 	return fields
 }
 
@@ -27365,6 +27805,12 @@ func (m *StockMovementMutation) ClearField(name string) error {
 		return nil
 	case stockmovement.FieldReturnOrderID:
 		m.ClearReturnOrderID()
+		return nil
+	case stockmovement.FieldCancellationID:
+		m.ClearCancellationID()
+		return nil
+	case stockmovement.FieldCorrectionID:
+		m.ClearCorrectionID()
 		return nil
 	}
 	return fmt.Errorf("unknown StockMovement nullable field %s", name)
@@ -27413,13 +27859,19 @@ func (m *StockMovementMutation) ResetField(name string) error {
 	case stockmovement.FieldReturnOrderID:
 		m.ResetReturnOrderID()
 		return nil
+	case stockmovement.FieldCancellationID:
+		m.ResetCancellationID()
+		return nil
+	case stockmovement.FieldCorrectionID:
+		m.ResetCorrectionID()
+		return nil
 	}
 	return fmt.Errorf("unknown StockMovement field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *StockMovementMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 6)
 	if m.stock_item != nil {
 		edges = append(edges, stockmovement.EdgeStockItem)
 	}
@@ -27431,6 +27883,12 @@ func (m *StockMovementMutation) AddedEdges() []string {
 	}
 	if m.return_order != nil {
 		edges = append(edges, stockmovement.EdgeReturnOrder)
+	}
+	if m.cancellation != nil {
+		edges = append(edges, stockmovement.EdgeCancellation)
+	}
+	if m.correction != nil {
+		edges = append(edges, stockmovement.EdgeCorrection)
 	}
 	return edges
 }
@@ -27455,13 +27913,21 @@ func (m *StockMovementMutation) AddedIDs(name string) []ent.Value {
 		if id := m.return_order; id != nil {
 			return []ent.Value{*id}
 		}
+	case stockmovement.EdgeCancellation:
+		if id := m.cancellation; id != nil {
+			return []ent.Value{*id}
+		}
+	case stockmovement.EdgeCorrection:
+		if id := m.correction; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *StockMovementMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 6)
 	return edges
 }
 
@@ -27473,7 +27939,7 @@ func (m *StockMovementMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *StockMovementMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 6)
 	if m.clearedstock_item {
 		edges = append(edges, stockmovement.EdgeStockItem)
 	}
@@ -27485,6 +27951,12 @@ func (m *StockMovementMutation) ClearedEdges() []string {
 	}
 	if m.clearedreturn_order {
 		edges = append(edges, stockmovement.EdgeReturnOrder)
+	}
+	if m.clearedcancellation {
+		edges = append(edges, stockmovement.EdgeCancellation)
+	}
+	if m.clearedcorrection {
+		edges = append(edges, stockmovement.EdgeCorrection)
 	}
 	return edges
 }
@@ -27501,6 +27973,10 @@ func (m *StockMovementMutation) EdgeCleared(name string) bool {
 		return m.clearedactor
 	case stockmovement.EdgeReturnOrder:
 		return m.clearedreturn_order
+	case stockmovement.EdgeCancellation:
+		return m.clearedcancellation
+	case stockmovement.EdgeCorrection:
+		return m.clearedcorrection
 	}
 	return false
 }
@@ -27521,6 +27997,12 @@ func (m *StockMovementMutation) ClearEdge(name string) error {
 	case stockmovement.EdgeReturnOrder:
 		m.ClearReturnOrder()
 		return nil
+	case stockmovement.EdgeCancellation:
+		m.ClearCancellation()
+		return nil
+	case stockmovement.EdgeCorrection:
+		m.ClearCorrection()
+		return nil
 	}
 	return fmt.Errorf("unknown StockMovement unique edge %s", name)
 }
@@ -27540,6 +28022,12 @@ func (m *StockMovementMutation) ResetEdge(name string) error {
 		return nil
 	case stockmovement.EdgeReturnOrder:
 		m.ResetReturnOrder()
+		return nil
+	case stockmovement.EdgeCancellation:
+		m.ResetCancellation()
+		return nil
+	case stockmovement.EdgeCorrection:
+		m.ResetCorrection()
 		return nil
 	}
 	return fmt.Errorf("unknown StockMovement edge %s", name)

@@ -49,6 +49,10 @@ type OrderCorrection struct {
 	TotalBeforeMinor int64 `json:"total_before_minor,omitempty"`
 	// TotalAfterMinor holds the value of the "total_after_minor" field.
 	TotalAfterMinor int64 `json:"total_after_minor,omitempty"`
+	// RefundDueMinor holds the value of the "refund_due_minor" field.
+	RefundDueMinor int64 `json:"refund_due_minor,omitempty"`
+	// AmountDueMinor holds the value of the "amount_due_minor" field.
+	AmountDueMinor int64 `json:"amount_due_minor,omitempty"`
 	// Currency holds the value of the "currency" field.
 	Currency string `json:"currency,omitempty"`
 	// ExpectedVersion holds the value of the "expected_version" field.
@@ -126,7 +130,7 @@ func (*OrderCorrection) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case ordercorrection.FieldCustomerConfirmed:
 			values[i] = new(sql.NullBool)
-		case ordercorrection.FieldID, ordercorrection.FieldVersion, ordercorrection.FieldTotalBeforeMinor, ordercorrection.FieldTotalAfterMinor, ordercorrection.FieldExpectedVersion, ordercorrection.FieldOrderID, ordercorrection.FieldRequestedByID, ordercorrection.FieldDecidedByID:
+		case ordercorrection.FieldID, ordercorrection.FieldVersion, ordercorrection.FieldTotalBeforeMinor, ordercorrection.FieldTotalAfterMinor, ordercorrection.FieldRefundDueMinor, ordercorrection.FieldAmountDueMinor, ordercorrection.FieldExpectedVersion, ordercorrection.FieldOrderID, ordercorrection.FieldRequestedByID, ordercorrection.FieldDecidedByID:
 			values[i] = new(sql.NullInt64)
 		case ordercorrection.FieldErrorType, ordercorrection.FieldCause, ordercorrection.FieldSeverity, ordercorrection.FieldStatus, ordercorrection.FieldNote, ordercorrection.FieldCustomerConfirmationNote, ordercorrection.FieldCurrency, ordercorrection.FieldDecisionNote:
 			values[i] = new(sql.NullString)
@@ -238,6 +242,18 @@ func (_m *OrderCorrection) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field total_after_minor", values[i])
 			} else if value.Valid {
 				_m.TotalAfterMinor = value.Int64
+			}
+		case ordercorrection.FieldRefundDueMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field refund_due_minor", values[i])
+			} else if value.Valid {
+				_m.RefundDueMinor = value.Int64
+			}
+		case ordercorrection.FieldAmountDueMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field amount_due_minor", values[i])
+			} else if value.Valid {
+				_m.AmountDueMinor = value.Int64
 			}
 		case ordercorrection.FieldCurrency:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -376,6 +392,12 @@ func (_m *OrderCorrection) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("total_after_minor=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TotalAfterMinor))
+	builder.WriteString(", ")
+	builder.WriteString("refund_due_minor=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RefundDueMinor))
+	builder.WriteString(", ")
+	builder.WriteString("amount_due_minor=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AmountDueMinor))
 	builder.WriteString(", ")
 	builder.WriteString("currency=")
 	builder.WriteString(_m.Currency)

@@ -173,6 +173,34 @@ func (_c *OrderCorrectionCreate) SetNillableTotalAfterMinor(v *int64) *OrderCorr
 	return _c
 }
 
+// SetRefundDueMinor sets the "refund_due_minor" field.
+func (_c *OrderCorrectionCreate) SetRefundDueMinor(v int64) *OrderCorrectionCreate {
+	_c.mutation.SetRefundDueMinor(v)
+	return _c
+}
+
+// SetNillableRefundDueMinor sets the "refund_due_minor" field if the given value is not nil.
+func (_c *OrderCorrectionCreate) SetNillableRefundDueMinor(v *int64) *OrderCorrectionCreate {
+	if v != nil {
+		_c.SetRefundDueMinor(*v)
+	}
+	return _c
+}
+
+// SetAmountDueMinor sets the "amount_due_minor" field.
+func (_c *OrderCorrectionCreate) SetAmountDueMinor(v int64) *OrderCorrectionCreate {
+	_c.mutation.SetAmountDueMinor(v)
+	return _c
+}
+
+// SetNillableAmountDueMinor sets the "amount_due_minor" field if the given value is not nil.
+func (_c *OrderCorrectionCreate) SetNillableAmountDueMinor(v *int64) *OrderCorrectionCreate {
+	if v != nil {
+		_c.SetAmountDueMinor(*v)
+	}
+	return _c
+}
+
 // SetCurrency sets the "currency" field.
 func (_c *OrderCorrectionCreate) SetCurrency(v string) *OrderCorrectionCreate {
 	_c.mutation.SetCurrency(v)
@@ -329,6 +357,14 @@ func (_c *OrderCorrectionCreate) defaults() error {
 		v := ordercorrection.DefaultTotalAfterMinor
 		_c.mutation.SetTotalAfterMinor(v)
 	}
+	if _, ok := _c.mutation.RefundDueMinor(); !ok {
+		v := ordercorrection.DefaultRefundDueMinor
+		_c.mutation.SetRefundDueMinor(v)
+	}
+	if _, ok := _c.mutation.AmountDueMinor(); !ok {
+		v := ordercorrection.DefaultAmountDueMinor
+		_c.mutation.SetAmountDueMinor(v)
+	}
 	return nil
 }
 
@@ -404,6 +440,12 @@ func (_c *OrderCorrectionCreate) check() error {
 	}
 	if _, ok := _c.mutation.TotalAfterMinor(); !ok {
 		return &ValidationError{Name: "total_after_minor", err: errors.New(`ent: missing required field "OrderCorrection.total_after_minor"`)}
+	}
+	if _, ok := _c.mutation.RefundDueMinor(); !ok {
+		return &ValidationError{Name: "refund_due_minor", err: errors.New(`ent: missing required field "OrderCorrection.refund_due_minor"`)}
+	}
+	if _, ok := _c.mutation.AmountDueMinor(); !ok {
+		return &ValidationError{Name: "amount_due_minor", err: errors.New(`ent: missing required field "OrderCorrection.amount_due_minor"`)}
 	}
 	if _, ok := _c.mutation.Currency(); !ok {
 		return &ValidationError{Name: "currency", err: errors.New(`ent: missing required field "OrderCorrection.currency"`)}
@@ -509,6 +551,14 @@ func (_c *OrderCorrectionCreate) createSpec() (*OrderCorrection, *sqlgraph.Creat
 	if value, ok := _c.mutation.TotalAfterMinor(); ok {
 		_spec.SetField(ordercorrection.FieldTotalAfterMinor, field.TypeInt64, value)
 		_node.TotalAfterMinor = value
+	}
+	if value, ok := _c.mutation.RefundDueMinor(); ok {
+		_spec.SetField(ordercorrection.FieldRefundDueMinor, field.TypeInt64, value)
+		_node.RefundDueMinor = value
+	}
+	if value, ok := _c.mutation.AmountDueMinor(); ok {
+		_spec.SetField(ordercorrection.FieldAmountDueMinor, field.TypeInt64, value)
+		_node.AmountDueMinor = value
 	}
 	if value, ok := _c.mutation.Currency(); ok {
 		_spec.SetField(ordercorrection.FieldCurrency, field.TypeString, value)
@@ -776,6 +826,42 @@ func (u *OrderCorrectionUpsert) UpdateTotalAfterMinor() *OrderCorrectionUpsert {
 // AddTotalAfterMinor adds v to the "total_after_minor" field.
 func (u *OrderCorrectionUpsert) AddTotalAfterMinor(v int64) *OrderCorrectionUpsert {
 	u.Add(ordercorrection.FieldTotalAfterMinor, v)
+	return u
+}
+
+// SetRefundDueMinor sets the "refund_due_minor" field.
+func (u *OrderCorrectionUpsert) SetRefundDueMinor(v int64) *OrderCorrectionUpsert {
+	u.Set(ordercorrection.FieldRefundDueMinor, v)
+	return u
+}
+
+// UpdateRefundDueMinor sets the "refund_due_minor" field to the value that was provided on create.
+func (u *OrderCorrectionUpsert) UpdateRefundDueMinor() *OrderCorrectionUpsert {
+	u.SetExcluded(ordercorrection.FieldRefundDueMinor)
+	return u
+}
+
+// AddRefundDueMinor adds v to the "refund_due_minor" field.
+func (u *OrderCorrectionUpsert) AddRefundDueMinor(v int64) *OrderCorrectionUpsert {
+	u.Add(ordercorrection.FieldRefundDueMinor, v)
+	return u
+}
+
+// SetAmountDueMinor sets the "amount_due_minor" field.
+func (u *OrderCorrectionUpsert) SetAmountDueMinor(v int64) *OrderCorrectionUpsert {
+	u.Set(ordercorrection.FieldAmountDueMinor, v)
+	return u
+}
+
+// UpdateAmountDueMinor sets the "amount_due_minor" field to the value that was provided on create.
+func (u *OrderCorrectionUpsert) UpdateAmountDueMinor() *OrderCorrectionUpsert {
+	u.SetExcluded(ordercorrection.FieldAmountDueMinor)
+	return u
+}
+
+// AddAmountDueMinor adds v to the "amount_due_minor" field.
+func (u *OrderCorrectionUpsert) AddAmountDueMinor(v int64) *OrderCorrectionUpsert {
+	u.Add(ordercorrection.FieldAmountDueMinor, v)
 	return u
 }
 
@@ -1071,6 +1157,48 @@ func (u *OrderCorrectionUpsertOne) AddTotalAfterMinor(v int64) *OrderCorrectionU
 func (u *OrderCorrectionUpsertOne) UpdateTotalAfterMinor() *OrderCorrectionUpsertOne {
 	return u.Update(func(s *OrderCorrectionUpsert) {
 		s.UpdateTotalAfterMinor()
+	})
+}
+
+// SetRefundDueMinor sets the "refund_due_minor" field.
+func (u *OrderCorrectionUpsertOne) SetRefundDueMinor(v int64) *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.SetRefundDueMinor(v)
+	})
+}
+
+// AddRefundDueMinor adds v to the "refund_due_minor" field.
+func (u *OrderCorrectionUpsertOne) AddRefundDueMinor(v int64) *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.AddRefundDueMinor(v)
+	})
+}
+
+// UpdateRefundDueMinor sets the "refund_due_minor" field to the value that was provided on create.
+func (u *OrderCorrectionUpsertOne) UpdateRefundDueMinor() *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.UpdateRefundDueMinor()
+	})
+}
+
+// SetAmountDueMinor sets the "amount_due_minor" field.
+func (u *OrderCorrectionUpsertOne) SetAmountDueMinor(v int64) *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.SetAmountDueMinor(v)
+	})
+}
+
+// AddAmountDueMinor adds v to the "amount_due_minor" field.
+func (u *OrderCorrectionUpsertOne) AddAmountDueMinor(v int64) *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.AddAmountDueMinor(v)
+	})
+}
+
+// UpdateAmountDueMinor sets the "amount_due_minor" field to the value that was provided on create.
+func (u *OrderCorrectionUpsertOne) UpdateAmountDueMinor() *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.UpdateAmountDueMinor()
 	})
 }
 
@@ -1541,6 +1669,48 @@ func (u *OrderCorrectionUpsertBulk) AddTotalAfterMinor(v int64) *OrderCorrection
 func (u *OrderCorrectionUpsertBulk) UpdateTotalAfterMinor() *OrderCorrectionUpsertBulk {
 	return u.Update(func(s *OrderCorrectionUpsert) {
 		s.UpdateTotalAfterMinor()
+	})
+}
+
+// SetRefundDueMinor sets the "refund_due_minor" field.
+func (u *OrderCorrectionUpsertBulk) SetRefundDueMinor(v int64) *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.SetRefundDueMinor(v)
+	})
+}
+
+// AddRefundDueMinor adds v to the "refund_due_minor" field.
+func (u *OrderCorrectionUpsertBulk) AddRefundDueMinor(v int64) *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.AddRefundDueMinor(v)
+	})
+}
+
+// UpdateRefundDueMinor sets the "refund_due_minor" field to the value that was provided on create.
+func (u *OrderCorrectionUpsertBulk) UpdateRefundDueMinor() *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.UpdateRefundDueMinor()
+	})
+}
+
+// SetAmountDueMinor sets the "amount_due_minor" field.
+func (u *OrderCorrectionUpsertBulk) SetAmountDueMinor(v int64) *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.SetAmountDueMinor(v)
+	})
+}
+
+// AddAmountDueMinor adds v to the "amount_due_minor" field.
+func (u *OrderCorrectionUpsertBulk) AddAmountDueMinor(v int64) *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.AddAmountDueMinor(v)
+	})
+}
+
+// UpdateAmountDueMinor sets the "amount_due_minor" field to the value that was provided on create.
+func (u *OrderCorrectionUpsertBulk) UpdateAmountDueMinor() *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.UpdateAmountDueMinor()
 	})
 }
 

@@ -187,6 +187,48 @@ func (_u *OrderCorrectionUpdate) AddTotalAfterMinor(v int64) *OrderCorrectionUpd
 	return _u
 }
 
+// SetRefundDueMinor sets the "refund_due_minor" field.
+func (_u *OrderCorrectionUpdate) SetRefundDueMinor(v int64) *OrderCorrectionUpdate {
+	_u.mutation.ResetRefundDueMinor()
+	_u.mutation.SetRefundDueMinor(v)
+	return _u
+}
+
+// SetNillableRefundDueMinor sets the "refund_due_minor" field if the given value is not nil.
+func (_u *OrderCorrectionUpdate) SetNillableRefundDueMinor(v *int64) *OrderCorrectionUpdate {
+	if v != nil {
+		_u.SetRefundDueMinor(*v)
+	}
+	return _u
+}
+
+// AddRefundDueMinor adds value to the "refund_due_minor" field.
+func (_u *OrderCorrectionUpdate) AddRefundDueMinor(v int64) *OrderCorrectionUpdate {
+	_u.mutation.AddRefundDueMinor(v)
+	return _u
+}
+
+// SetAmountDueMinor sets the "amount_due_minor" field.
+func (_u *OrderCorrectionUpdate) SetAmountDueMinor(v int64) *OrderCorrectionUpdate {
+	_u.mutation.ResetAmountDueMinor()
+	_u.mutation.SetAmountDueMinor(v)
+	return _u
+}
+
+// SetNillableAmountDueMinor sets the "amount_due_minor" field if the given value is not nil.
+func (_u *OrderCorrectionUpdate) SetNillableAmountDueMinor(v *int64) *OrderCorrectionUpdate {
+	if v != nil {
+		_u.SetAmountDueMinor(*v)
+	}
+	return _u
+}
+
+// AddAmountDueMinor adds value to the "amount_due_minor" field.
+func (_u *OrderCorrectionUpdate) AddAmountDueMinor(v int64) *OrderCorrectionUpdate {
+	_u.mutation.AddAmountDueMinor(v)
+	return _u
+}
+
 // SetDecidedAt sets the "decided_at" field.
 func (_u *OrderCorrectionUpdate) SetDecidedAt(v time.Time) *OrderCorrectionUpdate {
 	_u.mutation.SetDecidedAt(v)
@@ -406,6 +448,18 @@ func (_u *OrderCorrectionUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if value, ok := _u.mutation.AddedTotalAfterMinor(); ok {
 		_spec.AddField(ordercorrection.FieldTotalAfterMinor, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.RefundDueMinor(); ok {
+		_spec.SetField(ordercorrection.FieldRefundDueMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRefundDueMinor(); ok {
+		_spec.AddField(ordercorrection.FieldRefundDueMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AmountDueMinor(); ok {
+		_spec.SetField(ordercorrection.FieldAmountDueMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAmountDueMinor(); ok {
+		_spec.AddField(ordercorrection.FieldAmountDueMinor, field.TypeInt64, value)
+	}
 	if value, ok := _u.mutation.DecidedAt(); ok {
 		_spec.SetField(ordercorrection.FieldDecidedAt, field.TypeTime, value)
 	}
@@ -621,6 +675,48 @@ func (_u *OrderCorrectionUpdateOne) SetNillableTotalAfterMinor(v *int64) *OrderC
 // AddTotalAfterMinor adds value to the "total_after_minor" field.
 func (_u *OrderCorrectionUpdateOne) AddTotalAfterMinor(v int64) *OrderCorrectionUpdateOne {
 	_u.mutation.AddTotalAfterMinor(v)
+	return _u
+}
+
+// SetRefundDueMinor sets the "refund_due_minor" field.
+func (_u *OrderCorrectionUpdateOne) SetRefundDueMinor(v int64) *OrderCorrectionUpdateOne {
+	_u.mutation.ResetRefundDueMinor()
+	_u.mutation.SetRefundDueMinor(v)
+	return _u
+}
+
+// SetNillableRefundDueMinor sets the "refund_due_minor" field if the given value is not nil.
+func (_u *OrderCorrectionUpdateOne) SetNillableRefundDueMinor(v *int64) *OrderCorrectionUpdateOne {
+	if v != nil {
+		_u.SetRefundDueMinor(*v)
+	}
+	return _u
+}
+
+// AddRefundDueMinor adds value to the "refund_due_minor" field.
+func (_u *OrderCorrectionUpdateOne) AddRefundDueMinor(v int64) *OrderCorrectionUpdateOne {
+	_u.mutation.AddRefundDueMinor(v)
+	return _u
+}
+
+// SetAmountDueMinor sets the "amount_due_minor" field.
+func (_u *OrderCorrectionUpdateOne) SetAmountDueMinor(v int64) *OrderCorrectionUpdateOne {
+	_u.mutation.ResetAmountDueMinor()
+	_u.mutation.SetAmountDueMinor(v)
+	return _u
+}
+
+// SetNillableAmountDueMinor sets the "amount_due_minor" field if the given value is not nil.
+func (_u *OrderCorrectionUpdateOne) SetNillableAmountDueMinor(v *int64) *OrderCorrectionUpdateOne {
+	if v != nil {
+		_u.SetAmountDueMinor(*v)
+	}
+	return _u
+}
+
+// AddAmountDueMinor adds value to the "amount_due_minor" field.
+func (_u *OrderCorrectionUpdateOne) AddAmountDueMinor(v int64) *OrderCorrectionUpdateOne {
+	_u.mutation.AddAmountDueMinor(v)
 	return _u
 }
 
@@ -872,6 +968,18 @@ func (_u *OrderCorrectionUpdateOne) sqlSave(ctx context.Context) (_node *OrderCo
 	}
 	if value, ok := _u.mutation.AddedTotalAfterMinor(); ok {
 		_spec.AddField(ordercorrection.FieldTotalAfterMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.RefundDueMinor(); ok {
+		_spec.SetField(ordercorrection.FieldRefundDueMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRefundDueMinor(); ok {
+		_spec.AddField(ordercorrection.FieldRefundDueMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AmountDueMinor(); ok {
+		_spec.SetField(ordercorrection.FieldAmountDueMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAmountDueMinor(); ok {
+		_spec.AddField(ordercorrection.FieldAmountDueMinor, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.DecidedAt(); ok {
 		_spec.SetField(ordercorrection.FieldDecidedAt, field.TypeTime, value)

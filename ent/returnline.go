@@ -21,7 +21,9 @@ type ReturnLine struct {
 	// Quantity holds the value of the "quantity" field.
 	Quantity int `json:"quantity,omitempty"`
 	// Reason holds the value of the "reason" field.
-	Reason string `json:"reason,omitempty"`
+	Reason returnline.Reason `json:"reason,omitempty"`
+	// Note holds the value of the "note" field.
+	Note string `json:"note,omitempty"`
 	// QuantityRestocked holds the value of the "quantity_restocked" field.
 	QuantityRestocked int `json:"quantity_restocked,omitempty"`
 	// QuantityDamaged holds the value of the "quantity_damaged" field.
@@ -78,7 +80,7 @@ func (*ReturnLine) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case returnline.FieldID, returnline.FieldQuantity, returnline.FieldQuantityRestocked, returnline.FieldQuantityDamaged, returnline.FieldReturnOrderID, returnline.FieldOrderLineID:
 			values[i] = new(sql.NullInt64)
-		case returnline.FieldReason:
+		case returnline.FieldReason, returnline.FieldNote:
 			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -111,7 +113,13 @@ func (_m *ReturnLine) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field reason", values[i])
 			} else if value.Valid {
-				_m.Reason = value.String
+				_m.Reason = returnline.Reason(value.String)
+			}
+		case returnline.FieldNote:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field note", values[i])
+			} else if value.Valid {
+				_m.Note = value.String
 			}
 		case returnline.FieldQuantityRestocked:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -187,7 +195,10 @@ func (_m *ReturnLine) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Quantity))
 	builder.WriteString(", ")
 	builder.WriteString("reason=")
-	builder.WriteString(_m.Reason)
+	builder.WriteString(fmt.Sprintf("%v", _m.Reason))
+	builder.WriteString(", ")
+	builder.WriteString("note=")
+	builder.WriteString(_m.Note)
 	builder.WriteString(", ")
 	builder.WriteString("quantity_restocked=")
 	builder.WriteString(fmt.Sprintf("%v", _m.QuantityRestocked))

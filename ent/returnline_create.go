@@ -30,8 +30,22 @@ func (_c *ReturnLineCreate) SetQuantity(v int) *ReturnLineCreate {
 }
 
 // SetReason sets the "reason" field.
-func (_c *ReturnLineCreate) SetReason(v string) *ReturnLineCreate {
+func (_c *ReturnLineCreate) SetReason(v returnline.Reason) *ReturnLineCreate {
 	_c.mutation.SetReason(v)
+	return _c
+}
+
+// SetNote sets the "note" field.
+func (_c *ReturnLineCreate) SetNote(v string) *ReturnLineCreate {
+	_c.mutation.SetNote(v)
+	return _c
+}
+
+// SetNillableNote sets the "note" field if the given value is not nil.
+func (_c *ReturnLineCreate) SetNillableNote(v *string) *ReturnLineCreate {
+	if v != nil {
+		_c.SetNote(*v)
+	}
 	return _c
 }
 
@@ -151,6 +165,11 @@ func (_c *ReturnLineCreate) check() error {
 			return &ValidationError{Name: "reason", err: fmt.Errorf(`ent: validator failed for field "ReturnLine.reason": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Note(); ok {
+		if err := returnline.NoteValidator(v); err != nil {
+			return &ValidationError{Name: "note", err: fmt.Errorf(`ent: validator failed for field "ReturnLine.note": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.QuantityRestocked(); !ok {
 		return &ValidationError{Name: "quantity_restocked", err: errors.New(`ent: missing required field "ReturnLine.quantity_restocked"`)}
 	}
@@ -211,8 +230,12 @@ func (_c *ReturnLineCreate) createSpec() (*ReturnLine, *sqlgraph.CreateSpec) {
 		_node.Quantity = value
 	}
 	if value, ok := _c.mutation.Reason(); ok {
-		_spec.SetField(returnline.FieldReason, field.TypeString, value)
+		_spec.SetField(returnline.FieldReason, field.TypeEnum, value)
 		_node.Reason = value
+	}
+	if value, ok := _c.mutation.Note(); ok {
+		_spec.SetField(returnline.FieldNote, field.TypeString, value)
+		_node.Note = value
 	}
 	if value, ok := _c.mutation.QuantityRestocked(); ok {
 		_spec.SetField(returnline.FieldQuantityRestocked, field.TypeInt, value)
@@ -308,15 +331,21 @@ type (
 	}
 )
 
-// SetReason sets the "reason" field.
-func (u *ReturnLineUpsert) SetReason(v string) *ReturnLineUpsert {
-	u.Set(returnline.FieldReason, v)
+// SetNote sets the "note" field.
+func (u *ReturnLineUpsert) SetNote(v string) *ReturnLineUpsert {
+	u.Set(returnline.FieldNote, v)
 	return u
 }
 
-// UpdateReason sets the "reason" field to the value that was provided on create.
-func (u *ReturnLineUpsert) UpdateReason() *ReturnLineUpsert {
-	u.SetExcluded(returnline.FieldReason)
+// UpdateNote sets the "note" field to the value that was provided on create.
+func (u *ReturnLineUpsert) UpdateNote() *ReturnLineUpsert {
+	u.SetExcluded(returnline.FieldNote)
+	return u
+}
+
+// ClearNote clears the value of the "note" field.
+func (u *ReturnLineUpsert) ClearNote() *ReturnLineUpsert {
+	u.SetNull(returnline.FieldNote)
 	return u
 }
 
@@ -370,6 +399,9 @@ func (u *ReturnLineUpsertOne) UpdateNewValues() *ReturnLineUpsertOne {
 		if _, exists := u.create.mutation.Quantity(); exists {
 			s.SetIgnore(returnline.FieldQuantity)
 		}
+		if _, exists := u.create.mutation.Reason(); exists {
+			s.SetIgnore(returnline.FieldReason)
+		}
 		if _, exists := u.create.mutation.ReturnOrderID(); exists {
 			s.SetIgnore(returnline.FieldReturnOrderID)
 		}
@@ -407,17 +439,24 @@ func (u *ReturnLineUpsertOne) Update(set func(*ReturnLineUpsert)) *ReturnLineUps
 	return u
 }
 
-// SetReason sets the "reason" field.
-func (u *ReturnLineUpsertOne) SetReason(v string) *ReturnLineUpsertOne {
+// SetNote sets the "note" field.
+func (u *ReturnLineUpsertOne) SetNote(v string) *ReturnLineUpsertOne {
 	return u.Update(func(s *ReturnLineUpsert) {
-		s.SetReason(v)
+		s.SetNote(v)
 	})
 }
 
-// UpdateReason sets the "reason" field to the value that was provided on create.
-func (u *ReturnLineUpsertOne) UpdateReason() *ReturnLineUpsertOne {
+// UpdateNote sets the "note" field to the value that was provided on create.
+func (u *ReturnLineUpsertOne) UpdateNote() *ReturnLineUpsertOne {
 	return u.Update(func(s *ReturnLineUpsert) {
-		s.UpdateReason()
+		s.UpdateNote()
+	})
+}
+
+// ClearNote clears the value of the "note" field.
+func (u *ReturnLineUpsertOne) ClearNote() *ReturnLineUpsertOne {
+	return u.Update(func(s *ReturnLineUpsert) {
+		s.ClearNote()
 	})
 }
 
@@ -642,6 +681,9 @@ func (u *ReturnLineUpsertBulk) UpdateNewValues() *ReturnLineUpsertBulk {
 			if _, exists := b.mutation.Quantity(); exists {
 				s.SetIgnore(returnline.FieldQuantity)
 			}
+			if _, exists := b.mutation.Reason(); exists {
+				s.SetIgnore(returnline.FieldReason)
+			}
 			if _, exists := b.mutation.ReturnOrderID(); exists {
 				s.SetIgnore(returnline.FieldReturnOrderID)
 			}
@@ -680,17 +722,24 @@ func (u *ReturnLineUpsertBulk) Update(set func(*ReturnLineUpsert)) *ReturnLineUp
 	return u
 }
 
-// SetReason sets the "reason" field.
-func (u *ReturnLineUpsertBulk) SetReason(v string) *ReturnLineUpsertBulk {
+// SetNote sets the "note" field.
+func (u *ReturnLineUpsertBulk) SetNote(v string) *ReturnLineUpsertBulk {
 	return u.Update(func(s *ReturnLineUpsert) {
-		s.SetReason(v)
+		s.SetNote(v)
 	})
 }
 
-// UpdateReason sets the "reason" field to the value that was provided on create.
-func (u *ReturnLineUpsertBulk) UpdateReason() *ReturnLineUpsertBulk {
+// UpdateNote sets the "note" field to the value that was provided on create.
+func (u *ReturnLineUpsertBulk) UpdateNote() *ReturnLineUpsertBulk {
 	return u.Update(func(s *ReturnLineUpsert) {
-		s.UpdateReason()
+		s.UpdateNote()
+	})
+}
+
+// ClearNote clears the value of the "note" field.
+func (u *ReturnLineUpsertBulk) ClearNote() *ReturnLineUpsertBulk {
+	return u.Update(func(s *ReturnLineUpsert) {
+		s.ClearNote()
 	})
 }
 

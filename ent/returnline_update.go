@@ -28,17 +28,23 @@ func (_u *ReturnLineUpdate) Where(ps ...predicate.ReturnLine) *ReturnLineUpdate 
 	return _u
 }
 
-// SetReason sets the "reason" field.
-func (_u *ReturnLineUpdate) SetReason(v string) *ReturnLineUpdate {
-	_u.mutation.SetReason(v)
+// SetNote sets the "note" field.
+func (_u *ReturnLineUpdate) SetNote(v string) *ReturnLineUpdate {
+	_u.mutation.SetNote(v)
 	return _u
 }
 
-// SetNillableReason sets the "reason" field if the given value is not nil.
-func (_u *ReturnLineUpdate) SetNillableReason(v *string) *ReturnLineUpdate {
+// SetNillableNote sets the "note" field if the given value is not nil.
+func (_u *ReturnLineUpdate) SetNillableNote(v *string) *ReturnLineUpdate {
 	if v != nil {
-		_u.SetReason(*v)
+		_u.SetNote(*v)
 	}
+	return _u
+}
+
+// ClearNote clears the value of the "note" field.
+func (_u *ReturnLineUpdate) ClearNote() *ReturnLineUpdate {
+	_u.mutation.ClearNote()
 	return _u
 }
 
@@ -118,9 +124,9 @@ func (_u *ReturnLineUpdate) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ReturnLineUpdate) check() error {
-	if v, ok := _u.mutation.Reason(); ok {
-		if err := returnline.ReasonValidator(v); err != nil {
-			return &ValidationError{Name: "reason", err: fmt.Errorf(`ent: validator failed for field "ReturnLine.reason": %w`, err)}
+	if v, ok := _u.mutation.Note(); ok {
+		if err := returnline.NoteValidator(v); err != nil {
+			return &ValidationError{Name: "note", err: fmt.Errorf(`ent: validator failed for field "ReturnLine.note": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.QuantityRestocked(); ok {
@@ -160,8 +166,11 @@ func (_u *ReturnLineUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			}
 		}
 	}
-	if value, ok := _u.mutation.Reason(); ok {
-		_spec.SetField(returnline.FieldReason, field.TypeString, value)
+	if value, ok := _u.mutation.Note(); ok {
+		_spec.SetField(returnline.FieldNote, field.TypeString, value)
+	}
+	if _u.mutation.NoteCleared() {
+		_spec.ClearField(returnline.FieldNote, field.TypeString)
 	}
 	if value, ok := _u.mutation.QuantityRestocked(); ok {
 		_spec.SetField(returnline.FieldQuantityRestocked, field.TypeInt, value)
@@ -197,17 +206,23 @@ type ReturnLineUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
-// SetReason sets the "reason" field.
-func (_u *ReturnLineUpdateOne) SetReason(v string) *ReturnLineUpdateOne {
-	_u.mutation.SetReason(v)
+// SetNote sets the "note" field.
+func (_u *ReturnLineUpdateOne) SetNote(v string) *ReturnLineUpdateOne {
+	_u.mutation.SetNote(v)
 	return _u
 }
 
-// SetNillableReason sets the "reason" field if the given value is not nil.
-func (_u *ReturnLineUpdateOne) SetNillableReason(v *string) *ReturnLineUpdateOne {
+// SetNillableNote sets the "note" field if the given value is not nil.
+func (_u *ReturnLineUpdateOne) SetNillableNote(v *string) *ReturnLineUpdateOne {
 	if v != nil {
-		_u.SetReason(*v)
+		_u.SetNote(*v)
 	}
+	return _u
+}
+
+// ClearNote clears the value of the "note" field.
+func (_u *ReturnLineUpdateOne) ClearNote() *ReturnLineUpdateOne {
+	_u.mutation.ClearNote()
 	return _u
 }
 
@@ -300,9 +315,9 @@ func (_u *ReturnLineUpdateOne) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ReturnLineUpdateOne) check() error {
-	if v, ok := _u.mutation.Reason(); ok {
-		if err := returnline.ReasonValidator(v); err != nil {
-			return &ValidationError{Name: "reason", err: fmt.Errorf(`ent: validator failed for field "ReturnLine.reason": %w`, err)}
+	if v, ok := _u.mutation.Note(); ok {
+		if err := returnline.NoteValidator(v); err != nil {
+			return &ValidationError{Name: "note", err: fmt.Errorf(`ent: validator failed for field "ReturnLine.note": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.QuantityRestocked(); ok {
@@ -359,8 +374,11 @@ func (_u *ReturnLineUpdateOne) sqlSave(ctx context.Context) (_node *ReturnLine, 
 			}
 		}
 	}
-	if value, ok := _u.mutation.Reason(); ok {
-		_spec.SetField(returnline.FieldReason, field.TypeString, value)
+	if value, ok := _u.mutation.Note(); ok {
+		_spec.SetField(returnline.FieldNote, field.TypeString, value)
+	}
+	if _u.mutation.NoteCleared() {
+		_spec.ClearField(returnline.FieldNote, field.TypeString)
 	}
 	if value, ok := _u.mutation.QuantityRestocked(); ok {
 		_spec.SetField(returnline.FieldQuantityRestocked, field.TypeInt, value)

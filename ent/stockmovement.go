@@ -4,7 +4,9 @@ package ent
 
 import (
 	"fmt"
+	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/order"
+	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/returnorder"
 	"orderdesk/ent/stockitem"
 	"orderdesk/ent/stockmovement"
@@ -47,6 +49,10 @@ type StockMovement struct {
 	ActorID *int `json:"actor_id,omitempty"`
 	// ReturnOrderID holds the value of the "return_order_id" field.
 	ReturnOrderID *int `json:"return_order_id,omitempty"`
+	// CancellationID holds the value of the "cancellation_id" field.
+	CancellationID *int `json:"cancellation_id,omitempty"`
+	// CorrectionID holds the value of the "correction_id" field.
+	CorrectionID *int `json:"correction_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the StockMovementQuery when eager-loading is set.
 	Edges        StockMovementEdges `json:"edges"`
@@ -63,11 +69,15 @@ type StockMovementEdges struct {
 	Actor *User `json:"actor,omitempty"`
 	// ReturnOrder holds the value of the return_order edge.
 	ReturnOrder *ReturnOrder `json:"return_order,omitempty"`
+	// Cancellation holds the value of the cancellation edge.
+	Cancellation *CancellationRecord `json:"cancellation,omitempty"`
+	// Correction holds the value of the correction edge.
+	Correction *OrderCorrection `json:"correction,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
-	totalCount [4]map[string]int
+	totalCount [6]map[string]int
 }
 
 // StockItemOrErr returns the StockItem value or an error if the edge
@@ -114,12 +124,34 @@ func (e StockMovementEdges) ReturnOrderOrErr() (*ReturnOrder, error) {
 	return nil, &NotLoadedError{edge: "return_order"}
 }
 
+// CancellationOrErr returns the Cancellation value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e StockMovementEdges) CancellationOrErr() (*CancellationRecord, error) {
+	if e.Cancellation != nil {
+		return e.Cancellation, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: cancellationrecord.Label}
+	}
+	return nil, &NotLoadedError{edge: "cancellation"}
+}
+
+// CorrectionOrErr returns the Correction value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e StockMovementEdges) CorrectionOrErr() (*OrderCorrection, error) {
+	if e.Correction != nil {
+		return e.Correction, nil
+	} else if e.loadedTypes[5] {
+		return nil, &NotFoundError{label: ordercorrection.Label}
+	}
+	return nil, &NotLoadedError{edge: "correction"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*StockMovement) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case stockmovement.FieldID, stockmovement.FieldQuantity, stockmovement.FieldOnHandDelta, stockmovement.FieldReservedDelta, stockmovement.FieldOnHandAfter, stockmovement.FieldReservedAfter, stockmovement.FieldStockItemID, stockmovement.FieldOrderID, stockmovement.FieldActorID, stockmovement.FieldReturnOrderID:
+		case stockmovement.FieldID, stockmovement.FieldQuantity, stockmovement.FieldOnHandDelta, stockmovement.FieldReservedDelta, stockmovement.FieldOnHandAfter, stockmovement.FieldReservedAfter, stockmovement.FieldStockItemID, stockmovement.FieldOrderID, stockmovement.FieldActorID, stockmovement.FieldReturnOrderID, stockmovement.FieldCancellationID, stockmovement.FieldCorrectionID:
 			values[i] = new(sql.NullInt64)
 		case stockmovement.FieldKind, stockmovement.FieldReason, stockmovement.FieldNote:
 			values[i] = new(sql.NullString)
@@ -227,6 +259,20 @@ func (_m *StockMovement) assignValues(columns []string, values []any) error {
 				_m.ReturnOrderID = new(int)
 				*_m.ReturnOrderID = int(value.Int64)
 			}
+		case stockmovement.FieldCancellationID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field cancellation_id", values[i])
+			} else if value.Valid {
+				_m.CancellationID = new(int)
+				*_m.CancellationID = int(value.Int64)
+			}
+		case stockmovement.FieldCorrectionID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field correction_id", values[i])
+			} else if value.Valid {
+				_m.CorrectionID = new(int)
+				*_m.CorrectionID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -258,6 +304,16 @@ func (_m *StockMovement) QueryActor() *UserQuery {
 // QueryReturnOrder queries the "return_order" edge of the StockMovement entity.
 func (_m *StockMovement) QueryReturnOrder() *ReturnOrderQuery {
 	return NewStockMovementClient(_m.config).QueryReturnOrder(_m)
+}
+
+// QueryCancellation queries the "cancellation" edge of the StockMovement entity.
+func (_m *StockMovement) QueryCancellation() *CancellationRecordQuery {
+	return NewStockMovementClient(_m.config).QueryCancellation(_m)
+}
+
+// QueryCorrection queries the "correction" edge of the StockMovement entity.
+func (_m *StockMovement) QueryCorrection() *OrderCorrectionQuery {
+	return NewStockMovementClient(_m.config).QueryCorrection(_m)
 }
 
 // Update returns a builder for updating this StockMovement.
@@ -325,6 +381,16 @@ func (_m *StockMovement) String() string {
 	builder.WriteString(", ")
 	if v := _m.ReturnOrderID; v != nil {
 		builder.WriteString("return_order_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.CancellationID; v != nil {
+		builder.WriteString("cancellation_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.CorrectionID; v != nil {
+		builder.WriteString("correction_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')

@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/order"
+	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/returnorder"
 	"orderdesk/ent/stockitem"
 	"orderdesk/ent/stockmovement"
@@ -152,6 +154,34 @@ func (_c *StockMovementCreate) SetNillableReturnOrderID(v *int) *StockMovementCr
 	return _c
 }
 
+// SetCancellationID sets the "cancellation_id" field.
+func (_c *StockMovementCreate) SetCancellationID(v int) *StockMovementCreate {
+	_c.mutation.SetCancellationID(v)
+	return _c
+}
+
+// SetNillableCancellationID sets the "cancellation_id" field if the given value is not nil.
+func (_c *StockMovementCreate) SetNillableCancellationID(v *int) *StockMovementCreate {
+	if v != nil {
+		_c.SetCancellationID(*v)
+	}
+	return _c
+}
+
+// SetCorrectionID sets the "correction_id" field.
+func (_c *StockMovementCreate) SetCorrectionID(v int) *StockMovementCreate {
+	_c.mutation.SetCorrectionID(v)
+	return _c
+}
+
+// SetNillableCorrectionID sets the "correction_id" field if the given value is not nil.
+func (_c *StockMovementCreate) SetNillableCorrectionID(v *int) *StockMovementCreate {
+	if v != nil {
+		_c.SetCorrectionID(*v)
+	}
+	return _c
+}
+
 // SetStockItem sets the "stock_item" edge to the StockItem entity.
 func (_c *StockMovementCreate) SetStockItem(v *StockItem) *StockMovementCreate {
 	return _c.SetStockItemID(v.ID)
@@ -170,6 +200,16 @@ func (_c *StockMovementCreate) SetActor(v *User) *StockMovementCreate {
 // SetReturnOrder sets the "return_order" edge to the ReturnOrder entity.
 func (_c *StockMovementCreate) SetReturnOrder(v *ReturnOrder) *StockMovementCreate {
 	return _c.SetReturnOrderID(v.ID)
+}
+
+// SetCancellation sets the "cancellation" edge to the CancellationRecord entity.
+func (_c *StockMovementCreate) SetCancellation(v *CancellationRecord) *StockMovementCreate {
+	return _c.SetCancellationID(v.ID)
+}
+
+// SetCorrection sets the "correction" edge to the OrderCorrection entity.
+func (_c *StockMovementCreate) SetCorrection(v *OrderCorrection) *StockMovementCreate {
+	return _c.SetCorrectionID(v.ID)
 }
 
 // Mutation returns the StockMovementMutation object of the builder.
@@ -399,6 +439,40 @@ func (_c *StockMovementCreate) createSpec() (*StockMovement, *sqlgraph.CreateSpe
 		_node.ReturnOrderID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.CancellationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   stockmovement.CancellationTable,
+			Columns: []string{stockmovement.CancellationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cancellationrecord.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CancellationID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CorrectionIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   stockmovement.CorrectionTable,
+			Columns: []string{stockmovement.CorrectionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(ordercorrection.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CorrectionID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -500,6 +574,12 @@ func (u *StockMovementUpsertOne) UpdateNewValues() *StockMovementUpsertOne {
 		}
 		if _, exists := u.create.mutation.ReturnOrderID(); exists {
 			s.SetIgnore(stockmovement.FieldReturnOrderID)
+		}
+		if _, exists := u.create.mutation.CancellationID(); exists {
+			s.SetIgnore(stockmovement.FieldCancellationID)
+		}
+		if _, exists := u.create.mutation.CorrectionID(); exists {
+			s.SetIgnore(stockmovement.FieldCorrectionID)
 		}
 	}))
 	return u
@@ -746,6 +826,12 @@ func (u *StockMovementUpsertBulk) UpdateNewValues() *StockMovementUpsertBulk {
 			}
 			if _, exists := b.mutation.ReturnOrderID(); exists {
 				s.SetIgnore(stockmovement.FieldReturnOrderID)
+			}
+			if _, exists := b.mutation.CancellationID(); exists {
+				s.SetIgnore(stockmovement.FieldCancellationID)
+			}
+			if _, exists := b.mutation.CorrectionID(); exists {
+				s.SetIgnore(stockmovement.FieldCorrectionID)
 			}
 		}
 	}))

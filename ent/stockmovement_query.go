@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/order"
+	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/predicate"
 	"orderdesk/ent/returnorder"
 	"orderdesk/ent/stockitem"
@@ -24,16 +26,18 @@ import (
 // StockMovementQuery is the builder for querying StockMovement entities.
 type StockMovementQuery struct {
 	config
-	ctx             *QueryContext
-	order           []stockmovement.OrderOption
-	inters          []Interceptor
-	predicates      []predicate.StockMovement
-	withStockItem   *StockItemQuery
-	withOrder       *OrderQuery
-	withActor       *UserQuery
-	withReturnOrder *ReturnOrderQuery
-	loadTotal       []func(context.Context, []*StockMovement) error
-	modifiers       []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []stockmovement.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.StockMovement
+	withStockItem    *StockItemQuery
+	withOrder        *OrderQuery
+	withActor        *UserQuery
+	withReturnOrder  *ReturnOrderQuery
+	withCancellation *CancellationRecordQuery
+	withCorrection   *OrderCorrectionQuery
+	loadTotal        []func(context.Context, []*StockMovement) error
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -151,6 +155,50 @@ func (_q *StockMovementQuery) QueryReturnOrder() *ReturnOrderQuery {
 			sqlgraph.From(stockmovement.Table, stockmovement.FieldID, selector),
 			sqlgraph.To(returnorder.Table, returnorder.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, stockmovement.ReturnOrderTable, stockmovement.ReturnOrderColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCancellation chains the current query on the "cancellation" edge.
+func (_q *StockMovementQuery) QueryCancellation() *CancellationRecordQuery {
+	query := (&CancellationRecordClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(stockmovement.Table, stockmovement.FieldID, selector),
+			sqlgraph.To(cancellationrecord.Table, cancellationrecord.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, stockmovement.CancellationTable, stockmovement.CancellationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCorrection chains the current query on the "correction" edge.
+func (_q *StockMovementQuery) QueryCorrection() *OrderCorrectionQuery {
+	query := (&OrderCorrectionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(stockmovement.Table, stockmovement.FieldID, selector),
+			sqlgraph.To(ordercorrection.Table, ordercorrection.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, stockmovement.CorrectionTable, stockmovement.CorrectionColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -345,15 +393,17 @@ func (_q *StockMovementQuery) Clone() *StockMovementQuery {
 		return nil
 	}
 	return &StockMovementQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]stockmovement.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.StockMovement{}, _q.predicates...),
-		withStockItem:   _q.withStockItem.Clone(),
-		withOrder:       _q.withOrder.Clone(),
-		withActor:       _q.withActor.Clone(),
-		withReturnOrder: _q.withReturnOrder.Clone(),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]stockmovement.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.StockMovement{}, _q.predicates...),
+		withStockItem:    _q.withStockItem.Clone(),
+		withOrder:        _q.withOrder.Clone(),
+		withActor:        _q.withActor.Clone(),
+		withReturnOrder:  _q.withReturnOrder.Clone(),
+		withCancellation: _q.withCancellation.Clone(),
+		withCorrection:   _q.withCorrection.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -402,6 +452,28 @@ func (_q *StockMovementQuery) WithReturnOrder(opts ...func(*ReturnOrderQuery)) *
 		opt(query)
 	}
 	_q.withReturnOrder = query
+	return _q
+}
+
+// WithCancellation tells the query-builder to eager-load the nodes that are connected to
+// the "cancellation" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *StockMovementQuery) WithCancellation(opts ...func(*CancellationRecordQuery)) *StockMovementQuery {
+	query := (&CancellationRecordClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCancellation = query
+	return _q
+}
+
+// WithCorrection tells the query-builder to eager-load the nodes that are connected to
+// the "correction" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *StockMovementQuery) WithCorrection(opts ...func(*OrderCorrectionQuery)) *StockMovementQuery {
+	query := (&OrderCorrectionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCorrection = query
 	return _q
 }
 
@@ -489,11 +561,13 @@ func (_q *StockMovementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 	var (
 		nodes       = []*StockMovement{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [6]bool{
 			_q.withStockItem != nil,
 			_q.withOrder != nil,
 			_q.withActor != nil,
 			_q.withReturnOrder != nil,
+			_q.withCancellation != nil,
+			_q.withCorrection != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -538,6 +612,18 @@ func (_q *StockMovementQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 	if query := _q.withReturnOrder; query != nil {
 		if err := _q.loadReturnOrder(ctx, query, nodes, nil,
 			func(n *StockMovement, e *ReturnOrder) { n.Edges.ReturnOrder = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCancellation; query != nil {
+		if err := _q.loadCancellation(ctx, query, nodes, nil,
+			func(n *StockMovement, e *CancellationRecord) { n.Edges.Cancellation = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCorrection; query != nil {
+		if err := _q.loadCorrection(ctx, query, nodes, nil,
+			func(n *StockMovement, e *OrderCorrection) { n.Edges.Correction = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -674,6 +760,70 @@ func (_q *StockMovementQuery) loadReturnOrder(ctx context.Context, query *Return
 	}
 	return nil
 }
+func (_q *StockMovementQuery) loadCancellation(ctx context.Context, query *CancellationRecordQuery, nodes []*StockMovement, init func(*StockMovement), assign func(*StockMovement, *CancellationRecord)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*StockMovement)
+	for i := range nodes {
+		if nodes[i].CancellationID == nil {
+			continue
+		}
+		fk := *nodes[i].CancellationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(cancellationrecord.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "cancellation_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *StockMovementQuery) loadCorrection(ctx context.Context, query *OrderCorrectionQuery, nodes []*StockMovement, init func(*StockMovement), assign func(*StockMovement, *OrderCorrection)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*StockMovement)
+	for i := range nodes {
+		if nodes[i].CorrectionID == nil {
+			continue
+		}
+		fk := *nodes[i].CorrectionID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(ordercorrection.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "correction_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *StockMovementQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -714,6 +864,12 @@ func (_q *StockMovementQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withReturnOrder != nil {
 			_spec.Node.AddColumnOnce(stockmovement.FieldReturnOrderID)
+		}
+		if _q.withCancellation != nil {
+			_spec.Node.AddColumnOnce(stockmovement.FieldCancellationID)
+		}
+		if _q.withCorrection != nil {
+			_spec.Node.AddColumnOnce(stockmovement.FieldCorrectionID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

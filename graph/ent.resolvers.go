@@ -109,6 +109,9 @@ func (r *Resolver) CancellationRecord() generated.CancellationRecordResolver {
 	return &cancellationRecordResolver{r}
 }
 
+// Complaint returns generated.ComplaintResolver implementation.
+func (r *Resolver) Complaint() generated.ComplaintResolver { return &complaintResolver{r} }
+
 // Customer returns generated.CustomerResolver implementation.
 func (r *Resolver) Customer() generated.CustomerResolver { return &customerResolver{r} }
 
@@ -141,6 +144,7 @@ func (r *Resolver) StockItem() generated.StockItemResolver { return &stockItemRe
 type (
 	auditEventResolver         struct{ *Resolver }
 	cancellationRecordResolver struct{ *Resolver }
+	complaintResolver          struct{ *Resolver }
 	customerResolver           struct{ *Resolver }
 	ledgerEntryResolver        struct{ *Resolver }
 	orderResolver              struct{ *Resolver }

@@ -347,7 +347,7 @@ func (s *Service) execute(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *en
 		rel := min(x.Quantity, l.QuantityReserved)
 		if rel > 0 {
 			m := stock.Release(l.StockItemID, rel)
-			m.OrderID, m.Reason = &id, string(rec.Kind)+" "+string(rec.ReasonCode)
+			m.OrderID, m.CancellationID, m.Reason = &id, &rec.ID, string(rec.Kind)+" "+string(rec.ReasonCode)
 			if _, err := stock.Apply(ctx, tx, m); err != nil {
 				return nil, err
 			}

@@ -23,15 +23,17 @@ const MaxQuantity = 1_000_000
 
 // Movement is one change to an item's stock.
 type Movement struct {
-	ItemID        int
-	Kind          stockmovement.Kind
-	Quantity      int // magnitude, > 0
-	OnHandDelta   int
-	ReservedDelta int
-	Reason        string
-	Note          string
-	OrderID       *int
-	ReturnOrderID *int
+	ItemID         int
+	Kind           stockmovement.Kind
+	Quantity       int // magnitude, > 0
+	OnHandDelta    int
+	ReservedDelta  int
+	Reason         string
+	Note           string
+	OrderID        *int
+	ReturnOrderID  *int
+	CancellationID *int
+	CorrectionID   *int
 }
 
 // Reserve, Release, Ship and Restock build the movements of the order
@@ -98,6 +100,8 @@ func Apply(ctx context.Context, tx *ent.Tx, m Movement) (*ent.StockMovement, err
 		SetNote(m.Note).
 		SetNillableOrderID(m.OrderID).
 		SetNillableReturnOrderID(m.ReturnOrderID).
+		SetNillableCancellationID(m.CancellationID).
+		SetNillableCorrectionID(m.CorrectionID).
 		SetNillableActorID(v.ActorID()).
 		Save(ctx)
 }

@@ -544,6 +544,8 @@ var (
 		{Name: "customer_confirmation_note", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "total_before_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "total_after_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "refund_due_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "amount_due_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "currency", Type: field.TypeString, Size: 3},
 		{Name: "expected_version", Type: field.TypeInt64},
 		{Name: "decided_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
@@ -560,19 +562,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "order_corrections_orders_corrections",
-				Columns:    []*schema.Column{OrderCorrectionsColumns[19]},
+				Columns:    []*schema.Column{OrderCorrectionsColumns[21]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "order_corrections_users_requested_by",
-				Columns:    []*schema.Column{OrderCorrectionsColumns[20]},
+				Columns:    []*schema.Column{OrderCorrectionsColumns[22]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "order_corrections_users_decided_by",
-				Columns:    []*schema.Column{OrderCorrectionsColumns[21]},
+				Columns:    []*schema.Column{OrderCorrectionsColumns[23]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -581,7 +583,7 @@ var (
 			{
 				Name:    "ordercorrection_order_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrderCorrectionsColumns[19]},
+				Columns: []*schema.Column{OrderCorrectionsColumns[21]},
 			},
 			{
 				Name:    "ordercorrection_status_created_at",
@@ -767,7 +769,8 @@ var (
 	ReturnLinesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "quantity", Type: field.TypeInt},
-		{Name: "reason", Type: field.TypeString, Size: 500},
+		{Name: "reason", Type: field.TypeEnum, Enums: []string{"DAMAGED_IN_TRANSIT", "DEFECTIVE", "WRONG_ITEM", "NOT_AS_DESCRIBED", "NO_LONGER_NEEDED", "REFUSED_DELIVERY", "OTHER"}},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 500},
 		{Name: "quantity_restocked", Type: field.TypeInt, Default: 0},
 		{Name: "quantity_damaged", Type: field.TypeInt, Default: 0},
 		{Name: "order_line_id", Type: field.TypeInt},
@@ -781,13 +784,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "return_lines_order_lines_order_line",
-				Columns:    []*schema.Column{ReturnLinesColumns[5]},
+				Columns:    []*schema.Column{ReturnLinesColumns[6]},
 				RefColumns: []*schema.Column{OrderLinesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "return_lines_return_orders_lines",
-				Columns:    []*schema.Column{ReturnLinesColumns[6]},
+				Columns:    []*schema.Column{ReturnLinesColumns[7]},
 				RefColumns: []*schema.Column{ReturnOrdersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -796,12 +799,12 @@ var (
 			{
 				Name:    "returnline_return_order_id",
 				Unique:  false,
-				Columns: []*schema.Column{ReturnLinesColumns[6]},
+				Columns: []*schema.Column{ReturnLinesColumns[7]},
 			},
 			{
 				Name:    "returnline_order_line_id",
 				Unique:  false,
-				Columns: []*schema.Column{ReturnLinesColumns[5]},
+				Columns: []*schema.Column{ReturnLinesColumns[6]},
 			},
 		},
 	}
@@ -1043,6 +1046,8 @@ var (
 		{Name: "order_id", Type: field.TypeInt, Nullable: true},
 		{Name: "actor_id", Type: field.TypeInt, Nullable: true},
 		{Name: "return_order_id", Type: field.TypeInt, Nullable: true},
+		{Name: "cancellation_id", Type: field.TypeInt, Nullable: true},
+		{Name: "correction_id", Type: field.TypeInt, Nullable: true},
 	}
 	// StockMovementsTable holds the schema information for the "stock_movements" table.
 	StockMovementsTable = &schema.Table{
@@ -1074,6 +1079,18 @@ var (
 				RefColumns: []*schema.Column{ReturnOrdersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
+			{
+				Symbol:     "stock_movements_cancellation_records_cancellation",
+				Columns:    []*schema.Column{StockMovementsColumns[14]},
+				RefColumns: []*schema.Column{CancellationRecordsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "stock_movements_order_corrections_correction",
+				Columns:    []*schema.Column{StockMovementsColumns[15]},
+				RefColumns: []*schema.Column{OrderCorrectionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
 		},
 		Indexes: []*schema.Index{
 			{
@@ -1090,6 +1107,11 @@ var (
 				Name:    "stockmovement_kind_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{StockMovementsColumns[2], StockMovementsColumns[1]},
+			},
+			{
+				Name:    "stockmovement_cancellation_id",
+				Unique:  false,
+				Columns: []*schema.Column{StockMovementsColumns[14]},
 			},
 		},
 	}
@@ -1267,6 +1289,8 @@ func init() {
 	StockMovementsTable.ForeignKeys[1].RefTable = OrdersTable
 	StockMovementsTable.ForeignKeys[2].RefTable = UsersTable
 	StockMovementsTable.ForeignKeys[3].RefTable = ReturnOrdersTable
+	StockMovementsTable.ForeignKeys[4].RefTable = CancellationRecordsTable
+	StockMovementsTable.ForeignKeys[5].RefTable = OrderCorrectionsTable
 	StockMovementsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(77309411328),
 	}

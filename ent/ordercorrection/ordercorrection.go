@@ -46,6 +46,10 @@ const (
 	FieldTotalBeforeMinor = "total_before_minor"
 	// FieldTotalAfterMinor holds the string denoting the total_after_minor field in the database.
 	FieldTotalAfterMinor = "total_after_minor"
+	// FieldRefundDueMinor holds the string denoting the refund_due_minor field in the database.
+	FieldRefundDueMinor = "refund_due_minor"
+	// FieldAmountDueMinor holds the string denoting the amount_due_minor field in the database.
+	FieldAmountDueMinor = "amount_due_minor"
 	// FieldCurrency holds the string denoting the currency field in the database.
 	FieldCurrency = "currency"
 	// FieldExpectedVersion holds the string denoting the expected_version field in the database.
@@ -108,6 +112,8 @@ var Columns = []string{
 	FieldCustomerConfirmationNote,
 	FieldTotalBeforeMinor,
 	FieldTotalAfterMinor,
+	FieldRefundDueMinor,
+	FieldAmountDueMinor,
 	FieldCurrency,
 	FieldExpectedVersion,
 	FieldDecidedAt,
@@ -155,6 +161,10 @@ var (
 	DefaultTotalBeforeMinor int64
 	// DefaultTotalAfterMinor holds the default value on creation for the "total_after_minor" field.
 	DefaultTotalAfterMinor int64
+	// DefaultRefundDueMinor holds the default value on creation for the "refund_due_minor" field.
+	DefaultRefundDueMinor int64
+	// DefaultAmountDueMinor holds the default value on creation for the "amount_due_minor" field.
+	DefaultAmountDueMinor int64
 	// CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
 	CurrencyValidator func(string) error
 	// DecisionNoteValidator is a validator for the "decision_note" field. It is called by the builders before save.
@@ -326,6 +336,16 @@ func ByTotalBeforeMinor(opts ...sql.OrderTermOption) OrderOption {
 // ByTotalAfterMinor orders the results by the total_after_minor field.
 func ByTotalAfterMinor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTotalAfterMinor, opts...).ToFunc()
+}
+
+// ByRefundDueMinor orders the results by the refund_due_minor field.
+func ByRefundDueMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRefundDueMinor, opts...).ToFunc()
+}
+
+// ByAmountDueMinor orders the results by the amount_due_minor field.
+func ByAmountDueMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAmountDueMinor, opts...).ToFunc()
 }
 
 // ByCurrency orders the results by the currency field.

@@ -100,6 +100,16 @@ func TotalAfterMinor(v int64) predicate.OrderCorrection {
 	return predicate.OrderCorrection(sql.FieldEQ(FieldTotalAfterMinor, v))
 }
 
+// RefundDueMinor applies equality check predicate on the "refund_due_minor" field. It's identical to RefundDueMinorEQ.
+func RefundDueMinor(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEQ(FieldRefundDueMinor, v))
+}
+
+// AmountDueMinor applies equality check predicate on the "amount_due_minor" field. It's identical to AmountDueMinorEQ.
+func AmountDueMinor(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEQ(FieldAmountDueMinor, v))
+}
+
 // Currency applies equality check predicate on the "currency" field. It's identical to CurrencyEQ.
 func Currency(v string) predicate.OrderCorrection {
 	return predicate.OrderCorrection(sql.FieldEQ(FieldCurrency, v))
@@ -613,6 +623,86 @@ func TotalAfterMinorLT(v int64) predicate.OrderCorrection {
 // TotalAfterMinorLTE applies the LTE predicate on the "total_after_minor" field.
 func TotalAfterMinorLTE(v int64) predicate.OrderCorrection {
 	return predicate.OrderCorrection(sql.FieldLTE(FieldTotalAfterMinor, v))
+}
+
+// RefundDueMinorEQ applies the EQ predicate on the "refund_due_minor" field.
+func RefundDueMinorEQ(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEQ(FieldRefundDueMinor, v))
+}
+
+// RefundDueMinorNEQ applies the NEQ predicate on the "refund_due_minor" field.
+func RefundDueMinorNEQ(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNEQ(FieldRefundDueMinor, v))
+}
+
+// RefundDueMinorIn applies the In predicate on the "refund_due_minor" field.
+func RefundDueMinorIn(vs ...int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldIn(FieldRefundDueMinor, vs...))
+}
+
+// RefundDueMinorNotIn applies the NotIn predicate on the "refund_due_minor" field.
+func RefundDueMinorNotIn(vs ...int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNotIn(FieldRefundDueMinor, vs...))
+}
+
+// RefundDueMinorGT applies the GT predicate on the "refund_due_minor" field.
+func RefundDueMinorGT(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldGT(FieldRefundDueMinor, v))
+}
+
+// RefundDueMinorGTE applies the GTE predicate on the "refund_due_minor" field.
+func RefundDueMinorGTE(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldGTE(FieldRefundDueMinor, v))
+}
+
+// RefundDueMinorLT applies the LT predicate on the "refund_due_minor" field.
+func RefundDueMinorLT(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldLT(FieldRefundDueMinor, v))
+}
+
+// RefundDueMinorLTE applies the LTE predicate on the "refund_due_minor" field.
+func RefundDueMinorLTE(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldLTE(FieldRefundDueMinor, v))
+}
+
+// AmountDueMinorEQ applies the EQ predicate on the "amount_due_minor" field.
+func AmountDueMinorEQ(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEQ(FieldAmountDueMinor, v))
+}
+
+// AmountDueMinorNEQ applies the NEQ predicate on the "amount_due_minor" field.
+func AmountDueMinorNEQ(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNEQ(FieldAmountDueMinor, v))
+}
+
+// AmountDueMinorIn applies the In predicate on the "amount_due_minor" field.
+func AmountDueMinorIn(vs ...int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldIn(FieldAmountDueMinor, vs...))
+}
+
+// AmountDueMinorNotIn applies the NotIn predicate on the "amount_due_minor" field.
+func AmountDueMinorNotIn(vs ...int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNotIn(FieldAmountDueMinor, vs...))
+}
+
+// AmountDueMinorGT applies the GT predicate on the "amount_due_minor" field.
+func AmountDueMinorGT(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldGT(FieldAmountDueMinor, v))
+}
+
+// AmountDueMinorGTE applies the GTE predicate on the "amount_due_minor" field.
+func AmountDueMinorGTE(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldGTE(FieldAmountDueMinor, v))
+}
+
+// AmountDueMinorLT applies the LT predicate on the "amount_due_minor" field.
+func AmountDueMinorLT(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldLT(FieldAmountDueMinor, v))
+}
+
+// AmountDueMinorLTE applies the LTE predicate on the "amount_due_minor" field.
+func AmountDueMinorLTE(v int64) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldLTE(FieldAmountDueMinor, v))
 }
 
 // CurrencyEQ applies the EQ predicate on the "currency" field.

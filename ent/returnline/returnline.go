@@ -3,6 +3,10 @@
 package returnline
 
 import (
+	"fmt"
+	"io"
+	"strconv"
+
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -17,6 +21,8 @@ const (
 	FieldQuantity = "quantity"
 	// FieldReason holds the string denoting the reason field in the database.
 	FieldReason = "reason"
+	// FieldNote holds the string denoting the note field in the database.
+	FieldNote = "note"
 	// FieldQuantityRestocked holds the string denoting the quantity_restocked field in the database.
 	FieldQuantityRestocked = "quantity_restocked"
 	// FieldQuantityDamaged holds the string denoting the quantity_damaged field in the database.
@@ -52,6 +58,7 @@ var Columns = []string{
 	FieldID,
 	FieldQuantity,
 	FieldReason,
+	FieldNote,
 	FieldQuantityRestocked,
 	FieldQuantityDamaged,
 	FieldReturnOrderID,
@@ -78,8 +85,8 @@ var (
 	Policy ent.Policy
 	// QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
 	QuantityValidator func(int) error
-	// ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
-	ReasonValidator func(string) error
+	// NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	NoteValidator func(string) error
 	// DefaultQuantityRestocked holds the default value on creation for the "quantity_restocked" field.
 	DefaultQuantityRestocked int
 	// QuantityRestockedValidator is a validator for the "quantity_restocked" field. It is called by the builders before save.
@@ -89,6 +96,34 @@ var (
 	// QuantityDamagedValidator is a validator for the "quantity_damaged" field. It is called by the builders before save.
 	QuantityDamagedValidator func(int) error
 )
+
+// Reason defines the type for the "reason" enum field.
+type Reason string
+
+// Reason values.
+const (
+	ReasonDAMAGED_IN_TRANSIT Reason = "DAMAGED_IN_TRANSIT"
+	ReasonDEFECTIVE          Reason = "DEFECTIVE"
+	ReasonWRONG_ITEM         Reason = "WRONG_ITEM"
+	ReasonNOT_AS_DESCRIBED   Reason = "NOT_AS_DESCRIBED"
+	ReasonNO_LONGER_NEEDED   Reason = "NO_LONGER_NEEDED"
+	ReasonREFUSED_DELIVERY   Reason = "REFUSED_DELIVERY"
+	ReasonOTHER              Reason = "OTHER"
+)
+
+func (r Reason) String() string {
+	return string(r)
+}
+
+// ReasonValidator is a validator for the "reason" field enum values. It is called by the builders before save.
+func ReasonValidator(r Reason) error {
+	switch r {
+	case ReasonDAMAGED_IN_TRANSIT, ReasonDEFECTIVE, ReasonWRONG_ITEM, ReasonNOT_AS_DESCRIBED, ReasonNO_LONGER_NEEDED, ReasonREFUSED_DELIVERY, ReasonOTHER:
+		return nil
+	default:
+		return fmt.Errorf("returnline: invalid enum value for reason field: %q", r)
+	}
+}
 
 // OrderOption defines the ordering options for the ReturnLine queries.
 type OrderOption func(*sql.Selector)
@@ -106,6 +141,11 @@ func ByQuantity(opts ...sql.OrderTermOption) OrderOption {
 // ByReason orders the results by the reason field.
 func ByReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReason, opts...).ToFunc()
+}
+
+// ByNote orders the results by the note field.
+func ByNote(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNote, opts...).ToFunc()
 }
 
 // ByQuantityRestocked orders the results by the quantity_restocked field.
@@ -154,4 +194,22 @@ func newOrderLineStep() *sqlgraph.Step {
 		sqlgraph.To(OrderLineInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, OrderLineTable, OrderLineColumn),
 	)
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Reason) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Reason) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Reason(str)
+	if err := ReasonValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Reason", str)
+	}
+	return nil
 }

@@ -59,9 +59,9 @@ func Quantity(v int) predicate.ReturnLine {
 	return predicate.ReturnLine(sql.FieldEQ(FieldQuantity, v))
 }
 
-// Reason applies equality check predicate on the "reason" field. It's identical to ReasonEQ.
-func Reason(v string) predicate.ReturnLine {
-	return predicate.ReturnLine(sql.FieldEQ(FieldReason, v))
+// Note applies equality check predicate on the "note" field. It's identical to NoteEQ.
+func Note(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldEQ(FieldNote, v))
 }
 
 // QuantityRestocked applies equality check predicate on the "quantity_restocked" field. It's identical to QuantityRestockedEQ.
@@ -125,68 +125,98 @@ func QuantityLTE(v int) predicate.ReturnLine {
 }
 
 // ReasonEQ applies the EQ predicate on the "reason" field.
-func ReasonEQ(v string) predicate.ReturnLine {
+func ReasonEQ(v Reason) predicate.ReturnLine {
 	return predicate.ReturnLine(sql.FieldEQ(FieldReason, v))
 }
 
 // ReasonNEQ applies the NEQ predicate on the "reason" field.
-func ReasonNEQ(v string) predicate.ReturnLine {
+func ReasonNEQ(v Reason) predicate.ReturnLine {
 	return predicate.ReturnLine(sql.FieldNEQ(FieldReason, v))
 }
 
 // ReasonIn applies the In predicate on the "reason" field.
-func ReasonIn(vs ...string) predicate.ReturnLine {
+func ReasonIn(vs ...Reason) predicate.ReturnLine {
 	return predicate.ReturnLine(sql.FieldIn(FieldReason, vs...))
 }
 
 // ReasonNotIn applies the NotIn predicate on the "reason" field.
-func ReasonNotIn(vs ...string) predicate.ReturnLine {
+func ReasonNotIn(vs ...Reason) predicate.ReturnLine {
 	return predicate.ReturnLine(sql.FieldNotIn(FieldReason, vs...))
 }
 
-// ReasonGT applies the GT predicate on the "reason" field.
-func ReasonGT(v string) predicate.ReturnLine {
-	return predicate.ReturnLine(sql.FieldGT(FieldReason, v))
+// NoteEQ applies the EQ predicate on the "note" field.
+func NoteEQ(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldEQ(FieldNote, v))
 }
 
-// ReasonGTE applies the GTE predicate on the "reason" field.
-func ReasonGTE(v string) predicate.ReturnLine {
-	return predicate.ReturnLine(sql.FieldGTE(FieldReason, v))
+// NoteNEQ applies the NEQ predicate on the "note" field.
+func NoteNEQ(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldNEQ(FieldNote, v))
 }
 
-// ReasonLT applies the LT predicate on the "reason" field.
-func ReasonLT(v string) predicate.ReturnLine {
-	return predicate.ReturnLine(sql.FieldLT(FieldReason, v))
+// NoteIn applies the In predicate on the "note" field.
+func NoteIn(vs ...string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldIn(FieldNote, vs...))
 }
 
-// ReasonLTE applies the LTE predicate on the "reason" field.
-func ReasonLTE(v string) predicate.ReturnLine {
-	return predicate.ReturnLine(sql.FieldLTE(FieldReason, v))
+// NoteNotIn applies the NotIn predicate on the "note" field.
+func NoteNotIn(vs ...string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldNotIn(FieldNote, vs...))
 }
 
-// ReasonContains applies the Contains predicate on the "reason" field.
-func ReasonContains(v string) predicate.ReturnLine {
-	return predicate.ReturnLine(sql.FieldContains(FieldReason, v))
+// NoteGT applies the GT predicate on the "note" field.
+func NoteGT(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldGT(FieldNote, v))
 }
 
-// ReasonHasPrefix applies the HasPrefix predicate on the "reason" field.
-func ReasonHasPrefix(v string) predicate.ReturnLine {
-	return predicate.ReturnLine(sql.FieldHasPrefix(FieldReason, v))
+// NoteGTE applies the GTE predicate on the "note" field.
+func NoteGTE(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldGTE(FieldNote, v))
 }
 
-// ReasonHasSuffix applies the HasSuffix predicate on the "reason" field.
-func ReasonHasSuffix(v string) predicate.ReturnLine {
-	return predicate.ReturnLine(sql.FieldHasSuffix(FieldReason, v))
+// NoteLT applies the LT predicate on the "note" field.
+func NoteLT(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldLT(FieldNote, v))
 }
 
-// ReasonEqualFold applies the EqualFold predicate on the "reason" field.
-func ReasonEqualFold(v string) predicate.ReturnLine {
-	return predicate.ReturnLine(sql.FieldEqualFold(FieldReason, v))
+// NoteLTE applies the LTE predicate on the "note" field.
+func NoteLTE(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldLTE(FieldNote, v))
 }
 
-// ReasonContainsFold applies the ContainsFold predicate on the "reason" field.
-func ReasonContainsFold(v string) predicate.ReturnLine {
-	return predicate.ReturnLine(sql.FieldContainsFold(FieldReason, v))
+// NoteContains applies the Contains predicate on the "note" field.
+func NoteContains(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldContains(FieldNote, v))
+}
+
+// NoteHasPrefix applies the HasPrefix predicate on the "note" field.
+func NoteHasPrefix(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldHasPrefix(FieldNote, v))
+}
+
+// NoteHasSuffix applies the HasSuffix predicate on the "note" field.
+func NoteHasSuffix(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldHasSuffix(FieldNote, v))
+}
+
+// NoteIsNil applies the IsNil predicate on the "note" field.
+func NoteIsNil() predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldIsNull(FieldNote))
+}
+
+// NoteNotNil applies the NotNil predicate on the "note" field.
+func NoteNotNil() predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldNotNull(FieldNote))
+}
+
+// NoteEqualFold applies the EqualFold predicate on the "note" field.
+func NoteEqualFold(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldEqualFold(FieldNote, v))
+}
+
+// NoteContainsFold applies the ContainsFold predicate on the "note" field.
+func NoteContainsFold(v string) predicate.ReturnLine {
+	return predicate.ReturnLine(sql.FieldContainsFold(FieldNote, v))
 }
 
 // QuantityRestockedEQ applies the EQ predicate on the "quantity_restocked" field.

@@ -577,8 +577,16 @@ func init() {
 	ordercorrectionDescTotalAfterMinor := ordercorrectionFields[10].Descriptor()
 	// ordercorrection.DefaultTotalAfterMinor holds the default value on creation for the total_after_minor field.
 	ordercorrection.DefaultTotalAfterMinor = ordercorrectionDescTotalAfterMinor.Default.(int64)
+	// ordercorrectionDescRefundDueMinor is the schema descriptor for refund_due_minor field.
+	ordercorrectionDescRefundDueMinor := ordercorrectionFields[11].Descriptor()
+	// ordercorrection.DefaultRefundDueMinor holds the default value on creation for the refund_due_minor field.
+	ordercorrection.DefaultRefundDueMinor = ordercorrectionDescRefundDueMinor.Default.(int64)
+	// ordercorrectionDescAmountDueMinor is the schema descriptor for amount_due_minor field.
+	ordercorrectionDescAmountDueMinor := ordercorrectionFields[12].Descriptor()
+	// ordercorrection.DefaultAmountDueMinor holds the default value on creation for the amount_due_minor field.
+	ordercorrection.DefaultAmountDueMinor = ordercorrectionDescAmountDueMinor.Default.(int64)
 	// ordercorrectionDescCurrency is the schema descriptor for currency field.
-	ordercorrectionDescCurrency := ordercorrectionFields[11].Descriptor()
+	ordercorrectionDescCurrency := ordercorrectionFields[13].Descriptor()
 	// ordercorrection.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
 	ordercorrection.CurrencyValidator = func() func(string) error {
 		validators := ordercorrectionDescCurrency.Validators
@@ -596,7 +604,7 @@ func init() {
 		}
 	}()
 	// ordercorrectionDescDecisionNote is the schema descriptor for decision_note field.
-	ordercorrectionDescDecisionNote := ordercorrectionFields[14].Descriptor()
+	ordercorrectionDescDecisionNote := ordercorrectionFields[16].Descriptor()
 	// ordercorrection.DecisionNoteValidator is a validator for the "decision_note" field. It is called by the builders before save.
 	ordercorrection.DecisionNoteValidator = ordercorrectionDescDecisionNote.Validators[0].(func(string) error)
 	orderlineMixin := schema.OrderLine{}.Mixin()
@@ -798,18 +806,18 @@ func init() {
 	returnlineDescQuantity := returnlineFields[0].Descriptor()
 	// returnline.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
 	returnline.QuantityValidator = returnlineDescQuantity.Validators[0].(func(int) error)
-	// returnlineDescReason is the schema descriptor for reason field.
-	returnlineDescReason := returnlineFields[1].Descriptor()
-	// returnline.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
-	returnline.ReasonValidator = returnlineDescReason.Validators[0].(func(string) error)
+	// returnlineDescNote is the schema descriptor for note field.
+	returnlineDescNote := returnlineFields[2].Descriptor()
+	// returnline.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	returnline.NoteValidator = returnlineDescNote.Validators[0].(func(string) error)
 	// returnlineDescQuantityRestocked is the schema descriptor for quantity_restocked field.
-	returnlineDescQuantityRestocked := returnlineFields[2].Descriptor()
+	returnlineDescQuantityRestocked := returnlineFields[3].Descriptor()
 	// returnline.DefaultQuantityRestocked holds the default value on creation for the quantity_restocked field.
 	returnline.DefaultQuantityRestocked = returnlineDescQuantityRestocked.Default.(int)
 	// returnline.QuantityRestockedValidator is a validator for the "quantity_restocked" field. It is called by the builders before save.
 	returnline.QuantityRestockedValidator = returnlineDescQuantityRestocked.Validators[0].(func(int) error)
 	// returnlineDescQuantityDamaged is the schema descriptor for quantity_damaged field.
-	returnlineDescQuantityDamaged := returnlineFields[3].Descriptor()
+	returnlineDescQuantityDamaged := returnlineFields[4].Descriptor()
 	// returnline.DefaultQuantityDamaged holds the default value on creation for the quantity_damaged field.
 	returnline.DefaultQuantityDamaged = returnlineDescQuantityDamaged.Default.(int)
 	// returnline.QuantityDamagedValidator is a validator for the "quantity_damaged" field. It is called by the builders before save.

@@ -70,7 +70,9 @@ type ReturnLine struct{ ent.Schema }
 func (ReturnLine) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("quantity").Positive().Immutable(),
-		field.String("reason").MaxLen(500),
+		field.Enum("reason").Values("DAMAGED_IN_TRANSIT", "DEFECTIVE", "WRONG_ITEM", "NOT_AS_DESCRIBED",
+			"NO_LONGER_NEEDED", "REFUSED_DELIVERY", "OTHER").Immutable(),
+		field.String("note").MaxLen(500).Optional(),
 		field.Int("quantity_restocked").Default(0).NonNegative(),
 		field.Int("quantity_damaged").Default(0).NonNegative(),
 		field.Int("return_order_id").Immutable(),
@@ -111,6 +113,10 @@ func (OrderCorrection) Fields() []ent.Field {
 		field.String("customer_confirmation_note").MaxLen(2000).Optional(),
 		money("total_before_minor"),
 		money("total_after_minor"),
+		// What the correction means for money at the time it applied: a
+		// refund due on a paid order whose total dropped, or an amount due.
+		money("refund_due_minor"),
+		money("amount_due_minor"),
 		currency(),
 		field.Int64("expected_version").Immutable(),
 		optionalTime("decided_at"),

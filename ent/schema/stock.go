@@ -76,6 +76,8 @@ func (StockMovement) Fields() []ent.Field {
 		field.Int("order_id").Optional().Nillable().Immutable(),
 		field.Int("actor_id").Optional().Nillable().Immutable(),
 		field.Int("return_order_id").Optional().Nillable().Immutable(),
+		field.Int("cancellation_id").Optional().Nillable().Immutable(),
+		field.Int("correction_id").Optional().Nillable().Immutable(),
 	}
 }
 
@@ -86,6 +88,8 @@ func (StockMovement) Edges() []ent.Edge {
 		edge.To("order", Order.Type).Field("order_id").Unique().Immutable(),
 		edge.To("actor", User.Type).Field("actor_id").Unique().Immutable(),
 		edge.To("return_order", ReturnOrder.Type).Field("return_order_id").Unique().Immutable(),
+		edge.To("cancellation", CancellationRecord.Type).Field("cancellation_id").Unique().Immutable(),
+		edge.To("correction", OrderCorrection.Type).Field("correction_id").Unique().Immutable(),
 	}
 }
 
@@ -94,6 +98,7 @@ func (StockMovement) Indexes() []ent.Index {
 		index.Fields("stock_item_id", "created_at"),
 		index.Fields("order_id"),
 		index.Fields("kind", "created_at"),
+		index.Fields("cancellation_id"),
 	}
 }
 

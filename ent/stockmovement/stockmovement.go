@@ -44,6 +44,10 @@ const (
 	FieldActorID = "actor_id"
 	// FieldReturnOrderID holds the string denoting the return_order_id field in the database.
 	FieldReturnOrderID = "return_order_id"
+	// FieldCancellationID holds the string denoting the cancellation_id field in the database.
+	FieldCancellationID = "cancellation_id"
+	// FieldCorrectionID holds the string denoting the correction_id field in the database.
+	FieldCorrectionID = "correction_id"
 	// EdgeStockItem holds the string denoting the stock_item edge name in mutations.
 	EdgeStockItem = "stock_item"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
@@ -52,6 +56,10 @@ const (
 	EdgeActor = "actor"
 	// EdgeReturnOrder holds the string denoting the return_order edge name in mutations.
 	EdgeReturnOrder = "return_order"
+	// EdgeCancellation holds the string denoting the cancellation edge name in mutations.
+	EdgeCancellation = "cancellation"
+	// EdgeCorrection holds the string denoting the correction edge name in mutations.
+	EdgeCorrection = "correction"
 	// Table holds the table name of the stockmovement in the database.
 	Table = "stock_movements"
 	// StockItemTable is the table that holds the stock_item relation/edge.
@@ -82,6 +90,20 @@ const (
 	ReturnOrderInverseTable = "return_orders"
 	// ReturnOrderColumn is the table column denoting the return_order relation/edge.
 	ReturnOrderColumn = "return_order_id"
+	// CancellationTable is the table that holds the cancellation relation/edge.
+	CancellationTable = "stock_movements"
+	// CancellationInverseTable is the table name for the CancellationRecord entity.
+	// It exists in this package in order to avoid circular dependency with the "cancellationrecord" package.
+	CancellationInverseTable = "cancellation_records"
+	// CancellationColumn is the table column denoting the cancellation relation/edge.
+	CancellationColumn = "cancellation_id"
+	// CorrectionTable is the table that holds the correction relation/edge.
+	CorrectionTable = "stock_movements"
+	// CorrectionInverseTable is the table name for the OrderCorrection entity.
+	// It exists in this package in order to avoid circular dependency with the "ordercorrection" package.
+	CorrectionInverseTable = "order_corrections"
+	// CorrectionColumn is the table column denoting the correction relation/edge.
+	CorrectionColumn = "correction_id"
 )
 
 // Columns holds all SQL columns for stockmovement fields.
@@ -100,6 +122,8 @@ var Columns = []string{
 	FieldOrderID,
 	FieldActorID,
 	FieldReturnOrderID,
+	FieldCancellationID,
+	FieldCorrectionID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -231,6 +255,16 @@ func ByReturnOrderID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReturnOrderID, opts...).ToFunc()
 }
 
+// ByCancellationID orders the results by the cancellation_id field.
+func ByCancellationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCancellationID, opts...).ToFunc()
+}
+
+// ByCorrectionID orders the results by the correction_id field.
+func ByCorrectionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCorrectionID, opts...).ToFunc()
+}
+
 // ByStockItemField orders the results by stock_item field.
 func ByStockItemField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -256,6 +290,20 @@ func ByActorField(field string, opts ...sql.OrderTermOption) OrderOption {
 func ByReturnOrderField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newReturnOrderStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByCancellationField orders the results by cancellation field.
+func ByCancellationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCancellationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByCorrectionField orders the results by correction field.
+func ByCorrectionField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCorrectionStep(), sql.OrderByField(field, opts...))
 	}
 }
 func newStockItemStep() *sqlgraph.Step {
@@ -284,6 +332,20 @@ func newReturnOrderStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ReturnOrderInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, ReturnOrderTable, ReturnOrderColumn),
+	)
+}
+func newCancellationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CancellationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CancellationTable, CancellationColumn),
+	)
+}
+func newCorrectionStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CorrectionInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CorrectionTable, CorrectionColumn),
 	)
 }
 

@@ -115,6 +115,16 @@ func ReturnOrderID(v int) predicate.StockMovement {
 	return predicate.StockMovement(sql.FieldEQ(FieldReturnOrderID, v))
 }
 
+// CancellationID applies equality check predicate on the "cancellation_id" field. It's identical to CancellationIDEQ.
+func CancellationID(v int) predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldEQ(FieldCancellationID, v))
+}
+
+// CorrectionID applies equality check predicate on the "correction_id" field. It's identical to CorrectionIDEQ.
+func CorrectionID(v int) predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldEQ(FieldCorrectionID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.StockMovement {
 	return predicate.StockMovement(sql.FieldEQ(FieldCreatedAt, v))
@@ -635,6 +645,66 @@ func ReturnOrderIDNotNil() predicate.StockMovement {
 	return predicate.StockMovement(sql.FieldNotNull(FieldReturnOrderID))
 }
 
+// CancellationIDEQ applies the EQ predicate on the "cancellation_id" field.
+func CancellationIDEQ(v int) predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldEQ(FieldCancellationID, v))
+}
+
+// CancellationIDNEQ applies the NEQ predicate on the "cancellation_id" field.
+func CancellationIDNEQ(v int) predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldNEQ(FieldCancellationID, v))
+}
+
+// CancellationIDIn applies the In predicate on the "cancellation_id" field.
+func CancellationIDIn(vs ...int) predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldIn(FieldCancellationID, vs...))
+}
+
+// CancellationIDNotIn applies the NotIn predicate on the "cancellation_id" field.
+func CancellationIDNotIn(vs ...int) predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldNotIn(FieldCancellationID, vs...))
+}
+
+// CancellationIDIsNil applies the IsNil predicate on the "cancellation_id" field.
+func CancellationIDIsNil() predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldIsNull(FieldCancellationID))
+}
+
+// CancellationIDNotNil applies the NotNil predicate on the "cancellation_id" field.
+func CancellationIDNotNil() predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldNotNull(FieldCancellationID))
+}
+
+// CorrectionIDEQ applies the EQ predicate on the "correction_id" field.
+func CorrectionIDEQ(v int) predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldEQ(FieldCorrectionID, v))
+}
+
+// CorrectionIDNEQ applies the NEQ predicate on the "correction_id" field.
+func CorrectionIDNEQ(v int) predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldNEQ(FieldCorrectionID, v))
+}
+
+// CorrectionIDIn applies the In predicate on the "correction_id" field.
+func CorrectionIDIn(vs ...int) predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldIn(FieldCorrectionID, vs...))
+}
+
+// CorrectionIDNotIn applies the NotIn predicate on the "correction_id" field.
+func CorrectionIDNotIn(vs ...int) predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldNotIn(FieldCorrectionID, vs...))
+}
+
+// CorrectionIDIsNil applies the IsNil predicate on the "correction_id" field.
+func CorrectionIDIsNil() predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldIsNull(FieldCorrectionID))
+}
+
+// CorrectionIDNotNil applies the NotNil predicate on the "correction_id" field.
+func CorrectionIDNotNil() predicate.StockMovement {
+	return predicate.StockMovement(sql.FieldNotNull(FieldCorrectionID))
+}
+
 // HasStockItem applies the HasEdge predicate on the "stock_item" edge.
 func HasStockItem() predicate.StockMovement {
 	return predicate.StockMovement(func(s *sql.Selector) {
@@ -719,6 +789,52 @@ func HasReturnOrder() predicate.StockMovement {
 func HasReturnOrderWith(preds ...predicate.ReturnOrder) predicate.StockMovement {
 	return predicate.StockMovement(func(s *sql.Selector) {
 		step := newReturnOrderStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCancellation applies the HasEdge predicate on the "cancellation" edge.
+func HasCancellation() predicate.StockMovement {
+	return predicate.StockMovement(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CancellationTable, CancellationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCancellationWith applies the HasEdge predicate on the "cancellation" edge with a given conditions (other predicates).
+func HasCancellationWith(preds ...predicate.CancellationRecord) predicate.StockMovement {
+	return predicate.StockMovement(func(s *sql.Selector) {
+		step := newCancellationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCorrection applies the HasEdge predicate on the "correction" edge.
+func HasCorrection() predicate.StockMovement {
+	return predicate.StockMovement(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CorrectionTable, CorrectionColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCorrectionWith applies the HasEdge predicate on the "correction" edge with a given conditions (other predicates).
+func HasCorrectionWith(preds ...predicate.OrderCorrection) predicate.StockMovement {
+	return predicate.StockMovement(func(s *sql.Selector) {
+		step := newCorrectionStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -17,6 +17,7 @@ import (
 	order1 "orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/payment"
+	"orderdesk/ent/returnline"
 	"orderdesk/ent/returnorder"
 	"orderdesk/ent/shipment"
 	"orderdesk/ent/stockmovement"
@@ -50,6 +51,7 @@ type ResolverRoot interface {
 	AuditEvent() AuditEventResolver
 	CancellationPreview() CancellationPreviewResolver
 	CancellationRecord() CancellationRecordResolver
+	Complaint() ComplaintResolver
 	Customer() CustomerResolver
 	LedgerEntry() LedgerEntryResolver
 	Mutation() MutationResolver
@@ -60,6 +62,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	ReturnOrder() ReturnOrderResolver
 	StockItem() StockItemResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -180,6 +183,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CancellationStat struct {
+		AmountRefunded   func(childComplexity int) int
+		Count            func(childComplexity int) int
+		Key              func(childComplexity int) int
+		QuantityReleased func(childComplexity int) int
+	}
+
 	ChangePasswordPayload struct {
 		Errors func(childComplexity int) int
 		Ok     func(childComplexity int) int
@@ -200,6 +210,7 @@ type ComplexityRoot struct {
 		ID                     func(childComplexity int) int
 		Order                  func(childComplexity int) int
 		OrderID                func(childComplexity int) int
+		Overdue                func(childComplexity int) int
 		OverdueNotifiedAt      func(childComplexity int) int
 		ReopenCount            func(childComplexity int) int
 		Resolution             func(childComplexity int) int
@@ -228,6 +239,43 @@ type ComplexityRoot struct {
 	ComplaintEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ComplaintPayload struct {
+		Complaint func(childComplexity int) int
+		Errors    func(childComplexity int) int
+	}
+
+	ComplaintStat struct {
+		Count                func(childComplexity int) int
+		Key                  func(childComplexity int) int
+		MeanSecondsToResolve func(childComplexity int) int
+		OpenCount            func(childComplexity int) int
+	}
+
+	CorrectionPayload struct {
+		Correction func(childComplexity int) int
+		Errors     func(childComplexity int) int
+		Order      func(childComplexity int) int
+		Preview    func(childComplexity int) int
+	}
+
+	CorrectionPreview struct {
+		AmountDue   func(childComplexity int) int
+		Applies     func(childComplexity int) int
+		Diff        func(childComplexity int) int
+		MoneyEffect func(childComplexity int) int
+		RefundDue   func(childComplexity int) int
+		Severity    func(childComplexity int) int
+		TotalAfter  func(childComplexity int) int
+		TotalBefore func(childComplexity int) int
+	}
+
+	CorrectionStat struct {
+		AmountDecrease func(childComplexity int) int
+		AmountIncrease func(childComplexity int) int
+		Count          func(childComplexity int) int
+		Key            func(childComplexity int) int
 	}
 
 	Customer struct {
@@ -263,6 +311,31 @@ type ComplexityRoot struct {
 	CustomerPayload struct {
 		Customer func(childComplexity int) int
 		Errors   func(childComplexity int) int
+	}
+
+	ExceptionItem struct {
+		AgeSeconds func(childComplexity int) int
+		Assignee   func(childComplexity int) int
+		Category   func(childComplexity int) int
+		DueAt      func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Order      func(childComplexity int) int
+		Severity   func(childComplexity int) int
+		Since      func(childComplexity int) int
+		Subject    func(childComplexity int) int
+		Title      func(childComplexity int) int
+	}
+
+	ExceptionItemConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ExceptionItemEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	FieldChange struct {
@@ -310,6 +383,11 @@ type ComplexityRoot struct {
 		Ok     func(childComplexity int) int
 	}
 
+	MarkAllNotificationsReadPayload struct {
+		Count  func(childComplexity int) int
+		Errors func(childComplexity int) int
+	}
+
 	Money struct {
 		Amount   func(childComplexity int) int
 		Currency func(childComplexity int) int
@@ -317,30 +395,48 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AdjustStock              func(childComplexity int, input model.AdjustStockInput) int
+		ApproveCorrection        func(childComplexity int, input model.CorrectionDecisionInput) int
 		ApproveOrderCancellation func(childComplexity int, input model.CancellationDecisionInput) int
+		ApproveReturn            func(childComplexity int, input model.ReturnDecisionInput) int
+		AssignComplaint          func(childComplexity int, input model.AssignComplaintInput) int
 		CancelOrder              func(childComplexity int, input model.CancelOrderInput) int
 		CancelPayment            func(childComplexity int, input model.PaymentActionInput) int
 		CapturePayment           func(childComplexity int, input model.PaymentActionInput) int
 		ChangePassword           func(childComplexity int, input model.ChangePasswordInput) int
+		CloseComplaint           func(childComplexity int, input model.ComplaintActionInput) int
+		CloseReturn              func(childComplexity int, input model.ReturnDecisionInput) int
 		CompleteOrder            func(childComplexity int, input model.OrderTransitionInput) int
 		ConfirmOrder             func(childComplexity int, input model.ConfirmOrderInput) int
+		CorrectOrder             func(childComplexity int, input model.CorrectOrderInput) int
 		CreateCustomer           func(childComplexity int, input model.CreateCustomerInput) int
 		CreateOrder              func(childComplexity int, input model.CreateOrderInput) int
+		CreateReturn             func(childComplexity int, input model.CreateReturnInput) int
 		CreateStockItem          func(childComplexity int, input model.CreateStockItemInput) int
 		CreateUser               func(childComplexity int, input model.CreateUserInput) int
 		FailPayment              func(childComplexity int, input model.PaymentActionInput) int
+		FileComplaint            func(childComplexity int, input model.FileComplaintInput) int
 		Login                    func(childComplexity int, input model.LoginInput) int
 		Logout                   func(childComplexity int, input model.LogoutInput) int
+		MarkAllNotificationsRead func(childComplexity int) int
+		MarkNotificationRead     func(childComplexity int, input model.MarkNotificationReadInput) int
 		MarkOrderDelivered       func(childComplexity int, input model.OrderTransitionInput) int
+		ReceiveReturn            func(childComplexity int, input model.ReceiveReturnInput) int
 		ReceiveStock             func(childComplexity int, input model.ReceiveStockInput) int
 		RecordPayment            func(childComplexity int, input model.RecordPaymentInput) int
 		RefreshToken             func(childComplexity int, input model.RefreshTokenInput) int
 		RefundPayment            func(childComplexity int, input model.RefundPaymentInput) int
+		RefundReturn             func(childComplexity int, input model.RefundReturnInput) int
+		RejectCorrection         func(childComplexity int, input model.CorrectionDecisionInput) int
 		RejectOrder              func(childComplexity int, input model.RejectOrderInput) int
 		RejectOrderCancellation  func(childComplexity int, input model.CancellationDecisionInput) int
+		RejectReturn             func(childComplexity int, input model.ReturnDecisionInput) int
+		ReopenComplaint          func(childComplexity int, input model.ReopenComplaintInput) int
 		Reorder                  func(childComplexity int, input model.ReorderInput) int
+		ReportShipmentException  func(childComplexity int, input model.ReportShipmentExceptionInput) int
 		RequestOrderCancellation func(childComplexity int, input model.CancelOrderInput) int
 		ResetUserPassword        func(childComplexity int, input model.ResetUserPasswordInput) int
+		ResolveComplaint         func(childComplexity int, input model.ResolveComplaintInput) int
+		ResolveShipmentException func(childComplexity int, input model.ResolveShipmentExceptionInput) int
 		ShipOrder                func(childComplexity int, input model.ShipOrderInput) int
 		SubmitOrder              func(childComplexity int, input model.OrderTransitionInput) int
 		UpdateCustomer           func(childComplexity int, input model.UpdateCustomerInput) int
@@ -375,6 +471,11 @@ type ComplexityRoot struct {
 	NotificationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	NotificationPayload struct {
+		Errors       func(childComplexity int) int
+		Notification func(childComplexity int) int
 	}
 
 	Order struct {
@@ -433,6 +534,7 @@ type ComplexityRoot struct {
 	}
 
 	OrderCorrection struct {
+		AmountDue                func(childComplexity int) int
 		Cause                    func(childComplexity int) int
 		CreatedAt                func(childComplexity int) int
 		Currency                 func(childComplexity int) int
@@ -446,9 +548,11 @@ type ComplexityRoot struct {
 		ErrorType                func(childComplexity int) int
 		ExpectedVersion          func(childComplexity int) int
 		ID                       func(childComplexity int) int
+		MoneyEffect              func(childComplexity int) int
 		Note                     func(childComplexity int) int
 		Order                    func(childComplexity int) int
 		OrderID                  func(childComplexity int) int
+		RefundDue                func(childComplexity int) int
 		RequestedBy              func(childComplexity int) int
 		RequestedByID            func(childComplexity int) int
 		Severity                 func(childComplexity int) int
@@ -558,22 +662,28 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditEvents    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
-		Cancellations  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CancellationRecordOrder, where *ent.CancellationRecordWhereInput) int
-		Complaints     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ComplaintOrder, where *ent.ComplaintWhereInput) int
-		Corrections    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderCorrectionOrder, where *ent.OrderCorrectionWhereInput) int
-		Customers      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CustomerOrder, where *ent.CustomerWhereInput) int
-		LedgerEntries  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.LedgerEntryOrder, where *ent.LedgerEntryWhereInput) int
-		Me             func(childComplexity int) int
-		Node           func(childComplexity int, id int) int
-		Nodes          func(childComplexity int, ids []int) int
-		Orders         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
-		Payments       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PaymentOrder, where *ent.PaymentWhereInput) int
-		Returns        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReturnOrderOrder, where *ent.ReturnOrderWhereInput) int
-		Shipments      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) int
-		StockItems     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StockItemOrder, where *ent.StockItemWhereInput) int
-		StockMovements func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StockMovementOrder, where *ent.StockMovementWhereInput) int
-		Users          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		AuditEvents       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
+		CancellationStats func(childComplexity int, from time.Time, to time.Time, groupBy model.CancellationStatsGroupBy) int
+		Cancellations     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CancellationRecordOrder, where *ent.CancellationRecordWhereInput) int
+		ComplaintStats    func(childComplexity int, from time.Time, to time.Time, groupBy model.ComplaintStatsGroupBy) int
+		Complaints        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ComplaintOrder, where *ent.ComplaintWhereInput) int
+		CorrectionStats   func(childComplexity int, from time.Time, to time.Time, groupBy model.CorrectionStatsGroupBy) int
+		Corrections       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderCorrectionOrder, where *ent.OrderCorrectionWhereInput) int
+		Customers         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CustomerOrder, where *ent.CustomerWhereInput) int
+		LedgerEntries     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.LedgerEntryOrder, where *ent.LedgerEntryWhereInput) int
+		Me                func(childComplexity int) int
+		Node              func(childComplexity int, id int) int
+		Nodes             func(childComplexity int, ids []int) int
+		Notifications     func(childComplexity int, unreadOnly *bool, first *int, after *entgql.Cursor[int]) int
+		OpenExceptions    func(childComplexity int, category *model.ExceptionCategory, assigneeID *int, first *int, after *string) int
+		Orders            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
+		Payments          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PaymentOrder, where *ent.PaymentWhereInput) int
+		ReturnStats       func(childComplexity int, from time.Time, to time.Time, groupBy model.ReturnStatsGroupBy) int
+		Returns           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ReturnOrderOrder, where *ent.ReturnOrderWhereInput) int
+		Shipments         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) int
+		StockItems        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StockItemOrder, where *ent.StockItemWhereInput) int
+		StockMovements    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StockMovementOrder, where *ent.StockMovementWhereInput) int
+		Users             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 	}
 
 	RefundPayload struct {
@@ -590,6 +700,7 @@ type ComplexityRoot struct {
 
 	ReturnLine struct {
 		ID                func(childComplexity int) int
+		Note              func(childComplexity int) int
 		OrderLine         func(childComplexity int) int
 		OrderLineID       func(childComplexity int) int
 		Quantity          func(childComplexity int) int
@@ -628,6 +739,7 @@ type ComplexityRoot struct {
 		ShipmentID      func(childComplexity int) int
 		Status          func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
+		Value           func(childComplexity int) int
 		Version         func(childComplexity int) int
 	}
 
@@ -640,6 +752,22 @@ type ComplexityRoot struct {
 	ReturnOrderEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ReturnPayload struct {
+		AmountRefunded func(childComplexity int) int
+		Errors         func(childComplexity int) int
+		ExchangeOrder  func(childComplexity int) int
+		Order          func(childComplexity int) int
+		Refunds        func(childComplexity int) int
+		Return         func(childComplexity int) int
+	}
+
+	ReturnStat struct {
+		Count             func(childComplexity int) int
+		Key               func(childComplexity int) int
+		QuantityDamaged   func(childComplexity int) int
+		QuantityRestocked func(childComplexity int) int
 	}
 
 	Session struct {
@@ -688,6 +816,15 @@ type ComplexityRoot struct {
 	ShipmentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ShipmentExceptionPayload struct {
+		Errors           func(childComplexity int) int
+		Order            func(childComplexity int) int
+		Refunds          func(childComplexity int) int
+		ReplacementOrder func(childComplexity int) int
+		Return           func(childComplexity int) int
+		Shipment         func(childComplexity int) int
 	}
 
 	ShipmentLine struct {
@@ -739,24 +876,28 @@ type ComplexityRoot struct {
 	}
 
 	StockMovement struct {
-		Actor         func(childComplexity int) int
-		ActorID       func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Kind          func(childComplexity int) int
-		Note          func(childComplexity int) int
-		OnHandAfter   func(childComplexity int) int
-		OnHandDelta   func(childComplexity int) int
-		Order         func(childComplexity int) int
-		OrderID       func(childComplexity int) int
-		Quantity      func(childComplexity int) int
-		Reason        func(childComplexity int) int
-		ReservedAfter func(childComplexity int) int
-		ReservedDelta func(childComplexity int) int
-		ReturnOrder   func(childComplexity int) int
-		ReturnOrderID func(childComplexity int) int
-		StockItem     func(childComplexity int) int
-		StockItemID   func(childComplexity int) int
+		Actor          func(childComplexity int) int
+		ActorID        func(childComplexity int) int
+		Cancellation   func(childComplexity int) int
+		CancellationID func(childComplexity int) int
+		Correction     func(childComplexity int) int
+		CorrectionID   func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Note           func(childComplexity int) int
+		OnHandAfter    func(childComplexity int) int
+		OnHandDelta    func(childComplexity int) int
+		Order          func(childComplexity int) int
+		OrderID        func(childComplexity int) int
+		Quantity       func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		ReservedAfter  func(childComplexity int) int
+		ReservedDelta  func(childComplexity int) int
+		ReturnOrder    func(childComplexity int) int
+		ReturnOrderID  func(childComplexity int) int
+		StockItem      func(childComplexity int) int
+		StockItemID    func(childComplexity int) int
 	}
 
 	StockMovementConnection struct {
@@ -774,6 +915,11 @@ type ComplexityRoot struct {
 		Errors    func(childComplexity int) int
 		Movement  func(childComplexity int) int
 		StockItem func(childComplexity int) int
+	}
+
+	Subscription struct {
+		NotificationAdded func(childComplexity int) int
+		OrderEvents       func(childComplexity int, orderID int) int
 	}
 
 	User struct {
@@ -835,6 +981,9 @@ type CancellationRecordResolver interface {
 	AmountRefunded(ctx context.Context, obj *ent.CancellationRecord) (*money.Money, error)
 	AmountCancelled(ctx context.Context, obj *ent.CancellationRecord) (*money.Money, error)
 }
+type ComplaintResolver interface {
+	Overdue(ctx context.Context, obj *ent.Complaint) (bool, error)
+}
 type CustomerResolver interface {
 	CreditLimit(ctx context.Context, obj *ent.Customer) (*money.Money, error)
 }
@@ -842,6 +991,17 @@ type LedgerEntryResolver interface {
 	Amount(ctx context.Context, obj *ent.LedgerEntry) (*money.Money, error)
 }
 type MutationResolver interface {
+	CreateReturn(ctx context.Context, input model.CreateReturnInput) (*model.ReturnPayload, error)
+	ApproveReturn(ctx context.Context, input model.ReturnDecisionInput) (*model.ReturnPayload, error)
+	RejectReturn(ctx context.Context, input model.ReturnDecisionInput) (*model.ReturnPayload, error)
+	ReceiveReturn(ctx context.Context, input model.ReceiveReturnInput) (*model.ReturnPayload, error)
+	RefundReturn(ctx context.Context, input model.RefundReturnInput) (*model.ReturnPayload, error)
+	CloseReturn(ctx context.Context, input model.ReturnDecisionInput) (*model.ReturnPayload, error)
+	CorrectOrder(ctx context.Context, input model.CorrectOrderInput) (*model.CorrectionPayload, error)
+	ApproveCorrection(ctx context.Context, input model.CorrectionDecisionInput) (*model.CorrectionPayload, error)
+	RejectCorrection(ctx context.Context, input model.CorrectionDecisionInput) (*model.CorrectionPayload, error)
+	ReportShipmentException(ctx context.Context, input model.ReportShipmentExceptionInput) (*model.ShipmentExceptionPayload, error)
+	ResolveShipmentException(ctx context.Context, input model.ResolveShipmentExceptionInput) (*model.ShipmentExceptionPayload, error)
 	Login(ctx context.Context, input model.LoginInput) (*model.SessionPayload, error)
 	RefreshToken(ctx context.Context, input model.RefreshTokenInput) (*model.SessionPayload, error)
 	Logout(ctx context.Context, input model.LogoutInput) (*model.LogoutPayload, error)
@@ -849,8 +1009,15 @@ type MutationResolver interface {
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error)
 	UpdateUser(ctx context.Context, input model.UpdateUserInput) (*model.UserPayload, error)
 	ResetUserPassword(ctx context.Context, input model.ResetUserPasswordInput) (*model.UserPayload, error)
+	FileComplaint(ctx context.Context, input model.FileComplaintInput) (*model.ComplaintPayload, error)
+	AssignComplaint(ctx context.Context, input model.AssignComplaintInput) (*model.ComplaintPayload, error)
+	ResolveComplaint(ctx context.Context, input model.ResolveComplaintInput) (*model.ComplaintPayload, error)
+	CloseComplaint(ctx context.Context, input model.ComplaintActionInput) (*model.ComplaintPayload, error)
+	ReopenComplaint(ctx context.Context, input model.ReopenComplaintInput) (*model.ComplaintPayload, error)
 	CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*model.CustomerPayload, error)
 	UpdateCustomer(ctx context.Context, input model.UpdateCustomerInput) (*model.CustomerPayload, error)
+	MarkNotificationRead(ctx context.Context, input model.MarkNotificationReadInput) (*model.NotificationPayload, error)
+	MarkAllNotificationsRead(ctx context.Context) (*model.MarkAllNotificationsReadPayload, error)
 	CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.OrderPayload, error)
 	UpdateDraftOrder(ctx context.Context, input model.UpdateDraftOrderInput) (*model.OrderPayload, error)
 	SubmitOrder(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error)
@@ -887,6 +1054,9 @@ type OrderResolver interface {
 	AvailableActions(ctx context.Context, obj *ent.Order) ([]model.OrderAction, error)
 }
 type OrderCorrectionResolver interface {
+	MoneyEffect(ctx context.Context, obj *ent.OrderCorrection) (model.CorrectionMoneyEffect, error)
+	RefundDue(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error)
+	AmountDue(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error)
 	TotalBefore(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error)
 	TotalAfter(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error)
 }
@@ -917,13 +1087,24 @@ type QueryResolver interface {
 	StockMovements(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StockMovementOrder, where *ent.StockMovementWhereInput) (*ent.StockMovementConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	Me(ctx context.Context) (*model.Viewer, error)
+	OpenExceptions(ctx context.Context, category *model.ExceptionCategory, assigneeID *int, first *int, after *string) (*model.ExceptionItemConnection, error)
+	Notifications(ctx context.Context, unreadOnly *bool, first *int, after *entgql.Cursor[int]) (*ent.NotificationConnection, error)
+	CancellationStats(ctx context.Context, from time.Time, to time.Time, groupBy model.CancellationStatsGroupBy) ([]*model.CancellationStat, error)
+	CorrectionStats(ctx context.Context, from time.Time, to time.Time, groupBy model.CorrectionStatsGroupBy) ([]*model.CorrectionStat, error)
+	ComplaintStats(ctx context.Context, from time.Time, to time.Time, groupBy model.ComplaintStatsGroupBy) ([]*model.ComplaintStat, error)
+	ReturnStats(ctx context.Context, from time.Time, to time.Time, groupBy model.ReturnStatsGroupBy) ([]*model.ReturnStat, error)
 }
 type ReturnOrderResolver interface {
+	Value(ctx context.Context, obj *ent.ReturnOrder) (*money.Money, error)
 	AmountRefunded(ctx context.Context, obj *ent.ReturnOrder) (*money.Money, error)
 }
 type StockItemResolver interface {
 	UnitPrice(ctx context.Context, obj *ent.StockItem) (*money.Money, error)
 	Available(ctx context.Context, obj *ent.StockItem) (int, error)
+}
+type SubscriptionResolver interface {
+	NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error)
+	OrderEvents(ctx context.Context, orderID int) (<-chan *ent.AuditEvent, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1475,6 +1656,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CancellationRecordEdge.Node(childComplexity), true
 
+	case "CancellationStat.amountRefunded":
+		if e.ComplexityRoot.CancellationStat.AmountRefunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationStat.AmountRefunded(childComplexity), true
+	case "CancellationStat.count":
+		if e.ComplexityRoot.CancellationStat.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationStat.Count(childComplexity), true
+	case "CancellationStat.key":
+		if e.ComplexityRoot.CancellationStat.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationStat.Key(childComplexity), true
+	case "CancellationStat.quantityReleased":
+		if e.ComplexityRoot.CancellationStat.QuantityReleased == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationStat.QuantityReleased(childComplexity), true
+
 	case "ChangePasswordPayload.errors":
 		if e.ComplexityRoot.ChangePasswordPayload.Errors == nil {
 			break
@@ -1572,6 +1778,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Complaint.OrderID(childComplexity), true
+	case "Complaint.overdue":
+		if e.ComplexityRoot.Complaint.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Complaint.Overdue(childComplexity), true
 	case "Complaint.overdueNotifiedAt":
 		if e.ComplexityRoot.Complaint.OverdueNotifiedAt == nil {
 			break
@@ -1706,6 +1918,143 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ComplaintEdge.Node(childComplexity), true
+
+	case "ComplaintPayload.complaint":
+		if e.ComplexityRoot.ComplaintPayload.Complaint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplaintPayload.Complaint(childComplexity), true
+	case "ComplaintPayload.errors":
+		if e.ComplexityRoot.ComplaintPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplaintPayload.Errors(childComplexity), true
+
+	case "ComplaintStat.count":
+		if e.ComplexityRoot.ComplaintStat.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplaintStat.Count(childComplexity), true
+	case "ComplaintStat.key":
+		if e.ComplexityRoot.ComplaintStat.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplaintStat.Key(childComplexity), true
+	case "ComplaintStat.meanSecondsToResolve":
+		if e.ComplexityRoot.ComplaintStat.MeanSecondsToResolve == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplaintStat.MeanSecondsToResolve(childComplexity), true
+	case "ComplaintStat.openCount":
+		if e.ComplexityRoot.ComplaintStat.OpenCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplaintStat.OpenCount(childComplexity), true
+
+	case "CorrectionPayload.correction":
+		if e.ComplexityRoot.CorrectionPayload.Correction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPayload.Correction(childComplexity), true
+	case "CorrectionPayload.errors":
+		if e.ComplexityRoot.CorrectionPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPayload.Errors(childComplexity), true
+	case "CorrectionPayload.order":
+		if e.ComplexityRoot.CorrectionPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPayload.Order(childComplexity), true
+	case "CorrectionPayload.preview":
+		if e.ComplexityRoot.CorrectionPayload.Preview == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPayload.Preview(childComplexity), true
+
+	case "CorrectionPreview.amountDue":
+		if e.ComplexityRoot.CorrectionPreview.AmountDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPreview.AmountDue(childComplexity), true
+	case "CorrectionPreview.applies":
+		if e.ComplexityRoot.CorrectionPreview.Applies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPreview.Applies(childComplexity), true
+	case "CorrectionPreview.diff":
+		if e.ComplexityRoot.CorrectionPreview.Diff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPreview.Diff(childComplexity), true
+	case "CorrectionPreview.moneyEffect":
+		if e.ComplexityRoot.CorrectionPreview.MoneyEffect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPreview.MoneyEffect(childComplexity), true
+	case "CorrectionPreview.refundDue":
+		if e.ComplexityRoot.CorrectionPreview.RefundDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPreview.RefundDue(childComplexity), true
+	case "CorrectionPreview.severity":
+		if e.ComplexityRoot.CorrectionPreview.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPreview.Severity(childComplexity), true
+	case "CorrectionPreview.totalAfter":
+		if e.ComplexityRoot.CorrectionPreview.TotalAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPreview.TotalAfter(childComplexity), true
+	case "CorrectionPreview.totalBefore":
+		if e.ComplexityRoot.CorrectionPreview.TotalBefore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionPreview.TotalBefore(childComplexity), true
+
+	case "CorrectionStat.amountDecrease":
+		if e.ComplexityRoot.CorrectionStat.AmountDecrease == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionStat.AmountDecrease(childComplexity), true
+	case "CorrectionStat.amountIncrease":
+		if e.ComplexityRoot.CorrectionStat.AmountIncrease == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionStat.AmountIncrease(childComplexity), true
+	case "CorrectionStat.count":
+		if e.ComplexityRoot.CorrectionStat.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionStat.Count(childComplexity), true
+	case "CorrectionStat.key":
+		if e.ComplexityRoot.CorrectionStat.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CorrectionStat.Key(childComplexity), true
 
 	case "Customer.billingAddress":
 		if e.ComplexityRoot.Customer.BillingAddress == nil {
@@ -1858,6 +2207,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerPayload.Errors(childComplexity), true
+
+	case "ExceptionItem.ageSeconds":
+		if e.ComplexityRoot.ExceptionItem.AgeSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItem.AgeSeconds(childComplexity), true
+	case "ExceptionItem.assignee":
+		if e.ComplexityRoot.ExceptionItem.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItem.Assignee(childComplexity), true
+	case "ExceptionItem.category":
+		if e.ComplexityRoot.ExceptionItem.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItem.Category(childComplexity), true
+	case "ExceptionItem.dueAt":
+		if e.ComplexityRoot.ExceptionItem.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItem.DueAt(childComplexity), true
+	case "ExceptionItem.id":
+		if e.ComplexityRoot.ExceptionItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItem.ID(childComplexity), true
+	case "ExceptionItem.kind":
+		if e.ComplexityRoot.ExceptionItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItem.Kind(childComplexity), true
+	case "ExceptionItem.order":
+		if e.ComplexityRoot.ExceptionItem.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItem.Order(childComplexity), true
+	case "ExceptionItem.severity":
+		if e.ComplexityRoot.ExceptionItem.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItem.Severity(childComplexity), true
+	case "ExceptionItem.since":
+		if e.ComplexityRoot.ExceptionItem.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItem.Since(childComplexity), true
+	case "ExceptionItem.subject":
+		if e.ComplexityRoot.ExceptionItem.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItem.Subject(childComplexity), true
+	case "ExceptionItem.title":
+		if e.ComplexityRoot.ExceptionItem.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItem.Title(childComplexity), true
+
+	case "ExceptionItemConnection.edges":
+		if e.ComplexityRoot.ExceptionItemConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItemConnection.Edges(childComplexity), true
+	case "ExceptionItemConnection.pageInfo":
+		if e.ComplexityRoot.ExceptionItemConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItemConnection.PageInfo(childComplexity), true
+	case "ExceptionItemConnection.totalCount":
+		if e.ComplexityRoot.ExceptionItemConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItemConnection.TotalCount(childComplexity), true
+
+	case "ExceptionItemEdge.cursor":
+		if e.ComplexityRoot.ExceptionItemEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItemEdge.Cursor(childComplexity), true
+	case "ExceptionItemEdge.node":
+		if e.ComplexityRoot.ExceptionItemEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExceptionItemEdge.Node(childComplexity), true
 
 	case "FieldChange.after":
 		if e.ComplexityRoot.FieldChange.After == nil {
@@ -2027,6 +2475,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogoutPayload.Ok(childComplexity), true
 
+	case "MarkAllNotificationsReadPayload.count":
+		if e.ComplexityRoot.MarkAllNotificationsReadPayload.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkAllNotificationsReadPayload.Count(childComplexity), true
+	case "MarkAllNotificationsReadPayload.errors":
+		if e.ComplexityRoot.MarkAllNotificationsReadPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkAllNotificationsReadPayload.Errors(childComplexity), true
+
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
 			break
@@ -2051,6 +2512,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AdjustStock(childComplexity, args["input"].(model.AdjustStockInput)), true
+	case "Mutation.approveCorrection":
+		if e.ComplexityRoot.Mutation.ApproveCorrection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveCorrection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveCorrection(childComplexity, args["input"].(model.CorrectionDecisionInput)), true
 	case "Mutation.approveOrderCancellation":
 		if e.ComplexityRoot.Mutation.ApproveOrderCancellation == nil {
 			break
@@ -2062,6 +2534,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ApproveOrderCancellation(childComplexity, args["input"].(model.CancellationDecisionInput)), true
+	case "Mutation.approveReturn":
+		if e.ComplexityRoot.Mutation.ApproveReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveReturn(childComplexity, args["input"].(model.ReturnDecisionInput)), true
+	case "Mutation.assignComplaint":
+		if e.ComplexityRoot.Mutation.AssignComplaint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignComplaint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignComplaint(childComplexity, args["input"].(model.AssignComplaintInput)), true
 	case "Mutation.cancelOrder":
 		if e.ComplexityRoot.Mutation.CancelOrder == nil {
 			break
@@ -2106,6 +2600,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.closeComplaint":
+		if e.ComplexityRoot.Mutation.CloseComplaint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeComplaint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseComplaint(childComplexity, args["input"].(model.ComplaintActionInput)), true
+	case "Mutation.closeReturn":
+		if e.ComplexityRoot.Mutation.CloseReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseReturn(childComplexity, args["input"].(model.ReturnDecisionInput)), true
 	case "Mutation.completeOrder":
 		if e.ComplexityRoot.Mutation.CompleteOrder == nil {
 			break
@@ -2128,6 +2644,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmOrder(childComplexity, args["input"].(model.ConfirmOrderInput)), true
+	case "Mutation.correctOrder":
+		if e.ComplexityRoot.Mutation.CorrectOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_correctOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CorrectOrder(childComplexity, args["input"].(model.CorrectOrderInput)), true
 	case "Mutation.createCustomer":
 		if e.ComplexityRoot.Mutation.CreateCustomer == nil {
 			break
@@ -2150,6 +2677,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateOrder(childComplexity, args["input"].(model.CreateOrderInput)), true
+	case "Mutation.createReturn":
+		if e.ComplexityRoot.Mutation.CreateReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateReturn(childComplexity, args["input"].(model.CreateReturnInput)), true
 	case "Mutation.createStockItem":
 		if e.ComplexityRoot.Mutation.CreateStockItem == nil {
 			break
@@ -2183,6 +2721,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.FailPayment(childComplexity, args["input"].(model.PaymentActionInput)), true
+	case "Mutation.fileComplaint":
+		if e.ComplexityRoot.Mutation.FileComplaint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_fileComplaint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FileComplaint(childComplexity, args["input"].(model.FileComplaintInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2205,6 +2754,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["input"].(model.LogoutInput)), true
+	case "Mutation.markAllNotificationsRead":
+		if e.ComplexityRoot.Mutation.MarkAllNotificationsRead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.MarkAllNotificationsRead(childComplexity), true
+	case "Mutation.markNotificationRead":
+		if e.ComplexityRoot.Mutation.MarkNotificationRead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markNotificationRead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkNotificationRead(childComplexity, args["input"].(model.MarkNotificationReadInput)), true
 	case "Mutation.markOrderDelivered":
 		if e.ComplexityRoot.Mutation.MarkOrderDelivered == nil {
 			break
@@ -2216,6 +2782,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkOrderDelivered(childComplexity, args["input"].(model.OrderTransitionInput)), true
+	case "Mutation.receiveReturn":
+		if e.ComplexityRoot.Mutation.ReceiveReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_receiveReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReceiveReturn(childComplexity, args["input"].(model.ReceiveReturnInput)), true
 	case "Mutation.receiveStock":
 		if e.ComplexityRoot.Mutation.ReceiveStock == nil {
 			break
@@ -2260,6 +2837,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefundPayment(childComplexity, args["input"].(model.RefundPaymentInput)), true
+	case "Mutation.refundReturn":
+		if e.ComplexityRoot.Mutation.RefundReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refundReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefundReturn(childComplexity, args["input"].(model.RefundReturnInput)), true
+	case "Mutation.rejectCorrection":
+		if e.ComplexityRoot.Mutation.RejectCorrection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectCorrection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectCorrection(childComplexity, args["input"].(model.CorrectionDecisionInput)), true
 	case "Mutation.rejectOrder":
 		if e.ComplexityRoot.Mutation.RejectOrder == nil {
 			break
@@ -2282,6 +2881,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RejectOrderCancellation(childComplexity, args["input"].(model.CancellationDecisionInput)), true
+	case "Mutation.rejectReturn":
+		if e.ComplexityRoot.Mutation.RejectReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectReturn(childComplexity, args["input"].(model.ReturnDecisionInput)), true
+	case "Mutation.reopenComplaint":
+		if e.ComplexityRoot.Mutation.ReopenComplaint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenComplaint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenComplaint(childComplexity, args["input"].(model.ReopenComplaintInput)), true
 	case "Mutation.reorder":
 		if e.ComplexityRoot.Mutation.Reorder == nil {
 			break
@@ -2293,6 +2914,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Reorder(childComplexity, args["input"].(model.ReorderInput)), true
+	case "Mutation.reportShipmentException":
+		if e.ComplexityRoot.Mutation.ReportShipmentException == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reportShipmentException_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReportShipmentException(childComplexity, args["input"].(model.ReportShipmentExceptionInput)), true
 	case "Mutation.requestOrderCancellation":
 		if e.ComplexityRoot.Mutation.RequestOrderCancellation == nil {
 			break
@@ -2315,6 +2947,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetUserPassword(childComplexity, args["input"].(model.ResetUserPasswordInput)), true
+	case "Mutation.resolveComplaint":
+		if e.ComplexityRoot.Mutation.ResolveComplaint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveComplaint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveComplaint(childComplexity, args["input"].(model.ResolveComplaintInput)), true
+	case "Mutation.resolveShipmentException":
+		if e.ComplexityRoot.Mutation.ResolveShipmentException == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveShipmentException_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveShipmentException(childComplexity, args["input"].(model.ResolveShipmentExceptionInput)), true
 	case "Mutation.shipOrder":
 		if e.ComplexityRoot.Mutation.ShipOrder == nil {
 			break
@@ -2503,6 +3157,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationEdge.Node(childComplexity), true
+
+	case "NotificationPayload.errors":
+		if e.ComplexityRoot.NotificationPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPayload.Errors(childComplexity), true
+	case "NotificationPayload.notification":
+		if e.ComplexityRoot.NotificationPayload.Notification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPayload.Notification(childComplexity), true
 
 	case "Order.availableActions":
 		if e.ComplexityRoot.Order.AvailableActions == nil {
@@ -2800,6 +3467,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderConnection.TotalCount(childComplexity), true
 
+	case "OrderCorrection.amountDue":
+		if e.ComplexityRoot.OrderCorrection.AmountDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCorrection.AmountDue(childComplexity), true
 	case "OrderCorrection.cause":
 		if e.ComplexityRoot.OrderCorrection.Cause == nil {
 			break
@@ -2878,6 +3551,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderCorrection.ID(childComplexity), true
+	case "OrderCorrection.moneyEffect":
+		if e.ComplexityRoot.OrderCorrection.MoneyEffect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCorrection.MoneyEffect(childComplexity), true
 	case "OrderCorrection.note":
 		if e.ComplexityRoot.OrderCorrection.Note == nil {
 			break
@@ -2896,6 +3575,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderCorrection.OrderID(childComplexity), true
+	case "OrderCorrection.refundDue":
+		if e.ComplexityRoot.OrderCorrection.RefundDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCorrection.RefundDue(childComplexity), true
 	case "OrderCorrection.requestedBy":
 		if e.ComplexityRoot.OrderCorrection.RequestedBy == nil {
 			break
@@ -3374,6 +4059,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditEvents(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.AuditEventOrder), args["where"].(*ent.AuditEventWhereInput)), true
+	case "Query.cancellationStats":
+		if e.ComplexityRoot.Query.CancellationStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_cancellationStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CancellationStats(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["groupBy"].(model.CancellationStatsGroupBy)), true
 	case "Query.cancellations":
 		if e.ComplexityRoot.Query.Cancellations == nil {
 			break
@@ -3385,6 +4081,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cancellations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.CancellationRecordOrder), args["where"].(*ent.CancellationRecordWhereInput)), true
+	case "Query.complaintStats":
+		if e.ComplexityRoot.Query.ComplaintStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complaintStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplaintStats(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["groupBy"].(model.ComplaintStatsGroupBy)), true
 	case "Query.complaints":
 		if e.ComplexityRoot.Query.Complaints == nil {
 			break
@@ -3396,6 +4103,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Complaints(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ComplaintOrder), args["where"].(*ent.ComplaintWhereInput)), true
+	case "Query.correctionStats":
+		if e.ComplexityRoot.Query.CorrectionStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_correctionStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CorrectionStats(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["groupBy"].(model.CorrectionStatsGroupBy)), true
 	case "Query.corrections":
 		if e.ComplexityRoot.Query.Corrections == nil {
 			break
@@ -3458,6 +4176,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]int)), true
+	case "Query.notifications":
+		if e.ComplexityRoot.Query.Notifications == nil {
+			break
+		}
+
+		args, err := ec.field_Query_notifications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Notifications(childComplexity, args["unreadOnly"].(*bool), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
+	case "Query.openExceptions":
+		if e.ComplexityRoot.Query.OpenExceptions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_openExceptions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OpenExceptions(childComplexity, args["category"].(*model.ExceptionCategory), args["assigneeId"].(*int), args["first"].(*int), args["after"].(*string)), true
 	case "Query.orders":
 		if e.ComplexityRoot.Query.Orders == nil {
 			break
@@ -3480,6 +4220,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Payments(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.PaymentOrder), args["where"].(*ent.PaymentWhereInput)), true
+	case "Query.returnStats":
+		if e.ComplexityRoot.Query.ReturnStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_returnStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReturnStats(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["groupBy"].(model.ReturnStatsGroupBy)), true
 	case "Query.returns":
 		if e.ComplexityRoot.Query.Returns == nil {
 			break
@@ -3580,6 +4331,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnLine.ID(childComplexity), true
+	case "ReturnLine.note":
+		if e.ComplexityRoot.ReturnLine.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnLine.Note(childComplexity), true
 	case "ReturnLine.orderLine":
 		if e.ComplexityRoot.ReturnLine.OrderLine == nil {
 			break
@@ -3791,6 +4548,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnOrder.UpdatedAt(childComplexity), true
+	case "ReturnOrder.value":
+		if e.ComplexityRoot.ReturnOrder.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnOrder.Value(childComplexity), true
 	case "ReturnOrder.version":
 		if e.ComplexityRoot.ReturnOrder.Version == nil {
 			break
@@ -3829,6 +4592,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnOrderEdge.Node(childComplexity), true
+
+	case "ReturnPayload.amountRefunded":
+		if e.ComplexityRoot.ReturnPayload.AmountRefunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnPayload.AmountRefunded(childComplexity), true
+	case "ReturnPayload.errors":
+		if e.ComplexityRoot.ReturnPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnPayload.Errors(childComplexity), true
+	case "ReturnPayload.exchangeOrder":
+		if e.ComplexityRoot.ReturnPayload.ExchangeOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnPayload.ExchangeOrder(childComplexity), true
+	case "ReturnPayload.order":
+		if e.ComplexityRoot.ReturnPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnPayload.Order(childComplexity), true
+	case "ReturnPayload.refunds":
+		if e.ComplexityRoot.ReturnPayload.Refunds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnPayload.Refunds(childComplexity), true
+	case "ReturnPayload.return":
+		if e.ComplexityRoot.ReturnPayload.Return == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnPayload.Return(childComplexity), true
+
+	case "ReturnStat.count":
+		if e.ComplexityRoot.ReturnStat.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnStat.Count(childComplexity), true
+	case "ReturnStat.key":
+		if e.ComplexityRoot.ReturnStat.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnStat.Key(childComplexity), true
+	case "ReturnStat.quantityDamaged":
+		if e.ComplexityRoot.ReturnStat.QuantityDamaged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnStat.QuantityDamaged(childComplexity), true
+	case "ReturnStat.quantityRestocked":
+		if e.ComplexityRoot.ReturnStat.QuantityRestocked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnStat.QuantityRestocked(childComplexity), true
 
 	case "Session.accessToken":
 		if e.ComplexityRoot.Session.AccessToken == nil {
@@ -4033,6 +4858,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShipmentEdge.Node(childComplexity), true
 
+	case "ShipmentExceptionPayload.errors":
+		if e.ComplexityRoot.ShipmentExceptionPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentExceptionPayload.Errors(childComplexity), true
+	case "ShipmentExceptionPayload.order":
+		if e.ComplexityRoot.ShipmentExceptionPayload.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentExceptionPayload.Order(childComplexity), true
+	case "ShipmentExceptionPayload.refunds":
+		if e.ComplexityRoot.ShipmentExceptionPayload.Refunds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentExceptionPayload.Refunds(childComplexity), true
+	case "ShipmentExceptionPayload.replacementOrder":
+		if e.ComplexityRoot.ShipmentExceptionPayload.ReplacementOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentExceptionPayload.ReplacementOrder(childComplexity), true
+	case "ShipmentExceptionPayload.return":
+		if e.ComplexityRoot.ShipmentExceptionPayload.Return == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentExceptionPayload.Return(childComplexity), true
+	case "ShipmentExceptionPayload.shipment":
+		if e.ComplexityRoot.ShipmentExceptionPayload.Shipment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentExceptionPayload.Shipment(childComplexity), true
+
 	case "ShipmentLine.id":
 		if e.ComplexityRoot.ShipmentLine.ID == nil {
 			break
@@ -4236,6 +5098,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StockMovement.ActorID(childComplexity), true
+	case "StockMovement.cancellation":
+		if e.ComplexityRoot.StockMovement.Cancellation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockMovement.Cancellation(childComplexity), true
+	case "StockMovement.cancellationID":
+		if e.ComplexityRoot.StockMovement.CancellationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockMovement.CancellationID(childComplexity), true
+	case "StockMovement.correction":
+		if e.ComplexityRoot.StockMovement.Correction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockMovement.Correction(childComplexity), true
+	case "StockMovement.correctionID":
+		if e.ComplexityRoot.StockMovement.CorrectionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockMovement.CorrectionID(childComplexity), true
 	case "StockMovement.createdAt":
 		if e.ComplexityRoot.StockMovement.CreatedAt == nil {
 			break
@@ -4383,6 +5269,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StockMovementPayload.StockItem(childComplexity), true
+
+	case "Subscription.notificationAdded":
+		if e.ComplexityRoot.Subscription.NotificationAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.NotificationAdded(childComplexity), true
+	case "Subscription.orderEvents":
+		if e.ComplexityRoot.Subscription.OrderEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_orderEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OrderEvents(childComplexity, args["orderId"].(int)), true
 
 	case "User.active":
 		if e.ComplexityRoot.User.Active == nil {
@@ -4550,6 +5454,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("AdjustStockInput", ec.unmarshalInputAdjustStockInput),
+			graphql.NewInputUnmarshaler("AssignComplaintInput", ec.unmarshalInputAssignComplaintInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
 			graphql.NewInputUnmarshaler("CancelOrderInput", ec.unmarshalInputCancelOrderInput),
@@ -4557,20 +5462,28 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CancellationRecordOrder", ec.unmarshalInputCancellationRecordOrder),
 			graphql.NewInputUnmarshaler("CancellationRecordWhereInput", ec.unmarshalInputCancellationRecordWhereInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
+			graphql.NewInputUnmarshaler("ComplaintActionInput", ec.unmarshalInputComplaintActionInput),
 			graphql.NewInputUnmarshaler("ComplaintOrder", ec.unmarshalInputComplaintOrder),
 			graphql.NewInputUnmarshaler("ComplaintWhereInput", ec.unmarshalInputComplaintWhereInput),
 			graphql.NewInputUnmarshaler("ConfirmOrderInput", ec.unmarshalInputConfirmOrderInput),
+			graphql.NewInputUnmarshaler("CorrectOrderInput", ec.unmarshalInputCorrectOrderInput),
+			graphql.NewInputUnmarshaler("CorrectionDecisionInput", ec.unmarshalInputCorrectionDecisionInput),
+			graphql.NewInputUnmarshaler("CorrectionLineInput", ec.unmarshalInputCorrectionLineInput),
 			graphql.NewInputUnmarshaler("CreateCustomerInput", ec.unmarshalInputCreateCustomerInput),
 			graphql.NewInputUnmarshaler("CreateOrderInput", ec.unmarshalInputCreateOrderInput),
+			graphql.NewInputUnmarshaler("CreateReturnInput", ec.unmarshalInputCreateReturnInput),
 			graphql.NewInputUnmarshaler("CreateStockItemInput", ec.unmarshalInputCreateStockItemInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
+			graphql.NewInputUnmarshaler("CustomerContactInput", ec.unmarshalInputCustomerContactInput),
 			graphql.NewInputUnmarshaler("CustomerOrder", ec.unmarshalInputCustomerOrder),
 			graphql.NewInputUnmarshaler("CustomerWhereInput", ec.unmarshalInputCustomerWhereInput),
+			graphql.NewInputUnmarshaler("FileComplaintInput", ec.unmarshalInputFileComplaintInput),
 			graphql.NewInputUnmarshaler("LedgerEntryOrder", ec.unmarshalInputLedgerEntryOrder),
 			graphql.NewInputUnmarshaler("LedgerEntryWhereInput", ec.unmarshalInputLedgerEntryWhereInput),
 			graphql.NewInputUnmarshaler("LineQuantityInput", ec.unmarshalInputLineQuantityInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("LogoutInput", ec.unmarshalInputLogoutInput),
+			graphql.NewInputUnmarshaler("MarkNotificationReadInput", ec.unmarshalInputMarkNotificationReadInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
 			graphql.NewInputUnmarshaler("OrderCorrectionOrder", ec.unmarshalInputOrderCorrectionOrder),
@@ -4584,13 +5497,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PaymentActionInput", ec.unmarshalInputPaymentActionInput),
 			graphql.NewInputUnmarshaler("PaymentOrder", ec.unmarshalInputPaymentOrder),
 			graphql.NewInputUnmarshaler("PaymentWhereInput", ec.unmarshalInputPaymentWhereInput),
+			graphql.NewInputUnmarshaler("ReceiveReturnInput", ec.unmarshalInputReceiveReturnInput),
+			graphql.NewInputUnmarshaler("ReceiveReturnLineInput", ec.unmarshalInputReceiveReturnLineInput),
 			graphql.NewInputUnmarshaler("ReceiveStockInput", ec.unmarshalInputReceiveStockInput),
 			graphql.NewInputUnmarshaler("RecordPaymentInput", ec.unmarshalInputRecordPaymentInput),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
 			graphql.NewInputUnmarshaler("RefundPaymentInput", ec.unmarshalInputRefundPaymentInput),
+			graphql.NewInputUnmarshaler("RefundReturnInput", ec.unmarshalInputRefundReturnInput),
 			graphql.NewInputUnmarshaler("RejectOrderInput", ec.unmarshalInputRejectOrderInput),
+			graphql.NewInputUnmarshaler("ReopenComplaintInput", ec.unmarshalInputReopenComplaintInput),
 			graphql.NewInputUnmarshaler("ReorderInput", ec.unmarshalInputReorderInput),
+			graphql.NewInputUnmarshaler("ReportShipmentExceptionInput", ec.unmarshalInputReportShipmentExceptionInput),
 			graphql.NewInputUnmarshaler("ResetUserPasswordInput", ec.unmarshalInputResetUserPasswordInput),
+			graphql.NewInputUnmarshaler("ResolveComplaintInput", ec.unmarshalInputResolveComplaintInput),
+			graphql.NewInputUnmarshaler("ResolveShipmentExceptionInput", ec.unmarshalInputResolveShipmentExceptionInput),
+			graphql.NewInputUnmarshaler("ReturnDecisionInput", ec.unmarshalInputReturnDecisionInput),
+			graphql.NewInputUnmarshaler("ReturnLineInput", ec.unmarshalInputReturnLineInput),
 			graphql.NewInputUnmarshaler("ReturnLineWhereInput", ec.unmarshalInputReturnLineWhereInput),
 			graphql.NewInputUnmarshaler("ReturnOrderOrder", ec.unmarshalInputReturnOrderOrder),
 			graphql.NewInputUnmarshaler("ReturnOrderWhereInput", ec.unmarshalInputReturnOrderWhereInput),
@@ -4659,6 +5581,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -4685,6 +5624,212 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../schema/aftersales.graphql", Input: `# Returns (RMA), order corrections and delivery exceptions.
+
+extend type Mutation {
+  "Asks to bring shipped goods back: at most shipped minus already returned, per line, with a reason. Needs return:request."
+  createReturn(input: CreateReturnInput!): ReturnPayload!
+  "Approves a requested return; the warehouse is told to expect the goods. Needs return:approve."
+  approveReturn(input: ReturnDecisionInput!): ReturnPayload!
+  "Rejects a requested return with a note. Needs return:approve."
+  rejectReturn(input: ReturnDecisionInput!): ReturnPayload!
+  "Records what came back, per line restocked or damaged: only restocked goods go back on the shelf. Finance is told. Needs return:receive."
+  receiveReturn(input: ReceiveReturnInput!): ReturnPayload!
+  "Refunds a received return, by default the value of the returned goods, never above what is refundable. Needs refund:execute."
+  refundReturn(input: RefundReturnInput!): ReturnPayload!
+  "Closes a received or refunded return. Needs return:approve."
+  closeReturn(input: ReturnDecisionInput!): ReturnPayload!
+
+  """
+  Corrects prices, quantities, products, address or customer contact of an order not yet shipped, against the version you saw.
+  Reservations follow the new quantities; the money effect is stated. SEVERE corrections (a product swapped, or the total moving
+  by more than the policy threshold) need the customer's confirmation recorded and a sales manager's approval.
+  """
+  correctOrder(input: CorrectOrderInput!): CorrectionPayload!
+  "Approves and applies a pending severe correction. Needs order:correct:approve."
+  approveCorrection(input: CorrectionDecisionInput!): CorrectionPayload!
+  "Rejects a pending severe correction with a note. Needs order:correct:approve."
+  rejectCorrection(input: CorrectionDecisionInput!): CorrectionPayload!
+
+  "Marks a shipment DELAYED, LOST, DAMAGED, REFUSED or WRONG_ADDRESS with a note. Staff are told. Needs shipment:exception."
+  reportShipmentException(input: ReportShipmentExceptionInput!): ShipmentExceptionPayload!
+  """
+  Settles a shipment exception: RESHIPPED creates a no-charge replacement order of the shipment's goods (stock taken again);
+  ADDRESS_CORRECTED fixes the address and puts the shipment back in transit; RETURNED opens a return of the goods;
+  REFUNDED refunds their value (needs refund:execute).
+  """
+  resolveShipmentException(input: ResolveShipmentExceptionInput!): ShipmentExceptionPayload!
+}
+
+input ReturnLineInput {
+  orderLineId: ID!
+  quantity: Int!
+  reason: ReturnLineReason!
+  note: String
+}
+
+input CreateReturnInput {
+  orderId: ID!
+  lines: [ReturnLineInput!]!
+  "REFUND (default), EXCHANGE (a replacement order is created when the goods are received) or NONE."
+  resolution: ReturnOrderResolution
+  note: String
+  "The shipment the goods come from, e.g. a refused delivery."
+  shipmentId: ID
+  idempotencyKey: String
+}
+
+input ReturnDecisionInput {
+  returnId: ID!
+  "Required to reject."
+  note: String
+  idempotencyKey: String
+}
+
+input ReceiveReturnLineInput {
+  returnLineId: ID!
+  restocked: Int!
+  damaged: Int!
+}
+
+input ReceiveReturnInput {
+  returnId: ID!
+  "Every line of the return: restocked + damaged = the line's quantity."
+  lines: [ReceiveReturnLineInput!]!
+  idempotencyKey: String
+}
+
+input RefundReturnInput {
+  returnId: ID!
+  "Defaults to the value of the returned goods, capped at what is refundable."
+  amount: Decimal
+  dryRun: Boolean
+  idempotencyKey: String
+}
+
+type ReturnPayload {
+  return: ReturnOrder
+  order: Order
+  "The replacement order of an EXCHANGE."
+  exchangeOrder: Order
+  refunds: [Payment!]!
+  "For a dry run: what would be refunded."
+  amountRefunded: Money
+  errors: [UserError!]!
+}
+
+extend type ReturnOrder {
+  "The value of the returned goods at their net unit prices."
+  value: Money!
+}
+
+input CorrectionLineInput {
+  orderLineId: ID!
+  quantity: Int
+  unitPrice: Decimal
+  discount: Decimal
+  "Swap the product (always SEVERE)."
+  stockItemId: ID
+}
+
+input CustomerContactInput {
+  contactName: String
+  email: String
+  phone: String
+}
+
+input CorrectOrderInput {
+  orderId: ID!
+  expectedVersion: Int!
+  errorType: OrderCorrectionErrorType!
+  cause: OrderCorrectionCause!
+  lines: [CorrectionLineInput!]
+  shippingAddress: AddressInput
+  customerContact: CustomerContactInput
+  note: String
+  customerConfirmed: Boolean
+  customerConfirmationNote: String
+  dryRun: Boolean
+  idempotencyKey: String
+}
+
+input CorrectionDecisionInput {
+  correctionId: ID!
+  "Required to reject."
+  note: String
+  idempotencyKey: String
+}
+
+enum CorrectionMoneyEffect {
+  NONE
+  "A paid order's total dropped: this much should go back (refundPayment)."
+  REFUND_DUE
+  "The total rose above what was paid: the customer owes this much more."
+  AMOUNT_DUE
+}
+
+extend type OrderCorrection {
+  moneyEffect: CorrectionMoneyEffect!
+  refundDue: Money!
+  amountDue: Money!
+}
+
+type CorrectionPayload {
+  "Null in a dry run."
+  correction: OrderCorrection
+  order: Order
+  "What the correction does (or would do): severity, diff, totals, money effect."
+  preview: CorrectionPreview
+  errors: [UserError!]!
+}
+
+type CorrectionPreview {
+  severity: OrderCorrectionSeverity!
+  "Whether it applies now; false when it waits for a manager's approval."
+  applies: Boolean!
+  diff: [FieldChange!]!
+  totalBefore: Money!
+  totalAfter: Money!
+  moneyEffect: CorrectionMoneyEffect!
+  refundDue: Money!
+  amountDue: Money!
+}
+
+enum ShipmentExceptionStatus {
+  DELAYED
+  LOST
+  DAMAGED
+  REFUSED
+  WRONG_ADDRESS
+}
+
+input ReportShipmentExceptionInput {
+  shipmentId: ID!
+  status: ShipmentExceptionStatus!
+  note: String!
+  idempotencyKey: String
+}
+
+input ResolveShipmentExceptionInput {
+  shipmentId: ID!
+  resolution: ShipmentExceptionResolution!
+  "With ADDRESS_CORRECTED."
+  address: AddressInput
+  note: String
+  idempotencyKey: String
+}
+
+type ShipmentExceptionPayload {
+  shipment: Shipment
+  order: Order
+  "The no-charge replacement order of RESHIPPED."
+  replacementOrder: Order
+  "The return of RETURNED."
+  return: ReturnOrder
+  refunds: [Payment!]!
+  errors: [UserError!]!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/auth.graphql", Input: `extend type Query {
   "The signed-in user, their role and permissions."
   me: Viewer!
@@ -4817,6 +5962,68 @@ enum ErrorCode {
   INVALID_CREDENTIALS
   TOO_MANY_ATTEMPTS
   INVALID_TOKEN
+}
+`, BuiltIn: false},
+	{Name: "../../schema/complaint.graphql", Input: `extend type Mutation {
+  "Files a customer complaint, optionally about one order; its due time follows from the severity. Needs complaint:file."
+  fileComplaint(input: FileComplaintInput!): ComplaintPayload!
+  "Assigns a complaint to a member of staff (OPEN → IN_PROGRESS). Needs complaint:manage."
+  assignComplaint(input: AssignComplaintInput!): ComplaintPayload!
+  "Resolves a complaint with a resolution, optionally linking what resolved it. Needs complaint:manage."
+  resolveComplaint(input: ResolveComplaintInput!): ComplaintPayload!
+  "Closes a resolved complaint. Needs complaint:manage."
+  closeComplaint(input: ComplaintActionInput!): ComplaintPayload!
+  "Reopens a resolved or closed complaint with a reason; it gets a new due time. Needs complaint:manage."
+  reopenComplaint(input: ReopenComplaintInput!): ComplaintPayload!
+}
+
+input FileComplaintInput {
+  customerId: ID!
+  orderId: ID
+  category: ComplaintCategory!
+  severity: ComplaintSeverity!
+  subject: String!
+  description: String!
+  idempotencyKey: String
+}
+
+input AssignComplaintInput {
+  complaintId: ID!
+  assigneeId: ID!
+  expectedVersion: Int
+  idempotencyKey: String
+}
+
+input ResolveComplaintInput {
+  complaintId: ID!
+  resolution: String!
+  "What resolved it, where one record did."
+  returnId: ID
+  paymentId: ID
+  correctionId: ID
+  orderId: ID
+  idempotencyKey: String
+}
+
+input ComplaintActionInput {
+  complaintId: ID!
+  idempotencyKey: String
+}
+
+input ReopenComplaintInput {
+  complaintId: ID!
+  reason: String!
+  idempotencyKey: String
+}
+
+type ComplaintPayload {
+  complaint: Complaint
+  errors: [UserError!]!
+}
+
+extend type Complaint {
+  "Open or in progress past its due time."
+  overdue: Boolean!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/customer.graphql", Input: `extend type Customer {
@@ -8590,13 +9797,26 @@ enum ReasonCode @goModel(model: "orderdesk/ent/cancellationrecord.ReasonCode") {
 type ReturnLine implements Node {
   id: ID!
   quantity: Int!
-  reason: String!
+  reason: ReturnLineReason!
+  note: String
   quantityRestocked: Int!
   quantityDamaged: Int!
   returnOrderID: ID!
   orderLineID: ID!
   returnOrder: ReturnOrder!
   orderLine: OrderLine!
+}
+"""
+ReturnLineReason is enum for the field reason
+"""
+enum ReturnLineReason @goModel(model: "orderdesk/ent/returnline.Reason") {
+  DAMAGED_IN_TRANSIT
+  DEFECTIVE
+  WRONG_ITEM
+  NOT_AS_DESCRIBED
+  NO_LONGER_NEEDED
+  REFUSED_DELIVERY
+  OTHER
 }
 """
 ReturnLineWhereInput is used for filtering ReturnLine objects.
@@ -8631,19 +9851,28 @@ input ReturnLineWhereInput {
   """
   reason field predicates
   """
-  reason: String
-  reasonNEQ: String
-  reasonIn: [String!]
-  reasonNotIn: [String!]
-  reasonGT: String
-  reasonGTE: String
-  reasonLT: String
-  reasonLTE: String
-  reasonContains: String
-  reasonHasPrefix: String
-  reasonHasSuffix: String
-  reasonEqualFold: String
-  reasonContainsFold: String
+  reason: ReturnLineReason
+  reasonNEQ: ReturnLineReason
+  reasonIn: [ReturnLineReason!]
+  reasonNotIn: [ReturnLineReason!]
+  """
+  note field predicates
+  """
+  note: String
+  noteNEQ: String
+  noteIn: [String!]
+  noteNotIn: [String!]
+  noteGT: String
+  noteGTE: String
+  noteLT: String
+  noteLTE: String
+  noteContains: String
+  noteHasPrefix: String
+  noteHasSuffix: String
+  noteIsNil: Boolean
+  noteNotNil: Boolean
+  noteEqualFold: String
+  noteContainsFold: String
   """
   quantity_restocked field predicates
   """
@@ -9702,10 +10931,14 @@ type StockMovement implements Node {
   orderID: ID
   actorID: ID
   returnOrderID: ID
+  cancellationID: ID
+  correctionID: ID
   stockItem: StockItem!
   order: Order
   actor: User
   returnOrder: ReturnOrder
+  cancellation: CancellationRecord
+  correction: OrderCorrection
 }
 """
 A connection to a list of items.
@@ -9931,6 +11164,24 @@ input StockMovementWhereInput {
   returnOrderIDIsNil: Boolean
   returnOrderIDNotNil: Boolean
   """
+  cancellation_id field predicates
+  """
+  cancellationID: ID
+  cancellationIDNEQ: ID
+  cancellationIDIn: [ID!]
+  cancellationIDNotIn: [ID!]
+  cancellationIDIsNil: Boolean
+  cancellationIDNotNil: Boolean
+  """
+  correction_id field predicates
+  """
+  correctionID: ID
+  correctionIDNEQ: ID
+  correctionIDIn: [ID!]
+  correctionIDNotIn: [ID!]
+  correctionIDIsNil: Boolean
+  correctionIDNotNil: Boolean
+  """
   stock_item edge predicates
   """
   hasStockItem: Boolean
@@ -9950,6 +11201,16 @@ input StockMovementWhereInput {
   """
   hasReturnOrder: Boolean
   hasReturnOrderWith: [ReturnOrderWhereInput!]
+  """
+  cancellation edge predicates
+  """
+  hasCancellation: Boolean
+  hasCancellationWith: [CancellationRecordWhereInput!]
+  """
+  correction edge predicates
+  """
+  hasCorrection: Boolean
+  hasCorrectionWith: [OrderCorrectionWhereInput!]
 }
 """
 The builtin Time type
@@ -10178,6 +11439,98 @@ input UserWhereInput {
   """
   hasCustomers: Boolean
   hasCustomersWith: [CustomerWhereInput!]
+}
+`, BuiltIn: false},
+	{Name: "../../schema/inbox.graphql", Input: `extend type Query {
+  """
+  Everything that needs a person, oldest first: pending cancellations and severe corrections, returns to approve or receive,
+  open shipment exceptions, failed or overdue payments, open and overdue complaints — scoped to what the viewer may see.
+  """
+  openExceptions(category: ExceptionCategory, assigneeId: ID, first: Int, after: String): ExceptionItemConnection!
+
+  "The viewer's notifications, newest first."
+  notifications(unreadOnly: Boolean, first: Int, after: Cursor): NotificationConnection!
+}
+
+"The exception categories of seed 002."
+enum ExceptionCategory {
+  CUSTOMER
+  INVENTORY
+  LOGISTICS
+  PAYMENT
+  INTERNAL
+}
+
+enum ExceptionKind {
+  CANCELLATION_PENDING
+  CORRECTION_PENDING
+  RETURN_TO_APPROVE
+  RETURN_TO_RECEIVE
+  SHIPMENT_EXCEPTION
+  PAYMENT_FAILED
+  PAYMENT_OVERDUE
+  COMPLAINT_OPEN
+  COMPLAINT_OVERDUE
+}
+
+enum ExceptionSeverity {
+  LOW
+  MEDIUM
+  HIGH
+  CRITICAL
+}
+
+type ExceptionItem {
+  "Stable for the item: kind and record."
+  id: ID!
+  kind: ExceptionKind!
+  category: ExceptionCategory!
+  severity: ExceptionSeverity!
+  title: String!
+  since: Time!
+  ageSeconds: Int!
+  dueAt: Time
+  order: Order
+  assignee: User
+  "The record to act on (cancellation, correction, return, shipment, payment or complaint)."
+  subject: Node
+}
+
+type ExceptionItemEdge {
+  node: ExceptionItem!
+  cursor: String!
+}
+
+type ExceptionItemConnection {
+  edges: [ExceptionItemEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+extend type Mutation {
+  markNotificationRead(input: MarkNotificationReadInput!): NotificationPayload!
+  markAllNotificationsRead: MarkAllNotificationsReadPayload!
+}
+
+input MarkNotificationReadInput {
+  id: ID!
+}
+
+type NotificationPayload {
+  notification: Notification
+  errors: [UserError!]!
+}
+
+type MarkAllNotificationsReadPayload {
+  count: Int!
+  errors: [UserError!]!
+}
+
+type Subscription {
+  "The viewer's new notifications, as they are committed."
+  notificationAdded: Notification!
+  "New timeline events of an order the viewer may read."
+  orderEvents(orderId: ID!): AuditEvent!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/order.graphql", Input: `extend type Order {
@@ -10496,6 +11849,79 @@ type ReorderPayload {
   order: Order
   newOrder: Order
   errors: [UserError!]!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/report.graphql", Input: `# Reason analytics: each is one aggregate query. Managers, finance and
+# auditors see everything; a sales rep sees their own customers' records.
+
+extend type Query {
+  "Executed cancellations and voids in [from, to)."
+  cancellationStats(from: Time!, to: Time!, groupBy: CancellationStatsGroupBy!): [CancellationStat!]!
+  "Applied corrections in [from, to)."
+  correctionStats(from: Time!, to: Time!, groupBy: CorrectionStatsGroupBy!): [CorrectionStat!]!
+  "Complaints filed in [from, to)."
+  complaintStats(from: Time!, to: Time!, groupBy: ComplaintStatsGroupBy!): [ComplaintStat!]!
+  "Received returns in [from, to)."
+  returnStats(from: Time!, to: Time!, groupBy: ReturnStatsGroupBy!): [ReturnStat!]!
+}
+
+enum CancellationStatsGroupBy {
+  REASON
+  DAY
+  WEEK
+  MONTH
+  SALES_REP
+  STOCK_ITEM
+  CHANNEL
+}
+
+type CancellationStat {
+  "The group: a reason code, a date (YYYY-MM-DD, the Monday of the week, YYYY-MM), a user's email, a SKU or a channel."
+  key: String!
+  count: Int!
+  amountRefunded: Money!
+  quantityReleased: Int!
+}
+
+enum CorrectionStatsGroupBy {
+  ERROR_TYPE
+  CAUSE
+}
+
+type CorrectionStat {
+  key: String!
+  count: Int!
+  "Σ of the total increases."
+  amountIncrease: Money!
+  "Σ of the total decreases."
+  amountDecrease: Money!
+}
+
+enum ComplaintStatsGroupBy {
+  CATEGORY
+  SEVERITY
+}
+
+type ComplaintStat {
+  key: String!
+  count: Int!
+  openCount: Int!
+  "Mean seconds from filing to resolution over the resolved ones; null when none is resolved."
+  meanSecondsToResolve: Int
+}
+
+enum ReturnStatsGroupBy {
+  REASON
+  STOCK_ITEM
+  MONTH
+}
+
+type ReturnStat {
+  key: String!
+  "Return lines."
+  count: Int!
+  quantityRestocked: Int!
+  quantityDamaged: Int!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/scalars.graphql", Input: `"An exact decimal number written as a string, e.g. \"1234.50\". Money is never a float."
@@ -10851,6 +12277,20 @@ func (ec *executionContext) childFields_CancellationRecordEdge(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type CancellationRecordEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CancellationStat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_CancellationStat_key(ctx, field)
+	case "count":
+		return ec.fieldContext_CancellationStat_count(ctx, field)
+	case "amountRefunded":
+		return ec.fieldContext_CancellationStat_amountRefunded(ctx, field)
+	case "quantityReleased":
+		return ec.fieldContext_CancellationStat_quantityReleased(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CancellationStat", field.Name)
+}
+
 func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "ok":
@@ -10925,6 +12365,8 @@ func (ec *executionContext) childFields_Complaint(ctx context.Context, field gra
 		return ec.fieldContext_Complaint_resolvedByCorrection(ctx, field)
 	case "resolvedByOrder":
 		return ec.fieldContext_Complaint_resolvedByOrder(ctx, field)
+	case "overdue":
+		return ec.fieldContext_Complaint_overdue(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Complaint", field.Name)
 }
@@ -10949,6 +12391,80 @@ func (ec *executionContext) childFields_ComplaintEdge(ctx context.Context, field
 		return ec.fieldContext_ComplaintEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ComplaintEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplaintPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "complaint":
+		return ec.fieldContext_ComplaintPayload_complaint(ctx, field)
+	case "errors":
+		return ec.fieldContext_ComplaintPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplaintPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplaintStat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ComplaintStat_key(ctx, field)
+	case "count":
+		return ec.fieldContext_ComplaintStat_count(ctx, field)
+	case "openCount":
+		return ec.fieldContext_ComplaintStat_openCount(ctx, field)
+	case "meanSecondsToResolve":
+		return ec.fieldContext_ComplaintStat_meanSecondsToResolve(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplaintStat", field.Name)
+}
+
+func (ec *executionContext) childFields_CorrectionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "correction":
+		return ec.fieldContext_CorrectionPayload_correction(ctx, field)
+	case "order":
+		return ec.fieldContext_CorrectionPayload_order(ctx, field)
+	case "preview":
+		return ec.fieldContext_CorrectionPayload_preview(ctx, field)
+	case "errors":
+		return ec.fieldContext_CorrectionPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CorrectionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CorrectionPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "severity":
+		return ec.fieldContext_CorrectionPreview_severity(ctx, field)
+	case "applies":
+		return ec.fieldContext_CorrectionPreview_applies(ctx, field)
+	case "diff":
+		return ec.fieldContext_CorrectionPreview_diff(ctx, field)
+	case "totalBefore":
+		return ec.fieldContext_CorrectionPreview_totalBefore(ctx, field)
+	case "totalAfter":
+		return ec.fieldContext_CorrectionPreview_totalAfter(ctx, field)
+	case "moneyEffect":
+		return ec.fieldContext_CorrectionPreview_moneyEffect(ctx, field)
+	case "refundDue":
+		return ec.fieldContext_CorrectionPreview_refundDue(ctx, field)
+	case "amountDue":
+		return ec.fieldContext_CorrectionPreview_amountDue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CorrectionPreview", field.Name)
+}
+
+func (ec *executionContext) childFields_CorrectionStat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_CorrectionStat_key(ctx, field)
+	case "count":
+		return ec.fieldContext_CorrectionStat_count(ctx, field)
+	case "amountIncrease":
+		return ec.fieldContext_CorrectionStat_amountIncrease(ctx, field)
+	case "amountDecrease":
+		return ec.fieldContext_CorrectionStat_amountDecrease(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CorrectionStat", field.Name)
 }
 
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11019,6 +12535,56 @@ func (ec *executionContext) childFields_CustomerPayload(ctx context.Context, fie
 		return ec.fieldContext_CustomerPayload_errors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ExceptionItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ExceptionItem_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_ExceptionItem_kind(ctx, field)
+	case "category":
+		return ec.fieldContext_ExceptionItem_category(ctx, field)
+	case "severity":
+		return ec.fieldContext_ExceptionItem_severity(ctx, field)
+	case "title":
+		return ec.fieldContext_ExceptionItem_title(ctx, field)
+	case "since":
+		return ec.fieldContext_ExceptionItem_since(ctx, field)
+	case "ageSeconds":
+		return ec.fieldContext_ExceptionItem_ageSeconds(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_ExceptionItem_dueAt(ctx, field)
+	case "order":
+		return ec.fieldContext_ExceptionItem_order(ctx, field)
+	case "assignee":
+		return ec.fieldContext_ExceptionItem_assignee(ctx, field)
+	case "subject":
+		return ec.fieldContext_ExceptionItem_subject(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExceptionItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ExceptionItemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ExceptionItemConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ExceptionItemConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ExceptionItemConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExceptionItemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ExceptionItemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ExceptionItemEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ExceptionItemEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExceptionItemEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_FieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11111,6 +12677,16 @@ func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type LogoutPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_MarkAllNotificationsReadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_MarkAllNotificationsReadPayload_count(ctx, field)
+	case "errors":
+		return ec.fieldContext_MarkAllNotificationsReadPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarkAllNotificationsReadPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "amount":
@@ -11153,6 +12729,18 @@ func (ec *executionContext) childFields_Notification(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type Notification", field.Name)
 }
 
+func (ec *executionContext) childFields_NotificationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NotificationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NotificationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NotificationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_NotificationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -11161,6 +12749,16 @@ func (ec *executionContext) childFields_NotificationEdge(ctx context.Context, fi
 		return ec.fieldContext_NotificationEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "notification":
+		return ec.fieldContext_NotificationPayload_notification(ctx, field)
+	case "errors":
+		return ec.fieldContext_NotificationPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Order(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11319,6 +12917,12 @@ func (ec *executionContext) childFields_OrderCorrection(ctx context.Context, fie
 		return ec.fieldContext_OrderCorrection_requestedBy(ctx, field)
 	case "decidedBy":
 		return ec.fieldContext_OrderCorrection_decidedBy(ctx, field)
+	case "moneyEffect":
+		return ec.fieldContext_OrderCorrection_moneyEffect(ctx, field)
+	case "refundDue":
+		return ec.fieldContext_OrderCorrection_refundDue(ctx, field)
+	case "amountDue":
+		return ec.fieldContext_OrderCorrection_amountDue(ctx, field)
 	case "totalBefore":
 		return ec.fieldContext_OrderCorrection_totalBefore(ctx, field)
 	case "totalAfter":
@@ -11555,6 +13159,8 @@ func (ec *executionContext) childFields_ReturnLine(ctx context.Context, field gr
 		return ec.fieldContext_ReturnLine_quantity(ctx, field)
 	case "reason":
 		return ec.fieldContext_ReturnLine_reason(ctx, field)
+	case "note":
+		return ec.fieldContext_ReturnLine_note(ctx, field)
 	case "quantityRestocked":
 		return ec.fieldContext_ReturnLine_quantityRestocked(ctx, field)
 	case "quantityDamaged":
@@ -11627,6 +13233,8 @@ func (ec *executionContext) childFields_ReturnOrder(ctx context.Context, field g
 		return ec.fieldContext_ReturnOrder_receivedBy(ctx, field)
 	case "exchangeOrder":
 		return ec.fieldContext_ReturnOrder_exchangeOrder(ctx, field)
+	case "value":
+		return ec.fieldContext_ReturnOrder_value(ctx, field)
 	case "amountRefunded":
 		return ec.fieldContext_ReturnOrder_amountRefunded(ctx, field)
 	}
@@ -11653,6 +13261,38 @@ func (ec *executionContext) childFields_ReturnOrderEdge(ctx context.Context, fie
 		return ec.fieldContext_ReturnOrderEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReturnOrderEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReturnPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "return":
+		return ec.fieldContext_ReturnPayload_return(ctx, field)
+	case "order":
+		return ec.fieldContext_ReturnPayload_order(ctx, field)
+	case "exchangeOrder":
+		return ec.fieldContext_ReturnPayload_exchangeOrder(ctx, field)
+	case "refunds":
+		return ec.fieldContext_ReturnPayload_refunds(ctx, field)
+	case "amountRefunded":
+		return ec.fieldContext_ReturnPayload_amountRefunded(ctx, field)
+	case "errors":
+		return ec.fieldContext_ReturnPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReturnStat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ReturnStat_key(ctx, field)
+	case "count":
+		return ec.fieldContext_ReturnStat_count(ctx, field)
+	case "quantityRestocked":
+		return ec.fieldContext_ReturnStat_quantityRestocked(ctx, field)
+	case "quantityDamaged":
+		return ec.fieldContext_ReturnStat_quantityDamaged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReturnStat", field.Name)
 }
 
 func (ec *executionContext) childFields_Session(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11749,6 +13389,24 @@ func (ec *executionContext) childFields_ShipmentEdge(ctx context.Context, field 
 		return ec.fieldContext_ShipmentEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShipmentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ShipmentExceptionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shipment":
+		return ec.fieldContext_ShipmentExceptionPayload_shipment(ctx, field)
+	case "order":
+		return ec.fieldContext_ShipmentExceptionPayload_order(ctx, field)
+	case "replacementOrder":
+		return ec.fieldContext_ShipmentExceptionPayload_replacementOrder(ctx, field)
+	case "return":
+		return ec.fieldContext_ShipmentExceptionPayload_return(ctx, field)
+	case "refunds":
+		return ec.fieldContext_ShipmentExceptionPayload_refunds(ctx, field)
+	case "errors":
+		return ec.fieldContext_ShipmentExceptionPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShipmentExceptionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ShipmentLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11877,6 +13535,10 @@ func (ec *executionContext) childFields_StockMovement(ctx context.Context, field
 		return ec.fieldContext_StockMovement_actorID(ctx, field)
 	case "returnOrderID":
 		return ec.fieldContext_StockMovement_returnOrderID(ctx, field)
+	case "cancellationID":
+		return ec.fieldContext_StockMovement_cancellationID(ctx, field)
+	case "correctionID":
+		return ec.fieldContext_StockMovement_correctionID(ctx, field)
 	case "stockItem":
 		return ec.fieldContext_StockMovement_stockItem(ctx, field)
 	case "order":
@@ -11885,6 +13547,10 @@ func (ec *executionContext) childFields_StockMovement(ctx context.Context, field
 		return ec.fieldContext_StockMovement_actor(ctx, field)
 	case "returnOrder":
 		return ec.fieldContext_StockMovement_returnOrder(ctx, field)
+	case "cancellation":
+		return ec.fieldContext_StockMovement_cancellation(ctx, field)
+	case "correction":
+		return ec.fieldContext_StockMovement_correction(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StockMovement", field.Name)
 }
@@ -12245,12 +13911,54 @@ func (ec *executionContext) field_Mutation_adjustStock_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveCorrection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CorrectionDecisionInput, error) {
+			return ec.unmarshalNCorrectionDecisionInput2orderdeskᚋgraphᚋmodelᚐCorrectionDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_approveOrderCancellation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CancellationDecisionInput, error) {
 			return ec.unmarshalNCancellationDecisionInput2orderdeskᚋgraphᚋmodelᚐCancellationDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approveReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnDecisionInput, error) {
+			return ec.unmarshalNReturnDecisionInput2orderdeskᚋgraphᚋmodelᚐReturnDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignComplaint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AssignComplaintInput, error) {
+			return ec.unmarshalNAssignComplaintInput2orderdeskᚋgraphᚋmodelᚐAssignComplaintInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12315,6 +14023,34 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_closeComplaint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ComplaintActionInput, error) {
+			return ec.unmarshalNComplaintActionInput2orderdeskᚋgraphᚋmodelᚐComplaintActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_closeReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnDecisionInput, error) {
+			return ec.unmarshalNReturnDecisionInput2orderdeskᚋgraphᚋmodelᚐReturnDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_completeOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12343,6 +14079,20 @@ func (ec *executionContext) field_Mutation_confirmOrder_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_correctOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CorrectOrderInput, error) {
+			return ec.unmarshalNCorrectOrderInput2orderdeskᚋgraphᚋmodelᚐCorrectOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12363,6 +14113,20 @@ func (ec *executionContext) field_Mutation_createOrder_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateOrderInput, error) {
 			return ec.unmarshalNCreateOrderInput2orderdeskᚋgraphᚋmodelᚐCreateOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateReturnInput, error) {
+			return ec.unmarshalNCreateReturnInput2orderdeskᚋgraphᚋmodelᚐCreateReturnInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12413,6 +14177,20 @@ func (ec *executionContext) field_Mutation_failPayment_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_fileComplaint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FileComplaintInput, error) {
+			return ec.unmarshalNFileComplaintInput2orderdeskᚋgraphᚋmodelᚐFileComplaintInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12441,12 +14219,40 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markNotificationRead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MarkNotificationReadInput, error) {
+			return ec.unmarshalNMarkNotificationReadInput2orderdeskᚋgraphᚋmodelᚐMarkNotificationReadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_markOrderDelivered_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.OrderTransitionInput, error) {
 			return ec.unmarshalNOrderTransitionInput2orderdeskᚋgraphᚋmodelᚐOrderTransitionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_receiveReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReceiveReturnInput, error) {
+			return ec.unmarshalNReceiveReturnInput2orderdeskᚋgraphᚋmodelᚐReceiveReturnInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12511,6 +14317,34 @@ func (ec *executionContext) field_Mutation_refundPayment_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_refundReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RefundReturnInput, error) {
+			return ec.unmarshalNRefundReturnInput2orderdeskᚋgraphᚋmodelᚐRefundReturnInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectCorrection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CorrectionDecisionInput, error) {
+			return ec.unmarshalNCorrectionDecisionInput2orderdeskᚋgraphᚋmodelᚐCorrectionDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_rejectOrderCancellation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12539,12 +14373,54 @@ func (ec *executionContext) field_Mutation_rejectOrder_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rejectReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReturnDecisionInput, error) {
+			return ec.unmarshalNReturnDecisionInput2orderdeskᚋgraphᚋmodelᚐReturnDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reopenComplaint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReopenComplaintInput, error) {
+			return ec.unmarshalNReopenComplaintInput2orderdeskᚋgraphᚋmodelᚐReopenComplaintInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reorder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ReorderInput, error) {
 			return ec.unmarshalNReorderInput2orderdeskᚋgraphᚋmodelᚐReorderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reportShipmentException_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReportShipmentExceptionInput, error) {
+			return ec.unmarshalNReportShipmentExceptionInput2orderdeskᚋgraphᚋmodelᚐReportShipmentExceptionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12573,6 +14449,34 @@ func (ec *executionContext) field_Mutation_resetUserPassword_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ResetUserPasswordInput, error) {
 			return ec.unmarshalNResetUserPasswordInput2orderdeskᚋgraphᚋmodelᚐResetUserPasswordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveComplaint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResolveComplaintInput, error) {
+			return ec.unmarshalNResolveComplaintInput2orderdeskᚋgraphᚋmodelᚐResolveComplaintInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveShipmentException_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResolveShipmentExceptionInput, error) {
+			return ec.unmarshalNResolveShipmentExceptionInput2orderdeskᚋgraphᚋmodelᚐResolveShipmentExceptionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12747,6 +14651,36 @@ func (ec *executionContext) field_Query_auditEvents_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_cancellationStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) (model.CancellationStatsGroupBy, error) {
+			return ec.unmarshalNCancellationStatsGroupBy2orderdeskᚋgraphᚋmodelᚐCancellationStatsGroupBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_cancellations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12801,6 +14735,36 @@ func (ec *executionContext) field_Query_cancellations_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_complaintStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) (model.ComplaintStatsGroupBy, error) {
+			return ec.unmarshalNComplaintStatsGroupBy2orderdeskᚋgraphᚋmodelᚐComplaintStatsGroupBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_complaints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12852,6 +14816,36 @@ func (ec *executionContext) field_Query_complaints_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_correctionStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) (model.CorrectionStatsGroupBy, error) {
+			return ec.unmarshalNCorrectionStatsGroupBy2orderdeskᚋgraphᚋmodelᚐCorrectionStatsGroupBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg2
 	return args, nil
 }
 
@@ -13045,6 +15039,74 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_notifications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "unreadOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["unreadOnly"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_openExceptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "category",
+		func(ctx context.Context, v any) (*model.ExceptionCategory, error) {
+			return ec.unmarshalOExceptionCategory2ᚖorderdeskᚋgraphᚋmodelᚐExceptionCategory(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["category"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "assigneeId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assigneeId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13150,6 +15212,36 @@ func (ec *executionContext) field_Query_payments_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_returnStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) (model.ReturnStatsGroupBy, error) {
+			return ec.unmarshalNReturnStatsGroupBy2orderdeskᚋgraphᚋmodelᚐReturnStatsGroupBy(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg2
 	return args, nil
 }
 
@@ -13474,6 +15566,20 @@ func (ec *executionContext) field_StockItem_movements_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_orderEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
 	return args, nil
 }
 
@@ -15849,6 +17955,107 @@ func (ec *executionContext) fieldContext_CancellationRecordEdge_cursor(_ context
 	return graphql.NewScalarFieldContext("CancellationRecordEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _CancellationStat_key(ctx context.Context, field graphql.CollectedField, obj *model.CancellationStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationStat_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationStat_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationStat", field, false, false, "String")
+}
+
+func (ec *executionContext) _CancellationStat_count(ctx context.Context, field graphql.CollectedField, obj *model.CancellationStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationStat_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationStat_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CancellationStat_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *model.CancellationStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationStat_amountRefunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountRefunded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationStat_amountRefunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationStat_quantityReleased(ctx context.Context, field graphql.CollectedField, obj *model.CancellationStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationStat_quantityReleased(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuantityReleased, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationStat_quantityReleased(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationStat", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ChangePasswordPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.ChangePasswordPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16689,6 +18896,29 @@ func (ec *executionContext) fieldContext_Complaint_resolvedByOrder(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Complaint_overdue(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Complaint_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Complaint().Overdue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Complaint_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Complaint", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _ComplaintConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ComplaintConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16829,6 +19059,629 @@ func (ec *executionContext) _ComplaintEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_ComplaintEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ComplaintEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ComplaintPayload_complaint(ctx context.Context, field graphql.CollectedField, obj *model.ComplaintPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComplaintPayload_complaint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Complaint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Complaint) graphql.Marshaler {
+			return ec.marshalOComplaint2ᚖorderdeskᚋentᚐComplaint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ComplaintPayload_complaint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ComplaintPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Complaint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ComplaintPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ComplaintPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComplaintPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComplaintPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ComplaintPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ComplaintStat_key(ctx context.Context, field graphql.CollectedField, obj *model.ComplaintStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComplaintStat_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComplaintStat_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComplaintStat", field, false, false, "String")
+}
+
+func (ec *executionContext) _ComplaintStat_count(ctx context.Context, field graphql.CollectedField, obj *model.ComplaintStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComplaintStat_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComplaintStat_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComplaintStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ComplaintStat_openCount(ctx context.Context, field graphql.CollectedField, obj *model.ComplaintStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComplaintStat_openCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComplaintStat_openCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComplaintStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ComplaintStat_meanSecondsToResolve(ctx context.Context, field graphql.CollectedField, obj *model.ComplaintStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComplaintStat_meanSecondsToResolve(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanSecondsToResolve, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ComplaintStat_meanSecondsToResolve(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComplaintStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CorrectionPayload_correction(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPayload_correction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Correction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderCorrection) graphql.Marshaler {
+			return ec.marshalOOrderCorrection2ᚖorderdeskᚋentᚐOrderCorrection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPayload_correction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderCorrection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionPayload_preview(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPayload_preview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Preview, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CorrectionPreview) graphql.Marshaler {
+			return ec.marshalOCorrectionPreview2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionPreview(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPayload_preview(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CorrectionPreview(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionPreview_severity(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPreview_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ordercorrection.Severity) graphql.Marshaler {
+			return ec.marshalNOrderCorrectionSeverity2orderdeskᚋentᚋordercorrectionᚐSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPreview_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CorrectionPreview", field, false, false, "OrderCorrectionSeverity")
+}
+
+func (ec *executionContext) _CorrectionPreview_applies(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPreview_applies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPreview_applies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CorrectionPreview", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CorrectionPreview_diff(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPreview_diff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Diff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*change.Field) graphql.Marshaler {
+			return ec.marshalNFieldChange2ᚕᚖorderdeskᚋchangeᚐFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPreview_diff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionPreview_totalBefore(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPreview_totalBefore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalBefore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPreview_totalBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionPreview_totalAfter(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPreview_totalAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalAfter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPreview_totalAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionPreview_moneyEffect(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPreview_moneyEffect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MoneyEffect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CorrectionMoneyEffect) graphql.Marshaler {
+			return ec.marshalNCorrectionMoneyEffect2orderdeskᚋgraphᚋmodelᚐCorrectionMoneyEffect(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPreview_moneyEffect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CorrectionPreview", field, false, false, "CorrectionMoneyEffect")
+}
+
+func (ec *executionContext) _CorrectionPreview_refundDue(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPreview_refundDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefundDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPreview_refundDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionPreview_amountDue(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionPreview_amountDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionPreview_amountDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionStat_key(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionStat_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionStat_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CorrectionStat", field, false, false, "String")
+}
+
+func (ec *executionContext) _CorrectionStat_count(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionStat_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionStat_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CorrectionStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CorrectionStat_amountIncrease(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionStat_amountIncrease(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountIncrease, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionStat_amountIncrease(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CorrectionStat_amountDecrease(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CorrectionStat_amountDecrease(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountDecrease, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CorrectionStat_amountDecrease(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CorrectionStat",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
@@ -17481,6 +20334,428 @@ func (ec *executionContext) fieldContext_CustomerPayload_errors(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ExceptionItem_id(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExceptionItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ExceptionItem_kind(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItem_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ExceptionKind) graphql.Marshaler {
+			return ec.marshalNExceptionKind2orderdeskᚋgraphᚋmodelᚐExceptionKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItem_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExceptionItem", field, false, false, "ExceptionKind")
+}
+
+func (ec *executionContext) _ExceptionItem_category(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItem_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ExceptionCategory) graphql.Marshaler {
+			return ec.marshalNExceptionCategory2orderdeskᚋgraphᚋmodelᚐExceptionCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItem_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExceptionItem", field, false, false, "ExceptionCategory")
+}
+
+func (ec *executionContext) _ExceptionItem_severity(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItem_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ExceptionSeverity) graphql.Marshaler {
+			return ec.marshalNExceptionSeverity2orderdeskᚋgraphᚋmodelᚐExceptionSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItem_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExceptionItem", field, false, false, "ExceptionSeverity")
+}
+
+func (ec *executionContext) _ExceptionItem_title(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItem_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItem_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExceptionItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExceptionItem_since(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItem_since(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItem_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExceptionItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExceptionItem_ageSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItem_ageSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgeSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItem_ageSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExceptionItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExceptionItem_dueAt(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItem_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItem_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExceptionItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExceptionItem_order(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItem_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItem_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExceptionItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExceptionItem_assignee(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItem_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assignee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖorderdeskᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItem_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExceptionItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExceptionItem_subject(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItem_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ent.Noder) graphql.Marshaler {
+			return ec.marshalONode2orderdeskᚋentᚐNoder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItem_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExceptionItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExceptionItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItemConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ExceptionItemEdge) graphql.Marshaler {
+			return ec.marshalNExceptionItemEdge2ᚕᚖorderdeskᚋgraphᚋmodelᚐExceptionItemEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExceptionItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExceptionItemEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExceptionItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItemConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExceptionItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExceptionItemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItemConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExceptionItemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExceptionItemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItemEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExceptionItem) graphql.Marshaler {
+			return ec.marshalNExceptionItem2ᚖorderdeskᚋgraphᚋmodelᚐExceptionItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExceptionItemEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExceptionItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExceptionItemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExceptionItemEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExceptionItemEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExceptionItemEdge", field, false, false, "String")
 }
 
 func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *change.Field) (ret graphql.Marshaler) {
@@ -18194,6 +21469,61 @@ func (ec *executionContext) fieldContext_LogoutPayload_errors(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _MarkAllNotificationsReadPayload_count(ctx context.Context, field graphql.CollectedField, obj *model.MarkAllNotificationsReadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarkAllNotificationsReadPayload_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarkAllNotificationsReadPayload_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarkAllNotificationsReadPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MarkAllNotificationsReadPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.MarkAllNotificationsReadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarkAllNotificationsReadPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarkAllNotificationsReadPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarkAllNotificationsReadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18238,6 +21568,490 @@ func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, true, false, "String")
+}
+
+func (ec *executionContext) _Mutation_createReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateReturn(ctx, fc.Args["input"].(model.CreateReturnInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnPayload) graphql.Marshaler {
+			return ec.marshalNReturnPayload2ᚖorderdeskᚋgraphᚋmodelᚐReturnPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveReturn(ctx, fc.Args["input"].(model.ReturnDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnPayload) graphql.Marshaler {
+			return ec.marshalNReturnPayload2ᚖorderdeskᚋgraphᚋmodelᚐReturnPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectReturn(ctx, fc.Args["input"].(model.ReturnDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnPayload) graphql.Marshaler {
+			return ec.marshalNReturnPayload2ᚖorderdeskᚋgraphᚋmodelᚐReturnPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_receiveReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_receiveReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReceiveReturn(ctx, fc.Args["input"].(model.ReceiveReturnInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnPayload) graphql.Marshaler {
+			return ec.marshalNReturnPayload2ᚖorderdeskᚋgraphᚋmodelᚐReturnPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_receiveReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_receiveReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refundReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refundReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefundReturn(ctx, fc.Args["input"].(model.RefundReturnInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnPayload) graphql.Marshaler {
+			return ec.marshalNReturnPayload2ᚖorderdeskᚋgraphᚋmodelᚐReturnPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refundReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refundReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closeReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_closeReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CloseReturn(ctx, fc.Args["input"].(model.ReturnDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReturnPayload) graphql.Marshaler {
+			return ec.marshalNReturnPayload2ᚖorderdeskᚋgraphᚋmodelᚐReturnPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_closeReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closeReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_correctOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_correctOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CorrectOrder(ctx, fc.Args["input"].(model.CorrectOrderInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CorrectionPayload) graphql.Marshaler {
+			return ec.marshalNCorrectionPayload2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_correctOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CorrectionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_correctOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveCorrection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveCorrection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveCorrection(ctx, fc.Args["input"].(model.CorrectionDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CorrectionPayload) graphql.Marshaler {
+			return ec.marshalNCorrectionPayload2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveCorrection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CorrectionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveCorrection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectCorrection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectCorrection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectCorrection(ctx, fc.Args["input"].(model.CorrectionDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CorrectionPayload) graphql.Marshaler {
+			return ec.marshalNCorrectionPayload2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectCorrection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CorrectionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectCorrection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reportShipmentException(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reportShipmentException(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReportShipmentException(ctx, fc.Args["input"].(model.ReportShipmentExceptionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShipmentExceptionPayload) graphql.Marshaler {
+			return ec.marshalNShipmentExceptionPayload2ᚖorderdeskᚋgraphᚋmodelᚐShipmentExceptionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reportShipmentException(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentExceptionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reportShipmentException_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveShipmentException(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveShipmentException(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveShipmentException(ctx, fc.Args["input"].(model.ResolveShipmentExceptionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShipmentExceptionPayload) graphql.Marshaler {
+			return ec.marshalNShipmentExceptionPayload2ᚖorderdeskᚋgraphᚋmodelᚐShipmentExceptionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveShipmentException(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShipmentExceptionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveShipmentException_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -18548,6 +22362,226 @@ func (ec *executionContext) fieldContext_Mutation_resetUserPassword(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_fileComplaint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_fileComplaint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FileComplaint(ctx, fc.Args["input"].(model.FileComplaintInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ComplaintPayload) graphql.Marshaler {
+			return ec.marshalNComplaintPayload2ᚖorderdeskᚋgraphᚋmodelᚐComplaintPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_fileComplaint(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComplaintPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_fileComplaint_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignComplaint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignComplaint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignComplaint(ctx, fc.Args["input"].(model.AssignComplaintInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ComplaintPayload) graphql.Marshaler {
+			return ec.marshalNComplaintPayload2ᚖorderdeskᚋgraphᚋmodelᚐComplaintPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignComplaint(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComplaintPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignComplaint_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveComplaint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveComplaint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveComplaint(ctx, fc.Args["input"].(model.ResolveComplaintInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ComplaintPayload) graphql.Marshaler {
+			return ec.marshalNComplaintPayload2ᚖorderdeskᚋgraphᚋmodelᚐComplaintPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveComplaint(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComplaintPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveComplaint_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closeComplaint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_closeComplaint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CloseComplaint(ctx, fc.Args["input"].(model.ComplaintActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ComplaintPayload) graphql.Marshaler {
+			return ec.marshalNComplaintPayload2ᚖorderdeskᚋgraphᚋmodelᚐComplaintPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_closeComplaint(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComplaintPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closeComplaint_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reopenComplaint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reopenComplaint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReopenComplaint(ctx, fc.Args["input"].(model.ReopenComplaintInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ComplaintPayload) graphql.Marshaler {
+			return ec.marshalNComplaintPayload2ᚖorderdeskᚋgraphᚋmodelᚐComplaintPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reopenComplaint(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComplaintPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reopenComplaint_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18632,6 +22666,82 @@ func (ec *executionContext) fieldContext_Mutation_updateCustomer(ctx context.Con
 	if fc.Args, err = ec.field_Mutation_updateCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markNotificationRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markNotificationRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkNotificationRead(ctx, fc.Args["input"].(model.MarkNotificationReadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPayload) graphql.Marshaler {
+			return ec.marshalNNotificationPayload2ᚖorderdeskᚋgraphᚋmodelᚐNotificationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markNotificationRead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markNotificationRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markAllNotificationsRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markAllNotificationsRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().MarkAllNotificationsRead(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MarkAllNotificationsReadPayload) graphql.Marshaler {
+			return ec.marshalNMarkAllNotificationsReadPayload2ᚖorderdeskᚋgraphᚋmodelᚐMarkAllNotificationsReadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markAllNotificationsRead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarkAllNotificationsReadPayload(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -20105,6 +24215,70 @@ func (ec *executionContext) _NotificationEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NotificationEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _NotificationPayload_notification(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPayload_notification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+			return ec.marshalONotification2ᚖorderdeskᚋentᚐNotification(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPayload_notification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
@@ -21978,6 +26152,93 @@ func (ec *executionContext) fieldContext_OrderCorrection_decidedBy(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderCorrection_moneyEffect(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCorrection_moneyEffect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderCorrection().MoneyEffect(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CorrectionMoneyEffect) graphql.Marshaler {
+			return ec.marshalNCorrectionMoneyEffect2orderdeskᚋgraphᚋmodelᚐCorrectionMoneyEffect(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCorrection_moneyEffect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderCorrection", field, true, true, "CorrectionMoneyEffect")
+}
+
+func (ec *executionContext) _OrderCorrection_refundDue(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCorrection_refundDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderCorrection().RefundDue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCorrection_refundDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderCorrection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderCorrection_amountDue(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCorrection_amountDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderCorrection().AmountDue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCorrection_amountDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderCorrection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
 		},
 	}
 	return fc, nil
@@ -24537,6 +28798,270 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_openExceptions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_openExceptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OpenExceptions(ctx, fc.Args["category"].(*model.ExceptionCategory), fc.Args["assigneeId"].(*int), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExceptionItemConnection) graphql.Marshaler {
+			return ec.marshalNExceptionItemConnection2ᚖorderdeskᚋgraphᚋmodelᚐExceptionItemConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_openExceptions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExceptionItemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_openExceptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_notifications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Notifications(ctx, fc.Args["unreadOnly"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.NotificationConnection) graphql.Marshaler {
+			return ec.marshalNNotificationConnection2ᚖorderdeskᚋentᚐNotificationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notifications(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_notifications_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_cancellationStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_cancellationStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CancellationStats(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["groupBy"].(model.CancellationStatsGroupBy))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CancellationStat) graphql.Marshaler {
+			return ec.marshalNCancellationStat2ᚕᚖorderdeskᚋgraphᚋmodelᚐCancellationStatᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_cancellationStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationStat(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_cancellationStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_correctionStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_correctionStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CorrectionStats(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["groupBy"].(model.CorrectionStatsGroupBy))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CorrectionStat) graphql.Marshaler {
+			return ec.marshalNCorrectionStat2ᚕᚖorderdeskᚋgraphᚋmodelᚐCorrectionStatᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_correctionStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CorrectionStat(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_correctionStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_complaintStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_complaintStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ComplaintStats(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["groupBy"].(model.ComplaintStatsGroupBy))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ComplaintStat) graphql.Marshaler {
+			return ec.marshalNComplaintStat2ᚕᚖorderdeskᚋgraphᚋmodelᚐComplaintStatᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_complaintStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComplaintStat(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_complaintStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_returnStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_returnStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReturnStats(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["groupBy"].(model.ReturnStatsGroupBy))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReturnStat) graphql.Marshaler {
+			return ec.marshalNReturnStat2ᚕᚖorderdeskᚋgraphᚋmodelᚐReturnStatᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_returnStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnStat(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_returnStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24863,14 +29388,37 @@ func (ec *executionContext) _ReturnLine_reason(ctx context.Context, field graphq
 			return obj.Reason, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v returnline.Reason) graphql.Marshaler {
+			return ec.marshalNReturnLineReason2orderdeskᚋentᚋreturnlineᚐReason(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_ReturnLine_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, "ReturnLineReason")
+}
+
+func (ec *executionContext) _ReturnLine_note(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnLine_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnLine_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, "String")
 }
 
@@ -25714,6 +30262,38 @@ func (ec *executionContext) fieldContext_ReturnOrder_exchangeOrder(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _ReturnOrder_value(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnOrder_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReturnOrder().Value(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnOrder_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnOrder",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReturnOrder_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25886,6 +30466,290 @@ func (ec *executionContext) _ReturnOrderEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_ReturnOrderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnOrderEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ReturnPayload_return(ctx context.Context, field graphql.CollectedField, obj *model.ReturnPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnPayload_return(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Return, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReturnOrder) graphql.Marshaler {
+			return ec.marshalOReturnOrder2ᚖorderdeskᚋentᚐReturnOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnPayload_return(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.ReturnPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnPayload_exchangeOrder(ctx context.Context, field graphql.CollectedField, obj *model.ReturnPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnPayload_exchangeOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExchangeOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnPayload_exchangeOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnPayload_refunds(ctx context.Context, field graphql.CollectedField, obj *model.ReturnPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnPayload_refunds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refunds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚕᚖorderdeskᚋentᚐPaymentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnPayload_refunds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnPayload_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *model.ReturnPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnPayload_amountRefunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountRefunded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnPayload_amountRefunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ReturnPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnStat_key(ctx context.Context, field graphql.CollectedField, obj *model.ReturnStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnStat_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnStat_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnStat", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReturnStat_count(ctx context.Context, field graphql.CollectedField, obj *model.ReturnStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnStat_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnStat_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReturnStat_quantityRestocked(ctx context.Context, field graphql.CollectedField, obj *model.ReturnStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnStat_quantityRestocked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuantityRestocked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnStat_quantityRestocked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnStat", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReturnStat_quantityDamaged(ctx context.Context, field graphql.CollectedField, obj *model.ReturnStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnStat_quantityDamaged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuantityDamaged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnStat_quantityDamaged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReturnStat", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Session_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
@@ -26744,6 +31608,198 @@ func (ec *executionContext) _ShipmentEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ShipmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShipmentEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ShipmentExceptionPayload_shipment(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentExceptionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentExceptionPayload_shipment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Shipment) graphql.Marshaler {
+			return ec.marshalOShipment2ᚖorderdeskᚋentᚐShipment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentExceptionPayload_shipment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentExceptionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shipment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentExceptionPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentExceptionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentExceptionPayload_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentExceptionPayload_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentExceptionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentExceptionPayload_replacementOrder(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentExceptionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentExceptionPayload_replacementOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReplacementOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentExceptionPayload_replacementOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentExceptionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentExceptionPayload_return(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentExceptionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentExceptionPayload_return(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Return, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReturnOrder) graphql.Marshaler {
+			return ec.marshalOReturnOrder2ᚖorderdeskᚋentᚐReturnOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentExceptionPayload_return(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentExceptionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentExceptionPayload_refunds(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentExceptionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentExceptionPayload_refunds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refunds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚕᚖorderdeskᚋentᚐPaymentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentExceptionPayload_refunds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentExceptionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentExceptionPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentExceptionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentExceptionPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentExceptionPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentExceptionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ShipmentLine_id(ctx context.Context, field graphql.CollectedField, obj *ent.ShipmentLine) (ret graphql.Marshaler) {
@@ -27878,6 +32934,52 @@ func (ec *executionContext) fieldContext_StockMovement_returnOrderID(_ context.C
 	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "ID")
 }
 
+func (ec *executionContext) _StockMovement_cancellationID(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StockMovement_cancellationID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancellationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StockMovement_cancellationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StockMovement_correctionID(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StockMovement_correctionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CorrectionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StockMovement_correctionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "ID")
+}
+
 func (ec *executionContext) _StockMovement_stockItem(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28001,6 +33103,70 @@ func (ec *executionContext) fieldContext_StockMovement_returnOrder(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ReturnOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StockMovement_cancellation(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StockMovement_cancellation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cancellation(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CancellationRecord) graphql.Marshaler {
+			return ec.marshalOCancellationRecord2ᚖorderdeskᚋentᚐCancellationRecord(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StockMovement_cancellation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StockMovement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StockMovement_correction(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StockMovement_correction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Correction(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderCorrection) graphql.Marshaler {
+			return ec.marshalOOrderCorrection2ᚖorderdeskᚋentᚐOrderCorrection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StockMovement_correction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StockMovement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderCorrection(ctx, field)
 		},
 	}
 	return fc, nil
@@ -28240,6 +33406,82 @@ func (ec *executionContext) fieldContext_StockMovementPayload_errors(_ context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_notificationAdded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_notificationAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().NotificationAdded(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚖorderdeskᚋentᚐNotification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_notificationAdded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_orderEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_orderEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OrderEvents(ctx, fc.Args["orderId"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AuditEvent) graphql.Marshaler {
+			return ec.marshalNAuditEvent2ᚖorderdeskᚋentᚐAuditEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_orderEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_orderEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -30088,6 +35330,69 @@ func (ec *executionContext) unmarshalInputAdjustStockInput(ctx context.Context, 
 func UnmarshalAdjustStockInput(ctx context.Context, raw any) (model.AdjustStockInput, error) {
 	var out model.AdjustStockInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AdjustStockInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAssignComplaintInput(ctx context.Context, obj any) (model.AssignComplaintInput, error) {
+	var it model.AssignComplaintInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"complaintId", "assigneeId", "expectedVersion", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "complaintId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("complaintId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ComplaintID = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignComplaintInput unmarshals raw into the AssignComplaintInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignComplaintInput(ctx context.Context, raw any) (model.AssignComplaintInput, error) {
+	var out model.AssignComplaintInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignComplaintInput", raw, &out)
 	return out, err
 }
 
@@ -32969,6 +38274,55 @@ func UnmarshalChangePasswordInput(ctx context.Context, raw any) (model.ChangePas
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputComplaintActionInput(ctx context.Context, obj any) (model.ComplaintActionInput, error) {
+	var it model.ComplaintActionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"complaintId", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "complaintId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("complaintId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ComplaintID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalComplaintActionInput unmarshals raw into the ComplaintActionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalComplaintActionInput(ctx context.Context, raw any) (model.ComplaintActionInput, error) {
+	var out model.ComplaintActionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ComplaintActionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputComplaintOrder(ctx context.Context, obj any) (ent.ComplaintOrder, error) {
 	var it ent.ComplaintOrder
 	if obj == nil {
@@ -34492,6 +39846,251 @@ func UnmarshalConfirmOrderInput(ctx context.Context, raw any) (model.ConfirmOrde
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCorrectOrderInput(ctx context.Context, obj any) (model.CorrectOrderInput, error) {
+	var it model.CorrectOrderInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "expectedVersion", "errorType", "cause", "lines", "shippingAddress", "customerContact", "note", "customerConfirmed", "customerConfirmationNote", "dryRun", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "errorType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("errorType"))
+			data, err := ec.unmarshalNOrderCorrectionErrorType2orderdeskᚋentᚋordercorrectionᚐErrorType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ErrorType = data
+		case "cause":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cause"))
+			data, err := ec.unmarshalNOrderCorrectionCause2orderdeskᚋentᚋordercorrectionᚐCause(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cause = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalOCorrectionLineInput2ᚕᚖorderdeskᚋgraphᚋmodelᚐCorrectionLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		case "shippingAddress":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippingAddress"))
+			data, err := ec.unmarshalOAddressInput2ᚖorderdeskᚋpostalᚐAddress(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShippingAddress = data
+		case "customerContact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContact"))
+			data, err := ec.unmarshalOCustomerContactInput2ᚖorderdeskᚋgraphᚋmodelᚐCustomerContactInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerContact = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "customerConfirmed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerConfirmed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerConfirmed = data
+		case "customerConfirmationNote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerConfirmationNote"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerConfirmationNote = data
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCorrectOrderInput unmarshals raw into the CorrectOrderInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCorrectOrderInput(ctx context.Context, raw any) (model.CorrectOrderInput, error) {
+	var out model.CorrectOrderInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CorrectOrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCorrectionDecisionInput(ctx context.Context, obj any) (model.CorrectionDecisionInput, error) {
+	var it model.CorrectionDecisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"correctionId", "note", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "correctionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectionID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCorrectionDecisionInput unmarshals raw into the CorrectionDecisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCorrectionDecisionInput(ctx context.Context, raw any) (model.CorrectionDecisionInput, error) {
+	var out model.CorrectionDecisionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CorrectionDecisionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCorrectionLineInput(ctx context.Context, obj any) (model.CorrectionLineInput, error) {
+	var it model.CorrectionLineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderLineId", "quantity", "unitPrice", "discount", "stockItemId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderLineId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderLineID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "unitPrice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitPrice"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitPrice = data
+		case "discount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("discount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Discount = data
+		case "stockItemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StockItemID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCorrectionLineInput unmarshals raw into the CorrectionLineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCorrectionLineInput(ctx context.Context, raw any) (model.CorrectionLineInput, error) {
+	var out model.CorrectionLineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CorrectionLineInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Context, obj any) (model.CreateCustomerInput, error) {
 	var it model.CreateCustomerInput
 	if obj == nil {
@@ -34681,6 +40280,83 @@ func UnmarshalCreateOrderInput(ctx context.Context, raw any) (model.CreateOrderI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateReturnInput(ctx context.Context, obj any) (model.CreateReturnInput, error) {
+	var it model.CreateReturnInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderId", "lines", "resolution", "note", "shipmentId", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalNReturnLineInput2ᚕᚖorderdeskᚋgraphᚋmodelᚐReturnLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		case "resolution":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolution"))
+			data, err := ec.unmarshalOReturnOrderResolution2ᚖorderdeskᚋentᚋreturnorderᚐResolution(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Resolution = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "shipmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateReturnInput unmarshals raw into the CreateReturnInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateReturnInput(ctx context.Context, raw any) (model.CreateReturnInput, error) {
+	var out model.CreateReturnInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateReturnInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateStockItemInput(ctx context.Context, obj any) (model.CreateStockItemInput, error) {
 	var it model.CreateStockItemInput
 	if obj == nil {
@@ -34818,6 +40494,62 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 func UnmarshalCreateUserInput(ctx context.Context, raw any) (model.CreateUserInput, error) {
 	var out model.CreateUserInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateUserInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomerContactInput(ctx context.Context, obj any) (model.CustomerContactInput, error) {
+	var it model.CustomerContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contactName", "email", "phone"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contactName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactName = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerContactInput unmarshals raw into the CustomerContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerContactInput(ctx context.Context, raw any) (model.CustomerContactInput, error) {
+	var out model.CustomerContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerContactInput", raw, &out)
 	return out, err
 }
 
@@ -35735,6 +41467,90 @@ func UnmarshalCustomerWhereInput(ctx context.Context, raw any) (ent.CustomerWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFileComplaintInput(ctx context.Context, obj any) (model.FileComplaintInput, error) {
+	var it model.FileComplaintInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "orderId", "category", "severity", "subject", "description", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalNComplaintCategory2orderdeskᚋentᚋcomplaintᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "severity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severity"))
+			data, err := ec.unmarshalNComplaintSeverity2orderdeskᚋentᚋcomplaintᚐSeverity(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Severity = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFileComplaintInput unmarshals raw into the FileComplaintInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFileComplaintInput(ctx context.Context, raw any) (model.FileComplaintInput, error) {
+	var out model.FileComplaintInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FileComplaintInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLedgerEntryOrder(ctx context.Context, obj any) (ent.LedgerEntryOrder, error) {
 	var it ent.LedgerEntryOrder
 	if obj == nil {
@@ -36527,6 +42343,48 @@ func (ec *executionContext) unmarshalInputLogoutInput(ctx context.Context, obj a
 func UnmarshalLogoutInput(ctx context.Context, raw any) (model.LogoutInput, error) {
 	var out model.LogoutInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LogoutInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMarkNotificationReadInput(ctx context.Context, obj any) (model.MarkNotificationReadInput, error) {
+	var it model.MarkNotificationReadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMarkNotificationReadInput unmarshals raw into the MarkNotificationReadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMarkNotificationReadInput(ctx context.Context, raw any) (model.MarkNotificationReadInput, error) {
+	var out model.MarkNotificationReadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MarkNotificationReadInput", raw, &out)
 	return out, err
 }
 
@@ -42829,6 +48687,118 @@ func UnmarshalPaymentWhereInput(ctx context.Context, raw any) (ent.PaymentWhereI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReceiveReturnInput(ctx context.Context, obj any) (model.ReceiveReturnInput, error) {
+	var it model.ReceiveReturnInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"returnId", "lines", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "returnId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReturnID = data
+		case "lines":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lines"))
+			data, err := ec.unmarshalNReceiveReturnLineInput2ᚕᚖorderdeskᚋgraphᚋmodelᚐReceiveReturnLineInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lines = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReceiveReturnInput unmarshals raw into the ReceiveReturnInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReceiveReturnInput(ctx context.Context, raw any) (model.ReceiveReturnInput, error) {
+	var out model.ReceiveReturnInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReceiveReturnInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReceiveReturnLineInput(ctx context.Context, obj any) (model.ReceiveReturnLineInput, error) {
+	var it model.ReceiveReturnLineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"returnLineId", "restocked", "damaged"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "returnLineId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnLineId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReturnLineID = data
+		case "restocked":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("restocked"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Restocked = data
+		case "damaged":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("damaged"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Damaged = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReceiveReturnLineInput unmarshals raw into the ReceiveReturnLineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReceiveReturnLineInput(ctx context.Context, raw any) (model.ReceiveReturnLineInput, error) {
+	var out model.ReceiveReturnLineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReceiveReturnLineInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReceiveStockInput(ctx context.Context, obj any) (model.ReceiveStockInput, error) {
 	var it model.ReceiveStockInput
 	if obj == nil {
@@ -43074,6 +49044,69 @@ func UnmarshalRefundPaymentInput(ctx context.Context, raw any) (model.RefundPaym
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRefundReturnInput(ctx context.Context, obj any) (model.RefundReturnInput, error) {
+	var it model.RefundReturnInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"returnId", "amount", "dryRun", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "returnId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReturnID = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRefundReturnInput unmarshals raw into the RefundReturnInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRefundReturnInput(ctx context.Context, raw any) (model.RefundReturnInput, error) {
+	var out model.RefundReturnInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RefundReturnInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRejectOrderInput(ctx context.Context, obj any) (model.RejectOrderInput, error) {
 	var it model.RejectOrderInput
 	if obj == nil {
@@ -43134,6 +49167,62 @@ func (ec *executionContext) unmarshalInputRejectOrderInput(ctx context.Context, 
 func UnmarshalRejectOrderInput(ctx context.Context, raw any) (model.RejectOrderInput, error) {
 	var out model.RejectOrderInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RejectOrderInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReopenComplaintInput(ctx context.Context, obj any) (model.ReopenComplaintInput, error) {
+	var it model.ReopenComplaintInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"complaintId", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "complaintId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("complaintId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ComplaintID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReopenComplaintInput unmarshals raw into the ReopenComplaintInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReopenComplaintInput(ctx context.Context, raw any) (model.ReopenComplaintInput, error) {
+	var out model.ReopenComplaintInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReopenComplaintInput", raw, &out)
 	return out, err
 }
 
@@ -43200,6 +49289,69 @@ func UnmarshalReorderInput(ctx context.Context, raw any) (model.ReorderInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReportShipmentExceptionInput(ctx context.Context, obj any) (model.ReportShipmentExceptionInput, error) {
+	var it model.ReportShipmentExceptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"shipmentId", "status", "note", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "shipmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNShipmentExceptionStatus2orderdeskᚋgraphᚋmodelᚐShipmentExceptionStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportShipmentExceptionInput unmarshals raw into the ReportShipmentExceptionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportShipmentExceptionInput(ctx context.Context, raw any) (model.ReportShipmentExceptionInput, error) {
+	var out model.ReportShipmentExceptionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportShipmentExceptionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResetUserPasswordInput(ctx context.Context, obj any) (model.ResetUserPasswordInput, error) {
 	var it model.ResetUserPasswordInput
 	if obj == nil {
@@ -43249,6 +49401,279 @@ func UnmarshalResetUserPasswordInput(ctx context.Context, raw any) (model.ResetU
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputResolveComplaintInput(ctx context.Context, obj any) (model.ResolveComplaintInput, error) {
+	var it model.ResolveComplaintInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"complaintId", "resolution", "returnId", "paymentId", "correctionId", "orderId", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "complaintId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("complaintId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ComplaintID = data
+		case "resolution":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolution"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Resolution = data
+		case "returnId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReturnID = data
+		case "paymentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaymentID = data
+		case "correctionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectionID = data
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResolveComplaintInput unmarshals raw into the ResolveComplaintInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResolveComplaintInput(ctx context.Context, raw any) (model.ResolveComplaintInput, error) {
+	var out model.ResolveComplaintInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResolveComplaintInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResolveShipmentExceptionInput(ctx context.Context, obj any) (model.ResolveShipmentExceptionInput, error) {
+	var it model.ResolveShipmentExceptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"shipmentId", "resolution", "address", "note", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "shipmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentID = data
+		case "resolution":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolution"))
+			data, err := ec.unmarshalNShipmentExceptionResolution2orderdeskᚋentᚋshipmentᚐExceptionResolution(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Resolution = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOAddressInput2ᚖorderdeskᚋpostalᚐAddress(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResolveShipmentExceptionInput unmarshals raw into the ResolveShipmentExceptionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResolveShipmentExceptionInput(ctx context.Context, raw any) (model.ResolveShipmentExceptionInput, error) {
+	var out model.ResolveShipmentExceptionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResolveShipmentExceptionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReturnDecisionInput(ctx context.Context, obj any) (model.ReturnDecisionInput, error) {
+	var it model.ReturnDecisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"returnId", "note", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "returnId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReturnID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReturnDecisionInput unmarshals raw into the ReturnDecisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReturnDecisionInput(ctx context.Context, raw any) (model.ReturnDecisionInput, error) {
+	var out model.ReturnDecisionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReturnDecisionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReturnLineInput(ctx context.Context, obj any) (model.ReturnLineInput, error) {
+	var it model.ReturnLineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"orderLineId", "quantity", "reason", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "orderLineId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderLineID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNReturnLineReason2orderdeskᚋentᚋreturnlineᚐReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReturnLineInput unmarshals raw into the ReturnLineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReturnLineInput(ctx context.Context, raw any) (model.ReturnLineInput, error) {
+	var out model.ReturnLineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReturnLineInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReturnLineWhereInput(ctx context.Context, obj any) (ent.ReturnLineWhereInput, error) {
 	var it ent.ReturnLineWhereInput
 	if obj == nil {
@@ -43260,7 +49685,7 @@ func (ec *executionContext) unmarshalInputReturnLineWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "quantityRestocked", "quantityRestockedNEQ", "quantityRestockedIn", "quantityRestockedNotIn", "quantityRestockedGT", "quantityRestockedGTE", "quantityRestockedLT", "quantityRestockedLTE", "quantityDamaged", "quantityDamagedNEQ", "quantityDamagedIn", "quantityDamagedNotIn", "quantityDamagedGT", "quantityDamagedGTE", "quantityDamagedLT", "quantityDamagedLTE", "returnOrderID", "returnOrderIDNEQ", "returnOrderIDIn", "returnOrderIDNotIn", "orderLineID", "orderLineIDNEQ", "orderLineIDIn", "orderLineIDNotIn", "hasReturnOrder", "hasReturnOrderWith", "hasOrderLine", "hasOrderLineWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "quantityRestocked", "quantityRestockedNEQ", "quantityRestockedIn", "quantityRestockedNotIn", "quantityRestockedGT", "quantityRestockedGTE", "quantityRestockedLT", "quantityRestockedLTE", "quantityDamaged", "quantityDamagedNEQ", "quantityDamagedIn", "quantityDamagedNotIn", "quantityDamagedGT", "quantityDamagedGTE", "quantityDamagedLT", "quantityDamagedLTE", "returnOrderID", "returnOrderIDNEQ", "returnOrderIDIn", "returnOrderIDNotIn", "orderLineID", "orderLineIDNEQ", "orderLineIDIn", "orderLineIDNotIn", "hasReturnOrder", "hasReturnOrderWith", "hasOrderLine", "hasOrderLineWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -43402,95 +49827,137 @@ func (ec *executionContext) unmarshalInputReturnLineWhereInput(ctx context.Conte
 			it.QuantityLTE = data
 		case "reason":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOReturnLineReason2ᚖorderdeskᚋentᚋreturnlineᚐReason(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Reason = data
 		case "reasonNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOReturnLineReason2ᚖorderdeskᚋentᚋreturnlineᚐReason(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReasonNEQ = data
 		case "reasonIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOReturnLineReason2ᚕorderdeskᚋentᚋreturnlineᚐReasonᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReasonIn = data
 		case "reasonNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOReturnLineReason2ᚕorderdeskᚋentᚋreturnlineᚐReasonᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReasonNotIn = data
-		case "reasonGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonGT"))
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ReasonGT = data
-		case "reasonGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonGTE"))
+			it.Note = data
+		case "noteNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ReasonGTE = data
-		case "reasonLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonLT"))
+			it.NoteNEQ = data
+		case "noteIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteIn = data
+		case "noteNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteNotIn = data
+		case "noteGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ReasonLT = data
-		case "reasonLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonLTE"))
+			it.NoteGT = data
+		case "noteGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ReasonLTE = data
-		case "reasonContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonContains"))
+			it.NoteGTE = data
+		case "noteLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ReasonContains = data
-		case "reasonHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonHasPrefix"))
+			it.NoteLT = data
+		case "noteLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ReasonHasPrefix = data
-		case "reasonHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonHasSuffix"))
+			it.NoteLTE = data
+		case "noteContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ReasonHasSuffix = data
-		case "reasonEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonEqualFold"))
+			it.NoteContains = data
+		case "noteHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ReasonEqualFold = data
-		case "reasonContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonContainsFold"))
+			it.NoteHasPrefix = data
+		case "noteHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.ReasonContainsFold = data
+			it.NoteHasSuffix = data
+		case "noteIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteIsNil = data
+		case "noteNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteNotNil = data
+		case "noteEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteEqualFold = data
+		case "noteContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteContainsFold = data
 		case "quantityRestocked":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantityRestocked"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -47476,7 +53943,7 @@ func (ec *executionContext) unmarshalInputStockMovementWhereInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "onHandDelta", "onHandDeltaNEQ", "onHandDeltaIn", "onHandDeltaNotIn", "onHandDeltaGT", "onHandDeltaGTE", "onHandDeltaLT", "onHandDeltaLTE", "reservedDelta", "reservedDeltaNEQ", "reservedDeltaIn", "reservedDeltaNotIn", "reservedDeltaGT", "reservedDeltaGTE", "reservedDeltaLT", "reservedDeltaLTE", "onHandAfter", "onHandAfterNEQ", "onHandAfterIn", "onHandAfterNotIn", "onHandAfterGT", "onHandAfterGTE", "onHandAfterLT", "onHandAfterLTE", "reservedAfter", "reservedAfterNEQ", "reservedAfterIn", "reservedAfterNotIn", "reservedAfterGT", "reservedAfterGTE", "reservedAfterLT", "reservedAfterLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonIsNil", "reasonNotNil", "reasonEqualFold", "reasonContainsFold", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "stockItemID", "stockItemIDNEQ", "stockItemIDIn", "stockItemIDNotIn", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDIsNil", "orderIDNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "returnOrderID", "returnOrderIDNEQ", "returnOrderIDIn", "returnOrderIDNotIn", "returnOrderIDIsNil", "returnOrderIDNotNil", "hasStockItem", "hasStockItemWith", "hasOrder", "hasOrderWith", "hasActor", "hasActorWith", "hasReturnOrder", "hasReturnOrderWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "onHandDelta", "onHandDeltaNEQ", "onHandDeltaIn", "onHandDeltaNotIn", "onHandDeltaGT", "onHandDeltaGTE", "onHandDeltaLT", "onHandDeltaLTE", "reservedDelta", "reservedDeltaNEQ", "reservedDeltaIn", "reservedDeltaNotIn", "reservedDeltaGT", "reservedDeltaGTE", "reservedDeltaLT", "reservedDeltaLTE", "onHandAfter", "onHandAfterNEQ", "onHandAfterIn", "onHandAfterNotIn", "onHandAfterGT", "onHandAfterGTE", "onHandAfterLT", "onHandAfterLTE", "reservedAfter", "reservedAfterNEQ", "reservedAfterIn", "reservedAfterNotIn", "reservedAfterGT", "reservedAfterGTE", "reservedAfterLT", "reservedAfterLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonIsNil", "reasonNotNil", "reasonEqualFold", "reasonContainsFold", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "stockItemID", "stockItemIDNEQ", "stockItemIDIn", "stockItemIDNotIn", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDIsNil", "orderIDNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "returnOrderID", "returnOrderIDNEQ", "returnOrderIDIn", "returnOrderIDNotIn", "returnOrderIDIsNil", "returnOrderIDNotNil", "cancellationID", "cancellationIDNEQ", "cancellationIDIn", "cancellationIDNotIn", "cancellationIDIsNil", "cancellationIDNotNil", "correctionID", "correctionIDNEQ", "correctionIDIn", "correctionIDNotIn", "correctionIDIsNil", "correctionIDNotNil", "hasStockItem", "hasStockItemWith", "hasOrder", "hasOrderWith", "hasActor", "hasActorWith", "hasReturnOrder", "hasReturnOrderWith", "hasCancellation", "hasCancellationWith", "hasCorrection", "hasCorrectionWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -48288,6 +54755,90 @@ func (ec *executionContext) unmarshalInputStockMovementWhereInput(ctx context.Co
 				return it, err
 			}
 			it.ReturnOrderIDNotNil = data
+		case "cancellationID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationID = data
+		case "cancellationIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationIDNEQ = data
+		case "cancellationIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationIDIn = data
+		case "cancellationIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationIDNotIn = data
+		case "cancellationIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationIDIsNil = data
+		case "cancellationIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancellationIDNotNil = data
+		case "correctionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectionID = data
+		case "correctionIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectionIDNEQ = data
+		case "correctionIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectionIDIn = data
+		case "correctionIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectionIDNotIn = data
+		case "correctionIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectionIDIsNil = data
+		case "correctionIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CorrectionIDNotNil = data
 		case "hasStockItem":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasStockItem"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -48344,6 +54895,34 @@ func (ec *executionContext) unmarshalInputStockMovementWhereInput(ctx context.Co
 				return it, err
 			}
 			it.HasReturnOrderWith = data
+		case "hasCancellation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCancellation"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCancellation = data
+		case "hasCancellationWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCancellationWith"))
+			data, err := ec.unmarshalOCancellationRecordWhereInput2ᚕᚖorderdeskᚋentᚐCancellationRecordWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCancellationWith = data
+		case "hasCorrection":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCorrection"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCorrection = data
+		case "hasCorrectionWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCorrectionWith"))
+			data, err := ec.unmarshalOOrderCorrectionWhereInput2ᚕᚖorderdeskᚋentᚐOrderCorrectionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCorrectionWith = data
 		}
 	}
 	return it, nil
@@ -50229,6 +56808,54 @@ func (ec *executionContext) _CancellationRecordEdge(ctx context.Context, sel ast
 	return out
 }
 
+var cancellationStatImplementors = []string{"CancellationStat"}
+
+func (ec *executionContext) _CancellationStat(ctx context.Context, sel ast.SelectionSet, obj *model.CancellationStat) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationStatImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CancellationStat")
+		case "key":
+			out.Values[i] = ec._CancellationStat_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._CancellationStat_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountRefunded":
+			out.Values[i] = ec._CancellationStat_amountRefunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantityReleased":
+			out.Values[i] = ec._CancellationStat_quantityReleased(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var changePasswordPayloadImplementors = []string{"ChangePasswordPayload"}
 
 func (ec *executionContext) _ChangePasswordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ChangePasswordPayload) graphql.Marshaler {
@@ -50441,6 +57068,12 @@ func (ec *executionContext) _Complaint(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Complaint_resolvedByOrder(ctx, field, obj)
 				})
+		case "overdue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Complaint_overdue(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -50519,6 +57152,256 @@ func (ec *executionContext) _ComplaintEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "cursor":
 			out.Values[i] = ec._ComplaintEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var complaintPayloadImplementors = []string{"ComplaintPayload"}
+
+func (ec *executionContext) _ComplaintPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ComplaintPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, complaintPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ComplaintPayload")
+		case "complaint":
+			out.Values[i] = ec._ComplaintPayload_complaint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ComplaintPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var complaintStatImplementors = []string{"ComplaintStat"}
+
+func (ec *executionContext) _ComplaintStat(ctx context.Context, sel ast.SelectionSet, obj *model.ComplaintStat) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, complaintStatImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ComplaintStat")
+		case "key":
+			out.Values[i] = ec._ComplaintStat_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ComplaintStat_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openCount":
+			out.Values[i] = ec._ComplaintStat_openCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "meanSecondsToResolve":
+			out.Values[i] = ec._ComplaintStat_meanSecondsToResolve(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var correctionPayloadImplementors = []string{"CorrectionPayload"}
+
+func (ec *executionContext) _CorrectionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CorrectionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, correctionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CorrectionPayload")
+		case "correction":
+			out.Values[i] = ec._CorrectionPayload_correction(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._CorrectionPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "preview":
+			out.Values[i] = ec._CorrectionPayload_preview(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._CorrectionPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var correctionPreviewImplementors = []string{"CorrectionPreview"}
+
+func (ec *executionContext) _CorrectionPreview(ctx context.Context, sel ast.SelectionSet, obj *model.CorrectionPreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, correctionPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CorrectionPreview")
+		case "severity":
+			out.Values[i] = ec._CorrectionPreview_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applies":
+			out.Values[i] = ec._CorrectionPreview_applies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "diff":
+			out.Values[i] = ec._CorrectionPreview_diff(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalBefore":
+			out.Values[i] = ec._CorrectionPreview_totalBefore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalAfter":
+			out.Values[i] = ec._CorrectionPreview_totalAfter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moneyEffect":
+			out.Values[i] = ec._CorrectionPreview_moneyEffect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refundDue":
+			out.Values[i] = ec._CorrectionPreview_refundDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountDue":
+			out.Values[i] = ec._CorrectionPreview_amountDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var correctionStatImplementors = []string{"CorrectionStat"}
+
+func (ec *executionContext) _CorrectionStat(ctx context.Context, sel ast.SelectionSet, obj *model.CorrectionStat) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, correctionStatImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CorrectionStat")
+		case "key":
+			out.Values[i] = ec._CorrectionStat_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._CorrectionStat_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountIncrease":
+			out.Values[i] = ec._CorrectionStat_amountIncrease(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountDecrease":
+			out.Values[i] = ec._CorrectionStat_amountDecrease(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -50750,6 +57633,170 @@ func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.Select
 			}
 		case "errors":
 			out.Values[i] = ec._CustomerPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var exceptionItemImplementors = []string{"ExceptionItem"}
+
+func (ec *executionContext) _ExceptionItem(ctx context.Context, sel ast.SelectionSet, obj *model.ExceptionItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exceptionItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExceptionItem")
+		case "id":
+			out.Values[i] = ec._ExceptionItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ExceptionItem_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._ExceptionItem_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._ExceptionItem_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._ExceptionItem_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "since":
+			out.Values[i] = ec._ExceptionItem_since(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ageSeconds":
+			out.Values[i] = ec._ExceptionItem_ageSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueAt":
+			out.Values[i] = ec._ExceptionItem_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._ExceptionItem_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "assignee":
+			out.Values[i] = ec._ExceptionItem_assignee(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._ExceptionItem_subject(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var exceptionItemConnectionImplementors = []string{"ExceptionItemConnection"}
+
+func (ec *executionContext) _ExceptionItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ExceptionItemConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exceptionItemConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExceptionItemConnection")
+		case "edges":
+			out.Values[i] = ec._ExceptionItemConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ExceptionItemConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ExceptionItemConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var exceptionItemEdgeImplementors = []string{"ExceptionItemEdge"}
+
+func (ec *executionContext) _ExceptionItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ExceptionItemEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exceptionItemEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExceptionItemEdge")
+		case "node":
+			out.Values[i] = ec._ExceptionItemEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ExceptionItemEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -51079,6 +58126,44 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var markAllNotificationsReadPayloadImplementors = []string{"MarkAllNotificationsReadPayload"}
+
+func (ec *executionContext) _MarkAllNotificationsReadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MarkAllNotificationsReadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, markAllNotificationsReadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MarkAllNotificationsReadPayload")
+		case "count":
+			out.Values[i] = ec._MarkAllNotificationsReadPayload_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._MarkAllNotificationsReadPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
@@ -51136,6 +58221,83 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createReturn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveReturn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectReturn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receiveReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_receiveReturn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refundReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refundReturn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closeReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closeReturn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "correctOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_correctOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveCorrection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveCorrection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectCorrection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectCorrection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportShipmentException":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reportShipmentException(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveShipmentException":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveShipmentException(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "login":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_login(ctx, field)
@@ -51185,6 +58347,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "fileComplaint":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_fileComplaint(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignComplaint":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignComplaint(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveComplaint":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveComplaint(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closeComplaint":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closeComplaint(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopenComplaint":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reopenComplaint(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCustomer(ctx, field)
@@ -51195,6 +58392,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateCustomer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markNotificationRead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markNotificationRead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markAllNotificationsRead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markAllNotificationsRead(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -51533,6 +58744,44 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._NotificationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationPayloadImplementors = []string{"NotificationPayload"}
+
+func (ec *executionContext) _NotificationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationPayload")
+		case "notification":
+			out.Values[i] = ec._NotificationPayload_notification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._NotificationPayload_errors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -51999,6 +59248,24 @@ func (ec *executionContext) _OrderCorrection(ctx context.Context, sel ast.Select
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrderCorrection_decidedBy(ctx, field, obj)
+				})
+		case "moneyEffect":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderCorrection_moneyEffect(ctx, field, obj)
+				})
+		case "refundDue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderCorrection_refundDue(ctx, field, obj)
+				})
+		case "amountDue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderCorrection_amountDue(ctx, field, obj)
 				})
 		case "totalBefore":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -52778,6 +60045,42 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
 				})
+		case "openExceptions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_openExceptions(ctx, field)
+				})
+		case "notifications":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_notifications(ctx, field)
+				})
+		case "cancellationStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_cancellationStats(ctx, field)
+				})
+		case "correctionStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_correctionStats(ctx, field)
+				})
+		case "complaintStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_complaintStats(ctx, field)
+				})
+		case "returnStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_returnStats(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -52919,6 +60222,11 @@ func (ec *executionContext) _ReturnLine(ctx context.Context, sel ast.SelectionSe
 		case "reason":
 			out.Values[i] = ec._ReturnLine_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._ReturnLine_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "quantityRestocked":
@@ -53123,6 +60431,12 @@ func (ec *executionContext) _ReturnOrder(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReturnOrder_exchangeOrder(ctx, field, obj)
 				})
+		case "value":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReturnOrder_value(ctx, field, obj)
+				})
 		case "amountRefunded":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -53207,6 +60521,112 @@ func (ec *executionContext) _ReturnOrderEdge(ctx context.Context, sel ast.Select
 			}
 		case "cursor":
 			out.Values[i] = ec._ReturnOrderEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var returnPayloadImplementors = []string{"ReturnPayload"}
+
+func (ec *executionContext) _ReturnPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnPayload")
+		case "return":
+			out.Values[i] = ec._ReturnPayload_return(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._ReturnPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exchangeOrder":
+			out.Values[i] = ec._ReturnPayload_exchangeOrder(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refunds":
+			out.Values[i] = ec._ReturnPayload_refunds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountRefunded":
+			out.Values[i] = ec._ReturnPayload_amountRefunded(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ReturnPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var returnStatImplementors = []string{"ReturnStat"}
+
+func (ec *executionContext) _ReturnStat(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnStat) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, returnStatImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReturnStat")
+		case "key":
+			out.Values[i] = ec._ReturnStat_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ReturnStat_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantityRestocked":
+			out.Values[i] = ec._ReturnStat_quantityRestocked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantityDamaged":
+			out.Values[i] = ec._ReturnStat_quantityDamaged(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -53516,6 +60936,64 @@ func (ec *executionContext) _ShipmentEdge(ctx context.Context, sel ast.Selection
 			}
 		case "cursor":
 			out.Values[i] = ec._ShipmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shipmentExceptionPayloadImplementors = []string{"ShipmentExceptionPayload"}
+
+func (ec *executionContext) _ShipmentExceptionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShipmentExceptionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentExceptionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShipmentExceptionPayload")
+		case "shipment":
+			out.Values[i] = ec._ShipmentExceptionPayload_shipment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._ShipmentExceptionPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "replacementOrder":
+			out.Values[i] = ec._ShipmentExceptionPayload_replacementOrder(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "return":
+			out.Values[i] = ec._ShipmentExceptionPayload_return(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refunds":
+			out.Values[i] = ec._ShipmentExceptionPayload_refunds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ShipmentExceptionPayload_errors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -53940,6 +61418,16 @@ func (ec *executionContext) _StockMovement(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cancellationID":
+			out.Values[i] = ec._StockMovement_cancellationID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "correctionID":
+			out.Values[i] = ec._StockMovement_correctionID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "stockItem":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -53963,6 +61451,18 @@ func (ec *executionContext) _StockMovement(ctx context.Context, sel ast.Selectio
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._StockMovement_returnOrder(ctx, field, obj)
+				})
+		case "cancellation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StockMovement_cancellation(ctx, field, obj)
+				})
+		case "correction":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StockMovement_correction(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -54103,6 +61603,28 @@ func (ec *executionContext) _StockMovementPayload(ctx context.Context, sel ast.S
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "notificationAdded":
+		return ec._Subscription_notificationAdded(ctx, fields[0])
+	case "orderEvents":
+		return ec._Subscription_orderEvents(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userImplementors = []string{"User", "Node"}
@@ -54761,6 +62283,11 @@ func (ec *executionContext) unmarshalNAdjustStockInput2orderdeskᚋgraphᚋmodel
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAssignComplaintInput2orderdeskᚋgraphᚋmodelᚐAssignComplaintInput(ctx context.Context, v any) (model.AssignComplaintInput, error) {
+	res, err := ec.unmarshalInputAssignComplaintInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAuditEvent2ᚖorderdeskᚋentᚐAuditEvent(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEvent!")
@@ -54913,6 +62440,40 @@ func (ec *executionContext) unmarshalNCancellationRecordWhereInput2ᚖorderdesk�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCancellationStat2ᚕᚖorderdeskᚋgraphᚋmodelᚐCancellationStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CancellationStat) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCancellationStat2ᚖorderdeskᚋgraphᚋmodelᚐCancellationStat(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCancellationStat2ᚖorderdeskᚋgraphᚋmodelᚐCancellationStat(ctx context.Context, sel ast.SelectionSet, v *model.CancellationStat) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CancellationStat!")
+		return graphql.Null
+	}
+	return ec._CancellationStat(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCancellationStatsGroupBy2orderdeskᚋgraphᚋmodelᚐCancellationStatsGroupBy(ctx context.Context, v any) (model.CancellationStatsGroupBy, error) {
+	var res model.CancellationStatsGroupBy
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCancellationStatsGroupBy2orderdeskᚋgraphᚋmodelᚐCancellationStatsGroupBy(ctx context.Context, sel ast.SelectionSet, v model.CancellationStatsGroupBy) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNChangePasswordInput2orderdeskᚋgraphᚋmodelᚐChangePasswordInput(ctx context.Context, v any) (model.ChangePasswordInput, error) {
 	res, err := ec.unmarshalInputChangePasswordInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -54932,6 +62493,11 @@ func (ec *executionContext) marshalNComplaint2ᚖorderdeskᚋentᚐComplaint(ctx
 		return graphql.Null
 	}
 	return ec._Complaint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNComplaintActionInput2orderdeskᚋgraphᚋmodelᚐComplaintActionInput(ctx context.Context, v any) (model.ComplaintActionInput, error) {
+	res, err := ec.unmarshalInputComplaintActionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNComplaintCategory2orderdeskᚋentᚋcomplaintᚐCategory(ctx context.Context, v any) (complaint.Category, error) {
@@ -54966,6 +62532,14 @@ func (ec *executionContext) marshalNComplaintOrderField2ᚖorderdeskᚋentᚐCom
 	return v
 }
 
+func (ec *executionContext) marshalNComplaintPayload2ᚖorderdeskᚋgraphᚋmodelᚐComplaintPayload(ctx context.Context, sel ast.SelectionSet, v *model.ComplaintPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ComplaintPayload!")
+		return graphql.Null
+	}
+	return ec._ComplaintPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNComplaintSeverity2orderdeskᚋentᚋcomplaintᚐSeverity(ctx context.Context, v any) (complaint.Severity, error) {
 	var res complaint.Severity
 	err := res.UnmarshalGQL(v)
@@ -54973,6 +62547,40 @@ func (ec *executionContext) unmarshalNComplaintSeverity2orderdeskᚋentᚋcompla
 }
 
 func (ec *executionContext) marshalNComplaintSeverity2orderdeskᚋentᚋcomplaintᚐSeverity(ctx context.Context, sel ast.SelectionSet, v complaint.Severity) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNComplaintStat2ᚕᚖorderdeskᚋgraphᚋmodelᚐComplaintStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ComplaintStat) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComplaintStat2ᚖorderdeskᚋgraphᚋmodelᚐComplaintStat(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNComplaintStat2ᚖorderdeskᚋgraphᚋmodelᚐComplaintStat(ctx context.Context, sel ast.SelectionSet, v *model.ComplaintStat) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ComplaintStat!")
+		return graphql.Null
+	}
+	return ec._ComplaintStat(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNComplaintStatsGroupBy2orderdeskᚋgraphᚋmodelᚐComplaintStatsGroupBy(ctx context.Context, v any) (model.ComplaintStatsGroupBy, error) {
+	var res model.ComplaintStatsGroupBy
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNComplaintStatsGroupBy2orderdeskᚋgraphᚋmodelᚐComplaintStatsGroupBy(ctx context.Context, sel ast.SelectionSet, v model.ComplaintStatsGroupBy) graphql.Marshaler {
 	return v
 }
 
@@ -54996,6 +62604,73 @@ func (ec *executionContext) unmarshalNConfirmOrderInput2orderdeskᚋgraphᚋmode
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCorrectOrderInput2orderdeskᚋgraphᚋmodelᚐCorrectOrderInput(ctx context.Context, v any) (model.CorrectOrderInput, error) {
+	res, err := ec.unmarshalInputCorrectOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCorrectionDecisionInput2orderdeskᚋgraphᚋmodelᚐCorrectionDecisionInput(ctx context.Context, v any) (model.CorrectionDecisionInput, error) {
+	res, err := ec.unmarshalInputCorrectionDecisionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCorrectionLineInput2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionLineInput(ctx context.Context, v any) (*model.CorrectionLineInput, error) {
+	res, err := ec.unmarshalInputCorrectionLineInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCorrectionMoneyEffect2orderdeskᚋgraphᚋmodelᚐCorrectionMoneyEffect(ctx context.Context, v any) (model.CorrectionMoneyEffect, error) {
+	var res model.CorrectionMoneyEffect
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCorrectionMoneyEffect2orderdeskᚋgraphᚋmodelᚐCorrectionMoneyEffect(ctx context.Context, sel ast.SelectionSet, v model.CorrectionMoneyEffect) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCorrectionPayload2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionPayload(ctx context.Context, sel ast.SelectionSet, v *model.CorrectionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CorrectionPayload!")
+		return graphql.Null
+	}
+	return ec._CorrectionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCorrectionStat2ᚕᚖorderdeskᚋgraphᚋmodelᚐCorrectionStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CorrectionStat) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCorrectionStat2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionStat(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCorrectionStat2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionStat(ctx context.Context, sel ast.SelectionSet, v *model.CorrectionStat) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CorrectionStat!")
+		return graphql.Null
+	}
+	return ec._CorrectionStat(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCorrectionStatsGroupBy2orderdeskᚋgraphᚋmodelᚐCorrectionStatsGroupBy(ctx context.Context, v any) (model.CorrectionStatsGroupBy, error) {
+	var res model.CorrectionStatsGroupBy
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCorrectionStatsGroupBy2orderdeskᚋgraphᚋmodelᚐCorrectionStatsGroupBy(ctx context.Context, sel ast.SelectionSet, v model.CorrectionStatsGroupBy) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCreateCustomerInput2orderdeskᚋgraphᚋmodelᚐCreateCustomerInput(ctx context.Context, v any) (model.CreateCustomerInput, error) {
 	res, err := ec.unmarshalInputCreateCustomerInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -55003,6 +62678,11 @@ func (ec *executionContext) unmarshalNCreateCustomerInput2orderdeskᚋgraphᚋmo
 
 func (ec *executionContext) unmarshalNCreateOrderInput2orderdeskᚋgraphᚋmodelᚐCreateOrderInput(ctx context.Context, v any) (model.CreateOrderInput, error) {
 	res, err := ec.unmarshalInputCreateOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateReturnInput2orderdeskᚋgraphᚋmodelᚐCreateReturnInput(ctx context.Context, v any) (model.CreateReturnInput, error) {
+	res, err := ec.unmarshalInputCreateReturnInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -55093,6 +62773,76 @@ func (ec *executionContext) marshalNErrorCode2orderdeskᚋfaultᚐCode(ctx conte
 	return v
 }
 
+func (ec *executionContext) unmarshalNExceptionCategory2orderdeskᚋgraphᚋmodelᚐExceptionCategory(ctx context.Context, v any) (model.ExceptionCategory, error) {
+	var res model.ExceptionCategory
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExceptionCategory2orderdeskᚋgraphᚋmodelᚐExceptionCategory(ctx context.Context, sel ast.SelectionSet, v model.ExceptionCategory) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNExceptionItem2ᚖorderdeskᚋgraphᚋmodelᚐExceptionItem(ctx context.Context, sel ast.SelectionSet, v *model.ExceptionItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExceptionItem!")
+		return graphql.Null
+	}
+	return ec._ExceptionItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNExceptionItemConnection2ᚖorderdeskᚋgraphᚋmodelᚐExceptionItemConnection(ctx context.Context, sel ast.SelectionSet, v *model.ExceptionItemConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExceptionItemConnection!")
+		return graphql.Null
+	}
+	return ec._ExceptionItemConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNExceptionItemEdge2ᚕᚖorderdeskᚋgraphᚋmodelᚐExceptionItemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ExceptionItemEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExceptionItemEdge2ᚖorderdeskᚋgraphᚋmodelᚐExceptionItemEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNExceptionItemEdge2ᚖorderdeskᚋgraphᚋmodelᚐExceptionItemEdge(ctx context.Context, sel ast.SelectionSet, v *model.ExceptionItemEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExceptionItemEdge!")
+		return graphql.Null
+	}
+	return ec._ExceptionItemEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExceptionKind2orderdeskᚋgraphᚋmodelᚐExceptionKind(ctx context.Context, v any) (model.ExceptionKind, error) {
+	var res model.ExceptionKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExceptionKind2orderdeskᚋgraphᚋmodelᚐExceptionKind(ctx context.Context, sel ast.SelectionSet, v model.ExceptionKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNExceptionSeverity2orderdeskᚋgraphᚋmodelᚐExceptionSeverity(ctx context.Context, v any) (model.ExceptionSeverity, error) {
+	var res model.ExceptionSeverity
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExceptionSeverity2orderdeskᚋgraphᚋmodelᚐExceptionSeverity(ctx context.Context, sel ast.SelectionSet, v model.ExceptionSeverity) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNFieldChange2orderdeskᚋchangeᚐField(ctx context.Context, sel ast.SelectionSet, v change.Field) graphql.Marshaler {
 	return ec._FieldChange(ctx, sel, &v)
 }
@@ -55111,6 +62861,35 @@ func (ec *executionContext) marshalNFieldChange2ᚕorderdeskᚋchangeᚐFieldᚄ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNFieldChange2ᚕᚖorderdeskᚋchangeᚐFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*change.Field) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldChange2ᚖorderdeskᚋchangeᚐField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFieldChange2ᚖorderdeskᚋchangeᚐField(ctx context.Context, sel ast.SelectionSet, v *change.Field) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldChange!")
+		return graphql.Null
+	}
+	return ec._FieldChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFileComplaintInput2orderdeskᚋgraphᚋmodelᚐFileComplaintInput(ctx context.Context, v any) (model.FileComplaintInput, error) {
+	res, err := ec.unmarshalInputFileComplaintInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
@@ -55272,6 +63051,19 @@ func (ec *executionContext) marshalNLogoutPayload2ᚖorderdeskᚋgraphᚋmodel�
 	return ec._LogoutPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMarkAllNotificationsReadPayload2ᚖorderdeskᚋgraphᚋmodelᚐMarkAllNotificationsReadPayload(ctx context.Context, sel ast.SelectionSet, v *model.MarkAllNotificationsReadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MarkAllNotificationsReadPayload!")
+		return graphql.Null
+	}
+	return ec._MarkAllNotificationsReadPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMarkNotificationReadInput2orderdeskᚋgraphᚋmodelᚐMarkNotificationReadInput(ctx context.Context, v any) (model.MarkNotificationReadInput, error) {
+	res, err := ec.unmarshalInputMarkNotificationReadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Money!")
@@ -55290,6 +63082,22 @@ func (ec *executionContext) marshalNNode2ᚕorderdeskᚋentᚐNoder(ctx context.
 	return ret
 }
 
+func (ec *executionContext) marshalNNotification2ᚖorderdeskᚋentᚐNotification(ctx context.Context, sel ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Notification!")
+		return graphql.Null
+	}
+	return ec._Notification(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationConnection2ᚖorderdeskᚋentᚐNotificationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.NotificationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationConnection!")
+		return graphql.Null
+	}
+	return ec._NotificationConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNNotificationOrderField2ᚖorderdeskᚋentᚐNotificationOrderField(ctx context.Context, v any) (*ent.NotificationOrderField, error) {
 	var res = new(ent.NotificationOrderField)
 	err := res.UnmarshalGQL(v)
@@ -55302,6 +63110,14 @@ func (ec *executionContext) marshalNNotificationOrderField2ᚖorderdeskᚋentᚐ
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNNotificationPayload2ᚖorderdeskᚋgraphᚋmodelᚐNotificationPayload(ctx context.Context, sel ast.SelectionSet, v *model.NotificationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationPayload!")
+		return graphql.Null
+	}
+	return ec._NotificationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNNotificationWhereInput2ᚖorderdeskᚋentᚐNotificationWhereInput(ctx context.Context, v any) (*ent.NotificationWhereInput, error) {
@@ -55572,6 +63388,14 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPayment2ᚕᚖorderdeskᚋentᚐPaymentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -55676,6 +63500,30 @@ func (ec *executionContext) marshalNReasonCode2orderdeskᚋentᚋcancellationrec
 	return v
 }
 
+func (ec *executionContext) unmarshalNReceiveReturnInput2orderdeskᚋgraphᚋmodelᚐReceiveReturnInput(ctx context.Context, v any) (model.ReceiveReturnInput, error) {
+	res, err := ec.unmarshalInputReceiveReturnInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReceiveReturnLineInput2ᚕᚖorderdeskᚋgraphᚋmodelᚐReceiveReturnLineInputᚄ(ctx context.Context, v any) ([]*model.ReceiveReturnLineInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ReceiveReturnLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReceiveReturnLineInput2ᚖorderdeskᚋgraphᚋmodelᚐReceiveReturnLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNReceiveReturnLineInput2ᚖorderdeskᚋgraphᚋmodelᚐReceiveReturnLineInput(ctx context.Context, v any) (*model.ReceiveReturnLineInput, error) {
+	res, err := ec.unmarshalInputReceiveReturnLineInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNReceiveStockInput2orderdeskᚋgraphᚋmodelᚐReceiveStockInput(ctx context.Context, v any) (model.ReceiveStockInput, error) {
 	res, err := ec.unmarshalInputReceiveStockInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -55704,8 +63552,18 @@ func (ec *executionContext) unmarshalNRefundPaymentInput2orderdeskᚋgraphᚋmod
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRefundReturnInput2orderdeskᚋgraphᚋmodelᚐRefundReturnInput(ctx context.Context, v any) (model.RefundReturnInput, error) {
+	res, err := ec.unmarshalInputRefundReturnInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRejectOrderInput2orderdeskᚋgraphᚋmodelᚐRejectOrderInput(ctx context.Context, v any) (model.RejectOrderInput, error) {
 	res, err := ec.unmarshalInputRejectOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReopenComplaintInput2orderdeskᚋgraphᚋmodelᚐReopenComplaintInput(ctx context.Context, v any) (model.ReopenComplaintInput, error) {
+	res, err := ec.unmarshalInputReopenComplaintInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -55722,8 +63580,28 @@ func (ec *executionContext) marshalNReorderPayload2ᚖorderdeskᚋgraphᚋmodel�
 	return ec._ReorderPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNReportShipmentExceptionInput2orderdeskᚋgraphᚋmodelᚐReportShipmentExceptionInput(ctx context.Context, v any) (model.ReportShipmentExceptionInput, error) {
+	res, err := ec.unmarshalInputReportShipmentExceptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNResetUserPasswordInput2orderdeskᚋgraphᚋmodelᚐResetUserPasswordInput(ctx context.Context, v any) (model.ResetUserPasswordInput, error) {
 	res, err := ec.unmarshalInputResetUserPasswordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNResolveComplaintInput2orderdeskᚋgraphᚋmodelᚐResolveComplaintInput(ctx context.Context, v any) (model.ResolveComplaintInput, error) {
+	res, err := ec.unmarshalInputResolveComplaintInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNResolveShipmentExceptionInput2orderdeskᚋgraphᚋmodelᚐResolveShipmentExceptionInput(ctx context.Context, v any) (model.ResolveShipmentExceptionInput, error) {
+	res, err := ec.unmarshalInputResolveShipmentExceptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReturnDecisionInput2orderdeskᚋgraphᚋmodelᚐReturnDecisionInput(ctx context.Context, v any) (model.ReturnDecisionInput, error) {
+	res, err := ec.unmarshalInputReturnDecisionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -55733,6 +63611,35 @@ func (ec *executionContext) marshalNReturnLine2ᚖorderdeskᚋentᚐReturnLine(c
 		return graphql.Null
 	}
 	return ec._ReturnLine(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReturnLineInput2ᚕᚖorderdeskᚋgraphᚋmodelᚐReturnLineInputᚄ(ctx context.Context, v any) ([]*model.ReturnLineInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ReturnLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReturnLineInput2ᚖorderdeskᚋgraphᚋmodelᚐReturnLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNReturnLineInput2ᚖorderdeskᚋgraphᚋmodelᚐReturnLineInput(ctx context.Context, v any) (*model.ReturnLineInput, error) {
+	res, err := ec.unmarshalInputReturnLineInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReturnLineReason2orderdeskᚋentᚋreturnlineᚐReason(ctx context.Context, v any) (returnline.Reason, error) {
+	var res returnline.Reason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReturnLineReason2orderdeskᚋentᚋreturnlineᚐReason(ctx context.Context, sel ast.SelectionSet, v returnline.Reason) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNReturnLineWhereInput2ᚖorderdeskᚋentᚐReturnLineWhereInput(ctx context.Context, v any) (*ent.ReturnLineWhereInput, error) {
@@ -55795,6 +63702,48 @@ func (ec *executionContext) unmarshalNReturnOrderWhereInput2ᚖorderdeskᚋent�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNReturnPayload2ᚖorderdeskᚋgraphᚋmodelᚐReturnPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReturnPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReturnPayload!")
+		return graphql.Null
+	}
+	return ec._ReturnPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReturnStat2ᚕᚖorderdeskᚋgraphᚋmodelᚐReturnStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReturnStat) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReturnStat2ᚖorderdeskᚋgraphᚋmodelᚐReturnStat(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReturnStat2ᚖorderdeskᚋgraphᚋmodelᚐReturnStat(ctx context.Context, sel ast.SelectionSet, v *model.ReturnStat) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReturnStat!")
+		return graphql.Null
+	}
+	return ec._ReturnStat(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReturnStatsGroupBy2orderdeskᚋgraphᚋmodelᚐReturnStatsGroupBy(ctx context.Context, v any) (model.ReturnStatsGroupBy, error) {
+	var res model.ReturnStatsGroupBy
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReturnStatsGroupBy2orderdeskᚋgraphᚋmodelᚐReturnStatsGroupBy(ctx context.Context, sel ast.SelectionSet, v model.ReturnStatsGroupBy) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNSessionPayload2ᚖorderdeskᚋgraphᚋmodelᚐSessionPayload(ctx context.Context, sel ast.SelectionSet, v *model.SessionPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SessionPayload!")
@@ -55824,6 +63773,14 @@ func (ec *executionContext) marshalNShipmentConnection2ᚖorderdeskᚋentᚐShip
 	return ec._ShipmentConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNShipmentExceptionPayload2ᚖorderdeskᚋgraphᚋmodelᚐShipmentExceptionPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShipmentExceptionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShipmentExceptionPayload!")
+		return graphql.Null
+	}
+	return ec._ShipmentExceptionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNShipmentExceptionResolution2orderdeskᚋentᚋshipmentᚐExceptionResolution(ctx context.Context, v any) (shipment.ExceptionResolution, error) {
 	var res shipment.ExceptionResolution
 	err := res.UnmarshalGQL(v)
@@ -55831,6 +63788,16 @@ func (ec *executionContext) unmarshalNShipmentExceptionResolution2orderdeskᚋen
 }
 
 func (ec *executionContext) marshalNShipmentExceptionResolution2orderdeskᚋentᚋshipmentᚐExceptionResolution(ctx context.Context, sel ast.SelectionSet, v shipment.ExceptionResolution) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNShipmentExceptionStatus2orderdeskᚋgraphᚋmodelᚐShipmentExceptionStatus(ctx context.Context, v any) (model.ShipmentExceptionStatus, error) {
+	var res model.ShipmentExceptionStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShipmentExceptionStatus2orderdeskᚋgraphᚋmodelᚐShipmentExceptionStatus(ctx context.Context, sel ast.SelectionSet, v model.ShipmentExceptionStatus) graphql.Marshaler {
 	return v
 }
 
@@ -56996,6 +64963,30 @@ func (ec *executionContext) unmarshalOComplaintWhereInput2ᚖorderdeskᚋentᚐC
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOCorrectionLineInput2ᚕᚖorderdeskᚋgraphᚋmodelᚐCorrectionLineInputᚄ(ctx context.Context, v any) ([]*model.CorrectionLineInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CorrectionLineInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCorrectionLineInput2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionLineInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCorrectionPreview2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionPreview(ctx context.Context, sel ast.SelectionSet, v *model.CorrectionPreview) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CorrectionPreview(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[int], error) {
 	if v == nil {
 		return nil, nil
@@ -57017,6 +65008,14 @@ func (ec *executionContext) marshalOCustomer2ᚖorderdeskᚋentᚐCustomer(ctx c
 		return graphql.Null
 	}
 	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomerContactInput2ᚖorderdeskᚋgraphᚋmodelᚐCustomerContactInput(ctx context.Context, v any) (*model.CustomerContactInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerContactInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOCustomerEdge2ᚕᚖorderdeskᚋentᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {
@@ -57088,6 +65087,22 @@ func (ec *executionContext) marshalODecimal2ᚖstring(ctx context.Context, sel a
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOExceptionCategory2ᚖorderdeskᚋgraphᚋmodelᚐExceptionCategory(ctx context.Context, v any) (*model.ExceptionCategory, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ExceptionCategory)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOExceptionCategory2ᚖorderdeskᚋgraphᚋmodelᚐExceptionCategory(ctx context.Context, sel ast.SelectionSet, v *model.ExceptionCategory) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
@@ -58387,6 +66402,58 @@ func (ec *executionContext) marshalOReturnLine2ᚕᚖorderdeskᚋentᚐReturnLin
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOReturnLineReason2ᚕorderdeskᚋentᚋreturnlineᚐReasonᚄ(ctx context.Context, v any) ([]returnline.Reason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]returnline.Reason, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReturnLineReason2orderdeskᚋentᚋreturnlineᚐReason(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReturnLineReason2ᚕorderdeskᚋentᚋreturnlineᚐReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []returnline.Reason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReturnLineReason2orderdeskᚋentᚋreturnlineᚐReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReturnLineReason2ᚖorderdeskᚋentᚋreturnlineᚐReason(ctx context.Context, v any) (*returnline.Reason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(returnline.Reason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReturnLineReason2ᚖorderdeskᚋentᚋreturnlineᚐReason(ctx context.Context, sel ast.SelectionSet, v *returnline.Reason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOReturnLineWhereInput2ᚕᚖorderdeskᚋentᚐReturnLineWhereInputᚄ(ctx context.Context, v any) ([]*ent.ReturnLineWhereInput, error) {

@@ -9,14 +9,22 @@ import (
 	"orderdesk/change"
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
+	"orderdesk/ent/complaint"
 	order1 "orderdesk/ent/order"
+	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/payment"
+	"orderdesk/ent/returnline"
+	"orderdesk/ent/returnorder"
+	"orderdesk/ent/shipment"
 	"orderdesk/ent/user"
 	"orderdesk/fault"
+	"orderdesk/money"
 	"orderdesk/order"
 	"orderdesk/postal"
 	"strconv"
 	"time"
+
+	"entgo.io/contrib/entgql"
 )
 
 type AdjustStockInput struct {
@@ -25,6 +33,13 @@ type AdjustStockInput struct {
 	Delta  int                   `json:"delta"`
 	Reason StockAdjustmentReason `json:"reason"`
 	Note   *string               `json:"note,omitempty"`
+}
+
+type AssignComplaintInput struct {
+	ComplaintID     int     `json:"complaintId"`
+	AssigneeID      int     `json:"assigneeId"`
+	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
+	IdempotencyKey  *string `json:"idempotencyKey,omitempty"`
 }
 
 type CancelOrderInput struct {
@@ -58,6 +73,14 @@ type CancellationPayload struct {
 	Errors   []*fault.Error `json:"errors"`
 }
 
+type CancellationStat struct {
+	// The group: a reason code, a date (YYYY-MM-DD, the Monday of the week, YYYY-MM), a user's email, a SKU or a channel.
+	Key              string       `json:"key"`
+	Count            int          `json:"count"`
+	AmountRefunded   *money.Money `json:"amountRefunded"`
+	QuantityReleased int          `json:"quantityReleased"`
+}
+
 type ChangePasswordInput struct {
 	CurrentPassword string `json:"currentPassword"`
 	NewPassword     string `json:"newPassword"`
@@ -68,12 +91,91 @@ type ChangePasswordPayload struct {
 	Errors []*fault.Error `json:"errors"`
 }
 
+type ComplaintActionInput struct {
+	ComplaintID    int     `json:"complaintId"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type ComplaintPayload struct {
+	Complaint *ent.Complaint `json:"complaint,omitempty"`
+	Errors    []*fault.Error `json:"errors"`
+}
+
+type ComplaintStat struct {
+	Key       string `json:"key"`
+	Count     int    `json:"count"`
+	OpenCount int    `json:"openCount"`
+	// Mean seconds from filing to resolution over the resolved ones; null when none is resolved.
+	MeanSecondsToResolve *int `json:"meanSecondsToResolve,omitempty"`
+}
+
 type ConfirmOrderInput struct {
 	OrderID         int  `json:"orderId"`
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 	// Sales managers: accept failed price and credit checks for this reason.
 	OverrideReason *string `json:"overrideReason,omitempty"`
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type CorrectOrderInput struct {
+	OrderID                  int                       `json:"orderId"`
+	ExpectedVersion          int                       `json:"expectedVersion"`
+	ErrorType                ordercorrection.ErrorType `json:"errorType"`
+	Cause                    ordercorrection.Cause     `json:"cause"`
+	Lines                    []*CorrectionLineInput    `json:"lines,omitempty"`
+	ShippingAddress          *postal.Address           `json:"shippingAddress,omitempty"`
+	CustomerContact          *CustomerContactInput     `json:"customerContact,omitempty"`
+	Note                     *string                   `json:"note,omitempty"`
+	CustomerConfirmed        *bool                     `json:"customerConfirmed,omitempty"`
+	CustomerConfirmationNote *string                   `json:"customerConfirmationNote,omitempty"`
+	DryRun                   *bool                     `json:"dryRun,omitempty"`
+	IdempotencyKey           *string                   `json:"idempotencyKey,omitempty"`
+}
+
+type CorrectionDecisionInput struct {
+	CorrectionID int `json:"correctionId"`
+	// Required to reject.
+	Note           *string `json:"note,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type CorrectionLineInput struct {
+	OrderLineID int     `json:"orderLineId"`
+	Quantity    *int    `json:"quantity,omitempty"`
+	UnitPrice   *string `json:"unitPrice,omitempty"`
+	Discount    *string `json:"discount,omitempty"`
+	// Swap the product (always SEVERE).
+	StockItemID *int `json:"stockItemId,omitempty"`
+}
+
+type CorrectionPayload struct {
+	// Null in a dry run.
+	Correction *ent.OrderCorrection `json:"correction,omitempty"`
+	Order      *ent.Order           `json:"order,omitempty"`
+	// What the correction does (or would do): severity, diff, totals, money effect.
+	Preview *CorrectionPreview `json:"preview,omitempty"`
+	Errors  []*fault.Error     `json:"errors"`
+}
+
+type CorrectionPreview struct {
+	Severity ordercorrection.Severity `json:"severity"`
+	// Whether it applies now; false when it waits for a manager's approval.
+	Applies     bool                  `json:"applies"`
+	Diff        []*change.Field       `json:"diff"`
+	TotalBefore *money.Money          `json:"totalBefore"`
+	TotalAfter  *money.Money          `json:"totalAfter"`
+	MoneyEffect CorrectionMoneyEffect `json:"moneyEffect"`
+	RefundDue   *money.Money          `json:"refundDue"`
+	AmountDue   *money.Money          `json:"amountDue"`
+}
+
+type CorrectionStat struct {
+	Key   string `json:"key"`
+	Count int    `json:"count"`
+	// Σ of the total increases.
+	AmountIncrease *money.Money `json:"amountIncrease"`
+	// Σ of the total decreases.
+	AmountDecrease *money.Money `json:"amountDecrease"`
 }
 
 type CreateCustomerInput struct {
@@ -104,6 +206,17 @@ type CreateOrderInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+type CreateReturnInput struct {
+	OrderID int                `json:"orderId"`
+	Lines   []*ReturnLineInput `json:"lines"`
+	// REFUND (default), EXCHANGE (a replacement order is created when the goods are received) or NONE.
+	Resolution *returnorder.Resolution `json:"resolution,omitempty"`
+	Note       *string                 `json:"note,omitempty"`
+	// The shipment the goods come from, e.g. a refused delivery.
+	ShipmentID     *int    `json:"shipmentId,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 type CreateStockItemInput struct {
 	Sku         string  `json:"sku"`
 	Name        string  `json:"name"`
@@ -121,9 +234,52 @@ type CreateUserInput struct {
 	Scopes []string `json:"scopes,omitempty"`
 }
 
+type CustomerContactInput struct {
+	ContactName *string `json:"contactName,omitempty"`
+	Email       *string `json:"email,omitempty"`
+	Phone       *string `json:"phone,omitempty"`
+}
+
 type CustomerPayload struct {
 	Customer *ent.Customer  `json:"customer,omitempty"`
 	Errors   []*fault.Error `json:"errors"`
+}
+
+type ExceptionItem struct {
+	// Stable for the item: kind and record.
+	ID         int               `json:"id"`
+	Kind       ExceptionKind     `json:"kind"`
+	Category   ExceptionCategory `json:"category"`
+	Severity   ExceptionSeverity `json:"severity"`
+	Title      string            `json:"title"`
+	Since      time.Time         `json:"since"`
+	AgeSeconds int               `json:"ageSeconds"`
+	DueAt      *time.Time        `json:"dueAt,omitempty"`
+	Order      *ent.Order        `json:"order,omitempty"`
+	Assignee   *ent.User         `json:"assignee,omitempty"`
+	// The record to act on (cancellation, correction, return, shipment, payment or complaint).
+	Subject ent.Noder `json:"subject,omitempty"`
+}
+
+type ExceptionItemConnection struct {
+	Edges      []*ExceptionItemEdge  `json:"edges"`
+	PageInfo   *entgql.PageInfo[int] `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+type ExceptionItemEdge struct {
+	Node   *ExceptionItem `json:"node"`
+	Cursor string         `json:"cursor"`
+}
+
+type FileComplaintInput struct {
+	CustomerID     int                `json:"customerId"`
+	OrderID        *int               `json:"orderId,omitempty"`
+	Category       complaint.Category `json:"category"`
+	Severity       complaint.Severity `json:"severity"`
+	Subject        string             `json:"subject"`
+	Description    string             `json:"description"`
+	IdempotencyKey *string            `json:"idempotencyKey,omitempty"`
 }
 
 type LoginInput struct {
@@ -138,6 +294,20 @@ type LogoutInput struct {
 type LogoutPayload struct {
 	Ok     bool           `json:"ok"`
 	Errors []*fault.Error `json:"errors"`
+}
+
+type MarkAllNotificationsReadPayload struct {
+	Count  int            `json:"count"`
+	Errors []*fault.Error `json:"errors"`
+}
+
+type MarkNotificationReadInput struct {
+	ID int `json:"id"`
+}
+
+type NotificationPayload struct {
+	Notification *ent.Notification `json:"notification,omitempty"`
+	Errors       []*fault.Error    `json:"errors"`
 }
 
 type OrderLineInput struct {
@@ -171,6 +341,19 @@ type PaymentPayload struct {
 	Order   *ent.Order     `json:"order,omitempty"`
 	Payment *ent.Payment   `json:"payment,omitempty"`
 	Errors  []*fault.Error `json:"errors"`
+}
+
+type ReceiveReturnInput struct {
+	ReturnID int `json:"returnId"`
+	// Every line of the return: restocked + damaged = the line's quantity.
+	Lines          []*ReceiveReturnLineInput `json:"lines"`
+	IdempotencyKey *string                   `json:"idempotencyKey,omitempty"`
+}
+
+type ReceiveReturnLineInput struct {
+	ReturnLineID int `json:"returnLineId"`
+	Restocked    int `json:"restocked"`
+	Damaged      int `json:"damaged"`
 }
 
 type ReceiveStockInput struct {
@@ -210,11 +393,25 @@ type RefundPaymentInput struct {
 	IdempotencyKey *string                `json:"idempotencyKey,omitempty"`
 }
 
+type RefundReturnInput struct {
+	ReturnID int `json:"returnId"`
+	// Defaults to the value of the returned goods, capped at what is refundable.
+	Amount         *string `json:"amount,omitempty"`
+	DryRun         *bool   `json:"dryRun,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 type RejectOrderInput struct {
 	OrderID    int                           `json:"orderId"`
 	ReasonCode cancellationrecord.ReasonCode `json:"reasonCode"`
 	// Required with OTHER.
 	Note           *string `json:"note,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type ReopenComplaintInput struct {
+	ComplaintID    int     `json:"complaintId"`
+	Reason         string  `json:"reason"`
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -233,9 +430,69 @@ type ReorderPayload struct {
 	Errors   []*fault.Error `json:"errors"`
 }
 
+type ReportShipmentExceptionInput struct {
+	ShipmentID     int                     `json:"shipmentId"`
+	Status         ShipmentExceptionStatus `json:"status"`
+	Note           string                  `json:"note"`
+	IdempotencyKey *string                 `json:"idempotencyKey,omitempty"`
+}
+
 type ResetUserPasswordInput struct {
 	UserID      int    `json:"userId"`
 	NewPassword string `json:"newPassword"`
+}
+
+type ResolveComplaintInput struct {
+	ComplaintID int    `json:"complaintId"`
+	Resolution  string `json:"resolution"`
+	// What resolved it, where one record did.
+	ReturnID       *int    `json:"returnId,omitempty"`
+	PaymentID      *int    `json:"paymentId,omitempty"`
+	CorrectionID   *int    `json:"correctionId,omitempty"`
+	OrderID        *int    `json:"orderId,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type ResolveShipmentExceptionInput struct {
+	ShipmentID int                          `json:"shipmentId"`
+	Resolution shipment.ExceptionResolution `json:"resolution"`
+	// With ADDRESS_CORRECTED.
+	Address        *postal.Address `json:"address,omitempty"`
+	Note           *string         `json:"note,omitempty"`
+	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
+}
+
+type ReturnDecisionInput struct {
+	ReturnID int `json:"returnId"`
+	// Required to reject.
+	Note           *string `json:"note,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type ReturnLineInput struct {
+	OrderLineID int               `json:"orderLineId"`
+	Quantity    int               `json:"quantity"`
+	Reason      returnline.Reason `json:"reason"`
+	Note        *string           `json:"note,omitempty"`
+}
+
+type ReturnPayload struct {
+	Return *ent.ReturnOrder `json:"return,omitempty"`
+	Order  *ent.Order       `json:"order,omitempty"`
+	// The replacement order of an EXCHANGE.
+	ExchangeOrder *ent.Order     `json:"exchangeOrder,omitempty"`
+	Refunds       []*ent.Payment `json:"refunds"`
+	// For a dry run: what would be refunded.
+	AmountRefunded *money.Money   `json:"amountRefunded,omitempty"`
+	Errors         []*fault.Error `json:"errors"`
+}
+
+type ReturnStat struct {
+	Key string `json:"key"`
+	// Return lines.
+	Count             int `json:"count"`
+	QuantityRestocked int `json:"quantityRestocked"`
+	QuantityDamaged   int `json:"quantityDamaged"`
 }
 
 type Session struct {
@@ -261,6 +518,17 @@ type ShipOrderInput struct {
 	IdempotencyKey *string                `json:"idempotencyKey,omitempty"`
 }
 
+type ShipmentExceptionPayload struct {
+	Shipment *ent.Shipment `json:"shipment,omitempty"`
+	Order    *ent.Order    `json:"order,omitempty"`
+	// The no-charge replacement order of RESHIPPED.
+	ReplacementOrder *ent.Order `json:"replacementOrder,omitempty"`
+	// The return of RETURNED.
+	Return  *ent.ReturnOrder `json:"return,omitempty"`
+	Refunds []*ent.Payment   `json:"refunds"`
+	Errors  []*fault.Error   `json:"errors"`
+}
+
 type ShipmentPayload struct {
 	Order    *ent.Order     `json:"order,omitempty"`
 	Shipment *ent.Shipment  `json:"shipment,omitempty"`
@@ -276,6 +544,9 @@ type StockMovementPayload struct {
 	StockItem *ent.StockItem     `json:"stockItem,omitempty"`
 	Movement  *ent.StockMovement `json:"movement,omitempty"`
 	Errors    []*fault.Error     `json:"errors"`
+}
+
+type Subscription struct {
 }
 
 type UpdateCustomerInput struct {
@@ -339,6 +610,430 @@ type VoidOrderInput struct {
 	Note           *string                       `json:"note,omitempty"`
 	DryRun         *bool                         `json:"dryRun,omitempty"`
 	IdempotencyKey *string                       `json:"idempotencyKey,omitempty"`
+}
+
+type CancellationStatsGroupBy string
+
+const (
+	CancellationStatsGroupByReason    CancellationStatsGroupBy = "REASON"
+	CancellationStatsGroupByDay       CancellationStatsGroupBy = "DAY"
+	CancellationStatsGroupByWeek      CancellationStatsGroupBy = "WEEK"
+	CancellationStatsGroupByMonth     CancellationStatsGroupBy = "MONTH"
+	CancellationStatsGroupBySalesRep  CancellationStatsGroupBy = "SALES_REP"
+	CancellationStatsGroupByStockItem CancellationStatsGroupBy = "STOCK_ITEM"
+	CancellationStatsGroupByChannel   CancellationStatsGroupBy = "CHANNEL"
+)
+
+var AllCancellationStatsGroupBy = []CancellationStatsGroupBy{
+	CancellationStatsGroupByReason,
+	CancellationStatsGroupByDay,
+	CancellationStatsGroupByWeek,
+	CancellationStatsGroupByMonth,
+	CancellationStatsGroupBySalesRep,
+	CancellationStatsGroupByStockItem,
+	CancellationStatsGroupByChannel,
+}
+
+func (e CancellationStatsGroupBy) IsValid() bool {
+	switch e {
+	case CancellationStatsGroupByReason, CancellationStatsGroupByDay, CancellationStatsGroupByWeek, CancellationStatsGroupByMonth, CancellationStatsGroupBySalesRep, CancellationStatsGroupByStockItem, CancellationStatsGroupByChannel:
+		return true
+	}
+	return false
+}
+
+func (e CancellationStatsGroupBy) String() string {
+	return string(e)
+}
+
+func (e *CancellationStatsGroupBy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CancellationStatsGroupBy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CancellationStatsGroupBy", str)
+	}
+	return nil
+}
+
+func (e CancellationStatsGroupBy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CancellationStatsGroupBy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CancellationStatsGroupBy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ComplaintStatsGroupBy string
+
+const (
+	ComplaintStatsGroupByCategory ComplaintStatsGroupBy = "CATEGORY"
+	ComplaintStatsGroupBySeverity ComplaintStatsGroupBy = "SEVERITY"
+)
+
+var AllComplaintStatsGroupBy = []ComplaintStatsGroupBy{
+	ComplaintStatsGroupByCategory,
+	ComplaintStatsGroupBySeverity,
+}
+
+func (e ComplaintStatsGroupBy) IsValid() bool {
+	switch e {
+	case ComplaintStatsGroupByCategory, ComplaintStatsGroupBySeverity:
+		return true
+	}
+	return false
+}
+
+func (e ComplaintStatsGroupBy) String() string {
+	return string(e)
+}
+
+func (e *ComplaintStatsGroupBy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ComplaintStatsGroupBy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ComplaintStatsGroupBy", str)
+	}
+	return nil
+}
+
+func (e ComplaintStatsGroupBy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ComplaintStatsGroupBy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ComplaintStatsGroupBy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type CorrectionMoneyEffect string
+
+const (
+	CorrectionMoneyEffectNone CorrectionMoneyEffect = "NONE"
+	// A paid order's total dropped: this much should go back (refundPayment).
+	CorrectionMoneyEffectRefundDue CorrectionMoneyEffect = "REFUND_DUE"
+	// The total rose above what was paid: the customer owes this much more.
+	CorrectionMoneyEffectAmountDue CorrectionMoneyEffect = "AMOUNT_DUE"
+)
+
+var AllCorrectionMoneyEffect = []CorrectionMoneyEffect{
+	CorrectionMoneyEffectNone,
+	CorrectionMoneyEffectRefundDue,
+	CorrectionMoneyEffectAmountDue,
+}
+
+func (e CorrectionMoneyEffect) IsValid() bool {
+	switch e {
+	case CorrectionMoneyEffectNone, CorrectionMoneyEffectRefundDue, CorrectionMoneyEffectAmountDue:
+		return true
+	}
+	return false
+}
+
+func (e CorrectionMoneyEffect) String() string {
+	return string(e)
+}
+
+func (e *CorrectionMoneyEffect) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CorrectionMoneyEffect(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CorrectionMoneyEffect", str)
+	}
+	return nil
+}
+
+func (e CorrectionMoneyEffect) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CorrectionMoneyEffect) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CorrectionMoneyEffect) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type CorrectionStatsGroupBy string
+
+const (
+	CorrectionStatsGroupByErrorType CorrectionStatsGroupBy = "ERROR_TYPE"
+	CorrectionStatsGroupByCause     CorrectionStatsGroupBy = "CAUSE"
+)
+
+var AllCorrectionStatsGroupBy = []CorrectionStatsGroupBy{
+	CorrectionStatsGroupByErrorType,
+	CorrectionStatsGroupByCause,
+}
+
+func (e CorrectionStatsGroupBy) IsValid() bool {
+	switch e {
+	case CorrectionStatsGroupByErrorType, CorrectionStatsGroupByCause:
+		return true
+	}
+	return false
+}
+
+func (e CorrectionStatsGroupBy) String() string {
+	return string(e)
+}
+
+func (e *CorrectionStatsGroupBy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CorrectionStatsGroupBy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CorrectionStatsGroupBy", str)
+	}
+	return nil
+}
+
+func (e CorrectionStatsGroupBy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CorrectionStatsGroupBy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CorrectionStatsGroupBy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The exception categories of seed 002.
+type ExceptionCategory string
+
+const (
+	ExceptionCategoryCustomer  ExceptionCategory = "CUSTOMER"
+	ExceptionCategoryInventory ExceptionCategory = "INVENTORY"
+	ExceptionCategoryLogistics ExceptionCategory = "LOGISTICS"
+	ExceptionCategoryPayment   ExceptionCategory = "PAYMENT"
+	ExceptionCategoryInternal  ExceptionCategory = "INTERNAL"
+)
+
+var AllExceptionCategory = []ExceptionCategory{
+	ExceptionCategoryCustomer,
+	ExceptionCategoryInventory,
+	ExceptionCategoryLogistics,
+	ExceptionCategoryPayment,
+	ExceptionCategoryInternal,
+}
+
+func (e ExceptionCategory) IsValid() bool {
+	switch e {
+	case ExceptionCategoryCustomer, ExceptionCategoryInventory, ExceptionCategoryLogistics, ExceptionCategoryPayment, ExceptionCategoryInternal:
+		return true
+	}
+	return false
+}
+
+func (e ExceptionCategory) String() string {
+	return string(e)
+}
+
+func (e *ExceptionCategory) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExceptionCategory(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExceptionCategory", str)
+	}
+	return nil
+}
+
+func (e ExceptionCategory) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExceptionCategory) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExceptionCategory) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ExceptionKind string
+
+const (
+	ExceptionKindCancellationPending ExceptionKind = "CANCELLATION_PENDING"
+	ExceptionKindCorrectionPending   ExceptionKind = "CORRECTION_PENDING"
+	ExceptionKindReturnToApprove     ExceptionKind = "RETURN_TO_APPROVE"
+	ExceptionKindReturnToReceive     ExceptionKind = "RETURN_TO_RECEIVE"
+	ExceptionKindShipmentException   ExceptionKind = "SHIPMENT_EXCEPTION"
+	ExceptionKindPaymentFailed       ExceptionKind = "PAYMENT_FAILED"
+	ExceptionKindPaymentOverdue      ExceptionKind = "PAYMENT_OVERDUE"
+	ExceptionKindComplaintOpen       ExceptionKind = "COMPLAINT_OPEN"
+	ExceptionKindComplaintOverdue    ExceptionKind = "COMPLAINT_OVERDUE"
+)
+
+var AllExceptionKind = []ExceptionKind{
+	ExceptionKindCancellationPending,
+	ExceptionKindCorrectionPending,
+	ExceptionKindReturnToApprove,
+	ExceptionKindReturnToReceive,
+	ExceptionKindShipmentException,
+	ExceptionKindPaymentFailed,
+	ExceptionKindPaymentOverdue,
+	ExceptionKindComplaintOpen,
+	ExceptionKindComplaintOverdue,
+}
+
+func (e ExceptionKind) IsValid() bool {
+	switch e {
+	case ExceptionKindCancellationPending, ExceptionKindCorrectionPending, ExceptionKindReturnToApprove, ExceptionKindReturnToReceive, ExceptionKindShipmentException, ExceptionKindPaymentFailed, ExceptionKindPaymentOverdue, ExceptionKindComplaintOpen, ExceptionKindComplaintOverdue:
+		return true
+	}
+	return false
+}
+
+func (e ExceptionKind) String() string {
+	return string(e)
+}
+
+func (e *ExceptionKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExceptionKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExceptionKind", str)
+	}
+	return nil
+}
+
+func (e ExceptionKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExceptionKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExceptionKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ExceptionSeverity string
+
+const (
+	ExceptionSeverityLow      ExceptionSeverity = "LOW"
+	ExceptionSeverityMedium   ExceptionSeverity = "MEDIUM"
+	ExceptionSeverityHigh     ExceptionSeverity = "HIGH"
+	ExceptionSeverityCritical ExceptionSeverity = "CRITICAL"
+)
+
+var AllExceptionSeverity = []ExceptionSeverity{
+	ExceptionSeverityLow,
+	ExceptionSeverityMedium,
+	ExceptionSeverityHigh,
+	ExceptionSeverityCritical,
+}
+
+func (e ExceptionSeverity) IsValid() bool {
+	switch e {
+	case ExceptionSeverityLow, ExceptionSeverityMedium, ExceptionSeverityHigh, ExceptionSeverityCritical:
+		return true
+	}
+	return false
+}
+
+func (e ExceptionSeverity) String() string {
+	return string(e)
+}
+
+func (e *ExceptionSeverity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExceptionSeverity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExceptionSeverity", str)
+	}
+	return nil
+}
+
+func (e ExceptionSeverity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExceptionSeverity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExceptionSeverity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type OrderAction string
@@ -476,6 +1171,124 @@ func (e *OrderPaymentStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderPaymentStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReturnStatsGroupBy string
+
+const (
+	ReturnStatsGroupByReason    ReturnStatsGroupBy = "REASON"
+	ReturnStatsGroupByStockItem ReturnStatsGroupBy = "STOCK_ITEM"
+	ReturnStatsGroupByMonth     ReturnStatsGroupBy = "MONTH"
+)
+
+var AllReturnStatsGroupBy = []ReturnStatsGroupBy{
+	ReturnStatsGroupByReason,
+	ReturnStatsGroupByStockItem,
+	ReturnStatsGroupByMonth,
+}
+
+func (e ReturnStatsGroupBy) IsValid() bool {
+	switch e {
+	case ReturnStatsGroupByReason, ReturnStatsGroupByStockItem, ReturnStatsGroupByMonth:
+		return true
+	}
+	return false
+}
+
+func (e ReturnStatsGroupBy) String() string {
+	return string(e)
+}
+
+func (e *ReturnStatsGroupBy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReturnStatsGroupBy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReturnStatsGroupBy", str)
+	}
+	return nil
+}
+
+func (e ReturnStatsGroupBy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReturnStatsGroupBy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReturnStatsGroupBy) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ShipmentExceptionStatus string
+
+const (
+	ShipmentExceptionStatusDelayed      ShipmentExceptionStatus = "DELAYED"
+	ShipmentExceptionStatusLost         ShipmentExceptionStatus = "LOST"
+	ShipmentExceptionStatusDamaged      ShipmentExceptionStatus = "DAMAGED"
+	ShipmentExceptionStatusRefused      ShipmentExceptionStatus = "REFUSED"
+	ShipmentExceptionStatusWrongAddress ShipmentExceptionStatus = "WRONG_ADDRESS"
+)
+
+var AllShipmentExceptionStatus = []ShipmentExceptionStatus{
+	ShipmentExceptionStatusDelayed,
+	ShipmentExceptionStatusLost,
+	ShipmentExceptionStatusDamaged,
+	ShipmentExceptionStatusRefused,
+	ShipmentExceptionStatusWrongAddress,
+}
+
+func (e ShipmentExceptionStatus) IsValid() bool {
+	switch e {
+	case ShipmentExceptionStatusDelayed, ShipmentExceptionStatusLost, ShipmentExceptionStatusDamaged, ShipmentExceptionStatusRefused, ShipmentExceptionStatusWrongAddress:
+		return true
+	}
+	return false
+}
+
+func (e ShipmentExceptionStatus) String() string {
+	return string(e)
+}
+
+func (e *ShipmentExceptionStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ShipmentExceptionStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ShipmentExceptionStatus", str)
+	}
+	return nil
+}
+
+func (e ShipmentExceptionStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ShipmentExceptionStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ShipmentExceptionStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
