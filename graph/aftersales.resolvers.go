@@ -7,83 +7,115 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"orderdesk/ent"
 	"orderdesk/graph/model"
 	"orderdesk/money"
+	"orderdesk/order"
 )
 
 // CreateReturn is the resolver for the createReturn field.
 func (r *mutationResolver) CreateReturn(ctx context.Context, input model.CreateReturnInput) (*model.ReturnPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateReturn - createReturn"))
+	req := order.CreateReturnRequest{OrderID: input.OrderID, Note: text(input.Note), ShipmentID: input.ShipmentID,
+		IdempotencyKey: text(input.IdempotencyKey)}
+	if input.Resolution != nil {
+		req.Resolution = string(*input.Resolution)
+	}
+	for _, l := range input.Lines {
+		req.Lines = append(req.Lines, order.ReturnLineRequest{OrderLineID: l.OrderLineID, Quantity: l.Quantity,
+			Reason: string(l.Reason), Note: text(l.Note)})
+	}
+	return returnPayload(r.Orders.CreateReturn(ctx, req))
 }
 
 // ApproveReturn is the resolver for the approveReturn field.
 func (r *mutationResolver) ApproveReturn(ctx context.Context, input model.ReturnDecisionInput) (*model.ReturnPayload, error) {
-	panic(fmt.Errorf("not implemented: ApproveReturn - approveReturn"))
+	return returnPayload(r.Orders.ApproveReturn(ctx, returnDecision(input)))
 }
 
 // RejectReturn is the resolver for the rejectReturn field.
 func (r *mutationResolver) RejectReturn(ctx context.Context, input model.ReturnDecisionInput) (*model.ReturnPayload, error) {
-	panic(fmt.Errorf("not implemented: RejectReturn - rejectReturn"))
+	return returnPayload(r.Orders.RejectReturn(ctx, returnDecision(input)))
 }
 
 // ReceiveReturn is the resolver for the receiveReturn field.
 func (r *mutationResolver) ReceiveReturn(ctx context.Context, input model.ReceiveReturnInput) (*model.ReturnPayload, error) {
-	panic(fmt.Errorf("not implemented: ReceiveReturn - receiveReturn"))
+	req := order.ReceiveReturnRequest{ReturnID: input.ReturnID, IdempotencyKey: text(input.IdempotencyKey)}
+	for _, l := range input.Lines {
+		req.Lines = append(req.Lines, order.ReceiveLine{ReturnLineID: l.ReturnLineID, Restocked: l.Restocked, Damaged: l.Damaged})
+	}
+	return returnPayload(r.Orders.ReceiveReturn(ctx, req))
 }
 
 // RefundReturn is the resolver for the refundReturn field.
 func (r *mutationResolver) RefundReturn(ctx context.Context, input model.RefundReturnInput) (*model.ReturnPayload, error) {
-	panic(fmt.Errorf("not implemented: RefundReturn - refundReturn"))
+	return returnPayload(r.Orders.RefundReturn(ctx, order.RefundReturnRequest{ReturnID: input.ReturnID,
+		Amount: input.Amount, DryRun: flag(input.DryRun), IdempotencyKey: text(input.IdempotencyKey)}))
 }
 
 // CloseReturn is the resolver for the closeReturn field.
 func (r *mutationResolver) CloseReturn(ctx context.Context, input model.ReturnDecisionInput) (*model.ReturnPayload, error) {
-	panic(fmt.Errorf("not implemented: CloseReturn - closeReturn"))
+	return returnPayload(r.Orders.CloseReturn(ctx, returnDecision(input)))
 }
 
 // CorrectOrder is the resolver for the correctOrder field.
 func (r *mutationResolver) CorrectOrder(ctx context.Context, input model.CorrectOrderInput) (*model.CorrectionPayload, error) {
-	panic(fmt.Errorf("not implemented: CorrectOrder - correctOrder"))
+	req := order.CorrectRequest{OrderID: input.OrderID, ExpectedVersion: int64(input.ExpectedVersion),
+		ErrorType: string(input.ErrorType), Cause: string(input.Cause), ShippingAddress: input.ShippingAddress,
+		Note: text(input.Note), CustomerConfirmed: flag(input.CustomerConfirmed),
+		CustomerConfirmationNote: text(input.CustomerConfirmationNote), DryRun: flag(input.DryRun),
+		IdempotencyKey: text(input.IdempotencyKey)}
+	for _, l := range input.Lines {
+		req.Lines = append(req.Lines, order.CorrectionLine{OrderLineID: l.OrderLineID, Quantity: l.Quantity,
+			UnitPrice: l.UnitPrice, Discount: l.Discount, StockItemID: l.StockItemID})
+	}
+	if c := input.CustomerContact; c != nil {
+		req.Contact = &order.Contact{ContactName: c.ContactName, Email: c.Email, Phone: c.Phone}
+	}
+	res, preview, err := r.Orders.Correct(ctx, req)
+	return correctionPayload(res, preview, err)
 }
 
 // ApproveCorrection is the resolver for the approveCorrection field.
 func (r *mutationResolver) ApproveCorrection(ctx context.Context, input model.CorrectionDecisionInput) (*model.CorrectionPayload, error) {
-	panic(fmt.Errorf("not implemented: ApproveCorrection - approveCorrection"))
+	res, err := r.Orders.ApproveCorrection(ctx, correctionDecision(input))
+	return correctionPayload(res, nil, err)
 }
 
 // RejectCorrection is the resolver for the rejectCorrection field.
 func (r *mutationResolver) RejectCorrection(ctx context.Context, input model.CorrectionDecisionInput) (*model.CorrectionPayload, error) {
-	panic(fmt.Errorf("not implemented: RejectCorrection - rejectCorrection"))
+	res, err := r.Orders.RejectCorrection(ctx, correctionDecision(input))
+	return correctionPayload(res, nil, err)
 }
 
 // ReportShipmentException is the resolver for the reportShipmentException field.
 func (r *mutationResolver) ReportShipmentException(ctx context.Context, input model.ReportShipmentExceptionInput) (*model.ShipmentExceptionPayload, error) {
-	panic(fmt.Errorf("not implemented: ReportShipmentException - reportShipmentException"))
+	return exceptionPayload(r.Orders.ReportShipmentException(ctx, order.ExceptionRequest{ShipmentID: input.ShipmentID,
+		Status: string(input.Status), Note: input.Note, IdempotencyKey: text(input.IdempotencyKey)}))
 }
 
 // ResolveShipmentException is the resolver for the resolveShipmentException field.
 func (r *mutationResolver) ResolveShipmentException(ctx context.Context, input model.ResolveShipmentExceptionInput) (*model.ShipmentExceptionPayload, error) {
-	panic(fmt.Errorf("not implemented: ResolveShipmentException - resolveShipmentException"))
+	return exceptionPayload(r.Orders.ResolveShipmentException(ctx, order.ResolveExceptionRequest{ShipmentID: input.ShipmentID,
+		Resolution: string(input.Resolution), Address: input.Address, Note: text(input.Note), IdempotencyKey: text(input.IdempotencyKey)}))
 }
 
 // MoneyEffect is the resolver for the moneyEffect field.
 func (r *orderCorrectionResolver) MoneyEffect(ctx context.Context, obj *ent.OrderCorrection) (model.CorrectionMoneyEffect, error) {
-	panic(fmt.Errorf("not implemented: MoneyEffect - moneyEffect"))
+	return model.CorrectionMoneyEffect(order.MoneyEffect(obj.RefundDueMinor, obj.AmountDueMinor)), nil
 }
 
 // RefundDue is the resolver for the refundDue field.
 func (r *orderCorrectionResolver) RefundDue(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error) {
-	panic(fmt.Errorf("not implemented: RefundDue - refundDue"))
+	return amount(obj.RefundDueMinor, obj.Currency), nil
 }
 
 // AmountDue is the resolver for the amountDue field.
 func (r *orderCorrectionResolver) AmountDue(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error) {
-	panic(fmt.Errorf("not implemented: AmountDue - amountDue"))
+	return amount(obj.AmountDueMinor, obj.Currency), nil
 }
 
 // Value is the resolver for the value field.
 func (r *returnOrderResolver) Value(ctx context.Context, obj *ent.ReturnOrder) (*money.Money, error) {
-	panic(fmt.Errorf("not implemented: Value - value"))
+	v, err := r.Orders.ReturnValue(ctx, obj)
+	return amount(v, obj.Currency), err
 }

@@ -5,6 +5,7 @@ import (
 	"orderdesk/change"
 
 	"orderdesk/account"
+	"orderdesk/ent"
 	"orderdesk/graph/model"
 	"orderdesk/order"
 )
@@ -124,4 +125,64 @@ func quantities(in []*change.LineQuantity) []change.LineQuantity {
 		out[i] = *q
 	}
 	return out
+}
+
+func returnDecision(in model.ReturnDecisionInput) order.ReturnDecisionRequest {
+	return order.ReturnDecisionRequest{ReturnID: in.ReturnID, Note: text(in.Note), IdempotencyKey: text(in.IdempotencyKey)}
+}
+
+func correctionDecision(in model.CorrectionDecisionInput) order.CorrectionDecisionRequest {
+	return order.CorrectionDecisionRequest{CorrectionID: in.CorrectionID, Note: text(in.Note), IdempotencyKey: text(in.IdempotencyKey)}
+}
+
+func returnPayload(res *order.ReturnResult, err error) (*model.ReturnPayload, error) {
+	errs, err := outcome(err)
+	p := &model.ReturnPayload{Errors: errs, Refunds: []*ent.Payment{}}
+	if res != nil {
+		p.Return, p.Order, p.ExchangeOrder = res.Return, res.Order, res.ExchangeOrder
+		if res.Refunds != nil {
+			p.Refunds = res.Refunds
+		}
+		if res.AmountRefunded != nil {
+			p.AmountRefunded = amount(*res.AmountRefunded, res.Order.Currency)
+		}
+	}
+	return p, err
+}
+
+func correctionPayload(res *order.Result, preview *order.CorrectionPreview, err error) (*model.CorrectionPayload, error) {
+	errs, err := outcome(err)
+	p := &model.CorrectionPayload{Errors: errs}
+	if res != nil {
+		p.Order, p.Correction = res.Order, res.Correction
+		if preview == nil && res.Correction != nil {
+			preview = &order.CorrectionPreview{Severity: res.Correction.Severity, Applies: true, Diff: res.Correction.Diff,
+				TotalBefore: res.Correction.TotalBeforeMinor, TotalAfter: res.Correction.TotalAfterMinor,
+				RefundDue: res.Correction.RefundDueMinor, AmountDue: res.Correction.AmountDueMinor, Currency: res.Correction.Currency}
+			preview.Applies = res.Correction.Status == "APPLIED"
+		}
+	}
+	if preview != nil {
+		diff := make([]*change.Field, len(preview.Diff))
+		for i := range preview.Diff {
+			diff[i] = &preview.Diff[i]
+		}
+		p.Preview = &model.CorrectionPreview{Severity: preview.Severity, Applies: preview.Applies, Diff: diff,
+			TotalBefore: amount(preview.TotalBefore, preview.Currency), TotalAfter: amount(preview.TotalAfter, preview.Currency),
+			MoneyEffect: model.CorrectionMoneyEffect(order.MoneyEffect(preview.RefundDue, preview.AmountDue)),
+			RefundDue:   amount(preview.RefundDue, preview.Currency), AmountDue: amount(preview.AmountDue, preview.Currency)}
+	}
+	return p, err
+}
+
+func exceptionPayload(res *order.ExceptionResult, err error) (*model.ShipmentExceptionPayload, error) {
+	errs, err := outcome(err)
+	p := &model.ShipmentExceptionPayload{Errors: errs, Refunds: []*ent.Payment{}}
+	if res != nil {
+		p.Shipment, p.Order, p.ReplacementOrder, p.Return = res.Shipment, res.Order, res.Replacement, res.Return
+		if res.Refunds != nil {
+			p.Refunds = res.Refunds
+		}
+	}
+	return p, err
 }

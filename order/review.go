@@ -64,12 +64,15 @@ func (s *Service) Confirm(ctx context.Context, r ConfirmRequest) (*Result, error
 		if err := reserve(ctx, tx, o, lines, &failed); err != nil {
 			return nil, err
 		}
+		// A no-charge replacement has nothing to price or to give credit for.
 		var overridable fault.List
-		if err := s.checkPrices(ctx, tx, lines, &overridable); err != nil {
-			return nil, err
-		}
-		if err := checkCredit(ctx, tx, o, &overridable); err != nil {
-			return nil, err
+		if o.Kind != entorder.KindREPLACEMENT {
+			if err := s.checkPrices(ctx, tx, lines, &overridable); err != nil {
+				return nil, err
+			}
+			if err := checkCredit(ctx, tx, o, &overridable); err != nil {
+				return nil, err
+			}
 		}
 		if d := o.RequestedDeliveryDate; d != nil && d.Before(s.now().Add(s.policy.DeliveryLeadTime)) {
 			failed.Add(fault.DeliveryDateInfeas, "requestedDeliveryDate", "delivery on %s is earlier than the lead time of %s allows",

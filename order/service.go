@@ -26,10 +26,13 @@ type Policy struct {
 	PaymentTerms time.Duration
 	// MaxLines bounds the lines of one order.
 	MaxLines int
+	// SevereAmountMinor: a correction that moves the order total by more
+	// than this (in minor units of the order's currency) is SEVERE.
+	SevereAmountMinor int64
 }
 
 // DefaultPolicy is used when none is configured.
-var DefaultPolicy = Policy{MaxDiscountBP: 2000, DeliveryLeadTime: 24 * time.Hour, MaxLines: 200}
+var DefaultPolicy = Policy{MaxDiscountBP: 2000, DeliveryLeadTime: 24 * time.Hour, MaxLines: 200, SevereAmountMinor: 100_00}
 
 // Service is the order service.
 type Service struct {
@@ -55,6 +58,8 @@ type Result struct {
 	Refunds      []*ent.Payment
 	Shipment     *ent.Shipment
 	Cancellation *ent.CancellationRecord
+	Return       *ent.ReturnOrder
+	Correction   *ent.OrderCorrection
 	Preview      *Preview
 }
 
@@ -83,6 +88,12 @@ func (r *Result) refs() idem.Refs {
 	if r.Cancellation != nil {
 		put("cancellation", r.Cancellation.ID)
 	}
+	if r.Return != nil {
+		put("return", r.Return.ID)
+	}
+	if r.Correction != nil {
+		put("correction", r.Correction.ID)
+	}
 	return refs
 }
 
@@ -110,6 +121,8 @@ func load(ctx context.Context, tx *ent.Tx, refs idem.Refs) (*Result, error) {
 	}
 	get("shipment", func(id int) (e error) { r.Shipment, e = tx.Shipment.Get(ctx, id); return })
 	get("cancellation", func(id int) (e error) { r.Cancellation, e = tx.CancellationRecord.Get(ctx, id); return })
+	get("return", func(id int) (e error) { r.Return, e = tx.ReturnOrder.Get(ctx, id); return })
+	get("correction", func(id int) (e error) { r.Correction, e = tx.OrderCorrection.Get(ctx, id); return })
 	return r, err
 }
 
@@ -136,6 +149,12 @@ func (r *Result) unwrap() *Result {
 	}
 	if r.Cancellation != nil {
 		r.Cancellation = r.Cancellation.Unwrap()
+	}
+	if r.Return != nil {
+		r.Return = r.Return.Unwrap()
+	}
+	if r.Correction != nil {
+		r.Correction = r.Correction.Unwrap()
 	}
 	return r
 }
