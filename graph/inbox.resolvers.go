@@ -11,6 +11,8 @@ import (
 	"orderdesk/ent"
 	"orderdesk/graph/generated"
 	"orderdesk/graph/model"
+	"orderdesk/inbox"
+	"time"
 
 	"entgo.io/contrib/entgql"
 )
@@ -27,7 +29,16 @@ func (r *mutationResolver) MarkAllNotificationsRead(ctx context.Context) (*model
 
 // OpenExceptions is the resolver for the openExceptions field.
 func (r *queryResolver) OpenExceptions(ctx context.Context, category *model.ExceptionCategory, assigneeID *int, first *int, after *string) (*model.ExceptionItemConnection, error) {
-	panic(fmt.Errorf("not implemented: OpenExceptions - openExceptions"))
+	f := inbox.Filter{AssigneeID: assigneeID}
+	if category != nil {
+		c := inbox.Category(*category)
+		f.Category = &c
+	}
+	items, err := inbox.Open(ctx, r.Client, f, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return exceptionConnection(items, first, after)
 }
 
 // Notifications is the resolver for the notifications field.
