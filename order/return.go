@@ -87,6 +87,9 @@ func (s *Service) CreateReturn(ctx context.Context, r CreateReturnRequest) (*Ret
 }
 
 func (s *Service) openReturn(ctx context.Context, tx *ent.Tx, o *ent.Order, r CreateReturnRequest, note string) (*ReturnResult, error) {
+	if r.Resolution == "" {
+		r.Resolution = string(returnorder.ResolutionREFUND)
+	}
 	if err := check(o.Status, Return); err != nil {
 		return nil, err
 	}
