@@ -51,7 +51,7 @@ type orderView struct {
 	Refundable         struct{ Amount string }
 	AvailableActions   []string
 	Lines              []struct {
-		ID, Sku                                                 string
+		ID, Sku                                                        string
 		Quantity, QuantityReserved, QuantityCancelled, QuantityShipped int
 	}
 }
@@ -126,7 +126,9 @@ func (w *world) order(t *testing.T, id string) orderView {
 
 func (w *world) available(t *testing.T, itemID string) (onHand, reserved int) {
 	t.Helper()
-	var out struct{ Node struct{ OnHand, Reserved int } }
+	var out struct {
+		Node struct{ OnHand, Reserved int }
+	}
 	w.env.As(t, "ADMIN").MustDo(t, `query($id: ID!) { node(id: $id) { ... on StockItem { onHand reserved } } }`,
 		apptest.Vars{"id": itemID}, &out)
 	return out.Node.OnHand, out.Node.Reserved
