@@ -37,7 +37,17 @@ var (
 	fulfiller      = []string{"ADMIN", "WAREHOUSE"}
 	cancelAsker    = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "SUPPORT"}
 	approver       = []string{"ADMIN", "SALES_MANAGER", "FINANCE"}
+	returnAsker    = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "SUPPORT"}
+	exceptionDesk  = []string{"ADMIN", "SALES_MANAGER", "WAREHOUSE", "SUPPORT"}
+	complaintDesk  = []string{"ADMIN", "SALES_MANAGER", "SUPPORT"}
+	statsReader    = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "AUDITOR"}
+	inboxReader    = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "WAREHOUSE", "SUPPORT", "AUDITOR"}
 )
+
+func stats(field, groupBy string) operation {
+	return operation{query: `{ ` + field + `(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z", groupBy: ` + groupBy + `) { key count } }`,
+		vars: noVars, allow: statsReader}
+}
 
 // onOrder is a mutation on a nonexistent order: access is decided before
 // the order is looked up.
@@ -115,6 +125,32 @@ var operations = map[string]operation{
 	"rejectOrderCancellation":  onOrder(`mutation($id: ID!) { rejectOrderCancellation(input: {cancellationId: $id, note: "no"}) { errors { code } } }`, approver),
 	"voidOrder":                onOrder(`mutation($id: ID!) { voidOrder(input: {orderId: $id, reasonCode: ENTRY_ERROR}) { errors { code } } }`, reviewer),
 	"reorder":                  onOrder(`mutation($id: ID!) { reorder(input: {orderId: $id}) { errors { code } } }`, orderWriter),
+	"createReturn":             onOrder(`mutation($id: ID!) { createReturn(input: {orderId: $id, lines: []}) { errors { code } } }`, returnAsker),
+	"approveReturn":            onOrder(`mutation($id: ID!) { approveReturn(input: {returnId: $id}) { errors { code } } }`, reviewer),
+	"rejectReturn":             onOrder(`mutation($id: ID!) { rejectReturn(input: {returnId: $id, note: "no"}) { errors { code } } }`, reviewer),
+	"closeReturn":              onOrder(`mutation($id: ID!) { closeReturn(input: {returnId: $id}) { errors { code } } }`, reviewer),
+	"receiveReturn":            onOrder(`mutation($id: ID!) { receiveReturn(input: {returnId: $id, lines: []}) { errors { code } } }`, fulfiller),
+	"refundReturn":             onOrder(`mutation($id: ID!) { refundReturn(input: {returnId: $id}) { errors { code } } }`, finance),
+	"correctOrder": onOrder(`mutation($id: ID!) { correctOrder(input: {orderId: $id, expectedVersion: 1, errorType: PRICE, cause: ENTRY_ERROR,
+		shippingAddress: {line1: "x", city: "y", country: "DE"}}) { errors { code } } }`, orderWriter),
+	"approveCorrection":        onOrder(`mutation($id: ID!) { approveCorrection(input: {correctionId: $id}) { errors { code } } }`, reviewer),
+	"rejectCorrection":         onOrder(`mutation($id: ID!) { rejectCorrection(input: {correctionId: $id, note: "no"}) { errors { code } } }`, reviewer),
+	"reportShipmentException":  onOrder(`mutation($id: ID!) { reportShipmentException(input: {shipmentId: $id, status: LOST, note: "lost"}) { errors { code } } }`, exceptionDesk),
+	"resolveShipmentException": onOrder(`mutation($id: ID!) { resolveShipmentException(input: {shipmentId: $id, resolution: RESHIPPED}) { errors { code } } }`, exceptionDesk),
+	"fileComplaint": onOrder(`mutation($id: ID!) { fileComplaint(input: {customerId: $id, category: DELIVERY, severity: LOW,
+		subject: "late", description: "late"}) { errors { code } } }`, returnAsker),
+	"assignComplaint":          onOrder(`mutation($id: ID!) { assignComplaint(input: {complaintId: $id, assigneeId: $id}) { errors { code } } }`, complaintDesk),
+	"resolveComplaint":         onOrder(`mutation($id: ID!) { resolveComplaint(input: {complaintId: $id, resolution: "done"}) { errors { code } } }`, complaintDesk),
+	"closeComplaint":           onOrder(`mutation($id: ID!) { closeComplaint(input: {complaintId: $id}) { errors { code } } }`, complaintDesk),
+	"reopenComplaint":          onOrder(`mutation($id: ID!) { reopenComplaint(input: {complaintId: $id, reason: "again"}) { errors { code } } }`, complaintDesk),
+	"markNotificationRead":     onOrder(`mutation($id: ID!) { markNotificationRead(input: {id: $id}) { errors { code } } }`, everyone),
+	"markAllNotificationsRead": {query: `mutation { markAllNotificationsRead { count } }`, vars: noVars, allow: everyone},
+	"openExceptions":           {query: `{ openExceptions(first: 5) { totalCount } }`, vars: noVars, allow: inboxReader},
+	"notifications":            {query: `{ notifications(first: 5) { totalCount } }`, vars: noVars, allow: everyone},
+	"cancellationStats":        stats("cancellationStats", "REASON"),
+	"correctionStats":          stats("correctionStats", "CAUSE"),
+	"complaintStats":           stats("complaintStats", "CATEGORY"),
+	"returnStats":              stats("returnStats", "REASON"),
 	"adjustStock": {query: `mutation($id: ID!) { adjustStock(input: {stockItemId: $id, delta: 0, reason: OTHER}) { errors { code } } }`,
 		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.stockItemID} }, allow: stockMover},
 }
