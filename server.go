@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -117,6 +118,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if err := c.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		errs = append(errs, fmt.Errorf("log level: %w", err))
 	}
+	if c.dbDriver != store.SQLite && c.dbDriver != store.MySQL {
+		errs = append(errs, fmt.Errorf("ORDERDESK_DB_DRIVER %q: use %q or %q", c.dbDriver, store.SQLite, store.MySQL))
+	}
 	if !money.ValidCurrency(c.currency) {
 		errs = append(errs, fmt.Errorf("currency %q is not an ISO 4217 code", c.currency))
 	}
@@ -196,8 +200,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
+	// The rules stop when run returns, and run waits for them before the
+	// database closes.
+	var rules sync.WaitGroup
+	defer rules.Wait()
+	rulesCtx, stopRules := context.WithCancel(ctx)
+	defer stopRules()
 	if c.rulesEvery > 0 {
-		go a.RunRules(ctx, log, c.rulesEvery)
+		rules.Go(func() { a.RunRules(rulesCtx, log, c.rulesEvery) })
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

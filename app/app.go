@@ -8,12 +8,15 @@ import (
 	"net/http"
 
 	"orderdesk/account"
+	"orderdesk/aftersales"
 	"orderdesk/auth"
 	"orderdesk/customer"
 	"orderdesk/graph"
 	"orderdesk/graph/guard"
 	"orderdesk/httpapi"
+	"orderdesk/notify"
 	"orderdesk/order"
+	"orderdesk/report"
 	"orderdesk/stock"
 	"orderdesk/store"
 )
@@ -30,26 +33,35 @@ type Options struct {
 
 // App is orderdesk over one database.
 type App struct {
-	DB        *store.DB
-	Accounts  *account.Service
-	Customers *customer.Service
-	Stock     *stock.Service
-	Orders    *order.Service
-	Handler   http.Handler
+	DB         *store.DB
+	Accounts   *account.Service
+	Customers  *customer.Service
+	Stock      *stock.Service
+	Orders     *order.Service
+	Complaints *aftersales.Service
+	Reports    *report.Service
+	// Broker delivers committed notifications and order events to live
+	// subscriptions on this server.
+	Broker  *notify.Broker
+	Handler http.Handler
 }
 
 // New builds the services and the handler.
 func New(db *store.DB, o Options) *App {
 	a := &App{
-		DB:        db,
-		Accounts:  account.New(db.Client, o.Tokens, auth.NewPasswords(o.BcryptCost)),
-		Customers: customer.New(db.Client, o.Currency),
-		Stock:     stock.New(db.Client, o.Currency),
-		Orders:    order.New(db.Client, o.Policy),
+		DB:         db,
+		Accounts:   account.New(db.Client, o.Tokens, auth.NewPasswords(o.BcryptCost)),
+		Customers:  customer.New(db.Client, o.Currency),
+		Stock:      stock.New(db.Client, o.Currency),
+		Orders:     order.New(db.Client, o.Policy),
+		Complaints: aftersales.New(db.Client, aftersales.DefaultPolicy),
+		Reports:    report.New(db.Client),
+		Broker:     notify.NewBroker(),
 	}
 	resolver := &graph.Resolver{Client: db.Client, Accounts: a.Accounts, Customers: a.Customers,
-		Stock: a.Stock, Orders: a.Orders}
+		Stock: a.Stock, Orders: a.Orders, Complaints: a.Complaints, Reports: a.Reports,
+		Broker: a.Broker}
 	a.Handler = httpapi.New(httpapi.Config{Log: o.Log, Auth: a.Accounts, Resolver: resolver,
-		Ready: db.Ping, Limits: o.Limits})
+		Ready: db.Ping, Limits: o.Limits, Broker: a.Broker})
 	return a
 }

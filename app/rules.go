@@ -7,12 +7,16 @@ import (
 
 	"orderdesk/auth"
 	"orderdesk/idem"
+	"orderdesk/notify"
 )
 
 // RunRules runs the background rules every interval until ctx ends:
 // cancelling orders unpaid past their due time and forgetting expired
 // idempotency keys. Every rule is safe to run on several servers at once.
 func (a *App) RunRules(ctx context.Context, log *slog.Logger, every time.Duration) {
+	// What the rules change (automatic cancellations, their notifications
+	// and timeline events) is delivered live like a request's changes.
+	ctx = notify.WithBroker(ctx, a.Broker)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

@@ -8,6 +8,7 @@ import (
 	"orderdesk/auth"
 	"orderdesk/ent"
 	"orderdesk/ent/auditevent"
+	"orderdesk/notify"
 )
 
 // Event is one change to record. Action is a dotted verb such as
@@ -25,7 +26,9 @@ type Event struct {
 	After       map[string]any
 }
 
-// Record appends e, naming the context's viewer as the actor.
+// Record appends e, naming the context's viewer as the actor. An event of
+// an order also goes, once tx has committed, to the live subscribers of the
+// order's timeline (notify.WithBroker).
 func Record(ctx context.Context, tx *ent.Tx, e Event) error {
 	v := auth.FromContext(ctx)
 	kind, name := auditevent.ActorKindUSER, "anonymous"
@@ -37,7 +40,7 @@ func Record(ctx context.Context, tx *ent.Tx, e Event) error {
 	case v != nil:
 		name = v.Name
 	}
-	return tx.AuditEvent.Create().
+	ev, err := tx.AuditEvent.Create().
 		SetActorKind(kind).
 		SetActorName(name).
 		SetNillableActorID(v.ActorID()).
@@ -53,7 +56,12 @@ func Record(ctx context.Context, tx *ent.Tx, e Event) error {
 		SetBefore(e.Before).
 		SetAfter(e.After).
 		SetRequestID(RequestID(ctx)).
-		Exec(ctx)
+		Save(ctx)
+	if err != nil {
+		return err
+	}
+	notify.PublishOnCommit(ctx, tx, ev)
+	return nil
 }
 
 type requestIDKey struct{}

@@ -853,6 +853,24 @@ func (u *PaymentUpsert) ClearCancelledAt() *PaymentUpsert {
 	return u
 }
 
+// SetCancellationID sets the "cancellation_id" field.
+func (u *PaymentUpsert) SetCancellationID(v int) *PaymentUpsert {
+	u.Set(payment.FieldCancellationID, v)
+	return u
+}
+
+// UpdateCancellationID sets the "cancellation_id" field to the value that was provided on create.
+func (u *PaymentUpsert) UpdateCancellationID() *PaymentUpsert {
+	u.SetExcluded(payment.FieldCancellationID)
+	return u
+}
+
+// ClearCancellationID clears the value of the "cancellation_id" field.
+func (u *PaymentUpsert) ClearCancellationID() *PaymentUpsert {
+	u.SetNull(payment.FieldCancellationID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -887,9 +905,6 @@ func (u *PaymentUpsertOne) UpdateNewValues() *PaymentUpsertOne {
 		}
 		if _, exists := u.create.mutation.RecordedByID(); exists {
 			s.SetIgnore(payment.FieldRecordedByID)
-		}
-		if _, exists := u.create.mutation.CancellationID(); exists {
-			s.SetIgnore(payment.FieldCancellationID)
 		}
 		if _, exists := u.create.mutation.ReturnOrderID(); exists {
 			s.SetIgnore(payment.FieldReturnOrderID)
@@ -1121,6 +1136,27 @@ func (u *PaymentUpsertOne) ClearCancelledAt() *PaymentUpsertOne {
 	})
 }
 
+// SetCancellationID sets the "cancellation_id" field.
+func (u *PaymentUpsertOne) SetCancellationID(v int) *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetCancellationID(v)
+	})
+}
+
+// UpdateCancellationID sets the "cancellation_id" field to the value that was provided on create.
+func (u *PaymentUpsertOne) UpdateCancellationID() *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateCancellationID()
+	})
+}
+
+// ClearCancellationID clears the value of the "cancellation_id" field.
+func (u *PaymentUpsertOne) ClearCancellationID() *PaymentUpsertOne {
+	return u.Update(func(s *PaymentUpsert) {
+		s.ClearCancellationID()
+	})
+}
+
 // Exec executes the query.
 func (u *PaymentUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -1320,9 +1356,6 @@ func (u *PaymentUpsertBulk) UpdateNewValues() *PaymentUpsertBulk {
 			}
 			if _, exists := b.mutation.RecordedByID(); exists {
 				s.SetIgnore(payment.FieldRecordedByID)
-			}
-			if _, exists := b.mutation.CancellationID(); exists {
-				s.SetIgnore(payment.FieldCancellationID)
 			}
 			if _, exists := b.mutation.ReturnOrderID(); exists {
 				s.SetIgnore(payment.FieldReturnOrderID)
@@ -1552,6 +1585,27 @@ func (u *PaymentUpsertBulk) UpdateCancelledAt() *PaymentUpsertBulk {
 func (u *PaymentUpsertBulk) ClearCancelledAt() *PaymentUpsertBulk {
 	return u.Update(func(s *PaymentUpsert) {
 		s.ClearCancelledAt()
+	})
+}
+
+// SetCancellationID sets the "cancellation_id" field.
+func (u *PaymentUpsertBulk) SetCancellationID(v int) *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.SetCancellationID(v)
+	})
+}
+
+// UpdateCancellationID sets the "cancellation_id" field to the value that was provided on create.
+func (u *PaymentUpsertBulk) UpdateCancellationID() *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.UpdateCancellationID()
+	})
+}
+
+// ClearCancellationID clears the value of the "cancellation_id" field.
+func (u *PaymentUpsertBulk) ClearCancellationID() *PaymentUpsertBulk {
+	return u.Update(func(s *PaymentUpsert) {
+		s.ClearCancellationID()
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/payment"
 	"orderdesk/ent/predicate"
 	"time"
@@ -211,6 +212,26 @@ func (_u *PaymentUpdate) ClearCancelledAt() *PaymentUpdate {
 	return _u
 }
 
+// SetCancellationID sets the "cancellation_id" field.
+func (_u *PaymentUpdate) SetCancellationID(v int) *PaymentUpdate {
+	_u.mutation.SetCancellationID(v)
+	return _u
+}
+
+// SetNillableCancellationID sets the "cancellation_id" field if the given value is not nil.
+func (_u *PaymentUpdate) SetNillableCancellationID(v *int) *PaymentUpdate {
+	if v != nil {
+		_u.SetCancellationID(*v)
+	}
+	return _u
+}
+
+// ClearCancellationID clears the value of the "cancellation_id" field.
+func (_u *PaymentUpdate) ClearCancellationID() *PaymentUpdate {
+	_u.mutation.ClearCancellationID()
+	return _u
+}
+
 // AddRefundIDs adds the "refunds" edge to the Payment entity by IDs.
 func (_u *PaymentUpdate) AddRefundIDs(ids ...int) *PaymentUpdate {
 	_u.mutation.AddRefundIDs(ids...)
@@ -224,6 +245,11 @@ func (_u *PaymentUpdate) AddRefunds(v ...*Payment) *PaymentUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddRefundIDs(ids...)
+}
+
+// SetCancellation sets the "cancellation" edge to the CancellationRecord entity.
+func (_u *PaymentUpdate) SetCancellation(v *CancellationRecord) *PaymentUpdate {
+	return _u.SetCancellationID(v.ID)
 }
 
 // Mutation returns the PaymentMutation object of the builder.
@@ -250,6 +276,12 @@ func (_u *PaymentUpdate) RemoveRefunds(v ...*Payment) *PaymentUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRefundIDs(ids...)
+}
+
+// ClearCancellation clears the "cancellation" edge to the CancellationRecord entity.
+func (_u *PaymentUpdate) ClearCancellation() *PaymentUpdate {
+	_u.mutation.ClearCancellation()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -442,6 +474,35 @@ func (_u *PaymentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CancellationCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   payment.CancellationTable,
+			Columns: []string{payment.CancellationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cancellationrecord.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CancellationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   payment.CancellationTable,
+			Columns: []string{payment.CancellationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cancellationrecord.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -653,6 +714,26 @@ func (_u *PaymentUpdateOne) ClearCancelledAt() *PaymentUpdateOne {
 	return _u
 }
 
+// SetCancellationID sets the "cancellation_id" field.
+func (_u *PaymentUpdateOne) SetCancellationID(v int) *PaymentUpdateOne {
+	_u.mutation.SetCancellationID(v)
+	return _u
+}
+
+// SetNillableCancellationID sets the "cancellation_id" field if the given value is not nil.
+func (_u *PaymentUpdateOne) SetNillableCancellationID(v *int) *PaymentUpdateOne {
+	if v != nil {
+		_u.SetCancellationID(*v)
+	}
+	return _u
+}
+
+// ClearCancellationID clears the value of the "cancellation_id" field.
+func (_u *PaymentUpdateOne) ClearCancellationID() *PaymentUpdateOne {
+	_u.mutation.ClearCancellationID()
+	return _u
+}
+
 // AddRefundIDs adds the "refunds" edge to the Payment entity by IDs.
 func (_u *PaymentUpdateOne) AddRefundIDs(ids ...int) *PaymentUpdateOne {
 	_u.mutation.AddRefundIDs(ids...)
@@ -666,6 +747,11 @@ func (_u *PaymentUpdateOne) AddRefunds(v ...*Payment) *PaymentUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddRefundIDs(ids...)
+}
+
+// SetCancellation sets the "cancellation" edge to the CancellationRecord entity.
+func (_u *PaymentUpdateOne) SetCancellation(v *CancellationRecord) *PaymentUpdateOne {
+	return _u.SetCancellationID(v.ID)
 }
 
 // Mutation returns the PaymentMutation object of the builder.
@@ -692,6 +778,12 @@ func (_u *PaymentUpdateOne) RemoveRefunds(v ...*Payment) *PaymentUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRefundIDs(ids...)
+}
+
+// ClearCancellation clears the "cancellation" edge to the CancellationRecord entity.
+func (_u *PaymentUpdateOne) ClearCancellation() *PaymentUpdateOne {
+	_u.mutation.ClearCancellation()
+	return _u
 }
 
 // Where appends a list predicates to the PaymentUpdate builder.
@@ -914,6 +1006,35 @@ func (_u *PaymentUpdateOne) sqlSave(ctx context.Context) (_node *Payment, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(payment.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CancellationCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   payment.CancellationTable,
+			Columns: []string{payment.CancellationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cancellationrecord.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CancellationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   payment.CancellationTable,
+			Columns: []string{payment.CancellationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cancellationrecord.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -7,37 +7,54 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"orderdesk/aftersales"
 	"orderdesk/ent"
 	"orderdesk/graph/model"
 )
 
 // Overdue is the resolver for the overdue field.
 func (r *complaintResolver) Overdue(ctx context.Context, obj *ent.Complaint) (bool, error) {
-	panic(fmt.Errorf("not implemented: Overdue - overdue"))
+	return r.Complaints.Overdue(obj), nil
 }
 
 // FileComplaint is the resolver for the fileComplaint field.
 func (r *mutationResolver) FileComplaint(ctx context.Context, input model.FileComplaintInput) (*model.ComplaintPayload, error) {
-	panic(fmt.Errorf("not implemented: FileComplaint - fileComplaint"))
+	c, err := r.Complaints.File(ctx, aftersales.FileRequest{CustomerID: input.CustomerID, OrderID: input.OrderID,
+		Category: input.Category, Severity: input.Severity, Subject: input.Subject, Description: input.Description,
+		IdempotencyKey: text(input.IdempotencyKey)})
+	errs, err := outcome(err)
+	return &model.ComplaintPayload{Complaint: c, Errors: errs}, err
 }
 
 // AssignComplaint is the resolver for the assignComplaint field.
 func (r *mutationResolver) AssignComplaint(ctx context.Context, input model.AssignComplaintInput) (*model.ComplaintPayload, error) {
-	panic(fmt.Errorf("not implemented: AssignComplaint - assignComplaint"))
+	c, err := r.Complaints.Assign(ctx, aftersales.AssignRequest{ComplaintID: input.ComplaintID, AssigneeID: input.AssigneeID,
+		ExpectedVersion: version(input.ExpectedVersion), IdempotencyKey: text(input.IdempotencyKey)})
+	errs, err := outcome(err)
+	return &model.ComplaintPayload{Complaint: c, Errors: errs}, err
 }
 
 // ResolveComplaint is the resolver for the resolveComplaint field.
 func (r *mutationResolver) ResolveComplaint(ctx context.Context, input model.ResolveComplaintInput) (*model.ComplaintPayload, error) {
-	panic(fmt.Errorf("not implemented: ResolveComplaint - resolveComplaint"))
+	c, err := r.Complaints.Resolve(ctx, aftersales.ResolveRequest{ComplaintID: input.ComplaintID, Resolution: input.Resolution,
+		ReturnID: input.ReturnID, PaymentID: input.PaymentID, CorrectionID: input.CorrectionID, OrderID: input.OrderID,
+		IdempotencyKey: text(input.IdempotencyKey)})
+	errs, err := outcome(err)
+	return &model.ComplaintPayload{Complaint: c, Errors: errs}, err
 }
 
 // CloseComplaint is the resolver for the closeComplaint field.
 func (r *mutationResolver) CloseComplaint(ctx context.Context, input model.ComplaintActionInput) (*model.ComplaintPayload, error) {
-	panic(fmt.Errorf("not implemented: CloseComplaint - closeComplaint"))
+	c, err := r.Complaints.Close(ctx, aftersales.ActionRequest{ComplaintID: input.ComplaintID,
+		IdempotencyKey: text(input.IdempotencyKey)})
+	errs, err := outcome(err)
+	return &model.ComplaintPayload{Complaint: c, Errors: errs}, err
 }
 
 // ReopenComplaint is the resolver for the reopenComplaint field.
 func (r *mutationResolver) ReopenComplaint(ctx context.Context, input model.ReopenComplaintInput) (*model.ComplaintPayload, error) {
-	panic(fmt.Errorf("not implemented: ReopenComplaint - reopenComplaint"))
+	c, err := r.Complaints.Reopen(ctx, aftersales.ReopenRequest{ComplaintID: input.ComplaintID, Reason: input.Reason,
+		IdempotencyKey: text(input.IdempotencyKey)})
+	errs, err := outcome(err)
+	return &model.ComplaintPayload{Complaint: c, Errors: errs}, err
 }

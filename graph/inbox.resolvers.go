@@ -7,11 +7,11 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"orderdesk/ent"
 	"orderdesk/graph/generated"
 	"orderdesk/graph/model"
 	"orderdesk/inbox"
+	"orderdesk/notify"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -19,12 +19,16 @@ import (
 
 // MarkNotificationRead is the resolver for the markNotificationRead field.
 func (r *mutationResolver) MarkNotificationRead(ctx context.Context, input model.MarkNotificationReadInput) (*model.NotificationPayload, error) {
-	panic(fmt.Errorf("not implemented: MarkNotificationRead - markNotificationRead"))
+	n, err := notify.MarkRead(ctx, r.Client, input.ID)
+	errs, err := outcome(err)
+	return &model.NotificationPayload{Notification: n, Errors: errs}, err
 }
 
 // MarkAllNotificationsRead is the resolver for the markAllNotificationsRead field.
 func (r *mutationResolver) MarkAllNotificationsRead(ctx context.Context) (*model.MarkAllNotificationsReadPayload, error) {
-	panic(fmt.Errorf("not implemented: MarkAllNotificationsRead - markAllNotificationsRead"))
+	n, err := notify.MarkAllRead(ctx, r.Client)
+	errs, err := outcome(err)
+	return &model.MarkAllNotificationsReadPayload{Count: n, Errors: errs}, err
 }
 
 // OpenExceptions is the resolver for the openExceptions field.
@@ -34,7 +38,7 @@ func (r *queryResolver) OpenExceptions(ctx context.Context, category *model.Exce
 		c := inbox.Category(*category)
 		f.Category = &c
 	}
-	items, err := inbox.Open(ctx, r.Client, f, time.Now())
+	items, err := inbox.Open(ctx, r.Client, f, time.Now().UTC())
 	if err != nil {
 		return nil, err
 	}
@@ -43,17 +47,17 @@ func (r *queryResolver) OpenExceptions(ctx context.Context, category *model.Exce
 
 // Notifications is the resolver for the notifications field.
 func (r *queryResolver) Notifications(ctx context.Context, unreadOnly *bool, first *int, after *entgql.Cursor[int]) (*ent.NotificationConnection, error) {
-	panic(fmt.Errorf("not implemented: Notifications - notifications"))
+	return notify.List(ctx, r.Client, unreadOnly != nil && *unreadOnly, first, after)
 }
 
 // NotificationAdded is the resolver for the notificationAdded field.
 func (r *subscriptionResolver) NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error) {
-	panic(fmt.Errorf("not implemented: NotificationAdded - notificationAdded"))
+	return notify.Added(ctx, r.Broker)
 }
 
 // OrderEvents is the resolver for the orderEvents field.
 func (r *subscriptionResolver) OrderEvents(ctx context.Context, orderID int) (<-chan *ent.AuditEvent, error) {
-	panic(fmt.Errorf("not implemented: OrderEvents - orderEvents"))
+	return notify.OrderEvents(ctx, r.Client, r.Broker, orderID)
 }
 
 // Subscription returns generated.SubscriptionResolver implementation.

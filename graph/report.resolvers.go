@@ -7,27 +7,71 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"orderdesk/graph/model"
+	"orderdesk/report"
 	"time"
 )
 
 // CancellationStats is the resolver for the cancellationStats field.
 func (r *queryResolver) CancellationStats(ctx context.Context, from time.Time, to time.Time, groupBy model.CancellationStatsGroupBy) ([]*model.CancellationStat, error) {
-	panic(fmt.Errorf("not implemented: CancellationStats - cancellationStats"))
+	// Grouped by STOCK_ITEM, count is the number of distinct cancellations
+	// that released stock of the SKU and quantityReleased the units of its
+	// RELEASE movements; amountRefunded is always 0 there, as a refund is not
+	// attributable to a SKU (it is not prorated).
+	rows, err := r.Reports.Cancellations(ctx, from, to, report.CancellationGroupBy(groupBy))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.CancellationStat, len(rows))
+	for i, x := range rows {
+		out[i] = &model.CancellationStat{Key: x.Key, Count: x.Count,
+			AmountRefunded: amount(x.AmountRefundedMinor, x.Currency), QuantityReleased: x.QuantityReleased}
+	}
+	return out, nil
 }
 
 // CorrectionStats is the resolver for the correctionStats field.
 func (r *queryResolver) CorrectionStats(ctx context.Context, from time.Time, to time.Time, groupBy model.CorrectionStatsGroupBy) ([]*model.CorrectionStat, error) {
-	panic(fmt.Errorf("not implemented: CorrectionStats - correctionStats"))
+	rows, err := r.Reports.Corrections(ctx, from, to, report.CorrectionGroupBy(groupBy))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.CorrectionStat, len(rows))
+	for i, x := range rows {
+		out[i] = &model.CorrectionStat{Key: x.Key, Count: x.Count,
+			AmountIncrease: amount(x.AmountIncreaseMinor, x.Currency),
+			AmountDecrease: amount(x.AmountDecreaseMinor, x.Currency)}
+	}
+	return out, nil
 }
 
 // ComplaintStats is the resolver for the complaintStats field.
 func (r *queryResolver) ComplaintStats(ctx context.Context, from time.Time, to time.Time, groupBy model.ComplaintStatsGroupBy) ([]*model.ComplaintStat, error) {
-	panic(fmt.Errorf("not implemented: ComplaintStats - complaintStats"))
+	rows, err := r.Reports.Complaints(ctx, from, to, report.ComplaintGroupBy(groupBy))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ComplaintStat, len(rows))
+	for i, x := range rows {
+		out[i] = &model.ComplaintStat{Key: x.Key, Count: x.Count, OpenCount: x.OpenCount}
+		if x.MeanSecondsToResolve != nil {
+			s := int(*x.MeanSecondsToResolve)
+			out[i].MeanSecondsToResolve = &s
+		}
+	}
+	return out, nil
 }
 
 // ReturnStats is the resolver for the returnStats field.
 func (r *queryResolver) ReturnStats(ctx context.Context, from time.Time, to time.Time, groupBy model.ReturnStatsGroupBy) ([]*model.ReturnStat, error) {
-	panic(fmt.Errorf("not implemented: ReturnStats - returnStats"))
+	rows, err := r.Reports.Returns(ctx, from, to, report.ReturnGroupBy(groupBy))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ReturnStat, len(rows))
+	for i, x := range rows {
+		out[i] = &model.ReturnStat{Key: x.Key, Count: x.Count,
+			QuantityRestocked: x.QuantityRestocked, QuantityDamaged: x.QuantityDamaged}
+	}
+	return out, nil
 }

@@ -4,21 +4,27 @@ package graph
 
 import (
 	"orderdesk/account"
+	"orderdesk/aftersales"
 	"orderdesk/customer"
 	"orderdesk/ent"
 	"orderdesk/fault"
 	"orderdesk/money"
+	"orderdesk/notify"
 	"orderdesk/order"
+	"orderdesk/report"
 	"orderdesk/stock"
 )
 
 // Resolver holds the services the resolvers call.
 type Resolver struct {
-	Client    *ent.Client
-	Accounts  *account.Service
-	Customers *customer.Service
-	Stock     *stock.Service
-	Orders    *order.Service
+	Client     *ent.Client
+	Accounts   *account.Service
+	Customers  *customer.Service
+	Stock      *stock.Service
+	Orders     *order.Service
+	Complaints *aftersales.Service
+	Reports    *report.Service
+	Broker     *notify.Broker
 }
 
 // outcome splits a service error into the payload's errors (expected

@@ -33,9 +33,14 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		var inner *gqlerror.Error
 		if errors.As(err, &inner) && inner.Unwrap() == nil {
-			// Raised by gqlgen itself: parse, validation or input coercion.
+			// Raised by gqlgen or entgql: parse, validation, input coercion,
+			// or node(id) finding nothing — said without echoing the id, so
+			// another rep's record reads exactly like a missing one.
 			if gerr.Extensions == nil || gerr.Extensions["code"] == nil {
 				setCode(gerr, codeBadInput)
+			}
+			if gerr.Extensions["code"] == codeNotFound {
+				gerr.Message = "not found"
 			}
 			return gerr
 		}
@@ -52,14 +57,14 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				gerr.Message = "your role may not access this"
 				setCode(gerr, codeForbidden)
 			}
+		case isExpected(err, gerr):
+			// A business failure outside a mutation payload (a query's
+			// arguments): its text was written for the client.
 		case ent.IsNotFound(err):
 			// Records of another rep's customers are filtered out, so they
 			// land here exactly like records that do not exist.
 			gerr.Message = "not found"
 			setCode(gerr, codeNotFound)
-		case isClientError(err):
-			gerr.Message = err.Error()
-			setCode(gerr, codeBadInput)
 		default:
 			id := audit.RequestID(ctx)
 			log.ErrorContext(ctx, "internal error", "request_id", id, "path", gerr.Path.String(), "err", err)
@@ -70,12 +75,25 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// clientError marks errors whose text is meant for the client.
-type clientError interface{ ClientError() bool }
-
-func isClientError(err error) bool {
-	var ce clientError
-	return errors.As(err, &ce) && ce.ClientError()
+// isExpected presents a domain fault raised by a query resolver: its
+// message, its field, and its code (INVALID as BAD_USER_INPUT).
+func isExpected(err error, gerr *gqlerror.Error) bool {
+	errs, ok := fault.Expected(err)
+	if !ok || len(errs) == 0 {
+		return false
+	}
+	e := errs[0]
+	gerr.Message = e.Message
+	code := string(e.Code)
+	if e.Code == fault.Invalid {
+		code = codeBadInput
+	}
+	setCode(gerr, code)
+	if e.Path != "" {
+		gerr.Message = e.Path + ": " + e.Message
+		gerr.Extensions["field"] = e.Path
+	}
+	return true
 }
 
 func setCode(e *gqlerror.Error, code string) {

@@ -1,5 +1,6 @@
 // Package httpapi serves the GraphQL API over HTTP: the endpoint with its
-// protections, the GraphiQL page, and the health checks.
+// protections, subscriptions over websockets, the GraphiQL page, and the
+// health checks.
 package httpapi
 
 import (
@@ -17,6 +18,7 @@ import (
 	"orderdesk/graph"
 	"orderdesk/graph/generated"
 	"orderdesk/graph/guard"
+	"orderdesk/notify"
 )
 
 // Config wires the handler.
@@ -26,8 +28,17 @@ type Config struct {
 	Resolver     *graph.Resolver
 	Ready        func(context.Context) error // database ping for /readyz
 	Limits       guard.Limits
-	MaxBodyBytes int64 // default 1 MiB
+	MaxBodyBytes int64 // default 1 MiB; also the largest websocket message
 	TokenLimit   int   // parser token limit, default 10,000
+	// Broker delivers committed changes to subscriptions; every request's
+	// context carries it (notify.WithBroker).
+	Broker *notify.Broker
+	// WebsocketInitTimeout closes a websocket that has not sent its
+	// connection_init (with a valid token) in time; default 5 s.
+	WebsocketInitTimeout time.Duration
+	// WebsocketKeepAlive is the interval of keep-alive messages and pings
+	// on websockets; default 20 s.
+	WebsocketKeepAlive time.Duration
 }
 
 // New returns the HTTP handler of the whole API.
@@ -38,11 +49,26 @@ func New(c Config) http.Handler {
 	if c.TokenLimit == 0 {
 		c.TokenLimit = 10_000
 	}
+	if c.WebsocketInitTimeout == 0 {
+		c.WebsocketInitTimeout = DefaultWebsocketInitTimeout
+	}
+	if c.WebsocketKeepAlive == 0 {
+		c.WebsocketKeepAlive = DefaultWebsocketKeepAlive
+	}
 	// Two executors of one schema: anonymous callers get no "did you mean"
 	// suggestions, so the schema cannot be mapped by guessing.
 	signedIn := newServer(c, false)
 	anonymous := newServer(c, true)
+	// Subscriptions: websockets authenticate in their connection_init, not
+	// by header, so they have their own executor (see newLiveServer).
+	live := newLiveServer(c)
 	gql := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// What the request commits is also delivered to live subscribers.
+		r = r.WithContext(notify.WithBroker(r.Context(), c.Broker))
+		if isWebsocket(r) {
+			live.ServeHTTP(w, r)
+			return
+		}
 		if auth.FromContext(r.Context()) == nil {
 			anonymous.ServeHTTP(w, r)
 			return

@@ -43,9 +43,9 @@ func (r *Recipients) Role(roles ...auth.Role) *Recipients {
 	return r
 }
 
-// Send writes one notification per recipient inside tx, and after commit
-// hands each to the broker (when one is set) for live delivery. The actor
-// of the change is not told of their own action.
+// Send writes one notification per recipient inside tx, and after tx
+// commits hands them to the broker of ctx (WithBroker), when there is one,
+// for live delivery. The actor of the change is not told of their own action.
 func Send(ctx context.Context, tx *ent.Tx, to *Recipients, n Notice) error {
 	type target struct {
 		id  int
@@ -92,31 +92,6 @@ func Send(ctx context.Context, tx *ent.Tx, to *Recipients, n Notice) error {
 	if err != nil {
 		return err
 	}
-	if b := brokerOf(ctx); b != nil {
-		tx.OnCommit(func(next ent.Committer) ent.Committer {
-			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-				if err := next.Commit(ctx, tx); err != nil {
-					return err
-				}
-				b.Publish(created)
-				return nil
-			})
-		})
-	}
+	onCommit(ctx, tx, func(p *pending) { p.notifications = append(p.notifications, created...) })
 	return nil
-}
-
-// Broker delivers committed notifications to live subscribers.
-type Broker interface{ Publish([]*ent.Notification) }
-
-type brokerKey struct{}
-
-// WithBroker returns ctx whose notifications are also delivered live.
-func WithBroker(ctx context.Context, b Broker) context.Context {
-	return context.WithValue(ctx, brokerKey{}, b)
-}
-
-func brokerOf(ctx context.Context) Broker {
-	b, _ := ctx.Value(brokerKey{}).(Broker)
-	return b
 }

@@ -2,7 +2,8 @@ package order
 
 import (
 	"context"
-	"log/slog"
+	"errors"
+	"fmt"
 	"time"
 
 	"orderdesk/auth"
@@ -22,7 +23,8 @@ const AutoCancelBatch = 100
 // order is cancelled in its own transaction that locks the order and checks
 // the conditions again, so sweeps running at once on several servers cancel
 // each order once: the loser sees the order CANCELLED and skips it. It
-// returns how many orders it cancelled.
+// returns how many orders it cancelled, and the failures of the others
+// joined (one failing order does not stop the sweep).
 func (s *Service) AutoCancelOverdue(ctx context.Context) (int, error) {
 	ctx = auth.NewContext(ctx, auth.System("payment-timeout"))
 	now := s.now()
@@ -32,6 +34,7 @@ func (s *Service) AutoCancelOverdue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
+	var failures []error
 	for _, id := range due {
 		done := false
 		err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
@@ -50,14 +53,14 @@ func (s *Service) AutoCancelOverdue(ctx context.Context) (int, error) {
 			return err
 		})
 		if err != nil {
-			slog.ErrorContext(ctx, "automatic cancellation failed", "order_id", id, "err", err)
+			failures = append(failures, fmt.Errorf("order %d: %w", id, err))
 			continue
 		}
 		if done {
 			n++
 		}
 	}
-	return n, nil
+	return n, errors.Join(failures...)
 }
 
 // overdue selects confirmed orders past their payment due time with no

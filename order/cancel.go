@@ -89,7 +89,7 @@ func (s *Service) cancel(ctx context.Context, op string, perm auth.Permission, k
 	}
 	r.Note = note
 	if r.Resolution == "" {
-		r.Resolution = "NONE"
+		r.Resolution = string(cancellationrecord.ResolutionNONE) // before hashing: omitted and NONE are one request
 	}
 	if cancellationrecord.ResolutionValidator(cancellationrecord.Resolution(r.Resolution)) != nil {
 		return nil, fault.New(fault.Invalid, "input.resolution", "must be REFUND, REORDER or NONE")
@@ -111,6 +111,9 @@ func (s *Service) cancel(ctx context.Context, op string, perm auth.Permission, k
 
 func (s *Service) request(ctx context.Context, tx *ent.Tx, kind cancellationrecord.Kind, direct bool, r CancelRequest) (*Result, error) {
 	v := auth.FromContext(ctx)
+	if r.Resolution == "" {
+		r.Resolution = string(cancellationrecord.ResolutionNONE)
+	}
 	o, err := lock(ctx, tx, r.OrderID)
 	if err != nil {
 		return nil, err
@@ -129,6 +132,12 @@ func (s *Service) request(ctx context.Context, tx *ent.Tx, kind cancellationreco
 	}
 	if pending != nil && kind == cancellationrecord.KindCANCEL {
 		return nil, fault.New(fault.InvalidTransition, "", "cancellation %d of this order awaits a decision", pending.ID)
+	}
+	if pending != nil {
+		// A void ends the order, and with it the request nobody decided.
+		if err := s.closeRequest(ctx, tx, o, pending, "superseded by a void of the order"); err != nil {
+			return nil, err
+		}
 	}
 	lines, err := tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).All(ctx)
 	if err != nil {
@@ -181,7 +190,37 @@ func (s *Service) request(ctx context.Context, tx *ent.Tx, kind cancellationreco
 	if err := askApprovers(ctx, tx, o, rec); err != nil {
 		return nil, err
 	}
-	return &Result{Order: o, Cancellation: rec, Preview: previewOf(o, rec, o.Status)}, nil
+	p := previewOf(o, rec, o.Status)
+	p.AmountRefunded, p.QuantityReleased = refund, releasable(lines, scope)
+	if full {
+		p.StatusAfter, p.TotalAfter = Cancelled, 0
+	}
+	return &Result{Order: o, Cancellation: rec, Preview: p}, nil
+}
+
+// releasable is how much of scope is reserved and would be released.
+func releasable(lines []*ent.OrderLine, scope []change.LineQuantity) int {
+	reserved := map[int]int{}
+	for _, l := range lines {
+		reserved[l.ID] = l.QuantityReserved
+	}
+	n := 0
+	for _, x := range scope {
+		n += min(x.Quantity, reserved[x.OrderLineID])
+	}
+	return n
+}
+
+// closeRequest rejects a request that can no longer be carried out.
+func (s *Service) closeRequest(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord, why string) error {
+	v := auth.FromContext(ctx)
+	if err := tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusREJECTED).SetDecidedAt(s.now()).
+		SetNillableDecidedByID(v.ActorID()).SetDecisionNote(why).AddVersion(1).Exec(ctx); err != nil {
+		return err
+	}
+	id := o.ID
+	return audit.Record(ctx, tx, audit.Event{Action: "cancellation.rejected", SubjectType: "CancellationRecord",
+		SubjectID: rec.ID, OrderID: &id, From: string(rec.Status), To: string(cancellationrecord.StatusREJECTED), Reason: why})
 }
 
 // cancelScope resolves the quantities to cancel per line: every open
@@ -373,7 +412,13 @@ func (s *Service) execute(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *en
 			refunded += p.AmountMinor
 		}
 	}
-	if full {
+	// Pending charges lapse when nothing is left to pay for, or when
+	// collecting them would take more than the new total.
+	pending, err := payment.Pending(ctx, tx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	if pending > 0 && (full || payment.Refundable(o)+pending > o.TotalMinor) {
 		if lapsed, err = payment.CancelPending(ctx, tx, o, reasonText(string(rec.ReasonCode), rec.Note), &recID); err != nil {
 			return nil, err
 		}
@@ -502,12 +547,16 @@ func (s *Service) ApproveCancellation(ctx context.Context, r DecisionRequest) (*
 		return nil, err
 	}
 	return s.run(ctx, "approveOrderCancellation", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, rec, err := lockCancellation(ctx, tx, r.CancellationID)
+		o, rec, err := lockCancellation(ctx, tx, r.CancellationID, true)
 		if err != nil {
 			return nil, err
 		}
 		if rec.RequestedByID != nil && *rec.RequestedByID == v.UserID {
 			return nil, fault.New(fault.NotAllowed, "", "you requested this cancellation; someone else must approve it")
+		}
+		// Money captured since the request now goes back: finance must agree.
+		if rec, err = s.followMoney(ctx, tx, o, rec); err != nil {
+			return nil, err
 		}
 		var give approval
 		if rec.NeedsManagerApproval && rec.ManagerApprovedAt == nil && v.Can(auth.OrderCancelApprove) {
@@ -559,7 +608,7 @@ func (s *Service) RejectCancellation(ctx context.Context, r DecisionRequest) (*R
 		return nil, err
 	}
 	return s.run(ctx, "rejectOrderCancellation", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, rec, err := lockCancellation(ctx, tx, r.CancellationID)
+		o, rec, err := lockCancellation(ctx, tx, r.CancellationID, false)
 		if err != nil {
 			return nil, err
 		}
@@ -580,9 +629,34 @@ func (s *Service) RejectCancellation(ctx context.Context, r DecisionRequest) (*R
 	})
 }
 
+// followMoney makes a request need finance's approval when, at the time of
+// approval, captured money would go back.
+func (s *Service) followMoney(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord) (*ent.CancellationRecord, error) {
+	if rec.NeedsFinanceApproval {
+		return rec, nil
+	}
+	lines, err := tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var req []LineQuantity
+	if rec.Scope == cancellationrecord.ScopePARTIAL {
+		req = rec.Lines
+	}
+	scope, _, err := cancelScope(lines, req)
+	if err != nil {
+		return nil, err
+	}
+	if refundDue(o, lines, scope) == 0 {
+		return rec, nil
+	}
+	return tx.CancellationRecord.UpdateOne(rec).SetNeedsFinanceApproval(true).Save(ctx)
+}
+
 // lockCancellation locks the order of a cancellation request, then the
-// request, and checks it still awaits a decision.
-func lockCancellation(ctx context.Context, tx *ent.Tx, id int) (*ent.Order, *ent.CancellationRecord, error) {
+// request, and checks it still awaits a decision; approving also needs the
+// order to be cancellable still, rejecting never does.
+func lockCancellation(ctx context.Context, tx *ent.Tx, id int, approving bool) (*ent.Order, *ent.CancellationRecord, error) {
 	rec, err := tx.CancellationRecord.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, nil, fault.New(fault.NotFound, "input.cancellationId", "no such cancellation request")
@@ -601,7 +675,7 @@ func lockCancellation(ctx context.Context, tx *ent.Tx, id int) (*ent.Order, *ent
 	if rec.Status != cancellationrecord.StatusREQUESTED && rec.Status != cancellationrecord.StatusAPPROVED {
 		return nil, nil, fault.New(fault.InvalidTransition, "input.cancellationId", "the request is %s already", rec.Status)
 	}
-	if err := check(o.Status, Cancel); err != nil && rec.Kind == cancellationrecord.KindCANCEL {
+	if err := check(o.Status, Cancel); err != nil && approving {
 		return nil, nil, err
 	}
 	return o, rec, nil

@@ -73,7 +73,7 @@ func Charge(ctx context.Context, tx *ent.Tx, o *ent.Order, r ChargeRequest) (*en
 	if r.Amount <= 0 {
 		return nil, fault.New(fault.Invalid, "input.amount", "must be positive")
 	}
-	pending, err := pendingTotal(ctx, tx, o.ID)
+	pending, err := Pending(ctx, tx, o.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,8 @@ func Charge(ctx context.Context, tx *ent.Tx, o *ent.Order, r ChargeRequest) (*en
 	return p, capture(ctx, tx, o, p)
 }
 
-func pendingTotal(ctx context.Context, tx *ent.Tx, orderID int) (int64, error) {
+// Pending is the total of the order's pending charges.
+func Pending(ctx context.Context, tx *ent.Tx, orderID int) (int64, error) {
 	var rows []struct{ Sum int64 }
 	err := tx.Payment.Query().Where(entpayment.OrderID(orderID), entpayment.KindEQ(entpayment.KindCHARGE),
 		entpayment.StatusEQ(entpayment.StatusPENDING)).
@@ -171,7 +172,7 @@ func Cancel(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment, reaso
 	}
 	wasCaptured := p.Status == entpayment.StatusCAPTURED
 	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusCANCELLED).SetCancelReason(reason).
-		SetCancelledAt(time.Now().UTC()).AddVersion(1).Save(ctx)
+		SetCancelledAt(time.Now().UTC()).SetNillableCancellationID(cancellationID).AddVersion(1).Save(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -113,7 +113,7 @@ func (s *Service) UpdateItem(ctx context.Context, r UpdateItemRequest) (*ent.Sto
 	}
 	var item *ent.StockItem
 	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		cur, err := lockItem(ctx, tx, r.ID)
+		cur, err := lockItem(ctx, tx, r.ID, "input.id")
 		if err != nil {
 			return err
 		}
@@ -156,10 +156,10 @@ func (s *Service) UpdateItem(ctx context.Context, r UpdateItemRequest) (*ent.Sto
 	return item.Unwrap(), nil
 }
 
-func lockItem(ctx context.Context, tx *ent.Tx, id int) (*ent.StockItem, error) {
+func lockItem(ctx context.Context, tx *ent.Tx, id int, field string) (*ent.StockItem, error) {
 	item, err := tx.StockItem.Query().Where(stockitem.ID(id)).Modify(store.ForUpdate).Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, fault.New(fault.NotFound, "input.stockItemId", "no such stock item")
+		return nil, fault.New(fault.NotFound, field, "no such stock item")
 	}
 	return item, err
 }
@@ -246,7 +246,7 @@ func (s *Service) move(ctx context.Context, m Movement, action string) (*ent.Sto
 		mv   *ent.StockMovement
 	)
 	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		if _, err := lockItem(ctx, tx, m.ItemID); err != nil {
+		if _, err := lockItem(ctx, tx, m.ItemID, "input.stockItemId"); err != nil {
 			return err
 		}
 		var err error

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -39,8 +40,15 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) 
 	}
 }
 
+// txOptions: READ COMMITTED, so that every read in a transaction sees what
+// committed before it, also after waiting for a row lock. Under MySQL's
+// default REPEATABLE READ the first plain read would fix a snapshot that a
+// later lock wait leaves stale. Correctness rests on row locks and guarded
+// updates, not on snapshots. SQLite serialises writers and ignores this.
+var txOptions = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+
 func runTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) (err error) {
-	tx, err := client.Tx(ctx)
+	tx, err := client.BeginTx(ctx, txOptions)
 	if err != nil {
 		return fmt.Errorf("starting transaction: %w", err)
 	}

@@ -20,14 +20,14 @@ func (ReturnOrder) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, Version
 
 func (ReturnOrder) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("number").MaxLen(32).NotEmpty().Unique().Immutable().
+		field.String("number").MaxRuneLen(32).NotEmpty().Unique().Immutable().
 			Annotations(entgql.OrderField("NUMBER")),
 		field.Enum("status").Values("REQUESTED", "APPROVED", "REJECTED", "RECEIVED",
 			"REFUNDED", "CLOSED").Default("REQUESTED").
 			Annotations(entgql.OrderField("STATUS")),
 		field.Enum("resolution").Values("REFUND", "EXCHANGE", "NONE").Default("REFUND"),
-		field.String("note").MaxLen(2000).Optional(),
-		field.String("decision_note").MaxLen(2000).Optional(),
+		field.String("note").MaxRuneLen(2000).Optional(),
+		field.String("decision_note").MaxRuneLen(2000).Optional(),
 		money("amount_refunded_minor"),
 		currency(),
 		optionalTime("decided_at"),
@@ -72,7 +72,7 @@ func (ReturnLine) Fields() []ent.Field {
 		field.Int("quantity").Positive().Immutable(),
 		field.Enum("reason").Values("DAMAGED_IN_TRANSIT", "DEFECTIVE", "WRONG_ITEM", "NOT_AS_DESCRIBED",
 			"NO_LONGER_NEEDED", "REFUSED_DELIVERY", "OTHER").Immutable(),
-		field.String("note").MaxLen(500).Optional(),
+		field.String("note").MaxRuneLen(500).Optional(),
 		field.Int("quantity_restocked").Default(0).NonNegative(),
 		field.Int("quantity_damaged").Default(0).NonNegative(),
 		field.Int("return_order_id").Immutable(),
@@ -108,9 +108,9 @@ func (OrderCorrection) Fields() []ent.Field {
 		// Request is the change set as submitted, kept so that an approval
 		// applies exactly what was reviewed.
 		field.Bytes("request").Annotations(entgql.Skip()),
-		field.String("note").MaxLen(2000).Optional(),
+		field.String("note").MaxRuneLen(2000).Optional(),
 		field.Bool("customer_confirmed").Default(false),
-		field.String("customer_confirmation_note").MaxLen(2000).Optional(),
+		field.String("customer_confirmation_note").MaxRuneLen(2000).Optional(),
 		money("total_before_minor"),
 		money("total_after_minor"),
 		// What the correction means for money at the time it applied: a
@@ -120,7 +120,7 @@ func (OrderCorrection) Fields() []ent.Field {
 		currency(),
 		field.Int64("expected_version").Immutable(),
 		optionalTime("decided_at"),
-		field.String("decision_note").MaxLen(2000).Optional(),
+		field.String("decision_note").MaxRuneLen(2000).Optional(),
 		field.Int("order_id").Immutable(),
 		field.Int("requested_by_id").Optional().Nillable().Immutable(),
 		field.Int("decided_by_id").Optional().Nillable(),
@@ -155,9 +155,9 @@ func (Complaint) Fields() []ent.Field {
 			Annotations(entgql.OrderField("SEVERITY")),
 		field.Enum("status").Values("OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED").Default("OPEN").
 			Annotations(entgql.OrderField("STATUS")),
-		field.String("subject").MaxLen(200).NotEmpty(),
-		field.String("description").MaxLen(8000),
-		field.String("resolution").MaxLen(8000).Optional(),
+		field.String("subject").MaxRuneLen(200).NotEmpty(),
+		field.String("description").MaxRuneLen(8000),
+		field.String("resolution").MaxRuneLen(8000).Optional(),
 		field.Time("due_at").SchemaType(datetime).Annotations(entgql.OrderField("DUE_AT")),
 		optionalTime("resolved_at"),
 		optionalTime("closed_at"),

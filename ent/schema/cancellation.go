@@ -31,7 +31,7 @@ func (CancellationRecord) Fields() []ent.Field {
 			Annotations(entgql.Type("[LineQuantity!]")),
 		field.Enum("reason_code").Values(reasonCodes...).Immutable().
 			Annotations(entgql.Type("ReasonCode")),
-		field.String("note").MaxLen(2000).Optional(),
+		field.String("note").MaxRuneLen(2000).Optional(),
 		field.Enum("resolution").Values("REFUND", "REORDER", "NONE").Default("NONE"),
 		field.Enum("status").Values("REQUESTED", "APPROVED", "REJECTED", "EXECUTED").
 			Annotations(entgql.OrderField("STATUS")),
@@ -40,7 +40,7 @@ func (CancellationRecord) Fields() []ent.Field {
 		optionalTime("manager_approved_at"),
 		optionalTime("finance_approved_at"),
 		optionalTime("decided_at"),
-		field.String("decision_note").MaxLen(2000).Optional(),
+		field.String("decision_note").MaxRuneLen(2000).Optional(),
 		optionalTime("executed_at"),
 		money("amount_refunded_minor"),
 		money("amount_cancelled_minor"), // pending payments cancelled, not refunded

@@ -18,11 +18,11 @@ func (Customer) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMix
 
 func (Customer) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").MaxLen(200).NotEmpty().
+		field.String("name").MaxRuneLen(200).NotEmpty().
 			Annotations(entgql.OrderField("NAME")),
-		field.String("contact_name").MaxLen(200).Optional(),
-		field.String("email").MaxLen(254).Optional(),
-		field.String("phone").MaxLen(50).Optional(),
+		field.String("contact_name").MaxRuneLen(200).Optional(),
+		field.String("email").MaxRuneLen(254).Optional(),
+		field.String("phone").MaxRuneLen(50).Optional(),
 		field.JSON("billing_address", &postal.Address{}).Optional().
 			Annotations(entgql.Type("Address")),
 		field.JSON("shipping_address", &postal.Address{}).Optional().

@@ -57,7 +57,7 @@ func money(name string) ent.Field {
 
 // currency is a three-letter ISO 4217 code.
 func currency() ent.Field {
-	return field.String("currency").MaxLen(3).MinLen(3).Immutable()
+	return field.String("currency").MaxRuneLen(3).MinLen(3).Immutable()
 }
 
 // optionalTime is a nullable timestamp with the MySQL column type fixed.

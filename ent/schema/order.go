@@ -21,7 +21,7 @@ func (Order) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixin{
 
 func (Order) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("number").MaxLen(32).NotEmpty().Unique().Immutable().
+		field.String("number").MaxRuneLen(32).NotEmpty().Unique().Immutable().
 			Annotations(entgql.OrderField("NUMBER")),
 		field.Enum("kind").Values("STANDARD", "REPLACEMENT").Default("STANDARD").Immutable(),
 		field.Enum("channel").Values("WEB", "EMAIL", "PHONE", "FAX", "SALES_REP", "API"),
@@ -38,7 +38,7 @@ func (Order) Fields() []ent.Field {
 			Annotations(entgql.OrderField("REQUESTED_DELIVERY_DATE")),
 		field.Time("payment_due_at").Optional().Nillable().SchemaType(datetime).
 			Annotations(entgql.OrderField("PAYMENT_DUE_AT")),
-		field.String("notes").MaxLen(4000).Optional(),
+		field.String("notes").MaxRuneLen(4000).Optional(),
 		field.JSON("shipping_address", &postal.Address{}).Optional().
 			Annotations(entgql.Type("Address")),
 		optionalTime("submitted_at"),
@@ -47,8 +47,8 @@ func (Order) Fields() []ent.Field {
 		optionalTime("delivered_at"),
 		optionalTime("completed_at"),
 		optionalTime("closed_at"), // when it became REJECTED, CANCELLED or VOIDED
-		field.String("status_reason").MaxLen(32).Optional(),
-		field.String("status_note").MaxLen(2000).Optional(),
+		field.String("status_reason").MaxRuneLen(32).Optional(),
+		field.String("status_note").MaxRuneLen(2000).Optional(),
 		field.Int("customer_id"),
 		field.Int("owner_id").Optional().Nillable(),
 		field.Int("reordered_from_id").Optional().Nillable().Immutable(),
@@ -101,8 +101,8 @@ func (OrderLine) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (OrderLine) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("position").NonNegative(),
-		field.String("sku").MaxLen(64),
-		field.String("name").MaxLen(200),
+		field.String("sku").MaxRuneLen(64),
+		field.String("name").MaxRuneLen(200),
 		field.Int("quantity").Positive(),
 		money("unit_price_minor"),
 		money("list_price_minor"),

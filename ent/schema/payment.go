@@ -27,16 +27,17 @@ func (Payment) Fields() []ent.Field {
 			"STORE_CREDIT", "OTHER").Immutable(),
 		field.Enum("status").Values("PENDING", "CAPTURED", "FAILED", "CANCELLED").
 			Annotations(entgql.OrderField("STATUS")),
-		field.String("provider_reference").MaxLen(200).Optional(),
-		field.String("failure_reason").MaxLen(2000).Optional(),
-		field.String("cancel_reason").MaxLen(2000).Optional(),
+		field.String("provider_reference").MaxRuneLen(200).Optional(),
+		field.String("failure_reason").MaxRuneLen(2000).Optional(),
+		field.String("cancel_reason").MaxRuneLen(2000).Optional(),
 		optionalTime("captured_at"),
 		optionalTime("failed_at"),
 		optionalTime("cancelled_at"),
 		field.Int("order_id").Immutable(),
 		field.Int("refund_of_id").Optional().Nillable().Immutable(),
 		field.Int("recorded_by_id").Optional().Nillable().Immutable(),
-		field.Int("cancellation_id").Optional().Nillable().Immutable(),
+		// Set when a cancellation refunds the charge or lets it lapse.
+		field.Int("cancellation_id").Optional().Nillable(),
 		field.Int("return_order_id").Optional().Nillable().Immutable(),
 	}
 }
@@ -46,7 +47,7 @@ func (Payment) Edges() []ent.Edge {
 		edge.From("order", Order.Type).Ref("payments").Field("order_id").Unique().Required().Immutable(),
 		edge.To("refunds", Payment.Type).From("refund_of").Field("refund_of_id").Unique().Immutable(),
 		edge.To("recorded_by", User.Type).Field("recorded_by_id").Unique().Immutable(),
-		edge.To("cancellation", CancellationRecord.Type).Field("cancellation_id").Unique().Immutable(),
+		edge.To("cancellation", CancellationRecord.Type).Field("cancellation_id").Unique(),
 		edge.To("return_order", ReturnOrder.Type).Field("return_order_id").Unique().Immutable(),
 	}
 }
@@ -81,7 +82,7 @@ func (LedgerEntry) Fields() []ent.Field {
 			"PAYMENT_FAILED", "CREDIT_NOTE", "REVERSAL").Immutable(),
 		field.Int64("amount_minor").Immutable().Annotations(entgql.Skip()),
 		currency(),
-		field.String("description").MaxLen(500).Immutable(),
+		field.String("description").MaxRuneLen(500).Immutable(),
 		field.Int("order_id").Immutable(),
 		field.Int("payment_id").Optional().Nillable().Immutable(),
 		field.Int("actor_id").Optional().Nillable().Immutable(),

@@ -18,19 +18,19 @@ func (AuditEvent) Mixin() []ent.Mixin { return []ent.Mixin{CreatedMixin{}} }
 func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("actor_kind").Values("USER", "INTEGRATOR", "SYSTEM").Immutable(),
-		field.String("actor_name").MaxLen(254).Immutable(),
-		field.String("action").MaxLen(64).Immutable().
+		field.String("actor_name").MaxRuneLen(254).Immutable(),
+		field.String("action").MaxRuneLen(64).Immutable().
 			Annotations(entgql.OrderField("ACTION")),
-		field.String("subject_type").MaxLen(32).Immutable(),
+		field.String("subject_type").MaxRuneLen(32).Immutable(),
 		field.Int("subject_id").Immutable(),
-		field.String("from_status").MaxLen(32).Optional().Immutable(),
-		field.String("to_status").MaxLen(32).Optional().Immutable(),
-		field.String("reason").MaxLen(2000).Optional().Immutable(),
+		field.String("from_status").MaxRuneLen(32).Optional().Immutable(),
+		field.String("to_status").MaxRuneLen(32).Optional().Immutable(),
+		field.String("reason").MaxRuneLen(2000).Optional().Immutable(),
 		field.Int64("amount_minor").Optional().Nillable().Immutable().Annotations(entgql.Skip()),
-		field.String("currency").MaxLen(3).Optional().Immutable(),
+		field.String("currency").MaxRuneLen(3).Optional().Immutable(),
 		field.JSON("before", map[string]any{}).Optional().Immutable().Annotations(entgql.Type("Map")),
 		field.JSON("after", map[string]any{}).Optional().Immutable().Annotations(entgql.Type("Map")),
-		field.String("request_id").MaxLen(64).Optional().Immutable(),
+		field.String("request_id").MaxRuneLen(64).Optional().Immutable(),
 		field.Int("actor_id").Optional().Nillable().Immutable(),
 		field.Int("order_id").Optional().Nillable().Immutable(),
 	}
@@ -65,12 +65,12 @@ func (Notification) Mixin() []ent.Mixin { return []ent.Mixin{CreatedMixin{}} }
 
 func (Notification) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("kind").MaxLen(64).Immutable(),
-		field.String("title").MaxLen(200).Immutable(),
-		field.String("body").MaxLen(2000).Optional().Immutable(),
-		field.String("subject_type").MaxLen(32).Immutable(),
+		field.String("kind").MaxRuneLen(64).Immutable(),
+		field.String("title").MaxRuneLen(200).Immutable(),
+		field.String("body").MaxRuneLen(2000).Optional().Immutable(),
+		field.String("subject_type").MaxRuneLen(32).Immutable(),
 		field.Int("subject_id").Immutable(),
-		field.String("via_role").MaxLen(32).Optional().Immutable(),
+		field.String("via_role").MaxRuneLen(32).Optional().Immutable(),
 		optionalTime("read_at"),
 		field.Int("recipient_id").Immutable(),
 		field.Int("order_id").Optional().Nillable().Immutable(),
@@ -101,9 +101,9 @@ func (IdempotencyKey) Mixin() []ent.Mixin { return []ent.Mixin{CreatedMixin{}} }
 func (IdempotencyKey) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("user_id").Immutable(),
-		field.String("operation").MaxLen(64).Immutable(),
-		field.String("key").MaxLen(128).Immutable(),
-		field.String("request_hash").MaxLen(64).Immutable(),
+		field.String("operation").MaxRuneLen(64).Immutable(),
+		field.String("key").MaxRuneLen(128).Immutable(),
+		field.String("request_hash").MaxRuneLen(64).Immutable(),
 		field.Bytes("response").Optional(),
 		field.Time("expires_at").SchemaType(datetime),
 	}
@@ -126,7 +126,7 @@ type Sequence struct{ ent.Schema }
 
 func (Sequence) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").MaxLen(32).Unique().Immutable(),
+		field.String("name").MaxRuneLen(32).Unique().Immutable(),
 		field.Int64("last_value").Default(0),
 	}
 }

@@ -19,14 +19,14 @@ func (Shipment) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMix
 
 func (Shipment) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("carrier").MaxLen(100),
-		field.String("tracking_number").MaxLen(100).Optional(),
+		field.String("carrier").MaxRuneLen(100),
+		field.String("tracking_number").MaxRuneLen(100).Optional(),
 		field.Enum("status").Values("IN_TRANSIT", "DELIVERED", "DELAYED", "LOST",
 			"DAMAGED", "REFUSED", "WRONG_ADDRESS").Default("IN_TRANSIT").
 			Annotations(entgql.OrderField("STATUS")),
 		field.JSON("address", &postal.Address{}).Optional().
 			Annotations(entgql.Type("Address")),
-		field.String("exception_note").MaxLen(2000).Optional(),
+		field.String("exception_note").MaxRuneLen(2000).Optional(),
 		optionalTime("exception_reported_at"),
 		// Resolution says how an exception was settled: RESHIPPED,
 		// ADDRESS_CORRECTED, RETURNED or REFUNDED.

@@ -18,11 +18,11 @@ func (StockItem) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMi
 
 func (StockItem) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("sku").MaxLen(64).NotEmpty().Unique().Immutable().
+		field.String("sku").MaxRuneLen(64).NotEmpty().Unique().Immutable().
 			Annotations(entgql.OrderField("SKU")),
-		field.String("name").MaxLen(200).NotEmpty().
+		field.String("name").MaxRuneLen(200).NotEmpty().
 			Annotations(entgql.OrderField("NAME")),
-		field.String("description").MaxLen(2000).Optional(),
+		field.String("description").MaxRuneLen(2000).Optional(),
 		money("unit_price_minor"),
 		currency(),
 		field.Int("on_hand").Default(0).NonNegative().
@@ -70,8 +70,8 @@ func (StockMovement) Fields() []ent.Field {
 		field.Int("reserved_delta").Immutable(),
 		field.Int("on_hand_after").Immutable(),
 		field.Int("reserved_after").Immutable(),
-		field.String("reason").MaxLen(64).Optional().Immutable(),
-		field.String("note").MaxLen(2000).Optional().Immutable(),
+		field.String("reason").MaxRuneLen(64).Optional().Immutable(),
+		field.String("note").MaxRuneLen(2000).Optional().Immutable(),
 		field.Int("stock_item_id").Immutable(),
 		field.Int("order_id").Optional().Nillable().Immutable(),
 		field.Int("actor_id").Optional().Nillable().Immutable(),

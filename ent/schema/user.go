@@ -19,9 +19,9 @@ func (User) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixin{}
 
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("email").MaxLen(254).NotEmpty().Unique().
+		field.String("email").MaxRuneLen(254).NotEmpty().Unique().
 			Annotations(entgql.OrderField("EMAIL")),
-		field.String("name").MaxLen(200).NotEmpty().
+		field.String("name").MaxRuneLen(200).NotEmpty().
 			Annotations(entgql.OrderField("NAME")),
 		field.String("password_hash").Sensitive(),
 		field.Enum("role").Values(roles...).
