@@ -11,8 +11,9 @@ import (
 )
 
 // RunRules runs the background rules every interval until ctx ends:
-// cancelling orders unpaid past their due time and forgetting expired
-// idempotency keys. Every rule is safe to run on several servers at once.
+// cancelling orders unpaid past their due time, announcing complaints past
+// theirs, and forgetting expired idempotency keys. Every rule is safe to
+// run on several servers at once.
 func (a *App) RunRules(ctx context.Context, log *slog.Logger, every time.Duration) {
 	// What the rules change (automatic cancellations, their notifications
 	// and timeline events) is delivered live like a request's changes.
@@ -30,10 +31,17 @@ func (a *App) RunRules(ctx context.Context, log *slog.Logger, every time.Duratio
 }
 
 func (a *App) runRulesOnce(ctx context.Context, log *slog.Logger) {
-	if n, err := a.Orders.AutoCancelOverdue(ctx); err != nil {
+	n, err := a.Orders.AutoCancelOverdue(ctx)
+	if err != nil {
 		log.ErrorContext(ctx, "automatic cancellation", "err", err)
-	} else if n > 0 {
+	}
+	if n > 0 {
 		log.InfoContext(ctx, "cancelled unpaid orders past their due time", "orders", n)
+	}
+	if n, err := a.Complaints.NotifyOverdue(ctx); err != nil {
+		log.ErrorContext(ctx, "complaint overdue notifications", "err", err)
+	} else if n > 0 {
+		log.InfoContext(ctx, "announced complaints past their due time", "complaints", n)
 	}
 	sys := auth.NewContext(ctx, auth.System("idempotency-sweep"))
 	if _, err := idem.Sweep(sys, a.DB.Client); err != nil {

@@ -5,10 +5,12 @@ import (
 	"fmt"
 
 	"orderdesk/account"
+	"orderdesk/aftersales"
 	"orderdesk/app"
 	"orderdesk/auth"
 	"orderdesk/ent"
 	entcustomer "orderdesk/ent/customer"
+	"orderdesk/ent/orderline"
 	"orderdesk/ent/stockitem"
 	"orderdesk/ent/user"
 	"orderdesk/order"
@@ -80,13 +82,28 @@ func seedOrders(ctx context.Context, s *app.App) error {
 			return err
 		},
 		func() error { _, err := confirmed(line("GLV-M", 20), line("BIT-SET", 5)); return err }, // CONFIRMED, unpaid
-		func() error { // SHIPPED, paid
+		func() error { // SHIPPED, paid; delayed in transit, a drill comes back, the customer complains
 			o, err := confirmed(line("DRL-100", 2))
 			if err == nil {
 				err = pay(o, "BANK_TRANSFER")
 			}
+			var shipped *order.Result
 			if err == nil {
-				_, err = s.Orders.Ship(warehouse, order.ShipRequest{OrderID: o.ID, Carrier: "DHL", TrackingNumber: "JD0146000012345"})
+				shipped, err = s.Orders.Ship(warehouse, order.ShipRequest{OrderID: o.ID, Carrier: "DHL", TrackingNumber: "JD0146000012345"})
+			}
+			if err == nil {
+				_, err = s.Orders.ReportShipmentException(warehouse, order.ExceptionRequest{ShipmentID: shipped.Shipment.ID,
+					Status: "DELAYED", Note: "held at the depot by the carrier"})
+			}
+			if err == nil {
+				lines := s.DB.Client.OrderLine.Query().Where(orderline.OrderID(o.ID)).AllX(ctx)
+				_, err = s.Orders.CreateReturn(rep, order.CreateReturnRequest{OrderID: o.ID, Note: "one drill stops after a minute",
+					Lines: []order.ReturnLineRequest{{OrderLineID: lines[0].ID, Quantity: 1, Reason: "DEFECTIVE"}}})
+			}
+			if err == nil {
+				id := o.ID
+				_, err = s.Complaints.File(rep, aftersales.FileRequest{CustomerID: acme.ID, OrderID: &id, Category: "DELIVERY",
+					Severity: "HIGH", Subject: "Drills arrived late", Description: "The site crew waited two days for the drills."})
 			}
 			return err
 		},
