@@ -189,7 +189,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	// Requests live on their own base context: it ends after Shutdown has
+	// let in-flight requests finish, and then closes the websockets, which
+	// Shutdown does not wait for.
+	base, closeConns := context.WithCancel(context.WithoutCancel(ctx))
+	defer closeConns()
 	srv := &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return base },
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -219,7 +225,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdown)
+	err = srv.Shutdown(shutdown)
+	closeConns()
+	return err
 }
 
 // jwtSecret is ORDERDESK_JWT_SECRET. On SQLite, where one process owns the

@@ -15,8 +15,9 @@ import (
 // theirs, and forgetting expired idempotency keys. Every rule is safe to
 // run on several servers at once.
 func (a *App) RunRules(ctx context.Context, log *slog.Logger, every time.Duration) {
-	// What the rules change (automatic cancellations, their notifications
-	// and timeline events) is delivered live like a request's changes.
+	// What the rules commit (automatic cancellations, overdue complaints:
+	// their notifications and timeline events) is delivered live, like a
+	// request's changes.
 	ctx = notify.WithBroker(ctx, a.Broker)
 	t := time.NewTicker(every)
 	defer t.Stop()

@@ -102,7 +102,7 @@ func newServer(c Config, anonymous bool) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: c.Resolver}))
 	// POST only: GET could run a mutation from a link, multipart is not
 	// needed, and no array batching is accepted.
-	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodOptions, http.MethodPost}})
 	srv.AddTransport(transport.POST{})
 	srv.SetParserTokenLimit(c.TokenLimit)
 	srv.SetDisableSuggestion(anonymous)

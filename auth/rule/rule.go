@@ -26,8 +26,8 @@ type Guard struct {
 	Read auth.Permission
 	// Own restricts viewers who see only their own customers' records.
 	Own Owned
-	// Mine restricts every viewer without audit:read to rows addressed to
-	// them (notifications).
+	// Mine restricts every viewer but the system to rows addressed to them,
+	// for reading and changing alike (notifications are personal).
 	Mine Owned
 	// Write is the permission needed to create, change or delete; empty
 	// leaves the decision to the domain service, which checks the action's
@@ -59,7 +59,7 @@ func (g Guard) query(ctx context.Context, f privacy.Filter) error {
 		return privacy.Denyf("internal records")
 	case g.Read != "" && !v.Can(g.Read):
 		return privacy.Denyf("your role may not read this (needs %s)", g.Read)
-	case g.Mine != nil && !v.Can(auth.AuditRead):
+	case g.Mine != nil:
 		f.Where(g.Mine(v.UserID))
 	case g.Own != nil && v.OwnCustomersOnly():
 		f.Where(g.Own(v.UserID))
@@ -81,6 +81,8 @@ func (g Guard) mutation(ctx context.Context, f privacy.Filter) error {
 		return privacy.Denyf("internal records")
 	case g.Write != "" && !v.Can(g.Write):
 		return privacy.Denyf("your role may not change this (needs %s)", g.Write)
+	case g.Mine != nil && m != nil && !m.Op().Is(ent.OpCreate):
+		f.Where(g.Mine(v.UserID))
 	case g.Own != nil && v.OwnCustomersOnly() && m != nil && !m.Op().Is(ent.OpCreate):
 		f.Where(g.Own(v.UserID))
 	}
