@@ -13,6 +13,7 @@ import (
 	entcustomer "orderdesk/ent/customer"
 	"orderdesk/ent/user"
 	"orderdesk/fault"
+	"orderdesk/idem"
 	"orderdesk/money"
 	"orderdesk/postal"
 	"orderdesk/store"
@@ -40,7 +41,8 @@ type Fields struct {
 // NewRequest creates a customer.
 type NewRequest struct {
 	Fields
-	Currency string
+	Currency       string
+	IdempotencyKey string `json:"-"`
 }
 
 // UpdateRequest changes a customer seen at ExpectedVersion.
@@ -74,6 +76,13 @@ func (s *Service) Create(ctx context.Context, r NewRequest) (*ent.Customer, erro
 	}
 	var c *ent.Customer
 	err = store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		claim, prior, err := idem.Begin(ctx, tx, "createCustomer", r.IdempotencyKey, r)
+		if err != nil || prior != nil {
+			if prior != nil {
+				c, err = tx.Customer.Get(ctx, prior["customer"])
+			}
+			return err
+		}
 		m := tx.Customer.Create().SetCurrency(cur)
 		after, err := s.apply(ctx, tx, v, &errs, r.Fields, cur, m.Mutation())
 		if err != nil {
@@ -85,8 +94,11 @@ func (s *Service) Create(ctx context.Context, r NewRequest) (*ent.Customer, erro
 		if c, err = m.Save(ctx); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{Action: "customer.created", SubjectType: "Customer",
-			SubjectID: c.ID, After: after})
+		if err := audit.Record(ctx, tx, audit.Event{Action: "customer.created", SubjectType: "Customer",
+			SubjectID: c.ID, After: after}); err != nil {
+			return err
+		}
+		return claim.Finish(ctx, tx, idem.Refs{"customer": c.ID})
 	})
 	if err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ func (r *customerResolver) CreditLimit(ctx context.Context, obj *ent.Customer) (
 
 // CreateCustomer is the resolver for the createCustomer field.
 func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.CreateCustomerInput) (*model.CustomerPayload, error) {
-	c, err := r.Customers.Create(ctx, customer.NewRequest{Currency: text(input.Currency), Fields: customer.Fields{
+	c, err := r.Customers.Create(ctx, customer.NewRequest{Currency: text(input.Currency), IdempotencyKey: text(input.IdempotencyKey), Fields: customer.Fields{
 		Name: &input.Name, ContactName: input.ContactName, Email: input.Email, Phone: input.Phone,
 		BillingAddress: input.BillingAddress, ShippingAddress: input.ShippingAddress,
 		CreditLimit: input.CreditLimit, OwnerID: input.OwnerID}})

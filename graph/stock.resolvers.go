@@ -16,7 +16,8 @@ import (
 // CreateStockItem is the resolver for the createStockItem field.
 func (r *mutationResolver) CreateStockItem(ctx context.Context, input model.CreateStockItemInput) (*model.StockItemPayload, error) {
 	item, err := r.Stock.CreateItem(ctx, stock.NewItemRequest{SKU: input.Sku, Name: input.Name,
-		Description: text(input.Description), UnitPrice: input.UnitPrice, Currency: text(input.Currency)})
+		Description: text(input.Description), UnitPrice: input.UnitPrice, Currency: text(input.Currency),
+		IdempotencyKey: text(input.IdempotencyKey)})
 	errs, err := outcome(err)
 	return &model.StockItemPayload{StockItem: item, Errors: errs}, err
 }
@@ -32,7 +33,7 @@ func (r *mutationResolver) UpdateStockItem(ctx context.Context, input model.Upda
 // ReceiveStock is the resolver for the receiveStock field.
 func (r *mutationResolver) ReceiveStock(ctx context.Context, input model.ReceiveStockInput) (*model.StockMovementPayload, error) {
 	item, mv, err := r.Stock.Receive(ctx, stock.ReceiveRequest{ItemID: input.StockItemID,
-		Quantity: input.Quantity, Note: text(input.Note)})
+		Quantity: input.Quantity, Note: text(input.Note), IdempotencyKey: text(input.IdempotencyKey)})
 	errs, err := outcome(err)
 	return &model.StockMovementPayload{StockItem: item, Movement: mv, Errors: errs}, err
 }
@@ -40,7 +41,7 @@ func (r *mutationResolver) ReceiveStock(ctx context.Context, input model.Receive
 // AdjustStock is the resolver for the adjustStock field.
 func (r *mutationResolver) AdjustStock(ctx context.Context, input model.AdjustStockInput) (*model.StockMovementPayload, error) {
 	item, mv, err := r.Stock.Adjust(ctx, stock.AdjustRequest{ItemID: input.StockItemID, Delta: input.Delta,
-		Reason: stock.AdjustReason(input.Reason), Note: text(input.Note)})
+		Reason: stock.AdjustReason(input.Reason), Note: text(input.Note), IdempotencyKey: text(input.IdempotencyKey)})
 	errs, err := outcome(err)
 	return &model.StockMovementPayload{StockItem: item, Movement: mv, Errors: errs}, err
 }

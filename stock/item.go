@@ -11,6 +11,7 @@ import (
 	"orderdesk/ent/stockitem"
 	"orderdesk/ent/stockmovement"
 	"orderdesk/fault"
+	"orderdesk/idem"
 	"orderdesk/money"
 	"orderdesk/store"
 )
@@ -33,6 +34,7 @@ type NewItemRequest struct {
 	SKU, Name, Description string
 	UnitPrice              string
 	Currency               string
+	IdempotencyKey         string `json:"-"`
 }
 
 // CreateItem adds an item with no stock. Needs stock:write. Fails with
@@ -61,6 +63,13 @@ func (s *Service) CreateItem(ctx context.Context, r NewItemRequest) (*ent.StockI
 	}
 	var item *ent.StockItem
 	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		claim, prior, err := idem.Begin(ctx, tx, "createStockItem", r.IdempotencyKey, r)
+		if err != nil || prior != nil {
+			if prior != nil {
+				item, err = tx.StockItem.Get(ctx, prior["stockItem"])
+			}
+			return err
+		}
 		exists, err := tx.StockItem.Query().Where(stockitem.Sku(sku)).Exist(ctx)
 		if err != nil {
 			return err
@@ -76,8 +85,11 @@ func (s *Service) CreateItem(ctx context.Context, r NewItemRequest) (*ent.StockI
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{Action: "stock_item.created", SubjectType: "StockItem",
-			SubjectID: item.ID, After: map[string]any{"sku": sku, "name": name, "unitPrice": money.Format(price, cur)}})
+		if err := audit.Record(ctx, tx, audit.Event{Action: "stock_item.created", SubjectType: "StockItem",
+			SubjectID: item.ID, After: map[string]any{"sku": sku, "name": name, "unitPrice": money.Format(price, cur)}}); err != nil {
+			return err
+		}
+		return claim.Finish(ctx, tx, idem.Refs{"stockItem": item.ID})
 	})
 	if err != nil {
 		return nil, err
@@ -166,9 +178,10 @@ func lockItem(ctx context.Context, tx *ent.Tx, id int, field string) (*ent.Stock
 
 // ReceiveRequest books goods in.
 type ReceiveRequest struct {
-	ItemID   int
-	Quantity int
-	Note     string
+	ItemID         int
+	Quantity       int
+	Note           string
+	IdempotencyKey string `json:"-"`
 }
 
 // Receive books goods into stock (a RECEIPT movement). Needs stock:receive.
@@ -183,7 +196,7 @@ func (s *Service) Receive(ctx context.Context, r ReceiveRequest) (*ent.StockItem
 		return nil, nil, err
 	}
 	return s.move(ctx, Movement{ItemID: r.ItemID, Kind: stockmovement.KindRECEIPT, Quantity: r.Quantity,
-		OnHandDelta: r.Quantity, Reason: "RECEIPT", Note: note}, "stock.received")
+		OnHandDelta: r.Quantity, Reason: "RECEIPT", Note: note}, "stock.received", "receiveStock", r.IdempotencyKey, r)
 }
 
 // AdjustReason says why a count was corrected.
@@ -199,10 +212,11 @@ const (
 
 // AdjustRequest corrects an item's onHand by Delta.
 type AdjustRequest struct {
-	ItemID int
-	Delta  int
-	Reason AdjustReason
-	Note   string
+	ItemID         int
+	Delta          int
+	Reason         AdjustReason
+	Note           string
+	IdempotencyKey string `json:"-"`
 }
 
 // Adjust corrects onHand by a signed delta. Needs stock:adjust. Damaged or
@@ -237,24 +251,37 @@ func (s *Service) Adjust(ctx context.Context, r AdjustRequest) (*ent.StockItem, 
 	}
 	qty := max(r.Delta, -r.Delta)
 	return s.move(ctx, Movement{ItemID: r.ItemID, Kind: kind, Quantity: qty, OnHandDelta: r.Delta,
-		Reason: string(r.Reason), Note: note}, "stock.adjusted")
+		Reason: string(r.Reason), Note: note}, "stock.adjusted", "adjustStock", r.IdempotencyKey, r)
 }
 
-func (s *Service) move(ctx context.Context, m Movement, action string) (*ent.StockItem, *ent.StockMovement, error) {
+// move books a movement in one transaction; with an idempotency key, a
+// retry of the same request returns the first movement and books nothing.
+func (s *Service) move(ctx context.Context, m Movement, action, op, key string, req any) (*ent.StockItem, *ent.StockMovement, error) {
 	var (
 		item *ent.StockItem
 		mv   *ent.StockMovement
 	)
 	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		claim, prior, err := idem.Begin(ctx, tx, op, key, req)
+		if err != nil {
+			return err
+		}
+		if prior != nil {
+			if item, err = tx.StockItem.Get(ctx, prior["stockItem"]); err == nil {
+				mv, err = tx.StockMovement.Get(ctx, prior["movement"])
+			}
+			return err
+		}
 		if _, err := lockItem(ctx, tx, m.ItemID, "input.stockItemId"); err != nil {
 			return err
 		}
-		var err error
 		if mv, err = record(ctx, tx, m, action); err != nil {
 			return err
 		}
-		item, err = tx.StockItem.Get(ctx, m.ItemID)
-		return err
+		if item, err = tx.StockItem.Get(ctx, m.ItemID); err != nil {
+			return err
+		}
+		return claim.Finish(ctx, tx, idem.Refs{"stockItem": item.ID, "movement": mv.ID})
 	})
 	if err != nil {
 		return nil, nil, err

@@ -6049,6 +6049,8 @@ input CreateCustomerInput {
   currency: String
   "The owning sales rep; a sales rep's customers are always their own."
   ownerId: ID
+  "A retry with the same key returns the customer created first."
+  idempotencyKey: String
 }
 
 input UpdateCustomerInput {
@@ -11997,6 +11999,7 @@ input CreateStockItemInput {
   description: String
   unitPrice: Decimal!
   currency: String
+  idempotencyKey: String
 }
 
 input UpdateStockItemInput {
@@ -12012,6 +12015,8 @@ input ReceiveStockInput {
   stockItemId: ID!
   quantity: Int!
   note: String
+  "A retry with the same key returns the first result and books nothing again."
+  idempotencyKey: String
 }
 
 enum StockAdjustmentReason {
@@ -12029,6 +12034,7 @@ input AdjustStockInput {
   delta: Int!
   reason: StockAdjustmentReason!
   note: String
+  idempotencyKey: String
 }
 
 type StockItemPayload {
@@ -35281,7 +35287,7 @@ func (ec *executionContext) unmarshalInputAdjustStockInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"stockItemId", "delta", "reason", "note"}
+	fieldsInOrder := [...]string{"stockItemId", "delta", "reason", "note", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -35316,6 +35322,13 @@ func (ec *executionContext) unmarshalInputAdjustStockInput(ctx context.Context, 
 				return it, err
 			}
 			it.Note = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -40102,7 +40115,7 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "contactName", "email", "phone", "billingAddress", "shippingAddress", "creditLimit", "currency", "ownerId"}
+	fieldsInOrder := [...]string{"name", "contactName", "email", "phone", "billingAddress", "shippingAddress", "creditLimit", "currency", "ownerId", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40172,6 +40185,13 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 				return it, err
 			}
 			it.OwnerID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -40368,7 +40388,7 @@ func (ec *executionContext) unmarshalInputCreateStockItemInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sku", "name", "description", "unitPrice", "currency"}
+	fieldsInOrder := [...]string{"sku", "name", "description", "unitPrice", "currency", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40410,6 +40430,13 @@ func (ec *executionContext) unmarshalInputCreateStockItemInput(ctx context.Conte
 				return it, err
 			}
 			it.Currency = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil
@@ -48810,7 +48837,7 @@ func (ec *executionContext) unmarshalInputReceiveStockInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"stockItemId", "quantity", "note"}
+	fieldsInOrder := [...]string{"stockItemId", "quantity", "note", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -48838,6 +48865,13 @@ func (ec *executionContext) unmarshalInputReceiveStockInput(ctx context.Context,
 				return it, err
 			}
 			it.Note = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil

@@ -30,9 +30,10 @@ import (
 type AdjustStockInput struct {
 	StockItemID int `json:"stockItemId"`
 	// Signed change of onHand.
-	Delta  int                   `json:"delta"`
-	Reason StockAdjustmentReason `json:"reason"`
-	Note   *string               `json:"note,omitempty"`
+	Delta          int                   `json:"delta"`
+	Reason         StockAdjustmentReason `json:"reason"`
+	Note           *string               `json:"note,omitempty"`
+	IdempotencyKey *string               `json:"idempotencyKey,omitempty"`
 }
 
 type AssignComplaintInput struct {
@@ -191,6 +192,8 @@ type CreateCustomerInput struct {
 	Currency *string `json:"currency,omitempty"`
 	// The owning sales rep; a sales rep's customers are always their own.
 	OwnerID *int `json:"ownerId,omitempty"`
+	// A retry with the same key returns the customer created first.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type CreateOrderInput struct {
@@ -218,11 +221,12 @@ type CreateReturnInput struct {
 }
 
 type CreateStockItemInput struct {
-	Sku         string  `json:"sku"`
-	Name        string  `json:"name"`
-	Description *string `json:"description,omitempty"`
-	UnitPrice   string  `json:"unitPrice"`
-	Currency    *string `json:"currency,omitempty"`
+	Sku            string  `json:"sku"`
+	Name           string  `json:"name"`
+	Description    *string `json:"description,omitempty"`
+	UnitPrice      string  `json:"unitPrice"`
+	Currency       *string `json:"currency,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type CreateUserInput struct {
@@ -360,6 +364,8 @@ type ReceiveStockInput struct {
 	StockItemID int     `json:"stockItemId"`
 	Quantity    int     `json:"quantity"`
 	Note        *string `json:"note,omitempty"`
+	// A retry with the same key returns the first result and books nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type RecordPaymentInput struct {
