@@ -538,12 +538,8 @@ type DecisionRequest struct {
 // request. When the request has every approval it needs, it executes in
 // the same transaction.
 func (s *Service) ApproveCancellation(ctx context.Context, r DecisionRequest) (*Result, error) {
-	v, err := auth.Require(ctx)
+	v, err := requireApprover(ctx)
 	if err != nil {
-		return nil, err
-	}
-	if !v.Can(auth.OrderCancelApprove) && !v.Can(auth.OrderCancelApproveFin) {
-		_, err := auth.Require(ctx, auth.OrderCancelApprove)
 		return nil, err
 	}
 	return s.run(ctx, "approveOrderCancellation", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
@@ -579,6 +575,17 @@ func (s *Service) ApproveCancellation(ctx context.Context, r DecisionRequest) (*
 	})
 }
 
+// requireApprover: deciding a cancellation takes a sales manager's or
+// finance's approval permission.
+func requireApprover(ctx context.Context) (*auth.Viewer, error) {
+	v, err := auth.Require(ctx)
+	if err != nil || v.Can(auth.OrderCancelApprove) || v.Can(auth.OrderCancelApproveFin) {
+		return v, err
+	}
+	return nil, fault.New(fault.Forbidden, "", "your role may not decide cancellations (needs %s or %s)",
+		auth.OrderCancelApprove, auth.OrderCancelApproveFin)
+}
+
 func missing(rec *ent.CancellationRecord) string {
 	var m []string
 	if rec.NeedsManagerApproval && rec.ManagerApprovedAt == nil {
@@ -594,12 +601,8 @@ func missing(rec *ent.CancellationRecord) string {
 // order stays as it is. Needs order:cancel:approve or
 // order:cancel:approve:finance. The requester and owner are told.
 func (s *Service) RejectCancellation(ctx context.Context, r DecisionRequest) (*Result, error) {
-	v, err := auth.Require(ctx)
+	v, err := requireApprover(ctx)
 	if err != nil {
-		return nil, err
-	}
-	if !v.Can(auth.OrderCancelApprove) && !v.Can(auth.OrderCancelApproveFin) {
-		_, err := auth.Require(ctx, auth.OrderCancelApprove)
 		return nil, err
 	}
 	var errs fault.List
