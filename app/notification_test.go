@@ -187,3 +187,22 @@ func TestNotifications_ListAndMarkRead(t *testing.T) {
 		}
 	}
 }
+
+// TestNotificationsArePersonal: not even an admin or auditor reads another
+// user's notifications, by id or otherwise, nor marks them read.
+func TestNotificationsArePersonal(t *testing.T) {
+	w := newWorld(t)
+	w.createConfirmed(t, 1, 1) // tells the rep and the warehouse
+	n := w.env.DB.Client.Notification.Query().FirstX(w.env.Sys)
+	for _, role := range []string{"ADMIN", "AUDITOR", "REP2"} {
+		r := w.env.As(t, role).Do(t, `query($id: ID!) { node(id: $id) { id } }`, apptest.Vars{"id": apptest.ID(n.ID)})
+		if len(r.Errors) != 1 || r.Errors[0].Code() != "NOT_FOUND" {
+			t.Errorf("%s reading notification %d: %+v", role, n.ID, r.Errors)
+		}
+		wantCode(t, mutate(t, w.env.As(t, role), "markNotificationRead", `mutation($id: ID!) { markNotificationRead(input: {id: $id}) {
+			errors { code } } }`, apptest.Vars{"id": apptest.ID(n.ID)}, nil), "NOT_FOUND")
+	}
+	if got := w.env.DB.Client.Notification.GetX(w.env.Sys, n.ID); got.ReadAt != nil {
+		t.Fatal("another user marked the notification read")
+	}
+}

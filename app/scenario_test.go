@@ -16,7 +16,7 @@ type world struct {
 	glovesID   string // GLV-M, 6.50, 100 on hand
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	env := apptest.New(t)
 	w := &world{env: env}

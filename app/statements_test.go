@@ -69,7 +69,7 @@ func TestOrderPageStatementCount(t *testing.T) {
 // seedOrders writes n orders of customers owned by the SALES_REP user and
 // by REP2, each with three lines and two payments, straight into the
 // database: this test is about reading them.
-func seedOrders(t *testing.T, env *apptest.Env, n int) {
+func seedOrders(t testing.TB, env *apptest.Env, n int) {
 	t.Helper()
 	ctx, db := env.Sys, env.DB.Client
 	var items []*ent.StockItem
