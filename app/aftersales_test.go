@@ -103,6 +103,11 @@ func TestScenario_Seed001GoodsComeBack(t *testing.T) {
 	}
 	must(t, mutate(t, manager, "closeReturn", `mutation($r: ID!) { closeReturn(input: {returnId: $r}) { errors { code message } } }`,
 		apptest.Vars{"r": ret.Return.ID}, nil))
+	// Everything came back and was refunded: nothing is owed, the order closes.
+	must(t, mutate(t, w.env.As(t, "WAREHOUSE"), "markOrderDelivered", `mutation($o: ID!) { markOrderDelivered(input: {orderId: $o}) { errors { code message } } }`,
+		apptest.Vars{"o": o.ID}, nil))
+	must(t, mutate(t, manager, "completeOrder", `mutation($o: ID!) { completeOrder(input: {orderId: $o}) { errors { code message } } }`,
+		apptest.Vars{"o": o.ID}, nil))
 	assertInvariants(t, w.env)
 }
 

@@ -9,6 +9,8 @@ import (
 	"orderdesk/auth"
 	"orderdesk/ent"
 	"orderdesk/ent/orderline"
+	"orderdesk/ent/returnline"
+	"orderdesk/ent/returnorder"
 	"orderdesk/ent/shipment"
 	"orderdesk/fault"
 	"orderdesk/money"
@@ -184,10 +186,24 @@ func (s *Service) Complete(ctx context.Context, r TransitionRequest) (*Result, e
 		if err := checkVersion(o, r.ExpectedVersion); err != nil {
 			return nil, err
 		}
-		if out := payment.Outstanding(o); out > 0 {
+		// Goods that came back are not owed: a returned and refunded order
+		// completes like a paid one.
+		back, err := returnedValue(ctx, tx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		if out := payment.Outstanding(o) - back; out > 0 {
 			return nil, fault.New(fault.NotAllowed, "", "the order is not fully paid: %s outstanding", money.Format(out, o.Currency))
 		}
 		o, err = s.transition(ctx, tx, o, Completed, "order.completed", "", func(u *ent.OrderUpdateOne) { u.SetCompletedAt(s.now()) })
 		return &Result{Order: o}, err
 	})
+}
+
+// returnedValue is the value of the goods of the order's received returns.
+func returnedValue(ctx context.Context, tx *ent.Tx, orderID int) (int64, error) {
+	rls, err := tx.ReturnLine.Query().Where(returnline.HasReturnOrderWith(returnorder.OrderID(orderID),
+		returnorder.StatusIn(returnorder.StatusRECEIVED, returnorder.StatusREFUNDED, returnorder.StatusCLOSED))).
+		WithOrderLine().All(ctx)
+	return returnValue(rls), err
 }
