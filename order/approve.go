@@ -14,8 +14,8 @@ import (
 	"orderdesk/store"
 )
 
-// Approving and rejecting cancellation requests.
-
+// approval is one of the approvals a cancellation request may need: a
+// sales manager's, and finance's where captured money goes back.
 type approval int
 
 const (
@@ -23,6 +23,7 @@ const (
 	approveFinance
 )
 
+// approvalsComplete reports whether the request has every approval it needs.
 func approvalsComplete(rec *ent.CancellationRecord) bool {
 	return (!rec.NeedsManagerApproval || rec.ManagerApprovedAt != nil) &&
 		(!rec.NeedsFinanceApproval || rec.FinanceApprovedAt != nil)
