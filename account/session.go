@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"time"
 
 	"orderdesk/audit"
 	"orderdesk/auth"
@@ -172,6 +171,3 @@ func (s *Service) revokeUser(ctx context.Context, tx *ent.Tx, userID int) error 
 		Where(refreshtoken.UserID(userID), refreshtoken.RevokedAtIsNil()).
 		SetRevokedAt(s.now()).Exec(system(ctx))
 }
-
-// AccessTTL is the lifetime of access tokens.
-func (s *Service) AccessTTL() time.Duration { return s.tokens.TTL() }

@@ -41,9 +41,6 @@ func NewTokens(secret []byte, ttl time.Duration) (*Tokens, error) {
 	return &Tokens{secret: secret, ttl: ttl, now: time.Now}, nil
 }
 
-// TTL is how long an access token lives.
-func (t *Tokens) TTL() time.Duration { return t.ttl }
-
 // Issue signs an access token for the user.
 func (t *Tokens) Issue(userID int) (token string, expires time.Time, err error) {
 	now := t.now()

@@ -156,10 +156,7 @@ func correctionPayload(res *order.Result, preview *order.CorrectionPreview, err 
 	if res != nil {
 		p.Order, p.Correction = res.Order, res.Correction
 		if preview == nil && res.Correction != nil {
-			preview = &order.CorrectionPreview{Severity: res.Correction.Severity, Applies: true, Diff: res.Correction.Diff,
-				TotalBefore: res.Correction.TotalBeforeMinor, TotalAfter: res.Correction.TotalAfterMinor,
-				RefundDue: res.Correction.RefundDueMinor, AmountDue: res.Correction.AmountDueMinor, Currency: res.Correction.Currency}
-			preview.Applies = res.Correction.Status == "APPLIED"
+			preview = order.CorrectionPreviewOf(res.Correction)
 		}
 	}
 	if preview != nil {

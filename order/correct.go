@@ -131,7 +131,7 @@ func (s *Service) Correct(ctx context.Context, r CorrectRequest) (*Result, *Corr
 		return nil, nil, err
 	}
 	if preview == nil && res.Correction != nil { // an idempotent replay
-		preview = previewOfCorrection(res.Correction)
+		preview = CorrectionPreviewOf(res.Correction)
 	}
 	return res, preview, nil
 }
@@ -254,13 +254,13 @@ func (s *Service) correct(ctx context.Context, tx *ent.Tx, o *ent.Order, r Corre
 		err := notify.Send(ctx, tx, new(notify.Recipients).Role(auth.SalesManager), notify.Notice{
 			Kind: "correction.awaiting_approval", Title: "Severe correction of " + o.Number + " awaits approval",
 			Body: severityWhy(swapped, delta, o.Currency), SubjectType: "OrderCorrection", SubjectID: rec.ID, OrderID: &id})
-		return &Result{Order: o, Correction: rec}, previewOfCorrection(rec), err
+		return &Result{Order: o, Correction: rec}, CorrectionPreviewOf(rec), err
 	}
 	res, err := s.applyCorrection(ctx, tx, o, c, rec, plan, r)
 	if err != nil {
 		return nil, nil, err
 	}
-	return res, previewOfCorrection(res.Correction), nil
+	return res, CorrectionPreviewOf(res.Correction), nil
 }
 
 func severityWhy(swapped bool, delta int64, currency string) string {
@@ -451,7 +451,9 @@ func (s *Service) applyCorrection(ctx context.Context, tx *ent.Tx, o *ent.Order,
 	return &Result{Order: o, Correction: rec}, err
 }
 
-func previewOfCorrection(rec *ent.OrderCorrection) *CorrectionPreview {
+// CorrectionPreviewOf states what a recorded correction did, or will do
+// once approved.
+func CorrectionPreviewOf(rec *ent.OrderCorrection) *CorrectionPreview {
 	return &CorrectionPreview{Severity: rec.Severity, Applies: rec.Status == ordercorrection.StatusAPPLIED, Diff: rec.Diff,
 		TotalBefore: rec.TotalBeforeMinor, TotalAfter: rec.TotalAfterMinor, RefundDue: rec.RefundDueMinor,
 		AmountDue: rec.AmountDueMinor, Currency: rec.Currency}

@@ -5,7 +5,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -100,6 +99,3 @@ func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
 
 // Close closes the database.
 func (db *DB) Close() error { return db.Client.Close() }
-
-// ErrNoRows tells callers that a lookup found nothing.
-var ErrNoRows = errors.New("no rows")
