@@ -6,10 +6,15 @@ import (
 	"context"
 
 	"orderdesk/auth"
+	"orderdesk/clip"
 	"orderdesk/ent"
 	"orderdesk/ent/auditevent"
 	"orderdesk/notify"
 )
+
+// MaxReason is how much of a reason the log keeps, in characters: a
+// reason built from a code and a full-length note is clipped, not refused.
+const MaxReason = 2000
 
 // Event is one change to record. Action is a dotted verb such as
 // "order.confirmed"; Subject names the record changed.
@@ -50,7 +55,7 @@ func Record(ctx context.Context, tx *ent.Tx, e Event) error {
 		SetNillableOrderID(e.OrderID).
 		SetFromStatus(e.From).
 		SetToStatus(e.To).
-		SetReason(e.Reason).
+		SetReason(clip.Runes(e.Reason, MaxReason)).
 		SetNillableAmountMinor(e.Amount).
 		SetCurrency(e.Currency).
 		SetBefore(e.Before).

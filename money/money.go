@@ -4,6 +4,7 @@
 package money
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -116,14 +117,32 @@ func digitsOnly(s string) bool {
 	return true
 }
 
-// MulQty multiplies a unit amount by a quantity, refusing overflow.
-func MulQty(unit int64, qty int) (int64, error) {
+// MaxPrice bounds any unit price or discount the API accepts, in minor
+// units: 100,000,000.00 in a two-decimal currency. With quantities bounded
+// by the stock ledger, a line, and an order of a few hundred lines, stay far
+// inside int64; the checked operations below are the second fence.
+const MaxPrice = 10_000_000_000
+
+// ErrOverflow is what a checked operation returns instead of a wrong sum.
+var ErrOverflow = errors.New("amount out of range")
+
+// Mul is unit × qty, refusing overflow.
+func Mul(unit int64, qty int) (int64, error) {
 	if qty == 0 || unit == 0 {
 		return 0, nil
 	}
 	p := unit * int64(qty)
 	if p/int64(qty) != unit {
-		return 0, fmt.Errorf("amount overflows")
+		return 0, ErrOverflow
 	}
 	return p, nil
+}
+
+// Add is a + b, refusing overflow.
+func Add(a, b int64) (int64, error) {
+	s := a + b
+	if (b > 0 && s < a) || (b < 0 && s > a) {
+		return 0, ErrOverflow
+	}
+	return s, nil
 }

@@ -73,12 +73,29 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-func TestMulQty(t *testing.T) {
-	if got, err := MulQty(1999, 3); err != nil || got != 5997 {
-		t.Errorf("MulQty(1999, 3) = %d, %v", got, err)
+func TestCheckedArithmetic(t *testing.T) {
+	if got, err := Mul(1999, 3); err != nil || got != 5997 {
+		t.Errorf("Mul(1999, 3) = %d, %v", got, err)
 	}
-	if _, err := MulQty(math.MaxInt64/2, 3); err == nil {
-		t.Error("MulQty overflow not refused")
+	if _, err := Mul(math.MaxInt64/2, 3); err != ErrOverflow {
+		t.Errorf("Mul overflow: %v, want ErrOverflow", err)
+	}
+	if _, err := Mul(math.MinInt64/2, 3); err != ErrOverflow {
+		t.Errorf("Mul negative overflow: %v, want ErrOverflow", err)
+	}
+	if got, err := Add(-5, 7); err != nil || got != 2 {
+		t.Errorf("Add(-5, 7) = %d, %v", got, err)
+	}
+	if _, err := Add(math.MaxInt64, 1); err != ErrOverflow {
+		t.Errorf("Add overflow: %v, want ErrOverflow", err)
+	}
+	if _, err := Add(math.MinInt64, -1); err != ErrOverflow {
+		t.Errorf("Add underflow: %v, want ErrOverflow", err)
+	}
+	// 50,000,000,000,000,000.00 twice: the sum that once went negative.
+	const line = 5_000_000_000_000_000_000
+	if _, err := Add(line, line); err != ErrOverflow {
+		t.Errorf("Add of two huge lines: %v, want ErrOverflow", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"orderdesk/auth"
+	"orderdesk/clip"
 	"orderdesk/ent"
 	"orderdesk/ent/user"
 )
@@ -85,7 +86,7 @@ func Send(ctx context.Context, tx *ent.Tx, to *Recipients, n Notice) error {
 	builders := make([]*ent.NotificationCreate, len(targets))
 	for i, t := range targets {
 		builders[i] = tx.Notification.Create().SetRecipientID(t.id).SetViaRole(t.via).
-			SetKind(n.Kind).SetTitle(n.Title).SetBody(n.Body).
+			SetKind(n.Kind).SetTitle(clip.Runes(n.Title, 200)).SetBody(clip.Runes(n.Body, 2000)).
 			SetSubjectType(n.SubjectType).SetSubjectID(n.SubjectID).SetNillableOrderID(n.OrderID)
 	}
 	created, err := tx.Notification.CreateBulk(builders...).Save(ctx)

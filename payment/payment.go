@@ -13,6 +13,7 @@ import (
 
 	"orderdesk/audit"
 	"orderdesk/auth"
+	"orderdesk/clip"
 	"orderdesk/ent"
 	"orderdesk/ent/ledgerentry"
 	entpayment "orderdesk/ent/payment"
@@ -141,7 +142,7 @@ func Fail(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment, reason 
 	if p.Kind != entpayment.KindCHARGE || p.Status != entpayment.StatusPENDING {
 		return nil, fault.New(fault.InvalidTransition, "input.paymentId", "only a pending charge can fail; this one is %s", p.Status)
 	}
-	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusFAILED).SetFailureReason(reason).
+	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusFAILED).SetFailureReason(clip.Runes(reason, 2000)).
 		SetFailedAt(time.Now().UTC()).AddVersion(1).Save(ctx)
 	if err != nil {
 		return nil, err
@@ -171,7 +172,7 @@ func Cancel(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment, reaso
 		return nil, fault.New(fault.InvalidTransition, "input.paymentId", "a %s charge cannot be cancelled", p.Status)
 	}
 	wasCaptured := p.Status == entpayment.StatusCAPTURED
-	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusCANCELLED).SetCancelReason(reason).
+	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusCANCELLED).SetCancelReason(clip.Runes(reason, 2000)).
 		SetCancelledAt(time.Now().UTC()).SetNillableCancellationID(cancellationID).AddVersion(1).Save(ctx)
 	if err != nil {
 		return nil, err
@@ -275,11 +276,8 @@ func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, r RefundRequest) ([]*
 }
 
 func ledger(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment, kind ledgerentry.Kind, amount int64, desc string) error {
-	if len(desc) > 500 {
-		desc = desc[:500]
-	}
 	return tx.LedgerEntry.Create().SetOrderID(o.ID).SetPaymentID(p.ID).SetKind(kind).
-		SetAmountMinor(amount).SetCurrency(o.Currency).SetDescription(desc).
+		SetAmountMinor(amount).SetCurrency(o.Currency).SetDescription(clip.Runes(desc, 500)).
 		SetNillableActorID(auth.FromContext(ctx).ActorID()).Exec(ctx)
 }
 
