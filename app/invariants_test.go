@@ -4,16 +4,32 @@ import (
 	"testing"
 
 	"orderdesk/app/apptest"
+	"orderdesk/ent"
+	"orderdesk/ent/auditevent"
+	"orderdesk/ent/ledgerentry"
+	entorder "orderdesk/ent/order"
 	entpayment "orderdesk/ent/payment"
 )
 
 // assertInvariants checks DESIGN.md's invariants over the whole database:
-// each stock item's onHand and reserved equal the sums of its movements'
-// deltas with 0 ≤ reserved ≤ onHand; per order refunded ≤ captured, the
-// caches equal the payments, and the ledger balances with them.
+//   - stock: each item's onHand and reserved equal the sums of its
+//     movements' deltas, 0 ≤ reserved ≤ onHand, and reserved equals the
+//     open reservations of its order lines;
+//   - money: per order refunded ≤ captured, the caches equal the payments,
+//     the cash ledger balances with them and the credit notes with
+//     credited; every capture, refund and cancellation of a charge has a
+//     ledger entry and an audit event;
+//   - a closed order changes no more: nothing of it — the order, its
+//     payments, shipments, returns, corrections, requests — was written
+//     after it closed. Every row a business action writes carries the
+//     action's one clock reading, so "after" is exact.
 func assertInvariants(t *testing.T, env *apptest.Env) {
 	t.Helper()
 	ctx, db := env.Sys, env.DB.Client
+	lineReserved := map[int]int{}
+	for _, l := range db.OrderLine.Query().AllX(ctx) {
+		lineReserved[l.StockItemID] += l.QuantityReserved
+	}
 	for _, it := range db.StockItem.Query().WithMovements().AllX(ctx) {
 		var on, res int
 		for _, m := range it.Edges.Movements {
@@ -23,23 +39,116 @@ func assertInvariants(t *testing.T, env *apptest.Env) {
 		if it.OnHand != on || it.Reserved != res || it.Reserved < 0 || it.Reserved > it.OnHand {
 			t.Errorf("stock %s: onHand %d (movements %d), reserved %d (movements %d)", it.Sku, it.OnHand, on, it.Reserved, res)
 		}
+		if it.Reserved != lineReserved[it.ID] {
+			t.Errorf("stock %s: reserved %d, but its order lines hold %d", it.Sku, it.Reserved, lineReserved[it.ID])
+		}
 	}
-	for _, o := range db.Order.Query().WithPayments().WithLedgerEntries().AllX(ctx) {
-		var captured, refunded, ledger int64
-		for _, p := range o.Edges.Payments {
-			switch {
-			case p.Kind == entpayment.KindCHARGE && p.Status == entpayment.StatusCAPTURED:
-				captured += p.AmountMinor
-			case p.Kind == entpayment.KindREFUND && p.Status == entpayment.StatusCAPTURED:
-				refunded += p.AmountMinor
-			}
+	orders := db.Order.Query().WithPayments().WithLedgerEntries().WithShipments().WithReturns().
+		WithCorrections().WithCancellations().AllX(ctx)
+	for _, o := range orders {
+		assertMoney(t, env, o)
+		assertClosed(t, o)
+	}
+}
+
+func assertMoney(t *testing.T, env *apptest.Env, o *ent.Order) {
+	t.Helper()
+	var captured, refunded, cash, credit int64
+	for _, p := range o.Edges.Payments {
+		switch {
+		case p.Kind == entpayment.KindCHARGE && p.Status == entpayment.StatusCAPTURED:
+			captured += p.AmountMinor
+		case p.Kind == entpayment.KindREFUND && p.Status == entpayment.StatusCAPTURED:
+			refunded += p.AmountMinor
 		}
-		for _, l := range o.Edges.LedgerEntries {
-			ledger += l.AmountMinor
+	}
+	entries := map[int][]ledgerentry.Kind{}
+	for _, l := range o.Edges.LedgerEntries {
+		if l.Kind == ledgerentry.KindCREDIT_NOTE {
+			credit += l.AmountMinor
+			continue
 		}
-		if o.CapturedMinor != captured || o.RefundedMinor != refunded || refunded > captured || ledger != captured-refunded {
-			t.Errorf("order %s: captured %d (payments %d), refunded %d (payments %d), ledger %d",
-				o.Number, o.CapturedMinor, captured, o.RefundedMinor, refunded, ledger)
+		cash += l.AmountMinor
+		if l.PaymentID != nil {
+			entries[*l.PaymentID] = append(entries[*l.PaymentID], l.Kind)
+		}
+	}
+	if o.CapturedMinor != captured || o.RefundedMinor != refunded || refunded > captured || cash != captured-refunded {
+		t.Errorf("order %s: captured %d (payments %d), refunded %d (payments %d), cash ledger %d",
+			o.Number, o.CapturedMinor, captured, o.RefundedMinor, refunded, cash)
+	}
+	if credit != -o.CreditedMinor || o.CreditedMinor > o.TotalMinor {
+		t.Errorf("order %s: credited %d of total %d, credit notes %d", o.Number, o.CreditedMinor, o.TotalMinor, credit)
+	}
+	for _, p := range o.Edges.Payments {
+		want := map[entpayment.Status]ledgerentry.Kind{entpayment.StatusCAPTURED: ledgerentry.KindCHARGE_CAPTURED,
+			entpayment.StatusCANCELLED: ledgerentry.KindPAYMENT_CANCELLED, entpayment.StatusFAILED: ledgerentry.KindPAYMENT_FAILED}[p.Status]
+		if p.Kind == entpayment.KindREFUND {
+			want = ledgerentry.KindREFUND
+		}
+		if want == "" {
+			continue // pending: no money moved yet
+		}
+		if !hasKind(entries[p.ID], want) {
+			t.Errorf("order %s: payment %d (%s %s) has no %s ledger entry (has %v)", o.Number, p.ID, p.Kind, p.Status, want, entries[p.ID])
+		}
+		n := env.DB.Client.AuditEvent.Query().Where(auditevent.SubjectType("Payment"), auditevent.SubjectID(p.ID)).CountX(env.Sys)
+		if n == 0 {
+			t.Errorf("order %s: payment %d (%s %s) has no audit event", o.Number, p.ID, p.Kind, p.Status)
+		}
+	}
+}
+
+func hasKind(ks []ledgerentry.Kind, k ledgerentry.Kind) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// assertClosed: a closed order and everything it owns were last written at
+// the moment it closed.
+func assertClosed(t *testing.T, o *ent.Order) {
+	t.Helper()
+	closed := o.ClosedAt
+	if o.Status == entorder.StatusCOMPLETED {
+		closed = o.CompletedAt
+	}
+	if closed == nil {
+		if o.Status == entorder.StatusCOMPLETED || o.Status == entorder.StatusCANCELLED ||
+			o.Status == entorder.StatusVOIDED || o.Status == entorder.StatusREJECTED {
+			t.Errorf("order %s is %s with no closing time", o.Number, o.Status)
+		}
+		return
+	}
+	if o.UpdatedAt.After(*closed) {
+		t.Errorf("order %s closed (%s) at %s but was written at %s", o.Number, o.Status, closed, o.UpdatedAt)
+	}
+	for _, p := range o.Edges.Payments {
+		if p.UpdatedAt.After(*closed) {
+			t.Errorf("order %s closed at %s; its payment %d was written at %s", o.Number, closed, p.ID, p.UpdatedAt)
+		}
+	}
+	for _, s := range o.Edges.Shipments {
+		if s.UpdatedAt.After(*closed) {
+			t.Errorf("order %s closed at %s; its shipment %d was written at %s", o.Number, closed, s.ID, s.UpdatedAt)
+		}
+	}
+	for _, r := range o.Edges.Returns {
+		if r.UpdatedAt.After(*closed) {
+			t.Errorf("order %s closed at %s; its return %s was written at %s", o.Number, closed, r.Number, r.UpdatedAt)
+		}
+	}
+	for _, c := range o.Edges.Corrections {
+		if c.UpdatedAt.After(*closed) {
+			t.Errorf("order %s closed at %s; its correction %d was written at %s", o.Number, closed, c.ID, c.UpdatedAt)
+		}
+	}
+	for _, c := range o.Edges.Cancellations {
+		if c.UpdatedAt.After(*closed) {
+			t.Errorf("order %s closed at %s; its cancellation %d was written at %s", o.Number, closed, c.ID, c.UpdatedAt)
 		}
 	}
 }

@@ -635,7 +635,9 @@ func TestPayments(t *testing.T) {
 	if len(ref.Refunds) != 1 || ref.Refunds[0].Amount.Amount != "119.00" {
 		t.Fatalf("refund by lines: %+v, want one refund of 119.00", ref.Refunds)
 	}
-	s = state("PARTIALLY_REFUNDED", "303.00", "119.00", "119.00")
+	// The order was paid in full: a refund beyond what is due is a
+	// concession, credited to the customer, who owes nothing again.
+	s = state("PARTIALLY_REFUNDED", "303.00", "119.00", "0.00")
 	if s.Refundable.Amount != "184.00" {
 		t.Fatalf("refundable %s, want 184.00", s.Refundable.Amount)
 	}
@@ -646,9 +648,9 @@ func TestPayments(t *testing.T) {
 	if e := findError(errs, "REFUND_EXCEEDS_CAPTURED"); e == nil || field(e) != "input.amount" {
 		t.Fatalf("over-refund: %+v, want REFUND_EXCEEDS_CAPTURED on input.amount", errs)
 	}
-	state("PARTIALLY_REFUNDED", "303.00", "119.00", "119.00")
+	state("PARTIALLY_REFUNDED", "303.00", "119.00", "0.00")
 	must(t, mutate(t, fin, "refundPayment", refund, apptest.Vars{"id": o.ID, "a": "184.00"}, nil))
-	s = state("REFUNDED", "303.00", "303.00", "303.00")
+	s = state("REFUNDED", "303.00", "303.00", "0.00")
 	if s.Refundable.Amount != "0.00" {
 		t.Errorf("refundable %s after a full refund", s.Refundable.Amount)
 	}
@@ -748,22 +750,26 @@ func TestShipping(t *testing.T) {
 	assertInvariants(t, w.env)
 }
 
-// TestAvailableActions: what the state table allows in CONFIRMED (PAY
-// REFUND SHIP CANCEL VOID CORRECT), less what each role may not do, in the
-// order of the OrderAction enum.
+// TestAvailableActions: what the state table and its guards allow in
+// CONFIRMED (unpaid: PAY SHIP CANCEL VOID CORRECT; REFUND once money is
+// captured), less what each role may not do, in the order of the
+// OrderAction enum.
 func TestAvailableActions(t *testing.T) {
 	w := newWorld(t)
 	o := w.createConfirmed(t, 1, 1)
 	draft := lcOrder(t, w, "SALES_REP", apptest.Vars{"customerId": w.customerID, "channel": "WEB",
 		"lines": []apptest.Vars{lcLine(w.glovesID, 1)}})
+	paid := w.createConfirmed(t, 0, 2)
+	must(t, lcDo(t, w, "FINANCE", "recordPayment", qPay, apptest.Vars{"id": paid.ID, "a": paid.Total.Amount}))
 	for _, c := range []struct {
 		role, id string
 		want     []string
 	}{
-		{"ADMIN", o.ID, []string{"PAY", "REFUND", "SHIP", "CANCEL", "VOID", "CORRECT"}},
+		{"ADMIN", o.ID, []string{"PAY", "SHIP", "CANCEL", "VOID", "CORRECT"}},
 		{"SALES_REP", o.ID, []string{"CANCEL", "CORRECT"}},                  // order:cancel:request, order:correct
 		{"SALES_MANAGER", o.ID, []string{"CANCEL", "VOID", "CORRECT"}},      // no payments, no shipping
-		{"FINANCE", o.ID, []string{"PAY", "REFUND"}},                        // payment:record, refund:execute
+		{"FINANCE", o.ID, []string{"PAY"}},                                  // payment:record; nothing to refund yet
+		{"FINANCE", paid.ID, []string{"REFUND"}},                            // paid in full: refund:execute
 		{"WAREHOUSE", o.ID, []string{"SHIP"}},                               // order:fulfil
 		{"SUPPORT", o.ID, []string{"CANCEL"}},                               // order:cancel:request
 		{"AUDITOR", o.ID, []string{}},                                       // reads only

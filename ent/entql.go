@@ -253,6 +253,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldTotalMinor:            {Type: field.TypeInt64, Column: order.FieldTotalMinor},
 			order.FieldCapturedMinor:         {Type: field.TypeInt64, Column: order.FieldCapturedMinor},
 			order.FieldRefundedMinor:         {Type: field.TypeInt64, Column: order.FieldRefundedMinor},
+			order.FieldCreditedMinor:         {Type: field.TypeInt64, Column: order.FieldCreditedMinor},
 			order.FieldRequestedDeliveryDate: {Type: field.TypeTime, Column: order.FieldRequestedDeliveryDate},
 			order.FieldPaymentDueAt:          {Type: field.TypeTime, Column: order.FieldPaymentDueAt},
 			order.FieldNotes:                 {Type: field.TypeString, Column: order.FieldNotes},
@@ -2764,6 +2765,11 @@ func (f *OrderFilter) WhereCapturedMinor(p entql.Int64P) {
 // WhereRefundedMinor applies the entql int64 predicate on the refunded_minor field.
 func (f *OrderFilter) WhereRefundedMinor(p entql.Int64P) {
 	f.Where(p.Field(order.FieldRefundedMinor))
+}
+
+// WhereCreditedMinor applies the entql int64 predicate on the credited_minor field.
+func (f *OrderFilter) WhereCreditedMinor(p entql.Int64P) {
+	f.Where(p.Field(order.FieldCreditedMinor))
 }
 
 // WhereRequestedDeliveryDate applies the entql time.Time predicate on the requested_delivery_date field.

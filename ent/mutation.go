@@ -10353,6 +10353,8 @@ type OrderMutation struct {
 	addcaptured_minor       *int64
 	refunded_minor          *int64
 	addrefunded_minor       *int64
+	credited_minor          *int64
+	addcredited_minor       *int64
 	requested_delivery_date *time.Time
 	payment_due_at          *time.Time
 	notes                   *string
@@ -11091,6 +11093,62 @@ func (m *OrderMutation) AddedRefundedMinor() (r int64, exists bool) {
 func (m *OrderMutation) ResetRefundedMinor() {
 	m.refunded_minor = nil
 	m.addrefunded_minor = nil
+}
+
+// SetCreditedMinor sets the "credited_minor" field.
+func (m *OrderMutation) SetCreditedMinor(i int64) {
+	m.credited_minor = &i
+	m.addcredited_minor = nil
+}
+
+// CreditedMinor returns the value of the "credited_minor" field in the mutation.
+func (m *OrderMutation) CreditedMinor() (r int64, exists bool) {
+	v := m.credited_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreditedMinor returns the old "credited_minor" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldCreditedMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreditedMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreditedMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreditedMinor: %w", err)
+	}
+	return oldValue.CreditedMinor, nil
+}
+
+// AddCreditedMinor adds i to the "credited_minor" field.
+func (m *OrderMutation) AddCreditedMinor(i int64) {
+	if m.addcredited_minor != nil {
+		*m.addcredited_minor += i
+	} else {
+		m.addcredited_minor = &i
+	}
+}
+
+// AddedCreditedMinor returns the value that was added to the "credited_minor" field in this mutation.
+func (m *OrderMutation) AddedCreditedMinor() (r int64, exists bool) {
+	v := m.addcredited_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreditedMinor resets all changes to the "credited_minor" field.
+func (m *OrderMutation) ResetCreditedMinor() {
+	m.credited_minor = nil
+	m.addcredited_minor = nil
 }
 
 // SetRequestedDeliveryDate sets the "requested_delivery_date" field.
@@ -12470,7 +12528,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 28)
+	fields := make([]string, 0, 29)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -12509,6 +12567,9 @@ func (m *OrderMutation) Fields() []string {
 	}
 	if m.refunded_minor != nil {
 		fields = append(fields, order.FieldRefundedMinor)
+	}
+	if m.credited_minor != nil {
+		fields = append(fields, order.FieldCreditedMinor)
 	}
 	if m.requested_delivery_date != nil {
 		fields = append(fields, order.FieldRequestedDeliveryDate)
@@ -12589,6 +12650,8 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.CapturedMinor()
 	case order.FieldRefundedMinor:
 		return m.RefundedMinor()
+	case order.FieldCreditedMinor:
+		return m.CreditedMinor()
 	case order.FieldRequestedDeliveryDate:
 		return m.RequestedDeliveryDate()
 	case order.FieldPaymentDueAt:
@@ -12654,6 +12717,8 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldCapturedMinor(ctx)
 	case order.FieldRefundedMinor:
 		return m.OldRefundedMinor(ctx)
+	case order.FieldCreditedMinor:
+		return m.OldCreditedMinor(ctx)
 	case order.FieldRequestedDeliveryDate:
 		return m.OldRequestedDeliveryDate(ctx)
 	case order.FieldPaymentDueAt:
@@ -12783,6 +12848,13 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRefundedMinor(v)
+		return nil
+	case order.FieldCreditedMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreditedMinor(v)
 		return nil
 	case order.FieldRequestedDeliveryDate:
 		v, ok := value.(time.Time)
@@ -12915,6 +12987,9 @@ func (m *OrderMutation) AddedFields() []string {
 	if m.addrefunded_minor != nil {
 		fields = append(fields, order.FieldRefundedMinor)
 	}
+	if m.addcredited_minor != nil {
+		fields = append(fields, order.FieldCreditedMinor)
+	}
 	return fields
 }
 
@@ -12935,6 +13010,8 @@ func (m *OrderMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedCapturedMinor()
 	case order.FieldRefundedMinor:
 		return m.AddedRefundedMinor()
+	case order.FieldCreditedMinor:
+		return m.AddedCreditedMinor()
 	}
 	return nil, false
 }
@@ -12985,6 +13062,13 @@ func (m *OrderMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddRefundedMinor(v)
+		return nil
+	case order.FieldCreditedMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreditedMinor(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Order numeric field %s", name)
@@ -13138,6 +13222,9 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldRefundedMinor:
 		m.ResetRefundedMinor()
+		return nil
+	case order.FieldCreditedMinor:
+		m.ResetCreditedMinor()
 		return nil
 	case order.FieldRequestedDeliveryDate:
 		m.ResetRequestedDeliveryDate()

@@ -47,6 +47,8 @@ type Order struct {
 	CapturedMinor int64 `json:"captured_minor,omitempty"`
 	// RefundedMinor holds the value of the "refunded_minor" field.
 	RefundedMinor int64 `json:"refunded_minor,omitempty"`
+	// CreditedMinor holds the value of the "credited_minor" field.
+	CreditedMinor int64 `json:"credited_minor,omitempty"`
 	// RequestedDeliveryDate holds the value of the "requested_delivery_date" field.
 	RequestedDeliveryDate *time.Time `json:"requested_delivery_date,omitempty"`
 	// PaymentDueAt holds the value of the "payment_due_at" field.
@@ -259,7 +261,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case order.FieldShippingAddress:
 			values[i] = new([]byte)
-		case order.FieldID, order.FieldVersion, order.FieldSubtotalMinor, order.FieldDiscountMinor, order.FieldTotalMinor, order.FieldCapturedMinor, order.FieldRefundedMinor, order.FieldCustomerID, order.FieldOwnerID, order.FieldReorderedFromID:
+		case order.FieldID, order.FieldVersion, order.FieldSubtotalMinor, order.FieldDiscountMinor, order.FieldTotalMinor, order.FieldCapturedMinor, order.FieldRefundedMinor, order.FieldCreditedMinor, order.FieldCustomerID, order.FieldOwnerID, order.FieldReorderedFromID:
 			values[i] = new(sql.NullInt64)
 		case order.FieldNumber, order.FieldKind, order.FieldChannel, order.FieldStatus, order.FieldCurrency, order.FieldNotes, order.FieldStatusReason, order.FieldStatusNote:
 			values[i] = new(sql.NullString)
@@ -363,6 +365,12 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field refunded_minor", values[i])
 			} else if value.Valid {
 				_m.RefundedMinor = value.Int64
+			}
+		case order.FieldCreditedMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field credited_minor", values[i])
+			} else if value.Valid {
+				_m.CreditedMinor = value.Int64
 			}
 		case order.FieldRequestedDeliveryDate:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -605,6 +613,9 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("refunded_minor=")
 	builder.WriteString(fmt.Sprintf("%v", _m.RefundedMinor))
+	builder.WriteString(", ")
+	builder.WriteString("credited_minor=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CreditedMinor))
 	builder.WriteString(", ")
 	if v := _m.RequestedDeliveryDate; v != nil {
 		builder.WriteString("requested_delivery_date=")

@@ -192,6 +192,20 @@ func (_c *OrderCreate) SetNillableRefundedMinor(v *int64) *OrderCreate {
 	return _c
 }
 
+// SetCreditedMinor sets the "credited_minor" field.
+func (_c *OrderCreate) SetCreditedMinor(v int64) *OrderCreate {
+	_c.mutation.SetCreditedMinor(v)
+	return _c
+}
+
+// SetNillableCreditedMinor sets the "credited_minor" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableCreditedMinor(v *int64) *OrderCreate {
+	if v != nil {
+		_c.SetCreditedMinor(*v)
+	}
+	return _c
+}
+
 // SetRequestedDeliveryDate sets the "requested_delivery_date" field.
 func (_c *OrderCreate) SetRequestedDeliveryDate(v time.Time) *OrderCreate {
 	_c.mutation.SetRequestedDeliveryDate(v)
@@ -634,6 +648,10 @@ func (_c *OrderCreate) defaults() error {
 		v := order.DefaultRefundedMinor
 		_c.mutation.SetRefundedMinor(v)
 	}
+	if _, ok := _c.mutation.CreditedMinor(); !ok {
+		v := order.DefaultCreditedMinor
+		_c.mutation.SetCreditedMinor(v)
+	}
 	return nil
 }
 
@@ -707,6 +725,9 @@ func (_c *OrderCreate) check() error {
 	}
 	if _, ok := _c.mutation.RefundedMinor(); !ok {
 		return &ValidationError{Name: "refunded_minor", err: errors.New(`ent: missing required field "Order.refunded_minor"`)}
+	}
+	if _, ok := _c.mutation.CreditedMinor(); !ok {
+		return &ValidationError{Name: "credited_minor", err: errors.New(`ent: missing required field "Order.credited_minor"`)}
 	}
 	if v, ok := _c.mutation.Notes(); ok {
 		if err := order.NotesValidator(v); err != nil {
@@ -807,6 +828,10 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.RefundedMinor(); ok {
 		_spec.SetField(order.FieldRefundedMinor, field.TypeInt64, value)
 		_node.RefundedMinor = value
+	}
+	if value, ok := _c.mutation.CreditedMinor(); ok {
+		_spec.SetField(order.FieldCreditedMinor, field.TypeInt64, value)
+		_node.CreditedMinor = value
 	}
 	if value, ok := _c.mutation.RequestedDeliveryDate(); ok {
 		_spec.SetField(order.FieldRequestedDeliveryDate, field.TypeTime, value)
@@ -1260,6 +1285,24 @@ func (u *OrderUpsert) UpdateRefundedMinor() *OrderUpsert {
 // AddRefundedMinor adds v to the "refunded_minor" field.
 func (u *OrderUpsert) AddRefundedMinor(v int64) *OrderUpsert {
 	u.Add(order.FieldRefundedMinor, v)
+	return u
+}
+
+// SetCreditedMinor sets the "credited_minor" field.
+func (u *OrderUpsert) SetCreditedMinor(v int64) *OrderUpsert {
+	u.Set(order.FieldCreditedMinor, v)
+	return u
+}
+
+// UpdateCreditedMinor sets the "credited_minor" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateCreditedMinor() *OrderUpsert {
+	u.SetExcluded(order.FieldCreditedMinor)
+	return u
+}
+
+// AddCreditedMinor adds v to the "credited_minor" field.
+func (u *OrderUpsert) AddCreditedMinor(v int64) *OrderUpsert {
+	u.Add(order.FieldCreditedMinor, v)
 	return u
 }
 
@@ -1731,6 +1774,27 @@ func (u *OrderUpsertOne) AddRefundedMinor(v int64) *OrderUpsertOne {
 func (u *OrderUpsertOne) UpdateRefundedMinor() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateRefundedMinor()
+	})
+}
+
+// SetCreditedMinor sets the "credited_minor" field.
+func (u *OrderUpsertOne) SetCreditedMinor(v int64) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCreditedMinor(v)
+	})
+}
+
+// AddCreditedMinor adds v to the "credited_minor" field.
+func (u *OrderUpsertOne) AddCreditedMinor(v int64) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddCreditedMinor(v)
+	})
+}
+
+// UpdateCreditedMinor sets the "credited_minor" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateCreditedMinor() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCreditedMinor()
 	})
 }
 
@@ -2409,6 +2473,27 @@ func (u *OrderUpsertBulk) AddRefundedMinor(v int64) *OrderUpsertBulk {
 func (u *OrderUpsertBulk) UpdateRefundedMinor() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.UpdateRefundedMinor()
+	})
+}
+
+// SetCreditedMinor sets the "credited_minor" field.
+func (u *OrderUpsertBulk) SetCreditedMinor(v int64) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetCreditedMinor(v)
+	})
+}
+
+// AddCreditedMinor adds v to the "credited_minor" field.
+func (u *OrderUpsertBulk) AddCreditedMinor(v int64) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.AddCreditedMinor(v)
+	})
+}
+
+// UpdateCreditedMinor sets the "credited_minor" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateCreditedMinor() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateCreditedMinor()
 	})
 }
 

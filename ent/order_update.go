@@ -201,6 +201,27 @@ func (_u *OrderUpdate) AddRefundedMinor(v int64) *OrderUpdate {
 	return _u
 }
 
+// SetCreditedMinor sets the "credited_minor" field.
+func (_u *OrderUpdate) SetCreditedMinor(v int64) *OrderUpdate {
+	_u.mutation.ResetCreditedMinor()
+	_u.mutation.SetCreditedMinor(v)
+	return _u
+}
+
+// SetNillableCreditedMinor sets the "credited_minor" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableCreditedMinor(v *int64) *OrderUpdate {
+	if v != nil {
+		_u.SetCreditedMinor(*v)
+	}
+	return _u
+}
+
+// AddCreditedMinor adds value to the "credited_minor" field.
+func (_u *OrderUpdate) AddCreditedMinor(v int64) *OrderUpdate {
+	_u.mutation.AddCreditedMinor(v)
+	return _u
+}
+
 // SetRequestedDeliveryDate sets the "requested_delivery_date" field.
 func (_u *OrderUpdate) SetRequestedDeliveryDate(v time.Time) *OrderUpdate {
 	_u.mutation.SetRequestedDeliveryDate(v)
@@ -997,6 +1018,12 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedRefundedMinor(); ok {
 		_spec.AddField(order.FieldRefundedMinor, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.CreditedMinor(); ok {
+		_spec.SetField(order.FieldCreditedMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCreditedMinor(); ok {
+		_spec.AddField(order.FieldCreditedMinor, field.TypeInt64, value)
+	}
 	if value, ok := _u.mutation.RequestedDeliveryDate(); ok {
 		_spec.SetField(order.FieldRequestedDeliveryDate, field.TypeTime, value)
 	}
@@ -1756,6 +1783,27 @@ func (_u *OrderUpdateOne) SetNillableRefundedMinor(v *int64) *OrderUpdateOne {
 // AddRefundedMinor adds value to the "refunded_minor" field.
 func (_u *OrderUpdateOne) AddRefundedMinor(v int64) *OrderUpdateOne {
 	_u.mutation.AddRefundedMinor(v)
+	return _u
+}
+
+// SetCreditedMinor sets the "credited_minor" field.
+func (_u *OrderUpdateOne) SetCreditedMinor(v int64) *OrderUpdateOne {
+	_u.mutation.ResetCreditedMinor()
+	_u.mutation.SetCreditedMinor(v)
+	return _u
+}
+
+// SetNillableCreditedMinor sets the "credited_minor" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableCreditedMinor(v *int64) *OrderUpdateOne {
+	if v != nil {
+		_u.SetCreditedMinor(*v)
+	}
+	return _u
+}
+
+// AddCreditedMinor adds value to the "credited_minor" field.
+func (_u *OrderUpdateOne) AddCreditedMinor(v int64) *OrderUpdateOne {
+	_u.mutation.AddCreditedMinor(v)
 	return _u
 }
 
@@ -2584,6 +2632,12 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if value, ok := _u.mutation.AddedRefundedMinor(); ok {
 		_spec.AddField(order.FieldRefundedMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.CreditedMinor(); ok {
+		_spec.SetField(order.FieldCreditedMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCreditedMinor(); ok {
+		_spec.AddField(order.FieldCreditedMinor, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.RequestedDeliveryDate(); ok {
 		_spec.SetField(order.FieldRequestedDeliveryDate, field.TypeTime, value)

@@ -71,20 +71,17 @@ func (r *mutationResolver) CorrectOrder(ctx context.Context, input model.Correct
 	if c := input.CustomerContact; c != nil {
 		req.Contact = &order.Contact{ContactName: c.ContactName, Email: c.Email, Phone: c.Phone}
 	}
-	res, preview, err := r.Orders.Correct(ctx, req)
-	return correctionPayload(res, preview, err)
+	return correctionPayload(r.Orders.Correct(ctx, req))
 }
 
 // ApproveCorrection is the resolver for the approveCorrection field.
 func (r *mutationResolver) ApproveCorrection(ctx context.Context, input model.CorrectionDecisionInput) (*model.CorrectionPayload, error) {
-	res, err := r.Orders.ApproveCorrection(ctx, correctionDecision(input))
-	return correctionPayload(res, nil, err)
+	return correctionPayload(r.Orders.ApproveCorrection(ctx, correctionDecision(input)))
 }
 
 // RejectCorrection is the resolver for the rejectCorrection field.
 func (r *mutationResolver) RejectCorrection(ctx context.Context, input model.CorrectionDecisionInput) (*model.CorrectionPayload, error) {
-	res, err := r.Orders.RejectCorrection(ctx, correctionDecision(input))
-	return correctionPayload(res, nil, err)
+	return correctionPayload(r.Orders.RejectCorrection(ctx, correctionDecision(input)))
 }
 
 // ReportShipmentException is the resolver for the reportShipmentException field.

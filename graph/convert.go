@@ -135,11 +135,11 @@ func correctionDecision(in model.CorrectionDecisionInput) order.CorrectionDecisi
 	return order.CorrectionDecisionRequest{CorrectionID: in.CorrectionID, Note: text(in.Note), IdempotencyKey: text(in.IdempotencyKey)}
 }
 
-func returnPayload(res *order.ReturnResult, err error) (*model.ReturnPayload, error) {
+func returnPayload(res *order.Result, err error) (*model.ReturnPayload, error) {
 	errs, err := outcome(err)
 	p := &model.ReturnPayload{Errors: errs, Refunds: []*ent.Payment{}}
 	if res != nil {
-		p.Return, p.Order, p.ExchangeOrder = res.Return, res.Order, res.ExchangeOrder
+		p.Return, p.Order, p.ExchangeOrder = res.Return, res.Order, res.NewOrder
 		if res.Refunds != nil {
 			p.Refunds = res.Refunds
 		}
@@ -150,14 +150,12 @@ func returnPayload(res *order.ReturnResult, err error) (*model.ReturnPayload, er
 	return p, err
 }
 
-func correctionPayload(res *order.Result, preview *order.CorrectionPreview, err error) (*model.CorrectionPayload, error) {
+func correctionPayload(res *order.Result, err error) (*model.CorrectionPayload, error) {
 	errs, err := outcome(err)
 	p := &model.CorrectionPayload{Errors: errs}
+	var preview *order.CorrectionPreview
 	if res != nil {
-		p.Order, p.Correction = res.Order, res.Correction
-		if preview == nil && res.Correction != nil {
-			preview = order.CorrectionPreviewOf(res.Correction)
-		}
+		p.Order, p.Correction, preview = res.Order, res.Correction, res.CorrectionPreview
 	}
 	if preview != nil {
 		diff := make([]*change.Field, len(preview.Diff))
@@ -172,11 +170,11 @@ func correctionPayload(res *order.Result, preview *order.CorrectionPreview, err 
 	return p, err
 }
 
-func exceptionPayload(res *order.ExceptionResult, err error) (*model.ShipmentExceptionPayload, error) {
+func exceptionPayload(res *order.Result, err error) (*model.ShipmentExceptionPayload, error) {
 	errs, err := outcome(err)
 	p := &model.ShipmentExceptionPayload{Errors: errs, Refunds: []*ent.Payment{}}
 	if res != nil {
-		p.Shipment, p.Order, p.ReplacementOrder, p.Return = res.Shipment, res.Order, res.Replacement, res.Return
+		p.Shipment, p.Order, p.ReplacementOrder, p.Return = res.Shipment, res.Order, res.NewOrder, res.Return
 		if res.Refunds != nil {
 			p.Refunds = res.Refunds
 		}

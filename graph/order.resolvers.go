@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"orderdesk/auth"
 	"orderdesk/ent"
 	"orderdesk/graph/generated"
 	"orderdesk/graph/model"
@@ -213,9 +212,19 @@ func (r *orderResolver) PaymentStatus(ctx context.Context, obj *ent.Order) (mode
 	return model.OrderPaymentStatus(payment.StatusOf(obj)), nil
 }
 
+// Credited is the resolver for the credited field.
+func (r *orderResolver) Credited(ctx context.Context, obj *ent.Order) (*money.Money, error) {
+	return amount(obj.CreditedMinor, obj.Currency), nil
+}
+
 // Outstanding is the resolver for the outstanding field.
 func (r *orderResolver) Outstanding(ctx context.Context, obj *ent.Order) (*money.Money, error) {
 	return amount(payment.Outstanding(obj), obj.Currency), nil
+}
+
+// RefundDue is the resolver for the refundDue field.
+func (r *orderResolver) RefundDue(ctx context.Context, obj *ent.Order) (*money.Money, error) {
+	return amount(payment.RefundDue(obj), obj.Currency), nil
 }
 
 // Refundable is the resolver for the refundable field.
@@ -225,11 +234,12 @@ func (r *orderResolver) Refundable(ctx context.Context, obj *ent.Order) (*money.
 
 // AvailableActions is the resolver for the availableActions field.
 func (r *orderResolver) AvailableActions(ctx context.Context, obj *ent.Order) ([]model.OrderAction, error) {
-	var out []model.OrderAction
-	for _, a := range order.AvailableActions(auth.FromContext(ctx), obj.Status) {
-		out = append(out, model.OrderAction(a))
+	actions, err := r.Orders.AvailableActions(ctx, obj)
+	out := make([]model.OrderAction, len(actions))
+	for i, a := range actions {
+		out[i] = model.OrderAction(a)
 	}
-	return out, nil
+	return out, err
 }
 
 // TotalBefore is the resolver for the totalBefore field.
@@ -259,7 +269,8 @@ func (r *orderLineResolver) Discount(ctx context.Context, obj *ent.OrderLine) (*
 
 // LineTotal is the resolver for the lineTotal field.
 func (r *orderLineResolver) LineTotal(ctx context.Context, obj *ent.OrderLine) (*money.Money, error) {
-	return amount(int64(obj.Quantity)*(obj.UnitPriceMinor-obj.DiscountMinor), obj.Currency), nil
+	total, err := order.LineTotal(obj)
+	return amount(total, obj.Currency), err
 }
 
 // Amount is the resolver for the amount field.

@@ -61,7 +61,7 @@ func Begin(ctx context.Context, tx *ent.Tx, operation, key string, input any) (*
 	sum := sha256.Sum256(raw)
 	hash := hex.EncodeToString(sum[:])
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
-	now := time.Now().UTC()
+	now := store.Now(ctx)
 
 	prior, err := tx.IdempotencyKey.Query().Where(idempotencykey.UserID(v.UserID),
 		idempotencykey.Operation(operation), idempotencykey.Key(key)).Only(sys)
@@ -106,6 +106,50 @@ func (c *Claim) Finish(ctx context.Context, tx *ent.Tx, refs Refs) error {
 		return err
 	}
 	return tx.IdempotencyKey.UpdateOneID(c.id).SetResponse(raw).Exec(privacy.DecisionContext(ctx, privacy.Allow))
+}
+
+// Codec says how a result of type T is remembered under a key and brought
+// back on a replay: Refs names the records it produced, Load reads them
+// again, and Unwrap (optional) detaches them from the finished transaction
+// so that the API can go on loading their edges.
+type Codec[T any] struct {
+	Refs   func(T) Refs
+	Load   func(ctx context.Context, tx *ent.Tx, refs Refs) (T, error)
+	Unwrap func(T) T
+}
+
+// Run executes one business action in one transaction. With a key it first
+// claims the key — or, when the same request already ran, returns what that
+// run produced without acting again. Each attempt of the transaction (a
+// lost deadlock reruns it) gets one clock reading, store.Now(ctx).
+func Run[T any](ctx context.Context, client *ent.Client, op, key string, req any, c Codec[T],
+	act func(ctx context.Context, tx *ent.Tx) (T, error)) (T, error) {
+	var res T
+	err := store.WithTx(ctx, client, func(tx *ent.Tx) error {
+		ctx := store.WithNow(ctx, time.Now().UTC())
+		var zero T
+		res = zero
+		claim, prior, err := Begin(ctx, tx, op, key, req)
+		if err != nil {
+			return err
+		}
+		if prior != nil {
+			res, err = c.Load(ctx, tx, prior)
+			return err
+		}
+		if res, err = act(ctx, tx); err != nil {
+			return err
+		}
+		return claim.Finish(ctx, tx, c.Refs(res))
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	if c.Unwrap != nil {
+		res = c.Unwrap(res)
+	}
+	return res, nil
 }
 
 // Sweep deletes expired keys; a background rule calls it.

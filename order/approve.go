@@ -8,10 +8,8 @@ import (
 	"orderdesk/auth"
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
-	"orderdesk/ent/orderline"
 	"orderdesk/fault"
 	"orderdesk/notify"
-	"orderdesk/store"
 )
 
 // approval is one of the approvals a cancellation request may need: a
@@ -31,33 +29,36 @@ func approvalsComplete(rec *ent.CancellationRecord) bool {
 
 // approve records the given approvals and executes the cancellation when
 // it has all it needs.
-func (s *Service) approve(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord, a approval) (*Result, error) {
+func (s *Service) approve(ctx context.Context, l *Locked, rec *ent.CancellationRecord, a approval) (*Result, error) {
 	v := auth.FromContext(ctx)
-	now := s.now()
-	u := tx.CancellationRecord.UpdateOne(rec).AddVersion(1)
+	u := l.tx.CancellationRecord.UpdateOne(rec).AddVersion(1)
 	if a&approveManager != 0 {
-		u.SetManagerApprovedAt(now).SetNillableManagerApprovedByID(v.ActorID())
+		u.SetManagerApprovedAt(l.Now).SetNillableManagerApprovedByID(v.ActorID())
 	}
 	if a&approveFinance != 0 {
-		u.SetFinanceApprovedAt(now).SetNillableFinanceApprovedByID(v.ActorID())
+		u.SetFinanceApprovedAt(l.Now).SetNillableFinanceApprovedByID(v.ActorID())
 	}
 	rec, err := u.Save(ctx)
 	if err != nil {
 		return nil, err
 	}
-	id := o.ID
-	if err := audit.Record(ctx, tx, audit.Event{Action: "cancellation.approved", SubjectType: "CancellationRecord",
-		SubjectID: rec.ID, OrderID: &id, After: map[string]any{"manager": a&approveManager != 0, "finance": a&approveFinance != 0}}); err != nil {
+	if err := l.audit(ctx, audit.Event{Action: "cancellation.approved", SubjectType: "CancellationRecord",
+		SubjectID: rec.ID, After: map[string]any{"manager": a&approveManager != 0, "finance": a&approveFinance != 0}}); err != nil {
 		return nil, err
 	}
 	if !approvalsComplete(rec) {
-		rec, err = tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusAPPROVED).Save(ctx)
-		return &Result{Order: o, Cancellation: rec}, err
+		rec, err = l.tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusAPPROVED).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p, err := l.pendingPreview(rec)
+		return &Result{Order: l.Order, Cancellation: rec, Preview: p}, err
 	}
-	return s.execute(ctx, tx, o, rec)
+	return s.execute(ctx, l, rec)
 }
 
-func askApprovers(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord) error {
+func (l *Locked) askApprovers(ctx context.Context, rec *ent.CancellationRecord) error {
+	o := l.Order
 	to := new(notify.Recipients).User(o.OwnerID)
 	if rec.NeedsManagerApproval && rec.ManagerApprovedAt == nil {
 		to.Role(auth.SalesManager)
@@ -65,10 +66,9 @@ func askApprovers(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.Cancel
 	if rec.NeedsFinanceApproval && rec.FinanceApprovedAt == nil {
 		to.Role(auth.Finance)
 	}
-	id := o.ID
-	return notify.Send(ctx, tx, to, notify.Notice{Kind: "cancellation.requested",
+	return l.notify(ctx, to, notify.Notice{Kind: "cancellation.requested",
 		Title: "Cancellation of " + o.Number + " awaits approval", Body: reasonText(string(rec.ReasonCode), rec.Note),
-		SubjectType: "CancellationRecord", SubjectID: rec.ID, OrderID: &id})
+		SubjectType: "CancellationRecord", SubjectID: rec.ID})
 }
 
 // DecisionRequest approves or rejects a cancellation request.
@@ -89,7 +89,7 @@ func (s *Service) ApproveCancellation(ctx context.Context, r DecisionRequest) (*
 		return nil, err
 	}
 	return s.run(ctx, "approveOrderCancellation", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, rec, err := lockCancellation(ctx, tx, r.CancellationID, true)
+		l, rec, err := s.holdCancellation(ctx, tx, r.CancellationID, ApproveCancel)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +97,7 @@ func (s *Service) ApproveCancellation(ctx context.Context, r DecisionRequest) (*
 			return nil, fault.New(fault.NotAllowed, "", "you requested this cancellation; someone else must approve it")
 		}
 		// Money captured since the request now goes back: finance must agree.
-		if rec, err = s.followMoney(ctx, tx, o, rec); err != nil {
+		if rec, err = l.followMoney(ctx, rec); err != nil {
 			return nil, err
 		}
 		var give approval
@@ -110,12 +110,12 @@ func (s *Service) ApproveCancellation(ctx context.Context, r DecisionRequest) (*
 		if give == 0 {
 			return nil, fault.New(fault.NotAllowed, "", "this request awaits an approval your role cannot give (%s)", missing(rec))
 		}
-		res, err := s.approve(ctx, tx, o, rec, give)
+		res, err := s.approve(ctx, l, rec, give)
 		if err != nil {
 			return nil, err
 		}
 		if res.Cancellation.Status != cancellationrecord.StatusEXECUTED {
-			err = askApprovers(ctx, tx, o, res.Cancellation)
+			err = l.askApprovers(ctx, res.Cancellation)
 		}
 		return res, err
 	})
@@ -144,7 +144,8 @@ func missing(rec *ent.CancellationRecord) string {
 }
 
 // RejectCancellation turns a cancellation request down with a note; the
-// order stays as it is. Needs order:cancel:approve or
+// order stays as it is. A sales manager may reject any request; finance
+// only one that awaits finance's approval. Needs order:cancel:approve or
 // order:cancel:approve:finance. The requester and owner are told.
 func (s *Service) RejectCancellation(ctx context.Context, r DecisionRequest) (*Result, error) {
 	v, err := requireApprover(ctx)
@@ -157,75 +158,57 @@ func (s *Service) RejectCancellation(ctx context.Context, r DecisionRequest) (*R
 		return nil, err
 	}
 	return s.run(ctx, "rejectOrderCancellation", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, rec, err := lockCancellation(ctx, tx, r.CancellationID, false)
+		l, rec, err := s.holdCancellation(ctx, tx, r.CancellationID, RejectCancel)
 		if err != nil {
 			return nil, err
 		}
+		if !v.Can(auth.OrderCancelApprove) && !(rec.NeedsFinanceApproval && rec.FinanceApprovedAt == nil) {
+			return nil, fault.New(fault.NotAllowed, "", "this request awaits no decision of finance (%s)", missing(rec))
+		}
+		from := rec.Status
 		rec, err = tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusREJECTED).
-			SetDecidedAt(s.now()).SetNillableDecidedByID(v.ActorID()).SetDecisionNote(note).AddVersion(1).Save(ctx)
+			SetDecidedAt(l.Now).SetNillableDecidedByID(v.ActorID()).SetDecisionNote(note).AddVersion(1).Save(ctx)
 		if err != nil {
 			return nil, err
 		}
-		id := o.ID
-		if err := audit.Record(ctx, tx, audit.Event{Action: "cancellation.rejected", SubjectType: "CancellationRecord",
-			SubjectID: rec.ID, OrderID: &id, From: "REQUESTED", To: string(rec.Status), Reason: note}); err != nil {
+		if err := l.audit(ctx, audit.Event{Action: "cancellation.rejected", SubjectType: "CancellationRecord",
+			SubjectID: rec.ID, From: string(from), To: string(rec.Status), Reason: note}); err != nil {
 			return nil, err
 		}
-		err = notify.Send(ctx, tx, new(notify.Recipients).User(rec.RequestedByID).User(o.OwnerID), notify.Notice{
+		o := l.Order
+		err = l.notify(ctx, new(notify.Recipients).User(rec.RequestedByID).User(o.OwnerID), notify.Notice{
 			Kind: "cancellation.rejected", Title: "Cancellation of " + o.Number + " rejected", Body: note,
-			SubjectType: "CancellationRecord", SubjectID: rec.ID, OrderID: &id})
+			SubjectType: "CancellationRecord", SubjectID: rec.ID})
 		return &Result{Order: o, Cancellation: rec}, err
 	})
 }
 
 // followMoney makes a request need finance's approval when, at the time of
 // approval, captured money would go back.
-func (s *Service) followMoney(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord) (*ent.CancellationRecord, error) {
+func (l *Locked) followMoney(ctx context.Context, rec *ent.CancellationRecord) (*ent.CancellationRecord, error) {
 	if rec.NeedsFinanceApproval {
 		return rec, nil
 	}
-	lines, err := tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).All(ctx)
+	scope, _, err := cancelScope(l.Lines, requestedLines(rec))
 	if err != nil {
 		return nil, err
 	}
-	var req []LineQuantity
-	if rec.Scope == cancellationrecord.ScopePARTIAL {
-		req = rec.Lines
+	refund, err := l.refundDue(scope)
+	if err != nil || refund == 0 {
+		return rec, err
 	}
-	scope, _, err := cancelScope(lines, req)
-	if err != nil {
-		return nil, err
-	}
-	if refundDue(o, lines, scope) == 0 {
-		return rec, nil
-	}
-	return tx.CancellationRecord.UpdateOne(rec).SetNeedsFinanceApproval(true).Save(ctx)
+	return l.tx.CancellationRecord.UpdateOne(rec).SetNeedsFinanceApproval(true).Save(ctx)
 }
 
-// lockCancellation locks the order of a cancellation request, then the
-// request, and checks it still awaits a decision; approving also needs the
-// order to be cancellable still, rejecting never does.
-func lockCancellation(ctx context.Context, tx *ent.Tx, id int, approving bool) (*ent.Order, *ent.CancellationRecord, error) {
-	rec, err := tx.CancellationRecord.Get(ctx, id)
-	if ent.IsNotFound(err) {
-		return nil, nil, fault.New(fault.NotFound, "input.cancellationId", "no such cancellation request")
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	o, err := lock(ctx, tx, rec.OrderID)
-	if err != nil {
-		return nil, nil, err
-	}
-	rec, err = tx.CancellationRecord.Query().Where(cancellationrecord.ID(id)).Modify(store.ForUpdate).Only(ctx)
+// holdCancellation holds the order of a cancellation request, then the
+// request, and checks it still awaits a decision.
+func (s *Service) holdCancellation(ctx context.Context, tx *ent.Tx, id int, a Action) (*Locked, *ent.CancellationRecord, error) {
+	l, rec, err := holdChild(ctx, s, tx, a, "input.cancellationId", "cancellation request", cancellations(tx, id))
 	if err != nil {
 		return nil, nil, err
 	}
 	if rec.Status != cancellationrecord.StatusREQUESTED && rec.Status != cancellationrecord.StatusAPPROVED {
 		return nil, nil, fault.New(fault.InvalidTransition, "input.cancellationId", "the request is %s already", rec.Status)
 	}
-	if err := check(o.Status, Cancel); err != nil && approving {
-		return nil, nil, err
-	}
-	return o, rec, nil
+	return l, rec, nil
 }

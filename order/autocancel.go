@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"orderdesk/auth"
@@ -12,7 +13,7 @@ import (
 	entorder "orderdesk/ent/order"
 	"orderdesk/ent/orderline"
 	"orderdesk/ent/predicate"
-	"orderdesk/store"
+	"orderdesk/fault"
 )
 
 // AutoCancelBatch bounds the orders one sweep cancels.
@@ -27,8 +28,7 @@ const AutoCancelBatch = 100
 // joined (one failing order does not stop the sweep).
 func (s *Service) AutoCancelOverdue(ctx context.Context) (int, error) {
 	ctx = auth.NewContext(ctx, auth.System("payment-timeout"))
-	now := s.now()
-	due, err := s.client.Order.Query().Where(overdue(now)...).
+	due, err := s.client.Order.Query().Where(overdue(time.Now().UTC())...).
 		Order(ent.Asc(entorder.FieldPaymentDueAt)).Limit(AutoCancelBatch).IDs(ctx)
 	if err != nil {
 		return 0, err
@@ -36,27 +36,28 @@ func (s *Service) AutoCancelOverdue(ctx context.Context) (int, error) {
 	n := 0
 	var failures []error
 	for _, id := range due {
-		done := false
-		err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-			done = false
-			o, err := tx.Order.Query().Where(append(overdue(now), entorder.ID(id))...).Modify(store.ForUpdate).Only(ctx)
-			if ent.IsNotFound(err) {
-				return nil // paid, shipped or cancelled meanwhile
+		res, err := s.run(ctx, "", "", nil, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+			l, err := s.hold(ctx, tx, id, Cancel, "")
+			if fault.CodeOf(err) == fault.InvalidTransition {
+				return &Result{}, nil // shipped or cancelled meanwhile
 			}
 			if err != nil {
-				return err
+				return nil, err
 			}
-			_, err = s.request(ctx, tx, cancellationrecord.KindCANCEL, true, CancelRequest{OrderID: o.ID,
+			o := l.Order
+			if !stillOverdue(l) {
+				return &Result{}, nil // paid or shipped meanwhile
+			}
+			return s.request(ctx, l, cancellationrecord.KindCANCEL, true, CancelRequest{OrderID: o.ID,
 				ReasonCode: string(cancellationrecord.ReasonCodePAYMENT_TIMEOUT),
-				Note:       "unpaid at the payment due time " + o.PaymentDueAt.Format(time.RFC3339)})
-			done = err == nil
-			return err
+				Note:       "unpaid at the payment due time " + o.PaymentDueAt.Format(time.RFC3339),
+				Resolution: string(cancellationrecord.ResolutionNONE)})
 		})
 		if err != nil {
 			failures = append(failures, fmt.Errorf("order %d: %w", id, err))
 			continue
 		}
-		if done {
+		if res.Cancellation != nil {
 			n++
 		}
 	}
@@ -72,4 +73,12 @@ func overdue(now time.Time) []predicate.Order {
 		entorder.CapturedMinor(0),
 		entorder.Not(entorder.HasLinesWith(orderline.QuantityShippedGT(0))),
 	}
+}
+
+// stillOverdue checks the held order against overdue again, now that no
+// other action can change it.
+func stillOverdue(l *Locked) bool {
+	o := l.Order
+	shipped := slices.ContainsFunc(l.Lines, func(x *ent.OrderLine) bool { return x.QuantityShipped > 0 })
+	return o.Status == Confirmed && o.PaymentDueAt != nil && o.PaymentDueAt.Before(l.Now) && o.CapturedMinor == 0 && !shipped
 }

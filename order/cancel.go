@@ -10,7 +10,6 @@ import (
 	"orderdesk/change"
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
-	"orderdesk/ent/orderline"
 	"orderdesk/fault"
 	"orderdesk/money"
 	"orderdesk/notify"
@@ -92,37 +91,23 @@ func (s *Service) cancel(ctx context.Context, op string, perm auth.Permission, k
 	if cancellationrecord.ResolutionValidator(cancellationrecord.Resolution(r.Resolution)) != nil {
 		return nil, fault.New(fault.Invalid, "input.resolution", "must be REFUND, REORDER or NONE")
 	}
-	act := func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		return s.request(ctx, tx, kind, direct, r)
-	}
-	if r.DryRun {
-		return s.dryRun(ctx, func(ctx context.Context, tx *ent.Tx) (*Preview, error) {
-			res, err := act(ctx, tx)
-			if err != nil {
-				return nil, err
-			}
-			return res.Preview, nil
-		})
-	}
-	return s.run(ctx, op, r.IdempotencyKey, r, act)
+	return s.runOrPreview(ctx, r.DryRun, op, r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+		action := Cancel
+		if kind == cancellationrecord.KindVOID {
+			action = Void
+		}
+		l, err := s.hold(ctx, tx, r.OrderID, action, "input.orderId")
+		if err != nil {
+			return nil, err
+		}
+		return s.request(ctx, l, kind, direct, r)
+	})
 }
 
-func (s *Service) request(ctx context.Context, tx *ent.Tx, kind cancellationrecord.Kind, direct bool, r CancelRequest) (*Result, error) {
-	v := auth.FromContext(ctx)
-	if r.Resolution == "" {
-		r.Resolution = string(cancellationrecord.ResolutionNONE)
-	}
-	o, err := lock(ctx, tx, r.OrderID)
-	if err != nil {
-		return nil, err
-	}
-	action := Cancel
-	if kind == cancellationrecord.KindVOID {
-		action = Void
-	}
-	if err := check(o.Status, action); err != nil {
-		return nil, err
-	}
+// request records a cancellation or void of the held order and executes it
+// where policy allows.
+func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecord.Kind, direct bool, r CancelRequest) (*Result, error) {
+	v, tx, o := auth.FromContext(ctx), l.tx, l.Order
 	pending, err := tx.CancellationRecord.Query().Where(cancellationrecord.OrderID(o.ID),
 		cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)).First(ctx)
 	if err != nil && !ent.IsNotFound(err) {
@@ -133,20 +118,19 @@ func (s *Service) request(ctx context.Context, tx *ent.Tx, kind cancellationreco
 	}
 	if pending != nil {
 		// A void ends the order, and with it the request nobody decided.
-		if err := s.closeRequest(ctx, tx, o, pending, "superseded by a void of the order"); err != nil {
+		if err := l.closeRequest(ctx, pending, "superseded by a void of the order"); err != nil {
 			return nil, err
 		}
 	}
-	lines, err := tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).All(ctx)
+	scope, full, err := cancelScope(l.Lines, r.Lines)
 	if err != nil {
 		return nil, err
 	}
-	scope, full, err := cancelScope(lines, r.Lines)
+	shipped := slices.ContainsFunc(l.Lines, func(x *ent.OrderLine) bool { return x.QuantityShipped > 0 })
+	refund, err := l.refundDue(scope)
 	if err != nil {
 		return nil, err
 	}
-	shipped := slices.ContainsFunc(lines, func(l *ent.OrderLine) bool { return l.QuantityShipped > 0 })
-	refund := refundDue(o, lines, scope)
 	immediate := kind == cancellationrecord.KindVOID || (v.Can(auth.OrderCancel) && refund == 0 && !shipped)
 	needsManager := !immediate
 	needsFinance := !immediate && refund > 0
@@ -167,71 +151,85 @@ func (s *Service) request(ctx context.Context, tx *ent.Tx, kind cancellationreco
 	if err != nil {
 		return nil, err
 	}
-	id := o.ID
-	if err := audit.Record(ctx, tx, audit.Event{Action: "cancellation.requested", SubjectType: "CancellationRecord",
-		SubjectID: rec.ID, OrderID: &id, To: string(rec.Status), Reason: reasonText(r.ReasonCode, r.Note),
+	if err := l.audit(ctx, audit.Event{Action: "cancellation.requested", SubjectType: "CancellationRecord",
+		SubjectID: rec.ID, To: string(rec.Status), Reason: reasonText(r.ReasonCode, r.Note),
 		After: map[string]any{"kind": kind, "scope": scopeKind, "lines": scope, "resolution": r.Resolution,
 			"needsManagerApproval": needsManager, "needsFinanceApproval": needsFinance}}); err != nil {
 		return nil, err
 	}
 	if immediate {
-		return s.execute(ctx, tx, o, rec)
+		return s.execute(ctx, l, rec)
 	}
 	// A manager asking is a manager approving; finance may still have to agree.
 	if v.Can(auth.OrderCancelApprove) {
-		res, err := s.approve(ctx, tx, o, rec, approveManager)
+		res, err := s.approve(ctx, l, rec, approveManager)
 		if err != nil || res.Cancellation.Status == cancellationrecord.StatusEXECUTED {
 			return res, err
 		}
 		rec = res.Cancellation
 	}
-	if err := askApprovers(ctx, tx, o, rec); err != nil {
+	if err := l.askApprovers(ctx, rec); err != nil {
 		return nil, err
 	}
-	p := previewOf(o, rec, o.Status)
-	p.AmountRefunded, p.QuantityReleased = refund, releasable(lines, scope)
+	p, err := l.pendingPreview(rec)
+	return &Result{Order: l.Order, Cancellation: rec, Preview: p}, err
+}
+
+// pendingPreview is what a cancellation request that awaits approval would
+// do if it were executed now.
+func (l *Locked) pendingPreview(rec *ent.CancellationRecord) (*Preview, error) {
+	scope, full, err := cancelScope(l.Lines, requestedLines(rec))
+	if err != nil {
+		return nil, err
+	}
+	refund, err := l.refundDue(scope)
+	if err != nil {
+		return nil, err
+	}
+	p := previewOf(l.Order, rec, l.Order.Status)
+	p.AmountRefunded, p.QuantityReleased = refund, releasable(l.Lines, scope)
 	if full {
 		p.StatusAfter, p.TotalAfter = Cancelled, 0
 	}
-	return &Result{Order: o, Cancellation: rec, Preview: p}, nil
+	return p, nil
+}
+
+// requestedLines is the partial scope a request names, or nil for all.
+func requestedLines(rec *ent.CancellationRecord) []LineQuantity {
+	if rec.Scope == cancellationrecord.ScopePARTIAL {
+		return rec.Lines
+	}
+	return nil
 }
 
 // releasable is how much of scope is reserved and would be released.
 func releasable(lines []*ent.OrderLine, scope []change.LineQuantity) int {
-	reserved := map[int]int{}
-	for _, l := range lines {
-		reserved[l.ID] = l.QuantityReserved
-	}
 	n := 0
 	for _, x := range scope {
-		n += min(x.Quantity, reserved[x.OrderLineID])
+		if l := lineByID(lines, x.OrderLineID); l != nil {
+			n += min(x.Quantity, l.QuantityReserved)
+		}
 	}
 	return n
 }
 
 // closeRequest rejects a request that can no longer be carried out.
-func (s *Service) closeRequest(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord, why string) error {
+func (l *Locked) closeRequest(ctx context.Context, rec *ent.CancellationRecord, why string) error {
 	v := auth.FromContext(ctx)
-	if err := tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusREJECTED).SetDecidedAt(s.now()).
+	if err := l.tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusREJECTED).SetDecidedAt(l.Now).
 		SetNillableDecidedByID(v.ActorID()).SetDecisionNote(why).AddVersion(1).Exec(ctx); err != nil {
 		return err
 	}
-	id := o.ID
-	return audit.Record(ctx, tx, audit.Event{Action: "cancellation.rejected", SubjectType: "CancellationRecord",
-		SubjectID: rec.ID, OrderID: &id, From: string(rec.Status), To: string(cancellationrecord.StatusREJECTED), Reason: why})
+	return l.audit(ctx, audit.Event{Action: "cancellation.rejected", SubjectType: "CancellationRecord",
+		SubjectID: rec.ID, From: string(rec.Status), To: string(cancellationrecord.StatusREJECTED), Reason: why})
 }
 
-// cancelScope resolves the quantities to cancel per line: every open
+// cancelScope resolves the quantities to cancel per line: every unshipped
 // quantity for a full cancellation, else the requested ones, each within
-// what is open. Shipped goods are never in scope. full is true when the
-// scope leaves nothing open.
+// what is unshipped — shipped goods are the floor and are never in scope.
+// full is true when the scope leaves nothing of the order.
 func cancelScope(lines []*ent.OrderLine, req []LineQuantity) ([]change.LineQuantity, bool, error) {
-	open := map[int]int{}
-	anyShipped := false
-	for _, l := range lines {
-		open[l.ID] = l.Quantity - l.QuantityCancelled - l.QuantityShipped
-		anyShipped = anyShipped || l.QuantityShipped > 0
-	}
+	anyShipped := slices.ContainsFunc(lines, func(l *ent.OrderLine) bool { return l.QuantityShipped > 0 })
 	var scope []change.LineQuantity
 	if len(req) == 0 {
 		if anyShipped {
@@ -239,7 +237,7 @@ func cancelScope(lines []*ent.OrderLine, req []LineQuantity) ([]change.LineQuant
 				"part of the order has shipped: cancel the open quantities line by line, and bring shipped goods back through a return (createReturn)")
 		}
 		for _, l := range lines {
-			if q := open[l.ID]; q > 0 {
+			if q := unshipped(l); q > 0 {
 				scope = append(scope, change.LineQuantity{OrderLineID: l.ID, Quantity: q})
 			}
 		}
@@ -248,13 +246,14 @@ func cancelScope(lines []*ent.OrderLine, req []LineQuantity) ([]change.LineQuant
 	want := map[int]int{}
 	for i, x := range req {
 		field := fmt.Sprintf("input.lines.%d", i)
-		q, ok := open[x.OrderLineID]
+		l := lineByID(lines, x.OrderLineID)
 		switch {
-		case !ok:
+		case l == nil:
 			errs.Add(fault.NotFound, field+".orderLineId", "not a line of this order")
-		case x.Quantity < 1 || want[x.OrderLineID]+x.Quantity > q:
+		case x.Quantity < 1 || want[x.OrderLineID]+x.Quantity > unshipped(l):
 			errs.Add(fault.Invalid, field+".quantity",
-				"must be between 1 and %d, the quantity neither cancelled nor shipped (shipped goods come back through a return)", q-want[x.OrderLineID])
+				"must be between 1 and %d, the quantity neither cancelled nor shipped (shipped goods come back through a return)",
+				max(unshipped(l)-want[x.OrderLineID], 0))
 		default:
 			want[x.OrderLineID] += x.Quantity
 		}
@@ -272,83 +271,71 @@ func cancelScope(lines []*ent.OrderLine, req []LineQuantity) ([]change.LineQuant
 	}
 	left := 0
 	for _, l := range lines {
-		left += open[l.ID] - want[l.ID]
+		left += unshipped(l) - want[l.ID]
 	}
 	full := (len(req) == 0 || left == 0) && !anyShipped
 	return scope, full, nil
 }
 
-// refundDue is the captured money that would exceed the order's total
-// after cancelling scope, and so goes back to the customer.
-func refundDue(o *ent.Order, lines []*ent.OrderLine, scope []change.LineQuantity) int64 {
-	net := map[int]int64{}
-	for _, l := range lines {
-		net[l.ID] = l.UnitPriceMinor - l.DiscountMinor
+// refundDue is the captured money that would exceed what is due after
+// cancelling scope, and so goes back to the customer.
+func (l *Locked) refundDue(scope []change.LineQuantity) (int64, error) {
+	cancelled, err := quantitiesValue(l.Lines, scope)
+	if err != nil {
+		return 0, amountError("input.lines", err)
 	}
-	after := o.TotalMinor
-	for _, x := range scope {
-		after -= int64(x.Quantity) * net[x.OrderLineID]
-	}
-	return max(0, payment.Refundable(o)-after)
+	after := *l.Order
+	after.TotalMinor -= cancelled
+	return payment.RefundDue(&after), nil
 }
 
-// execute carries out a cancellation or void in the caller's transaction:
-// it releases the reservations of the cancelled quantities (RELEASE
-// movements), recomputes the totals, refunds captured money above the new
-// total, cancels pending payments when nothing is left to pay for, moves
-// the order to CANCELLED or VOIDED when nothing is left open, re-creates a
-// draft when the resolution is REORDER, and writes the record, audit and
-// notification rows.
-func (s *Service) execute(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord) (*Result, error) {
-	lines, err := tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var req []LineQuantity
-	if rec.Scope == cancellationrecord.ScopePARTIAL {
-		for _, x := range rec.Lines {
-			req = append(req, x)
-		}
-	}
+// execute carries out a cancellation or void of the held order: it releases
+// the reservations of the cancelled quantities (RELEASE movements),
+// recomputes the totals, refunds captured money above what is now due,
+// cancels pending payments when nothing is left to pay for, moves the order
+// to CANCELLED or VOIDED when nothing is left open, re-creates a draft when
+// the resolution is REORDER, and writes the record, audit and notification
+// rows.
+func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationRecord) (*Result, error) {
+	tx := l.tx
 	// Recompute the scope now: goods may have shipped since the request.
-	scope, full, err := cancelScope(lines, req)
+	scope, full, err := cancelScope(l.Lines, requestedLines(rec))
 	if err != nil {
 		return nil, err
-	}
-	byLine := map[int]*ent.OrderLine{}
-	for _, l := range lines {
-		byLine[l.ID] = l
 	}
 	// Release in stock item order, as every path does.
 	slices.SortFunc(scope, func(a, b change.LineQuantity) int {
-		return byLine[a.OrderLineID].StockItemID - byLine[b.OrderLineID].StockItemID
+		return l.line(a.OrderLineID).StockItemID - l.line(b.OrderLineID).StockItemID
 	})
-	id := o.ID
+	id := l.Order.ID
 	released := 0
 	for _, x := range scope {
-		l := byLine[x.OrderLineID]
-		rel := min(x.Quantity, l.QuantityReserved)
+		line := l.line(x.OrderLineID)
+		rel := min(x.Quantity, line.QuantityReserved)
 		if rel > 0 {
-			m := stock.Release(l.StockItemID, rel)
+			m := stock.Release(line.StockItemID, rel)
 			m.OrderID, m.CancellationID, m.Reason = &id, &rec.ID, string(rec.Kind)+" "+string(rec.ReasonCode)
 			if _, err := stock.Apply(ctx, tx, m); err != nil {
 				return nil, err
 			}
 			released += rel
 		}
-		if err := tx.OrderLine.UpdateOne(l).AddQuantityCancelled(x.Quantity).AddQuantityReserved(-rel).Exec(ctx); err != nil {
+		if err := l.saveLine(ctx, line, func(u *ent.OrderLineUpdateOne) {
+			u.AddQuantityCancelled(x.Quantity).AddQuantityReserved(-rel)
+		}); err != nil {
 			return nil, err
 		}
 	}
-	from := o.Status
-	if o, err = retotal(ctx, tx, o); err != nil {
+	from := l.Order.Status
+	if err := l.retotal(); err != nil {
 		return nil, err
 	}
+	o := l.Order
+	why := reasonText(string(rec.ReasonCode), rec.Note)
 	recID := rec.ID
 	var refunded, lapsed int64
-	if due := payment.Refundable(o) - o.TotalMinor; due > 0 {
-		refunds, err := payment.Refund(ctx, tx, o, payment.RefundRequest{Amount: due,
-			Reason: reasonText(string(rec.ReasonCode), rec.Note), CancellationID: &recID})
+	if due := payment.RefundDue(o); due > 0 {
+		refunds, err := payment.Refund(ctx, tx, o, payment.RefundRequest{Amount: due, Reason: why, CancellationID: &recID})
 		if err != nil {
 			return nil, err
 		}
@@ -357,44 +344,42 @@ func (s *Service) execute(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *en
 		}
 	}
 	// Pending charges lapse when nothing is left to pay for, or when
-	// collecting them would take more than the new total.
+	// collecting them would take more than is now due.
 	pending, err := payment.Pending(ctx, tx, o.ID)
 	if err != nil {
 		return nil, err
 	}
-	if pending > 0 && (full || payment.Refundable(o)+pending > o.TotalMinor) {
-		if lapsed, err = payment.CancelPending(ctx, tx, o, reasonText(string(rec.ReasonCode), rec.Note), &recID); err != nil {
+	if pending > 0 && (full || payment.Refundable(o)+pending > payment.Due(o)) {
+		if lapsed, err = payment.CancelPending(ctx, tx, o, why, &recID); err != nil {
 			return nil, err
 		}
 	}
-	to := o.Status
+	to := from
 	switch {
 	case full && rec.Kind == cancellationrecord.KindVOID:
 		to = Voided
 	case full:
 		to = Cancelled
-	case nothingOpen(lines, scope):
+	case !slices.ContainsFunc(l.Lines, func(x *ent.OrderLine) bool { return unshipped(x) > 0 }):
 		to = Shipped // the rest had shipped already
 	}
-	now := s.now()
-	o, err = touch(ctx, tx, o, func(u *ent.OrderUpdateOne) {
+	if err := l.touch(ctx, func(u *ent.OrderUpdateOne) {
 		u.SetStatus(to)
 		if to == Cancelled || to == Voided {
-			u.SetClosedAt(now).SetStatusReason(string(rec.ReasonCode)).SetStatusNote(rec.Note)
+			u.SetClosedAt(l.Now).SetStatusReason(string(rec.ReasonCode)).SetStatusNote(rec.Note)
 		}
 		if to == Shipped {
-			u.SetShippedAt(now)
+			u.SetShippedAt(l.Now)
 		}
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, err
 	}
-	upd := tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusEXECUTED).SetExecutedAt(now).
+	upd := tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusEXECUTED).SetExecutedAt(l.Now).
 		SetAmountRefundedMinor(refunded).SetAmountCancelledMinor(lapsed).SetQuantityReleased(released).
 		SetLines(scope).AddVersion(1)
 	var reorder *ent.Order
 	if rec.Resolution == cancellationrecord.ResolutionREORDER {
-		if reorder, err = s.reorderTx(ctx, tx, o, lines, scope); err != nil {
+		if reorder, err = s.reorderOf(ctx, l, scope, "input.resolution"); err != nil {
 			return nil, err
 		}
 		upd.SetNewOrderID(reorder.ID)
@@ -402,39 +387,27 @@ func (s *Service) execute(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *en
 	if rec, err = upd.Save(ctx); err != nil {
 		return nil, err
 	}
+	o = l.Order
 	action := map[Status]string{Cancelled: "order.cancelled", Voided: "order.voided"}[to]
 	if action == "" {
 		action = "order.partially_cancelled"
 	}
-	if err := audit.Record(ctx, tx, audit.Event{Action: action, SubjectType: "Order", SubjectID: o.ID, OrderID: &id,
-		From: string(from), To: string(to), Reason: reasonText(string(rec.ReasonCode), rec.Note),
-		Amount: &refunded, Currency: o.Currency,
+	if err := l.audit(ctx, audit.Event{Action: action, SubjectType: "Order", SubjectID: o.ID,
+		From: string(from), To: string(to), Reason: why, Amount: &refunded, Currency: o.Currency,
 		After: map[string]any{"cancellationId": rec.ID, "refunded": money.Format(refunded, o.Currency),
 			"paymentsCancelled": money.Format(lapsed, o.Currency), "quantityReleased": released, "lines": scope}}); err != nil {
 		return nil, err
 	}
-	if err := announce(ctx, tx, o, rec, to); err != nil {
+	if err := l.announce(ctx, rec, to); err != nil {
 		return nil, err
 	}
 	return &Result{Order: o, Cancellation: rec, NewOrder: reorder, Preview: previewOf(o, rec, to)}, nil
 }
 
-func nothingOpen(lines []*ent.OrderLine, scope []change.LineQuantity) bool {
-	cancel := map[int]int{}
-	for _, x := range scope {
-		cancel[x.OrderLineID] += x.Quantity
-	}
-	for _, l := range lines {
-		if l.Quantity-l.QuantityCancelled-l.QuantityShipped-cancel[l.ID] > 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // announce tells the owner, finance when money moved, and the warehouse
 // when reserved stock was released.
-func announce(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.CancellationRecord, to Status) error {
+func (l *Locked) announce(ctx context.Context, rec *ent.CancellationRecord, to Status) error {
+	o := l.Order
 	r := new(notify.Recipients).User(o.OwnerID).User(rec.RequestedByID)
 	if rec.AmountRefundedMinor > 0 || rec.AmountCancelledMinor > 0 {
 		r.Role(auth.Finance)
@@ -452,12 +425,11 @@ func announce(ctx context.Context, tx *ent.Tx, o *ent.Order, rec *ent.Cancellati
 	if to != Cancelled && to != Voided {
 		verb = "partially cancelled"
 	}
-	id := o.ID
-	return notify.Send(ctx, tx, r, notify.Notice{Kind: kind,
+	return l.notify(ctx, r, notify.Notice{Kind: kind,
 		Title: fmt.Sprintf("Order %s %s (%s)", o.Number, verb, rec.ReasonCode),
 		Body: fmt.Sprintf("Refunded %s, payments cancelled %s, %d units back in stock.",
 			money.Format(rec.AmountRefundedMinor, o.Currency), money.Format(rec.AmountCancelledMinor, o.Currency), rec.QuantityReleased),
-		SubjectType: "CancellationRecord", SubjectID: rec.ID, OrderID: &id})
+		SubjectType: "CancellationRecord", SubjectID: rec.ID})
 }
 
 func previewOf(o *ent.Order, rec *ent.CancellationRecord, to Status) *Preview {

@@ -12,9 +12,10 @@ import (
 	"orderdesk/audit"
 	"orderdesk/auth"
 	"orderdesk/change"
+	"orderdesk/clip"
 	"orderdesk/ent"
+	entorder "orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
-	"orderdesk/ent/orderline"
 	"orderdesk/ent/stockitem"
 	"orderdesk/fault"
 	"orderdesk/money"
@@ -22,7 +23,6 @@ import (
 	"orderdesk/payment"
 	"orderdesk/postal"
 	"orderdesk/stock"
-	"orderdesk/store"
 )
 
 // CorrectionLine changes one line; nil fields stay.
@@ -82,58 +82,35 @@ func MoneyEffect(refundDue, amountDue int64) string {
 
 // Correct fixes an error on a PENDING_REVIEW or CONFIRMED order (seed 004):
 // line quantities, prices or products, the shipping address, the
-// customer's contact. Reservations follow the new quantities (failing
-// cleanly with INSUFFICIENT_STOCK); the correction records every field
-// before and after and the money effect: a refund due when a paid order's
-// total drops, an amount due when it rises. A SEVERE correction — a product
-// swapped, or the total moving by more than the policy's threshold — needs
-// the customer's confirmation recorded and a sales manager's approval: it
+// customer's contact. Shipped goods are the floor: a line's quantity stays
+// at least what shipped, and a line with shipped units keeps its product
+// and price (a later concession is a refund). Reservations follow the new
+// quantities (failing cleanly with INSUFFICIENT_STOCK); the correction
+// records every field before and after and the money effect: a refund due
+// when a paid order's total drops, an amount due when it rises. A SEVERE
+// correction — a product swapped, a price outside the allowed discount (as
+// at review), a confirmed order pushed past the customer's credit, or the
+// total moving by more than the policy's amount or share — needs the
+// customer's confirmation recorded and a sales manager's approval: it
 // applies at once when a manager makes it, and otherwise waits. Needs
-// order:correct.
-func (s *Service) Correct(ctx context.Context, r CorrectRequest) (*Result, *CorrectionPreview, error) {
+// order:correct. DryRun returns the preview and changes nothing.
+func (s *Service) Correct(ctx context.Context, r CorrectRequest) (*Result, error) {
 	if _, err := auth.Require(ctx, auth.OrderCorrect); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := validateCorrection(r); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var preview *CorrectionPreview
-	act := func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, err := lock(ctx, tx, r.OrderID)
+	return s.runOrPreview(ctx, r.DryRun, "correctOrder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+		l, err := s.hold(ctx, tx, r.OrderID, Correct, "input.orderId")
 		if err != nil {
 			return nil, err
 		}
-		if err := check(o.Status, Correct); err != nil {
+		if err := l.checkVersion(&r.ExpectedVersion); err != nil {
 			return nil, err
 		}
-		if err := checkVersion(o, &r.ExpectedVersion); err != nil {
-			return nil, err
-		}
-		res, p, err := s.correct(ctx, tx, o, r)
-		preview = p
-		return res, err
-	}
-	if r.DryRun {
-		err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-			if _, err := act(ctx, tx); err != nil {
-				return err
-			}
-			return errDryRun
-		})
-		if err != errDryRun {
-			return nil, nil, err
-		}
-		o, err := s.client.Order.Get(ctx, r.OrderID)
-		return &Result{Order: o}, preview, err
-	}
-	res, err := s.run(ctx, "correctOrder", r.IdempotencyKey, r, act)
-	if err != nil {
-		return nil, nil, err
-	}
-	if preview == nil && res.Correction != nil { // an idempotent replay
-		preview = CorrectionPreviewOf(res.Correction)
-	}
-	return res, preview, nil
+		return s.correct(ctx, l, r)
+	})
 }
 
 func validateCorrection(r CorrectRequest) error {
@@ -172,183 +149,256 @@ func validateCorrection(r CorrectRequest) error {
 	return errs.Err()
 }
 
-// plannedLine is a line as the correction would leave it.
+// plannedLine is a line as the correction would leave it: a copy of the
+// held line with the new values, so that the one arithmetic prices it.
 type plannedLine struct {
-	line                        *ent.OrderLine
-	item                        *ent.StockItem // the new product, on a swap
-	qty                         int
-	unit, discount, listPrice   int64
-	sku, name                   string
-	stockItemID                 int
-	quantityChanged, priceOrSku bool
+	was, now *ent.OrderLine
+}
+
+// plan is a correction worked out against the held order.
+type plan struct {
+	lines      []plannedLine
+	diff       []change.Field
+	swapped    bool
+	totalAfter int64
+	severeWhy  []string
 }
 
 // correct plans the correction, decides its severity, records it, and
 // applies it when it may apply now.
-func (s *Service) correct(ctx context.Context, tx *ent.Tx, o *ent.Order, r CorrectRequest) (*Result, *CorrectionPreview, error) {
-	v := auth.FromContext(ctx)
-	plan, diff, swapped, err := planLines(ctx, tx, o, r.Lines)
+func (s *Service) correct(ctx context.Context, l *Locked, r CorrectRequest) (*Result, error) {
+	v, tx, o := auth.FromContext(ctx), l.tx, l.Order
+	p, err := s.planCorrection(ctx, l, r)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if r.ShippingAddress != nil {
-		diff = append(diff, change.Field{Field: "shippingAddress", Before: formatAddress(o.ShippingAddress), After: formatAddress(r.ShippingAddress)})
-	}
-	c, err := tx.Customer.Get(ctx, o.CustomerID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if k := r.Contact; k != nil {
-		for _, f := range []struct {
-			name   string
-			before string
-			after  *string
-		}{{"customer.contactName", c.ContactName, k.ContactName}, {"customer.email", c.Email, k.Email}, {"customer.phone", c.Phone, k.Phone}} {
-			if f.after != nil && strings.TrimSpace(*f.after) != f.before {
-				diff = append(diff, change.Field{Field: f.name, Before: f.before, After: strings.TrimSpace(*f.after)})
-			}
-		}
-	}
-	if len(diff) == 0 {
-		return nil, nil, fault.New(fault.Invalid, "input", "the correction changes nothing")
-	}
-	after := o.TotalMinor
-	for _, p := range plan {
-		open := func(q int, unit, disc int64) int64 { return int64(q-p.line.QuantityCancelled) * (unit - disc) }
-		after += open(p.qty, p.unit, p.discount) - open(p.line.Quantity, p.line.UnitPriceMinor, p.line.DiscountMinor)
-	}
-	delta := after - o.TotalMinor
 	severity := ordercorrection.SeverityMINOR
-	if swapped || max(delta, -delta) > s.policy.SevereAmountMinor {
+	if len(p.severeWhy) > 0 {
 		severity = ordercorrection.SeveritySEVERE
 	}
+	why := strings.Join(p.severeWhy, "; ")
 	if severity == ordercorrection.SeveritySEVERE && !r.CustomerConfirmed {
-		return nil, nil, fault.New(fault.ApprovalRequired, "input.customerConfirmed",
-			"a severe correction (%s) needs the customer's confirmation recorded", severityWhy(swapped, delta, o.Currency))
+		return nil, fault.New(fault.ApprovalRequired, "input.customerConfirmed",
+			"a severe correction (%s) needs the customer's confirmation recorded", why)
 	}
 	applies := severity == ordercorrection.SeverityMINOR || v.Can(auth.OrderCorrectApprove)
 	request, err := json.Marshal(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	status := ordercorrection.StatusPENDING_APPROVAL
 	if applies {
 		status = ordercorrection.StatusAPPLIED
 	}
 	rec, err := tx.OrderCorrection.Create().SetOrderID(o.ID).SetErrorType(ordercorrection.ErrorType(r.ErrorType)).
-		SetCause(ordercorrection.Cause(r.Cause)).SetSeverity(severity).SetStatus(status).SetDiff(diff).
+		SetCause(ordercorrection.Cause(r.Cause)).SetSeverity(severity).SetStatus(status).SetDiff(p.diff).
 		SetRequest(request).SetNote(strings.TrimSpace(r.Note)).SetCustomerConfirmed(r.CustomerConfirmed).
 		SetCustomerConfirmationNote(strings.TrimSpace(r.CustomerConfirmationNote)).
-		SetTotalBeforeMinor(o.TotalMinor).SetTotalAfterMinor(after).SetCurrency(o.Currency).
+		SetTotalBeforeMinor(o.TotalMinor).SetTotalAfterMinor(p.totalAfter).SetCurrency(o.Currency).
 		SetExpectedVersion(r.ExpectedVersion).SetNillableRequestedByID(v.ActorID()).Save(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	id := o.ID
 	if !applies {
-		if err := audit.Record(ctx, tx, audit.Event{Action: "correction.requested", SubjectType: "OrderCorrection",
-			SubjectID: rec.ID, OrderID: &id, To: string(rec.Status), Reason: rec.Note,
-			After: map[string]any{"severity": severity, "diff": diff}}); err != nil {
-			return nil, nil, err
+		if err := l.audit(ctx, audit.Event{Action: "correction.requested", SubjectType: "OrderCorrection",
+			SubjectID: rec.ID, To: string(rec.Status), Reason: clip.Runes(rec.Note+" ("+why+")", audit.MaxReason),
+			After: map[string]any{"severity": severity, "diff": p.diff, "why": why}}); err != nil {
+			return nil, err
 		}
-		err := notify.Send(ctx, tx, new(notify.Recipients).Role(auth.SalesManager), notify.Notice{
+		err := l.notify(ctx, new(notify.Recipients).Role(auth.SalesManager), notify.Notice{
 			Kind: "correction.awaiting_approval", Title: "Severe correction of " + o.Number + " awaits approval",
-			Body: severityWhy(swapped, delta, o.Currency), SubjectType: "OrderCorrection", SubjectID: rec.ID, OrderID: &id})
-		return &Result{Order: o, Correction: rec}, CorrectionPreviewOf(rec), err
+			Body: why, SubjectType: "OrderCorrection", SubjectID: rec.ID})
+		return &Result{Order: o, Correction: rec, CorrectionPreview: CorrectionPreviewOf(rec)}, err
 	}
-	res, err := s.applyCorrection(ctx, tx, o, c, rec, plan, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	return res, CorrectionPreviewOf(res.Correction), nil
+	return s.applyCorrection(ctx, l, rec, p, r)
 }
 
-func severityWhy(swapped bool, delta int64, currency string) string {
-	if swapped {
-		return "a product is swapped"
+// planCorrection validates the changes against the held order and works out
+// the lines, diff, new total and the reasons it is severe.
+func (s *Service) planCorrection(ctx context.Context, l *Locked, r CorrectRequest) (*plan, error) {
+	o := l.Order
+	p, err := s.planLines(ctx, l, r.Lines)
+	if err != nil {
+		return nil, err
 	}
-	return "the total changes by " + money.Format(delta, currency)
+	if r.ShippingAddress != nil {
+		p.diff = append(p.diff, change.Field{Field: "shippingAddress", Before: formatAddress(o.ShippingAddress), After: formatAddress(r.ShippingAddress)})
+	}
+	if k := r.Contact; k != nil {
+		c, err := l.customer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range []struct {
+			name   string
+			before string
+			after  *string
+		}{{"customer.contactName", c.ContactName, k.ContactName}, {"customer.email", c.Email, k.Email}, {"customer.phone", c.Phone, k.Phone}} {
+			if f.after != nil && strings.TrimSpace(*f.after) != f.before {
+				p.diff = append(p.diff, change.Field{Field: f.name, Before: f.before, After: strings.TrimSpace(*f.after)})
+			}
+		}
+	}
+	if len(p.diff) == 0 {
+		return nil, fault.New(fault.Invalid, "input", "the correction changes nothing")
+	}
+	after := make([]*ent.OrderLine, len(l.Lines))
+	for i, line := range l.Lines {
+		after[i] = line
+		for _, pl := range p.lines {
+			if pl.was.ID == line.ID {
+				after[i] = pl.now
+			}
+		}
+	}
+	if _, _, p.totalAfter, err = totals(after); err != nil {
+		return nil, amountError("input.lines", err)
+	}
+	delta := p.totalAfter - o.TotalMinor
+	if why := s.severeChange(o.TotalMinor, delta, o.Currency); why != "" {
+		p.severeWhy = append(p.severeWhy, why)
+	}
+	if o.Status == Confirmed && delta > 0 {
+		// A confirmed order owes more: the credit check of review applies.
+		owed := *o
+		owed.TotalMinor = p.totalAfter
+		var failed fault.List
+		if err := checkCredit(ctx, l, payment.Outstanding(&owed), &failed); err != nil {
+			return nil, err
+		}
+		for _, f := range failed {
+			p.severeWhy = append(p.severeWhy, f.Message)
+		}
+	}
+	return p, nil
 }
 
-// planLines validates the line changes and returns the lines as they would
-// be, the diff, and whether a product is swapped.
-func planLines(ctx context.Context, tx *ent.Tx, o *ent.Order, changes []CorrectionLine) ([]*plannedLine, []change.Field, bool, error) {
-	lines, err := tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).All(ctx)
-	if err != nil {
-		return nil, nil, false, err
+// severeChange says why moving a total of before by delta is severe under
+// the policy, or "". The share is compared without multiplying the total,
+// which could overflow.
+func (s *Service) severeChange(before, delta int64, currency string) string {
+	size := max(delta, -delta)
+	if s.policy.SevereAmountMinor > 0 && size > s.policy.SevereAmountMinor {
+		return fmt.Sprintf("the total changes by %s, more than %s", money.Format(delta, currency), money.Format(s.policy.SevereAmountMinor, currency))
 	}
-	byID := map[int]*ent.OrderLine{}
-	for _, l := range lines {
-		byID[l.ID] = l
+	if bp := s.policy.SevereBP; bp > 0 {
+		limit := before/10_000*bp + before%10_000*bp/10_000
+		if size > limit {
+			return fmt.Sprintf("the total changes by %s, more than %d.%02d %% of %s",
+				money.Format(delta, currency), bp/100, bp%100, money.Format(before, currency))
+		}
 	}
-	var (
-		errs    fault.List
-		plan    []*plannedLine
-		diff    []change.Field
-		swapped bool
-		seen    = map[int]bool{}
-	)
+	return ""
+}
+
+// customer is the held order's customer: the locked row when the action
+// locked it (exposure), else read.
+func (l *Locked) customer(ctx context.Context) (*ent.Customer, error) {
+	if l.Customer != nil {
+		return l.Customer, nil
+	}
+	return l.tx.Customer.Get(ctx, l.Order.CustomerID)
+}
+
+// planLines validates the line changes: each line within the floor that
+// shipped goods set, each changed price within the policy (else the
+// correction is severe).
+func (s *Service) planLines(ctx context.Context, l *Locked, changes []CorrectionLine) (*plan, error) {
+	o := l.Order
+	var errs fault.List
+	p := &plan{}
+	seen := map[int]bool{}
+	var repriced []*ent.OrderLine
 	for i, x := range changes {
 		field := fmt.Sprintf("input.lines.%d", i)
-		l := byID[x.OrderLineID]
-		if l == nil || seen[x.OrderLineID] {
+		was := l.line(x.OrderLineID)
+		if was == nil || seen[x.OrderLineID] {
 			errs.Add(fault.NotFound, field+".orderLineId", "not a line of this order, or given twice")
 			continue
 		}
-		seen[l.ID] = true
-		p := &plannedLine{line: l, qty: l.Quantity, unit: l.UnitPriceMinor, discount: l.DiscountMinor,
-			listPrice: l.ListPriceMinor, sku: l.Sku, name: l.Name, stockItemID: l.StockItemID}
-		if x.StockItemID != nil && *x.StockItemID != l.StockItemID {
-			it, err := tx.StockItem.Query().Where(stockitem.ID(*x.StockItemID)).Only(ctx)
+		seen[was.ID] = true
+		now := *was
+		if x.StockItemID != nil && *x.StockItemID != was.StockItemID {
+			it, err := l.tx.StockItem.Query().Where(stockitem.ID(*x.StockItemID)).Only(ctx)
 			switch {
 			case ent.IsNotFound(err):
 				errs.Add(fault.NotFound, field+".stockItemId", "no such stock item")
 				continue
 			case err != nil:
-				return nil, nil, false, err
+				return nil, err
 			case !it.Active || it.Currency != o.Currency:
 				errs.Add(fault.Invalid, field+".stockItemId", "%s is not sold in %s", it.Sku, o.Currency)
 				continue
+			case was.QuantityShipped > 0:
+				errs.Add(fault.Invalid, field+".stockItemId", "%d units of %s have shipped; the product of a line with shipped units stays",
+					was.QuantityShipped, was.Sku)
+				continue
 			}
-			p.item, p.stockItemID, p.sku, p.name, p.listPrice, p.unit = it, it.ID, it.Sku, it.Name, it.UnitPriceMinor, it.UnitPriceMinor
-			diff = append(diff, change.Field{Field: "lines." + l.Sku + ".product", Before: l.Sku, After: it.Sku})
-			swapped = true
+			now.StockItemID, now.Sku, now.Name, now.ListPriceMinor, now.UnitPriceMinor = it.ID, it.Sku, it.Name, it.UnitPriceMinor, it.UnitPriceMinor
+			p.diff = append(p.diff, change.Field{Field: "lines." + was.Sku + ".product", Before: was.Sku, After: it.Sku})
+			p.swapped = true
 		}
-		if x.Quantity != nil && *x.Quantity != l.Quantity {
-			if *x.Quantity-l.QuantityCancelled < 1 {
-				errs.Add(fault.Invalid, field+".quantity", "must stay above the %d units cancelled", l.QuantityCancelled)
+		if x.Quantity != nil && *x.Quantity != was.Quantity {
+			floor := was.QuantityCancelled + max(was.QuantityShipped, 1)
+			if *x.Quantity < floor {
+				errs.Add(fault.Invalid, field+".quantity", "must be at least %d: %d cancelled, %d shipped, and a line keeps one unit",
+					floor, was.QuantityCancelled, was.QuantityShipped)
 			}
-			p.qty = *x.Quantity
-			diff = append(diff, change.Field{Field: "lines." + l.Sku + ".quantity", Before: fmt.Sprint(l.Quantity), After: fmt.Sprint(p.qty)})
+			now.Quantity = *x.Quantity
+			p.diff = append(p.diff, change.Field{Field: "lines." + was.Sku + ".quantity", Before: fmt.Sprint(was.Quantity), After: fmt.Sprint(now.Quantity)})
 		}
 		if x.UnitPrice != nil {
-			p.unit = price(&errs, field+".unitPrice", *x.UnitPrice, o.Currency)
-		}
-		if p.unit != l.UnitPriceMinor {
-			diff = append(diff, change.Field{Field: "lines." + l.Sku + ".unitPrice",
-				Before: money.Format(l.UnitPriceMinor, o.Currency), After: money.Format(p.unit, o.Currency)})
+			now.UnitPriceMinor = price(&errs, field+".unitPrice", *x.UnitPrice, o.Currency)
 		}
 		if x.Discount != nil {
-			p.discount = price(&errs, field+".discount", *x.Discount, o.Currency)
-			if p.discount != l.DiscountMinor {
-				diff = append(diff, change.Field{Field: "lines." + l.Sku + ".discount",
-					Before: money.Format(l.DiscountMinor, o.Currency), After: money.Format(p.discount, o.Currency)})
-			}
+			now.DiscountMinor = price(&errs, field+".discount", *x.Discount, o.Currency)
 		}
-		if p.discount > p.unit {
+		if now.UnitPriceMinor != was.UnitPriceMinor {
+			p.diff = append(p.diff, change.Field{Field: "lines." + was.Sku + ".unitPrice",
+				Before: money.Format(was.UnitPriceMinor, o.Currency), After: money.Format(now.UnitPriceMinor, o.Currency)})
+		}
+		if now.DiscountMinor != was.DiscountMinor {
+			p.diff = append(p.diff, change.Field{Field: "lines." + was.Sku + ".discount",
+				Before: money.Format(was.DiscountMinor, o.Currency), After: money.Format(now.DiscountMinor, o.Currency)})
+		}
+		if net(&now) != net(was) && was.QuantityShipped > 0 {
+			errs.Add(fault.Invalid, field+".unitPrice", "%d units of %s have shipped at this price; a later concession is a refund (refundPayment)",
+				was.QuantityShipped, was.Sku)
+		}
+		if now.DiscountMinor > now.UnitPriceMinor {
 			errs.Add(fault.Invalid, field+".discount", "is larger than the unit price")
 		}
-		plan = append(plan, p)
+		if net(&now) != net(was) || now.StockItemID != was.StockItemID {
+			repriced = append(repriced, &now)
+		}
+		p.lines = append(p.lines, plannedLine{was: was, now: &now})
 	}
-	return plan, diff, swapped, errs.Err()
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	if p.swapped {
+		p.severeWhy = append(p.severeWhy, "a product is swapped")
+	}
+	// A replacement is free by design; other orders' prices keep to the policy.
+	if o.Kind != entorder.KindREPLACEMENT && len(repriced) > 0 {
+		var outside fault.List
+		if err := s.checkPrices(ctx, l.tx, repriced, "input.lines", &outside); err != nil {
+			return nil, err
+		}
+		for _, f := range outside {
+			p.severeWhy = append(p.severeWhy, "price outside the policy: "+f.Message)
+		}
+	}
+	return p, nil
 }
 
 // applyCorrection writes the planned lines, moves reservations of a
 // CONFIRMED order to the new quantities and products, updates address and
 // customer contact, and records the money effect.
-func (s *Service) applyCorrection(ctx context.Context, tx *ent.Tx, o *ent.Order, c *ent.Customer, rec *ent.OrderCorrection, plan []*plannedLine, r CorrectRequest) (*Result, error) {
-	id, recID := o.ID, rec.ID
-	if o.Status == Confirmed {
+func (s *Service) applyCorrection(ctx context.Context, l *Locked, rec *ent.OrderCorrection, p *plan, r CorrectRequest) (*Result, error) {
+	tx := l.tx
+	id, recID := l.Order.ID, rec.ID
+	if l.Order.Status == Confirmed {
 		// Releases before reservations, each in stock item order, so the
 		// locks are taken in one order and freed stock can be reserved.
 		type move struct {
@@ -356,12 +406,12 @@ func (s *Service) applyCorrection(ctx context.Context, tx *ent.Tx, o *ent.Order,
 			reserve   bool
 		}
 		var moves []move
-		for _, p := range plan {
-			want := p.qty - p.line.QuantityCancelled - p.line.QuantityShipped
-			if p.stockItemID != p.line.StockItemID {
-				moves = append(moves, move{p.line.StockItemID, p.line.QuantityReserved, false}, move{p.stockItemID, want, true})
-			} else if d := want - p.line.QuantityReserved; d != 0 {
-				moves = append(moves, move{p.stockItemID, max(d, -d), d > 0})
+		for _, pl := range p.lines {
+			want := unshipped(pl.now)
+			if pl.now.StockItemID != pl.was.StockItemID {
+				moves = append(moves, move{pl.was.StockItemID, pl.was.QuantityReserved, false}, move{pl.now.StockItemID, want, true})
+			} else if d := want - pl.was.QuantityReserved; d != 0 {
+				moves = append(moves, move{pl.now.StockItemID, max(d, -d), d > 0})
 			}
 		}
 		slices.SortFunc(moves, func(a, b move) int {
@@ -384,21 +434,19 @@ func (s *Service) applyCorrection(ctx context.Context, tx *ent.Tx, o *ent.Order,
 			}
 		}
 	}
-	for _, p := range plan {
-		u := tx.OrderLine.UpdateOne(p.line).SetQuantity(p.qty).SetUnitPriceMinor(p.unit).SetDiscountMinor(p.discount).
-			SetStockItemID(p.stockItemID).SetSku(p.sku).SetName(p.name).SetListPriceMinor(p.listPrice)
-		if o.Status == Confirmed {
-			u.SetQuantityReserved(p.qty - p.line.QuantityCancelled - p.line.QuantityShipped)
-		}
-		if err := u.Exec(ctx); err != nil {
+	for _, pl := range p.lines {
+		n := pl.now
+		if err := l.saveLine(ctx, pl.was, func(u *ent.OrderLineUpdateOne) {
+			u.SetQuantity(n.Quantity).SetUnitPriceMinor(n.UnitPriceMinor).SetDiscountMinor(n.DiscountMinor).
+				SetStockItemID(n.StockItemID).SetSku(n.Sku).SetName(n.Name).SetListPriceMinor(n.ListPriceMinor)
+			if l.Order.Status == Confirmed {
+				u.SetQuantityReserved(unshipped(n))
+			}
+		}); err != nil {
 			return nil, err
 		}
 	}
-	o, err := retotal(ctx, tx, o)
-	if err != nil {
-		return nil, err
-	}
-	if o, err = touch(ctx, tx, o, func(u *ent.OrderUpdateOne) {
+	if err := l.touch(ctx, func(u *ent.OrderUpdateOne) {
 		if r.ShippingAddress != nil {
 			u.SetShippingAddress(r.ShippingAddress)
 		}
@@ -406,6 +454,10 @@ func (s *Service) applyCorrection(ctx context.Context, tx *ent.Tx, o *ent.Order,
 		return nil, err
 	}
 	if k := r.Contact; k != nil {
+		c, err := l.customer(ctx)
+		if err != nil {
+			return nil, err
+		}
 		u := tx.Customer.UpdateOne(c).AddVersion(1)
 		if k.ContactName != nil {
 			u.SetContactName(strings.TrimSpace(*k.ContactName))
@@ -420,13 +472,15 @@ func (s *Service) applyCorrection(ctx context.Context, tx *ent.Tx, o *ent.Order,
 			return nil, err
 		}
 	}
-	refundDue := max(0, payment.Refundable(o)-o.TotalMinor)
+	o := l.Order
+	refundDue := payment.RefundDue(o)
 	amountDue := int64(0)
 	if payment.Refundable(o) > 0 {
 		amountDue = payment.Outstanding(o)
 	}
-	if rec, err = tx.OrderCorrection.UpdateOne(rec).SetStatus(ordercorrection.StatusAPPLIED).
-		SetTotalAfterMinor(o.TotalMinor).SetRefundDueMinor(refundDue).SetAmountDueMinor(amountDue).AddVersion(1).Save(ctx); err != nil {
+	rec, err := tx.OrderCorrection.UpdateOne(rec).SetStatus(ordercorrection.StatusAPPLIED).
+		SetTotalAfterMinor(o.TotalMinor).SetRefundDueMinor(refundDue).SetAmountDueMinor(amountDue).AddVersion(1).Save(ctx)
+	if err != nil {
 		return nil, err
 	}
 	before, after := map[string]any{}, map[string]any{}
@@ -434,7 +488,7 @@ func (s *Service) applyCorrection(ctx context.Context, tx *ent.Tx, o *ent.Order,
 		before[d.Field], after[d.Field] = d.Before, d.After
 	}
 	delta := o.TotalMinor - rec.TotalBeforeMinor
-	if err := audit.Record(ctx, tx, audit.Event{Action: "order.corrected", SubjectType: "Order", SubjectID: o.ID, OrderID: &id,
+	if err := l.audit(ctx, audit.Event{Action: "order.corrected", SubjectType: "Order", SubjectID: o.ID,
 		Reason: fmt.Sprintf("%s/%s (%s) %s", rec.ErrorType, rec.Cause, rec.Severity, rec.Note), Amount: &delta, Currency: o.Currency,
 		Before: before, After: after}); err != nil {
 		return nil, err
@@ -443,12 +497,12 @@ func (s *Service) applyCorrection(ctx context.Context, tx *ent.Tx, o *ent.Order,
 	if refundDue > 0 || amountDue > 0 {
 		to.Role(auth.Finance)
 	}
-	err = notify.Send(ctx, tx, to, notify.Notice{Kind: "order.corrected",
+	err = l.notify(ctx, to, notify.Notice{Kind: "order.corrected",
 		Title: fmt.Sprintf("Order %s corrected (%s)", o.Number, strings.ToLower(string(rec.ErrorType))),
 		Body: fmt.Sprintf("Total %s → %s; %s.", money.Format(rec.TotalBeforeMinor, o.Currency), money.Format(o.TotalMinor, o.Currency),
 			strings.ToLower(strings.ReplaceAll(MoneyEffect(refundDue, amountDue), "_", " "))),
-		SubjectType: "OrderCorrection", SubjectID: rec.ID, OrderID: &id})
-	return &Result{Order: o, Correction: rec}, err
+		SubjectType: "OrderCorrection", SubjectID: rec.ID})
+	return &Result{Order: o, Correction: rec, CorrectionPreview: CorrectionPreviewOf(rec)}, err
 }
 
 // CorrectionPreviewOf states what a recorded correction did, or will do
@@ -479,37 +533,28 @@ type CorrectionDecisionRequest struct {
 // otherwise: reject it and correct again). The requester cannot approve
 // their own correction. Needs order:correct:approve.
 func (s *Service) ApproveCorrection(ctx context.Context, r CorrectionDecisionRequest) (*Result, error) {
-	return s.decideCorrection(ctx, "approveCorrection", r, true)
+	return s.decideCorrection(ctx, "approveCorrection", ApproveCorrection, r)
 }
 
 // RejectCorrection rejects a pending severe correction with a note.
 func (s *Service) RejectCorrection(ctx context.Context, r CorrectionDecisionRequest) (*Result, error) {
-	return s.decideCorrection(ctx, "rejectCorrection", r, false)
+	return s.decideCorrection(ctx, "rejectCorrection", RejectCorrection, r)
 }
 
-func (s *Service) decideCorrection(ctx context.Context, op string, r CorrectionDecisionRequest, approve bool) (*Result, error) {
+func (s *Service) decideCorrection(ctx context.Context, op string, a Action, r CorrectionDecisionRequest) (*Result, error) {
 	v, err := auth.Require(ctx, auth.OrderCorrectApprove)
 	if err != nil {
 		return nil, err
 	}
+	approve := a == ApproveCorrection
 	var errs fault.List
 	note := errs.Text("input.note", r.Note, 2000, !approve)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	return s.run(ctx, op, r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		rec, err := tx.OrderCorrection.Get(ctx, r.CorrectionID)
-		if ent.IsNotFound(err) {
-			return nil, fault.New(fault.NotFound, "input.correctionId", "no such correction")
-		}
+		l, rec, err := holdChild(ctx, s, tx, a, "input.correctionId", "correction", corrections(tx, r.CorrectionID))
 		if err != nil {
-			return nil, err
-		}
-		o, err := lock(ctx, tx, rec.OrderID)
-		if err != nil {
-			return nil, err
-		}
-		if rec, err = tx.OrderCorrection.Query().Where(ordercorrection.ID(rec.ID)).Modify(store.ForUpdate).Only(ctx); err != nil {
 			return nil, err
 		}
 		if rec.Status != ordercorrection.StatusPENDING_APPROVAL {
@@ -518,24 +563,21 @@ func (s *Service) decideCorrection(ctx context.Context, op string, r CorrectionD
 		if rec.RequestedByID != nil && *rec.RequestedByID == v.UserID {
 			return nil, fault.New(fault.NotAllowed, "", "you requested this correction; another manager must decide it")
 		}
-		id := o.ID
+		o := l.Order
 		if !approve {
-			rec, err = tx.OrderCorrection.UpdateOne(rec).SetStatus(ordercorrection.StatusREJECTED).SetDecidedAt(s.now()).
+			rec, err = tx.OrderCorrection.UpdateOne(rec).SetStatus(ordercorrection.StatusREJECTED).SetDecidedAt(l.Now).
 				SetNillableDecidedByID(v.ActorID()).SetDecisionNote(note).AddVersion(1).Save(ctx)
 			if err != nil {
 				return nil, err
 			}
-			if err := audit.Record(ctx, tx, audit.Event{Action: "correction.rejected", SubjectType: "OrderCorrection",
-				SubjectID: rec.ID, OrderID: &id, From: "PENDING_APPROVAL", To: string(rec.Status), Reason: note}); err != nil {
+			if err := l.audit(ctx, audit.Event{Action: "correction.rejected", SubjectType: "OrderCorrection",
+				SubjectID: rec.ID, From: string(ordercorrection.StatusPENDING_APPROVAL), To: string(rec.Status), Reason: note}); err != nil {
 				return nil, err
 			}
-			err = notify.Send(ctx, tx, new(notify.Recipients).User(rec.RequestedByID).User(o.OwnerID), notify.Notice{
+			err = l.notify(ctx, new(notify.Recipients).User(rec.RequestedByID).User(o.OwnerID), notify.Notice{
 				Kind: "correction.rejected", Title: "Correction of " + o.Number + " rejected", Body: note,
-				SubjectType: "OrderCorrection", SubjectID: rec.ID, OrderID: &id})
+				SubjectType: "OrderCorrection", SubjectID: rec.ID})
 			return &Result{Order: o, Correction: rec}, err
-		}
-		if err := check(o.Status, Correct); err != nil {
-			return nil, err
 		}
 		if o.Version != rec.ExpectedVersion {
 			return nil, fault.New(fault.VersionConflict, "input.correctionId",
@@ -545,18 +587,14 @@ func (s *Service) decideCorrection(ctx context.Context, op string, r CorrectionD
 		if err := json.Unmarshal(rec.Request, &req); err != nil {
 			return nil, err
 		}
-		plan, _, _, err := planLines(ctx, tx, o, req.Lines)
+		p, err := s.planCorrection(ctx, l, req)
 		if err != nil {
 			return nil, err
 		}
-		c, err := tx.Customer.Get(ctx, o.CustomerID)
-		if err != nil {
-			return nil, err
-		}
-		if rec, err = tx.OrderCorrection.UpdateOne(rec).SetDecidedAt(s.now()).SetNillableDecidedByID(v.ActorID()).
+		if rec, err = tx.OrderCorrection.UpdateOne(rec).SetDecidedAt(l.Now).SetNillableDecidedByID(v.ActorID()).
 			SetDecisionNote(note).Save(ctx); err != nil {
 			return nil, err
 		}
-		return s.applyCorrection(ctx, tx, o, c, rec, plan, req)
+		return s.applyCorrection(ctx, l, rec, p, req)
 	})
 }

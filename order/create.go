@@ -16,6 +16,7 @@ import (
 	"orderdesk/money"
 	"orderdesk/postal"
 	"orderdesk/stock"
+	"orderdesk/store"
 )
 
 // LineRequest is one line of a new or edited order. Prices are decimal
@@ -64,8 +65,7 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (*Result, error) 
 		if err != nil {
 			return nil, err
 		}
-		now := s.now()
-		number, err := NextNumber(ctx, tx, "SO", now.Year())
+		number, err := NextNumber(ctx, tx, "SO", store.Now(ctx).Year())
 		if err != nil {
 			return nil, err
 		}
@@ -84,14 +84,17 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (*Result, error) 
 		if err != nil {
 			return nil, err
 		}
-		if o, err = s.writeLines(ctx, tx, o, r.Lines); err != nil {
+		l := s.adopt(ctx, tx, o)
+		if err := s.writeLines(ctx, l, r.Lines); err != nil {
 			return nil, err
 		}
-		id := o.ID
-		err = audit.Record(ctx, tx, audit.Event{Action: "order.created", SubjectType: "Order", SubjectID: o.ID,
-			OrderID: &id, To: string(o.Status), Amount: &o.TotalMinor, Currency: o.Currency,
+		if err := l.saveTotals(ctx); err != nil {
+			return nil, err
+		}
+		err = l.audit(ctx, audit.Event{Action: "order.created", SubjectType: "Order", SubjectID: o.ID,
+			To: string(l.Order.Status), Amount: &l.Order.TotalMinor, Currency: o.Currency,
 			After: map[string]any{"number": o.Number, "customerId": c.ID, "channel": o.Channel, "lines": len(r.Lines)}})
-		return &Result{Order: o}, err
+		return &Result{Order: l.Order}, err
 	})
 }
 
@@ -113,8 +116,10 @@ func checkAddress(errs *fault.List, a *postal.Address) {
 	}
 }
 
-// writeLines replaces the order's lines with rs and recomputes its totals.
-func (s *Service) writeLines(ctx context.Context, tx *ent.Tx, o *ent.Order, rs []LineRequest) (*ent.Order, error) {
+// writeLines replaces the held order's lines with rs; the caller saves the
+// totals (touch, or saveTotals for a new order).
+func (s *Service) writeLines(ctx context.Context, l *Locked, rs []LineRequest) error {
+	tx, o := l.tx, l.Order
 	var errs fault.List
 	builders := make([]*ent.OrderLineCreate, 0, len(rs))
 	for i, r := range rs {
@@ -126,7 +131,7 @@ func (s *Service) writeLines(ctx context.Context, tx *ent.Tx, o *ent.Order, rs [
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !item.Active {
 			errs.Add(fault.Invalid, field+".stockItemId", "%s is no longer sold", item.Sku)
@@ -151,17 +156,21 @@ func (s *Service) writeLines(ctx context.Context, tx *ent.Tx, o *ent.Order, rs [
 			SetCurrency(o.Currency))
 	}
 	if err := errs.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := tx.OrderLine.Delete().Where(orderline.OrderID(o.ID)).Exec(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	if _, err := tx.OrderLine.CreateBulk(builders...).Save(ctx); err != nil {
-		return nil, err
+	lines, err := tx.OrderLine.CreateBulk(builders...).Save(ctx)
+	if err != nil {
+		return err
 	}
-	return retotal(ctx, tx, o)
+	l.Lines = lines
+	return nil
 }
 
+// price reads a unit price or discount: a decimal in the order's currency,
+// from zero up to money.MaxPrice.
 func price(errs *fault.List, field, s, currency string) int64 {
 	v, err := money.Parse(s, currency)
 	switch {
@@ -169,25 +178,10 @@ func price(errs *fault.List, field, s, currency string) int64 {
 		errs.Add(fault.Invalid, field, "%s", err.Error())
 	case v < 0:
 		errs.Add(fault.Invalid, field, "must not be negative")
+	case v > money.MaxPrice:
+		errs.Add(fault.Invalid, field, "must be at most %s", money.Format(money.MaxPrice, currency))
 	}
 	return v
-}
-
-// retotal recomputes the order's totals from the open quantities of its
-// lines (ordered minus cancelled) and saves them.
-func retotal(ctx context.Context, tx *ent.Tx, o *ent.Order) (*ent.Order, error) {
-	lines, err := tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var subtotal, discount int64
-	for _, l := range lines {
-		q := int64(l.Quantity - l.QuantityCancelled)
-		subtotal += q * l.UnitPriceMinor
-		discount += q * l.DiscountMinor
-	}
-	return tx.Order.UpdateOneID(o.ID).SetSubtotalMinor(subtotal).SetDiscountMinor(discount).
-		SetTotalMinor(subtotal - discount).Save(ctx)
 }
 
 // UpdateDraftRequest edits a DRAFT against the version the client saw;
@@ -221,23 +215,21 @@ func (s *Service) UpdateDraft(ctx context.Context, r UpdateDraftRequest) (*Resul
 		return nil, err
 	}
 	return s.run(ctx, "updateDraftOrder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, err := lock(ctx, tx, r.OrderID)
+		l, err := s.hold(ctx, tx, r.OrderID, Update, "input.orderId")
 		if err != nil {
 			return nil, err
 		}
-		if err := check(o.Status, Update); err != nil {
+		if err := l.checkVersion(&r.ExpectedVersion); err != nil {
 			return nil, err
 		}
-		if err := checkVersion(o, &r.ExpectedVersion); err != nil {
-			return nil, err
-		}
+		o := l.Order
 		before := map[string]any{"total": money.Format(o.TotalMinor, o.Currency)}
 		if r.Lines != nil {
-			if o, err = s.writeLines(ctx, tx, o, r.Lines); err != nil {
+			if err := s.writeLines(ctx, l, r.Lines); err != nil {
 				return nil, err
 			}
 		}
-		o, err = touch(ctx, tx, o, func(u *ent.OrderUpdateOne) {
+		err = l.touch(ctx, func(u *ent.OrderUpdateOne) {
 			if r.RequestedDeliveryDate != nil {
 				u.SetRequestedDeliveryDate(*r.RequestedDeliveryDate)
 			}
@@ -254,9 +246,9 @@ func (s *Service) UpdateDraft(ctx context.Context, r UpdateDraftRequest) (*Resul
 		if err != nil {
 			return nil, err
 		}
-		id := o.ID
-		err = audit.Record(ctx, tx, audit.Event{Action: "order.updated", SubjectType: "Order", SubjectID: o.ID,
-			OrderID: &id, Before: before, After: map[string]any{"total": money.Format(o.TotalMinor, o.Currency),
+		o = l.Order
+		err = l.audit(ctx, audit.Event{Action: "order.updated", SubjectType: "Order", SubjectID: o.ID,
+			Before: before, After: map[string]any{"total": money.Format(o.TotalMinor, o.Currency),
 				"linesReplaced": r.Lines != nil}})
 		return &Result{Order: o}, err
 	})
@@ -276,37 +268,16 @@ func (s *Service) Submit(ctx context.Context, r TransitionRequest) (*Result, err
 		return nil, err
 	}
 	return s.run(ctx, "submitOrder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, err := lock(ctx, tx, r.OrderID)
+		l, err := s.hold(ctx, tx, r.OrderID, Submit, "input.orderId")
 		if err != nil {
 			return nil, err
 		}
-		if err := check(o.Status, Submit); err != nil {
+		if err := l.checkVersion(r.ExpectedVersion); err != nil {
 			return nil, err
 		}
-		if err := checkVersion(o, r.ExpectedVersion); err != nil {
-			return nil, err
-		}
-		o, err = s.transition(ctx, tx, o, PendingReview, "order.submitted", "", func(u *ent.OrderUpdateOne) {
-			u.SetSubmittedAt(s.now())
+		err = l.transition(ctx, PendingReview, "order.submitted", "", func(u *ent.OrderUpdateOne) {
+			u.SetSubmittedAt(l.Now)
 		})
-		return &Result{Order: o}, err
+		return &Result{Order: l.Order}, err
 	})
-}
-
-// transition moves the order to status `to`, bumps its version and records
-// the audit event with from → to.
-func (s *Service) transition(ctx context.Context, tx *ent.Tx, o *ent.Order, to Status, action, reason string, upd func(*ent.OrderUpdateOne)) (*ent.Order, error) {
-	from := o.Status
-	o, err := touch(ctx, tx, o, func(u *ent.OrderUpdateOne) {
-		u.SetStatus(to)
-		if upd != nil {
-			upd(u)
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	id := o.ID
-	return o, audit.Record(ctx, tx, audit.Event{Action: action, SubjectType: "Order", SubjectID: o.ID,
-		OrderID: &id, From: string(from), To: string(to), Reason: reason})
 }

@@ -3,10 +3,12 @@ package order
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"orderdesk/audit"
 	"orderdesk/auth"
+	"orderdesk/clip"
 	"orderdesk/ent"
 	"orderdesk/ent/returnorder"
 	"orderdesk/ent/shipment"
@@ -15,7 +17,6 @@ import (
 	"orderdesk/notify"
 	"orderdesk/payment"
 	"orderdesk/postal"
-	"orderdesk/store"
 )
 
 // ExceptionRequest reports a delivery problem of a shipment.
@@ -26,15 +27,6 @@ type ExceptionRequest struct {
 	IdempotencyKey string `json:"-"`
 }
 
-// ExceptionResult is what an exception action produced.
-type ExceptionResult struct {
-	Shipment    *ent.Shipment
-	Order       *ent.Order
-	Replacement *ent.Order
-	Return      *ent.ReturnOrder
-	Refunds     []*ent.Payment
-}
-
 var exceptionStatuses = []shipment.Status{shipment.StatusDELAYED, shipment.StatusLOST, shipment.StatusDAMAGED,
 	shipment.StatusREFUSED, shipment.StatusWRONG_ADDRESS}
 
@@ -42,56 +34,48 @@ var exceptionStatuses = []shipment.Status{shipment.StatusDELAYED, shipment.Statu
 // damage found on arrival) with a delivery problem (seed 002 物流配送异常).
 // The owner, the warehouse and the managers are told. Needs
 // shipment:exception.
-func (s *Service) ReportShipmentException(ctx context.Context, r ExceptionRequest) (*ExceptionResult, error) {
+func (s *Service) ReportShipmentException(ctx context.Context, r ExceptionRequest) (*Result, error) {
 	if _, err := auth.Require(ctx, auth.ShipmentException); err != nil {
 		return nil, err
 	}
 	var errs fault.List
 	note := errs.Text("input.note", r.Note, 2000, true)
-	if !containsStatus(exceptionStatuses, shipment.Status(r.Status)) {
+	if !slices.Contains(exceptionStatuses, shipment.Status(r.Status)) {
 		errs.Add(fault.Invalid, "input.status", "must be DELAYED, LOST, DAMAGED, REFUSED or WRONG_ADDRESS")
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	return s.runException(ctx, "reportShipmentException", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*ExceptionResult, error) {
-		o, sh, err := lockShipment(ctx, tx, r.ShipmentID)
+	return s.run(ctx, "reportShipmentException", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+		l, sh, err := holdChild(ctx, s, tx, ReportException, "input.shipmentId", "shipment", shipments(tx, r.ShipmentID))
 		if err != nil {
 			return nil, err
 		}
-		open := sh.ExceptionReportedAt != nil && sh.ExceptionResolvedAt == nil
 		switch {
-		case open:
+		case openException(sh):
 			return nil, fault.New(fault.InvalidTransition, "input.shipmentId", "the shipment has an open %s exception; resolve it first", sh.Status)
 		case sh.Status == shipment.StatusDELIVERED && r.Status != string(shipment.StatusDAMAGED):
 			return nil, fault.New(fault.InvalidTransition, "input.status", "a delivered shipment can only be reported DAMAGED")
-		case Terminal(o.Status):
-			return nil, check(o.Status, Return)
 		}
 		from := sh.Status
 		if sh, err = tx.Shipment.UpdateOne(sh).SetStatus(shipment.Status(r.Status)).SetExceptionNote(note).
-			SetExceptionReportedAt(s.now()).ClearExceptionResolvedAt().ClearExceptionResolution().AddVersion(1).Save(ctx); err != nil {
+			SetExceptionReportedAt(l.Now).ClearExceptionResolvedAt().ClearExceptionResolution().AddVersion(1).Save(ctx); err != nil {
 			return nil, err
 		}
-		id := o.ID
-		if err := audit.Record(ctx, tx, audit.Event{Action: "shipment.exception_reported", SubjectType: "Shipment", SubjectID: sh.ID,
-			OrderID: &id, From: string(from), To: string(sh.Status), Reason: note}); err != nil {
+		if err := l.audit(ctx, audit.Event{Action: "shipment.exception_reported", SubjectType: "Shipment", SubjectID: sh.ID,
+			From: string(from), To: string(sh.Status), Reason: note}); err != nil {
 			return nil, err
 		}
-		err = notify.Send(ctx, tx, new(notify.Recipients).User(o.OwnerID).Role(auth.Warehouse, auth.SalesManager), notify.Notice{
+		o := l.Order
+		err = l.notify(ctx, new(notify.Recipients).User(o.OwnerID).Role(auth.Warehouse, auth.SalesManager), notify.Notice{
 			Kind: "shipment.exception", Title: fmt.Sprintf("Shipment of %s %s", o.Number, strings.ToLower(strings.ReplaceAll(r.Status, "_", " "))),
-			Body: note, SubjectType: "Shipment", SubjectID: sh.ID, OrderID: &id})
-		return &ExceptionResult{Shipment: sh, Order: o}, err
+			Body: note, SubjectType: "Shipment", SubjectID: sh.ID})
+		return &Result{Shipment: sh, Order: o}, err
 	})
 }
 
-func containsStatus(xs []shipment.Status, x shipment.Status) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
+func openException(sh *ent.Shipment) bool {
+	return sh.ExceptionReportedAt != nil && sh.ExceptionResolvedAt == nil
 }
 
 // ResolveExceptionRequest settles a shipment exception.
@@ -103,15 +87,21 @@ type ResolveExceptionRequest struct {
 	IdempotencyKey string `json:"-"`
 }
 
-// ResolveShipmentException settles an open exception: RESHIPPED creates a
-// no-charge replacement order of the shipment's goods (its confirmation
-// takes the stock again); ADDRESS_CORRECTED fixes the address of the
-// shipment and order and puts the shipment back in transit; RETURNED opens
-// an approved return of the goods (reason REFUSED_DELIVERY or
-// DAMAGED_IN_TRANSIT); REFUNDED refunds the goods' value (needs
-// refund:execute). Needs shipment:exception.
-func (s *Service) ResolveShipmentException(ctx context.Context, r ResolveExceptionRequest) (*ExceptionResult, error) {
-	v, err := auth.Require(ctx, auth.ShipmentException)
+// ResolveShipmentException settles an open exception. RESHIPPED sends the
+// shipment's goods again as a no-charge replacement order, CONFIRMED with
+// its stock reserved at once (or refused, saying what is short); goods that
+// were delivered intact are never re-shipped. ADDRESS_CORRECTED fixes the
+// address of the shipment and order and puts the shipment back in transit.
+// RETURNED opens an approved return of the goods (REFUSED_DELIVERY or
+// DAMAGED_IN_TRANSIT). REFUNDED credits the customer the goods' value and
+// pays back what that makes due. Needs shipment:exception, and
+// refund:execute for REFUNDED (finance settles refunds without it).
+func (s *Service) ResolveShipmentException(ctx context.Context, r ResolveExceptionRequest) (*Result, error) {
+	perm := auth.ShipmentException
+	if r.Resolution == string(shipment.ExceptionResolutionREFUNDED) {
+		perm = auth.RefundExecute
+	}
+	v, err := auth.Require(ctx, perm)
 	if err != nil {
 		return nil, err
 	}
@@ -123,47 +113,45 @@ func (s *Service) ResolveShipmentException(ctx context.Context, r ResolveExcepti
 			errs.Add(fault.Invalid, "input.address", "is required to correct the address")
 		}
 		checkAddress(&errs, r.Address)
-	case shipment.ExceptionResolutionREFUNDED:
-		if !v.Can(auth.RefundExecute) {
-			return nil, fault.New(fault.Forbidden, "", "refunding needs %s", auth.RefundExecute)
-		}
-	case shipment.ExceptionResolutionRESHIPPED, shipment.ExceptionResolutionRETURNED:
+	case shipment.ExceptionResolutionRESHIPPED, shipment.ExceptionResolutionRETURNED, shipment.ExceptionResolutionREFUNDED:
 	default:
-		errs.Add(fault.Invalid, "input.resolution", "is not a resolution")
+		errs.Add(fault.Invalid, "input.resolution", "must be RESHIPPED, ADDRESS_CORRECTED, RETURNED or REFUNDED")
 	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	return s.runException(ctx, "resolveShipmentException", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*ExceptionResult, error) {
-		o, sh, err := lockShipment(ctx, tx, r.ShipmentID)
+	return s.run(ctx, "resolveShipmentException", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+		l, sh, err := holdChild(ctx, s, tx, ResolveException, "input.shipmentId", "shipment", shipments(tx, r.ShipmentID))
 		if err != nil {
 			return nil, err
 		}
-		if sh.ExceptionReportedAt == nil || sh.ExceptionResolvedAt != nil {
+		if !openException(sh) {
 			return nil, fault.New(fault.InvalidTransition, "input.shipmentId", "the shipment has no open exception")
 		}
-		sls, err := tx.ShipmentLine.Query().Where(shipmentline.ShipmentID(sh.ID)).WithOrderLine().All(ctx)
+		sls, err := tx.ShipmentLine.Query().Where(shipmentline.ShipmentID(sh.ID)).All(ctx)
 		if err != nil {
 			return nil, err
 		}
-		var goods []LineQuantity
-		var value int64
-		for _, sl := range sls {
-			goods = append(goods, LineQuantity{OrderLineID: sl.OrderLineID, Quantity: sl.Quantity})
-			value += int64(sl.Quantity) * (sl.Edges.OrderLine.UnitPriceMinor - sl.Edges.OrderLine.DiscountMinor)
+		goods := make([]LineQuantity, len(sls))
+		for i, sl := range sls {
+			goods[i] = LineQuantity{OrderLineID: sl.OrderLineID, Quantity: sl.Quantity}
 		}
-		res := &ExceptionResult{}
+		res := &Result{}
 		upd := tx.Shipment.UpdateOne(sh).SetExceptionResolution(shipment.ExceptionResolution(r.Resolution)).
-			SetExceptionResolvedAt(s.now()).AddVersion(1)
+			SetExceptionResolvedAt(l.Now).AddVersion(1)
+		what := strings.ToLower(string(sh.Status))
 		switch shipment.ExceptionResolution(r.Resolution) {
 		case shipment.ExceptionResolutionRESHIPPED:
-			if res.Replacement, err = s.replacement(ctx, tx, o, goods, fmt.Sprintf("re-ship of %s shipment %d", strings.ToLower(string(sh.Status)), sh.ID)); err != nil {
+			if sh.Status == shipment.StatusDELIVERED {
+				return nil, fault.New(fault.InvalidTransition, "input.resolution", "the goods were delivered; they are not sent again")
+			}
+			if res.NewOrder, err = s.replacement(ctx, l, goods, fmt.Sprintf("re-ship of %s shipment %d", what, sh.ID), true); err != nil {
 				return nil, err
 			}
-			upd.SetReplacementOrderID(res.Replacement.ID)
+			upd.SetReplacementOrderID(res.NewOrder.ID)
 		case shipment.ExceptionResolutionADDRESS_CORRECTED:
 			upd.SetAddress(r.Address).SetStatus(shipment.StatusIN_TRANSIT)
-			if o, err = touch(ctx, tx, o, func(u *ent.OrderUpdateOne) { u.SetShippingAddress(r.Address) }); err != nil {
+			if err := l.touch(ctx, func(u *ent.OrderUpdateOne) { u.SetShippingAddress(r.Address) }); err != nil {
 				return nil, err
 			}
 		case shipment.ExceptionResolutionRETURNED:
@@ -171,76 +159,59 @@ func (s *Service) ResolveShipmentException(ctx context.Context, r ResolveExcepti
 			if sh.Status == shipment.StatusDAMAGED {
 				reason = "DAMAGED_IN_TRANSIT"
 			}
-			req := CreateReturnRequest{OrderID: o.ID, ShipmentID: &sh.ID, Note: "shipment exception: " + sh.ExceptionNote}
+			req := CreateReturnRequest{OrderID: l.Order.ID, ShipmentID: &sh.ID, Note: "shipment exception: " + sh.ExceptionNote}
 			for _, g := range goods {
 				req.Lines = append(req.Lines, ReturnLineRequest{OrderLineID: g.OrderLineID, Quantity: g.Quantity, Reason: reason})
 			}
-			rr, err := s.openReturn(ctx, tx, o, req, req.Note)
+			rr, err := s.openReturn(ctx, l, req, clip.Runes(req.Note, 2000))
 			if err != nil {
 				return nil, err
 			}
 			// The carrier brings the goods back: no customer request to review.
 			if res.Return, err = tx.ReturnOrder.UpdateOne(rr.Return).SetStatus(returnorder.StatusAPPROVED).
-				SetDecidedAt(s.now()).SetNillableDecidedByID(v.ActorID()).SetDecisionNote("approved with the shipment exception").
+				SetDecidedAt(l.Now).SetNillableDecidedByID(v.ActorID()).SetDecisionNote("approved with the shipment exception").
 				Save(ctx); err != nil {
 				return nil, err
 			}
-			o = rr.Order
 		case shipment.ExceptionResolutionREFUNDED:
-			amount := min(value, payment.Refundable(o))
-			if amount <= 0 {
-				return nil, fault.New(fault.RefundExceeds, "input.resolution", "nothing is refundable on %s", o.Number)
-			}
-			if res.Refunds, err = payment.Refund(ctx, tx, o, payment.RefundRequest{Amount: amount,
-				Reason: "shipment " + strings.ToLower(string(sh.Status)) + ": " + sh.ExceptionNote}); err != nil {
-				return nil, err
-			}
-			if o, err = touch(ctx, tx, o, nil); err != nil {
+			if res.Refunds, err = l.creditGoods(ctx, goods, "shipment "+what+": "+sh.ExceptionNote); err != nil {
 				return nil, err
 			}
 		}
 		if sh, err = upd.Save(ctx); err != nil {
 			return nil, err
 		}
-		id := o.ID
-		if err := audit.Record(ctx, tx, audit.Event{Action: "shipment.exception_resolved", SubjectType: "Shipment", SubjectID: sh.ID,
-			OrderID: &id, To: string(sh.Status), Reason: strings.TrimSpace(r.Resolution + " " + note)}); err != nil {
+		if err := l.audit(ctx, audit.Event{Action: "shipment.exception_resolved", SubjectType: "Shipment", SubjectID: sh.ID,
+			To: string(sh.Status), Reason: strings.TrimSpace(r.Resolution + " " + note)}); err != nil {
 			return nil, err
 		}
-		err = notify.Send(ctx, tx, new(notify.Recipients).User(o.OwnerID).Role(auth.Warehouse), notify.Notice{
+		o := l.Order
+		err = l.notify(ctx, new(notify.Recipients).User(o.OwnerID).Role(auth.Warehouse), notify.Notice{
 			Kind: "shipment.exception_resolved", Title: fmt.Sprintf("Shipment exception of %s resolved: %s", o.Number, strings.ToLower(r.Resolution)),
-			Body: note, SubjectType: "Shipment", SubjectID: sh.ID, OrderID: &id})
+			Body: note, SubjectType: "Shipment", SubjectID: sh.ID})
 		res.Shipment, res.Order = sh, o
 		return res, err
 	})
 }
 
-func lockShipment(ctx context.Context, tx *ent.Tx, id int) (*ent.Order, *ent.Shipment, error) {
-	sh, err := tx.Shipment.Get(ctx, id)
-	if ent.IsNotFound(err) {
-		return nil, nil, fault.New(fault.NotFound, "input.shipmentId", "no such shipment")
-	}
+// creditGoods credits the customer the value of goods they will not get
+// and refunds what that makes due back.
+func (l *Locked) creditGoods(ctx context.Context, goods []LineQuantity, why string) ([]*ent.Payment, error) {
+	value, err := quantitiesValue(l.Lines, goods)
 	if err != nil {
-		return nil, nil, err
+		return nil, amountError("input.resolution", err)
 	}
-	o, err := lock(ctx, tx, sh.OrderID)
-	if err != nil {
-		return nil, nil, err
-	}
-	sh, err = tx.Shipment.Query().Where(shipment.ID(id)).Modify(store.ForUpdate).Only(ctx)
-	return o, sh, err
-}
-
-func (s *Service) runException(ctx context.Context, op, key string, req any, fn func(ctx context.Context, tx *ent.Tx) (*ExceptionResult, error)) (*ExceptionResult, error) {
-	res, err := s.run(ctx, op, key, req, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		r, err := fn(ctx, tx)
-		if err != nil {
+	o := l.Order
+	if value > 0 {
+		if err := payment.Credit(ctx, l.tx, o, value, why); err != nil {
 			return nil, err
 		}
-		return &Result{Order: r.Order, Shipment: r.Shipment, NewOrder: r.Replacement, Return: r.Return, Refunds: r.Refunds}, nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return &ExceptionResult{Shipment: res.Shipment, Order: res.Order, Replacement: res.NewOrder, Return: res.Return, Refunds: res.Refunds}, nil
+	var refunds []*ent.Payment
+	if due := min(value, payment.RefundDue(o)); due > 0 {
+		if refunds, err = payment.Refund(ctx, l.tx, o, payment.RefundRequest{Amount: due, Reason: why}); err != nil {
+			return nil, err
+		}
+	}
+	return refunds, l.touch(ctx, nil)
 }

@@ -8,13 +8,8 @@ import (
 	"orderdesk/audit"
 	"orderdesk/auth"
 	"orderdesk/ent"
-	"orderdesk/ent/orderline"
-	"orderdesk/ent/returnline"
-	"orderdesk/ent/returnorder"
 	"orderdesk/ent/shipment"
 	"orderdesk/fault"
-	"orderdesk/money"
-	"orderdesk/payment"
 	"orderdesk/stock"
 )
 
@@ -42,23 +37,17 @@ func (s *Service) Ship(ctx context.Context, r ShipRequest) (*Result, error) {
 		return nil, err
 	}
 	return s.run(ctx, "shipOrder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, err := lock(ctx, tx, r.OrderID)
+		l, err := s.hold(ctx, tx, r.OrderID, Ship, "input.orderId")
 		if err != nil {
 			return nil, err
 		}
-		if err := check(o.Status, Ship); err != nil {
-			return nil, err
-		}
-		lines, err := tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).Order(ent.Asc(orderline.FieldID)).All(ctx)
+		want, err := shipQuantities(l.Lines, r.Lines)
 		if err != nil {
 			return nil, err
 		}
-		want, err := shipQuantities(lines, r.Lines)
-		if err != nil {
-			return nil, err
-		}
+		o := l.Order
 		create := tx.Shipment.Create().SetOrderID(o.ID).SetCarrier(carrier).SetTrackingNumber(tracking).
-			SetNillableShippedByID(auth.FromContext(ctx).ActorID()).SetShippedAt(s.now())
+			SetNillableShippedByID(auth.FromContext(ctx).ActorID()).SetShippedAt(l.Now)
 		if o.ShippingAddress != nil {
 			create.SetAddress(o.ShippingAddress)
 		}
@@ -67,44 +56,42 @@ func (s *Service) Ship(ctx context.Context, r ShipRequest) (*Result, error) {
 			return nil, err
 		}
 		// Stock items in id order, as everywhere, so locks never cross.
-		slices.SortFunc(lines, func(a, b *ent.OrderLine) int { return a.StockItemID - b.StockItemID })
+		byItem := slices.Clone(l.Lines)
+		slices.SortFunc(byItem, func(a, b *ent.OrderLine) int { return a.StockItemID - b.StockItemID })
 		id := o.ID
-		for _, l := range lines {
-			q := want[l.ID]
+		for _, line := range byItem {
+			q := want[line.ID]
 			if q == 0 {
 				continue
 			}
-			m := stock.Ship(l.StockItemID, q)
+			m := stock.Ship(line.StockItemID, q)
 			m.OrderID, m.Reason = &id, "shipment "+fmt.Sprint(sh.ID)
 			if _, err := stock.Apply(ctx, tx, m); err != nil {
 				return nil, err
 			}
-			if err := tx.OrderLine.UpdateOne(l).AddQuantityShipped(q).AddQuantityReserved(-q).Exec(ctx); err != nil {
+			// The shipped units leave the reservation; a line reserved for
+			// fewer (it cannot be, after review) would go negative and fail.
+			if err := l.saveLine(ctx, line, func(u *ent.OrderLineUpdateOne) {
+				u.AddQuantityShipped(q).AddQuantityReserved(-q)
+			}); err != nil {
 				return nil, err
 			}
-			if err := tx.ShipmentLine.Create().SetShipmentID(sh.ID).SetOrderLineID(l.ID).SetQuantity(q).Exec(ctx); err != nil {
+			if err := tx.ShipmentLine.Create().SetShipmentID(sh.ID).SetOrderLineID(line.ID).SetQuantity(q).Exec(ctx); err != nil {
 				return nil, err
 			}
 		}
-		done := true
-		for _, l := range lines {
-			done = done && l.QuantityShipped+want[l.ID]+l.QuantityCancelled == l.Quantity
-		}
+		done := !slices.ContainsFunc(l.Lines, func(line *ent.OrderLine) bool { return unshipped(line) > 0 })
 		if done {
-			o, err = s.transition(ctx, tx, o, Shipped, "order.shipped", "", func(u *ent.OrderUpdateOne) { u.SetShippedAt(s.now()) })
-		} else {
-			o, err = touch(ctx, tx, o, nil)
-			if err == nil {
-				err = audit.Record(ctx, tx, audit.Event{Action: "order.partially_shipped", SubjectType: "Order",
-					SubjectID: o.ID, OrderID: &id})
-			}
+			err = l.transition(ctx, Shipped, "order.shipped", "", func(u *ent.OrderUpdateOne) { u.SetShippedAt(l.Now) })
+		} else if err = l.touch(ctx, nil); err == nil {
+			err = l.audit(ctx, audit.Event{Action: "order.partially_shipped", SubjectType: "Order", SubjectID: o.ID})
 		}
 		if err != nil {
 			return nil, err
 		}
-		err = audit.Record(ctx, tx, audit.Event{Action: "shipment.created", SubjectType: "Shipment", SubjectID: sh.ID,
-			OrderID: &id, To: string(sh.Status), After: map[string]any{"carrier": carrier, "trackingNumber": tracking, "quantities": want}})
-		return &Result{Order: o, Shipment: sh}, err
+		err = l.audit(ctx, audit.Event{Action: "shipment.created", SubjectType: "Shipment", SubjectID: sh.ID,
+			To: string(sh.Status), After: map[string]any{"carrier": carrier, "trackingNumber": tracking, "quantities": want}})
+		return &Result{Order: l.Order, Shipment: sh}, err
 	})
 }
 
@@ -113,7 +100,7 @@ func (s *Service) Ship(ctx context.Context, r ShipRequest) (*Result, error) {
 func shipQuantities(lines []*ent.OrderLine, req []LineQuantity) (map[int]int, error) {
 	open := map[int]int{}
 	for _, l := range lines {
-		open[l.ID] = l.Quantity - l.QuantityCancelled - l.QuantityShipped
+		open[l.ID] = unshipped(l)
 	}
 	want := map[int]int{}
 	if len(req) == 0 {
@@ -150,60 +137,66 @@ func (s *Service) MarkDelivered(ctx context.Context, r TransitionRequest) (*Resu
 		return nil, err
 	}
 	return s.run(ctx, "markOrderDelivered", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, err := lock(ctx, tx, r.OrderID)
+		l, err := s.hold(ctx, tx, r.OrderID, Deliver, "input.orderId")
 		if err != nil {
 			return nil, err
 		}
-		if err := check(o.Status, Deliver); err != nil {
+		if err := l.checkVersion(r.ExpectedVersion); err != nil {
 			return nil, err
 		}
-		if err := checkVersion(o, r.ExpectedVersion); err != nil {
+		if err := l.deliverShipments(ctx); err != nil {
 			return nil, err
 		}
-		now := s.now()
-		if err := tx.Shipment.Update().Where(shipment.OrderID(o.ID), shipment.StatusIn(shipment.StatusIN_TRANSIT, shipment.StatusDELAYED)).
-			SetStatus(shipment.StatusDELIVERED).SetDeliveredAt(now).AddVersion(1).Exec(ctx); err != nil {
-			return nil, err
-		}
-		o, err = s.transition(ctx, tx, o, Delivered, "order.delivered", "", func(u *ent.OrderUpdateOne) { u.SetDeliveredAt(now) })
-		return &Result{Order: o}, err
+		err = l.transition(ctx, Delivered, "order.delivered", "", func(u *ent.OrderUpdateOne) { u.SetDeliveredAt(l.Now) })
+		return &Result{Order: l.Order}, err
 	})
 }
 
-// Complete closes a DELIVERED order that is fully paid. Needs order:complete.
+// deliverShipments marks the order's shipments in transit DELIVERED. A
+// delayed shipment that arrived after all is delivered too, and its
+// exception resolved as DELIVERED: nothing is left to re-ship or refund.
+func (l *Locked) deliverShipments(ctx context.Context) error {
+	if err := l.tx.Shipment.Update().Where(shipment.OrderID(l.Order.ID), shipment.StatusEQ(shipment.StatusIN_TRANSIT)).
+		SetStatus(shipment.StatusDELIVERED).SetDeliveredAt(l.Now).AddVersion(1).Exec(ctx); err != nil {
+		return err
+	}
+	delayed, err := l.tx.Shipment.Query().Where(shipment.OrderID(l.Order.ID), shipment.StatusEQ(shipment.StatusDELAYED)).
+		Order(ent.Asc(shipment.FieldID)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, sh := range delayed {
+		u := l.tx.Shipment.UpdateOne(sh).SetStatus(shipment.StatusDELIVERED).SetDeliveredAt(l.Now).AddVersion(1)
+		if sh.ExceptionReportedAt != nil && sh.ExceptionResolvedAt == nil {
+			u.SetExceptionResolution(shipment.ExceptionResolutionDELIVERED).SetExceptionResolvedAt(l.Now)
+		}
+		if err := u.Exec(ctx); err != nil {
+			return err
+		}
+		if err := l.audit(ctx, audit.Event{Action: "shipment.exception_resolved", SubjectType: "Shipment", SubjectID: sh.ID,
+			From: string(sh.Status), To: string(shipment.StatusDELIVERED), Reason: "DELIVERED: the delayed goods arrived"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Complete closes a DELIVERED order that is settled — nothing owed either
+// way — with nothing open on it: no return, shipment exception, request or
+// pending payment (the Finish guards). Needs order:complete.
 func (s *Service) Complete(ctx context.Context, r TransitionRequest) (*Result, error) {
 	if _, err := auth.Require(ctx, auth.OrderComplete); err != nil {
 		return nil, err
 	}
 	return s.run(ctx, "completeOrder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, err := lock(ctx, tx, r.OrderID)
+		l, err := s.hold(ctx, tx, r.OrderID, Finish, "input.orderId")
 		if err != nil {
 			return nil, err
 		}
-		if err := check(o.Status, Finish); err != nil {
+		if err := l.checkVersion(r.ExpectedVersion); err != nil {
 			return nil, err
 		}
-		if err := checkVersion(o, r.ExpectedVersion); err != nil {
-			return nil, err
-		}
-		// Goods that came back are not owed: a returned and refunded order
-		// completes like a paid one.
-		back, err := returnedValue(ctx, tx, o.ID)
-		if err != nil {
-			return nil, err
-		}
-		if out := payment.Outstanding(o) - back; out > 0 {
-			return nil, fault.New(fault.NotAllowed, "", "the order is not fully paid: %s outstanding", money.Format(out, o.Currency))
-		}
-		o, err = s.transition(ctx, tx, o, Completed, "order.completed", "", func(u *ent.OrderUpdateOne) { u.SetCompletedAt(s.now()) })
-		return &Result{Order: o}, err
+		err = l.transition(ctx, Completed, "order.completed", "", func(u *ent.OrderUpdateOne) { u.SetCompletedAt(l.Now) })
+		return &Result{Order: l.Order}, err
 	})
-}
-
-// returnedValue is the value of the goods of the order's received returns.
-func returnedValue(ctx context.Context, tx *ent.Tx, orderID int) (int64, error) {
-	rls, err := tx.ReturnLine.Query().Where(returnline.HasReturnOrderWith(returnorder.OrderID(orderID),
-		returnorder.StatusIn(returnorder.StatusRECEIVED, returnorder.StatusREFUNDED, returnorder.StatusCLOSED))).
-		WithOrderLine().All(ctx)
-	return returnValue(rls), err
 }

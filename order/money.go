@@ -8,13 +8,11 @@ import (
 
 	"orderdesk/auth"
 	"orderdesk/ent"
-	"orderdesk/ent/orderline"
 	entpayment "orderdesk/ent/payment"
 	"orderdesk/fault"
 	"orderdesk/money"
 	"orderdesk/notify"
 	"orderdesk/payment"
-	"orderdesk/store"
 )
 
 // RecordPaymentRequest records money from the customer.
@@ -44,24 +42,21 @@ func (s *Service) RecordPayment(ctx context.Context, r RecordPaymentRequest) (*R
 		return nil, err
 	}
 	return s.run(ctx, "recordPayment", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, err := lock(ctx, tx, r.OrderID)
+		l, err := s.hold(ctx, tx, r.OrderID, Pay, "input.orderId")
 		if err != nil {
 			return nil, err
 		}
-		if err := check(o.Status, Pay); err != nil {
-			return nil, err
-		}
-		amount, err := money.Parse(r.Amount, o.Currency)
+		amount, err := money.Parse(r.Amount, l.Order.Currency)
 		if err != nil {
 			return nil, fault.New(fault.Invalid, "input.amount", "%s", err.Error())
 		}
-		p, err := payment.Charge(ctx, tx, o, payment.ChargeRequest{Amount: amount,
+		p, err := payment.Charge(ctx, tx, l.Order, payment.ChargeRequest{Amount: amount,
 			Method: entpayment.Method(r.Method), Pending: r.Pending, Reference: ref})
 		if err != nil {
 			return nil, err
 		}
-		o, err = touch(ctx, tx, o, nil)
-		return &Result{Order: o, Payment: p}, err
+		err = l.touch(ctx, nil)
+		return &Result{Order: l.Order, Payment: p}, err
 	})
 }
 
@@ -74,25 +69,24 @@ type PaymentActionRequest struct {
 
 // CapturePayment captures a pending charge. Needs payment:record.
 func (s *Service) CapturePayment(ctx context.Context, r PaymentActionRequest) (*Result, error) {
-	return s.paymentAction(ctx, "capturePayment", auth.PaymentRecord, r, false,
-		func(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment) (*ent.Payment, error) {
-			return payment.Capture(ctx, tx, o, p)
+	return s.paymentAction(ctx, "capturePayment", CapturePayment, auth.PaymentRecord, r, false,
+		func(ctx context.Context, l *Locked, p *ent.Payment) (*ent.Payment, error) {
+			return payment.Capture(ctx, l.tx, l.Order, p)
 		})
 }
 
 // FailPayment marks a pending charge failed, with the reason the provider
 // gave. The owner and finance are told. Needs payment:record.
 func (s *Service) FailPayment(ctx context.Context, r PaymentActionRequest) (*Result, error) {
-	return s.paymentAction(ctx, "failPayment", auth.PaymentRecord, r, true,
-		func(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment) (*ent.Payment, error) {
-			p, err := payment.Fail(ctx, tx, o, p, strings.TrimSpace(r.Reason))
+	return s.paymentAction(ctx, "failPayment", FailPayment, auth.PaymentRecord, r, true,
+		func(ctx context.Context, l *Locked, p *ent.Payment) (*ent.Payment, error) {
+			p, err := payment.Fail(ctx, l.tx, l.Order, p, strings.TrimSpace(r.Reason))
 			if err != nil {
 				return nil, err
 			}
-			id := o.ID
-			return p, notify.Send(ctx, tx, new(notify.Recipients).User(o.OwnerID).Role(auth.Finance), notify.Notice{
-				Kind: "payment.failed", Title: "Payment for " + o.Number + " failed", Body: r.Reason,
-				SubjectType: "Payment", SubjectID: p.ID, OrderID: &id})
+			return p, l.notify(ctx, new(notify.Recipients).User(l.Order.OwnerID).Role(auth.Finance), notify.Notice{
+				Kind: "payment.failed", Title: "Payment for " + l.Order.Number + " failed", Body: r.Reason,
+				SubjectType: "Payment", SubjectID: p.ID})
 		})
 }
 
@@ -100,21 +94,20 @@ func (s *Service) FailPayment(ctx context.Context, r PaymentActionRequest) (*Res
 // cancelled"): a pending one lapses; a captured one is reversed. The order
 // shows the cancelled payment and its reason. Needs payment:cancel.
 func (s *Service) CancelPayment(ctx context.Context, r PaymentActionRequest) (*Result, error) {
-	return s.paymentAction(ctx, "cancelPayment", auth.PaymentCancel, r, true,
-		func(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment) (*ent.Payment, error) {
-			p, err := payment.Cancel(ctx, tx, o, p, strings.TrimSpace(r.Reason), nil)
+	return s.paymentAction(ctx, "cancelPayment", CancelPayment, auth.PaymentCancel, r, true,
+		func(ctx context.Context, l *Locked, p *ent.Payment) (*ent.Payment, error) {
+			p, err := payment.Cancel(ctx, l.tx, l.Order, p, strings.TrimSpace(r.Reason), nil)
 			if err != nil {
 				return nil, err
 			}
-			id := o.ID
-			return p, notify.Send(ctx, tx, new(notify.Recipients).User(o.OwnerID).Role(auth.Finance), notify.Notice{
-				Kind: "payment.cancelled", Title: "Payment for " + o.Number + " cancelled", Body: r.Reason,
-				SubjectType: "Payment", SubjectID: p.ID, OrderID: &id})
+			return p, l.notify(ctx, new(notify.Recipients).User(l.Order.OwnerID).Role(auth.Finance), notify.Notice{
+				Kind: "payment.cancelled", Title: "Payment for " + l.Order.Number + " cancelled", Body: r.Reason,
+				SubjectType: "Payment", SubjectID: p.ID})
 		})
 }
 
-func (s *Service) paymentAction(ctx context.Context, op string, perm auth.Permission, r PaymentActionRequest, needReason bool,
-	act func(context.Context, *ent.Tx, *ent.Order, *ent.Payment) (*ent.Payment, error)) (*Result, error) {
+func (s *Service) paymentAction(ctx context.Context, op string, a Action, perm auth.Permission, r PaymentActionRequest, needReason bool,
+	act func(context.Context, *Locked, *ent.Payment) (*ent.Payment, error)) (*Result, error) {
 	if _, err := auth.Require(ctx, perm); err != nil {
 		return nil, err
 	}
@@ -124,29 +117,15 @@ func (s *Service) paymentAction(ctx context.Context, op string, perm auth.Permis
 		return nil, err
 	}
 	return s.run(ctx, op, r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		p, err := tx.Payment.Get(ctx, r.PaymentID)
-		if ent.IsNotFound(err) {
-			return nil, fault.New(fault.NotFound, "input.paymentId", "no such payment")
-		}
+		l, p, err := holdChild(ctx, s, tx, a, "input.paymentId", "payment", payments(tx, r.PaymentID))
 		if err != nil {
 			return nil, err
 		}
-		o, err := lock(ctx, tx, p.OrderID)
-		if err != nil {
+		if p, err = act(ctx, l, p); err != nil {
 			return nil, err
 		}
-		// Re-read under the order's lock: the payment may have moved on.
-		if p, err = tx.Payment.Query().Where(entpayment.ID(p.ID)).Modify(store.ForUpdate).Only(ctx); err != nil {
-			return nil, err
-		}
-		if Terminal(o.Status) {
-			return nil, check(o.Status, Pay)
-		}
-		if p, err = act(ctx, tx, o, p); err != nil {
-			return nil, err
-		}
-		o, err = touch(ctx, tx, o, nil)
-		return &Result{Order: o, Payment: p}, err
+		err = l.touch(ctx, nil)
+		return &Result{Order: l.Order, Payment: p}, err
 	})
 }
 
@@ -180,52 +159,50 @@ func (s *Service) RefundPayment(ctx context.Context, r RefundRequest) (*Result, 
 		return nil, err
 	}
 	return s.run(ctx, "refundPayment", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, err := lock(ctx, tx, r.OrderID)
+		l, err := s.hold(ctx, tx, r.OrderID, Refund, "input.orderId")
 		if err != nil {
 			return nil, err
 		}
-		if err := check(o.Status, Refund); err != nil {
-			return nil, err
-		}
+		o := l.Order
 		var amount int64
 		if r.Amount != nil {
 			if amount, err = money.Parse(*r.Amount, o.Currency); err != nil {
 				return nil, fault.New(fault.Invalid, "input.amount", "%s", err.Error())
 			}
-		} else if amount, err = linesValue(ctx, tx, o, r.Lines); err != nil {
+		} else if amount, err = l.quantitiesValue(r.Lines); err != nil {
 			return nil, err
 		}
 		refunds, err := payment.Refund(ctx, tx, o, payment.RefundRequest{Amount: amount, Reason: reason})
 		if err != nil {
 			return nil, err
 		}
-		if o, err = touch(ctx, tx, o, nil); err != nil {
+		if err := l.touch(ctx, nil); err != nil {
 			return nil, err
 		}
-		id := o.ID
-		err = notify.Send(ctx, tx, new(notify.Recipients).User(o.OwnerID), notify.Notice{
+		o = l.Order
+		err = l.notify(ctx, new(notify.Recipients).User(o.OwnerID), notify.Notice{
 			Kind: "payment.refunded", Title: fmt.Sprintf("%s refunded on %s", money.Format(amount, o.Currency), o.Number),
-			Body: reason, SubjectType: "Order", SubjectID: o.ID, OrderID: &id})
+			Body: reason, SubjectType: "Order", SubjectID: o.ID})
 		return &Result{Order: o, Refunds: refunds}, err
 	})
 }
 
-// linesValue is Σ quantity × net unit price over the given lines of o.
-func linesValue(ctx context.Context, tx *ent.Tx, o *ent.Order, lq []LineQuantity) (int64, error) {
-	var total int64
+// quantitiesValue is the value of line quantities of the held order given
+// in a request (input.lines), each within what the customer pays for.
+func (l *Locked) quantitiesValue(lq []LineQuantity) (int64, error) {
+	var errs fault.List
 	for i, x := range lq {
-		l, err := tx.OrderLine.Query().Where(orderline.ID(x.OrderLineID), orderline.OrderID(o.ID)).Only(ctx)
-		if ent.IsNotFound(err) {
-			return 0, fault.New(fault.NotFound, fmt.Sprintf("input.lines.%d.orderLineId", i), "not a line of this order")
+		line := l.line(x.OrderLineID)
+		switch {
+		case line == nil:
+			errs.Add(fault.NotFound, fmt.Sprintf("input.lines.%d.orderLineId", i), "not a line of this order")
+		case x.Quantity < 1 || x.Quantity > billable(line):
+			errs.Add(fault.Invalid, fmt.Sprintf("input.lines.%d.quantity", i), "must be between 1 and %d", billable(line))
 		}
-		if err != nil {
-			return 0, err
-		}
-		if x.Quantity < 1 || x.Quantity > l.Quantity-l.QuantityCancelled {
-			return 0, fault.New(fault.Invalid, fmt.Sprintf("input.lines.%d.quantity", i),
-				"must be between 1 and %d", l.Quantity-l.QuantityCancelled)
-		}
-		total += int64(x.Quantity) * (l.UnitPriceMinor - l.DiscountMinor)
 	}
-	return total, nil
+	if err := errs.Err(); err != nil {
+		return 0, err
+	}
+	v, err := quantitiesValue(l.Lines, lq)
+	return v, amountError("input.lines", err)
 }

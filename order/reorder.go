@@ -3,12 +3,15 @@ package order
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"orderdesk/audit"
 	"orderdesk/auth"
 	"orderdesk/change"
 	"orderdesk/ent"
-	"orderdesk/ent/orderline"
+	"orderdesk/ent/privacy"
+	"orderdesk/ent/stockitem"
 	"orderdesk/fault"
 	"orderdesk/money"
 )
@@ -38,28 +41,25 @@ func (s *Service) Reorder(ctx context.Context, r ReorderRequest) (*Result, error
 		}
 	}
 	return s.run(ctx, "reorder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		old, err := lock(ctx, tx, r.OrderID)
-		if err != nil {
-			return nil, err
-		}
-		if err := check(old.Status, Reorder); err != nil {
-			return nil, err
-		}
-		lines, err := tx.OrderLine.Query().Where(orderline.OrderID(old.ID)).Order(ent.Asc(orderline.FieldPosition)).All(ctx)
+		old, err := s.hold(ctx, tx, r.OrderID, Reorder, "input.orderId")
 		if err != nil {
 			return nil, err
 		}
 		var o *ent.Order
 		if r.Lines != nil {
-			if o, err = s.newDraftFrom(ctx, tx, old); err == nil {
-				o, err = s.writeLines(ctx, tx, o, r.Lines)
+			var nl *Locked
+			if nl, err = s.newDraftFrom(ctx, old, ""); err == nil {
+				if err = s.writeLines(ctx, nl, r.Lines); err == nil {
+					err = nl.saveTotals(ctx)
+				}
+				o = nl.Order
 			}
 		} else {
-			all := make([]change.LineQuantity, len(lines))
-			for i, l := range lines {
+			all := make([]change.LineQuantity, len(old.Lines))
+			for i, l := range old.Lines {
 				all[i] = change.LineQuantity{OrderLineID: l.ID, Quantity: l.Quantity}
 			}
-			o, err = s.reorderTx(ctx, tx, old, lines, all)
+			o, err = s.reorderOf(ctx, old, all, "input.orderId")
 		}
 		if err != nil {
 			return nil, err
@@ -69,51 +69,75 @@ func (s *Service) Reorder(ctx context.Context, r ReorderRequest) (*Result, error
 				return nil, err
 			}
 		}
-		return &Result{Order: old, NewOrder: o}, nil
+		return &Result{Order: old.Order, NewOrder: o}, nil
 	})
 }
 
-// reorderTx creates a draft for the given quantities of the old order's
-// lines, at the old prices, linked to the old order.
-func (s *Service) reorderTx(ctx context.Context, tx *ent.Tx, old *ent.Order, lines []*ent.OrderLine, qty []change.LineQuantity) (*ent.Order, error) {
-	o, err := s.newDraftFrom(ctx, tx, old)
+// reorderOf creates a draft for the given quantities of the held order's
+// lines, at the old prices, linked to the old order. Products no longer
+// sold are left out, and the draft's notes say so; when none is left the
+// re-order fails on field.
+func (s *Service) reorderOf(ctx context.Context, old *Locked, qty []change.LineQuantity, field string) (*ent.Order, error) {
+	ids := make([]int, 0, len(qty))
+	for _, x := range qty {
+		ids = append(ids, old.line(x.OrderLineID).StockItemID)
+	}
+	sold, err := old.tx.StockItem.Query().Where(stockitem.IDIn(ids...), stockitem.Active(true)).IDs(privacy.DecisionContext(ctx, privacy.Allow))
 	if err != nil {
 		return nil, err
 	}
-	byID := map[int]*ent.OrderLine{}
-	for _, l := range lines {
-		byID[l.ID] = l
-	}
-	reqs := make([]LineRequest, 0, len(qty))
+	var reqs []LineRequest
+	var gone []string
 	for _, x := range qty {
-		l := byID[x.OrderLineID]
+		l := old.line(x.OrderLineID)
+		if !slices.Contains(sold, l.StockItemID) {
+			gone = append(gone, l.Sku)
+			continue
+		}
 		unit, disc := money.Format(l.UnitPriceMinor, l.Currency), money.Format(l.DiscountMinor, l.Currency)
 		reqs = append(reqs, LineRequest{StockItemID: l.StockItemID, Quantity: x.Quantity, UnitPrice: &unit, Discount: &disc})
 	}
-	return s.writeLines(ctx, tx, o, reqs)
+	if len(reqs) == 0 {
+		return nil, fault.New(fault.Invalid, field, "nothing can be re-ordered: %s no longer sold", strings.Join(gone, ", "))
+	}
+	note := ""
+	if len(gone) > 0 {
+		note = " Left out, no longer sold: " + strings.Join(gone, ", ") + "."
+	}
+	nl, err := s.newDraftFrom(ctx, old, note)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.writeLines(ctx, nl, reqs); err != nil {
+		return nil, err
+	}
+	return nl.Order, nl.saveTotals(ctx)
 }
 
-func (s *Service) newDraftFrom(ctx context.Context, tx *ent.Tx, old *ent.Order) (*ent.Order, error) {
-	number, err := NextNumber(ctx, tx, "SO", s.now().Year())
+// newDraftFrom creates the draft that re-creates the held order, with note
+// added to its notes.
+func (s *Service) newDraftFrom(ctx context.Context, old *Locked, note string) (*Locked, error) {
+	tx, o := old.tx, old.Order
+	number, err := NextNumber(ctx, tx, "SO", old.Now.Year())
 	if err != nil {
 		return nil, err
 	}
-	create := tx.Order.Create().SetNumber(number).SetCustomerID(old.CustomerID).SetNillableOwnerID(old.OwnerID).
-		SetChannel(old.Channel).SetCurrency(old.Currency).SetReorderedFromID(old.ID).
-		SetNotes(fmt.Sprintf("Re-created from %s.", old.Number)).SetNillableRequestedDeliveryDate(old.RequestedDeliveryDate)
-	if old.ShippingAddress != nil {
-		create.SetShippingAddress(old.ShippingAddress)
+	create := tx.Order.Create().SetNumber(number).SetCustomerID(o.CustomerID).SetNillableOwnerID(o.OwnerID).
+		SetChannel(o.Channel).SetCurrency(o.Currency).SetReorderedFromID(o.ID).
+		SetNotes(fmt.Sprintf("Re-created from %s.%s", o.Number, note)).SetNillableRequestedDeliveryDate(o.RequestedDeliveryDate)
+	if o.ShippingAddress != nil {
+		create.SetShippingAddress(o.ShippingAddress)
 	}
-	o, err := create.Save(ctx)
+	n, err := create.Save(ctx)
 	if err != nil {
 		return nil, err
 	}
-	oldID, newID := old.ID, o.ID
-	if err := audit.Record(ctx, tx, audit.Event{Action: "order.created", SubjectType: "Order", SubjectID: o.ID,
-		OrderID: &newID, To: string(o.Status), Reason: "re-created from " + old.Number,
-		After: map[string]any{"number": o.Number, "reorderedFrom": old.Number}}); err != nil {
+	nl := s.adopt(ctx, tx, n)
+	if err := nl.audit(ctx, audit.Event{Action: "order.created", SubjectType: "Order", SubjectID: n.ID,
+		To: string(n.Status), Reason: "re-created from " + o.Number,
+		After: map[string]any{"number": n.Number, "reorderedFrom": o.Number}}); err != nil {
 		return nil, err
 	}
-	return o, audit.Record(ctx, tx, audit.Event{Action: "order.reordered", SubjectType: "Order", SubjectID: old.ID,
-		OrderID: &oldID, After: map[string]any{"newOrder": o.Number, "newOrderId": o.ID}})
+	return nl, old.audit(ctx, audit.Event{Action: "order.reordered", SubjectType: "Order", SubjectID: o.ID,
+		After: map[string]any{"newOrder": n.Number, "newOrderId": n.ID}})
 }

@@ -10,7 +10,7 @@ import (
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
 	entorder "orderdesk/ent/order"
-	"orderdesk/ent/orderline"
+	"orderdesk/ent/privacy"
 	"orderdesk/ent/stockitem"
 	"orderdesk/fault"
 	"orderdesk/money"
@@ -46,73 +46,72 @@ func (s *Service) Confirm(ctx context.Context, r ConfirmRequest) (*Result, error
 		return nil, fault.New(fault.Forbidden, "", "only a sales manager may override review checks (needs %s)", auth.OrderReviewOverride)
 	}
 	return s.run(ctx, "confirmOrder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, err := lock(ctx, tx, r.OrderID)
+		l, err := s.hold(ctx, tx, r.OrderID, Confirm, "input.orderId")
 		if err != nil {
 			return nil, err
 		}
-		if err := check(o.Status, Confirm); err != nil {
+		if err := l.checkVersion(r.ExpectedVersion); err != nil {
 			return nil, err
 		}
-		if err := checkVersion(o, r.ExpectedVersion); err != nil {
-			return nil, err
-		}
-		lines, err := tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).Order(ent.Asc(orderline.FieldPosition)).All(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var failed fault.List
-		if err := reserve(ctx, tx, o, lines, &failed); err != nil {
-			return nil, err
-		}
-		// A no-charge replacement has nothing to price or to give credit for.
-		var overridable fault.List
-		if o.Kind != entorder.KindREPLACEMENT {
-			if err := s.checkPrices(ctx, tx, lines, &overridable); err != nil {
-				return nil, err
-			}
-			if err := checkCredit(ctx, tx, o, &overridable); err != nil {
-				return nil, err
-			}
-		}
-		if d := o.RequestedDeliveryDate; d != nil && d.Before(s.now().Add(s.policy.DeliveryLeadTime)) {
-			failed.Add(fault.DeliveryDateInfeas, "requestedDeliveryDate", "delivery on %s is earlier than the lead time of %s allows",
-				d.Format("2006-01-02"), s.policy.DeliveryLeadTime)
-		}
-		if override == "" {
-			failed = append(failed, overridable...)
-		}
-		if len(failed) > 0 {
-			return nil, failed
-		}
-		now := s.now()
-		reason := ""
-		if len(overridable) > 0 {
-			reason = "override: " + override + " (" + overridable.Error() + ")"
-		}
-		o, err = s.transition(ctx, tx, o, Confirmed, "order.confirmed", reason, func(u *ent.OrderUpdateOne) {
-			u.SetConfirmedAt(now)
-			if o.PaymentDueAt == nil && s.policy.PaymentTerms > 0 {
-				u.SetPaymentDueAt(now.Add(s.policy.PaymentTerms))
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
-		id := o.ID
-		err = notify.Send(ctx, tx, new(notify.Recipients).User(o.OwnerID).Role(auth.Warehouse), notify.Notice{
-			Kind: "order.confirmed", Title: "Order " + o.Number + " confirmed", SubjectType: "Order", SubjectID: o.ID, OrderID: &id,
-			Body: "Stock is reserved; the order can be picked and shipped."})
-		return &Result{Order: o}, err
+		return s.confirm(ctx, l, override)
 	})
 }
 
-// reserve reserves the open quantity of every line, in stock item order so
-// that concurrent confirmations lock items in one order and never deadlock.
-// Short items are added to failed, one error per item.
-func reserve(ctx context.Context, tx *ent.Tx, o *ent.Order, lines []*ent.OrderLine, failed *fault.List) error {
+// confirm runs the review on the held order and confirms it, or returns
+// every failed check. A no-charge replacement has nothing to price or give
+// credit for.
+func (s *Service) confirm(ctx context.Context, l *Locked, override string) (*Result, error) {
+	var failed fault.List
+	if err := l.reserve(ctx, &failed); err != nil {
+		return nil, err
+	}
+	var overridable fault.List
+	if l.Order.Kind != entorder.KindREPLACEMENT {
+		if err := s.checkPrices(ctx, l.tx, l.Lines, "lines", &overridable); err != nil {
+			return nil, err
+		}
+		if err := checkCredit(ctx, l, payment.Outstanding(l.Order), &overridable); err != nil {
+			return nil, err
+		}
+	}
+	if d := l.Order.RequestedDeliveryDate; d != nil && d.Before(l.Now.Add(s.policy.DeliveryLeadTime)) {
+		failed.Add(fault.DeliveryDateInfeas, "requestedDeliveryDate", "delivery on %s is earlier than the lead time of %s allows",
+			d.Format("2006-01-02"), s.policy.DeliveryLeadTime)
+	}
+	if override == "" {
+		failed = append(failed, overridable...)
+	}
+	if len(failed) > 0 {
+		return nil, failed
+	}
+	reason := ""
+	if len(overridable) > 0 {
+		reason = "override: " + override + " (" + overridable.Error() + ")"
+	}
+	err := l.transition(ctx, Confirmed, "order.confirmed", reason, func(u *ent.OrderUpdateOne) {
+		u.SetConfirmedAt(l.Now)
+		if l.Order.PaymentDueAt == nil && s.policy.PaymentTerms > 0 {
+			u.SetPaymentDueAt(l.Now.Add(s.policy.PaymentTerms))
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	o := l.Order
+	err = l.notify(ctx, new(notify.Recipients).User(o.OwnerID).Role(auth.Warehouse), notify.Notice{
+		Kind: "order.confirmed", Title: "Order " + o.Number + " confirmed", SubjectType: "Order", SubjectID: o.ID,
+		Body: "Stock is reserved; the order can be picked and shipped."})
+	return &Result{Order: o}, err
+}
+
+// reserve reserves what is open and not yet reserved of every held line, in
+// stock item order so that concurrent confirmations lock items in one order
+// and never deadlock. Short items are added to failed, one error per item,
+// and then nothing is reserved.
+func (l *Locked) reserve(ctx context.Context, failed *fault.List) error {
 	byItem := map[int]int{}
-	for _, l := range lines {
-		byItem[l.StockItemID] += l.Quantity - l.QuantityCancelled - l.QuantityShipped - l.QuantityReserved
+	for _, line := range l.Lines {
+		byItem[line.StockItemID] += unshipped(line) - line.QuantityReserved
 	}
 	items := make([]int, 0, len(byItem))
 	for id, q := range byItem {
@@ -121,11 +120,12 @@ func reserve(ctx context.Context, tx *ent.Tx, o *ent.Order, lines []*ent.OrderLi
 		}
 	}
 	slices.Sort(items)
-	id := o.ID
+	id := l.Order.ID
+	before := len(*failed)
 	for _, item := range items {
 		m := stock.Reserve(item, byItem[item])
 		m.OrderID, m.Reason = &id, "order confirmed"
-		if _, err := stock.Apply(ctx, tx, m); err != nil {
+		if _, err := stock.Apply(ctx, l.tx, m); err != nil {
 			if fe, ok := fault.Expected(err); ok {
 				for _, e := range fe {
 					failed.Add(e.Code, "lines", "%s", e.Message)
@@ -135,13 +135,12 @@ func reserve(ctx context.Context, tx *ent.Tx, o *ent.Order, lines []*ent.OrderLi
 			return err
 		}
 	}
-	if len(*failed) > 0 {
+	if len(*failed) > before {
 		return nil
 	}
-	for _, l := range lines {
-		open := l.Quantity - l.QuantityCancelled - l.QuantityShipped
-		if open != l.QuantityReserved {
-			if err := tx.OrderLine.UpdateOne(l).SetQuantityReserved(open).Exec(ctx); err != nil {
+	for _, line := range l.Lines {
+		if open := unshipped(line); open != line.QuantityReserved {
+			if err := l.saveLine(ctx, line, func(u *ent.OrderLineUpdateOne) { u.SetQuantityReserved(open) }); err != nil {
 				return err
 			}
 		}
@@ -150,13 +149,13 @@ func reserve(ctx context.Context, tx *ent.Tx, o *ent.Order, lines []*ent.OrderLi
 }
 
 // checkPrices: each line's net unit price lies between the list price less
-// the allowed discount and the list price itself.
-func (s *Service) checkPrices(ctx context.Context, tx *ent.Tx, lines []*ent.OrderLine, failed *fault.List) error {
+// the allowed discount and the list price itself. Failures name field.N.
+func (s *Service) checkPrices(ctx context.Context, tx *ent.Tx, lines []*ent.OrderLine, field string, failed *fault.List) error {
 	ids := make([]int, len(lines))
 	for i, l := range lines {
 		ids[i] = l.StockItemID
 	}
-	items, err := tx.StockItem.Query().Where(stockitem.IDIn(ids...)).All(ctx)
+	items, err := tx.StockItem.Query().Where(stockitem.IDIn(ids...)).All(privacy.DecisionContext(ctx, privacy.Allow))
 	if err != nil {
 		return err
 	}
@@ -165,21 +164,27 @@ func (s *Service) checkPrices(ctx context.Context, tx *ent.Tx, lines []*ent.Orde
 		list[it.ID] = it.UnitPriceMinor
 	}
 	for i, l := range lines {
-		lp := list[l.StockItemID]
-		net := l.UnitPriceMinor - l.DiscountMinor
-		floor := lp - lp*s.policy.MaxDiscountBP/10_000
-		switch {
-		case net < floor:
-			failed.Add(fault.PriceCheckFailed, fmt.Sprintf("lines.%d", i),
-				"%s: net price %s is below the list price %s less the allowed %d.%02d %% discount (%s)",
-				l.Sku, money.Format(net, l.Currency), money.Format(lp, l.Currency),
-				s.policy.MaxDiscountBP/100, s.policy.MaxDiscountBP%100, money.Format(floor, l.Currency))
-		case net > lp:
-			failed.Add(fault.PriceCheckFailed, fmt.Sprintf("lines.%d", i),
-				"%s: net price %s is above the list price %s", l.Sku, money.Format(net, l.Currency), money.Format(lp, l.Currency))
+		if why := s.priceProblem(l, list[l.StockItemID]); why != "" {
+			failed.Add(fault.PriceCheckFailed, fmt.Sprintf("%s.%d", field, i), "%s", why)
 		}
 	}
 	return nil
+}
+
+// priceProblem says why a line's net price is outside the policy for list
+// price lp, or "".
+func (s *Service) priceProblem(l *ent.OrderLine, lp int64) string {
+	n := net(l)
+	floor := lp - lp*s.policy.MaxDiscountBP/10_000
+	switch {
+	case n < floor:
+		return fmt.Sprintf("%s: net price %s is below the list price %s less the allowed %d.%02d %% discount (%s)",
+			l.Sku, money.Format(n, l.Currency), money.Format(lp, l.Currency),
+			s.policy.MaxDiscountBP/100, s.policy.MaxDiscountBP%100, money.Format(floor, l.Currency))
+	case n > lp:
+		return fmt.Sprintf("%s: net price %s is above the list price %s", l.Sku, money.Format(n, l.Currency), money.Format(lp, l.Currency))
+	}
+	return ""
 }
 
 // openStatuses are the statuses of orders whose unpaid amount counts
@@ -187,26 +192,30 @@ func (s *Service) checkPrices(ctx context.Context, tx *ent.Tx, lines []*ent.Orde
 var openStatuses = []entorder.Status{Confirmed, Shipped, Delivered}
 
 // checkCredit: the customer's other open orders' outstanding amounts plus
-// this order's must stay within the credit limit.
-func checkCredit(ctx context.Context, tx *ent.Tx, o *ent.Order, failed *fault.List) error {
-	c, err := tx.Customer.Get(ctx, o.CustomerID)
-	if err != nil {
-		return err
-	}
-	others, err := tx.Order.Query().Where(entorder.CustomerID(o.CustomerID), entorder.IDNEQ(o.ID),
-		entorder.StatusIn(openStatuses...)).All(ctx)
+// owed, what the held order will owe, must stay within the credit limit.
+// The customer is locked (hold, exposure), so two orders of one customer
+// are never checked against the same limit at once.
+func checkCredit(ctx context.Context, l *Locked, owed int64, failed *fault.List) error {
+	c, o := l.Customer, l.Order
+	others, err := l.tx.Order.Query().Where(entorder.CustomerID(c.ID), entorder.IDNEQ(o.ID),
+		entorder.StatusIn(openStatuses...)).All(privacy.DecisionContext(ctx, privacy.Allow))
 	if err != nil {
 		return err
 	}
 	var open int64
 	for _, x := range others {
-		open += payment.Outstanding(x)
+		if open, err = money.Add(open, payment.Outstanding(x)); err != nil {
+			return err
+		}
 	}
-	need := open + payment.Outstanding(o)
+	need, err := money.Add(open, owed)
+	if err != nil {
+		return err
+	}
 	if need > c.CreditLimitMinor {
 		failed.Add(fault.CreditLimitExceeded, "customer",
 			"%s: open unpaid orders %s plus this order %s make %s, above the credit limit %s",
-			c.Name, money.Format(open, o.Currency), money.Format(payment.Outstanding(o), o.Currency),
+			c.Name, money.Format(open, o.Currency), money.Format(owed, o.Currency),
 			money.Format(need, o.Currency), money.Format(c.CreditLimitMinor, o.Currency))
 	}
 	return nil
@@ -231,23 +240,20 @@ func (s *Service) Reject(ctx context.Context, r RejectRequest) (*Result, error) 
 		return nil, err
 	}
 	return s.run(ctx, "rejectOrder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
-		o, err := lock(ctx, tx, r.OrderID)
+		l, err := s.hold(ctx, tx, r.OrderID, Reject, "input.orderId")
 		if err != nil {
 			return nil, err
 		}
-		if err := check(o.Status, Reject); err != nil {
-			return nil, err
-		}
-		o, err = s.transition(ctx, tx, o, Rejected, "order.rejected", reasonText(r.ReasonCode, note), func(u *ent.OrderUpdateOne) {
-			u.SetClosedAt(s.now()).SetStatusReason(r.ReasonCode).SetStatusNote(note)
+		err = l.transition(ctx, Rejected, "order.rejected", reasonText(r.ReasonCode, note), func(u *ent.OrderUpdateOne) {
+			u.SetClosedAt(l.Now).SetStatusReason(r.ReasonCode).SetStatusNote(note)
 		})
 		if err != nil {
 			return nil, err
 		}
-		id := o.ID
-		err = notify.Send(ctx, tx, new(notify.Recipients).User(o.OwnerID), notify.Notice{
+		o := l.Order
+		err = l.notify(ctx, new(notify.Recipients).User(o.OwnerID), notify.Notice{
 			Kind: "order.rejected", Title: "Order " + o.Number + " rejected", Body: reasonText(r.ReasonCode, note),
-			SubjectType: "Order", SubjectID: o.ID, OrderID: &id})
+			SubjectType: "Order", SubjectID: o.ID})
 		return &Result{Order: o}, err
 	})
 }

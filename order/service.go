@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"orderdesk/ent"
-	entorder "orderdesk/ent/order"
-	"orderdesk/fault"
 	"orderdesk/idem"
 	"orderdesk/store"
 )
@@ -26,19 +24,23 @@ type Policy struct {
 	PaymentTerms time.Duration
 	// MaxLines bounds the lines of one order.
 	MaxLines int
-	// SevereAmountMinor: a correction that moves the order total by more
-	// than this (in minor units of the order's currency) is SEVERE.
+	// A correction is SEVERE — it needs the customer's confirmation and a
+	// manager — when it swaps a product, prices a line outside the allowed
+	// discount, or moves the order total by more than SevereAmountMinor (in
+	// minor units of the order's currency) or by more than SevereBP of it
+	// (basis points: 1000 = 10 %). Zero turns that threshold off.
 	SevereAmountMinor int64
+	SevereBP          int64
 }
 
 // DefaultPolicy is used when none is configured.
-var DefaultPolicy = Policy{MaxDiscountBP: 2000, DeliveryLeadTime: 24 * time.Hour, MaxLines: 200, SevereAmountMinor: 100_00}
+var DefaultPolicy = Policy{MaxDiscountBP: 2000, DeliveryLeadTime: 24 * time.Hour, MaxLines: 200,
+	SevereAmountMinor: 100_00, SevereBP: 1000}
 
 // Service is the order service.
 type Service struct {
 	client *ent.Client
 	policy Policy
-	now    func() time.Time
 }
 
 // New returns the order service.
@@ -46,22 +48,32 @@ func New(client *ent.Client, p Policy) *Service {
 	if p.MaxLines <= 0 {
 		p.MaxLines = DefaultPolicy.MaxLines
 	}
-	return &Service{client: client, policy: p, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{client: client, policy: p}
 }
 
-// Result is what an order action produced. Mutation payloads show the parts
-// that apply.
+// Result is what an order action produced; mutation payloads show the
+// parts that apply. Records an action created are only there when it ran
+// for real: a dry run shows the records that existed before, as they still
+// are, and the preview of what it would have done.
 type Result struct {
 	Order        *ent.Order
-	NewOrder     *ent.Order
+	NewOrder     *ent.Order // a re-order, replacement or exchange order
 	Payment      *ent.Payment
 	Refunds      []*ent.Payment
 	Shipment     *ent.Shipment
 	Cancellation *ent.CancellationRecord
 	Return       *ent.ReturnOrder
 	Correction   *ent.OrderCorrection
-	Preview      *Preview
+	// Previews: of a cancellation or void, of a correction, and the amount
+	// a refund moves.
+	Preview           *Preview
+	CorrectionPreview *CorrectionPreview
+	AmountRefunded    *int64
 }
+
+// resultCodec remembers a Result under an idempotency key by the ids of its
+// records and reads them back on a replay.
+var resultCodec = idem.Codec[*Result]{Refs: (*Result).refs, Load: load, Unwrap: (*Result).unwrap}
 
 func (r *Result) refs() idem.Refs {
 	refs := idem.Refs{}
@@ -94,16 +106,22 @@ func (r *Result) refs() idem.Refs {
 	if r.Correction != nil {
 		put("correction", r.Correction.ID)
 	}
+	if r.AmountRefunded != nil {
+		put("amountRefunded", int(*r.AmountRefunded))
+	}
 	return refs
 }
 
 // load reads the records an earlier run of an idempotent request produced.
+// Records that are gone (not found) are left out.
 func load(ctx context.Context, tx *ent.Tx, refs idem.Refs) (*Result, error) {
 	r := &Result{}
 	var err error
 	get := func(k string, fn func(id int) error) {
 		if id, ok := refs[k]; ok && err == nil {
-			err = fn(id)
+			if err = fn(id); ent.IsNotFound(err) {
+				err = nil
+			}
 		}
 	}
 	get("order", func(id int) (e error) { r.Order, e = tx.Order.Get(ctx, id); return })
@@ -123,6 +141,16 @@ func load(ctx context.Context, tx *ent.Tx, refs idem.Refs) (*Result, error) {
 	get("cancellation", func(id int) (e error) { r.Cancellation, e = tx.CancellationRecord.Get(ctx, id); return })
 	get("return", func(id int) (e error) { r.Return, e = tx.ReturnOrder.Get(ctx, id); return })
 	get("correction", func(id int) (e error) { r.Correction, e = tx.OrderCorrection.Get(ctx, id); return })
+	if a, ok := refs["amountRefunded"]; ok {
+		amount := int64(a)
+		r.AmountRefunded = &amount
+	}
+	if r.Correction != nil {
+		r.CorrectionPreview = CorrectionPreviewOf(r.Correction)
+	}
+	if r.Cancellation != nil && r.Order != nil {
+		r.Preview = previewOf(r.Order, r.Cancellation, r.Order.Status)
+	}
 	return r, err
 }
 
@@ -159,41 +187,24 @@ func (r *Result) unwrap() *Result {
 	return r
 }
 
-// run executes one business action in one transaction. With an idempotency
-// key it first claims the key — or, when the same request already ran,
-// returns what that run produced without acting again.
-func (s *Service) run(ctx context.Context, op, key string, req any, fn func(ctx context.Context, tx *ent.Tx) (*Result, error)) (*Result, error) {
-	var res *Result
-	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		res = nil
-		claim, prior, err := idem.Begin(ctx, tx, op, key, req)
-		if err != nil {
-			return err
-		}
-		if prior != nil {
-			res, err = load(ctx, tx, prior)
-			return err
-		}
-		if res, err = fn(ctx, tx); err != nil {
-			return err
-		}
-		return claim.Finish(ctx, tx, res.refs())
-	})
-	if err != nil {
-		return nil, err
-	}
-	return res.unwrap(), nil
+// action is one business action in the transaction it is handed.
+type action func(ctx context.Context, tx *ent.Tx) (*Result, error)
+
+// run executes act once, idempotently under key (idem.Run).
+func (s *Service) run(ctx context.Context, op, key string, req any, act action) (*Result, error) {
+	return idem.Run(ctx, s.client, op, key, req, resultCodec, act)
 }
 
-var errDryRun = errors.New("dry run")
-
-// dryRun executes the action in a transaction and rolls it back, so the
-// preview it returns is exactly what the action would do.
-func (s *Service) dryRun(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) (*Preview, error)) (*Result, error) {
-	var p *Preview
+// runOrPreview runs act for real, or — for a dry run — runs it in full and
+// rolls it back, so that the preview it returns is exactly what it would do.
+func (s *Service) runOrPreview(ctx context.Context, dryRun bool, op, key string, req any, act action) (*Result, error) {
+	if !dryRun {
+		return s.run(ctx, op, key, req, act)
+	}
+	var res *Result
 	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		var err error
-		if p, err = fn(ctx, tx); err != nil {
+		if res, err = act(store.WithNow(ctx, time.Now().UTC()), tx); err != nil {
 			return err
 		}
 		return errDryRun
@@ -201,35 +212,27 @@ func (s *Service) dryRun(ctx context.Context, fn func(ctx context.Context, tx *e
 	if !errors.Is(err, errDryRun) {
 		return nil, err
 	}
-	o, err := s.client.Order.Get(ctx, p.OrderID)
-	return &Result{Order: o, Preview: p}, err
+	// The rollback took what the action created; what existed before is
+	// read again as it still is.
+	out := &Result{Preview: res.Preview, CorrectionPreview: res.CorrectionPreview, AmountRefunded: res.AmountRefunded}
+	reread := func(id int, read func(int) error) {
+		if id != 0 && err == nil {
+			if err = read(id); ent.IsNotFound(err) {
+				err = nil
+			}
+		}
+	}
+	err = nil
+	if res.Order != nil {
+		reread(res.Order.ID, func(id int) (e error) { out.Order, e = s.client.Order.Get(ctx, id); return })
+	}
+	if res.Return != nil {
+		reread(res.Return.ID, func(id int) (e error) { out.Return, e = s.client.ReturnOrder.Get(ctx, id); return })
+	}
+	if res.Shipment != nil {
+		reread(res.Shipment.ID, func(id int) (e error) { out.Shipment, e = s.client.Shipment.Get(ctx, id); return })
+	}
+	return out, err
 }
 
-// lock loads the order and holds its row until the transaction ends. Every
-// action on an order takes this lock first, so actions on one order run one
-// after another and see each other's results.
-func lock(ctx context.Context, tx *ent.Tx, id int) (*ent.Order, error) {
-	o, err := tx.Order.Query().Where(entorder.ID(id)).Modify(store.ForUpdate).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, fault.New(fault.NotFound, "input.orderId", "no such order")
-	}
-	return o, err
-}
-
-// checkVersion compares the client's expected version, when given.
-func checkVersion(o *ent.Order, expected *int64) error {
-	if expected != nil && *expected != o.Version {
-		return fault.New(fault.VersionConflict, "input.expectedVersion",
-			"the order was changed meanwhile (version %d, you sent %d); reload it", o.Version, *expected)
-	}
-	return nil
-}
-
-// touch bumps the order's version after a change and re-reads it.
-func touch(ctx context.Context, tx *ent.Tx, o *ent.Order, upd func(*ent.OrderUpdateOne)) (*ent.Order, error) {
-	u := tx.Order.UpdateOneID(o.ID).AddVersion(1)
-	if upd != nil {
-		upd(u)
-	}
-	return u.Save(ctx)
-}
+var errDryRun = errors.New("dry run")

@@ -1,17 +1,23 @@
-// Package order runs an order through its life — entry, review, payment,
-// fulfilment — and through every way it goes wrong: cancellation with
-// approval, void, refund, re-order and automatic cancellation. Each action
-// is one transaction that locks the order row first, checks the state
-// table, writes the change with its stock movements, money, ledger, audit
-// and notification rows, and commits.
+// Package order is the order aggregate: an order, its lines, and everything
+// that belongs to it — payments and refunds, shipments and their delivery
+// exceptions, returns, corrections and cancellation requests. Every action
+// on any of them is one transaction that holds the order (hold: the locks in
+// one documented order, one clock reading), checks the state table and the
+// named guards below, writes the change with its stock movements, money,
+// ledger, audit and notification rows, and commits. No action reaches an
+// order another way, so a rule written here holds for all of them.
 package order
 
 import (
+	"fmt"
 	"strings"
 
 	"orderdesk/auth"
+	"orderdesk/ent"
 	entorder "orderdesk/ent/order"
 	"orderdesk/fault"
+	"orderdesk/money"
+	"orderdesk/payment"
 )
 
 // Status is an order's status.
@@ -30,10 +36,10 @@ const (
 	Voided        = entorder.StatusVOIDED
 )
 
-// Action is something that can be done to an order.
+// Action is something that can be done to an order or to a record it owns.
 type Action string
 
-// Actions.
+// The order's own actions: the ones availableActions lists.
 const (
 	Update  Action = "UPDATE"
 	Submit  Action = "SUBMIT"
@@ -51,29 +57,90 @@ const (
 	Return  Action = "RETURN"
 )
 
-// Actions lists every action.
+// Actions on the records an order owns. They go through the same hold and
+// table as the order's own: a closed order's payments, shipments, returns
+// and requests change no more either.
+const (
+	CapturePayment    Action = "CAPTURE_PAYMENT"
+	FailPayment       Action = "FAIL_PAYMENT"
+	CancelPayment     Action = "CANCEL_PAYMENT"
+	ApproveCancel     Action = "APPROVE_CANCELLATION"
+	RejectCancel      Action = "REJECT_CANCELLATION"
+	ApproveCorrection Action = "APPROVE_CORRECTION"
+	RejectCorrection  Action = "REJECT_CORRECTION"
+	DecideReturn      Action = "DECIDE_RETURN"
+	ReceiveReturn     Action = "RECEIVE_RETURN"
+	RefundReturn      Action = "REFUND_RETURN"
+	CloseReturn       Action = "CLOSE_RETURN"
+	ReportException   Action = "REPORT_EXCEPTION"
+	ResolveException  Action = "RESOLVE_EXCEPTION"
+)
+
+// Actions lists the order's own actions, in the order availableActions
+// shows them.
 var Actions = []Action{Update, Submit, Confirm, Reject, Pay, Refund, Ship, Deliver, Finish, Cancel, Void, Reorder, Correct, Return}
 
-// transitions is the order lifecycle: for each status, the actions allowed
-// and the status they lead to. An action that is not listed is an
-// INVALID_TRANSITION. Some actions may stop short of the target: a partial
-// shipment or partial cancellation leaves the order CONFIRMED.
-var transitions = map[Status]map[Action]Status{
-	Draft:         {Update: Draft, Submit: PendingReview, Cancel: Cancelled, Void: Voided},
-	PendingReview: {Confirm: Confirmed, Reject: Rejected, Cancel: Cancelled, Void: Voided, Correct: PendingReview},
-	Confirmed: {Pay: Confirmed, Refund: Confirmed, Ship: Shipped, Cancel: Cancelled, Void: Voided,
-		Correct: Confirmed},
-	Shipped:   {Pay: Shipped, Refund: Shipped, Deliver: Delivered, Return: Shipped},
-	Delivered: {Pay: Delivered, Refund: Delivered, Finish: Completed, Return: Delivered},
-	// Terminal: nothing changes them. A re-order creates a new order that
-	// points back at the old one, which stays as it is.
-	Completed: {},
-	Rejected:  {Reorder: Rejected},
-	Cancelled: {Reorder: Cancelled},
-	Voided:    {Reorder: Voided},
+// ChildActions lists the actions on records the order owns.
+var ChildActions = []Action{CapturePayment, FailPayment, CancelPayment, ApproveCancel, RejectCancel,
+	ApproveCorrection, RejectCorrection, DecideReturn, ReceiveReturn, RefundReturn, CloseReturn,
+	ReportException, ResolveException}
+
+// The statuses an action may be taken in, by group.
+var (
+	notClosed   = []Status{Draft, PendingReview, Confirmed, Shipped, Delivered}
+	live        = []Status{Confirmed, Shipped, Delivered} // money and goods move
+	cancellable = []Status{Draft, PendingReview, Confirmed}
+)
+
+// rule is one row of the action table: where the action may be taken, the
+// status it leads to (empty: it stays), whether it changes what the
+// customer owes (then hold locks the customer first, because the credit
+// check reads all of the customer's orders), and the guards that must pass
+// on the held order.
+type rule struct {
+	in       []Status
+	to       Status
+	exposure bool
+	guards   []guard
 }
 
-// permissions is what a viewer needs for each action.
+// rules is the action table. An action not allowed in the order's status is
+// INVALID_TRANSITION; a failed guard says what stands in the way. Actions
+// that may stop short of their target (a partial shipment or cancellation)
+// decide that themselves.
+var rules = map[Action]rule{
+	Update:  {in: []Status{Draft}},
+	Submit:  {in: []Status{Draft}, to: PendingReview},
+	Confirm: {in: []Status{PendingReview}, to: Confirmed, exposure: true},
+	Reject:  {in: []Status{PendingReview}, to: Rejected},
+	Pay:     {in: live, guards: []guard{owesMoney}},
+	Refund:  {in: live, guards: []guard{hasRefundable}},
+	Ship:    {in: []Status{Confirmed}, to: Shipped, guards: []guard{hasUnshipped}},
+	Deliver: {in: []Status{Shipped}, to: Delivered},
+	Finish:  {in: []Status{Delivered}, to: Completed, guards: []guard{settled, nothingOpen}},
+	Cancel:  {in: cancellable, to: Cancelled, guards: []guard{hasUnshipped}},
+	Void:    {in: cancellable, to: Voided, guards: []guard{nothingShipped}},
+	Reorder: {in: []Status{Rejected, Cancelled, Voided}},
+	Correct: {in: []Status{PendingReview, Confirmed}, exposure: true, guards: []guard{hasUnshipped}},
+	Return:  {in: live, guards: []guard{hasShipped}},
+
+	CapturePayment:    {in: live},
+	FailPayment:       {in: live},
+	CancelPayment:     {in: live, exposure: true},
+	ApproveCancel:     {in: cancellable, guards: []guard{hasUnshipped}},
+	RejectCancel:      {in: notClosed},
+	ApproveCorrection: {in: []Status{PendingReview, Confirmed}, exposure: true},
+	RejectCorrection:  {in: notClosed},
+	DecideReturn:      {in: live},
+	ReceiveReturn:     {in: live},
+	RefundReturn:      {in: live, guards: []guard{hasRefundable}},
+	CloseReturn:       {in: live},
+	ReportException:   {in: live, guards: []guard{hasShipped}},
+	ResolveException:  {in: live},
+}
+
+// permissions is what a viewer needs for each of the order's own actions,
+// for availableActions; the services check the same at their entry.
 var permissions = map[Action]auth.Permission{
 	Update: auth.OrderCreate, Submit: auth.OrderCreate, Confirm: auth.OrderReview, Reject: auth.OrderReview,
 	Pay: auth.PaymentRecord, Refund: auth.RefundExecute, Ship: auth.OrderFulfil, Deliver: auth.OrderFulfil,
@@ -86,20 +153,33 @@ func Terminal(s Status) bool {
 	return s == Completed || s == Cancelled || s == Voided || s == Rejected
 }
 
-// Allowed reports whether action may be taken in status s.
+// Allowed reports whether the table allows action a in status s; guards
+// may still refuse it.
 func Allowed(s Status, a Action) bool {
-	_, ok := transitions[s][a]
-	return ok
+	for _, x := range rules[a].in {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
-// check returns INVALID_TRANSITION unless action may be taken in status s.
+// target is the status action a leads to from s.
+func target(s Status, a Action) Status {
+	if to := rules[a].to; to != "" {
+		return to
+	}
+	return s
+}
+
+// check returns INVALID_TRANSITION unless the table allows a in status s.
 func check(s Status, a Action) error {
 	if Allowed(s, a) {
 		return nil
 	}
 	hint := ""
 	switch {
-	case a == Cancel && (s == Shipped || s == Delivered):
+	case (a == Cancel || a == Void || a == ApproveCancel) && (s == Shipped || s == Delivered):
 		hint = "; shipped goods come back through a return (createReturn)"
 	case Terminal(s):
 		hint = "; the order is closed"
@@ -113,19 +193,123 @@ func actionVerb(a Action) string {
 		return "take payments for"
 	case Finish:
 		return "complete"
+	case CapturePayment, FailPayment, CancelPayment:
+		return strings.ToLower(strings.Replace(string(a), "_PAYMENT", "", 1)) + " a payment of"
+	case ApproveCancel, RejectCancel, ApproveCorrection, RejectCorrection:
+		return "decide a request on"
+	case DecideReturn, ReceiveReturn, RefundReturn, CloseReturn:
+		return "act on a return of"
+	case ReportException, ResolveException:
+		return "act on a shipment of"
 	default:
 		return strings.ToLower(string(a))
 	}
 }
 
-// AvailableActions lists the actions the viewer may take on an order in
-// status s: what the state table allows and the viewer's role permits.
-func AvailableActions(v *auth.Viewer, s Status) []Action {
+// facts is what the guards look at: the order, its lines, and (read only
+// when a guard asks) the work still open on it.
+type facts struct {
+	order    *ent.Order
+	lines    []*ent.OrderLine
+	openWork func() (string, error)
+}
+
+// guard refuses an action the table allows when the order's state stands
+// in the way; it names what does.
+type guard struct {
+	name  string
+	check func(f facts) (string, error) // "" passes
+	code  fault.Code
+}
+
+var (
+	owesMoney = guard{"owes money", func(f facts) (string, error) {
+		if payment.Outstanding(f.order) > 0 {
+			return "", nil
+		}
+		return "nothing is outstanding", nil
+	}, fault.PaymentExceeds}
+	hasRefundable = guard{"has refundable money", func(f facts) (string, error) {
+		if payment.Refundable(f.order) > 0 {
+			return "", nil
+		}
+		return "no captured money is left to refund", nil
+	}, fault.RefundExceeds}
+	hasUnshipped = guard{"has unshipped units", func(f facts) (string, error) {
+		for _, l := range f.lines {
+			if unshipped(l) > 0 {
+				return "", nil
+			}
+		}
+		return "nothing is left that has not shipped or been cancelled", nil
+	}, fault.InvalidTransition}
+	nothingShipped = guard{"nothing shipped", func(f facts) (string, error) {
+		for _, l := range f.lines {
+			if l.QuantityShipped > 0 {
+				return "part of the order has shipped: cancel what is open, and bring shipped goods back through a return (createReturn)", nil
+			}
+		}
+		return "", nil
+	}, fault.InvalidTransition}
+	hasShipped = guard{"has shipped units", func(f facts) (string, error) {
+		for _, l := range f.lines {
+			if l.QuantityShipped > 0 {
+				return "", nil
+			}
+		}
+		return "nothing of the order has shipped", nil
+	}, fault.InvalidTransition}
+	settled = guard{"settled", func(f facts) (string, error) {
+		o := f.order
+		if out := payment.Outstanding(o); out > 0 {
+			return fmt.Sprintf("the customer still owes %s", money.Format(out, o.Currency)), nil
+		}
+		if due := payment.RefundDue(o); due > 0 {
+			return fmt.Sprintf("%s is due back to the customer", money.Format(due, o.Currency)), nil
+		}
+		return "", nil
+	}, fault.NotAllowed}
+	nothingOpen = guard{"nothing open", func(f facts) (string, error) {
+		open, err := f.openWork()
+		if err != nil || open == "" {
+			return "", err
+		}
+		return open + " is still open", nil
+	}, fault.NotAllowed}
+)
+
+// allow checks the table and the action's guards against f.
+func allow(f facts, a Action) error {
+	if err := check(f.order.Status, a); err != nil {
+		return err
+	}
+	for _, g := range rules[a].guards {
+		why, err := g.check(f)
+		if err != nil {
+			return err
+		}
+		if why != "" {
+			return fault.New(g.code, "", "cannot %s %s: %s", actionVerb(a), f.order.Number, why)
+		}
+	}
+	return nil
+}
+
+// actionsFor lists the order's own actions viewer v may take now on the
+// order of f: what the table and its guards allow and the role permits.
+func actionsFor(v *auth.Viewer, f facts) ([]Action, error) {
 	var out []Action
 	for _, a := range Actions {
-		if Allowed(s, a) && v.Can(permissions[a]) {
+		if !v.Can(permissions[a]) {
+			continue
+		}
+		err := allow(f, a)
+		if _, expected := fault.Expected(err); err != nil && !expected {
+			return nil, err
+		}
+		if err == nil {
 			out = append(out, a)
 		}
 	}
-	return out
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"orderdesk/auth"
+	"orderdesk/ent"
 	entorder "orderdesk/ent/order"
 	"orderdesk/fault"
 )
@@ -14,40 +15,31 @@ import (
 // status added to the schema but forgotten in the table shows up here.
 var allStatuses = []Status{Draft, PendingReview, Confirmed, Shipped, Delivered, Completed, Rejected, Cancelled, Voided}
 
-func TestStateTable_EveryStatusIsAKey(t *testing.T) {
-	for _, s := range allStatuses {
-		if entorder.StatusValidator(s) != nil {
-			t.Errorf("%s is not a status of the schema", s)
-		}
-		if _, ok := transitions[s]; !ok {
-			t.Errorf("status %s has no entry in the state table", s)
-		}
-	}
-	if len(transitions) != len(allStatuses) {
-		t.Errorf("the state table has %d statuses, want %d", len(transitions), len(allStatuses))
-	}
-}
+var allActions = append(slices.Clone(Actions), ChildActions...)
 
-func TestStateTable_TargetsAndActionsAreKnown(t *testing.T) {
-	for from, row := range transitions {
-		if entorder.StatusValidator(from) != nil {
-			t.Errorf("the state table has an unknown status %q", from)
-		}
-		for a, to := range row {
-			if !slices.Contains(Actions, a) {
-				t.Errorf("%s: action %s is not in Actions", from, a)
-			}
-			if !slices.Contains(allStatuses, to) || entorder.StatusValidator(to) != nil {
-				t.Errorf("%s --%s--> %q: unknown target status", from, a, to)
-			}
-		}
-	}
+func TestStateTable_EveryActionHasARuleAndNoMore(t *testing.T) {
 	seen := map[Action]bool{}
-	for _, a := range Actions {
+	for _, a := range allActions {
 		if seen[a] {
-			t.Errorf("action %s is listed twice in Actions", a)
+			t.Errorf("action %s is listed twice", a)
 		}
 		seen[a] = true
+		if _, ok := rules[a]; !ok {
+			t.Errorf("action %s has no rule", a)
+		}
+	}
+	for a, r := range rules {
+		if !seen[a] {
+			t.Errorf("the table has a rule for %s, which is not listed", a)
+		}
+		if len(r.in) == 0 {
+			t.Errorf("%s is allowed in no status", a)
+		}
+		for _, s := range append(slices.Clone(r.in), r.to) {
+			if s != "" && entorder.StatusValidator(s) != nil {
+				t.Errorf("%s names the unknown status %q", a, s)
+			}
+		}
 	}
 }
 
@@ -57,8 +49,8 @@ func TestStateTable_EveryStatusReachableFromDraft(t *testing.T) {
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		for _, to := range transitions[s] {
-			if !reached[to] {
+		for _, a := range allActions {
+			if to := target(s, a); Allowed(s, a) && !reached[to] {
 				reached[to] = true
 				queue = append(queue, to)
 			}
@@ -74,24 +66,34 @@ func TestStateTable_EveryStatusReachableFromDraft(t *testing.T) {
 // TestStateTable_Literal pins the lifecycle, written out by hand, so that a
 // change to the table is a deliberate change to this test too.
 func TestStateTable_Literal(t *testing.T) {
-	want := map[Status]map[Action]Status{
-		Draft:         {Update: Draft, Submit: PendingReview, Cancel: Cancelled, Void: Voided},
-		PendingReview: {Confirm: Confirmed, Reject: Rejected, Cancel: Cancelled, Void: Voided, Correct: PendingReview},
-		Confirmed:     {Pay: Confirmed, Refund: Confirmed, Ship: Shipped, Cancel: Cancelled, Void: Voided, Correct: Confirmed},
-		Shipped:       {Pay: Shipped, Refund: Shipped, Deliver: Delivered, Return: Shipped},
-		Delivered:     {Pay: Delivered, Refund: Delivered, Finish: Completed, Return: Delivered},
-		Completed:     {},
-		Rejected:      {Reorder: Rejected},
-		Cancelled:     {Reorder: Cancelled},
-		Voided:        {Reorder: Voided},
+	live := []Status{Confirmed, Shipped, Delivered}
+	open := []Status{Draft, PendingReview, Confirmed, Shipped, Delivered}
+	early := []Status{Draft, PendingReview, Confirmed}
+	want := map[Action][]Status{
+		Update: {Draft}, Submit: {Draft}, Confirm: {PendingReview}, Reject: {PendingReview},
+		Pay: live, Refund: live, Ship: {Confirmed}, Deliver: {Shipped}, Finish: {Delivered},
+		Cancel: early, Void: early, Reorder: {Rejected, Cancelled, Voided}, Correct: {PendingReview, Confirmed},
+		Return: live, CapturePayment: live, FailPayment: live, CancelPayment: live,
+		ApproveCancel: early, RejectCancel: open, ApproveCorrection: {PendingReview, Confirmed}, RejectCorrection: open,
+		DecideReturn: live, ReceiveReturn: live, RefundReturn: live, CloseReturn: live,
+		ReportException: live, ResolveException: live,
 	}
-	for _, s := range allStatuses {
-		for _, a := range Actions {
-			wt, wok := want[s][a]
-			gt, gok := transitions[s][a]
-			if wok != gok || wt != gt {
-				t.Errorf("%s on %s: table has (%q, %t), want (%q, %t)", a, s, gt, gok, wt, wok)
+	wantTo := map[Action]Status{Submit: PendingReview, Confirm: Confirmed, Reject: Rejected, Ship: Shipped,
+		Deliver: Delivered, Finish: Completed, Cancel: Cancelled, Void: Voided}
+	for _, a := range allActions {
+		for _, s := range allStatuses {
+			if got, w := Allowed(s, a), slices.Contains(want[a], s); got != w {
+				t.Errorf("%s in %s: allowed %t, want %t", a, s, got, w)
 			}
+		}
+		if rules[a].to != wantTo[a] {
+			t.Errorf("%s leads to %q, want %q", a, rules[a].to, wantTo[a])
+		}
+	}
+	exposure := []Action{Confirm, Correct, ApproveCorrection, CancelPayment}
+	for _, a := range allActions {
+		if got := rules[a].exposure; got != slices.Contains(exposure, a) {
+			t.Errorf("%s locks the customer: %t", a, got)
 		}
 	}
 }
@@ -104,16 +106,12 @@ func TestStateTable_TerminalStatusesAllowOnlyReorder(t *testing.T) {
 		}
 	}
 	for _, s := range terminal {
-		for a, to := range transitions[s] {
-			if a != Reorder {
+		for _, a := range allActions {
+			if Allowed(s, a) && (a != Reorder || target(s, a) != s) {
 				t.Errorf("terminal status %s allows %s", s, a)
-			}
-			if to != s {
-				t.Errorf("%s on terminal %s changes its status to %s", a, s, to)
 			}
 		}
 	}
-	// Only terminal orders are re-created.
 	for _, s := range allStatuses {
 		if Allowed(s, Reorder) && !Terminal(s) {
 			t.Errorf("REORDER is allowed on the open status %s", s)
@@ -132,16 +130,11 @@ func TestStateTable_EveryActionHasAPermission(t *testing.T) {
 			t.Errorf("action %s needs %q, which is not a permission", a, p)
 		}
 	}
-	for a := range permissions {
-		if !slices.Contains(Actions, a) {
-			t.Errorf("the permission table names %s, which is not an action", a)
-		}
-	}
 }
 
 func TestStateCheck(t *testing.T) {
 	for _, s := range allStatuses {
-		for _, a := range Actions {
+		for _, a := range allActions {
 			err := check(s, a)
 			if Allowed(s, a) {
 				if err != nil {
@@ -157,42 +150,78 @@ func TestStateCheck(t *testing.T) {
 			}
 		}
 	}
-	msg := func(err error) string {
-		if err == nil {
-			return ""
-		}
-		return err.Error()
+	if err := check(Shipped, Cancel); !strings.Contains(err.Error(), "createReturn") {
+		t.Errorf("check(SHIPPED, CANCEL) = %v, want a pointer to createReturn", err)
 	}
-	err := check(Shipped, Cancel)
-	if fault.CodeOf(err) != fault.InvalidTransition || !strings.Contains(msg(err), "createReturn") {
-		t.Errorf("check(SHIPPED, CANCEL) = %v, want INVALID_TRANSITION pointing to createReturn", err)
-	}
-	if err := check(Delivered, Cancel); !strings.Contains(msg(err), "createReturn") {
-		t.Errorf("check(DELIVERED, CANCEL) = %v, want a hint at createReturn", err)
-	}
-	if err := check(Completed, Pay); !strings.Contains(msg(err), "closed") {
-		t.Errorf("check(COMPLETED, PAY) = %v, want it to say the order is closed", err)
+	if err := check(Completed, RefundReturn); !strings.Contains(err.Error(), "closed") {
+		t.Errorf("check(COMPLETED, REFUND_RETURN) = %v, want it to say the order is closed", err)
 	}
 }
 
-func TestStateAvailableActions(t *testing.T) {
+// order builds a held order's facts: status, money and lines as
+// (quantity, shipped) pairs, with nothing open unless open says so.
+func orderFacts(s Status, total, captured int64, open string, lines ...[2]int) facts {
+	o := &ent.Order{Status: s, Number: "SO-1", Currency: "EUR", TotalMinor: total, CapturedMinor: captured}
+	var ls []*ent.OrderLine
+	for i, l := range lines {
+		ls = append(ls, &ent.OrderLine{ID: i + 1, Quantity: l[0], QuantityShipped: l[1], UnitPriceMinor: 100})
+	}
+	return facts{order: o, lines: ls, openWork: func() (string, error) { return open, nil }}
+}
+
+func TestGuards(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		f    facts
+		a    Action
+		code fault.Code // "" allowed
+	}{
+		{"complete a settled order", orderFacts(Delivered, 500, 500, "", [2]int{5, 5}), Finish, ""},
+		{"complete with money owed", orderFacts(Delivered, 500, 400, "", [2]int{5, 5}), Finish, fault.NotAllowed},
+		{"complete with money due back", orderFacts(Delivered, 500, 600, "", [2]int{5, 5}), Finish, fault.NotAllowed},
+		{"complete with a return open", orderFacts(Delivered, 500, 500, "a return", [2]int{5, 5}), Finish, fault.NotAllowed},
+		{"pay when nothing is owed", orderFacts(Confirmed, 500, 500, "", [2]int{5, 0}), Pay, fault.PaymentExceeds},
+		{"pay what is owed", orderFacts(Confirmed, 500, 0, "", [2]int{5, 0}), Pay, ""},
+		{"refund with nothing captured", orderFacts(Shipped, 500, 0, "", [2]int{5, 5}), Refund, fault.RefundExceeds},
+		{"void after a partial shipment", orderFacts(Confirmed, 500, 0, "", [2]int{5, 2}), Void, fault.InvalidTransition},
+		{"cancel what has not shipped", orderFacts(Confirmed, 500, 0, "", [2]int{5, 2}), Cancel, ""},
+		{"return before anything shipped", orderFacts(Confirmed, 500, 0, "", [2]int{5, 0}), Return, fault.InvalidTransition},
+		{"return after a partial shipment", orderFacts(Confirmed, 500, 0, "", [2]int{5, 2}), Return, ""},
+		{"correct a fully shipped line set", orderFacts(Confirmed, 500, 0, "", [2]int{5, 5}), Correct, fault.InvalidTransition},
+		{"refund a return of a completed order", orderFacts(Completed, 500, 500, "", [2]int{5, 5}), RefundReturn, fault.InvalidTransition},
+		{"cancel a payment of a cancelled order", orderFacts(Cancelled, 0, 500, "", [2]int{5, 0}), CancelPayment, fault.InvalidTransition},
+	} {
+		err := allow(c.f, c.a)
+		if got := fault.CodeOf(err); got != c.code {
+			t.Errorf("%s: code %q (%v), want %q", c.name, got, err, c.code)
+		}
+	}
+}
+
+func TestAvailableActionsFollowTheGuards(t *testing.T) {
 	admin := auth.NewUser(1, "admin", auth.Admin, nil)
 	rep := auth.NewUser(2, "rep", auth.SalesRep, nil)
 	for _, c := range []struct {
 		who  string
 		v    *auth.Viewer
-		s    Status
+		f    facts
 		want []Action
 	}{
-		{"admin", admin, Confirmed, []Action{Pay, Refund, Ship, Cancel, Void, Correct}},
-		{"rep", rep, Confirmed, []Action{Cancel, Correct}},
-		{"rep", rep, Draft, []Action{Update, Submit, Cancel}},
-		{"admin", admin, Completed, nil},
-		{"rep", rep, Cancelled, []Action{Reorder}},
-		{"anonymous", nil, Draft, nil},
+		{"admin", admin, orderFacts(Confirmed, 500, 0, "", [2]int{5, 0}), []Action{Pay, Ship, Cancel, Void, Correct}},
+		{"admin, paid", admin, orderFacts(Confirmed, 500, 500, "", [2]int{5, 0}), []Action{Refund, Ship, Cancel, Void, Correct}},
+		{"admin, partly shipped", admin, orderFacts(Confirmed, 500, 0, "", [2]int{5, 2}), []Action{Pay, Ship, Cancel, Correct, Return}},
+		{"rep", rep, orderFacts(Confirmed, 500, 0, "", [2]int{5, 0}), []Action{Cancel, Correct}},
+		{"rep", rep, orderFacts(Draft, 500, 0, "", [2]int{5, 0}), []Action{Update, Submit, Cancel}},
+		{"admin, delivered and settled", admin, orderFacts(Delivered, 500, 500, "", [2]int{5, 5}), []Action{Refund, Finish, Return}},
+		{"admin, delivered, unpaid", admin, orderFacts(Delivered, 500, 0, "", [2]int{5, 5}), []Action{Pay, Return}},
+		{"admin, delivered, return open", admin, orderFacts(Delivered, 500, 500, "a return", [2]int{5, 5}), []Action{Refund, Return}},
+		{"admin", admin, orderFacts(Completed, 500, 500, "", [2]int{5, 5}), nil},
+		{"rep", rep, orderFacts(Cancelled, 0, 0, "", [2]int{5, 0}), []Action{Reorder}},
+		{"anonymous", nil, orderFacts(Draft, 500, 0, "", [2]int{5, 0}), nil},
 	} {
-		if got := AvailableActions(c.v, c.s); !slices.Equal(got, c.want) {
-			t.Errorf("AvailableActions(%s, %s) = %v, want %v", c.who, c.s, got, c.want)
+		got, err := actionsFor(c.v, c.f)
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("actions of %s on %s: %v (%v), want %v", c.who, c.f.order.Status, got, err, c.want)
 		}
 	}
 }

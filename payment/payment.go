@@ -9,7 +9,6 @@ package payment
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"orderdesk/audit"
 	"orderdesk/auth"
@@ -19,6 +18,7 @@ import (
 	entpayment "orderdesk/ent/payment"
 	"orderdesk/fault"
 	"orderdesk/money"
+	"orderdesk/store"
 )
 
 // Status is an order's payment status, derived from its money.
@@ -32,30 +32,47 @@ const (
 	Refunded          Status = "REFUNDED"
 )
 
+// The one arithmetic of an order's money, on the caches the order row keeps
+// (each kept in the transaction that moves the money):
+//
+//	due     = total − credited      what the customer pays for what they keep
+//	paid    = captured − refunded   what the company holds (Refundable)
+//	balance = due − paid            > 0 the customer owes (Outstanding),
+//	                                < 0 money is due back (RefundDue)
+//
+// A refund that settles a balance below zero (after a cancellation or a
+// correction lowered the total) leaves due alone; a refund beyond it is a
+// concession and credits the customer the same amount, so refunds never
+// make a customer owe more.
+
+// Due is what the customer pays for what they keep: total − credited.
+func Due(o *ent.Order) int64 { return o.TotalMinor - o.CreditedMinor }
+
+// Refundable is what can still be refunded: captured minus refunded.
+func Refundable(o *ent.Order) int64 { return o.CapturedMinor - o.RefundedMinor }
+
+// Outstanding is what the customer still owes.
+func Outstanding(o *ent.Order) int64 { return max(0, Due(o)-Refundable(o)) }
+
+// RefundDue is what the company holds beyond what is due and owes back.
+func RefundDue(o *ent.Order) int64 { return max(0, Refundable(o)-Due(o)) }
+
 // StatusOf derives the payment status of an order.
 func StatusOf(o *ent.Order) Status {
-	net := o.CapturedMinor - o.RefundedMinor
+	paid := Refundable(o)
 	switch {
-	case o.RefundedMinor > 0 && net == 0:
+	case o.RefundedMinor > 0 && paid == 0:
 		return Refunded
 	case o.RefundedMinor > 0:
 		return PartiallyRefunded
 	case o.CapturedMinor == 0:
 		return Unpaid
-	case net >= o.TotalMinor:
+	case paid >= Due(o):
 		return Paid
 	default:
 		return PartiallyPaid
 	}
 }
-
-// Outstanding is what the customer still owes.
-func Outstanding(o *ent.Order) int64 {
-	return max(0, o.TotalMinor-(o.CapturedMinor-o.RefundedMinor))
-}
-
-// Refundable is what can still be refunded: captured minus refunded.
-func Refundable(o *ent.Order) int64 { return o.CapturedMinor - o.RefundedMinor }
 
 // Method is how a charge was paid.
 type Method = entpayment.Method
@@ -82,7 +99,7 @@ func Charge(ctx context.Context, tx *ent.Tx, o *ent.Order, r ChargeRequest) (*en
 		return nil, fault.New(fault.PaymentExceeds, "input.amount", "%s exceeds the outstanding %s",
 			money.Format(r.Amount, o.Currency), money.Format(max(open, 0), o.Currency))
 	}
-	now := time.Now().UTC()
+	now := store.Now(ctx)
 	create := tx.Payment.Create().SetOrderID(o.ID).SetKind(entpayment.KindCHARGE).
 		SetAmountMinor(r.Amount).SetCurrency(o.Currency).SetMethod(r.Method).
 		SetProviderReference(r.Reference).SetNillableRecordedByID(auth.FromContext(ctx).ActorID())
@@ -118,7 +135,7 @@ func Capture(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment) (*en
 	if p.Kind != entpayment.KindCHARGE || p.Status != entpayment.StatusPENDING {
 		return nil, fault.New(fault.InvalidTransition, "input.paymentId", "only a pending charge can be captured; this one is %s", p.Status)
 	}
-	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusCAPTURED).SetCapturedAt(time.Now().UTC()).AddVersion(1).Save(ctx)
+	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusCAPTURED).SetCapturedAt(store.Now(ctx)).AddVersion(1).Save(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +147,8 @@ func capture(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment) erro
 		return err
 	}
 	o.CapturedMinor += p.AmountMinor
-	if err := ledger(ctx, tx, o, p, ledgerentry.KindCHARGE_CAPTURED, p.AmountMinor,
-		fmt.Sprintf("%s charge captured", p.Method)); err != nil {
+	if err := ledger(ctx, tx, o, entry{kind: ledgerentry.KindCHARGE_CAPTURED, amount: p.AmountMinor,
+		desc: fmt.Sprintf("%s charge captured", p.Method), payment: p}); err != nil {
 		return err
 	}
 	return record(ctx, tx, o, p, "payment.captured", "", p.AmountMinor)
@@ -143,11 +160,11 @@ func Fail(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment, reason 
 		return nil, fault.New(fault.InvalidTransition, "input.paymentId", "only a pending charge can fail; this one is %s", p.Status)
 	}
 	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusFAILED).SetFailureReason(clip.Runes(reason, 2000)).
-		SetFailedAt(time.Now().UTC()).AddVersion(1).Save(ctx)
+		SetFailedAt(store.Now(ctx)).AddVersion(1).Save(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := ledger(ctx, tx, o, p, ledgerentry.KindPAYMENT_FAILED, 0, "charge failed: "+reason); err != nil {
+	if err := ledger(ctx, tx, o, entry{kind: ledgerentry.KindPAYMENT_FAILED, desc: "charge failed: " + reason, payment: p}); err != nil {
 		return nil, err
 	}
 	return p, record(ctx, tx, o, p, "payment.failed", reason, 0)
@@ -173,19 +190,27 @@ func Cancel(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment, reaso
 	}
 	wasCaptured := p.Status == entpayment.StatusCAPTURED
 	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusCANCELLED).SetCancelReason(clip.Runes(reason, 2000)).
-		SetCancelledAt(time.Now().UTC()).SetNillableCancellationID(cancellationID).AddVersion(1).Save(ctx)
+		SetCancelledAt(store.Now(ctx)).SetNillableCancellationID(cancellationID).AddVersion(1).Save(ctx)
 	if err != nil {
 		return nil, err
 	}
-	amount := int64(0)
+	e := entry{kind: ledgerentry.KindPAYMENT_CANCELLED, desc: "charge cancelled: " + reason, payment: p}
 	if wasCaptured {
-		amount = -p.AmountMinor
-		if err := tx.Order.UpdateOneID(o.ID).AddCapturedMinor(amount).Exec(ctx); err != nil {
+		e.amount = -p.AmountMinor
+		if err := tx.Order.UpdateOneID(o.ID).AddCapturedMinor(e.amount).Exec(ctx); err != nil {
 			return nil, err
 		}
-		o.CapturedMinor += amount
+		o.CapturedMinor += e.amount
+		// The entry reverses the capture's entry, which it names.
+		captured, err := tx.LedgerEntry.Query().Where(ledgerentry.PaymentID(p.ID),
+			ledgerentry.KindEQ(ledgerentry.KindCHARGE_CAPTURED)).OnlyID(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("the capture entry of payment %d: %w", p.ID, err)
+		}
+		e.reverses = &captured
 	}
-	if err := ledger(ctx, tx, o, p, ledgerentry.KindPAYMENT_CANCELLED, amount, "charge cancelled: "+reason); err != nil {
+	amount := e.amount
+	if err := ledger(ctx, tx, o, e); err != nil {
 		return nil, err
 	}
 	return p, record(ctx, tx, o, p, "payment.cancelled", reason, amount)
@@ -220,7 +245,9 @@ type RefundRequest struct {
 // Refund pays back Amount, spread over the captured charges that still have
 // money to refund, newest first. It never refunds more than was captured
 // (REFUND_EXCEEDS_CAPTURED); with the order row locked by the caller, this
-// holds under concurrent requests too.
+// holds under concurrent requests too. What it pays beyond the refund due
+// is a concession, credited to the customer (Credit), so that a refund
+// never makes the customer owe more.
 func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, r RefundRequest) ([]*ent.Payment, error) {
 	if r.Amount <= 0 {
 		return nil, fault.New(fault.Invalid, "input.amount", "must be positive")
@@ -228,6 +255,11 @@ func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, r RefundRequest) ([]*
 	if r.Amount > Refundable(o) {
 		return nil, fault.New(fault.RefundExceeds, "input.amount", "%s exceeds the refundable %s",
 			money.Format(r.Amount, o.Currency), money.Format(Refundable(o), o.Currency))
+	}
+	if concession := r.Amount - RefundDue(o); concession > 0 {
+		if err := Credit(ctx, tx, o, concession, "refund beyond what was due: "+r.Reason); err != nil {
+			return nil, err
+		}
 	}
 	charges, err := tx.Payment.Query().Where(entpayment.OrderID(o.ID), entpayment.KindEQ(entpayment.KindCHARGE),
 		entpayment.StatusEQ(entpayment.StatusCAPTURED)).Order(ent.Desc(entpayment.FieldID)).All(ctx)
@@ -246,7 +278,7 @@ func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, r RefundRequest) ([]*
 		}
 		ref, err := tx.Payment.Create().SetOrderID(o.ID).SetKind(entpayment.KindREFUND).
 			SetAmountMinor(part).SetCurrency(o.Currency).SetMethod(c.Method).
-			SetStatus(entpayment.StatusCAPTURED).SetCapturedAt(time.Now().UTC()).
+			SetStatus(entpayment.StatusCAPTURED).SetCapturedAt(store.Now(ctx)).
 			SetRefundOfID(c.ID).SetNillableRecordedByID(auth.FromContext(ctx).ActorID()).
 			SetNillableCancellationID(r.CancellationID).SetNillableReturnOrderID(r.ReturnOrderID).
 			Save(ctx)
@@ -257,7 +289,7 @@ func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, r RefundRequest) ([]*
 			return nil, err
 		}
 		o.RefundedMinor += part
-		if err := ledger(ctx, tx, o, ref, ledgerentry.KindREFUND, -part, "refund: "+r.Reason); err != nil {
+		if err := ledger(ctx, tx, o, entry{kind: ledgerentry.KindREFUND, amount: -part, desc: "refund: " + r.Reason, payment: ref}); err != nil {
 			return nil, err
 		}
 		if err := record(ctx, tx, o, ref, "payment.refunded", r.Reason, -part); err != nil {
@@ -275,10 +307,49 @@ func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, r RefundRequest) ([]*
 	return refunds, nil
 }
 
-func ledger(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment, kind ledgerentry.Kind, amount int64, desc string) error {
-	return tx.LedgerEntry.Create().SetOrderID(o.ID).SetPaymentID(p.ID).SetKind(kind).
-		SetAmountMinor(amount).SetCurrency(o.Currency).SetDescription(clip.Runes(desc, 500)).
-		SetNillableActorID(auth.FromContext(ctx).ActorID()).Exec(ctx)
+// Credit lowers what the customer owes by amount, for goods they did not
+// keep or get (a received return, a lost shipment) or a concession, with a
+// CREDIT_NOTE ledger entry (negative: the receivable shrinks; cash entries
+// are the others) and an audit event.
+func Credit(ctx context.Context, tx *ent.Tx, o *ent.Order, amount int64, reason string) error {
+	if amount <= 0 {
+		return fmt.Errorf("credit of %d", amount)
+	}
+	credited, err := money.Add(o.CreditedMinor, amount)
+	if err != nil || credited > o.TotalMinor {
+		return fault.New(fault.Invalid, "", "a credit of %s would exceed the order total %s",
+			money.Format(amount, o.Currency), money.Format(o.TotalMinor, o.Currency))
+	}
+	if err := tx.Order.UpdateOneID(o.ID).AddCreditedMinor(amount).Exec(ctx); err != nil {
+		return err
+	}
+	o.CreditedMinor = credited
+	if err := ledger(ctx, tx, o, entry{kind: ledgerentry.KindCREDIT_NOTE, amount: -amount, desc: "credit: " + reason}); err != nil {
+		return err
+	}
+	id, neg := o.ID, -amount
+	return audit.Record(ctx, tx, audit.Event{Action: "order.credited", SubjectType: "Order", SubjectID: o.ID,
+		OrderID: &id, Reason: reason, Amount: &neg, Currency: o.Currency,
+		After: map[string]any{"credited": money.Format(credited, o.Currency)}})
+}
+
+// entry is one ledger entry to write.
+type entry struct {
+	kind     ledgerentry.Kind
+	amount   int64
+	desc     string
+	payment  *ent.Payment // nil for credit notes
+	reverses *int
+}
+
+func ledger(ctx context.Context, tx *ent.Tx, o *ent.Order, e entry) error {
+	c := tx.LedgerEntry.Create().SetOrderID(o.ID).SetKind(e.kind).SetAmountMinor(e.amount).
+		SetCurrency(o.Currency).SetDescription(clip.Runes(e.desc, 500)).SetNillableReversesID(e.reverses).
+		SetNillableActorID(auth.FromContext(ctx).ActorID())
+	if e.payment != nil {
+		c.SetPaymentID(e.payment.ID)
+	}
+	return c.Exec(ctx)
 }
 
 func record(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment, action, reason string, amount int64) error {

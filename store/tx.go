@@ -106,3 +106,25 @@ func ForUpdate(s *entsql.Selector) {
 		s.ForUpdate()
 	}
 }
+
+type nowKey struct{}
+
+// WithNow returns ctx carrying t as the time of the transaction about to
+// run, so that every row one business action writes carries the same now.
+func WithNow(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, nowKey{}, t)
+}
+
+// Now is the transaction's time set by WithNow, or the current time.
+func Now(ctx context.Context) time.Time {
+	if t, ok := TxNow(ctx); ok {
+		return t
+	}
+	return time.Now().UTC()
+}
+
+// TxNow is the transaction's time, when ctx carries one.
+func TxNow(ctx context.Context) (time.Time, bool) {
+	t, ok := ctx.Value(nowKey{}).(time.Time)
+	return t, ok
+}

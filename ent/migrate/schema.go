@@ -463,6 +463,7 @@ var (
 		{Name: "total_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "captured_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "refunded_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "credited_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "requested_delivery_date", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "payment_due_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "notes", Type: field.TypeString, Nullable: true, Size: 4000},
@@ -487,19 +488,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[26]},
+				Columns:    []*schema.Column{OrdersColumns[27]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "orders_users_owner",
-				Columns:    []*schema.Column{OrdersColumns[27]},
+				Columns:    []*schema.Column{OrdersColumns[28]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "orders_orders_reorders",
-				Columns:    []*schema.Column{OrdersColumns[28]},
+				Columns:    []*schema.Column{OrdersColumns[29]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -508,17 +509,17 @@ var (
 			{
 				Name:    "order_customer_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[26], OrdersColumns[7]},
+				Columns: []*schema.Column{OrdersColumns[27], OrdersColumns[7]},
 			},
 			{
 				Name:    "order_owner_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[27]},
+				Columns: []*schema.Column{OrdersColumns[28]},
 			},
 			{
 				Name:    "order_status_payment_due_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[15]},
+				Columns: []*schema.Column{OrdersColumns[7], OrdersColumns[16]},
 			},
 			{
 				Name:    "order_created_at",
@@ -912,7 +913,7 @@ var (
 		{Name: "address", Type: field.TypeJSON, Nullable: true},
 		{Name: "exception_note", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "exception_reported_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
-		{Name: "exception_resolution", Type: field.TypeEnum, Nullable: true, Enums: []string{"RESHIPPED", "ADDRESS_CORRECTED", "RETURNED", "REFUNDED"}},
+		{Name: "exception_resolution", Type: field.TypeEnum, Nullable: true, Enums: []string{"RESHIPPED", "ADDRESS_CORRECTED", "RETURNED", "REFUNDED", "DELIVERED"}},
 		{Name: "exception_resolved_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "shipped_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "delivered_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
@@ -1219,6 +1220,7 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(30064771072),
 	}
 	OrdersTable.Annotation.Checks = map[string]string{
+		"order_credited_in_range":    "credited_minor >= 0",
 		"order_refunded_le_captured": "refunded_minor >= 0 AND refunded_minor <= captured_minor",
 	}
 	OrderCorrectionsTable.ForeignKeys[0].RefTable = OrdersTable

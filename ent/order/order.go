@@ -44,6 +44,8 @@ const (
 	FieldCapturedMinor = "captured_minor"
 	// FieldRefundedMinor holds the string denoting the refunded_minor field in the database.
 	FieldRefundedMinor = "refunded_minor"
+	// FieldCreditedMinor holds the string denoting the credited_minor field in the database.
+	FieldCreditedMinor = "credited_minor"
 	// FieldRequestedDeliveryDate holds the string denoting the requested_delivery_date field in the database.
 	FieldRequestedDeliveryDate = "requested_delivery_date"
 	// FieldPaymentDueAt holds the string denoting the payment_due_at field in the database.
@@ -205,6 +207,7 @@ var Columns = []string{
 	FieldTotalMinor,
 	FieldCapturedMinor,
 	FieldRefundedMinor,
+	FieldCreditedMinor,
 	FieldRequestedDeliveryDate,
 	FieldPaymentDueAt,
 	FieldNotes,
@@ -238,7 +241,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "orderdesk/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -264,6 +267,8 @@ var (
 	DefaultCapturedMinor int64
 	// DefaultRefundedMinor holds the default value on creation for the "refunded_minor" field.
 	DefaultRefundedMinor int64
+	// DefaultCreditedMinor holds the default value on creation for the "credited_minor" field.
+	DefaultCreditedMinor int64
 	// NotesValidator is a validator for the "notes" field. It is called by the builders before save.
 	NotesValidator func(string) error
 	// StatusReasonValidator is a validator for the "status_reason" field. It is called by the builders before save.
@@ -429,6 +434,11 @@ func ByCapturedMinor(opts ...sql.OrderTermOption) OrderOption {
 // ByRefundedMinor orders the results by the refunded_minor field.
 func ByRefundedMinor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRefundedMinor, opts...).ToFunc()
+}
+
+// ByCreditedMinor orders the results by the credited_minor field.
+func ByCreditedMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreditedMinor, opts...).ToFunc()
 }
 
 // ByRequestedDeliveryDate orders the results by the requested_delivery_date field.

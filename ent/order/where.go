@@ -105,6 +105,11 @@ func RefundedMinor(v int64) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldRefundedMinor, v))
 }
 
+// CreditedMinor applies equality check predicate on the "credited_minor" field. It's identical to CreditedMinorEQ.
+func CreditedMinor(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCreditedMinor, v))
+}
+
 // RequestedDeliveryDate applies equality check predicate on the "requested_delivery_date" field. It's identical to RequestedDeliveryDateEQ.
 func RequestedDeliveryDate(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldRequestedDeliveryDate, v))
@@ -683,6 +688,46 @@ func RefundedMinorLT(v int64) predicate.Order {
 // RefundedMinorLTE applies the LTE predicate on the "refunded_minor" field.
 func RefundedMinorLTE(v int64) predicate.Order {
 	return predicate.Order(sql.FieldLTE(FieldRefundedMinor, v))
+}
+
+// CreditedMinorEQ applies the EQ predicate on the "credited_minor" field.
+func CreditedMinorEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldCreditedMinor, v))
+}
+
+// CreditedMinorNEQ applies the NEQ predicate on the "credited_minor" field.
+func CreditedMinorNEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldCreditedMinor, v))
+}
+
+// CreditedMinorIn applies the In predicate on the "credited_minor" field.
+func CreditedMinorIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldCreditedMinor, vs...))
+}
+
+// CreditedMinorNotIn applies the NotIn predicate on the "credited_minor" field.
+func CreditedMinorNotIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldCreditedMinor, vs...))
+}
+
+// CreditedMinorGT applies the GT predicate on the "credited_minor" field.
+func CreditedMinorGT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldCreditedMinor, v))
+}
+
+// CreditedMinorGTE applies the GTE predicate on the "credited_minor" field.
+func CreditedMinorGTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldCreditedMinor, v))
+}
+
+// CreditedMinorLT applies the LT predicate on the "credited_minor" field.
+func CreditedMinorLT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldCreditedMinor, v))
+}
+
+// CreditedMinorLTE applies the LTE predicate on the "credited_minor" field.
+func CreditedMinorLTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldCreditedMinor, v))
 }
 
 // RequestedDeliveryDateEQ applies the EQ predicate on the "requested_delivery_date" field.

@@ -45,6 +45,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	auditeventMixinHooks0 := auditeventMixin[0].Hooks()
+
+	auditevent.Hooks[1] = auditeventMixinHooks0[0]
 	auditeventMixinFields0 := auditeventMixin[0].Fields()
 	_ = auditeventMixinFields0
 	auditeventFields := schema.AuditEvent{}.Fields()
@@ -95,6 +98,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	cancellationrecordMixinHooks0 := cancellationrecordMixin[0].Hooks()
+
+	cancellationrecord.Hooks[1] = cancellationrecordMixinHooks0[0]
 	cancellationrecordMixinFields0 := cancellationrecordMixin[0].Fields()
 	_ = cancellationrecordMixinFields0
 	cancellationrecordMixinFields1 := cancellationrecordMixin[1].Fields()
@@ -179,6 +185,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	complaintMixinHooks0 := complaintMixin[0].Hooks()
+
+	complaint.Hooks[1] = complaintMixinHooks0[0]
 	complaintMixinFields0 := complaintMixin[0].Fields()
 	_ = complaintMixinFields0
 	complaintMixinFields1 := complaintMixin[1].Fields()
@@ -243,6 +252,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	customerMixinHooks0 := customerMixin[0].Hooks()
+
+	customer.Hooks[1] = customerMixinHooks0[0]
 	customerMixinFields0 := customerMixin[0].Fields()
 	_ = customerMixinFields0
 	customerMixinFields1 := customerMixin[1].Fields()
@@ -327,6 +339,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	idempotencykeyMixinHooks0 := idempotencykeyMixin[0].Hooks()
+
+	idempotencykey.Hooks[1] = idempotencykeyMixinHooks0[0]
 	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
 	_ = idempotencykeyMixinFields0
 	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
@@ -357,6 +372,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	ledgerentryMixinHooks0 := ledgerentryMixin[0].Hooks()
+
+	ledgerentry.Hooks[1] = ledgerentryMixinHooks0[0]
 	ledgerentryMixinFields0 := ledgerentryMixin[0].Fields()
 	_ = ledgerentryMixinFields0
 	ledgerentryFields := schema.LedgerEntry{}.Fields()
@@ -397,6 +415,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	notificationMixinHooks0 := notificationMixin[0].Hooks()
+
+	notification.Hooks[1] = notificationMixinHooks0[0]
 	notificationMixinFields0 := notificationMixin[0].Fields()
 	_ = notificationMixinFields0
 	notificationFields := schema.Notification{}.Fields()
@@ -435,6 +456,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	orderMixinHooks0 := orderMixin[0].Hooks()
+
+	order.Hooks[1] = orderMixinHooks0[0]
 	orderMixinFields0 := orderMixin[0].Fields()
 	_ = orderMixinFields0
 	orderMixinFields1 := orderMixin[1].Fields()
@@ -513,16 +537,20 @@ func init() {
 	orderDescRefundedMinor := orderFields[9].Descriptor()
 	// order.DefaultRefundedMinor holds the default value on creation for the refunded_minor field.
 	order.DefaultRefundedMinor = orderDescRefundedMinor.Default.(int64)
+	// orderDescCreditedMinor is the schema descriptor for credited_minor field.
+	orderDescCreditedMinor := orderFields[10].Descriptor()
+	// order.DefaultCreditedMinor holds the default value on creation for the credited_minor field.
+	order.DefaultCreditedMinor = orderDescCreditedMinor.Default.(int64)
 	// orderDescNotes is the schema descriptor for notes field.
-	orderDescNotes := orderFields[12].Descriptor()
+	orderDescNotes := orderFields[13].Descriptor()
 	// order.NotesValidator is a validator for the "notes" field. It is called by the builders before save.
 	order.NotesValidator = orderDescNotes.Validators[0].(func(string) error)
 	// orderDescStatusReason is the schema descriptor for status_reason field.
-	orderDescStatusReason := orderFields[20].Descriptor()
+	orderDescStatusReason := orderFields[21].Descriptor()
 	// order.StatusReasonValidator is a validator for the "status_reason" field. It is called by the builders before save.
 	order.StatusReasonValidator = orderDescStatusReason.Validators[0].(func(string) error)
 	// orderDescStatusNote is the schema descriptor for status_note field.
-	orderDescStatusNote := orderFields[21].Descriptor()
+	orderDescStatusNote := orderFields[22].Descriptor()
 	// order.StatusNoteValidator is a validator for the "status_note" field. It is called by the builders before save.
 	order.StatusNoteValidator = orderDescStatusNote.Validators[0].(func(string) error)
 	ordercorrectionMixin := schema.OrderCorrection{}.Mixin()
@@ -535,6 +563,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	ordercorrectionMixinHooks0 := ordercorrectionMixin[0].Hooks()
+
+	ordercorrection.Hooks[1] = ordercorrectionMixinHooks0[0]
 	ordercorrectionMixinFields0 := ordercorrectionMixin[0].Fields()
 	_ = ordercorrectionMixinFields0
 	ordercorrectionMixinFields1 := ordercorrectionMixin[1].Fields()
@@ -617,6 +648,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	orderlineMixinHooks0 := orderlineMixin[0].Hooks()
+
+	orderline.Hooks[1] = orderlineMixinHooks0[0]
 	orderlineMixinFields0 := orderlineMixin[0].Fields()
 	_ = orderlineMixinFields0
 	orderlineFields := schema.OrderLine{}.Fields()
@@ -711,6 +745,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	paymentMixinHooks0 := paymentMixin[0].Hooks()
+
+	payment.Hooks[1] = paymentMixinHooks0[0]
 	paymentMixinFields0 := paymentMixin[0].Fields()
 	_ = paymentMixinFields0
 	paymentMixinFields1 := paymentMixin[1].Fields()
@@ -783,6 +820,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	refreshtokenMixinHooks0 := refreshtokenMixin[0].Hooks()
+
+	refreshtoken.Hooks[1] = refreshtokenMixinHooks0[0]
 	refreshtokenMixinFields0 := refreshtokenMixin[0].Fields()
 	_ = refreshtokenMixinFields0
 	refreshtokenFields := schema.RefreshToken{}.Fields()
@@ -832,6 +872,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	returnorderMixinHooks0 := returnorderMixin[0].Hooks()
+
+	returnorder.Hooks[1] = returnorderMixinHooks0[0]
 	returnorderMixinFields0 := returnorderMixin[0].Fields()
 	_ = returnorderMixinFields0
 	returnorderMixinFields1 := returnorderMixin[1].Fields()
@@ -931,6 +974,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	shipmentMixinHooks0 := shipmentMixin[0].Hooks()
+
+	shipment.Hooks[1] = shipmentMixinHooks0[0]
 	shipmentMixinFields0 := shipmentMixin[0].Fields()
 	_ = shipmentMixinFields0
 	shipmentMixinFields1 := shipmentMixin[1].Fields()
@@ -994,6 +1040,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	stockitemMixinHooks0 := stockitemMixin[0].Hooks()
+
+	stockitem.Hooks[1] = stockitemMixinHooks0[0]
 	stockitemMixinFields0 := stockitemMixin[0].Fields()
 	_ = stockitemMixinFields0
 	stockitemMixinFields1 := stockitemMixin[1].Fields()
@@ -1104,6 +1153,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	stockmovementMixinHooks0 := stockmovementMixin[0].Hooks()
+
+	stockmovement.Hooks[1] = stockmovementMixinHooks0[0]
 	stockmovementMixinFields0 := stockmovementMixin[0].Fields()
 	_ = stockmovementMixinFields0
 	stockmovementFields := schema.StockMovement{}.Fields()
@@ -1134,6 +1186,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	userMixinHooks0 := userMixin[0].Hooks()
+
+	user.Hooks[1] = userMixinHooks0[0]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userMixinFields1 := userMixin[1].Fields()

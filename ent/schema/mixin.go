@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"context"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -8,6 +9,8 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
+
+	"orderdesk/store"
 )
 
 // datetime gives time columns microsecond precision and a range past 2038 on
@@ -26,8 +29,46 @@ func (TimeMixin) Fields() []ent.Field {
 	}
 }
 
+// Hooks stamp the rows a business action writes with its one clock reading.
+func (TimeMixin) Hooks() []ent.Hook { return []ent.Hook{stamp} }
+
+// stamp sets created_at (on create) and updated_at to the transaction's
+// time (store.WithNow) when the context carries one: every row one business
+// action writes then says the same "when", so that what happened after,
+// say, an order closed can be told exactly. Outside a business action the
+// fields' defaults apply.
+func stamp(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if now, ok := store.TxNow(ctx); ok {
+			if m.Op().Is(ent.OpCreate) {
+				if err := m.SetField("created_at", now); err != nil {
+					return nil, err
+				}
+			}
+			if err := m.SetField("updated_at", now); err != nil {
+				return nil, err
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
 // CreatedMixin is for append-only records: they are created and never updated.
 type CreatedMixin struct{ mixin.Schema }
+
+// Hooks stamp created_at with the business action's clock reading.
+func (CreatedMixin) Hooks() []ent.Hook { return []ent.Hook{stampCreated} }
+
+func stampCreated(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if now, ok := store.TxNow(ctx); ok && m.Op().Is(ent.OpCreate) {
+			if err := m.SetField("created_at", now); err != nil {
+				return nil, err
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}
 
 func (CreatedMixin) Fields() []ent.Field {
 	return []ent.Field{

@@ -34,6 +34,10 @@ func (Order) Fields() []ent.Field {
 		money("total_minor"),
 		money("captured_minor"),
 		money("refunded_minor"),
+		// CreditedMinor is what the customer no longer owes for goods they
+		// did not keep or get: received returns, lost goods refunded,
+		// concessions. Each credit is a CREDIT_NOTE ledger entry.
+		money("credited_minor"),
 		field.Time("requested_delivery_date").Optional().Nillable().SchemaType(datetime).
 			Annotations(entgql.OrderField("REQUESTED_DELIVERY_DATE")),
 		field.Time("payment_due_at").Optional().Nillable().SchemaType(datetime).
@@ -87,6 +91,7 @@ func (Order) Annotations() []schema.Annotation {
 		entgql.QueryField(), entgql.RelayConnection(),
 		entsql.Checks(map[string]string{
 			"order_refunded_le_captured": "refunded_minor >= 0 AND refunded_minor <= captured_minor",
+			"order_credited_in_range":    "credited_minor >= 0",
 		}),
 	}
 }

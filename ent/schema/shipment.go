@@ -29,9 +29,10 @@ func (Shipment) Fields() []ent.Field {
 		field.String("exception_note").MaxRuneLen(2000).Optional(),
 		optionalTime("exception_reported_at"),
 		// Resolution says how an exception was settled: RESHIPPED,
-		// ADDRESS_CORRECTED, RETURNED or REFUNDED.
+		// ADDRESS_CORRECTED, RETURNED, REFUNDED, or DELIVERED when the goods
+		// of a delayed shipment arrived after all.
 		field.Enum("exception_resolution").Values("RESHIPPED", "ADDRESS_CORRECTED",
-			"RETURNED", "REFUNDED").Optional().Nillable(),
+			"RETURNED", "REFUNDED", "DELIVERED").Optional().Nillable(),
 		optionalTime("exception_resolved_at"),
 		field.Time("shipped_at").Default(now).SchemaType(datetime),
 		optionalTime("delivered_at"),

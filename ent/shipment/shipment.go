@@ -127,7 +127,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "orderdesk/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -189,6 +189,7 @@ const (
 	ExceptionResolutionADDRESS_CORRECTED ExceptionResolution = "ADDRESS_CORRECTED"
 	ExceptionResolutionRETURNED          ExceptionResolution = "RETURNED"
 	ExceptionResolutionREFUNDED          ExceptionResolution = "REFUNDED"
+	ExceptionResolutionDELIVERED         ExceptionResolution = "DELIVERED"
 )
 
 func (er ExceptionResolution) String() string {
@@ -198,7 +199,7 @@ func (er ExceptionResolution) String() string {
 // ExceptionResolutionValidator is a validator for the "exception_resolution" field enum values. It is called by the builders before save.
 func ExceptionResolutionValidator(er ExceptionResolution) error {
 	switch er {
-	case ExceptionResolutionRESHIPPED, ExceptionResolutionADDRESS_CORRECTED, ExceptionResolutionRETURNED, ExceptionResolutionREFUNDED:
+	case ExceptionResolutionRESHIPPED, ExceptionResolutionADDRESS_CORRECTED, ExceptionResolutionRETURNED, ExceptionResolutionREFUNDED, ExceptionResolutionDELIVERED:
 		return nil
 	default:
 		return fmt.Errorf("shipment: invalid enum value for exception_resolution field: %q", er)

@@ -489,6 +489,7 @@ type ComplexityRoot struct {
 		ConfirmedAt           func(childComplexity int) int
 		Corrections           func(childComplexity int) int
 		CreatedAt             func(childComplexity int) int
+		Credited              func(childComplexity int) int
 		Currency              func(childComplexity int) int
 		Customer              func(childComplexity int) int
 		CustomerID            func(childComplexity int) int
@@ -507,6 +508,7 @@ type ComplexityRoot struct {
 		PaymentDueAt          func(childComplexity int) int
 		PaymentStatus         func(childComplexity int) int
 		Payments              func(childComplexity int) int
+		RefundDue             func(childComplexity int) int
 		Refundable            func(childComplexity int) int
 		Refunded              func(childComplexity int) int
 		ReorderedFrom         func(childComplexity int) int
@@ -1049,7 +1051,9 @@ type OrderResolver interface {
 	Captured(ctx context.Context, obj *ent.Order) (*money.Money, error)
 	Refunded(ctx context.Context, obj *ent.Order) (*money.Money, error)
 	PaymentStatus(ctx context.Context, obj *ent.Order) (model.OrderPaymentStatus, error)
+	Credited(ctx context.Context, obj *ent.Order) (*money.Money, error)
 	Outstanding(ctx context.Context, obj *ent.Order) (*money.Money, error)
+	RefundDue(ctx context.Context, obj *ent.Order) (*money.Money, error)
 	Refundable(ctx context.Context, obj *ent.Order) (*money.Money, error)
 	AvailableActions(ctx context.Context, obj *ent.Order) ([]model.OrderAction, error)
 }
@@ -3231,6 +3235,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.CreatedAt(childComplexity), true
+	case "Order.credited":
+		if e.ComplexityRoot.Order.Credited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Credited(childComplexity), true
 	case "Order.currency":
 		if e.ComplexityRoot.Order.Currency == nil {
 			break
@@ -3339,6 +3349,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Payments(childComplexity), true
+	case "Order.refundDue":
+		if e.ComplexityRoot.Order.RefundDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.RefundDue(childComplexity), true
 	case "Order.refundable":
 		if e.ComplexityRoot.Order.Refundable == nil {
 			break
@@ -10357,6 +10373,7 @@ enum ShipmentExceptionResolution @goModel(model: "orderdesk/ent/shipment.Excepti
   ADDRESS_CORRECTED
   RETURNED
   REFUNDED
+  DELIVERED
 }
 type ShipmentLine implements Node {
   id: ID!
@@ -11586,11 +11603,21 @@ extend type AuditEvent {
 
 extend type Order {
   paymentStatus: OrderPaymentStatus!
-  "What the customer still owes: total − (captured − refunded), never negative."
+  """
+  What the customer no longer owes for goods they did not keep or get: received returns (for refund),
+  lost or damaged goods refunded, refunds beyond what was due. Each credit is a CREDIT_NOTE ledger entry.
+  """
+  credited: Money!
+  "What the customer still owes: (total − credited) − (captured − refunded), never negative."
   outstanding: Money!
+  "What is due back to the customer: (captured − refunded) − (total − credited), never negative."
+  refundDue: Money!
   "What can still be refunded: captured − refunded."
   refundable: Money!
-  "The actions the state table allows now and the viewer's role permits."
+  """
+  The actions the state table and its guards allow now and the viewer's role permits: the same check the
+  mutations make (e.g. COMPLETE only when the order is settled and nothing is open on it).
+  """
   availableActions: [OrderAction!]!
 }
 
@@ -12855,8 +12882,12 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_refunded(ctx, field)
 	case "paymentStatus":
 		return ec.fieldContext_Order_paymentStatus(ctx, field)
+	case "credited":
+		return ec.fieldContext_Order_credited(ctx, field)
 	case "outstanding":
 		return ec.fieldContext_Order_outstanding(ctx, field)
+	case "refundDue":
+		return ec.fieldContext_Order_refundDue(ctx, field)
 	case "refundable":
 		return ec.fieldContext_Order_refundable(ctx, field)
 	case "availableActions":
@@ -25447,6 +25478,38 @@ func (ec *executionContext) fieldContext_Order_paymentStatus(_ context.Context, 
 	return graphql.NewScalarFieldContext("Order", field, true, true, "OrderPaymentStatus")
 }
 
+func (ec *executionContext) _Order_credited(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_credited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().Credited(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_credited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Order_outstanding(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25467,6 +25530,38 @@ func (ec *executionContext) _Order_outstanding(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Order_outstanding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_refundDue(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_refundDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().RefundDue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_refundDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Order",
 		Field:      field,
@@ -59081,11 +59176,23 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_paymentStatus(ctx, field, obj)
 				})
+		case "credited":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_credited(ctx, field, obj)
+				})
 		case "outstanding":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_outstanding(ctx, field, obj)
+				})
+		case "refundDue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_refundDue(ctx, field, obj)
 				})
 		case "refundable":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

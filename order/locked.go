@@ -1,0 +1,318 @@
+package order
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"orderdesk/audit"
+	"orderdesk/auth"
+	"orderdesk/ent"
+	"orderdesk/ent/cancellationrecord"
+	entcustomer "orderdesk/ent/customer"
+	entorder "orderdesk/ent/order"
+	"orderdesk/ent/ordercorrection"
+	"orderdesk/ent/orderline"
+	entpayment "orderdesk/ent/payment"
+	"orderdesk/ent/privacy"
+	"orderdesk/ent/returnorder"
+	"orderdesk/ent/shipment"
+	"orderdesk/fault"
+	"orderdesk/notify"
+	"orderdesk/store"
+)
+
+// Locked is an order held by the current transaction: its row is locked
+// until the transaction ends, its lines are loaded, and Now is the one clock
+// reading of the transaction. Only hold makes one (and adopt, for an order
+// the transaction itself created), and every action on the order or on
+// anything it owns starts from it.
+//
+// Locks are taken in one order by every action, so that two transactions
+// never wait on each other in a circle:
+//
+//  1. the customer, when the action changes what the customer owes
+//     (rule.exposure): the credit check reads all of the customer's orders;
+//  2. the order;
+//  3. the record of the order the action names (payment, shipment, return,
+//     correction, cancellation request), read again under the order's lock;
+//  4. stock items, in id order (stock.Apply, called in item order).
+type Locked struct {
+	tx       *ent.Tx
+	Now      time.Time
+	Order    *ent.Order
+	Lines    []*ent.OrderLine // by position
+	Customer *ent.Customer    // locked when the action's exposure says so, else nil
+}
+
+// hold locks order id for action a, loads its lines and checks the action
+// table and guards. A missing or invisible order is NOT_FOUND on field.
+func (s *Service) hold(ctx context.Context, tx *ent.Tx, id int, a Action, field string) (*Locked, error) {
+	l := &Locked{tx: tx, Now: store.Now(ctx)}
+	if rules[a].exposure {
+		// The customer is locked before the order is read through the
+		// viewer's privacy rules: the lock itself shows the viewer nothing.
+		sys := privacy.DecisionContext(ctx, privacy.Allow)
+		cid, err := tx.Order.Query().Where(entorder.ID(id)).Select(entorder.FieldCustomerID).Int(sys)
+		if ent.IsNotFound(err) {
+			return nil, fault.New(fault.NotFound, field, "no such order")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if l.Customer, err = tx.Customer.Query().Where(entcustomer.ID(cid)).Modify(store.ForUpdate).Only(sys); err != nil {
+			return nil, err
+		}
+	}
+	o, err := tx.Order.Query().Where(entorder.ID(id)).Modify(store.ForUpdate).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, fault.New(fault.NotFound, field, "no such order")
+	}
+	if err != nil {
+		return nil, err
+	}
+	l.Order = o
+	if l.Lines, err = tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).Order(ent.Asc(orderline.FieldPosition)).All(ctx); err != nil {
+		return nil, err
+	}
+	return l, l.allow(ctx, a)
+}
+
+// adopt wraps an order the current transaction created: nobody else can see
+// it before the commit, so it needs no lock.
+func (s *Service) adopt(ctx context.Context, tx *ent.Tx, o *ent.Order) *Locked {
+	return &Locked{tx: tx, Now: store.Now(ctx), Order: o}
+}
+
+// allow checks the action table and guards for a on the held order.
+func (l *Locked) allow(ctx context.Context, a Action) error {
+	return allow(facts{order: l.Order, lines: l.Lines, openWork: func() (string, error) {
+		return OpenWork(ctx, l.tx.Client(), l.Order.ID)
+	}}, a)
+}
+
+// AvailableActions lists the order's own actions the viewer may take now:
+// what the table and its guards allow and the viewer's role permits — the
+// same check the actions make, so the list and the API agree. It uses the
+// order's lines when the query loaded them, else reads them.
+func (s *Service) AvailableActions(ctx context.Context, o *ent.Order) ([]Action, error) {
+	lines, err := o.Lines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return actionsFor(auth.FromContext(ctx), facts{order: o, lines: lines, openWork: func() (string, error) {
+		return OpenWork(ctx, s.client, o.ID)
+	}})
+}
+
+// OpenWork names the first piece of work still open on the order — a
+// return not yet refunded or closed, a shipment exception, a pending
+// cancellation request, correction or payment — or "" when there is none.
+// It sees every record, whatever the viewer may read: a rule must not pass
+// because the viewer cannot see what stands in its way.
+func OpenWork(ctx context.Context, c *ent.Client, orderID int) (string, error) {
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	checks := []struct {
+		what  string
+		exist func(context.Context) (bool, error)
+	}{
+		{"a return", c.ReturnOrder.Query().Where(returnorder.OrderID(orderID),
+			returnorder.StatusIn(returnorder.StatusREQUESTED, returnorder.StatusAPPROVED, returnorder.StatusRECEIVED)).Exist},
+		{"a shipment exception", c.Shipment.Query().Where(shipment.OrderID(orderID),
+			shipment.ExceptionReportedAtNotNil(), shipment.ExceptionResolvedAtIsNil()).Exist},
+		{"a cancellation request", c.CancellationRecord.Query().Where(cancellationrecord.OrderID(orderID),
+			cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)).Exist},
+		{"a correction awaiting approval", c.OrderCorrection.Query().Where(ordercorrection.OrderID(orderID),
+			ordercorrection.StatusEQ(ordercorrection.StatusPENDING_APPROVAL)).Exist},
+		{"a pending payment", c.Payment.Query().Where(entpayment.OrderID(orderID),
+			entpayment.StatusEQ(entpayment.StatusPENDING)).Exist},
+	}
+	for _, ch := range checks {
+		ok, err := ch.exist(ctx)
+		if err != nil || ok {
+			return ch.what, err
+		}
+	}
+	return "", nil
+}
+
+// child reads a record of an order (a payment, shipment, return, ...)
+// twice: first plainly, to learn its order, and again, locked, once the
+// order is held.
+type child[C any] func(ctx context.Context, locked bool) (rec C, orderID int, err error)
+
+// holdChild holds the order of a record and re-reads the record under the
+// order's lock, so that it is seen as the last action on it left it.
+func holdChild[C any](ctx context.Context, s *Service, tx *ent.Tx, a Action, field, what string, read child[C]) (*Locked, C, error) {
+	var zero C
+	_, orderID, err := read(ctx, false)
+	if ent.IsNotFound(err) {
+		return nil, zero, fault.New(fault.NotFound, field, "no such %s", what)
+	}
+	if err != nil {
+		return nil, zero, err
+	}
+	l, err := s.hold(ctx, tx, orderID, a, field)
+	if err != nil {
+		return nil, zero, err
+	}
+	rec, _, err := read(ctx, true)
+	return l, rec, err
+}
+
+func lockIf(locked bool) func(*entsql.Selector) {
+	if locked {
+		return store.ForUpdate
+	}
+	return func(*entsql.Selector) {}
+}
+
+func payments(tx *ent.Tx, id int) child[*ent.Payment] {
+	return func(ctx context.Context, locked bool) (*ent.Payment, int, error) {
+		p, err := tx.Payment.Query().Where(entpayment.ID(id)).Modify(lockIf(locked)).Only(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		return p, p.OrderID, nil
+	}
+}
+
+func shipments(tx *ent.Tx, id int) child[*ent.Shipment] {
+	return func(ctx context.Context, locked bool) (*ent.Shipment, int, error) {
+		sh, err := tx.Shipment.Query().Where(shipment.ID(id)).Modify(lockIf(locked)).Only(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		return sh, sh.OrderID, nil
+	}
+}
+
+func returns(tx *ent.Tx, id int) child[*ent.ReturnOrder] {
+	return func(ctx context.Context, locked bool) (*ent.ReturnOrder, int, error) {
+		ro, err := tx.ReturnOrder.Query().Where(returnorder.ID(id)).Modify(lockIf(locked)).Only(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		return ro, ro.OrderID, nil
+	}
+}
+
+func corrections(tx *ent.Tx, id int) child[*ent.OrderCorrection] {
+	return func(ctx context.Context, locked bool) (*ent.OrderCorrection, int, error) {
+		c, err := tx.OrderCorrection.Query().Where(ordercorrection.ID(id)).Modify(lockIf(locked)).Only(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		return c, c.OrderID, nil
+	}
+}
+
+func cancellations(tx *ent.Tx, id int) child[*ent.CancellationRecord] {
+	return func(ctx context.Context, locked bool) (*ent.CancellationRecord, int, error) {
+		c, err := tx.CancellationRecord.Query().Where(cancellationrecord.ID(id)).Modify(lockIf(locked)).Only(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		return c, c.OrderID, nil
+	}
+}
+
+// checkVersion compares the client's expected version, when given.
+func (l *Locked) checkVersion(expected *int64) error {
+	if expected != nil && *expected != l.Order.Version {
+		return fault.New(fault.VersionConflict, "input.expectedVersion",
+			"the order was changed meanwhile (version %d, you sent %d); reload it", l.Order.Version, *expected)
+	}
+	return nil
+}
+
+// line is the held line with id, or nil.
+func (l *Locked) line(id int) *ent.OrderLine { return lineByID(l.Lines, id) }
+
+// saveLine writes a change of one line and keeps the held copy current.
+func (l *Locked) saveLine(ctx context.Context, line *ent.OrderLine, upd func(*ent.OrderLineUpdateOne)) error {
+	u := l.tx.OrderLine.UpdateOne(line)
+	upd(u)
+	saved, err := u.Save(ctx)
+	if err != nil {
+		return err
+	}
+	if i := slices.IndexFunc(l.Lines, func(x *ent.OrderLine) bool { return x.ID == line.ID }); i >= 0 {
+		l.Lines[i] = saved
+	}
+	return nil
+}
+
+// touch bumps the order's version with the given changes (and the totals
+// recomputed from the held lines) and keeps the held copy current.
+func (l *Locked) touch(ctx context.Context, upd func(*ent.OrderUpdateOne)) error {
+	return l.save(ctx, true, upd)
+}
+
+// saveTotals writes the totals of the held lines to an order the
+// transaction created, which keeps its first version.
+func (l *Locked) saveTotals(ctx context.Context) error { return l.save(ctx, false, nil) }
+
+func (l *Locked) save(ctx context.Context, bump bool, upd func(*ent.OrderUpdateOne)) error {
+	if err := l.retotal(); err != nil {
+		return err
+	}
+	o := l.Order
+	u := l.tx.Order.UpdateOneID(o.ID).SetSubtotalMinor(o.SubtotalMinor).SetDiscountMinor(o.DiscountMinor).SetTotalMinor(o.TotalMinor)
+	if bump {
+		u.AddVersion(1)
+	}
+	if upd != nil {
+		upd(u)
+	}
+	o, err := u.Save(ctx)
+	if err != nil {
+		return err
+	}
+	l.Order = o
+	return nil
+}
+
+// retotal recomputes the held order's totals from its held lines, in
+// memory; touch saves them. Money decisions within an action (what to
+// refund after a cancellation) read them before the save.
+func (l *Locked) retotal() error {
+	sub, disc, total, err := totals(l.Lines)
+	if err != nil {
+		return amountError("input.lines", err)
+	}
+	l.Order.SubtotalMinor, l.Order.DiscountMinor, l.Order.TotalMinor = sub, disc, total
+	return nil
+}
+
+// transition moves the order to status to with touch and records the audit
+// event with from → to.
+func (l *Locked) transition(ctx context.Context, to Status, action, reason string, upd func(*ent.OrderUpdateOne)) error {
+	from := l.Order.Status
+	if err := l.touch(ctx, func(u *ent.OrderUpdateOne) {
+		u.SetStatus(to)
+		if upd != nil {
+			upd(u)
+		}
+	}); err != nil {
+		return err
+	}
+	return l.audit(ctx, audit.Event{Action: action, SubjectType: "Order", SubjectID: l.Order.ID,
+		From: string(from), To: string(to), Reason: reason})
+}
+
+// audit records e as an event of the held order.
+func (l *Locked) audit(ctx context.Context, e audit.Event) error {
+	id := l.Order.ID
+	e.OrderID = &id
+	return audit.Record(ctx, l.tx, e)
+}
+
+// notify sends n about the held order.
+func (l *Locked) notify(ctx context.Context, to *notify.Recipients, n notify.Notice) error {
+	id := l.Order.ID
+	n.OrderID = &id
+	return notify.Send(ctx, l.tx, to, n)
+}
