@@ -81,6 +81,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.limits.MaxDepth, "max-depth", 12, "query depth limit (ORDERDESK_MAX_DEPTH)")
 	c.policy = order.DefaultPolicy
 	fs.Int64Var(&c.policy.MaxDiscountBP, "max-discount-bp", c.policy.MaxDiscountBP, "largest discount off list price without override, in basis points (ORDERDESK_MAX_DISCOUNT_BP)")
+	fs.Int64Var(&c.policy.SevereAmountMinor, "correction-severe-minor", c.policy.SevereAmountMinor, "a correction moving the order total by more than this many minor units is SEVERE; 0 = no amount threshold (ORDERDESK_CORRECTION_SEVERE_MINOR)")
+	fs.Int64Var(&c.policy.SevereBP, "correction-severe-bp", c.policy.SevereBP, "a correction moving the order total by more than this share of it, in basis points, is SEVERE; 0 = no share threshold (ORDERDESK_CORRECTION_SEVERE_BP)")
 	fs.DurationVar(&c.policy.PaymentTerms, "payment-terms", 0, "payment due time set at confirmation when an order has none; 0 = none (ORDERDESK_PAYMENT_TERMS)")
 	fs.DurationVar(&c.policy.DeliveryLeadTime, "delivery-lead-time", c.policy.DeliveryLeadTime, "earliest delivery after confirmation (ORDERDESK_DELIVERY_LEAD_TIME)")
 	fs.DurationVar(&c.rulesEvery, "rules-interval", time.Minute, "how often background rules run, e.g. automatic cancellation; 0 = never (ORDERDESK_RULES_INTERVAL)")
@@ -108,12 +110,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			*target = d
 		}
 	}
-	if v := getenv("ORDERDESK_MAX_DISCOUNT_BP"); v != "" && !flagSet(fs, "max-discount-bp") {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ORDERDESK_MAX_DISCOUNT_BP: %w", err))
+	for name, target := range map[string]*int64{"MAX_DISCOUNT_BP": &c.policy.MaxDiscountBP,
+		"CORRECTION_SEVERE_MINOR": &c.policy.SevereAmountMinor, "CORRECTION_SEVERE_BP": &c.policy.SevereBP} {
+		if v := getenv("ORDERDESK_" + name); v != "" && !flagSet(fs, strings.ToLower(strings.ReplaceAll(name, "_", "-"))) {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				errs = append(errs, fmt.Errorf("ORDERDESK_%s: %q is not a non-negative integer", name, v))
+			}
+			*target = n
 		}
-		c.policy.MaxDiscountBP = n
 	}
 	if err := c.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		errs = append(errs, fmt.Errorf("log level: %w", err))

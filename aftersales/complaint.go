@@ -522,28 +522,16 @@ func overdue(now time.Time) []predicate.Complaint {
 // first claims the key — or, when the same request already ran, returns the
 // complaint that run produced without acting again.
 func (s *Service) run(ctx context.Context, op, key string, req any, fn func(ctx context.Context, tx *ent.Tx) (*ent.Complaint, error)) (*ent.Complaint, error) {
-	var c *ent.Complaint
-	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		c = nil
-		claim, prior, err := idem.Begin(ctx, tx, op, key, req)
-		if err != nil {
-			return err
-		}
-		if prior != nil {
-			c, err = tx.Complaint.Get(ctx, prior["complaint"])
-			return err
-		}
-		if c, err = fn(ctx, tx); err != nil {
-			return err
-		}
-		return claim.Finish(ctx, tx, idem.Refs{"complaint": c.ID})
-	})
-	if err != nil {
-		return nil, err
-	}
-	// Detach from the finished transaction, so that the API can go on
-	// loading its edges.
-	return c.Unwrap(), nil
+	return idem.Run(ctx, s.client, op, key, req, complaintCodec, fn)
+}
+
+// complaintCodec remembers the complaint an action produced.
+var complaintCodec = idem.Codec[*ent.Complaint]{
+	Refs: func(c *ent.Complaint) idem.Refs { return idem.Refs{"complaint": c.ID} },
+	Load: func(ctx context.Context, tx *ent.Tx, refs idem.Refs) (*ent.Complaint, error) {
+		return tx.Complaint.Get(ctx, refs["complaint"])
+	},
+	Unwrap: (*ent.Complaint).Unwrap,
 }
 
 // lock loads the complaint and holds its row until the transaction ends, so

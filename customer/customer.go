@@ -5,6 +5,7 @@ package customer
 import (
 	"context"
 	"net/mail"
+	"slices"
 	"strings"
 
 	"orderdesk/audit"
@@ -74,36 +75,32 @@ func (s *Service) Create(ctx context.Context, r NewRequest) (*ent.Customer, erro
 		id := v.UserID
 		r.OwnerID = &id
 	}
-	var c *ent.Customer
-	err = store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		claim, prior, err := idem.Begin(ctx, tx, "createCustomer", r.IdempotencyKey, r)
-		if err != nil || prior != nil {
-			if prior != nil {
-				c, err = tx.Customer.Get(ctx, prior["customer"])
-			}
-			return err
-		}
+	return idem.Run(ctx, s.client, "createCustomer", r.IdempotencyKey, r, customerCodec, func(ctx context.Context, tx *ent.Tx) (*ent.Customer, error) {
+		errs := slices.Clone(errs) // a rerun of the transaction starts from the input's own errors
 		m := tx.Customer.Create().SetCurrency(cur)
 		after, err := s.apply(ctx, tx, v, &errs, r.Fields, cur, m.Mutation())
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := errs.Err(); err != nil {
-			return err
+			return nil, err
 		}
-		if c, err = m.Save(ctx); err != nil {
-			return err
+		c, err := m.Save(ctx)
+		if err != nil {
+			return nil, err
 		}
-		if err := audit.Record(ctx, tx, audit.Event{Action: "customer.created", SubjectType: "Customer",
-			SubjectID: c.ID, After: after}); err != nil {
-			return err
-		}
-		return claim.Finish(ctx, tx, idem.Refs{"customer": c.ID})
+		return c, audit.Record(ctx, tx, audit.Event{Action: "customer.created", SubjectType: "Customer",
+			SubjectID: c.ID, After: after})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c.Unwrap(), nil
+}
+
+// customerCodec remembers a new customer under an idempotency key.
+var customerCodec = idem.Codec[*ent.Customer]{
+	Refs: func(c *ent.Customer) idem.Refs { return idem.Refs{"customer": c.ID} },
+	Load: func(ctx context.Context, tx *ent.Tx, refs idem.Refs) (*ent.Customer, error) {
+		return tx.Customer.Get(ctx, refs["customer"])
+	},
+	Unwrap: (*ent.Customer).Unwrap,
 }
 
 // Update changes a customer. Needs customer:write for contact data and owner,

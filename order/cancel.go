@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"orderdesk/audit"
 	"orderdesk/auth"
 	"orderdesk/change"
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
+	"orderdesk/ent/ordercorrection"
 	"orderdesk/fault"
 	"orderdesk/money"
 	"orderdesk/notify"
@@ -224,6 +226,39 @@ func (l *Locked) closeRequest(ctx context.Context, rec *ent.CancellationRecord, 
 		SubjectID: rec.ID, From: string(rec.Status), To: string(cancellationrecord.StatusREJECTED), Reason: why})
 }
 
+// closeRequests rejects what still awaits a decision on an order that is
+// closing — pending corrections and cancellation requests other than the
+// one executing (keep) — so that nothing of a closed order waits for anyone.
+func (l *Locked) closeRequests(ctx context.Context, why string, keep int) error {
+	tx, v := l.tx, auth.FromContext(ctx)
+	recs, err := tx.CancellationRecord.Query().Where(cancellationrecord.OrderID(l.Order.ID), cancellationrecord.IDNEQ(keep),
+		cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		if err := l.closeRequest(ctx, rec, why); err != nil {
+			return err
+		}
+	}
+	pending, err := tx.OrderCorrection.Query().Where(ordercorrection.OrderID(l.Order.ID),
+		ordercorrection.StatusEQ(ordercorrection.StatusPENDING_APPROVAL)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range pending {
+		if err := tx.OrderCorrection.UpdateOne(c).SetStatus(ordercorrection.StatusREJECTED).SetDecidedAt(l.Now).
+			SetNillableDecidedByID(v.ActorID()).SetDecisionNote(why).AddVersion(1).Exec(ctx); err != nil {
+			return err
+		}
+		if err := l.audit(ctx, audit.Event{Action: "correction.rejected", SubjectType: "OrderCorrection", SubjectID: c.ID,
+			From: string(c.Status), To: string(ordercorrection.StatusREJECTED), Reason: why}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // cancelScope resolves the quantities to cancel per line: every unshipped
 // quantity for a full cancellation, else the requested ones, each within
 // what is unshipped — shipped goods are the floor and are never in scope.
@@ -362,6 +397,11 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 		to = Cancelled
 	case !slices.ContainsFunc(l.Lines, func(x *ent.OrderLine) bool { return unshipped(x) > 0 }):
 		to = Shipped // the rest had shipped already
+	}
+	if to == Cancelled || to == Voided {
+		if err := l.closeRequests(ctx, "the order was "+strings.ToLower(string(to)), rec.ID); err != nil {
+			return nil, err
+		}
 	}
 	if err := l.touch(ctx, func(u *ent.OrderUpdateOne) {
 		u.SetStatus(to)

@@ -244,6 +244,9 @@ func (s *Service) Reject(ctx context.Context, r RejectRequest) (*Result, error) 
 		if err != nil {
 			return nil, err
 		}
+		if err := l.closeRequests(ctx, "the order was rejected", 0); err != nil {
+			return nil, err
+		}
 		err = l.transition(ctx, Rejected, "order.rejected", reasonText(r.ReasonCode, note), func(u *ent.OrderUpdateOne) {
 			u.SetClosedAt(l.Now).SetStatusReason(r.ReasonCode).SetStatusNote(note)
 		})

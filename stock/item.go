@@ -61,40 +61,34 @@ func (s *Service) CreateItem(ctx context.Context, r NewItemRequest) (*ent.StockI
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	var item *ent.StockItem
-	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		claim, prior, err := idem.Begin(ctx, tx, "createStockItem", r.IdempotencyKey, r)
-		if err != nil || prior != nil {
-			if prior != nil {
-				item, err = tx.StockItem.Get(ctx, prior["stockItem"])
-			}
-			return err
-		}
+	return idem.Run(ctx, s.client, "createStockItem", r.IdempotencyKey, r, itemCodec, func(ctx context.Context, tx *ent.Tx) (*ent.StockItem, error) {
 		exists, err := tx.StockItem.Query().Where(stockitem.Sku(sku)).Exist(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if exists {
-			return fault.New(fault.Duplicate, "input.sku", "SKU %s exists", sku)
+			return nil, fault.New(fault.Duplicate, "input.sku", "SKU %s exists", sku)
 		}
-		item, err = tx.StockItem.Create().SetSku(sku).SetName(name).SetDescription(desc).
+		item, err := tx.StockItem.Create().SetSku(sku).SetName(name).SetDescription(desc).
 			SetUnitPriceMinor(price).SetCurrency(cur).Save(ctx)
 		if store.IsDuplicate(err) {
-			return fault.New(fault.Duplicate, "input.sku", "SKU %s exists", sku)
+			return nil, fault.New(fault.Duplicate, "input.sku", "SKU %s exists", sku)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := audit.Record(ctx, tx, audit.Event{Action: "stock_item.created", SubjectType: "StockItem",
-			SubjectID: item.ID, After: map[string]any{"sku": sku, "name": name, "unitPrice": money.Format(price, cur)}}); err != nil {
-			return err
-		}
-		return claim.Finish(ctx, tx, idem.Refs{"stockItem": item.ID})
+		return item, audit.Record(ctx, tx, audit.Event{Action: "stock_item.created", SubjectType: "StockItem",
+			SubjectID: item.ID, After: map[string]any{"sku": sku, "name": name, "unitPrice": money.Format(price, cur)}})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return item.Unwrap(), nil
+}
+
+// itemCodec remembers a new stock item under an idempotency key.
+var itemCodec = idem.Codec[*ent.StockItem]{
+	Refs: func(it *ent.StockItem) idem.Refs { return idem.Refs{"stockItem": it.ID} },
+	Load: func(ctx context.Context, tx *ent.Tx, refs idem.Refs) (*ent.StockItem, error) {
+		return tx.StockItem.Get(ctx, refs["stockItem"])
+	},
+	Unwrap: (*ent.StockItem).Unwrap,
 }
 
 func parsePrice(errs *fault.List, s, currency string) int64 {
@@ -257,34 +251,36 @@ func (s *Service) Adjust(ctx context.Context, r AdjustRequest) (*ent.StockItem, 
 // move books a movement in one transaction; with an idempotency key, a
 // retry of the same request returns the first movement and books nothing.
 func (s *Service) move(ctx context.Context, m Movement, action, op, key string, req any) (*ent.StockItem, *ent.StockMovement, error) {
-	var (
-		item *ent.StockItem
-		mv   *ent.StockMovement
-	)
-	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		claim, prior, err := idem.Begin(ctx, tx, op, key, req)
-		if err != nil {
-			return err
-		}
-		if prior != nil {
-			if item, err = tx.StockItem.Get(ctx, prior["stockItem"]); err == nil {
-				mv, err = tx.StockMovement.Get(ctx, prior["movement"])
-			}
-			return err
-		}
+	res, err := idem.Run(ctx, s.client, op, key, req, movedCodec, func(ctx context.Context, tx *ent.Tx) (moved, error) {
 		if _, err := lockItem(ctx, tx, m.ItemID, "input.stockItemId"); err != nil {
-			return err
+			return moved{}, err
 		}
-		if mv, err = record(ctx, tx, m, action); err != nil {
-			return err
+		mv, err := record(ctx, tx, m, action)
+		if err != nil {
+			return moved{}, err
 		}
-		if item, err = tx.StockItem.Get(ctx, m.ItemID); err != nil {
-			return err
-		}
-		return claim.Finish(ctx, tx, idem.Refs{"stockItem": item.ID, "movement": mv.ID})
+		item, err := tx.StockItem.Get(ctx, m.ItemID)
+		return moved{item, mv}, err
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return item.Unwrap(), mv.Unwrap(), nil
+	return res.item, res.movement, err
+}
+
+// moved is what a booked movement produced: the item as it is after, and
+// the movement.
+type moved struct {
+	item     *ent.StockItem
+	movement *ent.StockMovement
+}
+
+var movedCodec = idem.Codec[moved]{
+	Refs: func(m moved) idem.Refs { return idem.Refs{"stockItem": m.item.ID, "movement": m.movement.ID} },
+	Load: func(ctx context.Context, tx *ent.Tx, refs idem.Refs) (moved, error) {
+		item, err := tx.StockItem.Get(ctx, refs["stockItem"])
+		if err != nil {
+			return moved{}, err
+		}
+		mv, err := tx.StockMovement.Get(ctx, refs["movement"])
+		return moved{item, mv}, err
+	},
+	Unwrap: func(m moved) moved { return moved{m.item.Unwrap(), m.movement.Unwrap()} },
 }
