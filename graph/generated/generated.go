@@ -5649,17 +5649,26 @@ extend type Mutation {
   approveReturn(input: ReturnDecisionInput!): ReturnPayload!
   "Rejects a requested return with a note. Needs return:approve."
   rejectReturn(input: ReturnDecisionInput!): ReturnPayload!
-  "Records what came back, per line restocked or damaged: only restocked goods go back on the shelf. Finance is told. Needs return:receive."
+  """
+  Records what came back, per line restocked or damaged: only restocked goods go back on the shelf. A return for REFUND credits
+  the customer the goods' value now (order.credited), so what they paid beyond it is due back (order.refundDue). Finance is told.
+  Needs return:receive.
+  """
   receiveReturn(input: ReceiveReturnInput!): ReturnPayload!
-  "Refunds a received return, by default the value of the returned goods, never above what is refundable. Needs refund:execute."
+  """
+  Refunds a received return: by default what its credit made due back (at most the goods' value); an amount given beyond that
+  is a concession, credited too, never above what is refundable. Needs refund:execute.
+  """
   refundReturn(input: RefundReturnInput!): ReturnPayload!
   "Closes a received or refunded return. Needs return:approve."
   closeReturn(input: ReturnDecisionInput!): ReturnPayload!
 
   """
-  Corrects prices, quantities, products, address or customer contact of an order not yet shipped, against the version you saw.
-  Reservations follow the new quantities; the money effect is stated. SEVERE corrections (a product swapped, or the total moving
-  by more than the policy threshold) need the customer's confirmation recorded and a sales manager's approval.
+  Corrects prices, quantities, products, address or customer contact of an order in review or confirmed, against the version you
+  saw. Shipped goods are the floor: a line keeps at least its shipped quantity, and a line with shipped units keeps its product and
+  price. Reservations follow the new quantities; the money effect is stated. SEVERE corrections — a product swapped, a price outside
+  the allowed discount, a confirmed order pushed past the customer's credit limit, or the total moving by more than the policy's
+  amount or share — need the customer's confirmation recorded and a sales manager's approval.
   """
   correctOrder(input: CorrectOrderInput!): CorrectionPayload!
   "Approves and applies a pending severe correction. Needs order:correct:approve."
@@ -5670,9 +5679,11 @@ extend type Mutation {
   "Marks a shipment DELAYED, LOST, DAMAGED, REFUSED or WRONG_ADDRESS with a note. Staff are told. Needs shipment:exception."
   reportShipmentException(input: ReportShipmentExceptionInput!): ShipmentExceptionPayload!
   """
-  Settles a shipment exception: RESHIPPED creates a no-charge replacement order of the shipment's goods (stock taken again);
-  ADDRESS_CORRECTED fixes the address and puts the shipment back in transit; RETURNED opens a return of the goods;
-  REFUNDED refunds their value (needs refund:execute).
+  Settles a shipment exception: RESHIPPED sends the goods again as a no-charge replacement order, CONFIRMED with its stock reserved
+  at once (or refused, saying what is short; goods delivered intact are never re-shipped); ADDRESS_CORRECTED fixes the address and
+  puts the shipment back in transit; RETURNED opens an approved return of the goods; REFUNDED credits the customer the goods' value
+  and refunds what that makes due (needs refund:execute only, so finance settles it). A delayed shipment that arrives is resolved
+  DELIVERED by markOrderDelivered.
   """
   resolveShipmentException(input: ResolveShipmentExceptionInput!): ShipmentExceptionPayload!
 }
@@ -11672,9 +11683,12 @@ extend type Mutation {
   refundPayment(input: RefundPaymentInput!): RefundPayload!
   "Ships all open quantities, or the given ones. SHIPPED when nothing is left to ship."
   shipOrder(input: ShipOrderInput!): ShipmentPayload!
-  "SHIPPED → DELIVERED."
+  "SHIPPED → DELIVERED. Shipments in transit or delayed are delivered; a delay's open exception is resolved DELIVERED."
   markOrderDelivered(input: OrderTransitionInput!): OrderPayload!
-  "DELIVERED and fully paid → COMPLETED."
+  """
+  DELIVERED → COMPLETED, when the order is settled (nothing owed either way) and nothing is open on it: no return to finish,
+  shipment exception, cancellation request, pending correction or pending payment (NOT_ALLOWED names what stands in the way).
+  """
   completeOrder(input: OrderTransitionInput!): OrderPayload!
   """
   Asks to cancel an order, whole or some line quantities. Executes at once where policy allows (you may cancel,
