@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"orderdesk/app/apptest"
 	"orderdesk/ent"
@@ -123,32 +125,25 @@ func assertClosed(t *testing.T, o *ent.Order) {
 		}
 		return
 	}
-	if o.UpdatedAt.After(*closed) {
-		t.Errorf("order %s closed (%s) at %s but was written at %s", o.Number, o.Status, closed, o.UpdatedAt)
-	}
+	written := map[string]time.Time{"the order": o.UpdatedAt}
 	for _, p := range o.Edges.Payments {
-		if p.UpdatedAt.After(*closed) {
-			t.Errorf("order %s closed at %s; its payment %d was written at %s", o.Number, closed, p.ID, p.UpdatedAt)
-		}
+		written[fmt.Sprintf("payment %d", p.ID)] = p.UpdatedAt
 	}
-	for _, s := range o.Edges.Shipments {
-		if s.UpdatedAt.After(*closed) {
-			t.Errorf("order %s closed at %s; its shipment %d was written at %s", o.Number, closed, s.ID, s.UpdatedAt)
-		}
+	for _, sh := range o.Edges.Shipments {
+		written[fmt.Sprintf("shipment %d", sh.ID)] = sh.UpdatedAt
 	}
 	for _, r := range o.Edges.Returns {
-		if r.UpdatedAt.After(*closed) {
-			t.Errorf("order %s closed at %s; its return %s was written at %s", o.Number, closed, r.Number, r.UpdatedAt)
-		}
+		written["return "+r.Number] = r.UpdatedAt
 	}
 	for _, c := range o.Edges.Corrections {
-		if c.UpdatedAt.After(*closed) {
-			t.Errorf("order %s closed at %s; its correction %d was written at %s", o.Number, closed, c.ID, c.UpdatedAt)
-		}
+		written[fmt.Sprintf("correction %d", c.ID)] = c.UpdatedAt
 	}
 	for _, c := range o.Edges.Cancellations {
-		if c.UpdatedAt.After(*closed) {
-			t.Errorf("order %s closed at %s; its cancellation %d was written at %s", o.Number, closed, c.ID, c.UpdatedAt)
+		written[fmt.Sprintf("cancellation %d", c.ID)] = c.UpdatedAt
+	}
+	for what, at := range written {
+		if at.After(*closed) {
+			t.Errorf("order %s closed (%s) at %s, but %s was written at %s", o.Number, o.Status, closed, what, at)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/orderline"
 	entpayment "orderdesk/ent/payment"
+	"orderdesk/ent/predicate"
 	"orderdesk/ent/privacy"
 	"orderdesk/ent/returnorder"
 	"orderdesk/ent/shipment"
@@ -114,25 +115,31 @@ func (s *Service) AvailableActions(ctx context.Context, o *ent.Order) ([]Action,
 // because the viewer cannot see what stands in its way.
 func OpenWork(ctx context.Context, c *ent.Client, orderID int) (string, error) {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
-	checks := []struct {
-		what  string
-		exist func(context.Context) (bool, error)
+	open := []struct {
+		what string
+		has  predicate.Order
 	}{
-		{"a return", c.ReturnOrder.Query().Where(returnorder.OrderID(orderID),
-			returnorder.StatusIn(returnorder.StatusREQUESTED, returnorder.StatusAPPROVED, returnorder.StatusRECEIVED)).Exist},
-		{"a shipment exception", c.Shipment.Query().Where(shipment.OrderID(orderID),
-			shipment.ExceptionReportedAtNotNil(), shipment.ExceptionResolvedAtIsNil()).Exist},
-		{"a cancellation request", c.CancellationRecord.Query().Where(cancellationrecord.OrderID(orderID),
-			cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)).Exist},
-		{"a correction awaiting approval", c.OrderCorrection.Query().Where(ordercorrection.OrderID(orderID),
-			ordercorrection.StatusEQ(ordercorrection.StatusPENDING_APPROVAL)).Exist},
-		{"a pending payment", c.Payment.Query().Where(entpayment.OrderID(orderID),
-			entpayment.StatusEQ(entpayment.StatusPENDING)).Exist},
+		{"a return", entorder.HasReturnsWith(
+			returnorder.StatusIn(returnorder.StatusREQUESTED, returnorder.StatusAPPROVED, returnorder.StatusRECEIVED))},
+		{"a shipment exception", entorder.HasShipmentsWith(shipment.ExceptionReportedAtNotNil(), shipment.ExceptionResolvedAtIsNil())},
+		{"a cancellation request", entorder.HasCancellationsWith(
+			cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED))},
+		{"a correction awaiting approval", entorder.HasCorrectionsWith(ordercorrection.StatusEQ(ordercorrection.StatusPENDING_APPROVAL))},
+		{"a pending payment", entorder.HasPaymentsWith(entpayment.StatusEQ(entpayment.StatusPENDING))},
 	}
-	for _, ch := range checks {
-		ok, err := ch.exist(ctx)
+	// One statement answers whether anything is open; only then is it
+	// worth asking what.
+	either := make([]predicate.Order, len(open))
+	for i, o := range open {
+		either[i] = o.has
+	}
+	if ok, err := c.Order.Query().Where(entorder.ID(orderID), entorder.Or(either...)).Exist(ctx); err != nil || !ok {
+		return "", err
+	}
+	for _, o := range open {
+		ok, err := c.Order.Query().Where(entorder.ID(orderID), o.has).Exist(ctx)
 		if err != nil || ok {
-			return ch.what, err
+			return o.what, err
 		}
 	}
 	return "", nil
