@@ -1,61 +1,125 @@
 package graph
 
 import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 
+	"orderdesk/ent"
 	"orderdesk/fault"
 	"orderdesk/graph/model"
 	"orderdesk/inbox"
 )
 
-// exceptionConnection pages the inbox. Cursors are offsets into the list,
-// which is ordered oldest first; a page past items that meanwhile left the
-// inbox may skip some, as offset paging does.
-func exceptionConnection(items []inbox.Item, first *int, after *string) (*model.ExceptionItemConnection, error) {
-	start, n := 0, 20
-	if first != nil {
-		n = *first
+// defaultExceptionPage is the page size when the client gives no first.
+const defaultExceptionPage = 20
+
+// exceptionConnection pages the inbox, oldest first. A cursor is the place
+// of its item in that order (since, source, record), so the next page
+// starts right after it even when items before it have left the inbox
+// meanwhile. It reads only what the query selects: the page for edges or
+// pageInfo, the count for totalCount.
+func exceptionConnection(ctx context.Context, client *ent.Client, f inbox.Filter, first *int, after *string) (*model.ExceptionItemConnection, error) {
+	r := inbox.Request{Filter: f, Count: selected(ctx, "totalCount")}
+	if selected(ctx, "edges") || selected(ctx, "pageInfo") {
+		r.First = defaultExceptionPage
+		if first != nil {
+			r.First = *first
+		}
+	}
+	if r.First < 0 {
+		return nil, fault.New(fault.Invalid, "first", "must not be negative")
 	}
 	if after != nil {
-		var c entgql.Cursor[int]
-		if err := c.UnmarshalGQL(*after); err != nil {
+		k, err := parseExceptionCursor(*after)
+		if err != nil {
 			return nil, fault.New(fault.Invalid, "after", "is not a cursor of this list")
 		}
-		start = c.ID
+		r.After = &k
 	}
-	start = min(max(start, 0), len(items))
-	end := min(start+n, len(items))
+	page, err := inbox.Open(ctx, client, r, time.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	return exceptionPage(page, after != nil), nil
+}
+
+// exceptionPage turns a page of the inbox into the connection.
+func exceptionPage(page inbox.Page, after bool) *model.ExceptionItemConnection {
 	now := time.Now()
-	conn := &model.ExceptionItemConnection{TotalCount: len(items), PageInfo: &entgql.PageInfo[int]{
-		HasNextPage: end < len(items), HasPreviousPage: start > 0}}
-	for i, it := range items[start:end] {
-		cursor := entgql.Cursor[int]{ID: start + i + 1}
+	conn := &model.ExceptionItemConnection{TotalCount: page.Total, Edges: []*model.ExceptionItemEdge{},
+		PageInfo: &entgql.PageInfo[int]{HasNextPage: page.HasNext, HasPreviousPage: after}}
+	for i, it := range page.Items {
+		cursor := exceptionCursor(it.Key())
 		conn.Edges = append(conn.Edges, &model.ExceptionItemEdge{Cursor: cursorString(cursor), Node: &model.ExceptionItem{
 			ID: it.SubjectID, Kind: model.ExceptionKind(it.Kind), Category: model.ExceptionCategory(it.Category),
 			Severity: model.ExceptionSeverity(it.Severity), Title: it.Title, Since: it.Since,
 			AgeSeconds: int(now.Sub(it.Since).Seconds()), DueAt: it.DueAt, Order: it.Order, Assignee: it.Assignee,
 			Subject: it.Subject}})
 		if i == 0 {
-			first := cursor
-			conn.PageInfo.StartCursor = &first
+			start := cursor
+			conn.PageInfo.StartCursor = &start
 		}
 		conn.PageInfo.EndCursor = &cursor
 	}
-	if conn.Edges == nil {
-		conn.Edges = []*model.ExceptionItemEdge{}
+	return conn
+}
+
+// selected reports whether the query selects the field of the connection
+// being resolved (outside a GraphQL request, everything is).
+func selected(ctx context.Context, name string) bool {
+	if graphql.GetFieldContext(ctx) == nil {
+		return true
 	}
-	return conn, nil
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
+// exceptionCursor keeps the item's record as the cursor's ID and its since
+// and source as the value, "source/since" with since in RFC 3339 to the
+// nanosecond.
+func exceptionCursor(k inbox.Key) entgql.Cursor[int] {
+	return entgql.Cursor[int]{ID: k.ID, Value: fmt.Sprintf("%d/%s", k.Source, k.Since.UTC().Format(time.RFC3339Nano))}
+}
+
+func parseExceptionCursor(s string) (inbox.Key, error) {
+	var c entgql.Cursor[int]
+	if err := c.UnmarshalGQL(s); err != nil {
+		return inbox.Key{}, err
+	}
+	v, ok := c.Value.(string)
+	if !ok {
+		return inbox.Key{}, fmt.Errorf("cursor value %T is not a string", c.Value)
+	}
+	source, since, ok := strings.Cut(v, "/")
+	if !ok {
+		return inbox.Key{}, fmt.Errorf("cursor value %q lacks its source", v)
+	}
+	rank, err := strconv.Atoi(source)
+	if err != nil {
+		return inbox.Key{}, err
+	}
+	at, err := time.Parse(time.RFC3339Nano, since)
+	if err != nil {
+		return inbox.Key{}, err
+	}
+	return inbox.Key{Since: at, Source: rank, ID: c.ID}, nil
+}
+
+// cursorString is the cursor as a String field carries it: what the Cursor
+// scalar writes (base64 between quotes) without the quotes, so that a
+// client may pass an edge's cursor and pageInfo's endCursor alike as after.
 func cursorString(c entgql.Cursor[int]) string {
-	var b stringWriter
+	var b strings.Builder
 	c.MarshalGQL(&b)
-	s := string(b)
-	return s[1 : len(s)-1] // MarshalGQL writes a quoted GraphQL string
+	return strings.Trim(b.String(), `"`)
 }
-
-type stringWriter []byte
-
-func (w *stringWriter) Write(p []byte) (int, error) { *w = append(*w, p...); return len(p), nil }

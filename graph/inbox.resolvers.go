@@ -12,7 +12,6 @@ import (
 	"orderdesk/graph/model"
 	"orderdesk/inbox"
 	"orderdesk/notify"
-	"time"
 
 	"entgo.io/contrib/entgql"
 )
@@ -38,11 +37,7 @@ func (r *queryResolver) OpenExceptions(ctx context.Context, category *model.Exce
 		c := inbox.Category(*category)
 		f.Category = &c
 	}
-	items, err := inbox.Open(ctx, r.Client, f, time.Now().UTC())
-	if err != nil {
-		return nil, err
-	}
-	return exceptionConnection(items, first, after)
+	return exceptionConnection(ctx, r.Client, f, first, after)
 }
 
 // Notifications is the resolver for the notifications field.

@@ -5,6 +5,11 @@
 // one query through the viewer's context, so privacy scopes the list to
 // what the viewer may see, and sources the viewer's role may not read are
 // left out rather than refused.
+//
+// The database does the work: each source's query carries the filters,
+// its order and its limit, and counts are COUNTs, so the inbox is right
+// at any size. A page is read with keyset cursors: every source reads its
+// first rows after the cursor, and the pages merge those short lists.
 package inbox
 
 import (
@@ -16,14 +21,8 @@ import (
 
 	"orderdesk/auth"
 	"orderdesk/ent"
-	"orderdesk/ent/cancellationrecord"
-	"orderdesk/ent/complaint"
 	entorder "orderdesk/ent/order"
-	"orderdesk/ent/ordercorrection"
-	"orderdesk/ent/payment"
-	"orderdesk/ent/returnorder"
-	"orderdesk/ent/shipment"
-	pay "orderdesk/payment"
+	"orderdesk/ent/user"
 )
 
 // Category is seed 002's exception category.
@@ -50,6 +49,23 @@ type Item struct {
 	Subject  ent.Noder
 	// SubjectID identifies the item: each record is in the inbox once.
 	SubjectID int
+	// source is the rank of the source the item came from.
+	source int
+}
+
+// Key is an item's place in the inbox, which is ordered oldest first, then
+// by source, then by record.
+type Key struct {
+	Since  time.Time
+	Source int
+	ID     int
+}
+
+// Key is where the item is in the inbox; the next page starts after it.
+func (it Item) Key() Key { return Key{Since: it.Since, Source: it.source, ID: it.SubjectID} }
+
+func (k Key) compare(o Key) int {
+	return cmp.Or(k.Since.Compare(o.Since), cmp.Compare(k.Source, o.Source), cmp.Compare(k.ID, o.ID))
 }
 
 // Filter narrows the inbox.
@@ -58,201 +74,146 @@ type Filter struct {
 	AssigneeID *int
 }
 
-// perSource bounds the rows one source contributes.
-const perSource = 500
+// Request says what to read: up to First items after the key After (from
+// the start when nil), and, when Count is set, how many items the filter
+// keeps in all.
+type Request struct {
+	Filter
+	After *Key
+	First int
+	Count bool
+}
 
-// Open lists the open items, oldest first.
-func Open(ctx context.Context, client *ent.Client, f Filter, now time.Time) ([]Item, error) {
+// Page is what Open read.
+type Page struct {
+	Items []Item
+	// HasNext reports that items follow the page.
+	HasNext bool
+	// Total is the number of items the filter keeps; set when counted.
+	Total int
+}
+
+// Open reads a page of the open items, oldest first, and their count.
+func Open(ctx context.Context, client *ent.Client, r Request, now time.Time) (Page, error) {
 	v, err := auth.Require(ctx, auth.InboxRead)
 	if err != nil {
-		return nil, err
+		return Page{}, err
 	}
-	var items []Item
-	for _, src := range sources {
+	var page Page
+	var rows []row
+	for rank, src := range sources {
 		if !v.Can(src.needs) {
 			continue
 		}
-		got, err := src.load(ctx, client, now)
-		if err != nil {
-			return nil, fmt.Errorf("inbox source %s: %w", src.name, err)
+		where, ok := src.where(r.Filter, now)
+		if !ok {
+			continue
 		}
-		items = append(items, got...)
+		n, got, err := src.read(ctx, client, rank, where, r, now)
+		if err != nil {
+			return Page{}, fmt.Errorf("inbox source %s: %w", src.name, err)
+		}
+		page.Total += n
+		rows = append(rows, got...)
 	}
-	items = slices.DeleteFunc(items, func(it Item) bool {
-		return (f.Category != nil && it.Category != *f.Category) ||
-			(f.AssigneeID != nil && (it.Assignee == nil || it.Assignee.ID != *f.AssigneeID))
-	})
-	slices.SortStableFunc(items, func(a, b Item) int {
-		return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(a.SubjectID, b.SubjectID))
-	})
+	rows, page.HasNext = firstRows(rows, r.First)
+	page.Items, err = materialize(ctx, client, rows)
+	return page, err
+}
+
+// read counts the source's items when asked and reads its first r.First+1
+// rows after the cursor: the page cannot hold more of them, and one more
+// tells whether items follow. A source that counts none is not read.
+func (s source) read(ctx context.Context, c *ent.Client, rank int, where pred, r Request, now time.Time) (n int, rows []row, err error) {
+	if r.Count {
+		if n, err = s.count(ctx, c, where); err != nil || n == 0 {
+			return n, nil, err
+		}
+	}
+	if r.First <= 0 {
+		return n, nil, nil
+	}
+	if r.After != nil {
+		where = and(where, after(s.since, rank, *r.After))
+	}
+	rows, err = s.fetch(ctx, c, window{where: where, order: bySince(s.since), limit: r.First + 1, now: now})
+	for i := range rows {
+		rows[i].key.Source = rank
+	}
+	return n, rows, err
+}
+
+// firstRows merges the sources' rows, each list already in inbox order, into
+// the first n of their union, and reports whether more follow. Every source
+// read its first n+1 rows, so the first n+1 of the union are among them.
+func firstRows(rows []row, n int) ([]row, bool) {
+	slices.SortFunc(rows, func(a, b row) int { return a.key.compare(b.key) })
+	if len(rows) <= n {
+		return rows, false
+	}
+	return rows[:n], true
+}
+
+// materialize loads the orders and assignees of the page's rows, one query
+// each for the whole page, and builds the items.
+func materialize(ctx context.Context, c *ent.Client, rows []row) ([]Item, error) {
+	orders, err := ordersOf(ctx, c, rows)
+	if err != nil {
+		return nil, err
+	}
+	users, err := assigneesOf(ctx, c, rows)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]Item, 0, len(rows))
+	for _, r := range rows {
+		o := orders[r.orderID]
+		if r.orderID != 0 && o == nil && !r.orderOptional {
+			return nil, fmt.Errorf("inbox: order %d of record %d is not readable", r.orderID, r.key.ID)
+		}
+		it := r.item(o, users[r.assigneeID])
+		it.Since, it.SubjectID, it.source = r.key.Since, r.key.ID, r.key.Source
+		items = append(items, it)
+	}
 	return items, nil
 }
 
-type source struct {
-	name  string
-	needs auth.Permission
-	load  func(ctx context.Context, c *ent.Client, now time.Time) ([]Item, error)
-}
-
-var sources = []source{
-	{"cancellations", auth.OrderRead, cancellations},
-	{"corrections", auth.OrderRead, corrections},
-	{"returns", auth.OrderRead, returns},
-	{"shipments", auth.OrderRead, shipments},
-	{"failed payments", auth.PaymentRead, failedPayments},
-	{"overdue payments", auth.PaymentRead, overduePayments},
-	{"complaints", auth.ComplaintRead, complaints},
-}
-
-// reasonCategory files a cancellation by what caused it.
-func reasonCategory(r cancellationrecord.ReasonCode) Category {
-	switch r {
-	case cancellationrecord.ReasonCodeCUSTOMER_REQUEST:
-		return Customer
-	case cancellationrecord.ReasonCodePAYMENT_FAILED, cancellationrecord.ReasonCodePAYMENT_TIMEOUT:
-		return Payment
-	case cancellationrecord.ReasonCodeOUT_OF_STOCK:
-		return Inventory
-	case cancellationrecord.ReasonCodeDELIVERY_PROBLEM:
-		return Logistics
-	default:
-		return Internal
+// ordersOf reads the orders the rows name, as the viewer.
+func ordersOf(ctx context.Context, c *ent.Client, rows []row) (map[int]*ent.Order, error) {
+	ids := idsOf(rows, func(r row) int { return r.orderID })
+	if len(ids) == 0 {
+		return nil, nil
 	}
+	os, err := c.Order.Query().Where(entorder.IDIn(ids...)).All(ctx)
+	return byID(os, func(o *ent.Order) int { return o.ID }), err
 }
 
-func cancellations(ctx context.Context, c *ent.Client, _ time.Time) ([]Item, error) {
-	rows, err := c.CancellationRecord.Query().
-		Where(cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)).
-		WithOrder().Limit(perSource).All(ctx)
-	var items []Item
+// assigneesOf reads the users the rows are assigned to, as the viewer.
+func assigneesOf(ctx context.Context, c *ent.Client, rows []row) (map[int]*ent.User, error) {
+	ids := idsOf(rows, func(r row) int { return r.assigneeID })
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	us, err := c.User.Query().Where(user.IDIn(ids...)).All(ctx)
+	return byID(us, func(u *ent.User) int { return u.ID }), err
+}
+
+// idsOf lists the distinct non-zero ids the rows name.
+func idsOf(rows []row, id func(row) int) []int {
+	var ids []int
 	for _, r := range rows {
-		sev := "MEDIUM"
-		if r.NeedsFinanceApproval {
-			sev = "HIGH"
+		if n := id(r); n != 0 {
+			ids = append(ids, n)
 		}
-		items = append(items, Item{Kind: "CANCELLATION_PENDING", Category: reasonCategory(r.ReasonCode), Severity: sev,
-			Title: fmt.Sprintf("%s of %s (%s) awaits %s", kindWord(r.Kind), r.Edges.Order.Number, r.ReasonCode, awaiting(r)),
-			Since: r.CreatedAt, Order: r.Edges.Order, Subject: r, SubjectID: r.ID})
 	}
-	return items, err
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
-func kindWord(k cancellationrecord.Kind) string {
-	if k == cancellationrecord.KindVOID {
-		return "Void"
+func byID[T any](xs []T, id func(T) int) map[int]T {
+	m := make(map[int]T, len(xs))
+	for _, x := range xs {
+		m[id(x)] = x
 	}
-	return "Cancellation"
-}
-
-func awaiting(r *ent.CancellationRecord) string {
-	switch {
-	case r.NeedsManagerApproval && r.ManagerApprovedAt == nil && r.NeedsFinanceApproval && r.FinanceApprovedAt == nil:
-		return "a sales manager and finance"
-	case r.NeedsManagerApproval && r.ManagerApprovedAt == nil:
-		return "a sales manager"
-	default:
-		return "finance"
-	}
-}
-
-func corrections(ctx context.Context, c *ent.Client, _ time.Time) ([]Item, error) {
-	rows, err := c.OrderCorrection.Query().Where(ordercorrection.StatusEQ(ordercorrection.StatusPENDING_APPROVAL)).
-		WithOrder().Limit(perSource).All(ctx)
-	var items []Item
-	for _, r := range rows {
-		items = append(items, Item{Kind: "CORRECTION_PENDING", Category: Internal, Severity: "HIGH",
-			Title: fmt.Sprintf("Severe %s correction of %s awaits approval", r.ErrorType, r.Edges.Order.Number),
-			Since: r.CreatedAt, Order: r.Edges.Order, Subject: r, SubjectID: r.ID})
-	}
-	return items, err
-}
-
-func returns(ctx context.Context, c *ent.Client, _ time.Time) ([]Item, error) {
-	rows, err := c.ReturnOrder.Query().Where(returnorder.StatusIn(returnorder.StatusREQUESTED, returnorder.StatusAPPROVED)).
-		WithOrder().Limit(perSource).All(ctx)
-	var items []Item
-	for _, r := range rows {
-		it := Item{Kind: "RETURN_TO_APPROVE", Category: Customer, Severity: "MEDIUM",
-			Title: fmt.Sprintf("Return %s of %s awaits approval", r.Number, r.Edges.Order.Number),
-			Since: r.CreatedAt, Order: r.Edges.Order, Subject: r, SubjectID: r.ID}
-		if r.Status == returnorder.StatusAPPROVED {
-			it.Kind, it.Category, it.Since = "RETURN_TO_RECEIVE", Inventory, deref(r.DecidedAt, r.CreatedAt)
-			it.Title = fmt.Sprintf("Return %s of %s: goods to receive", r.Number, r.Edges.Order.Number)
-		}
-		items = append(items, it)
-	}
-	return items, err
-}
-
-func shipments(ctx context.Context, c *ent.Client, _ time.Time) ([]Item, error) {
-	rows, err := c.Shipment.Query().Where(shipment.ExceptionReportedAtNotNil(), shipment.ExceptionResolvedAtIsNil()).
-		WithOrder().Limit(perSource).All(ctx)
-	var items []Item
-	for _, s := range rows {
-		sev := "MEDIUM"
-		if s.Status == shipment.StatusLOST || s.Status == shipment.StatusDAMAGED {
-			sev = "HIGH"
-		}
-		items = append(items, Item{Kind: "SHIPMENT_EXCEPTION", Category: Logistics, Severity: sev,
-			Title: fmt.Sprintf("Shipment of %s is %s: %s", s.Edges.Order.Number, s.Status, s.ExceptionNote),
-			Since: *s.ExceptionReportedAt, Order: s.Edges.Order, Subject: s, SubjectID: s.ID})
-	}
-	return items, err
-}
-
-// live are the statuses of orders that still expect money.
-var live = []entorder.Status{entorder.StatusCONFIRMED, entorder.StatusSHIPPED, entorder.StatusDELIVERED}
-
-func failedPayments(ctx context.Context, c *ent.Client, _ time.Time) ([]Item, error) {
-	rows, err := c.Payment.Query().Where(payment.StatusEQ(payment.StatusFAILED),
-		payment.HasOrderWith(entorder.StatusIn(live...))).WithOrder().Limit(perSource).All(ctx)
-	var items []Item
-	for _, p := range rows {
-		if pay.Outstanding(p.Edges.Order) == 0 {
-			continue // paid another way since
-		}
-		items = append(items, Item{Kind: "PAYMENT_FAILED", Category: Payment, Severity: "HIGH",
-			Title: fmt.Sprintf("Payment for %s failed: %s", p.Edges.Order.Number, p.FailureReason),
-			Since: deref(p.FailedAt, p.UpdatedAt), Order: p.Edges.Order, Subject: p, SubjectID: p.ID})
-	}
-	return items, err
-}
-
-func overduePayments(ctx context.Context, c *ent.Client, now time.Time) ([]Item, error) {
-	rows, err := c.Order.Query().Where(entorder.StatusIn(live...), entorder.PaymentDueAtLT(now)).
-		Limit(perSource).All(ctx)
-	var items []Item
-	for _, o := range rows {
-		if pay.Outstanding(o) == 0 {
-			continue
-		}
-		items = append(items, Item{Kind: "PAYMENT_OVERDUE", Category: Payment, Severity: "HIGH",
-			Title: fmt.Sprintf("%s is unpaid past its due time", o.Number), Since: *o.PaymentDueAt,
-			DueAt: o.PaymentDueAt, Order: o, Subject: o, SubjectID: o.ID})
-	}
-	return items, err
-}
-
-func complaints(ctx context.Context, c *ent.Client, now time.Time) ([]Item, error) {
-	rows, err := c.Complaint.Query().Where(complaint.StatusIn(complaint.StatusOPEN, complaint.StatusIN_PROGRESS)).
-		WithOrder().WithAssignee().Limit(perSource).All(ctx)
-	var items []Item
-	for _, x := range rows {
-		due := x.DueAt
-		it := Item{Kind: "COMPLAINT_OPEN", Category: Customer, Severity: string(x.Severity),
-			Title: "Complaint: " + x.Subject, Since: x.CreatedAt, DueAt: &due, Order: x.Edges.Order,
-			Assignee: x.Edges.Assignee, Subject: x, SubjectID: x.ID}
-		if x.DueAt.Before(now) {
-			it.Kind = "COMPLAINT_OVERDUE"
-		}
-		items = append(items, it)
-	}
-	return items, err
-}
-
-func deref(t *time.Time, def time.Time) time.Time {
-	if t == nil {
-		return def
-	}
-	return *t
+	return m
 }
