@@ -389,3 +389,33 @@ func TestAggregate_SmallerRules(t *testing.T) {
 	}
 	assertInvariants(t, w.env)
 }
+
+// TestAggregate_ShippingTheRestDecidesRequests: a cancellation request for
+// units that then ship can no longer be carried out; shipping the last
+// units closes it, so nothing waits on the order and it can complete.
+func TestAggregate_ShippingTheRestDecidesRequests(t *testing.T) {
+	w := newWorld(t)
+	o := w.createConfirmed(t, 2, 0)
+	must(t, lcDo(t, w, "WAREHOUSE", "shipOrder", `mutation($id: ID!, $l: ID!) { shipOrder(input: {orderId: $id, carrier: "DHL",
+		lines: [{orderLineId: $l, quantity: 1}]}) { `+userErrors+` } }`, apptest.Vars{"id": o.ID, "l": o.Lines[0].ID}))
+	var req struct{ Cancellation struct{ ID, Status string } }
+	must(t, mutate(t, lcClient(t, w, "SUPPORT"), "requestOrderCancellation", `mutation($id: ID!, $l: ID!) { requestOrderCancellation(input: {orderId: $id,
+		reasonCode: CUSTOMER_REQUEST, lines: [{orderLineId: $l, quantity: 1}]}) { cancellation { id status } `+userErrors+` } }`,
+		apptest.Vars{"id": o.ID, "l": o.Lines[0].ID}, &req))
+	if req.Cancellation.Status != "REQUESTED" {
+		t.Fatalf("request: %+v", req)
+	}
+	must(t, lcDo(t, w, "WAREHOUSE", "shipOrder", qShipAll, apptest.Vars{"id": o.ID}))
+	var got struct {
+		Node struct{ Status, DecisionNote string }
+	}
+	lcClient(t, w, "SALES_MANAGER").MustDo(t, `query($id: ID!) { node(id: $id) { ... on CancellationRecord { status decisionNote } } }`,
+		apptest.Vars{"id": req.Cancellation.ID}, &got)
+	if got.Node.Status != "REJECTED" || !strings.Contains(got.Node.DecisionNote, "shipped") {
+		t.Errorf("the request after the last units shipped: %+v", got.Node)
+	}
+	must(t, lcDo(t, w, "WAREHOUSE", "markOrderDelivered", qDeliver, apptest.Vars{"id": o.ID}))
+	must(t, lcDo(t, w, "FINANCE", "recordPayment", qPay, apptest.Vars{"id": o.ID, "a": o.Total.Amount}))
+	must(t, lcDo(t, w, "SALES_MANAGER", "completeOrder", qComplete, apptest.Vars{"id": o.ID}))
+	assertInvariants(t, w.env)
+}

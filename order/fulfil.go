@@ -82,6 +82,11 @@ func (s *Service) Ship(ctx context.Context, r ShipRequest) (*Result, error) {
 		}
 		done := !slices.ContainsFunc(l.Lines, func(line *ent.OrderLine) bool { return unshipped(line) > 0 })
 		if done {
+			// Nothing is left to cancel or correct: what still waited for a
+			// decision can no longer be carried out.
+			if err := l.closeRequests(ctx, "everything has shipped", 0); err != nil {
+				return nil, err
+			}
 			err = l.transition(ctx, Shipped, "order.shipped", "", func(u *ent.OrderUpdateOne) { u.SetShippedAt(l.Now) })
 		} else if err = l.touch(ctx, nil); err == nil {
 			err = l.audit(ctx, audit.Event{Action: "order.partially_shipped", SubjectType: "Order", SubjectID: o.ID})
