@@ -212,27 +212,18 @@ func (s *Service) runOrPreview(ctx context.Context, dryRun bool, op, key string,
 	if !errors.Is(err, errDryRun) {
 		return nil, err
 	}
-	// The rollback took what the action created; what existed before is
-	// read again as it still is.
+	// The rollback took what the action created; the order (and the return
+	// a refund previews) existed before and is read again as it still is.
 	out := &Result{Preview: res.Preview, CorrectionPreview: res.CorrectionPreview, AmountRefunded: res.AmountRefunded}
-	reread := func(id int, read func(int) error) {
-		if id != 0 && err == nil {
-			if err = read(id); ent.IsNotFound(err) {
-				err = nil
-			}
-		}
-	}
-	err = nil
-	if res.Order != nil {
-		reread(res.Order.ID, func(id int) (e error) { out.Order, e = s.client.Order.Get(ctx, id); return })
+	if out.Order, err = s.client.Order.Get(ctx, res.Order.ID); err != nil {
+		return nil, err
 	}
 	if res.Return != nil {
-		reread(res.Return.ID, func(id int) (e error) { out.Return, e = s.client.ReturnOrder.Get(ctx, id); return })
+		if out.Return, err = s.client.ReturnOrder.Get(ctx, res.Return.ID); err != nil {
+			return nil, err
+		}
 	}
-	if res.Shipment != nil {
-		reread(res.Shipment.ID, func(id int) (e error) { out.Shipment, e = s.client.Shipment.Get(ctx, id); return })
-	}
-	return out, err
+	return out, nil
 }
 
 var errDryRun = errors.New("dry run")
