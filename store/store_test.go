@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"entgo.io/ent/dialect"
+
 	"orderdesk/auth"
 	"orderdesk/ent"
 	_ "orderdesk/ent/runtime"
@@ -60,4 +62,29 @@ func TestWithTx(t *testing.T) {
 			t.Fatalf("IsDuplicate(%v) = false", err)
 		}
 	})
+}
+
+// TestTransactionsReadCommitted: on MySQL every transaction runs READ
+// COMMITTED, which the connection sets when it opens.
+func TestTransactionsReadCommitted(t *testing.T) {
+	db := storetest.New(t)
+	if db.Dialect != dialect.MySQL {
+		t.Skip("SQLite serialises writers; isolation levels do not apply")
+	}
+	ctx := context.Background()
+	for range 3 { // several connections of the pool
+		tx, err := db.SQL.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var level string
+		err = tx.QueryRowContext(ctx, "SELECT @@SESSION.tx_isolation").Scan(&level)
+		if err != nil {
+			err = tx.QueryRowContext(ctx, "SELECT @@SESSION.transaction_isolation").Scan(&level)
+		}
+		_ = tx.Rollback()
+		if err != nil || level != "READ-COMMITTED" {
+			t.Fatalf("transaction isolation %q (%v), want READ-COMMITTED", level, err)
+		}
+	}
 }

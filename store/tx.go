@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -40,15 +39,15 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) 
 	}
 }
 
-// txOptions: READ COMMITTED, so that every read in a transaction sees what
-// committed before it, also after waiting for a row lock. Under MySQL's
+// Transactions run READ COMMITTED, so that every read in a transaction sees
+// what committed before it, also after waiting for a row lock. Under MySQL's
 // default REPEATABLE READ the first plain read would fix a snapshot that a
 // later lock wait leaves stale. Correctness rests on row locks and guarded
-// updates, not on snapshots. SQLite serialises writers and ignores this.
-var txOptions = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+// updates, not on snapshots. The level is set once per MySQL connection
+// when it opens (Open), not per transaction; SQLite serialises writers.
 
 func runTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) (err error) {
-	tx, err := client.BeginTx(ctx, txOptions)
+	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("starting transaction: %w", err)
 	}
