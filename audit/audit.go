@@ -33,8 +33,23 @@ type Event struct {
 
 // Record appends e, naming the context's viewer as the actor. An event of
 // an order also goes, once tx has committed, to the live subscribers of the
-// order's timeline (notify.WithBroker).
+// order's timeline (notify.WithBroker). Within a Batch the event is written
+// by Flush, with the others of the business action, in one statement.
 func Record(ctx context.Context, tx *ent.Tx, e Event) error {
+	c := build(ctx, tx, e)
+	if b, ok := ctx.Value(batchKey{}).(*batch); ok {
+		b.events = append(b.events, c)
+		return nil
+	}
+	ev, err := c.Save(ctx)
+	if err != nil {
+		return err
+	}
+	notify.PublishOnCommit(ctx, tx, ev)
+	return nil
+}
+
+func build(ctx context.Context, tx *ent.Tx, e Event) *ent.AuditEventCreate {
 	v := auth.FromContext(ctx)
 	kind, name := auditevent.ActorKindUSER, "anonymous"
 	switch {
@@ -45,7 +60,7 @@ func Record(ctx context.Context, tx *ent.Tx, e Event) error {
 	case v != nil:
 		name = v.Name
 	}
-	ev, err := tx.AuditEvent.Create().
+	return tx.AuditEvent.Create().
 		SetActorKind(kind).
 		SetActorName(name).
 		SetNillableActorID(v.ActorID()).
@@ -60,12 +75,34 @@ func Record(ctx context.Context, tx *ent.Tx, e Event) error {
 		SetCurrency(e.Currency).
 		SetBefore(e.Before).
 		SetAfter(e.After).
-		SetRequestID(RequestID(ctx)).
-		Save(ctx)
+		SetRequestID(RequestID(ctx))
+}
+
+type batchKey struct{}
+
+type batch struct{ events []*ent.AuditEventCreate }
+
+// Batch returns a context in which Record collects the events of one
+// business action for Flush, in the order they were recorded.
+func Batch(ctx context.Context) context.Context {
+	return context.WithValue(ctx, batchKey{}, &batch{})
+}
+
+// Flush writes the events collected in ctx's batch in one statement, inside
+// tx, before it commits; nothing happens without a batch or events.
+func Flush(ctx context.Context, tx *ent.Tx) error {
+	b, ok := ctx.Value(batchKey{}).(*batch)
+	if !ok || len(b.events) == 0 {
+		return nil
+	}
+	events, err := tx.AuditEvent.CreateBulk(b.events...).Save(ctx)
+	b.events = nil
 	if err != nil {
 		return err
 	}
-	notify.PublishOnCommit(ctx, tx, ev)
+	for _, ev := range events {
+		notify.PublishOnCommit(ctx, tx, ev)
+	}
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"orderdesk/audit"
 	"orderdesk/auth"
 	"orderdesk/ent"
 	"orderdesk/ent/idempotencykey"
@@ -121,12 +122,13 @@ type Codec[T any] struct {
 // Run executes one business action in one transaction. With a key it first
 // claims the key — or, when the same request already ran, returns what that
 // run produced without acting again. Each attempt of the transaction (a
-// lost deadlock reruns it) gets one clock reading, store.Now(ctx).
+// lost deadlock reruns it) gets one clock reading, store.Now(ctx), and its
+// audit events are written together at the end (audit.Batch).
 func Run[T any](ctx context.Context, client *ent.Client, op, key string, req any, c Codec[T],
 	act func(ctx context.Context, tx *ent.Tx) (T, error)) (T, error) {
 	var res T
 	err := store.WithTx(ctx, client, func(tx *ent.Tx) error {
-		ctx := store.WithNow(ctx, time.Now().UTC())
+		ctx := audit.Batch(store.WithNow(ctx, time.Now().UTC()))
 		var zero T
 		res = zero
 		claim, prior, err := Begin(ctx, tx, op, key, req)
@@ -138,6 +140,9 @@ func Run[T any](ctx context.Context, client *ent.Client, op, key string, req any
 			return err
 		}
 		if res, err = act(ctx, tx); err != nil {
+			return err
+		}
+		if err := audit.Flush(ctx, tx); err != nil {
 			return err
 		}
 		return claim.Finish(ctx, tx, c.Refs(res))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"orderdesk/audit"
 	"orderdesk/ent"
 	"orderdesk/idem"
 	"orderdesk/store"
@@ -203,8 +204,12 @@ func (s *Service) runOrPreview(ctx context.Context, dryRun bool, op, key string,
 	}
 	var res *Result
 	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		ctx := audit.Batch(store.WithNow(ctx, time.Now().UTC()))
 		var err error
-		if res, err = act(store.WithNow(ctx, time.Now().UTC()), tx); err != nil {
+		if res, err = act(ctx, tx); err != nil {
+			return err
+		}
+		if err := audit.Flush(ctx, tx); err != nil {
 			return err
 		}
 		return errDryRun

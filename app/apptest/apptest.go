@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,6 +40,7 @@ type Env struct {
 	URL string
 	// Statements counts the SQL statements the API has sent.
 	Statements atomic.Int64
+	capture    atomic.Pointer[capture]
 	// Users holds one account per role, and a second sales rep as "REP2".
 	Users map[string]*ent.User
 	// Sys is a context that may do anything, for arranging test data.
@@ -51,8 +53,11 @@ func New(t testing.TB) *Env {
 	db := storetest.New(t)
 	e := &Env{Sys: auth.NewContext(context.Background(), auth.System("test"))}
 	counted := entsql.OpenDB(db.Dialect, db.SQL)
-	db.Client = ent.NewClient(ent.Driver(dialect.DebugWithContext(counted, func(context.Context, ...any) {
+	db.Client = ent.NewClient(ent.Driver(dialect.DebugWithContext(counted, func(_ context.Context, args ...any) {
 		e.Statements.Add(1)
+		if c := e.capture.Load(); c != nil {
+			c.add(fmt.Sprint(args...))
+		}
 	})))
 	tokens, err := auth.NewTokens([]byte(strings.Repeat("k", auth.MinSecretLen)), 10*time.Minute)
 	if err != nil {
@@ -73,6 +78,30 @@ func New(t testing.TB) *Env {
 	}
 	e.Users["REP2"] = e.CreateUser(t, "rep2@test.local", auth.SalesRep)
 	return e
+}
+
+// Capture records the SQL statements sent from now on; the function it
+// returns stops recording and lists them, to show where a budget goes.
+func (e *Env) Capture() func() []string {
+	c := &capture{}
+	e.capture.Store(c)
+	return func() []string {
+		e.capture.Store(nil)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.stmts
+	}
+}
+
+type capture struct {
+	mu    sync.Mutex
+	stmts []string
+}
+
+func (c *capture) add(s string) {
+	c.mu.Lock()
+	c.stmts = append(c.stmts, s)
+	c.mu.Unlock()
 }
 
 type testWriter struct{ t testing.TB }
