@@ -355,8 +355,9 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 			}
 			released += rel
 		}
-		if err := l.saveLine(ctx, line, func(u *ent.OrderLineUpdateOne) {
-			u.AddQuantityCancelled(x.Quantity).AddQuantityReserved(-rel)
+		if err := l.saveLine(ctx, line, func(n *ent.OrderLine) {
+			n.QuantityCancelled += x.Quantity
+			n.QuantityReserved -= rel
 		}); err != nil {
 			return nil, err
 		}
@@ -403,13 +404,14 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 			return nil, err
 		}
 	}
-	if err := l.touch(ctx, func(u *ent.OrderUpdateOne) {
-		u.SetStatus(to)
+	now := l.Now
+	if err := l.touch(ctx, func(o *ent.Order) {
+		o.Status = to
 		if to == Cancelled || to == Voided {
-			u.SetClosedAt(l.Now).SetStatusReason(string(rec.ReasonCode)).SetStatusNote(rec.Note)
+			o.ClosedAt, o.StatusReason, o.StatusNote = &now, string(rec.ReasonCode), rec.Note
 		}
 		if to == Shipped {
-			u.SetShippedAt(l.Now)
+			o.ShippedAt = &now
 		}
 	}); err != nil {
 		return nil, err

@@ -435,20 +435,19 @@ func (s *Service) applyCorrection(ctx context.Context, l *Locked, rec *ent.Order
 		}
 	}
 	for _, pl := range p.lines {
-		n := pl.now
-		if err := l.saveLine(ctx, pl.was, func(u *ent.OrderLineUpdateOne) {
-			u.SetQuantity(n.Quantity).SetUnitPriceMinor(n.UnitPriceMinor).SetDiscountMinor(n.DiscountMinor).
-				SetStockItemID(n.StockItemID).SetSku(n.Sku).SetName(n.Name).SetListPriceMinor(n.ListPriceMinor)
-			if l.Order.Status == Confirmed {
-				u.SetQuantityReserved(unshipped(n))
+		confirmed := l.Order.Status == Confirmed
+		if err := l.saveLine(ctx, pl.was, func(n *ent.OrderLine) {
+			*n = *pl.now
+			if confirmed {
+				n.QuantityReserved = unshipped(n)
 			}
 		}); err != nil {
 			return nil, err
 		}
 	}
-	if err := l.touch(ctx, func(u *ent.OrderUpdateOne) {
+	if err := l.touch(ctx, func(o *ent.Order) {
 		if r.ShippingAddress != nil {
-			u.SetShippingAddress(r.ShippingAddress)
+			o.ShippingAddress = r.ShippingAddress
 		}
 	}); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package order
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"orderdesk/audit"
@@ -229,18 +230,18 @@ func (s *Service) UpdateDraft(ctx context.Context, r UpdateDraftRequest) (*Resul
 				return nil, err
 			}
 		}
-		err = l.touch(ctx, func(u *ent.OrderUpdateOne) {
+		err = l.touch(ctx, func(o *ent.Order) {
 			if r.RequestedDeliveryDate != nil {
-				u.SetRequestedDeliveryDate(*r.RequestedDeliveryDate)
+				o.RequestedDeliveryDate = r.RequestedDeliveryDate
 			}
 			if r.PaymentDueAt != nil {
-				u.SetPaymentDueAt(*r.PaymentDueAt)
+				o.PaymentDueAt = r.PaymentDueAt
 			}
 			if r.Notes != nil {
-				u.SetNotes(*r.Notes)
+				o.Notes = strings.TrimSpace(*r.Notes)
 			}
 			if r.ShippingAddress != nil {
-				u.SetShippingAddress(r.ShippingAddress)
+				o.ShippingAddress = r.ShippingAddress
 			}
 		})
 		if err != nil {
@@ -275,9 +276,7 @@ func (s *Service) Submit(ctx context.Context, r TransitionRequest) (*Result, err
 		if err := l.checkVersion(r.ExpectedVersion); err != nil {
 			return nil, err
 		}
-		err = l.transition(ctx, PendingReview, "order.submitted", "", func(u *ent.OrderUpdateOne) {
-			u.SetSubmittedAt(l.Now)
-		})
+		err = l.transition(ctx, PendingReview, "order.submitted", "", func(o *ent.Order) { o.SubmittedAt = &l.Now })
 		return &Result{Order: l.Order}, err
 	})
 }

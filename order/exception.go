@@ -151,7 +151,7 @@ func (s *Service) ResolveShipmentException(ctx context.Context, r ResolveExcepti
 			upd.SetReplacementOrderID(res.NewOrder.ID)
 		case shipment.ExceptionResolutionADDRESS_CORRECTED:
 			upd.SetAddress(r.Address).SetStatus(shipment.StatusIN_TRANSIT)
-			if err := l.touch(ctx, func(u *ent.OrderUpdateOne) { u.SetShippingAddress(r.Address) }); err != nil {
+			if err := l.touch(ctx, func(o *ent.Order) { o.ShippingAddress = r.Address }); err != nil {
 				return nil, err
 			}
 		case shipment.ExceptionResolutionRETURNED:

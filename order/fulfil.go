@@ -71,8 +71,9 @@ func (s *Service) Ship(ctx context.Context, r ShipRequest) (*Result, error) {
 			}
 			// The shipped units leave the reservation; a line reserved for
 			// fewer (it cannot be, after review) would go negative and fail.
-			if err := l.saveLine(ctx, line, func(u *ent.OrderLineUpdateOne) {
-				u.AddQuantityShipped(q).AddQuantityReserved(-q)
+			if err := l.saveLine(ctx, line, func(n *ent.OrderLine) {
+				n.QuantityShipped += q
+				n.QuantityReserved -= q
 			}); err != nil {
 				return nil, err
 			}
@@ -87,7 +88,7 @@ func (s *Service) Ship(ctx context.Context, r ShipRequest) (*Result, error) {
 			if err := l.closeRequests(ctx, "everything has shipped", 0); err != nil {
 				return nil, err
 			}
-			err = l.transition(ctx, Shipped, "order.shipped", "", func(u *ent.OrderUpdateOne) { u.SetShippedAt(l.Now) })
+			err = l.transition(ctx, Shipped, "order.shipped", "", func(o *ent.Order) { o.ShippedAt = &l.Now })
 		} else if err = l.touch(ctx, nil); err == nil {
 			err = l.audit(ctx, audit.Event{Action: "order.partially_shipped", SubjectType: "Order", SubjectID: o.ID})
 		}
@@ -152,7 +153,7 @@ func (s *Service) MarkDelivered(ctx context.Context, r TransitionRequest) (*Resu
 		if err := l.deliverShipments(ctx); err != nil {
 			return nil, err
 		}
-		err = l.transition(ctx, Delivered, "order.delivered", "", func(u *ent.OrderUpdateOne) { u.SetDeliveredAt(l.Now) })
+		err = l.transition(ctx, Delivered, "order.delivered", "", func(o *ent.Order) { o.DeliveredAt = &l.Now })
 		return &Result{Order: l.Order}, err
 	})
 }
@@ -201,7 +202,7 @@ func (s *Service) Complete(ctx context.Context, r TransitionRequest) (*Result, e
 		if err := l.checkVersion(r.ExpectedVersion); err != nil {
 			return nil, err
 		}
-		err = l.transition(ctx, Completed, "order.completed", "", func(u *ent.OrderUpdateOne) { u.SetCompletedAt(l.Now) })
+		err = l.transition(ctx, Completed, "order.completed", "", func(o *ent.Order) { o.CompletedAt = &l.Now })
 		return &Result{Order: l.Order}, err
 	})
 }

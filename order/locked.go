@@ -2,6 +2,7 @@ package order
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -238,47 +239,65 @@ func (l *Locked) checkVersion(expected *int64) error {
 // line is the held line with id, or nil.
 func (l *Locked) line(id int) *ent.OrderLine { return lineByID(l.Lines, id) }
 
-// saveLine writes a change of one line and keeps the held copy current.
-func (l *Locked) saveLine(ctx context.Context, line *ent.OrderLine, upd func(*ent.OrderLineUpdateOne)) error {
-	u := l.tx.OrderLine.UpdateOne(line)
-	upd(u)
-	saved, err := u.Save(ctx)
-	if err != nil {
+// saveLine applies change to the held copy of a line and writes the line's
+// changeable columns from it, without reading it back: the row is held
+// under the order's lock, so the copy is what the database has.
+func (l *Locked) saveLine(ctx context.Context, line *ent.OrderLine, change func(*ent.OrderLine)) error {
+	i := slices.IndexFunc(l.Lines, func(x *ent.OrderLine) bool { return x.ID == line.ID })
+	if i < 0 {
+		return fmt.Errorf("line %d is not held", line.ID)
+	}
+	n := *l.Lines[i]
+	change(&n)
+	if err := l.tx.OrderLine.Update().Where(orderline.ID(n.ID)).SetQuantity(n.Quantity).
+		SetUnitPriceMinor(n.UnitPriceMinor).SetListPriceMinor(n.ListPriceMinor).SetDiscountMinor(n.DiscountMinor).
+		SetSku(n.Sku).SetName(n.Name).SetStockItemID(n.StockItemID).
+		SetQuantityReserved(n.QuantityReserved).SetQuantityCancelled(n.QuantityCancelled).
+		SetQuantityShipped(n.QuantityShipped).SetQuantityReturned(n.QuantityReturned).Exec(ctx); err != nil {
 		return err
 	}
-	if i := slices.IndexFunc(l.Lines, func(x *ent.OrderLine) bool { return x.ID == line.ID }); i >= 0 {
-		l.Lines[i] = saved
-	}
+	n.UpdatedAt = l.Now
+	l.Lines[i] = &n
 	return nil
 }
 
-// touch bumps the order's version with the given changes (and the totals
-// recomputed from the held lines) and keeps the held copy current.
-func (l *Locked) touch(ctx context.Context, upd func(*ent.OrderUpdateOne)) error {
-	return l.save(ctx, true, upd)
+// touch applies change to the held copy of the order, bumps its version,
+// recomputes its totals from the held lines and writes its changeable
+// columns (not the money caches, which package payment keeps), without
+// reading it back.
+func (l *Locked) touch(ctx context.Context, change func(*ent.Order)) error {
+	return l.save(ctx, true, change)
 }
 
 // saveTotals writes the totals of the held lines to an order the
 // transaction created, which keeps its first version.
 func (l *Locked) saveTotals(ctx context.Context) error { return l.save(ctx, false, nil) }
 
-func (l *Locked) save(ctx context.Context, bump bool, upd func(*ent.OrderUpdateOne)) error {
+func (l *Locked) save(ctx context.Context, bump bool, change func(*ent.Order)) error {
 	if err := l.retotal(); err != nil {
 		return err
 	}
-	o := l.Order
-	u := l.tx.Order.UpdateOneID(o.ID).SetSubtotalMinor(o.SubtotalMinor).SetDiscountMinor(o.DiscountMinor).SetTotalMinor(o.TotalMinor)
+	o := *l.Order
+	if change != nil {
+		change(&o)
+	}
 	if bump {
-		u.AddVersion(1)
+		o.Version++
 	}
-	if upd != nil {
-		upd(u)
+	u := l.tx.Order.Update().Where(entorder.ID(o.ID)).SetVersion(o.Version).SetStatus(o.Status).
+		SetSubtotalMinor(o.SubtotalMinor).SetDiscountMinor(o.DiscountMinor).SetTotalMinor(o.TotalMinor).
+		SetNotes(o.Notes).SetStatusReason(o.StatusReason).SetStatusNote(o.StatusNote).
+		SetNillableRequestedDeliveryDate(o.RequestedDeliveryDate).SetNillablePaymentDueAt(o.PaymentDueAt).
+		SetNillableSubmittedAt(o.SubmittedAt).SetNillableConfirmedAt(o.ConfirmedAt).SetNillableShippedAt(o.ShippedAt).
+		SetNillableDeliveredAt(o.DeliveredAt).SetNillableCompletedAt(o.CompletedAt).SetNillableClosedAt(o.ClosedAt)
+	if o.ShippingAddress != nil {
+		u.SetShippingAddress(o.ShippingAddress)
 	}
-	o, err := u.Save(ctx)
-	if err != nil {
+	if err := u.Exec(ctx); err != nil {
 		return err
 	}
-	l.Order = o
+	o.UpdatedAt = l.Now
+	l.Order = &o
 	return nil
 }
 
@@ -296,12 +315,12 @@ func (l *Locked) retotal() error {
 
 // transition moves the order to status to with touch and records the audit
 // event with from → to.
-func (l *Locked) transition(ctx context.Context, to Status, action, reason string, upd func(*ent.OrderUpdateOne)) error {
+func (l *Locked) transition(ctx context.Context, to Status, action, reason string, change func(*ent.Order)) error {
 	from := l.Order.Status
-	if err := l.touch(ctx, func(u *ent.OrderUpdateOne) {
-		u.SetStatus(to)
-		if upd != nil {
-			upd(u)
+	if err := l.touch(ctx, func(o *ent.Order) {
+		o.Status = to
+		if change != nil {
+			change(o)
 		}
 	}); err != nil {
 		return err

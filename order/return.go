@@ -125,7 +125,7 @@ func (s *Service) openReturn(ctx context.Context, l *Locked, r CreateReturnReque
 			SetReason(returnline.Reason(x.Reason)).SetNote(strings.TrimSpace(x.Note)).Exec(ctx); err != nil {
 			return nil, err
 		}
-		if err := l.saveLine(ctx, l.line(x.OrderLineID), func(u *ent.OrderLineUpdateOne) { u.AddQuantityReturned(x.Quantity) }); err != nil {
+		if err := l.saveLine(ctx, l.line(x.OrderLineID), func(n *ent.OrderLine) { n.QuantityReturned += x.Quantity }); err != nil {
 			return nil, err
 		}
 	}
@@ -227,9 +227,7 @@ func (s *Service) decideReturn(ctx context.Context, op string, a Action, r Retur
 				return nil, err
 			}
 			for _, rl := range rls {
-				if err := l.saveLine(ctx, l.line(rl.OrderLineID), func(u *ent.OrderLineUpdateOne) {
-					u.AddQuantityReturned(-rl.Quantity)
-				}); err != nil {
+				if err := l.saveLine(ctx, l.line(rl.OrderLineID), func(n *ent.OrderLine) { n.QuantityReturned -= rl.Quantity }); err != nil {
 					return nil, err
 				}
 			}

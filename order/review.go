@@ -88,10 +88,11 @@ func (s *Service) confirm(ctx context.Context, l *Locked, override string) (*Res
 	if len(overridable) > 0 {
 		reason = "override: " + override + " (" + overridable.Error() + ")"
 	}
-	err := l.transition(ctx, Confirmed, "order.confirmed", reason, func(u *ent.OrderUpdateOne) {
-		u.SetConfirmedAt(l.Now)
-		if l.Order.PaymentDueAt == nil && s.policy.PaymentTerms > 0 {
-			u.SetPaymentDueAt(l.Now.Add(s.policy.PaymentTerms))
+	err := l.transition(ctx, Confirmed, "order.confirmed", reason, func(o *ent.Order) {
+		o.ConfirmedAt = &l.Now
+		if o.PaymentDueAt == nil && s.policy.PaymentTerms > 0 {
+			due := l.Now.Add(s.policy.PaymentTerms)
+			o.PaymentDueAt = &due
 		}
 	})
 	if err != nil {
@@ -140,7 +141,7 @@ func (l *Locked) reserve(ctx context.Context, failed *fault.List) error {
 	}
 	for _, line := range l.Lines {
 		if open := unshipped(line); open != line.QuantityReserved {
-			if err := l.saveLine(ctx, line, func(u *ent.OrderLineUpdateOne) { u.SetQuantityReserved(open) }); err != nil {
+			if err := l.saveLine(ctx, line, func(n *ent.OrderLine) { n.QuantityReserved = open }); err != nil {
 				return err
 			}
 		}
@@ -247,8 +248,8 @@ func (s *Service) Reject(ctx context.Context, r RejectRequest) (*Result, error) 
 		if err := l.closeRequests(ctx, "the order was rejected", 0); err != nil {
 			return nil, err
 		}
-		err = l.transition(ctx, Rejected, "order.rejected", reasonText(r.ReasonCode, note), func(u *ent.OrderUpdateOne) {
-			u.SetClosedAt(l.Now).SetStatusReason(r.ReasonCode).SetStatusNote(note)
+		err = l.transition(ctx, Rejected, "order.rejected", reasonText(r.ReasonCode, note), func(o *ent.Order) {
+			o.ClosedAt, o.StatusReason, o.StatusNote = &l.Now, r.ReasonCode, note
 		})
 		if err != nil {
 			return nil, err

@@ -1,21 +1,23 @@
 // Package stock keeps the stock ledger. Every change of an item's onHand or
-// reserved is a StockMovement written in the same transaction as a guarded
-// update of the item, so onHand = Σ movements and 0 ≤ reserved ≤ onHand hold
-// under any concurrency.
+// reserved is a StockMovement written in the same transaction as the update
+// of the item, checked with the item's row locked, so onHand = Σ movements
+// and 0 ≤ reserved ≤ onHand hold under any concurrency.
 package stock
 
 import (
 	"context"
 	"fmt"
-
-	"entgo.io/ent/dialect/sql"
+	"slices"
+	"strings"
 
 	"orderdesk/audit"
 	"orderdesk/auth"
 	"orderdesk/ent"
+	"orderdesk/ent/privacy"
 	"orderdesk/ent/stockitem"
 	"orderdesk/ent/stockmovement"
 	"orderdesk/fault"
+	"orderdesk/store"
 )
 
 // MaxQuantity bounds any one quantity the API accepts.
@@ -51,59 +53,104 @@ func Restock(item, qty int) Movement {
 	return Movement{ItemID: item, Kind: stockmovement.KindRETURN_RESTOCK, Quantity: qty, OnHandDelta: qty}
 }
 
-// Apply writes m inside tx: a conditional update that refuses to take onHand
-// below zero or reserved outside [0, onHand], then the movement row with the
-// resulting levels. A refusal is INSUFFICIENT_STOCK naming the item. The
-// caller records the audit event of the business action.
+// Apply writes m inside tx (ApplyAll of one movement).
 func Apply(ctx context.Context, tx *ent.Tx, m Movement) (*ent.StockMovement, error) {
-	if m.Quantity <= 0 {
-		return nil, fmt.Errorf("stock movement of %d units", m.Quantity)
-	}
-	dOn, dRes := m.OnHandDelta, m.ReservedDelta
-	n, err := tx.StockItem.Update().
-		Where(stockitem.ID(m.ItemID), func(s *sql.Selector) {
-			// on_hand + dOn >= 0, reserved + dRes >= 0, reserved + dRes <= on_hand + dOn
-			s.Where(sql.And(
-				sql.GTE(s.C(stockitem.FieldOnHand), -dOn),
-				sql.GTE(s.C(stockitem.FieldReserved), -dRes),
-				sql.P(func(b *sql.Builder) {
-					b.Ident(s.C(stockitem.FieldReserved)).WriteString(" - ").
-						Ident(s.C(stockitem.FieldOnHand)).WriteString(" <= ").Arg(dOn - dRes)
-				}),
-			))
-		}).
-		AddOnHand(dOn).AddReserved(dRes).AddVersion(1).
-		Save(ctx)
+	mvs, err := ApplyAll(ctx, tx, []Movement{m})
 	if err != nil {
 		return nil, err
 	}
-	item, err := tx.StockItem.Get(ctx, m.ItemID)
-	if ent.IsNotFound(err) {
-		return nil, fault.New(fault.NotFound, "", "no stock item %d", m.ItemID)
+	return mvs[0], nil
+}
+
+// ApplyAll writes movements inside tx, in three statements whatever their
+// number: the items are locked (in id order, the lock order of every
+// path), the movements are applied in the order given, each checked to
+// keep onHand ≥ 0 and 0 ≤ reserved ≤ onHand — exact, as the rows are locked
+// — then one UPDATE sets the items' levels and one INSERT writes the
+// movements with the levels each leaves. Any refusal is INSUFFICIENT_STOCK
+// naming the item, one error per item, and writes nothing. The caller
+// records the audit event of the business action.
+func ApplyAll(ctx context.Context, tx *ent.Tx, ms []Movement) ([]*ent.StockMovement, error) {
+	if len(ms) == 0 {
+		return nil, nil
 	}
+	ids := make([]int, 0, len(ms))
+	for _, m := range ms {
+		if m.Quantity <= 0 {
+			return nil, fmt.Errorf("stock movement of %d units", m.Quantity)
+		}
+		if !slices.Contains(ids, m.ItemID) {
+			ids = append(ids, m.ItemID)
+		}
+	}
+	slices.Sort(ids)
+	items, err := tx.StockItem.Query().Where(stockitem.IDIn(ids...)).Order(ent.Asc(stockitem.FieldID)).
+		Modify(store.ForUpdate).All(privacy.DecisionContext(ctx, privacy.Allow))
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		return nil, shortage(item, m)
+	levels := map[int]*ent.StockItem{}
+	for _, it := range items {
+		levels[it.ID] = it
+	}
+	var short fault.List
+	refused := map[int]bool{}
+	after := make([][2]int, len(ms))
+	for i, m := range ms {
+		it := levels[m.ItemID]
+		if it == nil {
+			return nil, fault.New(fault.NotFound, "", "no stock item %d", m.ItemID)
+		}
+		on, res := it.OnHand+m.OnHandDelta, it.Reserved+m.ReservedDelta
+		if on < 0 || res < 0 || res > on {
+			if !refused[it.ID] {
+				short = append(short, shortage(it, m))
+				refused[it.ID] = true
+			}
+			continue
+		}
+		it.OnHand, it.Reserved = on, res
+		after[i] = [2]int{on, res}
+	}
+	if err := short.Err(); err != nil {
+		return nil, err
+	}
+	if err := setLevels(ctx, tx, items); err != nil {
+		return nil, err
 	}
 	v := auth.FromContext(ctx)
-	return tx.StockMovement.Create().
-		SetStockItemID(m.ItemID).
-		SetKind(m.Kind).
-		SetQuantity(m.Quantity).
-		SetOnHandDelta(dOn).
-		SetReservedDelta(dRes).
-		SetOnHandAfter(item.OnHand).
-		SetReservedAfter(item.Reserved).
-		SetReason(m.Reason).
-		SetNote(m.Note).
-		SetNillableOrderID(m.OrderID).
-		SetNillableReturnOrderID(m.ReturnOrderID).
-		SetNillableCancellationID(m.CancellationID).
-		SetNillableCorrectionID(m.CorrectionID).
-		SetNillableActorID(v.ActorID()).
-		Save(ctx)
+	rows := make([]*ent.StockMovementCreate, len(ms))
+	for i, m := range ms {
+		rows[i] = tx.StockMovement.Create().SetStockItemID(m.ItemID).SetKind(m.Kind).SetQuantity(m.Quantity).
+			SetOnHandDelta(m.OnHandDelta).SetReservedDelta(m.ReservedDelta).
+			SetOnHandAfter(after[i][0]).SetReservedAfter(after[i][1]).
+			SetReason(m.Reason).SetNote(m.Note).SetNillableOrderID(m.OrderID).
+			SetNillableReturnOrderID(m.ReturnOrderID).SetNillableCancellationID(m.CancellationID).
+			SetNillableCorrectionID(m.CorrectionID).SetNillableActorID(v.ActorID())
+	}
+	return tx.StockMovement.CreateBulk(rows...).Save(ctx)
+}
+
+// setLevels writes the locked items' new onHand and reserved in one
+// UPDATE, bumping each version.
+func setLevels(ctx context.Context, tx *ent.Tx, items []*ent.StockItem) error {
+	var onHand, reserved strings.Builder
+	var onArgs, resArgs, idArgs []any
+	for _, it := range items {
+		onHand.WriteString(" WHEN ? THEN ?")
+		reserved.WriteString(" WHEN ? THEN ?")
+		onArgs = append(onArgs, it.ID, it.OnHand)
+		resArgs = append(resArgs, it.ID, it.Reserved)
+		idArgs = append(idArgs, it.ID)
+	}
+	q := "UPDATE " + stockitem.Table + " SET " +
+		stockitem.FieldOnHand + " = CASE " + stockitem.FieldID + onHand.String() + " END, " +
+		stockitem.FieldReserved + " = CASE " + stockitem.FieldID + reserved.String() + " END, " +
+		stockitem.FieldVersion + " = " + stockitem.FieldVersion + " + 1, " +
+		stockitem.FieldUpdatedAt + " = ? WHERE " + stockitem.FieldID + " IN (?" + strings.Repeat(", ?", len(items)-1) + ")"
+	args := append(append(append(onArgs, resArgs...), store.Now(ctx)), idArgs...)
+	_, err := tx.ExecContext(ctx, q, args...)
+	return err
 }
 
 func shortage(item *ent.StockItem, m Movement) *fault.Error {
