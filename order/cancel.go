@@ -338,21 +338,16 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 	if err != nil {
 		return nil, err
 	}
-	// Release in stock item order, as every path does.
-	slices.SortFunc(scope, func(a, b change.LineQuantity) int {
-		return l.line(a.OrderLineID).StockItemID - l.line(b.OrderLineID).StockItemID
-	})
 	id := l.Order.ID
 	released := 0
+	var releases []stock.Movement
 	for _, x := range scope {
 		line := l.line(x.OrderLineID)
 		rel := min(x.Quantity, line.QuantityReserved)
 		if rel > 0 {
 			m := stock.Release(line.StockItemID, rel)
 			m.OrderID, m.CancellationID, m.Reason = &id, &rec.ID, string(rec.Kind)+" "+string(rec.ReasonCode)
-			if _, err := stock.Apply(ctx, tx, m); err != nil {
-				return nil, err
-			}
+			releases = append(releases, m)
 			released += rel
 		}
 		if err := l.saveLine(ctx, line, func(n *ent.OrderLine) {
@@ -361,6 +356,9 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 		}); err != nil {
 			return nil, err
 		}
+	}
+	if _, err := stock.ApplyAll(ctx, tx, releases); err != nil {
+		return nil, err
 	}
 	from := l.Order.Status
 	if err := l.retotal(); err != nil {

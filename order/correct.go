@@ -1,7 +1,6 @@
 package order
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -399,39 +398,36 @@ func (s *Service) applyCorrection(ctx context.Context, l *Locked, rec *ent.Order
 	tx := l.tx
 	id, recID := l.Order.ID, rec.ID
 	if l.Order.Status == Confirmed {
-		// Releases before reservations, each in stock item order, so the
-		// locks are taken in one order and freed stock can be reserved.
-		type move struct {
-			item, qty int
-			reserve   bool
+		// Releases before reservations, so that stock one line frees can be
+		// reserved by another; stock.ApplyAll applies them in this order
+		// and locks the items in id order.
+		var releases, reserves []stock.Movement
+		move := func(item, qty int, reserve bool) {
+			if qty == 0 {
+				return
+			}
+			m := stock.Release(item, qty)
+			if reserve {
+				m = stock.Reserve(item, qty)
+			}
+			m.OrderID, m.CorrectionID, m.Reason = &id, &recID, "correction"
+			if reserve {
+				reserves = append(reserves, m)
+			} else {
+				releases = append(releases, m)
+			}
 		}
-		var moves []move
 		for _, pl := range p.lines {
 			want := unshipped(pl.now)
 			if pl.now.StockItemID != pl.was.StockItemID {
-				moves = append(moves, move{pl.was.StockItemID, pl.was.QuantityReserved, false}, move{pl.now.StockItemID, want, true})
+				move(pl.was.StockItemID, pl.was.QuantityReserved, false)
+				move(pl.now.StockItemID, want, true)
 			} else if d := want - pl.was.QuantityReserved; d != 0 {
-				moves = append(moves, move{pl.now.StockItemID, max(d, -d), d > 0})
+				move(pl.now.StockItemID, max(d, -d), d > 0)
 			}
 		}
-		slices.SortFunc(moves, func(a, b move) int {
-			if a.reserve != b.reserve {
-				return map[bool]int{false: -1, true: 1}[a.reserve]
-			}
-			return cmp.Compare(a.item, b.item)
-		})
-		for _, m := range moves {
-			if m.qty == 0 {
-				continue
-			}
-			mv := stock.Release(m.item, m.qty)
-			if m.reserve {
-				mv = stock.Reserve(m.item, m.qty)
-			}
-			mv.OrderID, mv.CorrectionID, mv.Reason = &id, &recID, "correction"
-			if _, err := stock.Apply(ctx, tx, mv); err != nil {
-				return nil, err
-			}
+		if _, err := stock.ApplyAll(ctx, tx, append(releases, reserves...)); err != nil {
+			return nil, err
 		}
 	}
 	for _, pl := range p.lines {

@@ -55,20 +55,17 @@ func (s *Service) Ship(ctx context.Context, r ShipRequest) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Stock items in id order, as everywhere, so locks never cross.
-		byItem := slices.Clone(l.Lines)
-		slices.SortFunc(byItem, func(a, b *ent.OrderLine) int { return a.StockItemID - b.StockItemID })
 		id := o.ID
-		for _, line := range byItem {
+		var moves []stock.Movement
+		var shipped []*ent.ShipmentLineCreate
+		for _, line := range l.Lines {
 			q := want[line.ID]
 			if q == 0 {
 				continue
 			}
 			m := stock.Ship(line.StockItemID, q)
 			m.OrderID, m.Reason = &id, "shipment "+fmt.Sprint(sh.ID)
-			if _, err := stock.Apply(ctx, tx, m); err != nil {
-				return nil, err
-			}
+			moves = append(moves, m)
 			// The shipped units leave the reservation; a line reserved for
 			// fewer (it cannot be, after review) would go negative and fail.
 			if err := l.saveLine(ctx, line, func(n *ent.OrderLine) {
@@ -77,9 +74,13 @@ func (s *Service) Ship(ctx context.Context, r ShipRequest) (*Result, error) {
 			}); err != nil {
 				return nil, err
 			}
-			if err := tx.ShipmentLine.Create().SetShipmentID(sh.ID).SetOrderLineID(line.ID).SetQuantity(q).Exec(ctx); err != nil {
-				return nil, err
-			}
+			shipped = append(shipped, tx.ShipmentLine.Create().SetShipmentID(sh.ID).SetOrderLineID(line.ID).SetQuantity(q))
+		}
+		if _, err := stock.ApplyAll(ctx, tx, moves); err != nil {
+			return nil, err
+		}
+		if err := tx.ShipmentLine.CreateBulk(shipped...).Exec(ctx); err != nil {
+			return nil, err
 		}
 		done := !slices.ContainsFunc(l.Lines, func(line *ent.OrderLine) bool { return unshipped(line) > 0 })
 		if done {

@@ -287,20 +287,16 @@ func (s *Service) ReceiveReturn(ctx context.Context, r ReceiveReturnRequest) (*R
 		if err != nil {
 			return nil, err
 		}
-		slices.SortFunc(rls, func(a, b *ent.ReturnLine) int {
-			return l.line(a.OrderLineID).StockItemID - l.line(b.OrderLineID).StockItemID
-		})
 		id, roID := l.Order.ID, ro.ID
 		restocked, damaged := 0, 0
 		var back []LineQuantity
+		var restocks []stock.Movement
 		for _, rl := range rls {
 			x := got[rl.ID]
 			if x.Restocked > 0 {
 				m := stock.Restock(l.line(rl.OrderLineID).StockItemID, x.Restocked)
 				m.OrderID, m.ReturnOrderID, m.Reason = &id, &roID, "return "+ro.Number
-				if _, err := stock.Apply(ctx, tx, m); err != nil {
-					return nil, err
-				}
+				restocks = append(restocks, m)
 			}
 			if err := tx.ReturnLine.UpdateOne(rl).SetQuantityRestocked(x.Restocked).SetQuantityDamaged(x.Damaged).Exec(ctx); err != nil {
 				return nil, err
@@ -308,6 +304,9 @@ func (s *Service) ReceiveReturn(ctx context.Context, r ReceiveReturnRequest) (*R
 			restocked += x.Restocked
 			damaged += x.Damaged
 			back = append(back, LineQuantity{OrderLineID: rl.OrderLineID, Quantity: rl.Quantity})
+		}
+		if _, err := stock.ApplyAll(ctx, tx, restocks); err != nil {
+			return nil, err
 		}
 		value, err := quantitiesValue(l.Lines, back)
 		if err != nil {

@@ -105,10 +105,10 @@ func (s *Service) confirm(ctx context.Context, l *Locked, override string) (*Res
 	return &Result{Order: o}, err
 }
 
-// reserve reserves what is open and not yet reserved of every held line, in
-// stock item order so that concurrent confirmations lock items in one order
-// and never deadlock. Short items are added to failed, one error per item,
-// and then nothing is reserved.
+// reserve reserves what is open and not yet reserved of every held line,
+// one movement per stock item (stock.ApplyAll locks the items in id order,
+// so concurrent confirmations never deadlock). Short items are added to
+// failed, one error per item, and then nothing is reserved.
 func (l *Locked) reserve(ctx context.Context, failed *fault.List) error {
 	byItem := map[int]int{}
 	for _, line := range l.Lines {
@@ -122,21 +122,19 @@ func (l *Locked) reserve(ctx context.Context, failed *fault.List) error {
 	}
 	slices.Sort(items)
 	id := l.Order.ID
-	before := len(*failed)
-	for _, item := range items {
-		m := stock.Reserve(item, byItem[item])
-		m.OrderID, m.Reason = &id, "order confirmed"
-		if _, err := stock.Apply(ctx, l.tx, m); err != nil {
-			if fe, ok := fault.Expected(err); ok {
-				for _, e := range fe {
-					failed.Add(e.Code, "lines", "%s", e.Message)
-				}
-				continue
-			}
+	moves := make([]stock.Movement, len(items))
+	for i, item := range items {
+		moves[i] = stock.Reserve(item, byItem[item])
+		moves[i].OrderID, moves[i].Reason = &id, "order confirmed"
+	}
+	if _, err := stock.ApplyAll(ctx, l.tx, moves); err != nil {
+		fe, ok := fault.Expected(err)
+		if !ok {
 			return err
 		}
-	}
-	if len(*failed) > before {
+		for _, e := range fe {
+			failed.Add(e.Code, "lines", "%s", e.Message)
+		}
 		return nil
 	}
 	for _, line := range l.Lines {
