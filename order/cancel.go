@@ -369,7 +369,7 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 	recID := rec.ID
 	var refunded, lapsed int64
 	if due := payment.RefundDue(o); due > 0 {
-		refunds, err := payment.Refund(ctx, tx, o, payment.RefundRequest{Amount: due, Reason: why, CancellationID: &recID})
+		refunds, err := l.refund(ctx, payment.RefundRequest{Amount: due, Reason: why, CancellationID: &recID})
 		if err != nil {
 			return nil, err
 		}
@@ -379,12 +379,12 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 	}
 	// Pending charges lapse when nothing is left to pay for, or when
 	// collecting them would take more than is now due.
-	pending, err := payment.Pending(ctx, tx, o.ID)
+	charges, err := l.chargeList(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if pending > 0 && (full || payment.Refundable(o)+pending > payment.Due(o)) {
-		if lapsed, err = payment.CancelPending(ctx, tx, o, why, &recID); err != nil {
+	if pending := payment.Pending(charges); pending > 0 && (full || payment.Refundable(o)+pending > payment.Due(o)) {
+		if lapsed, err = payment.CancelPending(ctx, tx, o, charges, why, &recID); err != nil {
 			return nil, err
 		}
 	}

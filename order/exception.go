@@ -209,7 +209,7 @@ func (l *Locked) creditGoods(ctx context.Context, goods []LineQuantity, why stri
 	}
 	var refunds []*ent.Payment
 	if due := min(value, payment.RefundDue(o)); due > 0 {
-		if refunds, err = payment.Refund(ctx, l.tx, o, payment.RefundRequest{Amount: due, Reason: why}); err != nil {
+		if refunds, err = l.refund(ctx, payment.RefundRequest{Amount: due, Reason: why}); err != nil {
 			return nil, err
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"orderdesk/ent/shipment"
 	"orderdesk/fault"
 	"orderdesk/notify"
+	"orderdesk/payment"
 	"orderdesk/store"
 )
 
@@ -47,6 +48,7 @@ type Locked struct {
 	Order    *ent.Order
 	Lines    []*ent.OrderLine // by position
 	Customer *ent.Customer    // locked when the action's exposure says so, else nil
+	charges  []*ent.Payment   // read by the first money movement (refund)
 }
 
 // hold locks order id for action a, loads its lines and checks the action
@@ -327,6 +329,27 @@ func (l *Locked) transition(ctx context.Context, to Status, action, reason strin
 	}
 	return l.audit(ctx, audit.Event{Action: action, SubjectType: "Order", SubjectID: l.Order.ID,
 		From: string(from), To: string(to), Reason: reason})
+}
+
+// refund pays back r.Amount on the held order (payment.Refund), its
+// charges read once for the whole action.
+func (l *Locked) refund(ctx context.Context, r payment.RefundRequest) ([]*ent.Payment, error) {
+	charges, err := l.chargeList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return payment.Refund(ctx, l.tx, l.Order, charges, r)
+}
+
+func (l *Locked) chargeList(ctx context.Context) ([]*ent.Payment, error) {
+	if l.charges == nil {
+		charges, err := payment.Charges(ctx, l.tx, l.Order.ID)
+		if err != nil {
+			return nil, err
+		}
+		l.charges = charges
+	}
+	return l.charges, nil
 }
 
 // audit records e as an event of the held order.

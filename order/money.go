@@ -172,7 +172,7 @@ func (s *Service) RefundPayment(ctx context.Context, r RefundRequest) (*Result, 
 		} else if amount, err = l.quantitiesValue(r.Lines); err != nil {
 			return nil, err
 		}
-		refunds, err := payment.Refund(ctx, tx, o, payment.RefundRequest{Amount: amount, Reason: reason})
+		refunds, err := l.refund(ctx, payment.RefundRequest{Amount: amount, Reason: reason})
 		if err != nil {
 			return nil, err
 		}

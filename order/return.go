@@ -436,7 +436,7 @@ func (s *Service) RefundReturn(ctx context.Context, r RefundReturnRequest) (*Res
 				"nothing is due back on %s for return %s: its credit lowered what the customer owes; close the return", o.Number, ro.Number)
 		}
 		roID := ro.ID
-		refunds, err := payment.Refund(ctx, tx, o, payment.RefundRequest{Amount: amount, Reason: "return " + ro.Number, ReturnOrderID: &roID})
+		refunds, err := l.refund(ctx, payment.RefundRequest{Amount: amount, Reason: "return " + ro.Number, ReturnOrderID: &roID})
 		if err != nil {
 			return nil, err
 		}

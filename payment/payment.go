@@ -15,6 +15,7 @@ import (
 	"orderdesk/clip"
 	"orderdesk/ent"
 	"orderdesk/ent/ledgerentry"
+	entorder "orderdesk/ent/order"
 	entpayment "orderdesk/ent/payment"
 	"orderdesk/fault"
 	"orderdesk/money"
@@ -91,11 +92,11 @@ func Charge(ctx context.Context, tx *ent.Tx, o *ent.Order, r ChargeRequest) (*en
 	if r.Amount <= 0 {
 		return nil, fault.New(fault.Invalid, "input.amount", "must be positive")
 	}
-	pending, err := Pending(ctx, tx, o.ID)
+	charges, err := Charges(ctx, tx, o.ID)
 	if err != nil {
 		return nil, err
 	}
-	if open := Outstanding(o) - pending; r.Amount > open {
+	if open := Outstanding(o) - Pending(charges); r.Amount > open {
 		return nil, fault.New(fault.PaymentExceeds, "input.amount", "%s exceeds the outstanding %s",
 			money.Format(r.Amount, o.Currency), money.Format(max(open, 0), o.Currency))
 	}
@@ -118,16 +119,23 @@ func Charge(ctx context.Context, tx *ent.Tx, o *ent.Order, r ChargeRequest) (*en
 	return p, capture(ctx, tx, o, p)
 }
 
-// Pending is the total of the order's pending charges.
-func Pending(ctx context.Context, tx *ent.Tx, orderID int) (int64, error) {
-	var rows []struct{ Sum int64 }
-	err := tx.Payment.Query().Where(entpayment.OrderID(orderID), entpayment.KindEQ(entpayment.KindCHARGE),
-		entpayment.StatusEQ(entpayment.StatusPENDING)).
-		Aggregate(ent.As(ent.Sum(entpayment.FieldAmountMinor), "sum")).Scan(ctx, &rows)
-	if err != nil || len(rows) == 0 {
-		return 0, err
+// Charges reads the order's charges, oldest first: what Pending, Refund
+// and CancelPending work on, read once by an action that moves money more
+// than once. Those functions keep the list current.
+func Charges(ctx context.Context, tx *ent.Tx, orderID int) ([]*ent.Payment, error) {
+	return tx.Payment.Query().Where(entpayment.OrderID(orderID), entpayment.KindEQ(entpayment.KindCHARGE)).
+		Order(ent.Asc(entpayment.FieldID)).All(ctx)
+}
+
+// Pending is the total of the pending charges.
+func Pending(charges []*ent.Payment) int64 {
+	var sum int64
+	for _, c := range charges {
+		if c.Status == entpayment.StatusPENDING {
+			sum += c.AmountMinor
+		}
 	}
-	return rows[0].Sum, nil
+	return sum
 }
 
 // Capture completes a pending charge.
@@ -135,15 +143,17 @@ func Capture(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment) (*en
 	if p.Kind != entpayment.KindCHARGE || p.Status != entpayment.StatusPENDING {
 		return nil, fault.New(fault.InvalidTransition, "input.paymentId", "only a pending charge can be captured; this one is %s", p.Status)
 	}
-	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusCAPTURED).SetCapturedAt(store.Now(ctx)).AddVersion(1).Save(ctx)
-	if err != nil {
+	now := store.Now(ctx)
+	if err := tx.Payment.Update().Where(entpayment.ID(p.ID)).SetStatus(entpayment.StatusCAPTURED).SetCapturedAt(now).
+		AddVersion(1).Exec(ctx); err != nil {
 		return nil, err
 	}
+	p.Status, p.CapturedAt, p.Version, p.UpdatedAt = entpayment.StatusCAPTURED, &now, p.Version+1, now
 	return p, capture(ctx, tx, o, p)
 }
 
 func capture(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment) error {
-	if err := tx.Order.UpdateOneID(o.ID).AddCapturedMinor(p.AmountMinor).Exec(ctx); err != nil {
+	if err := tx.Order.Update().Where(entorder.ID(o.ID)).AddCapturedMinor(p.AmountMinor).Exec(ctx); err != nil {
 		return err
 	}
 	o.CapturedMinor += p.AmountMinor
@@ -159,11 +169,12 @@ func Fail(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment, reason 
 	if p.Kind != entpayment.KindCHARGE || p.Status != entpayment.StatusPENDING {
 		return nil, fault.New(fault.InvalidTransition, "input.paymentId", "only a pending charge can fail; this one is %s", p.Status)
 	}
-	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusFAILED).SetFailureReason(clip.Runes(reason, 2000)).
-		SetFailedAt(store.Now(ctx)).AddVersion(1).Save(ctx)
-	if err != nil {
+	now, reason := store.Now(ctx), clip.Runes(reason, 2000)
+	if err := tx.Payment.Update().Where(entpayment.ID(p.ID)).SetStatus(entpayment.StatusFAILED).SetFailureReason(reason).
+		SetFailedAt(now).AddVersion(1).Exec(ctx); err != nil {
 		return nil, err
 	}
+	p.Status, p.FailureReason, p.FailedAt, p.Version, p.UpdatedAt = entpayment.StatusFAILED, reason, &now, p.Version+1, now
 	if err := ledger(ctx, tx, o, entry{kind: ledgerentry.KindPAYMENT_FAILED, desc: "charge failed: " + reason, payment: p}); err != nil {
 		return nil, err
 	}
@@ -189,15 +200,19 @@ func Cancel(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment, reaso
 		return nil, fault.New(fault.InvalidTransition, "input.paymentId", "a %s charge cannot be cancelled", p.Status)
 	}
 	wasCaptured := p.Status == entpayment.StatusCAPTURED
-	p, err := tx.Payment.UpdateOne(p).SetStatus(entpayment.StatusCANCELLED).SetCancelReason(clip.Runes(reason, 2000)).
-		SetCancelledAt(store.Now(ctx)).SetNillableCancellationID(cancellationID).AddVersion(1).Save(ctx)
-	if err != nil {
+	now, why := store.Now(ctx), clip.Runes(reason, 2000)
+	if err := tx.Payment.Update().Where(entpayment.ID(p.ID)).SetStatus(entpayment.StatusCANCELLED).SetCancelReason(why).
+		SetCancelledAt(now).SetNillableCancellationID(cancellationID).AddVersion(1).Exec(ctx); err != nil {
 		return nil, err
+	}
+	p.Status, p.CancelReason, p.CancelledAt, p.Version, p.UpdatedAt = entpayment.StatusCANCELLED, why, &now, p.Version+1, now
+	if cancellationID != nil {
+		p.CancellationID = cancellationID
 	}
 	e := entry{kind: ledgerentry.KindPAYMENT_CANCELLED, desc: "charge cancelled: " + reason, payment: p}
 	if wasCaptured {
 		e.amount = -p.AmountMinor
-		if err := tx.Order.UpdateOneID(o.ID).AddCapturedMinor(e.amount).Exec(ctx); err != nil {
+		if err := tx.Order.Update().Where(entorder.ID(o.ID)).AddCapturedMinor(e.amount).Exec(ctx); err != nil {
 			return nil, err
 		}
 		o.CapturedMinor += e.amount
@@ -216,16 +231,14 @@ func Cancel(ctx context.Context, tx *ent.Tx, o *ent.Order, p *ent.Payment, reaso
 	return p, record(ctx, tx, o, p, "payment.cancelled", reason, amount)
 }
 
-// CancelPending cancels every pending charge of the order and returns the
-// total that will not be collected.
-func CancelPending(ctx context.Context, tx *ent.Tx, o *ent.Order, reason string, cancellationID *int) (int64, error) {
-	pending, err := tx.Payment.Query().Where(entpayment.OrderID(o.ID), entpayment.KindEQ(entpayment.KindCHARGE),
-		entpayment.StatusEQ(entpayment.StatusPENDING)).Order(ent.Asc(entpayment.FieldID)).All(ctx)
-	if err != nil {
-		return 0, err
-	}
+// CancelPending cancels every pending charge of the order (of charges, as
+// Charges read them) and returns the total that will not be collected.
+func CancelPending(ctx context.Context, tx *ent.Tx, o *ent.Order, charges []*ent.Payment, reason string, cancellationID *int) (int64, error) {
 	var total int64
-	for _, p := range pending {
+	for _, p := range charges {
+		if p.Status != entpayment.StatusPENDING {
+			continue
+		}
 		if _, err := Cancel(ctx, tx, o, p, reason, cancellationID); err != nil {
 			return 0, err
 		}
@@ -248,7 +261,7 @@ type RefundRequest struct {
 // holds under concurrent requests too. What it pays beyond the refund due
 // is a concession, credited to the customer (Credit), so that a refund
 // never makes the customer owe more.
-func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, r RefundRequest) ([]*ent.Payment, error) {
+func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, charges []*ent.Payment, r RefundRequest) ([]*ent.Payment, error) {
 	if r.Amount <= 0 {
 		return nil, fault.New(fault.Invalid, "input.amount", "must be positive")
 	}
@@ -261,21 +274,18 @@ func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, r RefundRequest) ([]*
 			return nil, err
 		}
 	}
-	charges, err := tx.Payment.Query().Where(entpayment.OrderID(o.ID), entpayment.KindEQ(entpayment.KindCHARGE),
-		entpayment.StatusEQ(entpayment.StatusCAPTURED)).Order(ent.Desc(entpayment.FieldID)).All(ctx)
-	if err != nil {
-		return nil, err
-	}
 	left := r.Amount
 	var refunds []*ent.Payment
-	for _, c := range charges {
+	for i := len(charges) - 1; i >= 0; i-- { // newest first
+		c := charges[i]
 		part := min(left, c.AmountMinor-c.RefundedMinor)
-		if part <= 0 {
+		if c.Status != entpayment.StatusCAPTURED || part <= 0 {
 			continue
 		}
-		if err := tx.Payment.UpdateOne(c).AddRefundedMinor(part).AddVersion(1).Exec(ctx); err != nil {
+		if err := tx.Payment.Update().Where(entpayment.ID(c.ID)).AddRefundedMinor(part).AddVersion(1).Exec(ctx); err != nil {
 			return nil, err
 		}
+		c.RefundedMinor, c.Version = c.RefundedMinor+part, c.Version+1
 		ref, err := tx.Payment.Create().SetOrderID(o.ID).SetKind(entpayment.KindREFUND).
 			SetAmountMinor(part).SetCurrency(o.Currency).SetMethod(c.Method).
 			SetStatus(entpayment.StatusCAPTURED).SetCapturedAt(store.Now(ctx)).
@@ -285,7 +295,7 @@ func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, r RefundRequest) ([]*
 		if err != nil {
 			return nil, err
 		}
-		if err := tx.Order.UpdateOneID(o.ID).AddRefundedMinor(part).Exec(ctx); err != nil {
+		if err := tx.Order.Update().Where(entorder.ID(o.ID)).AddRefundedMinor(part).Exec(ctx); err != nil {
 			return nil, err
 		}
 		o.RefundedMinor += part
@@ -320,7 +330,7 @@ func Credit(ctx context.Context, tx *ent.Tx, o *ent.Order, amount int64, reason 
 		return fault.New(fault.Invalid, "", "a credit of %s would exceed the order total %s",
 			money.Format(amount, o.Currency), money.Format(o.TotalMinor, o.Currency))
 	}
-	if err := tx.Order.UpdateOneID(o.ID).AddCreditedMinor(amount).Exec(ctx); err != nil {
+	if err := tx.Order.Update().Where(entorder.ID(o.ID)).AddCreditedMinor(amount).Exec(ctx); err != nil {
 		return err
 	}
 	o.CreditedMinor = credited
