@@ -25,6 +25,7 @@ type Service struct {
 	// Failed sign-ins slow down per account and, with a larger allowance
 	// since an office shares one address, per client address.
 	byEmail, byAddr *auth.Throttle
+	viewers         viewers
 	now             func() time.Time
 }
 
@@ -67,11 +68,16 @@ func normalizeEmail(s string) (string, bool) {
 }
 
 // Viewer loads the account an access token names and returns its viewer;
-// a deactivated or deleted account has none.
+// a deactivated or deleted account has none. The viewer of an active
+// account is reused for ViewerTTL (see viewers).
 func (s *Service) Viewer(ctx context.Context, accessToken string) (*auth.Viewer, time.Time, error) {
 	id, exp, err := s.tokens.Verify(accessToken)
 	if err != nil {
 		return nil, time.Time{}, err
+	}
+	now := s.now()
+	if v := s.viewers.get(id, now); v != nil {
+		return v, exp, nil
 	}
 	u, err := s.client.User.Get(system(ctx), id)
 	if err != nil {
@@ -80,7 +86,9 @@ func (s *Service) Viewer(ctx context.Context, accessToken string) (*auth.Viewer,
 	if !u.Active {
 		return nil, time.Time{}, errInactive
 	}
-	return ViewerOf(u), exp, nil
+	v := ViewerOf(u)
+	s.viewers.put(id, v, now)
+	return v, exp, nil
 }
 
 // ViewerOf is the viewer for a user.

@@ -58,6 +58,10 @@ func (s *Service) Login(ctx context.Context, email, password, remoteAddr string)
 		return audit.Record(auth.NewContext(ctx, ViewerOf(u)), tx, audit.Event{
 			Action: "user.login", SubjectType: "User", SubjectID: u.ID})
 	})
+	if err == nil {
+		// The account was just read: the session's first requests reuse it.
+		s.viewers.put(u.ID, ViewerOf(u), s.now())
+	}
 	return sess, err
 }
 

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"orderdesk/audit"
 	"orderdesk/auth"
@@ -32,7 +33,7 @@ func (s *Service) CreateUser(ctx context.Context, r NewUserRequest) (*ent.User, 
 		errs.Add(fault.Invalid, "input.email", "is not an email address")
 	}
 	name := strings.TrimSpace(r.Name)
-	if name == "" || len(name) > 200 {
+	if name == "" || utf8.RuneCountInString(name) > 200 {
 		errs.Add(fault.Invalid, "input.name", "is required (at most 200 characters)")
 	}
 	if !auth.ValidRole(r.Role) {
@@ -128,7 +129,7 @@ func (s *Service) UpdateUser(ctx context.Context, r UpdateUserRequest) (*ent.Use
 		before, after := map[string]any{}, map[string]any{}
 		if r.Name != nil {
 			name := strings.TrimSpace(*r.Name)
-			if name == "" || len(name) > 200 {
+			if name == "" || utf8.RuneCountInString(name) > 200 {
 				errs.Add(fault.Invalid, "input.name", "is required (at most 200 characters)")
 			}
 			upd.SetName(name)
@@ -179,6 +180,8 @@ func (s *Service) UpdateUser(ctx context.Context, r UpdateUserRequest) (*ent.Use
 	if err != nil {
 		return nil, err
 	}
+	// After the commit: a request reading the account now sees the change.
+	s.viewers.forget(u.ID)
 	return u.Unwrap(), nil
 }
 

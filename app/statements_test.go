@@ -60,8 +60,8 @@ func TestOrderPageStatementCount(t *testing.T) {
 		if counts[100] != counts[10] || counts[10] != counts[1] {
 			t.Errorf("%s: statements grow with the page: %v", role, counts)
 		}
-		if counts[100] > 12 {
-			t.Errorf("%s: %d statements for one page, want at most 12", role, counts[100])
+		if counts[100] > 8 {
+			t.Errorf("%s: %d statements for one page, want at most 8", role, counts[100])
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"orderdesk/change"
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
+	entorder "orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/fault"
 	"orderdesk/money"
@@ -110,18 +111,16 @@ func (s *Service) cancel(ctx context.Context, op string, perm auth.Permission, k
 // where policy allows.
 func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecord.Kind, direct bool, r CancelRequest) (*Result, error) {
 	v, tx, o := auth.FromContext(ctx), l.tx, l.Order
-	pending, err := tx.CancellationRecord.Query().Where(cancellationrecord.OrderID(o.ID),
-		cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)).First(ctx)
-	if err != nil && !ent.IsNotFound(err) {
-		return nil, err
-	}
-	if pending != nil && kind == cancellationrecord.KindCANCEL {
-		return nil, fault.New(fault.InvalidTransition, "", "cancellation %d of this order awaits a decision", pending.ID)
-	}
-	if pending != nil {
-		// A void ends the order, and with it the request nobody decided.
-		if err := l.closeRequest(ctx, pending, "superseded by a void of the order"); err != nil {
+	// One request at a time; a void ends the order, and with it the
+	// request nobody decided (execute closes it).
+	if kind == cancellationrecord.KindCANCEL {
+		pending, err := tx.CancellationRecord.Query().Where(cancellationrecord.OrderID(o.ID),
+			cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)).First(ctx)
+		if err != nil && !ent.IsNotFound(err) {
 			return nil, err
+		}
+		if pending != nil {
+			return nil, fault.New(fault.InvalidTransition, "", "cancellation %d of this order awaits a decision", pending.ID)
 		}
 	}
 	scope, full, err := cancelScope(l.Lines, r.Lines)
@@ -231,6 +230,15 @@ func (l *Locked) closeRequest(ctx context.Context, rec *ent.CancellationRecord, 
 // one executing (keep) — so that nothing of a closed order waits for anyone.
 func (l *Locked) closeRequests(ctx context.Context, why string, keep int) error {
 	tx, v := l.tx, auth.FromContext(ctx)
+	// One statement answers whether there is anything to close.
+	open, err := tx.Order.Query().Where(entorder.ID(l.Order.ID), entorder.Or(
+		entorder.HasCancellationsWith(cancellationrecord.IDNEQ(keep),
+			cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)),
+		entorder.HasCorrectionsWith(ordercorrection.StatusEQ(ordercorrection.StatusPENDING_APPROVAL)),
+	)).Exist(ctx)
+	if err != nil || !open {
+		return err
+	}
 	recs, err := tx.CancellationRecord.Query().Where(cancellationrecord.OrderID(l.Order.ID), cancellationrecord.IDNEQ(keep),
 		cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)).All(ctx)
 	if err != nil {
@@ -341,21 +349,27 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 	id := l.Order.ID
 	released := 0
 	var releases []stock.Movement
+	cancel := map[int]int{}
 	for _, x := range scope {
-		line := l.line(x.OrderLineID)
-		rel := min(x.Quantity, line.QuantityReserved)
+		cancel[x.OrderLineID] = x.Quantity
+	}
+	if err := l.changeQuantities(ctx, func(n *ent.OrderLine) bool {
+		q, ok := cancel[n.ID]
+		if !ok {
+			return false
+		}
+		rel := min(q, n.QuantityReserved)
 		if rel > 0 {
-			m := stock.Release(line.StockItemID, rel)
+			m := stock.Release(n.StockItemID, rel)
 			m.OrderID, m.CancellationID, m.Reason = &id, &rec.ID, string(rec.Kind)+" "+string(rec.ReasonCode)
 			releases = append(releases, m)
 			released += rel
 		}
-		if err := l.saveLine(ctx, line, func(n *ent.OrderLine) {
-			n.QuantityCancelled += x.Quantity
-			n.QuantityReserved -= rel
-		}); err != nil {
-			return nil, err
-		}
+		n.QuantityCancelled += q
+		n.QuantityReserved -= rel
+		return true
+	}); err != nil {
+		return nil, err
 	}
 	if _, err := stock.ApplyAll(ctx, tx, releases); err != nil {
 		return nil, err
@@ -414,19 +428,26 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 	}); err != nil {
 		return nil, err
 	}
-	upd := tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusEXECUTED).SetExecutedAt(l.Now).
-		SetAmountRefundedMinor(refunded).SetAmountCancelledMinor(lapsed).SetQuantityReleased(released).
-		SetLines(scope).AddVersion(1)
 	var reorder *ent.Order
 	if rec.Resolution == cancellationrecord.ResolutionREORDER {
 		if reorder, err = s.reorderOf(ctx, l, scope, "input.resolution"); err != nil {
 			return nil, err
 		}
+	}
+	done := *rec
+	done.Status, done.ExecutedAt, done.Version, done.UpdatedAt = cancellationrecord.StatusEXECUTED, &l.Now, rec.Version+1, l.Now
+	done.AmountRefundedMinor, done.AmountCancelledMinor, done.QuantityReleased, done.Lines = refunded, lapsed, released, scope
+	upd := tx.CancellationRecord.Update().Where(cancellationrecord.ID(rec.ID)).SetStatus(done.Status).
+		SetExecutedAt(l.Now).SetAmountRefundedMinor(refunded).SetAmountCancelledMinor(lapsed).
+		SetQuantityReleased(released).SetLines(scope).SetVersion(done.Version)
+	if reorder != nil {
+		done.NewOrderID = &reorder.ID
 		upd.SetNewOrderID(reorder.ID)
 	}
-	if rec, err = upd.Save(ctx); err != nil {
+	if err := upd.Exec(ctx); err != nil {
 		return nil, err
 	}
+	rec = &done
 	o = l.Order
 	action := map[Status]string{Cancelled: "order.cancelled", Voided: "order.voided"}[to]
 	if action == "" {

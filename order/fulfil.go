@@ -58,23 +58,22 @@ func (s *Service) Ship(ctx context.Context, r ShipRequest) (*Result, error) {
 		id := o.ID
 		var moves []stock.Movement
 		var shipped []*ent.ShipmentLineCreate
-		for _, line := range l.Lines {
-			q := want[line.ID]
+		if err := l.changeQuantities(ctx, func(n *ent.OrderLine) bool {
+			q := want[n.ID]
 			if q == 0 {
-				continue
+				return false
 			}
-			m := stock.Ship(line.StockItemID, q)
+			m := stock.Ship(n.StockItemID, q)
 			m.OrderID, m.Reason = &id, "shipment "+fmt.Sprint(sh.ID)
 			moves = append(moves, m)
 			// The shipped units leave the reservation; a line reserved for
-			// fewer (it cannot be, after review) would go negative and fail.
-			if err := l.saveLine(ctx, line, func(n *ent.OrderLine) {
-				n.QuantityShipped += q
-				n.QuantityReserved -= q
-			}); err != nil {
-				return nil, err
-			}
-			shipped = append(shipped, tx.ShipmentLine.Create().SetShipmentID(sh.ID).SetOrderLineID(line.ID).SetQuantity(q))
+			// fewer (it cannot be, after review) would fail the CHECK.
+			n.QuantityShipped += q
+			n.QuantityReserved -= q
+			shipped = append(shipped, tx.ShipmentLine.Create().SetShipmentID(sh.ID).SetOrderLineID(n.ID).SetQuantity(q))
+			return true
+		}); err != nil {
+			return nil, err
 		}
 		if _, err := stock.ApplyAll(ctx, tx, moves); err != nil {
 			return nil, err

@@ -263,6 +263,26 @@ func (l *Locked) saveLine(ctx context.Context, line *ent.OrderLine, change func(
 	return nil
 }
 
+// changeQuantities applies change to copies of the held lines and writes
+// the quantities of those it changed (it returns true) in one statement.
+func (l *Locked) changeQuantities(ctx context.Context, change func(*ent.OrderLine) bool) error {
+	var ids []int
+	var values [][]any
+	for i, line := range l.Lines {
+		n := *line
+		if !change(&n) {
+			continue
+		}
+		n.UpdatedAt = l.Now
+		l.Lines[i] = &n
+		ids = append(ids, n.ID)
+		values = append(values, []any{n.QuantityReserved, n.QuantityCancelled, n.QuantityShipped, n.QuantityReturned})
+	}
+	return store.SetByID(ctx, l.tx, orderline.Table, ids, []string{orderline.FieldQuantityReserved,
+		orderline.FieldQuantityCancelled, orderline.FieldQuantityShipped, orderline.FieldQuantityReturned}, values,
+		map[string]any{orderline.FieldUpdatedAt: l.Now})
+}
+
 // touch applies change to the held copy of the order, bumps its version,
 // recomputes its totals from the held lines and writes its changeable
 // columns (not the money caches, which package payment keeps), without

@@ -137,14 +137,12 @@ func (l *Locked) reserve(ctx context.Context, failed *fault.List) error {
 		}
 		return nil
 	}
-	for _, line := range l.Lines {
-		if open := unshipped(line); open != line.QuantityReserved {
-			if err := l.saveLine(ctx, line, func(n *ent.OrderLine) { n.QuantityReserved = open }); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return l.changeQuantities(ctx, func(n *ent.OrderLine) bool {
+		open := unshipped(n)
+		changed := open != n.QuantityReserved
+		n.QuantityReserved = open
+		return changed
+	})
 }
 
 // checkPrices: each line's net unit price lies between the list price less

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"orderdesk/audit"
 	"orderdesk/auth"
@@ -134,23 +133,15 @@ func ApplyAll(ctx context.Context, tx *ent.Tx, ms []Movement) ([]*ent.StockMovem
 // setLevels writes the locked items' new onHand and reserved in one
 // UPDATE, bumping each version.
 func setLevels(ctx context.Context, tx *ent.Tx, items []*ent.StockItem) error {
-	var onHand, reserved strings.Builder
-	var onArgs, resArgs, idArgs []any
-	for _, it := range items {
-		onHand.WriteString(" WHEN ? THEN ?")
-		reserved.WriteString(" WHEN ? THEN ?")
-		onArgs = append(onArgs, it.ID, it.OnHand)
-		resArgs = append(resArgs, it.ID, it.Reserved)
-		idArgs = append(idArgs, it.ID)
+	ids := make([]int, len(items))
+	values := make([][]any, len(items))
+	for i, it := range items {
+		it.Version++
+		ids[i], values[i] = it.ID, []any{it.OnHand, it.Reserved, it.Version}
 	}
-	q := "UPDATE " + stockitem.Table + " SET " +
-		stockitem.FieldOnHand + " = CASE " + stockitem.FieldID + onHand.String() + " END, " +
-		stockitem.FieldReserved + " = CASE " + stockitem.FieldID + reserved.String() + " END, " +
-		stockitem.FieldVersion + " = " + stockitem.FieldVersion + " + 1, " +
-		stockitem.FieldUpdatedAt + " = ? WHERE " + stockitem.FieldID + " IN (?" + strings.Repeat(", ?", len(items)-1) + ")"
-	args := append(append(append(onArgs, resArgs...), store.Now(ctx)), idArgs...)
-	_, err := tx.ExecContext(ctx, q, args...)
-	return err
+	return store.SetByID(ctx, tx, stockitem.Table, ids,
+		[]string{stockitem.FieldOnHand, stockitem.FieldReserved, stockitem.FieldVersion}, values,
+		map[string]any{stockitem.FieldUpdatedAt: store.Now(ctx)})
 }
 
 func shortage(item *ent.StockItem, m Movement) *fault.Error {

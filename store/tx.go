@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,4 +128,50 @@ func Now(ctx context.Context) time.Time {
 func TxNow(ctx context.Context) (time.Time, bool) {
 	t, ok := ctx.Value(nowKey{}).(time.Time)
 	return t, ok
+}
+
+// Execer runs a statement: an ent transaction (with the sql/execquery
+// feature) is one.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// SetByID writes many rows of table in one UPDATE: row i (id ids[i]) gets
+// values[i][j] in column cols[j], through CASE expressions on id, and every
+// row gets the same value in each column of same. Column names are the
+// caller's constants, never input. It is for rows the caller holds locked,
+// whose new values it has worked out.
+func SetByID(ctx context.Context, db Execer, table string, ids []int, cols []string, values [][]any, same map[string]any) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	var args []any
+	q.WriteString("UPDATE " + table + " SET ")
+	for j, col := range cols {
+		if j > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(col + " = CASE id")
+		for i, id := range ids {
+			q.WriteString(" WHEN ? THEN ?")
+			args = append(args, id, values[i][j])
+		}
+		q.WriteString(" END")
+	}
+	names := make([]string, 0, len(same))
+	for col := range same {
+		names = append(names, col)
+	}
+	slices.Sort(names) // one statement text for one shape
+	for _, col := range names {
+		q.WriteString(", " + col + " = ?")
+		args = append(args, same[col])
+	}
+	q.WriteString(" WHERE id IN (?" + strings.Repeat(", ?", len(ids)-1) + ")")
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := db.ExecContext(ctx, q.String(), args...)
+	return err
 }
