@@ -26,7 +26,9 @@ func TestStatementBudget_ListPage(t *testing.T) {
 	c := env.As(t, "SALES_MANAGER")
 	before, stmts := env.Statements.Load(), env.Capture()
 	var out struct {
-		Orders struct{ Edges []struct{ Node struct{ ID string } } }
+		Orders struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	c.MustDo(t, listPage, apptest.Vars{"n": 50}, &out)
 	n := env.Statements.Load() - before
