@@ -6,6 +6,7 @@ package main
 
 import (
 	"log"
+	"slices"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
@@ -14,6 +15,10 @@ import (
 
 func main() {
 	ex, err := entgql.NewExtension(
+		// entgql's templates, then ours: a template defined again later
+		// replaces entgql's of the same name.
+		entgql.WithTemplates(append(slices.Clone(entgql.AllTemplates),
+			gen.MustParse(gen.NewTemplate("orderdesk").Funcs(entgql.TemplateFuncs).ParseFiles("./ent/template/pagination.tmpl")))...),
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./schema/ent.graphql"),
