@@ -9,6 +9,7 @@ import (
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/order"
 	"orderdesk/ent/user"
+	"orderdesk/money"
 	"strings"
 	"time"
 
@@ -554,6 +555,16 @@ func (_m *CancellationRecord) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Automatic))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// AmountRefunded is AmountRefundedMinor in the CancellationRecord's currency.
+func (_m *CancellationRecord) AmountRefunded() money.Money {
+	return money.Of(_m.AmountRefundedMinor, _m.Currency)
+}
+
+// AmountCancelled is AmountCancelledMinor in the CancellationRecord's currency.
+func (_m *CancellationRecord) AmountCancelled() money.Money {
+	return money.Of(_m.AmountCancelledMinor, _m.Currency)
 }
 
 // CancellationRecords is a parsable slice of CancellationRecord.

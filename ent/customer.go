@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"orderdesk/ent/customer"
 	"orderdesk/ent/user"
+	"orderdesk/money"
 	"orderdesk/postal"
 	"strings"
 	"time"
@@ -298,6 +299,11 @@ func (_m *Customer) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// CreditLimit is CreditLimitMinor in the Customer's currency.
+func (_m *Customer) CreditLimit() money.Money {
+	return money.Of(_m.CreditLimitMinor, _m.Currency)
 }
 
 // NamedOrders returns the Orders named value or an error if the edge was not

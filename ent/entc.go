@@ -7,6 +7,8 @@ package main
 import (
 	"log"
 	"slices"
+	"strings"
+	"text/template"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
@@ -18,7 +20,9 @@ func main() {
 		// entgql's templates, then ours: a template defined again later
 		// replaces entgql's of the same name.
 		entgql.WithTemplates(append(slices.Clone(entgql.AllTemplates),
-			gen.MustParse(gen.NewTemplate("orderdesk").Funcs(entgql.TemplateFuncs).ParseFiles("./ent/template/pagination.tmpl")))...),
+			gen.MustParse(gen.NewTemplate("orderdesk").Funcs(entgql.TemplateFuncs).
+				Funcs(template.FuncMap{"trimSuffix": strings.TrimSuffix}).
+				ParseFiles("./ent/template/pagination.tmpl", "./ent/template/money.tmpl")))...),
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./schema/ent.graphql"),

@@ -8,6 +8,7 @@ import (
 	"orderdesk/ent/order"
 	"orderdesk/ent/payment"
 	"orderdesk/ent/user"
+	"orderdesk/money"
 	"strings"
 	"time"
 
@@ -302,6 +303,11 @@ func (_m *LedgerEntry) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// Amount is AmountMinor in the LedgerEntry's currency.
+func (_m *LedgerEntry) Amount() money.Money {
+	return money.Of(_m.AmountMinor, _m.Currency)
 }
 
 // NamedReversedBy returns the ReversedBy named value or an error if the edge was not

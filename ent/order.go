@@ -8,6 +8,7 @@ import (
 	"orderdesk/ent/customer"
 	"orderdesk/ent/order"
 	"orderdesk/ent/user"
+	"orderdesk/money"
 	"orderdesk/postal"
 	"strings"
 	"time"
@@ -683,6 +684,36 @@ func (_m *Order) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// Subtotal is SubtotalMinor in the Order's currency.
+func (_m *Order) Subtotal() money.Money {
+	return money.Of(_m.SubtotalMinor, _m.Currency)
+}
+
+// Discount is DiscountMinor in the Order's currency.
+func (_m *Order) Discount() money.Money {
+	return money.Of(_m.DiscountMinor, _m.Currency)
+}
+
+// Total is TotalMinor in the Order's currency.
+func (_m *Order) Total() money.Money {
+	return money.Of(_m.TotalMinor, _m.Currency)
+}
+
+// Captured is CapturedMinor in the Order's currency.
+func (_m *Order) Captured() money.Money {
+	return money.Of(_m.CapturedMinor, _m.Currency)
+}
+
+// Refunded is RefundedMinor in the Order's currency.
+func (_m *Order) Refunded() money.Money {
+	return money.Of(_m.RefundedMinor, _m.Currency)
+}
+
+// Credited is CreditedMinor in the Order's currency.
+func (_m *Order) Credited() money.Money {
+	return money.Of(_m.CreditedMinor, _m.Currency)
 }
 
 // NamedReorders returns the Reorders named value or an error if the edge was not

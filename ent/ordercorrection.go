@@ -9,6 +9,7 @@ import (
 	"orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/user"
+	"orderdesk/money"
 	"strings"
 	"time"
 
@@ -427,6 +428,26 @@ func (_m *OrderCorrection) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// TotalBefore is TotalBeforeMinor in the OrderCorrection's currency.
+func (_m *OrderCorrection) TotalBefore() money.Money {
+	return money.Of(_m.TotalBeforeMinor, _m.Currency)
+}
+
+// TotalAfter is TotalAfterMinor in the OrderCorrection's currency.
+func (_m *OrderCorrection) TotalAfter() money.Money {
+	return money.Of(_m.TotalAfterMinor, _m.Currency)
+}
+
+// RefundDue is RefundDueMinor in the OrderCorrection's currency.
+func (_m *OrderCorrection) RefundDue() money.Money {
+	return money.Of(_m.RefundDueMinor, _m.Currency)
+}
+
+// AmountDue is AmountDueMinor in the OrderCorrection's currency.
+func (_m *OrderCorrection) AmountDue() money.Money {
+	return money.Of(_m.AmountDueMinor, _m.Currency)
 }
 
 // OrderCorrections is a parsable slice of OrderCorrection.

@@ -7,6 +7,7 @@ import (
 	"orderdesk/ent/order"
 	"orderdesk/ent/orderline"
 	"orderdesk/ent/stockitem"
+	"orderdesk/money"
 	"strings"
 	"time"
 
@@ -315,6 +316,21 @@ func (_m *OrderLine) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.StockItemID))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// UnitPrice is UnitPriceMinor in the OrderLine's currency.
+func (_m *OrderLine) UnitPrice() money.Money {
+	return money.Of(_m.UnitPriceMinor, _m.Currency)
+}
+
+// ListPrice is ListPriceMinor in the OrderLine's currency.
+func (_m *OrderLine) ListPrice() money.Money {
+	return money.Of(_m.ListPriceMinor, _m.Currency)
+}
+
+// Discount is DiscountMinor in the OrderLine's currency.
+func (_m *OrderLine) Discount() money.Money {
+	return money.Of(_m.DiscountMinor, _m.Currency)
 }
 
 // OrderLines is a parsable slice of OrderLine.

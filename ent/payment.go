@@ -9,6 +9,7 @@ import (
 	"orderdesk/ent/payment"
 	"orderdesk/ent/returnorder"
 	"orderdesk/ent/user"
+	"orderdesk/money"
 	"strings"
 	"time"
 
@@ -454,6 +455,16 @@ func (_m *Payment) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// Amount is AmountMinor in the Payment's currency.
+func (_m *Payment) Amount() money.Money {
+	return money.Of(_m.AmountMinor, _m.Currency)
+}
+
+// Refunded is RefundedMinor in the Payment's currency.
+func (_m *Payment) Refunded() money.Money {
+	return money.Of(_m.RefundedMinor, _m.Currency)
 }
 
 // NamedRefunds returns the Refunds named value or an error if the edge was not

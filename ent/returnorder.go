@@ -8,6 +8,7 @@ import (
 	"orderdesk/ent/returnorder"
 	"orderdesk/ent/shipment"
 	"orderdesk/ent/user"
+	"orderdesk/money"
 	"strings"
 	"time"
 
@@ -477,6 +478,11 @@ func (_m *ReturnOrder) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// AmountRefunded is AmountRefundedMinor in the ReturnOrder's currency.
+func (_m *ReturnOrder) AmountRefunded() money.Money {
+	return money.Of(_m.AmountRefundedMinor, _m.Currency)
 }
 
 // NamedLines returns the Lines named value or an error if the edge was not

@@ -5,6 +5,7 @@ package ent
 import (
 	"fmt"
 	"orderdesk/ent/stockitem"
+	"orderdesk/money"
 	"strings"
 	"time"
 
@@ -242,6 +243,11 @@ func (_m *StockItem) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Active))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// UnitPrice is UnitPriceMinor in the StockItem's currency.
+func (_m *StockItem) UnitPrice() money.Money {
+	return money.Of(_m.UnitPriceMinor, _m.Currency)
 }
 
 // NamedMovements returns the Movements named value or an error if the edge was not

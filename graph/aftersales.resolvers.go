@@ -101,16 +101,6 @@ func (r *orderCorrectionResolver) MoneyEffect(ctx context.Context, obj *ent.Orde
 	return model.CorrectionMoneyEffect(order.MoneyEffect(obj.RefundDueMinor, obj.AmountDueMinor)), nil
 }
 
-// RefundDue is the resolver for the refundDue field.
-func (r *orderCorrectionResolver) RefundDue(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error) {
-	return amount(obj.RefundDueMinor, obj.Currency), nil
-}
-
-// AmountDue is the resolver for the amountDue field.
-func (r *orderCorrectionResolver) AmountDue(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error) {
-	return amount(obj.AmountDueMinor, obj.Currency), nil
-}
-
 // Value is the resolver for the value field.
 func (r *returnOrderResolver) Value(ctx context.Context, obj *ent.ReturnOrder) (*money.Money, error) {
 	v, err := r.Orders.ReturnValue(ctx, obj)

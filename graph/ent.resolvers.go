@@ -104,19 +104,11 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 // AuditEvent returns generated.AuditEventResolver implementation.
 func (r *Resolver) AuditEvent() generated.AuditEventResolver { return &auditEventResolver{r} }
 
-// CancellationRecord returns generated.CancellationRecordResolver implementation.
-func (r *Resolver) CancellationRecord() generated.CancellationRecordResolver {
-	return &cancellationRecordResolver{r}
-}
-
 // Complaint returns generated.ComplaintResolver implementation.
 func (r *Resolver) Complaint() generated.ComplaintResolver { return &complaintResolver{r} }
 
 // Customer returns generated.CustomerResolver implementation.
 func (r *Resolver) Customer() generated.CustomerResolver { return &customerResolver{r} }
-
-// LedgerEntry returns generated.LedgerEntryResolver implementation.
-func (r *Resolver) LedgerEntry() generated.LedgerEntryResolver { return &ledgerEntryResolver{r} }
 
 // Order returns generated.OrderResolver implementation.
 func (r *Resolver) Order() generated.OrderResolver { return &orderResolver{r} }
@@ -129,9 +121,6 @@ func (r *Resolver) OrderCorrection() generated.OrderCorrectionResolver {
 // OrderLine returns generated.OrderLineResolver implementation.
 func (r *Resolver) OrderLine() generated.OrderLineResolver { return &orderLineResolver{r} }
 
-// Payment returns generated.PaymentResolver implementation.
-func (r *Resolver) Payment() generated.PaymentResolver { return &paymentResolver{r} }
-
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
@@ -142,16 +131,13 @@ func (r *Resolver) ReturnOrder() generated.ReturnOrderResolver { return &returnO
 func (r *Resolver) StockItem() generated.StockItemResolver { return &stockItemResolver{r} }
 
 type (
-	auditEventResolver         struct{ *Resolver }
-	cancellationRecordResolver struct{ *Resolver }
-	complaintResolver          struct{ *Resolver }
-	customerResolver           struct{ *Resolver }
-	ledgerEntryResolver        struct{ *Resolver }
-	orderResolver              struct{ *Resolver }
-	orderCorrectionResolver    struct{ *Resolver }
-	orderLineResolver          struct{ *Resolver }
-	paymentResolver            struct{ *Resolver }
-	queryResolver              struct{ *Resolver }
-	returnOrderResolver        struct{ *Resolver }
-	stockItemResolver          struct{ *Resolver }
+	auditEventResolver      struct{ *Resolver }
+	complaintResolver       struct{ *Resolver }
+	customerResolver        struct{ *Resolver }
+	orderResolver           struct{ *Resolver }
+	orderCorrectionResolver struct{ *Resolver }
+	orderLineResolver       struct{ *Resolver }
+	queryResolver           struct{ *Resolver }
+	returnOrderResolver     struct{ *Resolver }
+	stockItemResolver       struct{ *Resolver }
 )

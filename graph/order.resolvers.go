@@ -38,21 +38,6 @@ func (r *cancellationPreviewResolver) AmountCancelled(ctx context.Context, obj *
 	return amount(obj.AmountCancelled, obj.Currency), nil
 }
 
-// AmountRefunded is the resolver for the amountRefunded field.
-func (r *cancellationRecordResolver) AmountRefunded(ctx context.Context, obj *ent.CancellationRecord) (*money.Money, error) {
-	return amount(obj.AmountRefundedMinor, obj.Currency), nil
-}
-
-// AmountCancelled is the resolver for the amountCancelled field.
-func (r *cancellationRecordResolver) AmountCancelled(ctx context.Context, obj *ent.CancellationRecord) (*money.Money, error) {
-	return amount(obj.AmountCancelledMinor, obj.Currency), nil
-}
-
-// Amount is the resolver for the amount field.
-func (r *ledgerEntryResolver) Amount(ctx context.Context, obj *ent.LedgerEntry) (*money.Money, error) {
-	return amount(obj.AmountMinor, obj.Currency), nil
-}
-
 // CreateOrder is the resolver for the createOrder field.
 func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.OrderPayload, error) {
 	res, err := r.Orders.Create(ctx, order.CreateRequest{CustomerID: input.CustomerID, Channel: string(input.Channel),
@@ -182,39 +167,14 @@ func (r *mutationResolver) Reorder(ctx context.Context, input model.ReorderInput
 	return p, err
 }
 
-// Subtotal is the resolver for the subtotal field.
-func (r *orderResolver) Subtotal(ctx context.Context, obj *ent.Order) (*money.Money, error) {
-	return amount(obj.SubtotalMinor, obj.Currency), nil
-}
-
 // DiscountTotal is the resolver for the discountTotal field.
 func (r *orderResolver) DiscountTotal(ctx context.Context, obj *ent.Order) (*money.Money, error) {
 	return amount(obj.DiscountMinor, obj.Currency), nil
 }
 
-// Total is the resolver for the total field.
-func (r *orderResolver) Total(ctx context.Context, obj *ent.Order) (*money.Money, error) {
-	return amount(obj.TotalMinor, obj.Currency), nil
-}
-
-// Captured is the resolver for the captured field.
-func (r *orderResolver) Captured(ctx context.Context, obj *ent.Order) (*money.Money, error) {
-	return amount(obj.CapturedMinor, obj.Currency), nil
-}
-
-// Refunded is the resolver for the refunded field.
-func (r *orderResolver) Refunded(ctx context.Context, obj *ent.Order) (*money.Money, error) {
-	return amount(obj.RefundedMinor, obj.Currency), nil
-}
-
 // PaymentStatus is the resolver for the paymentStatus field.
 func (r *orderResolver) PaymentStatus(ctx context.Context, obj *ent.Order) (model.OrderPaymentStatus, error) {
 	return model.OrderPaymentStatus(payment.StatusOf(obj)), nil
-}
-
-// Credited is the resolver for the credited field.
-func (r *orderResolver) Credited(ctx context.Context, obj *ent.Order) (*money.Money, error) {
-	return amount(obj.CreditedMinor, obj.Currency), nil
 }
 
 // Outstanding is the resolver for the outstanding field.
@@ -242,50 +202,10 @@ func (r *orderResolver) AvailableActions(ctx context.Context, obj *ent.Order) ([
 	return out, err
 }
 
-// TotalBefore is the resolver for the totalBefore field.
-func (r *orderCorrectionResolver) TotalBefore(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error) {
-	return amount(obj.TotalBeforeMinor, obj.Currency), nil
-}
-
-// TotalAfter is the resolver for the totalAfter field.
-func (r *orderCorrectionResolver) TotalAfter(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error) {
-	return amount(obj.TotalAfterMinor, obj.Currency), nil
-}
-
-// UnitPrice is the resolver for the unitPrice field.
-func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *ent.OrderLine) (*money.Money, error) {
-	return amount(obj.UnitPriceMinor, obj.Currency), nil
-}
-
-// ListPrice is the resolver for the listPrice field.
-func (r *orderLineResolver) ListPrice(ctx context.Context, obj *ent.OrderLine) (*money.Money, error) {
-	return amount(obj.ListPriceMinor, obj.Currency), nil
-}
-
-// Discount is the resolver for the discount field.
-func (r *orderLineResolver) Discount(ctx context.Context, obj *ent.OrderLine) (*money.Money, error) {
-	return amount(obj.DiscountMinor, obj.Currency), nil
-}
-
 // LineTotal is the resolver for the lineTotal field.
 func (r *orderLineResolver) LineTotal(ctx context.Context, obj *ent.OrderLine) (*money.Money, error) {
 	total, err := order.LineTotal(obj)
 	return amount(total, obj.Currency), err
-}
-
-// Amount is the resolver for the amount field.
-func (r *paymentResolver) Amount(ctx context.Context, obj *ent.Payment) (*money.Money, error) {
-	return amount(obj.AmountMinor, obj.Currency), nil
-}
-
-// Refunded is the resolver for the refunded field.
-func (r *paymentResolver) Refunded(ctx context.Context, obj *ent.Payment) (*money.Money, error) {
-	return amount(obj.RefundedMinor, obj.Currency), nil
-}
-
-// AmountRefunded is the resolver for the amountRefunded field.
-func (r *returnOrderResolver) AmountRefunded(ctx context.Context, obj *ent.ReturnOrder) (*money.Money, error) {
-	return amount(obj.AmountRefundedMinor, obj.Currency), nil
 }
 
 // CancellationPreview returns generated.CancellationPreviewResolver implementation.

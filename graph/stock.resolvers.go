@@ -9,7 +9,6 @@ import (
 	"context"
 	"orderdesk/ent"
 	"orderdesk/graph/model"
-	"orderdesk/money"
 	"orderdesk/stock"
 )
 
@@ -44,11 +43,6 @@ func (r *mutationResolver) AdjustStock(ctx context.Context, input model.AdjustSt
 		Reason: stock.AdjustReason(input.Reason), Note: text(input.Note), IdempotencyKey: text(input.IdempotencyKey)})
 	errs, err := outcome(err)
 	return &model.StockMovementPayload{StockItem: item, Movement: mv, Errors: errs}, err
-}
-
-// UnitPrice is the resolver for the unitPrice field.
-func (r *stockItemResolver) UnitPrice(ctx context.Context, obj *ent.StockItem) (*money.Money, error) {
-	return amount(obj.UnitPriceMinor, obj.Currency), nil
 }
 
 // Available is the resolver for the available field.

@@ -50,15 +50,12 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	AuditEvent() AuditEventResolver
 	CancellationPreview() CancellationPreviewResolver
-	CancellationRecord() CancellationRecordResolver
 	Complaint() ComplaintResolver
 	Customer() CustomerResolver
-	LedgerEntry() LedgerEntryResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderCorrection() OrderCorrectionResolver
 	OrderLine() OrderLineResolver
-	Payment() PaymentResolver
 	Query() QueryResolver
 	ReturnOrder() ReturnOrderResolver
 	StockItem() StockItemResolver
@@ -979,18 +976,11 @@ type CancellationPreviewResolver interface {
 	AmountRefunded(ctx context.Context, obj *order.Preview) (*money.Money, error)
 	AmountCancelled(ctx context.Context, obj *order.Preview) (*money.Money, error)
 }
-type CancellationRecordResolver interface {
-	AmountRefunded(ctx context.Context, obj *ent.CancellationRecord) (*money.Money, error)
-	AmountCancelled(ctx context.Context, obj *ent.CancellationRecord) (*money.Money, error)
-}
 type ComplaintResolver interface {
 	Overdue(ctx context.Context, obj *ent.Complaint) (bool, error)
 }
 type CustomerResolver interface {
 	CreditLimit(ctx context.Context, obj *ent.Customer) (*money.Money, error)
-}
-type LedgerEntryResolver interface {
-	Amount(ctx context.Context, obj *ent.LedgerEntry) (*money.Money, error)
 }
 type MutationResolver interface {
 	CreateReturn(ctx context.Context, input model.CreateReturnInput) (*model.ReturnPayload, error)
@@ -1045,13 +1035,10 @@ type MutationResolver interface {
 	AdjustStock(ctx context.Context, input model.AdjustStockInput) (*model.StockMovementPayload, error)
 }
 type OrderResolver interface {
-	Subtotal(ctx context.Context, obj *ent.Order) (*money.Money, error)
 	DiscountTotal(ctx context.Context, obj *ent.Order) (*money.Money, error)
-	Total(ctx context.Context, obj *ent.Order) (*money.Money, error)
-	Captured(ctx context.Context, obj *ent.Order) (*money.Money, error)
-	Refunded(ctx context.Context, obj *ent.Order) (*money.Money, error)
+
 	PaymentStatus(ctx context.Context, obj *ent.Order) (model.OrderPaymentStatus, error)
-	Credited(ctx context.Context, obj *ent.Order) (*money.Money, error)
+
 	Outstanding(ctx context.Context, obj *ent.Order) (*money.Money, error)
 	RefundDue(ctx context.Context, obj *ent.Order) (*money.Money, error)
 	Refundable(ctx context.Context, obj *ent.Order) (*money.Money, error)
@@ -1059,20 +1046,9 @@ type OrderResolver interface {
 }
 type OrderCorrectionResolver interface {
 	MoneyEffect(ctx context.Context, obj *ent.OrderCorrection) (model.CorrectionMoneyEffect, error)
-	RefundDue(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error)
-	AmountDue(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error)
-	TotalBefore(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error)
-	TotalAfter(ctx context.Context, obj *ent.OrderCorrection) (*money.Money, error)
 }
 type OrderLineResolver interface {
-	UnitPrice(ctx context.Context, obj *ent.OrderLine) (*money.Money, error)
-	ListPrice(ctx context.Context, obj *ent.OrderLine) (*money.Money, error)
-	Discount(ctx context.Context, obj *ent.OrderLine) (*money.Money, error)
 	LineTotal(ctx context.Context, obj *ent.OrderLine) (*money.Money, error)
-}
-type PaymentResolver interface {
-	Amount(ctx context.Context, obj *ent.Payment) (*money.Money, error)
-	Refunded(ctx context.Context, obj *ent.Payment) (*money.Money, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -1100,10 +1076,8 @@ type QueryResolver interface {
 }
 type ReturnOrderResolver interface {
 	Value(ctx context.Context, obj *ent.ReturnOrder) (*money.Money, error)
-	AmountRefunded(ctx context.Context, obj *ent.ReturnOrder) (*money.Money, error)
 }
 type StockItemResolver interface {
-	UnitPrice(ctx context.Context, obj *ent.StockItem) (*money.Money, error)
 	Available(ctx context.Context, obj *ent.StockItem) (int, error)
 }
 type SubscriptionResolver interface {
@@ -17809,11 +17783,11 @@ func (ec *executionContext) _CancellationRecord_amountRefunded(ctx context.Conte
 			return ec.fieldContext_CancellationRecord_amountRefunded(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CancellationRecord().AmountRefunded(ctx, obj)
+			return obj.AmountRefunded(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17824,7 +17798,7 @@ func (ec *executionContext) fieldContext_CancellationRecord_amountRefunded(_ con
 		Object:     "CancellationRecord",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -17841,11 +17815,11 @@ func (ec *executionContext) _CancellationRecord_amountCancelled(ctx context.Cont
 			return ec.fieldContext_CancellationRecord_amountCancelled(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CancellationRecord().AmountCancelled(ctx, obj)
+			return obj.AmountCancelled(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17856,7 +17830,7 @@ func (ec *executionContext) fieldContext_CancellationRecord_amountCancelled(_ co
 		Object:     "CancellationRecord",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -21254,11 +21228,11 @@ func (ec *executionContext) _LedgerEntry_amount(ctx context.Context, field graph
 			return ec.fieldContext_LedgerEntry_amount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.LedgerEntry().Amount(ctx, obj)
+			return obj.Amount(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -21269,7 +21243,7 @@ func (ec *executionContext) fieldContext_LedgerEntry_amount(_ context.Context, f
 		Object:     "LedgerEntry",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -25318,11 +25292,11 @@ func (ec *executionContext) _Order_subtotal(ctx context.Context, field graphql.C
 			return ec.fieldContext_Order_subtotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Subtotal(ctx, obj)
+			return obj.Subtotal(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25333,7 +25307,7 @@ func (ec *executionContext) fieldContext_Order_subtotal(_ context.Context, field
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -25382,11 +25356,11 @@ func (ec *executionContext) _Order_total(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Order_total(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Total(ctx, obj)
+			return obj.Total(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25397,7 +25371,7 @@ func (ec *executionContext) fieldContext_Order_total(_ context.Context, field gr
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -25414,11 +25388,11 @@ func (ec *executionContext) _Order_captured(ctx context.Context, field graphql.C
 			return ec.fieldContext_Order_captured(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Captured(ctx, obj)
+			return obj.Captured(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25429,7 +25403,7 @@ func (ec *executionContext) fieldContext_Order_captured(_ context.Context, field
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -25446,11 +25420,11 @@ func (ec *executionContext) _Order_refunded(ctx context.Context, field graphql.C
 			return ec.fieldContext_Order_refunded(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Refunded(ctx, obj)
+			return obj.Refunded(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25461,7 +25435,7 @@ func (ec *executionContext) fieldContext_Order_refunded(_ context.Context, field
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -25501,11 +25475,11 @@ func (ec *executionContext) _Order_credited(ctx context.Context, field graphql.C
 			return ec.fieldContext_Order_credited(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Order().Credited(ctx, obj)
+			return obj.Credited(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25516,7 +25490,7 @@ func (ec *executionContext) fieldContext_Order_credited(_ context.Context, field
 		Object:     "Order",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -26304,11 +26278,11 @@ func (ec *executionContext) _OrderCorrection_refundDue(ctx context.Context, fiel
 			return ec.fieldContext_OrderCorrection_refundDue(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderCorrection().RefundDue(ctx, obj)
+			return obj.RefundDue(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26319,7 +26293,7 @@ func (ec *executionContext) fieldContext_OrderCorrection_refundDue(_ context.Con
 		Object:     "OrderCorrection",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -26336,11 +26310,11 @@ func (ec *executionContext) _OrderCorrection_amountDue(ctx context.Context, fiel
 			return ec.fieldContext_OrderCorrection_amountDue(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderCorrection().AmountDue(ctx, obj)
+			return obj.AmountDue(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26351,7 +26325,7 @@ func (ec *executionContext) fieldContext_OrderCorrection_amountDue(_ context.Con
 		Object:     "OrderCorrection",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -26368,11 +26342,11 @@ func (ec *executionContext) _OrderCorrection_totalBefore(ctx context.Context, fi
 			return ec.fieldContext_OrderCorrection_totalBefore(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderCorrection().TotalBefore(ctx, obj)
+			return obj.TotalBefore(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26383,7 +26357,7 @@ func (ec *executionContext) fieldContext_OrderCorrection_totalBefore(_ context.C
 		Object:     "OrderCorrection",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -26400,11 +26374,11 @@ func (ec *executionContext) _OrderCorrection_totalAfter(ctx context.Context, fie
 			return ec.fieldContext_OrderCorrection_totalAfter(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderCorrection().TotalAfter(ctx, obj)
+			return obj.TotalAfter(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26415,7 +26389,7 @@ func (ec *executionContext) fieldContext_OrderCorrection_totalAfter(_ context.Co
 		Object:     "OrderCorrection",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -27015,11 +26989,11 @@ func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field grap
 			return ec.fieldContext_OrderLine_unitPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().UnitPrice(ctx, obj)
+			return obj.UnitPrice(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -27030,7 +27004,7 @@ func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, 
 		Object:     "OrderLine",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -27047,11 +27021,11 @@ func (ec *executionContext) _OrderLine_listPrice(ctx context.Context, field grap
 			return ec.fieldContext_OrderLine_listPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().ListPrice(ctx, obj)
+			return obj.ListPrice(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -27062,7 +27036,7 @@ func (ec *executionContext) fieldContext_OrderLine_listPrice(_ context.Context, 
 		Object:     "OrderLine",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -27079,11 +27053,11 @@ func (ec *executionContext) _OrderLine_discount(ctx context.Context, field graph
 			return ec.fieldContext_OrderLine_discount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.OrderLine().Discount(ctx, obj)
+			return obj.Discount(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -27094,7 +27068,7 @@ func (ec *executionContext) fieldContext_OrderLine_discount(_ context.Context, f
 		Object:     "OrderLine",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -27928,11 +27902,11 @@ func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.C
 			return ec.fieldContext_Payment_amount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().Amount(ctx, obj)
+			return obj.Amount(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -27943,7 +27917,7 @@ func (ec *executionContext) fieldContext_Payment_amount(_ context.Context, field
 		Object:     "Payment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -27960,11 +27934,11 @@ func (ec *executionContext) _Payment_refunded(ctx context.Context, field graphql
 			return ec.fieldContext_Payment_refunded(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Payment().Refunded(ctx, obj)
+			return obj.Refunded(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -27975,7 +27949,7 @@ func (ec *executionContext) fieldContext_Payment_refunded(_ context.Context, fie
 		Object:     "Payment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -30418,11 +30392,11 @@ func (ec *executionContext) _ReturnOrder_amountRefunded(ctx context.Context, fie
 			return ec.fieldContext_ReturnOrder_amountRefunded(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ReturnOrder().AmountRefunded(ctx, obj)
+			return obj.AmountRefunded(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -30433,7 +30407,7 @@ func (ec *executionContext) fieldContext_ReturnOrder_amountRefunded(_ context.Co
 		Object:     "ReturnOrder",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -32475,11 +32449,11 @@ func (ec *executionContext) _StockItem_unitPrice(ctx context.Context, field grap
 			return ec.fieldContext_StockItem_unitPrice(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.StockItem().UnitPrice(ctx, obj)
+			return obj.UnitPrice(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
 		},
 		true,
 		true,
@@ -32490,7 +32464,7 @@ func (ec *executionContext) fieldContext_StockItem_unitPrice(_ context.Context, 
 		Object:     "StockItem",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
@@ -56842,17 +56816,15 @@ func (ec *executionContext) _CancellationRecord(ctx context.Context, sel ast.Sel
 					return ec._CancellationRecord_newOrder(ctx, field, obj)
 				})
 		case "amountRefunded":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CancellationRecord_amountRefunded(ctx, field, obj)
-				})
+			out.Values[i] = ec._CancellationRecord_amountRefunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "amountCancelled":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CancellationRecord_amountCancelled(ctx, field, obj)
-				})
+			out.Values[i] = ec._CancellationRecord_amountCancelled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -58090,11 +58062,10 @@ func (ec *executionContext) _LedgerEntry(ctx context.Context, sel ast.SelectionS
 					return ec._LedgerEntry_reversedBy(ctx, field, obj)
 				})
 		case "amount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._LedgerEntry_amount(ctx, field, obj)
-				})
+			out.Values[i] = ec._LedgerEntry_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -59155,11 +59126,10 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Order_events(ctx, field, obj)
 				})
 		case "subtotal":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_subtotal(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_subtotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "discountTotal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -59167,23 +59137,20 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Order_discountTotal(ctx, field, obj)
 				})
 		case "total":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_total(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "captured":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_captured(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_captured(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "refunded":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_refunded(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_refunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "paymentStatus":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -59191,11 +59158,10 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Order_paymentStatus(ctx, field, obj)
 				})
 		case "credited":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Order_credited(ctx, field, obj)
-				})
+			out.Values[i] = ec._Order_credited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "outstanding":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -59411,29 +59377,25 @@ func (ec *executionContext) _OrderCorrection(ctx context.Context, sel ast.Select
 					return ec._OrderCorrection_moneyEffect(ctx, field, obj)
 				})
 		case "refundDue":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderCorrection_refundDue(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderCorrection_refundDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "amountDue":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderCorrection_amountDue(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderCorrection_amountDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "totalBefore":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderCorrection_totalBefore(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderCorrection_totalBefore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "totalAfter":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderCorrection_totalAfter(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderCorrection_totalAfter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -59664,23 +59626,20 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 					return ec._OrderLine_stockItem(ctx, field, obj)
 				})
 		case "unitPrice":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_unitPrice(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_unitPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "listPrice":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_listPrice(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_listPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "discount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OrderLine_discount(ctx, field, obj)
-				})
+			out.Values[i] = ec._OrderLine_discount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "lineTotal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -59933,17 +59892,15 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 					return ec._Payment_returnOrder(ctx, field, obj)
 				})
 		case "amount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_amount(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "refunded":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Payment_refunded(ctx, field, obj)
-				})
+			out.Values[i] = ec._Payment_refunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -60593,11 +60550,10 @@ func (ec *executionContext) _ReturnOrder(ctx context.Context, sel ast.SelectionS
 					return ec._ReturnOrder_value(ctx, field, obj)
 				})
 		case "amountRefunded":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ReturnOrder_amountRefunded(ctx, field, obj)
-				})
+			out.Values[i] = ec._ReturnOrder_amountRefunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -61345,11 +61301,10 @@ func (ec *executionContext) _StockItem(ctx context.Context, sel ast.SelectionSet
 					return ec._StockItem_movements(ctx, field, obj)
 				})
 		case "unitPrice":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._StockItem_unitPrice(ctx, field, obj)
-				})
+			out.Values[i] = ec._StockItem_unitPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "available":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -63217,6 +63172,10 @@ func (ec *executionContext) marshalNMarkAllNotificationsReadPayload2ᚖorderdesk
 func (ec *executionContext) unmarshalNMarkNotificationReadInput2orderdeskᚋgraphᚋmodelᚐMarkNotificationReadInput(ctx context.Context, v any) (model.MarkNotificationReadInput, error) {
 	res, err := ec.unmarshalInputMarkNotificationReadInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v money.Money) graphql.Marshaler {
+	return ec._Money(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {
