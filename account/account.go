@@ -27,6 +27,9 @@ type Service struct {
 	byEmail, byAddr *auth.Throttle
 	viewers         viewers
 	now             func() time.Time
+	// OnChange, when set, hears of every account created or changed, after
+	// the commit: the notification broker forgets the roles' members.
+	OnChange func()
 }
 
 // New returns the account service.
@@ -89,6 +92,15 @@ func (s *Service) Viewer(ctx context.Context, accessToken string) (*auth.Viewer,
 	v := ViewerOf(u)
 	s.viewers.put(id, v, now)
 	return v, exp, nil
+}
+
+// changed drops what this server remembers of an account, after the
+// commit of its change: the next request reads it as it now is.
+func (s *Service) changed(id int) {
+	s.viewers.forget(id)
+	if s.OnChange != nil {
+		s.OnChange()
+	}
 }
 
 // ViewerOf is the viewer for a user.

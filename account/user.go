@@ -73,6 +73,7 @@ func (s *Service) CreateUser(ctx context.Context, r NewUserRequest) (*ent.User, 
 	if err != nil {
 		return nil, err
 	}
+	s.changed(u.ID)
 	return u.Unwrap(), nil
 }
 
@@ -180,8 +181,7 @@ func (s *Service) UpdateUser(ctx context.Context, r UpdateUserRequest) (*ent.Use
 	if err != nil {
 		return nil, err
 	}
-	// After the commit: a request reading the account now sees the change.
-	s.viewers.forget(u.ID)
+	s.changed(u.ID)
 	return u.Unwrap(), nil
 }
 

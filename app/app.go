@@ -58,6 +58,7 @@ func New(db *store.DB, o Options) *App {
 		Reports:    report.New(db.Client),
 		Broker:     notify.NewBroker(),
 	}
+	a.Accounts.OnChange = a.Broker.ForgetMembers
 	resolver := &graph.Resolver{Client: db.Client, Accounts: a.Accounts, Customers: a.Customers,
 		Stock: a.Stock, Orders: a.Orders, Complaints: a.Complaints, Reports: a.Reports,
 		Broker: a.Broker}

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"orderdesk/account"
 	"orderdesk/app/apptest"
+	"orderdesk/auth"
 	"orderdesk/ent"
 	"orderdesk/ent/notification"
 )
@@ -204,5 +206,37 @@ func TestNotificationsArePersonal(t *testing.T) {
 	}
 	if got := w.env.DB.Client.Notification.GetX(w.env.Sys, n.ID); got.ReadAt != nil {
 		t.Fatal("another user marked the notification read")
+	}
+}
+
+// TestRoleMembersFollowAccountChanges: the members of a role are
+// remembered between notifications, but a new account, or one that left,
+// is told (or not) from the next notification on.
+func TestRoleMembersFollowAccountChanges(t *testing.T) {
+	w := newWorld(t)
+	pay := func() {
+		t.Helper()
+		o := w.createConfirmed(t, 0, 1)
+		must(t, lcDo(t, w, "FINANCE", "recordPayment", qPay, apptest.Vars{"id": o.ID, "a": o.Total.Amount}))
+		must(t, lcDo(t, w, "SALES_REP", "requestOrderCancellation", `mutation($id: ID!) { requestOrderCancellation(input: {orderId: $id,
+			reasonCode: CUSTOMER_REQUEST}) { `+userErrors+` } }`, apptest.Vars{"id": o.ID}))
+	}
+	pay() // finance is asked to approve: the role's members are now remembered
+	second := w.env.CreateUser(t, "finance2@test.local", auth.Finance)
+	pay()
+	count := func(id int) int {
+		return w.env.DB.Client.Notification.Query().Where(notification.RecipientID(id),
+			notification.Kind("cancellation.requested")).CountX(w.env.Sys)
+	}
+	if n := count(second.ID); n != 1 {
+		t.Errorf("the new finance account got %d requests, want the one after it was created", n)
+	}
+	inactive := false
+	if _, err := w.env.Accounts.UpdateUser(w.env.Sys, account.UpdateUserRequest{ID: second.ID, Active: &inactive}); err != nil {
+		t.Fatal(err)
+	}
+	pay()
+	if n := count(second.ID); n != 1 {
+		t.Errorf("the deactivated finance account got %d requests, want still 1", n)
 	}
 }

@@ -24,10 +24,15 @@ const SubscriberBuffer = 64
 // disconnected (its channel is closed, ending the subscription) rather than
 // left with silent gaps; a client that subscribes again reloads what it
 // missed through the queries.
+//
+// It also remembers, for a few seconds, the active members of each role
+// (see MembersTTL), so that telling a role does not read the users table
+// every time.
 type Broker struct {
 	notifications hub[*ent.Notification] // by recipient
 	orders        hub[*ent.AuditEvent]   // by order
 	pending       sync.Map               // *ent.Tx → *pending, until it ends
+	members       members
 }
 
 // NewBroker returns an empty broker.

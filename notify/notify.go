@@ -11,7 +11,6 @@ import (
 	"orderdesk/auth"
 	"orderdesk/clip"
 	"orderdesk/ent"
-	"orderdesk/ent/user"
 )
 
 // Notice is what to tell.
@@ -64,19 +63,14 @@ func Send(ctx context.Context, tx *ent.Tx, to *Recipients, n Notice) error {
 		}
 	}
 	if len(to.roles) > 0 {
-		roles := make([]user.Role, len(to.roles))
-		for i, r := range to.roles {
-			roles[i] = user.Role(r)
-		}
-		members, err := tx.User.Query().Where(user.RoleIn(roles...), user.Active(true)).
-			Order(ent.Asc(user.FieldID)).All(ctx)
+		members, err := roleMembers(ctx, tx, to.roles)
 		if err != nil {
 			return err
 		}
 		for _, m := range members {
-			if !seen[m.ID] {
-				seen[m.ID] = true
-				targets = append(targets, target{id: m.ID, via: string(m.Role)})
+			if !seen[m.id] {
+				seen[m.id] = true
+				targets = append(targets, target{id: m.id, via: string(m.role)})
 			}
 		}
 	}

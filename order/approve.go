@@ -31,26 +31,31 @@ func approvalsComplete(rec *ent.CancellationRecord) bool {
 // it has all it needs.
 func (s *Service) approve(ctx context.Context, l *Locked, rec *ent.CancellationRecord, a approval) (*Result, error) {
 	v := auth.FromContext(ctx)
-	u := l.tx.CancellationRecord.UpdateOne(rec).AddVersion(1)
+	next := *rec
+	next.Version++
+	u := l.tx.CancellationRecord.Update().Where(cancellationrecord.ID(rec.ID))
 	if a&approveManager != 0 {
+		next.ManagerApprovedAt, next.ManagerApprovedByID = &l.Now, v.ActorID()
 		u.SetManagerApprovedAt(l.Now).SetNillableManagerApprovedByID(v.ActorID())
 	}
 	if a&approveFinance != 0 {
+		next.FinanceApprovedAt, next.FinanceApprovedByID = &l.Now, v.ActorID()
 		u.SetFinanceApprovedAt(l.Now).SetNillableFinanceApprovedByID(v.ActorID())
 	}
-	rec, err := u.Save(ctx)
-	if err != nil {
+	complete := approvalsComplete(&next)
+	if !complete {
+		next.Status = cancellationrecord.StatusAPPROVED
+	}
+	if err := u.SetStatus(next.Status).SetVersion(next.Version).Exec(ctx); err != nil {
 		return nil, err
 	}
+	next.UpdatedAt = l.Now
+	rec = &next
 	if err := l.audit(ctx, audit.Event{Action: "cancellation.approved", SubjectType: "CancellationRecord",
 		SubjectID: rec.ID, After: map[string]any{"manager": a&approveManager != 0, "finance": a&approveFinance != 0}}); err != nil {
 		return nil, err
 	}
-	if !approvalsComplete(rec) {
-		rec, err = l.tx.CancellationRecord.UpdateOne(rec).SetStatus(cancellationrecord.StatusAPPROVED).Save(ctx)
-		if err != nil {
-			return nil, err
-		}
+	if !complete {
 		p, err := l.pendingPreview(rec)
 		return &Result{Order: l.Order, Cancellation: rec, Preview: p}, err
 	}
