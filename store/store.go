@@ -27,7 +27,10 @@ const (
 
 // DB is an open database.
 type DB struct {
-	Client  *ent.Client
+	Client *ent.Client
+	// Driver is the client's driver, for wrapping it (tests count the
+	// statements it sends).
+	Driver  dialect.Driver
 	SQL     *sql.DB
 	Dialect string
 }
@@ -42,7 +45,8 @@ func Open(driver, dsn string) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &DB{Client: ent.NewClient(ent.Driver(entsql.OpenDB(dialect.SQLite, db))), SQL: db, Dialect: dialect.SQLite}, nil
+		drv := newSerialWrites(entsql.OpenDB(dialect.SQLite, db))
+		return &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, SQL: db, Dialect: dialect.SQLite}, nil
 	case MySQL:
 		cfg, err := mysql.ParseDSN(dsn)
 		if err != nil {
@@ -63,7 +67,8 @@ func Open(driver, dsn string) (*DB, error) {
 		db.SetMaxOpenConns(50)
 		db.SetMaxIdleConns(25)
 		db.SetConnMaxLifetime(30 * time.Minute)
-		return &DB{Client: ent.NewClient(ent.Driver(entsql.OpenDB(dialect.MySQL, db))), SQL: db, Dialect: dialect.MySQL}, nil
+		drv := entsql.OpenDB(dialect.MySQL, db)
+		return &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, SQL: db, Dialect: dialect.MySQL}, nil
 	default:
 		return nil, fmt.Errorf("unknown database driver %q (use %q or %q)", driver, SQLite, MySQL)
 	}

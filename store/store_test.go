@@ -3,7 +3,11 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -86,5 +90,61 @@ func TestTransactionsReadCommitted(t *testing.T) {
 		if err != nil || level != "READ-COMMITTED" {
 			t.Fatalf("transaction isolation %q (%v), want READ-COMMITTED", level, err)
 		}
+	}
+}
+
+// TestSQLiteTransactionsQueue: on SQLite, transactions run one at a time,
+// queued in Go rather than by SQLite's busy retries, and a caller that gives
+// up waiting gets its context's error.
+func TestSQLiteTransactionsQueue(t *testing.T) {
+	db := storetest.New(t)
+	if db.Dialect != dialect.SQLite {
+		t.Skip("MySQL runs transactions side by side, serialised by row locks")
+	}
+	ctx := auth.NewContext(context.Background(), auth.System("test"))
+	type span struct{ start, end time.Time }
+	var mu sync.Mutex
+	var spans []span
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := store.WithTx(ctx, db.Client, func(tx *ent.Tx) error {
+				s := span{start: time.Now()}
+				if err := tx.Sequence.Create().SetName(fmt.Sprint("q", i)).Exec(ctx); err != nil {
+					return err
+				}
+				time.Sleep(5 * time.Millisecond)
+				s.end = time.Now()
+				mu.Lock()
+				spans = append(spans, s)
+				mu.Unlock()
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	slices.SortFunc(spans, func(a, b span) int { return a.start.Compare(b.start) })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].start.Before(spans[i-1].end) {
+			t.Errorf("transaction %d began before the one before it ended", i)
+		}
+	}
+	held := make(chan struct{})
+	release := make(chan struct{})
+	go func() {
+		_ = store.WithTx(ctx, db.Client, func(tx *ent.Tx) error { close(held); <-release; return nil })
+	}()
+	<-held
+	waiting, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	err := store.WithTx(waiting, db.Client, func(tx *ent.Tx) error { return nil })
+	close(release)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("waiting past the deadline: %v, want the context's error", err)
 	}
 }

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"golang.org/x/crypto/bcrypt"
 
 	"orderdesk/account"
@@ -52,8 +51,7 @@ func New(t testing.TB) *Env {
 	t.Helper()
 	db := storetest.New(t)
 	e := &Env{Sys: auth.NewContext(context.Background(), auth.System("test"))}
-	counted := entsql.OpenDB(db.Dialect, db.SQL)
-	db.Client = ent.NewClient(ent.Driver(dialect.DebugWithContext(counted, func(_ context.Context, args ...any) {
+	db.Client = ent.NewClient(ent.Driver(dialect.DebugWithContext(db.Driver, func(_ context.Context, args ...any) {
 		e.Statements.Add(1)
 		if c := e.capture.Load(); c != nil {
 			c.add(fmt.Sprint(args...))
