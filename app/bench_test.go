@@ -99,7 +99,7 @@ func BenchmarkApprovalChain(b *testing.B) {
 
 // paidConfirmed makes a confirmed order of one drill and two gloves, paid
 // in full, and returns its id; stock is topped up as benchmarks use it.
-func (w *world) paidConfirmed(b *testing.B) string {
+func (w *world) paidConfirmed(b testing.TB) string {
 	b.Helper()
 	rep, manager, finance := w.env.As(b, "SALES_REP"), w.env.As(b, "SALES_MANAGER"), w.env.As(b, "FINANCE")
 	w.env.As(b, "WAREHOUSE").MustDo(b, `mutation($d: ID!, $g: ID!) {

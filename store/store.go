@@ -64,8 +64,10 @@ func Open(driver, dsn string) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
+		// As many idle as open: a burst past the idle count would close
+		// connections only to open them again (seen at 64 clients).
 		db.SetMaxOpenConns(50)
-		db.SetMaxIdleConns(25)
+		db.SetMaxIdleConns(50)
 		db.SetConnMaxLifetime(30 * time.Minute)
 		drv := entsql.OpenDB(dialect.MySQL, db)
 		return &DB{Client: ent.NewClient(ent.Driver(drv)), Driver: drv, SQL: db, Dialect: dialect.MySQL}, nil
