@@ -41,7 +41,7 @@ import (
 //  2. the order;
 //  3. the record of the order the action names (payment, shipment, return,
 //     correction, cancellation request), read again under the order's lock;
-//  4. stock items, in id order (stock.Apply, called in item order).
+//  4. stock items, in id order (stock.ApplyAll locks them in one statement).
 type Locked struct {
 	tx       *ent.Tx
 	Now      time.Time

@@ -398,3 +398,51 @@ func countKind(mvs []*ent.StockMovement, k stockmovement.Kind) int {
 	}
 	return n
 }
+
+// TestApplyAll: movements of several items book together, in the order
+// given (stock one releases, another reserves); when any is refused,
+// each short item is named once and nothing is written.
+func TestApplyAll(t *testing.T) {
+	f := newFixture(t)
+	a := f.item(t, "A-1", 10, 6)
+	b := f.item(t, "B-1", 5, 0)
+	c := f.item(t, "C-1", 1, 0)
+	book := func(ms ...stock.Movement) ([]*ent.StockMovement, error) {
+		var out []*ent.StockMovement
+		err := store.WithTx(f.ctx, f.db.Client, func(tx *ent.Tx) error {
+			var err error
+			out, err = stock.ApplyAll(f.ctx, tx, ms)
+			return err
+		})
+		return out, err
+	}
+	// Release 6 of A, reserve 8 of A: possible only in that order.
+	mvs, err := book(stock.Release(a.ID, 6), stock.Reserve(b.ID, 5), stock.Reserve(a.ID, 8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(t, a.ID); got.Reserved != 8 || got.OnHand != 10 {
+		t.Errorf("A after release and reserve: onHand %d reserved %d, want 10 and 8", got.OnHand, got.Reserved)
+	}
+	if len(mvs) != 3 || mvs[0].ReservedAfter != 0 || mvs[2].ReservedAfter != 8 || mvs[1].ReservedAfter != 5 {
+		t.Errorf("movements record the levels each left: %+v", mvs)
+	}
+	// B and C are short; A would be fine: nothing is written.
+	before := f.db.Client.StockMovement.Query().CountX(f.ctx)
+	_, err = book(stock.Reserve(a.ID, 2), stock.Reserve(b.ID, 1), stock.Reserve(c.ID, 2), stock.Reserve(c.ID, 1))
+	errs, ok := fault.Expected(err)
+	if !ok || len(errs) != 2 || !strings.Contains(errs[0].Message, "B-1") || !strings.Contains(errs[1].Message, "C-1") {
+		t.Fatalf("refusal: %v, want INSUFFICIENT_STOCK for B-1 and C-1, once each", err)
+	}
+	for _, e := range errs {
+		if e.Code != fault.InsufficientStock {
+			t.Errorf("code %s, want %s", e.Code, fault.InsufficientStock)
+		}
+	}
+	if got := f.get(t, a.ID); got.Reserved != 8 {
+		t.Errorf("A reserved %d after a refused booking, want still 8", got.Reserved)
+	}
+	if after := f.db.Client.StockMovement.Query().CountX(f.ctx); after != before {
+		t.Errorf("%d movements written by a refused booking", after-before)
+	}
+}
