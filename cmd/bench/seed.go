@@ -285,24 +285,8 @@ func (s *mysqlSnapshot) take(ctx context.Context) error {
 	if _, err := s.admin.ExecContext(ctx, "CREATE DATABASE `"+s.snap+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
 		return err
 	}
-	rows, err := s.admin.QueryContext(ctx, `SELECT TABLE_NAME, COALESCE(AUTO_INCREMENT, 0) FROM information_schema.TABLES
-		WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`, s.db)
-	if err != nil {
-		return err
-	}
-	s.tables, s.autoInc = nil, map[string]int64{}
-	for rows.Next() {
-		var t string
-		var ai int64
-		if err := rows.Scan(&t, &ai); err != nil {
-			rows.Close()
-			return err
-		}
-		s.tables = append(s.tables, t)
-		s.autoInc[t] = ai
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	var err error
+	if s.tables, s.autoInc, err = autoIncrements(ctx, s.admin, s.db); err != nil {
 		return err
 	}
 	for _, t := range s.tables {
@@ -345,26 +329,15 @@ func (s *mysqlSnapshot) restore(ctx context.Context) error {
 	}
 	// TRUNCATE started the counters at 1; the refill moved those of tables
 	// with rows past their highest id. Set back the ones that differ.
-	rows, err := conn.QueryContext(ctx, `SELECT TABLE_NAME, COALESCE(AUTO_INCREMENT, 0) FROM information_schema.TABLES
-		WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'`, s.db)
+	tables, now, err := autoIncrements(ctx, conn, s.db)
 	if err != nil {
 		return err
 	}
 	var fix []string
-	for rows.Next() {
-		var t string
-		var ai int64
-		if err := rows.Scan(&t, &ai); err != nil {
-			rows.Close()
-			return err
-		}
-		if want := s.autoInc[t]; want > 0 && ai != want {
+	for _, t := range tables {
+		if want := s.autoInc[t]; want > 0 && now[t] != want {
 			fix = append(fix, fmt.Sprintf("ALTER TABLE `%s`.`%s` AUTO_INCREMENT = %d", s.db, t, want))
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	for _, q := range append(fix, "SET SESSION foreign_key_checks = 1", "SET SESSION unique_checks = 1") {
 		if err := exec(q); err != nil {
@@ -375,7 +348,7 @@ func (s *mysqlSnapshot) restore(ctx context.Context) error {
 	for _, t := range s.tables {
 		all = append(all, fmt.Sprintf("`%s`.`%s`", s.db, t))
 	}
-	rows, err = conn.QueryContext(ctx, "ANALYZE TABLE "+strings.Join(all, ", ")) // a result set per table
+	rows, err := conn.QueryContext(ctx, "ANALYZE TABLE "+strings.Join(all, ", ")) // a result set per table
 	if err != nil {
 		return fmt.Errorf("restore: ANALYZE TABLE: %w", err)
 	}
@@ -424,4 +397,29 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return dst.Close()
+}
+
+// autoIncrements lists the base tables of database db, by name, with the
+// next AUTO_INCREMENT value of each.
+func autoIncrements(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, db string) ([]string, map[string]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT TABLE_NAME, COALESCE(AUTO_INCREMENT, 0) FROM information_schema.TABLES
+		WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var tables []string
+	next := map[string]int64{}
+	for rows.Next() {
+		var t string
+		var ai int64
+		if err := rows.Scan(&t, &ai); err != nil {
+			return nil, nil, err
+		}
+		tables = append(tables, t)
+		next[t] = ai
+	}
+	return tables, next, rows.Err()
 }
