@@ -12,6 +12,7 @@ import (
 	"orderdesk/ent/customer"
 	"orderdesk/ent/idempotencykey"
 	"orderdesk/ent/ledgerentry"
+	"orderdesk/ent/loginfailure"
 	"orderdesk/ent/notification"
 	"orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
@@ -98,6 +99,7 @@ func checkColumn(t, c string) error {
 			customer.Table:           customer.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
 			ledgerentry.Table:        ledgerentry.ValidColumn,
+			loginfailure.Table:       loginfailure.ValidColumn,
 			notification.Table:       notification.ValidColumn,
 			order.Table:              order.ValidColumn,
 			ordercorrection.Table:    ordercorrection.ValidColumn,

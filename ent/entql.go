@@ -9,6 +9,7 @@ import (
 	"orderdesk/ent/customer"
 	"orderdesk/ent/idempotencykey"
 	"orderdesk/ent/ledgerentry"
+	"orderdesk/ent/loginfailure"
 	"orderdesk/ent/notification"
 	"orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
@@ -33,7 +34,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -208,6 +209,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   loginfailure.Table,
+			Columns: loginfailure.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: loginfailure.FieldID,
+			},
+		},
+		Type: "LoginFailure",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			loginfailure.FieldKey:     {Type: field.TypeString, Column: loginfailure.FieldKey},
+			loginfailure.FieldCount:   {Type: field.TypeInt, Column: loginfailure.FieldCount},
+			loginfailure.FieldFirstAt: {Type: field.TypeTime, Column: loginfailure.FieldFirstAt},
+			loginfailure.FieldLastAt:  {Type: field.TypeTime, Column: loginfailure.FieldLastAt},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -229,7 +247,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldOrderID:     {Type: field.TypeInt, Column: notification.FieldOrderID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -271,7 +289,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldReorderedFromID:       {Type: field.TypeInt, Column: order.FieldReorderedFromID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ordercorrection.Table,
 			Columns: ordercorrection.Columns,
@@ -307,7 +325,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ordercorrection.FieldDecidedByID:              {Type: field.TypeInt, Column: ordercorrection.FieldDecidedByID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderline.Table,
 			Columns: orderline.Columns,
@@ -336,7 +354,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldStockItemID:       {Type: field.TypeInt, Column: orderline.FieldStockItemID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -369,7 +387,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldReturnOrderID:     {Type: field.TypeInt, Column: payment.FieldReturnOrderID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -389,7 +407,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   returnline.Table,
 			Columns: returnline.Columns,
@@ -409,7 +427,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			returnline.FieldOrderLineID:       {Type: field.TypeInt, Column: returnline.FieldOrderLineID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   returnorder.Table,
 			Columns: returnorder.Columns,
@@ -442,7 +460,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			returnorder.FieldExchangeOrderID:     {Type: field.TypeInt, Column: returnorder.FieldExchangeOrderID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sequence.Table,
 			Columns: sequence.Columns,
@@ -457,7 +475,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sequence.FieldLastValue: {Type: field.TypeInt64, Column: sequence.FieldLastValue},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipment.Table,
 			Columns: shipment.Columns,
@@ -486,7 +504,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipment.FieldReplacementOrderID:  {Type: field.TypeInt, Column: shipment.FieldReplacementOrderID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipmentline.Table,
 			Columns: shipmentline.Columns,
@@ -502,7 +520,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipmentline.FieldOrderLineID: {Type: field.TypeInt, Column: shipmentline.FieldOrderLineID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockitem.Table,
 			Columns: stockitem.Columns,
@@ -526,7 +544,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stockitem.FieldActive:         {Type: field.TypeBool, Column: stockitem.FieldActive},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockmovement.Table,
 			Columns: stockmovement.Columns,
@@ -554,7 +572,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stockmovement.FieldCorrectionID:   {Type: field.TypeInt, Column: stockmovement.FieldCorrectionID},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -2545,6 +2563,66 @@ func (f *LedgerEntryFilter) WhereHasReversedByWith(preds ...predicate.LedgerEntr
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *LoginFailureQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the LoginFailureQuery builder.
+func (_q *LoginFailureQuery) Filter() *LoginFailureFilter {
+	return &LoginFailureFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *LoginFailureMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the LoginFailureMutation builder.
+func (m *LoginFailureMutation) Filter() *LoginFailureFilter {
+	return &LoginFailureFilter{config: m.config, predicateAdder: m}
+}
+
+// LoginFailureFilter provides a generic filtering capability at runtime for LoginFailureQuery.
+type LoginFailureFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *LoginFailureFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *LoginFailureFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(loginfailure.FieldID))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *LoginFailureFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(loginfailure.FieldKey))
+}
+
+// WhereCount applies the entql int predicate on the count field.
+func (f *LoginFailureFilter) WhereCount(p entql.IntP) {
+	f.Where(p.Field(loginfailure.FieldCount))
+}
+
+// WhereFirstAt applies the entql time.Time predicate on the first_at field.
+func (f *LoginFailureFilter) WhereFirstAt(p entql.TimeP) {
+	f.Where(p.Field(loginfailure.FieldFirstAt))
+}
+
+// WhereLastAt applies the entql time.Time predicate on the last_at field.
+func (f *LoginFailureFilter) WhereLastAt(p entql.TimeP) {
+	f.Where(p.Field(loginfailure.FieldLastAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *NotificationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2573,7 +2651,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2691,7 +2769,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3058,7 +3136,7 @@ type OrderCorrectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderCorrectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3255,7 +3333,7 @@ type OrderLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3403,7 +3481,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3627,7 +3705,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3716,7 +3794,7 @@ type ReturnLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReturnLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3819,7 +3897,7 @@ type ReturnOrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReturnOrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4057,7 +4135,7 @@ type SequenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SequenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4107,7 +4185,7 @@ type ShipmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4283,7 +4361,7 @@ type ShipmentLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4366,7 +4444,7 @@ type StockItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4475,7 +4553,7 @@ type StockMovementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockMovementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4674,7 +4752,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

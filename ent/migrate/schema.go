@@ -406,6 +406,27 @@ var (
 			},
 		},
 	}
+	// LoginFailuresColumns holds the columns for the "login_failures" table.
+	LoginFailuresColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "count", Type: field.TypeInt},
+		{Name: "first_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "last_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+	}
+	// LoginFailuresTable holds the schema information for the "login_failures" table.
+	LoginFailuresTable = &schema.Table{
+		Name:       "login_failures",
+		Columns:    LoginFailuresColumns,
+		PrimaryKey: []*schema.Column{LoginFailuresColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "loginfailure_last_at",
+				Unique:  false,
+				Columns: []*schema.Column{LoginFailuresColumns[4]},
+			},
+		},
+	}
 	// NotificationsColumns holds the columns for the "notifications" table.
 	NotificationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1151,6 +1172,7 @@ var (
 		CustomersTable,
 		IdempotencyKeysTable,
 		LedgerEntriesTable,
+		LoginFailuresTable,
 		NotificationsTable,
 		OrdersTable,
 		OrderCorrectionsTable,
@@ -1207,6 +1229,9 @@ func init() {
 	LedgerEntriesTable.ForeignKeys[3].RefTable = OrdersTable
 	LedgerEntriesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
+	}
+	LoginFailuresTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(85899345920),
 	}
 	NotificationsTable.ForeignKeys[0].RefTable = OrdersTable
 	NotificationsTable.ForeignKeys[1].RefTable = UsersTable

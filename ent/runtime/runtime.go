@@ -10,6 +10,7 @@ import (
 	"orderdesk/ent/customer"
 	"orderdesk/ent/idempotencykey"
 	"orderdesk/ent/ledgerentry"
+	"orderdesk/ent/loginfailure"
 	"orderdesk/ent/notification"
 	"orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
@@ -405,6 +406,16 @@ func init() {
 	ledgerentryDescDescription := ledgerentryFields[3].Descriptor()
 	// ledgerentry.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	ledgerentry.DescriptionValidator = ledgerentryDescDescription.Validators[0].(func(string) error)
+	loginfailureFields := schema.LoginFailure{}.Fields()
+	_ = loginfailureFields
+	// loginfailureDescKey is the schema descriptor for key field.
+	loginfailureDescKey := loginfailureFields[0].Descriptor()
+	// loginfailure.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	loginfailure.KeyValidator = loginfailureDescKey.Validators[0].(func(string) error)
+	// loginfailureDescCount is the schema descriptor for count field.
+	loginfailureDescCount := loginfailureFields[1].Descriptor()
+	// loginfailure.CountValidator is a validator for the "count" field. It is called by the builders before save.
+	loginfailure.CountValidator = loginfailureDescCount.Validators[0].(func(int) error)
 	notificationMixin := schema.Notification{}.Mixin()
 	notification.Policy = privacy.NewPolicies(schema.Notification{})
 	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {

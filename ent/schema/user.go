@@ -84,3 +84,27 @@ func (RefreshToken) Indexes() []ent.Index {
 func (RefreshToken) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }
+
+// LoginFailure counts the failed sign-ins of one throttle key within a
+// window: an account, an account from one address, or one address. Every
+// replica reads and writes the same rows, so a second server does not
+// double the allowance. The key is a SHA-256, so made-up emails sprayed at
+// the login are not kept in clear.
+type LoginFailure struct{ ent.Schema }
+
+func (LoginFailure) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("key").Unique().Immutable().MaxLen(64),
+		field.Int("count").NonNegative(),
+		field.Time("first_at").SchemaType(datetime),
+		field.Time("last_at").SchemaType(datetime),
+	}
+}
+
+func (LoginFailure) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("last_at")}
+}
+
+func (LoginFailure) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
