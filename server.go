@@ -2,6 +2,7 @@
 //
 //	go run .          # embedded SQLite file orderdesk.db, on :8080
 //	go run . -demo    # the same, seeded with demo users and data
+//	go run . migrate  # apply pending schema migrations and exit (-status: list them)
 package main
 
 import (
@@ -24,14 +25,18 @@ import (
 	"syscall"
 	"time"
 
+	"go.opentelemetry.io/otel"
+
 	"orderdesk/app"
 	"orderdesk/auth"
 	"orderdesk/demo"
 	_ "orderdesk/ent/runtime" // registers ent hooks, defaults and privacy policies
 	"orderdesk/graph/guard"
+	"orderdesk/httpapi"
 	"orderdesk/money"
 	"orderdesk/order"
 	"orderdesk/store"
+	"orderdesk/telemetry"
 )
 
 func main() {
@@ -75,6 +80,11 @@ type config struct {
 	limits        guard.Limits
 	policy        order.Policy
 	rulesEvery    time.Duration
+	edge          httpapi.Edge
+	db            store.Options
+	drainDelay    time.Duration
+	metricsToken  string
+	migrate       string // ORDERDESK_MIGRATE: auto or off
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -103,12 +113,23 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.policy.PaymentTerms, "payment-terms", 0, "payment due time set at confirmation when an order has none; 0 = none (ORDERDESK_PAYMENT_TERMS)")
 	fs.DurationVar(&c.policy.DeliveryLeadTime, "delivery-lead-time", c.policy.DeliveryLeadTime, "earliest delivery after confirmation (ORDERDESK_DELIVERY_LEAD_TIME)")
 	fs.DurationVar(&c.rulesEvery, "rules-interval", time.Minute, "how often background rules run, e.g. automatic cancellation; 0 = never (ORDERDESK_RULES_INTERVAL)")
+	fs.StringVar(&c.migrate, "migrate", env("MIGRATE", migrateAuto), "auto: apply pending migrations at start; off: refuse to start while any is pending (apply them with 'orderdesk migrate') (ORDERDESK_MIGRATE)")
+	fs.IntVar(&c.limits.MaxMutations, "max-mutations", 0, "most mutation fields in one operation; money- and stock-moving ones always alone; default 5 (ORDERDESK_MAX_MUTATIONS)")
+	fs.IntVar(&c.edge.MaxInFlight, "max-in-flight", 128, "requests served at once; past it 503 + Retry-After; 0 = no bound (ORDERDESK_MAX_IN_FLIGHT)")
+	fs.DurationVar(&c.edge.RequestTimeout, "request-timeout", 30*time.Second, "time budget of one request, database calls included (ORDERDESK_REQUEST_TIMEOUT)")
+	fs.DurationVar(&c.db.Timeout, "db-timeout", store.DefaultTimeout, "MySQL: longest wait for one answer of the database (ORDERDESK_DB_TIMEOUT)")
+	fs.DurationVar(&c.db.LockWait, "db-lock-wait", store.DefaultLockWait, "MySQL: longest wait for a row lock (ORDERDESK_DB_LOCK_WAIT)")
+	fs.DurationVar(&c.drainDelay, "drain-delay", 0, "at shutdown, how long /readyz fails before the server stops taking requests (ORDERDESK_DRAIN_DELAY)")
+	fs.BoolVar(&c.edge.OpenIntrospection, "open-introspection", env("OPEN_INTROSPECTION", "") == "1", "let anonymous callers introspect the schema (ORDERDESK_OPEN_INTROSPECTION=1)")
+	proxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""), "addresses and CIDR ranges of reverse proxies whose X-Forwarded-For is believed (ORDERDESK_TRUSTED_PROXIES)")
+	origins := fs.String("cors-origins", env("CORS_ORIGINS", ""), "browser origins besides the API's own, comma-separated, e.g. https://crm.example.com (ORDERDESK_CORS_ORIGINS)")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (ORDERDESK_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	var errs []error
-	for name, target := range map[string]*int{"BCRYPT_COST": &c.bcryptCost, "MAX_COMPLEXITY": &c.limits.MaxComplexity, "MAX_DEPTH": &c.limits.MaxDepth} {
+	for name, target := range map[string]*int{"BCRYPT_COST": &c.bcryptCost, "MAX_COMPLEXITY": &c.limits.MaxComplexity, "MAX_DEPTH": &c.limits.MaxDepth,
+		"MAX_MUTATIONS": &c.limits.MaxMutations, "MAX_IN_FLIGHT": &c.edge.MaxInFlight} {
 		if v := getenv("ORDERDESK_" + name); v != "" && !flagSet(fs, strings.ToLower(strings.ReplaceAll(name, "_", "-"))) {
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -118,7 +139,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 	}
 	for name, target := range map[string]*time.Duration{"ACCESS_TTL": &c.accessTTL, "PAYMENT_TERMS": &c.policy.PaymentTerms,
-		"DELIVERY_LEAD_TIME": &c.policy.DeliveryLeadTime, "RULES_INTERVAL": &c.rulesEvery} {
+		"DELIVERY_LEAD_TIME": &c.policy.DeliveryLeadTime, "RULES_INTERVAL": &c.rulesEvery,
+		"REQUEST_TIMEOUT": &c.edge.RequestTimeout, "DB_TIMEOUT": &c.db.Timeout, "DB_LOCK_WAIT": &c.db.LockWait, "DRAIN_DELAY": &c.drainDelay} {
 		if v := getenv("ORDERDESK_" + name); v != "" && !flagSet(fs, strings.ToLower(strings.ReplaceAll(name, "_", "-"))) {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -137,8 +159,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 			*target = n
 		}
 	}
+	var err error
+	if c.edge.TrustedProxies, err = httpapi.ParseProxies(*proxies); err != nil {
+		errs = append(errs, fmt.Errorf("ORDERDESK_TRUSTED_PROXIES: %w", err))
+	}
+	c.edge.Origins = splitList(*origins)
 	if err := c.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		errs = append(errs, fmt.Errorf("log level: %w", err))
+	}
+	if err := checkMigrateSetting(c.migrate); err != nil {
+		errs = append(errs, err)
 	}
 	if c.dbDriver != store.SQLite && c.dbDriver != store.MySQL {
 		errs = append(errs, fmt.Errorf("ORDERDESK_DB_DRIVER %q: use %q or %q", c.dbDriver, store.SQLite, store.MySQL))
@@ -152,10 +182,29 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c.jwtSecret = getenv("ORDERDESK_JWT_SECRET")
 	c.adminEmail = getenv("ORDERDESK_ADMIN_EMAIL")
 	c.adminPassword = getenv("ORDERDESK_ADMIN_PASSWORD")
+	// A secret, so no flag: flags show in the process list.
+	c.metricsToken = getenv("ORDERDESK_METRICS_TOKEN")
+	if c.metricsToken != "" && len(c.metricsToken) < minMetricsToken {
+		errs = append(errs, fmt.Errorf("ORDERDESK_METRICS_TOKEN must be at least %d bytes", minMetricsToken))
+	}
 	limits := guard.DefaultLimits()
 	limits.MaxComplexity, limits.MaxDepth = c.limits.MaxComplexity, c.limits.MaxDepth
+	if c.limits.MaxMutations > 0 {
+		limits.MaxMutations = c.limits.MaxMutations
+	}
 	c.limits = limits
 	return c, errors.Join(errs...)
+}
+
+// splitList is the non-empty, trimmed items of a comma-separated list.
+func splitList(list string) []string {
+	var items []string
+	for item := range strings.SplitSeq(list, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {
@@ -167,11 +216,24 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 // run starts the server and blocks until ctx ends, then shuts down
 // gracefully. ready, when not nil, receives the listening address.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- string) error {
+	if len(args) > 0 && args[0] == "migrate" {
+		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
+	}
 	c, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: c.logLevel}))
+	// Before anything touches the disk, so that a bad OTEL_* setting
+	// leaves nothing behind.
+	tracing, err := startTracing(ctx, getenv, log)
+	if err != nil {
+		return err
+	}
+	// Deferred before the database closes, so it runs after it: the spans
+	// of the last requests are flushed at exit.
+	defer stopTracing(tracing, log)
+	c.db.OpenSQL = tracing.OpenSQL
 
 	secret, err := jwtSecret(c)
 	if err != nil {
@@ -181,17 +243,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(c.dbDriver, c.dbDSN)
+	db, err := store.OpenWith(c.dbDriver, c.dbDSN, c.db)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
+	if err := migrateAtStart(ctx, c, log); err != nil {
 		return err
 	}
 
 	a := app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: c.bcryptCost,
-		Currency: c.currency, Limits: c.limits, Policy: c.policy})
+		Currency: c.currency, Limits: c.limits, Policy: c.policy, Edge: c.edge,
+		MetricsToken: c.metricsToken, Tracing: tracing})
 	if c.adminEmail != "" {
 		created, err := a.Accounts.EnsureAdmin(ctx, c.adminEmail, c.adminPassword, "Administrator")
 		if err != nil {
@@ -217,11 +280,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	base, closeConns := context.WithCancel(context.WithoutCancel(ctx))
 	defer closeConns()
 	srv := &http.Server{
-		BaseContext:       func(net.Listener) context.Context { return base },
-		Handler:           a.Handler,
+		BaseContext: func(net.Listener) context.Context { return base },
+		Handler:     a.Handler,
+		// No WriteTimeout: it would cut websockets; each request gets its
+		// own write deadline from the request budget instead.
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("orderdesk listening", "addr", ln.Addr().String(), "graphql", "/graphql", "db", c.dbDriver)
@@ -235,7 +301,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rulesCtx, stopRules := context.WithCancel(ctx)
 	defer stopRules()
 	if c.rulesEvery > 0 {
-		rules.Go(func() { a.RunRules(rulesCtx, log, c.rulesEvery) })
+		rules.Go(func() { a.RunRules(a.Metrics.WatchTx(rulesCtx), log, c.rulesEvery) })
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -245,6 +311,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	// Load balancers see /readyz fail and stop sending before the
+	// listener closes.
+	a.Drain()
+	if c.drainDelay > 0 {
+		time.Sleep(c.drainDelay)
+	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdown)
@@ -282,4 +354,31 @@ func jwtSecret(c config) ([]byte, error) {
 		return nil, fmt.Errorf("keeping a generated JWT secret in %s: %w", path, err)
 	}
 	return []byte(s), nil
+}
+
+// minMetricsToken is the shortest ORDERDESK_METRICS_TOKEN accepted: the
+// token is all that keeps /metrics from the public.
+const minMetricsToken = 16
+
+// startTracing sets tracing up from the OTEL_* variables (nil when they ask
+// for none). Export failures, such as a collector that does not answer,
+// become warnings in the log instead of lines on stderr.
+func startTracing(ctx context.Context, getenv func(string) string, log *slog.Logger) (*telemetry.Tracing, error) {
+	t, err := telemetry.TracingFromEnv(ctx, getenv)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("opentelemetry", "err", err) }))
+	log.Info("tracing on")
+	return t, nil
+}
+
+// stopTracing flushes the spans not yet exported, waiting a few seconds
+// at most for the collector.
+func stopTracing(t *telemetry.Tracing, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := t.Shutdown(ctx); err != nil {
+		log.Warn("flushing traces", "err", err)
+	}
 }

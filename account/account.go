@@ -5,6 +5,7 @@ package account
 
 import (
 	"context"
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -22,11 +23,9 @@ type Service struct {
 	client    *ent.Client
 	tokens    *auth.Tokens
 	passwords *auth.Passwords
-	// Failed sign-ins slow down per account and, with a larger allowance
-	// since an office shares one address, per client address.
-	byEmail, byAddr *auth.Throttle
-	viewers         viewers
-	now             func() time.Time
+	throttle  throttle
+	viewers   viewers
+	now       func() time.Time
 	// OnChange, when set, hears of every account created or changed, after
 	// the commit: the notification broker forgets the roles' members.
 	OnChange func()
@@ -35,14 +34,12 @@ type Service struct {
 // New returns the account service.
 func New(client *ent.Client, tokens *auth.Tokens, passwords *auth.Passwords) *Service {
 	return &Service{client: client, tokens: tokens, passwords: passwords,
-		byEmail: auth.NewThrottle(), byAddr: addrThrottle(), now: func() time.Time { return time.Now().UTC() }}
+		throttle: throttle{client: client, limits: DefaultThrottle},
+		now:      func() time.Time { return time.Now().UTC() }}
 }
 
-func addrThrottle() *auth.Throttle {
-	t := auth.NewThrottle()
-	t.Free = 30
-	return t
-}
+// SetThrottle replaces the sign-in throttle's limits.
+func (s *Service) SetThrottle(l ThrottleLimits) { s.throttle.limits = l }
 
 // Session is what a successful login or refresh returns.
 type Session struct {
@@ -70,34 +67,46 @@ func normalizeEmail(s string) (string, bool) {
 	return s, true
 }
 
-// Viewer loads the account an access token names and returns its viewer;
-// a deactivated or deleted account has none. The viewer of an active
-// account is reused for ViewerTTL (see viewers).
+// Viewer loads the account an access token names and returns its viewer.
+// A token that is invalid, of a session that ended (logout, a password
+// change) or of an account deactivated or deleted has none: the error is
+// then auth.ErrNotSignedIn; any other error is the database's. The viewer
+// of an open session is reused for ViewerTTL (see viewers).
 func (s *Service) Viewer(ctx context.Context, accessToken string) (*auth.Viewer, time.Time, error) {
-	id, exp, err := s.tokens.Verify(accessToken)
+	sub, exp, err := s.tokens.Verify(accessToken)
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, time.Time{}, fmt.Errorf("%w: %w", auth.ErrNotSignedIn, err)
 	}
 	now := s.now()
-	if v := s.viewers.get(id, now); v != nil {
+	if v := s.viewers.get(sub, now); v != nil {
 		return v, exp, nil
 	}
-	u, err := s.client.User.Get(system(ctx), id)
+	u, err := s.client.User.Get(system(ctx), sub.UserID)
+	if ent.IsNotFound(err) {
+		return nil, time.Time{}, fmt.Errorf("%w: the account is gone", auth.ErrNotSignedIn)
+	}
 	if err != nil {
 		return nil, time.Time{}, err
 	}
 	if !u.Active {
-		return nil, time.Time{}, errInactive
+		return nil, time.Time{}, fmt.Errorf("%w: the account is deactivated", auth.ErrNotSignedIn)
+	}
+	open, err := s.sessionOpen(ctx, sub)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if !open {
+		return nil, time.Time{}, fmt.Errorf("%w: the session has ended", auth.ErrNotSignedIn)
 	}
 	v := ViewerOf(u)
-	s.viewers.put(id, v, now)
+	s.viewers.put(sub, v, now)
 	return v, exp, nil
 }
 
 // changed drops what this server remembers of an account, after the
 // commit of its change: the next request reads it as it now is.
 func (s *Service) changed(id int) {
-	s.viewers.forget(id)
+	s.viewers.forgetUser(id)
 	if s.OnChange != nil {
 		s.OnChange()
 	}
@@ -107,9 +116,3 @@ func (s *Service) changed(id int) {
 func ViewerOf(u *ent.User) *auth.Viewer {
 	return auth.NewUser(u.ID, u.Email, auth.Role(u.Role), u.Scopes)
 }
-
-type accountError string
-
-func (e accountError) Error() string { return string(e) }
-
-const errInactive = accountError("account is deactivated")

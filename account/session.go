@@ -18,18 +18,20 @@ var errBadCredentials = fault.New(fault.InvalidCredentials, "", "email or passwo
 
 // Login checks the password and opens a session. Wrong email and wrong
 // password give the same answer in the same time; after repeated failures
-// for the email or the caller's address, attempts are refused with
-// TOO_MANY_ATTEMPTS until the back-off has passed.
+// (see ThrottleLimits) attempts are refused with TOO_MANY_ATTEMPTS until
+// the back-off has passed, without the password being checked.
 func (s *Service) Login(ctx context.Context, email, password, remoteAddr string) (*Session, error) {
 	email, _ = normalizeEmail(email)
-	throttles := map[*auth.Throttle]string{s.byEmail: email, s.byAddr: remoteAddr}
-	for th, k := range throttles {
-		if wait := th.Wait(k); wait > 0 {
-			return nil, fault.New(fault.TooManyAttempts, "",
-				"too many failed sign-ins; try again in %d seconds", int(math.Ceil(wait.Seconds())))
-		}
-	}
 	sys := system(ctx)
+	now := s.now()
+	try, err := s.throttle.load(sys, email, remoteAddr)
+	if err != nil {
+		return nil, err
+	}
+	if wait := s.throttle.wait(try, now); wait > 0 {
+		return nil, fault.New(fault.TooManyAttempts, "",
+			"too many failed sign-ins; try again in %d seconds", int(math.Ceil(wait.Seconds())))
+	}
 	u, err := s.client.User.Query().Where(user.Email(email)).Only(sys)
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
@@ -39,19 +41,22 @@ func (s *Service) Login(ctx context.Context, email, password, remoteAddr string)
 		hash = u.PasswordHash
 	}
 	if !s.passwords.Match(hash, password) || !u.Active {
-		for th, k := range throttles {
-			th.Fail(k)
+		if err := s.throttle.fail(sys, try, now); err != nil {
+			return nil, err
 		}
 		return nil, errBadCredentials
 	}
-	s.byEmail.Succeed(email)
+	if err := s.throttle.succeed(sys, try); err != nil {
+		return nil, err
+	}
 	var sess *Session
+	family := auth.RandomToken(16)
 	err = store.WithTx(sys, s.client, func(tx *ent.Tx) error {
 		now := s.now()
 		if err := tx.User.UpdateOne(u).SetLastLoginAt(now).Exec(sys); err != nil {
 			return err
 		}
-		sess, err = s.issue(sys, tx, u, auth.RandomToken(16))
+		sess, err = s.issue(sys, tx, u, family)
 		if err != nil {
 			return err
 		}
@@ -60,14 +65,14 @@ func (s *Service) Login(ctx context.Context, email, password, remoteAddr string)
 	})
 	if err == nil {
 		// The account was just read: the session's first requests reuse it.
-		s.viewers.put(u.ID, ViewerOf(u), s.now())
+		s.viewers.put(auth.Subject{UserID: u.ID, Session: family}, ViewerOf(u), s.now())
 	}
 	return sess, err
 }
 
 // issue signs an access token and stores a new refresh token of the family.
 func (s *Service) issue(ctx context.Context, tx *ent.Tx, u *ent.User, family string) (*Session, error) {
-	access, accessExp, err := s.tokens.Issue(u.ID)
+	access, accessExp, err := s.tokens.Issue(auth.Subject{UserID: u.ID, Session: family})
 	if err != nil {
 		return nil, fmt.Errorf("signing access token: %w", err)
 	}
@@ -153,11 +158,13 @@ func (s *Service) revokeFamily(ctx context.Context, tx *ent.Tx, family string) e
 		SetRevokedAt(s.now()).Exec(ctx)
 }
 
-// Logout revokes the refresh token's whole family. An unknown token is not
-// an error: the caller is signed out either way.
+// Logout revokes the refresh token's whole family, and with it the access
+// tokens of that session. An unknown token is not an error: the caller is
+// signed out either way.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	sys := system(ctx)
-	return store.WithTx(sys, s.client, func(tx *ent.Tx) error {
+	var ended *ent.RefreshToken
+	err := store.WithTx(sys, s.client, func(tx *ent.Tx) error {
 		rt, err := tx.RefreshToken.Query().Where(refreshtoken.TokenHash(auth.HashToken(token))).Only(sys)
 		if ent.IsNotFound(err) {
 			return nil
@@ -165,8 +172,21 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 		if err != nil {
 			return err
 		}
+		ended = rt
 		return s.revokeFamily(sys, tx, rt.Family)
 	})
+	if err == nil && ended != nil {
+		s.viewers.forget(auth.Subject{UserID: ended.UserID, Session: ended.Family})
+	}
+	return err
+}
+
+// sessionOpen reports whether the session (a refresh-token family) still
+// has a token that is neither revoked nor expired.
+func (s *Service) sessionOpen(ctx context.Context, sub auth.Subject) (bool, error) {
+	return s.client.RefreshToken.Query().Where(
+		refreshtoken.Family(sub.Session), refreshtoken.UserID(sub.UserID),
+		refreshtoken.RevokedAtIsNil(), refreshtoken.ExpiresAtGT(s.now())).Exist(system(ctx))
 }
 
 // revokeUser ends every session of a user (password change, deactivation).

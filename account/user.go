@@ -226,7 +226,7 @@ func (s *Service) setPassword(ctx context.Context, userID int, next, action stri
 	if err != nil {
 		return err
 	}
-	return store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+	err = store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		if err := tx.User.UpdateOneID(userID).SetPasswordHash(hash).AddVersion(1).Exec(system(ctx)); err != nil {
 			return err
 		}
@@ -235,6 +235,11 @@ func (s *Service) setPassword(ctx context.Context, userID int, next, action stri
 		}
 		return audit.Record(ctx, tx, audit.Event{Action: action, SubjectType: "User", SubjectID: userID})
 	})
+	if err == nil {
+		// The sessions just ended: their access tokens stop here at once.
+		s.changed(userID)
+	}
+	return err
 }
 
 // EnsureAdmin creates an active ADMIN with the given email and password

@@ -6,6 +6,7 @@ package app
 import (
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"orderdesk/account"
 	"orderdesk/aftersales"
@@ -19,6 +20,7 @@ import (
 	"orderdesk/report"
 	"orderdesk/stock"
 	"orderdesk/store"
+	"orderdesk/telemetry"
 )
 
 // Options configure the app.
@@ -29,6 +31,13 @@ type Options struct {
 	Currency   string
 	Limits     guard.Limits
 	Policy     order.Policy
+	Edge       httpapi.Edge
+	Throttle   account.ThrottleLimits // zero: account.DefaultThrottle
+	// MetricsToken, when set, serves /metrics to bearers of it.
+	MetricsToken string
+	// Tracing, when not nil, spans requests, GraphQL operations and
+	// resolvers; SQL too if the database was opened with its OpenSQL.
+	Tracing *telemetry.Tracing
 }
 
 // App is orderdesk over one database.
@@ -42,8 +51,12 @@ type App struct {
 	Reports    *report.Service
 	// Broker delivers committed notifications and order events to live
 	// subscriptions on this server.
-	Broker  *notify.Broker
-	Handler http.Handler
+	Broker   *notify.Broker
+	Handler  http.Handler
+	draining atomic.Bool
+	// Metrics counts this app's requests, database pool, transaction
+	// retries and committed business events.
+	Metrics *telemetry.Metrics
 }
 
 // New builds the services and the handler.
@@ -57,12 +70,23 @@ func New(db *store.DB, o Options) *App {
 		Complaints: aftersales.New(db.Client, aftersales.DefaultPolicy),
 		Reports:    report.New(db.Client),
 		Broker:     notify.NewBroker(),
+		Metrics:    telemetry.NewMetrics(),
 	}
+	a.Metrics.CollectDB(db.SQL)
+	db.Client.AuditEvent.Use(a.Metrics.AuditHook())
 	a.Accounts.OnChange = a.Broker.ForgetMembers
 	resolver := &graph.Resolver{Client: db.Client, Accounts: a.Accounts, Customers: a.Customers,
 		Stock: a.Stock, Orders: a.Orders, Complaints: a.Complaints, Reports: a.Reports,
 		Broker: a.Broker}
+	if o.Throttle != (account.ThrottleLimits{}) {
+		a.Accounts.SetThrottle(o.Throttle)
+	}
 	a.Handler = httpapi.New(httpapi.Config{Log: o.Log, Auth: a.Accounts, Resolver: resolver,
-		Ready: db.Ping, Limits: o.Limits, Broker: a.Broker})
+		Ready: db.Ready, Draining: a.draining.Load, Limits: o.Limits, Broker: a.Broker, Edge: o.Edge,
+		Telemetry: httpapi.Telemetry{Observer: a.Metrics, Metrics: a.Metrics.Handler(),
+			MetricsToken: o.MetricsToken, Tracing: o.Tracing}})
 	return a
 }
+
+// Drain fails /readyz from now on: the server is about to shut down.
+func (a *App) Drain() { a.draining.Store(true) }

@@ -103,10 +103,9 @@ func onPaidOrders(b *testing.B, w *world, op func(order string)) {
 func (w *world) paidConfirmed(b testing.TB) string {
 	b.Helper()
 	rep, manager, finance := w.env.As(b, "SALES_REP"), w.env.As(b, "SALES_MANAGER"), w.env.As(b, "FINANCE")
-	w.env.As(b, "WAREHOUSE").MustDo(b, `mutation($d: ID!, $g: ID!) {
-		d: receiveStock(input: {stockItemId: $d, quantity: 1}) { errors { code } }
-		g: receiveStock(input: {stockItemId: $g, quantity: 2}) { errors { code } } }`,
-		apptest.Vars{"d": w.drillID, "g": w.glovesID}, nil)
+	wh := w.env.As(b, "WAREHOUSE")
+	receive(b, wh, w.drillID, 1)
+	receive(b, wh, w.glovesID, 2)
 	var created struct {
 		CreateOrder struct {
 			Order struct {

@@ -100,7 +100,7 @@ var operations = map[string]operation{
 		vars: noVars, allow: customerWriter},
 	"updateCustomer": {query: `mutation($id: ID!) { updateCustomer(input: {id: $id, expectedVersion: 0, name: "X"}) { errors { code } } }`,
 		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.customerID} }, allow: customerWriter},
-	"createStockItem": {query: `mutation { createStockItem(input: {sku: "", name: "", unitPrice: "x"}) { errors { code } } }`,
+	"createStockItem": {query: `mutation { createStockItem(input: {sku: "", name: "", unitPrice: "-1"}) { errors { code } } }`,
 		vars: noVars, allow: stockWriter},
 	"updateStockItem": {query: `mutation($id: ID!) { updateStockItem(input: {id: $id, expectedVersion: 0}) { errors { code } } }`,
 		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.stockItemID} }, allow: stockWriter},

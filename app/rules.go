@@ -48,4 +48,7 @@ func (a *App) runRulesOnce(ctx context.Context, log *slog.Logger) {
 	if _, err := idem.Sweep(sys, a.DB.Client); err != nil {
 		log.ErrorContext(ctx, "idempotency sweep", "err", err)
 	}
+	if _, err := a.Accounts.Sweep(ctx); err != nil {
+		log.ErrorContext(ctx, "sign-in throttle sweep", "err", err)
+	}
 }

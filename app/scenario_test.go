@@ -32,11 +32,23 @@ func newWorld(t testing.TB) *world {
 			shippingAddress: {line1: "1 Main St", city: "Berlin", country: "DE"}}) { customer { id } } }`,
 		apptest.Vars{"rep": apptest.ID(env.Users["SALES_REP"].ID)}, &out)
 	w.drillID, w.glovesID, w.customerID = out.A.StockItem.ID, out.B.StockItem.ID, out.C.Customer.ID
-	env.As(t, "WAREHOUSE").MustDo(t, `mutation($d: ID!, $g: ID!) {
-		d: receiveStock(input: {stockItemId: $d, quantity: 10}) { errors { code } }
-		g: receiveStock(input: {stockItemId: $g, quantity: 100}) { errors { code } } }`,
-		apptest.Vars{"d": w.drillID, "g": w.glovesID}, nil)
+	wh := env.As(t, "WAREHOUSE")
+	receive(t, wh, w.drillID, 10)
+	receive(t, wh, w.glovesID, 100)
 	return w
+}
+
+// receive books a delivery of an item: one request each, as stock moves.
+func receive(t testing.TB, c *apptest.Client, itemID string, quantity int) {
+	t.Helper()
+	var out struct {
+		ReceiveStock struct{ Errors []apptest.UserError }
+	}
+	c.MustDo(t, `mutation($id: ID!, $q: Int!) { receiveStock(input: {stockItemId: $id, quantity: $q}) { errors { code } } }`,
+		apptest.Vars{"id": itemID, "q": quantity}, &out)
+	if len(out.ReceiveStock.Errors) > 0 {
+		t.Fatalf("receiving stock: %+v", out.ReceiveStock.Errors)
+	}
 }
 
 const orderFields = `id number status version total { amount currency } paymentStatus outstanding { amount } refundable { amount }

@@ -16,14 +16,23 @@ func TestTokens(t *testing.T) {
 		t.Fatal("a short secret was accepted")
 	}
 	tok, _ := NewTokens(secret, 10*time.Minute)
-	s, exp, err := tok.Issue(42)
+	s, exp, err := tok.Issue(Subject{UserID: 42, Session: "family-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Run("OK", func(t *testing.T) {
-		id, gotExp, err := tok.Verify(s)
-		if err != nil || id != 42 || !gotExp.Equal(exp.Truncate(time.Second)) {
-			t.Fatalf("Verify = %d, %v, %v", id, gotExp, err)
+		got, gotExp, err := tok.Verify(s)
+		if err != nil || got != (Subject{UserID: 42, Session: "family-1"}) || !gotExp.Equal(exp.Truncate(time.Second)) {
+			t.Fatalf("Verify = %+v, %v, %v", got, gotExp, err)
+		}
+	})
+	t.Run("ErrNoSession", func(t *testing.T) {
+		s, _, err := tok.Issue(Subject{UserID: 42})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := tok.Verify(s); err == nil {
+			t.Fatal("a token of no session was accepted")
 		}
 	})
 	t.Run("ErrExpired", func(t *testing.T) {
@@ -78,37 +87,6 @@ func TestPasswords(t *testing.T) {
 	}
 	if !p.Match(h, "correct horse battery") || p.Match(h, "correct horse batterY") || p.Match("", "x") {
 		t.Error("Match is wrong")
-	}
-}
-
-func TestThrottle(t *testing.T) {
-	now := time.Unix(1000, 0)
-	th := NewThrottle()
-	th.now = func() time.Time { return now }
-	for range th.Free {
-		if w := th.Wait("a"); w != 0 {
-			t.Fatalf("waited %v within the free failures", w)
-		}
-		th.Fail("a")
-	}
-	if w := th.Wait("a"); w != time.Second {
-		t.Fatalf("after %d failures wait = %v, want 1s", th.Free, w)
-	}
-	th.Fail("a")
-	if w := th.Wait("a"); w != 2*time.Second {
-		t.Fatalf("wait = %v, want 2s", w)
-	}
-	if w := th.Wait("b"); w != 0 {
-		t.Fatal("another key was slowed down")
-	}
-	now = now.Add(th.Window + time.Second)
-	if w := th.Wait("a"); w != 0 {
-		t.Fatal("failures outlived the window")
-	}
-	th.Fail("a")
-	th.Succeed("a")
-	if w := th.Wait("a"); w != 0 {
-		t.Fatal("success did not reset")
 	}
 }
 

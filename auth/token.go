@@ -41,27 +41,41 @@ func NewTokens(secret []byte, ttl time.Duration) (*Tokens, error) {
 	return &Tokens{secret: secret, ttl: ttl, now: time.Now}, nil
 }
 
-// Issue signs an access token for the user.
-func (t *Tokens) Issue(userID int) (token string, expires time.Time, err error) {
+// claims are the registered claims and the session: the refresh-token
+// family the access token was issued in, so that signing out (which
+// revokes the family) ends the access token too.
+type claims struct {
+	jwt.RegisteredClaims
+	Session string `json:"sid"`
+}
+
+// Subject is who an access token speaks for: a user, in one session.
+type Subject struct {
+	UserID  int
+	Session string
+}
+
+// Issue signs an access token for the user's session.
+func (t *Tokens) Issue(s Subject) (token string, expires time.Time, err error) {
 	now := t.now()
 	expires = now.Add(t.ttl)
-	claims := jwt.RegisteredClaims{
+	c := claims{RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    issuer,
 		Audience:  jwt.ClaimStrings{audience},
-		Subject:   strconv.Itoa(userID),
+		Subject:   strconv.Itoa(s.UserID),
 		IssuedAt:  jwt.NewNumericDate(now),
 		NotBefore: jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(expires),
 		ID:        RandomToken(12),
-	}
-	token, err = jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.secret)
+	}, Session: s.Session}
+	token, err = jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(t.secret)
 	return token, expires, err
 }
 
 // Verify checks the token's signature, algorithm, issuer, audience and
-// expiry, and returns the user it names and when it expires.
-func (t *Tokens) Verify(token string) (userID int, expires time.Time, err error) {
-	var claims jwt.RegisteredClaims
+// expiry, and returns whom it names and when it expires.
+func (t *Tokens) Verify(token string) (s Subject, expires time.Time, err error) {
+	var claims claims
 	_, err = jwt.ParseWithClaims(token, &claims,
 		func(*jwt.Token) (any, error) { return t.secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -73,14 +87,23 @@ func (t *Tokens) Verify(token string) (userID int, expires time.Time, err error)
 		jwt.WithTimeFunc(t.now),
 	)
 	if err != nil {
-		return 0, time.Time{}, err
+		return Subject{}, time.Time{}, err
 	}
 	id, err := strconv.Atoi(claims.Subject)
 	if err != nil || id <= 0 {
-		return 0, time.Time{}, errors.New("token subject is not a user")
+		return Subject{}, time.Time{}, errors.New("token subject is not a user")
 	}
-	return id, claims.ExpiresAt.Time, nil
+	if claims.Session == "" {
+		return Subject{}, time.Time{}, errors.New("token names no session")
+	}
+	return Subject{UserID: id, Session: claims.Session}, claims.ExpiresAt.Time, nil
 }
+
+// ErrNotSignedIn is why a presented access token does not sign its caller
+// in: invalid, expired, of a session that ended, or of an account that is
+// gone or deactivated. Any other failure to authenticate (the database
+// not answering) is the server's, not the caller's.
+var ErrNotSignedIn = errors.New("the access token does not sign in")
 
 // RandomToken returns n random bytes, base64url encoded.
 func RandomToken(n int) string {

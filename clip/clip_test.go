@@ -31,3 +31,29 @@ func TestRunes(t *testing.T) {
 		t.Errorf("clipping Chinese text: %d runes, valid %t", utf8.RuneCountInString(got), utf8.ValidString(got))
 	}
 }
+
+func TestMessage(t *testing.T) {
+	long := strings.Repeat("订", 100)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"Short", `cannot parse "abc"`, `cannot parse "abc"`},
+		{"QuotedCut", `cannot parse "` + long + `" as "2006"`, `cannot parse "` + strings.Repeat("订", 8) + `…" as "2006"`},
+		{"QuotedWithSpacesCut", `found "a b c d e f g h i j"`, `found "a b c d …"`},
+		{"EscapedQuoteInside", `found "ab\"cdefghij" end`, `found "ab\"cdef…" end`},
+		{"Unterminated", `found "abcdefghijkl`, `found "abcdefgh…`},
+		{"WordCut", `value: ` + long + ` is not a valid X`, `value: ` + strings.Repeat("订", 8) + `… is not a valid X`},
+		{"TotalCut", strings.Repeat("ab ", 30), strings.Repeat("ab ", 13) + "a…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Message(tt.in, 8, 40)
+			if got != tt.want {
+				t.Errorf("Message(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if !utf8.ValidString(got) {
+				t.Errorf("Message(%q) is not valid UTF-8", tt.in)
+			}
+		})
+	}
+}

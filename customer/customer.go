@@ -111,9 +111,14 @@ func (s *Service) Update(ctx context.Context, r UpdateRequest) (*ent.Customer, e
 	if err != nil {
 		return nil, err
 	}
-	onlyCredit := r.Fields == Fields{CreditLimit: r.CreditLimit}
-	if !onlyCredit && !v.Can(auth.CustomerWrite) {
-		_, err := auth.Require(ctx, auth.CustomerWrite)
+	// Finance may change the credit limit alone; anything else, an update
+	// that changes nothing included, needs customer:write.
+	onlyCredit := r.CreditLimit != nil && r.Fields == Fields{CreditLimit: r.CreditLimit}
+	if onlyCredit {
+		if _, err := auth.Require(ctx, auth.CustomerCreditEdit); err != nil {
+			return nil, err
+		}
+	} else if _, err := auth.Require(ctx, auth.CustomerWrite); err != nil {
 		return nil, err
 	}
 	var c *ent.Customer

@@ -5,6 +5,8 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -15,18 +17,23 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 
 	"orderdesk/auth"
+	"orderdesk/clip"
 	"orderdesk/graph"
 	"orderdesk/graph/generated"
 	"orderdesk/graph/guard"
 	"orderdesk/notify"
+	"orderdesk/telemetry"
 )
 
 // Config wires the handler.
 type Config struct {
-	Log          *slog.Logger
-	Auth         Authenticator
-	Resolver     *graph.Resolver
-	Ready        func(context.Context) error // database ping for /readyz
+	Log      *slog.Logger
+	Auth     Authenticator
+	Resolver *graph.Resolver
+	Ready    func(context.Context) error // the database check of /readyz
+	// Draining, when set and true, fails /readyz: the server is shutting
+	// down and load balancers should send no new requests.
+	Draining     func() bool
 	Limits       guard.Limits
 	MaxBodyBytes int64 // default 1 MiB; also the largest websocket message
 	TokenLimit   int   // parser token limit, default 10,000
@@ -39,6 +46,38 @@ type Config struct {
 	// WebsocketKeepAlive is the interval of keep-alive messages and pings
 	// on websockets; default 20 s.
 	WebsocketKeepAlive time.Duration
+	Edge
+	Telemetry
+}
+
+// Telemetry are what operators watch the server by.
+type Telemetry struct {
+	// Observer counts and times requests (telemetry.Metrics); nil = none.
+	Observer RequestObserver
+	// Metrics is served on /metrics to callers bearing MetricsToken;
+	// without both, /metrics is not mounted.
+	Metrics      http.Handler
+	MetricsToken string
+	// Tracing spans requests, GraphQL operations and resolvers; nil = off.
+	Tracing *telemetry.Tracing
+}
+
+// Edge are the settings that protect the server from its callers.
+type Edge struct {
+	// TrustedProxies may tell the client's address in X-Forwarded-For.
+	TrustedProxies Proxies
+	// MaxInFlight bounds the requests served at once; past it they are
+	// refused with 503 and Retry-After. 0 = no bound.
+	MaxInFlight int
+	// RequestTimeout is each request's time budget; 0 = none.
+	RequestTimeout time.Duration
+	// Origins are the browser origins (other than the API's own) that may
+	// open websockets, e.g. https://crm.example.com; patterns as
+	// path.Match. Requests without an Origin (not from a browser) pass.
+	Origins []string
+	// OpenIntrospection lets anonymous callers introspect the schema;
+	// signed-in callers always may.
+	OpenIntrospection bool
 }
 
 // New returns the HTTP handler of the whole API.
@@ -59,6 +98,8 @@ func New(c Config) http.Handler {
 	// suggestions, so the schema cannot be mapped by guessing.
 	signedIn := newServer(c, false)
 	anonymous := newServer(c, true)
+	signedIn.Use(noSubscriptionsOverPOST{})
+	anonymous.Use(noSubscriptionsOverPOST{})
 	// Subscriptions: websockets authenticate in their connection_init, not
 	// by header, so they have their own executor (see newLiveServer).
 	live := newLiveServer(c)
@@ -77,7 +118,8 @@ func New(c Config) http.Handler {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limited(c.MaxBodyBytes, authenticated(c.Auth, gql)))
+	mux.Handle("/graphql", shed(c.MaxInFlight, budgeted(c.RequestTimeout,
+		limited(c.MaxBodyBytes, authenticated(c.Log, c.Auth, c.TrustedProxies, gql)))))
 	mux.Handle("GET /{$}", playground.Handler("orderdesk", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -87,7 +129,11 @@ func New(c Config) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "application/json")
-		if err := c.Ready(ctx); err != nil {
+		err := c.Ready(ctx)
+		if err == nil && c.Draining != nil && c.Draining() {
+			err = errors.New("shutting down")
+		}
+		if err != nil {
 			c.Log.WarnContext(ctx, "not ready", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`{"status":"unavailable"}`))
@@ -95,24 +141,34 @@ func New(c Config) http.Handler {
 		}
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})
-	return logged(c.Log, mux)
+	if c.Metrics != nil && c.MetricsToken != "" {
+		mux.Handle("GET /metrics", bearerOnly(c.MetricsToken, c.Metrics))
+	}
+	return traced(c.Tracing, logged(c.Log, c.Observer, mux))
 }
 
 func newServer(c Config, anonymous bool) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: c.Resolver}))
 	// POST only: GET could run a mutation from a link, multipart is not
-	// needed, and no array batching is accepted.
+	// needed, and no array batching is accepted. A body that does not
+	// decode is refused without being echoed (see post).
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodOptions, http.MethodPost}})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(post{})
 	srv.SetParserTokenLimit(c.TokenLimit)
 	srv.SetDisableSuggestion(anonymous)
-	srv.Use(extension.Introspection{})
+	if !anonymous || c.OpenIntrospection {
+		srv.Use(extension.Introspection{})
+	}
 	// No query cache: the guard rewrites each request's parsed query to give
 	// connections their default page size.
 	srv.Use(&guard.Extension{Limits: c.Limits})
+	if c.Tracing != nil {
+		srv.Use(c.Tracing.GraphQL())
+	}
+	srv.Use(noteFacts{})
 	srv.SetErrorPresenter(presenter(c.Log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
-		c.Log.ErrorContext(ctx, "resolver panic", "panic", p)
+		c.Log.ErrorContext(ctx, "resolver panic", "panic", clip.Message(fmt.Sprint(p), clipValue, clipLog))
 		return panicError{}
 	})
 	return srv

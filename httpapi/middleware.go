@@ -2,16 +2,19 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"orderdesk/audit"
 	"orderdesk/auth"
 	"orderdesk/graph"
+	"orderdesk/telemetry"
 )
 
 // Authenticator turns a bearer token into a viewer.
@@ -44,16 +47,25 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logged gives each request an id (the client's X-Request-ID when it is
-// sane), logs it as one JSON line, and turns a panic into a 500.
-func logged(log *slog.Logger, next http.Handler) http.Handler {
+// sane), logs it as one JSON line, and turns a panic into a 500. The line
+// also names what inner layers noted in the request's facts (GraphQL
+// operation, viewer, error codes) and the trace, if any; obs, when not
+// nil, counts and times the request.
+func logged(log *slog.Logger, obs RequestObserver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-ID")
 		if len(id) == 0 || len(id) > 64 || strings.ContainsAny(id, " \t\r\n") {
 			id = auth.RandomToken(9)
 		}
 		w.Header().Set("X-Request-ID", id)
-		ctx := audit.WithRequestID(r.Context(), id)
+		facts := &requestFacts{}
+		ctx := withFacts(audit.WithRequestID(r.Context(), id), facts)
+		observed := obs != nil && !isWebsocket(r)
+		if observed {
+			ctx = obs.Started(ctx)
+		}
 		sw := &statusWriter{ResponseWriter: w}
+		req := r.WithContext(ctx)
 		start := time.Now()
 		defer func() {
 			if p := recover(); p != nil {
@@ -62,10 +74,17 @@ func logged(log *slog.Logger, next http.Handler) http.Handler {
 					http.Error(sw, `{"errors":[{"message":"internal error"}]}`, http.StatusInternalServerError)
 				}
 			}
-			log.InfoContext(ctx, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-				"status", sw.status, "bytes", sw.bytes, "duration_ms", time.Since(start).Milliseconds())
+			elapsed, route := time.Since(start), routeOf(req)
+			if trace.SpanContextFromContext(ctx).IsValid() {
+				telemetry.NameRequestSpan(ctx, r.Method, route)
+			}
+			log.InfoContext(ctx, "request", append([]any{"request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", sw.status, "bytes", sw.bytes, "duration_ms", elapsed.Milliseconds()}, facts.logFields(ctx)...)...)
+			if observed {
+				obs.Finished(facts.metric(route, sw.status, elapsed))
+			}
 		}()
-		next.ServeHTTP(sw, r.WithContext(ctx))
+		next.ServeHTTP(sw, req)
 	})
 }
 
@@ -86,25 +105,23 @@ func limited(maxBytes int64, next http.Handler) http.Handler {
 // authenticated puts the viewer of the bearer token in the context. A
 // missing or bad token leaves the request anonymous: sign-in and refresh
 // must work with a stale token, and anything protected then answers
-// UNAUTHENTICATED.
-func authenticated(a Authenticator, next http.Handler) http.Handler {
+// UNAUTHENTICATED. When the token cannot be checked because the database
+// does not answer, the request is refused as unavailable: a client told
+// "sign in first" would drop a session that is still good.
+func authenticated(log *slog.Logger, a Authenticator, proxies Proxies, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := graph.WithRemoteAddr(r.Context(), clientIP(r))
+		ctx := graph.WithRemoteAddr(r.Context(), proxies.clientIP(r))
 		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-			if v, _, err := a.Viewer(ctx, strings.TrimSpace(token)); err == nil {
+			v, _, err := a.Viewer(ctx, strings.TrimSpace(token))
+			switch {
+			case err == nil:
 				ctx = auth.NewContext(ctx, v)
+			case !errors.Is(err, auth.ErrNotSignedIn):
+				log.WarnContext(ctx, "authentication failed", "request_id", audit.RequestID(ctx), "err", err)
+				unavailable(w, "the server cannot check your sign-in right now; try again shortly")
+				return
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-// clientIP is the peer address. X-Forwarded-For is not trusted: behind a
-// proxy, configure the proxy to connect per client or accept a shared key.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

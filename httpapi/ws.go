@@ -28,6 +28,10 @@ const (
 // connection_init.
 const closeForbidden = 4403
 
+// closeTryAgainLater (RFC 6455's 1013) closes a connection the server could
+// not authenticate for now.
+const closeTryAgainLater = 1013
+
 // isWebsocket reports whether r asks to upgrade to a websocket.
 func isWebsocket(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
@@ -36,11 +40,12 @@ func isWebsocket(r *http.Request) bool {
 // newLiveServer is the executor of subscriptions: GraphQL over websockets
 // (graphql-transport-ws and the older graphql-ws protocol), on /graphql.
 //
-// Any origin may connect. Browsers send cookies with a cross-site websocket
-// handshake, which is what cross-site websocket hijacking abuses, but this
-// API never authenticates by cookie: the connection stays unauthenticated
-// until the client sends an access token in its connection_init payload,
-// which a foreign page does not have. A connection that does not
+// A browser may connect from the API's own origin or one of Config.Origins;
+// clients that send no Origin (apps, servers) always may. The API never
+// authenticates by cookie, so a foreign page could not act as the user
+// anyway (the connection stays unauthenticated until its connection_init
+// carries an access token), but refusing foreign origins keeps strangers'
+// pages from holding sockets open. A connection that does not
 // authenticate within the init timeout is closed.
 func newLiveServer(c Config) *handler.Server {
 	srv := newServer(c, false)
@@ -48,7 +53,8 @@ func newLiveServer(c Config) *handler.Server {
 	a := wsAuth{auth: c.Auth, broker: c.Broker, now: time.Now}
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
-			AcceptOptions: coderws.AcceptOptions{InsecureSkipVerify: true}, // any origin; see above
+			// The API's own origin and the configured ones; see above.
+			AcceptOptions: coderws.AcceptOptions{OriginPatterns: c.Origins},
 		},
 		InitFunc:    a.init,
 		InitTimeout: c.WebsocketInitTimeout,
@@ -92,6 +98,12 @@ func (a wsAuth) init(ctx context.Context, p transport.InitPayload) (context.Cont
 		return refuse(errNoToken)
 	}
 	v, expires, err := a.auth.Viewer(ctx, token)
+	if err != nil && !errors.Is(err, auth.ErrNotSignedIn) {
+		// The database does not answer: "try again later", not "forbidden",
+		// so the client keeps its session and reconnects.
+		ctx := transport.WithWebsocketCloseCode(ctx, closeTryAgainLater)
+		return transport.AppendCloseReason(ctx, "Try Again Later"), nil, err
+	}
 	if err != nil {
 		return refuse(errBadToken)
 	}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -79,13 +80,19 @@ func TestSubscriptionInitExpiry(t *testing.T) {
 	}
 
 	for name, a := range map[string]wsAuth{
-		"invalid": {auth: fakeAuth{err: errors.New("bad signature")}, now: time.Now},
+		"invalid": {auth: fakeAuth{err: fmt.Errorf("%w: bad signature", auth.ErrNotSignedIn)}, now: time.Now},
 		"expired": {auth: fakeAuth{expires: now.Add(-time.Second)}, now: time.Now},
 	} {
 		ctx, _, err := a.init(context.Background(), transport.InitPayload{"token": "t"})
 		if !errors.Is(err, errBadToken) || ctx == nil || auth.FromContext(ctx) != nil {
 			t.Errorf("%s token: err %v", name, err)
 		}
+	}
+	// The database not answering is not a bad token: the client is told to
+	// try again later, not that it is forbidden.
+	down := wsAuth{auth: fakeAuth{err: errors.New("connection refused")}, now: time.Now}
+	if _, _, err := down.init(context.Background(), transport.InitPayload{"token": "t"}); err == nil || errors.Is(err, errBadToken) {
+		t.Errorf("database down: err %v, want a refusal that is not a bad token", err)
 	}
 	if _, _, err := a.init(context.Background(), transport.InitPayload{}); !errors.Is(err, errNoToken) {
 		t.Errorf("no token: err %v", err)

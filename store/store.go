@@ -1,5 +1,6 @@
 // Package store opens the database (embedded SQLite or MySQL/MariaDB),
-// migrates it, and runs business actions in transactions.
+// migrates it with the versioned migrations of orderdesk/migrations (see
+// migrate.go), and runs business actions in transactions.
 package store
 
 import (
@@ -7,6 +8,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +18,6 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"orderdesk/ent"
-	"orderdesk/ent/migrate"
 )
 
 // Drivers.
@@ -35,13 +36,46 @@ type DB struct {
 	Dialect string
 }
 
-// Open connects to the database. For SQLite the DSN is a file path or a
+// Options say how the database is reached: how long it may keep a request
+// waiting, and through what database/sql handle.
+type Options struct {
+	// Timeout bounds each network read and write to MySQL (a statement
+	// whose answer does not come) and the dial; default DefaultTimeout.
+	Timeout time.Duration
+	// LockWait bounds how long a MySQL statement waits for a row lock
+	// (innodb_lock_wait_timeout, whole seconds); default DefaultLockWait.
+	LockWait time.Duration
+	// OpenSQL opens the database/sql handle in place of sql.Open, e.g.
+	// with the driver wrapped for tracing (telemetry.Tracing.OpenSQL).
+	OpenSQL func(driverName, dsn string) (*sql.DB, error)
+}
+
+// Defaults of Options: long enough for the slowest report, short enough
+// that a stalled database frees the server's connections.
+const (
+	DefaultTimeout  = 10 * time.Second
+	DefaultLockWait = 5 * time.Second
+)
+
+// Open connects to the database with the default Options.
+func Open(driver, dsn string) (*DB, error) { return OpenWith(driver, dsn, Options{}) }
+
+// OpenWith connects to the database. For SQLite the DSN is a file path or a
 // file: URI; the pragmas orderdesk relies on are added to it. For MySQL it is
 // a go-sql-driver DSN; times are read as UTC.
-func Open(driver, dsn string) (*DB, error) {
+func OpenWith(driver, dsn string, o Options) (*DB, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.LockWait <= 0 {
+		o.LockWait = DefaultLockWait
+	}
+	if o.OpenSQL == nil {
+		o.OpenSQL = sql.Open
+	}
 	switch driver {
 	case SQLite:
-		db, err := sql.Open("sqlite", sqliteDSN(dsn))
+		db, err := o.OpenSQL("sqlite", sqliteDSN(dsn))
 		if err != nil {
 			return nil, err
 		}
@@ -57,10 +91,26 @@ func Open(driver, dsn string) (*DB, error) {
 		// Arguments are interpolated client-side: one round trip a
 		// statement instead of prepare, execute and close.
 		cfg.InterpolateParams = true
+		// A DSN's own timeouts win over the defaults.
+		if cfg.Timeout == 0 {
+			cfg.Timeout = min(o.Timeout, 5*time.Second)
+		}
+		if cfg.ReadTimeout == 0 {
+			cfg.ReadTimeout = o.Timeout
+		}
+		if cfg.WriteTimeout == 0 {
+			cfg.WriteTimeout = o.Timeout
+		}
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		if _, ok := cfg.Params["innodb_lock_wait_timeout"]; !ok {
+			cfg.Params["innodb_lock_wait_timeout"] = strconv.Itoa(max(1, int(o.LockWait/time.Second)))
+		}
 		if err := readCommitted(cfg); err != nil {
 			return nil, err
 		}
-		db, err := sql.Open("mysql", cfg.FormatDSN())
+		db, err := o.OpenSQL("mysql", cfg.FormatDSN())
 		if err != nil {
 			return nil, err
 		}
@@ -92,9 +142,6 @@ func readCommitted(cfg *mysql.Config) error {
 	if probe.QueryRow("SELECT VERSION()").Scan(&version) == nil && strings.Contains(version, "MariaDB") {
 		name = "tx_isolation"
 	}
-	if cfg.Params == nil {
-		cfg.Params = map[string]string{}
-	}
 	cfg.Params[name] = "'READ-COMMITTED'"
 	return nil
 }
@@ -118,16 +165,6 @@ func sqliteDSN(dsn string) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	return dsn + sep + q.Encode()
-}
-
-// Migrate brings the schema up to date. Each type keeps its own ID range, so
-// an ID names one object across the whole API (Relay's node(id)).
-func (db *DB) Migrate(ctx context.Context) error {
-	err := db.Client.Schema.Create(ctx, migrate.WithForeignKeys(true))
-	if err != nil {
-		return fmt.Errorf("migrating the database: %w", err)
-	}
-	return nil
 }
 
 // Ping checks the database answers.

@@ -38,6 +38,22 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) 
 			return err
 		case <-time.After(wait):
 		}
+		observeRetry(ctx)
+	}
+}
+
+type retryKey struct{}
+
+// WithRetryObserver returns ctx in which WithTx calls observe each time it
+// runs a transaction again, so that operators see lock contention (the
+// metrics count it) without store knowing who watches.
+func WithRetryObserver(ctx context.Context, observe func()) context.Context {
+	return context.WithValue(ctx, retryKey{}, observe)
+}
+
+func observeRetry(ctx context.Context) {
+	if observe, ok := ctx.Value(retryKey{}).(func()); ok {
+		observe()
 	}
 }
 

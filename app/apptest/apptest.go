@@ -27,6 +27,7 @@ import (
 	_ "orderdesk/ent/runtime" // registers privacy policies and hooks
 	"orderdesk/graph/guard"
 	"orderdesk/order"
+	"orderdesk/store"
 	"orderdesk/store/storetest"
 )
 
@@ -49,7 +50,35 @@ type Env struct {
 // New starts the API over a fresh database with one user per role.
 func New(t testing.TB) *Env {
 	t.Helper()
-	db := storetest.New(t)
+	return NewWith(t, storetest.New(t), app.Options{})
+}
+
+// NewWith starts the API over db, with the edge settings and sign-in
+// throttle of o (the rest of o is the tests' own).
+func NewWith(t testing.TB, db *store.DB, o app.Options) *Env {
+	t.Helper()
+	e := start(t, db, o)
+	e.Users = map[string]*ent.User{}
+	for _, r := range auth.Roles {
+		e.Users[string(r)] = e.CreateUser(t, strings.ToLower(string(r))+"@test.local", r)
+	}
+	e.Users["REP2"] = e.CreateUser(t, "rep2@test.local", auth.SalesRep)
+	return e
+}
+
+// Replica starts a second server over the same database, as another
+// replica behind a load balancer would be: it shares the database and
+// nothing else.
+func (e *Env) Replica(t testing.TB, o app.Options) *Env {
+	t.Helper()
+	db := *e.DB
+	r := start(t, &db, o)
+	r.Users = e.Users
+	return r
+}
+
+func start(t testing.TB, db *store.DB, o app.Options) *Env {
+	t.Helper()
 	e := &Env{Sys: auth.NewContext(context.Background(), auth.System("test"))}
 	db.Client = ent.NewClient(ent.Driver(dialect.DebugWithContext(db.Driver, func(_ context.Context, args ...any) {
 		e.Statements.Add(1)
@@ -66,15 +95,11 @@ func New(t testing.TB) *Env {
 		log = slog.New(slog.NewJSONHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	e.App = app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: bcrypt.MinCost,
-		Currency: "EUR", Limits: guard.DefaultLimits(), Policy: order.DefaultPolicy})
+		Currency: "EUR", Limits: guard.DefaultLimits(), Policy: order.DefaultPolicy,
+		Edge: o.Edge, Throttle: o.Throttle})
 	srv := httptest.NewServer(e.Handler)
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
-	e.Users = map[string]*ent.User{}
-	for _, r := range auth.Roles {
-		e.Users[string(r)] = e.CreateUser(t, strings.ToLower(string(r))+"@test.local", r)
-	}
-	e.Users["REP2"] = e.CreateUser(t, "rep2@test.local", auth.SalesRep)
 	return e
 }
 
@@ -150,6 +175,8 @@ func (e *Env) As(t testing.TB, role string) *Client {
 type Client struct {
 	env   *Env
 	Token string
+	// Header is added to every request (e.g. X-Forwarded-For).
+	Header http.Header
 }
 
 // Vars are GraphQL variables.
@@ -175,6 +202,7 @@ func (e GQLError) Code() string { s, _ := e.Extensions["code"].(string); return 
 // Response is a GraphQL response.
 type Response struct {
 	Status int
+	Header http.Header
 	Data   json.RawMessage
 	Errors []GQLError
 }
@@ -197,6 +225,9 @@ func (c *Client) Do(t testing.TB, query string, vars Vars) Response {
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
+	for k, vs := range c.Header {
+		req.Header[k] = vs
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +238,7 @@ func (c *Client) Do(t testing.TB, query string, vars Vars) Response {
 	if err := json.Unmarshal(raw, &r); err != nil {
 		t.Fatalf("response %d is not GraphQL JSON: %s", res.StatusCode, raw)
 	}
-	r.Status = res.StatusCode
+	r.Status, r.Header = res.StatusCode, res.Header
 	return r
 }
 

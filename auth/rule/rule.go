@@ -98,6 +98,12 @@ func ViaCustomer(uid int) entql.P { return entql.HasEdgeWith("customer", Custome
 // ViaOrder: the row's order belongs to one of the user's customers.
 func ViaOrder(uid int) entql.P { return entql.HasEdgeWith("order", ViaCustomer(uid)) }
 
+// UnlessOtherOrder: the row belongs to no order, or to one of the user's
+// customers' (stock movements: receipts and adjustments are everyone's).
+func UnlessOtherOrder(uid int) entql.P {
+	return entql.Or(entql.FieldNil("order_id"), ViaOrder(uid))
+}
+
 // Via follows one more edge to a row that Own restricts.
 func Via(edge string, own Owned) Owned {
 	return func(uid int) entql.P { return entql.HasEdgeWith(edge, own(uid)) }

@@ -24,7 +24,9 @@ func (Customer) Policy() ent.Policy {
 
 func (StockItem) Policy() ent.Policy { return rule.Guard{Read: auth.StockRead}.Policy() }
 func (StockMovement) Policy() ent.Policy {
-	return rule.Guard{Read: auth.StockRead, AppendOnly: true}.Policy()
+	// Movements of another rep's orders are not shown to a rep: their order
+	// ids and reasons would tell whom the company sells what.
+	return rule.Guard{Read: auth.StockRead, AppendOnly: true, Own: rule.UnlessOtherOrder}.Policy()
 }
 
 func (Order) Policy() ent.Policy {

@@ -24,6 +24,7 @@ import (
 	"orderdesk/ent/user"
 	"orderdesk/fault"
 	"orderdesk/graph/model"
+	"orderdesk/graph/scalar"
 	"orderdesk/money"
 	"orderdesk/order"
 	"orderdesk/postal"
@@ -5628,12 +5629,12 @@ extend type Mutation {
   the customer the goods' value now (order.credited), so what they paid beyond it is due back (order.refundDue). Finance is told.
   Needs return:receive.
   """
-  receiveReturn(input: ReceiveReturnInput!): ReturnPayload!
+  receiveReturn(input: ReceiveReturnInput!): ReturnPayload! @soleMutation
   """
   Refunds a received return: by default what its credit made due back (at most the goods' value); an amount given beyond that
   is a concession, credited too, never above what is refundable. Needs refund:execute.
   """
-  refundReturn(input: RefundReturnInput!): ReturnPayload!
+  refundReturn(input: RefundReturnInput!): ReturnPayload! @soleMutation
   "Closes a received or refunded return. Needs return:approve."
   closeReturn(input: ReturnDecisionInput!): ReturnPayload!
 
@@ -5644,9 +5645,9 @@ extend type Mutation {
   the allowed discount, a confirmed order pushed past the customer's credit limit, or the total moving by more than the policy's
   amount or share — need the customer's confirmation recorded and a sales manager's approval.
   """
-  correctOrder(input: CorrectOrderInput!): CorrectionPayload!
+  correctOrder(input: CorrectOrderInput!): CorrectionPayload! @soleMutation
   "Approves and applies a pending severe correction. Needs order:correct:approve."
-  approveCorrection(input: CorrectionDecisionInput!): CorrectionPayload!
+  approveCorrection(input: CorrectionDecisionInput!): CorrectionPayload! @soleMutation
   "Rejects a pending severe correction with a note. Needs order:correct:approve."
   rejectCorrection(input: CorrectionDecisionInput!): CorrectionPayload!
 
@@ -5659,7 +5660,7 @@ extend type Mutation {
   and refunds what that makes due (needs refund:execute only, so finance settles it). A delayed shipment that arrives is resolved
   DELIVERED by markOrderDelivered.
   """
-  resolveShipmentException(input: ResolveShipmentExceptionInput!): ShipmentExceptionPayload!
+  resolveShipmentException(input: ResolveShipmentExceptionInput!): ShipmentExceptionPayload! @soleMutation
 }
 
 input ReturnLineInput {
@@ -5931,6 +5932,14 @@ type UserPayload {
 }
 `, BuiltIn: false},
 	{Name: "../../schema/common.graphql", Input: `type Mutation
+
+"""
+The mutation moves money or stock: it must be the only field of its
+operation (other mutations are sent as separate requests). An operation that
+combines it with another is refused with MUTATION_LIMIT_EXCEEDED. Operations
+may hold at most a configured number of mutation fields (default 5).
+"""
+directive @soleMutation on FIELD_DEFINITION
 
 """
 A business-rule failure of a mutation. Mutations report expected failures
@@ -11642,21 +11651,21 @@ extend type Mutation {
   Reviews a PENDING_REVIEW order: reserves stock, checks prices, credit and delivery date.
   Every failed check comes back in errors and nothing changes. Managers may override price and credit failures with overrideReason.
   """
-  confirmOrder(input: ConfirmOrderInput!): OrderPayload!
+  confirmOrder(input: ConfirmOrderInput!): OrderPayload! @soleMutation
   "PENDING_REVIEW → REJECTED with a reason code."
   rejectOrder(input: RejectOrderInput!): OrderPayload!
   "Records a charge: captured, or pending to be captured or failed later. Never above the outstanding amount."
-  recordPayment(input: RecordPaymentInput!): PaymentPayload!
+  recordPayment(input: RecordPaymentInput!): PaymentPayload! @soleMutation
   "Captures a pending charge."
-  capturePayment(input: PaymentActionInput!): PaymentPayload!
+  capturePayment(input: PaymentActionInput!): PaymentPayload! @soleMutation
   "Marks a pending charge failed (declined, bounced) with the reason."
   failPayment(input: PaymentActionInput!): PaymentPayload!
   "Cancels a charge: a pending one lapses, a captured one without refunds is reversed."
-  cancelPayment(input: PaymentActionInput!): PaymentPayload!
+  cancelPayment(input: PaymentActionInput!): PaymentPayload! @soleMutation
   "Refunds an amount, or the value of line quantities. Never above captured − refunded, also under concurrent requests."
-  refundPayment(input: RefundPaymentInput!): RefundPayload!
+  refundPayment(input: RefundPaymentInput!): RefundPayload! @soleMutation
   "Ships all open quantities, or the given ones. SHIPPED when nothing is left to ship."
-  shipOrder(input: ShipOrderInput!): ShipmentPayload!
+  shipOrder(input: ShipOrderInput!): ShipmentPayload! @soleMutation
   "SHIPPED → DELIVERED. Shipments in transit or delayed are delivered; a delay's open exception is resolved DELIVERED."
   markOrderDelivered(input: OrderTransitionInput!): OrderPayload!
   """
@@ -11671,13 +11680,13 @@ extend type Mutation {
   """
   requestOrderCancellation(input: CancelOrderInput!): CancellationPayload!
   "Cancels at once where policy allows; APPROVAL_REQUIRED (and no change) otherwise."
-  cancelOrder(input: CancelOrderInput!): CancellationPayload!
+  cancelOrder(input: CancelOrderInput!): CancellationPayload! @soleMutation
   "Gives the approvals your role can give; executes when all are in. You cannot approve your own request."
-  approveOrderCancellation(input: CancellationDecisionInput!): CancellationPayload!
+  approveOrderCancellation(input: CancellationDecisionInput!): CancellationPayload! @soleMutation
   "Turns a cancellation request down with a note."
   rejectOrderCancellation(input: CancellationDecisionInput!): CancellationPayload!
   "Invalidates an order for good: releases stock, refunds captured money, cancels pending payments. Managers and admins."
-  voidOrder(input: VoidOrderInput!): CancellationPayload!
+  voidOrder(input: VoidOrderInput!): CancellationPayload! @soleMutation
   "Creates a new DRAFT from a cancelled, voided or rejected order, linked to it."
   reorder(input: ReorderInput!): ReorderPayload!
 }
@@ -12003,9 +12012,9 @@ extend type Mutation {
   createStockItem(input: CreateStockItemInput!): StockItemPayload!
   updateStockItem(input: UpdateStockItemInput!): StockItemPayload!
   "Books goods in: a RECEIPT movement."
-  receiveStock(input: ReceiveStockInput!): StockMovementPayload!
+  receiveStock(input: ReceiveStockInput!): StockMovementPayload! @soleMutation
   "Corrects onHand: an ADJUSTMENT, or a WRITE_OFF for damaged or lost goods. Never below what is reserved."
-  adjustStock(input: AdjustStockInput!): StockMovementPayload!
+  adjustStock(input: AdjustStockInput!): StockMovementPayload! @soleMutation
 }
 
 input CreateStockItemInput {
@@ -62860,13 +62869,13 @@ func (ec *executionContext) unmarshalNCustomerWhereInput2ᚖorderdeskᚋentᚐCu
 }
 
 func (ec *executionContext) unmarshalNDecimal2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := scalar.UnmarshalDecimal(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDecimal2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := scalar.MarshalDecimal(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Decimal!")
 	}
@@ -63003,13 +63012,13 @@ func (ec *executionContext) unmarshalNFileComplaintInput2orderdeskᚋgraphᚋmod
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
-	res, err := graphql.UnmarshalIntID(v)
+	res, err := scalar.UnmarshalIntID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNID2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalIntID(v)
+	res := scalar.MarshalIntID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
@@ -63046,13 +63055,13 @@ func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
-	res, err := graphql.UnmarshalInt(v)
+	res, err := scalar.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalInt(v)
+	res := scalar.MarshalInt(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
@@ -63060,13 +63069,13 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
-	res, err := graphql.UnmarshalInt64(v)
+	res, err := scalar.UnmarshalInt64(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalInt64(v)
+	res := scalar.MarshalInt64(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
@@ -64064,13 +64073,13 @@ func (ec *executionContext) unmarshalNStockMovementWhereInput2ᚖorderdeskᚋent
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := scalar.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := scalar.MarshalString(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
@@ -64107,13 +64116,13 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := scalar.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -65189,7 +65198,7 @@ func (ec *executionContext) unmarshalODecimal2ᚖstring(ctx context.Context, v a
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	res, err := scalar.UnmarshalDecimal(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -65199,7 +65208,7 @@ func (ec *executionContext) marshalODecimal2ᚖstring(ctx context.Context, sel a
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := scalar.MarshalDecimal(*v)
 	return res
 }
 
@@ -65258,7 +65267,7 @@ func (ec *executionContext) unmarshalOID2ᚖint(ctx context.Context, v any) (*in
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalIntID(v)
+	res, err := scalar.UnmarshalIntID(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -65268,7 +65277,7 @@ func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.Selec
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalIntID(*v)
+	res := scalar.MarshalIntID(*v)
 	return res
 }
 
@@ -65346,7 +65355,7 @@ func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*i
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalInt(v)
+	res, err := scalar.UnmarshalInt(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -65356,7 +65365,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalInt(*v)
+	res := scalar.MarshalInt(*v)
 	return res
 }
 
@@ -65364,7 +65373,7 @@ func (ec *executionContext) unmarshalOInt2ᚖint64(ctx context.Context, v any) (
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalInt64(v)
+	res, err := scalar.UnmarshalInt64(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -65374,7 +65383,7 @@ func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.Se
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalInt64(*v)
+	res := scalar.MarshalInt64(*v)
 	return res
 }
 
@@ -67185,14 +67194,14 @@ func (ec *executionContext) unmarshalOStockMovementWhereInput2ᚖorderdeskᚋent
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := scalar.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(v)
+	res := scalar.MarshalString(v)
 	return res
 }
 
@@ -67235,7 +67244,7 @@ func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v an
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	res, err := scalar.UnmarshalString(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -67245,7 +67254,7 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := scalar.MarshalString(*v)
 	return res
 }
 
@@ -67288,7 +67297,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -67298,7 +67307,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := scalar.MarshalTime(*v)
 	return res
 }
 

@@ -23,8 +23,15 @@ const (
 	CodeDepth        = "DEPTH_LIMIT_EXCEEDED"
 	CodeAliases      = "ALIAS_LIMIT_EXCEEDED"
 	CodeComplexity   = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeMutations    = "MUTATION_LIMIT_EXCEEDED"
 	CodeBadUserInput = "BAD_USER_INPUT"
 )
+
+// SoleMutation is the schema directive of mutations that move money or
+// stock: each must be the only field of its operation, so that one request
+// cannot fire a burst of them past the rate of requests, and a client
+// cannot half-succeed at several at once.
+const SoleMutation = "soleMutation"
 
 // Limits configures Check. A zero field means "use the default" (see
 // DefaultLimits), so Limits{} behaves like DefaultLimits().
@@ -34,6 +41,8 @@ type Limits struct {
 	MaxComplexity   int // default 1000
 	MaxPageSize     int // default 100
 	DefaultPageSize int // default 20
+	MaxListItems    int // items of a list argument (ids, lines), default 100
+	MaxMutations    int // mutation fields of an operation, default 5
 }
 
 // DefaultLimits returns the limits used for every zero field of Limits.
@@ -44,6 +53,8 @@ func DefaultLimits() Limits {
 		MaxComplexity:   1000,
 		MaxPageSize:     100,
 		DefaultPageSize: 20,
+		MaxListItems:    100,
+		MaxMutations:    5,
 	}
 }
 
@@ -62,6 +73,8 @@ func (l Limits) withDefaults() Limits {
 		MaxComplexity:   pick(l.MaxComplexity, d.MaxComplexity),
 		MaxPageSize:     pick(l.MaxPageSize, d.MaxPageSize),
 		DefaultPageSize: pick(l.DefaultPageSize, d.DefaultPageSize),
+		MaxListItems:    pick(l.MaxListItems, d.MaxListItems),
+		MaxMutations:    pick(l.MaxMutations, d.MaxMutations),
 	}
 }
 
@@ -83,6 +96,11 @@ func Check(schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any,
 		return nil
 	}
 	l = l.withDefaults()
+	if op.Operation == ast.Mutation {
+		if err := checkMutations(op, l.MaxMutations); err != nil {
+			return err
+		}
+	}
 	w := walker{schema: schema, vars: vars, limits: l, fragments: map[fragmentKey]cost{}}
 	c := w.selectionSet(op.SelectionSet, "", false)
 
@@ -97,6 +115,46 @@ func Check(schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any,
 		return codedf(CodeComplexity, "operation has complexity %d, which exceeds the limit of %d", c.complexity, l.MaxComplexity)
 	}
 	return nil
+}
+
+// checkMutations bounds the mutation fields of an operation, and keeps
+// each @soleMutation field alone.
+func checkMutations(op *ast.OperationDefinition, most int) *gqlerror.Error {
+	fields := topFields(op.SelectionSet, map[*ast.FragmentDefinition]bool{})
+	if len(fields) > most {
+		return codedf(CodeMutations, "operation has %d mutation fields, which exceeds the limit of %d", len(fields), most)
+	}
+	if len(fields) < 2 {
+		return nil
+	}
+	for _, f := range fields {
+		if f.Definition != nil && f.Definition.Directives.ForName(SoleMutation) != nil {
+			return codedf(CodeMutations, "%s moves money or stock and must be the only mutation of its operation; send the others separately", f.Name)
+		}
+	}
+	return nil
+}
+
+// topFields are the fields an operation runs at its top level, through
+// fragments.
+func topFields(set ast.SelectionSet, seen map[*ast.FragmentDefinition]bool) []*ast.Field {
+	var fields []*ast.Field
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if !strings.HasPrefix(sel.Name, "__") {
+				fields = append(fields, sel)
+			}
+		case *ast.InlineFragment:
+			fields = append(fields, topFields(sel.SelectionSet, seen)...)
+		case *ast.FragmentSpread:
+			if sel.Definition != nil && !seen[sel.Definition] {
+				seen[sel.Definition] = true
+				fields = append(fields, topFields(sel.Definition.SelectionSet, seen)...)
+			}
+		}
+	}
+	return fields
 }
 
 func codedf(code, format string, args ...any) *gqlerror.Error {
@@ -172,6 +230,12 @@ func (w *walker) field(f *ast.Field, parent string, exempt bool) cost {
 	}
 	children := w.selectionSet(f.SelectionSet, path, exempt)
 	multiplier := w.pageSize(f, path)
+	own := w.ownCost(f.Definition)
+	if items := w.listItems(f, path); items > 0 && f.Definition != nil && f.Definition.Type.Elem != nil {
+		// A list of what the list argument names: each item is loaded.
+		multiplier = max(multiplier, items)
+		own = mulSat(max(own, 1), items)
+	}
 
 	c := cost{aliases: children.aliases}
 	if f.Alias != "" && f.Alias != f.Name {
@@ -179,9 +243,40 @@ func (w *walker) field(f *ast.Field, parent string, exempt bool) cost {
 	}
 	if !exempt {
 		c.depth = children.depth + 1
-		c.complexity = addSat(w.ownCost(f.Definition), mulSat(multiplier, children.complexity))
+		c.complexity = addSat(own, mulSat(multiplier, children.complexity))
 	}
 	return c
+}
+
+// listItems is the length of the longest list argument of f (nodes' ids, an
+// order's lines), and checks each against MaxListItems.
+func (w *walker) listItems(f *ast.Field, path string) int {
+	if f.Definition == nil {
+		return 0
+	}
+	longest := 0
+	var args map[string]any
+	for _, def := range f.Definition.Arguments {
+		if def.Type.Elem == nil {
+			continue
+		}
+		if args == nil {
+			var ok bool
+			if args, ok = argumentMap(f, w.vars); !ok {
+				w.badArgs(f, path)
+				return 0
+			}
+		}
+		list, _ := args[def.Name].([]any)
+		if len(list) > w.limits.MaxListItems && w.pageErr == nil {
+			w.pageErr = gqlerror.ErrorPosf(f.Position,
+				"argument %q of field %q has %d items, which exceeds the limit of %d",
+				def.Name, path, len(list), w.limits.MaxListItems)
+			errcode.Set(w.pageErr, CodeBadUserInput)
+		}
+		longest = max(longest, len(list))
+	}
+	return longest
 }
 
 // ownCost is what a field costs by itself: 1 for what may load records — an

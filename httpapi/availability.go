@@ -1,0 +1,95 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// codeUnavailable is the extensions.code of a request the server could not
+// serve for now: the database does not answer, or too many requests are in
+// flight. The client should retry after Retry-After seconds.
+const codeUnavailable = "SERVICE_UNAVAILABLE"
+
+// RetryAfter is what an unavailable answer asks the client to wait.
+const RetryAfter = 2 * time.Second
+
+// unavailable answers 503 with Retry-After and a GraphQL error body.
+func unavailable(w http.ResponseWriter, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter.Seconds())))
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte(`{"errors":[{"message":` + strconv.Quote(message) +
+		`,"extensions":{"code":"` + codeUnavailable + `"}}]}`))
+}
+
+// shed bounds the requests in flight: past max, a request is refused at
+// once with 503 rather than queued behind the others, so that a burst costs
+// its excess a retry instead of everyone a timeout. Websockets are not
+// counted: they are long-lived and idle most of the time.
+func shed(max int, next http.Handler) http.Handler {
+	if max <= 0 {
+		return next
+	}
+	slots := make(chan struct{}, max)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebsocket(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			next.ServeHTTP(w, r)
+		default:
+			unavailable(w, "the server is busy; try again shortly")
+		}
+	})
+}
+
+// budgeted gives each request a time budget: its context, and with it every
+// database call, ends after d, and the response must be written by then
+// (plus a margin to write the error). Websockets live longer and are left
+// alone.
+func budgeted(d time.Duration, next http.Handler) http.Handler {
+	if d <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebsocket(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d + 5*time.Second))
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// noSubscriptionsOverPOST refuses a subscription sent as a plain request:
+// it would hold the connection waiting for events that the transport can
+// never send.
+type noSubscriptionsOverPOST struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = noSubscriptionsOverPOST{}
+
+func (noSubscriptionsOverPOST) ExtensionName() string                   { return "NoSubscriptionsOverPOST" }
+func (noSubscriptionsOverPOST) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (noSubscriptionsOverPOST) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	if rc.Operation == nil || rc.Operation.Operation != ast.Subscription {
+		return nil
+	}
+	err := gqlerror.Errorf("subscriptions are served over websockets only (graphql-transport-ws or graphql-ws at /graphql)")
+	err.Extensions = map[string]any{"code": "BAD_REQUEST"}
+	return err
+}

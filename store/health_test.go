@@ -1,0 +1,86 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+
+	"orderdesk/store"
+	"orderdesk/store/storetest"
+)
+
+// TestReady_ReadOnly: a database that takes no writes is not ready.
+func TestReady_ReadOnly(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.New(t)
+	if err := db.Ready(ctx); err != nil {
+		t.Fatalf("a writable database: %v", err)
+	}
+	switch storetest.Driver() {
+	case store.MySQL:
+		// The whole server goes read-only for a moment; the tests connect
+		// as root, whose writes read_only does not stop.
+		cfg, err := mysql.ParseDSN(os.Getenv(storetest.EnvMySQL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin, err := sql.Open("mysql", cfg.FormatDSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = admin.Close() })
+		if _, err := admin.Exec("SET GLOBAL read_only = 1"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if _, err := admin.Exec("SET GLOBAL read_only = 0"); err != nil {
+				t.Errorf("restoring read_only: %v", err)
+			}
+		})
+		if err := db.Ready(ctx); err == nil {
+			t.Fatal("a read-only server is ready")
+		}
+	default:
+		path := filepath.Join(t.TempDir(), "ro.db")
+		if db, err := store.Open(store.SQLite, path); err != nil || db.Migrate(ctx) != nil {
+			t.Fatalf("creating %s: %v", path, err)
+		} else {
+			_ = db.Close()
+		}
+		ro, err := store.Open(store.SQLite, "file:"+path+"?_pragma=query_only(1)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ro.Close()
+		if err := ro.Ready(ctx); err == nil {
+			t.Fatal("a query-only database is ready")
+		}
+	}
+}
+
+// TestUnavailable: errors that mean "try again later" are told from the
+// caller's mistakes.
+func TestUnavailable(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{context.DeadlineExceeded, true},
+		{fmt.Errorf("querying: %w", mysql.ErrInvalidConn), true},
+		{&mysql.MySQLError{Number: 1290, Message: "read-only"}, true},
+		{&mysql.MySQLError{Number: 1205}, true},
+		{&mysql.MySQLError{Number: 1062, Message: "duplicate"}, false},
+		{errors.New("attempt to write a readonly database (SQLITE_READONLY)"), true},
+		{errors.New("no such customer"), false},
+	} {
+		if got := store.Unavailable(c.err); got != c.want {
+			t.Errorf("Unavailable(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}
