@@ -98,7 +98,7 @@ func migrateAtStart(ctx context.Context, c config, log *slog.Logger) error {
 			return fmt.Errorf("the database has %d pending migration(s) (%s) and ORDERDESK_MIGRATE=off: "+
 				"run `orderdesk migrate` first", len(pending), strings.Join(names, ", "))
 		}
-		return nil
+		return db.CheckComplete(ctx)
 	}
 	applied, err := db.ApplyMigrations(ctx)
 	for _, m := range applied {

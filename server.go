@@ -111,6 +111,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Int64Var(&c.policy.SevereAmountMinor, "correction-severe-minor", c.policy.SevereAmountMinor, "a correction moving the order total by more than this many minor units is SEVERE; 0 = no amount threshold (ORDERDESK_CORRECTION_SEVERE_MINOR)")
 	fs.Int64Var(&c.policy.SevereBP, "correction-severe-bp", c.policy.SevereBP, "a correction moving the order total by more than this share of it, in basis points, is SEVERE; 0 = no share threshold (ORDERDESK_CORRECTION_SEVERE_BP)")
 	fs.DurationVar(&c.policy.PaymentTerms, "payment-terms", 0, "payment due time set at confirmation when an order has none; 0 = none (ORDERDESK_PAYMENT_TERMS)")
+	fs.DurationVar(&c.policy.AfterDeliveryFollowUp, "after-delivery-follow-up", 0, "schedule a follow-up contact (客户回访) for the order's rep this long after delivery; 0 = off (ORDERDESK_AFTER_DELIVERY_FOLLOW_UP)")
 	fs.DurationVar(&c.policy.DeliveryLeadTime, "delivery-lead-time", c.policy.DeliveryLeadTime, "earliest delivery after confirmation (ORDERDESK_DELIVERY_LEAD_TIME)")
 	fs.DurationVar(&c.rulesEvery, "rules-interval", time.Minute, "how often background rules run, e.g. automatic cancellation; 0 = never (ORDERDESK_RULES_INTERVAL)")
 	fs.StringVar(&c.migrate, "migrate", env("MIGRATE", migrateAuto), "auto: apply pending migrations at start; off: refuse to start while any is pending (apply them with 'orderdesk migrate') (ORDERDESK_MIGRATE)")
@@ -139,8 +140,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		}
 	}
 	for name, target := range map[string]*time.Duration{"ACCESS_TTL": &c.accessTTL, "PAYMENT_TERMS": &c.policy.PaymentTerms,
-		"DELIVERY_LEAD_TIME": &c.policy.DeliveryLeadTime, "RULES_INTERVAL": &c.rulesEvery,
-		"REQUEST_TIMEOUT": &c.edge.RequestTimeout, "DB_TIMEOUT": &c.db.Timeout, "DB_LOCK_WAIT": &c.db.LockWait, "DRAIN_DELAY": &c.drainDelay} {
+		"DELIVERY_LEAD_TIME": &c.policy.DeliveryLeadTime, "AFTER_DELIVERY_FOLLOW_UP": &c.policy.AfterDeliveryFollowUp,
+		"RULES_INTERVAL": &c.rulesEvery, "REQUEST_TIMEOUT": &c.edge.RequestTimeout, "DB_TIMEOUT": &c.db.Timeout, "DB_LOCK_WAIT": &c.db.LockWait, "DRAIN_DELAY": &c.drainDelay} {
 		if v := getenv("ORDERDESK_" + name); v != "" && !flagSet(fs, strings.ToLower(strings.ReplaceAll(name, "_", "-"))) {
 			d, err := time.ParseDuration(v)
 			if err != nil {

@@ -56,6 +56,8 @@ refundReturn             noShip noShip          noShip     noShip          ok   
 closeReturn              noShip noShip          noShip     noShip          ok                 ok       ok         inv        noShip    noShip     noShip
 reportShipmentException  noShip noShip          noShip     noShip          ok                 ok       ok         inv        noShip    noShip     noShip
 resolveShipmentException noShip noShip          noShip     noShip          ok                 ok       ok         done       noShip    noShip     noShip
+issueInvoice             inv    inv             ok         ok              ok                 ok       ok         ok         inv       inv        inv
+creditAndReissueInvoice  noInv  noInv           ok         ok              ok                 ok       ok         ok         noInv     inv        inv
 `
 
 // atWords spells out the words of atTable.
@@ -74,6 +76,7 @@ var atWords = map[string]string{
 	"shut":   "n/a: closing the order decided every open request",
 	"sent":   "n/a: shipping the last units decided every open request (nothing is left to cancel or correct)",
 	"back":   "n/a: the cancellation refunded every captured charge and cancelled the pending ones",
+	"noInv":  "n/a: invoices are issued from CONFIRMED on, and this order never got there",
 }
 
 // atExpectations reads atTable: row → mutation → expected outcome.
@@ -127,6 +130,7 @@ const (
 	atClosableReturn                        // a received (or refunded) return
 	atShipment                              // a shipment with no open exception
 	atException                             // a shipment with an open exception
+	atInvoice                               // an invoice, issued right after confirmation
 
 	atNone atChild = 0
 	atAll  atChild = ^atChild(0)
@@ -135,7 +139,7 @@ const (
 var atChildNames = map[atChild]string{atPendingPayment: "pending charge", atCancellableCharge: "cancellable charge",
 	atCancelRequest: "cancellation request", atPendingCorrection: "pending correction", atReturnRequested: "requested return",
 	atReturnApproved: "approved return", atReturnReceived: "received return", atClosableReturn: "closable return",
-	atShipment: "shipment", atException: "shipment with an exception"}
+	atShipment: "shipment", atException: "shipment with an exception", atInvoice: "invoice"}
 
 // atMutation is one column of the table: a mutation, the record it acts on
 // (atNone: the order), and inputs valid apart from the order's state.
@@ -230,6 +234,9 @@ var atMutations = []atMutation{
 	}},
 	{"resolveShipmentException", atException, `mutation($s: ID!) { resolveShipmentException(input: {shipmentId: $s, resolution: RESHIPPED}) {
 		` + userErrors + ` } }`, func(f *atFixture) apptest.Vars { return apptest.Vars{"s": f.ids[atException]} }},
+	{"issueInvoice", atNone, `mutation($o: ID!) { issueInvoice(input: {orderId: $o}) { ` + userErrors + ` } }`, atOrder},
+	{"creditAndReissueInvoice", atInvoice, `mutation($i: ID!) { creditAndReissueInvoice(input: {invoiceId: $i,
+		reason: "wrong billing address"}) { ` + userErrors + ` } }`, func(f *atFixture) apptest.Vars { return apptest.Vars{"i": f.ids[atInvoice]} }},
 }
 
 // TestActionTable: every mutation in every status, through GraphQL, as
@@ -346,14 +353,14 @@ func (a *atWorld) snapshot(t *testing.T, orderID string) atSnapshot {
 				ID                                                                     string
 				QuantityReserved, QuantityShipped, QuantityCancelled, QuantityReturned int
 			}
-			Payments, Shipments, Returns, Corrections, Cancellations []rec
+			Payments, Shipments, Returns, Corrections, Cancellations, Invoices []rec
 		}
 	}
 	a.admin().MustDo(t, `query($id: ID!) { node(id: $id) { ... on Order { status version
 		captured { amount } refunded { amount } credited { amount }
 		lines { id quantityReserved quantityShipped quantityCancelled quantityReturned }
 		payments { id status version } shipments { id status version } returns { id status version }
-		corrections { id status version } cancellations { id status version } } } }`, apptest.Vars{"id": orderID}, &out)
+		corrections { id status version } cancellations { id status version } invoices { id status version } } } }`, apptest.Vars{"id": orderID}, &out)
 	n := out.Node
 	s := atSnapshot{version: n.Version, state: map[string]string{
 		"order": fmt.Sprintf("%s v%d captured %s refunded %s credited %s", n.Status, n.Version,
@@ -363,7 +370,7 @@ func (a *atWorld) snapshot(t *testing.T, orderID string) atSnapshot {
 			l.QuantityReserved, l.QuantityShipped, l.QuantityCancelled, l.QuantityReturned)
 	}
 	for kind, recs := range map[string][]rec{"payment": n.Payments, "shipment": n.Shipments, "return": n.Returns,
-		"correction": n.Corrections, "cancellation": n.Cancellations} {
+		"correction": n.Corrections, "cancellation": n.Cancellations, "invoice": n.Invoices} {
 		for _, r := range recs {
 			s.state[kind+" "+r.ID] = fmt.Sprintf("%s v%d", r.Status, r.Version)
 		}
@@ -449,6 +456,18 @@ func (f *atFixture) payInFull(t *testing.T) {
 	f.pay(t, "442.00", false)
 	id := f.pay(t, "10.00", true)
 	f.ids[atPendingPayment], f.ids[atCancellableCharge] = id, id
+}
+
+// invoice issues the order's invoice when the fixture needs one.
+func (f *atFixture) invoice(t *testing.T) {
+	t.Helper()
+	if !f.needs(atInvoice) {
+		return
+	}
+	var p struct{ Invoice struct{ ID string } }
+	f.do(t, "ADMIN", "issueInvoice", `mutation($o: ID!) { issueInvoice(input: {orderId: $o}) { invoice { id } `+userErrors+` } }`,
+		atOrder(f), &p)
+	f.ids[atInvoice] = p.Invoice.ID
 }
 
 // ship ships the given quantities (none: everything open).
@@ -585,6 +604,7 @@ func (a *atWorld) confirmed(t *testing.T, need atChild) *atFixture {
 	f := a.enter(t, need)
 	f.submit(t)
 	f.confirm(t)
+	f.invoice(t)
 	if f.needs(atPendingPayment | atCancellableCharge) {
 		id := f.pay(t, "10.00", true)
 		f.ids[atPendingPayment], f.ids[atCancellableCharge] = id, id
@@ -609,6 +629,7 @@ func (a *atWorld) confirmedPaid(t *testing.T, need atChild) *atFixture {
 	f := a.enter(t, need)
 	f.submit(t)
 	f.confirm(t)
+	f.invoice(t)
 	f.ids[atCancellableCharge] = f.pay(t, atTotal, false)
 	if f.needs(atCancelRequest) {
 		f.requestCancellation(t)
@@ -630,6 +651,7 @@ func (a *atWorld) confirmedPartial(t *testing.T, need atChild) *atFixture {
 	f := a.enter(t, need)
 	f.submit(t)
 	f.confirm(t)
+	f.invoice(t)
 	f.payInFull(t)
 	first := f.ship(t, apptest.Vars{"orderLineId": f.gloves(), "quantity": 5})
 	f.ids[atShipment] = f.ship(t, apptest.Vars{"orderLineId": f.gloves(), "quantity": 5})
@@ -657,6 +679,7 @@ func (a *atWorld) shippedOrder(t *testing.T, need atChild) *atFixture {
 	f := a.enter(t, need)
 	f.submit(t)
 	f.confirm(t)
+	f.invoice(t)
 	f.payInFull(t)
 	first := f.ship(t, apptest.Vars{"orderLineId": f.drills(), "quantity": 3})
 	if f.needs(atPendingCorrection) {
@@ -688,11 +711,12 @@ func (a *atWorld) delivered(t *testing.T, need atChild) *atFixture {
 // cancellation request and a return rejected by a manager, a return
 // refunded (and left unclosed) — and it was paid in two charges, so that
 // the refund left the first one whole for cancelPayment to try.
-func (a *atWorld) completed(t *testing.T, _ atChild) *atFixture {
+func (a *atWorld) completed(t *testing.T, need atChild) *atFixture {
 	t.Helper()
-	f := a.enter(t, atAll)
+	f := a.enter(t, atAll&^atInvoice|need&atInvoice) // invoiced only when asked: issueInvoice must find none
 	f.submit(t)
 	f.confirm(t)
+	f.invoice(t)
 	f.do(t, "SALES_MANAGER", "rejectCorrection", atQRejectCorrection, apptest.Vars{"c": f.pendingCorrection(t)}, nil)
 	f.do(t, "SALES_MANAGER", "rejectOrderCancellation", atQRejectCancel, apptest.Vars{"c": f.requestCancellation(t)}, nil)
 	delete(f.ids, atPendingCorrection)
@@ -724,6 +748,7 @@ func (f *atFixture) paidAndPending(t *testing.T) {
 	t.Helper()
 	f.submit(t)
 	f.confirm(t)
+	f.invoice(t)
 	f.pay(t, "100.00", false)
 	f.pay(t, "50.00", true)
 	f.pendingCorrection(t)

@@ -11,6 +11,7 @@ import (
 	"orderdesk/account"
 	"orderdesk/aftersales"
 	"orderdesk/auth"
+	"orderdesk/contact"
 	"orderdesk/customer"
 	"orderdesk/graph"
 	"orderdesk/graph/guard"
@@ -48,6 +49,7 @@ type App struct {
 	Stock      *stock.Service
 	Orders     *order.Service
 	Complaints *aftersales.Service
+	Contacts   *contact.Service
 	Reports    *report.Service
 	// Broker delivers committed notifications and order events to live
 	// subscriptions on this server.
@@ -68,6 +70,7 @@ func New(db *store.DB, o Options) *App {
 		Stock:      stock.New(db.Client, o.Currency),
 		Orders:     order.New(db.Client, o.Policy),
 		Complaints: aftersales.New(db.Client, aftersales.DefaultPolicy),
+		Contacts:   contact.New(db.Client),
 		Reports:    report.New(db.Client),
 		Broker:     notify.NewBroker(),
 		Metrics:    telemetry.NewMetrics(),
@@ -76,7 +79,7 @@ func New(db *store.DB, o Options) *App {
 	db.Client.AuditEvent.Use(a.Metrics.AuditHook())
 	a.Accounts.OnChange = a.Broker.ForgetMembers
 	resolver := &graph.Resolver{Client: db.Client, Accounts: a.Accounts, Customers: a.Customers,
-		Stock: a.Stock, Orders: a.Orders, Complaints: a.Complaints, Reports: a.Reports,
+		Stock: a.Stock, Orders: a.Orders, Complaints: a.Complaints, ContactLog: a.Contacts, Reports: a.Reports,
 		Broker: a.Broker}
 	if o.Throttle != (account.ThrottleLimits{}) {
 		a.Accounts.SetThrottle(o.Throttle)

@@ -145,8 +145,8 @@ const inboxComplaints = 520
 
 // inboxSources are the inbox's queries: cancellations, corrections, returns
 // to approve and to receive, shipment exceptions, failed and overdue
-// payments, complaints.
-const inboxSources = 8
+// payments, complaints, follow-ups, orders held in review.
+const inboxSources = 10
 
 func newInboxWorld(t *testing.T) *inboxWorld {
 	t.Helper()

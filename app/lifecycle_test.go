@@ -765,11 +765,11 @@ func TestAvailableActions(t *testing.T) {
 		role, id string
 		want     []string
 	}{
-		{"ADMIN", o.ID, []string{"PAY", "SHIP", "CANCEL", "VOID", "CORRECT"}},
+		{"ADMIN", o.ID, []string{"PAY", "SHIP", "CANCEL", "VOID", "CORRECT", "ISSUE_INVOICE"}},
 		{"SALES_REP", o.ID, []string{"CANCEL", "CORRECT"}},                  // order:cancel:request, order:correct
 		{"SALES_MANAGER", o.ID, []string{"CANCEL", "VOID", "CORRECT"}},      // no payments, no shipping
-		{"FINANCE", o.ID, []string{"PAY"}},                                  // payment:record; nothing to refund yet
-		{"FINANCE", paid.ID, []string{"REFUND"}},                            // paid in full: refund:execute
+		{"FINANCE", o.ID, []string{"PAY", "ISSUE_INVOICE"}},                 // payment:record, invoice:issue; nothing to refund yet
+		{"FINANCE", paid.ID, []string{"REFUND", "ISSUE_INVOICE"}},           // paid in full: refund:execute
 		{"WAREHOUSE", o.ID, []string{"SHIP"}},                               // order:fulfil
 		{"SUPPORT", o.ID, []string{"CANCEL"}},                               // order:cancel:request
 		{"AUDITOR", o.ID, []string{}},                                       // reads only

@@ -42,6 +42,13 @@ var (
 	complaintDesk  = []string{"ADMIN", "SALES_MANAGER", "SUPPORT"}
 	statsReader    = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "AUDITOR"}
 	inboxReader    = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "WAREHOUSE", "SUPPORT", "AUDITOR"}
+	invoiceReader  = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "AUDITOR"}
+	// The contact log: read by every staff role (warehouse and auditors
+	// read only), logged by those who talk to customers and by finance,
+	// follow-ups completed by sales and support.
+	contactReader = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "WAREHOUSE", "SUPPORT", "AUDITOR"}
+	contactLogger = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "SUPPORT"}
+	followUpper   = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "SUPPORT"}
 )
 
 func stats(field, groupBy string) operation {
@@ -79,7 +86,9 @@ var operations = map[string]operation{
 	"stockMovements": conn("stockMovements"),
 	"users":          conn("users"),
 	"complaints":     withAllow(conn("complaints"), complaintRead),
+	"contacts":       withAllow(conn("contacts"), contactReader),
 	"payments":       withAllow(conn("payments"), paymentReader),
+	"invoices":       withAllow(conn("invoices"), invoiceReader),
 	"ledgerEntries":  withAllow(conn("ledgerEntries"), paymentReader),
 
 	"login": {query: `mutation { login(input: {email: "nobody@test.local", password: "wrong-password"}) { errors { code } } }`,
@@ -151,8 +160,14 @@ var operations = map[string]operation{
 	"correctionStats":          stats("correctionStats", "CAUSE"),
 	"complaintStats":           stats("complaintStats", "CATEGORY"),
 	"returnStats":              stats("returnStats", "REASON"),
+	"reasonTrends":             {query: `{ reasonTrends(period: WEEK, periods: 4) { period count } }`, vars: noVars, allow: statsReader},
+	"issueInvoice":             onOrder(`mutation($id: ID!) { issueInvoice(input: {orderId: $id}) { errors { code } } }`, finance),
+	"creditAndReissueInvoice":  onOrder(`mutation($id: ID!) { creditAndReissueInvoice(input: {invoiceId: $id, reason: "wrong address"}) { errors { code } } }`, finance),
 	"adjustStock": {query: `mutation($id: ID!) { adjustStock(input: {stockItemId: $id, delta: 0, reason: OTHER}) { errors { code } } }`,
 		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.stockItemID} }, allow: stockMover},
+	"logContact": onOrder(`mutation($id: ID!) { logContact(input: {customerId: $id, channel: PHONE, direction: OUTBOUND,
+		summary: "call"}) { errors { code } } }`, contactLogger),
+	"completeFollowUp": onOrder(`mutation($id: ID!) { completeFollowUp(input: {contactId: $id}) { errors { code } } }`, followUpper),
 }
 
 func withAllow(op operation, roles []string) operation { op.allow = roles; return op }

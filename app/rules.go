@@ -12,8 +12,8 @@ import (
 
 // RunRules runs the background rules every interval until ctx ends:
 // cancelling orders unpaid past their due time, announcing complaints past
-// theirs, and forgetting expired idempotency keys. Every rule is safe to
-// run on several servers at once.
+// theirs and contacts' follow-ups that came due, and forgetting expired
+// idempotency keys. Every rule is safe to run on several servers at once.
 func (a *App) RunRules(ctx context.Context, log *slog.Logger, every time.Duration) {
 	// What the rules commit (automatic cancellations, overdue complaints:
 	// their notifications and timeline events) is delivered live, like a
@@ -43,6 +43,11 @@ func (a *App) runRulesOnce(ctx context.Context, log *slog.Logger) {
 		log.ErrorContext(ctx, "complaint overdue notifications", "err", err)
 	} else if n > 0 {
 		log.InfoContext(ctx, "announced complaints past their due time", "complaints", n)
+	}
+	if n, err := a.Contacts.NotifyDue(ctx); err != nil {
+		log.ErrorContext(ctx, "follow-up due notifications", "err", err)
+	} else if n > 0 {
+		log.InfoContext(ctx, "announced follow-ups that came due", "follow_ups", n)
 	}
 	sys := auth.NewContext(ctx, auth.System("idempotency-sweep"))
 	if _, err := idem.Sweep(sys, a.DB.Client); err != nil {

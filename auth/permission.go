@@ -53,6 +53,16 @@ const (
 	ComplaintRead   Permission = "complaint:read"
 	ComplaintFile   Permission = "complaint:file"
 	ComplaintManage Permission = "complaint:manage"
+
+	// Contacts with customers: reading the contact log, logging a contact,
+	// completing a follow-up.
+	ContactRead     Permission = "contact:read"
+	ContactLog      Permission = "contact:log"
+	ContactFollowUp Permission = "contact:follow-up"
+
+	// Invoices and credit notes: reading them, issuing and crediting them.
+	InvoiceRead  Permission = "invoice:read"
+	InvoiceIssue Permission = "invoice:issue"
 )
 
 // All lists every permission, in a stable order.
@@ -66,6 +76,8 @@ var All = []Permission{
 	PaymentRecord, PaymentCancel, RefundExecute,
 	ReturnRequest, ReturnApprove, ReturnReceive, ShipmentException,
 	ComplaintRead, ComplaintFile, ComplaintManage,
+	ContactRead, ContactLog, ContactFollowUp,
+	InvoiceRead, InvoiceIssue,
 }
 
 // Role is a user's job; it decides their permissions and, for sales reps,
@@ -88,7 +100,7 @@ var Roles = []Role{Admin, SalesManager, SalesRep, Finance, Warehouse, Support, A
 
 // readAll is what a reader of everything gets.
 var readAll = []Permission{UserRead, AuditRead, StatsRead, InboxRead, PaymentRead,
-	CustomerRead, CustomerCreditRead, StockRead, OrderRead, ComplaintRead}
+	CustomerRead, CustomerCreditRead, StockRead, OrderRead, ComplaintRead, ContactRead, InvoiceRead}
 
 // rolePermissions is the table of DESIGN.md's "Roles and what they may do".
 var rolePermissions = map[Role][]Permission{
@@ -97,19 +109,23 @@ var rolePermissions = map[Role][]Permission{
 		CustomerWrite, CustomerCreditEdit, StockWrite, OrderCreate, OrderReview, OrderReviewOverride, OrderCancelRequest,
 		OrderCancel, OrderCancelApprove, OrderVoid, OrderReorder, OrderComplete,
 		OrderCorrect, OrderCorrectApprove, ReturnRequest, ReturnApprove,
-		ShipmentException, ComplaintFile, ComplaintManage),
+		ShipmentException, ComplaintFile, ComplaintManage, ContactLog, ContactFollowUp),
 	SalesRep: {UserRead, StatsRead, InboxRead, PaymentRead, CustomerRead, CustomerCreditRead,
 		CustomerWrite, StockRead, OrderRead, ComplaintRead,
 		OrderCreate, OrderCancelRequest, OrderCancel, OrderReorder, OrderCorrect,
-		ReturnRequest, ComplaintFile},
+		ReturnRequest, ComplaintFile, ContactRead, ContactLog, ContactFollowUp, InvoiceRead},
 	Finance: {UserRead, StatsRead, InboxRead, PaymentRead, CustomerRead, CustomerCreditRead,
 		CustomerCreditEdit, StockRead, OrderRead, ComplaintRead,
-		PaymentRecord, PaymentCancel, RefundExecute, OrderCancelApproveFin},
-	// Warehouse staff see orders and customers' addresses but no credit data.
-	Warehouse: {UserRead, InboxRead, CustomerRead, StockRead, OrderRead,
+		PaymentRecord, PaymentCancel, RefundExecute, OrderCancelApproveFin, ContactRead, ContactLog,
+		InvoiceRead, InvoiceIssue},
+	// Warehouse staff see orders and customers' addresses but no credit
+	// data; they read the contact log (what was agreed about a delivery)
+	// but log none.
+	Warehouse: {UserRead, InboxRead, CustomerRead, StockRead, OrderRead, ContactRead,
 		StockWrite, StockReceive, StockAdjust, OrderFulfil, ReturnReceive, ShipmentException},
 	Support: {UserRead, InboxRead, PaymentRead, CustomerRead, StockRead, OrderRead, ComplaintRead,
-		ComplaintFile, ComplaintManage, OrderCancelRequest, ReturnRequest, ShipmentException},
+		ComplaintFile, ComplaintManage, OrderCancelRequest, ReturnRequest, ShipmentException,
+		ContactRead, ContactLog, ContactFollowUp},
 	Auditor: readAll,
 	// An integrator reads; what else it may do is granted per account as scopes.
 	Integrator: {UserRead, CustomerRead, StockRead, OrderRead, PaymentRead},

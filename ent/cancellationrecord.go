@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"orderdesk/change"
 	"orderdesk/ent/cancellationrecord"
+	"orderdesk/ent/contact"
 	"orderdesk/ent/order"
 	"orderdesk/ent/user"
 	"orderdesk/money"
@@ -78,6 +79,8 @@ type CancellationRecord struct {
 	NewOrderID *int `json:"new_order_id,omitempty"`
 	// Automatic holds the value of the "automatic" field.
 	Automatic bool `json:"automatic,omitempty"`
+	// CustomerContactID holds the value of the "customer_contact_id" field.
+	CustomerContactID *int `json:"customer_contact_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CancellationRecordQuery when eager-loading is set.
 	Edges        CancellationRecordEdges `json:"edges"`
@@ -98,11 +101,13 @@ type CancellationRecordEdges struct {
 	DecidedBy *User `json:"decided_by,omitempty"`
 	// NewOrder holds the value of the new_order edge.
 	NewOrder *Order `json:"new_order,omitempty"`
+	// CustomerContact holds the value of the customer_contact edge.
+	CustomerContact *Contact `json:"customer_contact,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [6]map[string]int
+	totalCount [7]map[string]int
 }
 
 // OrderOrErr returns the Order value or an error if the edge
@@ -171,6 +176,17 @@ func (e CancellationRecordEdges) NewOrderOrErr() (*Order, error) {
 	return nil, &NotLoadedError{edge: "new_order"}
 }
 
+// CustomerContactOrErr returns the CustomerContact value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e CancellationRecordEdges) CustomerContactOrErr() (*Contact, error) {
+	if e.CustomerContact != nil {
+		return e.CustomerContact, nil
+	} else if e.loadedTypes[6] {
+		return nil, &NotFoundError{label: contact.Label}
+	}
+	return nil, &NotLoadedError{edge: "customer_contact"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*CancellationRecord) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -180,7 +196,7 @@ func (*CancellationRecord) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case cancellationrecord.FieldNeedsManagerApproval, cancellationrecord.FieldNeedsFinanceApproval, cancellationrecord.FieldAutomatic:
 			values[i] = new(sql.NullBool)
-		case cancellationrecord.FieldID, cancellationrecord.FieldVersion, cancellationrecord.FieldAmountRefundedMinor, cancellationrecord.FieldAmountCancelledMinor, cancellationrecord.FieldQuantityReleased, cancellationrecord.FieldOrderID, cancellationrecord.FieldRequestedByID, cancellationrecord.FieldManagerApprovedByID, cancellationrecord.FieldFinanceApprovedByID, cancellationrecord.FieldDecidedByID, cancellationrecord.FieldNewOrderID:
+		case cancellationrecord.FieldID, cancellationrecord.FieldVersion, cancellationrecord.FieldAmountRefundedMinor, cancellationrecord.FieldAmountCancelledMinor, cancellationrecord.FieldQuantityReleased, cancellationrecord.FieldOrderID, cancellationrecord.FieldRequestedByID, cancellationrecord.FieldManagerApprovedByID, cancellationrecord.FieldFinanceApprovedByID, cancellationrecord.FieldDecidedByID, cancellationrecord.FieldNewOrderID, cancellationrecord.FieldCustomerContactID:
 			values[i] = new(sql.NullInt64)
 		case cancellationrecord.FieldKind, cancellationrecord.FieldScope, cancellationrecord.FieldReasonCode, cancellationrecord.FieldNote, cancellationrecord.FieldResolution, cancellationrecord.FieldStatus, cancellationrecord.FieldDecisionNote, cancellationrecord.FieldCurrency:
 			values[i] = new(sql.NullString)
@@ -386,6 +402,13 @@ func (_m *CancellationRecord) assignValues(columns []string, values []any) error
 			} else if value.Valid {
 				_m.Automatic = value.Bool
 			}
+		case cancellationrecord.FieldCustomerContactID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_contact_id", values[i])
+			} else if value.Valid {
+				_m.CustomerContactID = new(int)
+				*_m.CustomerContactID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -427,6 +450,11 @@ func (_m *CancellationRecord) QueryDecidedBy() *UserQuery {
 // QueryNewOrder queries the "new_order" edge of the CancellationRecord entity.
 func (_m *CancellationRecord) QueryNewOrder() *OrderQuery {
 	return NewCancellationRecordClient(_m.config).QueryNewOrder(_m)
+}
+
+// QueryCustomerContact queries the "customer_contact" edge of the CancellationRecord entity.
+func (_m *CancellationRecord) QueryCustomerContact() *ContactQuery {
+	return NewCancellationRecordClient(_m.config).QueryCustomerContact(_m)
 }
 
 // Update returns a builder for updating this CancellationRecord.
@@ -553,6 +581,11 @@ func (_m *CancellationRecord) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("automatic=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Automatic))
+	builder.WriteString(", ")
+	if v := _m.CustomerContactID; v != nil {
+		builder.WriteString("customer_contact_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"orderdesk/change"
 	"orderdesk/ent/cancellationrecord"
+	"orderdesk/ent/contact"
 	"orderdesk/ent/order"
 	"orderdesk/ent/user"
 	"time"
@@ -361,6 +362,20 @@ func (_c *CancellationRecordCreate) SetNillableAutomatic(v *bool) *CancellationR
 	return _c
 }
 
+// SetCustomerContactID sets the "customer_contact_id" field.
+func (_c *CancellationRecordCreate) SetCustomerContactID(v int) *CancellationRecordCreate {
+	_c.mutation.SetCustomerContactID(v)
+	return _c
+}
+
+// SetNillableCustomerContactID sets the "customer_contact_id" field if the given value is not nil.
+func (_c *CancellationRecordCreate) SetNillableCustomerContactID(v *int) *CancellationRecordCreate {
+	if v != nil {
+		_c.SetCustomerContactID(*v)
+	}
+	return _c
+}
+
 // SetOrder sets the "order" edge to the Order entity.
 func (_c *CancellationRecordCreate) SetOrder(v *Order) *CancellationRecordCreate {
 	return _c.SetOrderID(v.ID)
@@ -389,6 +404,11 @@ func (_c *CancellationRecordCreate) SetDecidedBy(v *User) *CancellationRecordCre
 // SetNewOrder sets the "new_order" edge to the Order entity.
 func (_c *CancellationRecordCreate) SetNewOrder(v *Order) *CancellationRecordCreate {
 	return _c.SetNewOrderID(v.ID)
+}
+
+// SetCustomerContact sets the "customer_contact" edge to the Contact entity.
+func (_c *CancellationRecordCreate) SetCustomerContact(v *Contact) *CancellationRecordCreate {
+	return _c.SetCustomerContactID(v.ID)
 }
 
 // Mutation returns the CancellationRecordMutation object of the builder.
@@ -795,6 +815,23 @@ func (_c *CancellationRecordCreate) createSpec() (*CancellationRecord, *sqlgraph
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.NewOrderID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CustomerContactIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   cancellationrecord.CustomerContactTable,
+			Columns: []string{cancellationrecord.CustomerContactColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CustomerContactID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -1213,6 +1250,9 @@ func (u *CancellationRecordUpsertOne) UpdateNewValues() *CancellationRecordUpser
 		}
 		if _, exists := u.create.mutation.Automatic(); exists {
 			s.SetIgnore(cancellationrecord.FieldAutomatic)
+		}
+		if _, exists := u.create.mutation.CustomerContactID(); exists {
+			s.SetIgnore(cancellationrecord.FieldCustomerContactID)
 		}
 	}))
 	return u
@@ -1829,6 +1869,9 @@ func (u *CancellationRecordUpsertBulk) UpdateNewValues() *CancellationRecordUpse
 			}
 			if _, exists := b.mutation.Automatic(); exists {
 				s.SetIgnore(cancellationrecord.FieldAutomatic)
+			}
+			if _, exists := b.mutation.CustomerContactID(); exists {
+				s.SetIgnore(cancellationrecord.FieldCustomerContactID)
 			}
 		}
 	}))

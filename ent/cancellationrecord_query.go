@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"orderdesk/ent/cancellationrecord"
+	"orderdesk/ent/contact"
 	"orderdesk/ent/order"
 	"orderdesk/ent/predicate"
 	"orderdesk/ent/user"
@@ -32,6 +33,7 @@ type CancellationRecordQuery struct {
 	withFinanceApprovedBy *UserQuery
 	withDecidedBy         *UserQuery
 	withNewOrder          *OrderQuery
+	withCustomerContact   *ContactQuery
 	loadTotal             []func(context.Context, []*CancellationRecord) error
 	modifiers             []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -195,6 +197,28 @@ func (_q *CancellationRecordQuery) QueryNewOrder() *OrderQuery {
 			sqlgraph.From(cancellationrecord.Table, cancellationrecord.FieldID, selector),
 			sqlgraph.To(order.Table, order.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, cancellationrecord.NewOrderTable, cancellationrecord.NewOrderColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCustomerContact chains the current query on the "customer_contact" edge.
+func (_q *CancellationRecordQuery) QueryCustomerContact() *ContactQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cancellationrecord.Table, cancellationrecord.FieldID, selector),
+			sqlgraph.To(contact.Table, contact.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cancellationrecord.CustomerContactTable, cancellationrecord.CustomerContactColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -400,6 +424,7 @@ func (_q *CancellationRecordQuery) Clone() *CancellationRecordQuery {
 		withFinanceApprovedBy: _q.withFinanceApprovedBy.Clone(),
 		withDecidedBy:         _q.withDecidedBy.Clone(),
 		withNewOrder:          _q.withNewOrder.Clone(),
+		withCustomerContact:   _q.withCustomerContact.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -470,6 +495,17 @@ func (_q *CancellationRecordQuery) WithNewOrder(opts ...func(*OrderQuery)) *Canc
 		opt(query)
 	}
 	_q.withNewOrder = query
+	return _q
+}
+
+// WithCustomerContact tells the query-builder to eager-load the nodes that are connected to
+// the "customer_contact" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CancellationRecordQuery) WithCustomerContact(opts ...func(*ContactQuery)) *CancellationRecordQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCustomerContact = query
 	return _q
 }
 
@@ -557,13 +593,14 @@ func (_q *CancellationRecordQuery) sqlAll(ctx context.Context, hooks ...queryHoo
 	var (
 		nodes       = []*CancellationRecord{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withOrder != nil,
 			_q.withRequestedBy != nil,
 			_q.withManagerApprovedBy != nil,
 			_q.withFinanceApprovedBy != nil,
 			_q.withDecidedBy != nil,
 			_q.withNewOrder != nil,
+			_q.withCustomerContact != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -620,6 +657,12 @@ func (_q *CancellationRecordQuery) sqlAll(ctx context.Context, hooks ...queryHoo
 	if query := _q.withNewOrder; query != nil {
 		if err := _q.loadNewOrder(ctx, query, nodes, nil,
 			func(n *CancellationRecord, e *Order) { n.Edges.NewOrder = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCustomerContact; query != nil {
+		if err := _q.loadCustomerContact(ctx, query, nodes, nil,
+			func(n *CancellationRecord, e *Contact) { n.Edges.CustomerContact = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -820,6 +863,38 @@ func (_q *CancellationRecordQuery) loadNewOrder(ctx context.Context, query *Orde
 	}
 	return nil
 }
+func (_q *CancellationRecordQuery) loadCustomerContact(ctx context.Context, query *ContactQuery, nodes []*CancellationRecord, init func(*CancellationRecord), assign func(*CancellationRecord, *Contact)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*CancellationRecord)
+	for i := range nodes {
+		if nodes[i].CustomerContactID == nil {
+			continue
+		}
+		fk := *nodes[i].CustomerContactID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(contact.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "customer_contact_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *CancellationRecordQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -866,6 +941,9 @@ func (_q *CancellationRecordQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withNewOrder != nil {
 			_spec.Node.AddColumnOnce(cancellationrecord.FieldNewOrderID)
+		}
+		if _q.withCustomerContact != nil {
+			_spec.Node.AddColumnOnce(cancellationrecord.FieldCustomerContactID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -59,14 +59,17 @@ type CustomerEdges struct {
 	Orders []*Order `json:"orders,omitempty"`
 	// Complaints holds the value of the complaints edge.
 	Complaints []*Complaint `json:"complaints,omitempty"`
+	// Contacts holds the value of the contacts edge.
+	Contacts []*Contact `json:"contacts,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedOrders     map[string][]*Order
 	namedComplaints map[string][]*Complaint
+	namedContacts   map[string][]*Contact
 }
 
 // OwnerOrErr returns the Owner value or an error if the edge
@@ -96,6 +99,15 @@ func (e CustomerEdges) ComplaintsOrErr() ([]*Complaint, error) {
 		return e.Complaints, nil
 	}
 	return nil, &NotLoadedError{edge: "complaints"}
+}
+
+// ContactsOrErr returns the Contacts value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) ContactsOrErr() ([]*Contact, error) {
+	if e.loadedTypes[3] {
+		return e.Contacts, nil
+	}
+	return nil, &NotLoadedError{edge: "contacts"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -237,6 +249,11 @@ func (_m *Customer) QueryComplaints() *ComplaintQuery {
 	return NewCustomerClient(_m.config).QueryComplaints(_m)
 }
 
+// QueryContacts queries the "contacts" edge of the Customer entity.
+func (_m *Customer) QueryContacts() *ContactQuery {
+	return NewCustomerClient(_m.config).QueryContacts(_m)
+}
+
 // Update returns a builder for updating this Customer.
 // Note that you need to call Customer.Unwrap() before calling this method if this Customer
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -351,6 +368,30 @@ func (_m *Customer) appendNamedComplaints(name string, edges ...*Complaint) {
 		_m.Edges.namedComplaints[name] = []*Complaint{}
 	} else {
 		_m.Edges.namedComplaints[name] = append(_m.Edges.namedComplaints[name], edges...)
+	}
+}
+
+// NamedContacts returns the Contacts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Customer) NamedContacts(name string) ([]*Contact, error) {
+	if _m.Edges.namedContacts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedContacts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Customer) appendNamedContacts(name string, edges ...*Contact) {
+	if _m.Edges.namedContacts == nil {
+		_m.Edges.namedContacts = make(map[string][]*Contact)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedContacts[name] = []*Contact{}
+	} else {
+		_m.Edges.namedContacts[name] = append(_m.Edges.namedContacts[name], edges...)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
 	"orderdesk/ent/customer"
 	"orderdesk/ent/order"
 	"orderdesk/ent/user"
@@ -195,6 +196,21 @@ func (_c *CustomerCreate) AddComplaints(v ...*Complaint) *CustomerCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddComplaintIDs(ids...)
+}
+
+// AddContactIDs adds the "contacts" edge to the Contact entity by IDs.
+func (_c *CustomerCreate) AddContactIDs(ids ...int) *CustomerCreate {
+	_c.mutation.AddContactIDs(ids...)
+	return _c
+}
+
+// AddContacts adds the "contacts" edges to the Contact entity.
+func (_c *CustomerCreate) AddContacts(v ...*Contact) *CustomerCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddContactIDs(ids...)
 }
 
 // Mutation returns the CustomerMutation object of the builder.
@@ -422,6 +438,22 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(complaint.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ContactsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.ContactsTable,
+			Columns: []string{customer.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
 	"orderdesk/ent/customer"
 	"orderdesk/ent/order"
 	"orderdesk/ent/predicate"
@@ -31,10 +32,12 @@ type CustomerQuery struct {
 	withOwner           *UserQuery
 	withOrders          *OrderQuery
 	withComplaints      *ComplaintQuery
+	withContacts        *ContactQuery
 	loadTotal           []func(context.Context, []*Customer) error
 	modifiers           []func(*sql.Selector)
 	withNamedOrders     map[string]*OrderQuery
 	withNamedComplaints map[string]*ComplaintQuery
+	withNamedContacts   map[string]*ContactQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -130,6 +133,28 @@ func (_q *CustomerQuery) QueryComplaints() *ComplaintQuery {
 			sqlgraph.From(customer.Table, customer.FieldID, selector),
 			sqlgraph.To(complaint.Table, complaint.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, customer.ComplaintsTable, customer.ComplaintsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryContacts chains the current query on the "contacts" edge.
+func (_q *CustomerQuery) QueryContacts() *ContactQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, selector),
+			sqlgraph.To(contact.Table, contact.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.ContactsTable, customer.ContactsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -332,6 +357,7 @@ func (_q *CustomerQuery) Clone() *CustomerQuery {
 		withOwner:      _q.withOwner.Clone(),
 		withOrders:     _q.withOrders.Clone(),
 		withComplaints: _q.withComplaints.Clone(),
+		withContacts:   _q.withContacts.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -369,6 +395,17 @@ func (_q *CustomerQuery) WithComplaints(opts ...func(*ComplaintQuery)) *Customer
 		opt(query)
 	}
 	_q.withComplaints = query
+	return _q
+}
+
+// WithContacts tells the query-builder to eager-load the nodes that are connected to
+// the "contacts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithContacts(opts ...func(*ContactQuery)) *CustomerQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withContacts = query
 	return _q
 }
 
@@ -456,10 +493,11 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 	var (
 		nodes       = []*Customer{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withOwner != nil,
 			_q.withOrders != nil,
 			_q.withComplaints != nil,
+			_q.withContacts != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -503,6 +541,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 			return nil, err
 		}
 	}
+	if query := _q.withContacts; query != nil {
+		if err := _q.loadContacts(ctx, query, nodes,
+			func(n *Customer) { n.Edges.Contacts = []*Contact{} },
+			func(n *Customer, e *Contact) { n.Edges.Contacts = append(n.Edges.Contacts, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedOrders {
 		if err := _q.loadOrders(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedOrders(name) },
@@ -514,6 +559,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 		if err := _q.loadComplaints(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedComplaints(name) },
 			func(n *Customer, e *Complaint) { n.appendNamedComplaints(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedContacts {
+		if err := _q.loadContacts(ctx, query, nodes,
+			func(n *Customer) { n.appendNamedContacts(name) },
+			func(n *Customer, e *Contact) { n.appendNamedContacts(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -602,6 +654,36 @@ func (_q *CustomerQuery) loadComplaints(ctx context.Context, query *ComplaintQue
 	}
 	query.Where(predicate.Complaint(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(customer.ComplaintsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CustomerID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "customer_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *CustomerQuery) loadContacts(ctx context.Context, query *ContactQuery, nodes []*Customer, init func(*Customer), assign func(*Customer, *Contact)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Customer)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(contact.FieldCustomerID)
+	}
+	query.Where(predicate.Contact(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(customer.ContactsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -765,6 +847,20 @@ func (_q *CustomerQuery) WithNamedComplaints(name string, opts ...func(*Complain
 		_q.withNamedComplaints = make(map[string]*ComplaintQuery)
 	}
 	_q.withNamedComplaints[name] = query
+	return _q
+}
+
+// WithNamedContacts tells the query-builder to eager-load the nodes that are connected to the "contacts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithNamedContacts(name string, opts ...func(*ContactQuery)) *CustomerQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedContacts == nil {
+		_q.withNamedContacts = make(map[string]*ContactQuery)
+	}
+	_q.withNamedContacts[name] = query
 	return _q
 }
 

@@ -9,8 +9,11 @@ import (
 	"orderdesk/ent/auditevent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
+	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
 	"orderdesk/ent/idempotencykey"
+	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/loginfailure"
 	"orderdesk/ent/notification"
@@ -96,8 +99,11 @@ func checkColumn(t, c string) error {
 			auditevent.Table:         auditevent.ValidColumn,
 			cancellationrecord.Table: cancellationrecord.ValidColumn,
 			complaint.Table:          complaint.ValidColumn,
+			contact.Table:            contact.ValidColumn,
+			creditnote.Table:         creditnote.ValidColumn,
 			customer.Table:           customer.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
+			invoice.Table:            invoice.ValidColumn,
 			ledgerentry.Table:        ledgerentry.ValidColumn,
 			loginfailure.Table:       loginfailure.ValidColumn,
 			notification.Table:       notification.ValidColumn,

@@ -6,8 +6,11 @@ import (
 	"orderdesk/ent/auditevent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
+	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
 	"orderdesk/ent/idempotencykey"
+	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/loginfailure"
 	"orderdesk/ent/notification"
@@ -34,7 +37,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 24)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -103,6 +106,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			cancellationrecord.FieldDecidedByID:          {Type: field.TypeInt, Column: cancellationrecord.FieldDecidedByID},
 			cancellationrecord.FieldNewOrderID:           {Type: field.TypeInt, Column: cancellationrecord.FieldNewOrderID},
 			cancellationrecord.FieldAutomatic:            {Type: field.TypeBool, Column: cancellationrecord.FieldAutomatic},
+			cancellationrecord.FieldCustomerContactID:    {Type: field.TypeInt, Column: cancellationrecord.FieldCustomerContactID},
 		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
@@ -142,6 +146,59 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   contact.Table,
+			Columns: contact.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: contact.FieldID,
+			},
+		},
+		Type: "Contact",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			contact.FieldCreatedAt:          {Type: field.TypeTime, Column: contact.FieldCreatedAt},
+			contact.FieldUpdatedAt:          {Type: field.TypeTime, Column: contact.FieldUpdatedAt},
+			contact.FieldVersion:            {Type: field.TypeInt64, Column: contact.FieldVersion},
+			contact.FieldChannel:            {Type: field.TypeEnum, Column: contact.FieldChannel},
+			contact.FieldDirection:          {Type: field.TypeEnum, Column: contact.FieldDirection},
+			contact.FieldOrigin:             {Type: field.TypeEnum, Column: contact.FieldOrigin},
+			contact.FieldSummary:            {Type: field.TypeString, Column: contact.FieldSummary},
+			contact.FieldOutcome:            {Type: field.TypeString, Column: contact.FieldOutcome},
+			contact.FieldSubjectType:        {Type: field.TypeString, Column: contact.FieldSubjectType},
+			contact.FieldSubjectID:          {Type: field.TypeInt, Column: contact.FieldSubjectID},
+			contact.FieldFollowUpAt:         {Type: field.TypeTime, Column: contact.FieldFollowUpAt},
+			contact.FieldFollowUpDoneAt:     {Type: field.TypeTime, Column: contact.FieldFollowUpDoneAt},
+			contact.FieldFollowUpNotifiedAt: {Type: field.TypeTime, Column: contact.FieldFollowUpNotifiedAt},
+			contact.FieldSatisfaction:       {Type: field.TypeInt, Column: contact.FieldSatisfaction},
+			contact.FieldCustomerID:         {Type: field.TypeInt, Column: contact.FieldCustomerID},
+			contact.FieldOrderID:            {Type: field.TypeInt, Column: contact.FieldOrderID},
+			contact.FieldFollowUpAssigneeID: {Type: field.TypeInt, Column: contact.FieldFollowUpAssigneeID},
+			contact.FieldActorID:            {Type: field.TypeInt, Column: contact.FieldActorID},
+			contact.FieldFollowUpDoneByID:   {Type: field.TypeInt, Column: contact.FieldFollowUpDoneByID},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   creditnote.Table,
+			Columns: creditnote.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: creditnote.FieldID,
+			},
+		},
+		Type: "CreditNote",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			creditnote.FieldCreatedAt:   {Type: field.TypeTime, Column: creditnote.FieldCreatedAt},
+			creditnote.FieldNumber:      {Type: field.TypeString, Column: creditnote.FieldNumber},
+			creditnote.FieldCurrency:    {Type: field.TypeString, Column: creditnote.FieldCurrency},
+			creditnote.FieldAmountMinor: {Type: field.TypeInt64, Column: creditnote.FieldAmountMinor},
+			creditnote.FieldReason:      {Type: field.TypeString, Column: creditnote.FieldReason},
+			creditnote.FieldInvoiceID:   {Type: field.TypeInt, Column: creditnote.FieldInvoiceID},
+			creditnote.FieldOrderID:     {Type: field.TypeInt, Column: creditnote.FieldOrderID},
+			creditnote.FieldIssuedByID:  {Type: field.TypeInt, Column: creditnote.FieldIssuedByID},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   customer.Table,
 			Columns: customer.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -165,7 +222,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customer.FieldOwnerID:          {Type: field.TypeInt, Column: customer.FieldOwnerID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -185,7 +242,40 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldExpiresAt:   {Type: field.TypeTime, Column: idempotencykey.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   invoice.Table,
+			Columns: invoice.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: invoice.FieldID,
+			},
+		},
+		Type: "Invoice",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			invoice.FieldCreatedAt:        {Type: field.TypeTime, Column: invoice.FieldCreatedAt},
+			invoice.FieldUpdatedAt:        {Type: field.TypeTime, Column: invoice.FieldUpdatedAt},
+			invoice.FieldVersion:          {Type: field.TypeInt64, Column: invoice.FieldVersion},
+			invoice.FieldNumber:           {Type: field.TypeString, Column: invoice.FieldNumber},
+			invoice.FieldStatus:           {Type: field.TypeEnum, Column: invoice.FieldStatus},
+			invoice.FieldCurrency:         {Type: field.TypeString, Column: invoice.FieldCurrency},
+			invoice.FieldLines:            {Type: field.TypeJSON, Column: invoice.FieldLines},
+			invoice.FieldSubtotalMinor:    {Type: field.TypeInt64, Column: invoice.FieldSubtotalMinor},
+			invoice.FieldDiscountMinor:    {Type: field.TypeInt64, Column: invoice.FieldDiscountMinor},
+			invoice.FieldTotalMinor:       {Type: field.TypeInt64, Column: invoice.FieldTotalMinor},
+			invoice.FieldPriorCreditMinor: {Type: field.TypeInt64, Column: invoice.FieldPriorCreditMinor},
+			invoice.FieldBilledMinor:      {Type: field.TypeInt64, Column: invoice.FieldBilledMinor},
+			invoice.FieldCreditedMinor:    {Type: field.TypeInt64, Column: invoice.FieldCreditedMinor},
+			invoice.FieldBalanceMinor:     {Type: field.TypeInt64, Column: invoice.FieldBalanceMinor},
+			invoice.FieldDueAt:            {Type: field.TypeTime, Column: invoice.FieldDueAt},
+			invoice.FieldNote:             {Type: field.TypeString, Column: invoice.FieldNote},
+			invoice.FieldOrderID:          {Type: field.TypeInt, Column: invoice.FieldOrderID},
+			invoice.FieldCustomerID:       {Type: field.TypeInt, Column: invoice.FieldCustomerID},
+			invoice.FieldIssuedByID:       {Type: field.TypeInt, Column: invoice.FieldIssuedByID},
+			invoice.FieldReplacesID:       {Type: field.TypeInt, Column: invoice.FieldReplacesID},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgerentry.Table,
 			Columns: ledgerentry.Columns,
@@ -207,7 +297,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgerentry.FieldReversesID:  {Type: field.TypeInt, Column: ledgerentry.FieldReversesID},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   loginfailure.Table,
 			Columns: loginfailure.Columns,
@@ -224,7 +314,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			loginfailure.FieldLastAt:  {Type: field.TypeTime, Column: loginfailure.FieldLastAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -247,7 +337,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldOrderID:     {Type: field.TypeInt, Column: notification.FieldOrderID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -284,12 +374,15 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldClosedAt:              {Type: field.TypeTime, Column: order.FieldClosedAt},
 			order.FieldStatusReason:          {Type: field.TypeString, Column: order.FieldStatusReason},
 			order.FieldStatusNote:            {Type: field.TypeString, Column: order.FieldStatusNote},
+			order.FieldReviewHold:            {Type: field.TypeEnum, Column: order.FieldReviewHold},
+			order.FieldReviewHoldNote:        {Type: field.TypeString, Column: order.FieldReviewHoldNote},
+			order.FieldReviewHeldAt:          {Type: field.TypeTime, Column: order.FieldReviewHeldAt},
 			order.FieldCustomerID:            {Type: field.TypeInt, Column: order.FieldCustomerID},
 			order.FieldOwnerID:               {Type: field.TypeInt, Column: order.FieldOwnerID},
 			order.FieldReorderedFromID:       {Type: field.TypeInt, Column: order.FieldReorderedFromID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ordercorrection.Table,
 			Columns: ordercorrection.Columns,
@@ -312,6 +405,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ordercorrection.FieldNote:                     {Type: field.TypeString, Column: ordercorrection.FieldNote},
 			ordercorrection.FieldCustomerConfirmed:        {Type: field.TypeBool, Column: ordercorrection.FieldCustomerConfirmed},
 			ordercorrection.FieldCustomerConfirmationNote: {Type: field.TypeString, Column: ordercorrection.FieldCustomerConfirmationNote},
+			ordercorrection.FieldCustomerContactID:        {Type: field.TypeInt, Column: ordercorrection.FieldCustomerContactID},
 			ordercorrection.FieldTotalBeforeMinor:         {Type: field.TypeInt64, Column: ordercorrection.FieldTotalBeforeMinor},
 			ordercorrection.FieldTotalAfterMinor:          {Type: field.TypeInt64, Column: ordercorrection.FieldTotalAfterMinor},
 			ordercorrection.FieldRefundDueMinor:           {Type: field.TypeInt64, Column: ordercorrection.FieldRefundDueMinor},
@@ -325,7 +419,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ordercorrection.FieldDecidedByID:              {Type: field.TypeInt, Column: ordercorrection.FieldDecidedByID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderline.Table,
 			Columns: orderline.Columns,
@@ -354,7 +448,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldStockItemID:       {Type: field.TypeInt, Column: orderline.FieldStockItemID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -387,7 +481,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldReturnOrderID:     {Type: field.TypeInt, Column: payment.FieldReturnOrderID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -407,7 +501,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   returnline.Table,
 			Columns: returnline.Columns,
@@ -427,7 +521,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			returnline.FieldOrderLineID:       {Type: field.TypeInt, Column: returnline.FieldOrderLineID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   returnorder.Table,
 			Columns: returnorder.Columns,
@@ -460,7 +554,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			returnorder.FieldExchangeOrderID:     {Type: field.TypeInt, Column: returnorder.FieldExchangeOrderID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sequence.Table,
 			Columns: sequence.Columns,
@@ -475,7 +569,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sequence.FieldLastValue: {Type: field.TypeInt64, Column: sequence.FieldLastValue},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipment.Table,
 			Columns: shipment.Columns,
@@ -504,7 +598,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipment.FieldReplacementOrderID:  {Type: field.TypeInt, Column: shipment.FieldReplacementOrderID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipmentline.Table,
 			Columns: shipmentline.Columns,
@@ -520,7 +614,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipmentline.FieldOrderLineID: {Type: field.TypeInt, Column: shipmentline.FieldOrderLineID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockitem.Table,
 			Columns: stockitem.Columns,
@@ -544,7 +638,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stockitem.FieldActive:         {Type: field.TypeBool, Column: stockitem.FieldActive},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockmovement.Table,
 			Columns: stockmovement.Columns,
@@ -572,7 +666,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stockmovement.FieldCorrectionID:   {Type: field.TypeInt, Column: stockmovement.FieldCorrectionID},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -692,6 +786,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Order",
 	)
 	graph.MustAddE(
+		"customer_contact",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   cancellationrecord.CustomerContactTable,
+			Columns: []string{cancellationrecord.CustomerContactColumn},
+			Bidi:    false,
+		},
+		"CancellationRecord",
+		"Contact",
+	)
+	graph.MustAddE(
 		"customer",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -788,6 +894,102 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Order",
 	)
 	graph.MustAddE(
+		"customer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   contact.CustomerTable,
+			Columns: []string{contact.CustomerColumn},
+			Bidi:    false,
+		},
+		"Contact",
+		"Customer",
+	)
+	graph.MustAddE(
+		"order",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   contact.OrderTable,
+			Columns: []string{contact.OrderColumn},
+			Bidi:    false,
+		},
+		"Contact",
+		"Order",
+	)
+	graph.MustAddE(
+		"follow_up_assignee",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   contact.FollowUpAssigneeTable,
+			Columns: []string{contact.FollowUpAssigneeColumn},
+			Bidi:    false,
+		},
+		"Contact",
+		"User",
+	)
+	graph.MustAddE(
+		"actor",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   contact.ActorTable,
+			Columns: []string{contact.ActorColumn},
+			Bidi:    false,
+		},
+		"Contact",
+		"User",
+	)
+	graph.MustAddE(
+		"follow_up_done_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   contact.FollowUpDoneByTable,
+			Columns: []string{contact.FollowUpDoneByColumn},
+			Bidi:    false,
+		},
+		"Contact",
+		"User",
+	)
+	graph.MustAddE(
+		"invoice",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   creditnote.InvoiceTable,
+			Columns: []string{creditnote.InvoiceColumn},
+			Bidi:    false,
+		},
+		"CreditNote",
+		"Invoice",
+	)
+	graph.MustAddE(
+		"order",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   creditnote.OrderTable,
+			Columns: []string{creditnote.OrderColumn},
+			Bidi:    false,
+		},
+		"CreditNote",
+		"Order",
+	)
+	graph.MustAddE(
+		"issued_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   creditnote.IssuedByTable,
+			Columns: []string{creditnote.IssuedByColumn},
+			Bidi:    false,
+		},
+		"CreditNote",
+		"User",
+	)
+	graph.MustAddE(
 		"owner",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -822,6 +1024,90 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Customer",
 		"Complaint",
+	)
+	graph.MustAddE(
+		"contacts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.ContactsTable,
+			Columns: []string{customer.ContactsColumn},
+			Bidi:    false,
+		},
+		"Customer",
+		"Contact",
+	)
+	graph.MustAddE(
+		"order",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   invoice.OrderTable,
+			Columns: []string{invoice.OrderColumn},
+			Bidi:    false,
+		},
+		"Invoice",
+		"Order",
+	)
+	graph.MustAddE(
+		"customer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   invoice.CustomerTable,
+			Columns: []string{invoice.CustomerColumn},
+			Bidi:    false,
+		},
+		"Invoice",
+		"Customer",
+	)
+	graph.MustAddE(
+		"issued_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   invoice.IssuedByTable,
+			Columns: []string{invoice.IssuedByColumn},
+			Bidi:    false,
+		},
+		"Invoice",
+		"User",
+	)
+	graph.MustAddE(
+		"replaces",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   invoice.ReplacesTable,
+			Columns: []string{invoice.ReplacesColumn},
+			Bidi:    false,
+		},
+		"Invoice",
+		"Invoice",
+	)
+	graph.MustAddE(
+		"replaced_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   invoice.ReplacedByTable,
+			Columns: []string{invoice.ReplacedByColumn},
+			Bidi:    false,
+		},
+		"Invoice",
+		"Invoice",
+	)
+	graph.MustAddE(
+		"credit_notes",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   invoice.CreditNotesTable,
+			Columns: []string{invoice.CreditNotesColumn},
+			Bidi:    false,
+		},
+		"Invoice",
+		"CreditNote",
 	)
 	graph.MustAddE(
 		"order",
@@ -1052,6 +1338,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Complaint",
 	)
 	graph.MustAddE(
+		"contacts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.ContactsTable,
+			Columns: []string{order.ContactsColumn},
+			Bidi:    false,
+		},
+		"Order",
+		"Contact",
+	)
+	graph.MustAddE(
 		"events",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -1098,6 +1396,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"OrderCorrection",
 		"User",
+	)
+	graph.MustAddE(
+		"customer_contact",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ordercorrection.CustomerContactTable,
+			Columns: []string{ordercorrection.CustomerContactColumn},
+			Bidi:    false,
+		},
+		"OrderCorrection",
+		"Contact",
 	)
 	graph.MustAddE(
 		"order",
@@ -1398,6 +1708,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"StockItem",
 		"StockMovement",
+	)
+	graph.MustAddE(
+		"substitutes",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   stockitem.SubstitutesTable,
+			Columns: stockitem.SubstitutesPrimaryKey,
+			Bidi:    true,
+		},
+		"StockItem",
+		"StockItem",
 	)
 	graph.MustAddE(
 		"stock_item",
@@ -1844,6 +2166,11 @@ func (f *CancellationRecordFilter) WhereAutomatic(p entql.BoolP) {
 	f.Where(p.Field(cancellationrecord.FieldAutomatic))
 }
 
+// WhereCustomerContactID applies the entql int predicate on the customer_contact_id field.
+func (f *CancellationRecordFilter) WhereCustomerContactID(p entql.IntP) {
+	f.Where(p.Field(cancellationrecord.FieldCustomerContactID))
+}
+
 // WhereHasOrder applies a predicate to check if query has an edge order.
 func (f *CancellationRecordFilter) WhereHasOrder() {
 	f.Where(entql.HasEdge("order"))
@@ -1922,6 +2249,20 @@ func (f *CancellationRecordFilter) WhereHasNewOrder() {
 // WhereHasNewOrderWith applies a predicate to check if query has an edge new_order with a given conditions (other predicates).
 func (f *CancellationRecordFilter) WhereHasNewOrderWith(preds ...predicate.Order) {
 	f.Where(entql.HasEdgeWith("new_order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCustomerContact applies a predicate to check if query has an edge customer_contact.
+func (f *CancellationRecordFilter) WhereHasCustomerContact() {
+	f.Where(entql.HasEdge("customer_contact"))
+}
+
+// WhereHasCustomerContactWith applies a predicate to check if query has an edge customer_contact with a given conditions (other predicates).
+func (f *CancellationRecordFilter) WhereHasCustomerContactWith(preds ...predicate.Contact) {
+	f.Where(entql.HasEdgeWith("customer_contact", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2191,6 +2532,333 @@ func (f *ComplaintFilter) WhereHasResolvedByOrderWith(preds ...predicate.Order) 
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ContactQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ContactQuery builder.
+func (_q *ContactQuery) Filter() *ContactFilter {
+	return &ContactFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ContactMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ContactMutation builder.
+func (m *ContactMutation) Filter() *ContactFilter {
+	return &ContactFilter{config: m.config, predicateAdder: m}
+}
+
+// ContactFilter provides a generic filtering capability at runtime for ContactQuery.
+type ContactFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ContactFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ContactFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(contact.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ContactFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(contact.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ContactFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(contact.FieldUpdatedAt))
+}
+
+// WhereVersion applies the entql int64 predicate on the version field.
+func (f *ContactFilter) WhereVersion(p entql.Int64P) {
+	f.Where(p.Field(contact.FieldVersion))
+}
+
+// WhereChannel applies the entql string predicate on the channel field.
+func (f *ContactFilter) WhereChannel(p entql.StringP) {
+	f.Where(p.Field(contact.FieldChannel))
+}
+
+// WhereDirection applies the entql string predicate on the direction field.
+func (f *ContactFilter) WhereDirection(p entql.StringP) {
+	f.Where(p.Field(contact.FieldDirection))
+}
+
+// WhereOrigin applies the entql string predicate on the origin field.
+func (f *ContactFilter) WhereOrigin(p entql.StringP) {
+	f.Where(p.Field(contact.FieldOrigin))
+}
+
+// WhereSummary applies the entql string predicate on the summary field.
+func (f *ContactFilter) WhereSummary(p entql.StringP) {
+	f.Where(p.Field(contact.FieldSummary))
+}
+
+// WhereOutcome applies the entql string predicate on the outcome field.
+func (f *ContactFilter) WhereOutcome(p entql.StringP) {
+	f.Where(p.Field(contact.FieldOutcome))
+}
+
+// WhereSubjectType applies the entql string predicate on the subject_type field.
+func (f *ContactFilter) WhereSubjectType(p entql.StringP) {
+	f.Where(p.Field(contact.FieldSubjectType))
+}
+
+// WhereSubjectID applies the entql int predicate on the subject_id field.
+func (f *ContactFilter) WhereSubjectID(p entql.IntP) {
+	f.Where(p.Field(contact.FieldSubjectID))
+}
+
+// WhereFollowUpAt applies the entql time.Time predicate on the follow_up_at field.
+func (f *ContactFilter) WhereFollowUpAt(p entql.TimeP) {
+	f.Where(p.Field(contact.FieldFollowUpAt))
+}
+
+// WhereFollowUpDoneAt applies the entql time.Time predicate on the follow_up_done_at field.
+func (f *ContactFilter) WhereFollowUpDoneAt(p entql.TimeP) {
+	f.Where(p.Field(contact.FieldFollowUpDoneAt))
+}
+
+// WhereFollowUpNotifiedAt applies the entql time.Time predicate on the follow_up_notified_at field.
+func (f *ContactFilter) WhereFollowUpNotifiedAt(p entql.TimeP) {
+	f.Where(p.Field(contact.FieldFollowUpNotifiedAt))
+}
+
+// WhereSatisfaction applies the entql int predicate on the satisfaction field.
+func (f *ContactFilter) WhereSatisfaction(p entql.IntP) {
+	f.Where(p.Field(contact.FieldSatisfaction))
+}
+
+// WhereCustomerID applies the entql int predicate on the customer_id field.
+func (f *ContactFilter) WhereCustomerID(p entql.IntP) {
+	f.Where(p.Field(contact.FieldCustomerID))
+}
+
+// WhereOrderID applies the entql int predicate on the order_id field.
+func (f *ContactFilter) WhereOrderID(p entql.IntP) {
+	f.Where(p.Field(contact.FieldOrderID))
+}
+
+// WhereFollowUpAssigneeID applies the entql int predicate on the follow_up_assignee_id field.
+func (f *ContactFilter) WhereFollowUpAssigneeID(p entql.IntP) {
+	f.Where(p.Field(contact.FieldFollowUpAssigneeID))
+}
+
+// WhereActorID applies the entql int predicate on the actor_id field.
+func (f *ContactFilter) WhereActorID(p entql.IntP) {
+	f.Where(p.Field(contact.FieldActorID))
+}
+
+// WhereFollowUpDoneByID applies the entql int predicate on the follow_up_done_by_id field.
+func (f *ContactFilter) WhereFollowUpDoneByID(p entql.IntP) {
+	f.Where(p.Field(contact.FieldFollowUpDoneByID))
+}
+
+// WhereHasCustomer applies a predicate to check if query has an edge customer.
+func (f *ContactFilter) WhereHasCustomer() {
+	f.Where(entql.HasEdge("customer"))
+}
+
+// WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
+func (f *ContactFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
+	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOrder applies a predicate to check if query has an edge order.
+func (f *ContactFilter) WhereHasOrder() {
+	f.Where(entql.HasEdge("order"))
+}
+
+// WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
+func (f *ContactFilter) WhereHasOrderWith(preds ...predicate.Order) {
+	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasFollowUpAssignee applies a predicate to check if query has an edge follow_up_assignee.
+func (f *ContactFilter) WhereHasFollowUpAssignee() {
+	f.Where(entql.HasEdge("follow_up_assignee"))
+}
+
+// WhereHasFollowUpAssigneeWith applies a predicate to check if query has an edge follow_up_assignee with a given conditions (other predicates).
+func (f *ContactFilter) WhereHasFollowUpAssigneeWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("follow_up_assignee", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasActor applies a predicate to check if query has an edge actor.
+func (f *ContactFilter) WhereHasActor() {
+	f.Where(entql.HasEdge("actor"))
+}
+
+// WhereHasActorWith applies a predicate to check if query has an edge actor with a given conditions (other predicates).
+func (f *ContactFilter) WhereHasActorWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("actor", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasFollowUpDoneBy applies a predicate to check if query has an edge follow_up_done_by.
+func (f *ContactFilter) WhereHasFollowUpDoneBy() {
+	f.Where(entql.HasEdge("follow_up_done_by"))
+}
+
+// WhereHasFollowUpDoneByWith applies a predicate to check if query has an edge follow_up_done_by with a given conditions (other predicates).
+func (f *ContactFilter) WhereHasFollowUpDoneByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("follow_up_done_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *CreditNoteQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CreditNoteQuery builder.
+func (_q *CreditNoteQuery) Filter() *CreditNoteFilter {
+	return &CreditNoteFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CreditNoteMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CreditNoteMutation builder.
+func (m *CreditNoteMutation) Filter() *CreditNoteFilter {
+	return &CreditNoteFilter{config: m.config, predicateAdder: m}
+}
+
+// CreditNoteFilter provides a generic filtering capability at runtime for CreditNoteQuery.
+type CreditNoteFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CreditNoteFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *CreditNoteFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(creditnote.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CreditNoteFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(creditnote.FieldCreatedAt))
+}
+
+// WhereNumber applies the entql string predicate on the number field.
+func (f *CreditNoteFilter) WhereNumber(p entql.StringP) {
+	f.Where(p.Field(creditnote.FieldNumber))
+}
+
+// WhereCurrency applies the entql string predicate on the currency field.
+func (f *CreditNoteFilter) WhereCurrency(p entql.StringP) {
+	f.Where(p.Field(creditnote.FieldCurrency))
+}
+
+// WhereAmountMinor applies the entql int64 predicate on the amount_minor field.
+func (f *CreditNoteFilter) WhereAmountMinor(p entql.Int64P) {
+	f.Where(p.Field(creditnote.FieldAmountMinor))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *CreditNoteFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(creditnote.FieldReason))
+}
+
+// WhereInvoiceID applies the entql int predicate on the invoice_id field.
+func (f *CreditNoteFilter) WhereInvoiceID(p entql.IntP) {
+	f.Where(p.Field(creditnote.FieldInvoiceID))
+}
+
+// WhereOrderID applies the entql int predicate on the order_id field.
+func (f *CreditNoteFilter) WhereOrderID(p entql.IntP) {
+	f.Where(p.Field(creditnote.FieldOrderID))
+}
+
+// WhereIssuedByID applies the entql int predicate on the issued_by_id field.
+func (f *CreditNoteFilter) WhereIssuedByID(p entql.IntP) {
+	f.Where(p.Field(creditnote.FieldIssuedByID))
+}
+
+// WhereHasInvoice applies a predicate to check if query has an edge invoice.
+func (f *CreditNoteFilter) WhereHasInvoice() {
+	f.Where(entql.HasEdge("invoice"))
+}
+
+// WhereHasInvoiceWith applies a predicate to check if query has an edge invoice with a given conditions (other predicates).
+func (f *CreditNoteFilter) WhereHasInvoiceWith(preds ...predicate.Invoice) {
+	f.Where(entql.HasEdgeWith("invoice", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOrder applies a predicate to check if query has an edge order.
+func (f *CreditNoteFilter) WhereHasOrder() {
+	f.Where(entql.HasEdge("order"))
+}
+
+// WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
+func (f *CreditNoteFilter) WhereHasOrderWith(preds ...predicate.Order) {
+	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasIssuedBy applies a predicate to check if query has an edge issued_by.
+func (f *CreditNoteFilter) WhereHasIssuedBy() {
+	f.Where(entql.HasEdge("issued_by"))
+}
+
+// WhereHasIssuedByWith applies a predicate to check if query has an edge issued_by with a given conditions (other predicates).
+func (f *CreditNoteFilter) WhereHasIssuedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("issued_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *CustomerQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2219,7 +2887,7 @@ type CustomerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CustomerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2332,6 +3000,20 @@ func (f *CustomerFilter) WhereHasComplaintsWith(preds ...predicate.Complaint) {
 	})))
 }
 
+// WhereHasContacts applies a predicate to check if query has an edge contacts.
+func (f *CustomerFilter) WhereHasContacts() {
+	f.Where(entql.HasEdge("contacts"))
+}
+
+// WhereHasContactsWith applies a predicate to check if query has an edge contacts with a given conditions (other predicates).
+func (f *CustomerFilter) WhereHasContactsWith(preds ...predicate.Contact) {
+	f.Where(entql.HasEdgeWith("contacts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2361,7 +3043,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2408,6 +3090,230 @@ func (f *IdempotencyKeyFilter) WhereExpiresAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *InvoiceQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the InvoiceQuery builder.
+func (_q *InvoiceQuery) Filter() *InvoiceFilter {
+	return &InvoiceFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *InvoiceMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the InvoiceMutation builder.
+func (m *InvoiceMutation) Filter() *InvoiceFilter {
+	return &InvoiceFilter{config: m.config, predicateAdder: m}
+}
+
+// InvoiceFilter provides a generic filtering capability at runtime for InvoiceQuery.
+type InvoiceFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *InvoiceFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *InvoiceFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(invoice.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *InvoiceFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(invoice.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *InvoiceFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(invoice.FieldUpdatedAt))
+}
+
+// WhereVersion applies the entql int64 predicate on the version field.
+func (f *InvoiceFilter) WhereVersion(p entql.Int64P) {
+	f.Where(p.Field(invoice.FieldVersion))
+}
+
+// WhereNumber applies the entql string predicate on the number field.
+func (f *InvoiceFilter) WhereNumber(p entql.StringP) {
+	f.Where(p.Field(invoice.FieldNumber))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *InvoiceFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(invoice.FieldStatus))
+}
+
+// WhereCurrency applies the entql string predicate on the currency field.
+func (f *InvoiceFilter) WhereCurrency(p entql.StringP) {
+	f.Where(p.Field(invoice.FieldCurrency))
+}
+
+// WhereLines applies the entql json.RawMessage predicate on the lines field.
+func (f *InvoiceFilter) WhereLines(p entql.BytesP) {
+	f.Where(p.Field(invoice.FieldLines))
+}
+
+// WhereSubtotalMinor applies the entql int64 predicate on the subtotal_minor field.
+func (f *InvoiceFilter) WhereSubtotalMinor(p entql.Int64P) {
+	f.Where(p.Field(invoice.FieldSubtotalMinor))
+}
+
+// WhereDiscountMinor applies the entql int64 predicate on the discount_minor field.
+func (f *InvoiceFilter) WhereDiscountMinor(p entql.Int64P) {
+	f.Where(p.Field(invoice.FieldDiscountMinor))
+}
+
+// WhereTotalMinor applies the entql int64 predicate on the total_minor field.
+func (f *InvoiceFilter) WhereTotalMinor(p entql.Int64P) {
+	f.Where(p.Field(invoice.FieldTotalMinor))
+}
+
+// WherePriorCreditMinor applies the entql int64 predicate on the prior_credit_minor field.
+func (f *InvoiceFilter) WherePriorCreditMinor(p entql.Int64P) {
+	f.Where(p.Field(invoice.FieldPriorCreditMinor))
+}
+
+// WhereBilledMinor applies the entql int64 predicate on the billed_minor field.
+func (f *InvoiceFilter) WhereBilledMinor(p entql.Int64P) {
+	f.Where(p.Field(invoice.FieldBilledMinor))
+}
+
+// WhereCreditedMinor applies the entql int64 predicate on the credited_minor field.
+func (f *InvoiceFilter) WhereCreditedMinor(p entql.Int64P) {
+	f.Where(p.Field(invoice.FieldCreditedMinor))
+}
+
+// WhereBalanceMinor applies the entql int64 predicate on the balance_minor field.
+func (f *InvoiceFilter) WhereBalanceMinor(p entql.Int64P) {
+	f.Where(p.Field(invoice.FieldBalanceMinor))
+}
+
+// WhereDueAt applies the entql time.Time predicate on the due_at field.
+func (f *InvoiceFilter) WhereDueAt(p entql.TimeP) {
+	f.Where(p.Field(invoice.FieldDueAt))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *InvoiceFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(invoice.FieldNote))
+}
+
+// WhereOrderID applies the entql int predicate on the order_id field.
+func (f *InvoiceFilter) WhereOrderID(p entql.IntP) {
+	f.Where(p.Field(invoice.FieldOrderID))
+}
+
+// WhereCustomerID applies the entql int predicate on the customer_id field.
+func (f *InvoiceFilter) WhereCustomerID(p entql.IntP) {
+	f.Where(p.Field(invoice.FieldCustomerID))
+}
+
+// WhereIssuedByID applies the entql int predicate on the issued_by_id field.
+func (f *InvoiceFilter) WhereIssuedByID(p entql.IntP) {
+	f.Where(p.Field(invoice.FieldIssuedByID))
+}
+
+// WhereReplacesID applies the entql int predicate on the replaces_id field.
+func (f *InvoiceFilter) WhereReplacesID(p entql.IntP) {
+	f.Where(p.Field(invoice.FieldReplacesID))
+}
+
+// WhereHasOrder applies a predicate to check if query has an edge order.
+func (f *InvoiceFilter) WhereHasOrder() {
+	f.Where(entql.HasEdge("order"))
+}
+
+// WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
+func (f *InvoiceFilter) WhereHasOrderWith(preds ...predicate.Order) {
+	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCustomer applies a predicate to check if query has an edge customer.
+func (f *InvoiceFilter) WhereHasCustomer() {
+	f.Where(entql.HasEdge("customer"))
+}
+
+// WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
+func (f *InvoiceFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
+	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasIssuedBy applies a predicate to check if query has an edge issued_by.
+func (f *InvoiceFilter) WhereHasIssuedBy() {
+	f.Where(entql.HasEdge("issued_by"))
+}
+
+// WhereHasIssuedByWith applies a predicate to check if query has an edge issued_by with a given conditions (other predicates).
+func (f *InvoiceFilter) WhereHasIssuedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("issued_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReplaces applies a predicate to check if query has an edge replaces.
+func (f *InvoiceFilter) WhereHasReplaces() {
+	f.Where(entql.HasEdge("replaces"))
+}
+
+// WhereHasReplacesWith applies a predicate to check if query has an edge replaces with a given conditions (other predicates).
+func (f *InvoiceFilter) WhereHasReplacesWith(preds ...predicate.Invoice) {
+	f.Where(entql.HasEdgeWith("replaces", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReplacedBy applies a predicate to check if query has an edge replaced_by.
+func (f *InvoiceFilter) WhereHasReplacedBy() {
+	f.Where(entql.HasEdge("replaced_by"))
+}
+
+// WhereHasReplacedByWith applies a predicate to check if query has an edge replaced_by with a given conditions (other predicates).
+func (f *InvoiceFilter) WhereHasReplacedByWith(preds ...predicate.Invoice) {
+	f.Where(entql.HasEdgeWith("replaced_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCreditNotes applies a predicate to check if query has an edge credit_notes.
+func (f *InvoiceFilter) WhereHasCreditNotes() {
+	f.Where(entql.HasEdge("credit_notes"))
+}
+
+// WhereHasCreditNotesWith applies a predicate to check if query has an edge credit_notes with a given conditions (other predicates).
+func (f *InvoiceFilter) WhereHasCreditNotesWith(preds ...predicate.CreditNote) {
+	f.Where(entql.HasEdgeWith("credit_notes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *LedgerEntryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2436,7 +3342,7 @@ type LedgerEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2591,7 +3497,7 @@ type LoginFailureFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LoginFailureFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2651,7 +3557,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2769,7 +3675,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2908,6 +3814,21 @@ func (f *OrderFilter) WhereStatusReason(p entql.StringP) {
 // WhereStatusNote applies the entql string predicate on the status_note field.
 func (f *OrderFilter) WhereStatusNote(p entql.StringP) {
 	f.Where(p.Field(order.FieldStatusNote))
+}
+
+// WhereReviewHold applies the entql string predicate on the review_hold field.
+func (f *OrderFilter) WhereReviewHold(p entql.StringP) {
+	f.Where(p.Field(order.FieldReviewHold))
+}
+
+// WhereReviewHoldNote applies the entql string predicate on the review_hold_note field.
+func (f *OrderFilter) WhereReviewHoldNote(p entql.StringP) {
+	f.Where(p.Field(order.FieldReviewHoldNote))
+}
+
+// WhereReviewHeldAt applies the entql time.Time predicate on the review_held_at field.
+func (f *OrderFilter) WhereReviewHeldAt(p entql.TimeP) {
+	f.Where(p.Field(order.FieldReviewHeldAt))
 }
 
 // WhereCustomerID applies the entql int predicate on the customer_id field.
@@ -3093,6 +4014,20 @@ func (f *OrderFilter) WhereHasComplaintsWith(preds ...predicate.Complaint) {
 	})))
 }
 
+// WhereHasContacts applies a predicate to check if query has an edge contacts.
+func (f *OrderFilter) WhereHasContacts() {
+	f.Where(entql.HasEdge("contacts"))
+}
+
+// WhereHasContactsWith applies a predicate to check if query has an edge contacts with a given conditions (other predicates).
+func (f *OrderFilter) WhereHasContactsWith(preds ...predicate.Contact) {
+	f.Where(entql.HasEdgeWith("contacts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasEvents applies a predicate to check if query has an edge events.
 func (f *OrderFilter) WhereHasEvents() {
 	f.Where(entql.HasEdge("events"))
@@ -3136,7 +4071,7 @@ type OrderCorrectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderCorrectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3205,6 +4140,11 @@ func (f *OrderCorrectionFilter) WhereCustomerConfirmed(p entql.BoolP) {
 // WhereCustomerConfirmationNote applies the entql string predicate on the customer_confirmation_note field.
 func (f *OrderCorrectionFilter) WhereCustomerConfirmationNote(p entql.StringP) {
 	f.Where(p.Field(ordercorrection.FieldCustomerConfirmationNote))
+}
+
+// WhereCustomerContactID applies the entql int predicate on the customer_contact_id field.
+func (f *OrderCorrectionFilter) WhereCustomerContactID(p entql.IntP) {
+	f.Where(p.Field(ordercorrection.FieldCustomerContactID))
 }
 
 // WhereTotalBeforeMinor applies the entql int64 predicate on the total_before_minor field.
@@ -3304,6 +4244,20 @@ func (f *OrderCorrectionFilter) WhereHasDecidedByWith(preds ...predicate.User) {
 	})))
 }
 
+// WhereHasCustomerContact applies a predicate to check if query has an edge customer_contact.
+func (f *OrderCorrectionFilter) WhereHasCustomerContact() {
+	f.Where(entql.HasEdge("customer_contact"))
+}
+
+// WhereHasCustomerContactWith applies a predicate to check if query has an edge customer_contact with a given conditions (other predicates).
+func (f *OrderCorrectionFilter) WhereHasCustomerContactWith(preds ...predicate.Contact) {
+	f.Where(entql.HasEdgeWith("customer_contact", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *OrderLineQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -3333,7 +4287,7 @@ type OrderLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3481,7 +4435,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3705,7 +4659,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3794,7 +4748,7 @@ type ReturnLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReturnLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3897,7 +4851,7 @@ type ReturnOrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReturnOrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4135,7 +5089,7 @@ type SequenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SequenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4185,7 +5139,7 @@ type ShipmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4361,7 +5315,7 @@ type ShipmentLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4444,7 +5398,7 @@ type StockItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4524,6 +5478,20 @@ func (f *StockItemFilter) WhereHasMovementsWith(preds ...predicate.StockMovement
 	})))
 }
 
+// WhereHasSubstitutes applies a predicate to check if query has an edge substitutes.
+func (f *StockItemFilter) WhereHasSubstitutes() {
+	f.Where(entql.HasEdge("substitutes"))
+}
+
+// WhereHasSubstitutesWith applies a predicate to check if query has an edge substitutes with a given conditions (other predicates).
+func (f *StockItemFilter) WhereHasSubstitutesWith(preds ...predicate.StockItem) {
+	f.Where(entql.HasEdgeWith("substitutes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *StockMovementQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -4553,7 +5521,7 @@ type StockMovementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockMovementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4752,7 +5720,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

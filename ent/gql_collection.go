@@ -9,7 +9,10 @@ import (
 	"orderdesk/ent/auditevent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
+	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/notification"
 	"orderdesk/ent/order"
@@ -329,6 +332,21 @@ func (_q *CancellationRecordQuery) collectField(ctx context.Context, oneNode boo
 				selectedFields = append(selectedFields, cancellationrecord.FieldNewOrderID)
 				fieldSeen[cancellationrecord.FieldNewOrderID] = struct{}{}
 			}
+
+		case "customerContact":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ContactClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, contactImplementors)...); err != nil {
+				return err
+			}
+			_q.withCustomerContact = query
+			if _, ok := fieldSeen[cancellationrecord.FieldCustomerContactID]; !ok {
+				selectedFields = append(selectedFields, cancellationrecord.FieldCustomerContactID)
+				fieldSeen[cancellationrecord.FieldCustomerContactID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[cancellationrecord.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, cancellationrecord.FieldCreatedAt)
@@ -458,6 +476,11 @@ func (_q *CancellationRecordQuery) collectField(ctx context.Context, oneNode boo
 			if _, ok := fieldSeen[cancellationrecord.FieldAutomatic]; !ok {
 				selectedFields = append(selectedFields, cancellationrecord.FieldAutomatic)
 				fieldSeen[cancellationrecord.FieldAutomatic] = struct{}{}
+			}
+		case "customerContactID":
+			if _, ok := fieldSeen[cancellationrecord.FieldCustomerContactID]; !ok {
+				selectedFields = append(selectedFields, cancellationrecord.FieldCustomerContactID)
+				fieldSeen[cancellationrecord.FieldCustomerContactID] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -837,6 +860,414 @@ func newComplaintPaginateArgs(rv map[string]any) *complaintPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ContactQuery) CollectFields(ctx context.Context, satisfies ...string) (*ContactQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(contact.Columns))
+		selectedFields = []string{contact.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "customer":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CustomerClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, customerImplementors)...); err != nil {
+				return err
+			}
+			_q.withCustomer = query
+			if _, ok := fieldSeen[contact.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldCustomerID)
+				fieldSeen[contact.FieldCustomerID] = struct{}{}
+			}
+
+		case "order":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrderClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, orderImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrder = query
+			if _, ok := fieldSeen[contact.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldOrderID)
+				fieldSeen[contact.FieldOrderID] = struct{}{}
+			}
+
+		case "followUpAssignee":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withFollowUpAssignee = query
+			if _, ok := fieldSeen[contact.FieldFollowUpAssigneeID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldFollowUpAssigneeID)
+				fieldSeen[contact.FieldFollowUpAssigneeID] = struct{}{}
+			}
+
+		case "actor":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withActor = query
+			if _, ok := fieldSeen[contact.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldActorID)
+				fieldSeen[contact.FieldActorID] = struct{}{}
+			}
+
+		case "followUpDoneBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withFollowUpDoneBy = query
+			if _, ok := fieldSeen[contact.FieldFollowUpDoneByID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldFollowUpDoneByID)
+				fieldSeen[contact.FieldFollowUpDoneByID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[contact.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, contact.FieldCreatedAt)
+				fieldSeen[contact.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[contact.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, contact.FieldUpdatedAt)
+				fieldSeen[contact.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[contact.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, contact.FieldVersion)
+				fieldSeen[contact.FieldVersion] = struct{}{}
+			}
+		case "channel":
+			if _, ok := fieldSeen[contact.FieldChannel]; !ok {
+				selectedFields = append(selectedFields, contact.FieldChannel)
+				fieldSeen[contact.FieldChannel] = struct{}{}
+			}
+		case "direction":
+			if _, ok := fieldSeen[contact.FieldDirection]; !ok {
+				selectedFields = append(selectedFields, contact.FieldDirection)
+				fieldSeen[contact.FieldDirection] = struct{}{}
+			}
+		case "origin":
+			if _, ok := fieldSeen[contact.FieldOrigin]; !ok {
+				selectedFields = append(selectedFields, contact.FieldOrigin)
+				fieldSeen[contact.FieldOrigin] = struct{}{}
+			}
+		case "summary":
+			if _, ok := fieldSeen[contact.FieldSummary]; !ok {
+				selectedFields = append(selectedFields, contact.FieldSummary)
+				fieldSeen[contact.FieldSummary] = struct{}{}
+			}
+		case "outcome":
+			if _, ok := fieldSeen[contact.FieldOutcome]; !ok {
+				selectedFields = append(selectedFields, contact.FieldOutcome)
+				fieldSeen[contact.FieldOutcome] = struct{}{}
+			}
+		case "subjectType":
+			if _, ok := fieldSeen[contact.FieldSubjectType]; !ok {
+				selectedFields = append(selectedFields, contact.FieldSubjectType)
+				fieldSeen[contact.FieldSubjectType] = struct{}{}
+			}
+		case "followUpAt":
+			if _, ok := fieldSeen[contact.FieldFollowUpAt]; !ok {
+				selectedFields = append(selectedFields, contact.FieldFollowUpAt)
+				fieldSeen[contact.FieldFollowUpAt] = struct{}{}
+			}
+		case "followUpDoneAt":
+			if _, ok := fieldSeen[contact.FieldFollowUpDoneAt]; !ok {
+				selectedFields = append(selectedFields, contact.FieldFollowUpDoneAt)
+				fieldSeen[contact.FieldFollowUpDoneAt] = struct{}{}
+			}
+		case "satisfaction":
+			if _, ok := fieldSeen[contact.FieldSatisfaction]; !ok {
+				selectedFields = append(selectedFields, contact.FieldSatisfaction)
+				fieldSeen[contact.FieldSatisfaction] = struct{}{}
+			}
+		case "customerID":
+			if _, ok := fieldSeen[contact.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldCustomerID)
+				fieldSeen[contact.FieldCustomerID] = struct{}{}
+			}
+		case "orderID":
+			if _, ok := fieldSeen[contact.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldOrderID)
+				fieldSeen[contact.FieldOrderID] = struct{}{}
+			}
+		case "followUpAssigneeID":
+			if _, ok := fieldSeen[contact.FieldFollowUpAssigneeID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldFollowUpAssigneeID)
+				fieldSeen[contact.FieldFollowUpAssigneeID] = struct{}{}
+			}
+		case "actorID":
+			if _, ok := fieldSeen[contact.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldActorID)
+				fieldSeen[contact.FieldActorID] = struct{}{}
+			}
+		case "followUpDoneByID":
+			if _, ok := fieldSeen[contact.FieldFollowUpDoneByID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldFollowUpDoneByID)
+				fieldSeen[contact.FieldFollowUpDoneByID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type contactPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ContactPaginateOption
+}
+
+func newContactPaginateArgs(rv map[string]any) *contactPaginateArgs {
+	args := &contactPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ContactOrder{Field: &ContactOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithContactOrder(order))
+			}
+		case *ContactOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithContactOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ContactWhereInput); ok {
+		args.opts = append(args.opts, WithContactFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CreditNoteQuery) CollectFields(ctx context.Context, satisfies ...string) (*CreditNoteQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CreditNoteQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(creditnote.Columns))
+		selectedFields = []string{creditnote.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "invoice":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&InvoiceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, invoiceImplementors)...); err != nil {
+				return err
+			}
+			_q.withInvoice = query
+			if _, ok := fieldSeen[creditnote.FieldInvoiceID]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldInvoiceID)
+				fieldSeen[creditnote.FieldInvoiceID] = struct{}{}
+			}
+
+		case "order":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrderClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, orderImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrder = query
+			if _, ok := fieldSeen[creditnote.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldOrderID)
+				fieldSeen[creditnote.FieldOrderID] = struct{}{}
+			}
+
+		case "issuedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withIssuedBy = query
+			if _, ok := fieldSeen[creditnote.FieldIssuedByID]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldIssuedByID)
+				fieldSeen[creditnote.FieldIssuedByID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[creditnote.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldCreatedAt)
+				fieldSeen[creditnote.FieldCreatedAt] = struct{}{}
+			}
+		case "number":
+			if _, ok := fieldSeen[creditnote.FieldNumber]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldNumber)
+				fieldSeen[creditnote.FieldNumber] = struct{}{}
+			}
+		case "currency":
+			if _, ok := fieldSeen[creditnote.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldCurrency)
+				fieldSeen[creditnote.FieldCurrency] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[creditnote.FieldReason]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldReason)
+				fieldSeen[creditnote.FieldReason] = struct{}{}
+			}
+		case "invoiceID":
+			if _, ok := fieldSeen[creditnote.FieldInvoiceID]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldInvoiceID)
+				fieldSeen[creditnote.FieldInvoiceID] = struct{}{}
+			}
+		case "orderID":
+			if _, ok := fieldSeen[creditnote.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldOrderID)
+				fieldSeen[creditnote.FieldOrderID] = struct{}{}
+			}
+		case "issuedByID":
+			if _, ok := fieldSeen[creditnote.FieldIssuedByID]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldIssuedByID)
+				fieldSeen[creditnote.FieldIssuedByID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type creditnotePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CreditNotePaginateOption
+}
+
+func newCreditNotePaginateArgs(rv map[string]any) *creditnotePaginateArgs {
+	args := &creditnotePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &CreditNoteOrder{Field: &CreditNoteOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithCreditNoteOrder(order))
+			}
+		case *CreditNoteOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithCreditNoteOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*CreditNoteWhereInput); ok {
+		args.opts = append(args.opts, WithCreditNoteFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *CustomerQuery) CollectFields(ctx context.Context, satisfies ...string) (*CustomerQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1050,6 +1481,95 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			_q.WithNamedComplaints(alias, func(wq *ComplaintQuery) {
 				*wq = *query
 			})
+
+		case "contacts":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ContactClient{config: _q.config}).Query()
+			)
+			args := newContactPaginateArgs(fieldArgs(ctx, new(ContactWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newContactPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"customer_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(customer.ContactsColumn), ids...))
+						})
+						if err := query.GroupBy(customer.ContactsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Contacts)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, contactImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(customer.ContactsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedContacts(alias, func(wq *ContactQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[customer.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, customer.FieldCreatedAt)
@@ -1164,6 +1684,241 @@ func newCustomerPaginateArgs(rv map[string]any) *customerPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*CustomerWhereInput); ok {
 		args.opts = append(args.opts, WithCustomerFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *InvoiceQuery) CollectFields(ctx context.Context, satisfies ...string) (*InvoiceQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(invoice.Columns))
+		selectedFields = []string{invoice.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "order":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrderClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, orderImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrder = query
+			if _, ok := fieldSeen[invoice.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldOrderID)
+				fieldSeen[invoice.FieldOrderID] = struct{}{}
+			}
+
+		case "customer":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CustomerClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, customerImplementors)...); err != nil {
+				return err
+			}
+			_q.withCustomer = query
+			if _, ok := fieldSeen[invoice.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCustomerID)
+				fieldSeen[invoice.FieldCustomerID] = struct{}{}
+			}
+
+		case "issuedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withIssuedBy = query
+			if _, ok := fieldSeen[invoice.FieldIssuedByID]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldIssuedByID)
+				fieldSeen[invoice.FieldIssuedByID] = struct{}{}
+			}
+
+		case "replaces":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&InvoiceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, invoiceImplementors)...); err != nil {
+				return err
+			}
+			_q.withReplaces = query
+			if _, ok := fieldSeen[invoice.FieldReplacesID]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldReplacesID)
+				fieldSeen[invoice.FieldReplacesID] = struct{}{}
+			}
+
+		case "replacedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&InvoiceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, invoiceImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedReplacedBy(alias, func(wq *InvoiceQuery) {
+				*wq = *query
+			})
+
+		case "creditNotes":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CreditNoteClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, creditnoteImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedCreditNotes(alias, func(wq *CreditNoteQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[invoice.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCreatedAt)
+				fieldSeen[invoice.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[invoice.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldUpdatedAt)
+				fieldSeen[invoice.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[invoice.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldVersion)
+				fieldSeen[invoice.FieldVersion] = struct{}{}
+			}
+		case "number":
+			if _, ok := fieldSeen[invoice.FieldNumber]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldNumber)
+				fieldSeen[invoice.FieldNumber] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[invoice.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldStatus)
+				fieldSeen[invoice.FieldStatus] = struct{}{}
+			}
+		case "currency":
+			if _, ok := fieldSeen[invoice.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCurrency)
+				fieldSeen[invoice.FieldCurrency] = struct{}{}
+			}
+		case "lines":
+			if _, ok := fieldSeen[invoice.FieldLines]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldLines)
+				fieldSeen[invoice.FieldLines] = struct{}{}
+			}
+		case "dueAt":
+			if _, ok := fieldSeen[invoice.FieldDueAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldDueAt)
+				fieldSeen[invoice.FieldDueAt] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[invoice.FieldNote]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldNote)
+				fieldSeen[invoice.FieldNote] = struct{}{}
+			}
+		case "orderID":
+			if _, ok := fieldSeen[invoice.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldOrderID)
+				fieldSeen[invoice.FieldOrderID] = struct{}{}
+			}
+		case "customerID":
+			if _, ok := fieldSeen[invoice.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCustomerID)
+				fieldSeen[invoice.FieldCustomerID] = struct{}{}
+			}
+		case "issuedByID":
+			if _, ok := fieldSeen[invoice.FieldIssuedByID]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldIssuedByID)
+				fieldSeen[invoice.FieldIssuedByID] = struct{}{}
+			}
+		case "replacesID":
+			if _, ok := fieldSeen[invoice.FieldReplacesID]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldReplacesID)
+				fieldSeen[invoice.FieldReplacesID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type invoicePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []InvoicePaginateOption
+}
+
+func newInvoicePaginateArgs(rv map[string]any) *invoicePaginateArgs {
+	args := &invoicePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &InvoiceOrder{Field: &InvoiceOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithInvoiceOrder(order))
+			}
+		case *InvoiceOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithInvoiceOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*InvoiceWhereInput); ok {
+		args.opts = append(args.opts, WithInvoiceFilter(v.Filter))
 	}
 	return args
 }
@@ -1713,6 +2468,95 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				*wq = *query
 			})
 
+		case "contacts":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ContactClient{config: _q.config}).Query()
+			)
+			args := newContactPaginateArgs(fieldArgs(ctx, new(ContactWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newContactPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Order) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"order_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(order.ContactsColumn), ids...))
+						})
+						if err := query.GroupBy(order.ContactsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[12] == nil {
+								nodes[i].Edges.totalCount[12] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[12][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Order) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Contacts)
+							if nodes[i].Edges.totalCount[12] == nil {
+								nodes[i].Edges.totalCount[12] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[12][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, contactImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(order.ContactsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedContacts(alias, func(wq *ContactQuery) {
+				*wq = *query
+			})
+
 		case "events":
 			var (
 				alias = field.Alias
@@ -1824,6 +2668,21 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if _, ok := fieldSeen[order.FieldStatusNote]; !ok {
 				selectedFields = append(selectedFields, order.FieldStatusNote)
 				fieldSeen[order.FieldStatusNote] = struct{}{}
+			}
+		case "reviewHold":
+			if _, ok := fieldSeen[order.FieldReviewHold]; !ok {
+				selectedFields = append(selectedFields, order.FieldReviewHold)
+				fieldSeen[order.FieldReviewHold] = struct{}{}
+			}
+		case "reviewHoldNote":
+			if _, ok := fieldSeen[order.FieldReviewHoldNote]; !ok {
+				selectedFields = append(selectedFields, order.FieldReviewHoldNote)
+				fieldSeen[order.FieldReviewHoldNote] = struct{}{}
+			}
+		case "reviewHeldAt":
+			if _, ok := fieldSeen[order.FieldReviewHeldAt]; !ok {
+				selectedFields = append(selectedFields, order.FieldReviewHeldAt)
+				fieldSeen[order.FieldReviewHeldAt] = struct{}{}
 			}
 		case "customerID":
 			if _, ok := fieldSeen[order.FieldCustomerID]; !ok {
@@ -1969,6 +2828,21 @@ func (_q *OrderCorrectionQuery) collectField(ctx context.Context, oneNode bool, 
 				selectedFields = append(selectedFields, ordercorrection.FieldDecidedByID)
 				fieldSeen[ordercorrection.FieldDecidedByID] = struct{}{}
 			}
+
+		case "customerContact":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ContactClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, contactImplementors)...); err != nil {
+				return err
+			}
+			_q.withCustomerContact = query
+			if _, ok := fieldSeen[ordercorrection.FieldCustomerContactID]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldCustomerContactID)
+				fieldSeen[ordercorrection.FieldCustomerContactID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[ordercorrection.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, ordercorrection.FieldCreatedAt)
@@ -2023,6 +2897,11 @@ func (_q *OrderCorrectionQuery) collectField(ctx context.Context, oneNode bool, 
 			if _, ok := fieldSeen[ordercorrection.FieldCustomerConfirmationNote]; !ok {
 				selectedFields = append(selectedFields, ordercorrection.FieldCustomerConfirmationNote)
 				fieldSeen[ordercorrection.FieldCustomerConfirmationNote] = struct{}{}
+			}
+		case "customerContactID":
+			if _, ok := fieldSeen[ordercorrection.FieldCustomerContactID]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldCustomerContactID)
+				fieldSeen[ordercorrection.FieldCustomerContactID] = struct{}{}
 			}
 		case "currency":
 			if _, ok := fieldSeen[ordercorrection.FieldCurrency]; !ok {
@@ -3409,6 +4288,19 @@ func (_q *StockItemQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				query = pager.applyOrder(query)
 			}
 			_q.WithNamedMovements(alias, func(wq *StockMovementQuery) {
+				*wq = *query
+			})
+
+		case "substitutes":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&StockItemClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, stockitemImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedSubstitutes(alias, func(wq *StockItemQuery) {
 				*wq = *query
 			})
 		case "createdAt":

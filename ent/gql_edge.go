@@ -72,6 +72,14 @@ func (_m *CancellationRecord) NewOrder(ctx context.Context) (*Order, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *CancellationRecord) CustomerContact(ctx context.Context) (*Contact, error) {
+	result, err := _m.Edges.CustomerContactOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCustomerContact().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Complaint) Customer(ctx context.Context) (*Customer, error) {
 	result, err := _m.Edges.CustomerOrErr()
 	if IsNotLoaded(err) {
@@ -136,6 +144,70 @@ func (_m *Complaint) ResolvedByOrder(ctx context.Context) (*Order, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Contact) Customer(ctx context.Context) (*Customer, error) {
+	result, err := _m.Edges.CustomerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCustomer().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Contact) Order(ctx context.Context) (*Order, error) {
+	result, err := _m.Edges.OrderOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrder().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Contact) FollowUpAssignee(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.FollowUpAssigneeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFollowUpAssignee().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Contact) Actor(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ActorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActor().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Contact) FollowUpDoneBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.FollowUpDoneByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFollowUpDoneBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *CreditNote) Invoice(ctx context.Context) (*Invoice, error) {
+	result, err := _m.Edges.InvoiceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryInvoice().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CreditNote) Order(ctx context.Context) (*Order, error) {
+	result, err := _m.Edges.OrderOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrder().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CreditNote) IssuedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.IssuedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryIssuedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Customer) Owner(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.OwnerOrErr()
 	if IsNotLoaded(err) {
@@ -184,6 +256,83 @@ func (_m *Customer) Complaints(
 		return conn, nil
 	}
 	return _m.QueryComplaints().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Customer) Contacts(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ContactOrder, where *ContactWhereInput,
+) (*ContactConnection, error) {
+	opts := []ContactPaginateOption{
+		WithContactOrder(orderBy),
+		WithContactFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	if nodes, err := _m.NamedContacts(alias); err == nil || hasTotalCount {
+		pager, err := newContactPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ContactConnection{Edges: []*ContactEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryContacts().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Invoice) Order(ctx context.Context) (*Order, error) {
+	result, err := _m.Edges.OrderOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrder().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Invoice) Customer(ctx context.Context) (*Customer, error) {
+	result, err := _m.Edges.CustomerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCustomer().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Invoice) IssuedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.IssuedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryIssuedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Invoice) Replaces(ctx context.Context) (*Invoice, error) {
+	result, err := _m.Edges.ReplacesOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReplaces().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Invoice) ReplacedBy(ctx context.Context) (result []*Invoice, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedReplacedBy(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ReplacedByOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryReplacedBy().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Invoice) CreditNotes(ctx context.Context) (result []*CreditNote, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedCreditNotes(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.CreditNotesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreditNotes().All(ctx)
+	}
+	return result, err
 }
 
 func (_m *LedgerEntry) Order(ctx context.Context) (*Order, error) {
@@ -378,6 +527,27 @@ func (_m *Order) Complaints(ctx context.Context) (result []*Complaint, err error
 	return result, err
 }
 
+func (_m *Order) Contacts(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ContactOrder, where *ContactWhereInput,
+) (*ContactConnection, error) {
+	opts := []ContactPaginateOption{
+		WithContactOrder(orderBy),
+		WithContactFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[12][alias]
+	if nodes, err := _m.NamedContacts(alias); err == nil || hasTotalCount {
+		pager, err := newContactPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ContactConnection{Edges: []*ContactEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryContacts().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *Order) Events(ctx context.Context) (result []*AuditEvent, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedEvents(graphql.GetFieldContext(ctx).Field.Alias)
@@ -410,6 +580,14 @@ func (_m *OrderCorrection) DecidedBy(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.DecidedByOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryDecidedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *OrderCorrection) CustomerContact(ctx context.Context) (*Contact, error) {
+	result, err := _m.Edges.CustomerContactOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCustomerContact().Only(ctx)
 	}
 	return result, MaskNotFound(err)
 }
@@ -629,6 +807,18 @@ func (_m *StockItem) Movements(
 		return conn, nil
 	}
 	return _m.QueryMovements().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *StockItem) Substitutes(ctx context.Context) (result []*StockItem, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedSubstitutes(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.SubstitutesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySubstitutes().All(ctx)
+	}
+	return result, err
 }
 
 func (_m *StockMovement) StockItem(ctx context.Context) (*StockItem, error) {

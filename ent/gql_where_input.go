@@ -8,7 +8,10 @@ import (
 	"orderdesk/ent/auditevent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
+	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/notification"
 	"orderdesk/ent/order"
@@ -1046,6 +1049,14 @@ type CancellationRecordWhereInput struct {
 	Automatic    *bool `json:"automatic,omitempty"`
 	AutomaticNEQ *bool `json:"automaticNEQ,omitempty"`
 
+	// "customer_contact_id" field predicates.
+	CustomerContactID       *int  `json:"customerContactID,omitempty"`
+	CustomerContactIDNEQ    *int  `json:"customerContactIDNEQ,omitempty"`
+	CustomerContactIDIn     []int `json:"customerContactIDIn,omitempty"`
+	CustomerContactIDNotIn  []int `json:"customerContactIDNotIn,omitempty"`
+	CustomerContactIDIsNil  bool  `json:"customerContactIDIsNil,omitempty"`
+	CustomerContactIDNotNil bool  `json:"customerContactIDNotNil,omitempty"`
+
 	// "order" edge predicates.
 	HasOrder     *bool              `json:"hasOrder,omitempty"`
 	HasOrderWith []*OrderWhereInput `json:"hasOrderWith,omitempty"`
@@ -1069,6 +1080,10 @@ type CancellationRecordWhereInput struct {
 	// "new_order" edge predicates.
 	HasNewOrder     *bool              `json:"hasNewOrder,omitempty"`
 	HasNewOrderWith []*OrderWhereInput `json:"hasNewOrderWith,omitempty"`
+
+	// "customer_contact" edge predicates.
+	HasCustomerContact     *bool                `json:"hasCustomerContact,omitempty"`
+	HasCustomerContactWith []*ContactWhereInput `json:"hasCustomerContactWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1691,6 +1706,24 @@ func (i *CancellationRecordWhereInput) P() (predicate.CancellationRecord, error)
 	if i.AutomaticNEQ != nil {
 		predicates = append(predicates, cancellationrecord.AutomaticNEQ(*i.AutomaticNEQ))
 	}
+	if i.CustomerContactID != nil {
+		predicates = append(predicates, cancellationrecord.CustomerContactIDEQ(*i.CustomerContactID))
+	}
+	if i.CustomerContactIDNEQ != nil {
+		predicates = append(predicates, cancellationrecord.CustomerContactIDNEQ(*i.CustomerContactIDNEQ))
+	}
+	if len(i.CustomerContactIDIn) > 0 {
+		predicates = append(predicates, cancellationrecord.CustomerContactIDIn(i.CustomerContactIDIn...))
+	}
+	if len(i.CustomerContactIDNotIn) > 0 {
+		predicates = append(predicates, cancellationrecord.CustomerContactIDNotIn(i.CustomerContactIDNotIn...))
+	}
+	if i.CustomerContactIDIsNil {
+		predicates = append(predicates, cancellationrecord.CustomerContactIDIsNil())
+	}
+	if i.CustomerContactIDNotNil {
+		predicates = append(predicates, cancellationrecord.CustomerContactIDNotNil())
+	}
 
 	if i.HasOrder != nil {
 		p := cancellationrecord.HasOrder()
@@ -1799,6 +1832,24 @@ func (i *CancellationRecordWhereInput) P() (predicate.CancellationRecord, error)
 			with = append(with, p)
 		}
 		predicates = append(predicates, cancellationrecord.HasNewOrderWith(with...))
+	}
+	if i.HasCustomerContact != nil {
+		p := cancellationrecord.HasCustomerContact()
+		if !*i.HasCustomerContact {
+			p = cancellationrecord.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCustomerContactWith) > 0 {
+		with := make([]predicate.Contact, 0, len(i.HasCustomerContactWith))
+		for _, w := range i.HasCustomerContactWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCustomerContactWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, cancellationrecord.HasCustomerContactWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -2830,6 +2881,1270 @@ func (i *ComplaintWhereInput) P() (predicate.Complaint, error) {
 	}
 }
 
+// ContactWhereInput represents a where input for filtering Contact queries.
+type ContactWhereInput struct {
+	Predicates []predicate.Contact  `json:"-"`
+	Not        *ContactWhereInput   `json:"not,omitempty"`
+	Or         []*ContactWhereInput `json:"or,omitempty"`
+	And        []*ContactWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "version" field predicates.
+	Version      *int64  `json:"version,omitempty"`
+	VersionNEQ   *int64  `json:"versionNEQ,omitempty"`
+	VersionIn    []int64 `json:"versionIn,omitempty"`
+	VersionNotIn []int64 `json:"versionNotIn,omitempty"`
+	VersionGT    *int64  `json:"versionGT,omitempty"`
+	VersionGTE   *int64  `json:"versionGTE,omitempty"`
+	VersionLT    *int64  `json:"versionLT,omitempty"`
+	VersionLTE   *int64  `json:"versionLTE,omitempty"`
+
+	// "channel" field predicates.
+	Channel      *contact.Channel  `json:"channel,omitempty"`
+	ChannelNEQ   *contact.Channel  `json:"channelNEQ,omitempty"`
+	ChannelIn    []contact.Channel `json:"channelIn,omitempty"`
+	ChannelNotIn []contact.Channel `json:"channelNotIn,omitempty"`
+
+	// "direction" field predicates.
+	Direction      *contact.Direction  `json:"direction,omitempty"`
+	DirectionNEQ   *contact.Direction  `json:"directionNEQ,omitempty"`
+	DirectionIn    []contact.Direction `json:"directionIn,omitempty"`
+	DirectionNotIn []contact.Direction `json:"directionNotIn,omitempty"`
+
+	// "origin" field predicates.
+	Origin      *contact.Origin  `json:"origin,omitempty"`
+	OriginNEQ   *contact.Origin  `json:"originNEQ,omitempty"`
+	OriginIn    []contact.Origin `json:"originIn,omitempty"`
+	OriginNotIn []contact.Origin `json:"originNotIn,omitempty"`
+
+	// "summary" field predicates.
+	Summary             *string  `json:"summary,omitempty"`
+	SummaryNEQ          *string  `json:"summaryNEQ,omitempty"`
+	SummaryIn           []string `json:"summaryIn,omitempty"`
+	SummaryNotIn        []string `json:"summaryNotIn,omitempty"`
+	SummaryGT           *string  `json:"summaryGT,omitempty"`
+	SummaryGTE          *string  `json:"summaryGTE,omitempty"`
+	SummaryLT           *string  `json:"summaryLT,omitempty"`
+	SummaryLTE          *string  `json:"summaryLTE,omitempty"`
+	SummaryContains     *string  `json:"summaryContains,omitempty"`
+	SummaryHasPrefix    *string  `json:"summaryHasPrefix,omitempty"`
+	SummaryHasSuffix    *string  `json:"summaryHasSuffix,omitempty"`
+	SummaryEqualFold    *string  `json:"summaryEqualFold,omitempty"`
+	SummaryContainsFold *string  `json:"summaryContainsFold,omitempty"`
+
+	// "outcome" field predicates.
+	Outcome             *string  `json:"outcome,omitempty"`
+	OutcomeNEQ          *string  `json:"outcomeNEQ,omitempty"`
+	OutcomeIn           []string `json:"outcomeIn,omitempty"`
+	OutcomeNotIn        []string `json:"outcomeNotIn,omitempty"`
+	OutcomeGT           *string  `json:"outcomeGT,omitempty"`
+	OutcomeGTE          *string  `json:"outcomeGTE,omitempty"`
+	OutcomeLT           *string  `json:"outcomeLT,omitempty"`
+	OutcomeLTE          *string  `json:"outcomeLTE,omitempty"`
+	OutcomeContains     *string  `json:"outcomeContains,omitempty"`
+	OutcomeHasPrefix    *string  `json:"outcomeHasPrefix,omitempty"`
+	OutcomeHasSuffix    *string  `json:"outcomeHasSuffix,omitempty"`
+	OutcomeIsNil        bool     `json:"outcomeIsNil,omitempty"`
+	OutcomeNotNil       bool     `json:"outcomeNotNil,omitempty"`
+	OutcomeEqualFold    *string  `json:"outcomeEqualFold,omitempty"`
+	OutcomeContainsFold *string  `json:"outcomeContainsFold,omitempty"`
+
+	// "subject_type" field predicates.
+	SubjectType             *string  `json:"subjectType,omitempty"`
+	SubjectTypeNEQ          *string  `json:"subjectTypeNEQ,omitempty"`
+	SubjectTypeIn           []string `json:"subjectTypeIn,omitempty"`
+	SubjectTypeNotIn        []string `json:"subjectTypeNotIn,omitempty"`
+	SubjectTypeGT           *string  `json:"subjectTypeGT,omitempty"`
+	SubjectTypeGTE          *string  `json:"subjectTypeGTE,omitempty"`
+	SubjectTypeLT           *string  `json:"subjectTypeLT,omitempty"`
+	SubjectTypeLTE          *string  `json:"subjectTypeLTE,omitempty"`
+	SubjectTypeContains     *string  `json:"subjectTypeContains,omitempty"`
+	SubjectTypeHasPrefix    *string  `json:"subjectTypeHasPrefix,omitempty"`
+	SubjectTypeHasSuffix    *string  `json:"subjectTypeHasSuffix,omitempty"`
+	SubjectTypeIsNil        bool     `json:"subjectTypeIsNil,omitempty"`
+	SubjectTypeNotNil       bool     `json:"subjectTypeNotNil,omitempty"`
+	SubjectTypeEqualFold    *string  `json:"subjectTypeEqualFold,omitempty"`
+	SubjectTypeContainsFold *string  `json:"subjectTypeContainsFold,omitempty"`
+
+	// "follow_up_at" field predicates.
+	FollowUpAt       *time.Time  `json:"followUpAt,omitempty"`
+	FollowUpAtNEQ    *time.Time  `json:"followUpAtNEQ,omitempty"`
+	FollowUpAtIn     []time.Time `json:"followUpAtIn,omitempty"`
+	FollowUpAtNotIn  []time.Time `json:"followUpAtNotIn,omitempty"`
+	FollowUpAtGT     *time.Time  `json:"followUpAtGT,omitempty"`
+	FollowUpAtGTE    *time.Time  `json:"followUpAtGTE,omitempty"`
+	FollowUpAtLT     *time.Time  `json:"followUpAtLT,omitempty"`
+	FollowUpAtLTE    *time.Time  `json:"followUpAtLTE,omitempty"`
+	FollowUpAtIsNil  bool        `json:"followUpAtIsNil,omitempty"`
+	FollowUpAtNotNil bool        `json:"followUpAtNotNil,omitempty"`
+
+	// "follow_up_done_at" field predicates.
+	FollowUpDoneAt       *time.Time  `json:"followUpDoneAt,omitempty"`
+	FollowUpDoneAtNEQ    *time.Time  `json:"followUpDoneAtNEQ,omitempty"`
+	FollowUpDoneAtIn     []time.Time `json:"followUpDoneAtIn,omitempty"`
+	FollowUpDoneAtNotIn  []time.Time `json:"followUpDoneAtNotIn,omitempty"`
+	FollowUpDoneAtGT     *time.Time  `json:"followUpDoneAtGT,omitempty"`
+	FollowUpDoneAtGTE    *time.Time  `json:"followUpDoneAtGTE,omitempty"`
+	FollowUpDoneAtLT     *time.Time  `json:"followUpDoneAtLT,omitempty"`
+	FollowUpDoneAtLTE    *time.Time  `json:"followUpDoneAtLTE,omitempty"`
+	FollowUpDoneAtIsNil  bool        `json:"followUpDoneAtIsNil,omitempty"`
+	FollowUpDoneAtNotNil bool        `json:"followUpDoneAtNotNil,omitempty"`
+
+	// "satisfaction" field predicates.
+	Satisfaction       *int  `json:"satisfaction,omitempty"`
+	SatisfactionNEQ    *int  `json:"satisfactionNEQ,omitempty"`
+	SatisfactionIn     []int `json:"satisfactionIn,omitempty"`
+	SatisfactionNotIn  []int `json:"satisfactionNotIn,omitempty"`
+	SatisfactionGT     *int  `json:"satisfactionGT,omitempty"`
+	SatisfactionGTE    *int  `json:"satisfactionGTE,omitempty"`
+	SatisfactionLT     *int  `json:"satisfactionLT,omitempty"`
+	SatisfactionLTE    *int  `json:"satisfactionLTE,omitempty"`
+	SatisfactionIsNil  bool  `json:"satisfactionIsNil,omitempty"`
+	SatisfactionNotNil bool  `json:"satisfactionNotNil,omitempty"`
+
+	// "customer_id" field predicates.
+	CustomerID      *int  `json:"customerID,omitempty"`
+	CustomerIDNEQ   *int  `json:"customerIDNEQ,omitempty"`
+	CustomerIDIn    []int `json:"customerIDIn,omitempty"`
+	CustomerIDNotIn []int `json:"customerIDNotIn,omitempty"`
+
+	// "order_id" field predicates.
+	OrderID       *int  `json:"orderID,omitempty"`
+	OrderIDNEQ    *int  `json:"orderIDNEQ,omitempty"`
+	OrderIDIn     []int `json:"orderIDIn,omitempty"`
+	OrderIDNotIn  []int `json:"orderIDNotIn,omitempty"`
+	OrderIDIsNil  bool  `json:"orderIDIsNil,omitempty"`
+	OrderIDNotNil bool  `json:"orderIDNotNil,omitempty"`
+
+	// "follow_up_assignee_id" field predicates.
+	FollowUpAssigneeID       *int  `json:"followUpAssigneeID,omitempty"`
+	FollowUpAssigneeIDNEQ    *int  `json:"followUpAssigneeIDNEQ,omitempty"`
+	FollowUpAssigneeIDIn     []int `json:"followUpAssigneeIDIn,omitempty"`
+	FollowUpAssigneeIDNotIn  []int `json:"followUpAssigneeIDNotIn,omitempty"`
+	FollowUpAssigneeIDIsNil  bool  `json:"followUpAssigneeIDIsNil,omitempty"`
+	FollowUpAssigneeIDNotNil bool  `json:"followUpAssigneeIDNotNil,omitempty"`
+
+	// "actor_id" field predicates.
+	ActorID       *int  `json:"actorID,omitempty"`
+	ActorIDNEQ    *int  `json:"actorIDNEQ,omitempty"`
+	ActorIDIn     []int `json:"actorIDIn,omitempty"`
+	ActorIDNotIn  []int `json:"actorIDNotIn,omitempty"`
+	ActorIDIsNil  bool  `json:"actorIDIsNil,omitempty"`
+	ActorIDNotNil bool  `json:"actorIDNotNil,omitempty"`
+
+	// "follow_up_done_by_id" field predicates.
+	FollowUpDoneByID       *int  `json:"followUpDoneByID,omitempty"`
+	FollowUpDoneByIDNEQ    *int  `json:"followUpDoneByIDNEQ,omitempty"`
+	FollowUpDoneByIDIn     []int `json:"followUpDoneByIDIn,omitempty"`
+	FollowUpDoneByIDNotIn  []int `json:"followUpDoneByIDNotIn,omitempty"`
+	FollowUpDoneByIDIsNil  bool  `json:"followUpDoneByIDIsNil,omitempty"`
+	FollowUpDoneByIDNotNil bool  `json:"followUpDoneByIDNotNil,omitempty"`
+
+	// "customer" edge predicates.
+	HasCustomer     *bool                 `json:"hasCustomer,omitempty"`
+	HasCustomerWith []*CustomerWhereInput `json:"hasCustomerWith,omitempty"`
+
+	// "order" edge predicates.
+	HasOrder     *bool              `json:"hasOrder,omitempty"`
+	HasOrderWith []*OrderWhereInput `json:"hasOrderWith,omitempty"`
+
+	// "follow_up_assignee" edge predicates.
+	HasFollowUpAssignee     *bool             `json:"hasFollowUpAssignee,omitempty"`
+	HasFollowUpAssigneeWith []*UserWhereInput `json:"hasFollowUpAssigneeWith,omitempty"`
+
+	// "actor" edge predicates.
+	HasActor     *bool             `json:"hasActor,omitempty"`
+	HasActorWith []*UserWhereInput `json:"hasActorWith,omitempty"`
+
+	// "follow_up_done_by" edge predicates.
+	HasFollowUpDoneBy     *bool             `json:"hasFollowUpDoneBy,omitempty"`
+	HasFollowUpDoneByWith []*UserWhereInput `json:"hasFollowUpDoneByWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ContactWhereInput) AddPredicates(predicates ...predicate.Contact) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ContactWhereInput filter on the ContactQuery builder.
+func (i *ContactWhereInput) Filter(q *ContactQuery) (*ContactQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyContactWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyContactWhereInput is returned in case the ContactWhereInput is empty.
+var ErrEmptyContactWhereInput = errors.New("ent: empty predicate ContactWhereInput")
+
+// P returns a predicate for filtering contacts.
+// An error is returned if the input is empty or invalid.
+func (i *ContactWhereInput) P() (predicate.Contact, error) {
+	var predicates []predicate.Contact
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, contact.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Contact, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, contact.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Contact, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, contact.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, contact.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, contact.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, contact.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, contact.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, contact.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, contact.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, contact.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, contact.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, contact.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, contact.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, contact.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, contact.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, contact.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, contact.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, contact.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, contact.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, contact.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, contact.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, contact.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, contact.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, contact.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, contact.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, contact.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, contact.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Version != nil {
+		predicates = append(predicates, contact.VersionEQ(*i.Version))
+	}
+	if i.VersionNEQ != nil {
+		predicates = append(predicates, contact.VersionNEQ(*i.VersionNEQ))
+	}
+	if len(i.VersionIn) > 0 {
+		predicates = append(predicates, contact.VersionIn(i.VersionIn...))
+	}
+	if len(i.VersionNotIn) > 0 {
+		predicates = append(predicates, contact.VersionNotIn(i.VersionNotIn...))
+	}
+	if i.VersionGT != nil {
+		predicates = append(predicates, contact.VersionGT(*i.VersionGT))
+	}
+	if i.VersionGTE != nil {
+		predicates = append(predicates, contact.VersionGTE(*i.VersionGTE))
+	}
+	if i.VersionLT != nil {
+		predicates = append(predicates, contact.VersionLT(*i.VersionLT))
+	}
+	if i.VersionLTE != nil {
+		predicates = append(predicates, contact.VersionLTE(*i.VersionLTE))
+	}
+	if i.Channel != nil {
+		predicates = append(predicates, contact.ChannelEQ(*i.Channel))
+	}
+	if i.ChannelNEQ != nil {
+		predicates = append(predicates, contact.ChannelNEQ(*i.ChannelNEQ))
+	}
+	if len(i.ChannelIn) > 0 {
+		predicates = append(predicates, contact.ChannelIn(i.ChannelIn...))
+	}
+	if len(i.ChannelNotIn) > 0 {
+		predicates = append(predicates, contact.ChannelNotIn(i.ChannelNotIn...))
+	}
+	if i.Direction != nil {
+		predicates = append(predicates, contact.DirectionEQ(*i.Direction))
+	}
+	if i.DirectionNEQ != nil {
+		predicates = append(predicates, contact.DirectionNEQ(*i.DirectionNEQ))
+	}
+	if len(i.DirectionIn) > 0 {
+		predicates = append(predicates, contact.DirectionIn(i.DirectionIn...))
+	}
+	if len(i.DirectionNotIn) > 0 {
+		predicates = append(predicates, contact.DirectionNotIn(i.DirectionNotIn...))
+	}
+	if i.Origin != nil {
+		predicates = append(predicates, contact.OriginEQ(*i.Origin))
+	}
+	if i.OriginNEQ != nil {
+		predicates = append(predicates, contact.OriginNEQ(*i.OriginNEQ))
+	}
+	if len(i.OriginIn) > 0 {
+		predicates = append(predicates, contact.OriginIn(i.OriginIn...))
+	}
+	if len(i.OriginNotIn) > 0 {
+		predicates = append(predicates, contact.OriginNotIn(i.OriginNotIn...))
+	}
+	if i.Summary != nil {
+		predicates = append(predicates, contact.SummaryEQ(*i.Summary))
+	}
+	if i.SummaryNEQ != nil {
+		predicates = append(predicates, contact.SummaryNEQ(*i.SummaryNEQ))
+	}
+	if len(i.SummaryIn) > 0 {
+		predicates = append(predicates, contact.SummaryIn(i.SummaryIn...))
+	}
+	if len(i.SummaryNotIn) > 0 {
+		predicates = append(predicates, contact.SummaryNotIn(i.SummaryNotIn...))
+	}
+	if i.SummaryGT != nil {
+		predicates = append(predicates, contact.SummaryGT(*i.SummaryGT))
+	}
+	if i.SummaryGTE != nil {
+		predicates = append(predicates, contact.SummaryGTE(*i.SummaryGTE))
+	}
+	if i.SummaryLT != nil {
+		predicates = append(predicates, contact.SummaryLT(*i.SummaryLT))
+	}
+	if i.SummaryLTE != nil {
+		predicates = append(predicates, contact.SummaryLTE(*i.SummaryLTE))
+	}
+	if i.SummaryContains != nil {
+		predicates = append(predicates, contact.SummaryContains(*i.SummaryContains))
+	}
+	if i.SummaryHasPrefix != nil {
+		predicates = append(predicates, contact.SummaryHasPrefix(*i.SummaryHasPrefix))
+	}
+	if i.SummaryHasSuffix != nil {
+		predicates = append(predicates, contact.SummaryHasSuffix(*i.SummaryHasSuffix))
+	}
+	if i.SummaryEqualFold != nil {
+		predicates = append(predicates, contact.SummaryEqualFold(*i.SummaryEqualFold))
+	}
+	if i.SummaryContainsFold != nil {
+		predicates = append(predicates, contact.SummaryContainsFold(*i.SummaryContainsFold))
+	}
+	if i.Outcome != nil {
+		predicates = append(predicates, contact.OutcomeEQ(*i.Outcome))
+	}
+	if i.OutcomeNEQ != nil {
+		predicates = append(predicates, contact.OutcomeNEQ(*i.OutcomeNEQ))
+	}
+	if len(i.OutcomeIn) > 0 {
+		predicates = append(predicates, contact.OutcomeIn(i.OutcomeIn...))
+	}
+	if len(i.OutcomeNotIn) > 0 {
+		predicates = append(predicates, contact.OutcomeNotIn(i.OutcomeNotIn...))
+	}
+	if i.OutcomeGT != nil {
+		predicates = append(predicates, contact.OutcomeGT(*i.OutcomeGT))
+	}
+	if i.OutcomeGTE != nil {
+		predicates = append(predicates, contact.OutcomeGTE(*i.OutcomeGTE))
+	}
+	if i.OutcomeLT != nil {
+		predicates = append(predicates, contact.OutcomeLT(*i.OutcomeLT))
+	}
+	if i.OutcomeLTE != nil {
+		predicates = append(predicates, contact.OutcomeLTE(*i.OutcomeLTE))
+	}
+	if i.OutcomeContains != nil {
+		predicates = append(predicates, contact.OutcomeContains(*i.OutcomeContains))
+	}
+	if i.OutcomeHasPrefix != nil {
+		predicates = append(predicates, contact.OutcomeHasPrefix(*i.OutcomeHasPrefix))
+	}
+	if i.OutcomeHasSuffix != nil {
+		predicates = append(predicates, contact.OutcomeHasSuffix(*i.OutcomeHasSuffix))
+	}
+	if i.OutcomeIsNil {
+		predicates = append(predicates, contact.OutcomeIsNil())
+	}
+	if i.OutcomeNotNil {
+		predicates = append(predicates, contact.OutcomeNotNil())
+	}
+	if i.OutcomeEqualFold != nil {
+		predicates = append(predicates, contact.OutcomeEqualFold(*i.OutcomeEqualFold))
+	}
+	if i.OutcomeContainsFold != nil {
+		predicates = append(predicates, contact.OutcomeContainsFold(*i.OutcomeContainsFold))
+	}
+	if i.SubjectType != nil {
+		predicates = append(predicates, contact.SubjectTypeEQ(*i.SubjectType))
+	}
+	if i.SubjectTypeNEQ != nil {
+		predicates = append(predicates, contact.SubjectTypeNEQ(*i.SubjectTypeNEQ))
+	}
+	if len(i.SubjectTypeIn) > 0 {
+		predicates = append(predicates, contact.SubjectTypeIn(i.SubjectTypeIn...))
+	}
+	if len(i.SubjectTypeNotIn) > 0 {
+		predicates = append(predicates, contact.SubjectTypeNotIn(i.SubjectTypeNotIn...))
+	}
+	if i.SubjectTypeGT != nil {
+		predicates = append(predicates, contact.SubjectTypeGT(*i.SubjectTypeGT))
+	}
+	if i.SubjectTypeGTE != nil {
+		predicates = append(predicates, contact.SubjectTypeGTE(*i.SubjectTypeGTE))
+	}
+	if i.SubjectTypeLT != nil {
+		predicates = append(predicates, contact.SubjectTypeLT(*i.SubjectTypeLT))
+	}
+	if i.SubjectTypeLTE != nil {
+		predicates = append(predicates, contact.SubjectTypeLTE(*i.SubjectTypeLTE))
+	}
+	if i.SubjectTypeContains != nil {
+		predicates = append(predicates, contact.SubjectTypeContains(*i.SubjectTypeContains))
+	}
+	if i.SubjectTypeHasPrefix != nil {
+		predicates = append(predicates, contact.SubjectTypeHasPrefix(*i.SubjectTypeHasPrefix))
+	}
+	if i.SubjectTypeHasSuffix != nil {
+		predicates = append(predicates, contact.SubjectTypeHasSuffix(*i.SubjectTypeHasSuffix))
+	}
+	if i.SubjectTypeIsNil {
+		predicates = append(predicates, contact.SubjectTypeIsNil())
+	}
+	if i.SubjectTypeNotNil {
+		predicates = append(predicates, contact.SubjectTypeNotNil())
+	}
+	if i.SubjectTypeEqualFold != nil {
+		predicates = append(predicates, contact.SubjectTypeEqualFold(*i.SubjectTypeEqualFold))
+	}
+	if i.SubjectTypeContainsFold != nil {
+		predicates = append(predicates, contact.SubjectTypeContainsFold(*i.SubjectTypeContainsFold))
+	}
+	if i.FollowUpAt != nil {
+		predicates = append(predicates, contact.FollowUpAtEQ(*i.FollowUpAt))
+	}
+	if i.FollowUpAtNEQ != nil {
+		predicates = append(predicates, contact.FollowUpAtNEQ(*i.FollowUpAtNEQ))
+	}
+	if len(i.FollowUpAtIn) > 0 {
+		predicates = append(predicates, contact.FollowUpAtIn(i.FollowUpAtIn...))
+	}
+	if len(i.FollowUpAtNotIn) > 0 {
+		predicates = append(predicates, contact.FollowUpAtNotIn(i.FollowUpAtNotIn...))
+	}
+	if i.FollowUpAtGT != nil {
+		predicates = append(predicates, contact.FollowUpAtGT(*i.FollowUpAtGT))
+	}
+	if i.FollowUpAtGTE != nil {
+		predicates = append(predicates, contact.FollowUpAtGTE(*i.FollowUpAtGTE))
+	}
+	if i.FollowUpAtLT != nil {
+		predicates = append(predicates, contact.FollowUpAtLT(*i.FollowUpAtLT))
+	}
+	if i.FollowUpAtLTE != nil {
+		predicates = append(predicates, contact.FollowUpAtLTE(*i.FollowUpAtLTE))
+	}
+	if i.FollowUpAtIsNil {
+		predicates = append(predicates, contact.FollowUpAtIsNil())
+	}
+	if i.FollowUpAtNotNil {
+		predicates = append(predicates, contact.FollowUpAtNotNil())
+	}
+	if i.FollowUpDoneAt != nil {
+		predicates = append(predicates, contact.FollowUpDoneAtEQ(*i.FollowUpDoneAt))
+	}
+	if i.FollowUpDoneAtNEQ != nil {
+		predicates = append(predicates, contact.FollowUpDoneAtNEQ(*i.FollowUpDoneAtNEQ))
+	}
+	if len(i.FollowUpDoneAtIn) > 0 {
+		predicates = append(predicates, contact.FollowUpDoneAtIn(i.FollowUpDoneAtIn...))
+	}
+	if len(i.FollowUpDoneAtNotIn) > 0 {
+		predicates = append(predicates, contact.FollowUpDoneAtNotIn(i.FollowUpDoneAtNotIn...))
+	}
+	if i.FollowUpDoneAtGT != nil {
+		predicates = append(predicates, contact.FollowUpDoneAtGT(*i.FollowUpDoneAtGT))
+	}
+	if i.FollowUpDoneAtGTE != nil {
+		predicates = append(predicates, contact.FollowUpDoneAtGTE(*i.FollowUpDoneAtGTE))
+	}
+	if i.FollowUpDoneAtLT != nil {
+		predicates = append(predicates, contact.FollowUpDoneAtLT(*i.FollowUpDoneAtLT))
+	}
+	if i.FollowUpDoneAtLTE != nil {
+		predicates = append(predicates, contact.FollowUpDoneAtLTE(*i.FollowUpDoneAtLTE))
+	}
+	if i.FollowUpDoneAtIsNil {
+		predicates = append(predicates, contact.FollowUpDoneAtIsNil())
+	}
+	if i.FollowUpDoneAtNotNil {
+		predicates = append(predicates, contact.FollowUpDoneAtNotNil())
+	}
+	if i.Satisfaction != nil {
+		predicates = append(predicates, contact.SatisfactionEQ(*i.Satisfaction))
+	}
+	if i.SatisfactionNEQ != nil {
+		predicates = append(predicates, contact.SatisfactionNEQ(*i.SatisfactionNEQ))
+	}
+	if len(i.SatisfactionIn) > 0 {
+		predicates = append(predicates, contact.SatisfactionIn(i.SatisfactionIn...))
+	}
+	if len(i.SatisfactionNotIn) > 0 {
+		predicates = append(predicates, contact.SatisfactionNotIn(i.SatisfactionNotIn...))
+	}
+	if i.SatisfactionGT != nil {
+		predicates = append(predicates, contact.SatisfactionGT(*i.SatisfactionGT))
+	}
+	if i.SatisfactionGTE != nil {
+		predicates = append(predicates, contact.SatisfactionGTE(*i.SatisfactionGTE))
+	}
+	if i.SatisfactionLT != nil {
+		predicates = append(predicates, contact.SatisfactionLT(*i.SatisfactionLT))
+	}
+	if i.SatisfactionLTE != nil {
+		predicates = append(predicates, contact.SatisfactionLTE(*i.SatisfactionLTE))
+	}
+	if i.SatisfactionIsNil {
+		predicates = append(predicates, contact.SatisfactionIsNil())
+	}
+	if i.SatisfactionNotNil {
+		predicates = append(predicates, contact.SatisfactionNotNil())
+	}
+	if i.CustomerID != nil {
+		predicates = append(predicates, contact.CustomerIDEQ(*i.CustomerID))
+	}
+	if i.CustomerIDNEQ != nil {
+		predicates = append(predicates, contact.CustomerIDNEQ(*i.CustomerIDNEQ))
+	}
+	if len(i.CustomerIDIn) > 0 {
+		predicates = append(predicates, contact.CustomerIDIn(i.CustomerIDIn...))
+	}
+	if len(i.CustomerIDNotIn) > 0 {
+		predicates = append(predicates, contact.CustomerIDNotIn(i.CustomerIDNotIn...))
+	}
+	if i.OrderID != nil {
+		predicates = append(predicates, contact.OrderIDEQ(*i.OrderID))
+	}
+	if i.OrderIDNEQ != nil {
+		predicates = append(predicates, contact.OrderIDNEQ(*i.OrderIDNEQ))
+	}
+	if len(i.OrderIDIn) > 0 {
+		predicates = append(predicates, contact.OrderIDIn(i.OrderIDIn...))
+	}
+	if len(i.OrderIDNotIn) > 0 {
+		predicates = append(predicates, contact.OrderIDNotIn(i.OrderIDNotIn...))
+	}
+	if i.OrderIDIsNil {
+		predicates = append(predicates, contact.OrderIDIsNil())
+	}
+	if i.OrderIDNotNil {
+		predicates = append(predicates, contact.OrderIDNotNil())
+	}
+	if i.FollowUpAssigneeID != nil {
+		predicates = append(predicates, contact.FollowUpAssigneeIDEQ(*i.FollowUpAssigneeID))
+	}
+	if i.FollowUpAssigneeIDNEQ != nil {
+		predicates = append(predicates, contact.FollowUpAssigneeIDNEQ(*i.FollowUpAssigneeIDNEQ))
+	}
+	if len(i.FollowUpAssigneeIDIn) > 0 {
+		predicates = append(predicates, contact.FollowUpAssigneeIDIn(i.FollowUpAssigneeIDIn...))
+	}
+	if len(i.FollowUpAssigneeIDNotIn) > 0 {
+		predicates = append(predicates, contact.FollowUpAssigneeIDNotIn(i.FollowUpAssigneeIDNotIn...))
+	}
+	if i.FollowUpAssigneeIDIsNil {
+		predicates = append(predicates, contact.FollowUpAssigneeIDIsNil())
+	}
+	if i.FollowUpAssigneeIDNotNil {
+		predicates = append(predicates, contact.FollowUpAssigneeIDNotNil())
+	}
+	if i.ActorID != nil {
+		predicates = append(predicates, contact.ActorIDEQ(*i.ActorID))
+	}
+	if i.ActorIDNEQ != nil {
+		predicates = append(predicates, contact.ActorIDNEQ(*i.ActorIDNEQ))
+	}
+	if len(i.ActorIDIn) > 0 {
+		predicates = append(predicates, contact.ActorIDIn(i.ActorIDIn...))
+	}
+	if len(i.ActorIDNotIn) > 0 {
+		predicates = append(predicates, contact.ActorIDNotIn(i.ActorIDNotIn...))
+	}
+	if i.ActorIDIsNil {
+		predicates = append(predicates, contact.ActorIDIsNil())
+	}
+	if i.ActorIDNotNil {
+		predicates = append(predicates, contact.ActorIDNotNil())
+	}
+	if i.FollowUpDoneByID != nil {
+		predicates = append(predicates, contact.FollowUpDoneByIDEQ(*i.FollowUpDoneByID))
+	}
+	if i.FollowUpDoneByIDNEQ != nil {
+		predicates = append(predicates, contact.FollowUpDoneByIDNEQ(*i.FollowUpDoneByIDNEQ))
+	}
+	if len(i.FollowUpDoneByIDIn) > 0 {
+		predicates = append(predicates, contact.FollowUpDoneByIDIn(i.FollowUpDoneByIDIn...))
+	}
+	if len(i.FollowUpDoneByIDNotIn) > 0 {
+		predicates = append(predicates, contact.FollowUpDoneByIDNotIn(i.FollowUpDoneByIDNotIn...))
+	}
+	if i.FollowUpDoneByIDIsNil {
+		predicates = append(predicates, contact.FollowUpDoneByIDIsNil())
+	}
+	if i.FollowUpDoneByIDNotNil {
+		predicates = append(predicates, contact.FollowUpDoneByIDNotNil())
+	}
+
+	if i.HasCustomer != nil {
+		p := contact.HasCustomer()
+		if !*i.HasCustomer {
+			p = contact.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCustomerWith) > 0 {
+		with := make([]predicate.Customer, 0, len(i.HasCustomerWith))
+		for _, w := range i.HasCustomerWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCustomerWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, contact.HasCustomerWith(with...))
+	}
+	if i.HasOrder != nil {
+		p := contact.HasOrder()
+		if !*i.HasOrder {
+			p = contact.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasOrderWith) > 0 {
+		with := make([]predicate.Order, 0, len(i.HasOrderWith))
+		for _, w := range i.HasOrderWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasOrderWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, contact.HasOrderWith(with...))
+	}
+	if i.HasFollowUpAssignee != nil {
+		p := contact.HasFollowUpAssignee()
+		if !*i.HasFollowUpAssignee {
+			p = contact.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasFollowUpAssigneeWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasFollowUpAssigneeWith))
+		for _, w := range i.HasFollowUpAssigneeWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasFollowUpAssigneeWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, contact.HasFollowUpAssigneeWith(with...))
+	}
+	if i.HasActor != nil {
+		p := contact.HasActor()
+		if !*i.HasActor {
+			p = contact.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasActorWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasActorWith))
+		for _, w := range i.HasActorWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasActorWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, contact.HasActorWith(with...))
+	}
+	if i.HasFollowUpDoneBy != nil {
+		p := contact.HasFollowUpDoneBy()
+		if !*i.HasFollowUpDoneBy {
+			p = contact.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasFollowUpDoneByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasFollowUpDoneByWith))
+		for _, w := range i.HasFollowUpDoneByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasFollowUpDoneByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, contact.HasFollowUpDoneByWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyContactWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return contact.And(predicates...), nil
+	}
+}
+
+// CreditNoteWhereInput represents a where input for filtering CreditNote queries.
+type CreditNoteWhereInput struct {
+	Predicates []predicate.CreditNote  `json:"-"`
+	Not        *CreditNoteWhereInput   `json:"not,omitempty"`
+	Or         []*CreditNoteWhereInput `json:"or,omitempty"`
+	And        []*CreditNoteWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "number" field predicates.
+	Number             *string  `json:"number,omitempty"`
+	NumberNEQ          *string  `json:"numberNEQ,omitempty"`
+	NumberIn           []string `json:"numberIn,omitempty"`
+	NumberNotIn        []string `json:"numberNotIn,omitempty"`
+	NumberGT           *string  `json:"numberGT,omitempty"`
+	NumberGTE          *string  `json:"numberGTE,omitempty"`
+	NumberLT           *string  `json:"numberLT,omitempty"`
+	NumberLTE          *string  `json:"numberLTE,omitempty"`
+	NumberContains     *string  `json:"numberContains,omitempty"`
+	NumberHasPrefix    *string  `json:"numberHasPrefix,omitempty"`
+	NumberHasSuffix    *string  `json:"numberHasSuffix,omitempty"`
+	NumberEqualFold    *string  `json:"numberEqualFold,omitempty"`
+	NumberContainsFold *string  `json:"numberContainsFold,omitempty"`
+
+	// "currency" field predicates.
+	Currency             *string  `json:"currency,omitempty"`
+	CurrencyNEQ          *string  `json:"currencyNEQ,omitempty"`
+	CurrencyIn           []string `json:"currencyIn,omitempty"`
+	CurrencyNotIn        []string `json:"currencyNotIn,omitempty"`
+	CurrencyGT           *string  `json:"currencyGT,omitempty"`
+	CurrencyGTE          *string  `json:"currencyGTE,omitempty"`
+	CurrencyLT           *string  `json:"currencyLT,omitempty"`
+	CurrencyLTE          *string  `json:"currencyLTE,omitempty"`
+	CurrencyContains     *string  `json:"currencyContains,omitempty"`
+	CurrencyHasPrefix    *string  `json:"currencyHasPrefix,omitempty"`
+	CurrencyHasSuffix    *string  `json:"currencyHasSuffix,omitempty"`
+	CurrencyEqualFold    *string  `json:"currencyEqualFold,omitempty"`
+	CurrencyContainsFold *string  `json:"currencyContainsFold,omitempty"`
+
+	// "reason" field predicates.
+	Reason             *string  `json:"reason,omitempty"`
+	ReasonNEQ          *string  `json:"reasonNEQ,omitempty"`
+	ReasonIn           []string `json:"reasonIn,omitempty"`
+	ReasonNotIn        []string `json:"reasonNotIn,omitempty"`
+	ReasonGT           *string  `json:"reasonGT,omitempty"`
+	ReasonGTE          *string  `json:"reasonGTE,omitempty"`
+	ReasonLT           *string  `json:"reasonLT,omitempty"`
+	ReasonLTE          *string  `json:"reasonLTE,omitempty"`
+	ReasonContains     *string  `json:"reasonContains,omitempty"`
+	ReasonHasPrefix    *string  `json:"reasonHasPrefix,omitempty"`
+	ReasonHasSuffix    *string  `json:"reasonHasSuffix,omitempty"`
+	ReasonEqualFold    *string  `json:"reasonEqualFold,omitempty"`
+	ReasonContainsFold *string  `json:"reasonContainsFold,omitempty"`
+
+	// "invoice_id" field predicates.
+	InvoiceID      *int  `json:"invoiceID,omitempty"`
+	InvoiceIDNEQ   *int  `json:"invoiceIDNEQ,omitempty"`
+	InvoiceIDIn    []int `json:"invoiceIDIn,omitempty"`
+	InvoiceIDNotIn []int `json:"invoiceIDNotIn,omitempty"`
+
+	// "order_id" field predicates.
+	OrderID      *int  `json:"orderID,omitempty"`
+	OrderIDNEQ   *int  `json:"orderIDNEQ,omitempty"`
+	OrderIDIn    []int `json:"orderIDIn,omitempty"`
+	OrderIDNotIn []int `json:"orderIDNotIn,omitempty"`
+
+	// "issued_by_id" field predicates.
+	IssuedByID       *int  `json:"issuedByID,omitempty"`
+	IssuedByIDNEQ    *int  `json:"issuedByIDNEQ,omitempty"`
+	IssuedByIDIn     []int `json:"issuedByIDIn,omitempty"`
+	IssuedByIDNotIn  []int `json:"issuedByIDNotIn,omitempty"`
+	IssuedByIDIsNil  bool  `json:"issuedByIDIsNil,omitempty"`
+	IssuedByIDNotNil bool  `json:"issuedByIDNotNil,omitempty"`
+
+	// "invoice" edge predicates.
+	HasInvoice     *bool                `json:"hasInvoice,omitempty"`
+	HasInvoiceWith []*InvoiceWhereInput `json:"hasInvoiceWith,omitempty"`
+
+	// "order" edge predicates.
+	HasOrder     *bool              `json:"hasOrder,omitempty"`
+	HasOrderWith []*OrderWhereInput `json:"hasOrderWith,omitempty"`
+
+	// "issued_by" edge predicates.
+	HasIssuedBy     *bool             `json:"hasIssuedBy,omitempty"`
+	HasIssuedByWith []*UserWhereInput `json:"hasIssuedByWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CreditNoteWhereInput) AddPredicates(predicates ...predicate.CreditNote) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CreditNoteWhereInput filter on the CreditNoteQuery builder.
+func (i *CreditNoteWhereInput) Filter(q *CreditNoteQuery) (*CreditNoteQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCreditNoteWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCreditNoteWhereInput is returned in case the CreditNoteWhereInput is empty.
+var ErrEmptyCreditNoteWhereInput = errors.New("ent: empty predicate CreditNoteWhereInput")
+
+// P returns a predicate for filtering creditnotes.
+// An error is returned if the input is empty or invalid.
+func (i *CreditNoteWhereInput) P() (predicate.CreditNote, error) {
+	var predicates []predicate.CreditNote
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, creditnote.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CreditNote, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, creditnote.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CreditNote, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, creditnote.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, creditnote.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, creditnote.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, creditnote.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, creditnote.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, creditnote.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, creditnote.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, creditnote.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, creditnote.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, creditnote.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, creditnote.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, creditnote.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, creditnote.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, creditnote.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, creditnote.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, creditnote.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, creditnote.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.Number != nil {
+		predicates = append(predicates, creditnote.NumberEQ(*i.Number))
+	}
+	if i.NumberNEQ != nil {
+		predicates = append(predicates, creditnote.NumberNEQ(*i.NumberNEQ))
+	}
+	if len(i.NumberIn) > 0 {
+		predicates = append(predicates, creditnote.NumberIn(i.NumberIn...))
+	}
+	if len(i.NumberNotIn) > 0 {
+		predicates = append(predicates, creditnote.NumberNotIn(i.NumberNotIn...))
+	}
+	if i.NumberGT != nil {
+		predicates = append(predicates, creditnote.NumberGT(*i.NumberGT))
+	}
+	if i.NumberGTE != nil {
+		predicates = append(predicates, creditnote.NumberGTE(*i.NumberGTE))
+	}
+	if i.NumberLT != nil {
+		predicates = append(predicates, creditnote.NumberLT(*i.NumberLT))
+	}
+	if i.NumberLTE != nil {
+		predicates = append(predicates, creditnote.NumberLTE(*i.NumberLTE))
+	}
+	if i.NumberContains != nil {
+		predicates = append(predicates, creditnote.NumberContains(*i.NumberContains))
+	}
+	if i.NumberHasPrefix != nil {
+		predicates = append(predicates, creditnote.NumberHasPrefix(*i.NumberHasPrefix))
+	}
+	if i.NumberHasSuffix != nil {
+		predicates = append(predicates, creditnote.NumberHasSuffix(*i.NumberHasSuffix))
+	}
+	if i.NumberEqualFold != nil {
+		predicates = append(predicates, creditnote.NumberEqualFold(*i.NumberEqualFold))
+	}
+	if i.NumberContainsFold != nil {
+		predicates = append(predicates, creditnote.NumberContainsFold(*i.NumberContainsFold))
+	}
+	if i.Currency != nil {
+		predicates = append(predicates, creditnote.CurrencyEQ(*i.Currency))
+	}
+	if i.CurrencyNEQ != nil {
+		predicates = append(predicates, creditnote.CurrencyNEQ(*i.CurrencyNEQ))
+	}
+	if len(i.CurrencyIn) > 0 {
+		predicates = append(predicates, creditnote.CurrencyIn(i.CurrencyIn...))
+	}
+	if len(i.CurrencyNotIn) > 0 {
+		predicates = append(predicates, creditnote.CurrencyNotIn(i.CurrencyNotIn...))
+	}
+	if i.CurrencyGT != nil {
+		predicates = append(predicates, creditnote.CurrencyGT(*i.CurrencyGT))
+	}
+	if i.CurrencyGTE != nil {
+		predicates = append(predicates, creditnote.CurrencyGTE(*i.CurrencyGTE))
+	}
+	if i.CurrencyLT != nil {
+		predicates = append(predicates, creditnote.CurrencyLT(*i.CurrencyLT))
+	}
+	if i.CurrencyLTE != nil {
+		predicates = append(predicates, creditnote.CurrencyLTE(*i.CurrencyLTE))
+	}
+	if i.CurrencyContains != nil {
+		predicates = append(predicates, creditnote.CurrencyContains(*i.CurrencyContains))
+	}
+	if i.CurrencyHasPrefix != nil {
+		predicates = append(predicates, creditnote.CurrencyHasPrefix(*i.CurrencyHasPrefix))
+	}
+	if i.CurrencyHasSuffix != nil {
+		predicates = append(predicates, creditnote.CurrencyHasSuffix(*i.CurrencyHasSuffix))
+	}
+	if i.CurrencyEqualFold != nil {
+		predicates = append(predicates, creditnote.CurrencyEqualFold(*i.CurrencyEqualFold))
+	}
+	if i.CurrencyContainsFold != nil {
+		predicates = append(predicates, creditnote.CurrencyContainsFold(*i.CurrencyContainsFold))
+	}
+	if i.Reason != nil {
+		predicates = append(predicates, creditnote.ReasonEQ(*i.Reason))
+	}
+	if i.ReasonNEQ != nil {
+		predicates = append(predicates, creditnote.ReasonNEQ(*i.ReasonNEQ))
+	}
+	if len(i.ReasonIn) > 0 {
+		predicates = append(predicates, creditnote.ReasonIn(i.ReasonIn...))
+	}
+	if len(i.ReasonNotIn) > 0 {
+		predicates = append(predicates, creditnote.ReasonNotIn(i.ReasonNotIn...))
+	}
+	if i.ReasonGT != nil {
+		predicates = append(predicates, creditnote.ReasonGT(*i.ReasonGT))
+	}
+	if i.ReasonGTE != nil {
+		predicates = append(predicates, creditnote.ReasonGTE(*i.ReasonGTE))
+	}
+	if i.ReasonLT != nil {
+		predicates = append(predicates, creditnote.ReasonLT(*i.ReasonLT))
+	}
+	if i.ReasonLTE != nil {
+		predicates = append(predicates, creditnote.ReasonLTE(*i.ReasonLTE))
+	}
+	if i.ReasonContains != nil {
+		predicates = append(predicates, creditnote.ReasonContains(*i.ReasonContains))
+	}
+	if i.ReasonHasPrefix != nil {
+		predicates = append(predicates, creditnote.ReasonHasPrefix(*i.ReasonHasPrefix))
+	}
+	if i.ReasonHasSuffix != nil {
+		predicates = append(predicates, creditnote.ReasonHasSuffix(*i.ReasonHasSuffix))
+	}
+	if i.ReasonEqualFold != nil {
+		predicates = append(predicates, creditnote.ReasonEqualFold(*i.ReasonEqualFold))
+	}
+	if i.ReasonContainsFold != nil {
+		predicates = append(predicates, creditnote.ReasonContainsFold(*i.ReasonContainsFold))
+	}
+	if i.InvoiceID != nil {
+		predicates = append(predicates, creditnote.InvoiceIDEQ(*i.InvoiceID))
+	}
+	if i.InvoiceIDNEQ != nil {
+		predicates = append(predicates, creditnote.InvoiceIDNEQ(*i.InvoiceIDNEQ))
+	}
+	if len(i.InvoiceIDIn) > 0 {
+		predicates = append(predicates, creditnote.InvoiceIDIn(i.InvoiceIDIn...))
+	}
+	if len(i.InvoiceIDNotIn) > 0 {
+		predicates = append(predicates, creditnote.InvoiceIDNotIn(i.InvoiceIDNotIn...))
+	}
+	if i.OrderID != nil {
+		predicates = append(predicates, creditnote.OrderIDEQ(*i.OrderID))
+	}
+	if i.OrderIDNEQ != nil {
+		predicates = append(predicates, creditnote.OrderIDNEQ(*i.OrderIDNEQ))
+	}
+	if len(i.OrderIDIn) > 0 {
+		predicates = append(predicates, creditnote.OrderIDIn(i.OrderIDIn...))
+	}
+	if len(i.OrderIDNotIn) > 0 {
+		predicates = append(predicates, creditnote.OrderIDNotIn(i.OrderIDNotIn...))
+	}
+	if i.IssuedByID != nil {
+		predicates = append(predicates, creditnote.IssuedByIDEQ(*i.IssuedByID))
+	}
+	if i.IssuedByIDNEQ != nil {
+		predicates = append(predicates, creditnote.IssuedByIDNEQ(*i.IssuedByIDNEQ))
+	}
+	if len(i.IssuedByIDIn) > 0 {
+		predicates = append(predicates, creditnote.IssuedByIDIn(i.IssuedByIDIn...))
+	}
+	if len(i.IssuedByIDNotIn) > 0 {
+		predicates = append(predicates, creditnote.IssuedByIDNotIn(i.IssuedByIDNotIn...))
+	}
+	if i.IssuedByIDIsNil {
+		predicates = append(predicates, creditnote.IssuedByIDIsNil())
+	}
+	if i.IssuedByIDNotNil {
+		predicates = append(predicates, creditnote.IssuedByIDNotNil())
+	}
+
+	if i.HasInvoice != nil {
+		p := creditnote.HasInvoice()
+		if !*i.HasInvoice {
+			p = creditnote.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasInvoiceWith) > 0 {
+		with := make([]predicate.Invoice, 0, len(i.HasInvoiceWith))
+		for _, w := range i.HasInvoiceWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasInvoiceWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, creditnote.HasInvoiceWith(with...))
+	}
+	if i.HasOrder != nil {
+		p := creditnote.HasOrder()
+		if !*i.HasOrder {
+			p = creditnote.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasOrderWith) > 0 {
+		with := make([]predicate.Order, 0, len(i.HasOrderWith))
+		for _, w := range i.HasOrderWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasOrderWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, creditnote.HasOrderWith(with...))
+	}
+	if i.HasIssuedBy != nil {
+		p := creditnote.HasIssuedBy()
+		if !*i.HasIssuedBy {
+			p = creditnote.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasIssuedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasIssuedByWith))
+		for _, w := range i.HasIssuedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasIssuedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, creditnote.HasIssuedByWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCreditNoteWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return creditnote.And(predicates...), nil
+	}
+}
+
 // CustomerWhereInput represents a where input for filtering Customer queries.
 type CustomerWhereInput struct {
 	Predicates []predicate.Customer  `json:"-"`
@@ -2977,6 +4292,10 @@ type CustomerWhereInput struct {
 	// "complaints" edge predicates.
 	HasComplaints     *bool                  `json:"hasComplaints,omitempty"`
 	HasComplaintsWith []*ComplaintWhereInput `json:"hasComplaintsWith,omitempty"`
+
+	// "contacts" edge predicates.
+	HasContacts     *bool                `json:"hasContacts,omitempty"`
+	HasContactsWith []*ContactWhereInput `json:"hasContactsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3432,6 +4751,24 @@ func (i *CustomerWhereInput) P() (predicate.Customer, error) {
 		}
 		predicates = append(predicates, customer.HasComplaintsWith(with...))
 	}
+	if i.HasContacts != nil {
+		p := customer.HasContacts()
+		if !*i.HasContacts {
+			p = customer.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasContactsWith) > 0 {
+		with := make([]predicate.Contact, 0, len(i.HasContactsWith))
+		for _, w := range i.HasContactsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasContactsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, customer.HasContactsWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyCustomerWhereInput
@@ -3439,6 +4776,674 @@ func (i *CustomerWhereInput) P() (predicate.Customer, error) {
 		return predicates[0], nil
 	default:
 		return customer.And(predicates...), nil
+	}
+}
+
+// InvoiceWhereInput represents a where input for filtering Invoice queries.
+type InvoiceWhereInput struct {
+	Predicates []predicate.Invoice  `json:"-"`
+	Not        *InvoiceWhereInput   `json:"not,omitempty"`
+	Or         []*InvoiceWhereInput `json:"or,omitempty"`
+	And        []*InvoiceWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "version" field predicates.
+	Version      *int64  `json:"version,omitempty"`
+	VersionNEQ   *int64  `json:"versionNEQ,omitempty"`
+	VersionIn    []int64 `json:"versionIn,omitempty"`
+	VersionNotIn []int64 `json:"versionNotIn,omitempty"`
+	VersionGT    *int64  `json:"versionGT,omitempty"`
+	VersionGTE   *int64  `json:"versionGTE,omitempty"`
+	VersionLT    *int64  `json:"versionLT,omitempty"`
+	VersionLTE   *int64  `json:"versionLTE,omitempty"`
+
+	// "number" field predicates.
+	Number             *string  `json:"number,omitempty"`
+	NumberNEQ          *string  `json:"numberNEQ,omitempty"`
+	NumberIn           []string `json:"numberIn,omitempty"`
+	NumberNotIn        []string `json:"numberNotIn,omitempty"`
+	NumberGT           *string  `json:"numberGT,omitempty"`
+	NumberGTE          *string  `json:"numberGTE,omitempty"`
+	NumberLT           *string  `json:"numberLT,omitempty"`
+	NumberLTE          *string  `json:"numberLTE,omitempty"`
+	NumberContains     *string  `json:"numberContains,omitempty"`
+	NumberHasPrefix    *string  `json:"numberHasPrefix,omitempty"`
+	NumberHasSuffix    *string  `json:"numberHasSuffix,omitempty"`
+	NumberEqualFold    *string  `json:"numberEqualFold,omitempty"`
+	NumberContainsFold *string  `json:"numberContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *invoice.Status  `json:"status,omitempty"`
+	StatusNEQ   *invoice.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []invoice.Status `json:"statusIn,omitempty"`
+	StatusNotIn []invoice.Status `json:"statusNotIn,omitempty"`
+
+	// "currency" field predicates.
+	Currency             *string  `json:"currency,omitempty"`
+	CurrencyNEQ          *string  `json:"currencyNEQ,omitempty"`
+	CurrencyIn           []string `json:"currencyIn,omitempty"`
+	CurrencyNotIn        []string `json:"currencyNotIn,omitempty"`
+	CurrencyGT           *string  `json:"currencyGT,omitempty"`
+	CurrencyGTE          *string  `json:"currencyGTE,omitempty"`
+	CurrencyLT           *string  `json:"currencyLT,omitempty"`
+	CurrencyLTE          *string  `json:"currencyLTE,omitempty"`
+	CurrencyContains     *string  `json:"currencyContains,omitempty"`
+	CurrencyHasPrefix    *string  `json:"currencyHasPrefix,omitempty"`
+	CurrencyHasSuffix    *string  `json:"currencyHasSuffix,omitempty"`
+	CurrencyEqualFold    *string  `json:"currencyEqualFold,omitempty"`
+	CurrencyContainsFold *string  `json:"currencyContainsFold,omitempty"`
+
+	// "due_at" field predicates.
+	DueAt      *time.Time  `json:"dueAt,omitempty"`
+	DueAtNEQ   *time.Time  `json:"dueAtNEQ,omitempty"`
+	DueAtIn    []time.Time `json:"dueAtIn,omitempty"`
+	DueAtNotIn []time.Time `json:"dueAtNotIn,omitempty"`
+	DueAtGT    *time.Time  `json:"dueAtGT,omitempty"`
+	DueAtGTE   *time.Time  `json:"dueAtGTE,omitempty"`
+	DueAtLT    *time.Time  `json:"dueAtLT,omitempty"`
+	DueAtLTE   *time.Time  `json:"dueAtLTE,omitempty"`
+
+	// "note" field predicates.
+	Note             *string  `json:"note,omitempty"`
+	NoteNEQ          *string  `json:"noteNEQ,omitempty"`
+	NoteIn           []string `json:"noteIn,omitempty"`
+	NoteNotIn        []string `json:"noteNotIn,omitempty"`
+	NoteGT           *string  `json:"noteGT,omitempty"`
+	NoteGTE          *string  `json:"noteGTE,omitempty"`
+	NoteLT           *string  `json:"noteLT,omitempty"`
+	NoteLTE          *string  `json:"noteLTE,omitempty"`
+	NoteContains     *string  `json:"noteContains,omitempty"`
+	NoteHasPrefix    *string  `json:"noteHasPrefix,omitempty"`
+	NoteHasSuffix    *string  `json:"noteHasSuffix,omitempty"`
+	NoteIsNil        bool     `json:"noteIsNil,omitempty"`
+	NoteNotNil       bool     `json:"noteNotNil,omitempty"`
+	NoteEqualFold    *string  `json:"noteEqualFold,omitempty"`
+	NoteContainsFold *string  `json:"noteContainsFold,omitempty"`
+
+	// "order_id" field predicates.
+	OrderID      *int  `json:"orderID,omitempty"`
+	OrderIDNEQ   *int  `json:"orderIDNEQ,omitempty"`
+	OrderIDIn    []int `json:"orderIDIn,omitempty"`
+	OrderIDNotIn []int `json:"orderIDNotIn,omitempty"`
+
+	// "customer_id" field predicates.
+	CustomerID      *int  `json:"customerID,omitempty"`
+	CustomerIDNEQ   *int  `json:"customerIDNEQ,omitempty"`
+	CustomerIDIn    []int `json:"customerIDIn,omitempty"`
+	CustomerIDNotIn []int `json:"customerIDNotIn,omitempty"`
+
+	// "issued_by_id" field predicates.
+	IssuedByID       *int  `json:"issuedByID,omitempty"`
+	IssuedByIDNEQ    *int  `json:"issuedByIDNEQ,omitempty"`
+	IssuedByIDIn     []int `json:"issuedByIDIn,omitempty"`
+	IssuedByIDNotIn  []int `json:"issuedByIDNotIn,omitempty"`
+	IssuedByIDIsNil  bool  `json:"issuedByIDIsNil,omitempty"`
+	IssuedByIDNotNil bool  `json:"issuedByIDNotNil,omitempty"`
+
+	// "replaces_id" field predicates.
+	ReplacesID       *int  `json:"replacesID,omitempty"`
+	ReplacesIDNEQ    *int  `json:"replacesIDNEQ,omitempty"`
+	ReplacesIDIn     []int `json:"replacesIDIn,omitempty"`
+	ReplacesIDNotIn  []int `json:"replacesIDNotIn,omitempty"`
+	ReplacesIDIsNil  bool  `json:"replacesIDIsNil,omitempty"`
+	ReplacesIDNotNil bool  `json:"replacesIDNotNil,omitempty"`
+
+	// "order" edge predicates.
+	HasOrder     *bool              `json:"hasOrder,omitempty"`
+	HasOrderWith []*OrderWhereInput `json:"hasOrderWith,omitempty"`
+
+	// "customer" edge predicates.
+	HasCustomer     *bool                 `json:"hasCustomer,omitempty"`
+	HasCustomerWith []*CustomerWhereInput `json:"hasCustomerWith,omitempty"`
+
+	// "issued_by" edge predicates.
+	HasIssuedBy     *bool             `json:"hasIssuedBy,omitempty"`
+	HasIssuedByWith []*UserWhereInput `json:"hasIssuedByWith,omitempty"`
+
+	// "replaces" edge predicates.
+	HasReplaces     *bool                `json:"hasReplaces,omitempty"`
+	HasReplacesWith []*InvoiceWhereInput `json:"hasReplacesWith,omitempty"`
+
+	// "replaced_by" edge predicates.
+	HasReplacedBy     *bool                `json:"hasReplacedBy,omitempty"`
+	HasReplacedByWith []*InvoiceWhereInput `json:"hasReplacedByWith,omitempty"`
+
+	// "credit_notes" edge predicates.
+	HasCreditNotes     *bool                   `json:"hasCreditNotes,omitempty"`
+	HasCreditNotesWith []*CreditNoteWhereInput `json:"hasCreditNotesWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *InvoiceWhereInput) AddPredicates(predicates ...predicate.Invoice) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the InvoiceWhereInput filter on the InvoiceQuery builder.
+func (i *InvoiceWhereInput) Filter(q *InvoiceQuery) (*InvoiceQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyInvoiceWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyInvoiceWhereInput is returned in case the InvoiceWhereInput is empty.
+var ErrEmptyInvoiceWhereInput = errors.New("ent: empty predicate InvoiceWhereInput")
+
+// P returns a predicate for filtering invoices.
+// An error is returned if the input is empty or invalid.
+func (i *InvoiceWhereInput) P() (predicate.Invoice, error) {
+	var predicates []predicate.Invoice
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, invoice.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Invoice, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, invoice.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Invoice, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, invoice.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, invoice.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, invoice.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, invoice.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, invoice.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, invoice.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, invoice.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, invoice.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, invoice.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, invoice.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, invoice.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, invoice.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, invoice.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, invoice.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, invoice.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, invoice.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, invoice.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, invoice.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, invoice.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, invoice.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, invoice.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, invoice.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, invoice.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, invoice.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, invoice.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Version != nil {
+		predicates = append(predicates, invoice.VersionEQ(*i.Version))
+	}
+	if i.VersionNEQ != nil {
+		predicates = append(predicates, invoice.VersionNEQ(*i.VersionNEQ))
+	}
+	if len(i.VersionIn) > 0 {
+		predicates = append(predicates, invoice.VersionIn(i.VersionIn...))
+	}
+	if len(i.VersionNotIn) > 0 {
+		predicates = append(predicates, invoice.VersionNotIn(i.VersionNotIn...))
+	}
+	if i.VersionGT != nil {
+		predicates = append(predicates, invoice.VersionGT(*i.VersionGT))
+	}
+	if i.VersionGTE != nil {
+		predicates = append(predicates, invoice.VersionGTE(*i.VersionGTE))
+	}
+	if i.VersionLT != nil {
+		predicates = append(predicates, invoice.VersionLT(*i.VersionLT))
+	}
+	if i.VersionLTE != nil {
+		predicates = append(predicates, invoice.VersionLTE(*i.VersionLTE))
+	}
+	if i.Number != nil {
+		predicates = append(predicates, invoice.NumberEQ(*i.Number))
+	}
+	if i.NumberNEQ != nil {
+		predicates = append(predicates, invoice.NumberNEQ(*i.NumberNEQ))
+	}
+	if len(i.NumberIn) > 0 {
+		predicates = append(predicates, invoice.NumberIn(i.NumberIn...))
+	}
+	if len(i.NumberNotIn) > 0 {
+		predicates = append(predicates, invoice.NumberNotIn(i.NumberNotIn...))
+	}
+	if i.NumberGT != nil {
+		predicates = append(predicates, invoice.NumberGT(*i.NumberGT))
+	}
+	if i.NumberGTE != nil {
+		predicates = append(predicates, invoice.NumberGTE(*i.NumberGTE))
+	}
+	if i.NumberLT != nil {
+		predicates = append(predicates, invoice.NumberLT(*i.NumberLT))
+	}
+	if i.NumberLTE != nil {
+		predicates = append(predicates, invoice.NumberLTE(*i.NumberLTE))
+	}
+	if i.NumberContains != nil {
+		predicates = append(predicates, invoice.NumberContains(*i.NumberContains))
+	}
+	if i.NumberHasPrefix != nil {
+		predicates = append(predicates, invoice.NumberHasPrefix(*i.NumberHasPrefix))
+	}
+	if i.NumberHasSuffix != nil {
+		predicates = append(predicates, invoice.NumberHasSuffix(*i.NumberHasSuffix))
+	}
+	if i.NumberEqualFold != nil {
+		predicates = append(predicates, invoice.NumberEqualFold(*i.NumberEqualFold))
+	}
+	if i.NumberContainsFold != nil {
+		predicates = append(predicates, invoice.NumberContainsFold(*i.NumberContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, invoice.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, invoice.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, invoice.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, invoice.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.Currency != nil {
+		predicates = append(predicates, invoice.CurrencyEQ(*i.Currency))
+	}
+	if i.CurrencyNEQ != nil {
+		predicates = append(predicates, invoice.CurrencyNEQ(*i.CurrencyNEQ))
+	}
+	if len(i.CurrencyIn) > 0 {
+		predicates = append(predicates, invoice.CurrencyIn(i.CurrencyIn...))
+	}
+	if len(i.CurrencyNotIn) > 0 {
+		predicates = append(predicates, invoice.CurrencyNotIn(i.CurrencyNotIn...))
+	}
+	if i.CurrencyGT != nil {
+		predicates = append(predicates, invoice.CurrencyGT(*i.CurrencyGT))
+	}
+	if i.CurrencyGTE != nil {
+		predicates = append(predicates, invoice.CurrencyGTE(*i.CurrencyGTE))
+	}
+	if i.CurrencyLT != nil {
+		predicates = append(predicates, invoice.CurrencyLT(*i.CurrencyLT))
+	}
+	if i.CurrencyLTE != nil {
+		predicates = append(predicates, invoice.CurrencyLTE(*i.CurrencyLTE))
+	}
+	if i.CurrencyContains != nil {
+		predicates = append(predicates, invoice.CurrencyContains(*i.CurrencyContains))
+	}
+	if i.CurrencyHasPrefix != nil {
+		predicates = append(predicates, invoice.CurrencyHasPrefix(*i.CurrencyHasPrefix))
+	}
+	if i.CurrencyHasSuffix != nil {
+		predicates = append(predicates, invoice.CurrencyHasSuffix(*i.CurrencyHasSuffix))
+	}
+	if i.CurrencyEqualFold != nil {
+		predicates = append(predicates, invoice.CurrencyEqualFold(*i.CurrencyEqualFold))
+	}
+	if i.CurrencyContainsFold != nil {
+		predicates = append(predicates, invoice.CurrencyContainsFold(*i.CurrencyContainsFold))
+	}
+	if i.DueAt != nil {
+		predicates = append(predicates, invoice.DueAtEQ(*i.DueAt))
+	}
+	if i.DueAtNEQ != nil {
+		predicates = append(predicates, invoice.DueAtNEQ(*i.DueAtNEQ))
+	}
+	if len(i.DueAtIn) > 0 {
+		predicates = append(predicates, invoice.DueAtIn(i.DueAtIn...))
+	}
+	if len(i.DueAtNotIn) > 0 {
+		predicates = append(predicates, invoice.DueAtNotIn(i.DueAtNotIn...))
+	}
+	if i.DueAtGT != nil {
+		predicates = append(predicates, invoice.DueAtGT(*i.DueAtGT))
+	}
+	if i.DueAtGTE != nil {
+		predicates = append(predicates, invoice.DueAtGTE(*i.DueAtGTE))
+	}
+	if i.DueAtLT != nil {
+		predicates = append(predicates, invoice.DueAtLT(*i.DueAtLT))
+	}
+	if i.DueAtLTE != nil {
+		predicates = append(predicates, invoice.DueAtLTE(*i.DueAtLTE))
+	}
+	if i.Note != nil {
+		predicates = append(predicates, invoice.NoteEQ(*i.Note))
+	}
+	if i.NoteNEQ != nil {
+		predicates = append(predicates, invoice.NoteNEQ(*i.NoteNEQ))
+	}
+	if len(i.NoteIn) > 0 {
+		predicates = append(predicates, invoice.NoteIn(i.NoteIn...))
+	}
+	if len(i.NoteNotIn) > 0 {
+		predicates = append(predicates, invoice.NoteNotIn(i.NoteNotIn...))
+	}
+	if i.NoteGT != nil {
+		predicates = append(predicates, invoice.NoteGT(*i.NoteGT))
+	}
+	if i.NoteGTE != nil {
+		predicates = append(predicates, invoice.NoteGTE(*i.NoteGTE))
+	}
+	if i.NoteLT != nil {
+		predicates = append(predicates, invoice.NoteLT(*i.NoteLT))
+	}
+	if i.NoteLTE != nil {
+		predicates = append(predicates, invoice.NoteLTE(*i.NoteLTE))
+	}
+	if i.NoteContains != nil {
+		predicates = append(predicates, invoice.NoteContains(*i.NoteContains))
+	}
+	if i.NoteHasPrefix != nil {
+		predicates = append(predicates, invoice.NoteHasPrefix(*i.NoteHasPrefix))
+	}
+	if i.NoteHasSuffix != nil {
+		predicates = append(predicates, invoice.NoteHasSuffix(*i.NoteHasSuffix))
+	}
+	if i.NoteIsNil {
+		predicates = append(predicates, invoice.NoteIsNil())
+	}
+	if i.NoteNotNil {
+		predicates = append(predicates, invoice.NoteNotNil())
+	}
+	if i.NoteEqualFold != nil {
+		predicates = append(predicates, invoice.NoteEqualFold(*i.NoteEqualFold))
+	}
+	if i.NoteContainsFold != nil {
+		predicates = append(predicates, invoice.NoteContainsFold(*i.NoteContainsFold))
+	}
+	if i.OrderID != nil {
+		predicates = append(predicates, invoice.OrderIDEQ(*i.OrderID))
+	}
+	if i.OrderIDNEQ != nil {
+		predicates = append(predicates, invoice.OrderIDNEQ(*i.OrderIDNEQ))
+	}
+	if len(i.OrderIDIn) > 0 {
+		predicates = append(predicates, invoice.OrderIDIn(i.OrderIDIn...))
+	}
+	if len(i.OrderIDNotIn) > 0 {
+		predicates = append(predicates, invoice.OrderIDNotIn(i.OrderIDNotIn...))
+	}
+	if i.CustomerID != nil {
+		predicates = append(predicates, invoice.CustomerIDEQ(*i.CustomerID))
+	}
+	if i.CustomerIDNEQ != nil {
+		predicates = append(predicates, invoice.CustomerIDNEQ(*i.CustomerIDNEQ))
+	}
+	if len(i.CustomerIDIn) > 0 {
+		predicates = append(predicates, invoice.CustomerIDIn(i.CustomerIDIn...))
+	}
+	if len(i.CustomerIDNotIn) > 0 {
+		predicates = append(predicates, invoice.CustomerIDNotIn(i.CustomerIDNotIn...))
+	}
+	if i.IssuedByID != nil {
+		predicates = append(predicates, invoice.IssuedByIDEQ(*i.IssuedByID))
+	}
+	if i.IssuedByIDNEQ != nil {
+		predicates = append(predicates, invoice.IssuedByIDNEQ(*i.IssuedByIDNEQ))
+	}
+	if len(i.IssuedByIDIn) > 0 {
+		predicates = append(predicates, invoice.IssuedByIDIn(i.IssuedByIDIn...))
+	}
+	if len(i.IssuedByIDNotIn) > 0 {
+		predicates = append(predicates, invoice.IssuedByIDNotIn(i.IssuedByIDNotIn...))
+	}
+	if i.IssuedByIDIsNil {
+		predicates = append(predicates, invoice.IssuedByIDIsNil())
+	}
+	if i.IssuedByIDNotNil {
+		predicates = append(predicates, invoice.IssuedByIDNotNil())
+	}
+	if i.ReplacesID != nil {
+		predicates = append(predicates, invoice.ReplacesIDEQ(*i.ReplacesID))
+	}
+	if i.ReplacesIDNEQ != nil {
+		predicates = append(predicates, invoice.ReplacesIDNEQ(*i.ReplacesIDNEQ))
+	}
+	if len(i.ReplacesIDIn) > 0 {
+		predicates = append(predicates, invoice.ReplacesIDIn(i.ReplacesIDIn...))
+	}
+	if len(i.ReplacesIDNotIn) > 0 {
+		predicates = append(predicates, invoice.ReplacesIDNotIn(i.ReplacesIDNotIn...))
+	}
+	if i.ReplacesIDIsNil {
+		predicates = append(predicates, invoice.ReplacesIDIsNil())
+	}
+	if i.ReplacesIDNotNil {
+		predicates = append(predicates, invoice.ReplacesIDNotNil())
+	}
+
+	if i.HasOrder != nil {
+		p := invoice.HasOrder()
+		if !*i.HasOrder {
+			p = invoice.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasOrderWith) > 0 {
+		with := make([]predicate.Order, 0, len(i.HasOrderWith))
+		for _, w := range i.HasOrderWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasOrderWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, invoice.HasOrderWith(with...))
+	}
+	if i.HasCustomer != nil {
+		p := invoice.HasCustomer()
+		if !*i.HasCustomer {
+			p = invoice.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCustomerWith) > 0 {
+		with := make([]predicate.Customer, 0, len(i.HasCustomerWith))
+		for _, w := range i.HasCustomerWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCustomerWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, invoice.HasCustomerWith(with...))
+	}
+	if i.HasIssuedBy != nil {
+		p := invoice.HasIssuedBy()
+		if !*i.HasIssuedBy {
+			p = invoice.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasIssuedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasIssuedByWith))
+		for _, w := range i.HasIssuedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasIssuedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, invoice.HasIssuedByWith(with...))
+	}
+	if i.HasReplaces != nil {
+		p := invoice.HasReplaces()
+		if !*i.HasReplaces {
+			p = invoice.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasReplacesWith) > 0 {
+		with := make([]predicate.Invoice, 0, len(i.HasReplacesWith))
+		for _, w := range i.HasReplacesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasReplacesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, invoice.HasReplacesWith(with...))
+	}
+	if i.HasReplacedBy != nil {
+		p := invoice.HasReplacedBy()
+		if !*i.HasReplacedBy {
+			p = invoice.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasReplacedByWith) > 0 {
+		with := make([]predicate.Invoice, 0, len(i.HasReplacedByWith))
+		for _, w := range i.HasReplacedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasReplacedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, invoice.HasReplacedByWith(with...))
+	}
+	if i.HasCreditNotes != nil {
+		p := invoice.HasCreditNotes()
+		if !*i.HasCreditNotes {
+			p = invoice.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCreditNotesWith) > 0 {
+		with := make([]predicate.CreditNote, 0, len(i.HasCreditNotesWith))
+		for _, w := range i.HasCreditNotesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCreditNotesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, invoice.HasCreditNotesWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyInvoiceWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return invoice.And(predicates...), nil
 	}
 }
 
@@ -4782,6 +6787,43 @@ type OrderWhereInput struct {
 	StatusNoteEqualFold    *string  `json:"statusNoteEqualFold,omitempty"`
 	StatusNoteContainsFold *string  `json:"statusNoteContainsFold,omitempty"`
 
+	// "review_hold" field predicates.
+	ReviewHold       *order.ReviewHold  `json:"reviewHold,omitempty"`
+	ReviewHoldNEQ    *order.ReviewHold  `json:"reviewHoldNEQ,omitempty"`
+	ReviewHoldIn     []order.ReviewHold `json:"reviewHoldIn,omitempty"`
+	ReviewHoldNotIn  []order.ReviewHold `json:"reviewHoldNotIn,omitempty"`
+	ReviewHoldIsNil  bool               `json:"reviewHoldIsNil,omitempty"`
+	ReviewHoldNotNil bool               `json:"reviewHoldNotNil,omitempty"`
+
+	// "review_hold_note" field predicates.
+	ReviewHoldNote             *string  `json:"reviewHoldNote,omitempty"`
+	ReviewHoldNoteNEQ          *string  `json:"reviewHoldNoteNEQ,omitempty"`
+	ReviewHoldNoteIn           []string `json:"reviewHoldNoteIn,omitempty"`
+	ReviewHoldNoteNotIn        []string `json:"reviewHoldNoteNotIn,omitempty"`
+	ReviewHoldNoteGT           *string  `json:"reviewHoldNoteGT,omitempty"`
+	ReviewHoldNoteGTE          *string  `json:"reviewHoldNoteGTE,omitempty"`
+	ReviewHoldNoteLT           *string  `json:"reviewHoldNoteLT,omitempty"`
+	ReviewHoldNoteLTE          *string  `json:"reviewHoldNoteLTE,omitempty"`
+	ReviewHoldNoteContains     *string  `json:"reviewHoldNoteContains,omitempty"`
+	ReviewHoldNoteHasPrefix    *string  `json:"reviewHoldNoteHasPrefix,omitempty"`
+	ReviewHoldNoteHasSuffix    *string  `json:"reviewHoldNoteHasSuffix,omitempty"`
+	ReviewHoldNoteIsNil        bool     `json:"reviewHoldNoteIsNil,omitempty"`
+	ReviewHoldNoteNotNil       bool     `json:"reviewHoldNoteNotNil,omitempty"`
+	ReviewHoldNoteEqualFold    *string  `json:"reviewHoldNoteEqualFold,omitempty"`
+	ReviewHoldNoteContainsFold *string  `json:"reviewHoldNoteContainsFold,omitempty"`
+
+	// "review_held_at" field predicates.
+	ReviewHeldAt       *time.Time  `json:"reviewHeldAt,omitempty"`
+	ReviewHeldAtNEQ    *time.Time  `json:"reviewHeldAtNEQ,omitempty"`
+	ReviewHeldAtIn     []time.Time `json:"reviewHeldAtIn,omitempty"`
+	ReviewHeldAtNotIn  []time.Time `json:"reviewHeldAtNotIn,omitempty"`
+	ReviewHeldAtGT     *time.Time  `json:"reviewHeldAtGT,omitempty"`
+	ReviewHeldAtGTE    *time.Time  `json:"reviewHeldAtGTE,omitempty"`
+	ReviewHeldAtLT     *time.Time  `json:"reviewHeldAtLT,omitempty"`
+	ReviewHeldAtLTE    *time.Time  `json:"reviewHeldAtLTE,omitempty"`
+	ReviewHeldAtIsNil  bool        `json:"reviewHeldAtIsNil,omitempty"`
+	ReviewHeldAtNotNil bool        `json:"reviewHeldAtNotNil,omitempty"`
+
 	// "customer_id" field predicates.
 	CustomerID      *int  `json:"customerID,omitempty"`
 	CustomerIDNEQ   *int  `json:"customerIDNEQ,omitempty"`
@@ -4851,6 +6893,10 @@ type OrderWhereInput struct {
 	// "complaints" edge predicates.
 	HasComplaints     *bool                  `json:"hasComplaints,omitempty"`
 	HasComplaintsWith []*ComplaintWhereInput `json:"hasComplaintsWith,omitempty"`
+
+	// "contacts" edge predicates.
+	HasContacts     *bool                `json:"hasContacts,omitempty"`
+	HasContactsWith []*ContactWhereInput `json:"hasContactsWith,omitempty"`
 
 	// "events" edge predicates.
 	HasEvents     *bool                   `json:"hasEvents,omitempty"`
@@ -5513,6 +7559,99 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	if i.StatusNoteContainsFold != nil {
 		predicates = append(predicates, order.StatusNoteContainsFold(*i.StatusNoteContainsFold))
 	}
+	if i.ReviewHold != nil {
+		predicates = append(predicates, order.ReviewHoldEQ(*i.ReviewHold))
+	}
+	if i.ReviewHoldNEQ != nil {
+		predicates = append(predicates, order.ReviewHoldNEQ(*i.ReviewHoldNEQ))
+	}
+	if len(i.ReviewHoldIn) > 0 {
+		predicates = append(predicates, order.ReviewHoldIn(i.ReviewHoldIn...))
+	}
+	if len(i.ReviewHoldNotIn) > 0 {
+		predicates = append(predicates, order.ReviewHoldNotIn(i.ReviewHoldNotIn...))
+	}
+	if i.ReviewHoldIsNil {
+		predicates = append(predicates, order.ReviewHoldIsNil())
+	}
+	if i.ReviewHoldNotNil {
+		predicates = append(predicates, order.ReviewHoldNotNil())
+	}
+	if i.ReviewHoldNote != nil {
+		predicates = append(predicates, order.ReviewHoldNoteEQ(*i.ReviewHoldNote))
+	}
+	if i.ReviewHoldNoteNEQ != nil {
+		predicates = append(predicates, order.ReviewHoldNoteNEQ(*i.ReviewHoldNoteNEQ))
+	}
+	if len(i.ReviewHoldNoteIn) > 0 {
+		predicates = append(predicates, order.ReviewHoldNoteIn(i.ReviewHoldNoteIn...))
+	}
+	if len(i.ReviewHoldNoteNotIn) > 0 {
+		predicates = append(predicates, order.ReviewHoldNoteNotIn(i.ReviewHoldNoteNotIn...))
+	}
+	if i.ReviewHoldNoteGT != nil {
+		predicates = append(predicates, order.ReviewHoldNoteGT(*i.ReviewHoldNoteGT))
+	}
+	if i.ReviewHoldNoteGTE != nil {
+		predicates = append(predicates, order.ReviewHoldNoteGTE(*i.ReviewHoldNoteGTE))
+	}
+	if i.ReviewHoldNoteLT != nil {
+		predicates = append(predicates, order.ReviewHoldNoteLT(*i.ReviewHoldNoteLT))
+	}
+	if i.ReviewHoldNoteLTE != nil {
+		predicates = append(predicates, order.ReviewHoldNoteLTE(*i.ReviewHoldNoteLTE))
+	}
+	if i.ReviewHoldNoteContains != nil {
+		predicates = append(predicates, order.ReviewHoldNoteContains(*i.ReviewHoldNoteContains))
+	}
+	if i.ReviewHoldNoteHasPrefix != nil {
+		predicates = append(predicates, order.ReviewHoldNoteHasPrefix(*i.ReviewHoldNoteHasPrefix))
+	}
+	if i.ReviewHoldNoteHasSuffix != nil {
+		predicates = append(predicates, order.ReviewHoldNoteHasSuffix(*i.ReviewHoldNoteHasSuffix))
+	}
+	if i.ReviewHoldNoteIsNil {
+		predicates = append(predicates, order.ReviewHoldNoteIsNil())
+	}
+	if i.ReviewHoldNoteNotNil {
+		predicates = append(predicates, order.ReviewHoldNoteNotNil())
+	}
+	if i.ReviewHoldNoteEqualFold != nil {
+		predicates = append(predicates, order.ReviewHoldNoteEqualFold(*i.ReviewHoldNoteEqualFold))
+	}
+	if i.ReviewHoldNoteContainsFold != nil {
+		predicates = append(predicates, order.ReviewHoldNoteContainsFold(*i.ReviewHoldNoteContainsFold))
+	}
+	if i.ReviewHeldAt != nil {
+		predicates = append(predicates, order.ReviewHeldAtEQ(*i.ReviewHeldAt))
+	}
+	if i.ReviewHeldAtNEQ != nil {
+		predicates = append(predicates, order.ReviewHeldAtNEQ(*i.ReviewHeldAtNEQ))
+	}
+	if len(i.ReviewHeldAtIn) > 0 {
+		predicates = append(predicates, order.ReviewHeldAtIn(i.ReviewHeldAtIn...))
+	}
+	if len(i.ReviewHeldAtNotIn) > 0 {
+		predicates = append(predicates, order.ReviewHeldAtNotIn(i.ReviewHeldAtNotIn...))
+	}
+	if i.ReviewHeldAtGT != nil {
+		predicates = append(predicates, order.ReviewHeldAtGT(*i.ReviewHeldAtGT))
+	}
+	if i.ReviewHeldAtGTE != nil {
+		predicates = append(predicates, order.ReviewHeldAtGTE(*i.ReviewHeldAtGTE))
+	}
+	if i.ReviewHeldAtLT != nil {
+		predicates = append(predicates, order.ReviewHeldAtLT(*i.ReviewHeldAtLT))
+	}
+	if i.ReviewHeldAtLTE != nil {
+		predicates = append(predicates, order.ReviewHeldAtLTE(*i.ReviewHeldAtLTE))
+	}
+	if i.ReviewHeldAtIsNil {
+		predicates = append(predicates, order.ReviewHeldAtIsNil())
+	}
+	if i.ReviewHeldAtNotNil {
+		predicates = append(predicates, order.ReviewHeldAtNotNil())
+	}
 	if i.CustomerID != nil {
 		predicates = append(predicates, order.CustomerIDEQ(*i.CustomerID))
 	}
@@ -5778,6 +7917,24 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 		}
 		predicates = append(predicates, order.HasComplaintsWith(with...))
 	}
+	if i.HasContacts != nil {
+		p := order.HasContacts()
+		if !*i.HasContacts {
+			p = order.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasContactsWith) > 0 {
+		with := make([]predicate.Contact, 0, len(i.HasContactsWith))
+		for _, w := range i.HasContactsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasContactsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, order.HasContactsWith(with...))
+	}
 	if i.HasEvents != nil {
 		p := order.HasEvents()
 		if !*i.HasEvents {
@@ -5915,6 +8072,14 @@ type OrderCorrectionWhereInput struct {
 	CustomerConfirmationNoteEqualFold    *string  `json:"customerConfirmationNoteEqualFold,omitempty"`
 	CustomerConfirmationNoteContainsFold *string  `json:"customerConfirmationNoteContainsFold,omitempty"`
 
+	// "customer_contact_id" field predicates.
+	CustomerContactID       *int  `json:"customerContactID,omitempty"`
+	CustomerContactIDNEQ    *int  `json:"customerContactIDNEQ,omitempty"`
+	CustomerContactIDIn     []int `json:"customerContactIDIn,omitempty"`
+	CustomerContactIDNotIn  []int `json:"customerContactIDNotIn,omitempty"`
+	CustomerContactIDIsNil  bool  `json:"customerContactIDIsNil,omitempty"`
+	CustomerContactIDNotNil bool  `json:"customerContactIDNotNil,omitempty"`
+
 	// "currency" field predicates.
 	Currency             *string  `json:"currency,omitempty"`
 	CurrencyNEQ          *string  `json:"currencyNEQ,omitempty"`
@@ -6002,6 +8167,10 @@ type OrderCorrectionWhereInput struct {
 	// "decided_by" edge predicates.
 	HasDecidedBy     *bool             `json:"hasDecidedBy,omitempty"`
 	HasDecidedByWith []*UserWhereInput `json:"hasDecidedByWith,omitempty"`
+
+	// "customer_contact" edge predicates.
+	HasCustomerContact     *bool                `json:"hasCustomerContact,omitempty"`
+	HasCustomerContactWith []*ContactWhereInput `json:"hasCustomerContactWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -6315,6 +8484,24 @@ func (i *OrderCorrectionWhereInput) P() (predicate.OrderCorrection, error) {
 	if i.CustomerConfirmationNoteContainsFold != nil {
 		predicates = append(predicates, ordercorrection.CustomerConfirmationNoteContainsFold(*i.CustomerConfirmationNoteContainsFold))
 	}
+	if i.CustomerContactID != nil {
+		predicates = append(predicates, ordercorrection.CustomerContactIDEQ(*i.CustomerContactID))
+	}
+	if i.CustomerContactIDNEQ != nil {
+		predicates = append(predicates, ordercorrection.CustomerContactIDNEQ(*i.CustomerContactIDNEQ))
+	}
+	if len(i.CustomerContactIDIn) > 0 {
+		predicates = append(predicates, ordercorrection.CustomerContactIDIn(i.CustomerContactIDIn...))
+	}
+	if len(i.CustomerContactIDNotIn) > 0 {
+		predicates = append(predicates, ordercorrection.CustomerContactIDNotIn(i.CustomerContactIDNotIn...))
+	}
+	if i.CustomerContactIDIsNil {
+		predicates = append(predicates, ordercorrection.CustomerContactIDIsNil())
+	}
+	if i.CustomerContactIDNotNil {
+		predicates = append(predicates, ordercorrection.CustomerContactIDNotNil())
+	}
 	if i.Currency != nil {
 		predicates = append(predicates, ordercorrection.CurrencyEQ(*i.Currency))
 	}
@@ -6555,6 +8742,24 @@ func (i *OrderCorrectionWhereInput) P() (predicate.OrderCorrection, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, ordercorrection.HasDecidedByWith(with...))
+	}
+	if i.HasCustomerContact != nil {
+		p := ordercorrection.HasCustomerContact()
+		if !*i.HasCustomerContact {
+			p = ordercorrection.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCustomerContactWith) > 0 {
+		with := make([]predicate.Contact, 0, len(i.HasCustomerContactWith))
+		for _, w := range i.HasCustomerContactWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCustomerContactWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, ordercorrection.HasCustomerContactWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -10594,6 +12799,10 @@ type StockItemWhereInput struct {
 	// "movements" edge predicates.
 	HasMovements     *bool                      `json:"hasMovements,omitempty"`
 	HasMovementsWith []*StockMovementWhereInput `json:"hasMovementsWith,omitempty"`
+
+	// "substitutes" edge predicates.
+	HasSubstitutes     *bool                  `json:"hasSubstitutes,omitempty"`
+	HasSubstitutesWith []*StockItemWhereInput `json:"hasSubstitutesWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -10997,6 +13206,24 @@ func (i *StockItemWhereInput) P() (predicate.StockItem, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, stockitem.HasMovementsWith(with...))
+	}
+	if i.HasSubstitutes != nil {
+		p := stockitem.HasSubstitutes()
+		if !*i.HasSubstitutes {
+			p = stockitem.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSubstitutesWith) > 0 {
+		with := make([]predicate.StockItem, 0, len(i.HasSubstitutesWith))
+		for _, w := range i.HasSubstitutesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSubstitutesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, stockitem.HasSubstitutesWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

@@ -6,12 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"orderdesk/billing"
 	"orderdesk/change"
 	"orderdesk/ent/auditevent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
+	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
 	"orderdesk/ent/idempotencykey"
+	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/loginfailure"
 	"orderdesk/ent/notification"
@@ -49,8 +53,11 @@ const (
 	TypeAuditEvent         = "AuditEvent"
 	TypeCancellationRecord = "CancellationRecord"
 	TypeComplaint          = "Complaint"
+	TypeContact            = "Contact"
+	TypeCreditNote         = "CreditNote"
 	TypeCustomer           = "Customer"
 	TypeIdempotencyKey     = "IdempotencyKey"
+	TypeInvoice            = "Invoice"
 	TypeLedgerEntry        = "LedgerEntry"
 	TypeLoginFailure       = "LoginFailure"
 	TypeNotification       = "Notification"
@@ -1614,6 +1621,8 @@ type CancellationRecordMutation struct {
 	cleareddecided_by          bool
 	new_order                  *int
 	clearednew_order           bool
+	customer_contact           *int
+	clearedcustomer_contact    bool
 	done                       bool
 	oldValue                   func(context.Context) (*CancellationRecord, error)
 	predicates                 []predicate.CancellationRecord
@@ -2977,6 +2986,55 @@ func (m *CancellationRecordMutation) ResetAutomatic() {
 	m.automatic = nil
 }
 
+// SetCustomerContactID sets the "customer_contact_id" field.
+func (m *CancellationRecordMutation) SetCustomerContactID(i int) {
+	m.customer_contact = &i
+}
+
+// CustomerContactID returns the value of the "customer_contact_id" field in the mutation.
+func (m *CancellationRecordMutation) CustomerContactID() (r int, exists bool) {
+	v := m.customer_contact
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerContactID returns the old "customer_contact_id" field's value of the CancellationRecord entity.
+// If the CancellationRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CancellationRecordMutation) OldCustomerContactID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerContactID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerContactID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerContactID: %w", err)
+	}
+	return oldValue.CustomerContactID, nil
+}
+
+// ClearCustomerContactID clears the value of the "customer_contact_id" field.
+func (m *CancellationRecordMutation) ClearCustomerContactID() {
+	m.customer_contact = nil
+	m.clearedFields[cancellationrecord.FieldCustomerContactID] = struct{}{}
+}
+
+// CustomerContactIDCleared returns if the "customer_contact_id" field was cleared in this mutation.
+func (m *CancellationRecordMutation) CustomerContactIDCleared() bool {
+	_, ok := m.clearedFields[cancellationrecord.FieldCustomerContactID]
+	return ok
+}
+
+// ResetCustomerContactID resets all changes to the "customer_contact_id" field.
+func (m *CancellationRecordMutation) ResetCustomerContactID() {
+	m.customer_contact = nil
+	delete(m.clearedFields, cancellationrecord.FieldCustomerContactID)
+}
+
 // ClearOrder clears the "order" edge to the Order entity.
 func (m *CancellationRecordMutation) ClearOrder() {
 	m.cleared_order = true
@@ -3139,6 +3197,33 @@ func (m *CancellationRecordMutation) ResetNewOrder() {
 	m.clearednew_order = false
 }
 
+// ClearCustomerContact clears the "customer_contact" edge to the Contact entity.
+func (m *CancellationRecordMutation) ClearCustomerContact() {
+	m.clearedcustomer_contact = true
+	m.clearedFields[cancellationrecord.FieldCustomerContactID] = struct{}{}
+}
+
+// CustomerContactCleared reports if the "customer_contact" edge to the Contact entity was cleared.
+func (m *CancellationRecordMutation) CustomerContactCleared() bool {
+	return m.CustomerContactIDCleared() || m.clearedcustomer_contact
+}
+
+// CustomerContactIDs returns the "customer_contact" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerContactID instead. It exists only for internal usage by the builders.
+func (m *CancellationRecordMutation) CustomerContactIDs() (ids []int) {
+	if id := m.customer_contact; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomerContact resets all changes to the "customer_contact" edge.
+func (m *CancellationRecordMutation) ResetCustomerContact() {
+	m.customer_contact = nil
+	m.clearedcustomer_contact = false
+}
+
 // Where appends a list predicates to the CancellationRecordMutation builder.
 func (m *CancellationRecordMutation) Where(ps ...predicate.CancellationRecord) {
 	m.predicates = append(m.predicates, ps...)
@@ -3173,7 +3258,7 @@ func (m *CancellationRecordMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CancellationRecordMutation) Fields() []string {
-	fields := make([]string, 0, 28)
+	fields := make([]string, 0, 29)
 	if m.created_at != nil {
 		fields = append(fields, cancellationrecord.FieldCreatedAt)
 	}
@@ -3258,6 +3343,9 @@ func (m *CancellationRecordMutation) Fields() []string {
 	if m.automatic != nil {
 		fields = append(fields, cancellationrecord.FieldAutomatic)
 	}
+	if m.customer_contact != nil {
+		fields = append(fields, cancellationrecord.FieldCustomerContactID)
+	}
 	return fields
 }
 
@@ -3322,6 +3410,8 @@ func (m *CancellationRecordMutation) Field(name string) (ent.Value, bool) {
 		return m.NewOrderID()
 	case cancellationrecord.FieldAutomatic:
 		return m.Automatic()
+	case cancellationrecord.FieldCustomerContactID:
+		return m.CustomerContactID()
 	}
 	return nil, false
 }
@@ -3387,6 +3477,8 @@ func (m *CancellationRecordMutation) OldField(ctx context.Context, name string) 
 		return m.OldNewOrderID(ctx)
 	case cancellationrecord.FieldAutomatic:
 		return m.OldAutomatic(ctx)
+	case cancellationrecord.FieldCustomerContactID:
+		return m.OldCustomerContactID(ctx)
 	}
 	return nil, fmt.Errorf("unknown CancellationRecord field %s", name)
 }
@@ -3592,6 +3684,13 @@ func (m *CancellationRecordMutation) SetField(name string, value ent.Value) erro
 		}
 		m.SetAutomatic(v)
 		return nil
+	case cancellationrecord.FieldCustomerContactID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerContactID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CancellationRecord field %s", name)
 }
@@ -3709,6 +3808,9 @@ func (m *CancellationRecordMutation) ClearedFields() []string {
 	if m.FieldCleared(cancellationrecord.FieldNewOrderID) {
 		fields = append(fields, cancellationrecord.FieldNewOrderID)
 	}
+	if m.FieldCleared(cancellationrecord.FieldCustomerContactID) {
+		fields = append(fields, cancellationrecord.FieldCustomerContactID)
+	}
 	return fields
 }
 
@@ -3758,6 +3860,9 @@ func (m *CancellationRecordMutation) ClearField(name string) error {
 		return nil
 	case cancellationrecord.FieldNewOrderID:
 		m.ClearNewOrderID()
+		return nil
+	case cancellationrecord.FieldCustomerContactID:
+		m.ClearCustomerContactID()
 		return nil
 	}
 	return fmt.Errorf("unknown CancellationRecord nullable field %s", name)
@@ -3851,13 +3956,16 @@ func (m *CancellationRecordMutation) ResetField(name string) error {
 	case cancellationrecord.FieldAutomatic:
 		m.ResetAutomatic()
 		return nil
+	case cancellationrecord.FieldCustomerContactID:
+		m.ResetCustomerContactID()
+		return nil
 	}
 	return fmt.Errorf("unknown CancellationRecord field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CancellationRecordMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m._order != nil {
 		edges = append(edges, cancellationrecord.EdgeOrder)
 	}
@@ -3875,6 +3983,9 @@ func (m *CancellationRecordMutation) AddedEdges() []string {
 	}
 	if m.new_order != nil {
 		edges = append(edges, cancellationrecord.EdgeNewOrder)
+	}
+	if m.customer_contact != nil {
+		edges = append(edges, cancellationrecord.EdgeCustomerContact)
 	}
 	return edges
 }
@@ -3907,13 +4018,17 @@ func (m *CancellationRecordMutation) AddedIDs(name string) []ent.Value {
 		if id := m.new_order; id != nil {
 			return []ent.Value{*id}
 		}
+	case cancellationrecord.EdgeCustomerContact:
+		if id := m.customer_contact; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CancellationRecordMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	return edges
 }
 
@@ -3925,7 +4040,7 @@ func (m *CancellationRecordMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CancellationRecordMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.cleared_order {
 		edges = append(edges, cancellationrecord.EdgeOrder)
 	}
@@ -3943,6 +4058,9 @@ func (m *CancellationRecordMutation) ClearedEdges() []string {
 	}
 	if m.clearednew_order {
 		edges = append(edges, cancellationrecord.EdgeNewOrder)
+	}
+	if m.clearedcustomer_contact {
+		edges = append(edges, cancellationrecord.EdgeCustomerContact)
 	}
 	return edges
 }
@@ -3963,6 +4081,8 @@ func (m *CancellationRecordMutation) EdgeCleared(name string) bool {
 		return m.cleareddecided_by
 	case cancellationrecord.EdgeNewOrder:
 		return m.clearednew_order
+	case cancellationrecord.EdgeCustomerContact:
+		return m.clearedcustomer_contact
 	}
 	return false
 }
@@ -3989,6 +4109,9 @@ func (m *CancellationRecordMutation) ClearEdge(name string) error {
 	case cancellationrecord.EdgeNewOrder:
 		m.ClearNewOrder()
 		return nil
+	case cancellationrecord.EdgeCustomerContact:
+		m.ClearCustomerContact()
+		return nil
 	}
 	return fmt.Errorf("unknown CancellationRecord unique edge %s", name)
 }
@@ -4014,6 +4137,9 @@ func (m *CancellationRecordMutation) ResetEdge(name string) error {
 		return nil
 	case cancellationrecord.EdgeNewOrder:
 		m.ResetNewOrder()
+		return nil
+	case cancellationrecord.EdgeCustomerContact:
+		m.ResetCustomerContact()
 		return nil
 	}
 	return fmt.Errorf("unknown CancellationRecord edge %s", name)
@@ -6136,6 +6262,2766 @@ func (m *ComplaintMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Complaint edge %s", name)
 }
 
+// ContactMutation represents an operation that mutates the Contact nodes in the graph.
+type ContactMutation struct {
+	config
+	op                        Op
+	typ                       string
+	id                        *int
+	created_at                *time.Time
+	updated_at                *time.Time
+	version                   *int64
+	addversion                *int64
+	channel                   *contact.Channel
+	direction                 *contact.Direction
+	origin                    *contact.Origin
+	summary                   *string
+	outcome                   *string
+	subject_type              *string
+	subject_id                *int
+	addsubject_id             *int
+	follow_up_at              *time.Time
+	follow_up_done_at         *time.Time
+	follow_up_notified_at     *time.Time
+	satisfaction              *int
+	addsatisfaction           *int
+	clearedFields             map[string]struct{}
+	customer                  *int
+	clearedcustomer           bool
+	_order                    *int
+	cleared_order             bool
+	follow_up_assignee        *int
+	clearedfollow_up_assignee bool
+	actor                     *int
+	clearedactor              bool
+	follow_up_done_by         *int
+	clearedfollow_up_done_by  bool
+	done                      bool
+	oldValue                  func(context.Context) (*Contact, error)
+	predicates                []predicate.Contact
+}
+
+var _ ent.Mutation = (*ContactMutation)(nil)
+
+// contactOption allows management of the mutation configuration using functional options.
+type contactOption func(*ContactMutation)
+
+// newContactMutation creates new mutation for the Contact entity.
+func newContactMutation(c config, op Op, opts ...contactOption) *ContactMutation {
+	m := &ContactMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeContact,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withContactID sets the ID field of the mutation.
+func withContactID(id int) contactOption {
+	return func(m *ContactMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Contact
+		)
+		m.oldValue = func(ctx context.Context) (*Contact, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Contact.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withContact sets the old Contact of the mutation.
+func withContact(node *Contact) contactOption {
+	return func(m *ContactMutation) {
+		m.oldValue = func(context.Context) (*Contact, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ContactMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ContactMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ContactMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ContactMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Contact.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ContactMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ContactMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ContactMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ContactMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ContactMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ContactMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *ContactMutation) SetVersion(i int64) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ContactMutation) Version() (r int64, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *ContactMutation) AddVersion(i int64) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *ContactMutation) AddedVersion() (r int64, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ContactMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetChannel sets the "channel" field.
+func (m *ContactMutation) SetChannel(c contact.Channel) {
+	m.channel = &c
+}
+
+// Channel returns the value of the "channel" field in the mutation.
+func (m *ContactMutation) Channel() (r contact.Channel, exists bool) {
+	v := m.channel
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannel returns the old "channel" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldChannel(ctx context.Context) (v contact.Channel, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannel: %w", err)
+	}
+	return oldValue.Channel, nil
+}
+
+// ResetChannel resets all changes to the "channel" field.
+func (m *ContactMutation) ResetChannel() {
+	m.channel = nil
+}
+
+// SetDirection sets the "direction" field.
+func (m *ContactMutation) SetDirection(c contact.Direction) {
+	m.direction = &c
+}
+
+// Direction returns the value of the "direction" field in the mutation.
+func (m *ContactMutation) Direction() (r contact.Direction, exists bool) {
+	v := m.direction
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDirection returns the old "direction" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldDirection(ctx context.Context) (v contact.Direction, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDirection is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDirection requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDirection: %w", err)
+	}
+	return oldValue.Direction, nil
+}
+
+// ResetDirection resets all changes to the "direction" field.
+func (m *ContactMutation) ResetDirection() {
+	m.direction = nil
+}
+
+// SetOrigin sets the "origin" field.
+func (m *ContactMutation) SetOrigin(c contact.Origin) {
+	m.origin = &c
+}
+
+// Origin returns the value of the "origin" field in the mutation.
+func (m *ContactMutation) Origin() (r contact.Origin, exists bool) {
+	v := m.origin
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrigin returns the old "origin" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldOrigin(ctx context.Context) (v contact.Origin, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrigin is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrigin requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrigin: %w", err)
+	}
+	return oldValue.Origin, nil
+}
+
+// ResetOrigin resets all changes to the "origin" field.
+func (m *ContactMutation) ResetOrigin() {
+	m.origin = nil
+}
+
+// SetSummary sets the "summary" field.
+func (m *ContactMutation) SetSummary(s string) {
+	m.summary = &s
+}
+
+// Summary returns the value of the "summary" field in the mutation.
+func (m *ContactMutation) Summary() (r string, exists bool) {
+	v := m.summary
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSummary returns the old "summary" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldSummary(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSummary is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSummary requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSummary: %w", err)
+	}
+	return oldValue.Summary, nil
+}
+
+// ResetSummary resets all changes to the "summary" field.
+func (m *ContactMutation) ResetSummary() {
+	m.summary = nil
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *ContactMutation) SetOutcome(s string) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *ContactMutation) Outcome() (r string, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldOutcome(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ClearOutcome clears the value of the "outcome" field.
+func (m *ContactMutation) ClearOutcome() {
+	m.outcome = nil
+	m.clearedFields[contact.FieldOutcome] = struct{}{}
+}
+
+// OutcomeCleared returns if the "outcome" field was cleared in this mutation.
+func (m *ContactMutation) OutcomeCleared() bool {
+	_, ok := m.clearedFields[contact.FieldOutcome]
+	return ok
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *ContactMutation) ResetOutcome() {
+	m.outcome = nil
+	delete(m.clearedFields, contact.FieldOutcome)
+}
+
+// SetSubjectType sets the "subject_type" field.
+func (m *ContactMutation) SetSubjectType(s string) {
+	m.subject_type = &s
+}
+
+// SubjectType returns the value of the "subject_type" field in the mutation.
+func (m *ContactMutation) SubjectType() (r string, exists bool) {
+	v := m.subject_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectType returns the old "subject_type" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldSubjectType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectType: %w", err)
+	}
+	return oldValue.SubjectType, nil
+}
+
+// ClearSubjectType clears the value of the "subject_type" field.
+func (m *ContactMutation) ClearSubjectType() {
+	m.subject_type = nil
+	m.clearedFields[contact.FieldSubjectType] = struct{}{}
+}
+
+// SubjectTypeCleared returns if the "subject_type" field was cleared in this mutation.
+func (m *ContactMutation) SubjectTypeCleared() bool {
+	_, ok := m.clearedFields[contact.FieldSubjectType]
+	return ok
+}
+
+// ResetSubjectType resets all changes to the "subject_type" field.
+func (m *ContactMutation) ResetSubjectType() {
+	m.subject_type = nil
+	delete(m.clearedFields, contact.FieldSubjectType)
+}
+
+// SetSubjectID sets the "subject_id" field.
+func (m *ContactMutation) SetSubjectID(i int) {
+	m.subject_id = &i
+	m.addsubject_id = nil
+}
+
+// SubjectID returns the value of the "subject_id" field in the mutation.
+func (m *ContactMutation) SubjectID() (r int, exists bool) {
+	v := m.subject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectID returns the old "subject_id" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldSubjectID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectID: %w", err)
+	}
+	return oldValue.SubjectID, nil
+}
+
+// AddSubjectID adds i to the "subject_id" field.
+func (m *ContactMutation) AddSubjectID(i int) {
+	if m.addsubject_id != nil {
+		*m.addsubject_id += i
+	} else {
+		m.addsubject_id = &i
+	}
+}
+
+// AddedSubjectID returns the value that was added to the "subject_id" field in this mutation.
+func (m *ContactMutation) AddedSubjectID() (r int, exists bool) {
+	v := m.addsubject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSubjectID clears the value of the "subject_id" field.
+func (m *ContactMutation) ClearSubjectID() {
+	m.subject_id = nil
+	m.addsubject_id = nil
+	m.clearedFields[contact.FieldSubjectID] = struct{}{}
+}
+
+// SubjectIDCleared returns if the "subject_id" field was cleared in this mutation.
+func (m *ContactMutation) SubjectIDCleared() bool {
+	_, ok := m.clearedFields[contact.FieldSubjectID]
+	return ok
+}
+
+// ResetSubjectID resets all changes to the "subject_id" field.
+func (m *ContactMutation) ResetSubjectID() {
+	m.subject_id = nil
+	m.addsubject_id = nil
+	delete(m.clearedFields, contact.FieldSubjectID)
+}
+
+// SetFollowUpAt sets the "follow_up_at" field.
+func (m *ContactMutation) SetFollowUpAt(t time.Time) {
+	m.follow_up_at = &t
+}
+
+// FollowUpAt returns the value of the "follow_up_at" field in the mutation.
+func (m *ContactMutation) FollowUpAt() (r time.Time, exists bool) {
+	v := m.follow_up_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowUpAt returns the old "follow_up_at" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldFollowUpAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowUpAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowUpAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowUpAt: %w", err)
+	}
+	return oldValue.FollowUpAt, nil
+}
+
+// ClearFollowUpAt clears the value of the "follow_up_at" field.
+func (m *ContactMutation) ClearFollowUpAt() {
+	m.follow_up_at = nil
+	m.clearedFields[contact.FieldFollowUpAt] = struct{}{}
+}
+
+// FollowUpAtCleared returns if the "follow_up_at" field was cleared in this mutation.
+func (m *ContactMutation) FollowUpAtCleared() bool {
+	_, ok := m.clearedFields[contact.FieldFollowUpAt]
+	return ok
+}
+
+// ResetFollowUpAt resets all changes to the "follow_up_at" field.
+func (m *ContactMutation) ResetFollowUpAt() {
+	m.follow_up_at = nil
+	delete(m.clearedFields, contact.FieldFollowUpAt)
+}
+
+// SetFollowUpDoneAt sets the "follow_up_done_at" field.
+func (m *ContactMutation) SetFollowUpDoneAt(t time.Time) {
+	m.follow_up_done_at = &t
+}
+
+// FollowUpDoneAt returns the value of the "follow_up_done_at" field in the mutation.
+func (m *ContactMutation) FollowUpDoneAt() (r time.Time, exists bool) {
+	v := m.follow_up_done_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowUpDoneAt returns the old "follow_up_done_at" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldFollowUpDoneAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowUpDoneAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowUpDoneAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowUpDoneAt: %w", err)
+	}
+	return oldValue.FollowUpDoneAt, nil
+}
+
+// ClearFollowUpDoneAt clears the value of the "follow_up_done_at" field.
+func (m *ContactMutation) ClearFollowUpDoneAt() {
+	m.follow_up_done_at = nil
+	m.clearedFields[contact.FieldFollowUpDoneAt] = struct{}{}
+}
+
+// FollowUpDoneAtCleared returns if the "follow_up_done_at" field was cleared in this mutation.
+func (m *ContactMutation) FollowUpDoneAtCleared() bool {
+	_, ok := m.clearedFields[contact.FieldFollowUpDoneAt]
+	return ok
+}
+
+// ResetFollowUpDoneAt resets all changes to the "follow_up_done_at" field.
+func (m *ContactMutation) ResetFollowUpDoneAt() {
+	m.follow_up_done_at = nil
+	delete(m.clearedFields, contact.FieldFollowUpDoneAt)
+}
+
+// SetFollowUpNotifiedAt sets the "follow_up_notified_at" field.
+func (m *ContactMutation) SetFollowUpNotifiedAt(t time.Time) {
+	m.follow_up_notified_at = &t
+}
+
+// FollowUpNotifiedAt returns the value of the "follow_up_notified_at" field in the mutation.
+func (m *ContactMutation) FollowUpNotifiedAt() (r time.Time, exists bool) {
+	v := m.follow_up_notified_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowUpNotifiedAt returns the old "follow_up_notified_at" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldFollowUpNotifiedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowUpNotifiedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowUpNotifiedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowUpNotifiedAt: %w", err)
+	}
+	return oldValue.FollowUpNotifiedAt, nil
+}
+
+// ClearFollowUpNotifiedAt clears the value of the "follow_up_notified_at" field.
+func (m *ContactMutation) ClearFollowUpNotifiedAt() {
+	m.follow_up_notified_at = nil
+	m.clearedFields[contact.FieldFollowUpNotifiedAt] = struct{}{}
+}
+
+// FollowUpNotifiedAtCleared returns if the "follow_up_notified_at" field was cleared in this mutation.
+func (m *ContactMutation) FollowUpNotifiedAtCleared() bool {
+	_, ok := m.clearedFields[contact.FieldFollowUpNotifiedAt]
+	return ok
+}
+
+// ResetFollowUpNotifiedAt resets all changes to the "follow_up_notified_at" field.
+func (m *ContactMutation) ResetFollowUpNotifiedAt() {
+	m.follow_up_notified_at = nil
+	delete(m.clearedFields, contact.FieldFollowUpNotifiedAt)
+}
+
+// SetSatisfaction sets the "satisfaction" field.
+func (m *ContactMutation) SetSatisfaction(i int) {
+	m.satisfaction = &i
+	m.addsatisfaction = nil
+}
+
+// Satisfaction returns the value of the "satisfaction" field in the mutation.
+func (m *ContactMutation) Satisfaction() (r int, exists bool) {
+	v := m.satisfaction
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSatisfaction returns the old "satisfaction" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldSatisfaction(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSatisfaction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSatisfaction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSatisfaction: %w", err)
+	}
+	return oldValue.Satisfaction, nil
+}
+
+// AddSatisfaction adds i to the "satisfaction" field.
+func (m *ContactMutation) AddSatisfaction(i int) {
+	if m.addsatisfaction != nil {
+		*m.addsatisfaction += i
+	} else {
+		m.addsatisfaction = &i
+	}
+}
+
+// AddedSatisfaction returns the value that was added to the "satisfaction" field in this mutation.
+func (m *ContactMutation) AddedSatisfaction() (r int, exists bool) {
+	v := m.addsatisfaction
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSatisfaction clears the value of the "satisfaction" field.
+func (m *ContactMutation) ClearSatisfaction() {
+	m.satisfaction = nil
+	m.addsatisfaction = nil
+	m.clearedFields[contact.FieldSatisfaction] = struct{}{}
+}
+
+// SatisfactionCleared returns if the "satisfaction" field was cleared in this mutation.
+func (m *ContactMutation) SatisfactionCleared() bool {
+	_, ok := m.clearedFields[contact.FieldSatisfaction]
+	return ok
+}
+
+// ResetSatisfaction resets all changes to the "satisfaction" field.
+func (m *ContactMutation) ResetSatisfaction() {
+	m.satisfaction = nil
+	m.addsatisfaction = nil
+	delete(m.clearedFields, contact.FieldSatisfaction)
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *ContactMutation) SetCustomerID(i int) {
+	m.customer = &i
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *ContactMutation) CustomerID() (r int, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldCustomerID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *ContactMutation) ResetCustomerID() {
+	m.customer = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *ContactMutation) SetOrderID(i int) {
+	m._order = &i
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *ContactMutation) OrderID() (r int, exists bool) {
+	v := m._order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldOrderID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// ClearOrderID clears the value of the "order_id" field.
+func (m *ContactMutation) ClearOrderID() {
+	m._order = nil
+	m.clearedFields[contact.FieldOrderID] = struct{}{}
+}
+
+// OrderIDCleared returns if the "order_id" field was cleared in this mutation.
+func (m *ContactMutation) OrderIDCleared() bool {
+	_, ok := m.clearedFields[contact.FieldOrderID]
+	return ok
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *ContactMutation) ResetOrderID() {
+	m._order = nil
+	delete(m.clearedFields, contact.FieldOrderID)
+}
+
+// SetFollowUpAssigneeID sets the "follow_up_assignee_id" field.
+func (m *ContactMutation) SetFollowUpAssigneeID(i int) {
+	m.follow_up_assignee = &i
+}
+
+// FollowUpAssigneeID returns the value of the "follow_up_assignee_id" field in the mutation.
+func (m *ContactMutation) FollowUpAssigneeID() (r int, exists bool) {
+	v := m.follow_up_assignee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowUpAssigneeID returns the old "follow_up_assignee_id" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldFollowUpAssigneeID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowUpAssigneeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowUpAssigneeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowUpAssigneeID: %w", err)
+	}
+	return oldValue.FollowUpAssigneeID, nil
+}
+
+// ClearFollowUpAssigneeID clears the value of the "follow_up_assignee_id" field.
+func (m *ContactMutation) ClearFollowUpAssigneeID() {
+	m.follow_up_assignee = nil
+	m.clearedFields[contact.FieldFollowUpAssigneeID] = struct{}{}
+}
+
+// FollowUpAssigneeIDCleared returns if the "follow_up_assignee_id" field was cleared in this mutation.
+func (m *ContactMutation) FollowUpAssigneeIDCleared() bool {
+	_, ok := m.clearedFields[contact.FieldFollowUpAssigneeID]
+	return ok
+}
+
+// ResetFollowUpAssigneeID resets all changes to the "follow_up_assignee_id" field.
+func (m *ContactMutation) ResetFollowUpAssigneeID() {
+	m.follow_up_assignee = nil
+	delete(m.clearedFields, contact.FieldFollowUpAssigneeID)
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *ContactMutation) SetActorID(i int) {
+	m.actor = &i
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *ContactMutation) ActorID() (r int, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldActorID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (m *ContactMutation) ClearActorID() {
+	m.actor = nil
+	m.clearedFields[contact.FieldActorID] = struct{}{}
+}
+
+// ActorIDCleared returns if the "actor_id" field was cleared in this mutation.
+func (m *ContactMutation) ActorIDCleared() bool {
+	_, ok := m.clearedFields[contact.FieldActorID]
+	return ok
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *ContactMutation) ResetActorID() {
+	m.actor = nil
+	delete(m.clearedFields, contact.FieldActorID)
+}
+
+// SetFollowUpDoneByID sets the "follow_up_done_by_id" field.
+func (m *ContactMutation) SetFollowUpDoneByID(i int) {
+	m.follow_up_done_by = &i
+}
+
+// FollowUpDoneByID returns the value of the "follow_up_done_by_id" field in the mutation.
+func (m *ContactMutation) FollowUpDoneByID() (r int, exists bool) {
+	v := m.follow_up_done_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFollowUpDoneByID returns the old "follow_up_done_by_id" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldFollowUpDoneByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFollowUpDoneByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFollowUpDoneByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFollowUpDoneByID: %w", err)
+	}
+	return oldValue.FollowUpDoneByID, nil
+}
+
+// ClearFollowUpDoneByID clears the value of the "follow_up_done_by_id" field.
+func (m *ContactMutation) ClearFollowUpDoneByID() {
+	m.follow_up_done_by = nil
+	m.clearedFields[contact.FieldFollowUpDoneByID] = struct{}{}
+}
+
+// FollowUpDoneByIDCleared returns if the "follow_up_done_by_id" field was cleared in this mutation.
+func (m *ContactMutation) FollowUpDoneByIDCleared() bool {
+	_, ok := m.clearedFields[contact.FieldFollowUpDoneByID]
+	return ok
+}
+
+// ResetFollowUpDoneByID resets all changes to the "follow_up_done_by_id" field.
+func (m *ContactMutation) ResetFollowUpDoneByID() {
+	m.follow_up_done_by = nil
+	delete(m.clearedFields, contact.FieldFollowUpDoneByID)
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *ContactMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[contact.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *ContactMutation) CustomerCleared() bool {
+	return m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *ContactMutation) CustomerIDs() (ids []int) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *ContactMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// ClearOrder clears the "order" edge to the Order entity.
+func (m *ContactMutation) ClearOrder() {
+	m.cleared_order = true
+	m.clearedFields[contact.FieldOrderID] = struct{}{}
+}
+
+// OrderCleared reports if the "order" edge to the Order entity was cleared.
+func (m *ContactMutation) OrderCleared() bool {
+	return m.OrderIDCleared() || m.cleared_order
+}
+
+// OrderIDs returns the "order" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrderID instead. It exists only for internal usage by the builders.
+func (m *ContactMutation) OrderIDs() (ids []int) {
+	if id := m._order; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrder resets all changes to the "order" edge.
+func (m *ContactMutation) ResetOrder() {
+	m._order = nil
+	m.cleared_order = false
+}
+
+// ClearFollowUpAssignee clears the "follow_up_assignee" edge to the User entity.
+func (m *ContactMutation) ClearFollowUpAssignee() {
+	m.clearedfollow_up_assignee = true
+	m.clearedFields[contact.FieldFollowUpAssigneeID] = struct{}{}
+}
+
+// FollowUpAssigneeCleared reports if the "follow_up_assignee" edge to the User entity was cleared.
+func (m *ContactMutation) FollowUpAssigneeCleared() bool {
+	return m.FollowUpAssigneeIDCleared() || m.clearedfollow_up_assignee
+}
+
+// FollowUpAssigneeIDs returns the "follow_up_assignee" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FollowUpAssigneeID instead. It exists only for internal usage by the builders.
+func (m *ContactMutation) FollowUpAssigneeIDs() (ids []int) {
+	if id := m.follow_up_assignee; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFollowUpAssignee resets all changes to the "follow_up_assignee" edge.
+func (m *ContactMutation) ResetFollowUpAssignee() {
+	m.follow_up_assignee = nil
+	m.clearedfollow_up_assignee = false
+}
+
+// ClearActor clears the "actor" edge to the User entity.
+func (m *ContactMutation) ClearActor() {
+	m.clearedactor = true
+	m.clearedFields[contact.FieldActorID] = struct{}{}
+}
+
+// ActorCleared reports if the "actor" edge to the User entity was cleared.
+func (m *ContactMutation) ActorCleared() bool {
+	return m.ActorIDCleared() || m.clearedactor
+}
+
+// ActorIDs returns the "actor" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ActorID instead. It exists only for internal usage by the builders.
+func (m *ContactMutation) ActorIDs() (ids []int) {
+	if id := m.actor; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetActor resets all changes to the "actor" edge.
+func (m *ContactMutation) ResetActor() {
+	m.actor = nil
+	m.clearedactor = false
+}
+
+// ClearFollowUpDoneBy clears the "follow_up_done_by" edge to the User entity.
+func (m *ContactMutation) ClearFollowUpDoneBy() {
+	m.clearedfollow_up_done_by = true
+	m.clearedFields[contact.FieldFollowUpDoneByID] = struct{}{}
+}
+
+// FollowUpDoneByCleared reports if the "follow_up_done_by" edge to the User entity was cleared.
+func (m *ContactMutation) FollowUpDoneByCleared() bool {
+	return m.FollowUpDoneByIDCleared() || m.clearedfollow_up_done_by
+}
+
+// FollowUpDoneByIDs returns the "follow_up_done_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FollowUpDoneByID instead. It exists only for internal usage by the builders.
+func (m *ContactMutation) FollowUpDoneByIDs() (ids []int) {
+	if id := m.follow_up_done_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFollowUpDoneBy resets all changes to the "follow_up_done_by" edge.
+func (m *ContactMutation) ResetFollowUpDoneBy() {
+	m.follow_up_done_by = nil
+	m.clearedfollow_up_done_by = false
+}
+
+// Where appends a list predicates to the ContactMutation builder.
+func (m *ContactMutation) Where(ps ...predicate.Contact) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ContactMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ContactMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Contact, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ContactMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ContactMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Contact).
+func (m *ContactMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ContactMutation) Fields() []string {
+	fields := make([]string, 0, 19)
+	if m.created_at != nil {
+		fields = append(fields, contact.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, contact.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, contact.FieldVersion)
+	}
+	if m.channel != nil {
+		fields = append(fields, contact.FieldChannel)
+	}
+	if m.direction != nil {
+		fields = append(fields, contact.FieldDirection)
+	}
+	if m.origin != nil {
+		fields = append(fields, contact.FieldOrigin)
+	}
+	if m.summary != nil {
+		fields = append(fields, contact.FieldSummary)
+	}
+	if m.outcome != nil {
+		fields = append(fields, contact.FieldOutcome)
+	}
+	if m.subject_type != nil {
+		fields = append(fields, contact.FieldSubjectType)
+	}
+	if m.subject_id != nil {
+		fields = append(fields, contact.FieldSubjectID)
+	}
+	if m.follow_up_at != nil {
+		fields = append(fields, contact.FieldFollowUpAt)
+	}
+	if m.follow_up_done_at != nil {
+		fields = append(fields, contact.FieldFollowUpDoneAt)
+	}
+	if m.follow_up_notified_at != nil {
+		fields = append(fields, contact.FieldFollowUpNotifiedAt)
+	}
+	if m.satisfaction != nil {
+		fields = append(fields, contact.FieldSatisfaction)
+	}
+	if m.customer != nil {
+		fields = append(fields, contact.FieldCustomerID)
+	}
+	if m._order != nil {
+		fields = append(fields, contact.FieldOrderID)
+	}
+	if m.follow_up_assignee != nil {
+		fields = append(fields, contact.FieldFollowUpAssigneeID)
+	}
+	if m.actor != nil {
+		fields = append(fields, contact.FieldActorID)
+	}
+	if m.follow_up_done_by != nil {
+		fields = append(fields, contact.FieldFollowUpDoneByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ContactMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case contact.FieldCreatedAt:
+		return m.CreatedAt()
+	case contact.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case contact.FieldVersion:
+		return m.Version()
+	case contact.FieldChannel:
+		return m.Channel()
+	case contact.FieldDirection:
+		return m.Direction()
+	case contact.FieldOrigin:
+		return m.Origin()
+	case contact.FieldSummary:
+		return m.Summary()
+	case contact.FieldOutcome:
+		return m.Outcome()
+	case contact.FieldSubjectType:
+		return m.SubjectType()
+	case contact.FieldSubjectID:
+		return m.SubjectID()
+	case contact.FieldFollowUpAt:
+		return m.FollowUpAt()
+	case contact.FieldFollowUpDoneAt:
+		return m.FollowUpDoneAt()
+	case contact.FieldFollowUpNotifiedAt:
+		return m.FollowUpNotifiedAt()
+	case contact.FieldSatisfaction:
+		return m.Satisfaction()
+	case contact.FieldCustomerID:
+		return m.CustomerID()
+	case contact.FieldOrderID:
+		return m.OrderID()
+	case contact.FieldFollowUpAssigneeID:
+		return m.FollowUpAssigneeID()
+	case contact.FieldActorID:
+		return m.ActorID()
+	case contact.FieldFollowUpDoneByID:
+		return m.FollowUpDoneByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ContactMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case contact.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case contact.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case contact.FieldVersion:
+		return m.OldVersion(ctx)
+	case contact.FieldChannel:
+		return m.OldChannel(ctx)
+	case contact.FieldDirection:
+		return m.OldDirection(ctx)
+	case contact.FieldOrigin:
+		return m.OldOrigin(ctx)
+	case contact.FieldSummary:
+		return m.OldSummary(ctx)
+	case contact.FieldOutcome:
+		return m.OldOutcome(ctx)
+	case contact.FieldSubjectType:
+		return m.OldSubjectType(ctx)
+	case contact.FieldSubjectID:
+		return m.OldSubjectID(ctx)
+	case contact.FieldFollowUpAt:
+		return m.OldFollowUpAt(ctx)
+	case contact.FieldFollowUpDoneAt:
+		return m.OldFollowUpDoneAt(ctx)
+	case contact.FieldFollowUpNotifiedAt:
+		return m.OldFollowUpNotifiedAt(ctx)
+	case contact.FieldSatisfaction:
+		return m.OldSatisfaction(ctx)
+	case contact.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case contact.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case contact.FieldFollowUpAssigneeID:
+		return m.OldFollowUpAssigneeID(ctx)
+	case contact.FieldActorID:
+		return m.OldActorID(ctx)
+	case contact.FieldFollowUpDoneByID:
+		return m.OldFollowUpDoneByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Contact field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ContactMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case contact.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case contact.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case contact.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case contact.FieldChannel:
+		v, ok := value.(contact.Channel)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannel(v)
+		return nil
+	case contact.FieldDirection:
+		v, ok := value.(contact.Direction)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDirection(v)
+		return nil
+	case contact.FieldOrigin:
+		v, ok := value.(contact.Origin)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrigin(v)
+		return nil
+	case contact.FieldSummary:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSummary(v)
+		return nil
+	case contact.FieldOutcome:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	case contact.FieldSubjectType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectType(v)
+		return nil
+	case contact.FieldSubjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectID(v)
+		return nil
+	case contact.FieldFollowUpAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowUpAt(v)
+		return nil
+	case contact.FieldFollowUpDoneAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowUpDoneAt(v)
+		return nil
+	case contact.FieldFollowUpNotifiedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowUpNotifiedAt(v)
+		return nil
+	case contact.FieldSatisfaction:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSatisfaction(v)
+		return nil
+	case contact.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case contact.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case contact.FieldFollowUpAssigneeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowUpAssigneeID(v)
+		return nil
+	case contact.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	case contact.FieldFollowUpDoneByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFollowUpDoneByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Contact field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ContactMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, contact.FieldVersion)
+	}
+	if m.addsubject_id != nil {
+		fields = append(fields, contact.FieldSubjectID)
+	}
+	if m.addsatisfaction != nil {
+		fields = append(fields, contact.FieldSatisfaction)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ContactMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case contact.FieldVersion:
+		return m.AddedVersion()
+	case contact.FieldSubjectID:
+		return m.AddedSubjectID()
+	case contact.FieldSatisfaction:
+		return m.AddedSatisfaction()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ContactMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case contact.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	case contact.FieldSubjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSubjectID(v)
+		return nil
+	case contact.FieldSatisfaction:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSatisfaction(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Contact numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ContactMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(contact.FieldOutcome) {
+		fields = append(fields, contact.FieldOutcome)
+	}
+	if m.FieldCleared(contact.FieldSubjectType) {
+		fields = append(fields, contact.FieldSubjectType)
+	}
+	if m.FieldCleared(contact.FieldSubjectID) {
+		fields = append(fields, contact.FieldSubjectID)
+	}
+	if m.FieldCleared(contact.FieldFollowUpAt) {
+		fields = append(fields, contact.FieldFollowUpAt)
+	}
+	if m.FieldCleared(contact.FieldFollowUpDoneAt) {
+		fields = append(fields, contact.FieldFollowUpDoneAt)
+	}
+	if m.FieldCleared(contact.FieldFollowUpNotifiedAt) {
+		fields = append(fields, contact.FieldFollowUpNotifiedAt)
+	}
+	if m.FieldCleared(contact.FieldSatisfaction) {
+		fields = append(fields, contact.FieldSatisfaction)
+	}
+	if m.FieldCleared(contact.FieldOrderID) {
+		fields = append(fields, contact.FieldOrderID)
+	}
+	if m.FieldCleared(contact.FieldFollowUpAssigneeID) {
+		fields = append(fields, contact.FieldFollowUpAssigneeID)
+	}
+	if m.FieldCleared(contact.FieldActorID) {
+		fields = append(fields, contact.FieldActorID)
+	}
+	if m.FieldCleared(contact.FieldFollowUpDoneByID) {
+		fields = append(fields, contact.FieldFollowUpDoneByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ContactMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ContactMutation) ClearField(name string) error {
+	switch name {
+	case contact.FieldOutcome:
+		m.ClearOutcome()
+		return nil
+	case contact.FieldSubjectType:
+		m.ClearSubjectType()
+		return nil
+	case contact.FieldSubjectID:
+		m.ClearSubjectID()
+		return nil
+	case contact.FieldFollowUpAt:
+		m.ClearFollowUpAt()
+		return nil
+	case contact.FieldFollowUpDoneAt:
+		m.ClearFollowUpDoneAt()
+		return nil
+	case contact.FieldFollowUpNotifiedAt:
+		m.ClearFollowUpNotifiedAt()
+		return nil
+	case contact.FieldSatisfaction:
+		m.ClearSatisfaction()
+		return nil
+	case contact.FieldOrderID:
+		m.ClearOrderID()
+		return nil
+	case contact.FieldFollowUpAssigneeID:
+		m.ClearFollowUpAssigneeID()
+		return nil
+	case contact.FieldActorID:
+		m.ClearActorID()
+		return nil
+	case contact.FieldFollowUpDoneByID:
+		m.ClearFollowUpDoneByID()
+		return nil
+	}
+	return fmt.Errorf("unknown Contact nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ContactMutation) ResetField(name string) error {
+	switch name {
+	case contact.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case contact.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case contact.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case contact.FieldChannel:
+		m.ResetChannel()
+		return nil
+	case contact.FieldDirection:
+		m.ResetDirection()
+		return nil
+	case contact.FieldOrigin:
+		m.ResetOrigin()
+		return nil
+	case contact.FieldSummary:
+		m.ResetSummary()
+		return nil
+	case contact.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	case contact.FieldSubjectType:
+		m.ResetSubjectType()
+		return nil
+	case contact.FieldSubjectID:
+		m.ResetSubjectID()
+		return nil
+	case contact.FieldFollowUpAt:
+		m.ResetFollowUpAt()
+		return nil
+	case contact.FieldFollowUpDoneAt:
+		m.ResetFollowUpDoneAt()
+		return nil
+	case contact.FieldFollowUpNotifiedAt:
+		m.ResetFollowUpNotifiedAt()
+		return nil
+	case contact.FieldSatisfaction:
+		m.ResetSatisfaction()
+		return nil
+	case contact.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case contact.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case contact.FieldFollowUpAssigneeID:
+		m.ResetFollowUpAssigneeID()
+		return nil
+	case contact.FieldActorID:
+		m.ResetActorID()
+		return nil
+	case contact.FieldFollowUpDoneByID:
+		m.ResetFollowUpDoneByID()
+		return nil
+	}
+	return fmt.Errorf("unknown Contact field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ContactMutation) AddedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.customer != nil {
+		edges = append(edges, contact.EdgeCustomer)
+	}
+	if m._order != nil {
+		edges = append(edges, contact.EdgeOrder)
+	}
+	if m.follow_up_assignee != nil {
+		edges = append(edges, contact.EdgeFollowUpAssignee)
+	}
+	if m.actor != nil {
+		edges = append(edges, contact.EdgeActor)
+	}
+	if m.follow_up_done_by != nil {
+		edges = append(edges, contact.EdgeFollowUpDoneBy)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ContactMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case contact.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	case contact.EdgeOrder:
+		if id := m._order; id != nil {
+			return []ent.Value{*id}
+		}
+	case contact.EdgeFollowUpAssignee:
+		if id := m.follow_up_assignee; id != nil {
+			return []ent.Value{*id}
+		}
+	case contact.EdgeActor:
+		if id := m.actor; id != nil {
+			return []ent.Value{*id}
+		}
+	case contact.EdgeFollowUpDoneBy:
+		if id := m.follow_up_done_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ContactMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 5)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ContactMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ContactMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.clearedcustomer {
+		edges = append(edges, contact.EdgeCustomer)
+	}
+	if m.cleared_order {
+		edges = append(edges, contact.EdgeOrder)
+	}
+	if m.clearedfollow_up_assignee {
+		edges = append(edges, contact.EdgeFollowUpAssignee)
+	}
+	if m.clearedactor {
+		edges = append(edges, contact.EdgeActor)
+	}
+	if m.clearedfollow_up_done_by {
+		edges = append(edges, contact.EdgeFollowUpDoneBy)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ContactMutation) EdgeCleared(name string) bool {
+	switch name {
+	case contact.EdgeCustomer:
+		return m.clearedcustomer
+	case contact.EdgeOrder:
+		return m.cleared_order
+	case contact.EdgeFollowUpAssignee:
+		return m.clearedfollow_up_assignee
+	case contact.EdgeActor:
+		return m.clearedactor
+	case contact.EdgeFollowUpDoneBy:
+		return m.clearedfollow_up_done_by
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ContactMutation) ClearEdge(name string) error {
+	switch name {
+	case contact.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	case contact.EdgeOrder:
+		m.ClearOrder()
+		return nil
+	case contact.EdgeFollowUpAssignee:
+		m.ClearFollowUpAssignee()
+		return nil
+	case contact.EdgeActor:
+		m.ClearActor()
+		return nil
+	case contact.EdgeFollowUpDoneBy:
+		m.ClearFollowUpDoneBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Contact unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ContactMutation) ResetEdge(name string) error {
+	switch name {
+	case contact.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	case contact.EdgeOrder:
+		m.ResetOrder()
+		return nil
+	case contact.EdgeFollowUpAssignee:
+		m.ResetFollowUpAssignee()
+		return nil
+	case contact.EdgeActor:
+		m.ResetActor()
+		return nil
+	case contact.EdgeFollowUpDoneBy:
+		m.ResetFollowUpDoneBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Contact edge %s", name)
+}
+
+// CreditNoteMutation represents an operation that mutates the CreditNote nodes in the graph.
+type CreditNoteMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	created_at       *time.Time
+	number           *string
+	currency         *string
+	amount_minor     *int64
+	addamount_minor  *int64
+	reason           *string
+	clearedFields    map[string]struct{}
+	invoice          *int
+	clearedinvoice   bool
+	_order           *int
+	cleared_order    bool
+	issued_by        *int
+	clearedissued_by bool
+	done             bool
+	oldValue         func(context.Context) (*CreditNote, error)
+	predicates       []predicate.CreditNote
+}
+
+var _ ent.Mutation = (*CreditNoteMutation)(nil)
+
+// creditnoteOption allows management of the mutation configuration using functional options.
+type creditnoteOption func(*CreditNoteMutation)
+
+// newCreditNoteMutation creates new mutation for the CreditNote entity.
+func newCreditNoteMutation(c config, op Op, opts ...creditnoteOption) *CreditNoteMutation {
+	m := &CreditNoteMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCreditNote,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCreditNoteID sets the ID field of the mutation.
+func withCreditNoteID(id int) creditnoteOption {
+	return func(m *CreditNoteMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CreditNote
+		)
+		m.oldValue = func(ctx context.Context) (*CreditNote, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CreditNote.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCreditNote sets the old CreditNote of the mutation.
+func withCreditNote(node *CreditNote) creditnoteOption {
+	return func(m *CreditNoteMutation) {
+		m.oldValue = func(context.Context) (*CreditNote, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CreditNoteMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CreditNoteMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CreditNoteMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CreditNoteMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CreditNote.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CreditNoteMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CreditNoteMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CreditNoteMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetNumber sets the "number" field.
+func (m *CreditNoteMutation) SetNumber(s string) {
+	m.number = &s
+}
+
+// Number returns the value of the "number" field in the mutation.
+func (m *CreditNoteMutation) Number() (r string, exists bool) {
+	v := m.number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNumber returns the old "number" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldNumber(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNumber: %w", err)
+	}
+	return oldValue.Number, nil
+}
+
+// ResetNumber resets all changes to the "number" field.
+func (m *CreditNoteMutation) ResetNumber() {
+	m.number = nil
+}
+
+// SetCurrency sets the "currency" field.
+func (m *CreditNoteMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *CreditNoteMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *CreditNoteMutation) ResetCurrency() {
+	m.currency = nil
+}
+
+// SetAmountMinor sets the "amount_minor" field.
+func (m *CreditNoteMutation) SetAmountMinor(i int64) {
+	m.amount_minor = &i
+	m.addamount_minor = nil
+}
+
+// AmountMinor returns the value of the "amount_minor" field in the mutation.
+func (m *CreditNoteMutation) AmountMinor() (r int64, exists bool) {
+	v := m.amount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountMinor returns the old "amount_minor" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldAmountMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountMinor: %w", err)
+	}
+	return oldValue.AmountMinor, nil
+}
+
+// AddAmountMinor adds i to the "amount_minor" field.
+func (m *CreditNoteMutation) AddAmountMinor(i int64) {
+	if m.addamount_minor != nil {
+		*m.addamount_minor += i
+	} else {
+		m.addamount_minor = &i
+	}
+}
+
+// AddedAmountMinor returns the value that was added to the "amount_minor" field in this mutation.
+func (m *CreditNoteMutation) AddedAmountMinor() (r int64, exists bool) {
+	v := m.addamount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountMinor resets all changes to the "amount_minor" field.
+func (m *CreditNoteMutation) ResetAmountMinor() {
+	m.amount_minor = nil
+	m.addamount_minor = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *CreditNoteMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *CreditNoteMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *CreditNoteMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetInvoiceID sets the "invoice_id" field.
+func (m *CreditNoteMutation) SetInvoiceID(i int) {
+	m.invoice = &i
+}
+
+// InvoiceID returns the value of the "invoice_id" field in the mutation.
+func (m *CreditNoteMutation) InvoiceID() (r int, exists bool) {
+	v := m.invoice
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvoiceID returns the old "invoice_id" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldInvoiceID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvoiceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvoiceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvoiceID: %w", err)
+	}
+	return oldValue.InvoiceID, nil
+}
+
+// ResetInvoiceID resets all changes to the "invoice_id" field.
+func (m *CreditNoteMutation) ResetInvoiceID() {
+	m.invoice = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *CreditNoteMutation) SetOrderID(i int) {
+	m._order = &i
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *CreditNoteMutation) OrderID() (r int, exists bool) {
+	v := m._order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldOrderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *CreditNoteMutation) ResetOrderID() {
+	m._order = nil
+}
+
+// SetIssuedByID sets the "issued_by_id" field.
+func (m *CreditNoteMutation) SetIssuedByID(i int) {
+	m.issued_by = &i
+}
+
+// IssuedByID returns the value of the "issued_by_id" field in the mutation.
+func (m *CreditNoteMutation) IssuedByID() (r int, exists bool) {
+	v := m.issued_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssuedByID returns the old "issued_by_id" field's value of the CreditNote entity.
+// If the CreditNote object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditNoteMutation) OldIssuedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssuedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssuedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssuedByID: %w", err)
+	}
+	return oldValue.IssuedByID, nil
+}
+
+// ClearIssuedByID clears the value of the "issued_by_id" field.
+func (m *CreditNoteMutation) ClearIssuedByID() {
+	m.issued_by = nil
+	m.clearedFields[creditnote.FieldIssuedByID] = struct{}{}
+}
+
+// IssuedByIDCleared returns if the "issued_by_id" field was cleared in this mutation.
+func (m *CreditNoteMutation) IssuedByIDCleared() bool {
+	_, ok := m.clearedFields[creditnote.FieldIssuedByID]
+	return ok
+}
+
+// ResetIssuedByID resets all changes to the "issued_by_id" field.
+func (m *CreditNoteMutation) ResetIssuedByID() {
+	m.issued_by = nil
+	delete(m.clearedFields, creditnote.FieldIssuedByID)
+}
+
+// ClearInvoice clears the "invoice" edge to the Invoice entity.
+func (m *CreditNoteMutation) ClearInvoice() {
+	m.clearedinvoice = true
+	m.clearedFields[creditnote.FieldInvoiceID] = struct{}{}
+}
+
+// InvoiceCleared reports if the "invoice" edge to the Invoice entity was cleared.
+func (m *CreditNoteMutation) InvoiceCleared() bool {
+	return m.clearedinvoice
+}
+
+// InvoiceIDs returns the "invoice" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// InvoiceID instead. It exists only for internal usage by the builders.
+func (m *CreditNoteMutation) InvoiceIDs() (ids []int) {
+	if id := m.invoice; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetInvoice resets all changes to the "invoice" edge.
+func (m *CreditNoteMutation) ResetInvoice() {
+	m.invoice = nil
+	m.clearedinvoice = false
+}
+
+// ClearOrder clears the "order" edge to the Order entity.
+func (m *CreditNoteMutation) ClearOrder() {
+	m.cleared_order = true
+	m.clearedFields[creditnote.FieldOrderID] = struct{}{}
+}
+
+// OrderCleared reports if the "order" edge to the Order entity was cleared.
+func (m *CreditNoteMutation) OrderCleared() bool {
+	return m.cleared_order
+}
+
+// OrderIDs returns the "order" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrderID instead. It exists only for internal usage by the builders.
+func (m *CreditNoteMutation) OrderIDs() (ids []int) {
+	if id := m._order; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrder resets all changes to the "order" edge.
+func (m *CreditNoteMutation) ResetOrder() {
+	m._order = nil
+	m.cleared_order = false
+}
+
+// ClearIssuedBy clears the "issued_by" edge to the User entity.
+func (m *CreditNoteMutation) ClearIssuedBy() {
+	m.clearedissued_by = true
+	m.clearedFields[creditnote.FieldIssuedByID] = struct{}{}
+}
+
+// IssuedByCleared reports if the "issued_by" edge to the User entity was cleared.
+func (m *CreditNoteMutation) IssuedByCleared() bool {
+	return m.IssuedByIDCleared() || m.clearedissued_by
+}
+
+// IssuedByIDs returns the "issued_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// IssuedByID instead. It exists only for internal usage by the builders.
+func (m *CreditNoteMutation) IssuedByIDs() (ids []int) {
+	if id := m.issued_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetIssuedBy resets all changes to the "issued_by" edge.
+func (m *CreditNoteMutation) ResetIssuedBy() {
+	m.issued_by = nil
+	m.clearedissued_by = false
+}
+
+// Where appends a list predicates to the CreditNoteMutation builder.
+func (m *CreditNoteMutation) Where(ps ...predicate.CreditNote) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CreditNoteMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CreditNoteMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CreditNote, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CreditNoteMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CreditNoteMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CreditNote).
+func (m *CreditNoteMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CreditNoteMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, creditnote.FieldCreatedAt)
+	}
+	if m.number != nil {
+		fields = append(fields, creditnote.FieldNumber)
+	}
+	if m.currency != nil {
+		fields = append(fields, creditnote.FieldCurrency)
+	}
+	if m.amount_minor != nil {
+		fields = append(fields, creditnote.FieldAmountMinor)
+	}
+	if m.reason != nil {
+		fields = append(fields, creditnote.FieldReason)
+	}
+	if m.invoice != nil {
+		fields = append(fields, creditnote.FieldInvoiceID)
+	}
+	if m._order != nil {
+		fields = append(fields, creditnote.FieldOrderID)
+	}
+	if m.issued_by != nil {
+		fields = append(fields, creditnote.FieldIssuedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CreditNoteMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case creditnote.FieldCreatedAt:
+		return m.CreatedAt()
+	case creditnote.FieldNumber:
+		return m.Number()
+	case creditnote.FieldCurrency:
+		return m.Currency()
+	case creditnote.FieldAmountMinor:
+		return m.AmountMinor()
+	case creditnote.FieldReason:
+		return m.Reason()
+	case creditnote.FieldInvoiceID:
+		return m.InvoiceID()
+	case creditnote.FieldOrderID:
+		return m.OrderID()
+	case creditnote.FieldIssuedByID:
+		return m.IssuedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CreditNoteMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case creditnote.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case creditnote.FieldNumber:
+		return m.OldNumber(ctx)
+	case creditnote.FieldCurrency:
+		return m.OldCurrency(ctx)
+	case creditnote.FieldAmountMinor:
+		return m.OldAmountMinor(ctx)
+	case creditnote.FieldReason:
+		return m.OldReason(ctx)
+	case creditnote.FieldInvoiceID:
+		return m.OldInvoiceID(ctx)
+	case creditnote.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case creditnote.FieldIssuedByID:
+		return m.OldIssuedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown CreditNote field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CreditNoteMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case creditnote.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case creditnote.FieldNumber:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNumber(v)
+		return nil
+	case creditnote.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
+		return nil
+	case creditnote.FieldAmountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountMinor(v)
+		return nil
+	case creditnote.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case creditnote.FieldInvoiceID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvoiceID(v)
+		return nil
+	case creditnote.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case creditnote.FieldIssuedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssuedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CreditNoteMutation) AddedFields() []string {
+	var fields []string
+	if m.addamount_minor != nil {
+		fields = append(fields, creditnote.FieldAmountMinor)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CreditNoteMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case creditnote.FieldAmountMinor:
+		return m.AddedAmountMinor()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CreditNoteMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case creditnote.FieldAmountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountMinor(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CreditNoteMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(creditnote.FieldIssuedByID) {
+		fields = append(fields, creditnote.FieldIssuedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CreditNoteMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CreditNoteMutation) ClearField(name string) error {
+	switch name {
+	case creditnote.FieldIssuedByID:
+		m.ClearIssuedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CreditNoteMutation) ResetField(name string) error {
+	switch name {
+	case creditnote.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case creditnote.FieldNumber:
+		m.ResetNumber()
+		return nil
+	case creditnote.FieldCurrency:
+		m.ResetCurrency()
+		return nil
+	case creditnote.FieldAmountMinor:
+		m.ResetAmountMinor()
+		return nil
+	case creditnote.FieldReason:
+		m.ResetReason()
+		return nil
+	case creditnote.FieldInvoiceID:
+		m.ResetInvoiceID()
+		return nil
+	case creditnote.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case creditnote.FieldIssuedByID:
+		m.ResetIssuedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CreditNoteMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.invoice != nil {
+		edges = append(edges, creditnote.EdgeInvoice)
+	}
+	if m._order != nil {
+		edges = append(edges, creditnote.EdgeOrder)
+	}
+	if m.issued_by != nil {
+		edges = append(edges, creditnote.EdgeIssuedBy)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CreditNoteMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case creditnote.EdgeInvoice:
+		if id := m.invoice; id != nil {
+			return []ent.Value{*id}
+		}
+	case creditnote.EdgeOrder:
+		if id := m._order; id != nil {
+			return []ent.Value{*id}
+		}
+	case creditnote.EdgeIssuedBy:
+		if id := m.issued_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CreditNoteMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CreditNoteMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CreditNoteMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedinvoice {
+		edges = append(edges, creditnote.EdgeInvoice)
+	}
+	if m.cleared_order {
+		edges = append(edges, creditnote.EdgeOrder)
+	}
+	if m.clearedissued_by {
+		edges = append(edges, creditnote.EdgeIssuedBy)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CreditNoteMutation) EdgeCleared(name string) bool {
+	switch name {
+	case creditnote.EdgeInvoice:
+		return m.clearedinvoice
+	case creditnote.EdgeOrder:
+		return m.cleared_order
+	case creditnote.EdgeIssuedBy:
+		return m.clearedissued_by
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CreditNoteMutation) ClearEdge(name string) error {
+	switch name {
+	case creditnote.EdgeInvoice:
+		m.ClearInvoice()
+		return nil
+	case creditnote.EdgeOrder:
+		m.ClearOrder()
+		return nil
+	case creditnote.EdgeIssuedBy:
+		m.ClearIssuedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CreditNoteMutation) ResetEdge(name string) error {
+	switch name {
+	case creditnote.EdgeInvoice:
+		m.ResetInvoice()
+		return nil
+	case creditnote.EdgeOrder:
+		m.ResetOrder()
+		return nil
+	case creditnote.EdgeIssuedBy:
+		m.ResetIssuedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditNote edge %s", name)
+}
+
 // CustomerMutation represents an operation that mutates the Customer nodes in the graph.
 type CustomerMutation struct {
 	config
@@ -6164,6 +9050,9 @@ type CustomerMutation struct {
 	complaints            map[int]struct{}
 	removedcomplaints     map[int]struct{}
 	clearedcomplaints     bool
+	contacts              map[int]struct{}
+	removedcontacts       map[int]struct{}
+	clearedcontacts       bool
 	done                  bool
 	oldValue              func(context.Context) (*Customer, error)
 	predicates            []predicate.Customer
@@ -6952,6 +9841,60 @@ func (m *CustomerMutation) ResetComplaints() {
 	m.removedcomplaints = nil
 }
 
+// AddContactIDs adds the "contacts" edge to the Contact entity by ids.
+func (m *CustomerMutation) AddContactIDs(ids ...int) {
+	if m.contacts == nil {
+		m.contacts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.contacts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearContacts clears the "contacts" edge to the Contact entity.
+func (m *CustomerMutation) ClearContacts() {
+	m.clearedcontacts = true
+}
+
+// ContactsCleared reports if the "contacts" edge to the Contact entity was cleared.
+func (m *CustomerMutation) ContactsCleared() bool {
+	return m.clearedcontacts
+}
+
+// RemoveContactIDs removes the "contacts" edge to the Contact entity by IDs.
+func (m *CustomerMutation) RemoveContactIDs(ids ...int) {
+	if m.removedcontacts == nil {
+		m.removedcontacts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.contacts, ids[i])
+		m.removedcontacts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedContacts returns the removed IDs of the "contacts" edge to the Contact entity.
+func (m *CustomerMutation) RemovedContactsIDs() (ids []int) {
+	for id := range m.removedcontacts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ContactsIDs returns the "contacts" edge IDs in the mutation.
+func (m *CustomerMutation) ContactsIDs() (ids []int) {
+	for id := range m.contacts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetContacts resets all changes to the "contacts" edge.
+func (m *CustomerMutation) ResetContacts() {
+	m.contacts = nil
+	m.clearedcontacts = false
+	m.removedcontacts = nil
+}
+
 // Where appends a list predicates to the CustomerMutation builder.
 func (m *CustomerMutation) Where(ps ...predicate.Customer) {
 	m.predicates = append(m.predicates, ps...)
@@ -7338,7 +10281,7 @@ func (m *CustomerMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CustomerMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.owner != nil {
 		edges = append(edges, customer.EdgeOwner)
 	}
@@ -7347,6 +10290,9 @@ func (m *CustomerMutation) AddedEdges() []string {
 	}
 	if m.complaints != nil {
 		edges = append(edges, customer.EdgeComplaints)
+	}
+	if m.contacts != nil {
+		edges = append(edges, customer.EdgeContacts)
 	}
 	return edges
 }
@@ -7371,18 +10317,27 @@ func (m *CustomerMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeContacts:
+		ids := make([]ent.Value, 0, len(m.contacts))
+		for id := range m.contacts {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CustomerMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedorders != nil {
 		edges = append(edges, customer.EdgeOrders)
 	}
 	if m.removedcomplaints != nil {
 		edges = append(edges, customer.EdgeComplaints)
+	}
+	if m.removedcontacts != nil {
+		edges = append(edges, customer.EdgeContacts)
 	}
 	return edges
 }
@@ -7403,13 +10358,19 @@ func (m *CustomerMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeContacts:
+		ids := make([]ent.Value, 0, len(m.removedcontacts))
+		for id := range m.removedcontacts {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CustomerMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedowner {
 		edges = append(edges, customer.EdgeOwner)
 	}
@@ -7418,6 +10379,9 @@ func (m *CustomerMutation) ClearedEdges() []string {
 	}
 	if m.clearedcomplaints {
 		edges = append(edges, customer.EdgeComplaints)
+	}
+	if m.clearedcontacts {
+		edges = append(edges, customer.EdgeContacts)
 	}
 	return edges
 }
@@ -7432,6 +10396,8 @@ func (m *CustomerMutation) EdgeCleared(name string) bool {
 		return m.clearedorders
 	case customer.EdgeComplaints:
 		return m.clearedcomplaints
+	case customer.EdgeContacts:
+		return m.clearedcontacts
 	}
 	return false
 }
@@ -7459,6 +10425,9 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 		return nil
 	case customer.EdgeComplaints:
 		m.ResetComplaints()
+		return nil
+	case customer.EdgeContacts:
+		m.ResetContacts()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer edge %s", name)
@@ -8170,6 +11139,2061 @@ func (m *IdempotencyKeyMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *IdempotencyKeyMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown IdempotencyKey edge %s", name)
+}
+
+// InvoiceMutation represents an operation that mutates the Invoice nodes in the graph.
+type InvoiceMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *int
+	created_at            *time.Time
+	updated_at            *time.Time
+	version               *int64
+	addversion            *int64
+	number                *string
+	status                *invoice.Status
+	currency              *string
+	lines                 *[]billing.Line
+	appendlines           []billing.Line
+	subtotal_minor        *int64
+	addsubtotal_minor     *int64
+	discount_minor        *int64
+	adddiscount_minor     *int64
+	total_minor           *int64
+	addtotal_minor        *int64
+	prior_credit_minor    *int64
+	addprior_credit_minor *int64
+	billed_minor          *int64
+	addbilled_minor       *int64
+	credited_minor        *int64
+	addcredited_minor     *int64
+	balance_minor         *int64
+	addbalance_minor      *int64
+	due_at                *time.Time
+	note                  *string
+	clearedFields         map[string]struct{}
+	_order                *int
+	cleared_order         bool
+	customer              *int
+	clearedcustomer       bool
+	issued_by             *int
+	clearedissued_by      bool
+	replaces              *int
+	clearedreplaces       bool
+	replaced_by           map[int]struct{}
+	removedreplaced_by    map[int]struct{}
+	clearedreplaced_by    bool
+	credit_notes          map[int]struct{}
+	removedcredit_notes   map[int]struct{}
+	clearedcredit_notes   bool
+	done                  bool
+	oldValue              func(context.Context) (*Invoice, error)
+	predicates            []predicate.Invoice
+}
+
+var _ ent.Mutation = (*InvoiceMutation)(nil)
+
+// invoiceOption allows management of the mutation configuration using functional options.
+type invoiceOption func(*InvoiceMutation)
+
+// newInvoiceMutation creates new mutation for the Invoice entity.
+func newInvoiceMutation(c config, op Op, opts ...invoiceOption) *InvoiceMutation {
+	m := &InvoiceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeInvoice,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withInvoiceID sets the ID field of the mutation.
+func withInvoiceID(id int) invoiceOption {
+	return func(m *InvoiceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Invoice
+		)
+		m.oldValue = func(ctx context.Context) (*Invoice, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Invoice.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withInvoice sets the old Invoice of the mutation.
+func withInvoice(node *Invoice) invoiceOption {
+	return func(m *InvoiceMutation) {
+		m.oldValue = func(context.Context) (*Invoice, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m InvoiceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m InvoiceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *InvoiceMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *InvoiceMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Invoice.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *InvoiceMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *InvoiceMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *InvoiceMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *InvoiceMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *InvoiceMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *InvoiceMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *InvoiceMutation) SetVersion(i int64) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *InvoiceMutation) Version() (r int64, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *InvoiceMutation) AddVersion(i int64) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *InvoiceMutation) AddedVersion() (r int64, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *InvoiceMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetNumber sets the "number" field.
+func (m *InvoiceMutation) SetNumber(s string) {
+	m.number = &s
+}
+
+// Number returns the value of the "number" field in the mutation.
+func (m *InvoiceMutation) Number() (r string, exists bool) {
+	v := m.number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNumber returns the old "number" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldNumber(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNumber: %w", err)
+	}
+	return oldValue.Number, nil
+}
+
+// ResetNumber resets all changes to the "number" field.
+func (m *InvoiceMutation) ResetNumber() {
+	m.number = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *InvoiceMutation) SetStatus(i invoice.Status) {
+	m.status = &i
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *InvoiceMutation) Status() (r invoice.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldStatus(ctx context.Context) (v invoice.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *InvoiceMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetCurrency sets the "currency" field.
+func (m *InvoiceMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *InvoiceMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *InvoiceMutation) ResetCurrency() {
+	m.currency = nil
+}
+
+// SetLines sets the "lines" field.
+func (m *InvoiceMutation) SetLines(b []billing.Line) {
+	m.lines = &b
+	m.appendlines = nil
+}
+
+// Lines returns the value of the "lines" field in the mutation.
+func (m *InvoiceMutation) Lines() (r []billing.Line, exists bool) {
+	v := m.lines
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLines returns the old "lines" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldLines(ctx context.Context) (v []billing.Line, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLines is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLines requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLines: %w", err)
+	}
+	return oldValue.Lines, nil
+}
+
+// AppendLines adds b to the "lines" field.
+func (m *InvoiceMutation) AppendLines(b []billing.Line) {
+	m.appendlines = append(m.appendlines, b...)
+}
+
+// AppendedLines returns the list of values that were appended to the "lines" field in this mutation.
+func (m *InvoiceMutation) AppendedLines() ([]billing.Line, bool) {
+	if len(m.appendlines) == 0 {
+		return nil, false
+	}
+	return m.appendlines, true
+}
+
+// ResetLines resets all changes to the "lines" field.
+func (m *InvoiceMutation) ResetLines() {
+	m.lines = nil
+	m.appendlines = nil
+}
+
+// SetSubtotalMinor sets the "subtotal_minor" field.
+func (m *InvoiceMutation) SetSubtotalMinor(i int64) {
+	m.subtotal_minor = &i
+	m.addsubtotal_minor = nil
+}
+
+// SubtotalMinor returns the value of the "subtotal_minor" field in the mutation.
+func (m *InvoiceMutation) SubtotalMinor() (r int64, exists bool) {
+	v := m.subtotal_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubtotalMinor returns the old "subtotal_minor" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldSubtotalMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubtotalMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubtotalMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubtotalMinor: %w", err)
+	}
+	return oldValue.SubtotalMinor, nil
+}
+
+// AddSubtotalMinor adds i to the "subtotal_minor" field.
+func (m *InvoiceMutation) AddSubtotalMinor(i int64) {
+	if m.addsubtotal_minor != nil {
+		*m.addsubtotal_minor += i
+	} else {
+		m.addsubtotal_minor = &i
+	}
+}
+
+// AddedSubtotalMinor returns the value that was added to the "subtotal_minor" field in this mutation.
+func (m *InvoiceMutation) AddedSubtotalMinor() (r int64, exists bool) {
+	v := m.addsubtotal_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSubtotalMinor resets all changes to the "subtotal_minor" field.
+func (m *InvoiceMutation) ResetSubtotalMinor() {
+	m.subtotal_minor = nil
+	m.addsubtotal_minor = nil
+}
+
+// SetDiscountMinor sets the "discount_minor" field.
+func (m *InvoiceMutation) SetDiscountMinor(i int64) {
+	m.discount_minor = &i
+	m.adddiscount_minor = nil
+}
+
+// DiscountMinor returns the value of the "discount_minor" field in the mutation.
+func (m *InvoiceMutation) DiscountMinor() (r int64, exists bool) {
+	v := m.discount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDiscountMinor returns the old "discount_minor" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldDiscountMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDiscountMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDiscountMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDiscountMinor: %w", err)
+	}
+	return oldValue.DiscountMinor, nil
+}
+
+// AddDiscountMinor adds i to the "discount_minor" field.
+func (m *InvoiceMutation) AddDiscountMinor(i int64) {
+	if m.adddiscount_minor != nil {
+		*m.adddiscount_minor += i
+	} else {
+		m.adddiscount_minor = &i
+	}
+}
+
+// AddedDiscountMinor returns the value that was added to the "discount_minor" field in this mutation.
+func (m *InvoiceMutation) AddedDiscountMinor() (r int64, exists bool) {
+	v := m.adddiscount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDiscountMinor resets all changes to the "discount_minor" field.
+func (m *InvoiceMutation) ResetDiscountMinor() {
+	m.discount_minor = nil
+	m.adddiscount_minor = nil
+}
+
+// SetTotalMinor sets the "total_minor" field.
+func (m *InvoiceMutation) SetTotalMinor(i int64) {
+	m.total_minor = &i
+	m.addtotal_minor = nil
+}
+
+// TotalMinor returns the value of the "total_minor" field in the mutation.
+func (m *InvoiceMutation) TotalMinor() (r int64, exists bool) {
+	v := m.total_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotalMinor returns the old "total_minor" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldTotalMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotalMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotalMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotalMinor: %w", err)
+	}
+	return oldValue.TotalMinor, nil
+}
+
+// AddTotalMinor adds i to the "total_minor" field.
+func (m *InvoiceMutation) AddTotalMinor(i int64) {
+	if m.addtotal_minor != nil {
+		*m.addtotal_minor += i
+	} else {
+		m.addtotal_minor = &i
+	}
+}
+
+// AddedTotalMinor returns the value that was added to the "total_minor" field in this mutation.
+func (m *InvoiceMutation) AddedTotalMinor() (r int64, exists bool) {
+	v := m.addtotal_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotalMinor resets all changes to the "total_minor" field.
+func (m *InvoiceMutation) ResetTotalMinor() {
+	m.total_minor = nil
+	m.addtotal_minor = nil
+}
+
+// SetPriorCreditMinor sets the "prior_credit_minor" field.
+func (m *InvoiceMutation) SetPriorCreditMinor(i int64) {
+	m.prior_credit_minor = &i
+	m.addprior_credit_minor = nil
+}
+
+// PriorCreditMinor returns the value of the "prior_credit_minor" field in the mutation.
+func (m *InvoiceMutation) PriorCreditMinor() (r int64, exists bool) {
+	v := m.prior_credit_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriorCreditMinor returns the old "prior_credit_minor" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldPriorCreditMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriorCreditMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriorCreditMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriorCreditMinor: %w", err)
+	}
+	return oldValue.PriorCreditMinor, nil
+}
+
+// AddPriorCreditMinor adds i to the "prior_credit_minor" field.
+func (m *InvoiceMutation) AddPriorCreditMinor(i int64) {
+	if m.addprior_credit_minor != nil {
+		*m.addprior_credit_minor += i
+	} else {
+		m.addprior_credit_minor = &i
+	}
+}
+
+// AddedPriorCreditMinor returns the value that was added to the "prior_credit_minor" field in this mutation.
+func (m *InvoiceMutation) AddedPriorCreditMinor() (r int64, exists bool) {
+	v := m.addprior_credit_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPriorCreditMinor resets all changes to the "prior_credit_minor" field.
+func (m *InvoiceMutation) ResetPriorCreditMinor() {
+	m.prior_credit_minor = nil
+	m.addprior_credit_minor = nil
+}
+
+// SetBilledMinor sets the "billed_minor" field.
+func (m *InvoiceMutation) SetBilledMinor(i int64) {
+	m.billed_minor = &i
+	m.addbilled_minor = nil
+}
+
+// BilledMinor returns the value of the "billed_minor" field in the mutation.
+func (m *InvoiceMutation) BilledMinor() (r int64, exists bool) {
+	v := m.billed_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBilledMinor returns the old "billed_minor" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldBilledMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBilledMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBilledMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBilledMinor: %w", err)
+	}
+	return oldValue.BilledMinor, nil
+}
+
+// AddBilledMinor adds i to the "billed_minor" field.
+func (m *InvoiceMutation) AddBilledMinor(i int64) {
+	if m.addbilled_minor != nil {
+		*m.addbilled_minor += i
+	} else {
+		m.addbilled_minor = &i
+	}
+}
+
+// AddedBilledMinor returns the value that was added to the "billed_minor" field in this mutation.
+func (m *InvoiceMutation) AddedBilledMinor() (r int64, exists bool) {
+	v := m.addbilled_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBilledMinor resets all changes to the "billed_minor" field.
+func (m *InvoiceMutation) ResetBilledMinor() {
+	m.billed_minor = nil
+	m.addbilled_minor = nil
+}
+
+// SetCreditedMinor sets the "credited_minor" field.
+func (m *InvoiceMutation) SetCreditedMinor(i int64) {
+	m.credited_minor = &i
+	m.addcredited_minor = nil
+}
+
+// CreditedMinor returns the value of the "credited_minor" field in the mutation.
+func (m *InvoiceMutation) CreditedMinor() (r int64, exists bool) {
+	v := m.credited_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreditedMinor returns the old "credited_minor" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldCreditedMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreditedMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreditedMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreditedMinor: %w", err)
+	}
+	return oldValue.CreditedMinor, nil
+}
+
+// AddCreditedMinor adds i to the "credited_minor" field.
+func (m *InvoiceMutation) AddCreditedMinor(i int64) {
+	if m.addcredited_minor != nil {
+		*m.addcredited_minor += i
+	} else {
+		m.addcredited_minor = &i
+	}
+}
+
+// AddedCreditedMinor returns the value that was added to the "credited_minor" field in this mutation.
+func (m *InvoiceMutation) AddedCreditedMinor() (r int64, exists bool) {
+	v := m.addcredited_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreditedMinor resets all changes to the "credited_minor" field.
+func (m *InvoiceMutation) ResetCreditedMinor() {
+	m.credited_minor = nil
+	m.addcredited_minor = nil
+}
+
+// SetBalanceMinor sets the "balance_minor" field.
+func (m *InvoiceMutation) SetBalanceMinor(i int64) {
+	m.balance_minor = &i
+	m.addbalance_minor = nil
+}
+
+// BalanceMinor returns the value of the "balance_minor" field in the mutation.
+func (m *InvoiceMutation) BalanceMinor() (r int64, exists bool) {
+	v := m.balance_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBalanceMinor returns the old "balance_minor" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldBalanceMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBalanceMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBalanceMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBalanceMinor: %w", err)
+	}
+	return oldValue.BalanceMinor, nil
+}
+
+// AddBalanceMinor adds i to the "balance_minor" field.
+func (m *InvoiceMutation) AddBalanceMinor(i int64) {
+	if m.addbalance_minor != nil {
+		*m.addbalance_minor += i
+	} else {
+		m.addbalance_minor = &i
+	}
+}
+
+// AddedBalanceMinor returns the value that was added to the "balance_minor" field in this mutation.
+func (m *InvoiceMutation) AddedBalanceMinor() (r int64, exists bool) {
+	v := m.addbalance_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBalanceMinor resets all changes to the "balance_minor" field.
+func (m *InvoiceMutation) ResetBalanceMinor() {
+	m.balance_minor = nil
+	m.addbalance_minor = nil
+}
+
+// SetDueAt sets the "due_at" field.
+func (m *InvoiceMutation) SetDueAt(t time.Time) {
+	m.due_at = &t
+}
+
+// DueAt returns the value of the "due_at" field in the mutation.
+func (m *InvoiceMutation) DueAt() (r time.Time, exists bool) {
+	v := m.due_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueAt returns the old "due_at" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldDueAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueAt: %w", err)
+	}
+	return oldValue.DueAt, nil
+}
+
+// ResetDueAt resets all changes to the "due_at" field.
+func (m *InvoiceMutation) ResetDueAt() {
+	m.due_at = nil
+}
+
+// SetNote sets the "note" field.
+func (m *InvoiceMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *InvoiceMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *InvoiceMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[invoice.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *InvoiceMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *InvoiceMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, invoice.FieldNote)
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *InvoiceMutation) SetOrderID(i int) {
+	m._order = &i
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *InvoiceMutation) OrderID() (r int, exists bool) {
+	v := m._order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldOrderID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *InvoiceMutation) ResetOrderID() {
+	m._order = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *InvoiceMutation) SetCustomerID(i int) {
+	m.customer = &i
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *InvoiceMutation) CustomerID() (r int, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldCustomerID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *InvoiceMutation) ResetCustomerID() {
+	m.customer = nil
+}
+
+// SetIssuedByID sets the "issued_by_id" field.
+func (m *InvoiceMutation) SetIssuedByID(i int) {
+	m.issued_by = &i
+}
+
+// IssuedByID returns the value of the "issued_by_id" field in the mutation.
+func (m *InvoiceMutation) IssuedByID() (r int, exists bool) {
+	v := m.issued_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssuedByID returns the old "issued_by_id" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldIssuedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssuedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssuedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssuedByID: %w", err)
+	}
+	return oldValue.IssuedByID, nil
+}
+
+// ClearIssuedByID clears the value of the "issued_by_id" field.
+func (m *InvoiceMutation) ClearIssuedByID() {
+	m.issued_by = nil
+	m.clearedFields[invoice.FieldIssuedByID] = struct{}{}
+}
+
+// IssuedByIDCleared returns if the "issued_by_id" field was cleared in this mutation.
+func (m *InvoiceMutation) IssuedByIDCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldIssuedByID]
+	return ok
+}
+
+// ResetIssuedByID resets all changes to the "issued_by_id" field.
+func (m *InvoiceMutation) ResetIssuedByID() {
+	m.issued_by = nil
+	delete(m.clearedFields, invoice.FieldIssuedByID)
+}
+
+// SetReplacesID sets the "replaces_id" field.
+func (m *InvoiceMutation) SetReplacesID(i int) {
+	m.replaces = &i
+}
+
+// ReplacesID returns the value of the "replaces_id" field in the mutation.
+func (m *InvoiceMutation) ReplacesID() (r int, exists bool) {
+	v := m.replaces
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplacesID returns the old "replaces_id" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldReplacesID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplacesID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplacesID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplacesID: %w", err)
+	}
+	return oldValue.ReplacesID, nil
+}
+
+// ClearReplacesID clears the value of the "replaces_id" field.
+func (m *InvoiceMutation) ClearReplacesID() {
+	m.replaces = nil
+	m.clearedFields[invoice.FieldReplacesID] = struct{}{}
+}
+
+// ReplacesIDCleared returns if the "replaces_id" field was cleared in this mutation.
+func (m *InvoiceMutation) ReplacesIDCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldReplacesID]
+	return ok
+}
+
+// ResetReplacesID resets all changes to the "replaces_id" field.
+func (m *InvoiceMutation) ResetReplacesID() {
+	m.replaces = nil
+	delete(m.clearedFields, invoice.FieldReplacesID)
+}
+
+// ClearOrder clears the "order" edge to the Order entity.
+func (m *InvoiceMutation) ClearOrder() {
+	m.cleared_order = true
+	m.clearedFields[invoice.FieldOrderID] = struct{}{}
+}
+
+// OrderCleared reports if the "order" edge to the Order entity was cleared.
+func (m *InvoiceMutation) OrderCleared() bool {
+	return m.cleared_order
+}
+
+// OrderIDs returns the "order" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrderID instead. It exists only for internal usage by the builders.
+func (m *InvoiceMutation) OrderIDs() (ids []int) {
+	if id := m._order; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrder resets all changes to the "order" edge.
+func (m *InvoiceMutation) ResetOrder() {
+	m._order = nil
+	m.cleared_order = false
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *InvoiceMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[invoice.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *InvoiceMutation) CustomerCleared() bool {
+	return m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *InvoiceMutation) CustomerIDs() (ids []int) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *InvoiceMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// ClearIssuedBy clears the "issued_by" edge to the User entity.
+func (m *InvoiceMutation) ClearIssuedBy() {
+	m.clearedissued_by = true
+	m.clearedFields[invoice.FieldIssuedByID] = struct{}{}
+}
+
+// IssuedByCleared reports if the "issued_by" edge to the User entity was cleared.
+func (m *InvoiceMutation) IssuedByCleared() bool {
+	return m.IssuedByIDCleared() || m.clearedissued_by
+}
+
+// IssuedByIDs returns the "issued_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// IssuedByID instead. It exists only for internal usage by the builders.
+func (m *InvoiceMutation) IssuedByIDs() (ids []int) {
+	if id := m.issued_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetIssuedBy resets all changes to the "issued_by" edge.
+func (m *InvoiceMutation) ResetIssuedBy() {
+	m.issued_by = nil
+	m.clearedissued_by = false
+}
+
+// ClearReplaces clears the "replaces" edge to the Invoice entity.
+func (m *InvoiceMutation) ClearReplaces() {
+	m.clearedreplaces = true
+	m.clearedFields[invoice.FieldReplacesID] = struct{}{}
+}
+
+// ReplacesCleared reports if the "replaces" edge to the Invoice entity was cleared.
+func (m *InvoiceMutation) ReplacesCleared() bool {
+	return m.ReplacesIDCleared() || m.clearedreplaces
+}
+
+// ReplacesIDs returns the "replaces" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReplacesID instead. It exists only for internal usage by the builders.
+func (m *InvoiceMutation) ReplacesIDs() (ids []int) {
+	if id := m.replaces; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetReplaces resets all changes to the "replaces" edge.
+func (m *InvoiceMutation) ResetReplaces() {
+	m.replaces = nil
+	m.clearedreplaces = false
+}
+
+// AddReplacedByIDs adds the "replaced_by" edge to the Invoice entity by ids.
+func (m *InvoiceMutation) AddReplacedByIDs(ids ...int) {
+	if m.replaced_by == nil {
+		m.replaced_by = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.replaced_by[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReplacedBy clears the "replaced_by" edge to the Invoice entity.
+func (m *InvoiceMutation) ClearReplacedBy() {
+	m.clearedreplaced_by = true
+}
+
+// ReplacedByCleared reports if the "replaced_by" edge to the Invoice entity was cleared.
+func (m *InvoiceMutation) ReplacedByCleared() bool {
+	return m.clearedreplaced_by
+}
+
+// RemoveReplacedByIDs removes the "replaced_by" edge to the Invoice entity by IDs.
+func (m *InvoiceMutation) RemoveReplacedByIDs(ids ...int) {
+	if m.removedreplaced_by == nil {
+		m.removedreplaced_by = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.replaced_by, ids[i])
+		m.removedreplaced_by[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReplacedBy returns the removed IDs of the "replaced_by" edge to the Invoice entity.
+func (m *InvoiceMutation) RemovedReplacedByIDs() (ids []int) {
+	for id := range m.removedreplaced_by {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReplacedByIDs returns the "replaced_by" edge IDs in the mutation.
+func (m *InvoiceMutation) ReplacedByIDs() (ids []int) {
+	for id := range m.replaced_by {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReplacedBy resets all changes to the "replaced_by" edge.
+func (m *InvoiceMutation) ResetReplacedBy() {
+	m.replaced_by = nil
+	m.clearedreplaced_by = false
+	m.removedreplaced_by = nil
+}
+
+// AddCreditNoteIDs adds the "credit_notes" edge to the CreditNote entity by ids.
+func (m *InvoiceMutation) AddCreditNoteIDs(ids ...int) {
+	if m.credit_notes == nil {
+		m.credit_notes = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.credit_notes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCreditNotes clears the "credit_notes" edge to the CreditNote entity.
+func (m *InvoiceMutation) ClearCreditNotes() {
+	m.clearedcredit_notes = true
+}
+
+// CreditNotesCleared reports if the "credit_notes" edge to the CreditNote entity was cleared.
+func (m *InvoiceMutation) CreditNotesCleared() bool {
+	return m.clearedcredit_notes
+}
+
+// RemoveCreditNoteIDs removes the "credit_notes" edge to the CreditNote entity by IDs.
+func (m *InvoiceMutation) RemoveCreditNoteIDs(ids ...int) {
+	if m.removedcredit_notes == nil {
+		m.removedcredit_notes = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.credit_notes, ids[i])
+		m.removedcredit_notes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCreditNotes returns the removed IDs of the "credit_notes" edge to the CreditNote entity.
+func (m *InvoiceMutation) RemovedCreditNotesIDs() (ids []int) {
+	for id := range m.removedcredit_notes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CreditNotesIDs returns the "credit_notes" edge IDs in the mutation.
+func (m *InvoiceMutation) CreditNotesIDs() (ids []int) {
+	for id := range m.credit_notes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCreditNotes resets all changes to the "credit_notes" edge.
+func (m *InvoiceMutation) ResetCreditNotes() {
+	m.credit_notes = nil
+	m.clearedcredit_notes = false
+	m.removedcredit_notes = nil
+}
+
+// Where appends a list predicates to the InvoiceMutation builder.
+func (m *InvoiceMutation) Where(ps ...predicate.Invoice) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the InvoiceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *InvoiceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Invoice, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *InvoiceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *InvoiceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Invoice).
+func (m *InvoiceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *InvoiceMutation) Fields() []string {
+	fields := make([]string, 0, 20)
+	if m.created_at != nil {
+		fields = append(fields, invoice.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, invoice.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, invoice.FieldVersion)
+	}
+	if m.number != nil {
+		fields = append(fields, invoice.FieldNumber)
+	}
+	if m.status != nil {
+		fields = append(fields, invoice.FieldStatus)
+	}
+	if m.currency != nil {
+		fields = append(fields, invoice.FieldCurrency)
+	}
+	if m.lines != nil {
+		fields = append(fields, invoice.FieldLines)
+	}
+	if m.subtotal_minor != nil {
+		fields = append(fields, invoice.FieldSubtotalMinor)
+	}
+	if m.discount_minor != nil {
+		fields = append(fields, invoice.FieldDiscountMinor)
+	}
+	if m.total_minor != nil {
+		fields = append(fields, invoice.FieldTotalMinor)
+	}
+	if m.prior_credit_minor != nil {
+		fields = append(fields, invoice.FieldPriorCreditMinor)
+	}
+	if m.billed_minor != nil {
+		fields = append(fields, invoice.FieldBilledMinor)
+	}
+	if m.credited_minor != nil {
+		fields = append(fields, invoice.FieldCreditedMinor)
+	}
+	if m.balance_minor != nil {
+		fields = append(fields, invoice.FieldBalanceMinor)
+	}
+	if m.due_at != nil {
+		fields = append(fields, invoice.FieldDueAt)
+	}
+	if m.note != nil {
+		fields = append(fields, invoice.FieldNote)
+	}
+	if m._order != nil {
+		fields = append(fields, invoice.FieldOrderID)
+	}
+	if m.customer != nil {
+		fields = append(fields, invoice.FieldCustomerID)
+	}
+	if m.issued_by != nil {
+		fields = append(fields, invoice.FieldIssuedByID)
+	}
+	if m.replaces != nil {
+		fields = append(fields, invoice.FieldReplacesID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *InvoiceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case invoice.FieldCreatedAt:
+		return m.CreatedAt()
+	case invoice.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case invoice.FieldVersion:
+		return m.Version()
+	case invoice.FieldNumber:
+		return m.Number()
+	case invoice.FieldStatus:
+		return m.Status()
+	case invoice.FieldCurrency:
+		return m.Currency()
+	case invoice.FieldLines:
+		return m.Lines()
+	case invoice.FieldSubtotalMinor:
+		return m.SubtotalMinor()
+	case invoice.FieldDiscountMinor:
+		return m.DiscountMinor()
+	case invoice.FieldTotalMinor:
+		return m.TotalMinor()
+	case invoice.FieldPriorCreditMinor:
+		return m.PriorCreditMinor()
+	case invoice.FieldBilledMinor:
+		return m.BilledMinor()
+	case invoice.FieldCreditedMinor:
+		return m.CreditedMinor()
+	case invoice.FieldBalanceMinor:
+		return m.BalanceMinor()
+	case invoice.FieldDueAt:
+		return m.DueAt()
+	case invoice.FieldNote:
+		return m.Note()
+	case invoice.FieldOrderID:
+		return m.OrderID()
+	case invoice.FieldCustomerID:
+		return m.CustomerID()
+	case invoice.FieldIssuedByID:
+		return m.IssuedByID()
+	case invoice.FieldReplacesID:
+		return m.ReplacesID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *InvoiceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case invoice.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case invoice.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case invoice.FieldVersion:
+		return m.OldVersion(ctx)
+	case invoice.FieldNumber:
+		return m.OldNumber(ctx)
+	case invoice.FieldStatus:
+		return m.OldStatus(ctx)
+	case invoice.FieldCurrency:
+		return m.OldCurrency(ctx)
+	case invoice.FieldLines:
+		return m.OldLines(ctx)
+	case invoice.FieldSubtotalMinor:
+		return m.OldSubtotalMinor(ctx)
+	case invoice.FieldDiscountMinor:
+		return m.OldDiscountMinor(ctx)
+	case invoice.FieldTotalMinor:
+		return m.OldTotalMinor(ctx)
+	case invoice.FieldPriorCreditMinor:
+		return m.OldPriorCreditMinor(ctx)
+	case invoice.FieldBilledMinor:
+		return m.OldBilledMinor(ctx)
+	case invoice.FieldCreditedMinor:
+		return m.OldCreditedMinor(ctx)
+	case invoice.FieldBalanceMinor:
+		return m.OldBalanceMinor(ctx)
+	case invoice.FieldDueAt:
+		return m.OldDueAt(ctx)
+	case invoice.FieldNote:
+		return m.OldNote(ctx)
+	case invoice.FieldOrderID:
+		return m.OldOrderID(ctx)
+	case invoice.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case invoice.FieldIssuedByID:
+		return m.OldIssuedByID(ctx)
+	case invoice.FieldReplacesID:
+		return m.OldReplacesID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Invoice field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *InvoiceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case invoice.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case invoice.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case invoice.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case invoice.FieldNumber:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNumber(v)
+		return nil
+	case invoice.FieldStatus:
+		v, ok := value.(invoice.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case invoice.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
+		return nil
+	case invoice.FieldLines:
+		v, ok := value.([]billing.Line)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLines(v)
+		return nil
+	case invoice.FieldSubtotalMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubtotalMinor(v)
+		return nil
+	case invoice.FieldDiscountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDiscountMinor(v)
+		return nil
+	case invoice.FieldTotalMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotalMinor(v)
+		return nil
+	case invoice.FieldPriorCreditMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriorCreditMinor(v)
+		return nil
+	case invoice.FieldBilledMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBilledMinor(v)
+		return nil
+	case invoice.FieldCreditedMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreditedMinor(v)
+		return nil
+	case invoice.FieldBalanceMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBalanceMinor(v)
+		return nil
+	case invoice.FieldDueAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueAt(v)
+		return nil
+	case invoice.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case invoice.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	case invoice.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case invoice.FieldIssuedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssuedByID(v)
+		return nil
+	case invoice.FieldReplacesID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplacesID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Invoice field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *InvoiceMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, invoice.FieldVersion)
+	}
+	if m.addsubtotal_minor != nil {
+		fields = append(fields, invoice.FieldSubtotalMinor)
+	}
+	if m.adddiscount_minor != nil {
+		fields = append(fields, invoice.FieldDiscountMinor)
+	}
+	if m.addtotal_minor != nil {
+		fields = append(fields, invoice.FieldTotalMinor)
+	}
+	if m.addprior_credit_minor != nil {
+		fields = append(fields, invoice.FieldPriorCreditMinor)
+	}
+	if m.addbilled_minor != nil {
+		fields = append(fields, invoice.FieldBilledMinor)
+	}
+	if m.addcredited_minor != nil {
+		fields = append(fields, invoice.FieldCreditedMinor)
+	}
+	if m.addbalance_minor != nil {
+		fields = append(fields, invoice.FieldBalanceMinor)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *InvoiceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case invoice.FieldVersion:
+		return m.AddedVersion()
+	case invoice.FieldSubtotalMinor:
+		return m.AddedSubtotalMinor()
+	case invoice.FieldDiscountMinor:
+		return m.AddedDiscountMinor()
+	case invoice.FieldTotalMinor:
+		return m.AddedTotalMinor()
+	case invoice.FieldPriorCreditMinor:
+		return m.AddedPriorCreditMinor()
+	case invoice.FieldBilledMinor:
+		return m.AddedBilledMinor()
+	case invoice.FieldCreditedMinor:
+		return m.AddedCreditedMinor()
+	case invoice.FieldBalanceMinor:
+		return m.AddedBalanceMinor()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *InvoiceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case invoice.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	case invoice.FieldSubtotalMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSubtotalMinor(v)
+		return nil
+	case invoice.FieldDiscountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDiscountMinor(v)
+		return nil
+	case invoice.FieldTotalMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotalMinor(v)
+		return nil
+	case invoice.FieldPriorCreditMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriorCreditMinor(v)
+		return nil
+	case invoice.FieldBilledMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBilledMinor(v)
+		return nil
+	case invoice.FieldCreditedMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreditedMinor(v)
+		return nil
+	case invoice.FieldBalanceMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBalanceMinor(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Invoice numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *InvoiceMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(invoice.FieldNote) {
+		fields = append(fields, invoice.FieldNote)
+	}
+	if m.FieldCleared(invoice.FieldIssuedByID) {
+		fields = append(fields, invoice.FieldIssuedByID)
+	}
+	if m.FieldCleared(invoice.FieldReplacesID) {
+		fields = append(fields, invoice.FieldReplacesID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *InvoiceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *InvoiceMutation) ClearField(name string) error {
+	switch name {
+	case invoice.FieldNote:
+		m.ClearNote()
+		return nil
+	case invoice.FieldIssuedByID:
+		m.ClearIssuedByID()
+		return nil
+	case invoice.FieldReplacesID:
+		m.ClearReplacesID()
+		return nil
+	}
+	return fmt.Errorf("unknown Invoice nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *InvoiceMutation) ResetField(name string) error {
+	switch name {
+	case invoice.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case invoice.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case invoice.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case invoice.FieldNumber:
+		m.ResetNumber()
+		return nil
+	case invoice.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case invoice.FieldCurrency:
+		m.ResetCurrency()
+		return nil
+	case invoice.FieldLines:
+		m.ResetLines()
+		return nil
+	case invoice.FieldSubtotalMinor:
+		m.ResetSubtotalMinor()
+		return nil
+	case invoice.FieldDiscountMinor:
+		m.ResetDiscountMinor()
+		return nil
+	case invoice.FieldTotalMinor:
+		m.ResetTotalMinor()
+		return nil
+	case invoice.FieldPriorCreditMinor:
+		m.ResetPriorCreditMinor()
+		return nil
+	case invoice.FieldBilledMinor:
+		m.ResetBilledMinor()
+		return nil
+	case invoice.FieldCreditedMinor:
+		m.ResetCreditedMinor()
+		return nil
+	case invoice.FieldBalanceMinor:
+		m.ResetBalanceMinor()
+		return nil
+	case invoice.FieldDueAt:
+		m.ResetDueAt()
+		return nil
+	case invoice.FieldNote:
+		m.ResetNote()
+		return nil
+	case invoice.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	case invoice.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case invoice.FieldIssuedByID:
+		m.ResetIssuedByID()
+		return nil
+	case invoice.FieldReplacesID:
+		m.ResetReplacesID()
+		return nil
+	}
+	return fmt.Errorf("unknown Invoice field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *InvoiceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m._order != nil {
+		edges = append(edges, invoice.EdgeOrder)
+	}
+	if m.customer != nil {
+		edges = append(edges, invoice.EdgeCustomer)
+	}
+	if m.issued_by != nil {
+		edges = append(edges, invoice.EdgeIssuedBy)
+	}
+	if m.replaces != nil {
+		edges = append(edges, invoice.EdgeReplaces)
+	}
+	if m.replaced_by != nil {
+		edges = append(edges, invoice.EdgeReplacedBy)
+	}
+	if m.credit_notes != nil {
+		edges = append(edges, invoice.EdgeCreditNotes)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *InvoiceMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case invoice.EdgeOrder:
+		if id := m._order; id != nil {
+			return []ent.Value{*id}
+		}
+	case invoice.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	case invoice.EdgeIssuedBy:
+		if id := m.issued_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case invoice.EdgeReplaces:
+		if id := m.replaces; id != nil {
+			return []ent.Value{*id}
+		}
+	case invoice.EdgeReplacedBy:
+		ids := make([]ent.Value, 0, len(m.replaced_by))
+		for id := range m.replaced_by {
+			ids = append(ids, id)
+		}
+		return ids
+	case invoice.EdgeCreditNotes:
+		ids := make([]ent.Value, 0, len(m.credit_notes))
+		for id := range m.credit_notes {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *InvoiceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.removedreplaced_by != nil {
+		edges = append(edges, invoice.EdgeReplacedBy)
+	}
+	if m.removedcredit_notes != nil {
+		edges = append(edges, invoice.EdgeCreditNotes)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *InvoiceMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case invoice.EdgeReplacedBy:
+		ids := make([]ent.Value, 0, len(m.removedreplaced_by))
+		for id := range m.removedreplaced_by {
+			ids = append(ids, id)
+		}
+		return ids
+	case invoice.EdgeCreditNotes:
+		ids := make([]ent.Value, 0, len(m.removedcredit_notes))
+		for id := range m.removedcredit_notes {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *InvoiceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.cleared_order {
+		edges = append(edges, invoice.EdgeOrder)
+	}
+	if m.clearedcustomer {
+		edges = append(edges, invoice.EdgeCustomer)
+	}
+	if m.clearedissued_by {
+		edges = append(edges, invoice.EdgeIssuedBy)
+	}
+	if m.clearedreplaces {
+		edges = append(edges, invoice.EdgeReplaces)
+	}
+	if m.clearedreplaced_by {
+		edges = append(edges, invoice.EdgeReplacedBy)
+	}
+	if m.clearedcredit_notes {
+		edges = append(edges, invoice.EdgeCreditNotes)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *InvoiceMutation) EdgeCleared(name string) bool {
+	switch name {
+	case invoice.EdgeOrder:
+		return m.cleared_order
+	case invoice.EdgeCustomer:
+		return m.clearedcustomer
+	case invoice.EdgeIssuedBy:
+		return m.clearedissued_by
+	case invoice.EdgeReplaces:
+		return m.clearedreplaces
+	case invoice.EdgeReplacedBy:
+		return m.clearedreplaced_by
+	case invoice.EdgeCreditNotes:
+		return m.clearedcredit_notes
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *InvoiceMutation) ClearEdge(name string) error {
+	switch name {
+	case invoice.EdgeOrder:
+		m.ClearOrder()
+		return nil
+	case invoice.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	case invoice.EdgeIssuedBy:
+		m.ClearIssuedBy()
+		return nil
+	case invoice.EdgeReplaces:
+		m.ClearReplaces()
+		return nil
+	}
+	return fmt.Errorf("unknown Invoice unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *InvoiceMutation) ResetEdge(name string) error {
+	switch name {
+	case invoice.EdgeOrder:
+		m.ResetOrder()
+		return nil
+	case invoice.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	case invoice.EdgeIssuedBy:
+		m.ResetIssuedBy()
+		return nil
+	case invoice.EdgeReplaces:
+		m.ResetReplaces()
+		return nil
+	case invoice.EdgeReplacedBy:
+		m.ResetReplacedBy()
+		return nil
+	case invoice.EdgeCreditNotes:
+		m.ResetCreditNotes()
+		return nil
+	}
+	return fmt.Errorf("unknown Invoice edge %s", name)
 }
 
 // LedgerEntryMutation represents an operation that mutates the LedgerEntry nodes in the graph.
@@ -10893,6 +15917,9 @@ type OrderMutation struct {
 	closed_at               *time.Time
 	status_reason           *string
 	status_note             *string
+	review_hold             *order.ReviewHold
+	review_hold_note        *string
+	review_held_at          *time.Time
 	clearedFields           map[string]struct{}
 	customer                *int
 	clearedcustomer         bool
@@ -10927,6 +15954,9 @@ type OrderMutation struct {
 	complaints              map[int]struct{}
 	removedcomplaints       map[int]struct{}
 	clearedcomplaints       bool
+	contacts                map[int]struct{}
+	removedcontacts         map[int]struct{}
+	clearedcontacts         bool
 	events                  map[int]struct{}
 	removedevents           map[int]struct{}
 	clearedevents           bool
@@ -12265,6 +17295,153 @@ func (m *OrderMutation) ResetStatusNote() {
 	delete(m.clearedFields, order.FieldStatusNote)
 }
 
+// SetReviewHold sets the "review_hold" field.
+func (m *OrderMutation) SetReviewHold(oh order.ReviewHold) {
+	m.review_hold = &oh
+}
+
+// ReviewHold returns the value of the "review_hold" field in the mutation.
+func (m *OrderMutation) ReviewHold() (r order.ReviewHold, exists bool) {
+	v := m.review_hold
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewHold returns the old "review_hold" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldReviewHold(ctx context.Context) (v *order.ReviewHold, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewHold is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewHold requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewHold: %w", err)
+	}
+	return oldValue.ReviewHold, nil
+}
+
+// ClearReviewHold clears the value of the "review_hold" field.
+func (m *OrderMutation) ClearReviewHold() {
+	m.review_hold = nil
+	m.clearedFields[order.FieldReviewHold] = struct{}{}
+}
+
+// ReviewHoldCleared returns if the "review_hold" field was cleared in this mutation.
+func (m *OrderMutation) ReviewHoldCleared() bool {
+	_, ok := m.clearedFields[order.FieldReviewHold]
+	return ok
+}
+
+// ResetReviewHold resets all changes to the "review_hold" field.
+func (m *OrderMutation) ResetReviewHold() {
+	m.review_hold = nil
+	delete(m.clearedFields, order.FieldReviewHold)
+}
+
+// SetReviewHoldNote sets the "review_hold_note" field.
+func (m *OrderMutation) SetReviewHoldNote(s string) {
+	m.review_hold_note = &s
+}
+
+// ReviewHoldNote returns the value of the "review_hold_note" field in the mutation.
+func (m *OrderMutation) ReviewHoldNote() (r string, exists bool) {
+	v := m.review_hold_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewHoldNote returns the old "review_hold_note" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldReviewHoldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewHoldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewHoldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewHoldNote: %w", err)
+	}
+	return oldValue.ReviewHoldNote, nil
+}
+
+// ClearReviewHoldNote clears the value of the "review_hold_note" field.
+func (m *OrderMutation) ClearReviewHoldNote() {
+	m.review_hold_note = nil
+	m.clearedFields[order.FieldReviewHoldNote] = struct{}{}
+}
+
+// ReviewHoldNoteCleared returns if the "review_hold_note" field was cleared in this mutation.
+func (m *OrderMutation) ReviewHoldNoteCleared() bool {
+	_, ok := m.clearedFields[order.FieldReviewHoldNote]
+	return ok
+}
+
+// ResetReviewHoldNote resets all changes to the "review_hold_note" field.
+func (m *OrderMutation) ResetReviewHoldNote() {
+	m.review_hold_note = nil
+	delete(m.clearedFields, order.FieldReviewHoldNote)
+}
+
+// SetReviewHeldAt sets the "review_held_at" field.
+func (m *OrderMutation) SetReviewHeldAt(t time.Time) {
+	m.review_held_at = &t
+}
+
+// ReviewHeldAt returns the value of the "review_held_at" field in the mutation.
+func (m *OrderMutation) ReviewHeldAt() (r time.Time, exists bool) {
+	v := m.review_held_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewHeldAt returns the old "review_held_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldReviewHeldAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewHeldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewHeldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewHeldAt: %w", err)
+	}
+	return oldValue.ReviewHeldAt, nil
+}
+
+// ClearReviewHeldAt clears the value of the "review_held_at" field.
+func (m *OrderMutation) ClearReviewHeldAt() {
+	m.review_held_at = nil
+	m.clearedFields[order.FieldReviewHeldAt] = struct{}{}
+}
+
+// ReviewHeldAtCleared returns if the "review_held_at" field was cleared in this mutation.
+func (m *OrderMutation) ReviewHeldAtCleared() bool {
+	_, ok := m.clearedFields[order.FieldReviewHeldAt]
+	return ok
+}
+
+// ResetReviewHeldAt resets all changes to the "review_held_at" field.
+func (m *OrderMutation) ResetReviewHeldAt() {
+	m.review_held_at = nil
+	delete(m.clearedFields, order.FieldReviewHeldAt)
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (m *OrderMutation) SetCustomerID(i int) {
 	m.customer = &i
@@ -12966,6 +18143,60 @@ func (m *OrderMutation) ResetComplaints() {
 	m.removedcomplaints = nil
 }
 
+// AddContactIDs adds the "contacts" edge to the Contact entity by ids.
+func (m *OrderMutation) AddContactIDs(ids ...int) {
+	if m.contacts == nil {
+		m.contacts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.contacts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearContacts clears the "contacts" edge to the Contact entity.
+func (m *OrderMutation) ClearContacts() {
+	m.clearedcontacts = true
+}
+
+// ContactsCleared reports if the "contacts" edge to the Contact entity was cleared.
+func (m *OrderMutation) ContactsCleared() bool {
+	return m.clearedcontacts
+}
+
+// RemoveContactIDs removes the "contacts" edge to the Contact entity by IDs.
+func (m *OrderMutation) RemoveContactIDs(ids ...int) {
+	if m.removedcontacts == nil {
+		m.removedcontacts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.contacts, ids[i])
+		m.removedcontacts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedContacts returns the removed IDs of the "contacts" edge to the Contact entity.
+func (m *OrderMutation) RemovedContactsIDs() (ids []int) {
+	for id := range m.removedcontacts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ContactsIDs returns the "contacts" edge IDs in the mutation.
+func (m *OrderMutation) ContactsIDs() (ids []int) {
+	for id := range m.contacts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetContacts resets all changes to the "contacts" edge.
+func (m *OrderMutation) ResetContacts() {
+	m.contacts = nil
+	m.clearedcontacts = false
+	m.removedcontacts = nil
+}
+
 // AddEventIDs adds the "events" edge to the AuditEvent entity by ids.
 func (m *OrderMutation) AddEventIDs(ids ...int) {
 	if m.events == nil {
@@ -13054,7 +18285,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 29)
+	fields := make([]string, 0, 32)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -13133,6 +18364,15 @@ func (m *OrderMutation) Fields() []string {
 	if m.status_note != nil {
 		fields = append(fields, order.FieldStatusNote)
 	}
+	if m.review_hold != nil {
+		fields = append(fields, order.FieldReviewHold)
+	}
+	if m.review_hold_note != nil {
+		fields = append(fields, order.FieldReviewHoldNote)
+	}
+	if m.review_held_at != nil {
+		fields = append(fields, order.FieldReviewHeldAt)
+	}
 	if m.customer != nil {
 		fields = append(fields, order.FieldCustomerID)
 	}
@@ -13202,6 +18442,12 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.StatusReason()
 	case order.FieldStatusNote:
 		return m.StatusNote()
+	case order.FieldReviewHold:
+		return m.ReviewHold()
+	case order.FieldReviewHoldNote:
+		return m.ReviewHoldNote()
+	case order.FieldReviewHeldAt:
+		return m.ReviewHeldAt()
 	case order.FieldCustomerID:
 		return m.CustomerID()
 	case order.FieldOwnerID:
@@ -13269,6 +18515,12 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldStatusReason(ctx)
 	case order.FieldStatusNote:
 		return m.OldStatusNote(ctx)
+	case order.FieldReviewHold:
+		return m.OldReviewHold(ctx)
+	case order.FieldReviewHoldNote:
+		return m.OldReviewHoldNote(ctx)
+	case order.FieldReviewHeldAt:
+		return m.OldReviewHeldAt(ctx)
 	case order.FieldCustomerID:
 		return m.OldCustomerID(ctx)
 	case order.FieldOwnerID:
@@ -13466,6 +18718,27 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStatusNote(v)
 		return nil
+	case order.FieldReviewHold:
+		v, ok := value.(order.ReviewHold)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewHold(v)
+		return nil
+	case order.FieldReviewHoldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewHoldNote(v)
+		return nil
+	case order.FieldReviewHeldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewHeldAt(v)
+		return nil
 	case order.FieldCustomerID:
 		v, ok := value.(int)
 		if !ok {
@@ -13640,6 +18913,15 @@ func (m *OrderMutation) ClearedFields() []string {
 	if m.FieldCleared(order.FieldStatusNote) {
 		fields = append(fields, order.FieldStatusNote)
 	}
+	if m.FieldCleared(order.FieldReviewHold) {
+		fields = append(fields, order.FieldReviewHold)
+	}
+	if m.FieldCleared(order.FieldReviewHoldNote) {
+		fields = append(fields, order.FieldReviewHoldNote)
+	}
+	if m.FieldCleared(order.FieldReviewHeldAt) {
+		fields = append(fields, order.FieldReviewHeldAt)
+	}
 	if m.FieldCleared(order.FieldOwnerID) {
 		fields = append(fields, order.FieldOwnerID)
 	}
@@ -13695,6 +18977,15 @@ func (m *OrderMutation) ClearField(name string) error {
 		return nil
 	case order.FieldStatusNote:
 		m.ClearStatusNote()
+		return nil
+	case order.FieldReviewHold:
+		m.ClearReviewHold()
+		return nil
+	case order.FieldReviewHoldNote:
+		m.ClearReviewHoldNote()
+		return nil
+	case order.FieldReviewHeldAt:
+		m.ClearReviewHeldAt()
 		return nil
 	case order.FieldOwnerID:
 		m.ClearOwnerID()
@@ -13788,6 +19079,15 @@ func (m *OrderMutation) ResetField(name string) error {
 	case order.FieldStatusNote:
 		m.ResetStatusNote()
 		return nil
+	case order.FieldReviewHold:
+		m.ResetReviewHold()
+		return nil
+	case order.FieldReviewHoldNote:
+		m.ResetReviewHoldNote()
+		return nil
+	case order.FieldReviewHeldAt:
+		m.ResetReviewHeldAt()
+		return nil
 	case order.FieldCustomerID:
 		m.ResetCustomerID()
 		return nil
@@ -13803,7 +19103,7 @@ func (m *OrderMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrderMutation) AddedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.customer != nil {
 		edges = append(edges, order.EdgeCustomer)
 	}
@@ -13839,6 +19139,9 @@ func (m *OrderMutation) AddedEdges() []string {
 	}
 	if m.complaints != nil {
 		edges = append(edges, order.EdgeComplaints)
+	}
+	if m.contacts != nil {
+		edges = append(edges, order.EdgeContacts)
 	}
 	if m.events != nil {
 		edges = append(edges, order.EdgeEvents)
@@ -13916,6 +19219,12 @@ func (m *OrderMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case order.EdgeContacts:
+		ids := make([]ent.Value, 0, len(m.contacts))
+		for id := range m.contacts {
+			ids = append(ids, id)
+		}
+		return ids
 	case order.EdgeEvents:
 		ids := make([]ent.Value, 0, len(m.events))
 		for id := range m.events {
@@ -13928,7 +19237,7 @@ func (m *OrderMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrderMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.removedreorders != nil {
 		edges = append(edges, order.EdgeReorders)
 	}
@@ -13955,6 +19264,9 @@ func (m *OrderMutation) RemovedEdges() []string {
 	}
 	if m.removedcomplaints != nil {
 		edges = append(edges, order.EdgeComplaints)
+	}
+	if m.removedcontacts != nil {
+		edges = append(edges, order.EdgeContacts)
 	}
 	if m.removedevents != nil {
 		edges = append(edges, order.EdgeEvents)
@@ -14020,6 +19332,12 @@ func (m *OrderMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case order.EdgeContacts:
+		ids := make([]ent.Value, 0, len(m.removedcontacts))
+		for id := range m.removedcontacts {
+			ids = append(ids, id)
+		}
+		return ids
 	case order.EdgeEvents:
 		ids := make([]ent.Value, 0, len(m.removedevents))
 		for id := range m.removedevents {
@@ -14032,7 +19350,7 @@ func (m *OrderMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrderMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.clearedcustomer {
 		edges = append(edges, order.EdgeCustomer)
 	}
@@ -14069,6 +19387,9 @@ func (m *OrderMutation) ClearedEdges() []string {
 	if m.clearedcomplaints {
 		edges = append(edges, order.EdgeComplaints)
 	}
+	if m.clearedcontacts {
+		edges = append(edges, order.EdgeContacts)
+	}
 	if m.clearedevents {
 		edges = append(edges, order.EdgeEvents)
 	}
@@ -14103,6 +19424,8 @@ func (m *OrderMutation) EdgeCleared(name string) bool {
 		return m.clearedcorrections
 	case order.EdgeComplaints:
 		return m.clearedcomplaints
+	case order.EdgeContacts:
+		return m.clearedcontacts
 	case order.EdgeEvents:
 		return m.clearedevents
 	}
@@ -14166,6 +19489,9 @@ func (m *OrderMutation) ResetEdge(name string) error {
 	case order.EdgeComplaints:
 		m.ResetComplaints()
 		return nil
+	case order.EdgeContacts:
+		m.ResetContacts()
+		return nil
 	case order.EdgeEvents:
 		m.ResetEvents()
 		return nil
@@ -14213,6 +19539,8 @@ type OrderCorrectionMutation struct {
 	clearedrequested_by        bool
 	decided_by                 *int
 	cleareddecided_by          bool
+	customer_contact           *int
+	clearedcustomer_contact    bool
 	done                       bool
 	oldValue                   func(context.Context) (*OrderCorrection, error)
 	predicates                 []predicate.OrderCorrection
@@ -14807,6 +20135,55 @@ func (m *OrderCorrectionMutation) CustomerConfirmationNoteCleared() bool {
 func (m *OrderCorrectionMutation) ResetCustomerConfirmationNote() {
 	m.customer_confirmation_note = nil
 	delete(m.clearedFields, ordercorrection.FieldCustomerConfirmationNote)
+}
+
+// SetCustomerContactID sets the "customer_contact_id" field.
+func (m *OrderCorrectionMutation) SetCustomerContactID(i int) {
+	m.customer_contact = &i
+}
+
+// CustomerContactID returns the value of the "customer_contact_id" field in the mutation.
+func (m *OrderCorrectionMutation) CustomerContactID() (r int, exists bool) {
+	v := m.customer_contact
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerContactID returns the old "customer_contact_id" field's value of the OrderCorrection entity.
+// If the OrderCorrection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderCorrectionMutation) OldCustomerContactID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerContactID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerContactID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerContactID: %w", err)
+	}
+	return oldValue.CustomerContactID, nil
+}
+
+// ClearCustomerContactID clears the value of the "customer_contact_id" field.
+func (m *OrderCorrectionMutation) ClearCustomerContactID() {
+	m.customer_contact = nil
+	m.clearedFields[ordercorrection.FieldCustomerContactID] = struct{}{}
+}
+
+// CustomerContactIDCleared returns if the "customer_contact_id" field was cleared in this mutation.
+func (m *OrderCorrectionMutation) CustomerContactIDCleared() bool {
+	_, ok := m.clearedFields[ordercorrection.FieldCustomerContactID]
+	return ok
+}
+
+// ResetCustomerContactID resets all changes to the "customer_contact_id" field.
+func (m *OrderCorrectionMutation) ResetCustomerContactID() {
+	m.customer_contact = nil
+	delete(m.clearedFields, ordercorrection.FieldCustomerContactID)
 }
 
 // SetTotalBeforeMinor sets the "total_before_minor" field.
@@ -15438,6 +20815,33 @@ func (m *OrderCorrectionMutation) ResetDecidedBy() {
 	m.cleareddecided_by = false
 }
 
+// ClearCustomerContact clears the "customer_contact" edge to the Contact entity.
+func (m *OrderCorrectionMutation) ClearCustomerContact() {
+	m.clearedcustomer_contact = true
+	m.clearedFields[ordercorrection.FieldCustomerContactID] = struct{}{}
+}
+
+// CustomerContactCleared reports if the "customer_contact" edge to the Contact entity was cleared.
+func (m *OrderCorrectionMutation) CustomerContactCleared() bool {
+	return m.CustomerContactIDCleared() || m.clearedcustomer_contact
+}
+
+// CustomerContactIDs returns the "customer_contact" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerContactID instead. It exists only for internal usage by the builders.
+func (m *OrderCorrectionMutation) CustomerContactIDs() (ids []int) {
+	if id := m.customer_contact; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomerContact resets all changes to the "customer_contact" edge.
+func (m *OrderCorrectionMutation) ResetCustomerContact() {
+	m.customer_contact = nil
+	m.clearedcustomer_contact = false
+}
+
 // Where appends a list predicates to the OrderCorrectionMutation builder.
 func (m *OrderCorrectionMutation) Where(ps ...predicate.OrderCorrection) {
 	m.predicates = append(m.predicates, ps...)
@@ -15472,7 +20876,7 @@ func (m *OrderCorrectionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderCorrectionMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 24)
 	if m.created_at != nil {
 		fields = append(fields, ordercorrection.FieldCreatedAt)
 	}
@@ -15508,6 +20912,9 @@ func (m *OrderCorrectionMutation) Fields() []string {
 	}
 	if m.customer_confirmation_note != nil {
 		fields = append(fields, ordercorrection.FieldCustomerConfirmationNote)
+	}
+	if m.customer_contact != nil {
+		fields = append(fields, ordercorrection.FieldCustomerContactID)
 	}
 	if m.total_before_minor != nil {
 		fields = append(fields, ordercorrection.FieldTotalBeforeMinor)
@@ -15574,6 +20981,8 @@ func (m *OrderCorrectionMutation) Field(name string) (ent.Value, bool) {
 		return m.CustomerConfirmed()
 	case ordercorrection.FieldCustomerConfirmationNote:
 		return m.CustomerConfirmationNote()
+	case ordercorrection.FieldCustomerContactID:
+		return m.CustomerContactID()
 	case ordercorrection.FieldTotalBeforeMinor:
 		return m.TotalBeforeMinor()
 	case ordercorrection.FieldTotalAfterMinor:
@@ -15629,6 +21038,8 @@ func (m *OrderCorrectionMutation) OldField(ctx context.Context, name string) (en
 		return m.OldCustomerConfirmed(ctx)
 	case ordercorrection.FieldCustomerConfirmationNote:
 		return m.OldCustomerConfirmationNote(ctx)
+	case ordercorrection.FieldCustomerContactID:
+		return m.OldCustomerContactID(ctx)
 	case ordercorrection.FieldTotalBeforeMinor:
 		return m.OldTotalBeforeMinor(ctx)
 	case ordercorrection.FieldTotalAfterMinor:
@@ -15743,6 +21154,13 @@ func (m *OrderCorrectionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCustomerConfirmationNote(v)
+		return nil
+	case ordercorrection.FieldCustomerContactID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerContactID(v)
 		return nil
 	case ordercorrection.FieldTotalBeforeMinor:
 		v, ok := value.(int64)
@@ -15932,6 +21350,9 @@ func (m *OrderCorrectionMutation) ClearedFields() []string {
 	if m.FieldCleared(ordercorrection.FieldCustomerConfirmationNote) {
 		fields = append(fields, ordercorrection.FieldCustomerConfirmationNote)
 	}
+	if m.FieldCleared(ordercorrection.FieldCustomerContactID) {
+		fields = append(fields, ordercorrection.FieldCustomerContactID)
+	}
 	if m.FieldCleared(ordercorrection.FieldDecidedAt) {
 		fields = append(fields, ordercorrection.FieldDecidedAt)
 	}
@@ -15963,6 +21384,9 @@ func (m *OrderCorrectionMutation) ClearField(name string) error {
 		return nil
 	case ordercorrection.FieldCustomerConfirmationNote:
 		m.ClearCustomerConfirmationNote()
+		return nil
+	case ordercorrection.FieldCustomerContactID:
+		m.ClearCustomerContactID()
 		return nil
 	case ordercorrection.FieldDecidedAt:
 		m.ClearDecidedAt()
@@ -16020,6 +21444,9 @@ func (m *OrderCorrectionMutation) ResetField(name string) error {
 	case ordercorrection.FieldCustomerConfirmationNote:
 		m.ResetCustomerConfirmationNote()
 		return nil
+	case ordercorrection.FieldCustomerContactID:
+		m.ResetCustomerContactID()
+		return nil
 	case ordercorrection.FieldTotalBeforeMinor:
 		m.ResetTotalBeforeMinor()
 		return nil
@@ -16059,7 +21486,7 @@ func (m *OrderCorrectionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrderCorrectionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m._order != nil {
 		edges = append(edges, ordercorrection.EdgeOrder)
 	}
@@ -16068,6 +21495,9 @@ func (m *OrderCorrectionMutation) AddedEdges() []string {
 	}
 	if m.decided_by != nil {
 		edges = append(edges, ordercorrection.EdgeDecidedBy)
+	}
+	if m.customer_contact != nil {
+		edges = append(edges, ordercorrection.EdgeCustomerContact)
 	}
 	return edges
 }
@@ -16088,13 +21518,17 @@ func (m *OrderCorrectionMutation) AddedIDs(name string) []ent.Value {
 		if id := m.decided_by; id != nil {
 			return []ent.Value{*id}
 		}
+	case ordercorrection.EdgeCustomerContact:
+		if id := m.customer_contact; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrderCorrectionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	return edges
 }
 
@@ -16106,7 +21540,7 @@ func (m *OrderCorrectionMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrderCorrectionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.cleared_order {
 		edges = append(edges, ordercorrection.EdgeOrder)
 	}
@@ -16115,6 +21549,9 @@ func (m *OrderCorrectionMutation) ClearedEdges() []string {
 	}
 	if m.cleareddecided_by {
 		edges = append(edges, ordercorrection.EdgeDecidedBy)
+	}
+	if m.clearedcustomer_contact {
+		edges = append(edges, ordercorrection.EdgeCustomerContact)
 	}
 	return edges
 }
@@ -16129,6 +21566,8 @@ func (m *OrderCorrectionMutation) EdgeCleared(name string) bool {
 		return m.clearedrequested_by
 	case ordercorrection.EdgeDecidedBy:
 		return m.cleareddecided_by
+	case ordercorrection.EdgeCustomerContact:
+		return m.clearedcustomer_contact
 	}
 	return false
 }
@@ -16146,6 +21585,9 @@ func (m *OrderCorrectionMutation) ClearEdge(name string) error {
 	case ordercorrection.EdgeDecidedBy:
 		m.ClearDecidedBy()
 		return nil
+	case ordercorrection.EdgeCustomerContact:
+		m.ClearCustomerContact()
+		return nil
 	}
 	return fmt.Errorf("unknown OrderCorrection unique edge %s", name)
 }
@@ -16162,6 +21604,9 @@ func (m *OrderCorrectionMutation) ResetEdge(name string) error {
 		return nil
 	case ordercorrection.EdgeDecidedBy:
 		m.ResetDecidedBy()
+		return nil
+	case ordercorrection.EdgeCustomerContact:
+		m.ResetCustomerContact()
 		return nil
 	}
 	return fmt.Errorf("unknown OrderCorrection edge %s", name)
@@ -25885,6 +31330,9 @@ type StockItemMutation struct {
 	movements           map[int]struct{}
 	removedmovements    map[int]struct{}
 	clearedmovements    bool
+	substitutes         map[int]struct{}
+	removedsubstitutes  map[int]struct{}
+	clearedsubstitutes  bool
 	done                bool
 	oldValue            func(context.Context) (*StockItem, error)
 	predicates          []predicate.StockItem
@@ -26531,6 +31979,60 @@ func (m *StockItemMutation) ResetMovements() {
 	m.removedmovements = nil
 }
 
+// AddSubstituteIDs adds the "substitutes" edge to the StockItem entity by ids.
+func (m *StockItemMutation) AddSubstituteIDs(ids ...int) {
+	if m.substitutes == nil {
+		m.substitutes = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.substitutes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSubstitutes clears the "substitutes" edge to the StockItem entity.
+func (m *StockItemMutation) ClearSubstitutes() {
+	m.clearedsubstitutes = true
+}
+
+// SubstitutesCleared reports if the "substitutes" edge to the StockItem entity was cleared.
+func (m *StockItemMutation) SubstitutesCleared() bool {
+	return m.clearedsubstitutes
+}
+
+// RemoveSubstituteIDs removes the "substitutes" edge to the StockItem entity by IDs.
+func (m *StockItemMutation) RemoveSubstituteIDs(ids ...int) {
+	if m.removedsubstitutes == nil {
+		m.removedsubstitutes = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.substitutes, ids[i])
+		m.removedsubstitutes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSubstitutes returns the removed IDs of the "substitutes" edge to the StockItem entity.
+func (m *StockItemMutation) RemovedSubstitutesIDs() (ids []int) {
+	for id := range m.removedsubstitutes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SubstitutesIDs returns the "substitutes" edge IDs in the mutation.
+func (m *StockItemMutation) SubstitutesIDs() (ids []int) {
+	for id := range m.substitutes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSubstitutes resets all changes to the "substitutes" edge.
+func (m *StockItemMutation) ResetSubstitutes() {
+	m.substitutes = nil
+	m.clearedsubstitutes = false
+	m.removedsubstitutes = nil
+}
+
 // Where appends a list predicates to the StockItemMutation builder.
 func (m *StockItemMutation) Where(ps ...predicate.StockItem) {
 	m.predicates = append(m.predicates, ps...)
@@ -26894,9 +32396,12 @@ func (m *StockItemMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *StockItemMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.movements != nil {
 		edges = append(edges, stockitem.EdgeMovements)
+	}
+	if m.substitutes != nil {
+		edges = append(edges, stockitem.EdgeSubstitutes)
 	}
 	return edges
 }
@@ -26911,15 +32416,24 @@ func (m *StockItemMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case stockitem.EdgeSubstitutes:
+		ids := make([]ent.Value, 0, len(m.substitutes))
+		for id := range m.substitutes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *StockItemMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.removedmovements != nil {
 		edges = append(edges, stockitem.EdgeMovements)
+	}
+	if m.removedsubstitutes != nil {
+		edges = append(edges, stockitem.EdgeSubstitutes)
 	}
 	return edges
 }
@@ -26934,15 +32448,24 @@ func (m *StockItemMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case stockitem.EdgeSubstitutes:
+		ids := make([]ent.Value, 0, len(m.removedsubstitutes))
+		for id := range m.removedsubstitutes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *StockItemMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedmovements {
 		edges = append(edges, stockitem.EdgeMovements)
+	}
+	if m.clearedsubstitutes {
+		edges = append(edges, stockitem.EdgeSubstitutes)
 	}
 	return edges
 }
@@ -26953,6 +32476,8 @@ func (m *StockItemMutation) EdgeCleared(name string) bool {
 	switch name {
 	case stockitem.EdgeMovements:
 		return m.clearedmovements
+	case stockitem.EdgeSubstitutes:
+		return m.clearedsubstitutes
 	}
 	return false
 }
@@ -26971,6 +32496,9 @@ func (m *StockItemMutation) ResetEdge(name string) error {
 	switch name {
 	case stockitem.EdgeMovements:
 		m.ResetMovements()
+		return nil
+	case stockitem.EdgeSubstitutes:
+		m.ResetSubstitutes()
 		return nil
 	}
 	return fmt.Errorf("unknown StockItem edge %s", name)

@@ -74,6 +74,12 @@ type Order struct {
 	StatusReason string `json:"status_reason,omitempty"`
 	// StatusNote holds the value of the "status_note" field.
 	StatusNote string `json:"status_note,omitempty"`
+	// ReviewHold holds the value of the "review_hold" field.
+	ReviewHold *order.ReviewHold `json:"review_hold,omitempty"`
+	// ReviewHoldNote holds the value of the "review_hold_note" field.
+	ReviewHoldNote string `json:"review_hold_note,omitempty"`
+	// ReviewHeldAt holds the value of the "review_held_at" field.
+	ReviewHeldAt *time.Time `json:"review_held_at,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID int `json:"customer_id,omitempty"`
 	// OwnerID holds the value of the "owner_id" field.
@@ -112,13 +118,15 @@ type OrderEdges struct {
 	Corrections []*OrderCorrection `json:"corrections,omitempty"`
 	// Complaints holds the value of the complaints edge.
 	Complaints []*Complaint `json:"complaints,omitempty"`
+	// Contacts holds the value of the contacts edge.
+	Contacts []*Contact `json:"contacts,omitempty"`
 	// Events holds the value of the events edge.
 	Events []*AuditEvent `json:"events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [13]bool
+	loadedTypes [14]bool
 	// totalCount holds the count of the edges above.
-	totalCount [13]map[string]int
+	totalCount [14]map[string]int
 
 	namedReorders      map[string][]*Order
 	namedLines         map[string][]*OrderLine
@@ -129,6 +137,7 @@ type OrderEdges struct {
 	namedReturns       map[string][]*ReturnOrder
 	namedCorrections   map[string][]*OrderCorrection
 	namedComplaints    map[string][]*Complaint
+	namedContacts      map[string][]*Contact
 	namedEvents        map[string][]*AuditEvent
 }
 
@@ -246,10 +255,19 @@ func (e OrderEdges) ComplaintsOrErr() ([]*Complaint, error) {
 	return nil, &NotLoadedError{edge: "complaints"}
 }
 
+// ContactsOrErr returns the Contacts value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrderEdges) ContactsOrErr() ([]*Contact, error) {
+	if e.loadedTypes[12] {
+		return e.Contacts, nil
+	}
+	return nil, &NotLoadedError{edge: "contacts"}
+}
+
 // EventsOrErr returns the Events value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrderEdges) EventsOrErr() ([]*AuditEvent, error) {
-	if e.loadedTypes[12] {
+	if e.loadedTypes[13] {
 		return e.Events, nil
 	}
 	return nil, &NotLoadedError{edge: "events"}
@@ -264,9 +282,9 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case order.FieldID, order.FieldVersion, order.FieldSubtotalMinor, order.FieldDiscountMinor, order.FieldTotalMinor, order.FieldCapturedMinor, order.FieldRefundedMinor, order.FieldCreditedMinor, order.FieldCustomerID, order.FieldOwnerID, order.FieldReorderedFromID:
 			values[i] = new(sql.NullInt64)
-		case order.FieldNumber, order.FieldKind, order.FieldChannel, order.FieldStatus, order.FieldCurrency, order.FieldNotes, order.FieldStatusReason, order.FieldStatusNote:
+		case order.FieldNumber, order.FieldKind, order.FieldChannel, order.FieldStatus, order.FieldCurrency, order.FieldNotes, order.FieldStatusReason, order.FieldStatusNote, order.FieldReviewHold, order.FieldReviewHoldNote:
 			values[i] = new(sql.NullString)
-		case order.FieldCreatedAt, order.FieldUpdatedAt, order.FieldRequestedDeliveryDate, order.FieldPaymentDueAt, order.FieldSubmittedAt, order.FieldConfirmedAt, order.FieldShippedAt, order.FieldDeliveredAt, order.FieldCompletedAt, order.FieldClosedAt:
+		case order.FieldCreatedAt, order.FieldUpdatedAt, order.FieldRequestedDeliveryDate, order.FieldPaymentDueAt, order.FieldSubmittedAt, order.FieldConfirmedAt, order.FieldShippedAt, order.FieldDeliveredAt, order.FieldCompletedAt, order.FieldClosedAt, order.FieldReviewHeldAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -455,6 +473,26 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.StatusNote = value.String
 			}
+		case order.FieldReviewHold:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field review_hold", values[i])
+			} else if value.Valid {
+				_m.ReviewHold = new(order.ReviewHold)
+				*_m.ReviewHold = order.ReviewHold(value.String)
+			}
+		case order.FieldReviewHoldNote:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field review_hold_note", values[i])
+			} else if value.Valid {
+				_m.ReviewHoldNote = value.String
+			}
+		case order.FieldReviewHeldAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field review_held_at", values[i])
+			} else if value.Valid {
+				_m.ReviewHeldAt = new(time.Time)
+				*_m.ReviewHeldAt = value.Time
+			}
 		case order.FieldCustomerID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field customer_id", values[i])
@@ -546,6 +584,11 @@ func (_m *Order) QueryCorrections() *OrderCorrectionQuery {
 // QueryComplaints queries the "complaints" edge of the Order entity.
 func (_m *Order) QueryComplaints() *ComplaintQuery {
 	return NewOrderClient(_m.config).QueryComplaints(_m)
+}
+
+// QueryContacts queries the "contacts" edge of the Order entity.
+func (_m *Order) QueryContacts() *ContactQuery {
+	return NewOrderClient(_m.config).QueryContacts(_m)
 }
 
 // QueryEvents queries the "events" edge of the Order entity.
@@ -669,6 +712,19 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("status_note=")
 	builder.WriteString(_m.StatusNote)
+	builder.WriteString(", ")
+	if v := _m.ReviewHold; v != nil {
+		builder.WriteString("review_hold=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("review_hold_note=")
+	builder.WriteString(_m.ReviewHoldNote)
+	builder.WriteString(", ")
+	if v := _m.ReviewHeldAt; v != nil {
+		builder.WriteString("review_held_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("customer_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CustomerID))
@@ -929,6 +985,30 @@ func (_m *Order) appendNamedComplaints(name string, edges ...*Complaint) {
 		_m.Edges.namedComplaints[name] = []*Complaint{}
 	} else {
 		_m.Edges.namedComplaints[name] = append(_m.Edges.namedComplaints[name], edges...)
+	}
+}
+
+// NamedContacts returns the Contacts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Order) NamedContacts(name string) ([]*Contact, error) {
+	if _m.Edges.namedContacts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedContacts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Order) appendNamedContacts(name string, edges ...*Contact) {
+	if _m.Edges.namedContacts == nil {
+		_m.Edges.namedContacts = make(map[string][]*Contact)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedContacts[name] = []*Contact{}
+	} else {
+		_m.Edges.namedContacts[name] = append(_m.Edges.namedContacts[name], edges...)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"orderdesk/ent/auditevent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
 	"orderdesk/ent/customer"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/order"
@@ -366,6 +367,48 @@ func (_c *OrderCreate) SetNillableStatusNote(v *string) *OrderCreate {
 	return _c
 }
 
+// SetReviewHold sets the "review_hold" field.
+func (_c *OrderCreate) SetReviewHold(v order.ReviewHold) *OrderCreate {
+	_c.mutation.SetReviewHold(v)
+	return _c
+}
+
+// SetNillableReviewHold sets the "review_hold" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableReviewHold(v *order.ReviewHold) *OrderCreate {
+	if v != nil {
+		_c.SetReviewHold(*v)
+	}
+	return _c
+}
+
+// SetReviewHoldNote sets the "review_hold_note" field.
+func (_c *OrderCreate) SetReviewHoldNote(v string) *OrderCreate {
+	_c.mutation.SetReviewHoldNote(v)
+	return _c
+}
+
+// SetNillableReviewHoldNote sets the "review_hold_note" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableReviewHoldNote(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetReviewHoldNote(*v)
+	}
+	return _c
+}
+
+// SetReviewHeldAt sets the "review_held_at" field.
+func (_c *OrderCreate) SetReviewHeldAt(v time.Time) *OrderCreate {
+	_c.mutation.SetReviewHeldAt(v)
+	return _c
+}
+
+// SetNillableReviewHeldAt sets the "review_held_at" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableReviewHeldAt(v *time.Time) *OrderCreate {
+	if v != nil {
+		_c.SetReviewHeldAt(*v)
+	}
+	return _c
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_c *OrderCreate) SetCustomerID(v int) *OrderCreate {
 	_c.mutation.SetCustomerID(v)
@@ -548,6 +591,21 @@ func (_c *OrderCreate) AddComplaints(v ...*Complaint) *OrderCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddComplaintIDs(ids...)
+}
+
+// AddContactIDs adds the "contacts" edge to the Contact entity by IDs.
+func (_c *OrderCreate) AddContactIDs(ids ...int) *OrderCreate {
+	_c.mutation.AddContactIDs(ids...)
+	return _c
+}
+
+// AddContacts adds the "contacts" edges to the Contact entity.
+func (_c *OrderCreate) AddContacts(v ...*Contact) *OrderCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddContactIDs(ids...)
 }
 
 // AddEventIDs adds the "events" edge to the AuditEvent entity by IDs.
@@ -744,6 +802,16 @@ func (_c *OrderCreate) check() error {
 			return &ValidationError{Name: "status_note", err: fmt.Errorf(`ent: validator failed for field "Order.status_note": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ReviewHold(); ok {
+		if err := order.ReviewHoldValidator(v); err != nil {
+			return &ValidationError{Name: "review_hold", err: fmt.Errorf(`ent: validator failed for field "Order.review_hold": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ReviewHoldNote(); ok {
+		if err := order.ReviewHoldNoteValidator(v); err != nil {
+			return &ValidationError{Name: "review_hold_note", err: fmt.Errorf(`ent: validator failed for field "Order.review_hold_note": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.CustomerID(); !ok {
 		return &ValidationError{Name: "customer_id", err: errors.New(`ent: missing required field "Order.customer_id"`)}
 	}
@@ -880,6 +948,18 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.StatusNote(); ok {
 		_spec.SetField(order.FieldStatusNote, field.TypeString, value)
 		_node.StatusNote = value
+	}
+	if value, ok := _c.mutation.ReviewHold(); ok {
+		_spec.SetField(order.FieldReviewHold, field.TypeEnum, value)
+		_node.ReviewHold = &value
+	}
+	if value, ok := _c.mutation.ReviewHoldNote(); ok {
+		_spec.SetField(order.FieldReviewHoldNote, field.TypeString, value)
+		_node.ReviewHoldNote = value
+	}
+	if value, ok := _c.mutation.ReviewHeldAt(); ok {
+		_spec.SetField(order.FieldReviewHeldAt, field.TypeTime, value)
+		_node.ReviewHeldAt = &value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1069,6 +1149,22 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(complaint.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ContactsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.ContactsTable,
+			Columns: []string{order.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1519,6 +1615,60 @@ func (u *OrderUpsert) UpdateStatusNote() *OrderUpsert {
 // ClearStatusNote clears the value of the "status_note" field.
 func (u *OrderUpsert) ClearStatusNote() *OrderUpsert {
 	u.SetNull(order.FieldStatusNote)
+	return u
+}
+
+// SetReviewHold sets the "review_hold" field.
+func (u *OrderUpsert) SetReviewHold(v order.ReviewHold) *OrderUpsert {
+	u.Set(order.FieldReviewHold, v)
+	return u
+}
+
+// UpdateReviewHold sets the "review_hold" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateReviewHold() *OrderUpsert {
+	u.SetExcluded(order.FieldReviewHold)
+	return u
+}
+
+// ClearReviewHold clears the value of the "review_hold" field.
+func (u *OrderUpsert) ClearReviewHold() *OrderUpsert {
+	u.SetNull(order.FieldReviewHold)
+	return u
+}
+
+// SetReviewHoldNote sets the "review_hold_note" field.
+func (u *OrderUpsert) SetReviewHoldNote(v string) *OrderUpsert {
+	u.Set(order.FieldReviewHoldNote, v)
+	return u
+}
+
+// UpdateReviewHoldNote sets the "review_hold_note" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateReviewHoldNote() *OrderUpsert {
+	u.SetExcluded(order.FieldReviewHoldNote)
+	return u
+}
+
+// ClearReviewHoldNote clears the value of the "review_hold_note" field.
+func (u *OrderUpsert) ClearReviewHoldNote() *OrderUpsert {
+	u.SetNull(order.FieldReviewHoldNote)
+	return u
+}
+
+// SetReviewHeldAt sets the "review_held_at" field.
+func (u *OrderUpsert) SetReviewHeldAt(v time.Time) *OrderUpsert {
+	u.Set(order.FieldReviewHeldAt, v)
+	return u
+}
+
+// UpdateReviewHeldAt sets the "review_held_at" field to the value that was provided on create.
+func (u *OrderUpsert) UpdateReviewHeldAt() *OrderUpsert {
+	u.SetExcluded(order.FieldReviewHeldAt)
+	return u
+}
+
+// ClearReviewHeldAt clears the value of the "review_held_at" field.
+func (u *OrderUpsert) ClearReviewHeldAt() *OrderUpsert {
+	u.SetNull(order.FieldReviewHeldAt)
 	return u
 }
 
@@ -2047,6 +2197,69 @@ func (u *OrderUpsertOne) UpdateStatusNote() *OrderUpsertOne {
 func (u *OrderUpsertOne) ClearStatusNote() *OrderUpsertOne {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearStatusNote()
+	})
+}
+
+// SetReviewHold sets the "review_hold" field.
+func (u *OrderUpsertOne) SetReviewHold(v order.ReviewHold) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetReviewHold(v)
+	})
+}
+
+// UpdateReviewHold sets the "review_hold" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateReviewHold() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateReviewHold()
+	})
+}
+
+// ClearReviewHold clears the value of the "review_hold" field.
+func (u *OrderUpsertOne) ClearReviewHold() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearReviewHold()
+	})
+}
+
+// SetReviewHoldNote sets the "review_hold_note" field.
+func (u *OrderUpsertOne) SetReviewHoldNote(v string) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetReviewHoldNote(v)
+	})
+}
+
+// UpdateReviewHoldNote sets the "review_hold_note" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateReviewHoldNote() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateReviewHoldNote()
+	})
+}
+
+// ClearReviewHoldNote clears the value of the "review_hold_note" field.
+func (u *OrderUpsertOne) ClearReviewHoldNote() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearReviewHoldNote()
+	})
+}
+
+// SetReviewHeldAt sets the "review_held_at" field.
+func (u *OrderUpsertOne) SetReviewHeldAt(v time.Time) *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetReviewHeldAt(v)
+	})
+}
+
+// UpdateReviewHeldAt sets the "review_held_at" field to the value that was provided on create.
+func (u *OrderUpsertOne) UpdateReviewHeldAt() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateReviewHeldAt()
+	})
+}
+
+// ClearReviewHeldAt clears the value of the "review_held_at" field.
+func (u *OrderUpsertOne) ClearReviewHeldAt() *OrderUpsertOne {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearReviewHeldAt()
 	})
 }
 
@@ -2746,6 +2959,69 @@ func (u *OrderUpsertBulk) UpdateStatusNote() *OrderUpsertBulk {
 func (u *OrderUpsertBulk) ClearStatusNote() *OrderUpsertBulk {
 	return u.Update(func(s *OrderUpsert) {
 		s.ClearStatusNote()
+	})
+}
+
+// SetReviewHold sets the "review_hold" field.
+func (u *OrderUpsertBulk) SetReviewHold(v order.ReviewHold) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetReviewHold(v)
+	})
+}
+
+// UpdateReviewHold sets the "review_hold" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateReviewHold() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateReviewHold()
+	})
+}
+
+// ClearReviewHold clears the value of the "review_hold" field.
+func (u *OrderUpsertBulk) ClearReviewHold() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearReviewHold()
+	})
+}
+
+// SetReviewHoldNote sets the "review_hold_note" field.
+func (u *OrderUpsertBulk) SetReviewHoldNote(v string) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetReviewHoldNote(v)
+	})
+}
+
+// UpdateReviewHoldNote sets the "review_hold_note" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateReviewHoldNote() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateReviewHoldNote()
+	})
+}
+
+// ClearReviewHoldNote clears the value of the "review_hold_note" field.
+func (u *OrderUpsertBulk) ClearReviewHoldNote() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearReviewHoldNote()
+	})
+}
+
+// SetReviewHeldAt sets the "review_held_at" field.
+func (u *OrderUpsertBulk) SetReviewHeldAt(v time.Time) *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.SetReviewHeldAt(v)
+	})
+}
+
+// UpdateReviewHeldAt sets the "review_held_at" field to the value that was provided on create.
+func (u *OrderUpsertBulk) UpdateReviewHeldAt() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.UpdateReviewHeldAt()
+	})
+}
+
+// ClearReviewHeldAt clears the value of the "review_held_at" field.
+func (u *OrderUpsertBulk) ClearReviewHeldAt() *OrderUpsertBulk {
+	return u.Update(func(s *OrderUpsert) {
+		s.ClearReviewHeldAt()
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"orderdesk/ent/auditevent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
 	"orderdesk/ent/customer"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/order"
@@ -48,6 +49,7 @@ type OrderQuery struct {
 	withReturns            *ReturnOrderQuery
 	withCorrections        *OrderCorrectionQuery
 	withComplaints         *ComplaintQuery
+	withContacts           *ContactQuery
 	withEvents             *AuditEventQuery
 	loadTotal              []func(context.Context, []*Order) error
 	modifiers              []func(*sql.Selector)
@@ -60,6 +62,7 @@ type OrderQuery struct {
 	withNamedReturns       map[string]*ReturnOrderQuery
 	withNamedCorrections   map[string]*OrderCorrectionQuery
 	withNamedComplaints    map[string]*ComplaintQuery
+	withNamedContacts      map[string]*ContactQuery
 	withNamedEvents        map[string]*AuditEventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -361,6 +364,28 @@ func (_q *OrderQuery) QueryComplaints() *ComplaintQuery {
 	return query
 }
 
+// QueryContacts chains the current query on the "contacts" edge.
+func (_q *OrderQuery) QueryContacts() *ContactQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(order.Table, order.FieldID, selector),
+			sqlgraph.To(contact.Table, contact.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, order.ContactsTable, order.ContactsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QueryEvents chains the current query on the "events" edge.
 func (_q *OrderQuery) QueryEvents() *AuditEventQuery {
 	query := (&AuditEventClient{config: _q.config}).Query()
@@ -587,6 +612,7 @@ func (_q *OrderQuery) Clone() *OrderQuery {
 		withReturns:       _q.withReturns.Clone(),
 		withCorrections:   _q.withCorrections.Clone(),
 		withComplaints:    _q.withComplaints.Clone(),
+		withContacts:      _q.withContacts.Clone(),
 		withEvents:        _q.withEvents.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -727,6 +753,17 @@ func (_q *OrderQuery) WithComplaints(opts ...func(*ComplaintQuery)) *OrderQuery 
 	return _q
 }
 
+// WithContacts tells the query-builder to eager-load the nodes that are connected to
+// the "contacts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrderQuery) WithContacts(opts ...func(*ContactQuery)) *OrderQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withContacts = query
+	return _q
+}
+
 // WithEvents tells the query-builder to eager-load the nodes that are connected to
 // the "events" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *OrderQuery) WithEvents(opts ...func(*AuditEventQuery)) *OrderQuery {
@@ -822,7 +859,7 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 	var (
 		nodes       = []*Order{}
 		_spec       = _q.querySpec()
-		loadedTypes = [13]bool{
+		loadedTypes = [14]bool{
 			_q.withCustomer != nil,
 			_q.withOwner != nil,
 			_q.withReorderedFrom != nil,
@@ -835,6 +872,7 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 			_q.withReturns != nil,
 			_q.withCorrections != nil,
 			_q.withComplaints != nil,
+			_q.withContacts != nil,
 			_q.withEvents != nil,
 		}
 	)
@@ -940,6 +978,13 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 			return nil, err
 		}
 	}
+	if query := _q.withContacts; query != nil {
+		if err := _q.loadContacts(ctx, query, nodes,
+			func(n *Order) { n.Edges.Contacts = []*Contact{} },
+			func(n *Order, e *Contact) { n.Edges.Contacts = append(n.Edges.Contacts, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withEvents; query != nil {
 		if err := _q.loadEvents(ctx, query, nodes,
 			func(n *Order) { n.Edges.Events = []*AuditEvent{} },
@@ -1007,6 +1052,13 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 		if err := _q.loadComplaints(ctx, query, nodes,
 			func(n *Order) { n.appendNamedComplaints(name) },
 			func(n *Order, e *Complaint) { n.appendNamedComplaints(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedContacts {
+		if err := _q.loadContacts(ctx, query, nodes,
+			func(n *Order) { n.appendNamedContacts(name) },
+			func(n *Order, e *Contact) { n.appendNamedContacts(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1394,6 +1446,39 @@ func (_q *OrderQuery) loadComplaints(ctx context.Context, query *ComplaintQuery,
 	}
 	return nil
 }
+func (_q *OrderQuery) loadContacts(ctx context.Context, query *ContactQuery, nodes []*Order, init func(*Order), assign func(*Order, *Contact)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Order)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(contact.FieldOrderID)
+	}
+	query.Where(predicate.Contact(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(order.ContactsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrderID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "order_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "order_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *OrderQuery) loadEvents(ctx context.Context, query *AuditEventQuery, nodes []*Order, init func(*Order), assign func(*Order, *AuditEvent)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*Order)
@@ -1679,6 +1764,20 @@ func (_q *OrderQuery) WithNamedComplaints(name string, opts ...func(*ComplaintQu
 		_q.withNamedComplaints = make(map[string]*ComplaintQuery)
 	}
 	_q.withNamedComplaints[name] = query
+	return _q
+}
+
+// WithNamedContacts tells the query-builder to eager-load the nodes that are connected to the "contacts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrderQuery) WithNamedContacts(name string, opts ...func(*ContactQuery)) *OrderQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedContacts == nil {
+		_q.withNamedContacts = make(map[string]*ContactQuery)
+	}
+	_q.withNamedContacts[name] = query
 	return _q
 }
 

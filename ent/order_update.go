@@ -9,6 +9,7 @@ import (
 	"orderdesk/ent/auditevent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
 	"orderdesk/ent/customer"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/order"
@@ -454,6 +455,66 @@ func (_u *OrderUpdate) ClearStatusNote() *OrderUpdate {
 	return _u
 }
 
+// SetReviewHold sets the "review_hold" field.
+func (_u *OrderUpdate) SetReviewHold(v order.ReviewHold) *OrderUpdate {
+	_u.mutation.SetReviewHold(v)
+	return _u
+}
+
+// SetNillableReviewHold sets the "review_hold" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableReviewHold(v *order.ReviewHold) *OrderUpdate {
+	if v != nil {
+		_u.SetReviewHold(*v)
+	}
+	return _u
+}
+
+// ClearReviewHold clears the value of the "review_hold" field.
+func (_u *OrderUpdate) ClearReviewHold() *OrderUpdate {
+	_u.mutation.ClearReviewHold()
+	return _u
+}
+
+// SetReviewHoldNote sets the "review_hold_note" field.
+func (_u *OrderUpdate) SetReviewHoldNote(v string) *OrderUpdate {
+	_u.mutation.SetReviewHoldNote(v)
+	return _u
+}
+
+// SetNillableReviewHoldNote sets the "review_hold_note" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableReviewHoldNote(v *string) *OrderUpdate {
+	if v != nil {
+		_u.SetReviewHoldNote(*v)
+	}
+	return _u
+}
+
+// ClearReviewHoldNote clears the value of the "review_hold_note" field.
+func (_u *OrderUpdate) ClearReviewHoldNote() *OrderUpdate {
+	_u.mutation.ClearReviewHoldNote()
+	return _u
+}
+
+// SetReviewHeldAt sets the "review_held_at" field.
+func (_u *OrderUpdate) SetReviewHeldAt(v time.Time) *OrderUpdate {
+	_u.mutation.SetReviewHeldAt(v)
+	return _u
+}
+
+// SetNillableReviewHeldAt sets the "review_held_at" field if the given value is not nil.
+func (_u *OrderUpdate) SetNillableReviewHeldAt(v *time.Time) *OrderUpdate {
+	if v != nil {
+		_u.SetReviewHeldAt(*v)
+	}
+	return _u
+}
+
+// ClearReviewHeldAt clears the value of the "review_held_at" field.
+func (_u *OrderUpdate) ClearReviewHeldAt() *OrderUpdate {
+	_u.mutation.ClearReviewHeldAt()
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *OrderUpdate) SetCustomerID(v int) *OrderUpdate {
 	_u.mutation.SetCustomerID(v)
@@ -631,6 +692,21 @@ func (_u *OrderUpdate) AddComplaints(v ...*Complaint) *OrderUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddComplaintIDs(ids...)
+}
+
+// AddContactIDs adds the "contacts" edge to the Contact entity by IDs.
+func (_u *OrderUpdate) AddContactIDs(ids ...int) *OrderUpdate {
+	_u.mutation.AddContactIDs(ids...)
+	return _u
+}
+
+// AddContacts adds the "contacts" edges to the Contact entity.
+func (_u *OrderUpdate) AddContacts(v ...*Contact) *OrderUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddContactIDs(ids...)
 }
 
 // AddEventIDs adds the "events" edge to the AuditEvent entity by IDs.
@@ -854,6 +930,27 @@ func (_u *OrderUpdate) RemoveComplaints(v ...*Complaint) *OrderUpdate {
 	return _u.RemoveComplaintIDs(ids...)
 }
 
+// ClearContacts clears all "contacts" edges to the Contact entity.
+func (_u *OrderUpdate) ClearContacts() *OrderUpdate {
+	_u.mutation.ClearContacts()
+	return _u
+}
+
+// RemoveContactIDs removes the "contacts" edge to Contact entities by IDs.
+func (_u *OrderUpdate) RemoveContactIDs(ids ...int) *OrderUpdate {
+	_u.mutation.RemoveContactIDs(ids...)
+	return _u
+}
+
+// RemoveContacts removes "contacts" edges to Contact entities.
+func (_u *OrderUpdate) RemoveContacts(v ...*Contact) *OrderUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveContactIDs(ids...)
+}
+
 // ClearEvents clears all "events" edges to the AuditEvent entity.
 func (_u *OrderUpdate) ClearEvents() *OrderUpdate {
 	_u.mutation.ClearEvents()
@@ -947,6 +1044,16 @@ func (_u *OrderUpdate) check() error {
 	if v, ok := _u.mutation.StatusNote(); ok {
 		if err := order.StatusNoteValidator(v); err != nil {
 			return &ValidationError{Name: "status_note", err: fmt.Errorf(`ent: validator failed for field "Order.status_note": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReviewHold(); ok {
+		if err := order.ReviewHoldValidator(v); err != nil {
+			return &ValidationError{Name: "review_hold", err: fmt.Errorf(`ent: validator failed for field "Order.review_hold": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReviewHoldNote(); ok {
+		if err := order.ReviewHoldNoteValidator(v); err != nil {
+			return &ValidationError{Name: "review_hold_note", err: fmt.Errorf(`ent: validator failed for field "Order.review_hold_note": %w`, err)}
 		}
 	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
@@ -1095,6 +1202,24 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.StatusNoteCleared() {
 		_spec.ClearField(order.FieldStatusNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.ReviewHold(); ok {
+		_spec.SetField(order.FieldReviewHold, field.TypeEnum, value)
+	}
+	if _u.mutation.ReviewHoldCleared() {
+		_spec.ClearField(order.FieldReviewHold, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.ReviewHoldNote(); ok {
+		_spec.SetField(order.FieldReviewHoldNote, field.TypeString, value)
+	}
+	if _u.mutation.ReviewHoldNoteCleared() {
+		_spec.ClearField(order.FieldReviewHoldNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.ReviewHeldAt(); ok {
+		_spec.SetField(order.FieldReviewHeldAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReviewHeldAtCleared() {
+		_spec.ClearField(order.FieldReviewHeldAt, field.TypeTime)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1552,6 +1677,51 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(complaint.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.ContactsTable,
+			Columns: []string{order.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedContactsIDs(); len(nodes) > 0 && !_u.mutation.ContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.ContactsTable,
+			Columns: []string{order.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ContactsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.ContactsTable,
+			Columns: []string{order.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -2039,6 +2209,66 @@ func (_u *OrderUpdateOne) ClearStatusNote() *OrderUpdateOne {
 	return _u
 }
 
+// SetReviewHold sets the "review_hold" field.
+func (_u *OrderUpdateOne) SetReviewHold(v order.ReviewHold) *OrderUpdateOne {
+	_u.mutation.SetReviewHold(v)
+	return _u
+}
+
+// SetNillableReviewHold sets the "review_hold" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableReviewHold(v *order.ReviewHold) *OrderUpdateOne {
+	if v != nil {
+		_u.SetReviewHold(*v)
+	}
+	return _u
+}
+
+// ClearReviewHold clears the value of the "review_hold" field.
+func (_u *OrderUpdateOne) ClearReviewHold() *OrderUpdateOne {
+	_u.mutation.ClearReviewHold()
+	return _u
+}
+
+// SetReviewHoldNote sets the "review_hold_note" field.
+func (_u *OrderUpdateOne) SetReviewHoldNote(v string) *OrderUpdateOne {
+	_u.mutation.SetReviewHoldNote(v)
+	return _u
+}
+
+// SetNillableReviewHoldNote sets the "review_hold_note" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableReviewHoldNote(v *string) *OrderUpdateOne {
+	if v != nil {
+		_u.SetReviewHoldNote(*v)
+	}
+	return _u
+}
+
+// ClearReviewHoldNote clears the value of the "review_hold_note" field.
+func (_u *OrderUpdateOne) ClearReviewHoldNote() *OrderUpdateOne {
+	_u.mutation.ClearReviewHoldNote()
+	return _u
+}
+
+// SetReviewHeldAt sets the "review_held_at" field.
+func (_u *OrderUpdateOne) SetReviewHeldAt(v time.Time) *OrderUpdateOne {
+	_u.mutation.SetReviewHeldAt(v)
+	return _u
+}
+
+// SetNillableReviewHeldAt sets the "review_held_at" field if the given value is not nil.
+func (_u *OrderUpdateOne) SetNillableReviewHeldAt(v *time.Time) *OrderUpdateOne {
+	if v != nil {
+		_u.SetReviewHeldAt(*v)
+	}
+	return _u
+}
+
+// ClearReviewHeldAt clears the value of the "review_held_at" field.
+func (_u *OrderUpdateOne) ClearReviewHeldAt() *OrderUpdateOne {
+	_u.mutation.ClearReviewHeldAt()
+	return _u
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_u *OrderUpdateOne) SetCustomerID(v int) *OrderUpdateOne {
 	_u.mutation.SetCustomerID(v)
@@ -2216,6 +2446,21 @@ func (_u *OrderUpdateOne) AddComplaints(v ...*Complaint) *OrderUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddComplaintIDs(ids...)
+}
+
+// AddContactIDs adds the "contacts" edge to the Contact entity by IDs.
+func (_u *OrderUpdateOne) AddContactIDs(ids ...int) *OrderUpdateOne {
+	_u.mutation.AddContactIDs(ids...)
+	return _u
+}
+
+// AddContacts adds the "contacts" edges to the Contact entity.
+func (_u *OrderUpdateOne) AddContacts(v ...*Contact) *OrderUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddContactIDs(ids...)
 }
 
 // AddEventIDs adds the "events" edge to the AuditEvent entity by IDs.
@@ -2439,6 +2684,27 @@ func (_u *OrderUpdateOne) RemoveComplaints(v ...*Complaint) *OrderUpdateOne {
 	return _u.RemoveComplaintIDs(ids...)
 }
 
+// ClearContacts clears all "contacts" edges to the Contact entity.
+func (_u *OrderUpdateOne) ClearContacts() *OrderUpdateOne {
+	_u.mutation.ClearContacts()
+	return _u
+}
+
+// RemoveContactIDs removes the "contacts" edge to Contact entities by IDs.
+func (_u *OrderUpdateOne) RemoveContactIDs(ids ...int) *OrderUpdateOne {
+	_u.mutation.RemoveContactIDs(ids...)
+	return _u
+}
+
+// RemoveContacts removes "contacts" edges to Contact entities.
+func (_u *OrderUpdateOne) RemoveContacts(v ...*Contact) *OrderUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveContactIDs(ids...)
+}
+
 // ClearEvents clears all "events" edges to the AuditEvent entity.
 func (_u *OrderUpdateOne) ClearEvents() *OrderUpdateOne {
 	_u.mutation.ClearEvents()
@@ -2545,6 +2811,16 @@ func (_u *OrderUpdateOne) check() error {
 	if v, ok := _u.mutation.StatusNote(); ok {
 		if err := order.StatusNoteValidator(v); err != nil {
 			return &ValidationError{Name: "status_note", err: fmt.Errorf(`ent: validator failed for field "Order.status_note": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReviewHold(); ok {
+		if err := order.ReviewHoldValidator(v); err != nil {
+			return &ValidationError{Name: "review_hold", err: fmt.Errorf(`ent: validator failed for field "Order.review_hold": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ReviewHoldNote(); ok {
+		if err := order.ReviewHoldNoteValidator(v); err != nil {
+			return &ValidationError{Name: "review_hold_note", err: fmt.Errorf(`ent: validator failed for field "Order.review_hold_note": %w`, err)}
 		}
 	}
 	if _u.mutation.CustomerCleared() && len(_u.mutation.CustomerIDs()) > 0 {
@@ -2710,6 +2986,24 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if _u.mutation.StatusNoteCleared() {
 		_spec.ClearField(order.FieldStatusNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.ReviewHold(); ok {
+		_spec.SetField(order.FieldReviewHold, field.TypeEnum, value)
+	}
+	if _u.mutation.ReviewHoldCleared() {
+		_spec.ClearField(order.FieldReviewHold, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.ReviewHoldNote(); ok {
+		_spec.SetField(order.FieldReviewHoldNote, field.TypeString, value)
+	}
+	if _u.mutation.ReviewHoldNoteCleared() {
+		_spec.ClearField(order.FieldReviewHoldNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.ReviewHeldAt(); ok {
+		_spec.SetField(order.FieldReviewHeldAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReviewHeldAtCleared() {
+		_spec.ClearField(order.FieldReviewHeldAt, field.TypeTime)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -3167,6 +3461,51 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(complaint.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.ContactsTable,
+			Columns: []string{order.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedContactsIDs(); len(nodes) > 0 && !_u.mutation.ContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.ContactsTable,
+			Columns: []string{order.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ContactsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.ContactsTable,
+			Columns: []string{order.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"orderdesk/change"
+	"orderdesk/ent/contact"
 	"orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/user"
@@ -46,6 +47,8 @@ type OrderCorrection struct {
 	CustomerConfirmed bool `json:"customer_confirmed,omitempty"`
 	// CustomerConfirmationNote holds the value of the "customer_confirmation_note" field.
 	CustomerConfirmationNote string `json:"customer_confirmation_note,omitempty"`
+	// CustomerContactID holds the value of the "customer_contact_id" field.
+	CustomerContactID *int `json:"customer_contact_id,omitempty"`
 	// TotalBeforeMinor holds the value of the "total_before_minor" field.
 	TotalBeforeMinor int64 `json:"total_before_minor,omitempty"`
 	// TotalAfterMinor holds the value of the "total_after_minor" field.
@@ -82,11 +85,13 @@ type OrderCorrectionEdges struct {
 	RequestedBy *User `json:"requested_by,omitempty"`
 	// DecidedBy holds the value of the decided_by edge.
 	DecidedBy *User `json:"decided_by,omitempty"`
+	// CustomerContact holds the value of the customer_contact edge.
+	CustomerContact *Contact `json:"customer_contact,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 }
 
 // OrderOrErr returns the Order value or an error if the edge
@@ -122,6 +127,17 @@ func (e OrderCorrectionEdges) DecidedByOrErr() (*User, error) {
 	return nil, &NotLoadedError{edge: "decided_by"}
 }
 
+// CustomerContactOrErr returns the CustomerContact value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e OrderCorrectionEdges) CustomerContactOrErr() (*Contact, error) {
+	if e.CustomerContact != nil {
+		return e.CustomerContact, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: contact.Label}
+	}
+	return nil, &NotLoadedError{edge: "customer_contact"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*OrderCorrection) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -131,7 +147,7 @@ func (*OrderCorrection) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case ordercorrection.FieldCustomerConfirmed:
 			values[i] = new(sql.NullBool)
-		case ordercorrection.FieldID, ordercorrection.FieldVersion, ordercorrection.FieldTotalBeforeMinor, ordercorrection.FieldTotalAfterMinor, ordercorrection.FieldRefundDueMinor, ordercorrection.FieldAmountDueMinor, ordercorrection.FieldExpectedVersion, ordercorrection.FieldOrderID, ordercorrection.FieldRequestedByID, ordercorrection.FieldDecidedByID:
+		case ordercorrection.FieldID, ordercorrection.FieldVersion, ordercorrection.FieldCustomerContactID, ordercorrection.FieldTotalBeforeMinor, ordercorrection.FieldTotalAfterMinor, ordercorrection.FieldRefundDueMinor, ordercorrection.FieldAmountDueMinor, ordercorrection.FieldExpectedVersion, ordercorrection.FieldOrderID, ordercorrection.FieldRequestedByID, ordercorrection.FieldDecidedByID:
 			values[i] = new(sql.NullInt64)
 		case ordercorrection.FieldErrorType, ordercorrection.FieldCause, ordercorrection.FieldSeverity, ordercorrection.FieldStatus, ordercorrection.FieldNote, ordercorrection.FieldCustomerConfirmationNote, ordercorrection.FieldCurrency, ordercorrection.FieldDecisionNote:
 			values[i] = new(sql.NullString)
@@ -232,6 +248,13 @@ func (_m *OrderCorrection) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CustomerConfirmationNote = value.String
 			}
+		case ordercorrection.FieldCustomerContactID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_contact_id", values[i])
+			} else if value.Valid {
+				_m.CustomerContactID = new(int)
+				*_m.CustomerContactID = int(value.Int64)
+			}
 		case ordercorrection.FieldTotalBeforeMinor:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field total_before_minor", values[i])
@@ -329,6 +352,11 @@ func (_m *OrderCorrection) QueryDecidedBy() *UserQuery {
 	return NewOrderCorrectionClient(_m.config).QueryDecidedBy(_m)
 }
 
+// QueryCustomerContact queries the "customer_contact" edge of the OrderCorrection entity.
+func (_m *OrderCorrection) QueryCustomerContact() *ContactQuery {
+	return NewOrderCorrectionClient(_m.config).QueryCustomerContact(_m)
+}
+
 // Update returns a builder for updating this OrderCorrection.
 // Note that you need to call OrderCorrection.Unwrap() before calling this method if this OrderCorrection
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -387,6 +415,11 @@ func (_m *OrderCorrection) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("customer_confirmation_note=")
 	builder.WriteString(_m.CustomerConfirmationNote)
+	builder.WriteString(", ")
+	if v := _m.CustomerContactID; v != nil {
+		builder.WriteString("customer_contact_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("total_before_minor=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TotalBeforeMinor))

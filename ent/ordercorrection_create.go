@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"orderdesk/change"
+	"orderdesk/ent/contact"
 	"orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/user"
@@ -141,6 +142,20 @@ func (_c *OrderCorrectionCreate) SetCustomerConfirmationNote(v string) *OrderCor
 func (_c *OrderCorrectionCreate) SetNillableCustomerConfirmationNote(v *string) *OrderCorrectionCreate {
 	if v != nil {
 		_c.SetCustomerConfirmationNote(*v)
+	}
+	return _c
+}
+
+// SetCustomerContactID sets the "customer_contact_id" field.
+func (_c *OrderCorrectionCreate) SetCustomerContactID(v int) *OrderCorrectionCreate {
+	_c.mutation.SetCustomerContactID(v)
+	return _c
+}
+
+// SetNillableCustomerContactID sets the "customer_contact_id" field if the given value is not nil.
+func (_c *OrderCorrectionCreate) SetNillableCustomerContactID(v *int) *OrderCorrectionCreate {
+	if v != nil {
+		_c.SetCustomerContactID(*v)
 	}
 	return _c
 }
@@ -288,6 +303,11 @@ func (_c *OrderCorrectionCreate) SetRequestedBy(v *User) *OrderCorrectionCreate 
 // SetDecidedBy sets the "decided_by" edge to the User entity.
 func (_c *OrderCorrectionCreate) SetDecidedBy(v *User) *OrderCorrectionCreate {
 	return _c.SetDecidedByID(v.ID)
+}
+
+// SetCustomerContact sets the "customer_contact" edge to the Contact entity.
+func (_c *OrderCorrectionCreate) SetCustomerContact(v *Contact) *OrderCorrectionCreate {
+	return _c.SetCustomerContactID(v.ID)
 }
 
 // Mutation returns the OrderCorrectionMutation object of the builder.
@@ -627,6 +647,23 @@ func (_c *OrderCorrectionCreate) createSpec() (*OrderCorrection, *sqlgraph.Creat
 		_node.DecidedByID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.CustomerContactIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ordercorrection.CustomerContactTable,
+			Columns: []string{ordercorrection.CustomerContactColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CustomerContactID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -941,6 +978,9 @@ func (u *OrderCorrectionUpsertOne) UpdateNewValues() *OrderCorrectionUpsertOne {
 		}
 		if _, exists := u.create.mutation.Severity(); exists {
 			s.SetIgnore(ordercorrection.FieldSeverity)
+		}
+		if _, exists := u.create.mutation.CustomerContactID(); exists {
+			s.SetIgnore(ordercorrection.FieldCustomerContactID)
 		}
 		if _, exists := u.create.mutation.Currency(); exists {
 			s.SetIgnore(ordercorrection.FieldCurrency)
@@ -1452,6 +1492,9 @@ func (u *OrderCorrectionUpsertBulk) UpdateNewValues() *OrderCorrectionUpsertBulk
 			}
 			if _, exists := b.mutation.Severity(); exists {
 				s.SetIgnore(ordercorrection.FieldSeverity)
+			}
+			if _, exists := b.mutation.CustomerContactID(); exists {
+				s.SetIgnore(ordercorrection.FieldCustomerContactID)
 			}
 			if _, exists := b.mutation.Currency(); exists {
 				s.SetIgnore(ordercorrection.FieldCurrency)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"orderdesk/ent/contact"
 	"orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/predicate"
@@ -22,15 +23,16 @@ import (
 // OrderCorrectionQuery is the builder for querying OrderCorrection entities.
 type OrderCorrectionQuery struct {
 	config
-	ctx             *QueryContext
-	order           []ordercorrection.OrderOption
-	inters          []Interceptor
-	predicates      []predicate.OrderCorrection
-	withOrder       *OrderQuery
-	withRequestedBy *UserQuery
-	withDecidedBy   *UserQuery
-	loadTotal       []func(context.Context, []*OrderCorrection) error
-	modifiers       []func(*sql.Selector)
+	ctx                 *QueryContext
+	order               []ordercorrection.OrderOption
+	inters              []Interceptor
+	predicates          []predicate.OrderCorrection
+	withOrder           *OrderQuery
+	withRequestedBy     *UserQuery
+	withDecidedBy       *UserQuery
+	withCustomerContact *ContactQuery
+	loadTotal           []func(context.Context, []*OrderCorrection) error
+	modifiers           []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -126,6 +128,28 @@ func (_q *OrderCorrectionQuery) QueryDecidedBy() *UserQuery {
 			sqlgraph.From(ordercorrection.Table, ordercorrection.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, ordercorrection.DecidedByTable, ordercorrection.DecidedByColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCustomerContact chains the current query on the "customer_contact" edge.
+func (_q *OrderCorrectionQuery) QueryCustomerContact() *ContactQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ordercorrection.Table, ordercorrection.FieldID, selector),
+			sqlgraph.To(contact.Table, contact.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ordercorrection.CustomerContactTable, ordercorrection.CustomerContactColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -320,14 +344,15 @@ func (_q *OrderCorrectionQuery) Clone() *OrderCorrectionQuery {
 		return nil
 	}
 	return &OrderCorrectionQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]ordercorrection.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.OrderCorrection{}, _q.predicates...),
-		withOrder:       _q.withOrder.Clone(),
-		withRequestedBy: _q.withRequestedBy.Clone(),
-		withDecidedBy:   _q.withDecidedBy.Clone(),
+		config:              _q.config,
+		ctx:                 _q.ctx.Clone(),
+		order:               append([]ordercorrection.OrderOption{}, _q.order...),
+		inters:              append([]Interceptor{}, _q.inters...),
+		predicates:          append([]predicate.OrderCorrection{}, _q.predicates...),
+		withOrder:           _q.withOrder.Clone(),
+		withRequestedBy:     _q.withRequestedBy.Clone(),
+		withDecidedBy:       _q.withDecidedBy.Clone(),
+		withCustomerContact: _q.withCustomerContact.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -365,6 +390,17 @@ func (_q *OrderCorrectionQuery) WithDecidedBy(opts ...func(*UserQuery)) *OrderCo
 		opt(query)
 	}
 	_q.withDecidedBy = query
+	return _q
+}
+
+// WithCustomerContact tells the query-builder to eager-load the nodes that are connected to
+// the "customer_contact" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrderCorrectionQuery) WithCustomerContact(opts ...func(*ContactQuery)) *OrderCorrectionQuery {
+	query := (&ContactClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCustomerContact = query
 	return _q
 }
 
@@ -452,10 +488,11 @@ func (_q *OrderCorrectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 	var (
 		nodes       = []*OrderCorrection{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withOrder != nil,
 			_q.withRequestedBy != nil,
 			_q.withDecidedBy != nil,
+			_q.withCustomerContact != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -494,6 +531,12 @@ func (_q *OrderCorrectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 	if query := _q.withDecidedBy; query != nil {
 		if err := _q.loadDecidedBy(ctx, query, nodes, nil,
 			func(n *OrderCorrection, e *User) { n.Edges.DecidedBy = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCustomerContact; query != nil {
+		if err := _q.loadCustomerContact(ctx, query, nodes, nil,
+			func(n *OrderCorrection, e *Contact) { n.Edges.CustomerContact = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -598,6 +641,38 @@ func (_q *OrderCorrectionQuery) loadDecidedBy(ctx context.Context, query *UserQu
 	}
 	return nil
 }
+func (_q *OrderCorrectionQuery) loadCustomerContact(ctx context.Context, query *ContactQuery, nodes []*OrderCorrection, init func(*OrderCorrection), assign func(*OrderCorrection, *Contact)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*OrderCorrection)
+	for i := range nodes {
+		if nodes[i].CustomerContactID == nil {
+			continue
+		}
+		fk := *nodes[i].CustomerContactID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(contact.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "customer_contact_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *OrderCorrectionQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -635,6 +710,9 @@ func (_q *OrderCorrectionQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withDecidedBy != nil {
 			_spec.Node.AddColumnOnce(ordercorrection.FieldDecidedByID)
+		}
+		if _q.withCustomerContact != nil {
+			_spec.Node.AddColumnOnce(ordercorrection.FieldCustomerContactID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

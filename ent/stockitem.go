@@ -50,13 +50,16 @@ type StockItem struct {
 type StockItemEdges struct {
 	// Movements holds the value of the movements edge.
 	Movements []*StockMovement `json:"movements,omitempty"`
+	// Substitutes holds the value of the substitutes edge.
+	Substitutes []*StockItem `json:"substitutes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 
-	namedMovements map[string][]*StockMovement
+	namedMovements   map[string][]*StockMovement
+	namedSubstitutes map[string][]*StockItem
 }
 
 // MovementsOrErr returns the Movements value or an error if the edge
@@ -66,6 +69,15 @@ func (e StockItemEdges) MovementsOrErr() ([]*StockMovement, error) {
 		return e.Movements, nil
 	}
 	return nil, &NotLoadedError{edge: "movements"}
+}
+
+// SubstitutesOrErr returns the Substitutes value or an error if the edge
+// was not loaded in eager-loading.
+func (e StockItemEdges) SubstitutesOrErr() ([]*StockItem, error) {
+	if e.loadedTypes[1] {
+		return e.Substitutes, nil
+	}
+	return nil, &NotLoadedError{edge: "substitutes"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -186,6 +198,11 @@ func (_m *StockItem) QueryMovements() *StockMovementQuery {
 	return NewStockItemClient(_m.config).QueryMovements(_m)
 }
 
+// QuerySubstitutes queries the "substitutes" edge of the StockItem entity.
+func (_m *StockItem) QuerySubstitutes() *StockItemQuery {
+	return NewStockItemClient(_m.config).QuerySubstitutes(_m)
+}
+
 // Update returns a builder for updating this StockItem.
 // Note that you need to call StockItem.Unwrap() before calling this method if this StockItem
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -271,6 +288,30 @@ func (_m *StockItem) appendNamedMovements(name string, edges ...*StockMovement) 
 		_m.Edges.namedMovements[name] = []*StockMovement{}
 	} else {
 		_m.Edges.namedMovements[name] = append(_m.Edges.namedMovements[name], edges...)
+	}
+}
+
+// NamedSubstitutes returns the Substitutes named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *StockItem) NamedSubstitutes(name string) ([]*StockItem, error) {
+	if _m.Edges.namedSubstitutes == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedSubstitutes[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *StockItem) appendNamedSubstitutes(name string, edges ...*StockItem) {
+	if _m.Edges.namedSubstitutes == nil {
+		_m.Edges.namedSubstitutes = make(map[string][]*StockItem)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedSubstitutes[name] = []*StockItem{}
+	} else {
+		_m.Edges.namedSubstitutes[name] = append(_m.Edges.namedSubstitutes[name], edges...)
 	}
 }
 

@@ -168,6 +168,21 @@ func (_c *StockItemCreate) AddMovements(v ...*StockMovement) *StockItemCreate {
 	return _c.AddMovementIDs(ids...)
 }
 
+// AddSubstituteIDs adds the "substitutes" edge to the StockItem entity by IDs.
+func (_c *StockItemCreate) AddSubstituteIDs(ids ...int) *StockItemCreate {
+	_c.mutation.AddSubstituteIDs(ids...)
+	return _c
+}
+
+// AddSubstitutes adds the "substitutes" edges to the StockItem entity.
+func (_c *StockItemCreate) AddSubstitutes(v ...*StockItem) *StockItemCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSubstituteIDs(ids...)
+}
+
 // Mutation returns the StockItemMutation object of the builder.
 func (_c *StockItemCreate) Mutation() *StockItemMutation {
 	return _c.mutation
@@ -389,6 +404,22 @@ func (_c *StockItemCreate) createSpec() (*StockItem, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(stockmovement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SubstitutesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   stockitem.SubstitutesTable,
+			Columns: stockitem.SubstitutesPrimaryKey,
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stockitem.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -22,14 +22,16 @@ import (
 // StockItemQuery is the builder for querying StockItem entities.
 type StockItemQuery struct {
 	config
-	ctx                *QueryContext
-	order              []stockitem.OrderOption
-	inters             []Interceptor
-	predicates         []predicate.StockItem
-	withMovements      *StockMovementQuery
-	loadTotal          []func(context.Context, []*StockItem) error
-	modifiers          []func(*sql.Selector)
-	withNamedMovements map[string]*StockMovementQuery
+	ctx                  *QueryContext
+	order                []stockitem.OrderOption
+	inters               []Interceptor
+	predicates           []predicate.StockItem
+	withMovements        *StockMovementQuery
+	withSubstitutes      *StockItemQuery
+	loadTotal            []func(context.Context, []*StockItem) error
+	modifiers            []func(*sql.Selector)
+	withNamedMovements   map[string]*StockMovementQuery
+	withNamedSubstitutes map[string]*StockItemQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -81,6 +83,28 @@ func (_q *StockItemQuery) QueryMovements() *StockMovementQuery {
 			sqlgraph.From(stockitem.Table, stockitem.FieldID, selector),
 			sqlgraph.To(stockmovement.Table, stockmovement.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, stockitem.MovementsTable, stockitem.MovementsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySubstitutes chains the current query on the "substitutes" edge.
+func (_q *StockItemQuery) QuerySubstitutes() *StockItemQuery {
+	query := (&StockItemClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(stockitem.Table, stockitem.FieldID, selector),
+			sqlgraph.To(stockitem.Table, stockitem.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, stockitem.SubstitutesTable, stockitem.SubstitutesPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -275,12 +299,13 @@ func (_q *StockItemQuery) Clone() *StockItemQuery {
 		return nil
 	}
 	return &StockItemQuery{
-		config:        _q.config,
-		ctx:           _q.ctx.Clone(),
-		order:         append([]stockitem.OrderOption{}, _q.order...),
-		inters:        append([]Interceptor{}, _q.inters...),
-		predicates:    append([]predicate.StockItem{}, _q.predicates...),
-		withMovements: _q.withMovements.Clone(),
+		config:          _q.config,
+		ctx:             _q.ctx.Clone(),
+		order:           append([]stockitem.OrderOption{}, _q.order...),
+		inters:          append([]Interceptor{}, _q.inters...),
+		predicates:      append([]predicate.StockItem{}, _q.predicates...),
+		withMovements:   _q.withMovements.Clone(),
+		withSubstitutes: _q.withSubstitutes.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -296,6 +321,17 @@ func (_q *StockItemQuery) WithMovements(opts ...func(*StockMovementQuery)) *Stoc
 		opt(query)
 	}
 	_q.withMovements = query
+	return _q
+}
+
+// WithSubstitutes tells the query-builder to eager-load the nodes that are connected to
+// the "substitutes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *StockItemQuery) WithSubstitutes(opts ...func(*StockItemQuery)) *StockItemQuery {
+	query := (&StockItemClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSubstitutes = query
 	return _q
 }
 
@@ -383,8 +419,9 @@ func (_q *StockItemQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*St
 	var (
 		nodes       = []*StockItem{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withMovements != nil,
+			_q.withSubstitutes != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -415,10 +452,24 @@ func (_q *StockItemQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*St
 			return nil, err
 		}
 	}
+	if query := _q.withSubstitutes; query != nil {
+		if err := _q.loadSubstitutes(ctx, query, nodes,
+			func(n *StockItem) { n.Edges.Substitutes = []*StockItem{} },
+			func(n *StockItem, e *StockItem) { n.Edges.Substitutes = append(n.Edges.Substitutes, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedMovements {
 		if err := _q.loadMovements(ctx, query, nodes,
 			func(n *StockItem) { n.appendNamedMovements(name) },
 			func(n *StockItem, e *StockMovement) { n.appendNamedMovements(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedSubstitutes {
+		if err := _q.loadSubstitutes(ctx, query, nodes,
+			func(n *StockItem) { n.appendNamedSubstitutes(name) },
+			func(n *StockItem, e *StockItem) { n.appendNamedSubstitutes(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -457,6 +508,67 @@ func (_q *StockItemQuery) loadMovements(ctx context.Context, query *StockMovemen
 			return fmt.Errorf(`unexpected referenced foreign-key "stock_item_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *StockItemQuery) loadSubstitutes(ctx context.Context, query *StockItemQuery, nodes []*StockItem, init func(*StockItem), assign func(*StockItem, *StockItem)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*StockItem)
+	nids := make(map[int]map[*StockItem]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(stockitem.SubstitutesTable)
+		s.Join(joinT).On(s.C(stockitem.FieldID), joinT.C(stockitem.SubstitutesPrimaryKey[1]))
+		s.Where(sql.InValues(joinT.C(stockitem.SubstitutesPrimaryKey[0]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(stockitem.SubstitutesPrimaryKey[0]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*StockItem]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*StockItem](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "substitutes" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }
@@ -591,6 +703,20 @@ func (_q *StockItemQuery) WithNamedMovements(name string, opts ...func(*StockMov
 		_q.withNamedMovements = make(map[string]*StockMovementQuery)
 	}
 	_q.withNamedMovements[name] = query
+	return _q
+}
+
+// WithNamedSubstitutes tells the query-builder to eager-load the nodes that are connected to the "substitutes"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *StockItemQuery) WithNamedSubstitutes(name string, opts ...func(*StockItemQuery)) *StockItemQuery {
+	query := (&StockItemClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedSubstitutes == nil {
+		_q.withNamedSubstitutes = make(map[string]*StockItemQuery)
+	}
+	_q.withNamedSubstitutes[name] = query
 	return _q
 }
 

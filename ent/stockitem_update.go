@@ -183,6 +183,21 @@ func (_u *StockItemUpdate) AddMovements(v ...*StockMovement) *StockItemUpdate {
 	return _u.AddMovementIDs(ids...)
 }
 
+// AddSubstituteIDs adds the "substitutes" edge to the StockItem entity by IDs.
+func (_u *StockItemUpdate) AddSubstituteIDs(ids ...int) *StockItemUpdate {
+	_u.mutation.AddSubstituteIDs(ids...)
+	return _u
+}
+
+// AddSubstitutes adds the "substitutes" edges to the StockItem entity.
+func (_u *StockItemUpdate) AddSubstitutes(v ...*StockItem) *StockItemUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSubstituteIDs(ids...)
+}
+
 // Mutation returns the StockItemMutation object of the builder.
 func (_u *StockItemUpdate) Mutation() *StockItemMutation {
 	return _u.mutation
@@ -207,6 +222,27 @@ func (_u *StockItemUpdate) RemoveMovements(v ...*StockMovement) *StockItemUpdate
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMovementIDs(ids...)
+}
+
+// ClearSubstitutes clears all "substitutes" edges to the StockItem entity.
+func (_u *StockItemUpdate) ClearSubstitutes() *StockItemUpdate {
+	_u.mutation.ClearSubstitutes()
+	return _u
+}
+
+// RemoveSubstituteIDs removes the "substitutes" edge to StockItem entities by IDs.
+func (_u *StockItemUpdate) RemoveSubstituteIDs(ids ...int) *StockItemUpdate {
+	_u.mutation.RemoveSubstituteIDs(ids...)
+	return _u
+}
+
+// RemoveSubstitutes removes "substitutes" edges to StockItem entities.
+func (_u *StockItemUpdate) RemoveSubstitutes(v ...*StockItem) *StockItemUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSubstituteIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -376,6 +412,51 @@ func (_u *StockItemUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(stockmovement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SubstitutesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   stockitem.SubstitutesTable,
+			Columns: stockitem.SubstitutesPrimaryKey,
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stockitem.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSubstitutesIDs(); len(nodes) > 0 && !_u.mutation.SubstitutesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   stockitem.SubstitutesTable,
+			Columns: stockitem.SubstitutesPrimaryKey,
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stockitem.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SubstitutesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   stockitem.SubstitutesTable,
+			Columns: stockitem.SubstitutesPrimaryKey,
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stockitem.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -558,6 +639,21 @@ func (_u *StockItemUpdateOne) AddMovements(v ...*StockMovement) *StockItemUpdate
 	return _u.AddMovementIDs(ids...)
 }
 
+// AddSubstituteIDs adds the "substitutes" edge to the StockItem entity by IDs.
+func (_u *StockItemUpdateOne) AddSubstituteIDs(ids ...int) *StockItemUpdateOne {
+	_u.mutation.AddSubstituteIDs(ids...)
+	return _u
+}
+
+// AddSubstitutes adds the "substitutes" edges to the StockItem entity.
+func (_u *StockItemUpdateOne) AddSubstitutes(v ...*StockItem) *StockItemUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSubstituteIDs(ids...)
+}
+
 // Mutation returns the StockItemMutation object of the builder.
 func (_u *StockItemUpdateOne) Mutation() *StockItemMutation {
 	return _u.mutation
@@ -582,6 +678,27 @@ func (_u *StockItemUpdateOne) RemoveMovements(v ...*StockMovement) *StockItemUpd
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMovementIDs(ids...)
+}
+
+// ClearSubstitutes clears all "substitutes" edges to the StockItem entity.
+func (_u *StockItemUpdateOne) ClearSubstitutes() *StockItemUpdateOne {
+	_u.mutation.ClearSubstitutes()
+	return _u
+}
+
+// RemoveSubstituteIDs removes the "substitutes" edge to StockItem entities by IDs.
+func (_u *StockItemUpdateOne) RemoveSubstituteIDs(ids ...int) *StockItemUpdateOne {
+	_u.mutation.RemoveSubstituteIDs(ids...)
+	return _u
+}
+
+// RemoveSubstitutes removes "substitutes" edges to StockItem entities.
+func (_u *StockItemUpdateOne) RemoveSubstitutes(v ...*StockItem) *StockItemUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSubstituteIDs(ids...)
 }
 
 // Where appends a list predicates to the StockItemUpdate builder.
@@ -781,6 +898,51 @@ func (_u *StockItemUpdateOne) sqlSave(ctx context.Context) (_node *StockItem, er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(stockmovement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SubstitutesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   stockitem.SubstitutesTable,
+			Columns: stockitem.SubstitutesPrimaryKey,
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stockitem.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSubstitutesIDs(); len(nodes) > 0 && !_u.mutation.SubstitutesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   stockitem.SubstitutesTable,
+			Columns: stockitem.SubstitutesPrimaryKey,
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stockitem.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SubstitutesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   stockitem.SubstitutesTable,
+			Columns: stockitem.SubstitutesPrimaryKey,
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(stockitem.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -20,10 +20,16 @@ type Tx struct {
 	CancellationRecord *CancellationRecordClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
+	// Contact is the client for interacting with the Contact builders.
+	Contact *ContactClient
+	// CreditNote is the client for interacting with the CreditNote builders.
+	CreditNote *CreditNoteClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
+	// Invoice is the client for interacting with the Invoice builders.
+	Invoice *InvoiceClient
 	// LedgerEntry is the client for interacting with the LedgerEntry builders.
 	LedgerEntry *LedgerEntryClient
 	// LoginFailure is the client for interacting with the LoginFailure builders.
@@ -190,8 +196,11 @@ func (tx *Tx) init() {
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.CancellationRecord = NewCancellationRecordClient(tx.config)
 	tx.Complaint = NewComplaintClient(tx.config)
+	tx.Contact = NewContactClient(tx.config)
+	tx.CreditNote = NewCreditNoteClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
+	tx.Invoice = NewInvoiceClient(tx.config)
 	tx.LedgerEntry = NewLedgerEntryClient(tx.config)
 	tx.LoginFailure = NewLoginFailureClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)

@@ -62,8 +62,8 @@ func (r *mutationResolver) CorrectOrder(ctx context.Context, input model.Correct
 	req := order.CorrectRequest{OrderID: input.OrderID, ExpectedVersion: int64(input.ExpectedVersion),
 		ErrorType: string(input.ErrorType), Cause: string(input.Cause), ShippingAddress: input.ShippingAddress,
 		Note: text(input.Note), CustomerConfirmed: flag(input.CustomerConfirmed),
-		CustomerConfirmationNote: text(input.CustomerConfirmationNote), DryRun: flag(input.DryRun),
-		IdempotencyKey: text(input.IdempotencyKey)}
+		CustomerConfirmationNote: text(input.CustomerConfirmationNote), CustomerContactID: input.CustomerContactID,
+		DryRun: flag(input.DryRun), IdempotencyKey: text(input.IdempotencyKey)}
 	for _, l := range input.Lines {
 		req.Lines = append(req.Lines, order.CorrectionLine{OrderLineID: l.OrderLineID, Quantity: l.Quantity,
 			UnitPrice: l.UnitPrice, Discount: l.Discount, StockItemID: l.StockItemID})

@@ -72,7 +72,8 @@ func transition(in model.OrderTransitionInput) order.TransitionRequest {
 
 func cancelRequest(in model.CancelOrderInput) order.CancelRequest {
 	r := order.CancelRequest{OrderID: in.OrderID, ReasonCode: string(in.ReasonCode), Note: text(in.Note),
-		Lines: quantities(in.Lines), DryRun: flag(in.DryRun), IdempotencyKey: text(in.IdempotencyKey)}
+		Lines: quantities(in.Lines), CustomerContactID: in.CustomerContactID, DryRun: flag(in.DryRun),
+		IdempotencyKey: text(in.IdempotencyKey)}
 	if in.Resolution != nil {
 		r.Resolution = string(*in.Resolution)
 	}
@@ -113,7 +114,8 @@ func paymentAction(in model.PaymentActionInput) order.PaymentActionRequest {
 }
 
 func decision(in model.CancellationDecisionInput) order.DecisionRequest {
-	return order.DecisionRequest{CancellationID: in.CancellationID, Note: text(in.Note), IdempotencyKey: text(in.IdempotencyKey)}
+	return order.DecisionRequest{CancellationID: in.CancellationID, Note: text(in.Note), DryRun: flag(in.DryRun),
+		IdempotencyKey: text(in.IdempotencyKey)}
 }
 
 func quantities(in []*change.LineQuantity) []change.LineQuantity {
@@ -180,4 +182,12 @@ func exceptionPayload(res *order.Result, err error) (*model.ShipmentExceptionPay
 		}
 	}
 	return p, err
+}
+
+// optionalIDs tells an omitted list (nil: unchanged) from an empty one.
+func optionalIDs(ids []int) *[]int {
+	if ids == nil {
+		return nil
+	}
+	return &ids
 }

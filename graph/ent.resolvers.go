@@ -104,11 +104,22 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 // AuditEvent returns generated.AuditEventResolver implementation.
 func (r *Resolver) AuditEvent() generated.AuditEventResolver { return &auditEventResolver{r} }
 
+// CancellationRecord returns generated.CancellationRecordResolver implementation.
+func (r *Resolver) CancellationRecord() generated.CancellationRecordResolver {
+	return &cancellationRecordResolver{r}
+}
+
 // Complaint returns generated.ComplaintResolver implementation.
 func (r *Resolver) Complaint() generated.ComplaintResolver { return &complaintResolver{r} }
 
+// Contact returns generated.ContactResolver implementation.
+func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }
+
 // Customer returns generated.CustomerResolver implementation.
 func (r *Resolver) Customer() generated.CustomerResolver { return &customerResolver{r} }
+
+// Invoice returns generated.InvoiceResolver implementation.
+func (r *Resolver) Invoice() generated.InvoiceResolver { return &invoiceResolver{r} }
 
 // Order returns generated.OrderResolver implementation.
 func (r *Resolver) Order() generated.OrderResolver { return &orderResolver{r} }
@@ -131,13 +142,16 @@ func (r *Resolver) ReturnOrder() generated.ReturnOrderResolver { return &returnO
 func (r *Resolver) StockItem() generated.StockItemResolver { return &stockItemResolver{r} }
 
 type (
-	auditEventResolver      struct{ *Resolver }
-	complaintResolver       struct{ *Resolver }
-	customerResolver        struct{ *Resolver }
-	orderResolver           struct{ *Resolver }
-	orderCorrectionResolver struct{ *Resolver }
-	orderLineResolver       struct{ *Resolver }
-	queryResolver           struct{ *Resolver }
-	returnOrderResolver     struct{ *Resolver }
-	stockItemResolver       struct{ *Resolver }
+	auditEventResolver         struct{ *Resolver }
+	cancellationRecordResolver struct{ *Resolver }
+	complaintResolver          struct{ *Resolver }
+	contactResolver            struct{ *Resolver }
+	customerResolver           struct{ *Resolver }
+	invoiceResolver            struct{ *Resolver }
+	orderResolver              struct{ *Resolver }
+	orderCorrectionResolver    struct{ *Resolver }
+	orderLineResolver          struct{ *Resolver }
+	queryResolver              struct{ *Resolver }
+	returnOrderResolver        struct{ *Resolver }
+	stockItemResolver          struct{ *Resolver }
 )

@@ -14,6 +14,9 @@ import (
 	"orderdesk/fault"
 	"orderdesk/graph/model"
 	"orderdesk/inbox"
+	"orderdesk/money"
+	"orderdesk/order"
+	"orderdesk/payment"
 )
 
 // defaultExceptionPage is the page size when the client gives no first.
@@ -122,4 +125,29 @@ func cursorString(c entgql.Cursor[int]) string {
 	var b strings.Builder
 	c.MarshalGQL(&b)
 	return strings.Trim(b.String(), `"`)
+}
+
+// exceptionAmount is the money an inbox item is about: a pending
+// cancellation's refund (else the pending payments it cancels), computed
+// now as its effect; a failed payment's amount; an overdue order's
+// outstanding amount. Nil for the other items.
+func exceptionAmount(ctx context.Context, orders *order.Service, it *model.ExceptionItem) (*money.Money, error) {
+	switch s := it.Subject.(type) {
+	case *ent.CancellationRecord:
+		e, err := orders.CancellationEffect(ctx, s)
+		if err != nil || e == nil {
+			return nil, err
+		}
+		if e.AmountRefunded == 0 && e.AmountCancelled > 0 {
+			return amount(e.AmountCancelled, e.Currency), nil
+		}
+		return amount(e.AmountRefunded, e.Currency), nil
+	case *ent.Payment:
+		return amount(s.AmountMinor, s.Currency), nil
+	case *ent.Order:
+		if it.Kind == model.ExceptionKindPaymentOverdue {
+			return amount(payment.Outstanding(s), s.Currency), nil
+		}
+	}
+	return nil, nil
 }

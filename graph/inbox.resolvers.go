@@ -11,10 +11,16 @@ import (
 	"orderdesk/graph/generated"
 	"orderdesk/graph/model"
 	"orderdesk/inbox"
+	"orderdesk/money"
 	"orderdesk/notify"
 
 	"entgo.io/contrib/entgql"
 )
+
+// Amount is the resolver for the amount field.
+func (r *exceptionItemResolver) Amount(ctx context.Context, obj *model.ExceptionItem) (*money.Money, error) {
+	return exceptionAmount(ctx, r.Orders, obj)
+}
 
 // MarkNotificationRead is the resolver for the markNotificationRead field.
 func (r *mutationResolver) MarkNotificationRead(ctx context.Context, input model.MarkNotificationReadInput) (*model.NotificationPayload, error) {
@@ -55,7 +61,13 @@ func (r *subscriptionResolver) OrderEvents(ctx context.Context, orderID int) (<-
 	return notify.OrderEvents(ctx, r.Client, r.Broker, orderID)
 }
 
+// ExceptionItem returns generated.ExceptionItemResolver implementation.
+func (r *Resolver) ExceptionItem() generated.ExceptionItemResolver { return &exceptionItemResolver{r} }
+
 // Subscription returns generated.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
-type subscriptionResolver struct{ *Resolver }
+type (
+	exceptionItemResolver struct{ *Resolver }
+	subscriptionResolver  struct{ *Resolver }
+)

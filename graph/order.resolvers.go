@@ -38,6 +38,11 @@ func (r *cancellationPreviewResolver) AmountCancelled(ctx context.Context, obj *
 	return amount(obj.AmountCancelled, obj.Currency), nil
 }
 
+// Effect is the resolver for the effect field.
+func (r *cancellationRecordResolver) Effect(ctx context.Context, obj *ent.CancellationRecord) (*order.Preview, error) {
+	return r.Orders.CancellationEffect(ctx, obj)
+}
+
 // CreateOrder is the resolver for the createOrder field.
 func (r *mutationResolver) CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.OrderPayload, error) {
 	res, err := r.Orders.Create(ctx, order.CreateRequest{CustomerID: input.CustomerID, Channel: string(input.Channel),
@@ -206,6 +211,11 @@ func (r *orderResolver) AvailableActions(ctx context.Context, obj *ent.Order) ([
 func (r *orderLineResolver) LineTotal(ctx context.Context, obj *ent.OrderLine) (*money.Money, error) {
 	total, err := order.LineTotal(obj)
 	return amount(total, obj.Currency), err
+}
+
+// Substitutes is the resolver for the substitutes field.
+func (r *orderLineResolver) Substitutes(ctx context.Context, obj *ent.OrderLine) ([]*ent.StockItem, error) {
+	return r.Orders.Substitutes(ctx, obj)
 }
 
 // CancellationPreview returns generated.CancellationPreviewResolver implementation.

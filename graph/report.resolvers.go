@@ -75,3 +75,22 @@ func (r *queryResolver) ReturnStats(ctx context.Context, from time.Time, to time
 	}
 	return out, nil
 }
+
+// ReasonTrends is the resolver for the reasonTrends field.
+func (r *queryResolver) ReasonTrends(ctx context.Context, period model.TrendPeriod, periods int, kind *model.ReasonKind) ([]*model.ReasonTrend, error) {
+	var k *report.ReasonKind
+	if kind != nil {
+		x := report.ReasonKind(*kind)
+		k = &x
+	}
+	rows, err := r.Reports.ReasonTrends(ctx, time.Now(), report.TrendPeriod(period), periods, k)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ReasonTrend, len(rows))
+	for i, x := range rows {
+		out[i] = &model.ReasonTrend{PeriodStart: x.PeriodStart, Period: x.Period, Kind: model.ReasonKind(x.Kind),
+			Reason: x.Reason, Count: x.Count}
+	}
+	return out, nil
+}

@@ -5,6 +5,7 @@ package graph
 import (
 	"orderdesk/account"
 	"orderdesk/aftersales"
+	"orderdesk/contact"
 	"orderdesk/customer"
 	"orderdesk/ent"
 	"orderdesk/fault"
@@ -23,6 +24,7 @@ type Resolver struct {
 	Stock      *stock.Service
 	Orders     *order.Service
 	Complaints *aftersales.Service
+	ContactLog *contact.Service
 	Reports    *report.Service
 	Broker     *notify.Broker
 }

@@ -16,7 +16,7 @@ import (
 func (r *mutationResolver) CreateStockItem(ctx context.Context, input model.CreateStockItemInput) (*model.StockItemPayload, error) {
 	item, err := r.Stock.CreateItem(ctx, stock.NewItemRequest{SKU: input.Sku, Name: input.Name,
 		Description: text(input.Description), UnitPrice: input.UnitPrice, Currency: text(input.Currency),
-		IdempotencyKey: text(input.IdempotencyKey)})
+		SubstituteIDs: input.SubstituteIds, IdempotencyKey: text(input.IdempotencyKey)})
 	errs, err := outcome(err)
 	return &model.StockItemPayload{StockItem: item, Errors: errs}, err
 }
@@ -24,7 +24,8 @@ func (r *mutationResolver) CreateStockItem(ctx context.Context, input model.Crea
 // UpdateStockItem is the resolver for the updateStockItem field.
 func (r *mutationResolver) UpdateStockItem(ctx context.Context, input model.UpdateStockItemInput) (*model.StockItemPayload, error) {
 	item, err := r.Stock.UpdateItem(ctx, stock.UpdateItemRequest{ID: input.ID, ExpectedVersion: int64(input.ExpectedVersion),
-		Name: input.Name, Description: input.Description, UnitPrice: input.UnitPrice, Active: input.Active})
+		Name: input.Name, Description: input.Description, UnitPrice: input.UnitPrice, Active: input.Active,
+		SubstituteIDs: optionalIDs(input.SubstituteIds)})
 	errs, err := outcome(err)
 	return &model.StockItemPayload{StockItem: item, Errors: errs}, err
 }

@@ -141,6 +141,11 @@ func New(c Config) http.Handler {
 		}
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
 	})
+	if c.Resolver != nil {
+		// Printable invoices and credit notes (documents.go).
+		mux.Handle("GET /documents/{id}", shed(c.MaxInFlight, budgeted(c.RequestTimeout,
+			authenticated(c.Log, c.Auth, c.TrustedProxies, documents(c.Log, c.Resolver.Client)))))
+	}
 	if c.Metrics != nil && c.MetricsToken != "" {
 		mux.Handle("GET /metrics", bearerOnly(c.MetricsToken, c.Metrics))
 	}

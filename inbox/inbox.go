@@ -1,10 +1,11 @@
 // Package inbox gathers everything that needs a person into one list, the
 // way a CRM user starts the day: pending cancellations and severe
 // corrections, returns to approve or receive, open shipment exceptions,
-// failed or overdue payments, open and overdue complaints. Each source is
-// one query through the viewer's context, so privacy scopes the list to
-// what the viewer may see, and sources the viewer's role may not read are
-// left out rather than refused.
+// failed or overdue payments, open and overdue complaints, orders held in
+// review by a failed check, and the viewer's own follow-ups of contacts
+// that came due. Each source is one query through the viewer's context,
+// so privacy scopes the list to what the viewer may see, and sources the
+// viewer's role may not read are left out rather than refused.
 //
 // The database does the work: each source's query carries the filters,
 // its order and its limit, and counts are COUNTs, so the inbox is right
@@ -108,6 +109,9 @@ func Open(ctx context.Context, client *ent.Client, r Request, now time.Time) (Pa
 		where, ok := src.where(r.Filter, now)
 		if !ok {
 			continue
+		}
+		if src.personal {
+			where = and(where, src.assignee(v.UserID))
 		}
 		n, got, err := src.read(ctx, client, rank, where, r, now)
 		if err != nil {

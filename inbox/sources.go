@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"orderdesk/auth"
+	"orderdesk/clip"
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
 	entorder "orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/payment"
@@ -34,6 +36,8 @@ type source struct {
 	// assignee selects the records assigned to a user; nil when the
 	// source's records have no assignee.
 	assignee func(userID int) pred
+	// personal sources list only the viewer's own items (assignee).
+	personal bool
 	count    func(ctx context.Context, c *ent.Client, where pred) (int, error)
 	fetch    func(ctx context.Context, c *ent.Client, w window) ([]row, error)
 }
@@ -78,6 +82,10 @@ var sources = []source{
 		open: overdueOrders, category: Payment, count: countOrders, fetch: fetchOrders},
 	{name: "complaints", needs: auth.ComplaintRead, since: []string{complaint.FieldCreatedAt},
 		open: complaintsOpen, category: Customer, assignee: assignedTo, count: countComplaints, fetch: fetchComplaints},
+	{name: "follow-ups", needs: auth.ContactRead, since: []string{contact.FieldFollowUpAt}, personal: true,
+		open: followUpsDue, category: Customer, assignee: followUpOf, count: countFollowUps, fetch: fetchFollowUps},
+	{name: "held in review", needs: auth.OrderRead, since: []string{entorder.FieldReviewHeldAt},
+		open: heldInReview, byCategory: holdsOf, count: countOrders, fetch: fetchHeld},
 }
 
 // where selects the source's open records the filter keeps; false when the
@@ -330,6 +338,57 @@ func overdueRow(o *ent.Order) row {
 	}}
 }
 
+// Orders a failed review holds in PENDING_REVIEW (order.holdForReview),
+// until they are confirmed or rejected, filed by the check that failed.
+
+func heldInReview(time.Time) pred {
+	return and(pred(entorder.StatusEQ(entorder.StatusPENDING_REVIEW)), pred(entorder.ReviewHeldAtNotNil()))
+}
+
+var holdCategories = map[entorder.ReviewHold]Category{
+	entorder.ReviewHoldSTOCK:         Inventory,
+	entorder.ReviewHoldCREDIT:        Payment,
+	entorder.ReviewHoldDELIVERY_DATE: Logistics,
+	entorder.ReviewHoldPRICE:         Internal,
+}
+
+func holdCategory(h *entorder.ReviewHold) Category {
+	if h != nil {
+		if c, ok := holdCategories[*h]; ok {
+			return c
+		}
+	}
+	return Internal
+}
+
+// holdsOf selects the held orders of a category by their hold.
+func holdsOf(c Category) (pred, bool) {
+	var of []entorder.ReviewHold
+	for h, cat := range holdCategories {
+		if cat == c {
+			of = append(of, h)
+		}
+	}
+	slices.Sort(of)
+	if len(of) == 0 {
+		return nil, false
+	}
+	return pred(entorder.ReviewHoldIn(of...)), true
+}
+
+func fetchHeld(ctx context.Context, c *ent.Client, w window) ([]row, error) {
+	rs, err := c.Order.Query().Where(w.where).Order(w.order).Limit(w.limit).All(ctx)
+	return rowsOf(rs, heldRow), err
+}
+
+// heldRow is about the order itself, which the query has read already.
+func heldRow(o *ent.Order) row {
+	return row{key: Key{Since: *o.ReviewHeldAt, ID: o.ID}, item: func(*ent.Order, *ent.User) Item {
+		return Item{Kind: "REVIEW_HELD", Category: holdCategory(o.ReviewHold), Severity: "MEDIUM",
+			Title: fmt.Sprintf("%s is held in review: %s", o.Number, o.ReviewHoldNote), Order: o, Subject: o}
+	}}
+}
+
 // Complaints open or in progress; overdue ones past their due time.
 
 func complaintsOpen(time.Time) pred {
@@ -358,6 +417,37 @@ func complaintRow(x *ent.Complaint, now time.Time) row {
 				it.Kind = "COMPLAINT_OVERDUE"
 			}
 			return it
+		}}
+}
+
+// Follow-ups of contacts that have come due and are not done: each is in
+// its assignee's inbox only, a personal task like a notification.
+
+func followUpsDue(now time.Time) pred {
+	return and(pred(contact.FollowUpAtLTE(now)), pred(contact.FollowUpDoneAtIsNil()))
+}
+
+func followUpOf(userID int) pred { return pred(contact.FollowUpAssigneeID(userID)) }
+
+func countFollowUps(ctx context.Context, c *ent.Client, where pred) (int, error) {
+	return c.Contact.Query().Where(where).Count(ctx)
+}
+
+func fetchFollowUps(ctx context.Context, c *ent.Client, w window) ([]row, error) {
+	rs, err := c.Contact.Query().Where(w.where).Order(w.order).Limit(w.limit).All(ctx)
+	return rowsOf(rs, followUpRow), err
+}
+
+func followUpRow(x *ent.Contact) row {
+	return row{key: Key{Since: *x.FollowUpAt, ID: x.ID}, orderID: deref(x.OrderID, 0), orderOptional: true,
+		assigneeID: deref(x.FollowUpAssigneeID, 0), item: func(o *ent.Order, assignee *ent.User) Item {
+			x.Edges.Order, x.Edges.FollowUpAssignee = o, assignee
+			title := "Follow up: " + clip.Runes(x.Summary, 180)
+			if o != nil {
+				title = "Follow up on " + o.Number + ": " + clip.Runes(x.Summary, 160)
+			}
+			return Item{Kind: "FOLLOW_UP_DUE", Category: Customer, Severity: "MEDIUM", Title: title,
+				DueAt: x.FollowUpAt, Order: o, Assignee: assignee, Subject: x}
 		}}
 }
 

@@ -56,7 +56,7 @@ func (s *Service) approve(ctx context.Context, l *Locked, rec *ent.CancellationR
 		return nil, err
 	}
 	if !complete {
-		p, err := l.pendingPreview(rec)
+		p, err := l.pendingPreview(ctx, rec)
 		return &Result{Order: l.Order, Cancellation: rec, Preview: p}, err
 	}
 	return s.execute(ctx, l, rec)
@@ -80,6 +80,7 @@ func (l *Locked) askApprovers(ctx context.Context, rec *ent.CancellationRecord) 
 type DecisionRequest struct {
 	CancellationID int
 	Note           string
+	DryRun         bool   `json:"-"`
 	IdempotencyKey string `json:"-"`
 }
 
@@ -87,13 +88,14 @@ type DecisionRequest struct {
 // manager's (order:cancel:approve) and/or finance's
 // (order:cancel:approve:finance). The requester cannot approve their own
 // request. When the request has every approval it needs, it executes in
-// the same transaction.
+// the same transaction. DryRun returns the Preview — whether this approval
+// executes the request, and what that does — and changes nothing.
 func (s *Service) ApproveCancellation(ctx context.Context, r DecisionRequest) (*Result, error) {
 	v, err := requireApprover(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return s.run(ctx, "approveOrderCancellation", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+	return s.runOrPreview(ctx, r.DryRun, "approveOrderCancellation", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
 		l, rec, err := s.holdCancellation(ctx, tx, r.CancellationID, ApproveCancel)
 		if err != nil {
 			return nil, err
@@ -122,6 +124,7 @@ func (s *Service) ApproveCancellation(ctx context.Context, r DecisionRequest) (*
 		if res.Cancellation.Status != cancellationrecord.StatusEXECUTED {
 			err = l.askApprovers(ctx, res.Cancellation)
 		}
+		res.decision = true
 		return res, err
 	})
 }
@@ -151,7 +154,9 @@ func missing(rec *ent.CancellationRecord) string {
 // RejectCancellation turns a cancellation request down with a note; the
 // order stays as it is. A sales manager may reject any request; finance
 // only one that awaits finance's approval. Needs order:cancel:approve or
-// order:cancel:approve:finance. The requester and owner are told.
+// order:cancel:approve:finance. The requester and owner are told. DryRun
+// returns the Preview (the request REJECTED, the order as it is) and
+// changes nothing.
 func (s *Service) RejectCancellation(ctx context.Context, r DecisionRequest) (*Result, error) {
 	v, err := requireApprover(ctx)
 	if err != nil {
@@ -162,7 +167,7 @@ func (s *Service) RejectCancellation(ctx context.Context, r DecisionRequest) (*R
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
-	return s.run(ctx, "rejectOrderCancellation", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+	return s.runOrPreview(ctx, r.DryRun, "rejectOrderCancellation", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
 		l, rec, err := s.holdCancellation(ctx, tx, r.CancellationID, RejectCancel)
 		if err != nil {
 			return nil, err
@@ -184,7 +189,7 @@ func (s *Service) RejectCancellation(ctx context.Context, r DecisionRequest) (*R
 		err = l.notify(ctx, new(notify.Recipients).User(rec.RequestedByID).User(o.OwnerID), notify.Notice{
 			Kind: "cancellation.rejected", Title: "Cancellation of " + o.Number + " rejected", Body: note,
 			SubjectType: "CancellationRecord", SubjectID: rec.ID})
-		return &Result{Order: o, Cancellation: rec}, err
+		return &Result{Order: o, Cancellation: rec, Preview: previewOf(o, rec, o.Status), decision: true}, err
 	})
 }
 

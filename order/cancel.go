@@ -9,6 +9,7 @@ import (
 	"orderdesk/audit"
 	"orderdesk/auth"
 	"orderdesk/change"
+	"orderdesk/contact"
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
 	entorder "orderdesk/ent/order"
@@ -23,13 +24,16 @@ import (
 // CancelRequest asks to cancel an order, whole (no Lines) or the given
 // quantities of some lines.
 type CancelRequest struct {
-	OrderID        int
-	ReasonCode     string
-	Note           string
-	Lines          []LineQuantity
-	Resolution     string // REFUND, REORDER or NONE
-	DryRun         bool   `json:"-"`
-	IdempotencyKey string `json:"-"`
+	OrderID    int
+	ReasonCode string
+	Note       string
+	Lines      []LineQuantity
+	Resolution string // REFUND, REORDER or NONE
+	// CustomerContactID is the logged contact in which the customer asked
+	// for or agreed to the cancellation.
+	CustomerContactID *int
+	DryRun            bool   `json:"-"`
+	IdempotencyKey    string `json:"-"`
 }
 
 // Preview is exactly what a cancellation or void does (or would do, in a
@@ -46,9 +50,12 @@ type Preview struct {
 	AmountRefunded       int64
 	AmountCancelled      int64
 	QuantityReleased     int
+	Releases             []Release
 	Lines                []change.LineQuantity
 	CreatesReorder       bool
 	Currency             string
+	// RequestStatusAfter is the request's status after the action.
+	RequestStatusAfter cancellationrecord.Status
 }
 
 // RequestCancellation records a cancellation request. Where policy allows
@@ -111,6 +118,11 @@ func (s *Service) cancel(ctx context.Context, op string, perm auth.Permission, k
 // where policy allows.
 func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecord.Kind, direct bool, r CancelRequest) (*Result, error) {
 	v, tx, o := auth.FromContext(ctx), l.tx, l.Order
+	if r.CustomerContactID != nil {
+		if err := contact.CheckConfirmation(ctx, tx, *r.CustomerContactID, o.CustomerID, o.ID, "input.customerContactId"); err != nil {
+			return nil, err
+		}
+	}
 	// One request at a time; a void ends the order, and with it the
 	// request nobody decided (execute closes it).
 	if kind == cancellationrecord.KindCANCEL {
@@ -148,7 +160,8 @@ func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecor
 		SetLines(scope).SetReasonCode(cancellationrecord.ReasonCode(r.ReasonCode)).SetNote(r.Note).
 		SetResolution(cancellationrecord.Resolution(r.Resolution)).SetStatus(cancellationrecord.StatusREQUESTED).
 		SetNeedsManagerApproval(needsManager).SetNeedsFinanceApproval(needsFinance).
-		SetCurrency(o.Currency).SetNillableRequestedByID(v.ActorID()).SetAutomatic(v.IsSystem()).Save(ctx)
+		SetCurrency(o.Currency).SetNillableRequestedByID(v.ActorID()).SetAutomatic(v.IsSystem()).
+		SetNillableCustomerContactID(r.CustomerContactID).Save(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -172,27 +185,8 @@ func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecor
 	if err := l.askApprovers(ctx, rec); err != nil {
 		return nil, err
 	}
-	p, err := l.pendingPreview(rec)
+	p, err := l.pendingPreview(ctx, rec)
 	return &Result{Order: l.Order, Cancellation: rec, Preview: p}, err
-}
-
-// pendingPreview is what a cancellation request that awaits approval would
-// do if it were executed now.
-func (l *Locked) pendingPreview(rec *ent.CancellationRecord) (*Preview, error) {
-	scope, full, err := cancelScope(l.Lines, requestedLines(rec))
-	if err != nil {
-		return nil, err
-	}
-	refund, err := l.refundDue(scope)
-	if err != nil {
-		return nil, err
-	}
-	p := previewOf(l.Order, rec, l.Order.Status)
-	p.AmountRefunded, p.QuantityReleased = refund, releasable(l.Lines, scope)
-	if full {
-		p.StatusAfter, p.TotalAfter = Cancelled, 0
-	}
-	return p, nil
 }
 
 // requestedLines is the partial scope a request names, or nil for all.
@@ -201,17 +195,6 @@ func requestedLines(rec *ent.CancellationRecord) []LineQuantity {
 		return rec.Lines
 	}
 	return nil
-}
-
-// releasable is how much of scope is reserved and would be released.
-func releasable(lines []*ent.OrderLine, scope []change.LineQuantity) int {
-	n := 0
-	for _, x := range scope {
-		if l := lineByID(lines, x.OrderLineID); l != nil {
-			n += min(x.Quantity, l.QuantityReserved)
-		}
-	}
-	return n
 }
 
 // closeRequest rejects a request that can no longer be carried out.
@@ -341,38 +324,26 @@ func (l *Locked) refundDue(scope []change.LineQuantity) (int64, error) {
 // rows.
 func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationRecord) (*Result, error) {
 	tx := l.tx
-	// Recompute the scope now: goods may have shipped since the request.
-	scope, full, err := cancelScope(l.Lines, requestedLines(rec))
+	e, err := l.plan(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
-	id := l.Order.ID
-	released := 0
-	var releases []stock.Movement
-	cancel := map[int]int{}
-	for _, x := range scope {
-		cancel[x.OrderLineID] = x.Quantity
-	}
+	scope := e.scope
 	if err := l.changeQuantities(ctx, func(n *ent.OrderLine) bool {
-		q, ok := cancel[n.ID]
-		if !ok {
-			return false
+		x, ok := e.next[n.ID]
+		if ok {
+			n.QuantityReserved, n.QuantityCancelled = x.QuantityReserved, x.QuantityCancelled
 		}
-		rel := min(q, n.QuantityReserved)
-		if rel > 0 {
-			m := stock.Release(n.StockItemID, rel)
-			m.OrderID, m.CancellationID, m.Reason = &id, &rec.ID, string(rec.Kind)+" "+string(rec.ReasonCode)
-			releases = append(releases, m)
-			released += rel
-		}
-		n.QuantityCancelled += q
-		n.QuantityReserved -= rel
-		return true
+		return ok
 	}); err != nil {
 		return nil, err
 	}
-	if _, err := stock.ApplyAll(ctx, tx, releases); err != nil {
+	if _, err := stock.ApplyAll(ctx, tx, e.releases); err != nil {
 		return nil, err
+	}
+	released := 0
+	for _, r := range e.released {
+		released += r.Quantity
 	}
 	from := l.Order.Status
 	if err := l.retotal(); err != nil {
@@ -382,8 +353,8 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 	why := reasonText(string(rec.ReasonCode), rec.Note)
 	recID := rec.ID
 	var refunded, lapsed int64
-	if due := payment.RefundDue(o); due > 0 {
-		refunds, err := l.refund(ctx, payment.RefundRequest{Amount: due, Reason: why, CancellationID: &recID})
+	if e.refund > 0 {
+		refunds, err := l.refund(ctx, payment.RefundRequest{Amount: e.refund, Reason: why, CancellationID: &recID})
 		if err != nil {
 			return nil, err
 		}
@@ -391,26 +362,16 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 			refunded += p.AmountMinor
 		}
 	}
-	// Pending charges lapse when nothing is left to pay for, or when
-	// collecting them would take more than is now due.
-	charges, err := l.chargeList(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if pending := payment.Pending(charges); pending > 0 && (full || payment.Refundable(o)+pending > payment.Due(o)) {
+	if e.lapsed > 0 {
+		charges, err := l.chargeList(ctx)
+		if err != nil {
+			return nil, err
+		}
 		if lapsed, err = payment.CancelPending(ctx, tx, o, charges, why, &recID); err != nil {
 			return nil, err
 		}
 	}
-	to := from
-	switch {
-	case full && rec.Kind == cancellationrecord.KindVOID:
-		to = Voided
-	case full:
-		to = Cancelled
-	case !slices.ContainsFunc(l.Lines, func(x *ent.OrderLine) bool { return unshipped(x) > 0 }):
-		to = Shipped // the rest had shipped already
-	}
+	to := e.to
 	if to == Cancelled || to == Voided {
 		if err := l.closeRequests(ctx, "the order was "+strings.ToLower(string(to)), rec.ID); err != nil {
 			return nil, err
@@ -462,7 +423,9 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 	if err := l.announce(ctx, rec, to); err != nil {
 		return nil, err
 	}
-	return &Result{Order: o, Cancellation: rec, NewOrder: reorder, Preview: previewOf(o, rec, to)}, nil
+	p := previewOf(o, rec, to)
+	p.Releases = e.released
+	return &Result{Order: o, Cancellation: rec, NewOrder: reorder, Preview: p}, nil
 }
 
 // announce tells the owner, finance when money moved, and the warehouse
@@ -499,5 +462,5 @@ func previewOf(o *ent.Order, rec *ent.CancellationRecord, to Status) *Preview {
 		NeedsFinanceApproval: rec.NeedsFinanceApproval && rec.FinanceApprovedAt == nil,
 		StatusAfter:          to, TotalAfter: o.TotalMinor, AmountRefunded: rec.AmountRefundedMinor,
 		AmountCancelled: rec.AmountCancelledMinor, QuantityReleased: rec.QuantityReleased, Lines: rec.Lines,
-		CreatesReorder: rec.NewOrderID != nil, Currency: o.Currency}
+		CreatesReorder: rec.NewOrderID != nil, Currency: o.Currency, RequestStatusAfter: rec.Status}
 }

@@ -12,6 +12,7 @@ import (
 	"orderdesk/auth"
 	"orderdesk/change"
 	"orderdesk/clip"
+	"orderdesk/contact"
 	"orderdesk/ent"
 	entorder "orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
@@ -51,8 +52,11 @@ type CorrectRequest struct {
 	Note                     string
 	CustomerConfirmed        bool
 	CustomerConfirmationNote string
-	DryRun                   bool   `json:"-"`
-	IdempotencyKey           string `json:"-"`
+	// CustomerContactID is the logged contact in which the customer
+	// confirmed; naming one records the confirmation.
+	CustomerContactID *int
+	DryRun            bool   `json:"-"`
+	IdempotencyKey    string `json:"-"`
 }
 
 // CorrectionPreview is what a correction does, or would do in a dry run.
@@ -107,6 +111,13 @@ func (s *Service) Correct(ctx context.Context, r CorrectRequest) (*Result, error
 		}
 		if err := l.checkVersion(&r.ExpectedVersion); err != nil {
 			return nil, err
+		}
+		if r.CustomerContactID != nil {
+			if err := contact.CheckConfirmation(ctx, tx, *r.CustomerContactID, l.Order.CustomerID, l.Order.ID,
+				"input.customerContactId"); err != nil {
+				return nil, err
+			}
+			r.CustomerConfirmed = true
 		}
 		return s.correct(ctx, l, r)
 	})
@@ -192,7 +203,7 @@ func (s *Service) correct(ctx context.Context, l *Locked, r CorrectRequest) (*Re
 	rec, err := tx.OrderCorrection.Create().SetOrderID(o.ID).SetErrorType(ordercorrection.ErrorType(r.ErrorType)).
 		SetCause(ordercorrection.Cause(r.Cause)).SetSeverity(severity).SetStatus(status).SetDiff(p.diff).
 		SetRequest(request).SetNote(strings.TrimSpace(r.Note)).SetCustomerConfirmed(r.CustomerConfirmed).
-		SetCustomerConfirmationNote(strings.TrimSpace(r.CustomerConfirmationNote)).
+		SetCustomerConfirmationNote(strings.TrimSpace(r.CustomerConfirmationNote)).SetNillableCustomerContactID(r.CustomerContactID).
 		SetTotalBeforeMinor(o.TotalMinor).SetTotalAfterMinor(p.totalAfter).SetCurrency(o.Currency).
 		SetExpectedVersion(r.ExpectedVersion).SetNillableRequestedByID(v.ActorID()).Save(ctx)
 	if err != nil {

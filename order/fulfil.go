@@ -7,7 +7,10 @@ import (
 
 	"orderdesk/audit"
 	"orderdesk/auth"
+	"orderdesk/contact"
 	"orderdesk/ent"
+	entcontact "orderdesk/ent/contact"
+	"orderdesk/ent/privacy"
 	"orderdesk/ent/shipment"
 	"orderdesk/fault"
 	"orderdesk/stock"
@@ -153,9 +156,39 @@ func (s *Service) MarkDelivered(ctx context.Context, r TransitionRequest) (*Resu
 		if err := l.deliverShipments(ctx); err != nil {
 			return nil, err
 		}
-		err = l.transition(ctx, Delivered, "order.delivered", "", func(o *ent.Order) { o.DeliveredAt = &l.Now })
-		return &Result{Order: l.Order}, err
+		if err := l.transition(ctx, Delivered, "order.delivered", "", func(o *ent.Order) { o.DeliveredAt = &l.Now }); err != nil {
+			return nil, err
+		}
+		return &Result{Order: l.Order}, s.scheduleAfterDelivery(ctx, l)
 	})
+}
+
+// scheduleAfterDelivery schedules the post-delivery follow-up (客户回访) of
+// the held order for its rep (the customer's owner when the order has
+// none) when the policy asks for one; an order without a rep gets none.
+func (s *Service) scheduleAfterDelivery(ctx context.Context, l *Locked) error {
+	after := s.policy.AfterDeliveryFollowUp
+	if after <= 0 {
+		return nil
+	}
+	o := l.Order
+	rep := o.OwnerID
+	if rep == nil {
+		// The customer is read as the system: the warehouse marks orders
+		// delivered and need not see the customer's owner.
+		cu, err := l.tx.Customer.Get(privacy.DecisionContext(ctx, privacy.Allow), o.CustomerID)
+		if err != nil {
+			return err
+		}
+		rep = cu.OwnerID
+	}
+	if rep == nil {
+		return nil
+	}
+	_, err := contact.Schedule(ctx, l.tx, contact.ScheduleRequest{Origin: entcontact.OriginAFTER_DELIVERY,
+		CustomerID: o.CustomerID, OrderID: &o.ID, FollowUpAt: l.Now.Add(after), AssigneeID: *rep,
+		Summary: "Post-delivery follow-up (客户回访) of " + o.Number + ": ask whether all arrived well and how satisfied the customer is"})
+	return err
 }
 
 // deliverShipments marks the order's shipments in transit DELIVERED. A

@@ -49,12 +49,14 @@ type Locked struct {
 	Lines    []*ent.OrderLine // by position
 	Customer *ent.Customer    // locked when the action's exposure says so, else nil
 	charges  []*ent.Payment   // read by the first money movement (refund)
+	held     heldMoney        // the order's money when it was held (invoices follow it)
+	action   Action           // what it was held for
 }
 
 // hold locks order id for action a, loads its lines and checks the action
 // table and guards. A missing or invisible order is NOT_FOUND on field.
 func (s *Service) hold(ctx context.Context, tx *ent.Tx, id int, a Action, field string) (*Locked, error) {
-	l := &Locked{tx: tx, Now: store.Now(ctx)}
+	l := &Locked{tx: tx, Now: store.Now(ctx), action: a}
 	if rules[a].exposure {
 		// The customer is locked before the order is read through the
 		// viewer's privacy rules: the lock itself shows the viewer nothing.
@@ -70,14 +72,17 @@ func (s *Service) hold(ctx context.Context, tx *ent.Tx, id int, a Action, field 
 			return nil, err
 		}
 	}
-	o, err := tx.Order.Query().Where(entorder.ID(id)).Modify(store.ForUpdate).Only(ctx)
+	o, err := tx.Order.Query().Where(entorder.ID(id)).Modify(store.ForUpdate, withOpenInvoice).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, fault.New(fault.NotFound, field, "no such order")
 	}
 	if err != nil {
 		return nil, err
 	}
-	l.Order = o
+	l.Order, l.held = o, moneyOf(o)
+	if l.held.invoice, err = openInvoiceOf(o); err != nil {
+		return nil, err
+	}
 	if l.Lines, err = tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).Order(ent.Asc(orderline.FieldPosition)).All(ctx); err != nil {
 		return nil, err
 	}
@@ -94,6 +99,11 @@ func (s *Service) adopt(ctx context.Context, tx *ent.Tx, o *ent.Order) *Locked {
 func (l *Locked) allow(ctx context.Context, a Action) error {
 	return allow(facts{order: l.Order, lines: l.Lines, openWork: func() (string, error) {
 		return OpenWork(ctx, l.tx.Client(), l.Order.ID)
+	}, openInvoice: func() (string, error) {
+		if l.held.invoice == 0 {
+			return "", nil
+		}
+		return openInvoiceNumber(ctx, l.tx.Client(), l.Order.ID)
 	}}, a)
 }
 
@@ -108,7 +118,7 @@ func (s *Service) AvailableActions(ctx context.Context, o *ent.Order) ([]Action,
 	}
 	return actionsFor(auth.FromContext(ctx), facts{order: o, lines: lines, openWork: func() (string, error) {
 		return OpenWork(ctx, s.client, o.ID)
-	}})
+	}, openInvoice: func() (string, error) { return openInvoiceNumber(ctx, s.client, o.ID) }})
 }
 
 // OpenWork names the first piece of work still open on the order — a
@@ -320,7 +330,7 @@ func (l *Locked) save(ctx context.Context, bump bool, change func(*ent.Order)) e
 	}
 	o.UpdatedAt = l.Now
 	l.Order = &o
-	return nil
+	return l.followInvoice(ctx)
 }
 
 // retotal recomputes the held order's totals from its held lines, in

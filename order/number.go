@@ -16,11 +16,20 @@ import (
 func NextNumber(ctx context.Context, tx *ent.Tx, prefix string, year int) (string, error) {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	name := fmt.Sprintf("%s-%d", prefix, year)
-	if err := tx.Sequence.Create().SetName(name).OnConflictColumns(sequence.FieldName).Ignore().Exec(ctx); err != nil {
+	// The row is advanced first and created only when missing: an insert
+	// that meets an existing row takes a shared lock on it (InnoDB), and
+	// concurrent holders of shared locks asking to write deadlock.
+	n, err := tx.Sequence.Update().Where(sequence.Name(name)).AddLastValue(1).Save(ctx)
+	if err != nil {
 		return "", err
 	}
-	if err := tx.Sequence.Update().Where(sequence.Name(name)).AddLastValue(1).Exec(ctx); err != nil {
-		return "", err
+	if n == 0 {
+		if err := tx.Sequence.Create().SetName(name).OnConflictColumns(sequence.FieldName).Ignore().Exec(ctx); err != nil {
+			return "", err
+		}
+		if err := tx.Sequence.Update().Where(sequence.Name(name)).AddLastValue(1).Exec(ctx); err != nil {
+			return "", err
+		}
 	}
 	seq, err := tx.Sequence.Query().Where(sequence.Name(name)).Only(ctx)
 	if err != nil {

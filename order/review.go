@@ -35,7 +35,8 @@ type ConfirmRequest struct {
 // ones, and the requested delivery date is feasible. Every failed check is
 // returned (INSUFFICIENT_STOCK, PRICE_CHECK_FAILED, CREDIT_LIMIT_EXCEEDED,
 // DELIVERY_DATE_INFEASIBLE) and nothing changes; the order stays in review
-// for a correction, an override or a rejection. Needs order:review.
+// for a correction, an override or a rejection, held (holdForReview) and
+// in the inbox until then. Needs order:review.
 func (s *Service) Confirm(ctx context.Context, r ConfirmRequest) (*Result, error) {
 	v, err := auth.Require(ctx, auth.OrderReview)
 	if err != nil {
@@ -45,7 +46,7 @@ func (s *Service) Confirm(ctx context.Context, r ConfirmRequest) (*Result, error
 	if override != "" && !v.Can(auth.OrderReviewOverride) {
 		return nil, fault.New(fault.Forbidden, "", "only a sales manager may override review checks (needs %s)", auth.OrderReviewOverride)
 	}
-	return s.run(ctx, "confirmOrder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
+	res, err := s.run(ctx, "confirmOrder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
 		l, err := s.hold(ctx, tx, r.OrderID, Confirm, "input.orderId")
 		if err != nil {
 			return nil, err
@@ -55,6 +56,13 @@ func (s *Service) Confirm(ctx context.Context, r ConfirmRequest) (*Result, error
 		}
 		return s.confirm(ctx, l, override)
 	})
+	// A failed review holds the order: recorded for the inbox.
+	if failed, ok := fault.Expected(err); ok {
+		if herr := s.holdForReview(ctx, r.OrderID, failed); herr != nil {
+			return nil, herr
+		}
+	}
+	return res, err
 }
 
 // confirm runs the review on the held order and confirms it, or returns

@@ -32,6 +32,10 @@ type Policy struct {
 	// (basis points: 1000 = 10 %). Zero turns that threshold off.
 	SevereAmountMinor int64
 	SevereBP          int64
+	// AfterDeliveryFollowUp, when positive, schedules a follow-up contact
+	// (客户回访) for the order's rep this long after the order is marked
+	// delivered; zero turns it off.
+	AfterDeliveryFollowUp time.Duration
 }
 
 // DefaultPolicy is used when none is configured.
@@ -70,6 +74,9 @@ type Result struct {
 	Preview           *Preview
 	CorrectionPreview *CorrectionPreview
 	AmountRefunded    *int64
+	// decision: the action decided a cancellation request that existed
+	// before it, which a dry run shows as it still is.
+	decision bool
 }
 
 // resultCodec remembers a Result under an idempotency key by the ids of its
@@ -225,6 +232,16 @@ func (s *Service) runOrPreview(ctx context.Context, dryRun bool, op, key string,
 	}
 	if res.Return != nil {
 		if out.Return, err = s.client.ReturnOrder.Get(ctx, res.Return.ID); err != nil {
+			return nil, err
+		}
+	}
+	// A decision on a request shows the request as it still is (one the
+	// dry run created is gone, and its id may be another's by now).
+	if res.decision && res.Cancellation != nil {
+		if out.Cancellation, err = s.client.CancellationRecord.Get(ctx, res.Cancellation.ID); ent.IsNotFound(err) {
+			out.Cancellation, err = nil, nil
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -55,6 +55,8 @@ const (
 	Reorder Action = "REORDER"
 	Correct Action = "CORRECT"
 	Return  Action = "RETURN"
+	// IssueInvoice issues the order's invoice (order/invoice.go).
+	IssueInvoice Action = "ISSUE_INVOICE"
 )
 
 // Actions on the records an order owns. They go through the same hold and
@@ -74,34 +76,40 @@ const (
 	CloseReturn       Action = "CLOSE_RETURN"
 	ReportException   Action = "REPORT_EXCEPTION"
 	ResolveException  Action = "RESOLVE_EXCEPTION"
+	ReissueInvoice    Action = "REISSUE_INVOICE"
 )
 
 // Actions lists the order's own actions, in the order availableActions
 // shows them.
-var Actions = []Action{Update, Submit, Confirm, Reject, Pay, Refund, Ship, Deliver, Finish, Cancel, Void, Reorder, Correct, Return}
+var Actions = []Action{Update, Submit, Confirm, Reject, Pay, Refund, Ship, Deliver, Finish, Cancel, Void, Reorder, Correct, Return,
+	IssueInvoice}
 
 // ChildActions lists the actions on records the order owns.
 var ChildActions = []Action{CapturePayment, FailPayment, CancelPayment, ApproveCancel, RejectCancel,
 	ApproveCorrection, RejectCorrection, DecideReturn, ReceiveReturn, RefundReturn, CloseReturn,
-	ReportException, ResolveException}
+	ReportException, ResolveException, ReissueInvoice}
 
 // The statuses an action may be taken in, by group.
 var (
 	notClosed   = []Status{Draft, PendingReview, Confirmed, Shipped, Delivered}
 	live        = []Status{Confirmed, Shipped, Delivered} // money and goods move
 	cancellable = []Status{Draft, PendingReview, Confirmed}
+	invoiceable = []Status{Confirmed, Shipped, Delivered, Completed}
 )
 
 // rule is one row of the action table: where the action may be taken, the
 // status it leads to (empty: it stays), whether it changes what the
 // customer owes (then hold locks the customer first, because the credit
-// check reads all of the customer's orders), and the guards that must pass
-// on the held order.
+// check reads all of the customer's orders), the guards that must pass on
+// the held order, and whether the action only writes a document about the
+// order (an invoice): it changes neither the order nor its money, so it may
+// be taken on a COMPLETED order too.
 type rule struct {
 	in       []Status
 	to       Status
 	exposure bool
 	guards   []guard
+	document bool
 }
 
 // rules is the action table. An action not allowed in the order's status is
@@ -123,6 +131,8 @@ var rules = map[Action]rule{
 	Reorder: {in: []Status{Rejected, Cancelled, Voided}},
 	Correct: {in: []Status{PendingReview, Confirmed}, exposure: true, guards: []guard{hasUnshipped}},
 	Return:  {in: live, guards: []guard{hasShipped}},
+	// Documents about the order (invoice.go).
+	IssueInvoice: {in: invoiceable, document: true, guards: []guard{hasDue, notInvoiced}},
 
 	CapturePayment:    {in: live},
 	FailPayment:       {in: live},
@@ -137,6 +147,7 @@ var rules = map[Action]rule{
 	CloseReturn:       {in: live},
 	ReportException:   {in: live, guards: []guard{hasShipped}},
 	ResolveException:  {in: live},
+	ReissueInvoice:    {in: invoiceable, document: true},
 }
 
 // permissions is what a viewer needs for each of the order's own actions,
@@ -146,6 +157,7 @@ var permissions = map[Action]auth.Permission{
 	Pay: auth.PaymentRecord, Refund: auth.RefundExecute, Ship: auth.OrderFulfil, Deliver: auth.OrderFulfil,
 	Finish: auth.OrderComplete, Cancel: auth.OrderCancelRequest, Void: auth.OrderVoid,
 	Reorder: auth.OrderReorder, Correct: auth.OrderCorrect, Return: auth.ReturnRequest,
+	IssueInvoice: auth.InvoiceIssue,
 }
 
 // Terminal reports whether nothing more happens to an order in status s.
@@ -201,17 +213,23 @@ func actionVerb(a Action) string {
 		return "act on a return of"
 	case ReportException, ResolveException:
 		return "act on a shipment of"
+	case IssueInvoice:
+		return "invoice"
+	case ReissueInvoice:
+		return "credit and reissue an invoice of"
 	default:
 		return strings.ToLower(string(a))
 	}
 }
 
 // facts is what the guards look at: the order, its lines, and (read only
-// when a guard asks) the work still open on it.
+// when a guard asks) the work still open on it and its open invoice's
+// number ("" when it has none).
 type facts struct {
-	order    *ent.Order
-	lines    []*ent.OrderLine
-	openWork func() (string, error)
+	order       *ent.Order
+	lines       []*ent.OrderLine
+	openWork    func() (string, error)
+	openInvoice func() (string, error)
 }
 
 // guard refuses an action the table allows when the order's state stands
@@ -269,6 +287,19 @@ var (
 		}
 		return "", nil
 	}, fault.NotAllowed}
+	hasDue = guard{"has something to bill", func(f facts) (string, error) {
+		if payment.Due(f.order) > 0 {
+			return "", nil
+		}
+		return "nothing is left to bill", nil
+	}, fault.NotAllowed}
+	notInvoiced = guard{"not invoiced", func(f facts) (string, error) {
+		number, err := f.openInvoice()
+		if err != nil || number == "" {
+			return "", err
+		}
+		return "it has invoice " + number + " (to correct it, use creditAndReissueInvoice)", nil
+	}, fault.Duplicate}
 	nothingOpen = guard{"nothing open", func(f facts) (string, error) {
 		open, err := f.openWork()
 		if err != nil || open == "" {

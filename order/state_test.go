@@ -77,6 +77,7 @@ func TestStateTable_Literal(t *testing.T) {
 		ApproveCancel: early, RejectCancel: open, ApproveCorrection: {PendingReview, Confirmed}, RejectCorrection: open,
 		DecideReturn: live, ReceiveReturn: live, RefundReturn: live, CloseReturn: live,
 		ReportException: live, ResolveException: live,
+		IssueInvoice: {Confirmed, Shipped, Delivered, Completed}, ReissueInvoice: {Confirmed, Shipped, Delivered, Completed},
 	}
 	wantTo := map[Action]Status{Submit: PendingReview, Confirm: Confirmed, Reject: Rejected, Ship: Shipped,
 		Deliver: Delivered, Finish: Completed, Cancel: Cancelled, Void: Voided}
@@ -107,7 +108,9 @@ func TestStateTable_TerminalStatusesAllowOnlyReorder(t *testing.T) {
 	}
 	for _, s := range terminal {
 		for _, a := range allActions {
-			if Allowed(s, a) && (a != Reorder || target(s, a) != s) {
+			// Invoicing writes a document about a completed order and
+			// changes neither it nor its money.
+			if Allowed(s, a) && (a != Reorder || target(s, a) != s) && !(rules[a].document && s == Completed && target(s, a) == s) {
 				t.Errorf("terminal status %s allows %s", s, a)
 			}
 		}
@@ -166,7 +169,14 @@ func orderFacts(s Status, total, captured int64, open string, lines ...[2]int) f
 	for i, l := range lines {
 		ls = append(ls, &ent.OrderLine{ID: i + 1, Quantity: l[0], QuantityShipped: l[1], UnitPriceMinor: 100})
 	}
-	return facts{order: o, lines: ls, openWork: func() (string, error) { return open, nil }}
+	return facts{order: o, lines: ls, openWork: func() (string, error) { return open, nil },
+		openInvoice: func() (string, error) { return "", nil }}
+}
+
+// invoiced is f with an open invoice.
+func invoiced(f facts) facts {
+	f.openInvoice = func() (string, error) { return "INV-2026-000001", nil }
+	return f
 }
 
 func TestGuards(t *testing.T) {
@@ -177,6 +187,11 @@ func TestGuards(t *testing.T) {
 		code fault.Code // "" allowed
 	}{
 		{"complete a settled order", orderFacts(Delivered, 500, 500, "", [2]int{5, 5}), Finish, ""},
+		{"invoice a confirmed order", orderFacts(Confirmed, 500, 0, "", [2]int{5, 0}), IssueInvoice, ""},
+		{"invoice a completed order", orderFacts(Completed, 500, 500, "", [2]int{5, 5}), IssueInvoice, ""},
+		{"invoice twice", invoiced(orderFacts(Shipped, 500, 0, "", [2]int{5, 5})), IssueInvoice, fault.Duplicate},
+		{"invoice nothing", orderFacts(Confirmed, 0, 0, "", [2]int{5, 0}), IssueInvoice, fault.NotAllowed},
+		{"invoice a draft", orderFacts(PendingReview, 500, 0, "", [2]int{5, 0}), IssueInvoice, fault.InvalidTransition},
 		{"complete with money owed", orderFacts(Delivered, 500, 400, "", [2]int{5, 5}), Finish, fault.NotAllowed},
 		{"complete with money due back", orderFacts(Delivered, 500, 600, "", [2]int{5, 5}), Finish, fault.NotAllowed},
 		{"complete with a return open", orderFacts(Delivered, 500, 500, "a return", [2]int{5, 5}), Finish, fault.NotAllowed},
@@ -207,15 +222,18 @@ func TestAvailableActionsFollowTheGuards(t *testing.T) {
 		f    facts
 		want []Action
 	}{
-		{"admin", admin, orderFacts(Confirmed, 500, 0, "", [2]int{5, 0}), []Action{Pay, Ship, Cancel, Void, Correct}},
-		{"admin, paid", admin, orderFacts(Confirmed, 500, 500, "", [2]int{5, 0}), []Action{Refund, Ship, Cancel, Void, Correct}},
-		{"admin, partly shipped", admin, orderFacts(Confirmed, 500, 0, "", [2]int{5, 2}), []Action{Pay, Ship, Cancel, Correct, Return}},
+		{"admin", admin, orderFacts(Confirmed, 500, 0, "", [2]int{5, 0}), []Action{Pay, Ship, Cancel, Void, Correct, IssueInvoice}},
+		{"admin, invoiced", admin, invoiced(orderFacts(Confirmed, 500, 0, "", [2]int{5, 0})), []Action{Pay, Ship, Cancel, Void, Correct}},
+		{"admin, paid", admin, orderFacts(Confirmed, 500, 500, "", [2]int{5, 0}), []Action{Refund, Ship, Cancel, Void, Correct, IssueInvoice}},
+		{"admin, partly shipped", admin, orderFacts(Confirmed, 500, 0, "", [2]int{5, 2}), []Action{Pay, Ship, Cancel, Correct, Return, IssueInvoice}},
 		{"rep", rep, orderFacts(Confirmed, 500, 0, "", [2]int{5, 0}), []Action{Cancel, Correct}},
 		{"rep", rep, orderFacts(Draft, 500, 0, "", [2]int{5, 0}), []Action{Update, Submit, Cancel}},
-		{"admin, delivered and settled", admin, orderFacts(Delivered, 500, 500, "", [2]int{5, 5}), []Action{Refund, Finish, Return}},
-		{"admin, delivered, unpaid", admin, orderFacts(Delivered, 500, 0, "", [2]int{5, 5}), []Action{Pay, Return}},
-		{"admin, delivered, return open", admin, orderFacts(Delivered, 500, 500, "a return", [2]int{5, 5}), []Action{Refund, Return}},
-		{"admin", admin, orderFacts(Completed, 500, 500, "", [2]int{5, 5}), nil},
+		{"admin, delivered and settled", admin, orderFacts(Delivered, 500, 500, "", [2]int{5, 5}), []Action{Refund, Finish, Return, IssueInvoice}},
+		{"admin, delivered, unpaid", admin, orderFacts(Delivered, 500, 0, "", [2]int{5, 5}), []Action{Pay, Return, IssueInvoice}},
+		{"admin, delivered, return open", admin, invoiced(orderFacts(Delivered, 500, 500, "a return", [2]int{5, 5})), []Action{Refund, Return}},
+		{"admin", admin, orderFacts(Completed, 500, 500, "", [2]int{5, 5}), []Action{IssueInvoice}},
+		{"admin, invoiced", admin, invoiced(orderFacts(Completed, 500, 500, "", [2]int{5, 5})), nil},
+		{"admin, nothing to bill", admin, orderFacts(Completed, 0, 0, "", [2]int{5, 5}), nil},
 		{"rep", rep, orderFacts(Cancelled, 0, 0, "", [2]int{5, 0}), []Action{Reorder}},
 		{"anonymous", nil, orderFacts(Draft, 500, 0, "", [2]int{5, 0}), nil},
 	} {

@@ -61,6 +61,7 @@ const (
 	CancellationBySalesRep  CancellationGroupBy = "SALES_REP"  // email of the order's owner, or "unassigned"
 	CancellationByStockItem CancellationGroupBy = "STOCK_ITEM" // SKU of the released stock
 	CancellationByChannel   CancellationGroupBy = "CHANNEL"    // the order's channel
+	CancellationByKind      CancellationGroupBy = "KIND"       // CANCEL or VOID
 )
 
 // CancellationStat is one group of executed cancellations and voids.
@@ -145,7 +146,7 @@ func (s *Service) Cancellations(ctx context.Context, from, to time.Time, by Canc
 		return nil, err
 	}
 	if !slices.Contains([]CancellationGroupBy{CancellationByReason, CancellationByDay, CancellationByWeek,
-		CancellationByMonth, CancellationBySalesRep, CancellationByStockItem, CancellationByChannel}, by) {
+		CancellationByMonth, CancellationBySalesRep, CancellationByStockItem, CancellationByChannel, CancellationByKind}, by) {
 		return nil, badGroup(by)
 	}
 	var rows []CancellationStat
@@ -161,6 +162,8 @@ func (s *Service) Cancellations(ctx context.Context, from, to time.Time, by Canc
 			switch by {
 			case CancellationByReason:
 				key = q.C(cancellationrecord.FieldReasonCode)
+			case CancellationByKind:
+				key = q.C(cancellationrecord.FieldKind)
 			case CancellationByDay:
 				key = d.day(q.C(cancellationrecord.FieldExecutedAt))
 			case CancellationByWeek:

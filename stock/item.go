@@ -3,6 +3,7 @@ package stock
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 
 	"orderdesk/audit"
@@ -34,7 +35,9 @@ type NewItemRequest struct {
 	SKU, Name, Description string
 	UnitPrice              string
 	Currency               string
-	IdempotencyKey         string `json:"-"`
+	// SubstituteIDs are the items to offer instead when this one is short.
+	SubstituteIDs  []int
+	IdempotencyKey string `json:"-"`
 }
 
 // CreateItem adds an item with no stock. Needs stock:write. Fails with
@@ -69,8 +72,12 @@ func (s *Service) CreateItem(ctx context.Context, r NewItemRequest) (*ent.StockI
 		if exists {
 			return nil, fault.New(fault.Duplicate, "input.sku", "SKU %s exists", sku)
 		}
+		subs, err := substitutes(ctx, tx, 0, r.SubstituteIDs)
+		if err != nil {
+			return nil, err
+		}
 		item, err := tx.StockItem.Create().SetSku(sku).SetName(name).SetDescription(desc).
-			SetUnitPriceMinor(price).SetCurrency(cur).Save(ctx)
+			SetUnitPriceMinor(price).SetCurrency(cur).AddSubstituteIDs(subs...).Save(ctx)
 		if store.IsDuplicate(err) {
 			return nil, fault.New(fault.Duplicate, "input.sku", "SKU %s exists", sku)
 		}
@@ -78,7 +85,8 @@ func (s *Service) CreateItem(ctx context.Context, r NewItemRequest) (*ent.StockI
 			return nil, err
 		}
 		return item, audit.Record(ctx, tx, audit.Event{Action: "stock_item.created", SubjectType: "StockItem",
-			SubjectID: item.ID, After: map[string]any{"sku": sku, "name": name, "unitPrice": money.Format(price, cur)}})
+			SubjectID: item.ID, After: map[string]any{"sku": sku, "name": name, "unitPrice": money.Format(price, cur),
+				"substituteIds": subs}})
 	})
 }
 
@@ -109,6 +117,9 @@ type UpdateItemRequest struct {
 	Name, Description *string
 	UnitPrice         *string
 	Active            *bool
+	// SubstituteIDs replaces the item's substitutes when not nil (empty:
+	// none).
+	SubstituteIDs *[]int
 }
 
 // UpdateItem changes an item's master data. Needs stock:write. Quantities
@@ -147,6 +158,18 @@ func (s *Service) UpdateItem(ctx context.Context, r UpdateItemRequest) (*ent.Sto
 			upd.SetActive(*r.Active)
 			before["active"], after["active"] = cur.Active, *r.Active
 		}
+		if r.SubstituteIDs != nil {
+			was, err := cur.QuerySubstitutes().IDs(ctx)
+			if err != nil {
+				return err
+			}
+			subs, err := substitutes(ctx, tx, cur.ID, *r.SubstituteIDs)
+			if err != nil {
+				return err
+			}
+			upd.ClearSubstitutes().AddSubstituteIDs(subs...)
+			before["substituteIds"], after["substituteIds"] = was, subs
+		}
 		if err := errs.Err(); err != nil {
 			return err
 		}
@@ -160,6 +183,34 @@ func (s *Service) UpdateItem(ctx context.Context, r UpdateItemRequest) (*ent.Sto
 		return nil, err
 	}
 	return item.Unwrap(), nil
+}
+
+// MaxSubstitutes bounds the substitutes of one item.
+const MaxSubstitutes = 20
+
+// substitutes checks the substitutes named for item self (0 for a new
+// one): other existing items, at most MaxSubstitutes; it returns them
+// without repeats, in id order.
+func substitutes(ctx context.Context, tx *ent.Tx, self int, ids []int) ([]int, error) {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	switch {
+	case len(ids) > MaxSubstitutes:
+		return nil, fault.New(fault.Invalid, "input.substituteIds", "at most %d substitutes", MaxSubstitutes)
+	case slices.Contains(ids, self):
+		return nil, fault.New(fault.Invalid, "input.substituteIds", "an item is not its own substitute")
+	case len(ids) == 0:
+		return ids, nil
+	}
+	n, err := tx.StockItem.Query().Where(stockitem.IDIn(ids...)).Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n != len(ids) {
+		return nil, fault.New(fault.NotFound, "input.substituteIds", "no such stock item")
+	}
+	return ids, nil
 }
 
 func lockItem(ctx context.Context, tx *ent.Tx, id int, field string) (*ent.StockItem, error) {

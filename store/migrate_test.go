@@ -13,10 +13,12 @@ import (
 
 	atlas "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql/schema"
 
 	"orderdesk/auth"
 	entmigrate "orderdesk/ent/migrate"
 	"orderdesk/migrations"
+	"orderdesk/migrations/baseline"
 	"orderdesk/store"
 	"orderdesk/store/storetest"
 )
@@ -149,35 +151,42 @@ func TestPendingMigrations(t *testing.T) {
 }
 
 // TestMigrateAdoptsAutoMigratedDatabase: a database the former
-// auto-migration created, with data, is recorded as migrated (a baseline
-// revision) without running anything, and keeps its rows.
+// auto-migration created (the schema of the last release that
+// auto-migrated, orderdesk/migrations/baseline), with data, gets its
+// baseline recorded without running it, then the files after it, and keeps
+// its rows.
 func TestMigrateAdoptsAutoMigratedDatabase(t *testing.T) {
 	ctx := auth.NewContext(context.Background(), auth.System("test"))
 	db := openEmpty(t)
-	autoMigrate(t, db)
-	db.Client.Sequence.Create().SetName("kept").SetLastValue(41).ExecX(ctx)
-	before := ddl(t, db)
+	autoMigrateBaseline(t, db)
+	exec(t, db, "INSERT INTO sequences (name, last_value) VALUES ('kept', 41)")
+	all := files(t, db)
 
 	pending, err := db.PendingMigrations(ctx)
-	if err != nil || len(pending) != 1 || !pending[0].Adopted {
-		t.Fatalf("pending on an auto-migrated database: %v, %v; want one adoption", pending, err)
+	if err != nil || len(pending) != len(all) || !pending[0].Adopted || pending[0].Name != all[0] {
+		t.Fatalf("pending on an auto-migrated database: %v, %v; want %s adopted, then the rest", pending, err, all[0])
 	}
 	done, err := db.ApplyMigrations(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := files(t, db)[len(files(t, db))-1]
-	if len(done) != 1 || !done[0].Adopted || done[0].Name != last {
-		t.Fatalf("applied %v, want %s adopted", done, last)
+	if len(done) != len(all) || !done[0].Adopted || done[0].Name != all[0] || names(done) != strings.Join(all, ",") {
+		t.Fatalf("applied %v, want %s adopted, then the rest run", done, all[0])
 	}
-	if !maps.Equal(before, ddl(t, db)) {
-		t.Fatal("adoption changed the schema")
+	for _, m := range done[1:] {
+		if m.Adopted || m.Statements == 0 {
+			t.Errorf("%v: want run", m)
+		}
 	}
 	if got := db.Client.Sequence.Query().OnlyX(ctx); got.Name != "kept" || got.LastValue != 41 {
 		t.Fatalf("row after adoption: %+v", got)
 	}
-	if n := queryInt(t, db, "SELECT COUNT(*) FROM atlas_schema_revisions WHERE type = 1"); n != 1 {
-		t.Fatalf("%d baseline revisions, want 1", n)
+	if n := queryInt(t, db, "SELECT COUNT(*) FROM atlas_schema_revisions WHERE type = 1 AND version = '"+
+		strings.SplitN(all[0], "_", 2)[0]+"'"); n != 1 {
+		t.Fatalf("%d baseline revisions for %s, want 1", n, all[0])
+	}
+	if drift, err := db.SchemaDrift(ctx); err != nil || len(drift) > 0 {
+		t.Fatalf("schema after adoption: %v, %v", drift, err)
 	}
 	if again, err := db.ApplyMigrations(ctx); err != nil || len(again) > 0 {
 		t.Fatalf("after adoption: %v, %v; want nothing applied", again, err)
@@ -191,7 +200,7 @@ func TestMigrateAdoptsAutoMigratedDatabase(t *testing.T) {
 func TestMigrateRefusesMismatchedAutoMigratedDatabase(t *testing.T) {
 	db := openEmpty(t)
 	ctx := context.Background()
-	autoMigrate(t, db)
+	autoMigrateBaseline(t, db)
 	exec(t, db, "DROP TABLE login_failures")
 
 	_, err := db.ApplyMigrations(ctx)
@@ -199,7 +208,7 @@ func TestMigrateRefusesMismatchedAutoMigratedDatabase(t *testing.T) {
 	if !errors.As(err, &adopt) {
 		t.Fatalf("err = %v, want an AdoptionError", err)
 	}
-	if !strings.Contains(err.Error(), "login_failures") || !strings.Contains(err.Error(), "auto-migration") {
+	if !strings.Contains(err.Error(), "CREATE TABLE `login_failures`") || !strings.Contains(err.Error(), "auto-migration") {
 		t.Fatalf("error does not say what differs: %v", err)
 	}
 	if _, err := db.PendingMigrations(ctx); !errors.As(err, &adopt) {
@@ -207,6 +216,31 @@ func TestMigrateRefusesMismatchedAutoMigratedDatabase(t *testing.T) {
 	}
 	if tableExists(t, db, "atlas_schema_revisions") || tableExists(t, db, "login_failures") {
 		t.Fatal("a refused adoption wrote to the database")
+	}
+}
+
+// TestBaselineSnapshotMatchesBaselineFile: the schema adoption compares
+// with (orderdesk/migrations/baseline) is the one the baseline file builds.
+func TestBaselineSnapshotMatchesBaselineFile(t *testing.T) {
+	db := openEmpty(t)
+	ctx := context.Background()
+	engine := "sqlite"
+	if db.Dialect == dialect.MySQL {
+		engine = "mysql"
+	}
+	all, err := embeddedDir(t, engine).Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ApplyMigrationsIn(ctx, dirOf(t, all[:1])); err != nil {
+		t.Fatal(err)
+	}
+	drift, err := db.BaselineDrift(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drift) > 0 {
+		t.Fatalf("%s does not build the baseline snapshot:\n%s", all[0].Name(), strings.Join(drift, ";\n"))
 	}
 }
 
@@ -311,6 +345,38 @@ func autoMigrate(t testing.TB, db *store.DB) {
 	}
 }
 
+// autoMigrateBaseline is what Migrate did in the last release that
+// auto-migrated: ent's Schema.Create of its tables.
+func autoMigrateBaseline(t testing.TB, db *store.DB) {
+	t.Helper()
+	m, err := schema.NewMigrate(db.Driver, schema.WithForeignKeys(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Create(context.Background(), baseline.Tables...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dirOf is a migration directory of the given files, with its atlas.sum.
+func dirOf(t testing.TB, files []atlas.File) *atlas.MemDir {
+	t.Helper()
+	dir := &atlas.MemDir{}
+	for _, f := range files {
+		if err := dir.WriteFile(f.Name(), f.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := dir.Checksum()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := atlas.WriteSumFile(dir, sum); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // ddl is each table's and index's definition as the server reports it
 // (SHOW CREATE TABLE, sqlite_master), leaving out the migration history.
 func ddl(t testing.TB, db *store.DB) map[string]string {
@@ -329,7 +395,8 @@ func ddl(t testing.TB, db *store.DB) map[string]string {
 			}
 			// A table rebuilt by a migration was renamed into place, and
 			// SQLite then quotes its name its own way.
-			out[kind+" "+name] = strings.Replace(sql, `CREATE TABLE "`+name+`"`, "CREATE TABLE `"+name+"`", 1)
+			sql = strings.Replace(sql, `CREATE TABLE "`+name+`"`, "CREATE TABLE `"+name+"`", 1)
+			out[kind+" "+name] = sortedDefinitions(sql)
 		}
 		return out
 	}
@@ -341,6 +408,39 @@ func ddl(t testing.TB, db *store.DB) map[string]string {
 		out[name] = sortedLines(create)
 	}
 	return out
+}
+
+// sortedDefinitions puts the column and constraint definitions of a
+// SQLite CREATE TABLE in order: a column added by a later file (ALTER TABLE
+// ADD COLUMN) comes last, which means nothing to orderdesk (it names every
+// column it reads). Other statements are returned as they are.
+func sortedDefinitions(create string) string {
+	open, end := strings.Index(create, "("), strings.LastIndex(create, ")")
+	if !strings.HasPrefix(create, "CREATE TABLE") || open < 0 || end < open {
+		return create
+	}
+	var defs []string
+	depth, quote, start := 0, rune(0), open+1
+	for i, r := range create[open+1 : end] {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '`' || r == '\'' || r == '"':
+			quote = r
+		case r == '(':
+			depth++
+		case r == ')':
+			depth--
+		case r == ',' && depth == 0:
+			defs = append(defs, strings.TrimSpace(create[start:open+1+i]))
+			start = open + 1 + i + 1
+		}
+	}
+	defs = append(defs, strings.TrimSpace(create[start:end]))
+	slices.Sort(defs)
+	return create[:open+1] + strings.Join(defs, ", ") + create[end:]
 }
 
 // sortedLines puts the lines of a MySQL CREATE TABLE in order: the files

@@ -53,8 +53,9 @@ func New(t testing.TB) *Env {
 	return NewWith(t, storetest.New(t), app.Options{})
 }
 
-// NewWith starts the API over db, with the edge settings and sign-in
-// throttle of o (the rest of o is the tests' own).
+// NewWith starts the API over db, with the edge settings, sign-in
+// throttle and order policy of o (order.DefaultPolicy when o has none; the
+// rest of o is the tests' own).
 func NewWith(t testing.TB, db *store.DB, o app.Options) *Env {
 	t.Helper()
 	e := start(t, db, o)
@@ -94,8 +95,12 @@ func start(t testing.TB, db *store.DB, o app.Options) *Env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	policy := o.Policy
+	if policy == (order.Policy{}) {
+		policy = order.DefaultPolicy
+	}
 	e.App = app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: bcrypt.MinCost,
-		Currency: "EUR", Limits: guard.DefaultLimits(), Policy: order.DefaultPolicy,
+		Currency: "EUR", Limits: guard.DefaultLimits(), Policy: policy,
 		Edge: o.Edge, Throttle: o.Throttle})
 	srv := httptest.NewServer(e.Handler)
 	t.Cleanup(srv.Close)

@@ -74,6 +74,8 @@ const (
 	FieldNewOrderID = "new_order_id"
 	// FieldAutomatic holds the string denoting the automatic field in the database.
 	FieldAutomatic = "automatic"
+	// FieldCustomerContactID holds the string denoting the customer_contact_id field in the database.
+	FieldCustomerContactID = "customer_contact_id"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
 	EdgeOrder = "order"
 	// EdgeRequestedBy holds the string denoting the requested_by edge name in mutations.
@@ -86,6 +88,8 @@ const (
 	EdgeDecidedBy = "decided_by"
 	// EdgeNewOrder holds the string denoting the new_order edge name in mutations.
 	EdgeNewOrder = "new_order"
+	// EdgeCustomerContact holds the string denoting the customer_contact edge name in mutations.
+	EdgeCustomerContact = "customer_contact"
 	// Table holds the table name of the cancellationrecord in the database.
 	Table = "cancellation_records"
 	// OrderTable is the table that holds the order relation/edge.
@@ -130,6 +134,13 @@ const (
 	NewOrderInverseTable = "orders"
 	// NewOrderColumn is the table column denoting the new_order relation/edge.
 	NewOrderColumn = "new_order_id"
+	// CustomerContactTable is the table that holds the customer_contact relation/edge.
+	CustomerContactTable = "cancellation_records"
+	// CustomerContactInverseTable is the table name for the Contact entity.
+	// It exists in this package in order to avoid circular dependency with the "contact" package.
+	CustomerContactInverseTable = "contacts"
+	// CustomerContactColumn is the table column denoting the customer_contact relation/edge.
+	CustomerContactColumn = "customer_contact_id"
 )
 
 // Columns holds all SQL columns for cancellationrecord fields.
@@ -163,6 +174,7 @@ var Columns = []string{
 	FieldDecidedByID,
 	FieldNewOrderID,
 	FieldAutomatic,
+	FieldCustomerContactID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -488,6 +500,11 @@ func ByAutomatic(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAutomatic, opts...).ToFunc()
 }
 
+// ByCustomerContactID orders the results by the customer_contact_id field.
+func ByCustomerContactID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerContactID, opts...).ToFunc()
+}
+
 // ByOrderField orders the results by order field.
 func ByOrderField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -527,6 +544,13 @@ func ByDecidedByField(field string, opts ...sql.OrderTermOption) OrderOption {
 func ByNewOrderField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newNewOrderStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByCustomerContactField orders the results by customer_contact field.
+func ByCustomerContactField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCustomerContactStep(), sql.OrderByField(field, opts...))
 	}
 }
 func newOrderStep() *sqlgraph.Step {
@@ -569,6 +593,13 @@ func newNewOrderStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(NewOrderInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, NewOrderTable, NewOrderColumn),
+	)
+}
+func newCustomerContactStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CustomerContactInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CustomerContactTable, CustomerContactColumn),
 	)
 }
 

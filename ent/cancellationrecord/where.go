@@ -165,6 +165,11 @@ func Automatic(v bool) predicate.CancellationRecord {
 	return predicate.CancellationRecord(sql.FieldEQ(FieldAutomatic, v))
 }
 
+// CustomerContactID applies equality check predicate on the "customer_contact_id" field. It's identical to CustomerContactIDEQ.
+func CustomerContactID(v int) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldEQ(FieldCustomerContactID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CancellationRecord {
 	return predicate.CancellationRecord(sql.FieldEQ(FieldCreatedAt, v))
@@ -1130,6 +1135,36 @@ func AutomaticNEQ(v bool) predicate.CancellationRecord {
 	return predicate.CancellationRecord(sql.FieldNEQ(FieldAutomatic, v))
 }
 
+// CustomerContactIDEQ applies the EQ predicate on the "customer_contact_id" field.
+func CustomerContactIDEQ(v int) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldEQ(FieldCustomerContactID, v))
+}
+
+// CustomerContactIDNEQ applies the NEQ predicate on the "customer_contact_id" field.
+func CustomerContactIDNEQ(v int) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNEQ(FieldCustomerContactID, v))
+}
+
+// CustomerContactIDIn applies the In predicate on the "customer_contact_id" field.
+func CustomerContactIDIn(vs ...int) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldIn(FieldCustomerContactID, vs...))
+}
+
+// CustomerContactIDNotIn applies the NotIn predicate on the "customer_contact_id" field.
+func CustomerContactIDNotIn(vs ...int) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNotIn(FieldCustomerContactID, vs...))
+}
+
+// CustomerContactIDIsNil applies the IsNil predicate on the "customer_contact_id" field.
+func CustomerContactIDIsNil() predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldIsNull(FieldCustomerContactID))
+}
+
+// CustomerContactIDNotNil applies the NotNil predicate on the "customer_contact_id" field.
+func CustomerContactIDNotNil() predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNotNull(FieldCustomerContactID))
+}
+
 // HasOrder applies the HasEdge predicate on the "order" edge.
 func HasOrder() predicate.CancellationRecord {
 	return predicate.CancellationRecord(func(s *sql.Selector) {
@@ -1260,6 +1295,29 @@ func HasNewOrder() predicate.CancellationRecord {
 func HasNewOrderWith(preds ...predicate.Order) predicate.CancellationRecord {
 	return predicate.CancellationRecord(func(s *sql.Selector) {
 		step := newNewOrderStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCustomerContact applies the HasEdge predicate on the "customer_contact" edge.
+func HasCustomerContact() predicate.CancellationRecord {
+	return predicate.CancellationRecord(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CustomerContactTable, CustomerContactColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCustomerContactWith applies the HasEdge predicate on the "customer_contact" edge with a given conditions (other predicates).
+func HasCustomerContactWith(preds ...predicate.Contact) predicate.CancellationRecord {
+	return predicate.CancellationRecord(func(s *sql.Selector) {
+		step := newCustomerContactStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -45,6 +45,8 @@ const (
 	EdgeOrders = "orders"
 	// EdgeComplaints holds the string denoting the complaints edge name in mutations.
 	EdgeComplaints = "complaints"
+	// EdgeContacts holds the string denoting the contacts edge name in mutations.
+	EdgeContacts = "contacts"
 	// Table holds the table name of the customer in the database.
 	Table = "customers"
 	// OwnerTable is the table that holds the owner relation/edge.
@@ -68,6 +70,13 @@ const (
 	ComplaintsInverseTable = "complaints"
 	// ComplaintsColumn is the table column denoting the complaints relation/edge.
 	ComplaintsColumn = "customer_id"
+	// ContactsTable is the table that holds the contacts relation/edge.
+	ContactsTable = "contacts"
+	// ContactsInverseTable is the table name for the Contact entity.
+	// It exists in this package in order to avoid circular dependency with the "contact" package.
+	ContactsInverseTable = "contacts"
+	// ContactsColumn is the table column denoting the contacts relation/edge.
+	ContactsColumn = "customer_id"
 )
 
 // Columns holds all SQL columns for customer fields.
@@ -221,6 +230,20 @@ func ByComplaints(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newComplaintsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByContactsCount orders the results by contacts count.
+func ByContactsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newContactsStep(), opts...)
+	}
+}
+
+// ByContacts orders the results by contacts terms.
+func ByContacts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newContactsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOwnerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -240,5 +263,12 @@ func newComplaintsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ComplaintsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ComplaintsTable, ComplaintsColumn),
+	)
+}
+func newContactsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ContactsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ContactsTable, ContactsColumn),
 	)
 }

@@ -106,6 +106,7 @@ var (
 		{Name: "finance_approved_by_id", Type: field.TypeInt, Nullable: true},
 		{Name: "decided_by_id", Type: field.TypeInt, Nullable: true},
 		{Name: "new_order_id", Type: field.TypeInt, Nullable: true},
+		{Name: "customer_contact_id", Type: field.TypeInt, Nullable: true},
 		{Name: "order_id", Type: field.TypeInt},
 	}
 	// CancellationRecordsTable holds the schema information for the "cancellation_records" table.
@@ -145,8 +146,14 @@ var (
 				OnDelete:   schema.SetNull,
 			},
 			{
-				Symbol:     "cancellation_records_orders_cancellations",
+				Symbol:     "cancellation_records_contacts_customer_contact",
 				Columns:    []*schema.Column{CancellationRecordsColumns[28]},
+				RefColumns: []*schema.Column{ContactsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "cancellation_records_orders_cancellations",
+				Columns:    []*schema.Column{CancellationRecordsColumns[29]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -155,7 +162,7 @@ var (
 			{
 				Name:    "cancellationrecord_order_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{CancellationRecordsColumns[28], CancellationRecordsColumns[10]},
+				Columns: []*schema.Column{CancellationRecordsColumns[29], CancellationRecordsColumns[10]},
 			},
 			{
 				Name:    "cancellationrecord_status_created_at",
@@ -273,6 +280,144 @@ var (
 			},
 		},
 	}
+	// ContactsColumns holds the columns for the "contacts" table.
+	ContactsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "channel", Type: field.TypeEnum, Enums: []string{"PHONE", "EMAIL", "MEETING", "CHAT", "VISIT", "OTHER"}},
+		{Name: "direction", Type: field.TypeEnum, Enums: []string{"INBOUND", "OUTBOUND"}},
+		{Name: "origin", Type: field.TypeEnum, Enums: []string{"LOGGED", "AFTER_DELIVERY"}, Default: "LOGGED"},
+		{Name: "summary", Type: field.TypeString, Size: 4000},
+		{Name: "outcome", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "subject_type", Type: field.TypeString, Nullable: true, Size: 32},
+		{Name: "subject_id", Type: field.TypeInt, Nullable: true},
+		{Name: "follow_up_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "follow_up_done_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "follow_up_notified_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "satisfaction", Type: field.TypeInt, Nullable: true},
+		{Name: "follow_up_assignee_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_id", Type: field.TypeInt, Nullable: true},
+		{Name: "follow_up_done_by_id", Type: field.TypeInt, Nullable: true},
+		{Name: "customer_id", Type: field.TypeInt},
+		{Name: "order_id", Type: field.TypeInt, Nullable: true},
+	}
+	// ContactsTable holds the schema information for the "contacts" table.
+	ContactsTable = &schema.Table{
+		Name:       "contacts",
+		Columns:    ContactsColumns,
+		PrimaryKey: []*schema.Column{ContactsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "contacts_users_follow_up_assignee",
+				Columns:    []*schema.Column{ContactsColumns[15]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "contacts_users_actor",
+				Columns:    []*schema.Column{ContactsColumns[16]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "contacts_users_follow_up_done_by",
+				Columns:    []*schema.Column{ContactsColumns[17]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "contacts_customers_contacts",
+				Columns:    []*schema.Column{ContactsColumns[18]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "contacts_orders_contacts",
+				Columns:    []*schema.Column{ContactsColumns[19]},
+				RefColumns: []*schema.Column{OrdersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "contact_customer_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ContactsColumns[18], ContactsColumns[1]},
+			},
+			{
+				Name:    "contact_order_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ContactsColumns[19], ContactsColumns[1]},
+			},
+			{
+				Name:    "contact_follow_up_assignee_id_follow_up_done_at_follow_up_at",
+				Unique:  false,
+				Columns: []*schema.Column{ContactsColumns[15], ContactsColumns[12], ContactsColumns[11]},
+			},
+			{
+				Name:    "contact_follow_up_done_at_follow_up_at",
+				Unique:  false,
+				Columns: []*schema.Column{ContactsColumns[12], ContactsColumns[11]},
+			},
+			{
+				Name:    "contact_subject_type_subject_id",
+				Unique:  false,
+				Columns: []*schema.Column{ContactsColumns[9], ContactsColumns[10]},
+			},
+		},
+	}
+	// CreditNotesColumns holds the columns for the "credit_notes" table.
+	CreditNotesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "number", Type: field.TypeString, Unique: true, Size: 32},
+		{Name: "currency", Type: field.TypeString, Size: 3},
+		{Name: "amount_minor", Type: field.TypeInt64},
+		{Name: "reason", Type: field.TypeString, Size: 2000},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "issued_by_id", Type: field.TypeInt, Nullable: true},
+		{Name: "invoice_id", Type: field.TypeInt},
+	}
+	// CreditNotesTable holds the schema information for the "credit_notes" table.
+	CreditNotesTable = &schema.Table{
+		Name:       "credit_notes",
+		Columns:    CreditNotesColumns,
+		PrimaryKey: []*schema.Column{CreditNotesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "credit_notes_orders_order",
+				Columns:    []*schema.Column{CreditNotesColumns[6]},
+				RefColumns: []*schema.Column{OrdersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "credit_notes_users_issued_by",
+				Columns:    []*schema.Column{CreditNotesColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "credit_notes_invoices_credit_notes",
+				Columns:    []*schema.Column{CreditNotesColumns[8]},
+				RefColumns: []*schema.Column{InvoicesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "creditnote_invoice_id",
+				Unique:  false,
+				Columns: []*schema.Column{CreditNotesColumns[8]},
+			},
+			{
+				Name:    "creditnote_order_id",
+				Unique:  false,
+				Columns: []*schema.Column{CreditNotesColumns[6]},
+			},
+		},
+	}
 	// CustomersColumns holds the columns for the "customers" table.
 	CustomersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -341,6 +486,79 @@ var (
 				Name:    "idempotencykey_expires_at",
 				Unique:  false,
 				Columns: []*schema.Column{IdempotencyKeysColumns[7]},
+			},
+		},
+	}
+	// InvoicesColumns holds the columns for the "invoices" table.
+	InvoicesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "number", Type: field.TypeString, Unique: true, Size: 32},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "PAID", "CREDITED"}, Default: "OPEN"},
+		{Name: "currency", Type: field.TypeString, Size: 3},
+		{Name: "lines", Type: field.TypeJSON},
+		{Name: "subtotal_minor", Type: field.TypeInt64},
+		{Name: "discount_minor", Type: field.TypeInt64},
+		{Name: "total_minor", Type: field.TypeInt64},
+		{Name: "prior_credit_minor", Type: field.TypeInt64},
+		{Name: "billed_minor", Type: field.TypeInt64},
+		{Name: "credited_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "balance_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "due_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "order_id", Type: field.TypeInt},
+		{Name: "customer_id", Type: field.TypeInt},
+		{Name: "issued_by_id", Type: field.TypeInt, Nullable: true},
+		{Name: "replaces_id", Type: field.TypeInt, Nullable: true},
+	}
+	// InvoicesTable holds the schema information for the "invoices" table.
+	InvoicesTable = &schema.Table{
+		Name:       "invoices",
+		Columns:    InvoicesColumns,
+		PrimaryKey: []*schema.Column{InvoicesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "invoices_orders_order",
+				Columns:    []*schema.Column{InvoicesColumns[17]},
+				RefColumns: []*schema.Column{OrdersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "invoices_customers_customer",
+				Columns:    []*schema.Column{InvoicesColumns[18]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "invoices_users_issued_by",
+				Columns:    []*schema.Column{InvoicesColumns[19]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "invoices_invoices_replaced_by",
+				Columns:    []*schema.Column{InvoicesColumns[20]},
+				RefColumns: []*schema.Column{InvoicesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "invoice_order_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[17], InvoicesColumns[5]},
+			},
+			{
+				Name:    "invoice_customer_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[18], InvoicesColumns[5]},
+			},
+			{
+				Name:    "invoice_status_due_at",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[5], InvoicesColumns[15]},
 			},
 		},
 	}
@@ -497,6 +715,9 @@ var (
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "status_reason", Type: field.TypeString, Nullable: true, Size: 32},
 		{Name: "status_note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "review_hold", Type: field.TypeEnum, Nullable: true, Enums: []string{"STOCK", "PRICE", "CREDIT", "DELIVERY_DATE"}},
+		{Name: "review_hold_note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "review_held_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "customer_id", Type: field.TypeInt},
 		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
 		{Name: "reordered_from_id", Type: field.TypeInt, Nullable: true},
@@ -509,19 +730,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[27]},
+				Columns:    []*schema.Column{OrdersColumns[30]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "orders_users_owner",
-				Columns:    []*schema.Column{OrdersColumns[28]},
+				Columns:    []*schema.Column{OrdersColumns[31]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "orders_orders_reorders",
-				Columns:    []*schema.Column{OrdersColumns[29]},
+				Columns:    []*schema.Column{OrdersColumns[32]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -530,12 +751,12 @@ var (
 			{
 				Name:    "order_customer_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[27], OrdersColumns[7]},
+				Columns: []*schema.Column{OrdersColumns[30], OrdersColumns[7]},
 			},
 			{
 				Name:    "order_owner_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[28]},
+				Columns: []*schema.Column{OrdersColumns[31]},
 			},
 			{
 				Name:    "order_status_payment_due_at",
@@ -575,6 +796,7 @@ var (
 		{Name: "order_id", Type: field.TypeInt},
 		{Name: "requested_by_id", Type: field.TypeInt, Nullable: true},
 		{Name: "decided_by_id", Type: field.TypeInt, Nullable: true},
+		{Name: "customer_contact_id", Type: field.TypeInt, Nullable: true},
 	}
 	// OrderCorrectionsTable holds the schema information for the "order_corrections" table.
 	OrderCorrectionsTable = &schema.Table{
@@ -598,6 +820,12 @@ var (
 				Symbol:     "order_corrections_users_decided_by",
 				Columns:    []*schema.Column{OrderCorrectionsColumns[23]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "order_corrections_contacts_customer_contact",
+				Columns:    []*schema.Column{OrderCorrectionsColumns[24]},
+				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -1164,13 +1392,41 @@ var (
 			},
 		},
 	}
+	// StockItemSubstitutesColumns holds the columns for the "stock_item_substitutes" table.
+	StockItemSubstitutesColumns = []*schema.Column{
+		{Name: "stock_item_id", Type: field.TypeInt},
+		{Name: "substitute_id", Type: field.TypeInt},
+	}
+	// StockItemSubstitutesTable holds the schema information for the "stock_item_substitutes" table.
+	StockItemSubstitutesTable = &schema.Table{
+		Name:       "stock_item_substitutes",
+		Columns:    StockItemSubstitutesColumns,
+		PrimaryKey: []*schema.Column{StockItemSubstitutesColumns[0], StockItemSubstitutesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "stock_item_substitutes_stock_item_id",
+				Columns:    []*schema.Column{StockItemSubstitutesColumns[0]},
+				RefColumns: []*schema.Column{StockItemsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "stock_item_substitutes_substitute_id",
+				Columns:    []*schema.Column{StockItemSubstitutesColumns[1]},
+				RefColumns: []*schema.Column{StockItemsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AuditEventsTable,
 		CancellationRecordsTable,
 		ComplaintsTable,
+		ContactsTable,
+		CreditNotesTable,
 		CustomersTable,
 		IdempotencyKeysTable,
+		InvoicesTable,
 		LedgerEntriesTable,
 		LoginFailuresTable,
 		NotificationsTable,
@@ -1187,6 +1443,7 @@ var (
 		StockItemsTable,
 		StockMovementsTable,
 		UsersTable,
+		StockItemSubstitutesTable,
 	}
 )
 
@@ -1201,7 +1458,8 @@ func init() {
 	CancellationRecordsTable.ForeignKeys[2].RefTable = UsersTable
 	CancellationRecordsTable.ForeignKeys[3].RefTable = UsersTable
 	CancellationRecordsTable.ForeignKeys[4].RefTable = OrdersTable
-	CancellationRecordsTable.ForeignKeys[5].RefTable = OrdersTable
+	CancellationRecordsTable.ForeignKeys[5].RefTable = ContactsTable
+	CancellationRecordsTable.ForeignKeys[6].RefTable = OrdersTable
 	CancellationRecordsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
 	}
@@ -1216,12 +1474,36 @@ func init() {
 	ComplaintsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
 	}
+	ContactsTable.ForeignKeys[0].RefTable = UsersTable
+	ContactsTable.ForeignKeys[1].RefTable = UsersTable
+	ContactsTable.ForeignKeys[2].RefTable = UsersTable
+	ContactsTable.ForeignKeys[3].RefTable = CustomersTable
+	ContactsTable.ForeignKeys[4].RefTable = OrdersTable
+	ContactsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
+	}
+	CreditNotesTable.ForeignKeys[0].RefTable = OrdersTable
+	CreditNotesTable.ForeignKeys[1].RefTable = UsersTable
+	CreditNotesTable.ForeignKeys[2].RefTable = InvoicesTable
+	CreditNotesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
+	}
 	CustomersTable.ForeignKeys[0].RefTable = UsersTable
 	CustomersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
 	}
 	IdempotencyKeysTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
+	}
+	InvoicesTable.ForeignKeys[0].RefTable = OrdersTable
+	InvoicesTable.ForeignKeys[1].RefTable = CustomersTable
+	InvoicesTable.ForeignKeys[2].RefTable = UsersTable
+	InvoicesTable.ForeignKeys[3].RefTable = InvoicesTable
+	InvoicesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
+	}
+	InvoicesTable.Annotation.Checks = map[string]string{
+		"invoice_amounts_in_range": "credited_minor >= 0 AND credited_minor <= billed_minor AND balance_minor >= 0",
 	}
 	LedgerEntriesTable.ForeignKeys[0].RefTable = PaymentsTable
 	LedgerEntriesTable.ForeignKeys[1].RefTable = UsersTable
@@ -1251,6 +1533,7 @@ func init() {
 	OrderCorrectionsTable.ForeignKeys[0].RefTable = OrdersTable
 	OrderCorrectionsTable.ForeignKeys[1].RefTable = UsersTable
 	OrderCorrectionsTable.ForeignKeys[2].RefTable = UsersTable
+	OrderCorrectionsTable.ForeignKeys[3].RefTable = ContactsTable
 	OrderCorrectionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
@@ -1324,4 +1607,6 @@ func init() {
 	UsersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(81604378624),
 	}
+	StockItemSubstitutesTable.ForeignKeys[0].RefTable = StockItemsTable
+	StockItemSubstitutesTable.ForeignKeys[1].RefTable = StockItemsTable
 }

@@ -70,6 +70,12 @@ const (
 	FieldStatusReason = "status_reason"
 	// FieldStatusNote holds the string denoting the status_note field in the database.
 	FieldStatusNote = "status_note"
+	// FieldReviewHold holds the string denoting the review_hold field in the database.
+	FieldReviewHold = "review_hold"
+	// FieldReviewHoldNote holds the string denoting the review_hold_note field in the database.
+	FieldReviewHoldNote = "review_hold_note"
+	// FieldReviewHeldAt holds the string denoting the review_held_at field in the database.
+	FieldReviewHeldAt = "review_held_at"
 	// FieldCustomerID holds the string denoting the customer_id field in the database.
 	FieldCustomerID = "customer_id"
 	// FieldOwnerID holds the string denoting the owner_id field in the database.
@@ -100,6 +106,8 @@ const (
 	EdgeCorrections = "corrections"
 	// EdgeComplaints holds the string denoting the complaints edge name in mutations.
 	EdgeComplaints = "complaints"
+	// EdgeContacts holds the string denoting the contacts edge name in mutations.
+	EdgeContacts = "contacts"
 	// EdgeEvents holds the string denoting the events edge name in mutations.
 	EdgeEvents = "events"
 	// Table holds the table name of the order in the database.
@@ -182,6 +190,13 @@ const (
 	ComplaintsInverseTable = "complaints"
 	// ComplaintsColumn is the table column denoting the complaints relation/edge.
 	ComplaintsColumn = "order_id"
+	// ContactsTable is the table that holds the contacts relation/edge.
+	ContactsTable = "contacts"
+	// ContactsInverseTable is the table name for the Contact entity.
+	// It exists in this package in order to avoid circular dependency with the "contact" package.
+	ContactsInverseTable = "contacts"
+	// ContactsColumn is the table column denoting the contacts relation/edge.
+	ContactsColumn = "order_id"
 	// EventsTable is the table that holds the events relation/edge.
 	EventsTable = "audit_events"
 	// EventsInverseTable is the table name for the AuditEvent entity.
@@ -220,6 +235,9 @@ var Columns = []string{
 	FieldClosedAt,
 	FieldStatusReason,
 	FieldStatusNote,
+	FieldReviewHold,
+	FieldReviewHoldNote,
+	FieldReviewHeldAt,
 	FieldCustomerID,
 	FieldOwnerID,
 	FieldReorderedFromID,
@@ -275,6 +293,8 @@ var (
 	StatusReasonValidator func(string) error
 	// StatusNoteValidator is a validator for the "status_note" field. It is called by the builders before save.
 	StatusNoteValidator func(string) error
+	// ReviewHoldNoteValidator is a validator for the "review_hold_note" field. It is called by the builders before save.
+	ReviewHoldNoteValidator func(string) error
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -360,6 +380,31 @@ func StatusValidator(s Status) error {
 		return nil
 	default:
 		return fmt.Errorf("order: invalid enum value for status field: %q", s)
+	}
+}
+
+// ReviewHold defines the type for the "review_hold" enum field.
+type ReviewHold string
+
+// ReviewHold values.
+const (
+	ReviewHoldSTOCK         ReviewHold = "STOCK"
+	ReviewHoldPRICE         ReviewHold = "PRICE"
+	ReviewHoldCREDIT        ReviewHold = "CREDIT"
+	ReviewHoldDELIVERY_DATE ReviewHold = "DELIVERY_DATE"
+)
+
+func (rh ReviewHold) String() string {
+	return string(rh)
+}
+
+// ReviewHoldValidator is a validator for the "review_hold" field enum values. It is called by the builders before save.
+func ReviewHoldValidator(rh ReviewHold) error {
+	switch rh {
+	case ReviewHoldSTOCK, ReviewHoldPRICE, ReviewHoldCREDIT, ReviewHoldDELIVERY_DATE:
+		return nil
+	default:
+		return fmt.Errorf("order: invalid enum value for review_hold field: %q", rh)
 	}
 }
 
@@ -494,6 +539,21 @@ func ByStatusReason(opts ...sql.OrderTermOption) OrderOption {
 // ByStatusNote orders the results by the status_note field.
 func ByStatusNote(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatusNote, opts...).ToFunc()
+}
+
+// ByReviewHold orders the results by the review_hold field.
+func ByReviewHold(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReviewHold, opts...).ToFunc()
+}
+
+// ByReviewHoldNote orders the results by the review_hold_note field.
+func ByReviewHoldNote(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReviewHoldNote, opts...).ToFunc()
+}
+
+// ByReviewHeldAt orders the results by the review_held_at field.
+func ByReviewHeldAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReviewHeldAt, opts...).ToFunc()
 }
 
 // ByCustomerID orders the results by the customer_id field.
@@ -658,6 +718,20 @@ func ByComplaints(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByContactsCount orders the results by contacts count.
+func ByContactsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newContactsStep(), opts...)
+	}
+}
+
+// ByContacts orders the results by contacts terms.
+func ByContacts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newContactsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByEventsCount orders the results by events count.
 func ByEventsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -755,6 +829,13 @@ func newComplaintsStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2M, false, ComplaintsTable, ComplaintsColumn),
 	)
 }
+func newContactsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ContactsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ContactsTable, ContactsColumn),
+	)
+}
 func newEventsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -813,6 +894,24 @@ func (e *Status) UnmarshalGQL(val interface{}) error {
 	*e = Status(str)
 	if err := StatusValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Status", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e ReviewHold) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *ReviewHold) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = ReviewHold(str)
+	if err := ReviewHoldValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid ReviewHold", str)
 	}
 	return nil
 }

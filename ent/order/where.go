@@ -165,6 +165,16 @@ func StatusNote(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldStatusNote, v))
 }
 
+// ReviewHoldNote applies equality check predicate on the "review_hold_note" field. It's identical to ReviewHoldNoteEQ.
+func ReviewHoldNote(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldReviewHoldNote, v))
+}
+
+// ReviewHeldAt applies equality check predicate on the "review_held_at" field. It's identical to ReviewHeldAtEQ.
+func ReviewHeldAt(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldReviewHeldAt, v))
+}
+
 // CustomerID applies equality check predicate on the "customer_id" field. It's identical to CustomerIDEQ.
 func CustomerID(v int) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCustomerID, v))
@@ -1365,6 +1375,161 @@ func StatusNoteContainsFold(v string) predicate.Order {
 	return predicate.Order(sql.FieldContainsFold(FieldStatusNote, v))
 }
 
+// ReviewHoldEQ applies the EQ predicate on the "review_hold" field.
+func ReviewHoldEQ(v ReviewHold) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldReviewHold, v))
+}
+
+// ReviewHoldNEQ applies the NEQ predicate on the "review_hold" field.
+func ReviewHoldNEQ(v ReviewHold) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldReviewHold, v))
+}
+
+// ReviewHoldIn applies the In predicate on the "review_hold" field.
+func ReviewHoldIn(vs ...ReviewHold) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldReviewHold, vs...))
+}
+
+// ReviewHoldNotIn applies the NotIn predicate on the "review_hold" field.
+func ReviewHoldNotIn(vs ...ReviewHold) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldReviewHold, vs...))
+}
+
+// ReviewHoldIsNil applies the IsNil predicate on the "review_hold" field.
+func ReviewHoldIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldReviewHold))
+}
+
+// ReviewHoldNotNil applies the NotNil predicate on the "review_hold" field.
+func ReviewHoldNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldReviewHold))
+}
+
+// ReviewHoldNoteEQ applies the EQ predicate on the "review_hold_note" field.
+func ReviewHoldNoteEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldReviewHoldNote, v))
+}
+
+// ReviewHoldNoteNEQ applies the NEQ predicate on the "review_hold_note" field.
+func ReviewHoldNoteNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldReviewHoldNote, v))
+}
+
+// ReviewHoldNoteIn applies the In predicate on the "review_hold_note" field.
+func ReviewHoldNoteIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldReviewHoldNote, vs...))
+}
+
+// ReviewHoldNoteNotIn applies the NotIn predicate on the "review_hold_note" field.
+func ReviewHoldNoteNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldReviewHoldNote, vs...))
+}
+
+// ReviewHoldNoteGT applies the GT predicate on the "review_hold_note" field.
+func ReviewHoldNoteGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldReviewHoldNote, v))
+}
+
+// ReviewHoldNoteGTE applies the GTE predicate on the "review_hold_note" field.
+func ReviewHoldNoteGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldReviewHoldNote, v))
+}
+
+// ReviewHoldNoteLT applies the LT predicate on the "review_hold_note" field.
+func ReviewHoldNoteLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldReviewHoldNote, v))
+}
+
+// ReviewHoldNoteLTE applies the LTE predicate on the "review_hold_note" field.
+func ReviewHoldNoteLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldReviewHoldNote, v))
+}
+
+// ReviewHoldNoteContains applies the Contains predicate on the "review_hold_note" field.
+func ReviewHoldNoteContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldReviewHoldNote, v))
+}
+
+// ReviewHoldNoteHasPrefix applies the HasPrefix predicate on the "review_hold_note" field.
+func ReviewHoldNoteHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldReviewHoldNote, v))
+}
+
+// ReviewHoldNoteHasSuffix applies the HasSuffix predicate on the "review_hold_note" field.
+func ReviewHoldNoteHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldReviewHoldNote, v))
+}
+
+// ReviewHoldNoteIsNil applies the IsNil predicate on the "review_hold_note" field.
+func ReviewHoldNoteIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldReviewHoldNote))
+}
+
+// ReviewHoldNoteNotNil applies the NotNil predicate on the "review_hold_note" field.
+func ReviewHoldNoteNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldReviewHoldNote))
+}
+
+// ReviewHoldNoteEqualFold applies the EqualFold predicate on the "review_hold_note" field.
+func ReviewHoldNoteEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldReviewHoldNote, v))
+}
+
+// ReviewHoldNoteContainsFold applies the ContainsFold predicate on the "review_hold_note" field.
+func ReviewHoldNoteContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldReviewHoldNote, v))
+}
+
+// ReviewHeldAtEQ applies the EQ predicate on the "review_held_at" field.
+func ReviewHeldAtEQ(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldReviewHeldAt, v))
+}
+
+// ReviewHeldAtNEQ applies the NEQ predicate on the "review_held_at" field.
+func ReviewHeldAtNEQ(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldReviewHeldAt, v))
+}
+
+// ReviewHeldAtIn applies the In predicate on the "review_held_at" field.
+func ReviewHeldAtIn(vs ...time.Time) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldReviewHeldAt, vs...))
+}
+
+// ReviewHeldAtNotIn applies the NotIn predicate on the "review_held_at" field.
+func ReviewHeldAtNotIn(vs ...time.Time) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldReviewHeldAt, vs...))
+}
+
+// ReviewHeldAtGT applies the GT predicate on the "review_held_at" field.
+func ReviewHeldAtGT(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldReviewHeldAt, v))
+}
+
+// ReviewHeldAtGTE applies the GTE predicate on the "review_held_at" field.
+func ReviewHeldAtGTE(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldReviewHeldAt, v))
+}
+
+// ReviewHeldAtLT applies the LT predicate on the "review_held_at" field.
+func ReviewHeldAtLT(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldReviewHeldAt, v))
+}
+
+// ReviewHeldAtLTE applies the LTE predicate on the "review_held_at" field.
+func ReviewHeldAtLTE(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldReviewHeldAt, v))
+}
+
+// ReviewHeldAtIsNil applies the IsNil predicate on the "review_held_at" field.
+func ReviewHeldAtIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldReviewHeldAt))
+}
+
+// ReviewHeldAtNotNil applies the NotNil predicate on the "review_held_at" field.
+func ReviewHeldAtNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldReviewHeldAt))
+}
+
 // CustomerIDEQ applies the EQ predicate on the "customer_id" field.
 func CustomerIDEQ(v int) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCustomerID, v))
@@ -1713,6 +1878,29 @@ func HasComplaints() predicate.Order {
 func HasComplaintsWith(preds ...predicate.Complaint) predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {
 		step := newComplaintsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasContacts applies the HasEdge predicate on the "contacts" edge.
+func HasContacts() predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ContactsTable, ContactsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasContactsWith applies the HasEdge predicate on the "contacts" edge with a given conditions (other predicates).
+func HasContactsWith(preds ...predicate.Contact) predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := newContactsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -42,6 +42,8 @@ const (
 	FieldCustomerConfirmed = "customer_confirmed"
 	// FieldCustomerConfirmationNote holds the string denoting the customer_confirmation_note field in the database.
 	FieldCustomerConfirmationNote = "customer_confirmation_note"
+	// FieldCustomerContactID holds the string denoting the customer_contact_id field in the database.
+	FieldCustomerContactID = "customer_contact_id"
 	// FieldTotalBeforeMinor holds the string denoting the total_before_minor field in the database.
 	FieldTotalBeforeMinor = "total_before_minor"
 	// FieldTotalAfterMinor holds the string denoting the total_after_minor field in the database.
@@ -70,6 +72,8 @@ const (
 	EdgeRequestedBy = "requested_by"
 	// EdgeDecidedBy holds the string denoting the decided_by edge name in mutations.
 	EdgeDecidedBy = "decided_by"
+	// EdgeCustomerContact holds the string denoting the customer_contact edge name in mutations.
+	EdgeCustomerContact = "customer_contact"
 	// Table holds the table name of the ordercorrection in the database.
 	Table = "order_corrections"
 	// OrderTable is the table that holds the order relation/edge.
@@ -93,6 +97,13 @@ const (
 	DecidedByInverseTable = "users"
 	// DecidedByColumn is the table column denoting the decided_by relation/edge.
 	DecidedByColumn = "decided_by_id"
+	// CustomerContactTable is the table that holds the customer_contact relation/edge.
+	CustomerContactTable = "order_corrections"
+	// CustomerContactInverseTable is the table name for the Contact entity.
+	// It exists in this package in order to avoid circular dependency with the "contact" package.
+	CustomerContactInverseTable = "contacts"
+	// CustomerContactColumn is the table column denoting the customer_contact relation/edge.
+	CustomerContactColumn = "customer_contact_id"
 )
 
 // Columns holds all SQL columns for ordercorrection fields.
@@ -110,6 +121,7 @@ var Columns = []string{
 	FieldNote,
 	FieldCustomerConfirmed,
 	FieldCustomerConfirmationNote,
+	FieldCustomerContactID,
 	FieldTotalBeforeMinor,
 	FieldTotalAfterMinor,
 	FieldRefundDueMinor,
@@ -328,6 +340,11 @@ func ByCustomerConfirmationNote(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCustomerConfirmationNote, opts...).ToFunc()
 }
 
+// ByCustomerContactID orders the results by the customer_contact_id field.
+func ByCustomerContactID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerContactID, opts...).ToFunc()
+}
+
 // ByTotalBeforeMinor orders the results by the total_before_minor field.
 func ByTotalBeforeMinor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTotalBeforeMinor, opts...).ToFunc()
@@ -403,6 +420,13 @@ func ByDecidedByField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newDecidedByStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByCustomerContactField orders the results by customer_contact field.
+func ByCustomerContactField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCustomerContactStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newOrderStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -422,6 +446,13 @@ func newDecidedByStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(DecidedByInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, DecidedByTable, DecidedByColumn),
+	)
+}
+func newCustomerContactStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CustomerContactInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CustomerContactTable, CustomerContactColumn),
 	)
 }
 

@@ -90,6 +90,11 @@ func CustomerConfirmationNote(v string) predicate.OrderCorrection {
 	return predicate.OrderCorrection(sql.FieldEQ(FieldCustomerConfirmationNote, v))
 }
 
+// CustomerContactID applies equality check predicate on the "customer_contact_id" field. It's identical to CustomerContactIDEQ.
+func CustomerContactID(v int) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEQ(FieldCustomerContactID, v))
+}
+
 // TotalBeforeMinor applies equality check predicate on the "total_before_minor" field. It's identical to TotalBeforeMinorEQ.
 func TotalBeforeMinor(v int64) predicate.OrderCorrection {
 	return predicate.OrderCorrection(sql.FieldEQ(FieldTotalBeforeMinor, v))
@@ -543,6 +548,36 @@ func CustomerConfirmationNoteEqualFold(v string) predicate.OrderCorrection {
 // CustomerConfirmationNoteContainsFold applies the ContainsFold predicate on the "customer_confirmation_note" field.
 func CustomerConfirmationNoteContainsFold(v string) predicate.OrderCorrection {
 	return predicate.OrderCorrection(sql.FieldContainsFold(FieldCustomerConfirmationNote, v))
+}
+
+// CustomerContactIDEQ applies the EQ predicate on the "customer_contact_id" field.
+func CustomerContactIDEQ(v int) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEQ(FieldCustomerContactID, v))
+}
+
+// CustomerContactIDNEQ applies the NEQ predicate on the "customer_contact_id" field.
+func CustomerContactIDNEQ(v int) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNEQ(FieldCustomerContactID, v))
+}
+
+// CustomerContactIDIn applies the In predicate on the "customer_contact_id" field.
+func CustomerContactIDIn(vs ...int) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldIn(FieldCustomerContactID, vs...))
+}
+
+// CustomerContactIDNotIn applies the NotIn predicate on the "customer_contact_id" field.
+func CustomerContactIDNotIn(vs ...int) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNotIn(FieldCustomerContactID, vs...))
+}
+
+// CustomerContactIDIsNil applies the IsNil predicate on the "customer_contact_id" field.
+func CustomerContactIDIsNil() predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldIsNull(FieldCustomerContactID))
+}
+
+// CustomerContactIDNotNil applies the NotNil predicate on the "customer_contact_id" field.
+func CustomerContactIDNotNil() predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNotNull(FieldCustomerContactID))
 }
 
 // TotalBeforeMinorEQ applies the EQ predicate on the "total_before_minor" field.
@@ -1076,6 +1111,29 @@ func HasDecidedBy() predicate.OrderCorrection {
 func HasDecidedByWith(preds ...predicate.User) predicate.OrderCorrection {
 	return predicate.OrderCorrection(func(s *sql.Selector) {
 		step := newDecidedByStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCustomerContact applies the HasEdge predicate on the "customer_contact" edge.
+func HasCustomerContact() predicate.OrderCorrection {
+	return predicate.OrderCorrection(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CustomerContactTable, CustomerContactColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCustomerContactWith applies the HasEdge predicate on the "customer_contact" edge with a given conditions (other predicates).
+func HasCustomerContactWith(preds ...predicate.Contact) predicate.OrderCorrection {
+	return predicate.OrderCorrection(func(s *sql.Selector) {
+		step := newCustomerContactStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -7,8 +7,11 @@ import (
 	"orderdesk/ent/auditevent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
+	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
 	"orderdesk/ent/idempotencykey"
+	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/loginfailure"
 	"orderdesk/ent/notification"
@@ -243,6 +246,136 @@ func init() {
 	complaint.DefaultReopenCount = complaintDescReopenCount.Default.(int)
 	// complaint.ReopenCountValidator is a validator for the "reopen_count" field. It is called by the builders before save.
 	complaint.ReopenCountValidator = complaintDescReopenCount.Validators[0].(func(int) error)
+	contactMixin := schema.Contact{}.Mixin()
+	contact.Policy = privacy.NewPolicies(schema.Contact{})
+	contact.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := contact.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	contactMixinHooks0 := contactMixin[0].Hooks()
+
+	contact.Hooks[1] = contactMixinHooks0[0]
+	contactMixinFields0 := contactMixin[0].Fields()
+	_ = contactMixinFields0
+	contactMixinFields1 := contactMixin[1].Fields()
+	_ = contactMixinFields1
+	contactFields := schema.Contact{}.Fields()
+	_ = contactFields
+	// contactDescCreatedAt is the schema descriptor for created_at field.
+	contactDescCreatedAt := contactMixinFields0[0].Descriptor()
+	// contact.DefaultCreatedAt holds the default value on creation for the created_at field.
+	contact.DefaultCreatedAt = contactDescCreatedAt.Default.(func() time.Time)
+	// contactDescUpdatedAt is the schema descriptor for updated_at field.
+	contactDescUpdatedAt := contactMixinFields0[1].Descriptor()
+	// contact.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	contact.DefaultUpdatedAt = contactDescUpdatedAt.Default.(func() time.Time)
+	// contact.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	contact.UpdateDefaultUpdatedAt = contactDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// contactDescVersion is the schema descriptor for version field.
+	contactDescVersion := contactMixinFields1[0].Descriptor()
+	// contact.DefaultVersion holds the default value on creation for the version field.
+	contact.DefaultVersion = contactDescVersion.Default.(int64)
+	// contact.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	contact.VersionValidator = contactDescVersion.Validators[0].(func(int64) error)
+	// contactDescSummary is the schema descriptor for summary field.
+	contactDescSummary := contactFields[3].Descriptor()
+	// contact.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
+	contact.SummaryValidator = func() func(string) error {
+		validators := contactDescSummary.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(summary string) error {
+			for _, fn := range fns {
+				if err := fn(summary); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// contactDescOutcome is the schema descriptor for outcome field.
+	contactDescOutcome := contactFields[4].Descriptor()
+	// contact.OutcomeValidator is a validator for the "outcome" field. It is called by the builders before save.
+	contact.OutcomeValidator = contactDescOutcome.Validators[0].(func(string) error)
+	// contactDescSubjectType is the schema descriptor for subject_type field.
+	contactDescSubjectType := contactFields[5].Descriptor()
+	// contact.SubjectTypeValidator is a validator for the "subject_type" field. It is called by the builders before save.
+	contact.SubjectTypeValidator = contactDescSubjectType.Validators[0].(func(string) error)
+	// contactDescSatisfaction is the schema descriptor for satisfaction field.
+	contactDescSatisfaction := contactFields[10].Descriptor()
+	// contact.SatisfactionValidator is a validator for the "satisfaction" field. It is called by the builders before save.
+	contact.SatisfactionValidator = contactDescSatisfaction.Validators[0].(func(int) error)
+	creditnoteMixin := schema.CreditNote{}.Mixin()
+	creditnote.Policy = privacy.NewPolicies(schema.CreditNote{})
+	creditnote.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := creditnote.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	creditnoteMixinHooks0 := creditnoteMixin[0].Hooks()
+
+	creditnote.Hooks[1] = creditnoteMixinHooks0[0]
+	creditnoteMixinFields0 := creditnoteMixin[0].Fields()
+	_ = creditnoteMixinFields0
+	creditnoteFields := schema.CreditNote{}.Fields()
+	_ = creditnoteFields
+	// creditnoteDescCreatedAt is the schema descriptor for created_at field.
+	creditnoteDescCreatedAt := creditnoteMixinFields0[0].Descriptor()
+	// creditnote.DefaultCreatedAt holds the default value on creation for the created_at field.
+	creditnote.DefaultCreatedAt = creditnoteDescCreatedAt.Default.(func() time.Time)
+	// creditnoteDescNumber is the schema descriptor for number field.
+	creditnoteDescNumber := creditnoteFields[0].Descriptor()
+	// creditnote.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	creditnote.NumberValidator = func() func(string) error {
+		validators := creditnoteDescNumber.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(number string) error {
+			for _, fn := range fns {
+				if err := fn(number); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// creditnoteDescCurrency is the schema descriptor for currency field.
+	creditnoteDescCurrency := creditnoteFields[1].Descriptor()
+	// creditnote.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	creditnote.CurrencyValidator = func() func(string) error {
+		validators := creditnoteDescCurrency.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency string) error {
+			for _, fn := range fns {
+				if err := fn(currency); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// creditnoteDescAmountMinor is the schema descriptor for amount_minor field.
+	creditnoteDescAmountMinor := creditnoteFields[2].Descriptor()
+	// creditnote.AmountMinorValidator is a validator for the "amount_minor" field. It is called by the builders before save.
+	creditnote.AmountMinorValidator = creditnoteDescAmountMinor.Validators[0].(func(int64) error)
+	// creditnoteDescReason is the schema descriptor for reason field.
+	creditnoteDescReason := creditnoteFields[3].Descriptor()
+	// creditnote.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	creditnote.ReasonValidator = creditnoteDescReason.Validators[0].(func(string) error)
 	customerMixin := schema.Customer{}.Mixin()
 	customer.Policy = privacy.NewPolicies(schema.Customer{})
 	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -363,6 +496,89 @@ func init() {
 	idempotencykeyDescRequestHash := idempotencykeyFields[3].Descriptor()
 	// idempotencykey.RequestHashValidator is a validator for the "request_hash" field. It is called by the builders before save.
 	idempotencykey.RequestHashValidator = idempotencykeyDescRequestHash.Validators[0].(func(string) error)
+	invoiceMixin := schema.Invoice{}.Mixin()
+	invoice.Policy = privacy.NewPolicies(schema.Invoice{})
+	invoice.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := invoice.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	invoiceMixinHooks0 := invoiceMixin[0].Hooks()
+
+	invoice.Hooks[1] = invoiceMixinHooks0[0]
+	invoiceMixinFields0 := invoiceMixin[0].Fields()
+	_ = invoiceMixinFields0
+	invoiceMixinFields1 := invoiceMixin[1].Fields()
+	_ = invoiceMixinFields1
+	invoiceFields := schema.Invoice{}.Fields()
+	_ = invoiceFields
+	// invoiceDescCreatedAt is the schema descriptor for created_at field.
+	invoiceDescCreatedAt := invoiceMixinFields0[0].Descriptor()
+	// invoice.DefaultCreatedAt holds the default value on creation for the created_at field.
+	invoice.DefaultCreatedAt = invoiceDescCreatedAt.Default.(func() time.Time)
+	// invoiceDescUpdatedAt is the schema descriptor for updated_at field.
+	invoiceDescUpdatedAt := invoiceMixinFields0[1].Descriptor()
+	// invoice.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	invoice.DefaultUpdatedAt = invoiceDescUpdatedAt.Default.(func() time.Time)
+	// invoice.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	invoice.UpdateDefaultUpdatedAt = invoiceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// invoiceDescVersion is the schema descriptor for version field.
+	invoiceDescVersion := invoiceMixinFields1[0].Descriptor()
+	// invoice.DefaultVersion holds the default value on creation for the version field.
+	invoice.DefaultVersion = invoiceDescVersion.Default.(int64)
+	// invoice.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	invoice.VersionValidator = invoiceDescVersion.Validators[0].(func(int64) error)
+	// invoiceDescNumber is the schema descriptor for number field.
+	invoiceDescNumber := invoiceFields[0].Descriptor()
+	// invoice.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	invoice.NumberValidator = func() func(string) error {
+		validators := invoiceDescNumber.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(number string) error {
+			for _, fn := range fns {
+				if err := fn(number); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// invoiceDescCurrency is the schema descriptor for currency field.
+	invoiceDescCurrency := invoiceFields[2].Descriptor()
+	// invoice.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	invoice.CurrencyValidator = func() func(string) error {
+		validators := invoiceDescCurrency.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency string) error {
+			for _, fn := range fns {
+				if err := fn(currency); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// invoiceDescCreditedMinor is the schema descriptor for credited_minor field.
+	invoiceDescCreditedMinor := invoiceFields[9].Descriptor()
+	// invoice.DefaultCreditedMinor holds the default value on creation for the credited_minor field.
+	invoice.DefaultCreditedMinor = invoiceDescCreditedMinor.Default.(int64)
+	// invoiceDescBalanceMinor is the schema descriptor for balance_minor field.
+	invoiceDescBalanceMinor := invoiceFields[10].Descriptor()
+	// invoice.DefaultBalanceMinor holds the default value on creation for the balance_minor field.
+	invoice.DefaultBalanceMinor = invoiceDescBalanceMinor.Default.(int64)
+	// invoiceDescNote is the schema descriptor for note field.
+	invoiceDescNote := invoiceFields[12].Descriptor()
+	// invoice.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	invoice.NoteValidator = invoiceDescNote.Validators[0].(func(string) error)
 	ledgerentryMixin := schema.LedgerEntry{}.Mixin()
 	ledgerentry.Policy = privacy.NewPolicies(schema.LedgerEntry{})
 	ledgerentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -564,6 +780,10 @@ func init() {
 	orderDescStatusNote := orderFields[22].Descriptor()
 	// order.StatusNoteValidator is a validator for the "status_note" field. It is called by the builders before save.
 	order.StatusNoteValidator = orderDescStatusNote.Validators[0].(func(string) error)
+	// orderDescReviewHoldNote is the schema descriptor for review_hold_note field.
+	orderDescReviewHoldNote := orderFields[24].Descriptor()
+	// order.ReviewHoldNoteValidator is a validator for the "review_hold_note" field. It is called by the builders before save.
+	order.ReviewHoldNoteValidator = orderDescReviewHoldNote.Validators[0].(func(string) error)
 	ordercorrectionMixin := schema.OrderCorrection{}.Mixin()
 	ordercorrection.Policy = privacy.NewPolicies(schema.OrderCorrection{})
 	ordercorrection.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -612,23 +832,23 @@ func init() {
 	// ordercorrection.CustomerConfirmationNoteValidator is a validator for the "customer_confirmation_note" field. It is called by the builders before save.
 	ordercorrection.CustomerConfirmationNoteValidator = ordercorrectionDescCustomerConfirmationNote.Validators[0].(func(string) error)
 	// ordercorrectionDescTotalBeforeMinor is the schema descriptor for total_before_minor field.
-	ordercorrectionDescTotalBeforeMinor := ordercorrectionFields[9].Descriptor()
+	ordercorrectionDescTotalBeforeMinor := ordercorrectionFields[10].Descriptor()
 	// ordercorrection.DefaultTotalBeforeMinor holds the default value on creation for the total_before_minor field.
 	ordercorrection.DefaultTotalBeforeMinor = ordercorrectionDescTotalBeforeMinor.Default.(int64)
 	// ordercorrectionDescTotalAfterMinor is the schema descriptor for total_after_minor field.
-	ordercorrectionDescTotalAfterMinor := ordercorrectionFields[10].Descriptor()
+	ordercorrectionDescTotalAfterMinor := ordercorrectionFields[11].Descriptor()
 	// ordercorrection.DefaultTotalAfterMinor holds the default value on creation for the total_after_minor field.
 	ordercorrection.DefaultTotalAfterMinor = ordercorrectionDescTotalAfterMinor.Default.(int64)
 	// ordercorrectionDescRefundDueMinor is the schema descriptor for refund_due_minor field.
-	ordercorrectionDescRefundDueMinor := ordercorrectionFields[11].Descriptor()
+	ordercorrectionDescRefundDueMinor := ordercorrectionFields[12].Descriptor()
 	// ordercorrection.DefaultRefundDueMinor holds the default value on creation for the refund_due_minor field.
 	ordercorrection.DefaultRefundDueMinor = ordercorrectionDescRefundDueMinor.Default.(int64)
 	// ordercorrectionDescAmountDueMinor is the schema descriptor for amount_due_minor field.
-	ordercorrectionDescAmountDueMinor := ordercorrectionFields[12].Descriptor()
+	ordercorrectionDescAmountDueMinor := ordercorrectionFields[13].Descriptor()
 	// ordercorrection.DefaultAmountDueMinor holds the default value on creation for the amount_due_minor field.
 	ordercorrection.DefaultAmountDueMinor = ordercorrectionDescAmountDueMinor.Default.(int64)
 	// ordercorrectionDescCurrency is the schema descriptor for currency field.
-	ordercorrectionDescCurrency := ordercorrectionFields[13].Descriptor()
+	ordercorrectionDescCurrency := ordercorrectionFields[14].Descriptor()
 	// ordercorrection.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
 	ordercorrection.CurrencyValidator = func() func(string) error {
 		validators := ordercorrectionDescCurrency.Validators
@@ -646,7 +866,7 @@ func init() {
 		}
 	}()
 	// ordercorrectionDescDecisionNote is the schema descriptor for decision_note field.
-	ordercorrectionDescDecisionNote := ordercorrectionFields[16].Descriptor()
+	ordercorrectionDescDecisionNote := ordercorrectionFields[17].Descriptor()
 	// ordercorrection.DecisionNoteValidator is a validator for the "decision_note" field. It is called by the builders before save.
 	ordercorrection.DecisionNoteValidator = ordercorrectionDescDecisionNote.Validators[0].(func(string) error)
 	orderlineMixin := schema.OrderLine{}.Mixin()

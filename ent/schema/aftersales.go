@@ -111,6 +111,8 @@ func (OrderCorrection) Fields() []ent.Field {
 		field.String("note").MaxRuneLen(2000).Optional(),
 		field.Bool("customer_confirmed").Default(false),
 		field.String("customer_confirmation_note").MaxRuneLen(2000).Optional(),
+		// The contact in which the customer confirmed, when one is logged.
+		field.Int("customer_contact_id").Optional().Nillable().Immutable(),
 		money("total_before_minor"),
 		money("total_after_minor"),
 		// What the correction means for money at the time it applied: a
@@ -132,6 +134,7 @@ func (OrderCorrection) Edges() []ent.Edge {
 		edge.From("order", Order.Type).Ref("corrections").Field("order_id").Unique().Required().Immutable(),
 		edge.To("requested_by", User.Type).Field("requested_by_id").Unique().Immutable(),
 		edge.To("decided_by", User.Type).Field("decided_by_id").Unique(),
+		edge.To("customer_contact", Contact.Type).Field("customer_contact_id").Unique().Immutable(),
 	}
 }
 

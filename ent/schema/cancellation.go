@@ -53,6 +53,8 @@ func (CancellationRecord) Fields() []ent.Field {
 		field.Int("decided_by_id").Optional().Nillable(),
 		field.Int("new_order_id").Optional().Nillable(),
 		field.Bool("automatic").Default(false).Immutable(),
+		// The contact in which the customer asked for or agreed to it.
+		field.Int("customer_contact_id").Optional().Nillable().Immutable(),
 	}
 }
 
@@ -64,6 +66,7 @@ func (CancellationRecord) Edges() []ent.Edge {
 		edge.To("finance_approved_by", User.Type).Field("finance_approved_by_id").Unique(),
 		edge.To("decided_by", User.Type).Field("decided_by_id").Unique(),
 		edge.To("new_order", Order.Type).Field("new_order_id").Unique(),
+		edge.To("customer_contact", Contact.Type).Field("customer_contact_id").Unique().Immutable(),
 	}
 }
 

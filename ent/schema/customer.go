@@ -40,6 +40,7 @@ func (Customer) Edges() []ent.Edge {
 		edge.From("owner", User.Type).Ref("customers").Field("owner_id").Unique(),
 		edge.To("orders", Order.Type).Annotations(entgql.RelayConnection()),
 		edge.To("complaints", Complaint.Type).Annotations(entgql.RelayConnection()),
+		edge.To("contacts", Contact.Type).Annotations(entgql.RelayConnection()),
 	}
 }
 

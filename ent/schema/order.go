@@ -53,6 +53,13 @@ func (Order) Fields() []ent.Field {
 		optionalTime("closed_at"), // when it became REJECTED, CANCELLED or VOIDED
 		field.String("status_reason").MaxRuneLen(32).Optional(),
 		field.String("status_note").MaxRuneLen(2000).Optional(),
+		// A review that fails holds the order in PENDING_REVIEW until it is
+		// confirmed or rejected: review_hold is the first check that failed
+		// (stock, price, credit, delivery date, in the order review checks
+		// them), review_hold_note every failure, review_held_at when.
+		field.Enum("review_hold").Values("STOCK", "PRICE", "CREDIT", "DELIVERY_DATE").Optional().Nillable(),
+		field.String("review_hold_note").MaxRuneLen(2000).Optional(),
+		optionalTime("review_held_at"),
 		field.Int("customer_id"),
 		field.Int("owner_id").Optional().Nillable(),
 		field.Int("reordered_from_id").Optional().Nillable().Immutable(),
@@ -73,6 +80,7 @@ func (Order) Edges() []ent.Edge {
 		edge.To("returns", ReturnOrder.Type),
 		edge.To("corrections", OrderCorrection.Type),
 		edge.To("complaints", Complaint.Type),
+		edge.To("contacts", Contact.Type).Annotations(entgql.RelayConnection()),
 		edge.To("events", AuditEvent.Type),
 	}
 }

@@ -65,6 +65,10 @@ func (Complaint) Policy() ent.Policy {
 	return rule.Guard{Read: auth.ComplaintRead, Own: rule.ViaCustomer}.Policy()
 }
 
+func (Contact) Policy() ent.Policy {
+	return rule.Guard{Read: auth.ContactRead, Own: rule.ViaCustomer}.Policy()
+}
+
 func (AuditEvent) Policy() ent.Policy { return rule.AuditPolicy() }
 
 func (Notification) Policy() ent.Policy {

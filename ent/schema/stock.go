@@ -35,6 +35,9 @@ func (StockItem) Fields() []ent.Field {
 func (StockItem) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("movements", StockMovement.Type).Annotations(entgql.RelayConnection()),
+		// Substitutes are the items a sales rep may offer instead when this
+		// one is short; one way: B substituting for A says nothing of A for B.
+		edge.To("substitutes", StockItem.Type),
 	}
 }
 

@@ -39,6 +39,8 @@ const (
 	FieldActive = "active"
 	// EdgeMovements holds the string denoting the movements edge name in mutations.
 	EdgeMovements = "movements"
+	// EdgeSubstitutes holds the string denoting the substitutes edge name in mutations.
+	EdgeSubstitutes = "substitutes"
 	// Table holds the table name of the stockitem in the database.
 	Table = "stock_items"
 	// MovementsTable is the table that holds the movements relation/edge.
@@ -48,6 +50,8 @@ const (
 	MovementsInverseTable = "stock_movements"
 	// MovementsColumn is the table column denoting the movements relation/edge.
 	MovementsColumn = "stock_item_id"
+	// SubstitutesTable is the table that holds the substitutes relation/edge. The primary key declared below.
+	SubstitutesTable = "stock_item_substitutes"
 )
 
 // Columns holds all SQL columns for stockitem fields.
@@ -65,6 +69,12 @@ var Columns = []string{
 	FieldReserved,
 	FieldActive,
 }
+
+var (
+	// SubstitutesPrimaryKey and SubstitutesColumn2 are the table columns denoting the
+	// primary key for the substitutes relation (M2M).
+	SubstitutesPrimaryKey = []string{"stock_item_id", "substitute_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -192,10 +202,31 @@ func ByMovements(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newMovementsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// BySubstitutesCount orders the results by substitutes count.
+func BySubstitutesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSubstitutesStep(), opts...)
+	}
+}
+
+// BySubstitutes orders the results by substitutes terms.
+func BySubstitutes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSubstitutesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newMovementsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(MovementsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, MovementsTable, MovementsColumn),
+	)
+}
+func newSubstitutesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, false, SubstitutesTable, SubstitutesPrimaryKey...),
 	)
 }

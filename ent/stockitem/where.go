@@ -653,6 +653,29 @@ func HasMovementsWith(preds ...predicate.StockMovement) predicate.StockItem {
 	})
 }
 
+// HasSubstitutes applies the HasEdge predicate on the "substitutes" edge.
+func HasSubstitutes() predicate.StockItem {
+	return predicate.StockItem(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, SubstitutesTable, SubstitutesPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSubstitutesWith applies the HasEdge predicate on the "substitutes" edge with a given conditions (other predicates).
+func HasSubstitutesWith(preds ...predicate.StockItem) predicate.StockItem {
+	return predicate.StockItem(func(s *sql.Selector) {
+		step := newSubstitutesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.StockItem) predicate.StockItem {
 	return predicate.StockItem(sql.AndPredicates(predicates...))

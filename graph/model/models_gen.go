@@ -10,6 +10,8 @@ import (
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
+	"orderdesk/ent/contact"
+	"orderdesk/ent/invoice"
 	order1 "orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/payment"
@@ -52,6 +54,8 @@ type CancelOrderInput struct {
 	Lines []*change.LineQuantity `json:"lines,omitempty"`
 	// REORDER also creates a new draft of the cancelled quantities. Default NONE.
 	Resolution *cancellationrecord.Resolution `json:"resolution,omitempty"`
+	// The logged contact (logContact) in which the customer asked for or agreed to it: of the order's customer, and of this order if it names one.
+	CustomerContactID *int `json:"customerContactId,omitempty"`
 	// Return what would happen and change nothing.
 	DryRun         *bool   `json:"dryRun,omitempty"`
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
@@ -60,13 +64,15 @@ type CancelOrderInput struct {
 type CancellationDecisionInput struct {
 	CancellationID int `json:"cancellationId"`
 	// Required to reject.
-	Note           *string `json:"note,omitempty"`
+	Note *string `json:"note,omitempty"`
+	// Return what the decision would do (preview.requestStatusAfter, and executes when this approval completes it) and change nothing.
+	DryRun         *bool   `json:"dryRun,omitempty"`
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type CancellationPayload struct {
 	Order *ent.Order `json:"order,omitempty"`
-	// Null in a dry run.
+	// In a dry run: the request as it still is, or null when the dry run would create it.
 	Cancellation *ent.CancellationRecord `json:"cancellation,omitempty"`
 	// The re-created draft, with resolution REORDER.
 	NewOrder *ent.Order     `json:"newOrder,omitempty"`
@@ -75,7 +81,7 @@ type CancellationPayload struct {
 }
 
 type CancellationStat struct {
-	// The group: a reason code, a date (YYYY-MM-DD, the Monday of the week, YYYY-MM), a user's email, a SKU or a channel.
+	// The group: a reason code, a date (YYYY-MM-DD, the Monday of the week, YYYY-MM), a user's email, a SKU, a channel or a kind.
 	Key              string       `json:"key"`
 	Count            int          `json:"count"`
 	AmountRefunded   *money.Money `json:"amountRefunded"`
@@ -110,12 +116,36 @@ type ComplaintStat struct {
 	MeanSecondsToResolve *int `json:"meanSecondsToResolve,omitempty"`
 }
 
+type CompleteFollowUpInput struct {
+	ContactID int     `json:"contactId"`
+	Outcome   *string `json:"outcome,omitempty"`
+	// The customer's satisfaction, 1 (worst) to 5 (best).
+	Satisfaction   *int    `json:"satisfaction,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 type ConfirmOrderInput struct {
 	OrderID         int  `json:"orderId"`
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 	// Sales managers: accept failed price and credit checks for this reason.
 	OverrideReason *string `json:"overrideReason,omitempty"`
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type ContactPayload struct {
+	Contact *ent.Contact   `json:"contact,omitempty"`
+	Errors  []*fault.Error `json:"errors"`
+}
+
+type ContactsFilter struct {
+	CustomerID *int `json:"customerId,omitempty"`
+	OrderID    *int `json:"orderId,omitempty"`
+	// The follow-up's assignee.
+	AssigneeID *int `json:"assigneeId,omitempty"`
+	// Only contacts whose follow-up is not done yet.
+	OpenFollowUpsOnly *bool `json:"openFollowUpsOnly,omitempty"`
+	// Only follow-ups not done and due before this time.
+	DueBefore *time.Time `json:"dueBefore,omitempty"`
 }
 
 type CorrectOrderInput struct {
@@ -129,8 +159,10 @@ type CorrectOrderInput struct {
 	Note                     *string                   `json:"note,omitempty"`
 	CustomerConfirmed        *bool                     `json:"customerConfirmed,omitempty"`
 	CustomerConfirmationNote *string                   `json:"customerConfirmationNote,omitempty"`
-	DryRun                   *bool                     `json:"dryRun,omitempty"`
-	IdempotencyKey           *string                   `json:"idempotencyKey,omitempty"`
+	// The logged contact (logContact) in which the customer confirmed: of the order's customer, and of this order if it names one.
+	CustomerContactID *int    `json:"customerContactId,omitempty"`
+	DryRun            *bool   `json:"dryRun,omitempty"`
+	IdempotencyKey    *string `json:"idempotencyKey,omitempty"`
 }
 
 type CorrectionDecisionInput struct {
@@ -221,11 +253,13 @@ type CreateReturnInput struct {
 }
 
 type CreateStockItemInput struct {
-	Sku            string  `json:"sku"`
-	Name           string  `json:"name"`
-	Description    *string `json:"description,omitempty"`
-	UnitPrice      string  `json:"unitPrice"`
-	Currency       *string `json:"currency,omitempty"`
+	Sku         string  `json:"sku"`
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+	UnitPrice   string  `json:"unitPrice"`
+	Currency    *string `json:"currency,omitempty"`
+	// Items to offer instead when this one is short (StockItem.substitutes; OrderLine.substitutes suggests those in stock).
+	SubstituteIds  []int   `json:"substituteIds,omitempty"`
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -236,6 +270,12 @@ type CreateUserInput struct {
 	Role     user.Role `json:"role"`
 	// Extra permissions of an INTEGRATOR account, e.g. order:create.
 	Scopes []string `json:"scopes,omitempty"`
+}
+
+type CreditAndReissueInvoiceInput struct {
+	InvoiceID      int     `json:"invoiceId"`
+	Reason         string  `json:"reason"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type CustomerContactInput struct {
@@ -261,8 +301,11 @@ type ExceptionItem struct {
 	DueAt      *time.Time        `json:"dueAt,omitempty"`
 	Order      *ent.Order        `json:"order,omitempty"`
 	Assignee   *ent.User         `json:"assignee,omitempty"`
-	// The record to act on (cancellation, correction, return, shipment, payment or complaint).
+	// The record to act on (cancellation, correction, return, shipment, payment, complaint or held order).
 	Subject ent.Noder `json:"subject,omitempty"`
+	// The money at stake, for items that move money: a pending cancellation's refund (or else the pending payments it
+	// cancels), computed now as its effect; a failed payment's amount; an overdue order's outstanding amount.
+	Amount *money.Money `json:"amount,omitempty"`
 }
 
 type ExceptionItemConnection struct {
@@ -284,6 +327,45 @@ type FileComplaintInput struct {
 	Subject        string             `json:"subject"`
 	Description    string             `json:"description"`
 	IdempotencyKey *string            `json:"idempotencyKey,omitempty"`
+}
+
+type InvoicePayload struct {
+	Order *ent.Order `json:"order,omitempty"`
+	// The invoice issued (for creditAndReissueInvoice: the new one).
+	Invoice *ent.Invoice `json:"invoice,omitempty"`
+	// creditAndReissueInvoice: the credit note of the old invoice.
+	CreditNote *ent.CreditNote `json:"creditNote,omitempty"`
+	Errors     []*fault.Error  `json:"errors"`
+}
+
+type InvoicesFilter struct {
+	CustomerID *int            `json:"customerId,omitempty"`
+	Status     *invoice.Status `json:"status,omitempty"`
+	// true: OPEN and past their due date; false: the others.
+	Overdue *bool `json:"overdue,omitempty"`
+}
+
+type IssueInvoiceInput struct {
+	OrderID int        `json:"orderId"`
+	DueAt   *time.Time `json:"dueAt,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+type LogContactInput struct {
+	CustomerID int  `json:"customerId"`
+	OrderID    *int `json:"orderId,omitempty"`
+	// The complaint, return, correction, cancellation or shipment the contact is about.
+	SubjectID *int              `json:"subjectId,omitempty"`
+	Channel   contact.Channel   `json:"channel"`
+	Direction contact.Direction `json:"direction"`
+	Summary   string            `json:"summary"`
+	Outcome   *string           `json:"outcome,omitempty"`
+	// When to follow up; must lie ahead.
+	FollowUpAt *time.Time `json:"followUpAt,omitempty"`
+	// Who follows up; the viewer when omitted.
+	AssigneeID     *int    `json:"assigneeId,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type LoginInput struct {
@@ -345,6 +427,17 @@ type PaymentPayload struct {
 	Order   *ent.Order     `json:"order,omitempty"`
 	Payment *ent.Payment   `json:"payment,omitempty"`
 	Errors  []*fault.Error `json:"errors"`
+}
+
+type ReasonTrend struct {
+	// The period's first instant.
+	PeriodStart time.Time `json:"periodStart"`
+	// YYYY-MM-DD of the week's Monday, or YYYY-MM.
+	Period string     `json:"period"`
+	Kind   ReasonKind `json:"kind"`
+	// A reason code (ReasonCode), or a correction's cause.
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
 }
 
 type ReceiveReturnInput struct {
@@ -587,6 +680,8 @@ type UpdateStockItemInput struct {
 	Description     *string `json:"description,omitempty"`
 	UnitPrice       *string `json:"unitPrice,omitempty"`
 	Active          *bool   `json:"active,omitempty"`
+	// Replaces the item's substitutes; [] removes them all.
+	SubstituteIds []int `json:"substituteIds,omitempty"`
 }
 
 type UpdateUserInput struct {
@@ -628,6 +723,8 @@ const (
 	CancellationStatsGroupBySalesRep  CancellationStatsGroupBy = "SALES_REP"
 	CancellationStatsGroupByStockItem CancellationStatsGroupBy = "STOCK_ITEM"
 	CancellationStatsGroupByChannel   CancellationStatsGroupBy = "CHANNEL"
+	// CANCEL or VOID.
+	CancellationStatsGroupByKind CancellationStatsGroupBy = "KIND"
 )
 
 var AllCancellationStatsGroupBy = []CancellationStatsGroupBy{
@@ -638,11 +735,12 @@ var AllCancellationStatsGroupBy = []CancellationStatsGroupBy{
 	CancellationStatsGroupBySalesRep,
 	CancellationStatsGroupByStockItem,
 	CancellationStatsGroupByChannel,
+	CancellationStatsGroupByKind,
 }
 
 func (e CancellationStatsGroupBy) IsValid() bool {
 	switch e {
-	case CancellationStatsGroupByReason, CancellationStatsGroupByDay, CancellationStatsGroupByWeek, CancellationStatsGroupByMonth, CancellationStatsGroupBySalesRep, CancellationStatsGroupByStockItem, CancellationStatsGroupByChannel:
+	case CancellationStatsGroupByReason, CancellationStatsGroupByDay, CancellationStatsGroupByWeek, CancellationStatsGroupByMonth, CancellationStatsGroupBySalesRep, CancellationStatsGroupByStockItem, CancellationStatsGroupByChannel, CancellationStatsGroupByKind:
 		return true
 	}
 	return false
@@ -926,6 +1024,10 @@ const (
 	ExceptionKindPaymentOverdue      ExceptionKind = "PAYMENT_OVERDUE"
 	ExceptionKindComplaintOpen       ExceptionKind = "COMPLAINT_OPEN"
 	ExceptionKindComplaintOverdue    ExceptionKind = "COMPLAINT_OVERDUE"
+	// An order held in review by a failed check (Order.reviewHold): stock INVENTORY, credit PAYMENT, delivery date LOGISTICS, price INTERNAL.
+	ExceptionKindReviewHeld ExceptionKind = "REVIEW_HELD"
+	// A contact's follow-up that has come due (Contact.followUpAt): in its assignee's inbox only.
+	ExceptionKindFollowUpDue ExceptionKind = "FOLLOW_UP_DUE"
 )
 
 var AllExceptionKind = []ExceptionKind{
@@ -938,11 +1040,13 @@ var AllExceptionKind = []ExceptionKind{
 	ExceptionKindPaymentOverdue,
 	ExceptionKindComplaintOpen,
 	ExceptionKindComplaintOverdue,
+	ExceptionKindReviewHeld,
+	ExceptionKindFollowUpDue,
 }
 
 func (e ExceptionKind) IsValid() bool {
 	switch e {
-	case ExceptionKindCancellationPending, ExceptionKindCorrectionPending, ExceptionKindReturnToApprove, ExceptionKindReturnToReceive, ExceptionKindShipmentException, ExceptionKindPaymentFailed, ExceptionKindPaymentOverdue, ExceptionKindComplaintOpen, ExceptionKindComplaintOverdue:
+	case ExceptionKindCancellationPending, ExceptionKindCorrectionPending, ExceptionKindReturnToApprove, ExceptionKindReturnToReceive, ExceptionKindShipmentException, ExceptionKindPaymentFailed, ExceptionKindPaymentOverdue, ExceptionKindComplaintOpen, ExceptionKindComplaintOverdue, ExceptionKindReviewHeld, ExceptionKindFollowUpDue:
 		return true
 	}
 	return false
@@ -1045,20 +1149,21 @@ func (e ExceptionSeverity) MarshalJSON() ([]byte, error) {
 type OrderAction string
 
 const (
-	OrderActionUpdate   OrderAction = "UPDATE"
-	OrderActionSubmit   OrderAction = "SUBMIT"
-	OrderActionConfirm  OrderAction = "CONFIRM"
-	OrderActionReject   OrderAction = "REJECT"
-	OrderActionPay      OrderAction = "PAY"
-	OrderActionRefund   OrderAction = "REFUND"
-	OrderActionShip     OrderAction = "SHIP"
-	OrderActionDeliver  OrderAction = "DELIVER"
-	OrderActionComplete OrderAction = "COMPLETE"
-	OrderActionCancel   OrderAction = "CANCEL"
-	OrderActionVoid     OrderAction = "VOID"
-	OrderActionReorder  OrderAction = "REORDER"
-	OrderActionCorrect  OrderAction = "CORRECT"
-	OrderActionReturn   OrderAction = "RETURN"
+	OrderActionUpdate       OrderAction = "UPDATE"
+	OrderActionSubmit       OrderAction = "SUBMIT"
+	OrderActionConfirm      OrderAction = "CONFIRM"
+	OrderActionReject       OrderAction = "REJECT"
+	OrderActionPay          OrderAction = "PAY"
+	OrderActionRefund       OrderAction = "REFUND"
+	OrderActionShip         OrderAction = "SHIP"
+	OrderActionDeliver      OrderAction = "DELIVER"
+	OrderActionComplete     OrderAction = "COMPLETE"
+	OrderActionCancel       OrderAction = "CANCEL"
+	OrderActionVoid         OrderAction = "VOID"
+	OrderActionReorder      OrderAction = "REORDER"
+	OrderActionCorrect      OrderAction = "CORRECT"
+	OrderActionReturn       OrderAction = "RETURN"
+	OrderActionIssueInvoice OrderAction = "ISSUE_INVOICE"
 )
 
 var AllOrderAction = []OrderAction{
@@ -1076,11 +1181,12 @@ var AllOrderAction = []OrderAction{
 	OrderActionReorder,
 	OrderActionCorrect,
 	OrderActionReturn,
+	OrderActionIssueInvoice,
 }
 
 func (e OrderAction) IsValid() bool {
 	switch e {
-	case OrderActionUpdate, OrderActionSubmit, OrderActionConfirm, OrderActionReject, OrderActionPay, OrderActionRefund, OrderActionShip, OrderActionDeliver, OrderActionComplete, OrderActionCancel, OrderActionVoid, OrderActionReorder, OrderActionCorrect, OrderActionReturn:
+	case OrderActionUpdate, OrderActionSubmit, OrderActionConfirm, OrderActionReject, OrderActionPay, OrderActionRefund, OrderActionShip, OrderActionDeliver, OrderActionComplete, OrderActionCancel, OrderActionVoid, OrderActionReorder, OrderActionCorrect, OrderActionReturn, OrderActionIssueInvoice:
 		return true
 	}
 	return false
@@ -1177,6 +1283,65 @@ func (e *OrderPaymentStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderPaymentStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReasonKind string
+
+const (
+	ReasonKindCancellation ReasonKind = "CANCELLATION"
+	ReasonKindVoid         ReasonKind = "VOID"
+	ReasonKindRejection    ReasonKind = "REJECTION"
+	ReasonKindCorrection   ReasonKind = "CORRECTION"
+)
+
+var AllReasonKind = []ReasonKind{
+	ReasonKindCancellation,
+	ReasonKindVoid,
+	ReasonKindRejection,
+	ReasonKindCorrection,
+}
+
+func (e ReasonKind) IsValid() bool {
+	switch e {
+	case ReasonKindCancellation, ReasonKindVoid, ReasonKindRejection, ReasonKindCorrection:
+		return true
+	}
+	return false
+}
+
+func (e ReasonKind) String() string {
+	return string(e)
+}
+
+func (e *ReasonKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReasonKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReasonKind", str)
+	}
+	return nil
+}
+
+func (e ReasonKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReasonKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReasonKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1357,6 +1522,61 @@ func (e *StockAdjustmentReason) UnmarshalJSON(b []byte) error {
 }
 
 func (e StockAdjustmentReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type TrendPeriod string
+
+const (
+	TrendPeriodWeek  TrendPeriod = "WEEK"
+	TrendPeriodMonth TrendPeriod = "MONTH"
+)
+
+var AllTrendPeriod = []TrendPeriod{
+	TrendPeriodWeek,
+	TrendPeriodMonth,
+}
+
+func (e TrendPeriod) IsValid() bool {
+	switch e {
+	case TrendPeriodWeek, TrendPeriodMonth:
+		return true
+	}
+	return false
+}
+
+func (e TrendPeriod) String() string {
+	return string(e)
+}
+
+func (e *TrendPeriod) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TrendPeriod(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TrendPeriod", str)
+	}
+	return nil
+}
+
+func (e TrendPeriod) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TrendPeriod) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TrendPeriod) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
