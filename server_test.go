@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -284,5 +285,27 @@ func TestRunConfigErrors(t *testing.T) {
 				t.Errorf("a refused configuration left files: %v", entries)
 			}
 		})
+	}
+}
+
+// TestRunSlowClientDropped: a client that opens a connection and never
+// finishes its request headers is disconnected after the header timeout,
+// instead of holding a connection for as long as it likes.
+func TestRunSlowClientDropped(t *testing.T) {
+	t.Parallel()
+	s := start(t, nil, testEnv(map[string]string{"ORDERDESK_DB_DSN": filepath.Join(t.TempDir(), "orderdesk.db")}))
+	conn, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("POST /graphql HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	start := time.Now()
+	_, err = io.ReadAll(conn)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("the half-sent request held its connection for %v", time.Since(start))
 	}
 }

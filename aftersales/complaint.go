@@ -6,7 +6,6 @@ package aftersales
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -468,44 +467,27 @@ func (s *Service) NotifyOverdue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, id := range due {
-		done := false
-		err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-			done = false
-			marked, err := tx.Complaint.Update().Where(append(overdue(now), complaint.ID(id))...).
-				SetOverdueNotifiedAt(now).AddVersion(1).Save(ctx)
-			if err != nil {
-				return err
-			}
-			if marked != 1 {
-				return nil // announced by another run, or resolved meanwhile
-			}
-			c, err := tx.Complaint.Get(ctx, id)
-			if err != nil {
-				return err
-			}
-			if err := audit.Record(ctx, tx, audit.Event{Action: "complaint.overdue", SubjectType: "Complaint", SubjectID: c.ID,
-				OrderID: c.OrderID, From: string(c.Status), To: string(c.Status),
-				Reason: "due at " + c.DueAt.UTC().Format(time.RFC3339)}); err != nil {
-				return err
-			}
-			err = notify.Send(ctx, tx, new(notify.Recipients).User(c.AssigneeID).Role(auth.SalesManager), notify.Notice{
-				Kind:  "complaint.overdue",
-				Title: clip(fmt.Sprintf("Overdue %s complaint: %s", strings.ToLower(string(c.Severity)), c.Subject), 200),
-				Body:  "It was due at " + c.DueAt.UTC().Format(time.RFC3339) + ".", SubjectType: "Complaint", SubjectID: c.ID, OrderID: c.OrderID})
-			done = err == nil
-			return err
-		})
+	return store.EachInOwnTx(ctx, s.client, due, "complaint overdue notification", func(ctx context.Context, tx *ent.Tx, id int) (bool, error) {
+		marked, err := tx.Complaint.Update().Where(append(overdue(now), complaint.ID(id))...).
+			SetOverdueNotifiedAt(now).AddVersion(1).Save(ctx)
+		if err != nil || marked != 1 {
+			return false, err // announced by another run, or resolved meanwhile
+		}
+		c, err := tx.Complaint.Get(ctx, id)
 		if err != nil {
-			slog.ErrorContext(ctx, "complaint overdue notification failed", "complaint_id", id, "err", err)
-			continue
+			return false, err
 		}
-		if done {
-			n++
+		if err := audit.Record(ctx, tx, audit.Event{Action: "complaint.overdue", SubjectType: "Complaint", SubjectID: c.ID,
+			OrderID: c.OrderID, From: string(c.Status), To: string(c.Status),
+			Reason: "due at " + c.DueAt.UTC().Format(time.RFC3339)}); err != nil {
+			return false, err
 		}
-	}
-	return n, nil
+		err = notify.Send(ctx, tx, new(notify.Recipients).User(c.AssigneeID).Role(auth.SalesManager), notify.Notice{
+			Kind:  "complaint.overdue",
+			Title: clip(fmt.Sprintf("Overdue %s complaint: %s", strings.ToLower(string(c.Severity)), c.Subject), 200),
+			Body:  "It was due at " + c.DueAt.UTC().Format(time.RFC3339) + ".", SubjectType: "Complaint", SubjectID: c.ID, OrderID: c.OrderID})
+		return err == nil, err
+	}), nil
 }
 
 // overdue selects complaints open or in progress past their due time that

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"time"
 
@@ -375,46 +374,32 @@ func (s *Service) NotifyDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, id := range due {
-		done := false
-		err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-			done = false
-			ctx := store.WithNow(ctx, now)
-			marked, err := tx.Contact.Update().Where(append(dueUnannounced(now), entcontact.ID(id))...).
-				SetFollowUpNotifiedAt(now).Save(ctx)
-			if err != nil || marked != 1 {
-				return err // announced by another run, or completed meanwhile
-			}
-			c, err := tx.Contact.Get(ctx, id)
-			if err != nil {
-				return err
-			}
-			cu, err := tx.Customer.Get(ctx, c.CustomerID)
-			if err != nil {
-				return err
-			}
-			if err := record(ctx, tx, c, "contact.follow_up_due", "",
-				"due at "+c.FollowUpAt.UTC().Format(time.RFC3339)); err != nil {
-				return err
-			}
-			err = notify.Send(ctx, tx, new(notify.Recipients).User(c.FollowUpAssigneeID), notify.Notice{
-				Kind:  "contact.follow_up_due",
-				Title: clip.Runes(fmt.Sprintf("Follow up with %s: %s", cu.Name, c.Summary), 199),
-				Body:  "It was due at " + c.FollowUpAt.UTC().Format(time.RFC3339) + ".", SubjectType: "Contact",
-				SubjectID: c.ID, OrderID: c.OrderID})
-			done = err == nil
-			return err
-		})
+	return store.EachInOwnTx(ctx, s.client, due, "follow-up due notification", func(ctx context.Context, tx *ent.Tx, id int) (bool, error) {
+		ctx = store.WithNow(ctx, now)
+		marked, err := tx.Contact.Update().Where(append(dueUnannounced(now), entcontact.ID(id))...).
+			SetFollowUpNotifiedAt(now).Save(ctx)
+		if err != nil || marked != 1 {
+			return false, err // announced by another run, or completed meanwhile
+		}
+		c, err := tx.Contact.Get(ctx, id)
 		if err != nil {
-			slog.ErrorContext(ctx, "follow-up due notification failed", "contact_id", id, "err", err)
-			continue
+			return false, err
 		}
-		if done {
-			n++
+		cu, err := tx.Customer.Get(ctx, c.CustomerID)
+		if err != nil {
+			return false, err
 		}
-	}
-	return n, nil
+		if err := record(ctx, tx, c, "contact.follow_up_due", "",
+			"due at "+c.FollowUpAt.UTC().Format(time.RFC3339)); err != nil {
+			return false, err
+		}
+		err = notify.Send(ctx, tx, new(notify.Recipients).User(c.FollowUpAssigneeID), notify.Notice{
+			Kind:  "contact.follow_up_due",
+			Title: clip.Runes(fmt.Sprintf("Follow up with %s: %s", cu.Name, c.Summary), 199),
+			Body:  "It was due at " + c.FollowUpAt.UTC().Format(time.RFC3339) + ".", SubjectType: "Contact",
+			SubjectID: c.ID, OrderID: c.OrderID})
+		return err == nil, err
+	}), nil
 }
 
 // dueUnannounced selects follow-ups due at now, not done and not announced.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -82,5 +83,30 @@ func TestUnavailable(t *testing.T) {
 		if got := store.Unavailable(c.err); got != c.want {
 			t.Errorf("Unavailable(%v) = %v, want %v", c.err, got, c.want)
 		}
+	}
+}
+
+// TestOpenWith_BoundsWaits: every MySQL connection waits at most the
+// configured lock wait for a row lock, and its reads time out.
+func TestOpenWith_BoundsWaits(t *testing.T) {
+	if storetest.Driver() != store.MySQL {
+		t.Skip("lock waits and network timeouts are MySQL's")
+	}
+	_, dsn := storetest.NewDSN(t)
+	db, err := store.OpenWith(store.MySQL, dsn, store.Options{LockWait: 3 * time.Second, Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	var wait int
+	if err := db.SQL.QueryRowContext(ctx, "SELECT @@session.innodb_lock_wait_timeout").Scan(&wait); err != nil || wait != 3 {
+		t.Fatalf("innodb_lock_wait_timeout = %d (%v), want 3", wait, err)
+	}
+	// A statement whose answer takes longer than the timeout is cut off,
+	// and the failure reads as the database being unavailable.
+	_, err = db.SQL.ExecContext(ctx, "SELECT SLEEP(2)")
+	if err == nil || !store.Unavailable(err) {
+		t.Fatalf("a 2 s statement under a 200 ms timeout: %v, want an unavailable error", err)
 	}
 }

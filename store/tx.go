@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -190,4 +191,30 @@ func SetByID(ctx context.Context, db Execer, table string, ids []int, cols []str
 	}
 	_, err := db.ExecContext(ctx, q.String(), args...)
 	return err
+}
+
+// EachInOwnTx runs fn for each id in a transaction of its own and counts
+// the ids for which fn reports it did its work. One id failing is logged
+// (naming what and the id) and does not stop the others: background rules
+// announce records one by one, so that a record that cannot be announced
+// does not hold back the rest.
+func EachInOwnTx(ctx context.Context, client *ent.Client, ids []int, what string,
+	fn func(ctx context.Context, tx *ent.Tx, id int) (bool, error)) int {
+	n := 0
+	for _, id := range ids {
+		done := false
+		err := WithTx(ctx, client, func(tx *ent.Tx) error {
+			var err error
+			done, err = fn(ctx, tx, id)
+			return err
+		})
+		if err != nil {
+			slog.ErrorContext(ctx, what+" failed", "id", id, "err", err)
+			continue
+		}
+		if done {
+			n++
+		}
+	}
+	return n
 }
