@@ -1,0 +1,170 @@
+// Command gqlgen is gqlgen's generate (gqlgen.yml, the same output) with one
+// change to how the API executes: objects resolve their fields in the
+// request's goroutine, and lists of them (and of enum values) marshal
+// element by element, unless the schema marks the object @concurrent.
+//
+// gqlgen starts a goroutine for every list element and for every field
+// bound to a resolver or to a method taking a context (ent's edge
+// accessors). On a page of 50 orders that is thousands of goroutines whose
+// stacks grow and are copied, for fields that read data already loaded:
+// the page's edges are eager-loaded by entgql's field collection. Run
+// inline, the same fields cost a function call each. A field that does its
+// own I/O per element then runs one element after another; types whose
+// elements are worth waiting on in parallel say @concurrent.
+//
+// Field concurrency is gqlgen's own switch (codegen.Object.DisableConcurrency,
+// which it sets for Mutation), flipped in a CodeGenerator plugin before the
+// exec file is rendered. Two things have no switch and are changed in the
+// rendered file: list marshalling always calls
+// graphql.MarshalSliceConcurrently, renamed in the marshallers of sequential
+// objects to marshalSliceInOrder (graph/generated/inorder.go, the same
+// arguments); and every object builds a deferred group for concurrent and
+// deferred fields, which a sequential object never has. Each change must
+// find its text exactly once, or the generation fails: an upgrade of gqlgen
+// cannot silently undo or misapply them.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+
+	"github.com/99designs/gqlgen/api"
+	"github.com/99designs/gqlgen/codegen"
+	"github.com/99designs/gqlgen/codegen/config"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// concurrentDirective marks an object type whose fields keep gqlgen's
+// goroutines (schema/common.graphql).
+const concurrentDirective = "concurrent"
+
+func main() {
+	if err := generate(); err != nil {
+		fmt.Fprintln(os.Stderr, "gqlgen:", err)
+		os.Exit(1)
+	}
+}
+
+func generate() error {
+	cfg, err := config.LoadConfigFromDefaultLocations()
+	if err != nil {
+		return err
+	}
+	p := &inOrder{}
+	if err := api.Generate(cfg, api.AddPlugin(p)); err != nil {
+		return err
+	}
+	return p.rewrite(cfg.Exec.Filename)
+}
+
+// inOrder is the plugin: it makes objects sequential and remembers what to
+// change in the exec file for them.
+type inOrder struct {
+	edits []edit
+}
+
+// edit replaces, once, old with new in the generated function fn.
+type edit struct {
+	fn, old, new string
+	// absent must not remain in fn afterwards.
+	absent string
+}
+
+func (*inOrder) Name() string { return "inorder" }
+
+// GenerateCode runs after gqlgen has built its data and before it renders
+// the exec file from it.
+func (p *inOrder) GenerateCode(data *codegen.Data) error {
+	sequential := map[string]bool{}
+	for _, o := range data.Objects {
+		if o.Root || o.Definition.Directives.ForName(concurrentDirective) != nil {
+			continue
+		}
+		o.DisableConcurrency = true
+		sequential[o.Name] = true
+		// The deferred group collects fields resolved concurrently or
+		// deferred; a sequential object has neither, yet building the group
+		// costs its path, a field set and a map per object marshalled.
+		p.edits = append(p.edits, edit{fn: "_" + o.Name, old: newDeferredGroup, new: noDeferredGroup, absent: "&deferred"})
+	}
+	for _, t := range data.ReferencedTypes {
+		if !t.IsSlice() || t.Definition == nil {
+			continue
+		}
+		// Enum values marshal to a constant; nothing to wait on.
+		if t.Definition.Kind != ast.Enum && !(t.Definition.Kind == ast.Object && sequential[t.Definition.Name]) {
+			continue
+		}
+		p.edits = append(p.edits, edit{fn: t.MarshalFunc(), old: concurrentSlice, new: sequentialSlice})
+	}
+	if len(p.edits) == 0 {
+		return errors.New("inorder: no sequential object found")
+	}
+	return nil
+}
+
+const (
+	concurrentSlice  = "graphql.MarshalSliceConcurrently("
+	sequentialSlice  = "marshalSliceInOrder("
+	newDeferredGroup = "deferred := graphql.NewDeferredGroup(ctx)"
+	noDeferredGroup  = "var deferred graphql.DeferredGroup"
+)
+
+// rewrite applies the edits to the exec file. Each must find its function
+// and its text exactly once, or gqlgen's output has changed shape and the
+// generation fails.
+func (p *inOrder) rewrite(path string) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	type at struct {
+		pos int
+		e   edit
+	}
+	var places []at
+	for _, e := range p.edits {
+		head := []byte("\nfunc (ec *executionContext) " + e.fn + "(")
+		if bytes.Count(src, head) != 1 {
+			return fmt.Errorf("inorder: %s: want one function %s", path, e.fn)
+		}
+		start := bytes.Index(src, head)
+		end := bytes.Index(src[start:], []byte("\n}\n"))
+		if end < 0 {
+			return fmt.Errorf("inorder: %s: function %s has no end", path, e.fn)
+		}
+		body := src[start : start+end]
+		if bytes.Count(body, []byte(e.old)) != 1 {
+			return fmt.Errorf("inorder: %s: %s does not have %q once; has gqlgen's template changed?", path, e.fn, e.old)
+		}
+		if e.absent != "" && bytes.Contains(body, []byte(e.absent)) {
+			return fmt.Errorf("inorder: %s: %s uses %q; has gqlgen's template changed?", path, e.fn, e.absent)
+		}
+		places = append(places, at{start + bytes.Index(body, []byte(e.old)), e})
+	}
+	slices.SortFunc(places, func(a, b at) int { return a.pos - b.pos })
+	var out bytes.Buffer
+	last := 0
+	for _, pl := range places {
+		out.Write(src[last:pl.pos])
+		out.WriteString(pl.e.new)
+		last = pl.pos + len(pl.e.old)
+	}
+	out.Write(src[last:])
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	return writeIfChanged(path, out.Bytes(), info.Mode().Perm())
+}
+
+func writeIfChanged(path string, b []byte, perm fs.FileMode) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
+		return nil
+	}
+	return os.WriteFile(path, b, perm)
+}
