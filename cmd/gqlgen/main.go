@@ -28,7 +28,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"slices"
 
@@ -155,16 +154,5 @@ func (p *inOrder) rewrite(path string) error {
 		last = pl.pos + len(pl.e.old)
 	}
 	out.Write(src[last:])
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	return writeIfChanged(path, out.Bytes(), info.Mode().Perm())
-}
-
-func writeIfChanged(path string, b []byte, perm fs.FileMode) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
-		return nil
-	}
-	return os.WriteFile(path, b, perm)
+	return os.WriteFile(path, out.Bytes(), 0o644)
 }
