@@ -81,7 +81,19 @@ func seedOrders(ctx context.Context, s *app.App) error {
 			}
 			return err
 		},
-		func() error { _, err := confirmed(line("GLV-M", 20), line("BIT-SET", 5)); return err }, // CONFIRMED, unpaid
+		func() error { // CONFIRMED, unpaid; seed 004: entered with the wrong price, corrected with the customer's consent
+			o, err := confirmed(line("GLV-M", 20), line("BIT-SET", 5))
+			if err != nil {
+				return err
+			}
+			lines := s.DB.Client.OrderLine.Query().Where(orderline.OrderID(o.ID)).Order(orderline.ByPosition()).AllX(ctx)
+			price := "4.50"
+			_, err = s.Orders.Correct(rep, order.CorrectRequest{OrderID: o.ID, ExpectedVersion: o.Version,
+				ErrorType: "PRICE", Cause: "ENTRY_ERROR", Note: "gloves entered at the list price, not the agreed one",
+				Lines:             []order.CorrectionLine{{OrderLineID: lines[0].ID, UnitPrice: &price}},
+				CustomerConfirmed: true, CustomerConfirmationNote: "agreed by phone"})
+			return err
+		},
 		func() error { // SHIPPED, paid; delayed in transit, a drill comes back, the customer complains
 			o, err := confirmed(line("DRL-100", 2))
 			if err == nil {
@@ -114,6 +126,9 @@ func seedOrders(ctx context.Context, s *app.App) error {
 			}
 			if err == nil {
 				_, err = s.Orders.Ship(warehouse, order.ShipRequest{OrderID: o.ID, Carrier: "UPS"})
+			}
+			if err == nil {
+				_, err = s.Orders.IssueInvoice(finance, order.IssueInvoiceRequest{OrderID: o.ID})
 			}
 			if err == nil {
 				_, err = s.Orders.MarkDelivered(warehouse, order.TransitionRequest{OrderID: o.ID})

@@ -22,7 +22,8 @@ func main() {
 		entgql.WithTemplates(append(slices.Clone(entgql.AllTemplates),
 			gen.MustParse(gen.NewTemplate("orderdesk").Funcs(entgql.TemplateFuncs).
 				Funcs(template.FuncMap{"trimSuffix": strings.TrimSuffix}).
-				ParseFiles("./ent/template/pagination.tmpl", "./ent/template/money.tmpl")))...),
+				ParseFiles("./ent/template/pagination.tmpl", "./ent/template/money.tmpl",
+					"./ent/template/collection.tmpl")))...),
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./schema/ent.graphql"),

@@ -483,6 +483,24 @@ func (_q *CancellationRecordQuery) collectField(ctx context.Context, oneNode boo
 				fieldSeen[cancellationrecord.FieldCustomerContactID] = struct{}{}
 			}
 		case "id":
+		case "amountRefunded":
+			if _, ok := fieldSeen[cancellationrecord.FieldAmountRefundedMinor]; !ok {
+				selectedFields = append(selectedFields, cancellationrecord.FieldAmountRefundedMinor)
+				fieldSeen[cancellationrecord.FieldAmountRefundedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[cancellationrecord.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, cancellationrecord.FieldCurrency)
+				fieldSeen[cancellationrecord.FieldCurrency] = struct{}{}
+			}
+		case "amountCancelled":
+			if _, ok := fieldSeen[cancellationrecord.FieldAmountCancelledMinor]; !ok {
+				selectedFields = append(selectedFields, cancellationrecord.FieldAmountCancelledMinor)
+				fieldSeen[cancellationrecord.FieldAmountCancelledMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[cancellationrecord.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, cancellationrecord.FieldCurrency)
+				fieldSeen[cancellationrecord.FieldCurrency] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -1205,6 +1223,15 @@ func (_q *CreditNoteQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				fieldSeen[creditnote.FieldIssuedByID] = struct{}{}
 			}
 		case "id":
+		case "amount":
+			if _, ok := fieldSeen[creditnote.FieldAmountMinor]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldAmountMinor)
+				fieldSeen[creditnote.FieldAmountMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[creditnote.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, creditnote.FieldCurrency)
+				fieldSeen[creditnote.FieldCurrency] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -1626,6 +1653,15 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				fieldSeen[customer.FieldOwnerID] = struct{}{}
 			}
 		case "id":
+		case "creditLimit":
+			if _, ok := fieldSeen[customer.FieldCreditLimitMinor]; !ok {
+				selectedFields = append(selectedFields, customer.FieldCreditLimitMinor)
+				fieldSeen[customer.FieldCreditLimitMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[customer.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, customer.FieldCurrency)
+				fieldSeen[customer.FieldCurrency] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -1861,6 +1897,69 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				fieldSeen[invoice.FieldReplacesID] = struct{}{}
 			}
 		case "id":
+		case "subtotal":
+			if _, ok := fieldSeen[invoice.FieldSubtotalMinor]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldSubtotalMinor)
+				fieldSeen[invoice.FieldSubtotalMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[invoice.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCurrency)
+				fieldSeen[invoice.FieldCurrency] = struct{}{}
+			}
+		case "discount":
+			if _, ok := fieldSeen[invoice.FieldDiscountMinor]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldDiscountMinor)
+				fieldSeen[invoice.FieldDiscountMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[invoice.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCurrency)
+				fieldSeen[invoice.FieldCurrency] = struct{}{}
+			}
+		case "total":
+			if _, ok := fieldSeen[invoice.FieldTotalMinor]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldTotalMinor)
+				fieldSeen[invoice.FieldTotalMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[invoice.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCurrency)
+				fieldSeen[invoice.FieldCurrency] = struct{}{}
+			}
+		case "priorCredit":
+			if _, ok := fieldSeen[invoice.FieldPriorCreditMinor]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldPriorCreditMinor)
+				fieldSeen[invoice.FieldPriorCreditMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[invoice.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCurrency)
+				fieldSeen[invoice.FieldCurrency] = struct{}{}
+			}
+		case "billed":
+			if _, ok := fieldSeen[invoice.FieldBilledMinor]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldBilledMinor)
+				fieldSeen[invoice.FieldBilledMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[invoice.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCurrency)
+				fieldSeen[invoice.FieldCurrency] = struct{}{}
+			}
+		case "credited":
+			if _, ok := fieldSeen[invoice.FieldCreditedMinor]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCreditedMinor)
+				fieldSeen[invoice.FieldCreditedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[invoice.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCurrency)
+				fieldSeen[invoice.FieldCurrency] = struct{}{}
+			}
+		case "balance":
+			if _, ok := fieldSeen[invoice.FieldBalanceMinor]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldBalanceMinor)
+				fieldSeen[invoice.FieldBalanceMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[invoice.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldCurrency)
+				fieldSeen[invoice.FieldCurrency] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -2058,6 +2157,15 @@ func (_q *LedgerEntryQuery) collectField(ctx context.Context, oneNode bool, opCt
 				fieldSeen[ledgerentry.FieldReversesID] = struct{}{}
 			}
 		case "id":
+		case "amount":
+			if _, ok := fieldSeen[ledgerentry.FieldAmountMinor]; !ok {
+				selectedFields = append(selectedFields, ledgerentry.FieldAmountMinor)
+				fieldSeen[ledgerentry.FieldAmountMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[ledgerentry.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, ledgerentry.FieldCurrency)
+				fieldSeen[ledgerentry.FieldCurrency] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -2700,6 +2808,141 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				fieldSeen[order.FieldReorderedFromID] = struct{}{}
 			}
 		case "id":
+		case "subtotal":
+			if _, ok := fieldSeen[order.FieldSubtotalMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldSubtotalMinor)
+				fieldSeen[order.FieldSubtotalMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, order.FieldCurrency)
+				fieldSeen[order.FieldCurrency] = struct{}{}
+			}
+		case "discount":
+			if _, ok := fieldSeen[order.FieldDiscountMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldDiscountMinor)
+				fieldSeen[order.FieldDiscountMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, order.FieldCurrency)
+				fieldSeen[order.FieldCurrency] = struct{}{}
+			}
+		case "total":
+			if _, ok := fieldSeen[order.FieldTotalMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldTotalMinor)
+				fieldSeen[order.FieldTotalMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, order.FieldCurrency)
+				fieldSeen[order.FieldCurrency] = struct{}{}
+			}
+		case "captured":
+			if _, ok := fieldSeen[order.FieldCapturedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldCapturedMinor)
+				fieldSeen[order.FieldCapturedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, order.FieldCurrency)
+				fieldSeen[order.FieldCurrency] = struct{}{}
+			}
+		case "refunded":
+			if _, ok := fieldSeen[order.FieldRefundedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldRefundedMinor)
+				fieldSeen[order.FieldRefundedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, order.FieldCurrency)
+				fieldSeen[order.FieldCurrency] = struct{}{}
+			}
+		case "credited":
+			if _, ok := fieldSeen[order.FieldCreditedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldCreditedMinor)
+				fieldSeen[order.FieldCreditedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, order.FieldCurrency)
+				fieldSeen[order.FieldCurrency] = struct{}{}
+			}
+		case "discountTotal":
+			if _, ok := fieldSeen[order.FieldDiscountMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldDiscountMinor)
+				fieldSeen[order.FieldDiscountMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, order.FieldCurrency)
+				fieldSeen[order.FieldCurrency] = struct{}{}
+			}
+		case "outstanding":
+			if _, ok := fieldSeen[order.FieldTotalMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldTotalMinor)
+				fieldSeen[order.FieldTotalMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCreditedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldCreditedMinor)
+				fieldSeen[order.FieldCreditedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCapturedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldCapturedMinor)
+				fieldSeen[order.FieldCapturedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldRefundedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldRefundedMinor)
+				fieldSeen[order.FieldRefundedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, order.FieldCurrency)
+				fieldSeen[order.FieldCurrency] = struct{}{}
+			}
+		case "paymentStatus":
+			if _, ok := fieldSeen[order.FieldTotalMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldTotalMinor)
+				fieldSeen[order.FieldTotalMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCreditedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldCreditedMinor)
+				fieldSeen[order.FieldCreditedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCapturedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldCapturedMinor)
+				fieldSeen[order.FieldCapturedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldRefundedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldRefundedMinor)
+				fieldSeen[order.FieldRefundedMinor] = struct{}{}
+			}
+		case "refundDue":
+			if _, ok := fieldSeen[order.FieldTotalMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldTotalMinor)
+				fieldSeen[order.FieldTotalMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCreditedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldCreditedMinor)
+				fieldSeen[order.FieldCreditedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCapturedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldCapturedMinor)
+				fieldSeen[order.FieldCapturedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldRefundedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldRefundedMinor)
+				fieldSeen[order.FieldRefundedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, order.FieldCurrency)
+				fieldSeen[order.FieldCurrency] = struct{}{}
+			}
+		case "refundable":
+			if _, ok := fieldSeen[order.FieldCapturedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldCapturedMinor)
+				fieldSeen[order.FieldCapturedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldRefundedMinor]; !ok {
+				selectedFields = append(selectedFields, order.FieldRefundedMinor)
+				fieldSeen[order.FieldRefundedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[order.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, order.FieldCurrency)
+				fieldSeen[order.FieldCurrency] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -2939,6 +3182,42 @@ func (_q *OrderCorrectionQuery) collectField(ctx context.Context, oneNode bool, 
 				fieldSeen[ordercorrection.FieldDecidedByID] = struct{}{}
 			}
 		case "id":
+		case "totalBefore":
+			if _, ok := fieldSeen[ordercorrection.FieldTotalBeforeMinor]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldTotalBeforeMinor)
+				fieldSeen[ordercorrection.FieldTotalBeforeMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[ordercorrection.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldCurrency)
+				fieldSeen[ordercorrection.FieldCurrency] = struct{}{}
+			}
+		case "totalAfter":
+			if _, ok := fieldSeen[ordercorrection.FieldTotalAfterMinor]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldTotalAfterMinor)
+				fieldSeen[ordercorrection.FieldTotalAfterMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[ordercorrection.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldCurrency)
+				fieldSeen[ordercorrection.FieldCurrency] = struct{}{}
+			}
+		case "refundDue":
+			if _, ok := fieldSeen[ordercorrection.FieldRefundDueMinor]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldRefundDueMinor)
+				fieldSeen[ordercorrection.FieldRefundDueMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[ordercorrection.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldCurrency)
+				fieldSeen[ordercorrection.FieldCurrency] = struct{}{}
+			}
+		case "amountDue":
+			if _, ok := fieldSeen[ordercorrection.FieldAmountDueMinor]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldAmountDueMinor)
+				fieldSeen[ordercorrection.FieldAmountDueMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[ordercorrection.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldCurrency)
+				fieldSeen[ordercorrection.FieldCurrency] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -3118,6 +3397,54 @@ func (_q *OrderLineQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				fieldSeen[orderline.FieldStockItemID] = struct{}{}
 			}
 		case "id":
+		case "unitPrice":
+			if _, ok := fieldSeen[orderline.FieldUnitPriceMinor]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldUnitPriceMinor)
+				fieldSeen[orderline.FieldUnitPriceMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[orderline.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldCurrency)
+				fieldSeen[orderline.FieldCurrency] = struct{}{}
+			}
+		case "listPrice":
+			if _, ok := fieldSeen[orderline.FieldListPriceMinor]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldListPriceMinor)
+				fieldSeen[orderline.FieldListPriceMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[orderline.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldCurrency)
+				fieldSeen[orderline.FieldCurrency] = struct{}{}
+			}
+		case "discount":
+			if _, ok := fieldSeen[orderline.FieldDiscountMinor]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldDiscountMinor)
+				fieldSeen[orderline.FieldDiscountMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[orderline.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldCurrency)
+				fieldSeen[orderline.FieldCurrency] = struct{}{}
+			}
+		case "lineTotal":
+			if _, ok := fieldSeen[orderline.FieldQuantity]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldQuantity)
+				fieldSeen[orderline.FieldQuantity] = struct{}{}
+			}
+			if _, ok := fieldSeen[orderline.FieldQuantityCancelled]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldQuantityCancelled)
+				fieldSeen[orderline.FieldQuantityCancelled] = struct{}{}
+			}
+			if _, ok := fieldSeen[orderline.FieldUnitPriceMinor]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldUnitPriceMinor)
+				fieldSeen[orderline.FieldUnitPriceMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[orderline.FieldDiscountMinor]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldDiscountMinor)
+				fieldSeen[orderline.FieldDiscountMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[orderline.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldCurrency)
+				fieldSeen[orderline.FieldCurrency] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -3380,6 +3707,24 @@ func (_q *PaymentQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				fieldSeen[payment.FieldReturnOrderID] = struct{}{}
 			}
 		case "id":
+		case "amount":
+			if _, ok := fieldSeen[payment.FieldAmountMinor]; !ok {
+				selectedFields = append(selectedFields, payment.FieldAmountMinor)
+				fieldSeen[payment.FieldAmountMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[payment.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, payment.FieldCurrency)
+				fieldSeen[payment.FieldCurrency] = struct{}{}
+			}
+		case "refunded":
+			if _, ok := fieldSeen[payment.FieldRefundedMinor]; !ok {
+				selectedFields = append(selectedFields, payment.FieldRefundedMinor)
+				fieldSeen[payment.FieldRefundedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[payment.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, payment.FieldCurrency)
+				fieldSeen[payment.FieldCurrency] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -3789,6 +4134,15 @@ func (_q *ReturnOrderQuery) collectField(ctx context.Context, oneNode bool, opCt
 				fieldSeen[returnorder.FieldExchangeOrderID] = struct{}{}
 			}
 		case "id":
+		case "amountRefunded":
+			if _, ok := fieldSeen[returnorder.FieldAmountRefundedMinor]; !ok {
+				selectedFields = append(selectedFields, returnorder.FieldAmountRefundedMinor)
+				fieldSeen[returnorder.FieldAmountRefundedMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[returnorder.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, returnorder.FieldCurrency)
+				fieldSeen[returnorder.FieldCurrency] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true
@@ -4354,6 +4708,15 @@ func (_q *StockItemQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				fieldSeen[stockitem.FieldActive] = struct{}{}
 			}
 		case "id":
+		case "unitPrice":
+			if _, ok := fieldSeen[stockitem.FieldUnitPriceMinor]; !ok {
+				selectedFields = append(selectedFields, stockitem.FieldUnitPriceMinor)
+				fieldSeen[stockitem.FieldUnitPriceMinor] = struct{}{}
+			}
+			if _, ok := fieldSeen[stockitem.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, stockitem.FieldCurrency)
+				fieldSeen[stockitem.FieldCurrency] = struct{}{}
+			}
 		case "__typename":
 		default:
 			unknownSeen = true

@@ -97,6 +97,13 @@ func (Order) Indexes() []ent.Index {
 func (Order) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.QueryField(), entgql.RelayConnection(),
+		ReadsColumns{
+			"discountTotal": {"discount_minor", "currency"},
+			"paymentStatus": {"total_minor", "credited_minor", "captured_minor", "refunded_minor"},
+			"outstanding":   {"total_minor", "credited_minor", "captured_minor", "refunded_minor", "currency"},
+			"refundDue":     {"total_minor", "credited_minor", "captured_minor", "refunded_minor", "currency"},
+			"refundable":    {"captured_minor", "refunded_minor", "currency"},
+		},
 		entsql.Checks(map[string]string{
 			"order_refunded_le_captured": "refunded_minor >= 0 AND refunded_minor <= captured_minor",
 			"order_credited_in_range":    "credited_minor >= 0",
@@ -143,6 +150,7 @@ func (OrderLine) Indexes() []ent.Index {
 
 func (OrderLine) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		ReadsColumns{"lineTotal": {"quantity", "quantity_cancelled", "unit_price_minor", "discount_minor", "currency"}},
 		entsql.Checks(map[string]string{
 			"line_quantities_in_range": "quantity_cancelled + quantity_shipped <= quantity AND quantity_returned <= quantity_shipped AND quantity_reserved <= quantity",
 		}),
