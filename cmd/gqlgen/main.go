@@ -19,9 +19,22 @@
 // graphql.MarshalSliceConcurrently, renamed in the marshallers of sequential
 // objects to marshalSliceInOrder (graph/generated/inorder.go, the same
 // arguments); and every object builds a deferred group for concurrent and
-// deferred fields, which a sequential object never has. Each change must
-// find its text exactly once, or the generation fails: an upgrade of gqlgen
-// cannot silently undo or misapply them.
+// deferred fields, which a sequential object never has.
+//
+// A third change is for leaf fields read straight from the Go value (a
+// struct field, or a method taking neither a context nor returning an
+// error, such as Money.amount): gqlgen resolves each through
+// graphql.ResolveField, which builds a field context, a context value, two
+// closures and a boxed result, to return a value it already holds. A page
+// of 50 orders has over a thousand such fields. Their functions are
+// rewritten to marshal the value directly. What they give up is nothing
+// such a field uses: field middleware (the tracer spans only resolvers),
+// panic recovery of their own (a panic is recovered by the object's field)
+// and a path of their own in the errors of their marshaller (which can only
+// fail on a value the schema does not allow, and then names the object).
+//
+// Each change must find its text exactly once, or the generation fails: an
+// upgrade of gqlgen cannot silently undo or misapply them.
 package main
 
 import (
@@ -29,6 +42,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 
 	"github.com/99designs/gqlgen/api"
@@ -64,6 +78,8 @@ func generate() error {
 // change in the exec file for them.
 type inOrder struct {
 	edits []edit
+	// leaves are the functions of leaf fields read straight from the value.
+	leaves []string
 }
 
 // edit replaces, once, old with new in the generated function fn.
@@ -103,7 +119,81 @@ func (p *inOrder) GenerateCode(data *codegen.Data) error {
 	if len(p.edits) == 0 {
 		return errors.New("inorder: no sequential object found")
 	}
+	for _, o := range data.Objects {
+		for _, f := range o.Fields {
+			if plainLeaf(f) {
+				p.leaves = append(p.leaves, "_"+o.Name+"_"+f.Name)
+			}
+		}
+	}
 	return nil
+}
+
+// plainLeaf reports whether f is a scalar or enum read from the Go value
+// without a context, an error, arguments or directives.
+func plainLeaf(f *codegen.Field) bool {
+	if f.Object.Root || f.IsResolver || f.MethodHasContext || len(f.Args) > 0 || len(f.Directives) > 0 ||
+		f.Stream || f.Batch || f.VOkFunc || f.TypeReference == nil || f.TypeReference.Definition == nil {
+		return false
+	}
+	if f.IsMethod() && !f.NoErr {
+		return false
+	}
+	return (f.IsMethod() || f.IsVariable()) && f.TypeReference.Definition.IsLeafType()
+}
+
+// resolvedLeaf is gqlgen's body of a plain leaf's function; its groups are
+// the value and the marshaller.
+var resolvedLeaf = regexp.MustCompile(`(?s)^\treturn graphql\.ResolveField\(
+\t\tctx,
+\t\tec\.OperationContext,
+\t\tfield,
+\t\tfunc\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{
+\t\t\treturn ec\.fieldContext_\w+\(ctx, field\)
+\t\t\},
+\t\tfunc\(ctx context\.Context\) \(any, error\) \{
+\t\t\treturn (obj\.\w+(?:\(\))?), nil
+\t\t\},
+\t\tnil,
+\t\tfunc\(ctx context\.Context, selections ast\.SelectionSet, v [^\n]+\) graphql\.Marshaler \{
+\t\t\treturn (ec\.marshal[^(\s]+)\(ctx, selections, v\)
+\t\t\},
+\t\ttrue,
+\t\t(?:true|false),
+\t\)$`)
+
+// leafEdit is the edit of the plain leaf function fn in src: its body
+// marshals the value.
+func leafEdit(src []byte, fn string) (edit, error) {
+	body, _, err := function(src, fn)
+	if err != nil {
+		return edit{}, err
+	}
+	open := bytes.Index(body, []byte(") {\n"))
+	if open < 0 {
+		return edit{}, fmt.Errorf("inorder: %s has no body", fn)
+	}
+	inner := body[open+len(") {\n"):]
+	m := resolvedLeaf.FindSubmatch(inner)
+	if m == nil {
+		return edit{}, fmt.Errorf("inorder: %s is not gqlgen's plain leaf; has gqlgen's template changed?", fn)
+	}
+	return edit{fn: fn, old: string(inner), new: fmt.Sprintf("\treturn %s(ctx, field.Selections, %s)", m[2], m[1])}, nil
+}
+
+// function is the text of the generated function fn in src, from the line
+// break before it to its closing brace, and where it starts.
+func function(src []byte, fn string) ([]byte, int, error) {
+	head := []byte("\nfunc (ec *executionContext) " + fn + "(")
+	if bytes.Count(src, head) != 1 {
+		return nil, 0, fmt.Errorf("inorder: want one function %s", fn)
+	}
+	start := bytes.Index(src, head)
+	end := bytes.Index(src[start:], []byte("\n}\n"))
+	if end < 0 {
+		return nil, 0, fmt.Errorf("inorder: function %s has no end", fn)
+	}
+	return src[start : start+end], start, nil
 }
 
 const (
@@ -125,18 +215,20 @@ func (p *inOrder) rewrite(path string) error {
 		pos int
 		e   edit
 	}
+	edits := slices.Clone(p.edits)
+	for _, fn := range p.leaves {
+		e, err := leafEdit(src, fn)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		edits = append(edits, e)
+	}
 	var places []at
-	for _, e := range p.edits {
-		head := []byte("\nfunc (ec *executionContext) " + e.fn + "(")
-		if bytes.Count(src, head) != 1 {
-			return fmt.Errorf("inorder: %s: want one function %s", path, e.fn)
+	for _, e := range edits {
+		body, start, err := function(src, e.fn)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
 		}
-		start := bytes.Index(src, head)
-		end := bytes.Index(src[start:], []byte("\n}\n"))
-		if end < 0 {
-			return fmt.Errorf("inorder: %s: function %s has no end", path, e.fn)
-		}
-		body := src[start : start+end]
 		if bytes.Count(body, []byte(e.old)) != 1 {
 			return fmt.Errorf("inorder: %s: %s does not have %q once; has gqlgen's template changed?", path, e.fn, e.old)
 		}

@@ -75,3 +75,78 @@ func TestRewriteRefusesAnUnexpectedShape(t *testing.T) {
 		}
 	}
 }
+
+// leafFile is gqlgen's rendering of a plain leaf (Order.createdAt) and of a
+// leaf with a resolver (Order.refundDue).
+const leafFile = `package generated
+
+func (ec *executionContext) _Order_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+
+func (ec *executionContext) _Order_refundDue(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_refundDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolvers.Order().RefundDue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+`
+
+func TestRewriteMarshalsPlainLeavesDirectly(t *testing.T) {
+	path := write(t, leafFile)
+	if err := (&inOrder{leaves: []string{"_Order_createdAt"}}).rewrite(path); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	want := `func (ec *executionContext) _Order_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+}
+`
+	if !strings.Contains(string(got), want) {
+		t.Errorf("rewritten:\n%s\nwant it to hold:\n%s", got, want)
+	}
+	if !strings.Contains(string(got), "return ec.resolvers.Order().RefundDue(ctx, obj)") {
+		t.Error("the resolver field was changed")
+	}
+}
+
+// TestRewriteRefusesAResolverAsALeaf: a field named a plain leaf whose
+// function calls anything but the value fails the generation.
+func TestRewriteRefusesAResolverAsALeaf(t *testing.T) {
+	path := write(t, leafFile)
+	if err := (&inOrder{leaves: []string{"_Order_refundDue"}}).rewrite(path); err == nil {
+		t.Error("rewrite succeeded")
+	}
+	if got, _ := os.ReadFile(path); string(got) != leafFile {
+		t.Error("the file was changed")
+	}
+}
