@@ -164,8 +164,13 @@ func newServer(c Config, anonymous bool) *handler.Server {
 	if !anonymous || c.OpenIntrospection {
 		srv.Use(extension.Introspection{})
 	}
-	// No query cache: the guard rewrites each request's parsed query to give
-	// connections their default page size.
+	// Signed-in clients send the same documents again and again; the cache
+	// is the guard's, which gives connections their default page size as a
+	// document enters it. Sign-in and refresh are rare and open to anyone:
+	// they are parsed each time.
+	if !anonymous {
+		srv.SetQueryCache(guard.NewQueryCache(c.Limits))
+	}
 	srv.Use(&guard.Extension{Limits: c.Limits})
 	if c.Tracing != nil {
 		srv.Use(c.Tracing.GraphQL())

@@ -14,8 +14,10 @@ import (
 // Register it with handler.Use(&guard.Extension{Limits: guard.DefaultLimits()}).
 // It must be a pointer: Validate stores the schema in it.
 //
-// Because DefaultPageSize rewrites the parsed query, the handler must not use
-// a query cache (handler.New without SetQueryCache; NOT NewDefaultServer).
+// Because DefaultPageSize rewrites the parsed query, a query cache shared by
+// requests must be a QueryCache, which rewrites documents as they enter it
+// (so that this pass changes nothing in a cached document); never gqlgen's
+// plain LRU, as in handler.NewDefaultServer.
 type Extension struct {
 	Limits Limits
 
