@@ -14,12 +14,15 @@
 //
 // Field concurrency is gqlgen's own switch (codegen.Object.DisableConcurrency,
 // which it sets for Mutation), flipped in a CodeGenerator plugin before the
-// exec file is rendered. Two things have no switch and are changed in the
-// rendered file: list marshalling always calls
+// exec file is rendered. Three things have no switch and are changed in
+// the rendered file: list marshalling always calls
 // graphql.MarshalSliceConcurrently, renamed in the marshallers of sequential
 // objects to marshalSliceInOrder (graph/generated/inorder.go, the same
-// arguments); and every object builds a deferred group for concurrent and
-// deferred fields, which a sequential object never has.
+// arguments); every object builds a deferred group for concurrent and
+// deferred fields, which a sequential object never has; and every object
+// collects its values in a graphql.FieldSet, made for concurrent fields,
+// whose marshalling allocates per field, where a sequential object uses
+// fieldValues (inorder.go), a plain container writing the same JSON.
 //
 // A third change is for leaf fields read straight from the Go value (a
 // struct field, or a method taking neither a context nor returning an
@@ -104,7 +107,10 @@ func (p *inOrder) GenerateCode(data *codegen.Data) error {
 		// The deferred group collects fields resolved concurrently or
 		// deferred; a sequential object has neither, yet building the group
 		// costs its path, a field set and a map per object marshalled.
-		p.edits = append(p.edits, edit{fn: "_" + o.Name, old: newDeferredGroup, new: noDeferredGroup, absent: "&deferred"})
+		p.edits = append(p.edits, edit{fn: "_" + o.Name, old: newDeferredGroup, new: noDeferredGroup, absent: "&deferred"},
+			// Nothing runs concurrently or deferred: the field set is a
+			// plain container (a method it lacks fails the build).
+			edit{fn: "_" + o.Name, old: newFieldSet, new: newFieldValues})
 	}
 	for _, t := range data.ReferencedTypes {
 		if !t.IsSlice() || t.Definition == nil {
@@ -201,6 +207,8 @@ const (
 	sequentialSlice  = "marshalSliceInOrder("
 	newDeferredGroup = "deferred := graphql.NewDeferredGroup(ctx)"
 	noDeferredGroup  = "var deferred graphql.DeferredGroup"
+	newFieldSet      = "out := graphql.NewFieldSet(fields)"
+	newFieldValues   = "out := newFieldValues(fields)"
 )
 
 // rewrite applies the edits to the exec file. Each must find its function

@@ -59013,7 +59013,7 @@ var addressImplementors = []string{"Address"}
 func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *postal.Address) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59076,7 +59076,7 @@ var auditEventImplementors = []string{"AuditEvent", "Node"}
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEvent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59199,7 +59199,7 @@ var auditEventConnectionImplementors = []string{"AuditEventConnection"}
 func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEventConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59242,7 +59242,7 @@ var auditEventEdgeImplementors = []string{"AuditEventEdge"}
 func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEventEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59280,7 +59280,7 @@ var cancellationPayloadImplementors = []string{"CancellationPayload"}
 func (ec *executionContext) _CancellationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CancellationPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59333,7 +59333,7 @@ var cancellationPreviewImplementors = []string{"CancellationPreview"}
 func (ec *executionContext) _CancellationPreview(ctx context.Context, sel ast.SelectionSet, obj *order.Preview) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationPreviewImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59426,7 +59426,7 @@ var cancellationRecordImplementors = []string{"CancellationRecord", "Node"}
 func (ec *executionContext) _CancellationRecord(ctx context.Context, sel ast.SelectionSet, obj *ent.CancellationRecord) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationRecordImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59644,7 +59644,7 @@ var cancellationRecordConnectionImplementors = []string{"CancellationRecordConne
 func (ec *executionContext) _CancellationRecordConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CancellationRecordConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationRecordConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59687,7 +59687,7 @@ var cancellationRecordEdgeImplementors = []string{"CancellationRecordEdge"}
 func (ec *executionContext) _CancellationRecordEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CancellationRecordEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationRecordEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59725,7 +59725,7 @@ var cancellationStatImplementors = []string{"CancellationStat"}
 func (ec *executionContext) _CancellationStat(ctx context.Context, sel ast.SelectionSet, obj *model.CancellationStat) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationStatImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59773,7 +59773,7 @@ var changePasswordPayloadImplementors = []string{"ChangePasswordPayload"}
 func (ec *executionContext) _ChangePasswordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ChangePasswordPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, changePasswordPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59811,7 +59811,7 @@ var complaintImplementors = []string{"Complaint", "Node"}
 func (ec *executionContext) _Complaint(ctx context.Context, sel ast.SelectionSet, obj *ent.Complaint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, complaintImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -59999,7 +59999,7 @@ var complaintConnectionImplementors = []string{"ComplaintConnection"}
 func (ec *executionContext) _ComplaintConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ComplaintConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, complaintConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60042,7 +60042,7 @@ var complaintEdgeImplementors = []string{"ComplaintEdge"}
 func (ec *executionContext) _ComplaintEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ComplaintEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, complaintEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60080,7 +60080,7 @@ var complaintPayloadImplementors = []string{"ComplaintPayload"}
 func (ec *executionContext) _ComplaintPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ComplaintPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, complaintPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60118,7 +60118,7 @@ var complaintStatImplementors = []string{"ComplaintStat"}
 func (ec *executionContext) _ComplaintStat(ctx context.Context, sel ast.SelectionSet, obj *model.ComplaintStat) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, complaintStatImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60166,7 +60166,7 @@ var contactImplementors = []string{"Contact", "Node"}
 func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, obj *ent.Contact) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60319,7 +60319,7 @@ var contactConnectionImplementors = []string{"ContactConnection"}
 func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ContactConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60362,7 +60362,7 @@ var contactEdgeImplementors = []string{"ContactEdge"}
 func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ContactEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60400,7 +60400,7 @@ var contactPayloadImplementors = []string{"ContactPayload"}
 func (ec *executionContext) _ContactPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ContactPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60438,7 +60438,7 @@ var correctionPayloadImplementors = []string{"CorrectionPayload"}
 func (ec *executionContext) _CorrectionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CorrectionPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, correctionPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60486,7 +60486,7 @@ var correctionPreviewImplementors = []string{"CorrectionPreview"}
 func (ec *executionContext) _CorrectionPreview(ctx context.Context, sel ast.SelectionSet, obj *model.CorrectionPreview) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, correctionPreviewImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60554,7 +60554,7 @@ var correctionStatImplementors = []string{"CorrectionStat"}
 func (ec *executionContext) _CorrectionStat(ctx context.Context, sel ast.SelectionSet, obj *model.CorrectionStat) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, correctionStatImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60602,7 +60602,7 @@ var creditNoteImplementors = []string{"CreditNote", "Node"}
 func (ec *executionContext) _CreditNote(ctx context.Context, sel ast.SelectionSet, obj *ent.CreditNote) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, creditNoteImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60690,7 +60690,7 @@ var customerImplementors = []string{"Customer", "Node"}
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *ent.Customer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60803,7 +60803,7 @@ var customerConnectionImplementors = []string{"CustomerConnection"}
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60846,7 +60846,7 @@ var customerEdgeImplementors = []string{"CustomerEdge"}
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -60884,7 +60884,7 @@ var customerPayloadImplementors = []string{"CustomerPayload"}
 func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61011,7 +61011,7 @@ var exceptionItemConnectionImplementors = []string{"ExceptionItemConnection"}
 func (ec *executionContext) _ExceptionItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ExceptionItemConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, exceptionItemConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61054,7 +61054,7 @@ var exceptionItemEdgeImplementors = []string{"ExceptionItemEdge"}
 func (ec *executionContext) _ExceptionItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ExceptionItemEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, exceptionItemEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61092,7 +61092,7 @@ var fieldChangeImplementors = []string{"FieldChange"}
 func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *change.Field) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, fieldChangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61135,7 +61135,7 @@ var invoiceImplementors = []string{"Invoice", "Node"}
 func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, obj *ent.Invoice) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61303,7 +61303,7 @@ var invoiceConnectionImplementors = []string{"InvoiceConnection"}
 func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.InvoiceConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61346,7 +61346,7 @@ var invoiceEdgeImplementors = []string{"InvoiceEdge"}
 func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.InvoiceEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61384,7 +61384,7 @@ var invoiceLineImplementors = []string{"InvoiceLine"}
 func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionSet, obj *billing.Line) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceLineImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61447,7 +61447,7 @@ var invoicePayloadImplementors = []string{"InvoicePayload"}
 func (ec *executionContext) _InvoicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.InvoicePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, invoicePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61495,7 +61495,7 @@ var ledgerEntryImplementors = []string{"LedgerEntry", "Node"}
 func (ec *executionContext) _LedgerEntry(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerEntry) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerEntryImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61598,7 +61598,7 @@ var ledgerEntryConnectionImplementors = []string{"LedgerEntryConnection"}
 func (ec *executionContext) _LedgerEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerEntryConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerEntryConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61641,7 +61641,7 @@ var ledgerEntryEdgeImplementors = []string{"LedgerEntryEdge"}
 func (ec *executionContext) _LedgerEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerEntryEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerEntryEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61679,7 +61679,7 @@ var lineQuantityImplementors = []string{"LineQuantity"}
 func (ec *executionContext) _LineQuantity(ctx context.Context, sel ast.SelectionSet, obj *change.LineQuantity) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, lineQuantityImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61717,7 +61717,7 @@ var logoutPayloadImplementors = []string{"LogoutPayload"}
 func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LogoutPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, logoutPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61755,7 +61755,7 @@ var markAllNotificationsReadPayloadImplementors = []string{"MarkAllNotifications
 func (ec *executionContext) _MarkAllNotificationsReadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MarkAllNotificationsReadPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, markAllNotificationsReadPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -61793,7 +61793,7 @@ var moneyImplementors = []string{"Money"}
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -62245,7 +62245,7 @@ var notificationImplementors = []string{"Notification", "Node"}
 func (ec *executionContext) _Notification(ctx context.Context, sel ast.SelectionSet, obj *ent.Notification) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -62338,7 +62338,7 @@ var notificationConnectionImplementors = []string{"NotificationConnection"}
 func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -62381,7 +62381,7 @@ var notificationEdgeImplementors = []string{"NotificationEdge"}
 func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -62419,7 +62419,7 @@ var notificationPayloadImplementors = []string{"NotificationPayload"}
 func (ec *executionContext) _NotificationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -62457,7 +62457,7 @@ var orderImplementors = []string{"Order", "Node"}
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *ent.Order) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -62750,7 +62750,7 @@ var orderConnectionImplementors = []string{"OrderConnection"}
 func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -62793,7 +62793,7 @@ var orderCorrectionImplementors = []string{"OrderCorrection", "Node"}
 func (ec *executionContext) _OrderCorrection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderCorrection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderCorrectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -62966,7 +62966,7 @@ var orderCorrectionConnectionImplementors = []string{"OrderCorrectionConnection"
 func (ec *executionContext) _OrderCorrectionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderCorrectionConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderCorrectionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63009,7 +63009,7 @@ var orderCorrectionEdgeImplementors = []string{"OrderCorrectionEdge"}
 func (ec *executionContext) _OrderCorrectionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderCorrectionEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderCorrectionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63047,7 +63047,7 @@ var orderEdgeImplementors = []string{"OrderEdge"}
 func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63085,7 +63085,7 @@ var orderLineImplementors = []string{"OrderLine", "Node"}
 func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderLine) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderLineImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63218,7 +63218,7 @@ var orderPayloadImplementors = []string{"OrderPayload"}
 func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrderPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63256,7 +63256,7 @@ var pageInfoImplementors = []string{"PageInfo"}
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63304,7 +63304,7 @@ var paymentImplementors = []string{"Payment", "Node"}
 func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *ent.Payment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, paymentImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63467,7 +63467,7 @@ var paymentConnectionImplementors = []string{"PaymentConnection"}
 func (ec *executionContext) _PaymentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PaymentConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, paymentConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63510,7 +63510,7 @@ var paymentEdgeImplementors = []string{"PaymentEdge"}
 func (ec *executionContext) _PaymentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PaymentEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, paymentEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63548,7 +63548,7 @@ var paymentPayloadImplementors = []string{"PaymentPayload"}
 func (ec *executionContext) _PaymentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, paymentPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63791,7 +63791,7 @@ var reasonTrendImplementors = []string{"ReasonTrend"}
 func (ec *executionContext) _ReasonTrend(ctx context.Context, sel ast.SelectionSet, obj *model.ReasonTrend) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, reasonTrendImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63844,7 +63844,7 @@ var refundPayloadImplementors = []string{"RefundPayload"}
 func (ec *executionContext) _RefundPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RefundPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, refundPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63887,7 +63887,7 @@ var reorderPayloadImplementors = []string{"ReorderPayload"}
 func (ec *executionContext) _ReorderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReorderPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, reorderPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -63930,7 +63930,7 @@ var returnLineImplementors = []string{"ReturnLine", "Node"}
 func (ec *executionContext) _ReturnLine(ctx context.Context, sel ast.SelectionSet, obj *ent.ReturnLine) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, returnLineImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64008,7 +64008,7 @@ var returnOrderImplementors = []string{"ReturnOrder", "Node"}
 func (ec *executionContext) _ReturnOrder(ctx context.Context, sel ast.SelectionSet, obj *ent.ReturnOrder) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, returnOrderImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64181,7 +64181,7 @@ var returnOrderConnectionImplementors = []string{"ReturnOrderConnection"}
 func (ec *executionContext) _ReturnOrderConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ReturnOrderConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, returnOrderConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64224,7 +64224,7 @@ var returnOrderEdgeImplementors = []string{"ReturnOrderEdge"}
 func (ec *executionContext) _ReturnOrderEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ReturnOrderEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, returnOrderEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64262,7 +64262,7 @@ var returnPayloadImplementors = []string{"ReturnPayload"}
 func (ec *executionContext) _ReturnPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, returnPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64320,7 +64320,7 @@ var returnStatImplementors = []string{"ReturnStat"}
 func (ec *executionContext) _ReturnStat(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnStat) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, returnStatImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64368,7 +64368,7 @@ var sessionImplementors = []string{"Session"}
 func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, obj *model.Session) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sessionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64421,7 +64421,7 @@ var sessionPayloadImplementors = []string{"SessionPayload"}
 func (ec *executionContext) _SessionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SessionPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sessionPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64459,7 +64459,7 @@ var shipmentImplementors = []string{"Shipment", "Node"}
 func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet, obj *ent.Shipment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64592,7 +64592,7 @@ var shipmentConnectionImplementors = []string{"ShipmentConnection"}
 func (ec *executionContext) _ShipmentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ShipmentConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64635,7 +64635,7 @@ var shipmentEdgeImplementors = []string{"ShipmentEdge"}
 func (ec *executionContext) _ShipmentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ShipmentEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64673,7 +64673,7 @@ var shipmentExceptionPayloadImplementors = []string{"ShipmentExceptionPayload"}
 func (ec *executionContext) _ShipmentExceptionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShipmentExceptionPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentExceptionPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64731,7 +64731,7 @@ var shipmentLineImplementors = []string{"ShipmentLine", "Node"}
 func (ec *executionContext) _ShipmentLine(ctx context.Context, sel ast.SelectionSet, obj *ent.ShipmentLine) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentLineImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64789,7 +64789,7 @@ var shipmentPayloadImplementors = []string{"ShipmentPayload"}
 func (ec *executionContext) _ShipmentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShipmentPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64832,7 +64832,7 @@ var stockItemImplementors = []string{"StockItem", "Node"}
 func (ec *executionContext) _StockItem(ctx context.Context, sel ast.SelectionSet, obj *ent.StockItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockItemImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64935,7 +64935,7 @@ var stockItemConnectionImplementors = []string{"StockItemConnection"}
 func (ec *executionContext) _StockItemConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.StockItemConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockItemConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -64978,7 +64978,7 @@ var stockItemEdgeImplementors = []string{"StockItemEdge"}
 func (ec *executionContext) _StockItemEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.StockItemEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockItemEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65016,7 +65016,7 @@ var stockItemPayloadImplementors = []string{"StockItemPayload"}
 func (ec *executionContext) _StockItemPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StockItemPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockItemPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65054,7 +65054,7 @@ var stockMovementImplementors = []string{"StockMovement", "Node"}
 func (ec *executionContext) _StockMovement(ctx context.Context, sel ast.SelectionSet, obj *ent.StockMovement) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockMovementImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65192,7 +65192,7 @@ var stockMovementConnectionImplementors = []string{"StockMovementConnection"}
 func (ec *executionContext) _StockMovementConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.StockMovementConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockMovementConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65235,7 +65235,7 @@ var stockMovementEdgeImplementors = []string{"StockMovementEdge"}
 func (ec *executionContext) _StockMovementEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.StockMovementEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockMovementEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65273,7 +65273,7 @@ var stockMovementPayloadImplementors = []string{"StockMovementPayload"}
 func (ec *executionContext) _StockMovementPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StockMovementPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockMovementPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65316,7 +65316,7 @@ var stockReleaseImplementors = []string{"StockRelease"}
 func (ec *executionContext) _StockRelease(ctx context.Context, sel ast.SelectionSet, obj *order.Release) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stockReleaseImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65376,7 +65376,7 @@ var userImplementors = []string{"User", "Node"}
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65459,7 +65459,7 @@ var userConnectionImplementors = []string{"UserConnection"}
 func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.UserConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65502,7 +65502,7 @@ var userEdgeImplementors = []string{"UserEdge"}
 func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.UserEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65540,7 +65540,7 @@ var userErrorImplementors = []string{"UserError"}
 func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *fault.Error) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65583,7 +65583,7 @@ var userPayloadImplementors = []string{"UserPayload"}
 func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UserPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65621,7 +65621,7 @@ var viewerImplementors = []string{"Viewer"}
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65664,7 +65664,7 @@ var __DirectiveImplementors = []string{"__Directive"}
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65717,7 +65717,7 @@ var __EnumValueImplementors = []string{"__EnumValue"}
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65765,7 +65765,7 @@ var __FieldImplementors = []string{"__Field"}
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65823,7 +65823,7 @@ var __InputValueImplementors = []string{"__InputValue"}
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65881,7 +65881,7 @@ var __SchemaImplementors = []string{"__Schema"}
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -65939,7 +65939,7 @@ var __TypeImplementors = []string{"__Type"}
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
