@@ -65,3 +65,29 @@ func TestStatementBudget_Void(t *testing.T) {
 	}
 	assertInvariants(t, w.env)
 }
+
+// TestStatementBudget_ApprovalChain: the three steps of a cancellation that
+// needs a manager's and finance's approval. A step that leaves the request
+// pending reads no payments unless the client asks for the preview.
+func TestStatementBudget_ApprovalChain(t *testing.T) {
+	w := newWorld(t)
+	o := w.createConfirmed(t, 2, 3)
+	must(t, lcDo(t, w, "FINANCE", "recordPayment", qPay, apptest.Vars{"id": o.ID, "a": o.Total.Amount}))
+	step := func(role, field, query string, vars apptest.Vars, out any, budget int64) {
+		t.Helper()
+		c := lcClient(t, w, role)
+		before, stmts := w.env.Statements.Load(), w.env.Capture()
+		must(t, mutate(t, c, field, query, vars, out))
+		if n := w.env.Statements.Load() - before; n > budget {
+			t.Errorf("%s by %s took %d statements, want at most %d:\n%s", field, role, n, budget, strings.Join(stmts(), "\n"))
+		}
+		stmts()
+	}
+	var req struct{ Cancellation struct{ ID string } }
+	step("SALES_REP", "requestOrderCancellation", `mutation($o: ID!) { requestOrderCancellation(input: {orderId: $o, reasonCode: CUSTOMER_REQUEST}) {
+		cancellation { id status } `+userErrors+` } }`, apptest.Vars{"o": o.ID}, &req, 9)
+	approve := `mutation($c: ID!) { approveOrderCancellation(input: {cancellationId: $c}) { order { id status } cancellation { id status } ` + userErrors + ` } }`
+	step("SALES_MANAGER", "approveOrderCancellation", approve, apptest.Vars{"c": req.Cancellation.ID}, nil, 9)
+	step("FINANCE", "approveOrderCancellation", approve, apptest.Vars{"c": req.Cancellation.ID}, nil, 21)
+	assertInvariants(t, w.env)
+}

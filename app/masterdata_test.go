@@ -425,9 +425,17 @@ func TestCustomerCreditLimitHidden(t *testing.T) {
 		if len(r.Errors) != 2 {
 			t.Errorf("errors %+v, want one FORBIDDEN per customer", r.Errors)
 		}
+		paths := map[string]bool{}
 		for _, e := range r.Errors {
 			if e.Code() != "FORBIDDEN" || len(e.Path) == 0 || e.Path[len(e.Path)-1] != "creditLimit" {
 				t.Errorf("error %+v, want FORBIDDEN at …creditLimit", e)
+			}
+			paths[fmt.Sprint(e.Path...)] = true
+		}
+		// Each error names its list element.
+		for i := range 2 {
+			if want := fmt.Sprint("customers", "edges", i, "node", "creditLimit"); !paths[want] {
+				t.Errorf("no error at %s: %v", want, paths)
 			}
 		}
 		var out page

@@ -23,6 +23,14 @@ func (r *auditEventResolver) Amount(ctx context.Context, obj *ent.AuditEvent) (*
 	return amount(*obj.AmountMinor, obj.Currency), nil
 }
 
+// Preview is the resolver for the preview field.
+func (r *cancellationPayloadResolver) Preview(ctx context.Context, obj *model.CancellationPayload) (*order.Preview, error) {
+	if obj.Preview != nil || obj.Cancellation == nil {
+		return obj.Preview, nil
+	}
+	return r.Orders.CancellationEffect(ctx, obj.Cancellation)
+}
+
 // TotalAfter is the resolver for the totalAfter field.
 func (r *cancellationPreviewResolver) TotalAfter(ctx context.Context, obj *order.Preview) (*money.Money, error) {
 	return amount(obj.TotalAfter, obj.Currency), nil
@@ -218,9 +226,17 @@ func (r *orderLineResolver) Substitutes(ctx context.Context, obj *ent.OrderLine)
 	return r.Orders.Substitutes(ctx, obj)
 }
 
+// CancellationPayload returns generated.CancellationPayloadResolver implementation.
+func (r *Resolver) CancellationPayload() generated.CancellationPayloadResolver {
+	return &cancellationPayloadResolver{r}
+}
+
 // CancellationPreview returns generated.CancellationPreviewResolver implementation.
 func (r *Resolver) CancellationPreview() generated.CancellationPreviewResolver {
 	return &cancellationPreviewResolver{r}
 }
 
-type cancellationPreviewResolver struct{ *Resolver }
+type (
+	cancellationPayloadResolver struct{ *Resolver }
+	cancellationPreviewResolver struct{ *Resolver }
+)

@@ -122,8 +122,15 @@ func (e *effect) preview(o *ent.Order, rec *ent.CancellationRecord) *Preview {
 }
 
 // pendingPreview is what a cancellation request that awaits approval would
-// do if it were executed now.
+// do if it were executed now, for a dry run; nil otherwise. A request or
+// approval that really leaves the request pending commits, and its
+// payload's preview is then the request's effect, computed when a client
+// asks for it (CancellationEffect): planning it here read the charges on
+// every such action, for a preview few clients ask for.
 func (l *Locked) pendingPreview(ctx context.Context, rec *ent.CancellationRecord) (*Preview, error) {
+	if !isDryRun(ctx) {
+		return nil, nil
+	}
 	e, err := l.plan(ctx, rec)
 	if err != nil {
 		return nil, err

@@ -75,9 +75,11 @@ type CancellationPayload struct {
 	// In a dry run: the request as it still is, or null when the dry run would create it.
 	Cancellation *ent.CancellationRecord `json:"cancellation,omitempty"`
 	// The re-created draft, with resolution REORDER.
-	NewOrder *ent.Order     `json:"newOrder,omitempty"`
-	Preview  *order.Preview `json:"preview,omitempty"`
-	Errors   []*fault.Error `json:"errors"`
+	NewOrder *ent.Order `json:"newOrder,omitempty"`
+	// What the request does: in a dry run, what it would do; once executed, what it did; while it awaits a decision,
+	// what executing it would do now (as `cancellation.effect`, computed when asked).
+	Preview *order.Preview `json:"preview,omitempty"`
+	Errors  []*fault.Error `json:"errors"`
 }
 
 type CancellationStat struct {
