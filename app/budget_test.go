@@ -91,3 +91,39 @@ func TestStatementBudget_ApprovalChain(t *testing.T) {
 	step("FINANCE", "approveOrderCancellation", approve, apptest.Vars{"c": req.Cancellation.ID}, nil, 21)
 	assertInvariants(t, w.env)
 }
+
+// TestPendingPreviewWhenAsked: a request left pending comes with its
+// preview (what executing it would do) when the client selects it, and
+// then costs the statement that reads the payments; otherwise it does not.
+func TestPendingPreviewWhenAsked(t *testing.T) {
+	w := newWorld(t)
+	rep := lcClient(t, w, "SALES_REP")
+	for _, asked := range []bool{false, true} {
+		o := w.createConfirmed(t, 1, 2)
+		must(t, lcDo(t, w, "FINANCE", "recordPayment", qPay, apptest.Vars{"id": o.ID, "a": o.Total.Amount}))
+		selection := "cancellation { id status }"
+		if asked {
+			selection += " preview { executes needsFinanceApproval amountRefunded { amount } }"
+		}
+		var out struct {
+			Cancellation struct{ Status string }
+			Preview      *struct {
+				Executes, NeedsFinanceApproval bool
+				AmountRefunded                 struct{ Amount string }
+			}
+		}
+		before := w.env.Statements.Load()
+		must(t, mutate(t, rep, "requestOrderCancellation", `mutation($o: ID!) { requestOrderCancellation(input: {orderId: $o,
+			reasonCode: CUSTOMER_REQUEST}) { `+selection+` `+userErrors+` } }`, apptest.Vars{"o": o.ID}, &out))
+		n := w.env.Statements.Load() - before
+		switch {
+		case out.Cancellation.Status != "REQUESTED":
+			t.Fatalf("asked %t: request %s, want REQUESTED", asked, out.Cancellation.Status)
+		case !asked && (out.Preview != nil || n > 9):
+			t.Errorf("preview not asked: %+v in %d statements, want none in at most 9", out.Preview, n)
+		case asked && (out.Preview == nil || out.Preview.Executes || !out.Preview.NeedsFinanceApproval ||
+			out.Preview.AmountRefunded.Amount != o.Total.Amount):
+			t.Errorf("preview asked: %+v, want a refund of %s awaiting finance", out.Preview, o.Total.Amount)
+		}
+	}
+}

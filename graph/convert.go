@@ -2,9 +2,11 @@ package graph
 
 import (
 	"context"
-	"orderdesk/change"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"orderdesk/account"
+	"orderdesk/change"
 	"orderdesk/ent"
 	"orderdesk/graph/model"
 	"orderdesk/order"
@@ -190,4 +192,16 @@ func optionalIDs(ids []int) *[]int {
 		return nil
 	}
 	return &ids
+}
+
+// selects reports whether the client's selection on the payload of the
+// mutation being resolved, of type payload, includes field: what nobody
+// asked for need not be computed.
+func selects(ctx context.Context, payload, field string) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{payload}) {
+		if f.Name == field {
+			return true
+		}
+	}
+	return false
 }

@@ -23,14 +23,6 @@ func (r *auditEventResolver) Amount(ctx context.Context, obj *ent.AuditEvent) (*
 	return amount(*obj.AmountMinor, obj.Currency), nil
 }
 
-// Preview is the resolver for the preview field.
-func (r *cancellationPayloadResolver) Preview(ctx context.Context, obj *model.CancellationPayload) (*order.Preview, error) {
-	if obj.Preview != nil || obj.Cancellation == nil {
-		return obj.Preview, nil
-	}
-	return r.Orders.CancellationEffect(ctx, obj.Cancellation)
-}
-
 // TotalAfter is the resolver for the totalAfter field.
 func (r *cancellationPreviewResolver) TotalAfter(ctx context.Context, obj *order.Preview) (*money.Money, error) {
 	return amount(obj.TotalAfter, obj.Currency), nil
@@ -143,7 +135,9 @@ func (r *mutationResolver) CompleteOrder(ctx context.Context, input model.OrderT
 
 // RequestOrderCancellation is the resolver for the requestOrderCancellation field.
 func (r *mutationResolver) RequestOrderCancellation(ctx context.Context, input model.CancelOrderInput) (*model.CancellationPayload, error) {
-	return cancellationPayload(r.Orders.RequestCancellation(ctx, cancelRequest(input)))
+	req := cancelRequest(input)
+	req.Preview = selects(ctx, "CancellationPayload", "preview")
+	return cancellationPayload(r.Orders.RequestCancellation(ctx, req))
 }
 
 // CancelOrder is the resolver for the cancelOrder field.
@@ -153,7 +147,9 @@ func (r *mutationResolver) CancelOrder(ctx context.Context, input model.CancelOr
 
 // ApproveOrderCancellation is the resolver for the approveOrderCancellation field.
 func (r *mutationResolver) ApproveOrderCancellation(ctx context.Context, input model.CancellationDecisionInput) (*model.CancellationPayload, error) {
-	return cancellationPayload(r.Orders.ApproveCancellation(ctx, decision(input)))
+	req := decision(input)
+	req.Preview = selects(ctx, "CancellationPayload", "preview")
+	return cancellationPayload(r.Orders.ApproveCancellation(ctx, req))
 }
 
 // RejectOrderCancellation is the resolver for the rejectOrderCancellation field.
@@ -226,17 +222,9 @@ func (r *orderLineResolver) Substitutes(ctx context.Context, obj *ent.OrderLine)
 	return r.Orders.Substitutes(ctx, obj)
 }
 
-// CancellationPayload returns generated.CancellationPayloadResolver implementation.
-func (r *Resolver) CancellationPayload() generated.CancellationPayloadResolver {
-	return &cancellationPayloadResolver{r}
-}
-
 // CancellationPreview returns generated.CancellationPreviewResolver implementation.
 func (r *Resolver) CancellationPreview() generated.CancellationPreviewResolver {
 	return &cancellationPreviewResolver{r}
 }
 
-type (
-	cancellationPayloadResolver struct{ *Resolver }
-	cancellationPreviewResolver struct{ *Resolver }
-)
+type cancellationPreviewResolver struct{ *Resolver }

@@ -28,8 +28,9 @@ func approvalsComplete(rec *ent.CancellationRecord) bool {
 }
 
 // approve records the given approvals and executes the cancellation when
-// it has all it needs.
-func (s *Service) approve(ctx context.Context, l *Locked, rec *ent.CancellationRecord, a approval) (*Result, error) {
+// it has all it needs; a request it leaves pending comes with its preview
+// when preview asks for it.
+func (s *Service) approve(ctx context.Context, l *Locked, rec *ent.CancellationRecord, a approval, preview bool) (*Result, error) {
 	v := auth.FromContext(ctx)
 	next := *rec
 	next.Version++
@@ -56,7 +57,7 @@ func (s *Service) approve(ctx context.Context, l *Locked, rec *ent.CancellationR
 		return nil, err
 	}
 	if !complete {
-		p, err := l.pendingPreview(ctx, rec)
+		p, err := l.pendingPreview(ctx, rec, preview)
 		return &Result{Order: l.Order, Cancellation: rec, Preview: p}, err
 	}
 	return s.execute(ctx, l, rec)
@@ -80,7 +81,10 @@ func (l *Locked) askApprovers(ctx context.Context, rec *ent.CancellationRecord) 
 type DecisionRequest struct {
 	CancellationID int
 	Note           string
-	DryRun         bool   `json:"-"`
+	DryRun         bool `json:"-"`
+	// Preview asks for the preview of a request the approval leaves
+	// pending (a dry run always has it).
+	Preview        bool   `json:"-"`
 	IdempotencyKey string `json:"-"`
 }
 
@@ -117,7 +121,7 @@ func (s *Service) ApproveCancellation(ctx context.Context, r DecisionRequest) (*
 		if give == 0 {
 			return nil, fault.New(fault.NotAllowed, "", "this request awaits an approval your role cannot give (%s)", missing(rec))
 		}
-		res, err := s.approve(ctx, l, rec, give)
+		res, err := s.approve(ctx, l, rec, give, r.DryRun || r.Preview)
 		if err != nil {
 			return nil, err
 		}

@@ -32,8 +32,11 @@ type CancelRequest struct {
 	// CustomerContactID is the logged contact in which the customer asked
 	// for or agreed to the cancellation.
 	CustomerContactID *int
-	DryRun            bool   `json:"-"`
-	IdempotencyKey    string `json:"-"`
+	DryRun            bool `json:"-"`
+	// Preview asks for the preview of a request left pending (a dry run
+	// always has it): planning it reads the order's payments.
+	Preview        bool   `json:"-"`
+	IdempotencyKey string `json:"-"`
 }
 
 // Preview is exactly what a cancellation or void does (or would do, in a
@@ -176,7 +179,7 @@ func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecor
 	}
 	// A manager asking is a manager approving; finance may still have to agree.
 	if v.Can(auth.OrderCancelApprove) {
-		res, err := s.approve(ctx, l, rec, approveManager)
+		res, err := s.approve(ctx, l, rec, approveManager, r.DryRun || r.Preview)
 		if err != nil || res.Cancellation.Status == cancellationrecord.StatusEXECUTED {
 			return res, err
 		}
@@ -185,7 +188,7 @@ func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecor
 	if err := l.askApprovers(ctx, rec); err != nil {
 		return nil, err
 	}
-	p, err := l.pendingPreview(ctx, rec)
+	p, err := l.pendingPreview(ctx, rec, r.DryRun || r.Preview)
 	return &Result{Order: l.Order, Cancellation: rec, Preview: p}, err
 }
 

@@ -122,13 +122,11 @@ func (e *effect) preview(o *ent.Order, rec *ent.CancellationRecord) *Preview {
 }
 
 // pendingPreview is what a cancellation request that awaits approval would
-// do if it were executed now, for a dry run; nil otherwise. A request or
-// approval that really leaves the request pending commits, and its
-// payload's preview is then the request's effect, computed when a client
-// asks for it (CancellationEffect): planning it here read the charges on
-// every such action, for a preview few clients ask for.
-func (l *Locked) pendingPreview(ctx context.Context, rec *ent.CancellationRecord) (*Preview, error) {
-	if !isDryRun(ctx) {
+// do if it were executed now, when wanted (a dry run, or a client asking
+// for the preview); nil otherwise. Planning it reads the order's payments,
+// which nothing else in a request or a non-final approval needs.
+func (l *Locked) pendingPreview(ctx context.Context, rec *ent.CancellationRecord, wanted bool) (*Preview, error) {
+	if !wanted {
 		return nil, nil
 	}
 	e, err := l.plan(ctx, rec)

@@ -210,7 +210,6 @@ func (s *Service) runOrPreview(ctx context.Context, dryRun bool, op, key string,
 		return s.run(ctx, op, key, req, act)
 	}
 	var res *Result
-	ctx = context.WithValue(ctx, dryRunKey{}, true)
 	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		ctx := audit.Batch(store.WithNow(ctx, time.Now().UTC()))
 		var err error
@@ -250,13 +249,3 @@ func (s *Service) runOrPreview(ctx context.Context, dryRun bool, op, key string,
 }
 
 var errDryRun = errors.New("dry run")
-
-// dryRunKey marks the context of an action run by runOrPreview as a dry run.
-type dryRunKey struct{}
-
-// isDryRun reports whether ctx is a dry run's: what it computes is rolled
-// back, and only its result is returned.
-func isDryRun(ctx context.Context) bool {
-	dry, _ := ctx.Value(dryRunKey{}).(bool)
-	return dry
-}

@@ -53,7 +53,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AuditEvent() AuditEventResolver
-	CancellationPayload() CancellationPayloadResolver
 	CancellationPreview() CancellationPreviewResolver
 	CancellationRecord() CancellationRecordResolver
 	Complaint() ComplaintResolver
@@ -1133,9 +1132,6 @@ type ComplexityRoot struct {
 
 type AuditEventResolver interface {
 	Amount(ctx context.Context, obj *ent.AuditEvent) (*money.Money, error)
-}
-type CancellationPayloadResolver interface {
-	Preview(ctx context.Context, obj *model.CancellationPayload) (*order.Preview, error)
 }
 type CancellationPreviewResolver interface {
 	TotalAfter(ctx context.Context, obj *order.Preview) (*money.Money, error)
@@ -13947,7 +13943,7 @@ type CancellationPayload {
   newOrder: Order
   """
   What the request does: in a dry run, what it would do; once executed, what it did; while it awaits a decision,
-  what executing it would do now (as ` + "`" + `cancellation.effect` + "`" + `, computed when asked).
+  what executing it would do now (as ` + "`" + `cancellation.effect` + "`" + `). Planned only when selected.
   """
   preview: CancellationPreview
   errors: [UserError!]!
@@ -18939,7 +18935,7 @@ func (ec *executionContext) _CancellationPayload_preview(ctx context.Context, fi
 			return ec.fieldContext_CancellationPayload_preview(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.CancellationPayload().Preview(ctx, obj)
+			return obj.Preview, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *order.Preview) graphql.Marshaler {
@@ -18953,8 +18949,8 @@ func (ec *executionContext) fieldContext_CancellationPayload_preview(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "CancellationPayload",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CancellationPreview(ctx, field)
 		},

@@ -77,7 +77,7 @@ type CancellationPayload struct {
 	// The re-created draft, with resolution REORDER.
 	NewOrder *ent.Order `json:"newOrder,omitempty"`
 	// What the request does: in a dry run, what it would do; once executed, what it did; while it awaits a decision,
-	// what executing it would do now (as `cancellation.effect`, computed when asked).
+	// what executing it would do now (as `cancellation.effect`). Planned only when selected.
 	Preview *order.Preview `json:"preview,omitempty"`
 	Errors  []*fault.Error `json:"errors"`
 }
