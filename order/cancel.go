@@ -177,9 +177,10 @@ func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecor
 	if immediate {
 		return s.execute(ctx, l, rec)
 	}
+	preview := r.DryRun || r.Preview
 	// A manager asking is a manager approving; finance may still have to agree.
 	if v.Can(auth.OrderCancelApprove) {
-		res, err := s.approve(ctx, l, rec, approveManager, r.DryRun || r.Preview)
+		res, err := s.approve(ctx, l, rec, approveManager, preview)
 		if err != nil || res.Cancellation.Status == cancellationrecord.StatusEXECUTED {
 			return res, err
 		}
@@ -188,7 +189,7 @@ func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecor
 	if err := l.askApprovers(ctx, rec); err != nil {
 		return nil, err
 	}
-	p, err := l.pendingPreview(ctx, rec, r.DryRun || r.Preview)
+	p, err := l.pendingPreview(ctx, rec, preview)
 	return &Result{Order: l.Order, Cancellation: rec, Preview: p}, err
 }
 
