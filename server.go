@@ -34,6 +34,7 @@ import (
 	"orderdesk/graph/guard"
 	"orderdesk/httpapi"
 	"orderdesk/money"
+	"orderdesk/notice"
 	"orderdesk/order"
 	"orderdesk/store"
 	"orderdesk/telemetry"
@@ -84,7 +85,12 @@ type config struct {
 	db            store.Options
 	drainDelay    time.Duration
 	metricsToken  string
-	migrate       string // ORDERDESK_MIGRATE: auto or off
+	mailer        notice.Mailer // ORDERDESK_SMTP_URL; nil: notices are SKIPPED
+	noticeLang    string
+	noticeEvery   time.Duration
+	noticeHold    time.Duration
+	dunning       []time.Duration // nil: order.DefaultDunning; empty: no reminders
+	migrate       string          // ORDERDESK_MIGRATE: auto or off
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -112,8 +118,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Int64Var(&c.policy.SevereBP, "correction-severe-bp", c.policy.SevereBP, "a correction moving the order total by more than this share of it, in basis points, is SEVERE; 0 = no share threshold (ORDERDESK_CORRECTION_SEVERE_BP)")
 	fs.DurationVar(&c.policy.PaymentTerms, "payment-terms", 0, "payment due time set at confirmation when an order has none; 0 = none (ORDERDESK_PAYMENT_TERMS)")
 	fs.DurationVar(&c.policy.AfterDeliveryFollowUp, "after-delivery-follow-up", 0, "schedule a follow-up contact (客户回访) for the order's rep this long after delivery; 0 = off (ORDERDESK_AFTER_DELIVERY_FOLLOW_UP)")
+	fs.BoolVar(&c.policy.InvoiceAtShipment, "invoice-at-shipment", env("INVOICE_AT_SHIPMENT", "") == "1", "issue an order's invoice with its first shipment (ORDERDESK_INVOICE_AT_SHIPMENT=1)")
 	fs.DurationVar(&c.policy.DeliveryLeadTime, "delivery-lead-time", c.policy.DeliveryLeadTime, "earliest delivery after confirmation (ORDERDESK_DELIVERY_LEAD_TIME)")
 	fs.DurationVar(&c.rulesEvery, "rules-interval", time.Minute, "how often background rules run, e.g. automatic cancellation; 0 = never (ORDERDESK_RULES_INTERVAL)")
+	fs.StringVar(&c.noticeLang, "notice-language", env("NOTICE_LANGUAGE", notice.DefaultLanguage), "language of notices to customers who have none: "+strings.Join(notice.Languages, " or ")+" (ORDERDESK_NOTICE_LANGUAGE)")
+	fs.DurationVar(&c.noticeEvery, "notice-interval", 10*time.Second, "how often queued customer notices are delivered; 0 = never (ORDERDESK_NOTICE_INTERVAL)")
+	fs.DurationVar(&c.noticeHold, "notice-hold", 0, "how long a customer notice waits after its change before it goes, for staff to read or withhold it (ORDERDESK_NOTICE_HOLD)")
+	dunning := fs.String("dunning", env("DUNNING", ""), "when payment reminders of an unpaid invoice go, after its due time: comma-separated durations, e.g. 24h,168h,336h (the default); off = none (ORDERDESK_DUNNING)")
 	fs.StringVar(&c.migrate, "migrate", env("MIGRATE", migrateAuto), "auto: apply pending migrations at start; off: refuse to start while any is pending (apply them with 'orderdesk migrate') (ORDERDESK_MIGRATE)")
 	fs.IntVar(&c.limits.MaxMutations, "max-mutations", 0, "most mutation fields in one operation; money- and stock-moving ones always alone; default 5 (ORDERDESK_MAX_MUTATIONS)")
 	fs.IntVar(&c.edge.MaxInFlight, "max-in-flight", 128, "requests served at once; past it 503 + Retry-After; 0 = no bound (ORDERDESK_MAX_IN_FLIGHT)")
@@ -141,7 +152,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	for name, target := range map[string]*time.Duration{"ACCESS_TTL": &c.accessTTL, "PAYMENT_TERMS": &c.policy.PaymentTerms,
 		"DELIVERY_LEAD_TIME": &c.policy.DeliveryLeadTime, "AFTER_DELIVERY_FOLLOW_UP": &c.policy.AfterDeliveryFollowUp,
-		"RULES_INTERVAL": &c.rulesEvery, "REQUEST_TIMEOUT": &c.edge.RequestTimeout, "DB_TIMEOUT": &c.db.Timeout, "DB_LOCK_WAIT": &c.db.LockWait, "DRAIN_DELAY": &c.drainDelay} {
+		"RULES_INTERVAL": &c.rulesEvery, "NOTICE_INTERVAL": &c.noticeEvery, "NOTICE_HOLD": &c.noticeHold, "REQUEST_TIMEOUT": &c.edge.RequestTimeout, "DB_TIMEOUT": &c.db.Timeout, "DB_LOCK_WAIT": &c.db.LockWait, "DRAIN_DELAY": &c.drainDelay} {
 		if v := getenv("ORDERDESK_" + name); v != "" && !flagSet(fs, strings.ToLower(strings.ReplaceAll(name, "_", "-"))) {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -165,6 +176,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		errs = append(errs, fmt.Errorf("ORDERDESK_TRUSTED_PROXIES: %w", err))
 	}
 	c.edge.Origins = splitList(*origins)
+	if c.dunning, err = parseDunning(*dunning); err != nil {
+		errs = append(errs, fmt.Errorf("ORDERDESK_DUNNING: %w", err))
+	}
 	if err := c.logLevel.UnmarshalText([]byte(*level)); err != nil {
 		errs = append(errs, fmt.Errorf("log level: %w", err))
 	}
@@ -176,6 +190,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if !money.ValidCurrency(c.currency) {
 		errs = append(errs, fmt.Errorf("currency %q is not an ISO 4217 code", c.currency))
+	}
+	if lang, ok := notice.Language(c.noticeLang); ok {
+		c.noticeLang = lang
+	} else {
+		errs = append(errs, fmt.Errorf("ORDERDESK_NOTICE_LANGUAGE %q: use %s", c.noticeLang, strings.Join(notice.Languages, " or ")))
+	}
+	// A secret (it may hold the mail server's password), so no flag.
+	if raw := getenv("ORDERDESK_SMTP_URL"); raw != "" {
+		m, err := notice.ParseSMTP(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ORDERDESK_SMTP_URL: %w", err))
+		} else {
+			c.mailer = m
+		}
 	}
 	if c.dbDSN == "" && c.dbDriver == store.SQLite {
 		c.dbDSN = "orderdesk.db"
@@ -253,7 +281,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	a := app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: c.bcryptCost,
+	a := app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: c.bcryptCost, Mailer: c.mailer, NoticeLanguage: c.noticeLang, NoticeHold: c.noticeHold, Dunning: c.dunning,
 		Currency: c.currency, Limits: c.limits, Policy: c.policy, Edge: c.edge,
 		MetricsToken: c.metricsToken, Tracing: tracing})
 	if c.adminEmail != "" {
@@ -303,6 +331,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stopRules()
 	if c.rulesEvery > 0 {
 		rules.Go(func() { a.RunRules(a.Metrics.WatchTx(rulesCtx), log, c.rulesEvery) })
+	}
+	if c.noticeEvery > 0 {
+		rules.Go(func() { a.RunNotices(a.Metrics.WatchTx(rulesCtx), log, c.noticeEvery) })
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -382,4 +413,27 @@ func stopTracing(t *telemetry.Tracing, log *slog.Logger) {
 	if err := t.Shutdown(ctx); err != nil {
 		log.Warn("flushing traces", "err", err)
 	}
+}
+
+// parseDunning reads the reminder schedule: "" is the default, "off" none,
+// else ascending positive durations.
+func parseDunning(v string) ([]time.Duration, error) {
+	switch strings.TrimSpace(v) {
+	case "":
+		return nil, nil
+	case "off":
+		return []time.Duration{}, nil
+	}
+	var out []time.Duration
+	for _, item := range splitList(v) {
+		d, err := time.ParseDuration(item)
+		if err != nil {
+			return nil, err
+		}
+		if d < 0 || (len(out) > 0 && d <= out[len(out)-1]) {
+			return nil, fmt.Errorf("%q: the durations must be ascending and not negative", v)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }

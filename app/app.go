@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"orderdesk/account"
 	"orderdesk/aftersales"
@@ -16,6 +17,7 @@ import (
 	"orderdesk/graph"
 	"orderdesk/graph/guard"
 	"orderdesk/httpapi"
+	"orderdesk/notice"
 	"orderdesk/notify"
 	"orderdesk/order"
 	"orderdesk/report"
@@ -39,6 +41,17 @@ type Options struct {
 	// Tracing, when not nil, spans requests, GraphQL operations and
 	// resolvers; SQL too if the database was opened with its OpenSQL.
 	Tracing *telemetry.Tracing
+	// Mailer delivers customer notices by email; nil records them as
+	// SKIPPED.
+	Mailer notice.Mailer
+	// NoticeLanguage is the language of customers who have none;
+	// default notice.DefaultLanguage.
+	NoticeLanguage string
+	// NoticeHold keeps each notice this long before it goes.
+	NoticeHold time.Duration
+	// Dunning is when payment reminders go (order.Service.Dunning); nil:
+	// order.DefaultDunning, empty: none.
+	Dunning []time.Duration
 }
 
 // App is orderdesk over one database.
@@ -51,6 +64,8 @@ type App struct {
 	Complaints *aftersales.Service
 	Contacts   *contact.Service
 	Reports    *report.Service
+	// Notices delivers the notices to customers that actions queue.
+	Notices *notice.Sender
 	// Broker delivers committed notifications and order events to live
 	// subscriptions on this server.
 	Broker   *notify.Broker
@@ -72,15 +87,23 @@ func New(db *store.DB, o Options) *App {
 		Complaints: aftersales.New(db.Client, aftersales.DefaultPolicy),
 		Contacts:   contact.New(db.Client),
 		Reports:    report.New(db.Client),
+		Notices:    notice.NewSender(db.Client, o.Mailer),
 		Broker:     notify.NewBroker(),
 		Metrics:    telemetry.NewMetrics(),
+	}
+	if o.NoticeLanguage != "" {
+		a.Notices.Language = o.NoticeLanguage
+	}
+	a.Notices.Hold = o.NoticeHold
+	if o.Dunning != nil {
+		a.Orders.Dunning = o.Dunning
 	}
 	a.Metrics.CollectDB(db.SQL)
 	db.Client.AuditEvent.Use(a.Metrics.AuditHook())
 	a.Accounts.OnChange = a.Broker.ForgetMembers
 	resolver := &graph.Resolver{Client: db.Client, Accounts: a.Accounts, Customers: a.Customers,
 		Stock: a.Stock, Orders: a.Orders, Complaints: a.Complaints, ContactLog: a.Contacts, Reports: a.Reports,
-		Broker: a.Broker}
+		Notices: a.Notices, Broker: a.Broker}
 	if o.Throttle != (account.ThrottleLimits{}) {
 		a.Accounts.SetThrottle(o.Throttle)
 	}

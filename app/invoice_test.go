@@ -18,13 +18,14 @@ import (
 	"orderdesk/store"
 )
 
-const invoiceFields = `id number status currency dueAt note
+const invoiceFields = `id number status currency dueAt note reminders
 	lines { position sku name quantity unitPrice { amount } discount { amount } lineTotal { amount } }
 	subtotal { amount } total { amount } billed { amount } credited { amount } balance { amount } overdue
 	replaces { number } creditNotes { id number amount { amount } reason }`
 
 type invoiceView struct {
 	ID, Number, Status, Currency, DueAt, Note string
+	Reminders                                 int
 	Lines                                     []struct {
 		Position, Quantity             int
 		Sku, Name                      string

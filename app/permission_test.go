@@ -87,9 +87,11 @@ var operations = map[string]operation{
 	"users":          conn("users"),
 	"complaints":     withAllow(conn("complaints"), complaintRead),
 	"contacts":       withAllow(conn("contacts"), contactReader),
-	"payments":       withAllow(conn("payments"), paymentReader),
-	"invoices":       withAllow(conn("invoices"), invoiceReader),
-	"ledgerEntries":  withAllow(conn("ledgerEntries"), paymentReader),
+	// Notices to customers are the outbound side of the contact log.
+	"customerNotices": withAllow(conn("customerNotices"), contactReader),
+	"payments":        withAllow(conn("payments"), paymentReader),
+	"invoices":        withAllow(conn("invoices"), invoiceReader),
+	"ledgerEntries":   withAllow(conn("ledgerEntries"), paymentReader),
 
 	"login": {query: `mutation { login(input: {email: "nobody@test.local", password: "wrong-password"}) { errors { code } } }`,
 		vars: noVars, allow: everyone, public: true},
@@ -168,6 +170,9 @@ var operations = map[string]operation{
 	"logContact": onOrder(`mutation($id: ID!) { logContact(input: {customerId: $id, channel: PHONE, direction: OUTBOUND,
 		summary: "call"}) { errors { code } } }`, contactLogger),
 	"completeFollowUp": onOrder(`mutation($id: ID!) { completeFollowUp(input: {contactId: $id}) { errors { code } } }`, followUpper),
+	"withholdCustomerNotice": onOrder(`mutation($id: ID!) { withholdCustomerNotice(input: {noticeId: $id, reason: "r"}) { errors { code } } }`,
+		contactLogger),
+	"resendCustomerNotice": onOrder(`mutation($id: ID!) { resendCustomerNotice(input: {noticeId: $id}) { errors { code } } }`, contactLogger),
 }
 
 func withAllow(op operation, roles []string) operation { op.allow = roles; return op }

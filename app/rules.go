@@ -11,8 +11,9 @@ import (
 )
 
 // RunRules runs the background rules every interval until ctx ends:
-// cancelling orders unpaid past their due time, announcing complaints past
-// theirs and contacts' follow-ups that came due, and forgetting expired
+// cancelling orders unpaid past their due time, reminding customers of
+// overdue invoices, announcing complaints past theirs and contacts'
+// follow-ups that came due, and forgetting expired
 // idempotency keys. Every rule is safe to run on several servers at once.
 func (a *App) RunRules(ctx context.Context, log *slog.Logger, every time.Duration) {
 	// What the rules commit (automatic cancellations, overdue complaints:
@@ -44,6 +45,11 @@ func (a *App) runRulesOnce(ctx context.Context, log *slog.Logger) {
 	} else if n > 0 {
 		log.InfoContext(ctx, "announced complaints past their due time", "complaints", n)
 	}
+	if n, err := a.Orders.RemindOverdue(ctx, time.Now().UTC()); err != nil {
+		log.ErrorContext(ctx, "payment reminders", "err", err)
+	} else if n > 0 {
+		log.InfoContext(ctx, "sent payment reminders of overdue invoices", "reminders", n)
+	}
 	if n, err := a.Contacts.NotifyDue(ctx); err != nil {
 		log.ErrorContext(ctx, "follow-up due notifications", "err", err)
 	} else if n > 0 {
@@ -55,5 +61,26 @@ func (a *App) runRulesOnce(ctx context.Context, log *slog.Logger) {
 	}
 	if _, err := a.Accounts.Sweep(ctx); err != nil {
 		log.ErrorContext(ctx, "sign-in throttle sweep", "err", err)
+	}
+}
+
+// RunNotices delivers the customer notices that actions queue, every
+// interval until ctx ends. Several servers may run it at once (see
+// notice.Sender).
+func (a *App) RunNotices(ctx context.Context, log *slog.Logger, every time.Duration) {
+	ctx = notify.WithBroker(ctx, a.Broker) // the timeline's live subscribers see deliveries
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := a.Notices.DeliverDue(ctx); err != nil {
+			log.ErrorContext(ctx, "customer notices", "err", err)
+		} else if n > 0 {
+			log.InfoContext(ctx, "customer notices delivered or settled", "notices", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"orderdesk/fault"
 	"orderdesk/idem"
 	"orderdesk/money"
+	"orderdesk/notice"
 	"orderdesk/postal"
 	"orderdesk/store"
 )
@@ -34,6 +35,7 @@ func New(client *ent.Client, currency string) *Service {
 // Fields are the editable fields; nil means "not given".
 type Fields struct {
 	Name, ContactName, Email, Phone *string
+	Language                        *string // a tag of notice.Languages; "" is the server's default
 	BillingAddress, ShippingAddress *postal.Address
 	CreditLimit                     *string
 	OwnerID                         *int
@@ -174,6 +176,14 @@ func (s *Service) apply(ctx context.Context, tx *ent.Tx, v *auth.Viewer, errs *f
 		}
 		after["email"] = e
 		m.SetEmail(e)
+	}
+	if f.Language != nil {
+		lang, ok := notice.Language(*f.Language)
+		if !ok && strings.TrimSpace(*f.Language) != "" {
+			errs.Add(fault.Invalid, "input.language", "notices are written in %s", strings.Join(notice.Languages, " and "))
+		}
+		after["language"] = lang
+		m.SetLanguage(lang)
 	}
 	if f.Phone != nil {
 		after["phone"] = errs.Text("input.phone", *f.Phone, 50, false)

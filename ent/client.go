@@ -17,6 +17,7 @@ import (
 	"orderdesk/ent/contact"
 	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/idempotencykey"
 	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
@@ -61,6 +62,8 @@ type Client struct {
 	CreditNote *CreditNoteClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// CustomerNotice is the client for interacting with the CustomerNotice builders.
+	CustomerNotice *CustomerNoticeClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// Invoice is the client for interacting with the Invoice builders.
@@ -114,6 +117,7 @@ func (c *Client) init() {
 	c.Contact = NewContactClient(c.config)
 	c.CreditNote = NewCreditNoteClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
+	c.CustomerNotice = NewCustomerNoticeClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Invoice = NewInvoiceClient(c.config)
 	c.LedgerEntry = NewLedgerEntryClient(c.config)
@@ -230,6 +234,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Contact:            NewContactClient(cfg),
 		CreditNote:         NewCreditNoteClient(cfg),
 		Customer:           NewCustomerClient(cfg),
+		CustomerNotice:     NewCustomerNoticeClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Invoice:            NewInvoiceClient(cfg),
 		LedgerEntry:        NewLedgerEntryClient(cfg),
@@ -273,6 +278,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Contact:            NewContactClient(cfg),
 		CreditNote:         NewCreditNoteClient(cfg),
 		Customer:           NewCustomerClient(cfg),
+		CustomerNotice:     NewCustomerNoticeClient(cfg),
 		IdempotencyKey:     NewIdempotencyKeyClient(cfg),
 		Invoice:            NewInvoiceClient(cfg),
 		LedgerEntry:        NewLedgerEntryClient(cfg),
@@ -321,9 +327,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AuditEvent, c.CancellationRecord, c.Complaint, c.Contact, c.CreditNote,
-		c.Customer, c.IdempotencyKey, c.Invoice, c.LedgerEntry, c.LoginFailure,
-		c.Notification, c.Order, c.OrderCorrection, c.OrderLine, c.Payment,
-		c.RefreshToken, c.ReturnLine, c.ReturnOrder, c.Sequence, c.Shipment,
+		c.Customer, c.CustomerNotice, c.IdempotencyKey, c.Invoice, c.LedgerEntry,
+		c.LoginFailure, c.Notification, c.Order, c.OrderCorrection, c.OrderLine,
+		c.Payment, c.RefreshToken, c.ReturnLine, c.ReturnOrder, c.Sequence, c.Shipment,
 		c.ShipmentLine, c.StockItem, c.StockMovement, c.User,
 	} {
 		n.Use(hooks...)
@@ -335,9 +341,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AuditEvent, c.CancellationRecord, c.Complaint, c.Contact, c.CreditNote,
-		c.Customer, c.IdempotencyKey, c.Invoice, c.LedgerEntry, c.LoginFailure,
-		c.Notification, c.Order, c.OrderCorrection, c.OrderLine, c.Payment,
-		c.RefreshToken, c.ReturnLine, c.ReturnOrder, c.Sequence, c.Shipment,
+		c.Customer, c.CustomerNotice, c.IdempotencyKey, c.Invoice, c.LedgerEntry,
+		c.LoginFailure, c.Notification, c.Order, c.OrderCorrection, c.OrderLine,
+		c.Payment, c.RefreshToken, c.ReturnLine, c.ReturnOrder, c.Sequence, c.Shipment,
 		c.ShipmentLine, c.StockItem, c.StockMovement, c.User,
 	} {
 		n.Intercept(interceptors...)
@@ -359,6 +365,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.CreditNote.mutate(ctx, m)
 	case *CustomerMutation:
 		return c.Customer.mutate(ctx, m)
+	case *CustomerNoticeMutation:
+		return c.CustomerNotice.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *InvoiceMutation:
@@ -1642,6 +1650,22 @@ func (c *CustomerClient) QueryContacts(_m *Customer) *ContactQuery {
 	return query
 }
 
+// QueryNotices queries the notices edge of a Customer.
+func (c *CustomerClient) QueryNotices(_m *Customer) *CustomerNoticeQuery {
+	query := (&CustomerNoticeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, id),
+			sqlgraph.To(customernotice.Table, customernotice.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.NoticesTable, customer.NoticesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *CustomerClient) Hooks() []Hook {
 	hooks := c.hooks.Customer
@@ -1665,6 +1689,172 @@ func (c *CustomerClient) mutate(ctx context.Context, m *CustomerMutation) (Value
 		return (&CustomerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Customer mutation op: %q", m.Op())
+	}
+}
+
+// CustomerNoticeClient is a client for the CustomerNotice schema.
+type CustomerNoticeClient struct {
+	config
+}
+
+// NewCustomerNoticeClient returns a client for the CustomerNotice from the given config.
+func NewCustomerNoticeClient(c config) *CustomerNoticeClient {
+	return &CustomerNoticeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `customernotice.Hooks(f(g(h())))`.
+func (c *CustomerNoticeClient) Use(hooks ...Hook) {
+	c.hooks.CustomerNotice = append(c.hooks.CustomerNotice, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `customernotice.Intercept(f(g(h())))`.
+func (c *CustomerNoticeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CustomerNotice = append(c.inters.CustomerNotice, interceptors...)
+}
+
+// Create returns a builder for creating a CustomerNotice entity.
+func (c *CustomerNoticeClient) Create() *CustomerNoticeCreate {
+	mutation := newCustomerNoticeMutation(c.config, OpCreate)
+	return &CustomerNoticeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CustomerNotice entities.
+func (c *CustomerNoticeClient) CreateBulk(builders ...*CustomerNoticeCreate) *CustomerNoticeCreateBulk {
+	return &CustomerNoticeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CustomerNoticeClient) MapCreateBulk(slice any, setFunc func(*CustomerNoticeCreate, int)) *CustomerNoticeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CustomerNoticeCreateBulk{err: fmt.Errorf("calling to CustomerNoticeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CustomerNoticeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CustomerNoticeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CustomerNotice.
+func (c *CustomerNoticeClient) Update() *CustomerNoticeUpdate {
+	mutation := newCustomerNoticeMutation(c.config, OpUpdate)
+	return &CustomerNoticeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CustomerNoticeClient) UpdateOne(_m *CustomerNotice) *CustomerNoticeUpdateOne {
+	mutation := newCustomerNoticeMutation(c.config, OpUpdateOne, withCustomerNotice(_m))
+	return &CustomerNoticeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CustomerNoticeClient) UpdateOneID(id int) *CustomerNoticeUpdateOne {
+	mutation := newCustomerNoticeMutation(c.config, OpUpdateOne, withCustomerNoticeID(id))
+	return &CustomerNoticeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CustomerNotice.
+func (c *CustomerNoticeClient) Delete() *CustomerNoticeDelete {
+	mutation := newCustomerNoticeMutation(c.config, OpDelete)
+	return &CustomerNoticeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CustomerNoticeClient) DeleteOne(_m *CustomerNotice) *CustomerNoticeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CustomerNoticeClient) DeleteOneID(id int) *CustomerNoticeDeleteOne {
+	builder := c.Delete().Where(customernotice.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CustomerNoticeDeleteOne{builder}
+}
+
+// Query returns a query builder for CustomerNotice.
+func (c *CustomerNoticeClient) Query() *CustomerNoticeQuery {
+	return &CustomerNoticeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCustomerNotice},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CustomerNotice entity by its id.
+func (c *CustomerNoticeClient) Get(ctx context.Context, id int) (*CustomerNotice, error) {
+	return c.Query().Where(customernotice.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CustomerNoticeClient) GetX(ctx context.Context, id int) *CustomerNotice {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCustomer queries the customer edge of a CustomerNotice.
+func (c *CustomerNoticeClient) QueryCustomer(_m *CustomerNotice) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customernotice.Table, customernotice.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, customernotice.CustomerTable, customernotice.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOrder queries the order edge of a CustomerNotice.
+func (c *CustomerNoticeClient) QueryOrder(_m *CustomerNotice) *OrderQuery {
+	query := (&OrderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customernotice.Table, customernotice.FieldID, id),
+			sqlgraph.To(order.Table, order.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, customernotice.OrderTable, customernotice.OrderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CustomerNoticeClient) Hooks() []Hook {
+	hooks := c.hooks.CustomerNotice
+	return append(hooks[:len(hooks):len(hooks)], customernotice.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CustomerNoticeClient) Interceptors() []Interceptor {
+	return c.inters.CustomerNotice
+}
+
+func (c *CustomerNoticeClient) mutate(ctx context.Context, m *CustomerNoticeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CustomerNoticeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CustomerNoticeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CustomerNoticeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CustomerNoticeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CustomerNotice mutation op: %q", m.Op())
 	}
 }
 
@@ -2854,6 +3044,22 @@ func (c *OrderClient) QueryContacts(_m *Order) *ContactQuery {
 			sqlgraph.From(order.Table, order.FieldID, id),
 			sqlgraph.To(contact.Table, contact.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, order.ContactsTable, order.ContactsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryNotices queries the notices edge of a Order.
+func (c *OrderClient) QueryNotices(_m *Order) *CustomerNoticeQuery {
+	query := (&CustomerNoticeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(order.Table, order.FieldID, id),
+			sqlgraph.To(customernotice.Table, customernotice.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, order.NoticesTable, order.NoticesColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -5139,16 +5345,17 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		AuditEvent, CancellationRecord, Complaint, Contact, CreditNote, Customer,
-		IdempotencyKey, Invoice, LedgerEntry, LoginFailure, Notification, Order,
-		OrderCorrection, OrderLine, Payment, RefreshToken, ReturnLine, ReturnOrder,
-		Sequence, Shipment, ShipmentLine, StockItem, StockMovement, User []ent.Hook
+		CustomerNotice, IdempotencyKey, Invoice, LedgerEntry, LoginFailure,
+		Notification, Order, OrderCorrection, OrderLine, Payment, RefreshToken,
+		ReturnLine, ReturnOrder, Sequence, Shipment, ShipmentLine, StockItem,
+		StockMovement, User []ent.Hook
 	}
 	inters struct {
 		AuditEvent, CancellationRecord, Complaint, Contact, CreditNote, Customer,
-		IdempotencyKey, Invoice, LedgerEntry, LoginFailure, Notification, Order,
-		OrderCorrection, OrderLine, Payment, RefreshToken, ReturnLine, ReturnOrder,
-		Sequence, Shipment, ShipmentLine, StockItem, StockMovement,
-		User []ent.Interceptor
+		CustomerNotice, IdempotencyKey, Invoice, LedgerEntry, LoginFailure,
+		Notification, Order, OrderCorrection, OrderLine, Payment, RefreshToken,
+		ReturnLine, ReturnOrder, Sequence, Shipment, ShipmentLine, StockItem,
+		StockMovement, User []ent.Interceptor
 	}
 )
 

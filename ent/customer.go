@@ -43,6 +43,8 @@ type Customer struct {
 	CreditLimitMinor int64 `json:"credit_limit_minor,omitempty"`
 	// Currency holds the value of the "currency" field.
 	Currency string `json:"currency,omitempty"`
+	// Language holds the value of the "language" field.
+	Language string `json:"language,omitempty"`
 	// OwnerID holds the value of the "owner_id" field.
 	OwnerID *int `json:"owner_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -61,15 +63,18 @@ type CustomerEdges struct {
 	Complaints []*Complaint `json:"complaints,omitempty"`
 	// Contacts holds the value of the contacts edge.
 	Contacts []*Contact `json:"contacts,omitempty"`
+	// Notices holds the value of the notices edge.
+	Notices []*CustomerNotice `json:"notices,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [4]map[string]int
+	totalCount [5]map[string]int
 
 	namedOrders     map[string][]*Order
 	namedComplaints map[string][]*Complaint
 	namedContacts   map[string][]*Contact
+	namedNotices    map[string][]*CustomerNotice
 }
 
 // OwnerOrErr returns the Owner value or an error if the edge
@@ -110,6 +115,15 @@ func (e CustomerEdges) ContactsOrErr() ([]*Contact, error) {
 	return nil, &NotLoadedError{edge: "contacts"}
 }
 
+// NoticesOrErr returns the Notices value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) NoticesOrErr() ([]*CustomerNotice, error) {
+	if e.loadedTypes[4] {
+		return e.Notices, nil
+	}
+	return nil, &NotLoadedError{edge: "notices"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Customer) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -119,7 +133,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case customer.FieldID, customer.FieldVersion, customer.FieldCreditLimitMinor, customer.FieldOwnerID:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldName, customer.FieldContactName, customer.FieldEmail, customer.FieldPhone, customer.FieldCurrency:
+		case customer.FieldName, customer.FieldContactName, customer.FieldEmail, customer.FieldPhone, customer.FieldCurrency, customer.FieldLanguage:
 			values[i] = new(sql.NullString)
 		case customer.FieldCreatedAt, customer.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -214,6 +228,12 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Currency = value.String
 			}
+		case customer.FieldLanguage:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field language", values[i])
+			} else if value.Valid {
+				_m.Language = value.String
+			}
 		case customer.FieldOwnerID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field owner_id", values[i])
@@ -252,6 +272,11 @@ func (_m *Customer) QueryComplaints() *ComplaintQuery {
 // QueryContacts queries the "contacts" edge of the Customer entity.
 func (_m *Customer) QueryContacts() *ContactQuery {
 	return NewCustomerClient(_m.config).QueryContacts(_m)
+}
+
+// QueryNotices queries the "notices" edge of the Customer entity.
+func (_m *Customer) QueryNotices() *CustomerNoticeQuery {
+	return NewCustomerClient(_m.config).QueryNotices(_m)
 }
 
 // Update returns a builder for updating this Customer.
@@ -309,6 +334,9 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("currency=")
 	builder.WriteString(_m.Currency)
+	builder.WriteString(", ")
+	builder.WriteString("language=")
+	builder.WriteString(_m.Language)
 	builder.WriteString(", ")
 	if v := _m.OwnerID; v != nil {
 		builder.WriteString("owner_id=")
@@ -392,6 +420,30 @@ func (_m *Customer) appendNamedContacts(name string, edges ...*Contact) {
 		_m.Edges.namedContacts[name] = []*Contact{}
 	} else {
 		_m.Edges.namedContacts[name] = append(_m.Edges.namedContacts[name], edges...)
+	}
+}
+
+// NamedNotices returns the Notices named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Customer) NamedNotices(name string) ([]*CustomerNotice, error) {
+	if _m.Edges.namedNotices == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedNotices[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Customer) appendNamedNotices(name string, edges ...*CustomerNotice) {
+	if _m.Edges.namedNotices == nil {
+		_m.Edges.namedNotices = make(map[string][]*CustomerNotice)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedNotices[name] = []*CustomerNotice{}
+	} else {
+		_m.Edges.namedNotices[name] = append(_m.Edges.namedNotices[name], edges...)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"orderdesk/ent/complaint"
 	"orderdesk/ent/contact"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/order"
 	"orderdesk/ent/user"
 	"orderdesk/postal"
@@ -149,6 +150,20 @@ func (_c *CustomerCreate) SetCurrency(v string) *CustomerCreate {
 	return _c
 }
 
+// SetLanguage sets the "language" field.
+func (_c *CustomerCreate) SetLanguage(v string) *CustomerCreate {
+	_c.mutation.SetLanguage(v)
+	return _c
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableLanguage(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetLanguage(*v)
+	}
+	return _c
+}
+
 // SetOwnerID sets the "owner_id" field.
 func (_c *CustomerCreate) SetOwnerID(v int) *CustomerCreate {
 	_c.mutation.SetOwnerID(v)
@@ -211,6 +226,21 @@ func (_c *CustomerCreate) AddContacts(v ...*Contact) *CustomerCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddContactIDs(ids...)
+}
+
+// AddNoticeIDs adds the "notices" edge to the CustomerNotice entity by IDs.
+func (_c *CustomerCreate) AddNoticeIDs(ids ...int) *CustomerCreate {
+	_c.mutation.AddNoticeIDs(ids...)
+	return _c
+}
+
+// AddNotices adds the "notices" edges to the CustomerNotice entity.
+func (_c *CustomerCreate) AddNotices(v ...*CustomerNotice) *CustomerCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddNoticeIDs(ids...)
 }
 
 // Mutation returns the CustomerMutation object of the builder.
@@ -325,6 +355,11 @@ func (_c *CustomerCreate) check() error {
 			return &ValidationError{Name: "currency", err: fmt.Errorf(`ent: validator failed for field "Customer.currency": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Language(); ok {
+		if err := customer.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Customer.language": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -396,6 +431,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 		_spec.SetField(customer.FieldCurrency, field.TypeString, value)
 		_node.Currency = value
 	}
+	if value, ok := _c.mutation.Language(); ok {
+		_spec.SetField(customer.FieldLanguage, field.TypeString, value)
+		_node.Language = value
+	}
 	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -454,6 +493,22 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.NoticesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.NoticesTable,
+			Columns: []string{customer.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -660,6 +715,24 @@ func (u *CustomerUpsert) UpdateCreditLimitMinor() *CustomerUpsert {
 // AddCreditLimitMinor adds v to the "credit_limit_minor" field.
 func (u *CustomerUpsert) AddCreditLimitMinor(v int64) *CustomerUpsert {
 	u.Add(customer.FieldCreditLimitMinor, v)
+	return u
+}
+
+// SetLanguage sets the "language" field.
+func (u *CustomerUpsert) SetLanguage(v string) *CustomerUpsert {
+	u.Set(customer.FieldLanguage, v)
+	return u
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateLanguage() *CustomerUpsert {
+	u.SetExcluded(customer.FieldLanguage)
+	return u
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (u *CustomerUpsert) ClearLanguage() *CustomerUpsert {
+	u.SetNull(customer.FieldLanguage)
 	return u
 }
 
@@ -901,6 +974,27 @@ func (u *CustomerUpsertOne) AddCreditLimitMinor(v int64) *CustomerUpsertOne {
 func (u *CustomerUpsertOne) UpdateCreditLimitMinor() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateCreditLimitMinor()
+	})
+}
+
+// SetLanguage sets the "language" field.
+func (u *CustomerUpsertOne) SetLanguage(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetLanguage(v)
+	})
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateLanguage() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateLanguage()
+	})
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (u *CustomerUpsertOne) ClearLanguage() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearLanguage()
 	})
 }
 
@@ -1311,6 +1405,27 @@ func (u *CustomerUpsertBulk) AddCreditLimitMinor(v int64) *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) UpdateCreditLimitMinor() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateCreditLimitMinor()
+	})
+}
+
+// SetLanguage sets the "language" field.
+func (u *CustomerUpsertBulk) SetLanguage(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetLanguage(v)
+	})
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateLanguage() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateLanguage()
+	})
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (u *CustomerUpsertBulk) ClearLanguage() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearLanguage()
 	})
 }
 

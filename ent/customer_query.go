@@ -11,6 +11,7 @@ import (
 	"orderdesk/ent/complaint"
 	"orderdesk/ent/contact"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/order"
 	"orderdesk/ent/predicate"
 	"orderdesk/ent/user"
@@ -33,11 +34,13 @@ type CustomerQuery struct {
 	withOrders          *OrderQuery
 	withComplaints      *ComplaintQuery
 	withContacts        *ContactQuery
+	withNotices         *CustomerNoticeQuery
 	loadTotal           []func(context.Context, []*Customer) error
 	modifiers           []func(*sql.Selector)
 	withNamedOrders     map[string]*OrderQuery
 	withNamedComplaints map[string]*ComplaintQuery
 	withNamedContacts   map[string]*ContactQuery
+	withNamedNotices    map[string]*CustomerNoticeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -155,6 +158,28 @@ func (_q *CustomerQuery) QueryContacts() *ContactQuery {
 			sqlgraph.From(customer.Table, customer.FieldID, selector),
 			sqlgraph.To(contact.Table, contact.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, customer.ContactsTable, customer.ContactsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryNotices chains the current query on the "notices" edge.
+func (_q *CustomerQuery) QueryNotices() *CustomerNoticeQuery {
+	query := (&CustomerNoticeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, selector),
+			sqlgraph.To(customernotice.Table, customernotice.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.NoticesTable, customer.NoticesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -358,6 +383,7 @@ func (_q *CustomerQuery) Clone() *CustomerQuery {
 		withOrders:     _q.withOrders.Clone(),
 		withComplaints: _q.withComplaints.Clone(),
 		withContacts:   _q.withContacts.Clone(),
+		withNotices:    _q.withNotices.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -406,6 +432,17 @@ func (_q *CustomerQuery) WithContacts(opts ...func(*ContactQuery)) *CustomerQuer
 		opt(query)
 	}
 	_q.withContacts = query
+	return _q
+}
+
+// WithNotices tells the query-builder to eager-load the nodes that are connected to
+// the "notices" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithNotices(opts ...func(*CustomerNoticeQuery)) *CustomerQuery {
+	query := (&CustomerNoticeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withNotices = query
 	return _q
 }
 
@@ -493,11 +530,12 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 	var (
 		nodes       = []*Customer{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withOwner != nil,
 			_q.withOrders != nil,
 			_q.withComplaints != nil,
 			_q.withContacts != nil,
+			_q.withNotices != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -548,6 +586,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 			return nil, err
 		}
 	}
+	if query := _q.withNotices; query != nil {
+		if err := _q.loadNotices(ctx, query, nodes,
+			func(n *Customer) { n.Edges.Notices = []*CustomerNotice{} },
+			func(n *Customer, e *CustomerNotice) { n.Edges.Notices = append(n.Edges.Notices, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedOrders {
 		if err := _q.loadOrders(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedOrders(name) },
@@ -566,6 +611,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 		if err := _q.loadContacts(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedContacts(name) },
 			func(n *Customer, e *Contact) { n.appendNamedContacts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedNotices {
+		if err := _q.loadNotices(ctx, query, nodes,
+			func(n *Customer) { n.appendNamedNotices(name) },
+			func(n *Customer, e *CustomerNotice) { n.appendNamedNotices(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -684,6 +736,36 @@ func (_q *CustomerQuery) loadContacts(ctx context.Context, query *ContactQuery, 
 	}
 	query.Where(predicate.Contact(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(customer.ContactsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CustomerID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "customer_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *CustomerQuery) loadNotices(ctx context.Context, query *CustomerNoticeQuery, nodes []*Customer, init func(*Customer), assign func(*Customer, *CustomerNotice)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Customer)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(customernotice.FieldCustomerID)
+	}
+	query.Where(predicate.CustomerNotice(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(customer.NoticesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -861,6 +943,20 @@ func (_q *CustomerQuery) WithNamedContacts(name string, opts ...func(*ContactQue
 		_q.withNamedContacts = make(map[string]*ContactQuery)
 	}
 	_q.withNamedContacts[name] = query
+	return _q
+}
+
+// WithNamedNotices tells the query-builder to eager-load the nodes that are connected to the "notices"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithNamedNotices(name string, opts ...func(*CustomerNoticeQuery)) *CustomerQuery {
+	query := (&CustomerNoticeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedNotices == nil {
+		_q.withNamedNotices = make(map[string]*CustomerNoticeQuery)
+	}
+	_q.withNamedNotices[name] = query
 	return _q
 }
 

@@ -9,6 +9,7 @@ import (
 	"orderdesk/ent/complaint"
 	"orderdesk/ent/contact"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/order"
 	"orderdesk/ent/predicate"
 	"orderdesk/ent/user"
@@ -180,6 +181,26 @@ func (_u *CustomerUpdate) AddCreditLimitMinor(v int64) *CustomerUpdate {
 	return _u
 }
 
+// SetLanguage sets the "language" field.
+func (_u *CustomerUpdate) SetLanguage(v string) *CustomerUpdate {
+	_u.mutation.SetLanguage(v)
+	return _u
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableLanguage(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetLanguage(*v)
+	}
+	return _u
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (_u *CustomerUpdate) ClearLanguage() *CustomerUpdate {
+	_u.mutation.ClearLanguage()
+	return _u
+}
+
 // SetOwnerID sets the "owner_id" field.
 func (_u *CustomerUpdate) SetOwnerID(v int) *CustomerUpdate {
 	_u.mutation.SetOwnerID(v)
@@ -248,6 +269,21 @@ func (_u *CustomerUpdate) AddContacts(v ...*Contact) *CustomerUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddContactIDs(ids...)
+}
+
+// AddNoticeIDs adds the "notices" edge to the CustomerNotice entity by IDs.
+func (_u *CustomerUpdate) AddNoticeIDs(ids ...int) *CustomerUpdate {
+	_u.mutation.AddNoticeIDs(ids...)
+	return _u
+}
+
+// AddNotices adds the "notices" edges to the CustomerNotice entity.
+func (_u *CustomerUpdate) AddNotices(v ...*CustomerNotice) *CustomerUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoticeIDs(ids...)
 }
 
 // Mutation returns the CustomerMutation object of the builder.
@@ -324,6 +360,27 @@ func (_u *CustomerUpdate) RemoveContacts(v ...*Contact) *CustomerUpdate {
 	return _u.RemoveContactIDs(ids...)
 }
 
+// ClearNotices clears all "notices" edges to the CustomerNotice entity.
+func (_u *CustomerUpdate) ClearNotices() *CustomerUpdate {
+	_u.mutation.ClearNotices()
+	return _u
+}
+
+// RemoveNoticeIDs removes the "notices" edge to CustomerNotice entities by IDs.
+func (_u *CustomerUpdate) RemoveNoticeIDs(ids ...int) *CustomerUpdate {
+	_u.mutation.RemoveNoticeIDs(ids...)
+	return _u
+}
+
+// RemoveNotices removes "notices" edges to CustomerNotice entities.
+func (_u *CustomerUpdate) RemoveNotices(v ...*CustomerNotice) *CustomerUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoticeIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *CustomerUpdate) Save(ctx context.Context) (int, error) {
 	if err := _u.defaults(); err != nil {
@@ -391,6 +448,11 @@ func (_u *CustomerUpdate) check() error {
 	if v, ok := _u.mutation.Phone(); ok {
 		if err := customer.PhoneValidator(v); err != nil {
 			return &ValidationError{Name: "phone", err: fmt.Errorf(`ent: validator failed for field "Customer.phone": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Language(); ok {
+		if err := customer.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Customer.language": %w`, err)}
 		}
 	}
 	return nil
@@ -461,6 +523,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedCreditLimitMinor(); ok {
 		_spec.AddField(customer.FieldCreditLimitMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Language(); ok {
+		_spec.SetField(customer.FieldLanguage, field.TypeString, value)
+	}
+	if _u.mutation.LanguageCleared() {
+		_spec.ClearField(customer.FieldLanguage, field.TypeString)
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -619,6 +687,51 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.NoticesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.NoticesTable,
+			Columns: []string{customer.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNoticesIDs(); len(nodes) > 0 && !_u.mutation.NoticesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.NoticesTable,
+			Columns: []string{customer.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NoticesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.NoticesTable,
+			Columns: []string{customer.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -794,6 +907,26 @@ func (_u *CustomerUpdateOne) AddCreditLimitMinor(v int64) *CustomerUpdateOne {
 	return _u
 }
 
+// SetLanguage sets the "language" field.
+func (_u *CustomerUpdateOne) SetLanguage(v string) *CustomerUpdateOne {
+	_u.mutation.SetLanguage(v)
+	return _u
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableLanguage(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetLanguage(*v)
+	}
+	return _u
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (_u *CustomerUpdateOne) ClearLanguage() *CustomerUpdateOne {
+	_u.mutation.ClearLanguage()
+	return _u
+}
+
 // SetOwnerID sets the "owner_id" field.
 func (_u *CustomerUpdateOne) SetOwnerID(v int) *CustomerUpdateOne {
 	_u.mutation.SetOwnerID(v)
@@ -862,6 +995,21 @@ func (_u *CustomerUpdateOne) AddContacts(v ...*Contact) *CustomerUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddContactIDs(ids...)
+}
+
+// AddNoticeIDs adds the "notices" edge to the CustomerNotice entity by IDs.
+func (_u *CustomerUpdateOne) AddNoticeIDs(ids ...int) *CustomerUpdateOne {
+	_u.mutation.AddNoticeIDs(ids...)
+	return _u
+}
+
+// AddNotices adds the "notices" edges to the CustomerNotice entity.
+func (_u *CustomerUpdateOne) AddNotices(v ...*CustomerNotice) *CustomerUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoticeIDs(ids...)
 }
 
 // Mutation returns the CustomerMutation object of the builder.
@@ -936,6 +1084,27 @@ func (_u *CustomerUpdateOne) RemoveContacts(v ...*Contact) *CustomerUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveContactIDs(ids...)
+}
+
+// ClearNotices clears all "notices" edges to the CustomerNotice entity.
+func (_u *CustomerUpdateOne) ClearNotices() *CustomerUpdateOne {
+	_u.mutation.ClearNotices()
+	return _u
+}
+
+// RemoveNoticeIDs removes the "notices" edge to CustomerNotice entities by IDs.
+func (_u *CustomerUpdateOne) RemoveNoticeIDs(ids ...int) *CustomerUpdateOne {
+	_u.mutation.RemoveNoticeIDs(ids...)
+	return _u
+}
+
+// RemoveNotices removes "notices" edges to CustomerNotice entities.
+func (_u *CustomerUpdateOne) RemoveNotices(v ...*CustomerNotice) *CustomerUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoticeIDs(ids...)
 }
 
 // Where appends a list predicates to the CustomerUpdate builder.
@@ -1018,6 +1187,11 @@ func (_u *CustomerUpdateOne) check() error {
 	if v, ok := _u.mutation.Phone(); ok {
 		if err := customer.PhoneValidator(v); err != nil {
 			return &ValidationError{Name: "phone", err: fmt.Errorf(`ent: validator failed for field "Customer.phone": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Language(); ok {
+		if err := customer.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Customer.language": %w`, err)}
 		}
 	}
 	return nil
@@ -1105,6 +1279,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.AddedCreditLimitMinor(); ok {
 		_spec.AddField(customer.FieldCreditLimitMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Language(); ok {
+		_spec.SetField(customer.FieldLanguage, field.TypeString, value)
+	}
+	if _u.mutation.LanguageCleared() {
+		_spec.ClearField(customer.FieldLanguage, field.TypeString)
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1263,6 +1443,51 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.NoticesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.NoticesTable,
+			Columns: []string{customer.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNoticesIDs(); len(nodes) > 0 && !_u.mutation.NoticesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.NoticesTable,
+			Columns: []string{customer.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NoticesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.NoticesTable,
+			Columns: []string{customer.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -12,6 +12,7 @@ import (
 	"orderdesk/ent/contact"
 	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/idempotencykey"
 	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
@@ -102,6 +103,7 @@ func checkColumn(t, c string) error {
 			contact.Table:            contact.ValidColumn,
 			creditnote.Table:         creditnote.ValidColumn,
 			customer.Table:           customer.ValidColumn,
+			customernotice.Table:     customernotice.ValidColumn,
 			idempotencykey.Table:     idempotencykey.ValidColumn,
 			invoice.Table:            invoice.ValidColumn,
 			ledgerentry.Table:        ledgerentry.ValidColumn,

@@ -9,6 +9,7 @@ import (
 	"orderdesk/ent/contact"
 	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/idempotencykey"
 	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
@@ -37,7 +38,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 24)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 25)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
@@ -219,10 +220,44 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customer.FieldShippingAddress:  {Type: field.TypeJSON, Column: customer.FieldShippingAddress},
 			customer.FieldCreditLimitMinor: {Type: field.TypeInt64, Column: customer.FieldCreditLimitMinor},
 			customer.FieldCurrency:         {Type: field.TypeString, Column: customer.FieldCurrency},
+			customer.FieldLanguage:         {Type: field.TypeString, Column: customer.FieldLanguage},
 			customer.FieldOwnerID:          {Type: field.TypeInt, Column: customer.FieldOwnerID},
 		},
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   customernotice.Table,
+			Columns: customernotice.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: customernotice.FieldID,
+			},
+		},
+		Type: "CustomerNotice",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			customernotice.FieldCreatedAt:     {Type: field.TypeTime, Column: customernotice.FieldCreatedAt},
+			customernotice.FieldUpdatedAt:     {Type: field.TypeTime, Column: customernotice.FieldUpdatedAt},
+			customernotice.FieldVersion:       {Type: field.TypeInt64, Column: customernotice.FieldVersion},
+			customernotice.FieldKind:          {Type: field.TypeEnum, Column: customernotice.FieldKind},
+			customernotice.FieldStatus:        {Type: field.TypeEnum, Column: customernotice.FieldStatus},
+			customernotice.FieldFacts:         {Type: field.TypeJSON, Column: customernotice.FieldFacts},
+			customernotice.FieldSubjectType:   {Type: field.TypeString, Column: customernotice.FieldSubjectType},
+			customernotice.FieldSubjectID:     {Type: field.TypeInt, Column: customernotice.FieldSubjectID},
+			customernotice.FieldLanguage:      {Type: field.TypeString, Column: customernotice.FieldLanguage},
+			customernotice.FieldChannel:       {Type: field.TypeEnum, Column: customernotice.FieldChannel},
+			customernotice.FieldRecipient:     {Type: field.TypeString, Column: customernotice.FieldRecipient},
+			customernotice.FieldTitle:         {Type: field.TypeString, Column: customernotice.FieldTitle},
+			customernotice.FieldBody:          {Type: field.TypeString, Column: customernotice.FieldBody},
+			customernotice.FieldAttempts:      {Type: field.TypeInt, Column: customernotice.FieldAttempts},
+			customernotice.FieldNextAttemptAt: {Type: field.TypeTime, Column: customernotice.FieldNextAttemptAt},
+			customernotice.FieldTakenUntil:    {Type: field.TypeTime, Column: customernotice.FieldTakenUntil},
+			customernotice.FieldLastError:     {Type: field.TypeString, Column: customernotice.FieldLastError},
+			customernotice.FieldSentAt:        {Type: field.TypeTime, Column: customernotice.FieldSentAt},
+			customernotice.FieldCustomerID:    {Type: field.TypeInt, Column: customernotice.FieldCustomerID},
+			customernotice.FieldOrderID:       {Type: field.TypeInt, Column: customernotice.FieldOrderID},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -242,7 +277,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldExpiresAt:   {Type: field.TypeTime, Column: idempotencykey.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invoice.Table,
 			Columns: invoice.Columns,
@@ -268,6 +303,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invoice.FieldCreditedMinor:    {Type: field.TypeInt64, Column: invoice.FieldCreditedMinor},
 			invoice.FieldBalanceMinor:     {Type: field.TypeInt64, Column: invoice.FieldBalanceMinor},
 			invoice.FieldDueAt:            {Type: field.TypeTime, Column: invoice.FieldDueAt},
+			invoice.FieldReminders:        {Type: field.TypeInt, Column: invoice.FieldReminders},
+			invoice.FieldRemindedAt:       {Type: field.TypeTime, Column: invoice.FieldRemindedAt},
 			invoice.FieldNote:             {Type: field.TypeString, Column: invoice.FieldNote},
 			invoice.FieldOrderID:          {Type: field.TypeInt, Column: invoice.FieldOrderID},
 			invoice.FieldCustomerID:       {Type: field.TypeInt, Column: invoice.FieldCustomerID},
@@ -275,7 +312,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invoice.FieldReplacesID:       {Type: field.TypeInt, Column: invoice.FieldReplacesID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgerentry.Table,
 			Columns: ledgerentry.Columns,
@@ -297,7 +334,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgerentry.FieldReversesID:  {Type: field.TypeInt, Column: ledgerentry.FieldReversesID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   loginfailure.Table,
 			Columns: loginfailure.Columns,
@@ -314,7 +351,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			loginfailure.FieldLastAt:  {Type: field.TypeTime, Column: loginfailure.FieldLastAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -337,7 +374,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldOrderID:     {Type: field.TypeInt, Column: notification.FieldOrderID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -382,7 +419,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldReorderedFromID:       {Type: field.TypeInt, Column: order.FieldReorderedFromID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ordercorrection.Table,
 			Columns: ordercorrection.Columns,
@@ -419,7 +456,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ordercorrection.FieldDecidedByID:              {Type: field.TypeInt, Column: ordercorrection.FieldDecidedByID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderline.Table,
 			Columns: orderline.Columns,
@@ -448,7 +485,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldStockItemID:       {Type: field.TypeInt, Column: orderline.FieldStockItemID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -481,7 +518,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldReturnOrderID:     {Type: field.TypeInt, Column: payment.FieldReturnOrderID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -501,7 +538,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   returnline.Table,
 			Columns: returnline.Columns,
@@ -521,7 +558,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			returnline.FieldOrderLineID:       {Type: field.TypeInt, Column: returnline.FieldOrderLineID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   returnorder.Table,
 			Columns: returnorder.Columns,
@@ -554,7 +591,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			returnorder.FieldExchangeOrderID:     {Type: field.TypeInt, Column: returnorder.FieldExchangeOrderID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sequence.Table,
 			Columns: sequence.Columns,
@@ -569,7 +606,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sequence.FieldLastValue: {Type: field.TypeInt64, Column: sequence.FieldLastValue},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipment.Table,
 			Columns: shipment.Columns,
@@ -598,7 +635,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipment.FieldReplacementOrderID:  {Type: field.TypeInt, Column: shipment.FieldReplacementOrderID},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipmentline.Table,
 			Columns: shipmentline.Columns,
@@ -614,7 +651,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipmentline.FieldOrderLineID: {Type: field.TypeInt, Column: shipmentline.FieldOrderLineID},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockitem.Table,
 			Columns: stockitem.Columns,
@@ -638,7 +675,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stockitem.FieldActive:         {Type: field.TypeBool, Column: stockitem.FieldActive},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockmovement.Table,
 			Columns: stockmovement.Columns,
@@ -666,7 +703,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stockmovement.FieldCorrectionID:   {Type: field.TypeInt, Column: stockmovement.FieldCorrectionID},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1038,6 +1075,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Contact",
 	)
 	graph.MustAddE(
+		"notices",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.NoticesTable,
+			Columns: []string{customer.NoticesColumn},
+			Bidi:    false,
+		},
+		"Customer",
+		"CustomerNotice",
+	)
+	graph.MustAddE(
+		"customer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   customernotice.CustomerTable,
+			Columns: []string{customernotice.CustomerColumn},
+			Bidi:    false,
+		},
+		"CustomerNotice",
+		"Customer",
+	)
+	graph.MustAddE(
+		"order",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   customernotice.OrderTable,
+			Columns: []string{customernotice.OrderColumn},
+			Bidi:    false,
+		},
+		"CustomerNotice",
+		"Order",
+	)
+	graph.MustAddE(
 		"order",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1348,6 +1421,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Order",
 		"Contact",
+	)
+	graph.MustAddE(
+		"notices",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.NoticesTable,
+			Columns: []string{order.NoticesColumn},
+			Bidi:    false,
+		},
+		"Order",
+		"CustomerNotice",
 	)
 	graph.MustAddE(
 		"events",
@@ -2953,6 +3038,11 @@ func (f *CustomerFilter) WhereCurrency(p entql.StringP) {
 	f.Where(p.Field(customer.FieldCurrency))
 }
 
+// WhereLanguage applies the entql string predicate on the language field.
+func (f *CustomerFilter) WhereLanguage(p entql.StringP) {
+	f.Where(p.Field(customer.FieldLanguage))
+}
+
 // WhereOwnerID applies the entql int predicate on the owner_id field.
 func (f *CustomerFilter) WhereOwnerID(p entql.IntP) {
 	f.Where(p.Field(customer.FieldOwnerID))
@@ -3014,6 +3104,188 @@ func (f *CustomerFilter) WhereHasContactsWith(preds ...predicate.Contact) {
 	})))
 }
 
+// WhereHasNotices applies a predicate to check if query has an edge notices.
+func (f *CustomerFilter) WhereHasNotices() {
+	f.Where(entql.HasEdge("notices"))
+}
+
+// WhereHasNoticesWith applies a predicate to check if query has an edge notices with a given conditions (other predicates).
+func (f *CustomerFilter) WhereHasNoticesWith(preds ...predicate.CustomerNotice) {
+	f.Where(entql.HasEdgeWith("notices", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *CustomerNoticeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CustomerNoticeQuery builder.
+func (_q *CustomerNoticeQuery) Filter() *CustomerNoticeFilter {
+	return &CustomerNoticeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CustomerNoticeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CustomerNoticeMutation builder.
+func (m *CustomerNoticeMutation) Filter() *CustomerNoticeFilter {
+	return &CustomerNoticeFilter{config: m.config, predicateAdder: m}
+}
+
+// CustomerNoticeFilter provides a generic filtering capability at runtime for CustomerNoticeQuery.
+type CustomerNoticeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CustomerNoticeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *CustomerNoticeFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(customernotice.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CustomerNoticeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(customernotice.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CustomerNoticeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(customernotice.FieldUpdatedAt))
+}
+
+// WhereVersion applies the entql int64 predicate on the version field.
+func (f *CustomerNoticeFilter) WhereVersion(p entql.Int64P) {
+	f.Where(p.Field(customernotice.FieldVersion))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *CustomerNoticeFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(customernotice.FieldKind))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *CustomerNoticeFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(customernotice.FieldStatus))
+}
+
+// WhereFacts applies the entql json.RawMessage predicate on the facts field.
+func (f *CustomerNoticeFilter) WhereFacts(p entql.BytesP) {
+	f.Where(p.Field(customernotice.FieldFacts))
+}
+
+// WhereSubjectType applies the entql string predicate on the subject_type field.
+func (f *CustomerNoticeFilter) WhereSubjectType(p entql.StringP) {
+	f.Where(p.Field(customernotice.FieldSubjectType))
+}
+
+// WhereSubjectID applies the entql int predicate on the subject_id field.
+func (f *CustomerNoticeFilter) WhereSubjectID(p entql.IntP) {
+	f.Where(p.Field(customernotice.FieldSubjectID))
+}
+
+// WhereLanguage applies the entql string predicate on the language field.
+func (f *CustomerNoticeFilter) WhereLanguage(p entql.StringP) {
+	f.Where(p.Field(customernotice.FieldLanguage))
+}
+
+// WhereChannel applies the entql string predicate on the channel field.
+func (f *CustomerNoticeFilter) WhereChannel(p entql.StringP) {
+	f.Where(p.Field(customernotice.FieldChannel))
+}
+
+// WhereRecipient applies the entql string predicate on the recipient field.
+func (f *CustomerNoticeFilter) WhereRecipient(p entql.StringP) {
+	f.Where(p.Field(customernotice.FieldRecipient))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *CustomerNoticeFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(customernotice.FieldTitle))
+}
+
+// WhereBody applies the entql string predicate on the body field.
+func (f *CustomerNoticeFilter) WhereBody(p entql.StringP) {
+	f.Where(p.Field(customernotice.FieldBody))
+}
+
+// WhereAttempts applies the entql int predicate on the attempts field.
+func (f *CustomerNoticeFilter) WhereAttempts(p entql.IntP) {
+	f.Where(p.Field(customernotice.FieldAttempts))
+}
+
+// WhereNextAttemptAt applies the entql time.Time predicate on the next_attempt_at field.
+func (f *CustomerNoticeFilter) WhereNextAttemptAt(p entql.TimeP) {
+	f.Where(p.Field(customernotice.FieldNextAttemptAt))
+}
+
+// WhereTakenUntil applies the entql time.Time predicate on the taken_until field.
+func (f *CustomerNoticeFilter) WhereTakenUntil(p entql.TimeP) {
+	f.Where(p.Field(customernotice.FieldTakenUntil))
+}
+
+// WhereLastError applies the entql string predicate on the last_error field.
+func (f *CustomerNoticeFilter) WhereLastError(p entql.StringP) {
+	f.Where(p.Field(customernotice.FieldLastError))
+}
+
+// WhereSentAt applies the entql time.Time predicate on the sent_at field.
+func (f *CustomerNoticeFilter) WhereSentAt(p entql.TimeP) {
+	f.Where(p.Field(customernotice.FieldSentAt))
+}
+
+// WhereCustomerID applies the entql int predicate on the customer_id field.
+func (f *CustomerNoticeFilter) WhereCustomerID(p entql.IntP) {
+	f.Where(p.Field(customernotice.FieldCustomerID))
+}
+
+// WhereOrderID applies the entql int predicate on the order_id field.
+func (f *CustomerNoticeFilter) WhereOrderID(p entql.IntP) {
+	f.Where(p.Field(customernotice.FieldOrderID))
+}
+
+// WhereHasCustomer applies a predicate to check if query has an edge customer.
+func (f *CustomerNoticeFilter) WhereHasCustomer() {
+	f.Where(entql.HasEdge("customer"))
+}
+
+// WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
+func (f *CustomerNoticeFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
+	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOrder applies a predicate to check if query has an edge order.
+func (f *CustomerNoticeFilter) WhereHasOrder() {
+	f.Where(entql.HasEdge("order"))
+}
+
+// WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
+func (f *CustomerNoticeFilter) WhereHasOrderWith(preds ...predicate.Order) {
+	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -3043,7 +3315,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3118,7 +3390,7 @@ type InvoiceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvoiceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3202,6 +3474,16 @@ func (f *InvoiceFilter) WhereBalanceMinor(p entql.Int64P) {
 // WhereDueAt applies the entql time.Time predicate on the due_at field.
 func (f *InvoiceFilter) WhereDueAt(p entql.TimeP) {
 	f.Where(p.Field(invoice.FieldDueAt))
+}
+
+// WhereReminders applies the entql int predicate on the reminders field.
+func (f *InvoiceFilter) WhereReminders(p entql.IntP) {
+	f.Where(p.Field(invoice.FieldReminders))
+}
+
+// WhereRemindedAt applies the entql time.Time predicate on the reminded_at field.
+func (f *InvoiceFilter) WhereRemindedAt(p entql.TimeP) {
+	f.Where(p.Field(invoice.FieldRemindedAt))
 }
 
 // WhereNote applies the entql string predicate on the note field.
@@ -3342,7 +3624,7 @@ type LedgerEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3497,7 +3779,7 @@ type LoginFailureFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LoginFailureFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3557,7 +3839,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3675,7 +3957,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4028,6 +4310,20 @@ func (f *OrderFilter) WhereHasContactsWith(preds ...predicate.Contact) {
 	})))
 }
 
+// WhereHasNotices applies a predicate to check if query has an edge notices.
+func (f *OrderFilter) WhereHasNotices() {
+	f.Where(entql.HasEdge("notices"))
+}
+
+// WhereHasNoticesWith applies a predicate to check if query has an edge notices with a given conditions (other predicates).
+func (f *OrderFilter) WhereHasNoticesWith(preds ...predicate.CustomerNotice) {
+	f.Where(entql.HasEdgeWith("notices", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasEvents applies a predicate to check if query has an edge events.
 func (f *OrderFilter) WhereHasEvents() {
 	f.Where(entql.HasEdge("events"))
@@ -4071,7 +4367,7 @@ type OrderCorrectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderCorrectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4287,7 +4583,7 @@ type OrderLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4435,7 +4731,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4659,7 +4955,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4748,7 +5044,7 @@ type ReturnLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReturnLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4851,7 +5147,7 @@ type ReturnOrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReturnOrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5089,7 +5385,7 @@ type SequenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SequenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5139,7 +5435,7 @@ type ShipmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5315,7 +5611,7 @@ type ShipmentLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5398,7 +5694,7 @@ type StockItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5521,7 +5817,7 @@ type StockMovementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockMovementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5720,7 +6016,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

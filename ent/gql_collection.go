@@ -12,6 +12,7 @@ import (
 	"orderdesk/ent/contact"
 	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/notification"
@@ -1597,6 +1598,95 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			_q.WithNamedContacts(alias, func(wq *ContactQuery) {
 				*wq = *query
 			})
+
+		case "notices":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CustomerNoticeClient{config: _q.config}).Query()
+			)
+			args := newCustomerNoticePaginateArgs(fieldArgs(ctx, new(CustomerNoticeWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newCustomerNoticePager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Customer) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"customer_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(customer.NoticesColumn), ids...))
+						})
+						if err := query.GroupBy(customer.NoticesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[4][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Customer) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Notices)
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[4][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, customernoticeImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(customer.NoticesColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedNotices(alias, func(wq *CustomerNoticeQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[customer.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, customer.FieldCreatedAt)
@@ -1646,6 +1736,11 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[customer.FieldCurrency]; !ok {
 				selectedFields = append(selectedFields, customer.FieldCurrency)
 				fieldSeen[customer.FieldCurrency] = struct{}{}
+			}
+		case "language":
+			if _, ok := fieldSeen[customer.FieldLanguage]; !ok {
+				selectedFields = append(selectedFields, customer.FieldLanguage)
+				fieldSeen[customer.FieldLanguage] = struct{}{}
 			}
 		case "ownerID":
 			if _, ok := fieldSeen[customer.FieldOwnerID]; !ok {
@@ -1720,6 +1815,185 @@ func newCustomerPaginateArgs(rv map[string]any) *customerPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*CustomerWhereInput); ok {
 		args.opts = append(args.opts, WithCustomerFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CustomerNoticeQuery) CollectFields(ctx context.Context, satisfies ...string) (*CustomerNoticeQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CustomerNoticeQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(customernotice.Columns))
+		selectedFields = []string{customernotice.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "customer":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CustomerClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, customerImplementors)...); err != nil {
+				return err
+			}
+			_q.withCustomer = query
+			if _, ok := fieldSeen[customernotice.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldCustomerID)
+				fieldSeen[customernotice.FieldCustomerID] = struct{}{}
+			}
+
+		case "order":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrderClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, orderImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrder = query
+			if _, ok := fieldSeen[customernotice.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldOrderID)
+				fieldSeen[customernotice.FieldOrderID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[customernotice.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldCreatedAt)
+				fieldSeen[customernotice.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[customernotice.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldUpdatedAt)
+				fieldSeen[customernotice.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[customernotice.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldVersion)
+				fieldSeen[customernotice.FieldVersion] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[customernotice.FieldKind]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldKind)
+				fieldSeen[customernotice.FieldKind] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[customernotice.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldStatus)
+				fieldSeen[customernotice.FieldStatus] = struct{}{}
+			}
+		case "subjectType":
+			if _, ok := fieldSeen[customernotice.FieldSubjectType]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldSubjectType)
+				fieldSeen[customernotice.FieldSubjectType] = struct{}{}
+			}
+		case "channel":
+			if _, ok := fieldSeen[customernotice.FieldChannel]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldChannel)
+				fieldSeen[customernotice.FieldChannel] = struct{}{}
+			}
+		case "attempts":
+			if _, ok := fieldSeen[customernotice.FieldAttempts]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldAttempts)
+				fieldSeen[customernotice.FieldAttempts] = struct{}{}
+			}
+		case "nextAttemptAt":
+			if _, ok := fieldSeen[customernotice.FieldNextAttemptAt]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldNextAttemptAt)
+				fieldSeen[customernotice.FieldNextAttemptAt] = struct{}{}
+			}
+		case "lastError":
+			if _, ok := fieldSeen[customernotice.FieldLastError]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldLastError)
+				fieldSeen[customernotice.FieldLastError] = struct{}{}
+			}
+		case "sentAt":
+			if _, ok := fieldSeen[customernotice.FieldSentAt]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldSentAt)
+				fieldSeen[customernotice.FieldSentAt] = struct{}{}
+			}
+		case "customerID":
+			if _, ok := fieldSeen[customernotice.FieldCustomerID]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldCustomerID)
+				fieldSeen[customernotice.FieldCustomerID] = struct{}{}
+			}
+		case "orderID":
+			if _, ok := fieldSeen[customernotice.FieldOrderID]; !ok {
+				selectedFields = append(selectedFields, customernotice.FieldOrderID)
+				fieldSeen[customernotice.FieldOrderID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type customernoticePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CustomerNoticePaginateOption
+}
+
+func newCustomerNoticePaginateArgs(rv map[string]any) *customernoticePaginateArgs {
+	args := &customernoticePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &CustomerNoticeOrder{Field: &CustomerNoticeOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithCustomerNoticeOrder(order))
+			}
+		case *CustomerNoticeOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithCustomerNoticeOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*CustomerNoticeWhereInput); ok {
+		args.opts = append(args.opts, WithCustomerNoticeFilter(v.Filter))
 	}
 	return args
 }
@@ -1870,6 +2144,16 @@ func (_q *InvoiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[invoice.FieldDueAt]; !ok {
 				selectedFields = append(selectedFields, invoice.FieldDueAt)
 				fieldSeen[invoice.FieldDueAt] = struct{}{}
+			}
+		case "reminders":
+			if _, ok := fieldSeen[invoice.FieldReminders]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldReminders)
+				fieldSeen[invoice.FieldReminders] = struct{}{}
+			}
+		case "remindedAt":
+			if _, ok := fieldSeen[invoice.FieldRemindedAt]; !ok {
+				selectedFields = append(selectedFields, invoice.FieldRemindedAt)
+				fieldSeen[invoice.FieldRemindedAt] = struct{}{}
 			}
 		case "note":
 			if _, ok := fieldSeen[invoice.FieldNote]; !ok {
@@ -2662,6 +2946,19 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				query = pager.applyOrder(query)
 			}
 			_q.WithNamedContacts(alias, func(wq *ContactQuery) {
+				*wq = *query
+			})
+
+		case "notices":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CustomerNoticeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, customernoticeImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedNotices(alias, func(wq *CustomerNoticeQuery) {
 				*wq = *query
 			})
 

@@ -279,6 +279,43 @@ func (_m *Customer) Contacts(
 	return _m.QueryContacts().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Customer) Notices(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CustomerNoticeOrder, where *CustomerNoticeWhereInput,
+) (*CustomerNoticeConnection, error) {
+	opts := []CustomerNoticePaginateOption{
+		WithCustomerNoticeOrder(orderBy),
+		WithCustomerNoticeFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
+	if nodes, err := _m.NamedNotices(alias); err == nil || hasTotalCount {
+		pager, err := newCustomerNoticePager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &CustomerNoticeConnection{Edges: []*CustomerNoticeEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryNotices().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *CustomerNotice) Customer(ctx context.Context) (*Customer, error) {
+	result, err := _m.Edges.CustomerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCustomer().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CustomerNotice) Order(ctx context.Context) (*Order, error) {
+	result, err := _m.Edges.OrderOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrder().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Invoice) Order(ctx context.Context) (*Order, error) {
 	result, err := _m.Edges.OrderOrErr()
 	if IsNotLoaded(err) {
@@ -546,6 +583,18 @@ func (_m *Order) Contacts(
 		return conn, nil
 	}
 	return _m.QueryContacts().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Order) Notices(ctx context.Context) (result []*CustomerNotice, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedNotices(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.NoticesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryNotices().All(ctx)
+	}
+	return result, err
 }
 
 func (_m *Order) Events(ctx context.Context) (result []*AuditEvent, err error) {

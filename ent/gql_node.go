@@ -12,6 +12,7 @@ import (
 	"orderdesk/ent/contact"
 	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/internal"
 	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
@@ -67,6 +68,11 @@ var customerImplementors = []string{"Customer", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Customer) IsNode() {}
+
+var customernoticeImplementors = []string{"CustomerNotice", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CustomerNotice) IsNode() {}
 
 var invoiceImplementors = []string{"Invoice", "Node"}
 
@@ -265,6 +271,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(customer.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, customerImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case customernotice.Table:
+		query := c.CustomerNotice.Query().
+			Where(customernotice.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, customernoticeImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -552,6 +567,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Customer.Query().
 			Where(customer.IDIn(ids...))
 		query, err := query.CollectFields(ctx, customerImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case customernotice.Table:
+		query := c.CustomerNotice.Query().
+			Where(customernotice.IDIn(ids...))
+		query, err := query.CollectFields(ctx, customernoticeImplementors...)
 		if err != nil {
 			return nil, err
 		}

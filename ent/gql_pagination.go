@@ -13,6 +13,7 @@ import (
 	"orderdesk/ent/contact"
 	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/notification"
@@ -2104,6 +2105,338 @@ func (_m *Customer) ToEdge(order *CustomerOrder) *CustomerEdge {
 		order = DefaultCustomerOrder
 	}
 	return &CustomerEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CustomerNoticeEdge is the edge representation of CustomerNotice.
+type CustomerNoticeEdge struct {
+	Node   *CustomerNotice `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// CustomerNoticeConnection is the connection containing edges to CustomerNotice.
+type CustomerNoticeConnection struct {
+	Edges      []*CustomerNoticeEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *CustomerNoticeConnection) build(nodes []*CustomerNotice, pager *customernoticePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CustomerNotice
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CustomerNotice {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CustomerNotice {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CustomerNoticeEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CustomerNoticeEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CustomerNoticePaginateOption enables pagination customization.
+type CustomerNoticePaginateOption func(*customernoticePager) error
+
+// WithCustomerNoticeOrder configures pagination ordering.
+func WithCustomerNoticeOrder(order *CustomerNoticeOrder) CustomerNoticePaginateOption {
+	if order == nil {
+		order = DefaultCustomerNoticeOrder
+	}
+	o := *order
+	return func(pager *customernoticePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultCustomerNoticeOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithCustomerNoticeFilter configures pagination filter.
+func WithCustomerNoticeFilter(filter func(*CustomerNoticeQuery) (*CustomerNoticeQuery, error)) CustomerNoticePaginateOption {
+	return func(pager *customernoticePager) error {
+		if filter == nil {
+			return errors.New("CustomerNoticeQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type customernoticePager struct {
+	reverse bool
+	order   *CustomerNoticeOrder
+	filter  func(*CustomerNoticeQuery) (*CustomerNoticeQuery, error)
+}
+
+func newCustomerNoticePager(opts []CustomerNoticePaginateOption, reverse bool) (*customernoticePager, error) {
+	pager := &customernoticePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultCustomerNoticeOrder
+	}
+	return pager, nil
+}
+
+func (p *customernoticePager) applyFilter(query *CustomerNoticeQuery) (*CustomerNoticeQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *customernoticePager) toCursor(_m *CustomerNotice) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *customernoticePager) applyCursors(query *CustomerNoticeQuery, after, before *Cursor) (*CustomerNoticeQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCustomerNoticeOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *customernoticePager) applyOrder(query *CustomerNoticeQuery) *CustomerNoticeQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultCustomerNoticeOrder.Field {
+		query = query.Order(DefaultCustomerNoticeOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *customernoticePager) orderExpr(query *CustomerNoticeQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultCustomerNoticeOrder.Field {
+			b.Comma().Ident(DefaultCustomerNoticeOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CustomerNotice.
+func (_m *CustomerNoticeQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CustomerNoticePaginateOption,
+) (*CustomerNoticeConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCustomerNoticePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CustomerNoticeConnection{Edges: []*CustomerNoticeEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CustomerNoticeOrderFieldCreatedAt orders CustomerNotice by created_at.
+	CustomerNoticeOrderFieldCreatedAt = &CustomerNoticeOrderField{
+		Value: func(_m *CustomerNotice) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: customernotice.FieldCreatedAt,
+		toTerm: customernotice.ByCreatedAt,
+		toCursor: func(_m *CustomerNotice) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// CustomerNoticeOrderFieldUpdatedAt orders CustomerNotice by updated_at.
+	CustomerNoticeOrderFieldUpdatedAt = &CustomerNoticeOrderField{
+		Value: func(_m *CustomerNotice) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: customernotice.FieldUpdatedAt,
+		toTerm: customernotice.ByUpdatedAt,
+		toCursor: func(_m *CustomerNotice) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// CustomerNoticeOrderFieldStatus orders CustomerNotice by status.
+	CustomerNoticeOrderFieldStatus = &CustomerNoticeOrderField{
+		Value: func(_m *CustomerNotice) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: customernotice.FieldStatus,
+		toTerm: customernotice.ByStatus,
+		toCursor: func(_m *CustomerNotice) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CustomerNoticeOrderField) String() string {
+	var str string
+	switch f.column {
+	case CustomerNoticeOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case CustomerNoticeOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case CustomerNoticeOrderFieldStatus.column:
+		str = "STATUS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CustomerNoticeOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CustomerNoticeOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CustomerNoticeOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CustomerNoticeOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *CustomerNoticeOrderFieldUpdatedAt
+	case "STATUS":
+		*f = *CustomerNoticeOrderFieldStatus
+	default:
+		return fmt.Errorf("%s is not a valid CustomerNoticeOrderField", str)
+	}
+	return nil
+}
+
+// CustomerNoticeOrderField defines the ordering field of CustomerNotice.
+type CustomerNoticeOrderField struct {
+	// Value extracts the ordering value from the given CustomerNotice.
+	Value    func(*CustomerNotice) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) customernotice.OrderOption
+	toCursor func(*CustomerNotice) Cursor
+}
+
+// CustomerNoticeOrder defines the ordering of CustomerNotice.
+type CustomerNoticeOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *CustomerNoticeOrderField `json:"field"`
+}
+
+// DefaultCustomerNoticeOrder is the default ordering of CustomerNotice.
+var DefaultCustomerNoticeOrder = &CustomerNoticeOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CustomerNoticeOrderField{
+		Value: func(_m *CustomerNotice) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: customernotice.FieldID,
+		toTerm: customernotice.ByID,
+		toCursor: func(_m *CustomerNotice) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CustomerNotice into CustomerNoticeEdge.
+func (_m *CustomerNotice) ToEdge(order *CustomerNoticeOrder) *CustomerNoticeEdge {
+	if order == nil {
+		order = DefaultCustomerNoticeOrder
+	}
+	return &CustomerNoticeEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -11,6 +11,7 @@ import (
 	"orderdesk/ent/contact"
 	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/notification"
@@ -4273,6 +4274,23 @@ type CustomerWhereInput struct {
 	CurrencyEqualFold    *string  `json:"currencyEqualFold,omitempty"`
 	CurrencyContainsFold *string  `json:"currencyContainsFold,omitempty"`
 
+	// "language" field predicates.
+	Language             *string  `json:"language,omitempty"`
+	LanguageNEQ          *string  `json:"languageNEQ,omitempty"`
+	LanguageIn           []string `json:"languageIn,omitempty"`
+	LanguageNotIn        []string `json:"languageNotIn,omitempty"`
+	LanguageGT           *string  `json:"languageGT,omitempty"`
+	LanguageGTE          *string  `json:"languageGTE,omitempty"`
+	LanguageLT           *string  `json:"languageLT,omitempty"`
+	LanguageLTE          *string  `json:"languageLTE,omitempty"`
+	LanguageContains     *string  `json:"languageContains,omitempty"`
+	LanguageHasPrefix    *string  `json:"languageHasPrefix,omitempty"`
+	LanguageHasSuffix    *string  `json:"languageHasSuffix,omitempty"`
+	LanguageIsNil        bool     `json:"languageIsNil,omitempty"`
+	LanguageNotNil       bool     `json:"languageNotNil,omitempty"`
+	LanguageEqualFold    *string  `json:"languageEqualFold,omitempty"`
+	LanguageContainsFold *string  `json:"languageContainsFold,omitempty"`
+
 	// "owner_id" field predicates.
 	OwnerID       *int  `json:"ownerID,omitempty"`
 	OwnerIDNEQ    *int  `json:"ownerIDNEQ,omitempty"`
@@ -4296,6 +4314,10 @@ type CustomerWhereInput struct {
 	// "contacts" edge predicates.
 	HasContacts     *bool                `json:"hasContacts,omitempty"`
 	HasContactsWith []*ContactWhereInput `json:"hasContactsWith,omitempty"`
+
+	// "notices" edge predicates.
+	HasNotices     *bool                       `json:"hasNotices,omitempty"`
+	HasNoticesWith []*CustomerNoticeWhereInput `json:"hasNoticesWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -4678,6 +4700,51 @@ func (i *CustomerWhereInput) P() (predicate.Customer, error) {
 	if i.CurrencyContainsFold != nil {
 		predicates = append(predicates, customer.CurrencyContainsFold(*i.CurrencyContainsFold))
 	}
+	if i.Language != nil {
+		predicates = append(predicates, customer.LanguageEQ(*i.Language))
+	}
+	if i.LanguageNEQ != nil {
+		predicates = append(predicates, customer.LanguageNEQ(*i.LanguageNEQ))
+	}
+	if len(i.LanguageIn) > 0 {
+		predicates = append(predicates, customer.LanguageIn(i.LanguageIn...))
+	}
+	if len(i.LanguageNotIn) > 0 {
+		predicates = append(predicates, customer.LanguageNotIn(i.LanguageNotIn...))
+	}
+	if i.LanguageGT != nil {
+		predicates = append(predicates, customer.LanguageGT(*i.LanguageGT))
+	}
+	if i.LanguageGTE != nil {
+		predicates = append(predicates, customer.LanguageGTE(*i.LanguageGTE))
+	}
+	if i.LanguageLT != nil {
+		predicates = append(predicates, customer.LanguageLT(*i.LanguageLT))
+	}
+	if i.LanguageLTE != nil {
+		predicates = append(predicates, customer.LanguageLTE(*i.LanguageLTE))
+	}
+	if i.LanguageContains != nil {
+		predicates = append(predicates, customer.LanguageContains(*i.LanguageContains))
+	}
+	if i.LanguageHasPrefix != nil {
+		predicates = append(predicates, customer.LanguageHasPrefix(*i.LanguageHasPrefix))
+	}
+	if i.LanguageHasSuffix != nil {
+		predicates = append(predicates, customer.LanguageHasSuffix(*i.LanguageHasSuffix))
+	}
+	if i.LanguageIsNil {
+		predicates = append(predicates, customer.LanguageIsNil())
+	}
+	if i.LanguageNotNil {
+		predicates = append(predicates, customer.LanguageNotNil())
+	}
+	if i.LanguageEqualFold != nil {
+		predicates = append(predicates, customer.LanguageEqualFold(*i.LanguageEqualFold))
+	}
+	if i.LanguageContainsFold != nil {
+		predicates = append(predicates, customer.LanguageContainsFold(*i.LanguageContainsFold))
+	}
 	if i.OwnerID != nil {
 		predicates = append(predicates, customer.OwnerIDEQ(*i.OwnerID))
 	}
@@ -4769,6 +4836,24 @@ func (i *CustomerWhereInput) P() (predicate.Customer, error) {
 		}
 		predicates = append(predicates, customer.HasContactsWith(with...))
 	}
+	if i.HasNotices != nil {
+		p := customer.HasNotices()
+		if !*i.HasNotices {
+			p = customer.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasNoticesWith) > 0 {
+		with := make([]predicate.CustomerNotice, 0, len(i.HasNoticesWith))
+		for _, w := range i.HasNoticesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasNoticesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, customer.HasNoticesWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyCustomerWhereInput
@@ -4776,6 +4861,616 @@ func (i *CustomerWhereInput) P() (predicate.Customer, error) {
 		return predicates[0], nil
 	default:
 		return customer.And(predicates...), nil
+	}
+}
+
+// CustomerNoticeWhereInput represents a where input for filtering CustomerNotice queries.
+type CustomerNoticeWhereInput struct {
+	Predicates []predicate.CustomerNotice  `json:"-"`
+	Not        *CustomerNoticeWhereInput   `json:"not,omitempty"`
+	Or         []*CustomerNoticeWhereInput `json:"or,omitempty"`
+	And        []*CustomerNoticeWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "version" field predicates.
+	Version      *int64  `json:"version,omitempty"`
+	VersionNEQ   *int64  `json:"versionNEQ,omitempty"`
+	VersionIn    []int64 `json:"versionIn,omitempty"`
+	VersionNotIn []int64 `json:"versionNotIn,omitempty"`
+	VersionGT    *int64  `json:"versionGT,omitempty"`
+	VersionGTE   *int64  `json:"versionGTE,omitempty"`
+	VersionLT    *int64  `json:"versionLT,omitempty"`
+	VersionLTE   *int64  `json:"versionLTE,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *customernotice.Kind  `json:"kind,omitempty"`
+	KindNEQ   *customernotice.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []customernotice.Kind `json:"kindIn,omitempty"`
+	KindNotIn []customernotice.Kind `json:"kindNotIn,omitempty"`
+
+	// "status" field predicates.
+	Status      *customernotice.Status  `json:"status,omitempty"`
+	StatusNEQ   *customernotice.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []customernotice.Status `json:"statusIn,omitempty"`
+	StatusNotIn []customernotice.Status `json:"statusNotIn,omitempty"`
+
+	// "subject_type" field predicates.
+	SubjectType             *string  `json:"subjectType,omitempty"`
+	SubjectTypeNEQ          *string  `json:"subjectTypeNEQ,omitempty"`
+	SubjectTypeIn           []string `json:"subjectTypeIn,omitempty"`
+	SubjectTypeNotIn        []string `json:"subjectTypeNotIn,omitempty"`
+	SubjectTypeGT           *string  `json:"subjectTypeGT,omitempty"`
+	SubjectTypeGTE          *string  `json:"subjectTypeGTE,omitempty"`
+	SubjectTypeLT           *string  `json:"subjectTypeLT,omitempty"`
+	SubjectTypeLTE          *string  `json:"subjectTypeLTE,omitempty"`
+	SubjectTypeContains     *string  `json:"subjectTypeContains,omitempty"`
+	SubjectTypeHasPrefix    *string  `json:"subjectTypeHasPrefix,omitempty"`
+	SubjectTypeHasSuffix    *string  `json:"subjectTypeHasSuffix,omitempty"`
+	SubjectTypeIsNil        bool     `json:"subjectTypeIsNil,omitempty"`
+	SubjectTypeNotNil       bool     `json:"subjectTypeNotNil,omitempty"`
+	SubjectTypeEqualFold    *string  `json:"subjectTypeEqualFold,omitempty"`
+	SubjectTypeContainsFold *string  `json:"subjectTypeContainsFold,omitempty"`
+
+	// "channel" field predicates.
+	Channel       *customernotice.Channel  `json:"channel,omitempty"`
+	ChannelNEQ    *customernotice.Channel  `json:"channelNEQ,omitempty"`
+	ChannelIn     []customernotice.Channel `json:"channelIn,omitempty"`
+	ChannelNotIn  []customernotice.Channel `json:"channelNotIn,omitempty"`
+	ChannelIsNil  bool                     `json:"channelIsNil,omitempty"`
+	ChannelNotNil bool                     `json:"channelNotNil,omitempty"`
+
+	// "attempts" field predicates.
+	Attempts      *int  `json:"attempts,omitempty"`
+	AttemptsNEQ   *int  `json:"attemptsNEQ,omitempty"`
+	AttemptsIn    []int `json:"attemptsIn,omitempty"`
+	AttemptsNotIn []int `json:"attemptsNotIn,omitempty"`
+	AttemptsGT    *int  `json:"attemptsGT,omitempty"`
+	AttemptsGTE   *int  `json:"attemptsGTE,omitempty"`
+	AttemptsLT    *int  `json:"attemptsLT,omitempty"`
+	AttemptsLTE   *int  `json:"attemptsLTE,omitempty"`
+
+	// "next_attempt_at" field predicates.
+	NextAttemptAt      *time.Time  `json:"nextAttemptAt,omitempty"`
+	NextAttemptAtNEQ   *time.Time  `json:"nextAttemptAtNEQ,omitempty"`
+	NextAttemptAtIn    []time.Time `json:"nextAttemptAtIn,omitempty"`
+	NextAttemptAtNotIn []time.Time `json:"nextAttemptAtNotIn,omitempty"`
+	NextAttemptAtGT    *time.Time  `json:"nextAttemptAtGT,omitempty"`
+	NextAttemptAtGTE   *time.Time  `json:"nextAttemptAtGTE,omitempty"`
+	NextAttemptAtLT    *time.Time  `json:"nextAttemptAtLT,omitempty"`
+	NextAttemptAtLTE   *time.Time  `json:"nextAttemptAtLTE,omitempty"`
+
+	// "last_error" field predicates.
+	LastError             *string  `json:"lastError,omitempty"`
+	LastErrorNEQ          *string  `json:"lastErrorNEQ,omitempty"`
+	LastErrorIn           []string `json:"lastErrorIn,omitempty"`
+	LastErrorNotIn        []string `json:"lastErrorNotIn,omitempty"`
+	LastErrorGT           *string  `json:"lastErrorGT,omitempty"`
+	LastErrorGTE          *string  `json:"lastErrorGTE,omitempty"`
+	LastErrorLT           *string  `json:"lastErrorLT,omitempty"`
+	LastErrorLTE          *string  `json:"lastErrorLTE,omitempty"`
+	LastErrorContains     *string  `json:"lastErrorContains,omitempty"`
+	LastErrorHasPrefix    *string  `json:"lastErrorHasPrefix,omitempty"`
+	LastErrorHasSuffix    *string  `json:"lastErrorHasSuffix,omitempty"`
+	LastErrorIsNil        bool     `json:"lastErrorIsNil,omitempty"`
+	LastErrorNotNil       bool     `json:"lastErrorNotNil,omitempty"`
+	LastErrorEqualFold    *string  `json:"lastErrorEqualFold,omitempty"`
+	LastErrorContainsFold *string  `json:"lastErrorContainsFold,omitempty"`
+
+	// "sent_at" field predicates.
+	SentAt       *time.Time  `json:"sentAt,omitempty"`
+	SentAtNEQ    *time.Time  `json:"sentAtNEQ,omitempty"`
+	SentAtIn     []time.Time `json:"sentAtIn,omitempty"`
+	SentAtNotIn  []time.Time `json:"sentAtNotIn,omitempty"`
+	SentAtGT     *time.Time  `json:"sentAtGT,omitempty"`
+	SentAtGTE    *time.Time  `json:"sentAtGTE,omitempty"`
+	SentAtLT     *time.Time  `json:"sentAtLT,omitempty"`
+	SentAtLTE    *time.Time  `json:"sentAtLTE,omitempty"`
+	SentAtIsNil  bool        `json:"sentAtIsNil,omitempty"`
+	SentAtNotNil bool        `json:"sentAtNotNil,omitempty"`
+
+	// "customer_id" field predicates.
+	CustomerID      *int  `json:"customerID,omitempty"`
+	CustomerIDNEQ   *int  `json:"customerIDNEQ,omitempty"`
+	CustomerIDIn    []int `json:"customerIDIn,omitempty"`
+	CustomerIDNotIn []int `json:"customerIDNotIn,omitempty"`
+
+	// "order_id" field predicates.
+	OrderID       *int  `json:"orderID,omitempty"`
+	OrderIDNEQ    *int  `json:"orderIDNEQ,omitempty"`
+	OrderIDIn     []int `json:"orderIDIn,omitempty"`
+	OrderIDNotIn  []int `json:"orderIDNotIn,omitempty"`
+	OrderIDIsNil  bool  `json:"orderIDIsNil,omitempty"`
+	OrderIDNotNil bool  `json:"orderIDNotNil,omitempty"`
+
+	// "customer" edge predicates.
+	HasCustomer     *bool                 `json:"hasCustomer,omitempty"`
+	HasCustomerWith []*CustomerWhereInput `json:"hasCustomerWith,omitempty"`
+
+	// "order" edge predicates.
+	HasOrder     *bool              `json:"hasOrder,omitempty"`
+	HasOrderWith []*OrderWhereInput `json:"hasOrderWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CustomerNoticeWhereInput) AddPredicates(predicates ...predicate.CustomerNotice) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CustomerNoticeWhereInput filter on the CustomerNoticeQuery builder.
+func (i *CustomerNoticeWhereInput) Filter(q *CustomerNoticeQuery) (*CustomerNoticeQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCustomerNoticeWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCustomerNoticeWhereInput is returned in case the CustomerNoticeWhereInput is empty.
+var ErrEmptyCustomerNoticeWhereInput = errors.New("ent: empty predicate CustomerNoticeWhereInput")
+
+// P returns a predicate for filtering customernotices.
+// An error is returned if the input is empty or invalid.
+func (i *CustomerNoticeWhereInput) P() (predicate.CustomerNotice, error) {
+	var predicates []predicate.CustomerNotice
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, customernotice.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CustomerNotice, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, customernotice.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CustomerNotice, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, customernotice.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, customernotice.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, customernotice.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, customernotice.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, customernotice.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, customernotice.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, customernotice.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, customernotice.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, customernotice.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, customernotice.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, customernotice.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, customernotice.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, customernotice.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, customernotice.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, customernotice.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, customernotice.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, customernotice.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, customernotice.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, customernotice.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, customernotice.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, customernotice.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, customernotice.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, customernotice.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, customernotice.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, customernotice.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Version != nil {
+		predicates = append(predicates, customernotice.VersionEQ(*i.Version))
+	}
+	if i.VersionNEQ != nil {
+		predicates = append(predicates, customernotice.VersionNEQ(*i.VersionNEQ))
+	}
+	if len(i.VersionIn) > 0 {
+		predicates = append(predicates, customernotice.VersionIn(i.VersionIn...))
+	}
+	if len(i.VersionNotIn) > 0 {
+		predicates = append(predicates, customernotice.VersionNotIn(i.VersionNotIn...))
+	}
+	if i.VersionGT != nil {
+		predicates = append(predicates, customernotice.VersionGT(*i.VersionGT))
+	}
+	if i.VersionGTE != nil {
+		predicates = append(predicates, customernotice.VersionGTE(*i.VersionGTE))
+	}
+	if i.VersionLT != nil {
+		predicates = append(predicates, customernotice.VersionLT(*i.VersionLT))
+	}
+	if i.VersionLTE != nil {
+		predicates = append(predicates, customernotice.VersionLTE(*i.VersionLTE))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, customernotice.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, customernotice.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, customernotice.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, customernotice.KindNotIn(i.KindNotIn...))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, customernotice.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, customernotice.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, customernotice.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, customernotice.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.SubjectType != nil {
+		predicates = append(predicates, customernotice.SubjectTypeEQ(*i.SubjectType))
+	}
+	if i.SubjectTypeNEQ != nil {
+		predicates = append(predicates, customernotice.SubjectTypeNEQ(*i.SubjectTypeNEQ))
+	}
+	if len(i.SubjectTypeIn) > 0 {
+		predicates = append(predicates, customernotice.SubjectTypeIn(i.SubjectTypeIn...))
+	}
+	if len(i.SubjectTypeNotIn) > 0 {
+		predicates = append(predicates, customernotice.SubjectTypeNotIn(i.SubjectTypeNotIn...))
+	}
+	if i.SubjectTypeGT != nil {
+		predicates = append(predicates, customernotice.SubjectTypeGT(*i.SubjectTypeGT))
+	}
+	if i.SubjectTypeGTE != nil {
+		predicates = append(predicates, customernotice.SubjectTypeGTE(*i.SubjectTypeGTE))
+	}
+	if i.SubjectTypeLT != nil {
+		predicates = append(predicates, customernotice.SubjectTypeLT(*i.SubjectTypeLT))
+	}
+	if i.SubjectTypeLTE != nil {
+		predicates = append(predicates, customernotice.SubjectTypeLTE(*i.SubjectTypeLTE))
+	}
+	if i.SubjectTypeContains != nil {
+		predicates = append(predicates, customernotice.SubjectTypeContains(*i.SubjectTypeContains))
+	}
+	if i.SubjectTypeHasPrefix != nil {
+		predicates = append(predicates, customernotice.SubjectTypeHasPrefix(*i.SubjectTypeHasPrefix))
+	}
+	if i.SubjectTypeHasSuffix != nil {
+		predicates = append(predicates, customernotice.SubjectTypeHasSuffix(*i.SubjectTypeHasSuffix))
+	}
+	if i.SubjectTypeIsNil {
+		predicates = append(predicates, customernotice.SubjectTypeIsNil())
+	}
+	if i.SubjectTypeNotNil {
+		predicates = append(predicates, customernotice.SubjectTypeNotNil())
+	}
+	if i.SubjectTypeEqualFold != nil {
+		predicates = append(predicates, customernotice.SubjectTypeEqualFold(*i.SubjectTypeEqualFold))
+	}
+	if i.SubjectTypeContainsFold != nil {
+		predicates = append(predicates, customernotice.SubjectTypeContainsFold(*i.SubjectTypeContainsFold))
+	}
+	if i.Channel != nil {
+		predicates = append(predicates, customernotice.ChannelEQ(*i.Channel))
+	}
+	if i.ChannelNEQ != nil {
+		predicates = append(predicates, customernotice.ChannelNEQ(*i.ChannelNEQ))
+	}
+	if len(i.ChannelIn) > 0 {
+		predicates = append(predicates, customernotice.ChannelIn(i.ChannelIn...))
+	}
+	if len(i.ChannelNotIn) > 0 {
+		predicates = append(predicates, customernotice.ChannelNotIn(i.ChannelNotIn...))
+	}
+	if i.ChannelIsNil {
+		predicates = append(predicates, customernotice.ChannelIsNil())
+	}
+	if i.ChannelNotNil {
+		predicates = append(predicates, customernotice.ChannelNotNil())
+	}
+	if i.Attempts != nil {
+		predicates = append(predicates, customernotice.AttemptsEQ(*i.Attempts))
+	}
+	if i.AttemptsNEQ != nil {
+		predicates = append(predicates, customernotice.AttemptsNEQ(*i.AttemptsNEQ))
+	}
+	if len(i.AttemptsIn) > 0 {
+		predicates = append(predicates, customernotice.AttemptsIn(i.AttemptsIn...))
+	}
+	if len(i.AttemptsNotIn) > 0 {
+		predicates = append(predicates, customernotice.AttemptsNotIn(i.AttemptsNotIn...))
+	}
+	if i.AttemptsGT != nil {
+		predicates = append(predicates, customernotice.AttemptsGT(*i.AttemptsGT))
+	}
+	if i.AttemptsGTE != nil {
+		predicates = append(predicates, customernotice.AttemptsGTE(*i.AttemptsGTE))
+	}
+	if i.AttemptsLT != nil {
+		predicates = append(predicates, customernotice.AttemptsLT(*i.AttemptsLT))
+	}
+	if i.AttemptsLTE != nil {
+		predicates = append(predicates, customernotice.AttemptsLTE(*i.AttemptsLTE))
+	}
+	if i.NextAttemptAt != nil {
+		predicates = append(predicates, customernotice.NextAttemptAtEQ(*i.NextAttemptAt))
+	}
+	if i.NextAttemptAtNEQ != nil {
+		predicates = append(predicates, customernotice.NextAttemptAtNEQ(*i.NextAttemptAtNEQ))
+	}
+	if len(i.NextAttemptAtIn) > 0 {
+		predicates = append(predicates, customernotice.NextAttemptAtIn(i.NextAttemptAtIn...))
+	}
+	if len(i.NextAttemptAtNotIn) > 0 {
+		predicates = append(predicates, customernotice.NextAttemptAtNotIn(i.NextAttemptAtNotIn...))
+	}
+	if i.NextAttemptAtGT != nil {
+		predicates = append(predicates, customernotice.NextAttemptAtGT(*i.NextAttemptAtGT))
+	}
+	if i.NextAttemptAtGTE != nil {
+		predicates = append(predicates, customernotice.NextAttemptAtGTE(*i.NextAttemptAtGTE))
+	}
+	if i.NextAttemptAtLT != nil {
+		predicates = append(predicates, customernotice.NextAttemptAtLT(*i.NextAttemptAtLT))
+	}
+	if i.NextAttemptAtLTE != nil {
+		predicates = append(predicates, customernotice.NextAttemptAtLTE(*i.NextAttemptAtLTE))
+	}
+	if i.LastError != nil {
+		predicates = append(predicates, customernotice.LastErrorEQ(*i.LastError))
+	}
+	if i.LastErrorNEQ != nil {
+		predicates = append(predicates, customernotice.LastErrorNEQ(*i.LastErrorNEQ))
+	}
+	if len(i.LastErrorIn) > 0 {
+		predicates = append(predicates, customernotice.LastErrorIn(i.LastErrorIn...))
+	}
+	if len(i.LastErrorNotIn) > 0 {
+		predicates = append(predicates, customernotice.LastErrorNotIn(i.LastErrorNotIn...))
+	}
+	if i.LastErrorGT != nil {
+		predicates = append(predicates, customernotice.LastErrorGT(*i.LastErrorGT))
+	}
+	if i.LastErrorGTE != nil {
+		predicates = append(predicates, customernotice.LastErrorGTE(*i.LastErrorGTE))
+	}
+	if i.LastErrorLT != nil {
+		predicates = append(predicates, customernotice.LastErrorLT(*i.LastErrorLT))
+	}
+	if i.LastErrorLTE != nil {
+		predicates = append(predicates, customernotice.LastErrorLTE(*i.LastErrorLTE))
+	}
+	if i.LastErrorContains != nil {
+		predicates = append(predicates, customernotice.LastErrorContains(*i.LastErrorContains))
+	}
+	if i.LastErrorHasPrefix != nil {
+		predicates = append(predicates, customernotice.LastErrorHasPrefix(*i.LastErrorHasPrefix))
+	}
+	if i.LastErrorHasSuffix != nil {
+		predicates = append(predicates, customernotice.LastErrorHasSuffix(*i.LastErrorHasSuffix))
+	}
+	if i.LastErrorIsNil {
+		predicates = append(predicates, customernotice.LastErrorIsNil())
+	}
+	if i.LastErrorNotNil {
+		predicates = append(predicates, customernotice.LastErrorNotNil())
+	}
+	if i.LastErrorEqualFold != nil {
+		predicates = append(predicates, customernotice.LastErrorEqualFold(*i.LastErrorEqualFold))
+	}
+	if i.LastErrorContainsFold != nil {
+		predicates = append(predicates, customernotice.LastErrorContainsFold(*i.LastErrorContainsFold))
+	}
+	if i.SentAt != nil {
+		predicates = append(predicates, customernotice.SentAtEQ(*i.SentAt))
+	}
+	if i.SentAtNEQ != nil {
+		predicates = append(predicates, customernotice.SentAtNEQ(*i.SentAtNEQ))
+	}
+	if len(i.SentAtIn) > 0 {
+		predicates = append(predicates, customernotice.SentAtIn(i.SentAtIn...))
+	}
+	if len(i.SentAtNotIn) > 0 {
+		predicates = append(predicates, customernotice.SentAtNotIn(i.SentAtNotIn...))
+	}
+	if i.SentAtGT != nil {
+		predicates = append(predicates, customernotice.SentAtGT(*i.SentAtGT))
+	}
+	if i.SentAtGTE != nil {
+		predicates = append(predicates, customernotice.SentAtGTE(*i.SentAtGTE))
+	}
+	if i.SentAtLT != nil {
+		predicates = append(predicates, customernotice.SentAtLT(*i.SentAtLT))
+	}
+	if i.SentAtLTE != nil {
+		predicates = append(predicates, customernotice.SentAtLTE(*i.SentAtLTE))
+	}
+	if i.SentAtIsNil {
+		predicates = append(predicates, customernotice.SentAtIsNil())
+	}
+	if i.SentAtNotNil {
+		predicates = append(predicates, customernotice.SentAtNotNil())
+	}
+	if i.CustomerID != nil {
+		predicates = append(predicates, customernotice.CustomerIDEQ(*i.CustomerID))
+	}
+	if i.CustomerIDNEQ != nil {
+		predicates = append(predicates, customernotice.CustomerIDNEQ(*i.CustomerIDNEQ))
+	}
+	if len(i.CustomerIDIn) > 0 {
+		predicates = append(predicates, customernotice.CustomerIDIn(i.CustomerIDIn...))
+	}
+	if len(i.CustomerIDNotIn) > 0 {
+		predicates = append(predicates, customernotice.CustomerIDNotIn(i.CustomerIDNotIn...))
+	}
+	if i.OrderID != nil {
+		predicates = append(predicates, customernotice.OrderIDEQ(*i.OrderID))
+	}
+	if i.OrderIDNEQ != nil {
+		predicates = append(predicates, customernotice.OrderIDNEQ(*i.OrderIDNEQ))
+	}
+	if len(i.OrderIDIn) > 0 {
+		predicates = append(predicates, customernotice.OrderIDIn(i.OrderIDIn...))
+	}
+	if len(i.OrderIDNotIn) > 0 {
+		predicates = append(predicates, customernotice.OrderIDNotIn(i.OrderIDNotIn...))
+	}
+	if i.OrderIDIsNil {
+		predicates = append(predicates, customernotice.OrderIDIsNil())
+	}
+	if i.OrderIDNotNil {
+		predicates = append(predicates, customernotice.OrderIDNotNil())
+	}
+
+	if i.HasCustomer != nil {
+		p := customernotice.HasCustomer()
+		if !*i.HasCustomer {
+			p = customernotice.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCustomerWith) > 0 {
+		with := make([]predicate.Customer, 0, len(i.HasCustomerWith))
+		for _, w := range i.HasCustomerWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCustomerWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, customernotice.HasCustomerWith(with...))
+	}
+	if i.HasOrder != nil {
+		p := customernotice.HasOrder()
+		if !*i.HasOrder {
+			p = customernotice.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasOrderWith) > 0 {
+		with := make([]predicate.Order, 0, len(i.HasOrderWith))
+		for _, w := range i.HasOrderWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasOrderWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, customernotice.HasOrderWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCustomerNoticeWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return customernotice.And(predicates...), nil
 	}
 }
 
@@ -4871,6 +5566,28 @@ type InvoiceWhereInput struct {
 	DueAtGTE   *time.Time  `json:"dueAtGTE,omitempty"`
 	DueAtLT    *time.Time  `json:"dueAtLT,omitempty"`
 	DueAtLTE   *time.Time  `json:"dueAtLTE,omitempty"`
+
+	// "reminders" field predicates.
+	Reminders      *int  `json:"reminders,omitempty"`
+	RemindersNEQ   *int  `json:"remindersNEQ,omitempty"`
+	RemindersIn    []int `json:"remindersIn,omitempty"`
+	RemindersNotIn []int `json:"remindersNotIn,omitempty"`
+	RemindersGT    *int  `json:"remindersGT,omitempty"`
+	RemindersGTE   *int  `json:"remindersGTE,omitempty"`
+	RemindersLT    *int  `json:"remindersLT,omitempty"`
+	RemindersLTE   *int  `json:"remindersLTE,omitempty"`
+
+	// "reminded_at" field predicates.
+	RemindedAt       *time.Time  `json:"remindedAt,omitempty"`
+	RemindedAtNEQ    *time.Time  `json:"remindedAtNEQ,omitempty"`
+	RemindedAtIn     []time.Time `json:"remindedAtIn,omitempty"`
+	RemindedAtNotIn  []time.Time `json:"remindedAtNotIn,omitempty"`
+	RemindedAtGT     *time.Time  `json:"remindedAtGT,omitempty"`
+	RemindedAtGTE    *time.Time  `json:"remindedAtGTE,omitempty"`
+	RemindedAtLT     *time.Time  `json:"remindedAtLT,omitempty"`
+	RemindedAtLTE    *time.Time  `json:"remindedAtLTE,omitempty"`
+	RemindedAtIsNil  bool        `json:"remindedAtIsNil,omitempty"`
+	RemindedAtNotNil bool        `json:"remindedAtNotNil,omitempty"`
 
 	// "note" field predicates.
 	Note             *string  `json:"note,omitempty"`
@@ -5222,6 +5939,60 @@ func (i *InvoiceWhereInput) P() (predicate.Invoice, error) {
 	}
 	if i.DueAtLTE != nil {
 		predicates = append(predicates, invoice.DueAtLTE(*i.DueAtLTE))
+	}
+	if i.Reminders != nil {
+		predicates = append(predicates, invoice.RemindersEQ(*i.Reminders))
+	}
+	if i.RemindersNEQ != nil {
+		predicates = append(predicates, invoice.RemindersNEQ(*i.RemindersNEQ))
+	}
+	if len(i.RemindersIn) > 0 {
+		predicates = append(predicates, invoice.RemindersIn(i.RemindersIn...))
+	}
+	if len(i.RemindersNotIn) > 0 {
+		predicates = append(predicates, invoice.RemindersNotIn(i.RemindersNotIn...))
+	}
+	if i.RemindersGT != nil {
+		predicates = append(predicates, invoice.RemindersGT(*i.RemindersGT))
+	}
+	if i.RemindersGTE != nil {
+		predicates = append(predicates, invoice.RemindersGTE(*i.RemindersGTE))
+	}
+	if i.RemindersLT != nil {
+		predicates = append(predicates, invoice.RemindersLT(*i.RemindersLT))
+	}
+	if i.RemindersLTE != nil {
+		predicates = append(predicates, invoice.RemindersLTE(*i.RemindersLTE))
+	}
+	if i.RemindedAt != nil {
+		predicates = append(predicates, invoice.RemindedAtEQ(*i.RemindedAt))
+	}
+	if i.RemindedAtNEQ != nil {
+		predicates = append(predicates, invoice.RemindedAtNEQ(*i.RemindedAtNEQ))
+	}
+	if len(i.RemindedAtIn) > 0 {
+		predicates = append(predicates, invoice.RemindedAtIn(i.RemindedAtIn...))
+	}
+	if len(i.RemindedAtNotIn) > 0 {
+		predicates = append(predicates, invoice.RemindedAtNotIn(i.RemindedAtNotIn...))
+	}
+	if i.RemindedAtGT != nil {
+		predicates = append(predicates, invoice.RemindedAtGT(*i.RemindedAtGT))
+	}
+	if i.RemindedAtGTE != nil {
+		predicates = append(predicates, invoice.RemindedAtGTE(*i.RemindedAtGTE))
+	}
+	if i.RemindedAtLT != nil {
+		predicates = append(predicates, invoice.RemindedAtLT(*i.RemindedAtLT))
+	}
+	if i.RemindedAtLTE != nil {
+		predicates = append(predicates, invoice.RemindedAtLTE(*i.RemindedAtLTE))
+	}
+	if i.RemindedAtIsNil {
+		predicates = append(predicates, invoice.RemindedAtIsNil())
+	}
+	if i.RemindedAtNotNil {
+		predicates = append(predicates, invoice.RemindedAtNotNil())
 	}
 	if i.Note != nil {
 		predicates = append(predicates, invoice.NoteEQ(*i.Note))
@@ -6898,6 +7669,10 @@ type OrderWhereInput struct {
 	HasContacts     *bool                `json:"hasContacts,omitempty"`
 	HasContactsWith []*ContactWhereInput `json:"hasContactsWith,omitempty"`
 
+	// "notices" edge predicates.
+	HasNotices     *bool                       `json:"hasNotices,omitempty"`
+	HasNoticesWith []*CustomerNoticeWhereInput `json:"hasNoticesWith,omitempty"`
+
 	// "events" edge predicates.
 	HasEvents     *bool                   `json:"hasEvents,omitempty"`
 	HasEventsWith []*AuditEventWhereInput `json:"hasEventsWith,omitempty"`
@@ -7934,6 +8709,24 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, order.HasContactsWith(with...))
+	}
+	if i.HasNotices != nil {
+		p := order.HasNotices()
+		if !*i.HasNotices {
+			p = order.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasNoticesWith) > 0 {
+		with := make([]predicate.CustomerNotice, 0, len(i.HasNoticesWith))
+		for _, w := range i.HasNoticesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasNoticesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, order.HasNoticesWith(with...))
 	}
 	if i.HasEvents != nil {
 		p := order.HasEvents()

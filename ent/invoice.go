@@ -53,6 +53,10 @@ type Invoice struct {
 	BalanceMinor int64 `json:"balance_minor,omitempty"`
 	// DueAt holds the value of the "due_at" field.
 	DueAt time.Time `json:"due_at,omitempty"`
+	// Reminders holds the value of the "reminders" field.
+	Reminders int `json:"reminders,omitempty"`
+	// RemindedAt holds the value of the "reminded_at" field.
+	RemindedAt *time.Time `json:"reminded_at,omitempty"`
 	// Note holds the value of the "note" field.
 	Note string `json:"note,omitempty"`
 	// OrderID holds the value of the "order_id" field.
@@ -162,11 +166,11 @@ func (*Invoice) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case invoice.FieldLines:
 			values[i] = new([]byte)
-		case invoice.FieldID, invoice.FieldVersion, invoice.FieldSubtotalMinor, invoice.FieldDiscountMinor, invoice.FieldTotalMinor, invoice.FieldPriorCreditMinor, invoice.FieldBilledMinor, invoice.FieldCreditedMinor, invoice.FieldBalanceMinor, invoice.FieldOrderID, invoice.FieldCustomerID, invoice.FieldIssuedByID, invoice.FieldReplacesID:
+		case invoice.FieldID, invoice.FieldVersion, invoice.FieldSubtotalMinor, invoice.FieldDiscountMinor, invoice.FieldTotalMinor, invoice.FieldPriorCreditMinor, invoice.FieldBilledMinor, invoice.FieldCreditedMinor, invoice.FieldBalanceMinor, invoice.FieldReminders, invoice.FieldOrderID, invoice.FieldCustomerID, invoice.FieldIssuedByID, invoice.FieldReplacesID:
 			values[i] = new(sql.NullInt64)
 		case invoice.FieldNumber, invoice.FieldStatus, invoice.FieldCurrency, invoice.FieldNote:
 			values[i] = new(sql.NullString)
-		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueAt:
+		case invoice.FieldCreatedAt, invoice.FieldUpdatedAt, invoice.FieldDueAt, invoice.FieldRemindedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -280,6 +284,19 @@ func (_m *Invoice) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field due_at", values[i])
 			} else if value.Valid {
 				_m.DueAt = value.Time
+			}
+		case invoice.FieldReminders:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field reminders", values[i])
+			} else if value.Valid {
+				_m.Reminders = int(value.Int64)
+			}
+		case invoice.FieldRemindedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field reminded_at", values[i])
+			} else if value.Valid {
+				_m.RemindedAt = new(time.Time)
+				*_m.RemindedAt = value.Time
 			}
 		case invoice.FieldNote:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -423,6 +440,14 @@ func (_m *Invoice) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("due_at=")
 	builder.WriteString(_m.DueAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("reminders=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Reminders))
+	builder.WriteString(", ")
+	if v := _m.RemindedAt; v != nil {
+		builder.WriteString("reminded_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("note=")
 	builder.WriteString(_m.Note)

@@ -165,6 +165,34 @@ func (_c *InvoiceCreate) SetDueAt(v time.Time) *InvoiceCreate {
 	return _c
 }
 
+// SetReminders sets the "reminders" field.
+func (_c *InvoiceCreate) SetReminders(v int) *InvoiceCreate {
+	_c.mutation.SetReminders(v)
+	return _c
+}
+
+// SetNillableReminders sets the "reminders" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableReminders(v *int) *InvoiceCreate {
+	if v != nil {
+		_c.SetReminders(*v)
+	}
+	return _c
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (_c *InvoiceCreate) SetRemindedAt(v time.Time) *InvoiceCreate {
+	_c.mutation.SetRemindedAt(v)
+	return _c
+}
+
+// SetNillableRemindedAt sets the "reminded_at" field if the given value is not nil.
+func (_c *InvoiceCreate) SetNillableRemindedAt(v *time.Time) *InvoiceCreate {
+	if v != nil {
+		_c.SetRemindedAt(*v)
+	}
+	return _c
+}
+
 // SetNote sets the "note" field.
 func (_c *InvoiceCreate) SetNote(v string) *InvoiceCreate {
 	_c.mutation.SetNote(v)
@@ -336,6 +364,10 @@ func (_c *InvoiceCreate) defaults() error {
 		v := invoice.DefaultBalanceMinor
 		_c.mutation.SetBalanceMinor(v)
 	}
+	if _, ok := _c.mutation.Reminders(); !ok {
+		v := invoice.DefaultReminders
+		_c.mutation.SetReminders(v)
+	}
 	return nil
 }
 
@@ -405,6 +437,9 @@ func (_c *InvoiceCreate) check() error {
 	}
 	if _, ok := _c.mutation.DueAt(); !ok {
 		return &ValidationError{Name: "due_at", err: errors.New(`ent: missing required field "Invoice.due_at"`)}
+	}
+	if _, ok := _c.mutation.Reminders(); !ok {
+		return &ValidationError{Name: "reminders", err: errors.New(`ent: missing required field "Invoice.reminders"`)}
 	}
 	if v, ok := _c.mutation.Note(); ok {
 		if err := invoice.NoteValidator(v); err != nil {
@@ -509,6 +544,14 @@ func (_c *InvoiceCreate) createSpec() (*Invoice, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DueAt(); ok {
 		_spec.SetField(invoice.FieldDueAt, field.TypeTime, value)
 		_node.DueAt = value
+	}
+	if value, ok := _c.mutation.Reminders(); ok {
+		_spec.SetField(invoice.FieldReminders, field.TypeInt, value)
+		_node.Reminders = value
+	}
+	if value, ok := _c.mutation.RemindedAt(); ok {
+		_spec.SetField(invoice.FieldRemindedAt, field.TypeTime, value)
+		_node.RemindedAt = &value
 	}
 	if value, ok := _c.mutation.Note(); ok {
 		_spec.SetField(invoice.FieldNote, field.TypeString, value)
@@ -756,6 +799,42 @@ func (u *InvoiceUpsert) UpdateDueAt() *InvoiceUpsert {
 	return u
 }
 
+// SetReminders sets the "reminders" field.
+func (u *InvoiceUpsert) SetReminders(v int) *InvoiceUpsert {
+	u.Set(invoice.FieldReminders, v)
+	return u
+}
+
+// UpdateReminders sets the "reminders" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateReminders() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldReminders)
+	return u
+}
+
+// AddReminders adds v to the "reminders" field.
+func (u *InvoiceUpsert) AddReminders(v int) *InvoiceUpsert {
+	u.Add(invoice.FieldReminders, v)
+	return u
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (u *InvoiceUpsert) SetRemindedAt(v time.Time) *InvoiceUpsert {
+	u.Set(invoice.FieldRemindedAt, v)
+	return u
+}
+
+// UpdateRemindedAt sets the "reminded_at" field to the value that was provided on create.
+func (u *InvoiceUpsert) UpdateRemindedAt() *InvoiceUpsert {
+	u.SetExcluded(invoice.FieldRemindedAt)
+	return u
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (u *InvoiceUpsert) ClearRemindedAt() *InvoiceUpsert {
+	u.SetNull(invoice.FieldRemindedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -942,6 +1021,48 @@ func (u *InvoiceUpsertOne) SetDueAt(v time.Time) *InvoiceUpsertOne {
 func (u *InvoiceUpsertOne) UpdateDueAt() *InvoiceUpsertOne {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.UpdateDueAt()
+	})
+}
+
+// SetReminders sets the "reminders" field.
+func (u *InvoiceUpsertOne) SetReminders(v int) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetReminders(v)
+	})
+}
+
+// AddReminders adds v to the "reminders" field.
+func (u *InvoiceUpsertOne) AddReminders(v int) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddReminders(v)
+	})
+}
+
+// UpdateReminders sets the "reminders" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateReminders() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateReminders()
+	})
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (u *InvoiceUpsertOne) SetRemindedAt(v time.Time) *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetRemindedAt(v)
+	})
+}
+
+// UpdateRemindedAt sets the "reminded_at" field to the value that was provided on create.
+func (u *InvoiceUpsertOne) UpdateRemindedAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateRemindedAt()
+	})
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (u *InvoiceUpsertOne) ClearRemindedAt() *InvoiceUpsertOne {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearRemindedAt()
 	})
 }
 
@@ -1297,6 +1418,48 @@ func (u *InvoiceUpsertBulk) SetDueAt(v time.Time) *InvoiceUpsertBulk {
 func (u *InvoiceUpsertBulk) UpdateDueAt() *InvoiceUpsertBulk {
 	return u.Update(func(s *InvoiceUpsert) {
 		s.UpdateDueAt()
+	})
+}
+
+// SetReminders sets the "reminders" field.
+func (u *InvoiceUpsertBulk) SetReminders(v int) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetReminders(v)
+	})
+}
+
+// AddReminders adds v to the "reminders" field.
+func (u *InvoiceUpsertBulk) AddReminders(v int) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.AddReminders(v)
+	})
+}
+
+// UpdateReminders sets the "reminders" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateReminders() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateReminders()
+	})
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (u *InvoiceUpsertBulk) SetRemindedAt(v time.Time) *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.SetRemindedAt(v)
+	})
+}
+
+// UpdateRemindedAt sets the "reminded_at" field to the value that was provided on create.
+func (u *InvoiceUpsertBulk) UpdateRemindedAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.UpdateRemindedAt()
+	})
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (u *InvoiceUpsertBulk) ClearRemindedAt() *InvoiceUpsertBulk {
+	return u.Update(func(s *InvoiceUpsert) {
+		s.ClearRemindedAt()
 	})
 }
 

@@ -127,6 +127,47 @@ func (_u *InvoiceUpdate) SetNillableDueAt(v *time.Time) *InvoiceUpdate {
 	return _u
 }
 
+// SetReminders sets the "reminders" field.
+func (_u *InvoiceUpdate) SetReminders(v int) *InvoiceUpdate {
+	_u.mutation.ResetReminders()
+	_u.mutation.SetReminders(v)
+	return _u
+}
+
+// SetNillableReminders sets the "reminders" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableReminders(v *int) *InvoiceUpdate {
+	if v != nil {
+		_u.SetReminders(*v)
+	}
+	return _u
+}
+
+// AddReminders adds value to the "reminders" field.
+func (_u *InvoiceUpdate) AddReminders(v int) *InvoiceUpdate {
+	_u.mutation.AddReminders(v)
+	return _u
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (_u *InvoiceUpdate) SetRemindedAt(v time.Time) *InvoiceUpdate {
+	_u.mutation.SetRemindedAt(v)
+	return _u
+}
+
+// SetNillableRemindedAt sets the "reminded_at" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableRemindedAt(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetRemindedAt(*v)
+	}
+	return _u
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (_u *InvoiceUpdate) ClearRemindedAt() *InvoiceUpdate {
+	_u.mutation.ClearRemindedAt()
+	return _u
+}
+
 // AddReplacedByIDs adds the "replaced_by" edge to the Invoice entity by IDs.
 func (_u *InvoiceUpdate) AddReplacedByIDs(ids ...int) *InvoiceUpdate {
 	_u.mutation.AddReplacedByIDs(ids...)
@@ -311,6 +352,18 @@ func (_u *InvoiceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.DueAt(); ok {
 		_spec.SetField(invoice.FieldDueAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Reminders(); ok {
+		_spec.SetField(invoice.FieldReminders, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReminders(); ok {
+		_spec.AddField(invoice.FieldReminders, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RemindedAt(); ok {
+		_spec.SetField(invoice.FieldRemindedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RemindedAtCleared() {
+		_spec.ClearField(invoice.FieldRemindedAt, field.TypeTime)
 	}
 	if _u.mutation.NoteCleared() {
 		_spec.ClearField(invoice.FieldNote, field.TypeString)
@@ -521,6 +574,47 @@ func (_u *InvoiceUpdateOne) SetNillableDueAt(v *time.Time) *InvoiceUpdateOne {
 	if v != nil {
 		_u.SetDueAt(*v)
 	}
+	return _u
+}
+
+// SetReminders sets the "reminders" field.
+func (_u *InvoiceUpdateOne) SetReminders(v int) *InvoiceUpdateOne {
+	_u.mutation.ResetReminders()
+	_u.mutation.SetReminders(v)
+	return _u
+}
+
+// SetNillableReminders sets the "reminders" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableReminders(v *int) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetReminders(*v)
+	}
+	return _u
+}
+
+// AddReminders adds value to the "reminders" field.
+func (_u *InvoiceUpdateOne) AddReminders(v int) *InvoiceUpdateOne {
+	_u.mutation.AddReminders(v)
+	return _u
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (_u *InvoiceUpdateOne) SetRemindedAt(v time.Time) *InvoiceUpdateOne {
+	_u.mutation.SetRemindedAt(v)
+	return _u
+}
+
+// SetNillableRemindedAt sets the "reminded_at" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableRemindedAt(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetRemindedAt(*v)
+	}
+	return _u
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (_u *InvoiceUpdateOne) ClearRemindedAt() *InvoiceUpdateOne {
+	_u.mutation.ClearRemindedAt()
 	return _u
 }
 
@@ -738,6 +832,18 @@ func (_u *InvoiceUpdateOne) sqlSave(ctx context.Context) (_node *Invoice, err er
 	}
 	if value, ok := _u.mutation.DueAt(); ok {
 		_spec.SetField(invoice.FieldDueAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Reminders(); ok {
+		_spec.SetField(invoice.FieldReminders, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedReminders(); ok {
+		_spec.AddField(invoice.FieldReminders, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RemindedAt(); ok {
+		_spec.SetField(invoice.FieldRemindedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RemindedAtCleared() {
+		_spec.ClearField(invoice.FieldRemindedAt, field.TypeTime)
 	}
 	if _u.mutation.NoteCleared() {
 		_spec.ClearField(invoice.FieldNote, field.TypeString)

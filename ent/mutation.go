@@ -14,6 +14,7 @@ import (
 	"orderdesk/ent/contact"
 	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/idempotencykey"
 	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
@@ -56,6 +57,7 @@ const (
 	TypeContact            = "Contact"
 	TypeCreditNote         = "CreditNote"
 	TypeCustomer           = "Customer"
+	TypeCustomerNotice     = "CustomerNotice"
 	TypeIdempotencyKey     = "IdempotencyKey"
 	TypeInvoice            = "Invoice"
 	TypeLedgerEntry        = "LedgerEntry"
@@ -9041,6 +9043,7 @@ type CustomerMutation struct {
 	credit_limit_minor    *int64
 	addcredit_limit_minor *int64
 	currency              *string
+	language              *string
 	clearedFields         map[string]struct{}
 	owner                 *int
 	clearedowner          bool
@@ -9053,6 +9056,9 @@ type CustomerMutation struct {
 	contacts              map[int]struct{}
 	removedcontacts       map[int]struct{}
 	clearedcontacts       bool
+	notices               map[int]struct{}
+	removednotices        map[int]struct{}
+	clearednotices        bool
 	done                  bool
 	oldValue              func(context.Context) (*Customer, error)
 	predicates            []predicate.Customer
@@ -9657,6 +9663,55 @@ func (m *CustomerMutation) ResetCurrency() {
 	m.currency = nil
 }
 
+// SetLanguage sets the "language" field.
+func (m *CustomerMutation) SetLanguage(s string) {
+	m.language = &s
+}
+
+// Language returns the value of the "language" field in the mutation.
+func (m *CustomerMutation) Language() (r string, exists bool) {
+	v := m.language
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLanguage returns the old "language" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldLanguage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLanguage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLanguage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLanguage: %w", err)
+	}
+	return oldValue.Language, nil
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (m *CustomerMutation) ClearLanguage() {
+	m.language = nil
+	m.clearedFields[customer.FieldLanguage] = struct{}{}
+}
+
+// LanguageCleared returns if the "language" field was cleared in this mutation.
+func (m *CustomerMutation) LanguageCleared() bool {
+	_, ok := m.clearedFields[customer.FieldLanguage]
+	return ok
+}
+
+// ResetLanguage resets all changes to the "language" field.
+func (m *CustomerMutation) ResetLanguage() {
+	m.language = nil
+	delete(m.clearedFields, customer.FieldLanguage)
+}
+
 // SetOwnerID sets the "owner_id" field.
 func (m *CustomerMutation) SetOwnerID(i int) {
 	m.owner = &i
@@ -9895,6 +9950,60 @@ func (m *CustomerMutation) ResetContacts() {
 	m.removedcontacts = nil
 }
 
+// AddNoticeIDs adds the "notices" edge to the CustomerNotice entity by ids.
+func (m *CustomerMutation) AddNoticeIDs(ids ...int) {
+	if m.notices == nil {
+		m.notices = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.notices[ids[i]] = struct{}{}
+	}
+}
+
+// ClearNotices clears the "notices" edge to the CustomerNotice entity.
+func (m *CustomerMutation) ClearNotices() {
+	m.clearednotices = true
+}
+
+// NoticesCleared reports if the "notices" edge to the CustomerNotice entity was cleared.
+func (m *CustomerMutation) NoticesCleared() bool {
+	return m.clearednotices
+}
+
+// RemoveNoticeIDs removes the "notices" edge to the CustomerNotice entity by IDs.
+func (m *CustomerMutation) RemoveNoticeIDs(ids ...int) {
+	if m.removednotices == nil {
+		m.removednotices = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.notices, ids[i])
+		m.removednotices[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedNotices returns the removed IDs of the "notices" edge to the CustomerNotice entity.
+func (m *CustomerMutation) RemovedNoticesIDs() (ids []int) {
+	for id := range m.removednotices {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// NoticesIDs returns the "notices" edge IDs in the mutation.
+func (m *CustomerMutation) NoticesIDs() (ids []int) {
+	for id := range m.notices {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetNotices resets all changes to the "notices" edge.
+func (m *CustomerMutation) ResetNotices() {
+	m.notices = nil
+	m.clearednotices = false
+	m.removednotices = nil
+}
+
 // Where appends a list predicates to the CustomerMutation builder.
 func (m *CustomerMutation) Where(ps ...predicate.Customer) {
 	m.predicates = append(m.predicates, ps...)
@@ -9929,7 +10038,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -9962,6 +10071,9 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.currency != nil {
 		fields = append(fields, customer.FieldCurrency)
+	}
+	if m.language != nil {
+		fields = append(fields, customer.FieldLanguage)
 	}
 	if m.owner != nil {
 		fields = append(fields, customer.FieldOwnerID)
@@ -9996,6 +10108,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.CreditLimitMinor()
 	case customer.FieldCurrency:
 		return m.Currency()
+	case customer.FieldLanguage:
+		return m.Language()
 	case customer.FieldOwnerID:
 		return m.OwnerID()
 	}
@@ -10029,6 +10143,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCreditLimitMinor(ctx)
 	case customer.FieldCurrency:
 		return m.OldCurrency(ctx)
+	case customer.FieldLanguage:
+		return m.OldLanguage(ctx)
 	case customer.FieldOwnerID:
 		return m.OldOwnerID(ctx)
 	}
@@ -10117,6 +10233,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCurrency(v)
 		return nil
+	case customer.FieldLanguage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLanguage(v)
+		return nil
 	case customer.FieldOwnerID:
 		v, ok := value.(int)
 		if !ok {
@@ -10196,6 +10319,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldShippingAddress) {
 		fields = append(fields, customer.FieldShippingAddress)
 	}
+	if m.FieldCleared(customer.FieldLanguage) {
+		fields = append(fields, customer.FieldLanguage)
+	}
 	if m.FieldCleared(customer.FieldOwnerID) {
 		fields = append(fields, customer.FieldOwnerID)
 	}
@@ -10227,6 +10353,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldShippingAddress:
 		m.ClearShippingAddress()
+		return nil
+	case customer.FieldLanguage:
+		m.ClearLanguage()
 		return nil
 	case customer.FieldOwnerID:
 		m.ClearOwnerID()
@@ -10272,6 +10401,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 	case customer.FieldCurrency:
 		m.ResetCurrency()
 		return nil
+	case customer.FieldLanguage:
+		m.ResetLanguage()
+		return nil
 	case customer.FieldOwnerID:
 		m.ResetOwnerID()
 		return nil
@@ -10281,7 +10413,7 @@ func (m *CustomerMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CustomerMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.owner != nil {
 		edges = append(edges, customer.EdgeOwner)
 	}
@@ -10293,6 +10425,9 @@ func (m *CustomerMutation) AddedEdges() []string {
 	}
 	if m.contacts != nil {
 		edges = append(edges, customer.EdgeContacts)
+	}
+	if m.notices != nil {
+		edges = append(edges, customer.EdgeNotices)
 	}
 	return edges
 }
@@ -10323,13 +10458,19 @@ func (m *CustomerMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeNotices:
+		ids := make([]ent.Value, 0, len(m.notices))
+		for id := range m.notices {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CustomerMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedorders != nil {
 		edges = append(edges, customer.EdgeOrders)
 	}
@@ -10338,6 +10479,9 @@ func (m *CustomerMutation) RemovedEdges() []string {
 	}
 	if m.removedcontacts != nil {
 		edges = append(edges, customer.EdgeContacts)
+	}
+	if m.removednotices != nil {
+		edges = append(edges, customer.EdgeNotices)
 	}
 	return edges
 }
@@ -10364,13 +10508,19 @@ func (m *CustomerMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeNotices:
+		ids := make([]ent.Value, 0, len(m.removednotices))
+		for id := range m.removednotices {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CustomerMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedowner {
 		edges = append(edges, customer.EdgeOwner)
 	}
@@ -10382,6 +10532,9 @@ func (m *CustomerMutation) ClearedEdges() []string {
 	}
 	if m.clearedcontacts {
 		edges = append(edges, customer.EdgeContacts)
+	}
+	if m.clearednotices {
+		edges = append(edges, customer.EdgeNotices)
 	}
 	return edges
 }
@@ -10398,6 +10551,8 @@ func (m *CustomerMutation) EdgeCleared(name string) bool {
 		return m.clearedcomplaints
 	case customer.EdgeContacts:
 		return m.clearedcontacts
+	case customer.EdgeNotices:
+		return m.clearednotices
 	}
 	return false
 }
@@ -10429,8 +10584,1797 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 	case customer.EdgeContacts:
 		m.ResetContacts()
 		return nil
+	case customer.EdgeNotices:
+		m.ResetNotices()
+		return nil
 	}
 	return fmt.Errorf("unknown Customer edge %s", name)
+}
+
+// CustomerNoticeMutation represents an operation that mutates the CustomerNotice nodes in the graph.
+type CustomerNoticeMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	version         *int64
+	addversion      *int64
+	kind            *customernotice.Kind
+	status          *customernotice.Status
+	facts           *map[string]string
+	subject_type    *string
+	subject_id      *int
+	addsubject_id   *int
+	language        *string
+	channel         *customernotice.Channel
+	recipient       *string
+	title           *string
+	body            *string
+	attempts        *int
+	addattempts     *int
+	next_attempt_at *time.Time
+	taken_until     *time.Time
+	last_error      *string
+	sent_at         *time.Time
+	clearedFields   map[string]struct{}
+	customer        *int
+	clearedcustomer bool
+	_order          *int
+	cleared_order   bool
+	done            bool
+	oldValue        func(context.Context) (*CustomerNotice, error)
+	predicates      []predicate.CustomerNotice
+}
+
+var _ ent.Mutation = (*CustomerNoticeMutation)(nil)
+
+// customernoticeOption allows management of the mutation configuration using functional options.
+type customernoticeOption func(*CustomerNoticeMutation)
+
+// newCustomerNoticeMutation creates new mutation for the CustomerNotice entity.
+func newCustomerNoticeMutation(c config, op Op, opts ...customernoticeOption) *CustomerNoticeMutation {
+	m := &CustomerNoticeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCustomerNotice,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCustomerNoticeID sets the ID field of the mutation.
+func withCustomerNoticeID(id int) customernoticeOption {
+	return func(m *CustomerNoticeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CustomerNotice
+		)
+		m.oldValue = func(ctx context.Context) (*CustomerNotice, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CustomerNotice.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCustomerNotice sets the old CustomerNotice of the mutation.
+func withCustomerNotice(node *CustomerNotice) customernoticeOption {
+	return func(m *CustomerNoticeMutation) {
+		m.oldValue = func(context.Context) (*CustomerNotice, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CustomerNoticeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CustomerNoticeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CustomerNoticeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CustomerNoticeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CustomerNotice.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CustomerNoticeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CustomerNoticeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CustomerNoticeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CustomerNoticeMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CustomerNoticeMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CustomerNoticeMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *CustomerNoticeMutation) SetVersion(i int64) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *CustomerNoticeMutation) Version() (r int64, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *CustomerNoticeMutation) AddVersion(i int64) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *CustomerNoticeMutation) AddedVersion() (r int64, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *CustomerNoticeMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *CustomerNoticeMutation) SetKind(c customernotice.Kind) {
+	m.kind = &c
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *CustomerNoticeMutation) Kind() (r customernotice.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldKind(ctx context.Context) (v customernotice.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *CustomerNoticeMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *CustomerNoticeMutation) SetStatus(c customernotice.Status) {
+	m.status = &c
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *CustomerNoticeMutation) Status() (r customernotice.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldStatus(ctx context.Context) (v customernotice.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *CustomerNoticeMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetFacts sets the "facts" field.
+func (m *CustomerNoticeMutation) SetFacts(value map[string]string) {
+	m.facts = &value
+}
+
+// Facts returns the value of the "facts" field in the mutation.
+func (m *CustomerNoticeMutation) Facts() (r map[string]string, exists bool) {
+	v := m.facts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFacts returns the old "facts" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldFacts(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFacts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFacts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFacts: %w", err)
+	}
+	return oldValue.Facts, nil
+}
+
+// ClearFacts clears the value of the "facts" field.
+func (m *CustomerNoticeMutation) ClearFacts() {
+	m.facts = nil
+	m.clearedFields[customernotice.FieldFacts] = struct{}{}
+}
+
+// FactsCleared returns if the "facts" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) FactsCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldFacts]
+	return ok
+}
+
+// ResetFacts resets all changes to the "facts" field.
+func (m *CustomerNoticeMutation) ResetFacts() {
+	m.facts = nil
+	delete(m.clearedFields, customernotice.FieldFacts)
+}
+
+// SetSubjectType sets the "subject_type" field.
+func (m *CustomerNoticeMutation) SetSubjectType(s string) {
+	m.subject_type = &s
+}
+
+// SubjectType returns the value of the "subject_type" field in the mutation.
+func (m *CustomerNoticeMutation) SubjectType() (r string, exists bool) {
+	v := m.subject_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectType returns the old "subject_type" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldSubjectType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectType: %w", err)
+	}
+	return oldValue.SubjectType, nil
+}
+
+// ClearSubjectType clears the value of the "subject_type" field.
+func (m *CustomerNoticeMutation) ClearSubjectType() {
+	m.subject_type = nil
+	m.clearedFields[customernotice.FieldSubjectType] = struct{}{}
+}
+
+// SubjectTypeCleared returns if the "subject_type" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) SubjectTypeCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldSubjectType]
+	return ok
+}
+
+// ResetSubjectType resets all changes to the "subject_type" field.
+func (m *CustomerNoticeMutation) ResetSubjectType() {
+	m.subject_type = nil
+	delete(m.clearedFields, customernotice.FieldSubjectType)
+}
+
+// SetSubjectID sets the "subject_id" field.
+func (m *CustomerNoticeMutation) SetSubjectID(i int) {
+	m.subject_id = &i
+	m.addsubject_id = nil
+}
+
+// SubjectID returns the value of the "subject_id" field in the mutation.
+func (m *CustomerNoticeMutation) SubjectID() (r int, exists bool) {
+	v := m.subject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectID returns the old "subject_id" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldSubjectID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectID: %w", err)
+	}
+	return oldValue.SubjectID, nil
+}
+
+// AddSubjectID adds i to the "subject_id" field.
+func (m *CustomerNoticeMutation) AddSubjectID(i int) {
+	if m.addsubject_id != nil {
+		*m.addsubject_id += i
+	} else {
+		m.addsubject_id = &i
+	}
+}
+
+// AddedSubjectID returns the value that was added to the "subject_id" field in this mutation.
+func (m *CustomerNoticeMutation) AddedSubjectID() (r int, exists bool) {
+	v := m.addsubject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSubjectID clears the value of the "subject_id" field.
+func (m *CustomerNoticeMutation) ClearSubjectID() {
+	m.subject_id = nil
+	m.addsubject_id = nil
+	m.clearedFields[customernotice.FieldSubjectID] = struct{}{}
+}
+
+// SubjectIDCleared returns if the "subject_id" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) SubjectIDCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldSubjectID]
+	return ok
+}
+
+// ResetSubjectID resets all changes to the "subject_id" field.
+func (m *CustomerNoticeMutation) ResetSubjectID() {
+	m.subject_id = nil
+	m.addsubject_id = nil
+	delete(m.clearedFields, customernotice.FieldSubjectID)
+}
+
+// SetLanguage sets the "language" field.
+func (m *CustomerNoticeMutation) SetLanguage(s string) {
+	m.language = &s
+}
+
+// Language returns the value of the "language" field in the mutation.
+func (m *CustomerNoticeMutation) Language() (r string, exists bool) {
+	v := m.language
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLanguage returns the old "language" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldLanguage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLanguage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLanguage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLanguage: %w", err)
+	}
+	return oldValue.Language, nil
+}
+
+// ClearLanguage clears the value of the "language" field.
+func (m *CustomerNoticeMutation) ClearLanguage() {
+	m.language = nil
+	m.clearedFields[customernotice.FieldLanguage] = struct{}{}
+}
+
+// LanguageCleared returns if the "language" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) LanguageCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldLanguage]
+	return ok
+}
+
+// ResetLanguage resets all changes to the "language" field.
+func (m *CustomerNoticeMutation) ResetLanguage() {
+	m.language = nil
+	delete(m.clearedFields, customernotice.FieldLanguage)
+}
+
+// SetChannel sets the "channel" field.
+func (m *CustomerNoticeMutation) SetChannel(c customernotice.Channel) {
+	m.channel = &c
+}
+
+// Channel returns the value of the "channel" field in the mutation.
+func (m *CustomerNoticeMutation) Channel() (r customernotice.Channel, exists bool) {
+	v := m.channel
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannel returns the old "channel" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldChannel(ctx context.Context) (v *customernotice.Channel, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannel: %w", err)
+	}
+	return oldValue.Channel, nil
+}
+
+// ClearChannel clears the value of the "channel" field.
+func (m *CustomerNoticeMutation) ClearChannel() {
+	m.channel = nil
+	m.clearedFields[customernotice.FieldChannel] = struct{}{}
+}
+
+// ChannelCleared returns if the "channel" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) ChannelCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldChannel]
+	return ok
+}
+
+// ResetChannel resets all changes to the "channel" field.
+func (m *CustomerNoticeMutation) ResetChannel() {
+	m.channel = nil
+	delete(m.clearedFields, customernotice.FieldChannel)
+}
+
+// SetRecipient sets the "recipient" field.
+func (m *CustomerNoticeMutation) SetRecipient(s string) {
+	m.recipient = &s
+}
+
+// Recipient returns the value of the "recipient" field in the mutation.
+func (m *CustomerNoticeMutation) Recipient() (r string, exists bool) {
+	v := m.recipient
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecipient returns the old "recipient" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldRecipient(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecipient is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecipient requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecipient: %w", err)
+	}
+	return oldValue.Recipient, nil
+}
+
+// ClearRecipient clears the value of the "recipient" field.
+func (m *CustomerNoticeMutation) ClearRecipient() {
+	m.recipient = nil
+	m.clearedFields[customernotice.FieldRecipient] = struct{}{}
+}
+
+// RecipientCleared returns if the "recipient" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) RecipientCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldRecipient]
+	return ok
+}
+
+// ResetRecipient resets all changes to the "recipient" field.
+func (m *CustomerNoticeMutation) ResetRecipient() {
+	m.recipient = nil
+	delete(m.clearedFields, customernotice.FieldRecipient)
+}
+
+// SetTitle sets the "title" field.
+func (m *CustomerNoticeMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *CustomerNoticeMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ClearTitle clears the value of the "title" field.
+func (m *CustomerNoticeMutation) ClearTitle() {
+	m.title = nil
+	m.clearedFields[customernotice.FieldTitle] = struct{}{}
+}
+
+// TitleCleared returns if the "title" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) TitleCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldTitle]
+	return ok
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *CustomerNoticeMutation) ResetTitle() {
+	m.title = nil
+	delete(m.clearedFields, customernotice.FieldTitle)
+}
+
+// SetBody sets the "body" field.
+func (m *CustomerNoticeMutation) SetBody(s string) {
+	m.body = &s
+}
+
+// Body returns the value of the "body" field in the mutation.
+func (m *CustomerNoticeMutation) Body() (r string, exists bool) {
+	v := m.body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBody returns the old "body" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBody: %w", err)
+	}
+	return oldValue.Body, nil
+}
+
+// ClearBody clears the value of the "body" field.
+func (m *CustomerNoticeMutation) ClearBody() {
+	m.body = nil
+	m.clearedFields[customernotice.FieldBody] = struct{}{}
+}
+
+// BodyCleared returns if the "body" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) BodyCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldBody]
+	return ok
+}
+
+// ResetBody resets all changes to the "body" field.
+func (m *CustomerNoticeMutation) ResetBody() {
+	m.body = nil
+	delete(m.clearedFields, customernotice.FieldBody)
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *CustomerNoticeMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *CustomerNoticeMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *CustomerNoticeMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *CustomerNoticeMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *CustomerNoticeMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *CustomerNoticeMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *CustomerNoticeMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldNextAttemptAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *CustomerNoticeMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+}
+
+// SetTakenUntil sets the "taken_until" field.
+func (m *CustomerNoticeMutation) SetTakenUntil(t time.Time) {
+	m.taken_until = &t
+}
+
+// TakenUntil returns the value of the "taken_until" field in the mutation.
+func (m *CustomerNoticeMutation) TakenUntil() (r time.Time, exists bool) {
+	v := m.taken_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTakenUntil returns the old "taken_until" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldTakenUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTakenUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTakenUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTakenUntil: %w", err)
+	}
+	return oldValue.TakenUntil, nil
+}
+
+// ClearTakenUntil clears the value of the "taken_until" field.
+func (m *CustomerNoticeMutation) ClearTakenUntil() {
+	m.taken_until = nil
+	m.clearedFields[customernotice.FieldTakenUntil] = struct{}{}
+}
+
+// TakenUntilCleared returns if the "taken_until" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) TakenUntilCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldTakenUntil]
+	return ok
+}
+
+// ResetTakenUntil resets all changes to the "taken_until" field.
+func (m *CustomerNoticeMutation) ResetTakenUntil() {
+	m.taken_until = nil
+	delete(m.clearedFields, customernotice.FieldTakenUntil)
+}
+
+// SetLastError sets the "last_error" field.
+func (m *CustomerNoticeMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *CustomerNoticeMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ClearLastError clears the value of the "last_error" field.
+func (m *CustomerNoticeMutation) ClearLastError() {
+	m.last_error = nil
+	m.clearedFields[customernotice.FieldLastError] = struct{}{}
+}
+
+// LastErrorCleared returns if the "last_error" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) LastErrorCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldLastError]
+	return ok
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *CustomerNoticeMutation) ResetLastError() {
+	m.last_error = nil
+	delete(m.clearedFields, customernotice.FieldLastError)
+}
+
+// SetSentAt sets the "sent_at" field.
+func (m *CustomerNoticeMutation) SetSentAt(t time.Time) {
+	m.sent_at = &t
+}
+
+// SentAt returns the value of the "sent_at" field in the mutation.
+func (m *CustomerNoticeMutation) SentAt() (r time.Time, exists bool) {
+	v := m.sent_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSentAt returns the old "sent_at" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldSentAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSentAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSentAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSentAt: %w", err)
+	}
+	return oldValue.SentAt, nil
+}
+
+// ClearSentAt clears the value of the "sent_at" field.
+func (m *CustomerNoticeMutation) ClearSentAt() {
+	m.sent_at = nil
+	m.clearedFields[customernotice.FieldSentAt] = struct{}{}
+}
+
+// SentAtCleared returns if the "sent_at" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) SentAtCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldSentAt]
+	return ok
+}
+
+// ResetSentAt resets all changes to the "sent_at" field.
+func (m *CustomerNoticeMutation) ResetSentAt() {
+	m.sent_at = nil
+	delete(m.clearedFields, customernotice.FieldSentAt)
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *CustomerNoticeMutation) SetCustomerID(i int) {
+	m.customer = &i
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *CustomerNoticeMutation) CustomerID() (r int, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldCustomerID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *CustomerNoticeMutation) ResetCustomerID() {
+	m.customer = nil
+}
+
+// SetOrderID sets the "order_id" field.
+func (m *CustomerNoticeMutation) SetOrderID(i int) {
+	m._order = &i
+}
+
+// OrderID returns the value of the "order_id" field in the mutation.
+func (m *CustomerNoticeMutation) OrderID() (r int, exists bool) {
+	v := m._order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrderID returns the old "order_id" field's value of the CustomerNotice entity.
+// If the CustomerNotice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerNoticeMutation) OldOrderID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrderID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrderID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrderID: %w", err)
+	}
+	return oldValue.OrderID, nil
+}
+
+// ClearOrderID clears the value of the "order_id" field.
+func (m *CustomerNoticeMutation) ClearOrderID() {
+	m._order = nil
+	m.clearedFields[customernotice.FieldOrderID] = struct{}{}
+}
+
+// OrderIDCleared returns if the "order_id" field was cleared in this mutation.
+func (m *CustomerNoticeMutation) OrderIDCleared() bool {
+	_, ok := m.clearedFields[customernotice.FieldOrderID]
+	return ok
+}
+
+// ResetOrderID resets all changes to the "order_id" field.
+func (m *CustomerNoticeMutation) ResetOrderID() {
+	m._order = nil
+	delete(m.clearedFields, customernotice.FieldOrderID)
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *CustomerNoticeMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[customernotice.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *CustomerNoticeMutation) CustomerCleared() bool {
+	return m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *CustomerNoticeMutation) CustomerIDs() (ids []int) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *CustomerNoticeMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// ClearOrder clears the "order" edge to the Order entity.
+func (m *CustomerNoticeMutation) ClearOrder() {
+	m.cleared_order = true
+	m.clearedFields[customernotice.FieldOrderID] = struct{}{}
+}
+
+// OrderCleared reports if the "order" edge to the Order entity was cleared.
+func (m *CustomerNoticeMutation) OrderCleared() bool {
+	return m.OrderIDCleared() || m.cleared_order
+}
+
+// OrderIDs returns the "order" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrderID instead. It exists only for internal usage by the builders.
+func (m *CustomerNoticeMutation) OrderIDs() (ids []int) {
+	if id := m._order; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrder resets all changes to the "order" edge.
+func (m *CustomerNoticeMutation) ResetOrder() {
+	m._order = nil
+	m.cleared_order = false
+}
+
+// Where appends a list predicates to the CustomerNoticeMutation builder.
+func (m *CustomerNoticeMutation) Where(ps ...predicate.CustomerNotice) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CustomerNoticeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CustomerNoticeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CustomerNotice, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CustomerNoticeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CustomerNoticeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CustomerNotice).
+func (m *CustomerNoticeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CustomerNoticeMutation) Fields() []string {
+	fields := make([]string, 0, 20)
+	if m.created_at != nil {
+		fields = append(fields, customernotice.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, customernotice.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, customernotice.FieldVersion)
+	}
+	if m.kind != nil {
+		fields = append(fields, customernotice.FieldKind)
+	}
+	if m.status != nil {
+		fields = append(fields, customernotice.FieldStatus)
+	}
+	if m.facts != nil {
+		fields = append(fields, customernotice.FieldFacts)
+	}
+	if m.subject_type != nil {
+		fields = append(fields, customernotice.FieldSubjectType)
+	}
+	if m.subject_id != nil {
+		fields = append(fields, customernotice.FieldSubjectID)
+	}
+	if m.language != nil {
+		fields = append(fields, customernotice.FieldLanguage)
+	}
+	if m.channel != nil {
+		fields = append(fields, customernotice.FieldChannel)
+	}
+	if m.recipient != nil {
+		fields = append(fields, customernotice.FieldRecipient)
+	}
+	if m.title != nil {
+		fields = append(fields, customernotice.FieldTitle)
+	}
+	if m.body != nil {
+		fields = append(fields, customernotice.FieldBody)
+	}
+	if m.attempts != nil {
+		fields = append(fields, customernotice.FieldAttempts)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, customernotice.FieldNextAttemptAt)
+	}
+	if m.taken_until != nil {
+		fields = append(fields, customernotice.FieldTakenUntil)
+	}
+	if m.last_error != nil {
+		fields = append(fields, customernotice.FieldLastError)
+	}
+	if m.sent_at != nil {
+		fields = append(fields, customernotice.FieldSentAt)
+	}
+	if m.customer != nil {
+		fields = append(fields, customernotice.FieldCustomerID)
+	}
+	if m._order != nil {
+		fields = append(fields, customernotice.FieldOrderID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CustomerNoticeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case customernotice.FieldCreatedAt:
+		return m.CreatedAt()
+	case customernotice.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case customernotice.FieldVersion:
+		return m.Version()
+	case customernotice.FieldKind:
+		return m.Kind()
+	case customernotice.FieldStatus:
+		return m.Status()
+	case customernotice.FieldFacts:
+		return m.Facts()
+	case customernotice.FieldSubjectType:
+		return m.SubjectType()
+	case customernotice.FieldSubjectID:
+		return m.SubjectID()
+	case customernotice.FieldLanguage:
+		return m.Language()
+	case customernotice.FieldChannel:
+		return m.Channel()
+	case customernotice.FieldRecipient:
+		return m.Recipient()
+	case customernotice.FieldTitle:
+		return m.Title()
+	case customernotice.FieldBody:
+		return m.Body()
+	case customernotice.FieldAttempts:
+		return m.Attempts()
+	case customernotice.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case customernotice.FieldTakenUntil:
+		return m.TakenUntil()
+	case customernotice.FieldLastError:
+		return m.LastError()
+	case customernotice.FieldSentAt:
+		return m.SentAt()
+	case customernotice.FieldCustomerID:
+		return m.CustomerID()
+	case customernotice.FieldOrderID:
+		return m.OrderID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CustomerNoticeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case customernotice.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case customernotice.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case customernotice.FieldVersion:
+		return m.OldVersion(ctx)
+	case customernotice.FieldKind:
+		return m.OldKind(ctx)
+	case customernotice.FieldStatus:
+		return m.OldStatus(ctx)
+	case customernotice.FieldFacts:
+		return m.OldFacts(ctx)
+	case customernotice.FieldSubjectType:
+		return m.OldSubjectType(ctx)
+	case customernotice.FieldSubjectID:
+		return m.OldSubjectID(ctx)
+	case customernotice.FieldLanguage:
+		return m.OldLanguage(ctx)
+	case customernotice.FieldChannel:
+		return m.OldChannel(ctx)
+	case customernotice.FieldRecipient:
+		return m.OldRecipient(ctx)
+	case customernotice.FieldTitle:
+		return m.OldTitle(ctx)
+	case customernotice.FieldBody:
+		return m.OldBody(ctx)
+	case customernotice.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case customernotice.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case customernotice.FieldTakenUntil:
+		return m.OldTakenUntil(ctx)
+	case customernotice.FieldLastError:
+		return m.OldLastError(ctx)
+	case customernotice.FieldSentAt:
+		return m.OldSentAt(ctx)
+	case customernotice.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case customernotice.FieldOrderID:
+		return m.OldOrderID(ctx)
+	}
+	return nil, fmt.Errorf("unknown CustomerNotice field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CustomerNoticeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case customernotice.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case customernotice.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case customernotice.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case customernotice.FieldKind:
+		v, ok := value.(customernotice.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case customernotice.FieldStatus:
+		v, ok := value.(customernotice.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case customernotice.FieldFacts:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFacts(v)
+		return nil
+	case customernotice.FieldSubjectType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectType(v)
+		return nil
+	case customernotice.FieldSubjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectID(v)
+		return nil
+	case customernotice.FieldLanguage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLanguage(v)
+		return nil
+	case customernotice.FieldChannel:
+		v, ok := value.(customernotice.Channel)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannel(v)
+		return nil
+	case customernotice.FieldRecipient:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecipient(v)
+		return nil
+	case customernotice.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case customernotice.FieldBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBody(v)
+		return nil
+	case customernotice.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case customernotice.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case customernotice.FieldTakenUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTakenUntil(v)
+		return nil
+	case customernotice.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	case customernotice.FieldSentAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSentAt(v)
+		return nil
+	case customernotice.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case customernotice.FieldOrderID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrderID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerNotice field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CustomerNoticeMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, customernotice.FieldVersion)
+	}
+	if m.addsubject_id != nil {
+		fields = append(fields, customernotice.FieldSubjectID)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, customernotice.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CustomerNoticeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case customernotice.FieldVersion:
+		return m.AddedVersion()
+	case customernotice.FieldSubjectID:
+		return m.AddedSubjectID()
+	case customernotice.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CustomerNoticeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case customernotice.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	case customernotice.FieldSubjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSubjectID(v)
+		return nil
+	case customernotice.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerNotice numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CustomerNoticeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(customernotice.FieldFacts) {
+		fields = append(fields, customernotice.FieldFacts)
+	}
+	if m.FieldCleared(customernotice.FieldSubjectType) {
+		fields = append(fields, customernotice.FieldSubjectType)
+	}
+	if m.FieldCleared(customernotice.FieldSubjectID) {
+		fields = append(fields, customernotice.FieldSubjectID)
+	}
+	if m.FieldCleared(customernotice.FieldLanguage) {
+		fields = append(fields, customernotice.FieldLanguage)
+	}
+	if m.FieldCleared(customernotice.FieldChannel) {
+		fields = append(fields, customernotice.FieldChannel)
+	}
+	if m.FieldCleared(customernotice.FieldRecipient) {
+		fields = append(fields, customernotice.FieldRecipient)
+	}
+	if m.FieldCleared(customernotice.FieldTitle) {
+		fields = append(fields, customernotice.FieldTitle)
+	}
+	if m.FieldCleared(customernotice.FieldBody) {
+		fields = append(fields, customernotice.FieldBody)
+	}
+	if m.FieldCleared(customernotice.FieldTakenUntil) {
+		fields = append(fields, customernotice.FieldTakenUntil)
+	}
+	if m.FieldCleared(customernotice.FieldLastError) {
+		fields = append(fields, customernotice.FieldLastError)
+	}
+	if m.FieldCleared(customernotice.FieldSentAt) {
+		fields = append(fields, customernotice.FieldSentAt)
+	}
+	if m.FieldCleared(customernotice.FieldOrderID) {
+		fields = append(fields, customernotice.FieldOrderID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CustomerNoticeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CustomerNoticeMutation) ClearField(name string) error {
+	switch name {
+	case customernotice.FieldFacts:
+		m.ClearFacts()
+		return nil
+	case customernotice.FieldSubjectType:
+		m.ClearSubjectType()
+		return nil
+	case customernotice.FieldSubjectID:
+		m.ClearSubjectID()
+		return nil
+	case customernotice.FieldLanguage:
+		m.ClearLanguage()
+		return nil
+	case customernotice.FieldChannel:
+		m.ClearChannel()
+		return nil
+	case customernotice.FieldRecipient:
+		m.ClearRecipient()
+		return nil
+	case customernotice.FieldTitle:
+		m.ClearTitle()
+		return nil
+	case customernotice.FieldBody:
+		m.ClearBody()
+		return nil
+	case customernotice.FieldTakenUntil:
+		m.ClearTakenUntil()
+		return nil
+	case customernotice.FieldLastError:
+		m.ClearLastError()
+		return nil
+	case customernotice.FieldSentAt:
+		m.ClearSentAt()
+		return nil
+	case customernotice.FieldOrderID:
+		m.ClearOrderID()
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerNotice nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CustomerNoticeMutation) ResetField(name string) error {
+	switch name {
+	case customernotice.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case customernotice.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case customernotice.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case customernotice.FieldKind:
+		m.ResetKind()
+		return nil
+	case customernotice.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case customernotice.FieldFacts:
+		m.ResetFacts()
+		return nil
+	case customernotice.FieldSubjectType:
+		m.ResetSubjectType()
+		return nil
+	case customernotice.FieldSubjectID:
+		m.ResetSubjectID()
+		return nil
+	case customernotice.FieldLanguage:
+		m.ResetLanguage()
+		return nil
+	case customernotice.FieldChannel:
+		m.ResetChannel()
+		return nil
+	case customernotice.FieldRecipient:
+		m.ResetRecipient()
+		return nil
+	case customernotice.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case customernotice.FieldBody:
+		m.ResetBody()
+		return nil
+	case customernotice.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case customernotice.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case customernotice.FieldTakenUntil:
+		m.ResetTakenUntil()
+		return nil
+	case customernotice.FieldLastError:
+		m.ResetLastError()
+		return nil
+	case customernotice.FieldSentAt:
+		m.ResetSentAt()
+		return nil
+	case customernotice.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case customernotice.FieldOrderID:
+		m.ResetOrderID()
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerNotice field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CustomerNoticeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.customer != nil {
+		edges = append(edges, customernotice.EdgeCustomer)
+	}
+	if m._order != nil {
+		edges = append(edges, customernotice.EdgeOrder)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CustomerNoticeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case customernotice.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	case customernotice.EdgeOrder:
+		if id := m._order; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CustomerNoticeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CustomerNoticeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CustomerNoticeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedcustomer {
+		edges = append(edges, customernotice.EdgeCustomer)
+	}
+	if m.cleared_order {
+		edges = append(edges, customernotice.EdgeOrder)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CustomerNoticeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case customernotice.EdgeCustomer:
+		return m.clearedcustomer
+	case customernotice.EdgeOrder:
+		return m.cleared_order
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CustomerNoticeMutation) ClearEdge(name string) error {
+	switch name {
+	case customernotice.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	case customernotice.EdgeOrder:
+		m.ClearOrder()
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerNotice unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CustomerNoticeMutation) ResetEdge(name string) error {
+	switch name {
+	case customernotice.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	case customernotice.EdgeOrder:
+		m.ResetOrder()
+		return nil
+	}
+	return fmt.Errorf("unknown CustomerNotice edge %s", name)
 }
 
 // IdempotencyKeyMutation represents an operation that mutates the IdempotencyKey nodes in the graph.
@@ -11171,6 +13115,9 @@ type InvoiceMutation struct {
 	balance_minor         *int64
 	addbalance_minor      *int64
 	due_at                *time.Time
+	reminders             *int
+	addreminders          *int
+	reminded_at           *time.Time
 	note                  *string
 	clearedFields         map[string]struct{}
 	_order                *int
@@ -12005,6 +13952,111 @@ func (m *InvoiceMutation) ResetDueAt() {
 	m.due_at = nil
 }
 
+// SetReminders sets the "reminders" field.
+func (m *InvoiceMutation) SetReminders(i int) {
+	m.reminders = &i
+	m.addreminders = nil
+}
+
+// Reminders returns the value of the "reminders" field in the mutation.
+func (m *InvoiceMutation) Reminders() (r int, exists bool) {
+	v := m.reminders
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReminders returns the old "reminders" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldReminders(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReminders is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReminders requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReminders: %w", err)
+	}
+	return oldValue.Reminders, nil
+}
+
+// AddReminders adds i to the "reminders" field.
+func (m *InvoiceMutation) AddReminders(i int) {
+	if m.addreminders != nil {
+		*m.addreminders += i
+	} else {
+		m.addreminders = &i
+	}
+}
+
+// AddedReminders returns the value that was added to the "reminders" field in this mutation.
+func (m *InvoiceMutation) AddedReminders() (r int, exists bool) {
+	v := m.addreminders
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReminders resets all changes to the "reminders" field.
+func (m *InvoiceMutation) ResetReminders() {
+	m.reminders = nil
+	m.addreminders = nil
+}
+
+// SetRemindedAt sets the "reminded_at" field.
+func (m *InvoiceMutation) SetRemindedAt(t time.Time) {
+	m.reminded_at = &t
+}
+
+// RemindedAt returns the value of the "reminded_at" field in the mutation.
+func (m *InvoiceMutation) RemindedAt() (r time.Time, exists bool) {
+	v := m.reminded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemindedAt returns the old "reminded_at" field's value of the Invoice entity.
+// If the Invoice object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvoiceMutation) OldRemindedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemindedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemindedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemindedAt: %w", err)
+	}
+	return oldValue.RemindedAt, nil
+}
+
+// ClearRemindedAt clears the value of the "reminded_at" field.
+func (m *InvoiceMutation) ClearRemindedAt() {
+	m.reminded_at = nil
+	m.clearedFields[invoice.FieldRemindedAt] = struct{}{}
+}
+
+// RemindedAtCleared returns if the "reminded_at" field was cleared in this mutation.
+func (m *InvoiceMutation) RemindedAtCleared() bool {
+	_, ok := m.clearedFields[invoice.FieldRemindedAt]
+	return ok
+}
+
+// ResetRemindedAt resets all changes to the "reminded_at" field.
+func (m *InvoiceMutation) ResetRemindedAt() {
+	m.reminded_at = nil
+	delete(m.clearedFields, invoice.FieldRemindedAt)
+}
+
 // SetNote sets the "note" field.
 func (m *InvoiceMutation) SetNote(s string) {
 	m.note = &s
@@ -12474,7 +14526,7 @@ func (m *InvoiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvoiceMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 22)
 	if m.created_at != nil {
 		fields = append(fields, invoice.FieldCreatedAt)
 	}
@@ -12519,6 +14571,12 @@ func (m *InvoiceMutation) Fields() []string {
 	}
 	if m.due_at != nil {
 		fields = append(fields, invoice.FieldDueAt)
+	}
+	if m.reminders != nil {
+		fields = append(fields, invoice.FieldReminders)
+	}
+	if m.reminded_at != nil {
+		fields = append(fields, invoice.FieldRemindedAt)
 	}
 	if m.note != nil {
 		fields = append(fields, invoice.FieldNote)
@@ -12573,6 +14631,10 @@ func (m *InvoiceMutation) Field(name string) (ent.Value, bool) {
 		return m.BalanceMinor()
 	case invoice.FieldDueAt:
 		return m.DueAt()
+	case invoice.FieldReminders:
+		return m.Reminders()
+	case invoice.FieldRemindedAt:
+		return m.RemindedAt()
 	case invoice.FieldNote:
 		return m.Note()
 	case invoice.FieldOrderID:
@@ -12622,6 +14684,10 @@ func (m *InvoiceMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBalanceMinor(ctx)
 	case invoice.FieldDueAt:
 		return m.OldDueAt(ctx)
+	case invoice.FieldReminders:
+		return m.OldReminders(ctx)
+	case invoice.FieldRemindedAt:
+		return m.OldRemindedAt(ctx)
 	case invoice.FieldNote:
 		return m.OldNote(ctx)
 	case invoice.FieldOrderID:
@@ -12746,6 +14812,20 @@ func (m *InvoiceMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDueAt(v)
 		return nil
+	case invoice.FieldReminders:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReminders(v)
+		return nil
+	case invoice.FieldRemindedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemindedAt(v)
+		return nil
 	case invoice.FieldNote:
 		v, ok := value.(string)
 		if !ok {
@@ -12813,6 +14893,9 @@ func (m *InvoiceMutation) AddedFields() []string {
 	if m.addbalance_minor != nil {
 		fields = append(fields, invoice.FieldBalanceMinor)
 	}
+	if m.addreminders != nil {
+		fields = append(fields, invoice.FieldReminders)
+	}
 	return fields
 }
 
@@ -12837,6 +14920,8 @@ func (m *InvoiceMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedCreditedMinor()
 	case invoice.FieldBalanceMinor:
 		return m.AddedBalanceMinor()
+	case invoice.FieldReminders:
+		return m.AddedReminders()
 	}
 	return nil, false
 }
@@ -12902,6 +14987,13 @@ func (m *InvoiceMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddBalanceMinor(v)
 		return nil
+	case invoice.FieldReminders:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReminders(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Invoice numeric field %s", name)
 }
@@ -12910,6 +15002,9 @@ func (m *InvoiceMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *InvoiceMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(invoice.FieldRemindedAt) {
+		fields = append(fields, invoice.FieldRemindedAt)
+	}
 	if m.FieldCleared(invoice.FieldNote) {
 		fields = append(fields, invoice.FieldNote)
 	}
@@ -12933,6 +15028,9 @@ func (m *InvoiceMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *InvoiceMutation) ClearField(name string) error {
 	switch name {
+	case invoice.FieldRemindedAt:
+		m.ClearRemindedAt()
+		return nil
 	case invoice.FieldNote:
 		m.ClearNote()
 		return nil
@@ -12994,6 +15092,12 @@ func (m *InvoiceMutation) ResetField(name string) error {
 		return nil
 	case invoice.FieldDueAt:
 		m.ResetDueAt()
+		return nil
+	case invoice.FieldReminders:
+		m.ResetReminders()
+		return nil
+	case invoice.FieldRemindedAt:
+		m.ResetRemindedAt()
 		return nil
 	case invoice.FieldNote:
 		m.ResetNote()
@@ -15957,6 +18061,9 @@ type OrderMutation struct {
 	contacts                map[int]struct{}
 	removedcontacts         map[int]struct{}
 	clearedcontacts         bool
+	notices                 map[int]struct{}
+	removednotices          map[int]struct{}
+	clearednotices          bool
 	events                  map[int]struct{}
 	removedevents           map[int]struct{}
 	clearedevents           bool
@@ -18197,6 +20304,60 @@ func (m *OrderMutation) ResetContacts() {
 	m.removedcontacts = nil
 }
 
+// AddNoticeIDs adds the "notices" edge to the CustomerNotice entity by ids.
+func (m *OrderMutation) AddNoticeIDs(ids ...int) {
+	if m.notices == nil {
+		m.notices = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.notices[ids[i]] = struct{}{}
+	}
+}
+
+// ClearNotices clears the "notices" edge to the CustomerNotice entity.
+func (m *OrderMutation) ClearNotices() {
+	m.clearednotices = true
+}
+
+// NoticesCleared reports if the "notices" edge to the CustomerNotice entity was cleared.
+func (m *OrderMutation) NoticesCleared() bool {
+	return m.clearednotices
+}
+
+// RemoveNoticeIDs removes the "notices" edge to the CustomerNotice entity by IDs.
+func (m *OrderMutation) RemoveNoticeIDs(ids ...int) {
+	if m.removednotices == nil {
+		m.removednotices = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.notices, ids[i])
+		m.removednotices[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedNotices returns the removed IDs of the "notices" edge to the CustomerNotice entity.
+func (m *OrderMutation) RemovedNoticesIDs() (ids []int) {
+	for id := range m.removednotices {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// NoticesIDs returns the "notices" edge IDs in the mutation.
+func (m *OrderMutation) NoticesIDs() (ids []int) {
+	for id := range m.notices {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetNotices resets all changes to the "notices" edge.
+func (m *OrderMutation) ResetNotices() {
+	m.notices = nil
+	m.clearednotices = false
+	m.removednotices = nil
+}
+
 // AddEventIDs adds the "events" edge to the AuditEvent entity by ids.
 func (m *OrderMutation) AddEventIDs(ids ...int) {
 	if m.events == nil {
@@ -19103,7 +21264,7 @@ func (m *OrderMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrderMutation) AddedEdges() []string {
-	edges := make([]string, 0, 14)
+	edges := make([]string, 0, 15)
 	if m.customer != nil {
 		edges = append(edges, order.EdgeCustomer)
 	}
@@ -19142,6 +21303,9 @@ func (m *OrderMutation) AddedEdges() []string {
 	}
 	if m.contacts != nil {
 		edges = append(edges, order.EdgeContacts)
+	}
+	if m.notices != nil {
+		edges = append(edges, order.EdgeNotices)
 	}
 	if m.events != nil {
 		edges = append(edges, order.EdgeEvents)
@@ -19225,6 +21389,12 @@ func (m *OrderMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case order.EdgeNotices:
+		ids := make([]ent.Value, 0, len(m.notices))
+		for id := range m.notices {
+			ids = append(ids, id)
+		}
+		return ids
 	case order.EdgeEvents:
 		ids := make([]ent.Value, 0, len(m.events))
 		for id := range m.events {
@@ -19237,7 +21407,7 @@ func (m *OrderMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrderMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 14)
+	edges := make([]string, 0, 15)
 	if m.removedreorders != nil {
 		edges = append(edges, order.EdgeReorders)
 	}
@@ -19267,6 +21437,9 @@ func (m *OrderMutation) RemovedEdges() []string {
 	}
 	if m.removedcontacts != nil {
 		edges = append(edges, order.EdgeContacts)
+	}
+	if m.removednotices != nil {
+		edges = append(edges, order.EdgeNotices)
 	}
 	if m.removedevents != nil {
 		edges = append(edges, order.EdgeEvents)
@@ -19338,6 +21511,12 @@ func (m *OrderMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case order.EdgeNotices:
+		ids := make([]ent.Value, 0, len(m.removednotices))
+		for id := range m.removednotices {
+			ids = append(ids, id)
+		}
+		return ids
 	case order.EdgeEvents:
 		ids := make([]ent.Value, 0, len(m.removedevents))
 		for id := range m.removedevents {
@@ -19350,7 +21529,7 @@ func (m *OrderMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrderMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 14)
+	edges := make([]string, 0, 15)
 	if m.clearedcustomer {
 		edges = append(edges, order.EdgeCustomer)
 	}
@@ -19390,6 +21569,9 @@ func (m *OrderMutation) ClearedEdges() []string {
 	if m.clearedcontacts {
 		edges = append(edges, order.EdgeContacts)
 	}
+	if m.clearednotices {
+		edges = append(edges, order.EdgeNotices)
+	}
 	if m.clearedevents {
 		edges = append(edges, order.EdgeEvents)
 	}
@@ -19426,6 +21608,8 @@ func (m *OrderMutation) EdgeCleared(name string) bool {
 		return m.clearedcomplaints
 	case order.EdgeContacts:
 		return m.clearedcontacts
+	case order.EdgeNotices:
+		return m.clearednotices
 	case order.EdgeEvents:
 		return m.clearedevents
 	}
@@ -19491,6 +21675,9 @@ func (m *OrderMutation) ResetEdge(name string) error {
 		return nil
 	case order.EdgeContacts:
 		m.ResetContacts()
+		return nil
+	case order.EdgeNotices:
+		m.ResetNotices()
 		return nil
 	case order.EdgeEvents:
 		m.ResetEvents()

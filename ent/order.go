@@ -120,13 +120,15 @@ type OrderEdges struct {
 	Complaints []*Complaint `json:"complaints,omitempty"`
 	// Contacts holds the value of the contacts edge.
 	Contacts []*Contact `json:"contacts,omitempty"`
+	// Notices holds the value of the notices edge.
+	Notices []*CustomerNotice `json:"notices,omitempty"`
 	// Events holds the value of the events edge.
 	Events []*AuditEvent `json:"events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [14]bool
+	loadedTypes [15]bool
 	// totalCount holds the count of the edges above.
-	totalCount [14]map[string]int
+	totalCount [15]map[string]int
 
 	namedReorders      map[string][]*Order
 	namedLines         map[string][]*OrderLine
@@ -138,6 +140,7 @@ type OrderEdges struct {
 	namedCorrections   map[string][]*OrderCorrection
 	namedComplaints    map[string][]*Complaint
 	namedContacts      map[string][]*Contact
+	namedNotices       map[string][]*CustomerNotice
 	namedEvents        map[string][]*AuditEvent
 }
 
@@ -264,10 +267,19 @@ func (e OrderEdges) ContactsOrErr() ([]*Contact, error) {
 	return nil, &NotLoadedError{edge: "contacts"}
 }
 
+// NoticesOrErr returns the Notices value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrderEdges) NoticesOrErr() ([]*CustomerNotice, error) {
+	if e.loadedTypes[13] {
+		return e.Notices, nil
+	}
+	return nil, &NotLoadedError{edge: "notices"}
+}
+
 // EventsOrErr returns the Events value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrderEdges) EventsOrErr() ([]*AuditEvent, error) {
-	if e.loadedTypes[13] {
+	if e.loadedTypes[14] {
 		return e.Events, nil
 	}
 	return nil, &NotLoadedError{edge: "events"}
@@ -589,6 +601,11 @@ func (_m *Order) QueryComplaints() *ComplaintQuery {
 // QueryContacts queries the "contacts" edge of the Order entity.
 func (_m *Order) QueryContacts() *ContactQuery {
 	return NewOrderClient(_m.config).QueryContacts(_m)
+}
+
+// QueryNotices queries the "notices" edge of the Order entity.
+func (_m *Order) QueryNotices() *CustomerNoticeQuery {
+	return NewOrderClient(_m.config).QueryNotices(_m)
 }
 
 // QueryEvents queries the "events" edge of the Order entity.
@@ -1009,6 +1026,30 @@ func (_m *Order) appendNamedContacts(name string, edges ...*Contact) {
 		_m.Edges.namedContacts[name] = []*Contact{}
 	} else {
 		_m.Edges.namedContacts[name] = append(_m.Edges.namedContacts[name], edges...)
+	}
+}
+
+// NamedNotices returns the Notices named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Order) NamedNotices(name string) ([]*CustomerNotice, error) {
+	if _m.Edges.namedNotices == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedNotices[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Order) appendNamedNotices(name string, edges ...*CustomerNotice) {
+	if _m.Edges.namedNotices == nil {
+		_m.Edges.namedNotices = make(map[string][]*CustomerNotice)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedNotices[name] = []*CustomerNotice{}
+	} else {
+		_m.Edges.namedNotices[name] = append(_m.Edges.namedNotices[name], edges...)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"orderdesk/ent/complaint"
 	"orderdesk/ent/contact"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
@@ -608,6 +609,21 @@ func (_c *OrderCreate) AddContacts(v ...*Contact) *OrderCreate {
 	return _c.AddContactIDs(ids...)
 }
 
+// AddNoticeIDs adds the "notices" edge to the CustomerNotice entity by IDs.
+func (_c *OrderCreate) AddNoticeIDs(ids ...int) *OrderCreate {
+	_c.mutation.AddNoticeIDs(ids...)
+	return _c
+}
+
+// AddNotices adds the "notices" edges to the CustomerNotice entity.
+func (_c *OrderCreate) AddNotices(v ...*CustomerNotice) *OrderCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddNoticeIDs(ids...)
+}
+
 // AddEventIDs adds the "events" edge to the AuditEvent entity by IDs.
 func (_c *OrderCreate) AddEventIDs(ids ...int) *OrderCreate {
 	_c.mutation.AddEventIDs(ids...)
@@ -1165,6 +1181,22 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.NoticesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.NoticesTable,
+			Columns: []string{order.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

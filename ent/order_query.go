@@ -13,6 +13,7 @@ import (
 	"orderdesk/ent/complaint"
 	"orderdesk/ent/contact"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
@@ -50,6 +51,7 @@ type OrderQuery struct {
 	withCorrections        *OrderCorrectionQuery
 	withComplaints         *ComplaintQuery
 	withContacts           *ContactQuery
+	withNotices            *CustomerNoticeQuery
 	withEvents             *AuditEventQuery
 	loadTotal              []func(context.Context, []*Order) error
 	modifiers              []func(*sql.Selector)
@@ -63,6 +65,7 @@ type OrderQuery struct {
 	withNamedCorrections   map[string]*OrderCorrectionQuery
 	withNamedComplaints    map[string]*ComplaintQuery
 	withNamedContacts      map[string]*ContactQuery
+	withNamedNotices       map[string]*CustomerNoticeQuery
 	withNamedEvents        map[string]*AuditEventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -386,6 +389,28 @@ func (_q *OrderQuery) QueryContacts() *ContactQuery {
 	return query
 }
 
+// QueryNotices chains the current query on the "notices" edge.
+func (_q *OrderQuery) QueryNotices() *CustomerNoticeQuery {
+	query := (&CustomerNoticeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(order.Table, order.FieldID, selector),
+			sqlgraph.To(customernotice.Table, customernotice.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, order.NoticesTable, order.NoticesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QueryEvents chains the current query on the "events" edge.
 func (_q *OrderQuery) QueryEvents() *AuditEventQuery {
 	query := (&AuditEventClient{config: _q.config}).Query()
@@ -613,6 +638,7 @@ func (_q *OrderQuery) Clone() *OrderQuery {
 		withCorrections:   _q.withCorrections.Clone(),
 		withComplaints:    _q.withComplaints.Clone(),
 		withContacts:      _q.withContacts.Clone(),
+		withNotices:       _q.withNotices.Clone(),
 		withEvents:        _q.withEvents.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -764,6 +790,17 @@ func (_q *OrderQuery) WithContacts(opts ...func(*ContactQuery)) *OrderQuery {
 	return _q
 }
 
+// WithNotices tells the query-builder to eager-load the nodes that are connected to
+// the "notices" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrderQuery) WithNotices(opts ...func(*CustomerNoticeQuery)) *OrderQuery {
+	query := (&CustomerNoticeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withNotices = query
+	return _q
+}
+
 // WithEvents tells the query-builder to eager-load the nodes that are connected to
 // the "events" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *OrderQuery) WithEvents(opts ...func(*AuditEventQuery)) *OrderQuery {
@@ -859,7 +896,7 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 	var (
 		nodes       = []*Order{}
 		_spec       = _q.querySpec()
-		loadedTypes = [14]bool{
+		loadedTypes = [15]bool{
 			_q.withCustomer != nil,
 			_q.withOwner != nil,
 			_q.withReorderedFrom != nil,
@@ -873,6 +910,7 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 			_q.withCorrections != nil,
 			_q.withComplaints != nil,
 			_q.withContacts != nil,
+			_q.withNotices != nil,
 			_q.withEvents != nil,
 		}
 	)
@@ -985,6 +1023,13 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 			return nil, err
 		}
 	}
+	if query := _q.withNotices; query != nil {
+		if err := _q.loadNotices(ctx, query, nodes,
+			func(n *Order) { n.Edges.Notices = []*CustomerNotice{} },
+			func(n *Order, e *CustomerNotice) { n.Edges.Notices = append(n.Edges.Notices, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withEvents; query != nil {
 		if err := _q.loadEvents(ctx, query, nodes,
 			func(n *Order) { n.Edges.Events = []*AuditEvent{} },
@@ -1059,6 +1104,13 @@ func (_q *OrderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Order,
 		if err := _q.loadContacts(ctx, query, nodes,
 			func(n *Order) { n.appendNamedContacts(name) },
 			func(n *Order, e *Contact) { n.appendNamedContacts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedNotices {
+		if err := _q.loadNotices(ctx, query, nodes,
+			func(n *Order) { n.appendNamedNotices(name) },
+			func(n *Order, e *CustomerNotice) { n.appendNamedNotices(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1479,6 +1531,39 @@ func (_q *OrderQuery) loadContacts(ctx context.Context, query *ContactQuery, nod
 	}
 	return nil
 }
+func (_q *OrderQuery) loadNotices(ctx context.Context, query *CustomerNoticeQuery, nodes []*Order, init func(*Order), assign func(*Order, *CustomerNotice)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Order)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(customernotice.FieldOrderID)
+	}
+	query.Where(predicate.CustomerNotice(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(order.NoticesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrderID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "order_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "order_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *OrderQuery) loadEvents(ctx context.Context, query *AuditEventQuery, nodes []*Order, init func(*Order), assign func(*Order, *AuditEvent)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*Order)
@@ -1778,6 +1863,20 @@ func (_q *OrderQuery) WithNamedContacts(name string, opts ...func(*ContactQuery)
 		_q.withNamedContacts = make(map[string]*ContactQuery)
 	}
 	_q.withNamedContacts[name] = query
+	return _q
+}
+
+// WithNamedNotices tells the query-builder to eager-load the nodes that are connected to the "notices"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrderQuery) WithNamedNotices(name string, opts ...func(*CustomerNoticeQuery)) *OrderQuery {
+	query := (&CustomerNoticeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedNotices == nil {
+		_q.withNamedNotices = make(map[string]*CustomerNoticeQuery)
+	}
+	_q.withNamedNotices[name] = query
 	return _q
 }
 

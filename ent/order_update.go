@@ -11,6 +11,7 @@ import (
 	"orderdesk/ent/complaint"
 	"orderdesk/ent/contact"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/ledgerentry"
 	"orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
@@ -709,6 +710,21 @@ func (_u *OrderUpdate) AddContacts(v ...*Contact) *OrderUpdate {
 	return _u.AddContactIDs(ids...)
 }
 
+// AddNoticeIDs adds the "notices" edge to the CustomerNotice entity by IDs.
+func (_u *OrderUpdate) AddNoticeIDs(ids ...int) *OrderUpdate {
+	_u.mutation.AddNoticeIDs(ids...)
+	return _u
+}
+
+// AddNotices adds the "notices" edges to the CustomerNotice entity.
+func (_u *OrderUpdate) AddNotices(v ...*CustomerNotice) *OrderUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoticeIDs(ids...)
+}
+
 // AddEventIDs adds the "events" edge to the AuditEvent entity by IDs.
 func (_u *OrderUpdate) AddEventIDs(ids ...int) *OrderUpdate {
 	_u.mutation.AddEventIDs(ids...)
@@ -949,6 +965,27 @@ func (_u *OrderUpdate) RemoveContacts(v ...*Contact) *OrderUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveContactIDs(ids...)
+}
+
+// ClearNotices clears all "notices" edges to the CustomerNotice entity.
+func (_u *OrderUpdate) ClearNotices() *OrderUpdate {
+	_u.mutation.ClearNotices()
+	return _u
+}
+
+// RemoveNoticeIDs removes the "notices" edge to CustomerNotice entities by IDs.
+func (_u *OrderUpdate) RemoveNoticeIDs(ids ...int) *OrderUpdate {
+	_u.mutation.RemoveNoticeIDs(ids...)
+	return _u
+}
+
+// RemoveNotices removes "notices" edges to CustomerNotice entities.
+func (_u *OrderUpdate) RemoveNotices(v ...*CustomerNotice) *OrderUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoticeIDs(ids...)
 }
 
 // ClearEvents clears all "events" edges to the AuditEvent entity.
@@ -1729,6 +1766,51 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.NoticesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.NoticesTable,
+			Columns: []string{order.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNoticesIDs(); len(nodes) > 0 && !_u.mutation.NoticesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.NoticesTable,
+			Columns: []string{order.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NoticesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.NoticesTable,
+			Columns: []string{order.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.EventsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -2463,6 +2545,21 @@ func (_u *OrderUpdateOne) AddContacts(v ...*Contact) *OrderUpdateOne {
 	return _u.AddContactIDs(ids...)
 }
 
+// AddNoticeIDs adds the "notices" edge to the CustomerNotice entity by IDs.
+func (_u *OrderUpdateOne) AddNoticeIDs(ids ...int) *OrderUpdateOne {
+	_u.mutation.AddNoticeIDs(ids...)
+	return _u
+}
+
+// AddNotices adds the "notices" edges to the CustomerNotice entity.
+func (_u *OrderUpdateOne) AddNotices(v ...*CustomerNotice) *OrderUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoticeIDs(ids...)
+}
+
 // AddEventIDs adds the "events" edge to the AuditEvent entity by IDs.
 func (_u *OrderUpdateOne) AddEventIDs(ids ...int) *OrderUpdateOne {
 	_u.mutation.AddEventIDs(ids...)
@@ -2703,6 +2800,27 @@ func (_u *OrderUpdateOne) RemoveContacts(v ...*Contact) *OrderUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveContactIDs(ids...)
+}
+
+// ClearNotices clears all "notices" edges to the CustomerNotice entity.
+func (_u *OrderUpdateOne) ClearNotices() *OrderUpdateOne {
+	_u.mutation.ClearNotices()
+	return _u
+}
+
+// RemoveNoticeIDs removes the "notices" edge to CustomerNotice entities by IDs.
+func (_u *OrderUpdateOne) RemoveNoticeIDs(ids ...int) *OrderUpdateOne {
+	_u.mutation.RemoveNoticeIDs(ids...)
+	return _u
+}
+
+// RemoveNotices removes "notices" edges to CustomerNotice entities.
+func (_u *OrderUpdateOne) RemoveNotices(v ...*CustomerNotice) *OrderUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoticeIDs(ids...)
 }
 
 // ClearEvents clears all "events" edges to the AuditEvent entity.
@@ -3506,6 +3624,51 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(contact.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.NoticesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.NoticesTable,
+			Columns: []string{order.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNoticesIDs(); len(nodes) > 0 && !_u.mutation.NoticesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.NoticesTable,
+			Columns: []string{order.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NoticesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   order.NoticesTable,
+			Columns: []string{order.NoticesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(customernotice.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

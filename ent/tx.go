@@ -26,6 +26,8 @@ type Tx struct {
 	CreditNote *CreditNoteClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// CustomerNotice is the client for interacting with the CustomerNotice builders.
+	CustomerNotice *CustomerNoticeClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// Invoice is the client for interacting with the Invoice builders.
@@ -199,6 +201,7 @@ func (tx *Tx) init() {
 	tx.Contact = NewContactClient(tx.config)
 	tx.CreditNote = NewCreditNoteClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
+	tx.CustomerNotice = NewCustomerNoticeClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Invoice = NewInvoiceClient(tx.config)
 	tx.LedgerEntry = NewLedgerEntryClient(tx.config)

@@ -27,7 +27,7 @@ func (r *mutationResolver) CreateCustomer(ctx context.Context, input model.Creat
 	c, err := r.Customers.Create(ctx, customer.NewRequest{Currency: text(input.Currency), IdempotencyKey: text(input.IdempotencyKey), Fields: customer.Fields{
 		Name: &input.Name, ContactName: input.ContactName, Email: input.Email, Phone: input.Phone,
 		BillingAddress: input.BillingAddress, ShippingAddress: input.ShippingAddress,
-		CreditLimit: input.CreditLimit, OwnerID: input.OwnerID}})
+		CreditLimit: input.CreditLimit, Language: input.Language, OwnerID: input.OwnerID}})
 	errs, err := outcome(err)
 	return &model.CustomerPayload{Customer: c, Errors: errs}, err
 }
@@ -37,7 +37,7 @@ func (r *mutationResolver) UpdateCustomer(ctx context.Context, input model.Updat
 	c, err := r.Customers.Update(ctx, customer.UpdateRequest{ID: input.ID, ExpectedVersion: int64(input.ExpectedVersion),
 		Fields: customer.Fields{Name: input.Name, ContactName: input.ContactName, Email: input.Email, Phone: input.Phone,
 			BillingAddress: input.BillingAddress, ShippingAddress: input.ShippingAddress,
-			CreditLimit: input.CreditLimit, OwnerID: input.OwnerID}})
+			CreditLimit: input.CreditLimit, Language: input.Language, OwnerID: input.OwnerID}})
 	errs, err := outcome(err)
 	return &model.CustomerPayload{Customer: c, Errors: errs}, err
 }

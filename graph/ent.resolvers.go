@@ -118,6 +118,11 @@ func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver
 // Customer returns generated.CustomerResolver implementation.
 func (r *Resolver) Customer() generated.CustomerResolver { return &customerResolver{r} }
 
+// CustomerNotice returns generated.CustomerNoticeResolver implementation.
+func (r *Resolver) CustomerNotice() generated.CustomerNoticeResolver {
+	return &customerNoticeResolver{r}
+}
+
 // Invoice returns generated.InvoiceResolver implementation.
 func (r *Resolver) Invoice() generated.InvoiceResolver { return &invoiceResolver{r} }
 
@@ -147,6 +152,7 @@ type (
 	complaintResolver          struct{ *Resolver }
 	contactResolver            struct{ *Resolver }
 	customerResolver           struct{ *Resolver }
+	customerNoticeResolver     struct{ *Resolver }
 	invoiceResolver            struct{ *Resolver }
 	orderResolver              struct{ *Resolver }
 	orderCorrectionResolver    struct{ *Resolver }

@@ -130,7 +130,7 @@ func cursorString(c entgql.Cursor[int]) string {
 // exceptionAmount is the money an inbox item is about: a pending
 // cancellation's refund (else the pending payments it cancels), computed
 // now as its effect; a failed payment's amount; an overdue order's
-// outstanding amount. Nil for the other items.
+// outstanding amount; an overdue invoice's balance. Nil for the other items.
 func exceptionAmount(ctx context.Context, orders *order.Service, it *model.ExceptionItem) (*money.Money, error) {
 	switch s := it.Subject.(type) {
 	case *ent.CancellationRecord:
@@ -144,6 +144,8 @@ func exceptionAmount(ctx context.Context, orders *order.Service, it *model.Excep
 		return amount(e.AmountRefunded, e.Currency), nil
 	case *ent.Payment:
 		return amount(s.AmountMinor, s.Currency), nil
+	case *ent.Invoice:
+		return amount(s.BalanceMinor, s.Currency), nil
 	case *ent.Order:
 		if it.Kind == model.ExceptionKindPaymentOverdue {
 			return amount(payment.Outstanding(s), s.Currency), nil

@@ -10,6 +10,7 @@ import (
 	"orderdesk/ent"
 	"orderdesk/fault"
 	"orderdesk/money"
+	"orderdesk/notice"
 	"orderdesk/notify"
 	"orderdesk/order"
 	"orderdesk/report"
@@ -26,6 +27,7 @@ type Resolver struct {
 	Complaints *aftersales.Service
 	ContactLog *contact.Service
 	Reports    *report.Service
+	Notices    *notice.Sender
 	Broker     *notify.Broker
 }
 

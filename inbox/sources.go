@@ -12,6 +12,7 @@ import (
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
 	"orderdesk/ent/contact"
+	"orderdesk/ent/invoice"
 	entorder "orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/payment"
@@ -80,6 +81,8 @@ var sources = []source{
 		open: failedPaymentsOpen, category: Payment, count: countPayments, fetch: fetchPayments},
 	{name: "overdue payments", needs: auth.PaymentRead, since: []string{entorder.FieldPaymentDueAt},
 		open: overdueOrders, category: Payment, count: countOrders, fetch: fetchOrders},
+	{name: "overdue invoices", needs: auth.InvoiceRead, since: []string{invoice.FieldDueAt},
+		open: overdueInvoices, category: Payment, count: countInvoices, fetch: fetchInvoices},
 	{name: "complaints", needs: auth.ComplaintRead, since: []string{complaint.FieldCreatedAt},
 		open: complaintsOpen, category: Customer, assignee: assignedTo, count: countComplaints, fetch: fetchComplaints},
 	{name: "follow-ups", needs: auth.ContactRead, since: []string{contact.FieldFollowUpAt}, personal: true,
@@ -316,8 +319,37 @@ func failedPaymentRow(p *ent.Payment) row {
 	}}
 }
 
+// overdueOrders are unpaid past their payment due time. An order with an
+// open invoice is chased by its invoice instead (overdueInvoices).
 func overdueOrders(now time.Time) pred {
-	return and(pred(entorder.StatusIn(live...)), pred(entorder.PaymentDueAtLT(now)), owing)
+	return and(pred(entorder.StatusIn(live...)), pred(entorder.PaymentDueAtLT(now)), owing, withoutOpenInvoice)
+}
+
+// overdueInvoices are OPEN past their due time: receivables to chase
+// (应收账款催收), whatever the order's own due time says.
+func overdueInvoices(now time.Time) pred {
+	return and(pred(invoice.StatusEQ(invoice.StatusOPEN)), pred(invoice.DueAtLT(now)))
+}
+
+func countInvoices(ctx context.Context, c *ent.Client, where pred) (int, error) {
+	return c.Invoice.Query().Where(where).Count(ctx)
+}
+
+func fetchInvoices(ctx context.Context, c *ent.Client, w window) ([]row, error) {
+	rs, err := c.Invoice.Query().Where(w.where).Order(w.order).Limit(w.limit).All(ctx)
+	return rowsOf(rs, overdueInvoiceRow), err
+}
+
+func overdueInvoiceRow(inv *ent.Invoice) row {
+	return row{key: Key{Since: inv.DueAt, ID: inv.ID}, orderID: inv.OrderID, item: func(o *ent.Order, _ *ent.User) Item {
+		inv.Edges.Order = o
+		title := fmt.Sprintf("Invoice %s of %s is unpaid past its due time", inv.Number, o.Number)
+		if inv.Reminders > 0 {
+			title += fmt.Sprintf(" (%d reminders sent)", inv.Reminders)
+		}
+		return Item{Kind: "PAYMENT_OVERDUE", Category: Payment, Severity: "HIGH", Title: title,
+			DueAt: &inv.DueAt, Order: o, Subject: inv}
+	}}
 }
 
 func countOrders(ctx context.Context, c *ent.Client, where pred) (int, error) {

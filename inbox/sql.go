@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 
+	"orderdesk/ent/invoice"
 	entorder "orderdesk/ent/order"
 )
 
@@ -33,6 +34,14 @@ func owing(s *sql.Selector) {
 	s.Where(sql.ExprP(fmt.Sprintf("%s - %s - (%s - %s) > 0",
 		s.C(entorder.FieldTotalMinor), s.C(entorder.FieldCreditedMinor),
 		s.C(entorder.FieldCapturedMinor), s.C(entorder.FieldRefundedMinor))))
+}
+
+// withoutOpenInvoice selects the orders that have no OPEN invoice.
+func withoutOpenInvoice(s *sql.Selector) {
+	t := sql.Table(invoice.Table)
+	s.Where(sql.Not(sql.Exists(sql.Select(t.C(invoice.FieldID)).From(t).Where(sql.And(
+		sql.ColumnsEQ(t.C(invoice.FieldOrderID), s.C(entorder.FieldID)),
+		sql.EQ(t.C(invoice.FieldStatus), invoice.StatusOPEN))))))
 }
 
 // sinceOf is the SQL expression of the time an item is open since: the

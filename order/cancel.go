@@ -16,6 +16,7 @@ import (
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/fault"
 	"orderdesk/money"
+	"orderdesk/notice"
 	"orderdesk/notify"
 	"orderdesk/payment"
 	"orderdesk/stock"
@@ -427,6 +428,9 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 	if err := l.announce(ctx, rec, to); err != nil {
 		return nil, err
 	}
+	if err := l.tellCancelled(ctx, rec, to); err != nil {
+		return nil, err
+	}
 	p := previewOf(o, rec, to)
 	p.Releases = e.released
 	return &Result{Order: o, Cancellation: rec, NewOrder: reorder, Preview: p}, nil
@@ -458,6 +462,24 @@ func (l *Locked) announce(ctx context.Context, rec *ent.CancellationRecord, to S
 		Body: fmt.Sprintf("Refunded %s, payments cancelled %s, %d units back in stock.",
 			money.Format(rec.AmountRefundedMinor, o.Currency), money.Format(rec.AmountCancelledMinor, o.Currency), rec.QuantityReleased),
 		SubjectType: "CancellationRecord", SubjectID: rec.ID})
+}
+
+// tellCancelled tells the customer their order was voided or (partly)
+// cancelled, and what was refunded.
+func (l *Locked) tellCancelled(ctx context.Context, rec *ent.CancellationRecord, to Status) error {
+	o := l.Order
+	facts := map[string]string{"refunded": "", "total": money.Format(o.TotalMinor, o.Currency), "partial": ""}
+	if rec.AmountRefundedMinor > 0 {
+		facts["refunded"] = money.Format(rec.AmountRefundedMinor, o.Currency)
+	}
+	kind := notice.CancellationExecuted
+	switch {
+	case rec.Kind == cancellationrecord.KindVOID:
+		kind = notice.OrderVoided
+	case to != Cancelled:
+		facts["partial"] = "yes"
+	}
+	return l.tellCustomer(ctx, kind, "CancellationRecord", rec.ID, facts)
 }
 
 func previewOf(o *ent.Order, rec *ent.CancellationRecord, to Status) *Preview {

@@ -98,8 +98,11 @@ func (s *Service) Ship(ctx context.Context, r ShipRequest) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = l.audit(ctx, audit.Event{Action: "shipment.created", SubjectType: "Shipment", SubjectID: sh.ID,
-			To: string(sh.Status), After: map[string]any{"carrier": carrier, "trackingNumber": tracking, "quantities": want}})
+		if err := l.audit(ctx, audit.Event{Action: "shipment.created", SubjectType: "Shipment", SubjectID: sh.ID,
+			To: string(sh.Status), After: map[string]any{"carrier": carrier, "trackingNumber": tracking, "quantities": want}}); err != nil {
+			return nil, err
+		}
+		_, err = s.invoiceAtShipment(ctx, l)
 		return &Result{Order: l.Order, Shipment: sh}, err
 	})
 }

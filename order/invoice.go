@@ -21,6 +21,7 @@ import (
 	"orderdesk/fault"
 	"orderdesk/idem"
 	"orderdesk/money"
+	"orderdesk/notice"
 	"orderdesk/payment"
 )
 
@@ -117,16 +118,32 @@ func (s *Service) IssueInvoice(ctx context.Context, r IssueInvoiceRequest) (*Inv
 		if r.DueAt != nil && r.DueAt.Before(l.Now) {
 			return nil, fault.New(fault.Invalid, "input.dueAt", "must not be in the past")
 		}
-		due := l.Now.Add(s.policy.PaymentTerms)
-		switch {
-		case r.DueAt != nil:
+		due := s.invoiceDue(l)
+		if r.DueAt != nil {
 			due = r.DueAt.UTC()
-		case l.Order.PaymentDueAt != nil:
-			due = *l.Order.PaymentDueAt
 		}
 		inv, err := l.issueInvoice(ctx, due, nil, "")
 		return &InvoiceResult{Order: l.Order, Invoice: inv}, err
 	})
+}
+
+// invoiceDue is when the held order's invoice falls due unless the issuer
+// says: at the order's payment due time, else after the payment terms.
+func (s *Service) invoiceDue(l *Locked) time.Time {
+	if l.Order.PaymentDueAt != nil {
+		return *l.Order.PaymentDueAt
+	}
+	return l.Now.Add(s.policy.PaymentTerms)
+}
+
+// invoiceAtShipment issues the held order's invoice in the transaction of
+// its first shipment, when the policy says so and the order has something
+// to bill and no open invoice.
+func (s *Service) invoiceAtShipment(ctx context.Context, l *Locked) (*ent.Invoice, error) {
+	if !s.policy.InvoiceAtShipment || l.held.invoice != 0 || payment.Due(l.Order) <= 0 {
+		return nil, nil
+	}
+	return l.issueInvoice(ctx, s.invoiceDue(l), nil, "")
 }
 
 // ReissueInvoiceRequest corrects an invoice entered wrongly.
@@ -353,8 +370,12 @@ func (l *Locked) issueInvoice(ctx context.Context, due time.Time, replaces *ent.
 		after["replaces"] = replaces.Number
 	}
 	id := o.ID
-	return inv, audit.Record(ctx, l.tx, audit.Event{Action: "invoice.issued", SubjectType: "Invoice", SubjectID: inv.ID,
-		OrderID: &id, To: string(status), Reason: inv.Note, Amount: &billed, Currency: o.Currency, After: after})
+	if err := audit.Record(ctx, l.tx, audit.Event{Action: "invoice.issued", SubjectType: "Invoice", SubjectID: inv.ID,
+		OrderID: &id, To: string(status), Reason: inv.Note, Amount: &billed, Currency: o.Currency, After: after}); err != nil {
+		return nil, err
+	}
+	return inv, l.tellCustomer(ctx, notice.InvoiceIssued, "Invoice", inv.ID, map[string]string{"invoice": number,
+		"amount": money.Format(billed, o.Currency), "due": due.Format("2006-01-02")})
 }
 
 // openInvoiceNumber is the number of the order's invoice that is not

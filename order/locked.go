@@ -22,6 +22,7 @@ import (
 	"orderdesk/ent/returnorder"
 	"orderdesk/ent/shipment"
 	"orderdesk/fault"
+	"orderdesk/notice"
 	"orderdesk/notify"
 	"orderdesk/payment"
 	"orderdesk/store"
@@ -51,6 +52,9 @@ type Locked struct {
 	charges  []*ent.Payment   // read by the first money movement (refund)
 	held     heldMoney        // the order's money when it was held (invoices follow it)
 	action   Action           // what it was held for
+	// refundUnsaved: a refund raised the order's refunded amount in
+	// memory only; the next save writes it (see refund).
+	refundUnsaved bool
 }
 
 // hold locks order id for action a, loads its lines and checks the action
@@ -325,9 +329,13 @@ func (l *Locked) save(ctx context.Context, bump bool, change func(*ent.Order)) e
 	if o.ShippingAddress != nil {
 		u.SetShippingAddress(o.ShippingAddress)
 	}
+	if l.refundUnsaved {
+		u.SetRefundedMinor(o.RefundedMinor)
+	}
 	if err := u.Exec(ctx); err != nil {
 		return err
 	}
+	l.refundUnsaved = false
 	o.UpdatedAt = l.Now
 	l.Order = &o
 	return l.followInvoice(ctx)
@@ -362,12 +370,26 @@ func (l *Locked) transition(ctx context.Context, to Status, action, reason strin
 }
 
 // refund pays back r.Amount on the held order (payment.Refund), its
-// charges read once for the whole action.
+// charges read once for the whole action. Every action that refunds saves
+// the order afterwards, so the refunded amount goes out with that save
+// instead of a statement of its own; a transaction that would commit with
+// it unsaved fails instead.
 func (l *Locked) refund(ctx context.Context, r payment.RefundRequest) ([]*ent.Payment, error) {
 	charges, err := l.chargeList(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if !l.refundUnsaved {
+		l.tx.OnCommit(func(next ent.Committer) ent.Committer {
+			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+				if l.refundUnsaved {
+					return fmt.Errorf("order %d: a refund's amount was never saved", l.Order.ID)
+				}
+				return next.Commit(ctx, tx)
+			})
+		})
+	}
+	r.OrderSaved, l.refundUnsaved = true, true
 	return payment.Refund(ctx, l.tx, l.Order, charges, r)
 }
 
@@ -387,6 +409,17 @@ func (l *Locked) audit(ctx context.Context, e audit.Event) error {
 	id := l.Order.ID
 	e.OrderID = &id
 	return audit.Record(ctx, l.tx, e)
+}
+
+// tellCustomer queues a notice of kind to the held order's customer about
+// the record subjectType/subjectID (none when subjectID is 0), with the
+// facts of the change they must hear; it goes out once the action commits.
+func (l *Locked) tellCustomer(ctx context.Context, kind notice.Kind, subjectType string, subjectID int, facts map[string]string) error {
+	n := notice.Notice{Kind: kind, CustomerID: l.Order.CustomerID, OrderID: &l.Order.ID, Facts: facts}
+	if subjectID != 0 {
+		n.SubjectType, n.SubjectID = subjectType, &subjectID
+	}
+	return notice.Queue(ctx, l.tx, n)
 }
 
 // notify sends n about the held order.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"orderdesk/audit"
@@ -15,6 +16,7 @@ import (
 	"orderdesk/ent/shipment"
 	"orderdesk/fault"
 	"orderdesk/money"
+	"orderdesk/notice"
 	"orderdesk/notify"
 	"orderdesk/payment"
 	"orderdesk/stock"
@@ -340,6 +342,10 @@ func (s *Service) ReceiveReturn(ctx context.Context, r ReceiveReturnRequest) (*R
 			After: map[string]any{"restocked": restocked, "damaged": damaged, "value": money.Format(value, o.Currency)}}); err != nil {
 			return nil, err
 		}
+		if err := l.tellCustomer(ctx, notice.ReturnReceived, "ReturnOrder", ro.ID,
+			map[string]string{"return": ro.Number, "quantity": strconv.Itoa(restocked + damaged)}); err != nil {
+			return nil, err
+		}
 		err = l.notify(ctx, new(notify.Recipients).User(o.OwnerID).Role(auth.Finance), notify.Notice{
 			Kind: "return.received", Title: "Return " + ro.Number + " received",
 			Body:        fmt.Sprintf("%d restocked, %d damaged; value %s, due back %s.", restocked, damaged, money.Format(value, o.Currency), money.Format(payment.RefundDue(o), o.Currency)),
@@ -450,6 +456,10 @@ func (s *Service) RefundReturn(ctx context.Context, r RefundReturnRequest) (*Res
 		o = l.Order
 		if err := l.audit(ctx, audit.Event{Action: "return.refunded", SubjectType: "ReturnOrder", SubjectID: ro.ID,
 			From: string(returnorder.StatusRECEIVED), To: string(ro.Status), Amount: &amount, Currency: o.Currency}); err != nil {
+			return nil, err
+		}
+		if err := l.tellCustomer(ctx, notice.ReturnRefunded, "ReturnOrder", ro.ID,
+			map[string]string{"return": ro.Number, "refunded": money.Format(amount, o.Currency)}); err != nil {
 			return nil, err
 		}
 		err = l.notify(ctx, new(notify.Recipients).User(o.OwnerID).User(ro.RequestedByID), notify.Notice{

@@ -14,6 +14,7 @@ import (
 	"orderdesk/ent/stockitem"
 	"orderdesk/fault"
 	"orderdesk/money"
+	"orderdesk/notice"
 	"orderdesk/notify"
 	"orderdesk/payment"
 	"orderdesk/stock"
@@ -107,6 +108,10 @@ func (s *Service) confirm(ctx context.Context, l *Locked, override string) (*Res
 		return nil, err
 	}
 	o := l.Order
+	if err := l.tellCustomer(ctx, notice.OrderConfirmed, "", 0,
+		map[string]string{"total": money.Format(o.TotalMinor, o.Currency)}); err != nil {
+		return nil, err
+	}
 	err = l.notify(ctx, new(notify.Recipients).User(o.OwnerID).Role(auth.Warehouse), notify.Notice{
 		Kind: "order.confirmed", Title: "Order " + o.Number + " confirmed", SubjectType: "Order", SubjectID: o.ID,
 		Body: "Stock is reserved; the order can be picked and shipped."})

@@ -36,6 +36,9 @@ type Policy struct {
 	// (客户回访) for the order's rep this long after the order is marked
 	// delivered; zero turns it off.
 	AfterDeliveryFollowUp time.Duration
+	// InvoiceAtShipment issues an order's invoice in the transaction of
+	// its first shipment (开具发票 at dispatch), unless it has one.
+	InvoiceAtShipment bool
 }
 
 // DefaultPolicy is used when none is configured.
@@ -46,6 +49,9 @@ var DefaultPolicy = Policy{MaxDiscountBP: 2000, DeliveryLeadTime: 24 * time.Hour
 type Service struct {
 	client *ent.Client
 	policy Policy
+	// Dunning is when payment reminders go: reminder n+1 when an invoice
+	// is still OPEN Dunning[n] after its due time (RemindOverdue).
+	Dunning []time.Duration
 }
 
 // New returns the order service.
@@ -53,7 +59,7 @@ func New(client *ent.Client, p Policy) *Service {
 	if p.MaxLines <= 0 {
 		p.MaxLines = DefaultPolicy.MaxLines
 	}
-	return &Service{client: client, policy: p}
+	return &Service{client: client, policy: p, Dunning: DefaultDunning}
 }
 
 // Result is what an order action produced; mutation payloads show the

@@ -77,6 +77,9 @@ const (
 	ReportException   Action = "REPORT_EXCEPTION"
 	ResolveException  Action = "RESOLVE_EXCEPTION"
 	ReissueInvoice    Action = "REISSUE_INVOICE"
+	// RemindInvoice sends a payment reminder of an overdue invoice (the
+	// dunning rule, order/dunning.go).
+	RemindInvoice Action = "REMIND_INVOICE"
 )
 
 // Actions lists the order's own actions, in the order availableActions
@@ -87,7 +90,7 @@ var Actions = []Action{Update, Submit, Confirm, Reject, Pay, Refund, Ship, Deliv
 // ChildActions lists the actions on records the order owns.
 var ChildActions = []Action{CapturePayment, FailPayment, CancelPayment, ApproveCancel, RejectCancel,
 	ApproveCorrection, RejectCorrection, DecideReturn, ReceiveReturn, RefundReturn, CloseReturn,
-	ReportException, ResolveException, ReissueInvoice}
+	ReportException, ResolveException, ReissueInvoice, RemindInvoice}
 
 // The statuses an action may be taken in, by group.
 var (
@@ -148,6 +151,7 @@ var rules = map[Action]rule{
 	ReportException:   {in: live, guards: []guard{hasShipped}},
 	ResolveException:  {in: live},
 	ReissueInvoice:    {in: invoiceable, document: true},
+	RemindInvoice:     {in: invoiceable, document: true},
 }
 
 // permissions is what a viewer needs for each of the order's own actions,

@@ -253,6 +253,9 @@ type RefundRequest struct {
 	Reason         string
 	CancellationID *int
 	ReturnOrderID  *int
+	// OrderSaved says the caller writes the order row itself after the
+	// refund (its refunded amount included), so the refund leaves it be.
+	OrderSaved bool
 }
 
 // Refund pays back Amount, spread over the captured charges that still have
@@ -295,8 +298,10 @@ func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, charges []*ent.Paymen
 		if err != nil {
 			return nil, err
 		}
-		if err := tx.Order.Update().Where(entorder.ID(o.ID)).AddRefundedMinor(part).Exec(ctx); err != nil {
-			return nil, err
+		if !r.OrderSaved {
+			if err := tx.Order.Update().Where(entorder.ID(o.ID)).AddRefundedMinor(part).Exec(ctx); err != nil {
+				return nil, err
+			}
 		}
 		o.RefundedMinor += part
 		if err := ledger(ctx, tx, o, entry{kind: ledgerentry.KindREFUND, amount: -part, desc: "refund: " + r.Reason, payment: ref}); err != nil {

@@ -83,6 +83,9 @@ func runTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) (
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		// A commit hook that refuses leaves the transaction open; one that
+		// reached the database has ended it, and this is a no-op.
+		_ = tx.Rollback()
 		return fmt.Errorf("committing: %w", err)
 	}
 	return nil

@@ -101,7 +101,7 @@ func start(t testing.TB, db *store.DB, o app.Options) *Env {
 	}
 	e.App = app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: bcrypt.MinCost,
 		Currency: "EUR", Limits: guard.DefaultLimits(), Policy: policy,
-		Edge: o.Edge, Throttle: o.Throttle})
+		Edge: o.Edge, Throttle: o.Throttle, Mailer: o.Mailer})
 	srv := httptest.NewServer(e.Handler)
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL

@@ -48,6 +48,10 @@ const (
 	FieldBalanceMinor = "balance_minor"
 	// FieldDueAt holds the string denoting the due_at field in the database.
 	FieldDueAt = "due_at"
+	// FieldReminders holds the string denoting the reminders field in the database.
+	FieldReminders = "reminders"
+	// FieldRemindedAt holds the string denoting the reminded_at field in the database.
+	FieldRemindedAt = "reminded_at"
 	// FieldNote holds the string denoting the note field in the database.
 	FieldNote = "note"
 	// FieldOrderID holds the string denoting the order_id field in the database.
@@ -128,6 +132,8 @@ var Columns = []string{
 	FieldCreditedMinor,
 	FieldBalanceMinor,
 	FieldDueAt,
+	FieldReminders,
+	FieldRemindedAt,
 	FieldNote,
 	FieldOrderID,
 	FieldCustomerID,
@@ -171,6 +177,8 @@ var (
 	DefaultCreditedMinor int64
 	// DefaultBalanceMinor holds the default value on creation for the "balance_minor" field.
 	DefaultBalanceMinor int64
+	// DefaultReminders holds the default value on creation for the "reminders" field.
+	DefaultReminders int
 	// NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	NoteValidator func(string) error
 )
@@ -278,6 +286,16 @@ func ByBalanceMinor(opts ...sql.OrderTermOption) OrderOption {
 // ByDueAt orders the results by the due_at field.
 func ByDueAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDueAt, opts...).ToFunc()
+}
+
+// ByReminders orders the results by the reminders field.
+func ByReminders(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReminders, opts...).ToFunc()
+}
+
+// ByRemindedAt orders the results by the reminded_at field.
+func ByRemindedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRemindedAt, opts...).ToFunc()
 }
 
 // ByNote orders the results by the note field.

@@ -120,6 +120,16 @@ func DueAt(v time.Time) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldDueAt, v))
 }
 
+// Reminders applies equality check predicate on the "reminders" field. It's identical to RemindersEQ.
+func Reminders(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldReminders, v))
+}
+
+// RemindedAt applies equality check predicate on the "reminded_at" field. It's identical to RemindedAtEQ.
+func RemindedAt(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldRemindedAt, v))
+}
+
 // Note applies equality check predicate on the "note" field. It's identical to NoteEQ.
 func Note(v string) predicate.Invoice {
 	return predicate.Invoice(sql.FieldEQ(FieldNote, v))
@@ -733,6 +743,96 @@ func DueAtLT(v time.Time) predicate.Invoice {
 // DueAtLTE applies the LTE predicate on the "due_at" field.
 func DueAtLTE(v time.Time) predicate.Invoice {
 	return predicate.Invoice(sql.FieldLTE(FieldDueAt, v))
+}
+
+// RemindersEQ applies the EQ predicate on the "reminders" field.
+func RemindersEQ(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldReminders, v))
+}
+
+// RemindersNEQ applies the NEQ predicate on the "reminders" field.
+func RemindersNEQ(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldReminders, v))
+}
+
+// RemindersIn applies the In predicate on the "reminders" field.
+func RemindersIn(vs ...int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldReminders, vs...))
+}
+
+// RemindersNotIn applies the NotIn predicate on the "reminders" field.
+func RemindersNotIn(vs ...int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldReminders, vs...))
+}
+
+// RemindersGT applies the GT predicate on the "reminders" field.
+func RemindersGT(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldReminders, v))
+}
+
+// RemindersGTE applies the GTE predicate on the "reminders" field.
+func RemindersGTE(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldReminders, v))
+}
+
+// RemindersLT applies the LT predicate on the "reminders" field.
+func RemindersLT(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldReminders, v))
+}
+
+// RemindersLTE applies the LTE predicate on the "reminders" field.
+func RemindersLTE(v int) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldReminders, v))
+}
+
+// RemindedAtEQ applies the EQ predicate on the "reminded_at" field.
+func RemindedAtEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldEQ(FieldRemindedAt, v))
+}
+
+// RemindedAtNEQ applies the NEQ predicate on the "reminded_at" field.
+func RemindedAtNEQ(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNEQ(FieldRemindedAt, v))
+}
+
+// RemindedAtIn applies the In predicate on the "reminded_at" field.
+func RemindedAtIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldIn(FieldRemindedAt, vs...))
+}
+
+// RemindedAtNotIn applies the NotIn predicate on the "reminded_at" field.
+func RemindedAtNotIn(vs ...time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotIn(FieldRemindedAt, vs...))
+}
+
+// RemindedAtGT applies the GT predicate on the "reminded_at" field.
+func RemindedAtGT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGT(FieldRemindedAt, v))
+}
+
+// RemindedAtGTE applies the GTE predicate on the "reminded_at" field.
+func RemindedAtGTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldGTE(FieldRemindedAt, v))
+}
+
+// RemindedAtLT applies the LT predicate on the "reminded_at" field.
+func RemindedAtLT(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLT(FieldRemindedAt, v))
+}
+
+// RemindedAtLTE applies the LTE predicate on the "reminded_at" field.
+func RemindedAtLTE(v time.Time) predicate.Invoice {
+	return predicate.Invoice(sql.FieldLTE(FieldRemindedAt, v))
+}
+
+// RemindedAtIsNil applies the IsNil predicate on the "reminded_at" field.
+func RemindedAtIsNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldIsNull(FieldRemindedAt))
+}
+
+// RemindedAtNotNil applies the NotNil predicate on the "reminded_at" field.
+func RemindedAtNotNil() predicate.Invoice {
+	return predicate.Invoice(sql.FieldNotNull(FieldRemindedAt))
 }
 
 // NoteEQ applies the EQ predicate on the "note" field.

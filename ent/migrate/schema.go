@@ -432,6 +432,7 @@ var (
 		{Name: "shipping_address", Type: field.TypeJSON, Nullable: true},
 		{Name: "credit_limit_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "currency", Type: field.TypeString, Size: 3},
+		{Name: "language", Type: field.TypeString, Nullable: true, Size: 16},
 		{Name: "owner_id", Type: field.TypeInt, Nullable: true},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
@@ -442,7 +443,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_users_customers",
-				Columns:    []*schema.Column{CustomersColumns[12]},
+				Columns:    []*schema.Column{CustomersColumns[13]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -451,12 +452,73 @@ var (
 			{
 				Name:    "customer_owner_id",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[12]},
+				Columns: []*schema.Column{CustomersColumns[13]},
 			},
 			{
 				Name:    "customer_name",
 				Unique:  false,
 				Columns: []*schema.Column{CustomersColumns[4]},
+			},
+		},
+	}
+	// CustomerNoticesColumns holds the columns for the "customer_notices" table.
+	CustomerNoticesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "version", Type: field.TypeInt64, Default: 1},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"ORDER_CONFIRMED", "CANCELLATION_EXECUTED", "ORDER_VOIDED", "RETURN_RECEIVED", "RETURN_REFUNDED", "INVOICE_ISSUED", "PAYMENT_OVERDUE"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "SENT", "FAILED", "SKIPPED"}, Default: "QUEUED"},
+		{Name: "facts", Type: field.TypeJSON, Nullable: true},
+		{Name: "subject_type", Type: field.TypeString, Nullable: true, Size: 32},
+		{Name: "subject_id", Type: field.TypeInt, Nullable: true},
+		{Name: "language", Type: field.TypeString, Nullable: true, Size: 16},
+		{Name: "channel", Type: field.TypeEnum, Nullable: true, Enums: []string{"EMAIL", "NONE"}},
+		{Name: "recipient", Type: field.TypeString, Nullable: true, Size: 254},
+		{Name: "title", Type: field.TypeString, Nullable: true, Size: 400},
+		{Name: "body", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "taken_until", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "customer_id", Type: field.TypeInt},
+		{Name: "order_id", Type: field.TypeInt, Nullable: true},
+	}
+	// CustomerNoticesTable holds the schema information for the "customer_notices" table.
+	CustomerNoticesTable = &schema.Table{
+		Name:       "customer_notices",
+		Columns:    CustomerNoticesColumns,
+		PrimaryKey: []*schema.Column{CustomerNoticesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "customer_notices_customers_notices",
+				Columns:    []*schema.Column{CustomerNoticesColumns[19]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "customer_notices_orders_notices",
+				Columns:    []*schema.Column{CustomerNoticesColumns[20]},
+				RefColumns: []*schema.Column{OrdersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "customernotice_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{CustomerNoticesColumns[5], CustomerNoticesColumns[15]},
+			},
+			{
+				Name:    "customernotice_order_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{CustomerNoticesColumns[20], CustomerNoticesColumns[1]},
+			},
+			{
+				Name:    "customernotice_customer_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{CustomerNoticesColumns[19], CustomerNoticesColumns[1]},
 			},
 		},
 	}
@@ -507,6 +569,8 @@ var (
 		{Name: "credited_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "balance_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "due_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "reminders", Type: field.TypeInt, Default: 0},
+		{Name: "reminded_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "order_id", Type: field.TypeInt},
 		{Name: "customer_id", Type: field.TypeInt},
@@ -521,25 +585,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invoices_orders_order",
-				Columns:    []*schema.Column{InvoicesColumns[17]},
+				Columns:    []*schema.Column{InvoicesColumns[19]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_customers_customer",
-				Columns:    []*schema.Column{InvoicesColumns[18]},
+				Columns:    []*schema.Column{InvoicesColumns[20]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invoices_users_issued_by",
-				Columns:    []*schema.Column{InvoicesColumns[19]},
+				Columns:    []*schema.Column{InvoicesColumns[21]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "invoices_invoices_replaced_by",
-				Columns:    []*schema.Column{InvoicesColumns[20]},
+				Columns:    []*schema.Column{InvoicesColumns[22]},
 				RefColumns: []*schema.Column{InvoicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -548,17 +612,22 @@ var (
 			{
 				Name:    "invoice_order_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[17], InvoicesColumns[5]},
+				Columns: []*schema.Column{InvoicesColumns[19], InvoicesColumns[5]},
 			},
 			{
 				Name:    "invoice_customer_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{InvoicesColumns[18], InvoicesColumns[5]},
+				Columns: []*schema.Column{InvoicesColumns[20], InvoicesColumns[5]},
 			},
 			{
 				Name:    "invoice_status_due_at",
 				Unique:  false,
 				Columns: []*schema.Column{InvoicesColumns[5], InvoicesColumns[15]},
+			},
+			{
+				Name:    "invoice_status_reminders_due_at",
+				Unique:  false,
+				Columns: []*schema.Column{InvoicesColumns[5], InvoicesColumns[16], InvoicesColumns[15]},
 			},
 		},
 	}
@@ -1425,6 +1494,7 @@ var (
 		ContactsTable,
 		CreditNotesTable,
 		CustomersTable,
+		CustomerNoticesTable,
 		IdempotencyKeysTable,
 		InvoicesTable,
 		LedgerEntriesTable,
@@ -1491,6 +1561,11 @@ func init() {
 	CustomersTable.ForeignKeys[0].RefTable = UsersTable
 	CustomersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
+	}
+	CustomerNoticesTable.ForeignKeys[0].RefTable = CustomersTable
+	CustomerNoticesTable.ForeignKeys[1].RefTable = OrdersTable
+	CustomerNoticesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
 	}
 	IdempotencyKeysTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),

@@ -108,6 +108,8 @@ const (
 	EdgeComplaints = "complaints"
 	// EdgeContacts holds the string denoting the contacts edge name in mutations.
 	EdgeContacts = "contacts"
+	// EdgeNotices holds the string denoting the notices edge name in mutations.
+	EdgeNotices = "notices"
 	// EdgeEvents holds the string denoting the events edge name in mutations.
 	EdgeEvents = "events"
 	// Table holds the table name of the order in the database.
@@ -197,6 +199,13 @@ const (
 	ContactsInverseTable = "contacts"
 	// ContactsColumn is the table column denoting the contacts relation/edge.
 	ContactsColumn = "order_id"
+	// NoticesTable is the table that holds the notices relation/edge.
+	NoticesTable = "customer_notices"
+	// NoticesInverseTable is the table name for the CustomerNotice entity.
+	// It exists in this package in order to avoid circular dependency with the "customernotice" package.
+	NoticesInverseTable = "customer_notices"
+	// NoticesColumn is the table column denoting the notices relation/edge.
+	NoticesColumn = "order_id"
 	// EventsTable is the table that holds the events relation/edge.
 	EventsTable = "audit_events"
 	// EventsInverseTable is the table name for the AuditEvent entity.
@@ -732,6 +741,20 @@ func ByContacts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByNoticesCount orders the results by notices count.
+func ByNoticesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newNoticesStep(), opts...)
+	}
+}
+
+// ByNotices orders the results by notices terms.
+func ByNotices(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newNoticesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByEventsCount orders the results by events count.
 func ByEventsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -834,6 +857,13 @@ func newContactsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ContactsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ContactsTable, ContactsColumn),
+	)
+}
+func newNoticesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(NoticesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, NoticesTable, NoticesColumn),
 	)
 }
 func newEventsStep() *sqlgraph.Step {

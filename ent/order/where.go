@@ -1909,6 +1909,29 @@ func HasContactsWith(preds ...predicate.Contact) predicate.Order {
 	})
 }
 
+// HasNotices applies the HasEdge predicate on the "notices" edge.
+func HasNotices() predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, NoticesTable, NoticesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasNoticesWith applies the HasEdge predicate on the "notices" edge with a given conditions (other predicates).
+func HasNoticesWith(preds ...predicate.CustomerNotice) predicate.Order {
+	return predicate.Order(func(s *sql.Selector) {
+		step := newNoticesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasEvents applies the HasEdge predicate on the "events" edge.
 func HasEvents() predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {

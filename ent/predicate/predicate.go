@@ -24,6 +24,9 @@ type CreditNote func(*sql.Selector)
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 
+// CustomerNotice is the predicate function for customernotice builders.
+type CustomerNotice func(*sql.Selector)
+
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
 

@@ -10,6 +10,7 @@ import (
 	"orderdesk/ent/contact"
 	"orderdesk/ent/creditnote"
 	"orderdesk/ent/customer"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/idempotencykey"
 	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
@@ -463,6 +464,69 @@ func init() {
 			return nil
 		}
 	}()
+	// customerDescLanguage is the schema descriptor for language field.
+	customerDescLanguage := customerFields[8].Descriptor()
+	// customer.LanguageValidator is a validator for the "language" field. It is called by the builders before save.
+	customer.LanguageValidator = customerDescLanguage.Validators[0].(func(string) error)
+	customernoticeMixin := schema.CustomerNotice{}.Mixin()
+	customernotice.Policy = privacy.NewPolicies(schema.CustomerNotice{})
+	customernotice.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := customernotice.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	customernoticeMixinHooks0 := customernoticeMixin[0].Hooks()
+
+	customernotice.Hooks[1] = customernoticeMixinHooks0[0]
+	customernoticeMixinFields0 := customernoticeMixin[0].Fields()
+	_ = customernoticeMixinFields0
+	customernoticeMixinFields1 := customernoticeMixin[1].Fields()
+	_ = customernoticeMixinFields1
+	customernoticeFields := schema.CustomerNotice{}.Fields()
+	_ = customernoticeFields
+	// customernoticeDescCreatedAt is the schema descriptor for created_at field.
+	customernoticeDescCreatedAt := customernoticeMixinFields0[0].Descriptor()
+	// customernotice.DefaultCreatedAt holds the default value on creation for the created_at field.
+	customernotice.DefaultCreatedAt = customernoticeDescCreatedAt.Default.(func() time.Time)
+	// customernoticeDescUpdatedAt is the schema descriptor for updated_at field.
+	customernoticeDescUpdatedAt := customernoticeMixinFields0[1].Descriptor()
+	// customernotice.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	customernotice.DefaultUpdatedAt = customernoticeDescUpdatedAt.Default.(func() time.Time)
+	// customernotice.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	customernotice.UpdateDefaultUpdatedAt = customernoticeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// customernoticeDescVersion is the schema descriptor for version field.
+	customernoticeDescVersion := customernoticeMixinFields1[0].Descriptor()
+	// customernotice.DefaultVersion holds the default value on creation for the version field.
+	customernotice.DefaultVersion = customernoticeDescVersion.Default.(int64)
+	// customernotice.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	customernotice.VersionValidator = customernoticeDescVersion.Validators[0].(func(int64) error)
+	// customernoticeDescSubjectType is the schema descriptor for subject_type field.
+	customernoticeDescSubjectType := customernoticeFields[3].Descriptor()
+	// customernotice.SubjectTypeValidator is a validator for the "subject_type" field. It is called by the builders before save.
+	customernotice.SubjectTypeValidator = customernoticeDescSubjectType.Validators[0].(func(string) error)
+	// customernoticeDescLanguage is the schema descriptor for language field.
+	customernoticeDescLanguage := customernoticeFields[5].Descriptor()
+	// customernotice.LanguageValidator is a validator for the "language" field. It is called by the builders before save.
+	customernotice.LanguageValidator = customernoticeDescLanguage.Validators[0].(func(string) error)
+	// customernoticeDescRecipient is the schema descriptor for recipient field.
+	customernoticeDescRecipient := customernoticeFields[7].Descriptor()
+	// customernotice.RecipientValidator is a validator for the "recipient" field. It is called by the builders before save.
+	customernotice.RecipientValidator = customernoticeDescRecipient.Validators[0].(func(string) error)
+	// customernoticeDescTitle is the schema descriptor for title field.
+	customernoticeDescTitle := customernoticeFields[8].Descriptor()
+	// customernotice.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	customernotice.TitleValidator = customernoticeDescTitle.Validators[0].(func(string) error)
+	// customernoticeDescAttempts is the schema descriptor for attempts field.
+	customernoticeDescAttempts := customernoticeFields[10].Descriptor()
+	// customernotice.DefaultAttempts holds the default value on creation for the attempts field.
+	customernotice.DefaultAttempts = customernoticeDescAttempts.Default.(int)
+	// customernoticeDescLastError is the schema descriptor for last_error field.
+	customernoticeDescLastError := customernoticeFields[13].Descriptor()
+	// customernotice.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	customernotice.LastErrorValidator = customernoticeDescLastError.Validators[0].(func(string) error)
 	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
 	idempotencykey.Policy = privacy.NewPolicies(schema.IdempotencyKey{})
 	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -575,8 +639,12 @@ func init() {
 	invoiceDescBalanceMinor := invoiceFields[10].Descriptor()
 	// invoice.DefaultBalanceMinor holds the default value on creation for the balance_minor field.
 	invoice.DefaultBalanceMinor = invoiceDescBalanceMinor.Default.(int64)
+	// invoiceDescReminders is the schema descriptor for reminders field.
+	invoiceDescReminders := invoiceFields[12].Descriptor()
+	// invoice.DefaultReminders holds the default value on creation for the reminders field.
+	invoice.DefaultReminders = invoiceDescReminders.Default.(int)
 	// invoiceDescNote is the schema descriptor for note field.
-	invoiceDescNote := invoiceFields[12].Descriptor()
+	invoiceDescNote := invoiceFields[14].Descriptor()
 	// invoice.NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	invoice.NoteValidator = invoiceDescNote.Validators[0].(func(string) error)
 	ledgerentryMixin := schema.LedgerEntry{}.Mixin()

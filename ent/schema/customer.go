@@ -31,6 +31,9 @@ func (Customer) Fields() []ent.Field {
 		// no credit (prepayment only is not assumed: see order review).
 		money("credit_limit_minor"),
 		currency(),
+		// Language is the customer's language for notices (a BCP 47 tag
+		// the notice templates cover); empty: the server's default.
+		field.String("language").MaxRuneLen(16).Optional(),
 		field.Int("owner_id").Optional().Nillable(),
 	}
 }
@@ -41,6 +44,7 @@ func (Customer) Edges() []ent.Edge {
 		edge.To("orders", Order.Type).Annotations(entgql.RelayConnection()),
 		edge.To("complaints", Complaint.Type).Annotations(entgql.RelayConnection()),
 		edge.To("contacts", Contact.Type).Annotations(entgql.RelayConnection()),
+		edge.To("notices", CustomerNotice.Type).Annotations(entgql.RelayConnection()),
 	}
 }
 

@@ -46,6 +46,10 @@ func (Invoice) Fields() []ent.Field {
 		// billed − credited − the order's payments applied to it.
 		money("balance_minor"),
 		field.Time("due_at").SchemaType(datetime).Annotations(entgql.OrderField("DUE_AT")),
+		// Reminders counts the payment reminders (催收) sent while it was
+		// overdue: the dunning level it reached.
+		field.Int("reminders").Default(0),
+		optionalTime("reminded_at"),
 		// Why it was issued again, on an invoice that replaces another.
 		field.String("note").MaxRuneLen(2000).Optional().Immutable(),
 		field.Int("order_id").Immutable(),
@@ -67,7 +71,7 @@ func (Invoice) Edges() []ent.Edge {
 
 func (Invoice) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("order_id", "status"), index.Fields("customer_id", "status"),
-		index.Fields("status", "due_at")}
+		index.Fields("status", "due_at"), index.Fields("status", "reminders", "due_at")}
 }
 
 func (Invoice) Annotations() []schema.Annotation {

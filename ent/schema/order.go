@@ -81,6 +81,7 @@ func (Order) Edges() []ent.Edge {
 		edge.To("corrections", OrderCorrection.Type),
 		edge.To("complaints", Complaint.Type),
 		edge.To("contacts", Contact.Type).Annotations(entgql.RelayConnection()),
+		edge.To("notices", CustomerNotice.Type),
 		edge.To("events", AuditEvent.Type),
 	}
 }

@@ -65,6 +65,12 @@ func (Complaint) Policy() ent.Policy {
 	return rule.Guard{Read: auth.ComplaintRead, Own: rule.ViaCustomer}.Policy()
 }
 
+// Notices to customers are read by whoever reads the contact log, and
+// written only by the order's actions and the notice sender.
+func (CustomerNotice) Policy() ent.Policy {
+	return rule.Guard{Read: auth.ContactRead, Own: rule.ViaCustomer}.Policy()
+}
+
 func (Contact) Policy() ent.Policy {
 	return rule.Guard{Read: auth.ContactRead, Own: rule.ViaCustomer}.Policy()
 }

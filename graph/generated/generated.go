@@ -15,6 +15,7 @@ import (
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
 	"orderdesk/ent/contact"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/invoice"
 	"orderdesk/ent/ledgerentry"
 	order1 "orderdesk/ent/order"
@@ -29,6 +30,7 @@ import (
 	"orderdesk/graph/model"
 	"orderdesk/graph/scalar"
 	"orderdesk/money"
+	"orderdesk/notice"
 	"orderdesk/order"
 	"orderdesk/postal"
 	"strconv"
@@ -58,6 +60,7 @@ type ResolverRoot interface {
 	Complaint() ComplaintResolver
 	Contact() ContactResolver
 	Customer() CustomerResolver
+	CustomerNotice() CustomerNoticeResolver
 	ExceptionItem() ExceptionItemResolver
 	Invoice() InvoiceResolver
 	Mutation() MutationResolver
@@ -357,7 +360,9 @@ type ComplexityRoot struct {
 		Currency        func(childComplexity int) int
 		Email           func(childComplexity int) int
 		ID              func(childComplexity int) int
+		Language        func(childComplexity int) int
 		Name            func(childComplexity int) int
+		Notices         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CustomerNoticeOrder, where *ent.CustomerNoticeWhereInput) int
 		Orders          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
 		Owner           func(childComplexity int) int
 		OwnerID         func(childComplexity int) int
@@ -376,6 +381,43 @@ type ComplexityRoot struct {
 	CustomerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CustomerNotice struct {
+		Attempts      func(childComplexity int) int
+		Channel       func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Customer      func(childComplexity int) int
+		CustomerID    func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		Message       func(childComplexity int) int
+		NextAttemptAt func(childComplexity int) int
+		Order         func(childComplexity int) int
+		OrderID       func(childComplexity int) int
+		SentAt        func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Subject       func(childComplexity int) int
+		SubjectType   func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Version       func(childComplexity int) int
+	}
+
+	CustomerNoticeConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CustomerNoticeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CustomerNoticePayload struct {
+		Errors func(childComplexity int) int
+		Notice func(childComplexity int) int
 	}
 
 	CustomerPayload struct {
@@ -436,6 +478,8 @@ type ComplexityRoot struct {
 		OrderID     func(childComplexity int) int
 		Overdue     func(childComplexity int) int
 		PriorCredit func(childComplexity int) int
+		RemindedAt  func(childComplexity int) int
+		Reminders   func(childComplexity int) int
 		ReplacedBy  func(childComplexity int) int
 		Replaces    func(childComplexity int) int
 		ReplacesID  func(childComplexity int) int
@@ -568,6 +612,7 @@ type ComplexityRoot struct {
 		Reorder                  func(childComplexity int, input model.ReorderInput) int
 		ReportShipmentException  func(childComplexity int, input model.ReportShipmentExceptionInput) int
 		RequestOrderCancellation func(childComplexity int, input model.CancelOrderInput) int
+		ResendCustomerNotice     func(childComplexity int, input model.ResendCustomerNoticeInput) int
 		ResetUserPassword        func(childComplexity int, input model.ResetUserPasswordInput) int
 		ResolveComplaint         func(childComplexity int, input model.ResolveComplaintInput) int
 		ResolveShipmentException func(childComplexity int, input model.ResolveShipmentExceptionInput) int
@@ -578,6 +623,14 @@ type ComplexityRoot struct {
 		UpdateStockItem          func(childComplexity int, input model.UpdateStockItemInput) int
 		UpdateUser               func(childComplexity int, input model.UpdateUserInput) int
 		VoidOrder                func(childComplexity int, input model.VoidOrderInput) int
+		WithholdCustomerNotice   func(childComplexity int, input model.WithholdCustomerNoticeInput) int
+	}
+
+	NoticeMessage struct {
+		Body      func(childComplexity int) int
+		Language  func(childComplexity int) int
+		Recipient func(childComplexity int) int
+		Title     func(childComplexity int) int
 	}
 
 	Notification struct {
@@ -637,6 +690,7 @@ type ComplexityRoot struct {
 		LedgerEntries         func(childComplexity int) int
 		Lines                 func(childComplexity int) int
 		Notes                 func(childComplexity int) int
+		Notices               func(childComplexity int) int
 		Number                func(childComplexity int) int
 		Outstanding           func(childComplexity int) int
 		Owner                 func(childComplexity int) int
@@ -814,6 +868,7 @@ type ComplexityRoot struct {
 		Contacts          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ContactOrder, filter *model.ContactsFilter) int
 		CorrectionStats   func(childComplexity int, from time.Time, to time.Time, groupBy model.CorrectionStatsGroupBy) int
 		Corrections       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderCorrectionOrder, where *ent.OrderCorrectionWhereInput) int
+		CustomerNotices   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *model.CustomerNoticesFilter) int
 		Customers         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CustomerOrder, where *ent.CustomerWhereInput) int
 		Invoices          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InvoiceOrder, filter *model.InvoicesFilter) int
 		LedgerEntries     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.LedgerEntryOrder, where *ent.LedgerEntryWhereInput) int
@@ -1151,6 +1206,10 @@ type ContactResolver interface {
 type CustomerResolver interface {
 	CreditLimit(ctx context.Context, obj *ent.Customer) (*money.Money, error)
 }
+type CustomerNoticeResolver interface {
+	Subject(ctx context.Context, obj *ent.CustomerNotice) (ent.Noder, error)
+	Message(ctx context.Context, obj *ent.CustomerNotice) (*notice.Message, error)
+}
 type ExceptionItemResolver interface {
 	Amount(ctx context.Context, obj *model.ExceptionItem) (*money.Money, error)
 }
@@ -1189,6 +1248,8 @@ type MutationResolver interface {
 	MarkAllNotificationsRead(ctx context.Context) (*model.MarkAllNotificationsReadPayload, error)
 	IssueInvoice(ctx context.Context, input model.IssueInvoiceInput) (*model.InvoicePayload, error)
 	CreditAndReissueInvoice(ctx context.Context, input model.CreditAndReissueInvoiceInput) (*model.InvoicePayload, error)
+	WithholdCustomerNotice(ctx context.Context, input model.WithholdCustomerNoticeInput) (*model.CustomerNoticePayload, error)
+	ResendCustomerNotice(ctx context.Context, input model.ResendCustomerNoticeInput) (*model.CustomerNoticePayload, error)
 	CreateOrder(ctx context.Context, input model.CreateOrderInput) (*model.OrderPayload, error)
 	UpdateDraftOrder(ctx context.Context, input model.UpdateDraftOrderInput) (*model.OrderPayload, error)
 	SubmitOrder(ctx context.Context, input model.OrderTransitionInput) (*model.OrderPayload, error)
@@ -1253,6 +1314,7 @@ type QueryResolver interface {
 	OpenExceptions(ctx context.Context, category *model.ExceptionCategory, assigneeID *int, first *int, after *string) (*model.ExceptionItemConnection, error)
 	Notifications(ctx context.Context, unreadOnly *bool, first *int, after *entgql.Cursor[int]) (*ent.NotificationConnection, error)
 	Invoices(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InvoiceOrder, filter *model.InvoicesFilter) (*ent.InvoiceConnection, error)
+	CustomerNotices(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, filter *model.CustomerNoticesFilter) (*ent.CustomerNoticeConnection, error)
 	CancellationStats(ctx context.Context, from time.Time, to time.Time, groupBy model.CancellationStatsGroupBy) ([]*model.CancellationStat, error)
 	CorrectionStats(ctx context.Context, from time.Time, to time.Time, groupBy model.CorrectionStatsGroupBy) ([]*model.CorrectionStat, error)
 	ComplaintStats(ctx context.Context, from time.Time, to time.Time, groupBy model.ComplaintStatsGroupBy) ([]*model.ComplaintStat, error)
@@ -2582,12 +2644,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.ID(childComplexity), true
+	case "Customer.language":
+		if e.ComplexityRoot.Customer.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Language(childComplexity), true
 	case "Customer.name":
 		if e.ComplexityRoot.Customer.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.Name(childComplexity), true
+	case "Customer.notices":
+		if e.ComplexityRoot.Customer.Notices == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_notices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Notices(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.CustomerNoticeOrder), args["where"].(*ent.CustomerNoticeWhereInput)), true
 	case "Customer.orders":
 		if e.ComplexityRoot.Customer.Orders == nil {
 			break
@@ -2667,6 +2746,160 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerEdge.Node(childComplexity), true
+
+	case "CustomerNotice.attempts":
+		if e.ComplexityRoot.CustomerNotice.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.Attempts(childComplexity), true
+	case "CustomerNotice.channel":
+		if e.ComplexityRoot.CustomerNotice.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.Channel(childComplexity), true
+	case "CustomerNotice.createdAt":
+		if e.ComplexityRoot.CustomerNotice.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.CreatedAt(childComplexity), true
+	case "CustomerNotice.customer":
+		if e.ComplexityRoot.CustomerNotice.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.Customer(childComplexity), true
+	case "CustomerNotice.customerID":
+		if e.ComplexityRoot.CustomerNotice.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.CustomerID(childComplexity), true
+	case "CustomerNotice.id":
+		if e.ComplexityRoot.CustomerNotice.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.ID(childComplexity), true
+	case "CustomerNotice.kind":
+		if e.ComplexityRoot.CustomerNotice.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.Kind(childComplexity), true
+	case "CustomerNotice.lastError":
+		if e.ComplexityRoot.CustomerNotice.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.LastError(childComplexity), true
+	case "CustomerNotice.message":
+		if e.ComplexityRoot.CustomerNotice.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.Message(childComplexity), true
+	case "CustomerNotice.nextAttemptAt":
+		if e.ComplexityRoot.CustomerNotice.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.NextAttemptAt(childComplexity), true
+	case "CustomerNotice.order":
+		if e.ComplexityRoot.CustomerNotice.Order == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.Order(childComplexity), true
+	case "CustomerNotice.orderID":
+		if e.ComplexityRoot.CustomerNotice.OrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.OrderID(childComplexity), true
+	case "CustomerNotice.sentAt":
+		if e.ComplexityRoot.CustomerNotice.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.SentAt(childComplexity), true
+	case "CustomerNotice.status":
+		if e.ComplexityRoot.CustomerNotice.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.Status(childComplexity), true
+	case "CustomerNotice.subject":
+		if e.ComplexityRoot.CustomerNotice.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.Subject(childComplexity), true
+	case "CustomerNotice.subjectType":
+		if e.ComplexityRoot.CustomerNotice.SubjectType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.SubjectType(childComplexity), true
+	case "CustomerNotice.updatedAt":
+		if e.ComplexityRoot.CustomerNotice.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.UpdatedAt(childComplexity), true
+	case "CustomerNotice.version":
+		if e.ComplexityRoot.CustomerNotice.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNotice.Version(childComplexity), true
+
+	case "CustomerNoticeConnection.edges":
+		if e.ComplexityRoot.CustomerNoticeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNoticeConnection.Edges(childComplexity), true
+	case "CustomerNoticeConnection.pageInfo":
+		if e.ComplexityRoot.CustomerNoticeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNoticeConnection.PageInfo(childComplexity), true
+	case "CustomerNoticeConnection.totalCount":
+		if e.ComplexityRoot.CustomerNoticeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNoticeConnection.TotalCount(childComplexity), true
+
+	case "CustomerNoticeEdge.cursor":
+		if e.ComplexityRoot.CustomerNoticeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNoticeEdge.Cursor(childComplexity), true
+	case "CustomerNoticeEdge.node":
+		if e.ComplexityRoot.CustomerNoticeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNoticeEdge.Node(childComplexity), true
+
+	case "CustomerNoticePayload.errors":
+		if e.ComplexityRoot.CustomerNoticePayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNoticePayload.Errors(childComplexity), true
+	case "CustomerNoticePayload.notice":
+		if e.ComplexityRoot.CustomerNoticePayload.Notice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNoticePayload.Notice(childComplexity), true
 
 	case "CustomerPayload.customer":
 		if e.ComplexityRoot.CustomerPayload.Customer == nil {
@@ -2925,6 +3158,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.PriorCredit(childComplexity), true
+	case "Invoice.remindedAt":
+		if e.ComplexityRoot.Invoice.RemindedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.RemindedAt(childComplexity), true
+	case "Invoice.reminders":
+		if e.ComplexityRoot.Invoice.Reminders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Reminders(childComplexity), true
 	case "Invoice.replacedBy":
 		if e.ComplexityRoot.Invoice.ReplacedBy == nil {
 			break
@@ -3728,6 +3973,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestOrderCancellation(childComplexity, args["input"].(model.CancelOrderInput)), true
+	case "Mutation.resendCustomerNotice":
+		if e.ComplexityRoot.Mutation.ResendCustomerNotice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resendCustomerNotice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResendCustomerNotice(childComplexity, args["input"].(model.ResendCustomerNoticeInput)), true
 	case "Mutation.resetUserPassword":
 		if e.ComplexityRoot.Mutation.ResetUserPassword == nil {
 			break
@@ -3838,6 +4094,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.VoidOrder(childComplexity, args["input"].(model.VoidOrderInput)), true
+	case "Mutation.withholdCustomerNotice":
+		if e.ComplexityRoot.Mutation.WithholdCustomerNotice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withholdCustomerNotice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithholdCustomerNotice(childComplexity, args["input"].(model.WithholdCustomerNoticeInput)), true
+
+	case "NoticeMessage.body":
+		if e.ComplexityRoot.NoticeMessage.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeMessage.Body(childComplexity), true
+	case "NoticeMessage.language":
+		if e.ComplexityRoot.NoticeMessage.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeMessage.Language(childComplexity), true
+	case "NoticeMessage.recipient":
+		if e.ComplexityRoot.NoticeMessage.Recipient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeMessage.Recipient(childComplexity), true
+	case "NoticeMessage.title":
+		if e.ComplexityRoot.NoticeMessage.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NoticeMessage.Title(childComplexity), true
 
 	case "Notification.body":
 		if e.ComplexityRoot.Notification.Body == nil {
@@ -4112,6 +4404,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Notes(childComplexity), true
+	case "Order.notices":
+		if e.ComplexityRoot.Order.Notices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Notices(childComplexity), true
 	case "Order.number":
 		if e.ComplexityRoot.Order.Number == nil {
 			break
@@ -4993,6 +5291,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Corrections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.OrderCorrectionOrder), args["where"].(*ent.OrderCorrectionWhereInput)), true
+	case "Query.customerNotices":
+		if e.ComplexityRoot.Query.CustomerNotices == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customerNotices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomerNotices(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["filter"].(*model.CustomerNoticesFilter)), true
 	case "Query.customers":
 		if e.ComplexityRoot.Query.Customers == nil {
 			break
@@ -6422,6 +6731,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreditNoteOrder", ec.unmarshalInputCreditNoteOrder),
 			graphql.NewInputUnmarshaler("CreditNoteWhereInput", ec.unmarshalInputCreditNoteWhereInput),
 			graphql.NewInputUnmarshaler("CustomerContactInput", ec.unmarshalInputCustomerContactInput),
+			graphql.NewInputUnmarshaler("CustomerNoticeOrder", ec.unmarshalInputCustomerNoticeOrder),
+			graphql.NewInputUnmarshaler("CustomerNoticeWhereInput", ec.unmarshalInputCustomerNoticeWhereInput),
+			graphql.NewInputUnmarshaler("CustomerNoticesFilter", ec.unmarshalInputCustomerNoticesFilter),
 			graphql.NewInputUnmarshaler("CustomerOrder", ec.unmarshalInputCustomerOrder),
 			graphql.NewInputUnmarshaler("CustomerWhereInput", ec.unmarshalInputCustomerWhereInput),
 			graphql.NewInputUnmarshaler("FileComplaintInput", ec.unmarshalInputFileComplaintInput),
@@ -6460,6 +6772,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReopenComplaintInput", ec.unmarshalInputReopenComplaintInput),
 			graphql.NewInputUnmarshaler("ReorderInput", ec.unmarshalInputReorderInput),
 			graphql.NewInputUnmarshaler("ReportShipmentExceptionInput", ec.unmarshalInputReportShipmentExceptionInput),
+			graphql.NewInputUnmarshaler("ResendCustomerNoticeInput", ec.unmarshalInputResendCustomerNoticeInput),
 			graphql.NewInputUnmarshaler("ResetUserPasswordInput", ec.unmarshalInputResetUserPasswordInput),
 			graphql.NewInputUnmarshaler("ResolveComplaintInput", ec.unmarshalInputResolveComplaintInput),
 			graphql.NewInputUnmarshaler("ResolveShipmentExceptionInput", ec.unmarshalInputResolveShipmentExceptionInput),
@@ -6483,6 +6796,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
 			graphql.NewInputUnmarshaler("VoidOrderInput", ec.unmarshalInputVoidOrderInput),
+			graphql.NewInputUnmarshaler("WithholdCustomerNoticeInput", ec.unmarshalInputWithholdCustomerNoticeInput),
 		)
 	}
 	first := true
@@ -7094,6 +7408,8 @@ input CreateCustomerInput {
   creditLimit: Decimal
   "ISO 4217; defaults to the server's currency."
   currency: String
+  "The language of notices to the customer: zh-CN or en; none: the server's default."
+  language: String
   "The owning sales rep; a sales rep's customers are always their own."
   ownerId: ID
   "A retry with the same key returns the customer created first."
@@ -7111,6 +7427,8 @@ input UpdateCustomerInput {
   billingAddress: AddressInput
   shippingAddress: AddressInput
   creditLimit: Decimal
+  "zh-CN or en; an empty string: the server's default."
+  language: String
   ownerId: ID
 }
 
@@ -8757,6 +9075,7 @@ type Customer implements Node {
   billingAddress: Address
   shippingAddress: Address
   currency: String!
+  language: String
   ownerID: ID
   owner: User
   orders(
@@ -8852,6 +9171,37 @@ type Customer implements Node {
     """
     where: ContactWhereInput
   ): ContactConnection!
+  notices(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for CustomerNotices returned from the connection.
+    """
+    orderBy: CustomerNoticeOrder
+
+    """
+    Filtering options for CustomerNotices returned from the connection.
+    """
+    where: CustomerNoticeWhereInput
+  ): CustomerNoticeConnection!
 }
 """
 A connection to a list of items.
@@ -8882,6 +9232,276 @@ type CustomerEdge {
   A cursor for use in pagination.
   """
   cursor: Cursor!
+}
+type CustomerNotice implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  version: Int!
+  kind: CustomerNoticeKind!
+  status: CustomerNoticeStatus!
+  subjectType: String
+  channel: CustomerNoticeChannel
+  attempts: Int!
+  nextAttemptAt: Time!
+  lastError: String
+  sentAt: Time
+  customerID: ID!
+  orderID: ID
+  customer: Customer!
+  order: Order
+}
+"""
+CustomerNoticeChannel is enum for the field channel
+"""
+enum CustomerNoticeChannel @goModel(model: "orderdesk/ent/customernotice.Channel") {
+  EMAIL
+  NONE
+}
+"""
+A connection to a list of items.
+"""
+type CustomerNoticeConnection {
+  """
+  A list of edges.
+  """
+  edges: [CustomerNoticeEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type CustomerNoticeEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: CustomerNotice
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+CustomerNoticeKind is enum for the field kind
+"""
+enum CustomerNoticeKind @goModel(model: "orderdesk/ent/customernotice.Kind") {
+  ORDER_CONFIRMED
+  CANCELLATION_EXECUTED
+  ORDER_VOIDED
+  RETURN_RECEIVED
+  RETURN_REFUNDED
+  INVOICE_ISSUED
+  PAYMENT_OVERDUE
+}
+"""
+Ordering options for CustomerNotice connections
+"""
+input CustomerNoticeOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order CustomerNotices.
+  """
+  field: CustomerNoticeOrderField!
+}
+"""
+Properties by which CustomerNotice connections can be ordered.
+"""
+enum CustomerNoticeOrderField {
+  CREATED_AT
+  UPDATED_AT
+  STATUS
+}
+"""
+CustomerNoticeStatus is enum for the field status
+"""
+enum CustomerNoticeStatus @goModel(model: "orderdesk/ent/customernotice.Status") {
+  QUEUED
+  SENT
+  FAILED
+  SKIPPED
+}
+"""
+CustomerNoticeWhereInput is used for filtering CustomerNotice objects.
+Input was generated by ent.
+"""
+input CustomerNoticeWhereInput {
+  not: CustomerNoticeWhereInput
+  and: [CustomerNoticeWhereInput!]
+  or: [CustomerNoticeWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
+  """
+  kind field predicates
+  """
+  kind: CustomerNoticeKind
+  kindNEQ: CustomerNoticeKind
+  kindIn: [CustomerNoticeKind!]
+  kindNotIn: [CustomerNoticeKind!]
+  """
+  status field predicates
+  """
+  status: CustomerNoticeStatus
+  statusNEQ: CustomerNoticeStatus
+  statusIn: [CustomerNoticeStatus!]
+  statusNotIn: [CustomerNoticeStatus!]
+  """
+  subject_type field predicates
+  """
+  subjectType: String
+  subjectTypeNEQ: String
+  subjectTypeIn: [String!]
+  subjectTypeNotIn: [String!]
+  subjectTypeGT: String
+  subjectTypeGTE: String
+  subjectTypeLT: String
+  subjectTypeLTE: String
+  subjectTypeContains: String
+  subjectTypeHasPrefix: String
+  subjectTypeHasSuffix: String
+  subjectTypeIsNil: Boolean
+  subjectTypeNotNil: Boolean
+  subjectTypeEqualFold: String
+  subjectTypeContainsFold: String
+  """
+  channel field predicates
+  """
+  channel: CustomerNoticeChannel
+  channelNEQ: CustomerNoticeChannel
+  channelIn: [CustomerNoticeChannel!]
+  channelNotIn: [CustomerNoticeChannel!]
+  channelIsNil: Boolean
+  channelNotNil: Boolean
+  """
+  attempts field predicates
+  """
+  attempts: Int
+  attemptsNEQ: Int
+  attemptsIn: [Int!]
+  attemptsNotIn: [Int!]
+  attemptsGT: Int
+  attemptsGTE: Int
+  attemptsLT: Int
+  attemptsLTE: Int
+  """
+  next_attempt_at field predicates
+  """
+  nextAttemptAt: Time
+  nextAttemptAtNEQ: Time
+  nextAttemptAtIn: [Time!]
+  nextAttemptAtNotIn: [Time!]
+  nextAttemptAtGT: Time
+  nextAttemptAtGTE: Time
+  nextAttemptAtLT: Time
+  nextAttemptAtLTE: Time
+  """
+  last_error field predicates
+  """
+  lastError: String
+  lastErrorNEQ: String
+  lastErrorIn: [String!]
+  lastErrorNotIn: [String!]
+  lastErrorGT: String
+  lastErrorGTE: String
+  lastErrorLT: String
+  lastErrorLTE: String
+  lastErrorContains: String
+  lastErrorHasPrefix: String
+  lastErrorHasSuffix: String
+  lastErrorIsNil: Boolean
+  lastErrorNotNil: Boolean
+  lastErrorEqualFold: String
+  lastErrorContainsFold: String
+  """
+  sent_at field predicates
+  """
+  sentAt: Time
+  sentAtNEQ: Time
+  sentAtIn: [Time!]
+  sentAtNotIn: [Time!]
+  sentAtGT: Time
+  sentAtGTE: Time
+  sentAtLT: Time
+  sentAtLTE: Time
+  sentAtIsNil: Boolean
+  sentAtNotNil: Boolean
+  """
+  customer_id field predicates
+  """
+  customerID: ID
+  customerIDNEQ: ID
+  customerIDIn: [ID!]
+  customerIDNotIn: [ID!]
+  """
+  order_id field predicates
+  """
+  orderID: ID
+  orderIDNEQ: ID
+  orderIDIn: [ID!]
+  orderIDNotIn: [ID!]
+  orderIDIsNil: Boolean
+  orderIDNotNil: Boolean
+  """
+  customer edge predicates
+  """
+  hasCustomer: Boolean
+  hasCustomerWith: [CustomerWhereInput!]
+  """
+  order edge predicates
+  """
+  hasOrder: Boolean
+  hasOrderWith: [OrderWhereInput!]
 }
 """
 Ordering options for Customer connections
@@ -9043,6 +9663,24 @@ input CustomerWhereInput {
   currencyEqualFold: String
   currencyContainsFold: String
   """
+  language field predicates
+  """
+  language: String
+  languageNEQ: String
+  languageIn: [String!]
+  languageNotIn: [String!]
+  languageGT: String
+  languageGTE: String
+  languageLT: String
+  languageLTE: String
+  languageContains: String
+  languageHasPrefix: String
+  languageHasSuffix: String
+  languageIsNil: Boolean
+  languageNotNil: Boolean
+  languageEqualFold: String
+  languageContainsFold: String
+  """
   owner_id field predicates
   """
   ownerID: ID
@@ -9071,6 +9709,11 @@ input CustomerWhereInput {
   """
   hasContacts: Boolean
   hasContactsWith: [ContactWhereInput!]
+  """
+  notices edge predicates
+  """
+  hasNotices: Boolean
+  hasNoticesWith: [CustomerNoticeWhereInput!]
 }
 type Invoice implements Node {
   id: ID!
@@ -9082,6 +9725,8 @@ type Invoice implements Node {
   currency: String!
   lines: [InvoiceLine!]!
   dueAt: Time!
+  reminders: Int!
+  remindedAt: Time
   note: String
   orderID: ID!
   customerID: ID!
@@ -9257,6 +9902,30 @@ input InvoiceWhereInput {
   dueAtGTE: Time
   dueAtLT: Time
   dueAtLTE: Time
+  """
+  reminders field predicates
+  """
+  reminders: Int
+  remindersNEQ: Int
+  remindersIn: [Int!]
+  remindersNotIn: [Int!]
+  remindersGT: Int
+  remindersGTE: Int
+  remindersLT: Int
+  remindersLTE: Int
+  """
+  reminded_at field predicates
+  """
+  remindedAt: Time
+  remindedAtNEQ: Time
+  remindedAtIn: [Time!]
+  remindedAtNotIn: [Time!]
+  remindedAtGT: Time
+  remindedAtGTE: Time
+  remindedAtLT: Time
+  remindedAtLTE: Time
+  remindedAtIsNil: Boolean
+  remindedAtNotNil: Boolean
   """
   note field predicates
   """
@@ -9853,6 +10522,7 @@ type Order implements Node {
     """
     where: ContactWhereInput
   ): ContactConnection!
+  notices: [CustomerNotice!]
   events: [AuditEvent!]
 }
 """
@@ -10920,6 +11590,11 @@ input OrderWhereInput {
   """
   hasContacts: Boolean
   hasContactsWith: [ContactWhereInput!]
+  """
+  notices edge predicates
+  """
+  hasNotices: Boolean
+  hasNoticesWith: [CustomerNoticeWhereInput!]
   """
   events edge predicates
   """
@@ -13601,6 +14276,65 @@ type InvoicePayload {
   errors: [UserError!]!
 }
 `, BuiltIn: false},
+	{Name: "../../schema/notice.graphql", Input: `extend type CustomerNotice {
+  "The cancellation, return, correction or invoice the notice is about."
+  subject: Node
+  "What was sent; until the notice is delivered, what would be sent now."
+  message: NoticeMessage!
+}
+
+extend type Query {
+  """
+  Notices to customers, newest first, optionally of one customer or order or in one status. Needs contact:read;
+  a sales rep sees their own customers' notices.
+  """
+  customerNotices(after: Cursor, first: Int, before: Cursor, last: Int, filter: CustomerNoticesFilter): CustomerNoticeConnection!
+}
+
+input CustomerNoticesFilter {
+  customerId: ID
+  orderId: ID
+  status: CustomerNoticeStatus
+  kind: CustomerNoticeKind
+}
+
+extend type Mutation {
+  """
+  Stops a notice that has not gone yet (QUEUED): it is recorded as SKIPPED with the reason. Needs contact:log.
+  """
+  withholdCustomerNotice(input: WithholdCustomerNoticeInput!): CustomerNoticePayload!
+  """
+  Queues a notice that FAILED or was SKIPPED again, to go at once to the customer's address as it is now.
+  Needs contact:log.
+  """
+  resendCustomerNotice(input: ResendCustomerNoticeInput!): CustomerNoticePayload!
+}
+
+input WithholdCustomerNoticeInput {
+  noticeId: ID!
+  reason: String!
+}
+
+input ResendCustomerNoticeInput {
+  noticeId: ID!
+}
+
+type CustomerNoticePayload {
+  notice: CustomerNotice
+  errors: [UserError!]!
+}
+
+"An email to a customer."
+type NoticeMessage {
+  "The language it is written in: the customer's, else the server's default."
+  language: String!
+  "The address it goes to; empty when the customer has none."
+  recipient: String!
+  "The subject line."
+  title: String!
+  body: String!
+}
+`, BuiltIn: false},
 	{Name: "../../schema/order.graphql", Input: `extend type Order {
   "Σ quantity × unit price over the lines, before discounts."
   subtotal: Money!
@@ -14771,6 +15505,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_shippingAddress(ctx, field)
 	case "currency":
 		return ec.fieldContext_Customer_currency(ctx, field)
+	case "language":
+		return ec.fieldContext_Customer_language(ctx, field)
 	case "ownerID":
 		return ec.fieldContext_Customer_ownerID(ctx, field)
 	case "owner":
@@ -14781,6 +15517,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_complaints(ctx, field)
 	case "contacts":
 		return ec.fieldContext_Customer_contacts(ctx, field)
+	case "notices":
+		return ec.fieldContext_Customer_notices(ctx, field)
 	case "creditLimit":
 		return ec.fieldContext_Customer_creditLimit(ctx, field)
 	}
@@ -14807,6 +15545,80 @@ func (ec *executionContext) childFields_CustomerEdge(ctx context.Context, field 
 		return ec.fieldContext_CustomerEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerNotice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CustomerNotice_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CustomerNotice_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CustomerNotice_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_CustomerNotice_version(ctx, field)
+	case "kind":
+		return ec.fieldContext_CustomerNotice_kind(ctx, field)
+	case "status":
+		return ec.fieldContext_CustomerNotice_status(ctx, field)
+	case "subjectType":
+		return ec.fieldContext_CustomerNotice_subjectType(ctx, field)
+	case "channel":
+		return ec.fieldContext_CustomerNotice_channel(ctx, field)
+	case "attempts":
+		return ec.fieldContext_CustomerNotice_attempts(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_CustomerNotice_nextAttemptAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_CustomerNotice_lastError(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_CustomerNotice_sentAt(ctx, field)
+	case "customerID":
+		return ec.fieldContext_CustomerNotice_customerID(ctx, field)
+	case "orderID":
+		return ec.fieldContext_CustomerNotice_orderID(ctx, field)
+	case "customer":
+		return ec.fieldContext_CustomerNotice_customer(ctx, field)
+	case "order":
+		return ec.fieldContext_CustomerNotice_order(ctx, field)
+	case "subject":
+		return ec.fieldContext_CustomerNotice_subject(ctx, field)
+	case "message":
+		return ec.fieldContext_CustomerNotice_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerNotice", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerNoticeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CustomerNoticeConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CustomerNoticeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CustomerNoticeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerNoticeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerNoticeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CustomerNoticeEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_CustomerNoticeEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerNoticeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerNoticePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "notice":
+		return ec.fieldContext_CustomerNoticePayload_notice(ctx, field)
+	case "errors":
+		return ec.fieldContext_CustomerNoticePayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerNoticePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomerPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14903,6 +15715,10 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_lines(ctx, field)
 	case "dueAt":
 		return ec.fieldContext_Invoice_dueAt(ctx, field)
+	case "reminders":
+		return ec.fieldContext_Invoice_reminders(ctx, field)
+	case "remindedAt":
+		return ec.fieldContext_Invoice_remindedAt(ctx, field)
 	case "note":
 		return ec.fieldContext_Invoice_note(ctx, field)
 	case "orderID":
@@ -15099,6 +15915,20 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
 }
 
+func (ec *executionContext) childFields_NoticeMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "language":
+		return ec.fieldContext_NoticeMessage_language(ctx, field)
+	case "recipient":
+		return ec.fieldContext_NoticeMessage_recipient(ctx, field)
+	case "title":
+		return ec.fieldContext_NoticeMessage_title(ctx, field)
+	case "body":
+		return ec.fieldContext_NoticeMessage_body(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NoticeMessage", field.Name)
+}
+
 func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -15245,6 +16075,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_complaints(ctx, field)
 	case "contacts":
 		return ec.fieldContext_Order_contacts(ctx, field)
+	case "notices":
+		return ec.fieldContext_Order_notices(ctx, field)
 	case "events":
 		return ec.fieldContext_Order_events(ctx, field)
 	case "invoices":
@@ -16347,6 +17179,60 @@ func (ec *executionContext) field_Customer_contacts_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Customer_notices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.CustomerNoticeOrder, error) {
+			return ec.unmarshalOCustomerNoticeOrder2ᚖorderdeskᚋentᚐCustomerNoticeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.CustomerNoticeWhereInput, error) {
+			return ec.unmarshalOCustomerNoticeWhereInput2ᚖorderdeskᚋentᚐCustomerNoticeWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17003,6 +17889,20 @@ func (ec *executionContext) field_Mutation_requestOrderCancellation_args(ctx con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_resendCustomerNotice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResendCustomerNoticeInput, error) {
+			return ec.unmarshalNResendCustomerNoticeInput2orderdeskᚋgraphᚋmodelᚐResendCustomerNoticeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_resetUserPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17135,6 +18035,20 @@ func (ec *executionContext) field_Mutation_voidOrder_args(ctx context.Context, r
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.VoidOrderInput, error) {
 			return ec.unmarshalNVoidOrderInput2orderdeskᚋgraphᚋmodelᚐVoidOrderInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_withholdCustomerNotice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.WithholdCustomerNoticeInput, error) {
+			return ec.unmarshalNWithholdCustomerNoticeInput2orderdeskᚋgraphᚋmodelᚐWithholdCustomerNoticeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -17568,6 +18482,52 @@ func (ec *executionContext) field_Query_corrections_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customerNotices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.CustomerNoticesFilter, error) {
+			return ec.unmarshalOCustomerNoticesFilter2ᚖorderdeskᚋgraphᚋmodelᚐCustomerNoticesFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
 	return args, nil
 }
 
@@ -21804,6 +22764,13 @@ func (ec *executionContext) fieldContext_Customer_currency(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
+func (ec *executionContext) _Customer_language(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return ec.marshalOString2string(ctx, field.Selections, obj.Language)
+}
+func (ec *executionContext) fieldContext_Customer_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
 func (ec *executionContext) _Customer_ownerID(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.OwnerID)
 }
@@ -21975,6 +22942,50 @@ func (ec *executionContext) fieldContext_Customer_contacts(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Customer_notices(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_notices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Notices(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CustomerNoticeOrder), fc.Args["where"].(*ent.CustomerNoticeWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerNoticeConnection) graphql.Marshaler {
+			return ec.marshalNCustomerNoticeConnection2ᚖorderdeskᚋentᚐCustomerNoticeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_notices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerNoticeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_notices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Customer_creditLimit(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22115,6 +23126,406 @@ func (ec *executionContext) _CustomerEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_CustomerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _CustomerNotice_id(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CustomerNotice_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.CreatedAt)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerNotice_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.UpdatedAt)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerNotice_version(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int64(ctx, field.Selections, obj.Version)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerNotice_kind(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalNCustomerNoticeKind2orderdeskᚋentᚋcustomernoticeᚐKind(ctx, field.Selections, obj.Kind)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "CustomerNoticeKind")
+}
+
+func (ec *executionContext) _CustomerNotice_status(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalNCustomerNoticeStatus2orderdeskᚋentᚋcustomernoticeᚐStatus(ctx, field.Selections, obj.Status)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "CustomerNoticeStatus")
+}
+
+func (ec *executionContext) _CustomerNotice_subjectType(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalOString2string(ctx, field.Selections, obj.SubjectType)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_subjectType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerNotice_channel(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalOCustomerNoticeChannel2ᚖorderdeskᚋentᚋcustomernoticeᚐChannel(ctx, field.Selections, obj.Channel)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "CustomerNoticeChannel")
+}
+
+func (ec *executionContext) _CustomerNotice_attempts(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Attempts)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerNotice_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.NextAttemptAt)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerNotice_lastError(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalOString2string(ctx, field.Selections, obj.LastError)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerNotice_sentAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.SentAt)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CustomerNotice_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalNID2int(ctx, field.Selections, obj.CustomerID)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CustomerNotice_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.OrderID)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CustomerNotice_customer(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerNotice_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚖorderdeskᚋentᚐCustomer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerNotice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerNotice_order(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerNotice_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Order(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerNotice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerNotice_subject(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerNotice_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerNotice().Subject(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ent.Noder) graphql.Marshaler {
+			return ec.marshalONode2orderdeskᚋentᚐNoder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerNotice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerNotice_message(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerNotice_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CustomerNotice().Message(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *notice.Message) graphql.Marshaler {
+			return ec.marshalNNoticeMessage2ᚖorderdeskᚋnoticeᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerNotice_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerNotice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NoticeMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerNoticeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNoticeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerNoticeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CustomerNoticeEdge) graphql.Marshaler {
+			return ec.marshalOCustomerNoticeEdge2ᚕᚖorderdeskᚋentᚐCustomerNoticeEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerNoticeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerNoticeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerNoticeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerNoticeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNoticeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerNoticeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerNoticeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerNoticeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerNoticeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNoticeConnection) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
+}
+func (ec *executionContext) fieldContext_CustomerNoticeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNoticeConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerNoticeEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNoticeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerNoticeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerNotice) graphql.Marshaler {
+			return ec.marshalOCustomerNotice2ᚖorderdeskᚋentᚐCustomerNotice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerNoticeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerNoticeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerNotice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerNoticeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNoticeEdge) (ret graphql.Marshaler) {
+	return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, field.Selections, obj.Cursor)
+}
+func (ec *executionContext) fieldContext_CustomerNoticeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerNoticeEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _CustomerNoticePayload_notice(ctx context.Context, field graphql.CollectedField, obj *model.CustomerNoticePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerNoticePayload_notice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerNotice) graphql.Marshaler {
+			return ec.marshalOCustomerNotice2ᚖorderdeskᚋentᚐCustomerNotice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerNoticePayload_notice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerNoticePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerNotice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerNoticePayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerNoticePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerNoticePayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerNoticePayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerNoticePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CustomerPayload_customer(ctx context.Context, field graphql.CollectedField, obj *model.CustomerPayload) (ret graphql.Marshaler) {
@@ -22581,6 +23992,20 @@ func (ec *executionContext) _Invoice_dueAt(ctx context.Context, field graphql.Co
 	return ec.marshalNTime2timeᚐTime(ctx, field.Selections, obj.DueAt)
 }
 func (ec *executionContext) fieldContext_Invoice_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Invoice_reminders(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Reminders)
+}
+func (ec *executionContext) fieldContext_Invoice_reminders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Invoice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Invoice_remindedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RemindedAt)
+}
+func (ec *executionContext) fieldContext_Invoice_remindedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, "Time")
 }
 
@@ -25243,6 +26668,94 @@ func (ec *executionContext) fieldContext_Mutation_creditAndReissueInvoice(ctx co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_withholdCustomerNotice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withholdCustomerNotice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithholdCustomerNotice(ctx, fc.Args["input"].(model.WithholdCustomerNoticeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerNoticePayload) graphql.Marshaler {
+			return ec.marshalNCustomerNoticePayload2ᚖorderdeskᚋgraphᚋmodelᚐCustomerNoticePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withholdCustomerNotice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerNoticePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withholdCustomerNotice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resendCustomerNotice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resendCustomerNotice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResendCustomerNotice(ctx, fc.Args["input"].(model.ResendCustomerNoticeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerNoticePayload) graphql.Marshaler {
+			return ec.marshalNCustomerNoticePayload2ᚖorderdeskᚋgraphᚋmodelᚐCustomerNoticePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resendCustomerNotice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerNoticePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resendCustomerNotice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26255,6 +27768,34 @@ func (ec *executionContext) fieldContext_Mutation_adjustStock(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _NoticeMessage_language(ctx context.Context, field graphql.CollectedField, obj *notice.Message) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Language)
+}
+func (ec *executionContext) fieldContext_NoticeMessage_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _NoticeMessage_recipient(ctx context.Context, field graphql.CollectedField, obj *notice.Message) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Recipient)
+}
+func (ec *executionContext) fieldContext_NoticeMessage_recipient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _NoticeMessage_title(ctx context.Context, field graphql.CollectedField, obj *notice.Message) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Title)
+}
+func (ec *executionContext) fieldContext_NoticeMessage_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _NoticeMessage_body(ctx context.Context, field graphql.CollectedField, obj *notice.Message) (ret graphql.Marshaler) {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Body)
+}
+func (ec *executionContext) fieldContext_NoticeMessage_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NoticeMessage", field, false, false, "String")
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
@@ -27208,6 +28749,38 @@ func (ec *executionContext) fieldContext_Order_contacts(ctx context.Context, fie
 	if fc.Args, err = ec.field_Order_contacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_notices(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_notices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notices(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CustomerNotice) graphql.Marshaler {
+			return ec.marshalOCustomerNotice2ᚕᚖorderdeskᚋentᚐCustomerNoticeᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_notices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerNotice(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -30145,6 +31718,50 @@ func (ec *executionContext) fieldContext_Query_invoices(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_invoices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customerNotices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customerNotices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CustomerNotices(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["filter"].(*model.CustomerNoticesFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerNoticeConnection) graphql.Marshaler {
+			return ec.marshalNCustomerNoticeConnection2ᚖorderdeskᚋentᚐCustomerNoticeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customerNotices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerNoticeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customerNotices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -40807,7 +42424,7 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "contactName", "email", "phone", "billingAddress", "shippingAddress", "creditLimit", "currency", "ownerId", "idempotencyKey"}
+	fieldsInOrder := [...]string{"name", "contactName", "email", "phone", "billingAddress", "shippingAddress", "creditLimit", "currency", "language", "ownerId", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40870,6 +42487,13 @@ func (ec *executionContext) unmarshalInputCreateCustomerInput(ctx context.Contex
 				return it, err
 			}
 			it.Currency = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
 		case "ownerId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -41969,6 +43593,990 @@ func UnmarshalCustomerContactInput(ctx context.Context, raw any) (model.Customer
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCustomerNoticeOrder(ctx context.Context, obj any) (ent.CustomerNoticeOrder, error) {
+	var it ent.CustomerNoticeOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNCustomerNoticeOrderField2ᚖorderdeskᚋentᚐCustomerNoticeOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerNoticeOrder unmarshals raw into the CustomerNoticeOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerNoticeOrder(ctx context.Context, raw any) (ent.CustomerNoticeOrder, error) {
+	var out ent.CustomerNoticeOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerNoticeOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomerNoticeWhereInput(ctx context.Context, obj any) (ent.CustomerNoticeWhereInput, error) {
+	var it ent.CustomerNoticeWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectTypeGT", "subjectTypeGTE", "subjectTypeLT", "subjectTypeLTE", "subjectTypeContains", "subjectTypeHasPrefix", "subjectTypeHasSuffix", "subjectTypeIsNil", "subjectTypeNotNil", "subjectTypeEqualFold", "subjectTypeContainsFold", "channel", "channelNEQ", "channelIn", "channelNotIn", "channelIsNil", "channelNotNil", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "nextAttemptAt", "nextAttemptAtNEQ", "nextAttemptAtIn", "nextAttemptAtNotIn", "nextAttemptAtGT", "nextAttemptAtGTE", "nextAttemptAtLT", "nextAttemptAtLTE", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "sentAt", "sentAtNEQ", "sentAtIn", "sentAtNotIn", "sentAtGT", "sentAtGTE", "sentAtLT", "sentAtLTE", "sentAtIsNil", "sentAtNotNil", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDIsNil", "orderIDNotNil", "hasCustomer", "hasCustomerWith", "hasOrder", "hasOrderWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOCustomerNoticeWhereInput2ᚖorderdeskᚋentᚐCustomerNoticeWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOCustomerNoticeWhereInput2ᚕᚖorderdeskᚋentᚐCustomerNoticeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOCustomerNoticeWhereInput2ᚕᚖorderdeskᚋentᚐCustomerNoticeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOCustomerNoticeKind2ᚖorderdeskᚋentᚋcustomernoticeᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "kindNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNEQ"))
+			data, err := ec.unmarshalOCustomerNoticeKind2ᚖorderdeskᚋentᚋcustomernoticeᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNEQ = data
+		case "kindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindIn"))
+			data, err := ec.unmarshalOCustomerNoticeKind2ᚕorderdeskᚋentᚋcustomernoticeᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindIn = data
+		case "kindNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNotIn"))
+			data, err := ec.unmarshalOCustomerNoticeKind2ᚕorderdeskᚋentᚋcustomernoticeᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNotIn = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOCustomerNoticeStatus2ᚖorderdeskᚋentᚋcustomernoticeᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOCustomerNoticeStatus2ᚖorderdeskᚋentᚋcustomernoticeᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOCustomerNoticeStatus2ᚕorderdeskᚋentᚋcustomernoticeᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOCustomerNoticeStatus2ᚕorderdeskᚋentᚋcustomernoticeᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "subjectType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectType = data
+		case "subjectTypeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeNEQ = data
+		case "subjectTypeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeIn = data
+		case "subjectTypeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeNotIn = data
+		case "subjectTypeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeGT = data
+		case "subjectTypeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeGTE = data
+		case "subjectTypeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeLT = data
+		case "subjectTypeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeLTE = data
+		case "subjectTypeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeContains = data
+		case "subjectTypeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeHasPrefix = data
+		case "subjectTypeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeHasSuffix = data
+		case "subjectTypeIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeIsNil = data
+		case "subjectTypeNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeNotNil = data
+		case "subjectTypeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeEqualFold = data
+		case "subjectTypeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeContainsFold = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOCustomerNoticeChannel2ᚖorderdeskᚋentᚋcustomernoticeᚐChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "channelNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelNEQ"))
+			data, err := ec.unmarshalOCustomerNoticeChannel2ᚖorderdeskᚋentᚋcustomernoticeᚐChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelNEQ = data
+		case "channelIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelIn"))
+			data, err := ec.unmarshalOCustomerNoticeChannel2ᚕorderdeskᚋentᚋcustomernoticeᚐChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelIn = data
+		case "channelNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelNotIn"))
+			data, err := ec.unmarshalOCustomerNoticeChannel2ᚕorderdeskᚋentᚋcustomernoticeᚐChannelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelNotIn = data
+		case "channelIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelIsNil = data
+		case "channelNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChannelNotNil = data
+		case "attempts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attempts"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attempts = data
+		case "attemptsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsNEQ = data
+		case "attemptsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsIn = data
+		case "attemptsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsNotIn = data
+		case "attemptsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsGT = data
+		case "attemptsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsGTE = data
+		case "attemptsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsLT = data
+		case "attemptsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attemptsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttemptsLTE = data
+		case "nextAttemptAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAt = data
+		case "nextAttemptAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtNEQ = data
+		case "nextAttemptAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtIn = data
+		case "nextAttemptAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtNotIn = data
+		case "nextAttemptAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtGT = data
+		case "nextAttemptAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtGTE = data
+		case "nextAttemptAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtLT = data
+		case "nextAttemptAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nextAttemptAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NextAttemptAtLTE = data
+		case "lastError":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastError"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastError = data
+		case "lastErrorNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorNEQ = data
+		case "lastErrorIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorIn = data
+		case "lastErrorNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorNotIn = data
+		case "lastErrorGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorGT = data
+		case "lastErrorGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorGTE = data
+		case "lastErrorLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorLT = data
+		case "lastErrorLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorLTE = data
+		case "lastErrorContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorContains = data
+		case "lastErrorHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorHasPrefix = data
+		case "lastErrorHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorHasSuffix = data
+		case "lastErrorIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorIsNil = data
+		case "lastErrorNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorNotNil = data
+		case "lastErrorEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorEqualFold = data
+		case "lastErrorContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastErrorContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastErrorContainsFold = data
+		case "sentAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAt = data
+		case "sentAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtNEQ = data
+		case "sentAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtIn = data
+		case "sentAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtNotIn = data
+		case "sentAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtGT = data
+		case "sentAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtGTE = data
+		case "sentAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtLT = data
+		case "sentAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtLTE = data
+		case "sentAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtIsNil = data
+		case "sentAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sentAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SentAtNotNil = data
+		case "customerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "customerIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDNEQ = data
+		case "customerIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDIn = data
+		case "customerIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerIDNotIn = data
+		case "orderID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "orderIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDNEQ = data
+		case "orderIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDIn = data
+		case "orderIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDNotIn = data
+		case "orderIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDIsNil = data
+		case "orderIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderIDNotNil = data
+		case "hasCustomer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCustomer"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCustomer = data
+		case "hasCustomerWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCustomerWith"))
+			data, err := ec.unmarshalOCustomerWhereInput2ᚕᚖorderdeskᚋentᚐCustomerWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCustomerWith = data
+		case "hasOrder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrder"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasOrder = data
+		case "hasOrderWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrderWith"))
+			data, err := ec.unmarshalOOrderWhereInput2ᚕᚖorderdeskᚋentᚐOrderWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasOrderWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerNoticeWhereInput unmarshals raw into the CustomerNoticeWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerNoticeWhereInput(ctx context.Context, raw any) (ent.CustomerNoticeWhereInput, error) {
+	var out ent.CustomerNoticeWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerNoticeWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomerNoticesFilter(ctx context.Context, obj any) (model.CustomerNoticesFilter, error) {
+	var it model.CustomerNoticesFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"customerId", "orderId", "status", "kind"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOCustomerNoticeStatus2ᚖorderdeskᚋentᚋcustomernoticeᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOCustomerNoticeKind2ᚖorderdeskᚋentᚋcustomernoticeᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerNoticesFilter unmarshals raw into the CustomerNoticesFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerNoticesFilter(ctx context.Context, raw any) (model.CustomerNoticesFilter, error) {
+	var out model.CustomerNoticesFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerNoticesFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCustomerOrder(ctx context.Context, obj any) (ent.CustomerOrder, error) {
 	var it ent.CustomerOrder
 	if obj == nil {
@@ -42033,7 +44641,7 @@ func (ec *executionContext) unmarshalInputCustomerWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "contactName", "contactNameNEQ", "contactNameIn", "contactNameNotIn", "contactNameGT", "contactNameGTE", "contactNameLT", "contactNameLTE", "contactNameContains", "contactNameHasPrefix", "contactNameHasSuffix", "contactNameIsNil", "contactNameNotNil", "contactNameEqualFold", "contactNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "hasOwner", "hasOwnerWith", "hasOrders", "hasOrdersWith", "hasComplaints", "hasComplaintsWith", "hasContacts", "hasContactsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "contactName", "contactNameNEQ", "contactNameIn", "contactNameNotIn", "contactNameGT", "contactNameGTE", "contactNameLT", "contactNameLTE", "contactNameContains", "contactNameHasPrefix", "contactNameHasSuffix", "contactNameIsNil", "contactNameNotNil", "contactNameEqualFold", "contactNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "hasOwner", "hasOwnerWith", "hasOrders", "hasOrdersWith", "hasComplaints", "hasComplaintsWith", "hasContacts", "hasContactsWith", "hasNotices", "hasNoticesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42782,6 +45390,111 @@ func (ec *executionContext) unmarshalInputCustomerWhereInput(ctx context.Context
 				return it, err
 			}
 			it.CurrencyContainsFold = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "languageNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageNEQ = data
+		case "languageIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageIn = data
+		case "languageNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageNotIn = data
+		case "languageGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageGT = data
+		case "languageGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageGTE = data
+		case "languageLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageLT = data
+		case "languageLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageLTE = data
+		case "languageContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageContains = data
+		case "languageHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageHasPrefix = data
+		case "languageHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageHasSuffix = data
+		case "languageIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageIsNil = data
+		case "languageNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageNotNil = data
+		case "languageEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageEqualFold = data
+		case "languageContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("languageContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LanguageContainsFold = data
 		case "ownerID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -42880,6 +45593,20 @@ func (ec *executionContext) unmarshalInputCustomerWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasContactsWith = data
+		case "hasNotices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasNotices"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasNotices = data
+		case "hasNoticesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasNoticesWith"))
+			data, err := ec.unmarshalOCustomerNoticeWhereInput2ᚕᚖorderdeskᚋentᚐCustomerNoticeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasNoticesWith = data
 		}
 	}
 	return it, nil
@@ -43045,7 +45772,7 @@ func (ec *executionContext) unmarshalInputInvoiceWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "issuedByID", "issuedByIDNEQ", "issuedByIDIn", "issuedByIDNotIn", "issuedByIDIsNil", "issuedByIDNotNil", "replacesID", "replacesIDNEQ", "replacesIDIn", "replacesIDNotIn", "replacesIDIsNil", "replacesIDNotNil", "hasOrder", "hasOrderWith", "hasCustomer", "hasCustomerWith", "hasIssuedBy", "hasIssuedByWith", "hasReplaces", "hasReplacesWith", "hasReplacedBy", "hasReplacedByWith", "hasCreditNotes", "hasCreditNotesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "reminders", "remindersNEQ", "remindersIn", "remindersNotIn", "remindersGT", "remindersGTE", "remindersLT", "remindersLTE", "remindedAt", "remindedAtNEQ", "remindedAtIn", "remindedAtNotIn", "remindedAtGT", "remindedAtGTE", "remindedAtLT", "remindedAtLTE", "remindedAtIsNil", "remindedAtNotNil", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "issuedByID", "issuedByIDNEQ", "issuedByIDIn", "issuedByIDNotIn", "issuedByIDIsNil", "issuedByIDNotNil", "replacesID", "replacesIDNEQ", "replacesIDIn", "replacesIDNotIn", "replacesIDIsNil", "replacesIDNotNil", "hasOrder", "hasOrderWith", "hasCustomer", "hasCustomerWith", "hasIssuedBy", "hasIssuedByWith", "hasReplaces", "hasReplacesWith", "hasReplacedBy", "hasReplacedByWith", "hasCreditNotes", "hasCreditNotesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -43563,6 +46290,132 @@ func (ec *executionContext) unmarshalInputInvoiceWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.DueAtLTE = data
+		case "reminders":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reminders"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reminders = data
+		case "remindersNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindersNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindersNEQ = data
+		case "remindersIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindersIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindersIn = data
+		case "remindersNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindersNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindersNotIn = data
+		case "remindersGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindersGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindersGT = data
+		case "remindersGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindersGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindersGTE = data
+		case "remindersLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindersLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindersLT = data
+		case "remindersLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindersLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindersLTE = data
+		case "remindedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindedAt = data
+		case "remindedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindedAtNEQ = data
+		case "remindedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindedAtIn = data
+		case "remindedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindedAtNotIn = data
+		case "remindedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindedAtGT = data
+		case "remindedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindedAtGTE = data
+		case "remindedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindedAtLT = data
+		case "remindedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindedAtLTE = data
+		case "remindedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindedAtIsNil = data
+		case "remindedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("remindedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemindedAtNotNil = data
 		case "note":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -48245,7 +51098,7 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "requestedDeliveryDate", "requestedDeliveryDateNEQ", "requestedDeliveryDateIn", "requestedDeliveryDateNotIn", "requestedDeliveryDateGT", "requestedDeliveryDateGTE", "requestedDeliveryDateLT", "requestedDeliveryDateLTE", "requestedDeliveryDateIsNil", "requestedDeliveryDateNotNil", "paymentDueAt", "paymentDueAtNEQ", "paymentDueAtIn", "paymentDueAtNotIn", "paymentDueAtGT", "paymentDueAtGTE", "paymentDueAtLT", "paymentDueAtLTE", "paymentDueAtIsNil", "paymentDueAtNotNil", "notes", "notesNEQ", "notesIn", "notesNotIn", "notesGT", "notesGTE", "notesLT", "notesLTE", "notesContains", "notesHasPrefix", "notesHasSuffix", "notesIsNil", "notesNotNil", "notesEqualFold", "notesContainsFold", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "submittedAtIsNil", "submittedAtNotNil", "confirmedAt", "confirmedAtNEQ", "confirmedAtIn", "confirmedAtNotIn", "confirmedAtGT", "confirmedAtGTE", "confirmedAtLT", "confirmedAtLTE", "confirmedAtIsNil", "confirmedAtNotNil", "shippedAt", "shippedAtNEQ", "shippedAtIn", "shippedAtNotIn", "shippedAtGT", "shippedAtGTE", "shippedAtLT", "shippedAtLTE", "shippedAtIsNil", "shippedAtNotNil", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "statusReason", "statusReasonNEQ", "statusReasonIn", "statusReasonNotIn", "statusReasonGT", "statusReasonGTE", "statusReasonLT", "statusReasonLTE", "statusReasonContains", "statusReasonHasPrefix", "statusReasonHasSuffix", "statusReasonIsNil", "statusReasonNotNil", "statusReasonEqualFold", "statusReasonContainsFold", "statusNote", "statusNoteNEQ", "statusNoteIn", "statusNoteNotIn", "statusNoteGT", "statusNoteGTE", "statusNoteLT", "statusNoteLTE", "statusNoteContains", "statusNoteHasPrefix", "statusNoteHasSuffix", "statusNoteIsNil", "statusNoteNotNil", "statusNoteEqualFold", "statusNoteContainsFold", "reviewHold", "reviewHoldNEQ", "reviewHoldIn", "reviewHoldNotIn", "reviewHoldIsNil", "reviewHoldNotNil", "reviewHoldNote", "reviewHoldNoteNEQ", "reviewHoldNoteIn", "reviewHoldNoteNotIn", "reviewHoldNoteGT", "reviewHoldNoteGTE", "reviewHoldNoteLT", "reviewHoldNoteLTE", "reviewHoldNoteContains", "reviewHoldNoteHasPrefix", "reviewHoldNoteHasSuffix", "reviewHoldNoteIsNil", "reviewHoldNoteNotNil", "reviewHoldNoteEqualFold", "reviewHoldNoteContainsFold", "reviewHeldAt", "reviewHeldAtNEQ", "reviewHeldAtIn", "reviewHeldAtNotIn", "reviewHeldAtGT", "reviewHeldAtGTE", "reviewHeldAtLT", "reviewHeldAtLTE", "reviewHeldAtIsNil", "reviewHeldAtNotNil", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "reorderedFromID", "reorderedFromIDNEQ", "reorderedFromIDIn", "reorderedFromIDNotIn", "reorderedFromIDIsNil", "reorderedFromIDNotNil", "hasCustomer", "hasCustomerWith", "hasOwner", "hasOwnerWith", "hasReorderedFrom", "hasReorderedFromWith", "hasReorders", "hasReordersWith", "hasLines", "hasLinesWith", "hasPayments", "hasPaymentsWith", "hasShipments", "hasShipmentsWith", "hasLedgerEntries", "hasLedgerEntriesWith", "hasCancellations", "hasCancellationsWith", "hasReturns", "hasReturnsWith", "hasCorrections", "hasCorrectionsWith", "hasComplaints", "hasComplaintsWith", "hasContacts", "hasContactsWith", "hasEvents", "hasEventsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "requestedDeliveryDate", "requestedDeliveryDateNEQ", "requestedDeliveryDateIn", "requestedDeliveryDateNotIn", "requestedDeliveryDateGT", "requestedDeliveryDateGTE", "requestedDeliveryDateLT", "requestedDeliveryDateLTE", "requestedDeliveryDateIsNil", "requestedDeliveryDateNotNil", "paymentDueAt", "paymentDueAtNEQ", "paymentDueAtIn", "paymentDueAtNotIn", "paymentDueAtGT", "paymentDueAtGTE", "paymentDueAtLT", "paymentDueAtLTE", "paymentDueAtIsNil", "paymentDueAtNotNil", "notes", "notesNEQ", "notesIn", "notesNotIn", "notesGT", "notesGTE", "notesLT", "notesLTE", "notesContains", "notesHasPrefix", "notesHasSuffix", "notesIsNil", "notesNotNil", "notesEqualFold", "notesContainsFold", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "submittedAtIsNil", "submittedAtNotNil", "confirmedAt", "confirmedAtNEQ", "confirmedAtIn", "confirmedAtNotIn", "confirmedAtGT", "confirmedAtGTE", "confirmedAtLT", "confirmedAtLTE", "confirmedAtIsNil", "confirmedAtNotNil", "shippedAt", "shippedAtNEQ", "shippedAtIn", "shippedAtNotIn", "shippedAtGT", "shippedAtGTE", "shippedAtLT", "shippedAtLTE", "shippedAtIsNil", "shippedAtNotNil", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "statusReason", "statusReasonNEQ", "statusReasonIn", "statusReasonNotIn", "statusReasonGT", "statusReasonGTE", "statusReasonLT", "statusReasonLTE", "statusReasonContains", "statusReasonHasPrefix", "statusReasonHasSuffix", "statusReasonIsNil", "statusReasonNotNil", "statusReasonEqualFold", "statusReasonContainsFold", "statusNote", "statusNoteNEQ", "statusNoteIn", "statusNoteNotIn", "statusNoteGT", "statusNoteGTE", "statusNoteLT", "statusNoteLTE", "statusNoteContains", "statusNoteHasPrefix", "statusNoteHasSuffix", "statusNoteIsNil", "statusNoteNotNil", "statusNoteEqualFold", "statusNoteContainsFold", "reviewHold", "reviewHoldNEQ", "reviewHoldIn", "reviewHoldNotIn", "reviewHoldIsNil", "reviewHoldNotNil", "reviewHoldNote", "reviewHoldNoteNEQ", "reviewHoldNoteIn", "reviewHoldNoteNotIn", "reviewHoldNoteGT", "reviewHoldNoteGTE", "reviewHoldNoteLT", "reviewHoldNoteLTE", "reviewHoldNoteContains", "reviewHoldNoteHasPrefix", "reviewHoldNoteHasSuffix", "reviewHoldNoteIsNil", "reviewHoldNoteNotNil", "reviewHoldNoteEqualFold", "reviewHoldNoteContainsFold", "reviewHeldAt", "reviewHeldAtNEQ", "reviewHeldAtIn", "reviewHeldAtNotIn", "reviewHeldAtGT", "reviewHeldAtGTE", "reviewHeldAtLT", "reviewHeldAtLTE", "reviewHeldAtIsNil", "reviewHeldAtNotNil", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "reorderedFromID", "reorderedFromIDNEQ", "reorderedFromIDIn", "reorderedFromIDNotIn", "reorderedFromIDIsNil", "reorderedFromIDNotNil", "hasCustomer", "hasCustomerWith", "hasOwner", "hasOwnerWith", "hasReorderedFrom", "hasReorderedFromWith", "hasReorders", "hasReordersWith", "hasLines", "hasLinesWith", "hasPayments", "hasPaymentsWith", "hasShipments", "hasShipmentsWith", "hasLedgerEntries", "hasLedgerEntriesWith", "hasCancellations", "hasCancellationsWith", "hasReturns", "hasReturnsWith", "hasCorrections", "hasCorrectionsWith", "hasComplaints", "hasComplaintsWith", "hasContacts", "hasContactsWith", "hasNotices", "hasNoticesWith", "hasEvents", "hasEventsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -50149,6 +53002,20 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.HasContactsWith = data
+		case "hasNotices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasNotices"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasNotices = data
+		case "hasNoticesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasNoticesWith"))
+			data, err := ec.unmarshalOCustomerNoticeWhereInput2ᚕᚖorderdeskᚋentᚐCustomerNoticeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasNoticesWith = data
 		case "hasEvents":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEvents"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -52218,6 +55085,48 @@ func (ec *executionContext) unmarshalInputReportShipmentExceptionInput(ctx conte
 func UnmarshalReportShipmentExceptionInput(ctx context.Context, raw any) (model.ReportShipmentExceptionInput, error) {
 	var out model.ReportShipmentExceptionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportShipmentExceptionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResendCustomerNoticeInput(ctx context.Context, obj any) (model.ResendCustomerNoticeInput, error) {
+	var it model.ResendCustomerNoticeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"noticeId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "noticeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResendCustomerNoticeInput unmarshals raw into the ResendCustomerNoticeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResendCustomerNoticeInput(ctx context.Context, raw any) (model.ResendCustomerNoticeInput, error) {
+	var out model.ResendCustomerNoticeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResendCustomerNoticeInput", raw, &out)
 	return out, err
 }
 
@@ -57834,7 +60743,7 @@ func (ec *executionContext) unmarshalInputUpdateCustomerInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "name", "contactName", "email", "phone", "billingAddress", "shippingAddress", "creditLimit", "ownerId"}
+	fieldsInOrder := [...]string{"id", "expectedVersion", "name", "contactName", "email", "phone", "billingAddress", "shippingAddress", "creditLimit", "language", "ownerId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -57904,6 +60813,13 @@ func (ec *executionContext) unmarshalInputUpdateCustomerInput(ctx context.Contex
 				return it, err
 			}
 			it.CreditLimit = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
 		case "ownerId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -58891,6 +61807,55 @@ func UnmarshalVoidOrderInput(ctx context.Context, raw any) (model.VoidOrderInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWithholdCustomerNoticeInput(ctx context.Context, obj any) (model.WithholdCustomerNoticeInput, error) {
+	var it model.WithholdCustomerNoticeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"noticeId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "noticeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noticeId"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoticeID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWithholdCustomerNoticeInput unmarshals raw into the WithholdCustomerNoticeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWithholdCustomerNoticeInput(ctx context.Context, raw any) (model.WithholdCustomerNoticeInput, error) {
+	var out model.WithholdCustomerNoticeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WithholdCustomerNoticeInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -58969,6 +61934,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Invoice(ctx, sel, obj)
+	case *ent.CustomerNotice:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CustomerNotice(ctx, sel, obj)
 	case *ent.Customer:
 		if obj == nil {
 			return graphql.Null
@@ -60755,6 +63725,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "language":
+			out.Values[i] = ec._Customer_language(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "ownerID":
 			out.Values[i] = ec._Customer_ownerID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -60777,6 +63752,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "contacts":
 			out.Values[i] = ec._Customer_contacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notices":
+			out.Values[i] = ec._Customer_notices(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -60863,6 +63843,243 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 			}
 		case "cursor":
 			out.Values[i] = ec._CustomerEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerNoticeImplementors = []string{"CustomerNotice", "Node"}
+
+func (ec *executionContext) _CustomerNotice(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerNotice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerNoticeImplementors)
+
+	out := newFieldValues(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerNotice")
+		case "id":
+			out.Values[i] = ec._CustomerNotice_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._CustomerNotice_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._CustomerNotice_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._CustomerNotice_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._CustomerNotice_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._CustomerNotice_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subjectType":
+			out.Values[i] = ec._CustomerNotice_subjectType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._CustomerNotice_channel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._CustomerNotice_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextAttemptAt":
+			out.Values[i] = ec._CustomerNotice_nextAttemptAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._CustomerNotice_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sentAt":
+			out.Values[i] = ec._CustomerNotice_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customerID":
+			out.Values[i] = ec._CustomerNotice_customerID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orderID":
+			out.Values[i] = ec._CustomerNotice_orderID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customer":
+			out.Values[i] = ec._CustomerNotice_customer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "order":
+			out.Values[i] = ec._CustomerNotice_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._CustomerNotice_subject(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._CustomerNotice_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerNoticeConnectionImplementors = []string{"CustomerNoticeConnection"}
+
+func (ec *executionContext) _CustomerNoticeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerNoticeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerNoticeConnectionImplementors)
+
+	out := newFieldValues(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerNoticeConnection")
+		case "edges":
+			out.Values[i] = ec._CustomerNoticeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CustomerNoticeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CustomerNoticeConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerNoticeEdgeImplementors = []string{"CustomerNoticeEdge"}
+
+func (ec *executionContext) _CustomerNoticeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerNoticeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerNoticeEdgeImplementors)
+
+	out := newFieldValues(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerNoticeEdge")
+		case "node":
+			out.Values[i] = ec._CustomerNoticeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._CustomerNoticeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerNoticePayloadImplementors = []string{"CustomerNoticePayload"}
+
+func (ec *executionContext) _CustomerNoticePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerNoticePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerNoticePayloadImplementors)
+
+	out := newFieldValues(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerNoticePayload")
+		case "notice":
+			out.Values[i] = ec._CustomerNoticePayload_notice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._CustomerNoticePayload_errors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -61188,6 +64405,16 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 		case "dueAt":
 			out.Values[i] = ec._Invoice_dueAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reminders":
+			out.Values[i] = ec._Invoice_reminders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remindedAt":
+			out.Values[i] = ec._Invoice_remindedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "note":
@@ -62066,6 +65293,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "withholdCustomerNotice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withholdCustomerNotice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resendCustomerNotice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resendCustomerNotice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createOrder":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createOrder(ctx, field)
@@ -62224,6 +65465,54 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_adjustStock(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var noticeMessageImplementors = []string{"NoticeMessage"}
+
+func (ec *executionContext) _NoticeMessage(ctx context.Context, sel ast.SelectionSet, obj *notice.Message) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, noticeMessageImplementors)
+
+	out := newFieldValues(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NoticeMessage")
+		case "language":
+			out.Values[i] = ec._NoticeMessage_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recipient":
+			out.Values[i] = ec._NoticeMessage_recipient(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._NoticeMessage_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "body":
+			out.Values[i] = ec._NoticeMessage_body(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -62665,6 +65954,11 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		case "contacts":
 			out.Values[i] = ec._Order_contacts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notices":
+			out.Values[i] = ec._Order_notices(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "events":
@@ -63728,6 +67022,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_invoices(ctx, field)
+				})
+		case "customerNotices":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customerNotices(ctx, field)
 				})
 		case "cancellationStats":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -66571,6 +69871,79 @@ func (ec *executionContext) marshalNCustomerConnection2ᚖorderdeskᚋentᚐCust
 	return ec._CustomerConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCustomerNotice2ᚖorderdeskᚋentᚐCustomerNotice(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerNotice) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerNotice!")
+		return graphql.Null
+	}
+	return ec._CustomerNotice(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerNoticeChannel2orderdeskᚋentᚋcustomernoticeᚐChannel(ctx context.Context, v any) (customernotice.Channel, error) {
+	var res customernotice.Channel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerNoticeChannel2orderdeskᚋentᚋcustomernoticeᚐChannel(ctx context.Context, sel ast.SelectionSet, v customernotice.Channel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCustomerNoticeConnection2ᚖorderdeskᚋentᚐCustomerNoticeConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerNoticeConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerNoticeConnection!")
+		return graphql.Null
+	}
+	return ec._CustomerNoticeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerNoticeKind2orderdeskᚋentᚋcustomernoticeᚐKind(ctx context.Context, v any) (customernotice.Kind, error) {
+	var res customernotice.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerNoticeKind2orderdeskᚋentᚋcustomernoticeᚐKind(ctx context.Context, sel ast.SelectionSet, v customernotice.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNCustomerNoticeOrderField2ᚖorderdeskᚋentᚐCustomerNoticeOrderField(ctx context.Context, v any) (*ent.CustomerNoticeOrderField, error) {
+	var res = new(ent.CustomerNoticeOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerNoticeOrderField2ᚖorderdeskᚋentᚐCustomerNoticeOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerNoticeOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerNoticeOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNCustomerNoticePayload2ᚖorderdeskᚋgraphᚋmodelᚐCustomerNoticePayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomerNoticePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerNoticePayload!")
+		return graphql.Null
+	}
+	return ec._CustomerNoticePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomerNoticeStatus2orderdeskᚋentᚋcustomernoticeᚐStatus(ctx context.Context, v any) (customernotice.Status, error) {
+	var res customernotice.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerNoticeStatus2orderdeskᚋentᚋcustomernoticeᚐStatus(ctx context.Context, sel ast.SelectionSet, v customernotice.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNCustomerNoticeWhereInput2ᚖorderdeskᚋentᚐCustomerNoticeWhereInput(ctx context.Context, v any) (*ent.CustomerNoticeWhereInput, error) {
+	res, err := ec.unmarshalInputCustomerNoticeWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCustomerOrderField2ᚖorderdeskᚋentᚐCustomerOrderField(ctx context.Context, v any) (*ent.CustomerOrderField, error) {
 	var res = new(ent.CustomerOrderField)
 	err := res.UnmarshalGQL(v)
@@ -67032,6 +70405,14 @@ func (ec *executionContext) marshalNNode2ᚕorderdeskᚋentᚐNoder(ctx context.
 	})
 
 	return ret
+}
+
+func (ec *executionContext) marshalNNoticeMessage2ᚖorderdeskᚋnoticeᚐMessage(ctx context.Context, sel ast.SelectionSet, v *notice.Message) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NoticeMessage!")
+		return graphql.Null
+	}
+	return ec._NoticeMessage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNotification2ᚖorderdeskᚋentᚐNotification(ctx context.Context, sel ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
@@ -67578,6 +70959,11 @@ func (ec *executionContext) marshalNReorderPayload2ᚖorderdeskᚋgraphᚋmodel�
 
 func (ec *executionContext) unmarshalNReportShipmentExceptionInput2orderdeskᚋgraphᚋmodelᚐReportShipmentExceptionInput(ctx context.Context, v any) (model.ReportShipmentExceptionInput, error) {
 	res, err := ec.unmarshalInputReportShipmentExceptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNResendCustomerNoticeInput2orderdeskᚋgraphᚋmodelᚐResendCustomerNoticeInput(ctx context.Context, v any) (model.ResendCustomerNoticeInput, error) {
+	res, err := ec.unmarshalInputResendCustomerNoticeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -68155,6 +71541,11 @@ func (ec *executionContext) marshalNViewer2ᚖorderdeskᚋgraphᚋmodelᚐViewer
 
 func (ec *executionContext) unmarshalNVoidOrderInput2orderdeskᚋgraphᚋmodelᚐVoidOrderInput(ctx context.Context, v any) (model.VoidOrderInput, error) {
 	res, err := ec.unmarshalInputVoidOrderInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWithholdCustomerNoticeInput2orderdeskᚋgraphᚋmodelᚐWithholdCustomerNoticeInput(ctx context.Context, v any) (model.WithholdCustomerNoticeInput, error) {
+	res, err := ec.unmarshalInputWithholdCustomerNoticeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -69353,6 +72744,249 @@ func (ec *executionContext) marshalOCustomerEdge2ᚖorderdeskᚋentᚐCustomerEd
 		return graphql.Null
 	}
 	return ec._CustomerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCustomerNotice2ᚕᚖorderdeskᚋentᚐCustomerNoticeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerNotice) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerNotice2ᚖorderdeskᚋentᚐCustomerNotice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCustomerNotice2ᚖorderdeskᚋentᚐCustomerNotice(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerNotice) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerNotice(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomerNoticeChannel2ᚕorderdeskᚋentᚋcustomernoticeᚐChannelᚄ(ctx context.Context, v any) ([]customernotice.Channel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]customernotice.Channel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerNoticeChannel2orderdeskᚋentᚋcustomernoticeᚐChannel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomerNoticeChannel2ᚕorderdeskᚋentᚋcustomernoticeᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []customernotice.Channel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerNoticeChannel2orderdeskᚋentᚋcustomernoticeᚐChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCustomerNoticeChannel2ᚖorderdeskᚋentᚋcustomernoticeᚐChannel(ctx context.Context, v any) (*customernotice.Channel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(customernotice.Channel)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerNoticeChannel2ᚖorderdeskᚋentᚋcustomernoticeᚐChannel(ctx context.Context, sel ast.SelectionSet, v *customernotice.Channel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOCustomerNoticeEdge2ᚕᚖorderdeskᚋentᚐCustomerNoticeEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerNoticeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCustomerNoticeEdge2ᚖorderdeskᚋentᚐCustomerNoticeEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCustomerNoticeEdge2ᚖorderdeskᚋentᚐCustomerNoticeEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerNoticeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerNoticeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomerNoticeKind2ᚕorderdeskᚋentᚋcustomernoticeᚐKindᚄ(ctx context.Context, v any) ([]customernotice.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]customernotice.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerNoticeKind2orderdeskᚋentᚋcustomernoticeᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomerNoticeKind2ᚕorderdeskᚋentᚋcustomernoticeᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []customernotice.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerNoticeKind2orderdeskᚋentᚋcustomernoticeᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCustomerNoticeKind2ᚖorderdeskᚋentᚋcustomernoticeᚐKind(ctx context.Context, v any) (*customernotice.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(customernotice.Kind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerNoticeKind2ᚖorderdeskᚋentᚋcustomernoticeᚐKind(ctx context.Context, sel ast.SelectionSet, v *customernotice.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOCustomerNoticeOrder2ᚖorderdeskᚋentᚐCustomerNoticeOrder(ctx context.Context, v any) (*ent.CustomerNoticeOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerNoticeOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCustomerNoticeStatus2ᚕorderdeskᚋentᚋcustomernoticeᚐStatusᚄ(ctx context.Context, v any) ([]customernotice.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]customernotice.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerNoticeStatus2orderdeskᚋentᚋcustomernoticeᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomerNoticeStatus2ᚕorderdeskᚋentᚋcustomernoticeᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []customernotice.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerNoticeStatus2orderdeskᚋentᚋcustomernoticeᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCustomerNoticeStatus2ᚖorderdeskᚋentᚋcustomernoticeᚐStatus(ctx context.Context, v any) (*customernotice.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(customernotice.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerNoticeStatus2ᚖorderdeskᚋentᚋcustomernoticeᚐStatus(ctx context.Context, sel ast.SelectionSet, v *customernotice.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOCustomerNoticeWhereInput2ᚕᚖorderdeskᚋentᚐCustomerNoticeWhereInputᚄ(ctx context.Context, v any) ([]*ent.CustomerNoticeWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.CustomerNoticeWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomerNoticeWhereInput2ᚖorderdeskᚋentᚐCustomerNoticeWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCustomerNoticeWhereInput2ᚖorderdeskᚋentᚐCustomerNoticeWhereInput(ctx context.Context, v any) (*ent.CustomerNoticeWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerNoticeWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCustomerNoticesFilter2ᚖorderdeskᚋgraphᚋmodelᚐCustomerNoticesFilter(ctx context.Context, v any) (*model.CustomerNoticesFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerNoticesFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOCustomerOrder2ᚖorderdeskᚋentᚐCustomerOrder(ctx context.Context, v any) (*ent.CustomerOrder, error) {

@@ -11,6 +11,7 @@ import (
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
 	"orderdesk/ent/contact"
+	"orderdesk/ent/customernotice"
 	"orderdesk/ent/invoice"
 	order1 "orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
@@ -224,6 +225,8 @@ type CreateCustomerInput struct {
 	CreditLimit *string `json:"creditLimit,omitempty"`
 	// ISO 4217; defaults to the server's currency.
 	Currency *string `json:"currency,omitempty"`
+	// The language of notices to the customer: zh-CN or en; none: the server's default.
+	Language *string `json:"language,omitempty"`
 	// The owning sales rep; a sales rep's customers are always their own.
 	OwnerID *int `json:"ownerId,omitempty"`
 	// A retry with the same key returns the customer created first.
@@ -284,6 +287,18 @@ type CustomerContactInput struct {
 	ContactName *string `json:"contactName,omitempty"`
 	Email       *string `json:"email,omitempty"`
 	Phone       *string `json:"phone,omitempty"`
+}
+
+type CustomerNoticePayload struct {
+	Notice *ent.CustomerNotice `json:"notice,omitempty"`
+	Errors []*fault.Error      `json:"errors"`
+}
+
+type CustomerNoticesFilter struct {
+	CustomerID *int                   `json:"customerId,omitempty"`
+	OrderID    *int                   `json:"orderId,omitempty"`
+	Status     *customernotice.Status `json:"status,omitempty"`
+	Kind       *customernotice.Kind   `json:"kind,omitempty"`
 }
 
 type CustomerPayload struct {
@@ -538,6 +553,10 @@ type ReportShipmentExceptionInput struct {
 	IdempotencyKey *string                 `json:"idempotencyKey,omitempty"`
 }
 
+type ResendCustomerNoticeInput struct {
+	NoticeID int `json:"noticeId"`
+}
+
 type ResetUserPasswordInput struct {
 	UserID      int    `json:"userId"`
 	NewPassword string `json:"newPassword"`
@@ -661,7 +680,9 @@ type UpdateCustomerInput struct {
 	BillingAddress  *postal.Address `json:"billingAddress,omitempty"`
 	ShippingAddress *postal.Address `json:"shippingAddress,omitempty"`
 	CreditLimit     *string         `json:"creditLimit,omitempty"`
-	OwnerID         *int            `json:"ownerId,omitempty"`
+	// zh-CN or en; an empty string: the server's default.
+	Language *string `json:"language,omitempty"`
+	OwnerID  *int    `json:"ownerId,omitempty"`
 }
 
 type UpdateDraftOrderInput struct {
@@ -713,6 +734,11 @@ type VoidOrderInput struct {
 	Note           *string                       `json:"note,omitempty"`
 	DryRun         *bool                         `json:"dryRun,omitempty"`
 	IdempotencyKey *string                       `json:"idempotencyKey,omitempty"`
+}
+
+type WithholdCustomerNoticeInput struct {
+	NoticeID int    `json:"noticeId"`
+	Reason   string `json:"reason"`
 }
 
 type CancellationStatsGroupBy string

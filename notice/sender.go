@@ -1,0 +1,228 @@
+package notice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"orderdesk/audit"
+	"orderdesk/auth"
+	"orderdesk/clip"
+	"orderdesk/ent"
+	"orderdesk/ent/customernotice"
+	"orderdesk/ent/predicate"
+	"orderdesk/store"
+)
+
+// Mail is one message for a Mailer.
+type Mail struct {
+	// ID identifies the notice; a mailer sends it as the Message-ID, so
+	// that a notice delivered twice (see Sender) is one message to the
+	// customer's mail system.
+	ID                string
+	To, Subject, Body string
+}
+
+// Mailer delivers mail. An error that Permanent reports as such is not
+// retried.
+type Mailer interface {
+	Send(ctx context.Context, m Mail) error
+}
+
+// PermanentError marks a delivery that no retry will make succeed (an
+// address the mail server refuses).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Sender delivers queued notices. Several servers may run one each over
+// the same database: a sender takes a notice by moving its next attempt
+// forward by Lease in one conditional update, so only one sender has it at
+// a time, and a sender that dies with it leaves it to be taken again when
+// the lease ends. Delivery is therefore at least once: a server that dies
+// after the mail server took a message but before recording it sends it
+// again, under the same Message-ID.
+type Sender struct {
+	client *ent.Client
+	// Mailer sends email; nil means no channel is configured, and every
+	// notice is recorded as SKIPPED with what it would have said.
+	Mailer Mailer
+	// Language is what customers without one are written in.
+	Language string
+	// Retries are the waits after each failed attempt; after the last the
+	// notice is FAILED.
+	Retries []time.Duration
+	Lease   time.Duration
+	Timeout time.Duration // of one delivery
+	// Hold keeps each notice this long after it was queued before it
+	// goes, so that staff may read it and withhold it.
+	Hold  time.Duration
+	Batch int
+	Now   func() time.Time
+}
+
+// DefaultRetries wait from half a minute to six hours, eight attempts in
+// all over about eleven hours.
+var DefaultRetries = []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute,
+	time.Hour, 3 * time.Hour, 6 * time.Hour}
+
+// NewSender returns a sender over client with the defaults.
+func NewSender(client *ent.Client, m Mailer) *Sender {
+	return &Sender{client: client, Mailer: m, Language: DefaultLanguage, Retries: DefaultRetries,
+		Lease: 2 * time.Minute, Timeout: 30 * time.Second, Batch: 50, Now: time.Now}
+}
+
+// DeliverDue delivers the notices due now, one by one, and returns how
+// many it settled (sent, failed or skipped).
+func (s *Sender) DeliverDue(ctx context.Context) (int, error) {
+	ctx = auth.NewContext(ctx, auth.System("notice-sender"))
+	now := s.Now().UTC()
+	due, err := s.client.CustomerNotice.Query().Where(s.due(now)...).
+		Order(ent.Asc(customernotice.FieldNextAttemptAt), ent.Asc(customernotice.FieldID)).Limit(s.Batch).IDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	settled := 0
+	var errs []error
+	for _, id := range due {
+		done, err := s.deliver(ctx, id, now)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("notice %d: %w", id, err))
+		}
+		if done {
+			settled++
+		}
+	}
+	return settled, errors.Join(errs...)
+}
+
+// due selects the notices a sender may take at now: queued, their next
+// attempt come, past their hold, and not taken by another sender.
+func (s *Sender) due(now time.Time) []predicate.CustomerNotice {
+	return []predicate.CustomerNotice{customernotice.StatusEQ(customernotice.StatusQUEUED),
+		customernotice.NextAttemptAtLTE(now), customernotice.CreatedAtLTE(now.Add(-s.Hold)),
+		customernotice.Or(customernotice.TakenUntilIsNil(), customernotice.TakenUntilLT(now))}
+}
+
+// deliver takes notice id, if no other sender has, and tries it once.
+func (s *Sender) deliver(ctx context.Context, id int, now time.Time) (bool, error) {
+	lease := now.Add(s.Lease)
+	taken, err := s.client.CustomerNotice.Update().Where(append(s.due(now), customernotice.ID(id))...).
+		SetNextAttemptAt(lease).SetTakenUntil(lease).AddAttempts(1).AddVersion(1).Save(ctx)
+	if err != nil || taken == 0 {
+		return false, err
+	}
+	n, err := s.client.CustomerNotice.Query().Where(customernotice.ID(id)).WithCustomer().WithOrder().Only(ctx)
+	if err != nil {
+		return false, err
+	}
+	letter, err := s.letter(n)
+	if err != nil {
+		return s.settle(ctx, n, outcome{status: customernotice.StatusFAILED, problem: err.Error()}, now)
+	}
+	out := outcome{letter: letter}
+	switch {
+	case s.Mailer == nil:
+		out.status, out.channel, out.problem = customernotice.StatusSKIPPED, customernotice.ChannelNONE, "no email channel is configured"
+	case letter.Recipient == "":
+		out.status, out.channel, out.problem = customernotice.StatusSKIPPED, customernotice.ChannelNONE, "the customer has no email address"
+	default:
+		out.channel = customernotice.ChannelEMAIL
+		send, cancel := context.WithTimeout(ctx, s.Timeout)
+		err := s.Mailer.Send(send, Mail{ID: messageID(n), To: letter.Recipient, Subject: letter.Title, Body: letter.Body})
+		cancel()
+		var permanent *PermanentError
+		switch {
+		case err == nil:
+			out.status = customernotice.StatusSENT
+		case errors.As(err, &permanent) || n.Attempts > len(s.Retries):
+			out.status, out.problem = customernotice.StatusFAILED, err.Error()
+		default:
+			out.status, out.problem = customernotice.StatusQUEUED, err.Error()
+			out.retryAt = now.Add(jitter(s.Retries[n.Attempts-1]))
+		}
+	}
+	return s.settle(ctx, n, out, now)
+}
+
+// Message is a notice as an email: what was sent, or what would be.
+type Message struct{ Language, Recipient, Title, Body string }
+
+// letter renders n, with its customer and order loaded, for the customer
+// as they are now.
+func (s *Sender) letter(n *ent.CustomerNotice) (Message, error) {
+	c := n.Edges.Customer
+	lang, ok := Language(c.Language)
+	if !ok {
+		lang = s.Language
+	}
+	l := Letter{Customer: c.Name, Facts: n.Facts}
+	if c.ContactName != "" {
+		l.Customer = c.ContactName
+	}
+	if o := n.Edges.Order; o != nil {
+		l.Order = o.Number
+	}
+	title, body, err := Render(n.Kind, lang, l)
+	return Message{Language: lang, Recipient: c.Email, Title: title, Body: body}, err
+}
+
+type outcome struct {
+	status  customernotice.Status
+	channel customernotice.Channel
+	problem string
+	retryAt time.Time
+	letter  Message
+}
+
+// settle records the outcome of the attempt that took n, unless its lease
+// ran out and another sender took it meanwhile; a settled notice goes on
+// its order's timeline.
+func (s *Sender) settle(ctx context.Context, n *ent.CustomerNotice, out outcome, now time.Time) (bool, error) {
+	var recorded bool
+	err := store.WithTx(store.WithNow(ctx, now), s.client, func(tx *ent.Tx) error {
+		u := tx.CustomerNotice.Update().Where(customernotice.ID(n.ID), customernotice.Attempts(n.Attempts),
+			customernotice.StatusEQ(customernotice.StatusQUEUED)).
+			SetStatus(out.status).SetLastError(clip.Runes(out.problem, 1000)).ClearTakenUntil().AddVersion(1)
+		if l := out.letter; l.Title != "" {
+			u.SetLanguage(l.Language).SetRecipient(l.Recipient).SetTitle(clip.Runes(l.Title, 400)).SetBody(l.Body)
+		}
+		if out.channel != "" {
+			u.SetChannel(out.channel)
+		}
+		switch out.status {
+		case customernotice.StatusSENT:
+			u.SetSentAt(now)
+		case customernotice.StatusQUEUED:
+			u.SetNextAttemptAt(out.retryAt)
+		}
+		k, err := u.Save(ctx)
+		if err != nil || k == 0 || out.status == customernotice.StatusQUEUED {
+			return err
+		}
+		recorded = true
+		if n.OrderID == nil {
+			return nil
+		}
+		e := audit.Event{Action: "notice." + lower(out.status), SubjectType: "CustomerNotice", SubjectID: n.ID,
+			OrderID: n.OrderID, To: string(out.status), Reason: out.problem,
+			After: map[string]any{"kind": n.Kind, "recipient": out.letter.Recipient, "language": out.letter.Language}}
+		return audit.Record(ctx, tx, e)
+	})
+	return recorded, err
+}
+
+func lower(s customernotice.Status) string {
+	return map[customernotice.Status]string{customernotice.StatusSENT: "sent", customernotice.StatusFAILED: "failed",
+		customernotice.StatusSKIPPED: "skipped"}[s]
+}
+
+func messageID(n *ent.CustomerNotice) string { return fmt.Sprintf("notice-%d@orderdesk", n.ID) }
+
+// jitter spreads retries of many notices failed at once over ±20% of d.
+func jitter(d time.Duration) time.Duration {
+	return d + time.Duration((rand.Float64()*0.4-0.2)*float64(d))
+}
