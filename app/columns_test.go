@@ -40,6 +40,8 @@ func TestEveryFieldReadsTheSameAlone(t *testing.T) {
 		{"OrderCorrection", orders("corrections { id __typename %s }")},
 		{"Complaint", orders("complaints { id __typename %s }")},
 		{"Invoice", orders("invoices { id __typename %s }")},
+		{"Contact", orders("contacts(first: 2) { edges { node { id __typename %s } } }")},
+		{"CustomerNotice", orders("notices { id __typename %s }")},
 	} {
 		t.Run(tc.typ, func(t *testing.T) {
 			fields := selectableFields(t, c, tc.typ)

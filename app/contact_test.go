@@ -443,6 +443,24 @@ func TestScenario_ConfirmationPointsAtContact(t *testing.T) {
 	if rec == nil || rec.CustomerContact == nil || rec.CustomerContact.ID != agreed.ID {
 		t.Fatalf("cancellation agreed in a contact: %+v", rec)
 	}
+
+	// A void (seed 001) points at the contact in which the customer was told.
+	dup := w.createConfirmed(t, 1, 0)
+	told, errs := w.logContact(t, "SALES_MANAGER", apptest.Vars{"orderId": dup.ID, "summary": "告知客户：重复订单作废"})
+	must(t, errs)
+	const void = `mutation($o: ID!, $c: ID) { voidOrder(input: {orderId: $o, reasonCode: DUPLICATE_ORDER, customerContactId: $c}) {
+		cancellation { customerContact { id } } errors { code field message } } }`
+	errs = mutate(t, w.env.As(t, "SALES_MANAGER"), "voidOrder", void, apptest.Vars{"o": dup.ID, "c": agreed.ID}, nil)
+	if len(errs) != 1 || errs[0].Code != "INVALID" || *errs[0].Field != "input.customerContactId" {
+		t.Fatalf("a void pointing at another order's contact: %+v", errs)
+	}
+	var v struct {
+		Cancellation struct{ CustomerContact *struct{ ID string } }
+	}
+	must(t, mutate(t, w.env.As(t, "SALES_MANAGER"), "voidOrder", void, apptest.Vars{"o": dup.ID, "c": told.ID}, &v))
+	if c := v.Cancellation.CustomerContact; c == nil || c.ID != told.ID {
+		t.Fatalf("void told in a contact: %+v", v)
+	}
 }
 
 // TestContact_RepIsolation: a sales rep logs, reads and completes contacts

@@ -28,7 +28,9 @@ func TestInvoice_IssuedAtShipment(t *testing.T) {
 	}
 	invoices := func() []invoiceView {
 		t.Helper()
-		var out struct{ Node struct{ Invoices []invoiceView } }
+		var out struct {
+			Node struct{ Invoices []invoiceView }
+		}
 		w.env.As(t, "FINANCE").MustDo(t, `query($id: ID!) { node(id: $id) { ... on Order { invoices { `+invoiceFields+` } } } }`,
 			apptest.Vars{"id": o.ID}, &out)
 		return out.Node.Invoices
@@ -52,7 +54,9 @@ func TestInvoice_IssuedAtShipment(t *testing.T) {
 
 	off := newWorld(t)
 	o2, _ := off.paidShipped(t, 1, 0)
-	var out struct{ Node struct{ Invoices []struct{ ID string } } }
+	var out struct {
+		Node struct{ Invoices []struct{ ID string } }
+	}
 	off.env.As(t, "FINANCE").MustDo(t, `query($id: ID!) { node(id: $id) { ... on Order { invoices { id } } } }`,
 		apptest.Vars{"id": o2.ID}, &out)
 	if len(out.Node.Invoices) != 0 {

@@ -67,19 +67,23 @@ func seed(ctx context.Context, s *app.App) error {
 		}
 		ids[u.Email] = created.ID
 	}
+	// Notices to customers are written in their language (zh-CN unless
+	// set) and go to their email address once a mail server is configured.
 	customers := []struct {
-		name, city, country, credit, owner string
+		name, contact, email, language, city, country, credit, owner string
 	}{
-		{"Acme Tools GmbH", "Berlin", "DE", "50000.00", "rep1@demo.local"},
-		{"Nordwind Handel AG", "Hamburg", "DE", "20000.00", "rep1@demo.local"},
-		{"Blue River Supplies", "Lyon", "FR", "15000.00", "rep2@demo.local"},
-		{"Casa Verde SL", "Madrid", "ES", "5000.00", "rep2@demo.local"},
+		{"Acme Tools GmbH", "Anna Berger", "purchasing@acme-tools.example", "en", "Berlin", "DE", "50000.00", "rep1@demo.local"},
+		{"Nordwind Handel AG", "王丽", "einkauf@nordwind.example", "zh-CN", "Hamburg", "DE", "20000.00", "rep1@demo.local"},
+		{"Blue River Supplies", "", "orders@blueriver.example", "en", "Lyon", "FR", "15000.00", "rep2@demo.local"},
+		{"Casa Verde SL", "", "", "", "Madrid", "ES", "5000.00", "rep2@demo.local"},
 	}
 	for _, c := range customers {
 		name, credit, owner := c.name, c.credit, ids[c.owner]
+		contact, email, language := c.contact, c.email, c.language
 		addr := &postal.Address{Name: c.name, Line1: "1 Market Street", City: c.city, Country: c.country}
 		if _, err := s.Customers.Create(ctx, customer.NewRequest{Fields: customer.Fields{
-			Name: &name, CreditLimit: &credit, OwnerID: &owner, BillingAddress: addr, ShippingAddress: addr,
+			Name: &name, ContactName: &contact, Email: &email, Language: &language,
+			CreditLimit: &credit, OwnerID: &owner, BillingAddress: addr, ShippingAddress: addr,
 		}}); err != nil {
 			return fmt.Errorf("customer %s: %w", c.name, err)
 		}

@@ -3,11 +3,13 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"orderdesk/account"
 	"orderdesk/aftersales"
 	"orderdesk/app"
 	"orderdesk/auth"
+	"orderdesk/contact"
 	"orderdesk/ent"
 	entcustomer "orderdesk/ent/customer"
 	"orderdesk/ent/orderline"
@@ -87,11 +89,18 @@ func seedOrders(ctx context.Context, s *app.App) error {
 				return err
 			}
 			lines := s.DB.Client.OrderLine.Query().Where(orderline.OrderID(o.ID)).Order(orderline.ByPosition()).AllX(ctx)
+			id := o.ID
+			call, err := s.Contacts.Log(rep, contact.LogRequest{CustomerID: acme.ID, OrderID: &id, Channel: "PHONE",
+				Direction: "OUTBOUND", Summary: "Called about the glove price on the order",
+				Outcome: "Agreed: 4.50 a pair, as in the framework contract (征得客户同意)"})
+			if err != nil {
+				return err
+			}
 			price := "4.50"
 			_, err = s.Orders.Correct(rep, order.CorrectRequest{OrderID: o.ID, ExpectedVersion: o.Version,
 				ErrorType: "PRICE", Cause: "ENTRY_ERROR", Note: "gloves entered at the list price, not the agreed one",
 				Lines:             []order.CorrectionLine{{OrderLineID: lines[0].ID, UnitPrice: &price}},
-				CustomerConfirmed: true, CustomerConfirmationNote: "agreed by phone"})
+				CustomerConfirmed: true, CustomerConfirmationNote: "agreed by phone", CustomerContactID: &call.ID})
 			return err
 		},
 		func() error { // SHIPPED, paid; delayed in transit, a drill comes back, the customer complains
@@ -114,8 +123,16 @@ func seedOrders(ctx context.Context, s *app.App) error {
 			}
 			if err == nil {
 				id := o.ID
-				_, err = s.Complaints.File(rep, aftersales.FileRequest{CustomerID: acme.ID, OrderID: &id, Category: "DELIVERY",
+				var c *ent.Complaint
+				c, err = s.Complaints.File(rep, aftersales.FileRequest{CustomerID: acme.ID, OrderID: &id, Category: "DELIVERY",
 					Severity: "HIGH", Subject: "Drills arrived late", Description: "The site crew waited two days for the drills."})
+				if err == nil {
+					// 联系客户沟通, and a follow-up once the replacement drill is there.
+					followUp := time.Now().Add(48 * time.Hour)
+					_, err = s.Contacts.Log(rep, contact.LogRequest{CustomerID: acme.ID, OrderID: &id, SubjectID: &c.ID,
+						Channel: "PHONE", Direction: "INBOUND", Summary: "Site manager called about the late drills",
+						Outcome: "Apologised; a replacement drill goes out with the return", FollowUpAt: &followUp})
+				}
 			}
 			return err
 		},

@@ -161,7 +161,7 @@ func (r *mutationResolver) RejectOrderCancellation(ctx context.Context, input mo
 func (r *mutationResolver) VoidOrder(ctx context.Context, input model.VoidOrderInput) (*model.CancellationPayload, error) {
 	return cancellationPayload(r.Orders.Void(ctx, order.CancelRequest{OrderID: input.OrderID,
 		ReasonCode: string(input.ReasonCode), Note: text(input.Note), DryRun: flag(input.DryRun),
-		IdempotencyKey: text(input.IdempotencyKey)}))
+		CustomerContactID: input.CustomerContactID, IdempotencyKey: text(input.IdempotencyKey)}))
 }
 
 // Reorder is the resolver for the reorder field.

@@ -14620,6 +14620,8 @@ input VoidOrderInput {
   orderId: ID!
   reasonCode: ReasonCode!
   note: String
+  "The logged contact (logContact) in which the customer was told or agreed: of the order's customer, and of this order if it names one."
+  customerContactId: ID
   dryRun: Boolean
   idempotencyKey: String
 }
@@ -61748,7 +61750,7 @@ func (ec *executionContext) unmarshalInputVoidOrderInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"orderId", "reasonCode", "note", "dryRun", "idempotencyKey"}
+	fieldsInOrder := [...]string{"orderId", "reasonCode", "note", "customerContactId", "dryRun", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -61776,6 +61778,13 @@ func (ec *executionContext) unmarshalInputVoidOrderInput(ctx context.Context, ob
 				return it, err
 			}
 			it.Note = data
+		case "customerContactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerContactID = data
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)

@@ -729,11 +729,13 @@ type Viewer struct {
 }
 
 type VoidOrderInput struct {
-	OrderID        int                           `json:"orderId"`
-	ReasonCode     cancellationrecord.ReasonCode `json:"reasonCode"`
-	Note           *string                       `json:"note,omitempty"`
-	DryRun         *bool                         `json:"dryRun,omitempty"`
-	IdempotencyKey *string                       `json:"idempotencyKey,omitempty"`
+	OrderID    int                           `json:"orderId"`
+	ReasonCode cancellationrecord.ReasonCode `json:"reasonCode"`
+	Note       *string                       `json:"note,omitempty"`
+	// The logged contact (logContact) in which the customer was told or agreed: of the order's customer, and of this order if it names one.
+	CustomerContactID *int    `json:"customerContactId,omitempty"`
+	DryRun            *bool   `json:"dryRun,omitempty"`
+	IdempotencyKey    *string `json:"idempotencyKey,omitempty"`
 }
 
 type WithholdCustomerNoticeInput struct {
