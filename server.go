@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -90,7 +91,9 @@ type config struct {
 	noticeEvery   time.Duration
 	noticeHold    time.Duration
 	dunning       []time.Duration // nil: order.DefaultDunning; empty: no reminders
-	migrate       string          // ORDERDESK_MIGRATE: auto or off
+	publicURL     string
+	confirmTTL    time.Duration
+	migrate       string // ORDERDESK_MIGRATE: auto or off
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -124,6 +127,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.noticeLang, "notice-language", env("NOTICE_LANGUAGE", notice.DefaultLanguage), "language of notices to customers who have none: "+strings.Join(notice.Languages, " or ")+" (ORDERDESK_NOTICE_LANGUAGE)")
 	fs.DurationVar(&c.noticeEvery, "notice-interval", 10*time.Second, "how often queued customer notices are delivered; 0 = never (ORDERDESK_NOTICE_INTERVAL)")
 	fs.DurationVar(&c.noticeHold, "notice-hold", 0, "how long a customer notice waits after its change before it goes, for staff to read or withhold it (ORDERDESK_NOTICE_HOLD)")
+	fs.StringVar(&c.publicURL, "public-url", env("PUBLIC_URL", ""), "the server's address as customers reach it, for links in notices (the confirmation page); default http://localhost and the listen port (ORDERDESK_PUBLIC_URL)")
+	fs.DurationVar(&c.confirmTTL, "confirmation-ttl", order.DefaultConfirmationTTL, "how long a link to the customer's confirmation page works (ORDERDESK_CONFIRMATION_TTL)")
 	dunning := fs.String("dunning", env("DUNNING", ""), "when payment reminders of an unpaid invoice go, after its due time: comma-separated durations, e.g. 24h,168h,336h (the default); off = none (ORDERDESK_DUNNING)")
 	fs.StringVar(&c.migrate, "migrate", env("MIGRATE", migrateAuto), "auto: apply pending migrations at start; off: refuse to start while any is pending (apply them with 'orderdesk migrate') (ORDERDESK_MIGRATE)")
 	fs.IntVar(&c.limits.MaxMutations, "max-mutations", 0, "most mutation fields in one operation; money- and stock-moving ones always alone; default 5 (ORDERDESK_MAX_MUTATIONS)")
@@ -152,7 +157,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	for name, target := range map[string]*time.Duration{"ACCESS_TTL": &c.accessTTL, "PAYMENT_TERMS": &c.policy.PaymentTerms,
 		"DELIVERY_LEAD_TIME": &c.policy.DeliveryLeadTime, "AFTER_DELIVERY_FOLLOW_UP": &c.policy.AfterDeliveryFollowUp,
-		"RULES_INTERVAL": &c.rulesEvery, "NOTICE_INTERVAL": &c.noticeEvery, "NOTICE_HOLD": &c.noticeHold, "REQUEST_TIMEOUT": &c.edge.RequestTimeout, "DB_TIMEOUT": &c.db.Timeout, "DB_LOCK_WAIT": &c.db.LockWait, "DRAIN_DELAY": &c.drainDelay} {
+		"RULES_INTERVAL": &c.rulesEvery, "NOTICE_INTERVAL": &c.noticeEvery, "NOTICE_HOLD": &c.noticeHold, "CONFIRMATION_TTL": &c.confirmTTL, "REQUEST_TIMEOUT": &c.edge.RequestTimeout, "DB_TIMEOUT": &c.db.Timeout, "DB_LOCK_WAIT": &c.db.LockWait, "DRAIN_DELAY": &c.drainDelay} {
 		if v := getenv("ORDERDESK_" + name); v != "" && !flagSet(fs, strings.ToLower(strings.ReplaceAll(name, "_", "-"))) {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -176,6 +181,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		errs = append(errs, fmt.Errorf("ORDERDESK_TRUSTED_PROXIES: %w", err))
 	}
 	c.edge.Origins = splitList(*origins)
+	if c.publicURL, err = publicURL(c.publicURL, c.addr); err != nil {
+		errs = append(errs, fmt.Errorf("ORDERDESK_PUBLIC_URL: %w", err))
+	}
 	if c.dunning, err = parseDunning(*dunning); err != nil {
 		errs = append(errs, fmt.Errorf("ORDERDESK_DUNNING: %w", err))
 	}
@@ -282,6 +290,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	a := app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: c.bcryptCost, Mailer: c.mailer, NoticeLanguage: c.noticeLang, NoticeHold: c.noticeHold, Dunning: c.dunning,
+		PublicURL: c.publicURL, ConfirmationTTL: c.confirmTTL,
 		Currency: c.currency, Limits: c.limits, Policy: c.policy, Edge: c.edge,
 		MetricsToken: c.metricsToken, Tracing: tracing})
 	if c.adminEmail != "" {
@@ -436,4 +445,21 @@ func parseDunning(v string) ([]time.Duration, error) {
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// publicURL is the address customers reach the server at: as configured
+// (an absolute http(s) URL), else http://localhost on the listen port.
+func publicURL(v, addr string) (string, error) {
+	if v == "" {
+		_, port, err := net.SplitHostPort(addr)
+		if err != nil || port == "" {
+			port = "8080"
+		}
+		return "http://localhost:" + port, nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%q is not an http(s) address", v)
+	}
+	return strings.TrimRight(v, "/"), nil
 }

@@ -30,6 +30,16 @@ func TestParseConfig_Notices(t *testing.T) {
 	if err != nil || c.mailer == nil || c.noticeLang != "en" || c.noticeHold != 15*time.Minute {
 		t.Fatalf("configured: mailer %v, language %q, hold %s, %v", c.mailer, c.noticeLang, c.noticeHold, err)
 	}
+	if c.publicURL != "http://localhost:8080" || c.confirmTTL != 7*24*time.Hour {
+		t.Errorf("default public URL %q, confirmation links for %s", c.publicURL, c.confirmTTL)
+	}
+	if c, err := parse(map[string]string{"ORDERDESK_PUBLIC_URL": "https://crm.example.com/", "ORDERDESK_ADDR": ":9000"}); err != nil ||
+		c.publicURL != "https://crm.example.com" {
+		t.Errorf("ORDERDESK_PUBLIC_URL: %q, %v", c.publicURL, err)
+	}
+	if c, _ := parse(map[string]string{"ORDERDESK_ADDR": "127.0.0.1:9000"}); c.publicURL != "http://localhost:9000" {
+		t.Errorf("public URL %q from the listen address", c.publicURL)
+	}
 	if c.dunning != nil {
 		t.Errorf("default dunning %v, want the order service's own", c.dunning)
 	}
@@ -41,6 +51,7 @@ func TestParseConfig_Notices(t *testing.T) {
 	}
 	for name, env := range map[string]map[string]string{
 		"ORDERDESK_DUNNING":         {"ORDERDESK_DUNNING": "72h,24h"},
+		"ORDERDESK_PUBLIC_URL":      {"ORDERDESK_PUBLIC_URL": "crm.example.com"},
 		"ORDERDESK_SMTP_URL":        {"ORDERDESK_SMTP_URL": "smtp://mail.test"},
 		"ORDERDESK_NOTICE_LANGUAGE": {"ORDERDESK_NOTICE_LANGUAGE": "fr"},
 	} {

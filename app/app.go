@@ -49,6 +49,12 @@ type Options struct {
 	NoticeLanguage string
 	// NoticeHold keeps each notice this long before it goes.
 	NoticeHold time.Duration
+	// PublicURL is the server's address as customers reach it, for the
+	// links to the confirmation page; default http://localhost:8080.
+	PublicURL string
+	// ConfirmationTTL is how long a confirmation link works; default
+	// order.DefaultConfirmationTTL.
+	ConfirmationTTL time.Duration
 	// Dunning is when payment reminders go (order.Service.Dunning); nil:
 	// order.DefaultDunning, empty: none.
 	Dunning []time.Duration
@@ -95,6 +101,13 @@ func New(db *store.DB, o Options) *App {
 		a.Notices.Language = o.NoticeLanguage
 	}
 	a.Notices.Hold = o.NoticeHold
+	if o.PublicURL == "" {
+		o.PublicURL = "http://localhost:8080"
+	}
+	a.Orders.Confirmations = order.NewConfirmations(o.Tokens.Key("customer-confirmation"), o.PublicURL)
+	if o.ConfirmationTTL > 0 {
+		a.Orders.Confirmations.TTL = o.ConfirmationTTL
+	}
 	if o.Dunning != nil {
 		a.Orders.Dunning = o.Dunning
 	}

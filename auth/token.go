@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -97,6 +98,15 @@ func (t *Tokens) Verify(token string) (s Subject, expires time.Time, err error) 
 		return Subject{}, time.Time{}, errors.New("token names no session")
 	}
 	return Subject{UserID: id, Session: claims.Session}, claims.ExpiresAt.Time, nil
+}
+
+// Key derives a signing key for another kind of token from the secret, so
+// that one purpose's tokens are never valid for another (an access token
+// is not a confirmation link, nor the reverse).
+func (t *Tokens) Key(purpose string) []byte {
+	m := hmac.New(sha256.New, t.secret)
+	m.Write([]byte("orderdesk/" + purpose))
+	return m.Sum(nil)
 }
 
 // ErrNotSignedIn is why a presented access token does not sign its caller

@@ -443,6 +443,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ordercorrection.FieldCustomerConfirmed:        {Type: field.TypeBool, Column: ordercorrection.FieldCustomerConfirmed},
 			ordercorrection.FieldCustomerConfirmationNote: {Type: field.TypeString, Column: ordercorrection.FieldCustomerConfirmationNote},
 			ordercorrection.FieldCustomerContactID:        {Type: field.TypeInt, Column: ordercorrection.FieldCustomerContactID},
+			ordercorrection.FieldCustomerDecision:         {Type: field.TypeEnum, Column: ordercorrection.FieldCustomerDecision},
+			ordercorrection.FieldCustomerDecidedAt:        {Type: field.TypeTime, Column: ordercorrection.FieldCustomerDecidedAt},
+			ordercorrection.FieldCustomerDecisionAddress:  {Type: field.TypeString, Column: ordercorrection.FieldCustomerDecisionAddress},
 			ordercorrection.FieldTotalBeforeMinor:         {Type: field.TypeInt64, Column: ordercorrection.FieldTotalBeforeMinor},
 			ordercorrection.FieldTotalAfterMinor:          {Type: field.TypeInt64, Column: ordercorrection.FieldTotalAfterMinor},
 			ordercorrection.FieldRefundDueMinor:           {Type: field.TypeInt64, Column: ordercorrection.FieldRefundDueMinor},
@@ -4441,6 +4444,21 @@ func (f *OrderCorrectionFilter) WhereCustomerConfirmationNote(p entql.StringP) {
 // WhereCustomerContactID applies the entql int predicate on the customer_contact_id field.
 func (f *OrderCorrectionFilter) WhereCustomerContactID(p entql.IntP) {
 	f.Where(p.Field(ordercorrection.FieldCustomerContactID))
+}
+
+// WhereCustomerDecision applies the entql string predicate on the customer_decision field.
+func (f *OrderCorrectionFilter) WhereCustomerDecision(p entql.StringP) {
+	f.Where(p.Field(ordercorrection.FieldCustomerDecision))
+}
+
+// WhereCustomerDecidedAt applies the entql time.Time predicate on the customer_decided_at field.
+func (f *OrderCorrectionFilter) WhereCustomerDecidedAt(p entql.TimeP) {
+	f.Where(p.Field(ordercorrection.FieldCustomerDecidedAt))
+}
+
+// WhereCustomerDecisionAddress applies the entql string predicate on the customer_decision_address field.
+func (f *OrderCorrectionFilter) WhereCustomerDecisionAddress(p entql.StringP) {
+	f.Where(p.Field(ordercorrection.FieldCustomerDecisionAddress))
 }
 
 // WhereTotalBeforeMinor applies the entql int64 predicate on the total_before_minor field.

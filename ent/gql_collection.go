@@ -3443,6 +3443,21 @@ func (_q *OrderCorrectionQuery) collectField(ctx context.Context, oneNode bool, 
 				selectedFields = append(selectedFields, ordercorrection.FieldCustomerContactID)
 				fieldSeen[ordercorrection.FieldCustomerContactID] = struct{}{}
 			}
+		case "customerDecision":
+			if _, ok := fieldSeen[ordercorrection.FieldCustomerDecision]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldCustomerDecision)
+				fieldSeen[ordercorrection.FieldCustomerDecision] = struct{}{}
+			}
+		case "customerDecidedAt":
+			if _, ok := fieldSeen[ordercorrection.FieldCustomerDecidedAt]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldCustomerDecidedAt)
+				fieldSeen[ordercorrection.FieldCustomerDecidedAt] = struct{}{}
+			}
+		case "customerDecisionAddress":
+			if _, ok := fieldSeen[ordercorrection.FieldCustomerDecisionAddress]; !ok {
+				selectedFields = append(selectedFields, ordercorrection.FieldCustomerDecisionAddress)
+				fieldSeen[ordercorrection.FieldCustomerDecisionAddress] = struct{}{}
+			}
 		case "currency":
 			if _, ok := fieldSeen[ordercorrection.FieldCurrency]; !ok {
 				selectedFields = append(selectedFields, ordercorrection.FieldCurrency)

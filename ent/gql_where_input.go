@@ -8873,6 +8873,43 @@ type OrderCorrectionWhereInput struct {
 	CustomerContactIDIsNil  bool  `json:"customerContactIDIsNil,omitempty"`
 	CustomerContactIDNotNil bool  `json:"customerContactIDNotNil,omitempty"`
 
+	// "customer_decision" field predicates.
+	CustomerDecision       *ordercorrection.CustomerDecision  `json:"customerDecision,omitempty"`
+	CustomerDecisionNEQ    *ordercorrection.CustomerDecision  `json:"customerDecisionNEQ,omitempty"`
+	CustomerDecisionIn     []ordercorrection.CustomerDecision `json:"customerDecisionIn,omitempty"`
+	CustomerDecisionNotIn  []ordercorrection.CustomerDecision `json:"customerDecisionNotIn,omitempty"`
+	CustomerDecisionIsNil  bool                               `json:"customerDecisionIsNil,omitempty"`
+	CustomerDecisionNotNil bool                               `json:"customerDecisionNotNil,omitempty"`
+
+	// "customer_decided_at" field predicates.
+	CustomerDecidedAt       *time.Time  `json:"customerDecidedAt,omitempty"`
+	CustomerDecidedAtNEQ    *time.Time  `json:"customerDecidedAtNEQ,omitempty"`
+	CustomerDecidedAtIn     []time.Time `json:"customerDecidedAtIn,omitempty"`
+	CustomerDecidedAtNotIn  []time.Time `json:"customerDecidedAtNotIn,omitempty"`
+	CustomerDecidedAtGT     *time.Time  `json:"customerDecidedAtGT,omitempty"`
+	CustomerDecidedAtGTE    *time.Time  `json:"customerDecidedAtGTE,omitempty"`
+	CustomerDecidedAtLT     *time.Time  `json:"customerDecidedAtLT,omitempty"`
+	CustomerDecidedAtLTE    *time.Time  `json:"customerDecidedAtLTE,omitempty"`
+	CustomerDecidedAtIsNil  bool        `json:"customerDecidedAtIsNil,omitempty"`
+	CustomerDecidedAtNotNil bool        `json:"customerDecidedAtNotNil,omitempty"`
+
+	// "customer_decision_address" field predicates.
+	CustomerDecisionAddress             *string  `json:"customerDecisionAddress,omitempty"`
+	CustomerDecisionAddressNEQ          *string  `json:"customerDecisionAddressNEQ,omitempty"`
+	CustomerDecisionAddressIn           []string `json:"customerDecisionAddressIn,omitempty"`
+	CustomerDecisionAddressNotIn        []string `json:"customerDecisionAddressNotIn,omitempty"`
+	CustomerDecisionAddressGT           *string  `json:"customerDecisionAddressGT,omitempty"`
+	CustomerDecisionAddressGTE          *string  `json:"customerDecisionAddressGTE,omitempty"`
+	CustomerDecisionAddressLT           *string  `json:"customerDecisionAddressLT,omitempty"`
+	CustomerDecisionAddressLTE          *string  `json:"customerDecisionAddressLTE,omitempty"`
+	CustomerDecisionAddressContains     *string  `json:"customerDecisionAddressContains,omitempty"`
+	CustomerDecisionAddressHasPrefix    *string  `json:"customerDecisionAddressHasPrefix,omitempty"`
+	CustomerDecisionAddressHasSuffix    *string  `json:"customerDecisionAddressHasSuffix,omitempty"`
+	CustomerDecisionAddressIsNil        bool     `json:"customerDecisionAddressIsNil,omitempty"`
+	CustomerDecisionAddressNotNil       bool     `json:"customerDecisionAddressNotNil,omitempty"`
+	CustomerDecisionAddressEqualFold    *string  `json:"customerDecisionAddressEqualFold,omitempty"`
+	CustomerDecisionAddressContainsFold *string  `json:"customerDecisionAddressContainsFold,omitempty"`
+
 	// "currency" field predicates.
 	Currency             *string  `json:"currency,omitempty"`
 	CurrencyNEQ          *string  `json:"currencyNEQ,omitempty"`
@@ -9294,6 +9331,99 @@ func (i *OrderCorrectionWhereInput) P() (predicate.OrderCorrection, error) {
 	}
 	if i.CustomerContactIDNotNil {
 		predicates = append(predicates, ordercorrection.CustomerContactIDNotNil())
+	}
+	if i.CustomerDecision != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionEQ(*i.CustomerDecision))
+	}
+	if i.CustomerDecisionNEQ != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionNEQ(*i.CustomerDecisionNEQ))
+	}
+	if len(i.CustomerDecisionIn) > 0 {
+		predicates = append(predicates, ordercorrection.CustomerDecisionIn(i.CustomerDecisionIn...))
+	}
+	if len(i.CustomerDecisionNotIn) > 0 {
+		predicates = append(predicates, ordercorrection.CustomerDecisionNotIn(i.CustomerDecisionNotIn...))
+	}
+	if i.CustomerDecisionIsNil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionIsNil())
+	}
+	if i.CustomerDecisionNotNil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionNotNil())
+	}
+	if i.CustomerDecidedAt != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecidedAtEQ(*i.CustomerDecidedAt))
+	}
+	if i.CustomerDecidedAtNEQ != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecidedAtNEQ(*i.CustomerDecidedAtNEQ))
+	}
+	if len(i.CustomerDecidedAtIn) > 0 {
+		predicates = append(predicates, ordercorrection.CustomerDecidedAtIn(i.CustomerDecidedAtIn...))
+	}
+	if len(i.CustomerDecidedAtNotIn) > 0 {
+		predicates = append(predicates, ordercorrection.CustomerDecidedAtNotIn(i.CustomerDecidedAtNotIn...))
+	}
+	if i.CustomerDecidedAtGT != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecidedAtGT(*i.CustomerDecidedAtGT))
+	}
+	if i.CustomerDecidedAtGTE != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecidedAtGTE(*i.CustomerDecidedAtGTE))
+	}
+	if i.CustomerDecidedAtLT != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecidedAtLT(*i.CustomerDecidedAtLT))
+	}
+	if i.CustomerDecidedAtLTE != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecidedAtLTE(*i.CustomerDecidedAtLTE))
+	}
+	if i.CustomerDecidedAtIsNil {
+		predicates = append(predicates, ordercorrection.CustomerDecidedAtIsNil())
+	}
+	if i.CustomerDecidedAtNotNil {
+		predicates = append(predicates, ordercorrection.CustomerDecidedAtNotNil())
+	}
+	if i.CustomerDecisionAddress != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressEQ(*i.CustomerDecisionAddress))
+	}
+	if i.CustomerDecisionAddressNEQ != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressNEQ(*i.CustomerDecisionAddressNEQ))
+	}
+	if len(i.CustomerDecisionAddressIn) > 0 {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressIn(i.CustomerDecisionAddressIn...))
+	}
+	if len(i.CustomerDecisionAddressNotIn) > 0 {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressNotIn(i.CustomerDecisionAddressNotIn...))
+	}
+	if i.CustomerDecisionAddressGT != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressGT(*i.CustomerDecisionAddressGT))
+	}
+	if i.CustomerDecisionAddressGTE != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressGTE(*i.CustomerDecisionAddressGTE))
+	}
+	if i.CustomerDecisionAddressLT != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressLT(*i.CustomerDecisionAddressLT))
+	}
+	if i.CustomerDecisionAddressLTE != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressLTE(*i.CustomerDecisionAddressLTE))
+	}
+	if i.CustomerDecisionAddressContains != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressContains(*i.CustomerDecisionAddressContains))
+	}
+	if i.CustomerDecisionAddressHasPrefix != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressHasPrefix(*i.CustomerDecisionAddressHasPrefix))
+	}
+	if i.CustomerDecisionAddressHasSuffix != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressHasSuffix(*i.CustomerDecisionAddressHasSuffix))
+	}
+	if i.CustomerDecisionAddressIsNil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressIsNil())
+	}
+	if i.CustomerDecisionAddressNotNil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressNotNil())
+	}
+	if i.CustomerDecisionAddressEqualFold != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressEqualFold(*i.CustomerDecisionAddressEqualFold))
+	}
+	if i.CustomerDecisionAddressContainsFold != nil {
+		predicates = append(predicates, ordercorrection.CustomerDecisionAddressContainsFold(*i.CustomerDecisionAddressContainsFold))
 	}
 	if i.Currency != nil {
 		predicates = append(predicates, ordercorrection.CurrencyEQ(*i.Currency))

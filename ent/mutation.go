@@ -21706,6 +21706,9 @@ type OrderCorrectionMutation struct {
 	note                       *string
 	customer_confirmed         *bool
 	customer_confirmation_note *string
+	customer_decision          *ordercorrection.CustomerDecision
+	customer_decided_at        *time.Time
+	customer_decision_address  *string
 	total_before_minor         *int64
 	addtotal_before_minor      *int64
 	total_after_minor          *int64
@@ -22371,6 +22374,153 @@ func (m *OrderCorrectionMutation) CustomerContactIDCleared() bool {
 func (m *OrderCorrectionMutation) ResetCustomerContactID() {
 	m.customer_contact = nil
 	delete(m.clearedFields, ordercorrection.FieldCustomerContactID)
+}
+
+// SetCustomerDecision sets the "customer_decision" field.
+func (m *OrderCorrectionMutation) SetCustomerDecision(od ordercorrection.CustomerDecision) {
+	m.customer_decision = &od
+}
+
+// CustomerDecision returns the value of the "customer_decision" field in the mutation.
+func (m *OrderCorrectionMutation) CustomerDecision() (r ordercorrection.CustomerDecision, exists bool) {
+	v := m.customer_decision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerDecision returns the old "customer_decision" field's value of the OrderCorrection entity.
+// If the OrderCorrection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderCorrectionMutation) OldCustomerDecision(ctx context.Context) (v *ordercorrection.CustomerDecision, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerDecision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerDecision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerDecision: %w", err)
+	}
+	return oldValue.CustomerDecision, nil
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (m *OrderCorrectionMutation) ClearCustomerDecision() {
+	m.customer_decision = nil
+	m.clearedFields[ordercorrection.FieldCustomerDecision] = struct{}{}
+}
+
+// CustomerDecisionCleared returns if the "customer_decision" field was cleared in this mutation.
+func (m *OrderCorrectionMutation) CustomerDecisionCleared() bool {
+	_, ok := m.clearedFields[ordercorrection.FieldCustomerDecision]
+	return ok
+}
+
+// ResetCustomerDecision resets all changes to the "customer_decision" field.
+func (m *OrderCorrectionMutation) ResetCustomerDecision() {
+	m.customer_decision = nil
+	delete(m.clearedFields, ordercorrection.FieldCustomerDecision)
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (m *OrderCorrectionMutation) SetCustomerDecidedAt(t time.Time) {
+	m.customer_decided_at = &t
+}
+
+// CustomerDecidedAt returns the value of the "customer_decided_at" field in the mutation.
+func (m *OrderCorrectionMutation) CustomerDecidedAt() (r time.Time, exists bool) {
+	v := m.customer_decided_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerDecidedAt returns the old "customer_decided_at" field's value of the OrderCorrection entity.
+// If the OrderCorrection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderCorrectionMutation) OldCustomerDecidedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerDecidedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerDecidedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerDecidedAt: %w", err)
+	}
+	return oldValue.CustomerDecidedAt, nil
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (m *OrderCorrectionMutation) ClearCustomerDecidedAt() {
+	m.customer_decided_at = nil
+	m.clearedFields[ordercorrection.FieldCustomerDecidedAt] = struct{}{}
+}
+
+// CustomerDecidedAtCleared returns if the "customer_decided_at" field was cleared in this mutation.
+func (m *OrderCorrectionMutation) CustomerDecidedAtCleared() bool {
+	_, ok := m.clearedFields[ordercorrection.FieldCustomerDecidedAt]
+	return ok
+}
+
+// ResetCustomerDecidedAt resets all changes to the "customer_decided_at" field.
+func (m *OrderCorrectionMutation) ResetCustomerDecidedAt() {
+	m.customer_decided_at = nil
+	delete(m.clearedFields, ordercorrection.FieldCustomerDecidedAt)
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (m *OrderCorrectionMutation) SetCustomerDecisionAddress(s string) {
+	m.customer_decision_address = &s
+}
+
+// CustomerDecisionAddress returns the value of the "customer_decision_address" field in the mutation.
+func (m *OrderCorrectionMutation) CustomerDecisionAddress() (r string, exists bool) {
+	v := m.customer_decision_address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerDecisionAddress returns the old "customer_decision_address" field's value of the OrderCorrection entity.
+// If the OrderCorrection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderCorrectionMutation) OldCustomerDecisionAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerDecisionAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerDecisionAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerDecisionAddress: %w", err)
+	}
+	return oldValue.CustomerDecisionAddress, nil
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (m *OrderCorrectionMutation) ClearCustomerDecisionAddress() {
+	m.customer_decision_address = nil
+	m.clearedFields[ordercorrection.FieldCustomerDecisionAddress] = struct{}{}
+}
+
+// CustomerDecisionAddressCleared returns if the "customer_decision_address" field was cleared in this mutation.
+func (m *OrderCorrectionMutation) CustomerDecisionAddressCleared() bool {
+	_, ok := m.clearedFields[ordercorrection.FieldCustomerDecisionAddress]
+	return ok
+}
+
+// ResetCustomerDecisionAddress resets all changes to the "customer_decision_address" field.
+func (m *OrderCorrectionMutation) ResetCustomerDecisionAddress() {
+	m.customer_decision_address = nil
+	delete(m.clearedFields, ordercorrection.FieldCustomerDecisionAddress)
 }
 
 // SetTotalBeforeMinor sets the "total_before_minor" field.
@@ -23063,7 +23213,7 @@ func (m *OrderCorrectionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderCorrectionMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 27)
 	if m.created_at != nil {
 		fields = append(fields, ordercorrection.FieldCreatedAt)
 	}
@@ -23102,6 +23252,15 @@ func (m *OrderCorrectionMutation) Fields() []string {
 	}
 	if m.customer_contact != nil {
 		fields = append(fields, ordercorrection.FieldCustomerContactID)
+	}
+	if m.customer_decision != nil {
+		fields = append(fields, ordercorrection.FieldCustomerDecision)
+	}
+	if m.customer_decided_at != nil {
+		fields = append(fields, ordercorrection.FieldCustomerDecidedAt)
+	}
+	if m.customer_decision_address != nil {
+		fields = append(fields, ordercorrection.FieldCustomerDecisionAddress)
 	}
 	if m.total_before_minor != nil {
 		fields = append(fields, ordercorrection.FieldTotalBeforeMinor)
@@ -23170,6 +23329,12 @@ func (m *OrderCorrectionMutation) Field(name string) (ent.Value, bool) {
 		return m.CustomerConfirmationNote()
 	case ordercorrection.FieldCustomerContactID:
 		return m.CustomerContactID()
+	case ordercorrection.FieldCustomerDecision:
+		return m.CustomerDecision()
+	case ordercorrection.FieldCustomerDecidedAt:
+		return m.CustomerDecidedAt()
+	case ordercorrection.FieldCustomerDecisionAddress:
+		return m.CustomerDecisionAddress()
 	case ordercorrection.FieldTotalBeforeMinor:
 		return m.TotalBeforeMinor()
 	case ordercorrection.FieldTotalAfterMinor:
@@ -23227,6 +23392,12 @@ func (m *OrderCorrectionMutation) OldField(ctx context.Context, name string) (en
 		return m.OldCustomerConfirmationNote(ctx)
 	case ordercorrection.FieldCustomerContactID:
 		return m.OldCustomerContactID(ctx)
+	case ordercorrection.FieldCustomerDecision:
+		return m.OldCustomerDecision(ctx)
+	case ordercorrection.FieldCustomerDecidedAt:
+		return m.OldCustomerDecidedAt(ctx)
+	case ordercorrection.FieldCustomerDecisionAddress:
+		return m.OldCustomerDecisionAddress(ctx)
 	case ordercorrection.FieldTotalBeforeMinor:
 		return m.OldTotalBeforeMinor(ctx)
 	case ordercorrection.FieldTotalAfterMinor:
@@ -23348,6 +23519,27 @@ func (m *OrderCorrectionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCustomerContactID(v)
+		return nil
+	case ordercorrection.FieldCustomerDecision:
+		v, ok := value.(ordercorrection.CustomerDecision)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerDecision(v)
+		return nil
+	case ordercorrection.FieldCustomerDecidedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerDecidedAt(v)
+		return nil
+	case ordercorrection.FieldCustomerDecisionAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerDecisionAddress(v)
 		return nil
 	case ordercorrection.FieldTotalBeforeMinor:
 		v, ok := value.(int64)
@@ -23540,6 +23732,15 @@ func (m *OrderCorrectionMutation) ClearedFields() []string {
 	if m.FieldCleared(ordercorrection.FieldCustomerContactID) {
 		fields = append(fields, ordercorrection.FieldCustomerContactID)
 	}
+	if m.FieldCleared(ordercorrection.FieldCustomerDecision) {
+		fields = append(fields, ordercorrection.FieldCustomerDecision)
+	}
+	if m.FieldCleared(ordercorrection.FieldCustomerDecidedAt) {
+		fields = append(fields, ordercorrection.FieldCustomerDecidedAt)
+	}
+	if m.FieldCleared(ordercorrection.FieldCustomerDecisionAddress) {
+		fields = append(fields, ordercorrection.FieldCustomerDecisionAddress)
+	}
 	if m.FieldCleared(ordercorrection.FieldDecidedAt) {
 		fields = append(fields, ordercorrection.FieldDecidedAt)
 	}
@@ -23574,6 +23775,15 @@ func (m *OrderCorrectionMutation) ClearField(name string) error {
 		return nil
 	case ordercorrection.FieldCustomerContactID:
 		m.ClearCustomerContactID()
+		return nil
+	case ordercorrection.FieldCustomerDecision:
+		m.ClearCustomerDecision()
+		return nil
+	case ordercorrection.FieldCustomerDecidedAt:
+		m.ClearCustomerDecidedAt()
+		return nil
+	case ordercorrection.FieldCustomerDecisionAddress:
+		m.ClearCustomerDecisionAddress()
 		return nil
 	case ordercorrection.FieldDecidedAt:
 		m.ClearDecidedAt()
@@ -23633,6 +23843,15 @@ func (m *OrderCorrectionMutation) ResetField(name string) error {
 		return nil
 	case ordercorrection.FieldCustomerContactID:
 		m.ResetCustomerContactID()
+		return nil
+	case ordercorrection.FieldCustomerDecision:
+		m.ResetCustomerDecision()
+		return nil
+	case ordercorrection.FieldCustomerDecidedAt:
+		m.ResetCustomerDecidedAt()
+		return nil
+	case ordercorrection.FieldCustomerDecisionAddress:
+		m.ResetCustomerDecisionAddress()
 		return nil
 	case ordercorrection.FieldTotalBeforeMinor:
 		m.ResetTotalBeforeMinor()

@@ -49,6 +49,12 @@ type OrderCorrection struct {
 	CustomerConfirmationNote string `json:"customer_confirmation_note,omitempty"`
 	// CustomerContactID holds the value of the "customer_contact_id" field.
 	CustomerContactID *int `json:"customer_contact_id,omitempty"`
+	// CustomerDecision holds the value of the "customer_decision" field.
+	CustomerDecision *ordercorrection.CustomerDecision `json:"customer_decision,omitempty"`
+	// CustomerDecidedAt holds the value of the "customer_decided_at" field.
+	CustomerDecidedAt *time.Time `json:"customer_decided_at,omitempty"`
+	// CustomerDecisionAddress holds the value of the "customer_decision_address" field.
+	CustomerDecisionAddress string `json:"customer_decision_address,omitempty"`
 	// TotalBeforeMinor holds the value of the "total_before_minor" field.
 	TotalBeforeMinor int64 `json:"total_before_minor,omitempty"`
 	// TotalAfterMinor holds the value of the "total_after_minor" field.
@@ -149,9 +155,9 @@ func (*OrderCorrection) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case ordercorrection.FieldID, ordercorrection.FieldVersion, ordercorrection.FieldCustomerContactID, ordercorrection.FieldTotalBeforeMinor, ordercorrection.FieldTotalAfterMinor, ordercorrection.FieldRefundDueMinor, ordercorrection.FieldAmountDueMinor, ordercorrection.FieldExpectedVersion, ordercorrection.FieldOrderID, ordercorrection.FieldRequestedByID, ordercorrection.FieldDecidedByID:
 			values[i] = new(sql.NullInt64)
-		case ordercorrection.FieldErrorType, ordercorrection.FieldCause, ordercorrection.FieldSeverity, ordercorrection.FieldStatus, ordercorrection.FieldNote, ordercorrection.FieldCustomerConfirmationNote, ordercorrection.FieldCurrency, ordercorrection.FieldDecisionNote:
+		case ordercorrection.FieldErrorType, ordercorrection.FieldCause, ordercorrection.FieldSeverity, ordercorrection.FieldStatus, ordercorrection.FieldNote, ordercorrection.FieldCustomerConfirmationNote, ordercorrection.FieldCustomerDecision, ordercorrection.FieldCustomerDecisionAddress, ordercorrection.FieldCurrency, ordercorrection.FieldDecisionNote:
 			values[i] = new(sql.NullString)
-		case ordercorrection.FieldCreatedAt, ordercorrection.FieldUpdatedAt, ordercorrection.FieldDecidedAt:
+		case ordercorrection.FieldCreatedAt, ordercorrection.FieldUpdatedAt, ordercorrection.FieldCustomerDecidedAt, ordercorrection.FieldDecidedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -254,6 +260,26 @@ func (_m *OrderCorrection) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CustomerContactID = new(int)
 				*_m.CustomerContactID = int(value.Int64)
+			}
+		case ordercorrection.FieldCustomerDecision:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_decision", values[i])
+			} else if value.Valid {
+				_m.CustomerDecision = new(ordercorrection.CustomerDecision)
+				*_m.CustomerDecision = ordercorrection.CustomerDecision(value.String)
+			}
+		case ordercorrection.FieldCustomerDecidedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_decided_at", values[i])
+			} else if value.Valid {
+				_m.CustomerDecidedAt = new(time.Time)
+				*_m.CustomerDecidedAt = value.Time
+			}
+		case ordercorrection.FieldCustomerDecisionAddress:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_decision_address", values[i])
+			} else if value.Valid {
+				_m.CustomerDecisionAddress = value.String
 			}
 		case ordercorrection.FieldTotalBeforeMinor:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -420,6 +446,19 @@ func (_m *OrderCorrection) String() string {
 		builder.WriteString("customer_contact_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	if v := _m.CustomerDecision; v != nil {
+		builder.WriteString("customer_decision=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.CustomerDecidedAt; v != nil {
+		builder.WriteString("customer_decided_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("customer_decision_address=")
+	builder.WriteString(_m.CustomerDecisionAddress)
 	builder.WriteString(", ")
 	builder.WriteString("total_before_minor=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TotalBeforeMinor))

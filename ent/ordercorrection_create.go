@@ -160,6 +160,48 @@ func (_c *OrderCorrectionCreate) SetNillableCustomerContactID(v *int) *OrderCorr
 	return _c
 }
 
+// SetCustomerDecision sets the "customer_decision" field.
+func (_c *OrderCorrectionCreate) SetCustomerDecision(v ordercorrection.CustomerDecision) *OrderCorrectionCreate {
+	_c.mutation.SetCustomerDecision(v)
+	return _c
+}
+
+// SetNillableCustomerDecision sets the "customer_decision" field if the given value is not nil.
+func (_c *OrderCorrectionCreate) SetNillableCustomerDecision(v *ordercorrection.CustomerDecision) *OrderCorrectionCreate {
+	if v != nil {
+		_c.SetCustomerDecision(*v)
+	}
+	return _c
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (_c *OrderCorrectionCreate) SetCustomerDecidedAt(v time.Time) *OrderCorrectionCreate {
+	_c.mutation.SetCustomerDecidedAt(v)
+	return _c
+}
+
+// SetNillableCustomerDecidedAt sets the "customer_decided_at" field if the given value is not nil.
+func (_c *OrderCorrectionCreate) SetNillableCustomerDecidedAt(v *time.Time) *OrderCorrectionCreate {
+	if v != nil {
+		_c.SetCustomerDecidedAt(*v)
+	}
+	return _c
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (_c *OrderCorrectionCreate) SetCustomerDecisionAddress(v string) *OrderCorrectionCreate {
+	_c.mutation.SetCustomerDecisionAddress(v)
+	return _c
+}
+
+// SetNillableCustomerDecisionAddress sets the "customer_decision_address" field if the given value is not nil.
+func (_c *OrderCorrectionCreate) SetNillableCustomerDecisionAddress(v *string) *OrderCorrectionCreate {
+	if v != nil {
+		_c.SetCustomerDecisionAddress(*v)
+	}
+	return _c
+}
+
 // SetTotalBeforeMinor sets the "total_before_minor" field.
 func (_c *OrderCorrectionCreate) SetTotalBeforeMinor(v int64) *OrderCorrectionCreate {
 	_c.mutation.SetTotalBeforeMinor(v)
@@ -455,6 +497,16 @@ func (_c *OrderCorrectionCreate) check() error {
 			return &ValidationError{Name: "customer_confirmation_note", err: fmt.Errorf(`ent: validator failed for field "OrderCorrection.customer_confirmation_note": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.CustomerDecision(); ok {
+		if err := ordercorrection.CustomerDecisionValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision", err: fmt.Errorf(`ent: validator failed for field "OrderCorrection.customer_decision": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.CustomerDecisionAddress(); ok {
+		if err := ordercorrection.CustomerDecisionAddressValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision_address", err: fmt.Errorf(`ent: validator failed for field "OrderCorrection.customer_decision_address": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.TotalBeforeMinor(); !ok {
 		return &ValidationError{Name: "total_before_minor", err: errors.New(`ent: missing required field "OrderCorrection.total_before_minor"`)}
 	}
@@ -563,6 +615,18 @@ func (_c *OrderCorrectionCreate) createSpec() (*OrderCorrection, *sqlgraph.Creat
 	if value, ok := _c.mutation.CustomerConfirmationNote(); ok {
 		_spec.SetField(ordercorrection.FieldCustomerConfirmationNote, field.TypeString, value)
 		_node.CustomerConfirmationNote = value
+	}
+	if value, ok := _c.mutation.CustomerDecision(); ok {
+		_spec.SetField(ordercorrection.FieldCustomerDecision, field.TypeEnum, value)
+		_node.CustomerDecision = &value
+	}
+	if value, ok := _c.mutation.CustomerDecidedAt(); ok {
+		_spec.SetField(ordercorrection.FieldCustomerDecidedAt, field.TypeTime, value)
+		_node.CustomerDecidedAt = &value
+	}
+	if value, ok := _c.mutation.CustomerDecisionAddress(); ok {
+		_spec.SetField(ordercorrection.FieldCustomerDecisionAddress, field.TypeString, value)
+		_node.CustomerDecisionAddress = value
 	}
 	if value, ok := _c.mutation.TotalBeforeMinor(); ok {
 		_spec.SetField(ordercorrection.FieldTotalBeforeMinor, field.TypeInt64, value)
@@ -827,6 +891,60 @@ func (u *OrderCorrectionUpsert) UpdateCustomerConfirmationNote() *OrderCorrectio
 // ClearCustomerConfirmationNote clears the value of the "customer_confirmation_note" field.
 func (u *OrderCorrectionUpsert) ClearCustomerConfirmationNote() *OrderCorrectionUpsert {
 	u.SetNull(ordercorrection.FieldCustomerConfirmationNote)
+	return u
+}
+
+// SetCustomerDecision sets the "customer_decision" field.
+func (u *OrderCorrectionUpsert) SetCustomerDecision(v ordercorrection.CustomerDecision) *OrderCorrectionUpsert {
+	u.Set(ordercorrection.FieldCustomerDecision, v)
+	return u
+}
+
+// UpdateCustomerDecision sets the "customer_decision" field to the value that was provided on create.
+func (u *OrderCorrectionUpsert) UpdateCustomerDecision() *OrderCorrectionUpsert {
+	u.SetExcluded(ordercorrection.FieldCustomerDecision)
+	return u
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (u *OrderCorrectionUpsert) ClearCustomerDecision() *OrderCorrectionUpsert {
+	u.SetNull(ordercorrection.FieldCustomerDecision)
+	return u
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (u *OrderCorrectionUpsert) SetCustomerDecidedAt(v time.Time) *OrderCorrectionUpsert {
+	u.Set(ordercorrection.FieldCustomerDecidedAt, v)
+	return u
+}
+
+// UpdateCustomerDecidedAt sets the "customer_decided_at" field to the value that was provided on create.
+func (u *OrderCorrectionUpsert) UpdateCustomerDecidedAt() *OrderCorrectionUpsert {
+	u.SetExcluded(ordercorrection.FieldCustomerDecidedAt)
+	return u
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (u *OrderCorrectionUpsert) ClearCustomerDecidedAt() *OrderCorrectionUpsert {
+	u.SetNull(ordercorrection.FieldCustomerDecidedAt)
+	return u
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (u *OrderCorrectionUpsert) SetCustomerDecisionAddress(v string) *OrderCorrectionUpsert {
+	u.Set(ordercorrection.FieldCustomerDecisionAddress, v)
+	return u
+}
+
+// UpdateCustomerDecisionAddress sets the "customer_decision_address" field to the value that was provided on create.
+func (u *OrderCorrectionUpsert) UpdateCustomerDecisionAddress() *OrderCorrectionUpsert {
+	u.SetExcluded(ordercorrection.FieldCustomerDecisionAddress)
+	return u
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (u *OrderCorrectionUpsert) ClearCustomerDecisionAddress() *OrderCorrectionUpsert {
+	u.SetNull(ordercorrection.FieldCustomerDecisionAddress)
 	return u
 }
 
@@ -1155,6 +1273,69 @@ func (u *OrderCorrectionUpsertOne) UpdateCustomerConfirmationNote() *OrderCorrec
 func (u *OrderCorrectionUpsertOne) ClearCustomerConfirmationNote() *OrderCorrectionUpsertOne {
 	return u.Update(func(s *OrderCorrectionUpsert) {
 		s.ClearCustomerConfirmationNote()
+	})
+}
+
+// SetCustomerDecision sets the "customer_decision" field.
+func (u *OrderCorrectionUpsertOne) SetCustomerDecision(v ordercorrection.CustomerDecision) *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.SetCustomerDecision(v)
+	})
+}
+
+// UpdateCustomerDecision sets the "customer_decision" field to the value that was provided on create.
+func (u *OrderCorrectionUpsertOne) UpdateCustomerDecision() *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.UpdateCustomerDecision()
+	})
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (u *OrderCorrectionUpsertOne) ClearCustomerDecision() *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.ClearCustomerDecision()
+	})
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (u *OrderCorrectionUpsertOne) SetCustomerDecidedAt(v time.Time) *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.SetCustomerDecidedAt(v)
+	})
+}
+
+// UpdateCustomerDecidedAt sets the "customer_decided_at" field to the value that was provided on create.
+func (u *OrderCorrectionUpsertOne) UpdateCustomerDecidedAt() *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.UpdateCustomerDecidedAt()
+	})
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (u *OrderCorrectionUpsertOne) ClearCustomerDecidedAt() *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.ClearCustomerDecidedAt()
+	})
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (u *OrderCorrectionUpsertOne) SetCustomerDecisionAddress(v string) *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.SetCustomerDecisionAddress(v)
+	})
+}
+
+// UpdateCustomerDecisionAddress sets the "customer_decision_address" field to the value that was provided on create.
+func (u *OrderCorrectionUpsertOne) UpdateCustomerDecisionAddress() *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.UpdateCustomerDecisionAddress()
+	})
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (u *OrderCorrectionUpsertOne) ClearCustomerDecisionAddress() *OrderCorrectionUpsertOne {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.ClearCustomerDecisionAddress()
 	})
 }
 
@@ -1670,6 +1851,69 @@ func (u *OrderCorrectionUpsertBulk) UpdateCustomerConfirmationNote() *OrderCorre
 func (u *OrderCorrectionUpsertBulk) ClearCustomerConfirmationNote() *OrderCorrectionUpsertBulk {
 	return u.Update(func(s *OrderCorrectionUpsert) {
 		s.ClearCustomerConfirmationNote()
+	})
+}
+
+// SetCustomerDecision sets the "customer_decision" field.
+func (u *OrderCorrectionUpsertBulk) SetCustomerDecision(v ordercorrection.CustomerDecision) *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.SetCustomerDecision(v)
+	})
+}
+
+// UpdateCustomerDecision sets the "customer_decision" field to the value that was provided on create.
+func (u *OrderCorrectionUpsertBulk) UpdateCustomerDecision() *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.UpdateCustomerDecision()
+	})
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (u *OrderCorrectionUpsertBulk) ClearCustomerDecision() *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.ClearCustomerDecision()
+	})
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (u *OrderCorrectionUpsertBulk) SetCustomerDecidedAt(v time.Time) *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.SetCustomerDecidedAt(v)
+	})
+}
+
+// UpdateCustomerDecidedAt sets the "customer_decided_at" field to the value that was provided on create.
+func (u *OrderCorrectionUpsertBulk) UpdateCustomerDecidedAt() *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.UpdateCustomerDecidedAt()
+	})
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (u *OrderCorrectionUpsertBulk) ClearCustomerDecidedAt() *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.ClearCustomerDecidedAt()
+	})
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (u *OrderCorrectionUpsertBulk) SetCustomerDecisionAddress(v string) *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.SetCustomerDecisionAddress(v)
+	})
+}
+
+// UpdateCustomerDecisionAddress sets the "customer_decision_address" field to the value that was provided on create.
+func (u *OrderCorrectionUpsertBulk) UpdateCustomerDecisionAddress() *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.UpdateCustomerDecisionAddress()
+	})
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (u *OrderCorrectionUpsertBulk) ClearCustomerDecisionAddress() *OrderCorrectionUpsertBulk {
+	return u.Update(func(s *OrderCorrectionUpsert) {
+		s.ClearCustomerDecisionAddress()
 	})
 }
 

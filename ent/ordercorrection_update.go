@@ -145,6 +145,66 @@ func (_u *OrderCorrectionUpdate) ClearCustomerConfirmationNote() *OrderCorrectio
 	return _u
 }
 
+// SetCustomerDecision sets the "customer_decision" field.
+func (_u *OrderCorrectionUpdate) SetCustomerDecision(v ordercorrection.CustomerDecision) *OrderCorrectionUpdate {
+	_u.mutation.SetCustomerDecision(v)
+	return _u
+}
+
+// SetNillableCustomerDecision sets the "customer_decision" field if the given value is not nil.
+func (_u *OrderCorrectionUpdate) SetNillableCustomerDecision(v *ordercorrection.CustomerDecision) *OrderCorrectionUpdate {
+	if v != nil {
+		_u.SetCustomerDecision(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (_u *OrderCorrectionUpdate) ClearCustomerDecision() *OrderCorrectionUpdate {
+	_u.mutation.ClearCustomerDecision()
+	return _u
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (_u *OrderCorrectionUpdate) SetCustomerDecidedAt(v time.Time) *OrderCorrectionUpdate {
+	_u.mutation.SetCustomerDecidedAt(v)
+	return _u
+}
+
+// SetNillableCustomerDecidedAt sets the "customer_decided_at" field if the given value is not nil.
+func (_u *OrderCorrectionUpdate) SetNillableCustomerDecidedAt(v *time.Time) *OrderCorrectionUpdate {
+	if v != nil {
+		_u.SetCustomerDecidedAt(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (_u *OrderCorrectionUpdate) ClearCustomerDecidedAt() *OrderCorrectionUpdate {
+	_u.mutation.ClearCustomerDecidedAt()
+	return _u
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (_u *OrderCorrectionUpdate) SetCustomerDecisionAddress(v string) *OrderCorrectionUpdate {
+	_u.mutation.SetCustomerDecisionAddress(v)
+	return _u
+}
+
+// SetNillableCustomerDecisionAddress sets the "customer_decision_address" field if the given value is not nil.
+func (_u *OrderCorrectionUpdate) SetNillableCustomerDecisionAddress(v *string) *OrderCorrectionUpdate {
+	if v != nil {
+		_u.SetCustomerDecisionAddress(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (_u *OrderCorrectionUpdate) ClearCustomerDecisionAddress() *OrderCorrectionUpdate {
+	_u.mutation.ClearCustomerDecisionAddress()
+	return _u
+}
+
 // SetTotalBeforeMinor sets the "total_before_minor" field.
 func (_u *OrderCorrectionUpdate) SetTotalBeforeMinor(v int64) *OrderCorrectionUpdate {
 	_u.mutation.ResetTotalBeforeMinor()
@@ -369,6 +429,16 @@ func (_u *OrderCorrectionUpdate) check() error {
 			return &ValidationError{Name: "customer_confirmation_note", err: fmt.Errorf(`ent: validator failed for field "OrderCorrection.customer_confirmation_note": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.CustomerDecision(); ok {
+		if err := ordercorrection.CustomerDecisionValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision", err: fmt.Errorf(`ent: validator failed for field "OrderCorrection.customer_decision": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CustomerDecisionAddress(); ok {
+		if err := ordercorrection.CustomerDecisionAddressValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision_address", err: fmt.Errorf(`ent: validator failed for field "OrderCorrection.customer_decision_address": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.DecisionNote(); ok {
 		if err := ordercorrection.DecisionNoteValidator(v); err != nil {
 			return &ValidationError{Name: "decision_note", err: fmt.Errorf(`ent: validator failed for field "OrderCorrection.decision_note": %w`, err)}
@@ -435,6 +505,24 @@ func (_u *OrderCorrectionUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if _u.mutation.CustomerConfirmationNoteCleared() {
 		_spec.ClearField(ordercorrection.FieldCustomerConfirmationNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.CustomerDecision(); ok {
+		_spec.SetField(ordercorrection.FieldCustomerDecision, field.TypeEnum, value)
+	}
+	if _u.mutation.CustomerDecisionCleared() {
+		_spec.ClearField(ordercorrection.FieldCustomerDecision, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.CustomerDecidedAt(); ok {
+		_spec.SetField(ordercorrection.FieldCustomerDecidedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CustomerDecidedAtCleared() {
+		_spec.ClearField(ordercorrection.FieldCustomerDecidedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CustomerDecisionAddress(); ok {
+		_spec.SetField(ordercorrection.FieldCustomerDecisionAddress, field.TypeString, value)
+	}
+	if _u.mutation.CustomerDecisionAddressCleared() {
+		_spec.ClearField(ordercorrection.FieldCustomerDecisionAddress, field.TypeString)
 	}
 	if value, ok := _u.mutation.TotalBeforeMinor(); ok {
 		_spec.SetField(ordercorrection.FieldTotalBeforeMinor, field.TypeInt64, value)
@@ -633,6 +721,66 @@ func (_u *OrderCorrectionUpdateOne) SetNillableCustomerConfirmationNote(v *strin
 // ClearCustomerConfirmationNote clears the value of the "customer_confirmation_note" field.
 func (_u *OrderCorrectionUpdateOne) ClearCustomerConfirmationNote() *OrderCorrectionUpdateOne {
 	_u.mutation.ClearCustomerConfirmationNote()
+	return _u
+}
+
+// SetCustomerDecision sets the "customer_decision" field.
+func (_u *OrderCorrectionUpdateOne) SetCustomerDecision(v ordercorrection.CustomerDecision) *OrderCorrectionUpdateOne {
+	_u.mutation.SetCustomerDecision(v)
+	return _u
+}
+
+// SetNillableCustomerDecision sets the "customer_decision" field if the given value is not nil.
+func (_u *OrderCorrectionUpdateOne) SetNillableCustomerDecision(v *ordercorrection.CustomerDecision) *OrderCorrectionUpdateOne {
+	if v != nil {
+		_u.SetCustomerDecision(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (_u *OrderCorrectionUpdateOne) ClearCustomerDecision() *OrderCorrectionUpdateOne {
+	_u.mutation.ClearCustomerDecision()
+	return _u
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (_u *OrderCorrectionUpdateOne) SetCustomerDecidedAt(v time.Time) *OrderCorrectionUpdateOne {
+	_u.mutation.SetCustomerDecidedAt(v)
+	return _u
+}
+
+// SetNillableCustomerDecidedAt sets the "customer_decided_at" field if the given value is not nil.
+func (_u *OrderCorrectionUpdateOne) SetNillableCustomerDecidedAt(v *time.Time) *OrderCorrectionUpdateOne {
+	if v != nil {
+		_u.SetCustomerDecidedAt(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (_u *OrderCorrectionUpdateOne) ClearCustomerDecidedAt() *OrderCorrectionUpdateOne {
+	_u.mutation.ClearCustomerDecidedAt()
+	return _u
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (_u *OrderCorrectionUpdateOne) SetCustomerDecisionAddress(v string) *OrderCorrectionUpdateOne {
+	_u.mutation.SetCustomerDecisionAddress(v)
+	return _u
+}
+
+// SetNillableCustomerDecisionAddress sets the "customer_decision_address" field if the given value is not nil.
+func (_u *OrderCorrectionUpdateOne) SetNillableCustomerDecisionAddress(v *string) *OrderCorrectionUpdateOne {
+	if v != nil {
+		_u.SetCustomerDecisionAddress(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (_u *OrderCorrectionUpdateOne) ClearCustomerDecisionAddress() *OrderCorrectionUpdateOne {
+	_u.mutation.ClearCustomerDecisionAddress()
 	return _u
 }
 
@@ -873,6 +1021,16 @@ func (_u *OrderCorrectionUpdateOne) check() error {
 			return &ValidationError{Name: "customer_confirmation_note", err: fmt.Errorf(`ent: validator failed for field "OrderCorrection.customer_confirmation_note": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.CustomerDecision(); ok {
+		if err := ordercorrection.CustomerDecisionValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision", err: fmt.Errorf(`ent: validator failed for field "OrderCorrection.customer_decision": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CustomerDecisionAddress(); ok {
+		if err := ordercorrection.CustomerDecisionAddressValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision_address", err: fmt.Errorf(`ent: validator failed for field "OrderCorrection.customer_decision_address": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.DecisionNote(); ok {
 		if err := ordercorrection.DecisionNoteValidator(v); err != nil {
 			return &ValidationError{Name: "decision_note", err: fmt.Errorf(`ent: validator failed for field "OrderCorrection.decision_note": %w`, err)}
@@ -956,6 +1114,24 @@ func (_u *OrderCorrectionUpdateOne) sqlSave(ctx context.Context) (_node *OrderCo
 	}
 	if _u.mutation.CustomerConfirmationNoteCleared() {
 		_spec.ClearField(ordercorrection.FieldCustomerConfirmationNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.CustomerDecision(); ok {
+		_spec.SetField(ordercorrection.FieldCustomerDecision, field.TypeEnum, value)
+	}
+	if _u.mutation.CustomerDecisionCleared() {
+		_spec.ClearField(ordercorrection.FieldCustomerDecision, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.CustomerDecidedAt(); ok {
+		_spec.SetField(ordercorrection.FieldCustomerDecidedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CustomerDecidedAtCleared() {
+		_spec.ClearField(ordercorrection.FieldCustomerDecidedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CustomerDecisionAddress(); ok {
+		_spec.SetField(ordercorrection.FieldCustomerDecisionAddress, field.TypeString, value)
+	}
+	if _u.mutation.CustomerDecisionAddressCleared() {
+		_spec.ClearField(ordercorrection.FieldCustomerDecisionAddress, field.TypeString)
 	}
 	if value, ok := _u.mutation.TotalBeforeMinor(); ok {
 		_spec.SetField(ordercorrection.FieldTotalBeforeMinor, field.TypeInt64, value)

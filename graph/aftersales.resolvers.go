@@ -63,7 +63,7 @@ func (r *mutationResolver) CorrectOrder(ctx context.Context, input model.Correct
 		ErrorType: string(input.ErrorType), Cause: string(input.Cause), ShippingAddress: input.ShippingAddress,
 		Note: text(input.Note), CustomerConfirmed: flag(input.CustomerConfirmed),
 		CustomerConfirmationNote: text(input.CustomerConfirmationNote), CustomerContactID: input.CustomerContactID,
-		DryRun: flag(input.DryRun), IdempotencyKey: text(input.IdempotencyKey)}
+		AskCustomer: flag(input.AskCustomer), DryRun: flag(input.DryRun), IdempotencyKey: text(input.IdempotencyKey)}
 	for _, l := range input.Lines {
 		req.Lines = append(req.Lines, order.CorrectionLine{OrderLineID: l.OrderLineID, Quantity: l.Quantity,
 			UnitPrice: l.UnitPrice, Discount: l.Discount, StockItemID: l.StockItemID})

@@ -146,6 +146,14 @@ func New(c Config) http.Handler {
 		mux.Handle("GET /documents/{id}", shed(c.MaxInFlight, budgeted(c.RequestTimeout,
 			authenticated(c.Log, c.Auth, c.TrustedProxies, documents(c.Log, c.Resolver.Client)))))
 	}
+	if c.Resolver != nil && c.Resolver.Orders != nil && c.Resolver.Orders.Confirmations != nil {
+		// The customer's confirmation page (confirm.go): no sign-in, the
+		// token in the address is the credential.
+		page := shed(c.MaxInFlight, budgeted(c.RequestTimeout, limited(16<<10,
+			confirmPage(c.Log, c.Resolver.Orders, c.TrustedProxies))))
+		mux.Handle("GET /confirm/{token}", page)
+		mux.Handle("POST /confirm/{token}", page)
+	}
 	if c.Metrics != nil && c.MetricsToken != "" {
 		mux.Handle("GET /metrics", bearerOnly(c.MetricsToken, c.Metrics))
 	}

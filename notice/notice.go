@@ -19,13 +19,14 @@ type Kind = customernotice.Kind
 
 // The kinds of notice.
 const (
-	OrderConfirmed       = customernotice.KindORDER_CONFIRMED
-	CancellationExecuted = customernotice.KindCANCELLATION_EXECUTED
-	OrderVoided          = customernotice.KindORDER_VOIDED
-	ReturnReceived       = customernotice.KindRETURN_RECEIVED
-	ReturnRefunded       = customernotice.KindRETURN_REFUNDED
-	InvoiceIssued        = customernotice.KindINVOICE_ISSUED
-	PaymentOverdue       = customernotice.KindPAYMENT_OVERDUE
+	OrderConfirmed             = customernotice.KindORDER_CONFIRMED
+	CancellationExecuted       = customernotice.KindCANCELLATION_EXECUTED
+	OrderVoided                = customernotice.KindORDER_VOIDED
+	ReturnReceived             = customernotice.KindRETURN_RECEIVED
+	ReturnRefunded             = customernotice.KindRETURN_REFUNDED
+	CorrectionAwaitingCustomer = customernotice.KindCORRECTION_AWAITING_CUSTOMER
+	InvoiceIssued              = customernotice.KindINVOICE_ISSUED
+	PaymentOverdue             = customernotice.KindPAYMENT_OVERDUE
 )
 
 // Notice is one notice to queue: to whom, about what, and the facts of the

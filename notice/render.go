@@ -59,7 +59,7 @@ var templates = func() map[string]*template.Template {
 // Kinds lists every kind of notice.
 func Kinds() []Kind {
 	return []Kind{OrderConfirmed, CancellationExecuted, OrderVoided, ReturnReceived, ReturnRefunded,
-		InvoiceIssued, PaymentOverdue}
+		CorrectionAwaitingCustomer, InvoiceIssued, PaymentOverdue}
 }
 
 // Render writes the notice of kind k in language lang: its subject (the

@@ -14,7 +14,9 @@ var kindFacts = map[Kind]map[string]string{
 	ReturnReceived:       {"return": "RMA-1", "quantity": "2"},
 	ReturnRefunded:       {"return": "RMA-1", "refunded": "13.00"},
 	InvoiceIssued:        {"invoice": "INV-2026-000001", "amount": "129.00", "due": "2026-12-31"},
-	PaymentOverdue:       {"invoice": "INV-2026-000001", "balance": "129.00", "due": "2026-12-31", "level": "1"},
+	CorrectionAwaitingCustomer: {"changes": "line 1 unit price: 129.00 → 60.00", "totalBefore": "129.00", "totalAfter": "60.00",
+		"link": "https://crm.example/confirm/abc", "expires": "2026-12-09"},
+	PaymentOverdue: {"invoice": "INV-2026-000001", "balance": "129.00", "due": "2026-12-31", "level": "1"},
 }
 
 // TestEveryKindRendersInEveryLanguage: each kind has a template in each

@@ -222,7 +222,7 @@ func (l *Locked) closeRequests(ctx context.Context, why string, keep int) error 
 	open, err := tx.Order.Query().Where(entorder.ID(l.Order.ID), entorder.Or(
 		entorder.HasCancellationsWith(cancellationrecord.IDNEQ(keep),
 			cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)),
-		entorder.HasCorrectionsWith(ordercorrection.StatusEQ(ordercorrection.StatusPENDING_APPROVAL)),
+		entorder.HasCorrectionsWith(ordercorrection.StatusIn(pendingCorrection...)),
 	)).Exist(ctx)
 	if err != nil || !open {
 		return err
@@ -238,7 +238,7 @@ func (l *Locked) closeRequests(ctx context.Context, why string, keep int) error 
 		}
 	}
 	pending, err := tx.OrderCorrection.Query().Where(ordercorrection.OrderID(l.Order.ID),
-		ordercorrection.StatusEQ(ordercorrection.StatusPENDING_APPROVAL)).All(ctx)
+		ordercorrection.StatusIn(pendingCorrection...)).All(ctx)
 	if err != nil {
 		return err
 	}

@@ -55,8 +55,11 @@ type CorrectRequest struct {
 	// CustomerContactID is the logged contact in which the customer
 	// confirmed; naming one records the confirmation.
 	CustomerContactID *int
-	DryRun            bool   `json:"-"`
-	IdempotencyKey    string `json:"-"`
+	// AskCustomer sends a severe correction to the customer's confirmation
+	// page instead of recording their consent now.
+	AskCustomer    bool
+	DryRun         bool   `json:"-"`
+	IdempotencyKey string `json:"-"`
 }
 
 // CorrectionPreview is what a correction does, or would do in a dry run.
@@ -187,18 +190,26 @@ func (s *Service) correct(ctx context.Context, l *Locked, r CorrectRequest) (*Re
 		severity = ordercorrection.SeveritySEVERE
 	}
 	why := strings.Join(p.severeWhy, "; ")
-	if severity == ordercorrection.SeveritySEVERE && !r.CustomerConfirmed {
+	switch {
+	case r.AskCustomer && severity == ordercorrection.SeverityMINOR:
+		return nil, fault.New(fault.Invalid, "input.askCustomer", "a minor correction applies at once; it needs no consent")
+	case r.AskCustomer && r.CustomerConfirmed:
+		return nil, fault.New(fault.Invalid, "input.askCustomer", "the customer's confirmation is recorded already")
+	case severity == ordercorrection.SeveritySEVERE && !r.CustomerConfirmed && !r.AskCustomer:
 		return nil, fault.New(fault.ApprovalRequired, "input.customerConfirmed",
-			"a severe correction (%s) needs the customer's confirmation recorded", why)
+			"a severe correction (%s) needs the customer's confirmation recorded, or askCustomer", why)
 	}
-	applies := severity == ordercorrection.SeverityMINOR || v.Can(auth.OrderCorrectApprove)
+	applies := !r.AskCustomer && (severity == ordercorrection.SeverityMINOR || v.Can(auth.OrderCorrectApprove))
 	request, err := json.Marshal(r)
 	if err != nil {
 		return nil, err
 	}
 	status := ordercorrection.StatusPENDING_APPROVAL
-	if applies {
+	switch {
+	case applies:
 		status = ordercorrection.StatusAPPLIED
+	case r.AskCustomer:
+		status = ordercorrection.StatusAWAITING_CUSTOMER
 	}
 	rec, err := tx.OrderCorrection.Create().SetOrderID(o.ID).SetErrorType(ordercorrection.ErrorType(r.ErrorType)).
 		SetCause(ordercorrection.Cause(r.Cause)).SetSeverity(severity).SetStatus(status).SetDiff(p.diff).
@@ -214,6 +225,10 @@ func (s *Service) correct(ctx context.Context, l *Locked, r CorrectRequest) (*Re
 			SubjectID: rec.ID, To: string(rec.Status), Reason: clip.Runes(rec.Note+" ("+why+")", audit.MaxReason),
 			After: map[string]any{"severity": severity, "diff": p.diff, "why": why}}); err != nil {
 			return nil, err
+		}
+		if r.AskCustomer {
+			err := s.sendToCustomer(ctx, l, rec)
+			return &Result{Order: o, Correction: rec, CorrectionPreview: CorrectionPreviewOf(rec)}, err
 		}
 		err := l.notify(ctx, new(notify.Recipients).Role(auth.SalesManager), notify.Notice{
 			Kind: "correction.awaiting_approval", Title: "Severe correction of " + o.Number + " awaits approval",
@@ -563,13 +578,14 @@ func (s *Service) decideCorrection(ctx context.Context, op string, a Action, r C
 		if err != nil {
 			return nil, err
 		}
-		if rec.Status != ordercorrection.StatusPENDING_APPROVAL {
-			return nil, fault.New(fault.InvalidTransition, "input.correctionId", "the correction is %s already", rec.Status)
+		// A correction still with the customer may be withdrawn, not approved.
+		if rec.Status != ordercorrection.StatusPENDING_APPROVAL && (approve || rec.Status != ordercorrection.StatusAWAITING_CUSTOMER) {
+			return nil, fault.New(fault.InvalidTransition, "input.correctionId", "the correction is %s", rec.Status)
 		}
 		if rec.RequestedByID != nil && *rec.RequestedByID == v.UserID {
 			return nil, fault.New(fault.NotAllowed, "", "you requested this correction; another manager must decide it")
 		}
-		o := l.Order
+		o, from := l.Order, rec.Status
 		if !approve {
 			rec, err = tx.OrderCorrection.UpdateOne(rec).SetStatus(ordercorrection.StatusREJECTED).SetDecidedAt(l.Now).
 				SetNillableDecidedByID(v.ActorID()).SetDecisionNote(note).AddVersion(1).Save(ctx)
@@ -577,7 +593,7 @@ func (s *Service) decideCorrection(ctx context.Context, op string, a Action, r C
 				return nil, err
 			}
 			if err := l.audit(ctx, audit.Event{Action: "correction.rejected", SubjectType: "OrderCorrection",
-				SubjectID: rec.ID, From: string(ordercorrection.StatusPENDING_APPROVAL), To: string(rec.Status), Reason: note}); err != nil {
+				SubjectID: rec.ID, From: string(from), To: string(rec.Status), Reason: note}); err != nil {
 				return nil, err
 			}
 			err = l.notify(ctx, new(notify.Recipients).User(rec.RequestedByID).User(o.OwnerID), notify.Notice{

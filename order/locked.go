@@ -141,7 +141,7 @@ func OpenWork(ctx context.Context, c *ent.Client, orderID int) (string, error) {
 		{"a shipment exception", entorder.HasShipmentsWith(shipment.ExceptionReportedAtNotNil(), shipment.ExceptionResolvedAtIsNil())},
 		{"a cancellation request", entorder.HasCancellationsWith(
 			cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED))},
-		{"a correction awaiting approval", entorder.HasCorrectionsWith(ordercorrection.StatusEQ(ordercorrection.StatusPENDING_APPROVAL))},
+		{"a correction awaiting approval", entorder.HasCorrectionsWith(ordercorrection.StatusIn(pendingCorrection...))},
 		{"a pending payment", entorder.HasPaymentsWith(entpayment.StatusEQ(entpayment.StatusPENDING))},
 	}
 	// One statement answers whether anything is open; only then is it
@@ -161,6 +161,10 @@ func OpenWork(ctx context.Context, c *ent.Client, orderID int) (string, error) {
 	}
 	return "", nil
 }
+
+// pendingCorrection are the statuses of a correction not yet decided: with
+// the customer or awaiting a manager.
+var pendingCorrection = []ordercorrection.Status{ordercorrection.StatusAWAITING_CUSTOMER, ordercorrection.StatusPENDING_APPROVAL}
 
 // child reads a record of an order (a payment, shipment, return, ...)
 // twice: first plainly, to learn its order, and again, locked, once the

@@ -52,6 +52,9 @@ type Service struct {
 	// Dunning is when payment reminders go: reminder n+1 when an invoice
 	// is still OPEN Dunning[n] after its due time (RemindOverdue).
 	Dunning []time.Duration
+	// Confirmations makes the links of the customer's confirmation page;
+	// without it, no correction can be sent to the customer.
+	Confirmations *Confirmations
 }
 
 // New returns the order service.

@@ -80,6 +80,9 @@ const (
 	// RemindInvoice sends a payment reminder of an overdue invoice (the
 	// dunning rule, order/dunning.go).
 	RemindInvoice Action = "REMIND_INVOICE"
+	// CustomerDecideCorrection is the customer's answer to a correction
+	// on the confirmation page (order/confirm.go).
+	CustomerDecideCorrection Action = "CUSTOMER_DECIDE_CORRECTION"
 )
 
 // Actions lists the order's own actions, in the order availableActions
@@ -90,7 +93,7 @@ var Actions = []Action{Update, Submit, Confirm, Reject, Pay, Refund, Ship, Deliv
 // ChildActions lists the actions on records the order owns.
 var ChildActions = []Action{CapturePayment, FailPayment, CancelPayment, ApproveCancel, RejectCancel,
 	ApproveCorrection, RejectCorrection, DecideReturn, ReceiveReturn, RefundReturn, CloseReturn,
-	ReportException, ResolveException, ReissueInvoice, RemindInvoice}
+	ReportException, ResolveException, ReissueInvoice, RemindInvoice, CustomerDecideCorrection}
 
 // The statuses an action may be taken in, by group.
 var (
@@ -152,6 +155,8 @@ var rules = map[Action]rule{
 	ResolveException:  {in: live},
 	ReissueInvoice:    {in: invoiceable, document: true},
 	RemindInvoice:     {in: invoiceable, document: true},
+	// Consent only: applying the correction is a manager's approval.
+	CustomerDecideCorrection: {in: []Status{PendingReview, Confirmed}},
 }
 
 // permissions is what a viewer needs for each of the order's own actions,

@@ -105,6 +105,7 @@ func start(t testing.TB, db *store.DB, o app.Options) *Env {
 	srv := httptest.NewServer(e.Handler)
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
+	e.Orders.Confirmations.Base = srv.URL // links in notices lead to this server
 	return e
 }
 

@@ -152,13 +152,14 @@ type Kind string
 
 // Kind values.
 const (
-	KindORDER_CONFIRMED       Kind = "ORDER_CONFIRMED"
-	KindCANCELLATION_EXECUTED Kind = "CANCELLATION_EXECUTED"
-	KindORDER_VOIDED          Kind = "ORDER_VOIDED"
-	KindRETURN_RECEIVED       Kind = "RETURN_RECEIVED"
-	KindRETURN_REFUNDED       Kind = "RETURN_REFUNDED"
-	KindINVOICE_ISSUED        Kind = "INVOICE_ISSUED"
-	KindPAYMENT_OVERDUE       Kind = "PAYMENT_OVERDUE"
+	KindORDER_CONFIRMED              Kind = "ORDER_CONFIRMED"
+	KindCANCELLATION_EXECUTED        Kind = "CANCELLATION_EXECUTED"
+	KindORDER_VOIDED                 Kind = "ORDER_VOIDED"
+	KindRETURN_RECEIVED              Kind = "RETURN_RECEIVED"
+	KindRETURN_REFUNDED              Kind = "RETURN_REFUNDED"
+	KindCORRECTION_AWAITING_CUSTOMER Kind = "CORRECTION_AWAITING_CUSTOMER"
+	KindINVOICE_ISSUED               Kind = "INVOICE_ISSUED"
+	KindPAYMENT_OVERDUE              Kind = "PAYMENT_OVERDUE"
 )
 
 func (k Kind) String() string {
@@ -168,7 +169,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindORDER_CONFIRMED, KindCANCELLATION_EXECUTED, KindORDER_VOIDED, KindRETURN_RECEIVED, KindRETURN_REFUNDED, KindINVOICE_ISSUED, KindPAYMENT_OVERDUE:
+	case KindORDER_CONFIRMED, KindCANCELLATION_EXECUTED, KindORDER_VOIDED, KindRETURN_RECEIVED, KindRETURN_REFUNDED, KindCORRECTION_AWAITING_CUSTOMER, KindINVOICE_ISSUED, KindPAYMENT_OVERDUE:
 		return nil
 	default:
 		return fmt.Errorf("customernotice: invalid enum value for kind field: %q", k)

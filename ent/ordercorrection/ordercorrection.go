@@ -44,6 +44,12 @@ const (
 	FieldCustomerConfirmationNote = "customer_confirmation_note"
 	// FieldCustomerContactID holds the string denoting the customer_contact_id field in the database.
 	FieldCustomerContactID = "customer_contact_id"
+	// FieldCustomerDecision holds the string denoting the customer_decision field in the database.
+	FieldCustomerDecision = "customer_decision"
+	// FieldCustomerDecidedAt holds the string denoting the customer_decided_at field in the database.
+	FieldCustomerDecidedAt = "customer_decided_at"
+	// FieldCustomerDecisionAddress holds the string denoting the customer_decision_address field in the database.
+	FieldCustomerDecisionAddress = "customer_decision_address"
 	// FieldTotalBeforeMinor holds the string denoting the total_before_minor field in the database.
 	FieldTotalBeforeMinor = "total_before_minor"
 	// FieldTotalAfterMinor holds the string denoting the total_after_minor field in the database.
@@ -122,6 +128,9 @@ var Columns = []string{
 	FieldCustomerConfirmed,
 	FieldCustomerConfirmationNote,
 	FieldCustomerContactID,
+	FieldCustomerDecision,
+	FieldCustomerDecidedAt,
+	FieldCustomerDecisionAddress,
 	FieldTotalBeforeMinor,
 	FieldTotalAfterMinor,
 	FieldRefundDueMinor,
@@ -169,6 +178,8 @@ var (
 	DefaultCustomerConfirmed bool
 	// CustomerConfirmationNoteValidator is a validator for the "customer_confirmation_note" field. It is called by the builders before save.
 	CustomerConfirmationNoteValidator func(string) error
+	// CustomerDecisionAddressValidator is a validator for the "customer_decision_address" field. It is called by the builders before save.
+	CustomerDecisionAddressValidator func(string) error
 	// DefaultTotalBeforeMinor holds the default value on creation for the "total_before_minor" field.
 	DefaultTotalBeforeMinor int64
 	// DefaultTotalAfterMinor holds the default value on creation for the "total_after_minor" field.
@@ -263,9 +274,10 @@ type Status string
 
 // Status values.
 const (
-	StatusPENDING_APPROVAL Status = "PENDING_APPROVAL"
-	StatusAPPLIED          Status = "APPLIED"
-	StatusREJECTED         Status = "REJECTED"
+	StatusAWAITING_CUSTOMER Status = "AWAITING_CUSTOMER"
+	StatusPENDING_APPROVAL  Status = "PENDING_APPROVAL"
+	StatusAPPLIED           Status = "APPLIED"
+	StatusREJECTED          Status = "REJECTED"
 )
 
 func (s Status) String() string {
@@ -275,10 +287,33 @@ func (s Status) String() string {
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
 func StatusValidator(s Status) error {
 	switch s {
-	case StatusPENDING_APPROVAL, StatusAPPLIED, StatusREJECTED:
+	case StatusAWAITING_CUSTOMER, StatusPENDING_APPROVAL, StatusAPPLIED, StatusREJECTED:
 		return nil
 	default:
 		return fmt.Errorf("ordercorrection: invalid enum value for status field: %q", s)
+	}
+}
+
+// CustomerDecision defines the type for the "customer_decision" enum field.
+type CustomerDecision string
+
+// CustomerDecision values.
+const (
+	CustomerDecisionACCEPTED CustomerDecision = "ACCEPTED"
+	CustomerDecisionDECLINED CustomerDecision = "DECLINED"
+)
+
+func (cd CustomerDecision) String() string {
+	return string(cd)
+}
+
+// CustomerDecisionValidator is a validator for the "customer_decision" field enum values. It is called by the builders before save.
+func CustomerDecisionValidator(cd CustomerDecision) error {
+	switch cd {
+	case CustomerDecisionACCEPTED, CustomerDecisionDECLINED:
+		return nil
+	default:
+		return fmt.Errorf("ordercorrection: invalid enum value for customer_decision field: %q", cd)
 	}
 }
 
@@ -343,6 +378,21 @@ func ByCustomerConfirmationNote(opts ...sql.OrderTermOption) OrderOption {
 // ByCustomerContactID orders the results by the customer_contact_id field.
 func ByCustomerContactID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCustomerContactID, opts...).ToFunc()
+}
+
+// ByCustomerDecision orders the results by the customer_decision field.
+func ByCustomerDecision(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerDecision, opts...).ToFunc()
+}
+
+// ByCustomerDecidedAt orders the results by the customer_decided_at field.
+func ByCustomerDecidedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerDecidedAt, opts...).ToFunc()
+}
+
+// ByCustomerDecisionAddress orders the results by the customer_decision_address field.
+func ByCustomerDecisionAddress(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerDecisionAddress, opts...).ToFunc()
 }
 
 // ByTotalBeforeMinor orders the results by the total_before_minor field.
@@ -524,6 +574,24 @@ func (e *Status) UnmarshalGQL(val interface{}) error {
 	*e = Status(str)
 	if err := StatusValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Status", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e CustomerDecision) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *CustomerDecision) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = CustomerDecision(str)
+	if err := CustomerDecisionValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid CustomerDecision", str)
 	}
 	return nil
 }

@@ -95,6 +95,16 @@ func CustomerContactID(v int) predicate.OrderCorrection {
 	return predicate.OrderCorrection(sql.FieldEQ(FieldCustomerContactID, v))
 }
 
+// CustomerDecidedAt applies equality check predicate on the "customer_decided_at" field. It's identical to CustomerDecidedAtEQ.
+func CustomerDecidedAt(v time.Time) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEQ(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecisionAddress applies equality check predicate on the "customer_decision_address" field. It's identical to CustomerDecisionAddressEQ.
+func CustomerDecisionAddress(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEQ(FieldCustomerDecisionAddress, v))
+}
+
 // TotalBeforeMinor applies equality check predicate on the "total_before_minor" field. It's identical to TotalBeforeMinorEQ.
 func TotalBeforeMinor(v int64) predicate.OrderCorrection {
 	return predicate.OrderCorrection(sql.FieldEQ(FieldTotalBeforeMinor, v))
@@ -578,6 +588,161 @@ func CustomerContactIDIsNil() predicate.OrderCorrection {
 // CustomerContactIDNotNil applies the NotNil predicate on the "customer_contact_id" field.
 func CustomerContactIDNotNil() predicate.OrderCorrection {
 	return predicate.OrderCorrection(sql.FieldNotNull(FieldCustomerContactID))
+}
+
+// CustomerDecisionEQ applies the EQ predicate on the "customer_decision" field.
+func CustomerDecisionEQ(v CustomerDecision) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEQ(FieldCustomerDecision, v))
+}
+
+// CustomerDecisionNEQ applies the NEQ predicate on the "customer_decision" field.
+func CustomerDecisionNEQ(v CustomerDecision) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNEQ(FieldCustomerDecision, v))
+}
+
+// CustomerDecisionIn applies the In predicate on the "customer_decision" field.
+func CustomerDecisionIn(vs ...CustomerDecision) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldIn(FieldCustomerDecision, vs...))
+}
+
+// CustomerDecisionNotIn applies the NotIn predicate on the "customer_decision" field.
+func CustomerDecisionNotIn(vs ...CustomerDecision) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNotIn(FieldCustomerDecision, vs...))
+}
+
+// CustomerDecisionIsNil applies the IsNil predicate on the "customer_decision" field.
+func CustomerDecisionIsNil() predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldIsNull(FieldCustomerDecision))
+}
+
+// CustomerDecisionNotNil applies the NotNil predicate on the "customer_decision" field.
+func CustomerDecisionNotNil() predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNotNull(FieldCustomerDecision))
+}
+
+// CustomerDecidedAtEQ applies the EQ predicate on the "customer_decided_at" field.
+func CustomerDecidedAtEQ(v time.Time) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEQ(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtNEQ applies the NEQ predicate on the "customer_decided_at" field.
+func CustomerDecidedAtNEQ(v time.Time) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNEQ(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtIn applies the In predicate on the "customer_decided_at" field.
+func CustomerDecidedAtIn(vs ...time.Time) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldIn(FieldCustomerDecidedAt, vs...))
+}
+
+// CustomerDecidedAtNotIn applies the NotIn predicate on the "customer_decided_at" field.
+func CustomerDecidedAtNotIn(vs ...time.Time) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNotIn(FieldCustomerDecidedAt, vs...))
+}
+
+// CustomerDecidedAtGT applies the GT predicate on the "customer_decided_at" field.
+func CustomerDecidedAtGT(v time.Time) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldGT(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtGTE applies the GTE predicate on the "customer_decided_at" field.
+func CustomerDecidedAtGTE(v time.Time) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldGTE(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtLT applies the LT predicate on the "customer_decided_at" field.
+func CustomerDecidedAtLT(v time.Time) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldLT(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtLTE applies the LTE predicate on the "customer_decided_at" field.
+func CustomerDecidedAtLTE(v time.Time) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldLTE(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtIsNil applies the IsNil predicate on the "customer_decided_at" field.
+func CustomerDecidedAtIsNil() predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldIsNull(FieldCustomerDecidedAt))
+}
+
+// CustomerDecidedAtNotNil applies the NotNil predicate on the "customer_decided_at" field.
+func CustomerDecidedAtNotNil() predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNotNull(FieldCustomerDecidedAt))
+}
+
+// CustomerDecisionAddressEQ applies the EQ predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressEQ(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEQ(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressNEQ applies the NEQ predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressNEQ(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNEQ(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressIn applies the In predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressIn(vs ...string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldIn(FieldCustomerDecisionAddress, vs...))
+}
+
+// CustomerDecisionAddressNotIn applies the NotIn predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressNotIn(vs ...string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNotIn(FieldCustomerDecisionAddress, vs...))
+}
+
+// CustomerDecisionAddressGT applies the GT predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressGT(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldGT(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressGTE applies the GTE predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressGTE(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldGTE(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressLT applies the LT predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressLT(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldLT(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressLTE applies the LTE predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressLTE(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldLTE(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressContains applies the Contains predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressContains(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldContains(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressHasPrefix applies the HasPrefix predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressHasPrefix(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldHasPrefix(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressHasSuffix applies the HasSuffix predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressHasSuffix(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldHasSuffix(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressIsNil applies the IsNil predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressIsNil() predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldIsNull(FieldCustomerDecisionAddress))
+}
+
+// CustomerDecisionAddressNotNil applies the NotNil predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressNotNil() predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldNotNull(FieldCustomerDecisionAddress))
+}
+
+// CustomerDecisionAddressEqualFold applies the EqualFold predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressEqualFold(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldEqualFold(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressContainsFold applies the ContainsFold predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressContainsFold(v string) predicate.OrderCorrection {
+	return predicate.OrderCorrection(sql.FieldContainsFold(FieldCustomerDecisionAddress, v))
 }
 
 // TotalBeforeMinorEQ applies the EQ predicate on the "total_before_minor" field.

@@ -899,24 +899,28 @@ func init() {
 	ordercorrectionDescCustomerConfirmationNote := ordercorrectionFields[8].Descriptor()
 	// ordercorrection.CustomerConfirmationNoteValidator is a validator for the "customer_confirmation_note" field. It is called by the builders before save.
 	ordercorrection.CustomerConfirmationNoteValidator = ordercorrectionDescCustomerConfirmationNote.Validators[0].(func(string) error)
+	// ordercorrectionDescCustomerDecisionAddress is the schema descriptor for customer_decision_address field.
+	ordercorrectionDescCustomerDecisionAddress := ordercorrectionFields[12].Descriptor()
+	// ordercorrection.CustomerDecisionAddressValidator is a validator for the "customer_decision_address" field. It is called by the builders before save.
+	ordercorrection.CustomerDecisionAddressValidator = ordercorrectionDescCustomerDecisionAddress.Validators[0].(func(string) error)
 	// ordercorrectionDescTotalBeforeMinor is the schema descriptor for total_before_minor field.
-	ordercorrectionDescTotalBeforeMinor := ordercorrectionFields[10].Descriptor()
+	ordercorrectionDescTotalBeforeMinor := ordercorrectionFields[13].Descriptor()
 	// ordercorrection.DefaultTotalBeforeMinor holds the default value on creation for the total_before_minor field.
 	ordercorrection.DefaultTotalBeforeMinor = ordercorrectionDescTotalBeforeMinor.Default.(int64)
 	// ordercorrectionDescTotalAfterMinor is the schema descriptor for total_after_minor field.
-	ordercorrectionDescTotalAfterMinor := ordercorrectionFields[11].Descriptor()
+	ordercorrectionDescTotalAfterMinor := ordercorrectionFields[14].Descriptor()
 	// ordercorrection.DefaultTotalAfterMinor holds the default value on creation for the total_after_minor field.
 	ordercorrection.DefaultTotalAfterMinor = ordercorrectionDescTotalAfterMinor.Default.(int64)
 	// ordercorrectionDescRefundDueMinor is the schema descriptor for refund_due_minor field.
-	ordercorrectionDescRefundDueMinor := ordercorrectionFields[12].Descriptor()
+	ordercorrectionDescRefundDueMinor := ordercorrectionFields[15].Descriptor()
 	// ordercorrection.DefaultRefundDueMinor holds the default value on creation for the refund_due_minor field.
 	ordercorrection.DefaultRefundDueMinor = ordercorrectionDescRefundDueMinor.Default.(int64)
 	// ordercorrectionDescAmountDueMinor is the schema descriptor for amount_due_minor field.
-	ordercorrectionDescAmountDueMinor := ordercorrectionFields[13].Descriptor()
+	ordercorrectionDescAmountDueMinor := ordercorrectionFields[16].Descriptor()
 	// ordercorrection.DefaultAmountDueMinor holds the default value on creation for the amount_due_minor field.
 	ordercorrection.DefaultAmountDueMinor = ordercorrectionDescAmountDueMinor.Default.(int64)
 	// ordercorrectionDescCurrency is the schema descriptor for currency field.
-	ordercorrectionDescCurrency := ordercorrectionFields[14].Descriptor()
+	ordercorrectionDescCurrency := ordercorrectionFields[17].Descriptor()
 	// ordercorrection.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
 	ordercorrection.CurrencyValidator = func() func(string) error {
 		validators := ordercorrectionDescCurrency.Validators
@@ -934,7 +938,7 @@ func init() {
 		}
 	}()
 	// ordercorrectionDescDecisionNote is the schema descriptor for decision_note field.
-	ordercorrectionDescDecisionNote := ordercorrectionFields[17].Descriptor()
+	ordercorrectionDescDecisionNote := ordercorrectionFields[20].Descriptor()
 	// ordercorrection.DecisionNoteValidator is a validator for the "decision_note" field. It is called by the builders before save.
 	ordercorrection.DecisionNoteValidator = ordercorrectionDescDecisionNote.Validators[0].(func(string) error)
 	orderlineMixin := schema.OrderLine{}.Mixin()

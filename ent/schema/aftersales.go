@@ -102,7 +102,10 @@ func (OrderCorrection) Fields() []ent.Field {
 		field.Enum("error_type").Values("PRICE", "QUANTITY", "PRODUCT", "CUSTOMER_INFO", "ADDRESS", "OTHER").Immutable(),
 		field.Enum("cause").Values("ENTRY_ERROR", "HUMAN_ERROR", "DATA_INCONSISTENCY", "SYSTEM_ERROR").Immutable(),
 		field.Enum("severity").Values("MINOR", "SEVERE").Immutable(),
-		field.Enum("status").Values("PENDING_APPROVAL", "APPLIED", "REJECTED").
+		// AWAITING_CUSTOMER: sent to the customer's confirmation page;
+		// their acceptance takes it to PENDING_APPROVAL, a refusal to
+		// REJECTED.
+		field.Enum("status").Values("AWAITING_CUSTOMER", "PENDING_APPROVAL", "APPLIED", "REJECTED").
 			Annotations(entgql.OrderField("STATUS")),
 		field.JSON("diff", []change.Field{}).Annotations(entgql.Type("[FieldChange!]")),
 		// Request is the change set as submitted, kept so that an approval
@@ -113,6 +116,11 @@ func (OrderCorrection) Fields() []ent.Field {
 		field.String("customer_confirmation_note").MaxRuneLen(2000).Optional(),
 		// The contact in which the customer confirmed, when one is logged.
 		field.Int("customer_contact_id").Optional().Nillable().Immutable(),
+		// The customer's own answer on the confirmation page: when, and
+		// from which address.
+		field.Enum("customer_decision").Values("ACCEPTED", "DECLINED").Optional().Nillable(),
+		optionalTime("customer_decided_at"),
+		field.String("customer_decision_address").MaxRuneLen(64).Optional(),
 		money("total_before_minor"),
 		money("total_after_minor"),
 		// What the correction means for money at the time it applied: a

@@ -737,6 +737,9 @@ type ComplexityRoot struct {
 		CustomerConfirmed        func(childComplexity int) int
 		CustomerContact          func(childComplexity int) int
 		CustomerContactID        func(childComplexity int) int
+		CustomerDecidedAt        func(childComplexity int) int
+		CustomerDecision         func(childComplexity int) int
+		CustomerDecisionAddress  func(childComplexity int) int
 		DecidedAt                func(childComplexity int) int
 		DecidedBy                func(childComplexity int) int
 		DecidedByID              func(childComplexity int) int
@@ -4652,6 +4655,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderCorrection.CustomerContactID(childComplexity), true
+	case "OrderCorrection.customerDecidedAt":
+		if e.ComplexityRoot.OrderCorrection.CustomerDecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCorrection.CustomerDecidedAt(childComplexity), true
+	case "OrderCorrection.customerDecision":
+		if e.ComplexityRoot.OrderCorrection.CustomerDecision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCorrection.CustomerDecision(childComplexity), true
+	case "OrderCorrection.customerDecisionAddress":
+		if e.ComplexityRoot.OrderCorrection.CustomerDecisionAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCorrection.CustomerDecisionAddress(childComplexity), true
 	case "OrderCorrection.decidedAt":
 		if e.ComplexityRoot.OrderCorrection.DecidedAt == nil {
 			break
@@ -7028,6 +7049,12 @@ input CorrectOrderInput {
   customerConfirmationNote: String
   "The logged contact (logContact) in which the customer confirmed: of the order's customer, and of this order if it names one."
   customerContactId: ID
+  """
+  Send a SEVERE correction to the customer instead: they get a notice with a link to a page showing the change and
+  its money effect, where they accept or decline it. It waits as AWAITING_CUSTOMER; accepted, it goes on to a
+  manager's approval with their consent recorded; declined, it is REJECTED.
+  """
+  askCustomer: Boolean
   dryRun: Boolean
   idempotencyKey: String
 }
@@ -9297,6 +9324,7 @@ enum CustomerNoticeKind @goModel(model: "orderdesk/ent/customernotice.Kind") {
   ORDER_VOIDED
   RETURN_RECEIVED
   RETURN_REFUNDED
+  CORRECTION_AWAITING_CUSTOMER
   INVOICE_ISSUED
   PAYMENT_OVERDUE
 }
@@ -10567,6 +10595,9 @@ type OrderCorrection implements Node {
   customerConfirmed: Boolean!
   customerConfirmationNote: String
   customerContactID: ID
+  customerDecision: OrderCorrectionCustomerDecision
+  customerDecidedAt: Time
+  customerDecisionAddress: String
   currency: String!
   expectedVersion: Int!
   decidedAt: Time
@@ -10604,6 +10635,13 @@ type OrderCorrectionConnection {
   Identifies the total count of items in the connection.
   """
   totalCount: Int!
+}
+"""
+OrderCorrectionCustomerDecision is enum for the field customer_decision
+"""
+enum OrderCorrectionCustomerDecision @goModel(model: "orderdesk/ent/ordercorrection.CustomerDecision") {
+  ACCEPTED
+  DECLINED
 }
 """
 An edge in a connection.
@@ -10661,6 +10699,7 @@ enum OrderCorrectionSeverity @goModel(model: "orderdesk/ent/ordercorrection.Seve
 OrderCorrectionStatus is enum for the field status
 """
 enum OrderCorrectionStatus @goModel(model: "orderdesk/ent/ordercorrection.Status") {
+  AWAITING_CUSTOMER
   PENDING_APPROVAL
   APPLIED
   REJECTED
@@ -10795,6 +10834,46 @@ input OrderCorrectionWhereInput {
   customerContactIDNotIn: [ID!]
   customerContactIDIsNil: Boolean
   customerContactIDNotNil: Boolean
+  """
+  customer_decision field predicates
+  """
+  customerDecision: OrderCorrectionCustomerDecision
+  customerDecisionNEQ: OrderCorrectionCustomerDecision
+  customerDecisionIn: [OrderCorrectionCustomerDecision!]
+  customerDecisionNotIn: [OrderCorrectionCustomerDecision!]
+  customerDecisionIsNil: Boolean
+  customerDecisionNotNil: Boolean
+  """
+  customer_decided_at field predicates
+  """
+  customerDecidedAt: Time
+  customerDecidedAtNEQ: Time
+  customerDecidedAtIn: [Time!]
+  customerDecidedAtNotIn: [Time!]
+  customerDecidedAtGT: Time
+  customerDecidedAtGTE: Time
+  customerDecidedAtLT: Time
+  customerDecidedAtLTE: Time
+  customerDecidedAtIsNil: Boolean
+  customerDecidedAtNotNil: Boolean
+  """
+  customer_decision_address field predicates
+  """
+  customerDecisionAddress: String
+  customerDecisionAddressNEQ: String
+  customerDecisionAddressIn: [String!]
+  customerDecisionAddressNotIn: [String!]
+  customerDecisionAddressGT: String
+  customerDecisionAddressGTE: String
+  customerDecisionAddressLT: String
+  customerDecisionAddressLTE: String
+  customerDecisionAddressContains: String
+  customerDecisionAddressHasPrefix: String
+  customerDecisionAddressHasSuffix: String
+  customerDecisionAddressIsNil: Boolean
+  customerDecisionAddressNotNil: Boolean
+  customerDecisionAddressEqualFold: String
+  customerDecisionAddressContainsFold: String
   """
   currency field predicates
   """
@@ -16149,6 +16228,12 @@ func (ec *executionContext) childFields_OrderCorrection(ctx context.Context, fie
 		return ec.fieldContext_OrderCorrection_customerConfirmationNote(ctx, field)
 	case "customerContactID":
 		return ec.fieldContext_OrderCorrection_customerContactID(ctx, field)
+	case "customerDecision":
+		return ec.fieldContext_OrderCorrection_customerDecision(ctx, field)
+	case "customerDecidedAt":
+		return ec.fieldContext_OrderCorrection_customerDecidedAt(ctx, field)
+	case "customerDecisionAddress":
+		return ec.fieldContext_OrderCorrection_customerDecisionAddress(ctx, field)
 	case "currency":
 		return ec.fieldContext_OrderCorrection_currency(ctx, field)
 	case "expectedVersion":
@@ -29372,6 +29457,27 @@ func (ec *executionContext) fieldContext_OrderCorrection_customerContactID(_ con
 	return graphql.NewScalarFieldContext("OrderCorrection", field, false, false, "ID")
 }
 
+func (ec *executionContext) _OrderCorrection_customerDecision(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
+	return ec.marshalOOrderCorrectionCustomerDecision2ᚖorderdeskᚋentᚋordercorrectionᚐCustomerDecision(ctx, field.Selections, obj.CustomerDecision)
+}
+func (ec *executionContext) fieldContext_OrderCorrection_customerDecision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderCorrection", field, false, false, "OrderCorrectionCustomerDecision")
+}
+
+func (ec *executionContext) _OrderCorrection_customerDecidedAt(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CustomerDecidedAt)
+}
+func (ec *executionContext) fieldContext_OrderCorrection_customerDecidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderCorrection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OrderCorrection_customerDecisionAddress(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
+	return ec.marshalOString2string(ctx, field.Selections, obj.CustomerDecisionAddress)
+}
+func (ec *executionContext) fieldContext_OrderCorrection_customerDecisionAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderCorrection", field, false, false, "String")
+}
+
 func (ec *executionContext) _OrderCorrection_currency(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
 	return ec.marshalNString2string(ctx, field.Selections, obj.Currency)
 }
@@ -42174,7 +42280,7 @@ func (ec *executionContext) unmarshalInputCorrectOrderInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"orderId", "expectedVersion", "errorType", "cause", "lines", "shippingAddress", "customerContact", "note", "customerConfirmed", "customerConfirmationNote", "customerContactId", "dryRun", "idempotencyKey"}
+	fieldsInOrder := [...]string{"orderId", "expectedVersion", "errorType", "cause", "lines", "shippingAddress", "customerContact", "note", "customerConfirmed", "customerConfirmationNote", "customerContactId", "askCustomer", "dryRun", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42258,6 +42364,13 @@ func (ec *executionContext) unmarshalInputCorrectOrderInput(ctx context.Context,
 				return it, err
 			}
 			it.CustomerContactID = data
+		case "askCustomer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("askCustomer"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AskCustomer = data
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -48810,7 +48923,7 @@ func (ec *executionContext) unmarshalInputOrderCorrectionWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "errorType", "errorTypeNEQ", "errorTypeIn", "errorTypeNotIn", "cause", "causeNEQ", "causeIn", "causeNotIn", "severity", "severityNEQ", "severityIn", "severityNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "customerConfirmed", "customerConfirmedNEQ", "customerConfirmationNote", "customerConfirmationNoteNEQ", "customerConfirmationNoteIn", "customerConfirmationNoteNotIn", "customerConfirmationNoteGT", "customerConfirmationNoteGTE", "customerConfirmationNoteLT", "customerConfirmationNoteLTE", "customerConfirmationNoteContains", "customerConfirmationNoteHasPrefix", "customerConfirmationNoteHasSuffix", "customerConfirmationNoteIsNil", "customerConfirmationNoteNotNil", "customerConfirmationNoteEqualFold", "customerConfirmationNoteContainsFold", "customerContactID", "customerContactIDNEQ", "customerContactIDIn", "customerContactIDNotIn", "customerContactIDIsNil", "customerContactIDNotNil", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "expectedVersion", "expectedVersionNEQ", "expectedVersionIn", "expectedVersionNotIn", "expectedVersionGT", "expectedVersionGTE", "expectedVersionLT", "expectedVersionLTE", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "decisionNote", "decisionNoteNEQ", "decisionNoteIn", "decisionNoteNotIn", "decisionNoteGT", "decisionNoteGTE", "decisionNoteLT", "decisionNoteLTE", "decisionNoteContains", "decisionNoteHasPrefix", "decisionNoteHasSuffix", "decisionNoteIsNil", "decisionNoteNotNil", "decisionNoteEqualFold", "decisionNoteContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "requestedByID", "requestedByIDNEQ", "requestedByIDIn", "requestedByIDNotIn", "requestedByIDIsNil", "requestedByIDNotNil", "decidedByID", "decidedByIDNEQ", "decidedByIDIn", "decidedByIDNotIn", "decidedByIDIsNil", "decidedByIDNotNil", "hasOrder", "hasOrderWith", "hasRequestedBy", "hasRequestedByWith", "hasDecidedBy", "hasDecidedByWith", "hasCustomerContact", "hasCustomerContactWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "errorType", "errorTypeNEQ", "errorTypeIn", "errorTypeNotIn", "cause", "causeNEQ", "causeIn", "causeNotIn", "severity", "severityNEQ", "severityIn", "severityNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "customerConfirmed", "customerConfirmedNEQ", "customerConfirmationNote", "customerConfirmationNoteNEQ", "customerConfirmationNoteIn", "customerConfirmationNoteNotIn", "customerConfirmationNoteGT", "customerConfirmationNoteGTE", "customerConfirmationNoteLT", "customerConfirmationNoteLTE", "customerConfirmationNoteContains", "customerConfirmationNoteHasPrefix", "customerConfirmationNoteHasSuffix", "customerConfirmationNoteIsNil", "customerConfirmationNoteNotNil", "customerConfirmationNoteEqualFold", "customerConfirmationNoteContainsFold", "customerContactID", "customerContactIDNEQ", "customerContactIDIn", "customerContactIDNotIn", "customerContactIDIsNil", "customerContactIDNotNil", "customerDecision", "customerDecisionNEQ", "customerDecisionIn", "customerDecisionNotIn", "customerDecisionIsNil", "customerDecisionNotNil", "customerDecidedAt", "customerDecidedAtNEQ", "customerDecidedAtIn", "customerDecidedAtNotIn", "customerDecidedAtGT", "customerDecidedAtGTE", "customerDecidedAtLT", "customerDecidedAtLTE", "customerDecidedAtIsNil", "customerDecidedAtNotNil", "customerDecisionAddress", "customerDecisionAddressNEQ", "customerDecisionAddressIn", "customerDecisionAddressNotIn", "customerDecisionAddressGT", "customerDecisionAddressGTE", "customerDecisionAddressLT", "customerDecisionAddressLTE", "customerDecisionAddressContains", "customerDecisionAddressHasPrefix", "customerDecisionAddressHasSuffix", "customerDecisionAddressIsNil", "customerDecisionAddressNotNil", "customerDecisionAddressEqualFold", "customerDecisionAddressContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "expectedVersion", "expectedVersionNEQ", "expectedVersionIn", "expectedVersionNotIn", "expectedVersionGT", "expectedVersionGTE", "expectedVersionLT", "expectedVersionLTE", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "decisionNote", "decisionNoteNEQ", "decisionNoteIn", "decisionNoteNotIn", "decisionNoteGT", "decisionNoteGTE", "decisionNoteLT", "decisionNoteLTE", "decisionNoteContains", "decisionNoteHasPrefix", "decisionNoteHasSuffix", "decisionNoteIsNil", "decisionNoteNotNil", "decisionNoteEqualFold", "decisionNoteContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "requestedByID", "requestedByIDNEQ", "requestedByIDIn", "requestedByIDNotIn", "requestedByIDIsNil", "requestedByIDNotNil", "decidedByID", "decidedByIDNEQ", "decidedByIDIn", "decidedByIDNotIn", "decidedByIDIsNil", "decidedByIDNotNil", "hasOrder", "hasOrderWith", "hasRequestedBy", "hasRequestedByWith", "hasDecidedBy", "hasDecidedByWith", "hasCustomerContact", "hasCustomerContactWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -49440,6 +49553,223 @@ func (ec *executionContext) unmarshalInputOrderCorrectionWhereInput(ctx context.
 				return it, err
 			}
 			it.CustomerContactIDNotNil = data
+		case "customerDecision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecision"))
+			data, err := ec.unmarshalOOrderCorrectionCustomerDecision2ᚖorderdeskᚋentᚋordercorrectionᚐCustomerDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecision = data
+		case "customerDecisionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionNEQ"))
+			data, err := ec.unmarshalOOrderCorrectionCustomerDecision2ᚖorderdeskᚋentᚋordercorrectionᚐCustomerDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionNEQ = data
+		case "customerDecisionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionIn"))
+			data, err := ec.unmarshalOOrderCorrectionCustomerDecision2ᚕorderdeskᚋentᚋordercorrectionᚐCustomerDecisionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionIn = data
+		case "customerDecisionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionNotIn"))
+			data, err := ec.unmarshalOOrderCorrectionCustomerDecision2ᚕorderdeskᚋentᚋordercorrectionᚐCustomerDecisionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionNotIn = data
+		case "customerDecisionIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionIsNil = data
+		case "customerDecisionNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionNotNil = data
+		case "customerDecidedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAt = data
+		case "customerDecidedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtNEQ = data
+		case "customerDecidedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtIn = data
+		case "customerDecidedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtNotIn = data
+		case "customerDecidedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtGT = data
+		case "customerDecidedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtGTE = data
+		case "customerDecidedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtLT = data
+		case "customerDecidedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtLTE = data
+		case "customerDecidedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtIsNil = data
+		case "customerDecidedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtNotNil = data
+		case "customerDecisionAddress":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddress"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddress = data
+		case "customerDecisionAddressNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressNEQ = data
+		case "customerDecisionAddressIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressIn = data
+		case "customerDecisionAddressNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressNotIn = data
+		case "customerDecisionAddressGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressGT = data
+		case "customerDecisionAddressGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressGTE = data
+		case "customerDecisionAddressLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressLT = data
+		case "customerDecisionAddressLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressLTE = data
+		case "customerDecisionAddressContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressContains = data
+		case "customerDecisionAddressHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressHasPrefix = data
+		case "customerDecisionAddressHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressHasSuffix = data
+		case "customerDecisionAddressIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressIsNil = data
+		case "customerDecisionAddressNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressNotNil = data
+		case "customerDecisionAddressEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressEqualFold = data
+		case "customerDecisionAddressContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressContainsFold = data
 		case "currency":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -66171,6 +66501,21 @@ func (ec *executionContext) _OrderCorrection(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "customerDecision":
+			out.Values[i] = ec._OrderCorrection_customerDecision(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customerDecidedAt":
+			out.Values[i] = ec._OrderCorrection_customerDecidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customerDecisionAddress":
+			out.Values[i] = ec._OrderCorrection_customerDecisionAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "currency":
 			out.Values[i] = ec._OrderCorrection_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -70559,6 +70904,16 @@ func (ec *executionContext) marshalNOrderCorrectionConnection2ᚖorderdeskᚋent
 	return ec._OrderCorrectionConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOrderCorrectionCustomerDecision2orderdeskᚋentᚋordercorrectionᚐCustomerDecision(ctx context.Context, v any) (ordercorrection.CustomerDecision, error) {
+	var res ordercorrection.CustomerDecision
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderCorrectionCustomerDecision2orderdeskᚋentᚋordercorrectionᚐCustomerDecision(ctx context.Context, sel ast.SelectionSet, v ordercorrection.CustomerDecision) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNOrderCorrectionErrorType2orderdeskᚋentᚋordercorrectionᚐErrorType(ctx context.Context, v any) (ordercorrection.ErrorType, error) {
 	var res ordercorrection.ErrorType
 	err := res.UnmarshalGQL(v)
@@ -73764,6 +74119,58 @@ func (ec *executionContext) unmarshalOOrderCorrectionCause2ᚖorderdeskᚋentᚋ
 }
 
 func (ec *executionContext) marshalOOrderCorrectionCause2ᚖorderdeskᚋentᚋordercorrectionᚐCause(ctx context.Context, sel ast.SelectionSet, v *ordercorrection.Cause) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOOrderCorrectionCustomerDecision2ᚕorderdeskᚋentᚋordercorrectionᚐCustomerDecisionᚄ(ctx context.Context, v any) ([]ordercorrection.CustomerDecision, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ordercorrection.CustomerDecision, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderCorrectionCustomerDecision2orderdeskᚋentᚋordercorrectionᚐCustomerDecision(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOOrderCorrectionCustomerDecision2ᚕorderdeskᚋentᚋordercorrectionᚐCustomerDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []ordercorrection.CustomerDecision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderCorrectionCustomerDecision2orderdeskᚋentᚋordercorrectionᚐCustomerDecision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOOrderCorrectionCustomerDecision2ᚖorderdeskᚋentᚋordercorrectionᚐCustomerDecision(ctx context.Context, v any) (*ordercorrection.CustomerDecision, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(ordercorrection.CustomerDecision)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrderCorrectionCustomerDecision2ᚖorderdeskᚋentᚋordercorrectionᚐCustomerDecision(ctx context.Context, sel ast.SelectionSet, v *ordercorrection.CustomerDecision) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

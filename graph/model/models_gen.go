@@ -163,9 +163,13 @@ type CorrectOrderInput struct {
 	CustomerConfirmed        *bool                     `json:"customerConfirmed,omitempty"`
 	CustomerConfirmationNote *string                   `json:"customerConfirmationNote,omitempty"`
 	// The logged contact (logContact) in which the customer confirmed: of the order's customer, and of this order if it names one.
-	CustomerContactID *int    `json:"customerContactId,omitempty"`
-	DryRun            *bool   `json:"dryRun,omitempty"`
-	IdempotencyKey    *string `json:"idempotencyKey,omitempty"`
+	CustomerContactID *int `json:"customerContactId,omitempty"`
+	// Send a SEVERE correction to the customer instead: they get a notice with a link to a page showing the change and
+	// its money effect, where they accept or decline it. It waits as AWAITING_CUSTOMER; accepted, it goes on to a
+	// manager's approval with their consent recorded; declined, it is REJECTED.
+	AskCustomer    *bool   `json:"askCustomer,omitempty"`
+	DryRun         *bool   `json:"dryRun,omitempty"`
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type CorrectionDecisionInput struct {
