@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -55,20 +54,9 @@ func confirmPage(log *slog.Logger, orders *order.Service, proxies Proxies) http.
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
-		page := confirmView(c, decided != nil)
-		var buf bytes.Buffer
-		if err := confirmTemplate.Execute(&buf, page); err != nil {
-			log.ErrorContext(ctx, "confirmation template", "request_id", audit.RequestID(ctx), "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer") // the token is in the address
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-		w.WriteHeader(status)
-		_, _ = w.Write(buf.Bytes())
+		writePage(w, r, log, status, confirmTemplate, confirmView(c, decided != nil),
+			"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
 	})
 }
 

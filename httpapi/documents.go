@@ -46,17 +46,7 @@ func documents(log *slog.Logger, client *ent.Client) http.Handler {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
-		var buf bytes.Buffer
-		if err := documentTemplate.Execute(&buf, page); err != nil {
-			log.ErrorContext(ctx, "document template", "request_id", audit.RequestID(ctx), "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-		_, _ = w.Write(buf.Bytes())
+		writePage(w, r, log, http.StatusOK, documentTemplate, page, "default-src 'none'; style-src 'unsafe-inline'")
 	})
 }
 
@@ -165,3 +155,21 @@ td.n, th.n { text-align: right; }
 {{end}}</body>
 </html>
 `))
+
+// writePage renders a server-side page with status: never cached, never
+// sniffed, under the content security policy csp. A template that fails
+// is the server's error, logged.
+func writePage(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, t *template.Template, data any, csp string) {
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		log.ErrorContext(r.Context(), "page template", "template", t.Name(), "request_id", audit.RequestID(r.Context()), "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", csp)
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
