@@ -125,7 +125,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.policy.DeliveryLeadTime, "delivery-lead-time", c.policy.DeliveryLeadTime, "earliest delivery after confirmation (ORDERDESK_DELIVERY_LEAD_TIME)")
 	fs.DurationVar(&c.rulesEvery, "rules-interval", time.Minute, "how often background rules run, e.g. automatic cancellation; 0 = never (ORDERDESK_RULES_INTERVAL)")
 	fs.StringVar(&c.noticeLang, "notice-language", env("NOTICE_LANGUAGE", notice.DefaultLanguage), "language of notices to customers who have none: "+strings.Join(notice.Languages, " or ")+" (ORDERDESK_NOTICE_LANGUAGE)")
-	fs.DurationVar(&c.noticeEvery, "notice-interval", 10*time.Second, "how often queued customer notices are delivered; 0 = never (ORDERDESK_NOTICE_INTERVAL)")
+	fs.DurationVar(&c.noticeEvery, "notice-interval", 10*time.Second, "how often the notice sender looks for due notices; one committed on this server goes at once; 0 = this server sends none (ORDERDESK_NOTICE_INTERVAL)")
 	fs.DurationVar(&c.noticeHold, "notice-hold", 0, "how long a customer notice waits after its change before it goes, for staff to read or withhold it (ORDERDESK_NOTICE_HOLD)")
 	fs.StringVar(&c.publicURL, "public-url", env("PUBLIC_URL", ""), "the server's address as customers reach it, for links in notices (the confirmation page); default http://localhost and the listen port (ORDERDESK_PUBLIC_URL)")
 	fs.DurationVar(&c.confirmTTL, "confirmation-ttl", order.DefaultConfirmationTTL, "how long a link to the customer's confirmation page works (ORDERDESK_CONFIRMATION_TTL)")

@@ -113,6 +113,7 @@ func New(db *store.DB, o Options) *App {
 	}
 	a.Metrics.CollectDB(db.SQL)
 	db.Client.AuditEvent.Use(a.Metrics.AuditHook())
+	db.Client.CustomerNotice.Use(a.Notices.WakeHook())
 	a.Accounts.OnChange = a.Broker.ForgetMembers
 	resolver := &graph.Resolver{Client: db.Client, Accounts: a.Accounts, Customers: a.Customers,
 		Stock: a.Stock, Orders: a.Orders, Complaints: a.Complaints, ContactLog: a.Contacts, Reports: a.Reports,

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -373,5 +374,27 @@ func TestNotice_SendersOnSeveralServersSendEachOnce(t *testing.T) {
 	}
 	if n := w.env.DB.Client.CustomerNotice.Query().Where(customernotice.StatusEQ(customernotice.StatusSENT)).CountX(w.env.Sys); n != orders {
 		t.Fatalf("%d notices recorded SENT, want %d", n, orders)
+	}
+}
+
+// TestNotice_GoesOnCommitNotAtTheNextRound: the server's sender is woken
+// when a notice commits, so it does not wait for its next round (here an
+// hour away); a rolled-back change wakes it for nothing.
+func TestNotice_GoesOnCommitNotAtTheNextRound(t *testing.T) {
+	w := newWorld(t)
+	mail := apptest.NewMailServer(t)
+	w.env.Notices.Mailer = mail.Mailer(t)
+	w.reachCustomer(t, "buyer@acme.test", "en")
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.env.RunNotices(ctx, slog.New(slog.DiscardHandler), time.Hour) }()
+	t.Cleanup(func() { stop(); <-done })
+	o := w.createConfirmed(t, 1, 0)
+	deadline := time.Now().Add(20 * time.Second)
+	for len(mail.Received()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := mail.Received(); len(got) != 1 || got[0].Subject != "Your order "+o.Number+" is confirmed" {
+		t.Fatalf("mail after the commit: %+v", got)
 	}
 }

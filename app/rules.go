@@ -65,22 +65,15 @@ func (a *App) runRulesOnce(ctx context.Context, log *slog.Logger) {
 }
 
 // RunNotices delivers the customer notices that actions queue, every
-// interval until ctx ends. Several servers may run it at once (see
-// notice.Sender).
+// interval and as soon as one commits on this server, until ctx ends.
+// Several servers may run it at once (see notice.Sender).
 func (a *App) RunNotices(ctx context.Context, log *slog.Logger, every time.Duration) {
 	ctx = notify.WithBroker(ctx, a.Broker) // the timeline's live subscribers see deliveries
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if n, err := a.Notices.DeliverDue(ctx); err != nil {
+	a.Notices.Run(ctx, every, func(n int, err error) {
+		if err != nil {
 			log.ErrorContext(ctx, "customer notices", "err", err)
 		} else if n > 0 {
 			log.InfoContext(ctx, "customer notices delivered or settled", "notices", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }

@@ -62,6 +62,7 @@ type Sender struct {
 	Hold  time.Duration
 	Batch int
 	Now   func() time.Time
+	wake  chan struct{} // see Wake
 }
 
 // DefaultRetries wait from half a minute to six hours, eight attempts in
@@ -72,7 +73,7 @@ var DefaultRetries = []time.Duration{30 * time.Second, 2 * time.Minute, 10 * tim
 // NewSender returns a sender over client with the defaults.
 func NewSender(client *ent.Client, m Mailer) *Sender {
 	return &Sender{client: client, Mailer: m, Language: DefaultLanguage, Retries: DefaultRetries,
-		Lease: 2 * time.Minute, Timeout: 30 * time.Second, Batch: 50, Now: time.Now}
+		Lease: 2 * time.Minute, Timeout: 30 * time.Second, Batch: 50, Now: time.Now, wake: make(chan struct{}, 1)}
 }
 
 // DeliverDue delivers the notices due now, one by one, and returns how

@@ -97,7 +97,7 @@ func (s *Sender) Resend(ctx context.Context, id int) (*ent.CustomerNotice, error
 	if _, err := auth.Require(ctx, auth.ContactLog); err != nil {
 		return nil, err
 	}
-	return s.change(ctx, id, "", func(tx *ent.Tx, n *ent.CustomerNotice, ctx context.Context, now time.Time) error {
+	n, err := s.change(ctx, id, "", func(tx *ent.Tx, n *ent.CustomerNotice, ctx context.Context, now time.Time) error {
 		if n.Status != customernotice.StatusFAILED && n.Status != customernotice.StatusSKIPPED {
 			return fault.New(fault.NotAllowed, "input.noticeId", "a %s notice is not sent again", n.Status)
 		}
@@ -108,6 +108,10 @@ func (s *Sender) Resend(ctx context.Context, id int) (*ent.CustomerNotice, error
 		}
 		return record(ctx, tx, n, "notice.resent", string(customernotice.StatusQUEUED), "")
 	})
+	if err == nil {
+		s.Wake()
+	}
+	return n, err
 }
 
 // change locks notice id as the viewer sees it (NOT_FOUND otherwise),
