@@ -457,15 +457,3 @@ func (s *Service) Query(f Filter) *ent.ContactQuery {
 	}
 	return q
 }
-
-// Subject is the record the contact is about, when the viewer may read it.
-func (s *Service) Subject(ctx context.Context, c *ent.Contact) (ent.Noder, error) {
-	if c.SubjectID == nil {
-		return nil, nil
-	}
-	n, err := s.client.Noder(ctx, *c.SubjectID)
-	if ent.IsNotFound(err) || errors.Is(err, privacy.Deny) {
-		return nil, nil
-	}
-	return n, err
-}

@@ -16,7 +16,7 @@ import (
 
 // Subject is the resolver for the subject field.
 func (r *contactResolver) Subject(ctx context.Context, obj *ent.Contact) (ent.Noder, error) {
-	return r.ContactLog.Subject(ctx, obj)
+	return visibleNode(ctx, r.Client, obj.SubjectID)
 }
 
 // FollowUpDue is the resolver for the followUpDue field.

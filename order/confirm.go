@@ -152,7 +152,7 @@ func (s *Service) CustomerDecision(ctx context.Context, token string, accept boo
 	ctx = auth.NewContext(ctx, auth.System("customer"))
 	res, err := s.run(ctx, "", "", nil, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
 		l, rec, err := holdChild(ctx, s, tx, CustomerDecideCorrection, "", "correction", corrections(tx, id))
-		if ent.IsNotFound(err) || fault.CodeOf(err) == fault.NotFound {
+		if fault.CodeOf(err) == fault.NotFound {
 			return nil, fault.New(fault.NotFound, "", "%s", ErrLinkInvalid.Error())
 		}
 		if err != nil {

@@ -102,8 +102,7 @@ func (s *Service) Ship(ctx context.Context, r ShipRequest) (*Result, error) {
 			To: string(sh.Status), After: map[string]any{"carrier": carrier, "trackingNumber": tracking, "quantities": want}}); err != nil {
 			return nil, err
 		}
-		_, err = s.invoiceAtShipment(ctx, l)
-		return &Result{Order: l.Order, Shipment: sh}, err
+		return &Result{Order: l.Order, Shipment: sh}, s.invoiceAtShipment(ctx, l)
 	})
 }
 

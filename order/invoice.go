@@ -137,13 +137,21 @@ func (s *Service) invoiceDue(l *Locked) time.Time {
 }
 
 // invoiceAtShipment issues the held order's invoice in the transaction of
-// its first shipment, when the policy says so and the order has something
-// to bill and no open invoice.
-func (s *Service) invoiceAtShipment(ctx context.Context, l *Locked) (*ent.Invoice, error) {
-	if !s.policy.InvoiceAtShipment || l.held.invoice != 0 || payment.Due(l.Order) <= 0 {
-		return nil, nil
+// a shipment, when the policy says so and ISSUE_INVOICE's table and guards
+// allow it (something to bill, no open invoice): the first shipment, in
+// effect.
+func (s *Service) invoiceAtShipment(ctx context.Context, l *Locked) error {
+	if !s.policy.InvoiceAtShipment {
+		return nil
 	}
-	return l.issueInvoice(ctx, s.invoiceDue(l), nil, "")
+	if err := l.allow(ctx, IssueInvoice); err != nil {
+		if _, expected := fault.Expected(err); expected {
+			return nil
+		}
+		return err
+	}
+	_, err := l.issueInvoice(ctx, s.invoiceDue(l), nil, "")
+	return err
 }
 
 // ReissueInvoiceRequest corrects an invoice entered wrongly.

@@ -393,7 +393,7 @@ func (l *Locked) refund(ctx context.Context, r payment.RefundRequest) ([]*ent.Pa
 			})
 		})
 	}
-	r.OrderSaved, l.refundUnsaved = true, true
+	l.refundUnsaved = true
 	return payment.Refund(ctx, l.tx, l.Order, charges, r)
 }
 

@@ -253,9 +253,6 @@ type RefundRequest struct {
 	Reason         string
 	CancellationID *int
 	ReturnOrderID  *int
-	// OrderSaved says the caller writes the order row itself after the
-	// refund (its refunded amount included), so the refund leaves it be.
-	OrderSaved bool
 }
 
 // Refund pays back Amount, spread over the captured charges that still have
@@ -263,7 +260,8 @@ type RefundRequest struct {
 // (REFUND_EXCEEDS_CAPTURED); with the order row locked by the caller, this
 // holds under concurrent requests too. What it pays beyond the refund due
 // is a concession, credited to the customer (Credit), so that a refund
-// never makes the customer owe more.
+// never makes the customer owe more. It raises o's refunded amount in
+// memory only: the caller, holding the order, saves it.
 func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, charges []*ent.Payment, r RefundRequest) ([]*ent.Payment, error) {
 	if r.Amount <= 0 {
 		return nil, fault.New(fault.Invalid, "input.amount", "must be positive")
@@ -298,12 +296,7 @@ func Refund(ctx context.Context, tx *ent.Tx, o *ent.Order, charges []*ent.Paymen
 		if err != nil {
 			return nil, err
 		}
-		if !r.OrderSaved {
-			if err := tx.Order.Update().Where(entorder.ID(o.ID)).AddRefundedMinor(part).Exec(ctx); err != nil {
-				return nil, err
-			}
-		}
-		o.RefundedMinor += part
+		o.RefundedMinor += part // written by the caller's save of the order
 		if err := ledger(ctx, tx, o, entry{kind: ledgerentry.KindREFUND, amount: -part, desc: "refund: " + r.Reason, payment: ref}); err != nil {
 			return nil, err
 		}
