@@ -122,6 +122,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.policy.PaymentTerms, "payment-terms", 0, "payment due time set at confirmation when an order has none; 0 = none (ORDERDESK_PAYMENT_TERMS)")
 	fs.DurationVar(&c.policy.AfterDeliveryFollowUp, "after-delivery-follow-up", 0, "schedule a follow-up contact (客户回访) for the order's rep this long after delivery; 0 = off (ORDERDESK_AFTER_DELIVERY_FOLLOW_UP)")
 	fs.BoolVar(&c.policy.InvoiceAtShipment, "invoice-at-shipment", env("INVOICE_AT_SHIPMENT", "") == "1", "issue an order's invoice with its first shipment (ORDERDESK_INVOICE_AT_SHIPMENT=1)")
+	fs.BoolVar(&c.policy.CancellationConsent, "cancellation-consent", env("CANCELLATION_CONSENT", "") == "1", "send requested cancellations that refund money the customer did not ask for to the customer's confirmation page first (ORDERDESK_CANCELLATION_CONSENT=1)")
 	fs.DurationVar(&c.policy.DeliveryLeadTime, "delivery-lead-time", c.policy.DeliveryLeadTime, "earliest delivery after confirmation (ORDERDESK_DELIVERY_LEAD_TIME)")
 	fs.DurationVar(&c.rulesEvery, "rules-interval", time.Minute, "how often background rules run, e.g. automatic cancellation; 0 = never (ORDERDESK_RULES_INTERVAL)")
 	fs.StringVar(&c.noticeLang, "notice-language", env("NOTICE_LANGUAGE", notice.DefaultLanguage), "language of notices to customers who have none: "+strings.Join(notice.Languages, " or ")+" (ORDERDESK_NOTICE_LANGUAGE)")

@@ -91,3 +91,50 @@ func TestConfirmation_InChromium(t *testing.T) {
 		}
 	}
 }
+
+// TestConsent_InChromium: the customer opens the link to a cancellation
+// of part of their paid order, reads what it does to the quantities and
+// the refund, and keeps the order — or, asked again, accepts; each answer
+// is what the request records.
+func TestConsent_InChromium(t *testing.T) {
+	w := consentWorld(t)
+	b := browser(t)
+	o := w.createConfirmed(t, 2, 0)
+	w.pay(t, o.ID, "258.00")
+	for _, c := range []struct{ button, result, status, decision string }{
+		{"decline", "you declined the cancellation", "REJECTED", "DECLINED"},
+		{"accept", "you accepted the cancellation", "REQUESTED", "ACCEPTED"},
+	} {
+		rec, errs := w.requestCancel(t, "SALES_REP", o, 1, "OUT_OF_STOCK", nil)
+		must(t, errs)
+		link, _ := w.consentLink(t, o.ID)
+		tab, cancel := chromedp.NewContext(b)
+		ctx, stop := context.WithTimeout(tab, time.Minute)
+		text := func(id string) string {
+			v, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
+			if err != nil {
+				t.Fatalf("#%s in Chromium: %v", id, err)
+			}
+			return v
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(link)); err != nil {
+			t.Fatalf("opening the link in Chromium: %v", err)
+		}
+		number, before, after, refund := text("order"), text("total-before"), text("total-after"), text("effect")
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID(c.button)), chromedp.WaitVisible(chromedp.ID("result"))); err != nil {
+			t.Fatalf("%s in Chromium: %v", c.button, err)
+		}
+		result := text("result")
+		stop()
+		cancel()
+		if number != o.Number || before != "258.00 EUR" || after != "129.00 EUR" || refund != "We refund you 129.00 EUR" {
+			t.Fatalf("the page showed %q %q → %q, %q", number, before, after, refund)
+		}
+		if !strings.Contains(result, c.result) {
+			t.Fatalf("after %s the page says %q", c.button, result)
+		}
+		if got := w.consent(t, rec.ID); got.Status != c.status || got.CustomerDecision == nil || *got.CustomerDecision != c.decision {
+			t.Fatalf("after %s in Chromium: %+v", c.button, got)
+		}
+	}
+}

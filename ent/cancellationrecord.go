@@ -81,6 +81,12 @@ type CancellationRecord struct {
 	Automatic bool `json:"automatic,omitempty"`
 	// CustomerContactID holds the value of the "customer_contact_id" field.
 	CustomerContactID *int `json:"customer_contact_id,omitempty"`
+	// CustomerDecision holds the value of the "customer_decision" field.
+	CustomerDecision *cancellationrecord.CustomerDecision `json:"customer_decision,omitempty"`
+	// CustomerDecidedAt holds the value of the "customer_decided_at" field.
+	CustomerDecidedAt *time.Time `json:"customer_decided_at,omitempty"`
+	// CustomerDecisionAddress holds the value of the "customer_decision_address" field.
+	CustomerDecisionAddress string `json:"customer_decision_address,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CancellationRecordQuery when eager-loading is set.
 	Edges        CancellationRecordEdges `json:"edges"`
@@ -198,9 +204,9 @@ func (*CancellationRecord) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case cancellationrecord.FieldID, cancellationrecord.FieldVersion, cancellationrecord.FieldAmountRefundedMinor, cancellationrecord.FieldAmountCancelledMinor, cancellationrecord.FieldQuantityReleased, cancellationrecord.FieldOrderID, cancellationrecord.FieldRequestedByID, cancellationrecord.FieldManagerApprovedByID, cancellationrecord.FieldFinanceApprovedByID, cancellationrecord.FieldDecidedByID, cancellationrecord.FieldNewOrderID, cancellationrecord.FieldCustomerContactID:
 			values[i] = new(sql.NullInt64)
-		case cancellationrecord.FieldKind, cancellationrecord.FieldScope, cancellationrecord.FieldReasonCode, cancellationrecord.FieldNote, cancellationrecord.FieldResolution, cancellationrecord.FieldStatus, cancellationrecord.FieldDecisionNote, cancellationrecord.FieldCurrency:
+		case cancellationrecord.FieldKind, cancellationrecord.FieldScope, cancellationrecord.FieldReasonCode, cancellationrecord.FieldNote, cancellationrecord.FieldResolution, cancellationrecord.FieldStatus, cancellationrecord.FieldDecisionNote, cancellationrecord.FieldCurrency, cancellationrecord.FieldCustomerDecision, cancellationrecord.FieldCustomerDecisionAddress:
 			values[i] = new(sql.NullString)
-		case cancellationrecord.FieldCreatedAt, cancellationrecord.FieldUpdatedAt, cancellationrecord.FieldManagerApprovedAt, cancellationrecord.FieldFinanceApprovedAt, cancellationrecord.FieldDecidedAt, cancellationrecord.FieldExecutedAt:
+		case cancellationrecord.FieldCreatedAt, cancellationrecord.FieldUpdatedAt, cancellationrecord.FieldManagerApprovedAt, cancellationrecord.FieldFinanceApprovedAt, cancellationrecord.FieldDecidedAt, cancellationrecord.FieldExecutedAt, cancellationrecord.FieldCustomerDecidedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -409,6 +415,26 @@ func (_m *CancellationRecord) assignValues(columns []string, values []any) error
 				_m.CustomerContactID = new(int)
 				*_m.CustomerContactID = int(value.Int64)
 			}
+		case cancellationrecord.FieldCustomerDecision:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_decision", values[i])
+			} else if value.Valid {
+				_m.CustomerDecision = new(cancellationrecord.CustomerDecision)
+				*_m.CustomerDecision = cancellationrecord.CustomerDecision(value.String)
+			}
+		case cancellationrecord.FieldCustomerDecidedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_decided_at", values[i])
+			} else if value.Valid {
+				_m.CustomerDecidedAt = new(time.Time)
+				*_m.CustomerDecidedAt = value.Time
+			}
+		case cancellationrecord.FieldCustomerDecisionAddress:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_decision_address", values[i])
+			} else if value.Valid {
+				_m.CustomerDecisionAddress = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -586,6 +612,19 @@ func (_m *CancellationRecord) String() string {
 		builder.WriteString("customer_contact_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	if v := _m.CustomerDecision; v != nil {
+		builder.WriteString("customer_decision=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.CustomerDecidedAt; v != nil {
+		builder.WriteString("customer_decided_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("customer_decision_address=")
+	builder.WriteString(_m.CustomerDecisionAddress)
 	builder.WriteByte(')')
 	return builder.String()
 }

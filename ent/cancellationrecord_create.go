@@ -376,6 +376,48 @@ func (_c *CancellationRecordCreate) SetNillableCustomerContactID(v *int) *Cancel
 	return _c
 }
 
+// SetCustomerDecision sets the "customer_decision" field.
+func (_c *CancellationRecordCreate) SetCustomerDecision(v cancellationrecord.CustomerDecision) *CancellationRecordCreate {
+	_c.mutation.SetCustomerDecision(v)
+	return _c
+}
+
+// SetNillableCustomerDecision sets the "customer_decision" field if the given value is not nil.
+func (_c *CancellationRecordCreate) SetNillableCustomerDecision(v *cancellationrecord.CustomerDecision) *CancellationRecordCreate {
+	if v != nil {
+		_c.SetCustomerDecision(*v)
+	}
+	return _c
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (_c *CancellationRecordCreate) SetCustomerDecidedAt(v time.Time) *CancellationRecordCreate {
+	_c.mutation.SetCustomerDecidedAt(v)
+	return _c
+}
+
+// SetNillableCustomerDecidedAt sets the "customer_decided_at" field if the given value is not nil.
+func (_c *CancellationRecordCreate) SetNillableCustomerDecidedAt(v *time.Time) *CancellationRecordCreate {
+	if v != nil {
+		_c.SetCustomerDecidedAt(*v)
+	}
+	return _c
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (_c *CancellationRecordCreate) SetCustomerDecisionAddress(v string) *CancellationRecordCreate {
+	_c.mutation.SetCustomerDecisionAddress(v)
+	return _c
+}
+
+// SetNillableCustomerDecisionAddress sets the "customer_decision_address" field if the given value is not nil.
+func (_c *CancellationRecordCreate) SetNillableCustomerDecisionAddress(v *string) *CancellationRecordCreate {
+	if v != nil {
+		_c.SetCustomerDecisionAddress(*v)
+	}
+	return _c
+}
+
 // SetOrder sets the "order" edge to the Order entity.
 func (_c *CancellationRecordCreate) SetOrder(v *Order) *CancellationRecordCreate {
 	return _c.SetOrderID(v.ID)
@@ -597,6 +639,16 @@ func (_c *CancellationRecordCreate) check() error {
 	if _, ok := _c.mutation.Automatic(); !ok {
 		return &ValidationError{Name: "automatic", err: errors.New(`ent: missing required field "CancellationRecord.automatic"`)}
 	}
+	if v, ok := _c.mutation.CustomerDecision(); ok {
+		if err := cancellationrecord.CustomerDecisionValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision", err: fmt.Errorf(`ent: validator failed for field "CancellationRecord.customer_decision": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.CustomerDecisionAddress(); ok {
+		if err := cancellationrecord.CustomerDecisionAddressValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision_address", err: fmt.Errorf(`ent: validator failed for field "CancellationRecord.customer_decision_address": %w`, err)}
+		}
+	}
 	if len(_c.mutation.OrderIDs()) == 0 {
 		return &ValidationError{Name: "order", err: errors.New(`ent: missing required edge "CancellationRecord.order"`)}
 	}
@@ -714,6 +766,18 @@ func (_c *CancellationRecordCreate) createSpec() (*CancellationRecord, *sqlgraph
 	if value, ok := _c.mutation.Automatic(); ok {
 		_spec.SetField(cancellationrecord.FieldAutomatic, field.TypeBool, value)
 		_node.Automatic = value
+	}
+	if value, ok := _c.mutation.CustomerDecision(); ok {
+		_spec.SetField(cancellationrecord.FieldCustomerDecision, field.TypeEnum, value)
+		_node.CustomerDecision = &value
+	}
+	if value, ok := _c.mutation.CustomerDecidedAt(); ok {
+		_spec.SetField(cancellationrecord.FieldCustomerDecidedAt, field.TypeTime, value)
+		_node.CustomerDecidedAt = &value
+	}
+	if value, ok := _c.mutation.CustomerDecisionAddress(); ok {
+		_spec.SetField(cancellationrecord.FieldCustomerDecisionAddress, field.TypeString, value)
+		_node.CustomerDecisionAddress = value
 	}
 	if nodes := _c.mutation.OrderIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1216,6 +1280,60 @@ func (u *CancellationRecordUpsert) ClearNewOrderID() *CancellationRecordUpsert {
 	return u
 }
 
+// SetCustomerDecision sets the "customer_decision" field.
+func (u *CancellationRecordUpsert) SetCustomerDecision(v cancellationrecord.CustomerDecision) *CancellationRecordUpsert {
+	u.Set(cancellationrecord.FieldCustomerDecision, v)
+	return u
+}
+
+// UpdateCustomerDecision sets the "customer_decision" field to the value that was provided on create.
+func (u *CancellationRecordUpsert) UpdateCustomerDecision() *CancellationRecordUpsert {
+	u.SetExcluded(cancellationrecord.FieldCustomerDecision)
+	return u
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (u *CancellationRecordUpsert) ClearCustomerDecision() *CancellationRecordUpsert {
+	u.SetNull(cancellationrecord.FieldCustomerDecision)
+	return u
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (u *CancellationRecordUpsert) SetCustomerDecidedAt(v time.Time) *CancellationRecordUpsert {
+	u.Set(cancellationrecord.FieldCustomerDecidedAt, v)
+	return u
+}
+
+// UpdateCustomerDecidedAt sets the "customer_decided_at" field to the value that was provided on create.
+func (u *CancellationRecordUpsert) UpdateCustomerDecidedAt() *CancellationRecordUpsert {
+	u.SetExcluded(cancellationrecord.FieldCustomerDecidedAt)
+	return u
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (u *CancellationRecordUpsert) ClearCustomerDecidedAt() *CancellationRecordUpsert {
+	u.SetNull(cancellationrecord.FieldCustomerDecidedAt)
+	return u
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (u *CancellationRecordUpsert) SetCustomerDecisionAddress(v string) *CancellationRecordUpsert {
+	u.Set(cancellationrecord.FieldCustomerDecisionAddress, v)
+	return u
+}
+
+// UpdateCustomerDecisionAddress sets the "customer_decision_address" field to the value that was provided on create.
+func (u *CancellationRecordUpsert) UpdateCustomerDecisionAddress() *CancellationRecordUpsert {
+	u.SetExcluded(cancellationrecord.FieldCustomerDecisionAddress)
+	return u
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (u *CancellationRecordUpsert) ClearCustomerDecisionAddress() *CancellationRecordUpsert {
+	u.SetNull(cancellationrecord.FieldCustomerDecisionAddress)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1667,6 +1785,69 @@ func (u *CancellationRecordUpsertOne) UpdateNewOrderID() *CancellationRecordUpse
 func (u *CancellationRecordUpsertOne) ClearNewOrderID() *CancellationRecordUpsertOne {
 	return u.Update(func(s *CancellationRecordUpsert) {
 		s.ClearNewOrderID()
+	})
+}
+
+// SetCustomerDecision sets the "customer_decision" field.
+func (u *CancellationRecordUpsertOne) SetCustomerDecision(v cancellationrecord.CustomerDecision) *CancellationRecordUpsertOne {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.SetCustomerDecision(v)
+	})
+}
+
+// UpdateCustomerDecision sets the "customer_decision" field to the value that was provided on create.
+func (u *CancellationRecordUpsertOne) UpdateCustomerDecision() *CancellationRecordUpsertOne {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.UpdateCustomerDecision()
+	})
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (u *CancellationRecordUpsertOne) ClearCustomerDecision() *CancellationRecordUpsertOne {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.ClearCustomerDecision()
+	})
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (u *CancellationRecordUpsertOne) SetCustomerDecidedAt(v time.Time) *CancellationRecordUpsertOne {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.SetCustomerDecidedAt(v)
+	})
+}
+
+// UpdateCustomerDecidedAt sets the "customer_decided_at" field to the value that was provided on create.
+func (u *CancellationRecordUpsertOne) UpdateCustomerDecidedAt() *CancellationRecordUpsertOne {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.UpdateCustomerDecidedAt()
+	})
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (u *CancellationRecordUpsertOne) ClearCustomerDecidedAt() *CancellationRecordUpsertOne {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.ClearCustomerDecidedAt()
+	})
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (u *CancellationRecordUpsertOne) SetCustomerDecisionAddress(v string) *CancellationRecordUpsertOne {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.SetCustomerDecisionAddress(v)
+	})
+}
+
+// UpdateCustomerDecisionAddress sets the "customer_decision_address" field to the value that was provided on create.
+func (u *CancellationRecordUpsertOne) UpdateCustomerDecisionAddress() *CancellationRecordUpsertOne {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.UpdateCustomerDecisionAddress()
+	})
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (u *CancellationRecordUpsertOne) ClearCustomerDecisionAddress() *CancellationRecordUpsertOne {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.ClearCustomerDecisionAddress()
 	})
 }
 
@@ -2287,6 +2468,69 @@ func (u *CancellationRecordUpsertBulk) UpdateNewOrderID() *CancellationRecordUps
 func (u *CancellationRecordUpsertBulk) ClearNewOrderID() *CancellationRecordUpsertBulk {
 	return u.Update(func(s *CancellationRecordUpsert) {
 		s.ClearNewOrderID()
+	})
+}
+
+// SetCustomerDecision sets the "customer_decision" field.
+func (u *CancellationRecordUpsertBulk) SetCustomerDecision(v cancellationrecord.CustomerDecision) *CancellationRecordUpsertBulk {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.SetCustomerDecision(v)
+	})
+}
+
+// UpdateCustomerDecision sets the "customer_decision" field to the value that was provided on create.
+func (u *CancellationRecordUpsertBulk) UpdateCustomerDecision() *CancellationRecordUpsertBulk {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.UpdateCustomerDecision()
+	})
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (u *CancellationRecordUpsertBulk) ClearCustomerDecision() *CancellationRecordUpsertBulk {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.ClearCustomerDecision()
+	})
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (u *CancellationRecordUpsertBulk) SetCustomerDecidedAt(v time.Time) *CancellationRecordUpsertBulk {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.SetCustomerDecidedAt(v)
+	})
+}
+
+// UpdateCustomerDecidedAt sets the "customer_decided_at" field to the value that was provided on create.
+func (u *CancellationRecordUpsertBulk) UpdateCustomerDecidedAt() *CancellationRecordUpsertBulk {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.UpdateCustomerDecidedAt()
+	})
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (u *CancellationRecordUpsertBulk) ClearCustomerDecidedAt() *CancellationRecordUpsertBulk {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.ClearCustomerDecidedAt()
+	})
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (u *CancellationRecordUpsertBulk) SetCustomerDecisionAddress(v string) *CancellationRecordUpsertBulk {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.SetCustomerDecisionAddress(v)
+	})
+}
+
+// UpdateCustomerDecisionAddress sets the "customer_decision_address" field to the value that was provided on create.
+func (u *CancellationRecordUpsertBulk) UpdateCustomerDecisionAddress() *CancellationRecordUpsertBulk {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.UpdateCustomerDecisionAddress()
+	})
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (u *CancellationRecordUpsertBulk) ClearCustomerDecisionAddress() *CancellationRecordUpsertBulk {
+	return u.Update(func(s *CancellationRecordUpsert) {
+		s.ClearCustomerDecisionAddress()
 	})
 }
 

@@ -397,6 +397,66 @@ func (_u *CancellationRecordUpdate) ClearNewOrderID() *CancellationRecordUpdate 
 	return _u
 }
 
+// SetCustomerDecision sets the "customer_decision" field.
+func (_u *CancellationRecordUpdate) SetCustomerDecision(v cancellationrecord.CustomerDecision) *CancellationRecordUpdate {
+	_u.mutation.SetCustomerDecision(v)
+	return _u
+}
+
+// SetNillableCustomerDecision sets the "customer_decision" field if the given value is not nil.
+func (_u *CancellationRecordUpdate) SetNillableCustomerDecision(v *cancellationrecord.CustomerDecision) *CancellationRecordUpdate {
+	if v != nil {
+		_u.SetCustomerDecision(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (_u *CancellationRecordUpdate) ClearCustomerDecision() *CancellationRecordUpdate {
+	_u.mutation.ClearCustomerDecision()
+	return _u
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (_u *CancellationRecordUpdate) SetCustomerDecidedAt(v time.Time) *CancellationRecordUpdate {
+	_u.mutation.SetCustomerDecidedAt(v)
+	return _u
+}
+
+// SetNillableCustomerDecidedAt sets the "customer_decided_at" field if the given value is not nil.
+func (_u *CancellationRecordUpdate) SetNillableCustomerDecidedAt(v *time.Time) *CancellationRecordUpdate {
+	if v != nil {
+		_u.SetCustomerDecidedAt(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (_u *CancellationRecordUpdate) ClearCustomerDecidedAt() *CancellationRecordUpdate {
+	_u.mutation.ClearCustomerDecidedAt()
+	return _u
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (_u *CancellationRecordUpdate) SetCustomerDecisionAddress(v string) *CancellationRecordUpdate {
+	_u.mutation.SetCustomerDecisionAddress(v)
+	return _u
+}
+
+// SetNillableCustomerDecisionAddress sets the "customer_decision_address" field if the given value is not nil.
+func (_u *CancellationRecordUpdate) SetNillableCustomerDecisionAddress(v *string) *CancellationRecordUpdate {
+	if v != nil {
+		_u.SetCustomerDecisionAddress(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (_u *CancellationRecordUpdate) ClearCustomerDecisionAddress() *CancellationRecordUpdate {
+	_u.mutation.ClearCustomerDecisionAddress()
+	return _u
+}
+
 // SetManagerApprovedBy sets the "manager_approved_by" edge to the User entity.
 func (_u *CancellationRecordUpdate) SetManagerApprovedBy(v *User) *CancellationRecordUpdate {
 	return _u.SetManagerApprovedByID(v.ID)
@@ -520,6 +580,16 @@ func (_u *CancellationRecordUpdate) check() error {
 			return &ValidationError{Name: "quantity_released", err: fmt.Errorf(`ent: validator failed for field "CancellationRecord.quantity_released": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.CustomerDecision(); ok {
+		if err := cancellationrecord.CustomerDecisionValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision", err: fmt.Errorf(`ent: validator failed for field "CancellationRecord.customer_decision": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CustomerDecisionAddress(); ok {
+		if err := cancellationrecord.CustomerDecisionAddressValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision_address", err: fmt.Errorf(`ent: validator failed for field "CancellationRecord.customer_decision_address": %w`, err)}
+		}
+	}
 	if _u.mutation.OrderCleared() && len(_u.mutation.OrderIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "CancellationRecord.order"`)
 	}
@@ -629,6 +699,24 @@ func (_u *CancellationRecordUpdate) sqlSave(ctx context.Context) (_node int, err
 	}
 	if value, ok := _u.mutation.AddedQuantityReleased(); ok {
 		_spec.AddField(cancellationrecord.FieldQuantityReleased, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CustomerDecision(); ok {
+		_spec.SetField(cancellationrecord.FieldCustomerDecision, field.TypeEnum, value)
+	}
+	if _u.mutation.CustomerDecisionCleared() {
+		_spec.ClearField(cancellationrecord.FieldCustomerDecision, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.CustomerDecidedAt(); ok {
+		_spec.SetField(cancellationrecord.FieldCustomerDecidedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CustomerDecidedAtCleared() {
+		_spec.ClearField(cancellationrecord.FieldCustomerDecidedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CustomerDecisionAddress(); ok {
+		_spec.SetField(cancellationrecord.FieldCustomerDecisionAddress, field.TypeString, value)
+	}
+	if _u.mutation.CustomerDecisionAddressCleared() {
+		_spec.ClearField(cancellationrecord.FieldCustomerDecisionAddress, field.TypeString)
 	}
 	if _u.mutation.ManagerApprovedByCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1132,6 +1220,66 @@ func (_u *CancellationRecordUpdateOne) ClearNewOrderID() *CancellationRecordUpda
 	return _u
 }
 
+// SetCustomerDecision sets the "customer_decision" field.
+func (_u *CancellationRecordUpdateOne) SetCustomerDecision(v cancellationrecord.CustomerDecision) *CancellationRecordUpdateOne {
+	_u.mutation.SetCustomerDecision(v)
+	return _u
+}
+
+// SetNillableCustomerDecision sets the "customer_decision" field if the given value is not nil.
+func (_u *CancellationRecordUpdateOne) SetNillableCustomerDecision(v *cancellationrecord.CustomerDecision) *CancellationRecordUpdateOne {
+	if v != nil {
+		_u.SetCustomerDecision(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (_u *CancellationRecordUpdateOne) ClearCustomerDecision() *CancellationRecordUpdateOne {
+	_u.mutation.ClearCustomerDecision()
+	return _u
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (_u *CancellationRecordUpdateOne) SetCustomerDecidedAt(v time.Time) *CancellationRecordUpdateOne {
+	_u.mutation.SetCustomerDecidedAt(v)
+	return _u
+}
+
+// SetNillableCustomerDecidedAt sets the "customer_decided_at" field if the given value is not nil.
+func (_u *CancellationRecordUpdateOne) SetNillableCustomerDecidedAt(v *time.Time) *CancellationRecordUpdateOne {
+	if v != nil {
+		_u.SetCustomerDecidedAt(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (_u *CancellationRecordUpdateOne) ClearCustomerDecidedAt() *CancellationRecordUpdateOne {
+	_u.mutation.ClearCustomerDecidedAt()
+	return _u
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (_u *CancellationRecordUpdateOne) SetCustomerDecisionAddress(v string) *CancellationRecordUpdateOne {
+	_u.mutation.SetCustomerDecisionAddress(v)
+	return _u
+}
+
+// SetNillableCustomerDecisionAddress sets the "customer_decision_address" field if the given value is not nil.
+func (_u *CancellationRecordUpdateOne) SetNillableCustomerDecisionAddress(v *string) *CancellationRecordUpdateOne {
+	if v != nil {
+		_u.SetCustomerDecisionAddress(*v)
+	}
+	return _u
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (_u *CancellationRecordUpdateOne) ClearCustomerDecisionAddress() *CancellationRecordUpdateOne {
+	_u.mutation.ClearCustomerDecisionAddress()
+	return _u
+}
+
 // SetManagerApprovedBy sets the "manager_approved_by" edge to the User entity.
 func (_u *CancellationRecordUpdateOne) SetManagerApprovedBy(v *User) *CancellationRecordUpdateOne {
 	return _u.SetManagerApprovedByID(v.ID)
@@ -1268,6 +1416,16 @@ func (_u *CancellationRecordUpdateOne) check() error {
 			return &ValidationError{Name: "quantity_released", err: fmt.Errorf(`ent: validator failed for field "CancellationRecord.quantity_released": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.CustomerDecision(); ok {
+		if err := cancellationrecord.CustomerDecisionValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision", err: fmt.Errorf(`ent: validator failed for field "CancellationRecord.customer_decision": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CustomerDecisionAddress(); ok {
+		if err := cancellationrecord.CustomerDecisionAddressValidator(v); err != nil {
+			return &ValidationError{Name: "customer_decision_address", err: fmt.Errorf(`ent: validator failed for field "CancellationRecord.customer_decision_address": %w`, err)}
+		}
+	}
 	if _u.mutation.OrderCleared() && len(_u.mutation.OrderIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "CancellationRecord.order"`)
 	}
@@ -1394,6 +1552,24 @@ func (_u *CancellationRecordUpdateOne) sqlSave(ctx context.Context) (_node *Canc
 	}
 	if value, ok := _u.mutation.AddedQuantityReleased(); ok {
 		_spec.AddField(cancellationrecord.FieldQuantityReleased, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CustomerDecision(); ok {
+		_spec.SetField(cancellationrecord.FieldCustomerDecision, field.TypeEnum, value)
+	}
+	if _u.mutation.CustomerDecisionCleared() {
+		_spec.ClearField(cancellationrecord.FieldCustomerDecision, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.CustomerDecidedAt(); ok {
+		_spec.SetField(cancellationrecord.FieldCustomerDecidedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CustomerDecidedAtCleared() {
+		_spec.ClearField(cancellationrecord.FieldCustomerDecidedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CustomerDecisionAddress(); ok {
+		_spec.SetField(cancellationrecord.FieldCustomerDecisionAddress, field.TypeString, value)
+	}
+	if _u.mutation.CustomerDecisionAddressCleared() {
+		_spec.ClearField(cancellationrecord.FieldCustomerDecisionAddress, field.TypeString)
 	}
 	if _u.mutation.ManagerApprovedByCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -79,35 +79,38 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "CancellationRecord",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			cancellationrecord.FieldCreatedAt:            {Type: field.TypeTime, Column: cancellationrecord.FieldCreatedAt},
-			cancellationrecord.FieldUpdatedAt:            {Type: field.TypeTime, Column: cancellationrecord.FieldUpdatedAt},
-			cancellationrecord.FieldVersion:              {Type: field.TypeInt64, Column: cancellationrecord.FieldVersion},
-			cancellationrecord.FieldKind:                 {Type: field.TypeEnum, Column: cancellationrecord.FieldKind},
-			cancellationrecord.FieldScope:                {Type: field.TypeEnum, Column: cancellationrecord.FieldScope},
-			cancellationrecord.FieldLines:                {Type: field.TypeJSON, Column: cancellationrecord.FieldLines},
-			cancellationrecord.FieldReasonCode:           {Type: field.TypeEnum, Column: cancellationrecord.FieldReasonCode},
-			cancellationrecord.FieldNote:                 {Type: field.TypeString, Column: cancellationrecord.FieldNote},
-			cancellationrecord.FieldResolution:           {Type: field.TypeEnum, Column: cancellationrecord.FieldResolution},
-			cancellationrecord.FieldStatus:               {Type: field.TypeEnum, Column: cancellationrecord.FieldStatus},
-			cancellationrecord.FieldNeedsManagerApproval: {Type: field.TypeBool, Column: cancellationrecord.FieldNeedsManagerApproval},
-			cancellationrecord.FieldNeedsFinanceApproval: {Type: field.TypeBool, Column: cancellationrecord.FieldNeedsFinanceApproval},
-			cancellationrecord.FieldManagerApprovedAt:    {Type: field.TypeTime, Column: cancellationrecord.FieldManagerApprovedAt},
-			cancellationrecord.FieldFinanceApprovedAt:    {Type: field.TypeTime, Column: cancellationrecord.FieldFinanceApprovedAt},
-			cancellationrecord.FieldDecidedAt:            {Type: field.TypeTime, Column: cancellationrecord.FieldDecidedAt},
-			cancellationrecord.FieldDecisionNote:         {Type: field.TypeString, Column: cancellationrecord.FieldDecisionNote},
-			cancellationrecord.FieldExecutedAt:           {Type: field.TypeTime, Column: cancellationrecord.FieldExecutedAt},
-			cancellationrecord.FieldAmountRefundedMinor:  {Type: field.TypeInt64, Column: cancellationrecord.FieldAmountRefundedMinor},
-			cancellationrecord.FieldAmountCancelledMinor: {Type: field.TypeInt64, Column: cancellationrecord.FieldAmountCancelledMinor},
-			cancellationrecord.FieldCurrency:             {Type: field.TypeString, Column: cancellationrecord.FieldCurrency},
-			cancellationrecord.FieldQuantityReleased:     {Type: field.TypeInt, Column: cancellationrecord.FieldQuantityReleased},
-			cancellationrecord.FieldOrderID:              {Type: field.TypeInt, Column: cancellationrecord.FieldOrderID},
-			cancellationrecord.FieldRequestedByID:        {Type: field.TypeInt, Column: cancellationrecord.FieldRequestedByID},
-			cancellationrecord.FieldManagerApprovedByID:  {Type: field.TypeInt, Column: cancellationrecord.FieldManagerApprovedByID},
-			cancellationrecord.FieldFinanceApprovedByID:  {Type: field.TypeInt, Column: cancellationrecord.FieldFinanceApprovedByID},
-			cancellationrecord.FieldDecidedByID:          {Type: field.TypeInt, Column: cancellationrecord.FieldDecidedByID},
-			cancellationrecord.FieldNewOrderID:           {Type: field.TypeInt, Column: cancellationrecord.FieldNewOrderID},
-			cancellationrecord.FieldAutomatic:            {Type: field.TypeBool, Column: cancellationrecord.FieldAutomatic},
-			cancellationrecord.FieldCustomerContactID:    {Type: field.TypeInt, Column: cancellationrecord.FieldCustomerContactID},
+			cancellationrecord.FieldCreatedAt:               {Type: field.TypeTime, Column: cancellationrecord.FieldCreatedAt},
+			cancellationrecord.FieldUpdatedAt:               {Type: field.TypeTime, Column: cancellationrecord.FieldUpdatedAt},
+			cancellationrecord.FieldVersion:                 {Type: field.TypeInt64, Column: cancellationrecord.FieldVersion},
+			cancellationrecord.FieldKind:                    {Type: field.TypeEnum, Column: cancellationrecord.FieldKind},
+			cancellationrecord.FieldScope:                   {Type: field.TypeEnum, Column: cancellationrecord.FieldScope},
+			cancellationrecord.FieldLines:                   {Type: field.TypeJSON, Column: cancellationrecord.FieldLines},
+			cancellationrecord.FieldReasonCode:              {Type: field.TypeEnum, Column: cancellationrecord.FieldReasonCode},
+			cancellationrecord.FieldNote:                    {Type: field.TypeString, Column: cancellationrecord.FieldNote},
+			cancellationrecord.FieldResolution:              {Type: field.TypeEnum, Column: cancellationrecord.FieldResolution},
+			cancellationrecord.FieldStatus:                  {Type: field.TypeEnum, Column: cancellationrecord.FieldStatus},
+			cancellationrecord.FieldNeedsManagerApproval:    {Type: field.TypeBool, Column: cancellationrecord.FieldNeedsManagerApproval},
+			cancellationrecord.FieldNeedsFinanceApproval:    {Type: field.TypeBool, Column: cancellationrecord.FieldNeedsFinanceApproval},
+			cancellationrecord.FieldManagerApprovedAt:       {Type: field.TypeTime, Column: cancellationrecord.FieldManagerApprovedAt},
+			cancellationrecord.FieldFinanceApprovedAt:       {Type: field.TypeTime, Column: cancellationrecord.FieldFinanceApprovedAt},
+			cancellationrecord.FieldDecidedAt:               {Type: field.TypeTime, Column: cancellationrecord.FieldDecidedAt},
+			cancellationrecord.FieldDecisionNote:            {Type: field.TypeString, Column: cancellationrecord.FieldDecisionNote},
+			cancellationrecord.FieldExecutedAt:              {Type: field.TypeTime, Column: cancellationrecord.FieldExecutedAt},
+			cancellationrecord.FieldAmountRefundedMinor:     {Type: field.TypeInt64, Column: cancellationrecord.FieldAmountRefundedMinor},
+			cancellationrecord.FieldAmountCancelledMinor:    {Type: field.TypeInt64, Column: cancellationrecord.FieldAmountCancelledMinor},
+			cancellationrecord.FieldCurrency:                {Type: field.TypeString, Column: cancellationrecord.FieldCurrency},
+			cancellationrecord.FieldQuantityReleased:        {Type: field.TypeInt, Column: cancellationrecord.FieldQuantityReleased},
+			cancellationrecord.FieldOrderID:                 {Type: field.TypeInt, Column: cancellationrecord.FieldOrderID},
+			cancellationrecord.FieldRequestedByID:           {Type: field.TypeInt, Column: cancellationrecord.FieldRequestedByID},
+			cancellationrecord.FieldManagerApprovedByID:     {Type: field.TypeInt, Column: cancellationrecord.FieldManagerApprovedByID},
+			cancellationrecord.FieldFinanceApprovedByID:     {Type: field.TypeInt, Column: cancellationrecord.FieldFinanceApprovedByID},
+			cancellationrecord.FieldDecidedByID:             {Type: field.TypeInt, Column: cancellationrecord.FieldDecidedByID},
+			cancellationrecord.FieldNewOrderID:              {Type: field.TypeInt, Column: cancellationrecord.FieldNewOrderID},
+			cancellationrecord.FieldAutomatic:               {Type: field.TypeBool, Column: cancellationrecord.FieldAutomatic},
+			cancellationrecord.FieldCustomerContactID:       {Type: field.TypeInt, Column: cancellationrecord.FieldCustomerContactID},
+			cancellationrecord.FieldCustomerDecision:        {Type: field.TypeEnum, Column: cancellationrecord.FieldCustomerDecision},
+			cancellationrecord.FieldCustomerDecidedAt:       {Type: field.TypeTime, Column: cancellationrecord.FieldCustomerDecidedAt},
+			cancellationrecord.FieldCustomerDecisionAddress: {Type: field.TypeString, Column: cancellationrecord.FieldCustomerDecisionAddress},
 		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
@@ -2257,6 +2260,21 @@ func (f *CancellationRecordFilter) WhereAutomatic(p entql.BoolP) {
 // WhereCustomerContactID applies the entql int predicate on the customer_contact_id field.
 func (f *CancellationRecordFilter) WhereCustomerContactID(p entql.IntP) {
 	f.Where(p.Field(cancellationrecord.FieldCustomerContactID))
+}
+
+// WhereCustomerDecision applies the entql string predicate on the customer_decision field.
+func (f *CancellationRecordFilter) WhereCustomerDecision(p entql.StringP) {
+	f.Where(p.Field(cancellationrecord.FieldCustomerDecision))
+}
+
+// WhereCustomerDecidedAt applies the entql time.Time predicate on the customer_decided_at field.
+func (f *CancellationRecordFilter) WhereCustomerDecidedAt(p entql.TimeP) {
+	f.Where(p.Field(cancellationrecord.FieldCustomerDecidedAt))
+}
+
+// WhereCustomerDecisionAddress applies the entql string predicate on the customer_decision_address field.
+func (f *CancellationRecordFilter) WhereCustomerDecisionAddress(p entql.StringP) {
+	f.Where(p.Field(cancellationrecord.FieldCustomerDecisionAddress))
 }
 
 // WhereHasOrder applies a predicate to check if query has an edge order.

@@ -483,6 +483,21 @@ func (_q *CancellationRecordQuery) collectField(ctx context.Context, oneNode boo
 				selectedFields = append(selectedFields, cancellationrecord.FieldCustomerContactID)
 				fieldSeen[cancellationrecord.FieldCustomerContactID] = struct{}{}
 			}
+		case "customerDecision":
+			if _, ok := fieldSeen[cancellationrecord.FieldCustomerDecision]; !ok {
+				selectedFields = append(selectedFields, cancellationrecord.FieldCustomerDecision)
+				fieldSeen[cancellationrecord.FieldCustomerDecision] = struct{}{}
+			}
+		case "customerDecidedAt":
+			if _, ok := fieldSeen[cancellationrecord.FieldCustomerDecidedAt]; !ok {
+				selectedFields = append(selectedFields, cancellationrecord.FieldCustomerDecidedAt)
+				fieldSeen[cancellationrecord.FieldCustomerDecidedAt] = struct{}{}
+			}
+		case "customerDecisionAddress":
+			if _, ok := fieldSeen[cancellationrecord.FieldCustomerDecisionAddress]; !ok {
+				selectedFields = append(selectedFields, cancellationrecord.FieldCustomerDecisionAddress)
+				fieldSeen[cancellationrecord.FieldCustomerDecisionAddress] = struct{}{}
+			}
 		case "id":
 		case "amountRefunded":
 			if _, ok := fieldSeen[cancellationrecord.FieldAmountRefundedMinor]; !ok {

@@ -1058,6 +1058,43 @@ type CancellationRecordWhereInput struct {
 	CustomerContactIDIsNil  bool  `json:"customerContactIDIsNil,omitempty"`
 	CustomerContactIDNotNil bool  `json:"customerContactIDNotNil,omitempty"`
 
+	// "customer_decision" field predicates.
+	CustomerDecision       *cancellationrecord.CustomerDecision  `json:"customerDecision,omitempty"`
+	CustomerDecisionNEQ    *cancellationrecord.CustomerDecision  `json:"customerDecisionNEQ,omitempty"`
+	CustomerDecisionIn     []cancellationrecord.CustomerDecision `json:"customerDecisionIn,omitempty"`
+	CustomerDecisionNotIn  []cancellationrecord.CustomerDecision `json:"customerDecisionNotIn,omitempty"`
+	CustomerDecisionIsNil  bool                                  `json:"customerDecisionIsNil,omitempty"`
+	CustomerDecisionNotNil bool                                  `json:"customerDecisionNotNil,omitempty"`
+
+	// "customer_decided_at" field predicates.
+	CustomerDecidedAt       *time.Time  `json:"customerDecidedAt,omitempty"`
+	CustomerDecidedAtNEQ    *time.Time  `json:"customerDecidedAtNEQ,omitempty"`
+	CustomerDecidedAtIn     []time.Time `json:"customerDecidedAtIn,omitempty"`
+	CustomerDecidedAtNotIn  []time.Time `json:"customerDecidedAtNotIn,omitempty"`
+	CustomerDecidedAtGT     *time.Time  `json:"customerDecidedAtGT,omitempty"`
+	CustomerDecidedAtGTE    *time.Time  `json:"customerDecidedAtGTE,omitempty"`
+	CustomerDecidedAtLT     *time.Time  `json:"customerDecidedAtLT,omitempty"`
+	CustomerDecidedAtLTE    *time.Time  `json:"customerDecidedAtLTE,omitempty"`
+	CustomerDecidedAtIsNil  bool        `json:"customerDecidedAtIsNil,omitempty"`
+	CustomerDecidedAtNotNil bool        `json:"customerDecidedAtNotNil,omitempty"`
+
+	// "customer_decision_address" field predicates.
+	CustomerDecisionAddress             *string  `json:"customerDecisionAddress,omitempty"`
+	CustomerDecisionAddressNEQ          *string  `json:"customerDecisionAddressNEQ,omitempty"`
+	CustomerDecisionAddressIn           []string `json:"customerDecisionAddressIn,omitempty"`
+	CustomerDecisionAddressNotIn        []string `json:"customerDecisionAddressNotIn,omitempty"`
+	CustomerDecisionAddressGT           *string  `json:"customerDecisionAddressGT,omitempty"`
+	CustomerDecisionAddressGTE          *string  `json:"customerDecisionAddressGTE,omitempty"`
+	CustomerDecisionAddressLT           *string  `json:"customerDecisionAddressLT,omitempty"`
+	CustomerDecisionAddressLTE          *string  `json:"customerDecisionAddressLTE,omitempty"`
+	CustomerDecisionAddressContains     *string  `json:"customerDecisionAddressContains,omitempty"`
+	CustomerDecisionAddressHasPrefix    *string  `json:"customerDecisionAddressHasPrefix,omitempty"`
+	CustomerDecisionAddressHasSuffix    *string  `json:"customerDecisionAddressHasSuffix,omitempty"`
+	CustomerDecisionAddressIsNil        bool     `json:"customerDecisionAddressIsNil,omitempty"`
+	CustomerDecisionAddressNotNil       bool     `json:"customerDecisionAddressNotNil,omitempty"`
+	CustomerDecisionAddressEqualFold    *string  `json:"customerDecisionAddressEqualFold,omitempty"`
+	CustomerDecisionAddressContainsFold *string  `json:"customerDecisionAddressContainsFold,omitempty"`
+
 	// "order" edge predicates.
 	HasOrder     *bool              `json:"hasOrder,omitempty"`
 	HasOrderWith []*OrderWhereInput `json:"hasOrderWith,omitempty"`
@@ -1724,6 +1761,99 @@ func (i *CancellationRecordWhereInput) P() (predicate.CancellationRecord, error)
 	}
 	if i.CustomerContactIDNotNil {
 		predicates = append(predicates, cancellationrecord.CustomerContactIDNotNil())
+	}
+	if i.CustomerDecision != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionEQ(*i.CustomerDecision))
+	}
+	if i.CustomerDecisionNEQ != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionNEQ(*i.CustomerDecisionNEQ))
+	}
+	if len(i.CustomerDecisionIn) > 0 {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionIn(i.CustomerDecisionIn...))
+	}
+	if len(i.CustomerDecisionNotIn) > 0 {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionNotIn(i.CustomerDecisionNotIn...))
+	}
+	if i.CustomerDecisionIsNil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionIsNil())
+	}
+	if i.CustomerDecisionNotNil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionNotNil())
+	}
+	if i.CustomerDecidedAt != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecidedAtEQ(*i.CustomerDecidedAt))
+	}
+	if i.CustomerDecidedAtNEQ != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecidedAtNEQ(*i.CustomerDecidedAtNEQ))
+	}
+	if len(i.CustomerDecidedAtIn) > 0 {
+		predicates = append(predicates, cancellationrecord.CustomerDecidedAtIn(i.CustomerDecidedAtIn...))
+	}
+	if len(i.CustomerDecidedAtNotIn) > 0 {
+		predicates = append(predicates, cancellationrecord.CustomerDecidedAtNotIn(i.CustomerDecidedAtNotIn...))
+	}
+	if i.CustomerDecidedAtGT != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecidedAtGT(*i.CustomerDecidedAtGT))
+	}
+	if i.CustomerDecidedAtGTE != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecidedAtGTE(*i.CustomerDecidedAtGTE))
+	}
+	if i.CustomerDecidedAtLT != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecidedAtLT(*i.CustomerDecidedAtLT))
+	}
+	if i.CustomerDecidedAtLTE != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecidedAtLTE(*i.CustomerDecidedAtLTE))
+	}
+	if i.CustomerDecidedAtIsNil {
+		predicates = append(predicates, cancellationrecord.CustomerDecidedAtIsNil())
+	}
+	if i.CustomerDecidedAtNotNil {
+		predicates = append(predicates, cancellationrecord.CustomerDecidedAtNotNil())
+	}
+	if i.CustomerDecisionAddress != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressEQ(*i.CustomerDecisionAddress))
+	}
+	if i.CustomerDecisionAddressNEQ != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressNEQ(*i.CustomerDecisionAddressNEQ))
+	}
+	if len(i.CustomerDecisionAddressIn) > 0 {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressIn(i.CustomerDecisionAddressIn...))
+	}
+	if len(i.CustomerDecisionAddressNotIn) > 0 {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressNotIn(i.CustomerDecisionAddressNotIn...))
+	}
+	if i.CustomerDecisionAddressGT != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressGT(*i.CustomerDecisionAddressGT))
+	}
+	if i.CustomerDecisionAddressGTE != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressGTE(*i.CustomerDecisionAddressGTE))
+	}
+	if i.CustomerDecisionAddressLT != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressLT(*i.CustomerDecisionAddressLT))
+	}
+	if i.CustomerDecisionAddressLTE != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressLTE(*i.CustomerDecisionAddressLTE))
+	}
+	if i.CustomerDecisionAddressContains != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressContains(*i.CustomerDecisionAddressContains))
+	}
+	if i.CustomerDecisionAddressHasPrefix != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressHasPrefix(*i.CustomerDecisionAddressHasPrefix))
+	}
+	if i.CustomerDecisionAddressHasSuffix != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressHasSuffix(*i.CustomerDecisionAddressHasSuffix))
+	}
+	if i.CustomerDecisionAddressIsNil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressIsNil())
+	}
+	if i.CustomerDecisionAddressNotNil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressNotNil())
+	}
+	if i.CustomerDecisionAddressEqualFold != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressEqualFold(*i.CustomerDecisionAddressEqualFold))
+	}
+	if i.CustomerDecisionAddressContainsFold != nil {
+		predicates = append(predicates, cancellationrecord.CustomerDecisionAddressContainsFold(*i.CustomerDecisionAddressContainsFold))
 	}
 
 	if i.HasOrder != nil {

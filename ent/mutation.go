@@ -1610,6 +1610,9 @@ type CancellationRecordMutation struct {
 	quantity_released          *int
 	addquantity_released       *int
 	automatic                  *bool
+	customer_decision          *cancellationrecord.CustomerDecision
+	customer_decided_at        *time.Time
+	customer_decision_address  *string
 	clearedFields              map[string]struct{}
 	_order                     *int
 	cleared_order              bool
@@ -3037,6 +3040,153 @@ func (m *CancellationRecordMutation) ResetCustomerContactID() {
 	delete(m.clearedFields, cancellationrecord.FieldCustomerContactID)
 }
 
+// SetCustomerDecision sets the "customer_decision" field.
+func (m *CancellationRecordMutation) SetCustomerDecision(cd cancellationrecord.CustomerDecision) {
+	m.customer_decision = &cd
+}
+
+// CustomerDecision returns the value of the "customer_decision" field in the mutation.
+func (m *CancellationRecordMutation) CustomerDecision() (r cancellationrecord.CustomerDecision, exists bool) {
+	v := m.customer_decision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerDecision returns the old "customer_decision" field's value of the CancellationRecord entity.
+// If the CancellationRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CancellationRecordMutation) OldCustomerDecision(ctx context.Context) (v *cancellationrecord.CustomerDecision, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerDecision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerDecision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerDecision: %w", err)
+	}
+	return oldValue.CustomerDecision, nil
+}
+
+// ClearCustomerDecision clears the value of the "customer_decision" field.
+func (m *CancellationRecordMutation) ClearCustomerDecision() {
+	m.customer_decision = nil
+	m.clearedFields[cancellationrecord.FieldCustomerDecision] = struct{}{}
+}
+
+// CustomerDecisionCleared returns if the "customer_decision" field was cleared in this mutation.
+func (m *CancellationRecordMutation) CustomerDecisionCleared() bool {
+	_, ok := m.clearedFields[cancellationrecord.FieldCustomerDecision]
+	return ok
+}
+
+// ResetCustomerDecision resets all changes to the "customer_decision" field.
+func (m *CancellationRecordMutation) ResetCustomerDecision() {
+	m.customer_decision = nil
+	delete(m.clearedFields, cancellationrecord.FieldCustomerDecision)
+}
+
+// SetCustomerDecidedAt sets the "customer_decided_at" field.
+func (m *CancellationRecordMutation) SetCustomerDecidedAt(t time.Time) {
+	m.customer_decided_at = &t
+}
+
+// CustomerDecidedAt returns the value of the "customer_decided_at" field in the mutation.
+func (m *CancellationRecordMutation) CustomerDecidedAt() (r time.Time, exists bool) {
+	v := m.customer_decided_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerDecidedAt returns the old "customer_decided_at" field's value of the CancellationRecord entity.
+// If the CancellationRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CancellationRecordMutation) OldCustomerDecidedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerDecidedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerDecidedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerDecidedAt: %w", err)
+	}
+	return oldValue.CustomerDecidedAt, nil
+}
+
+// ClearCustomerDecidedAt clears the value of the "customer_decided_at" field.
+func (m *CancellationRecordMutation) ClearCustomerDecidedAt() {
+	m.customer_decided_at = nil
+	m.clearedFields[cancellationrecord.FieldCustomerDecidedAt] = struct{}{}
+}
+
+// CustomerDecidedAtCleared returns if the "customer_decided_at" field was cleared in this mutation.
+func (m *CancellationRecordMutation) CustomerDecidedAtCleared() bool {
+	_, ok := m.clearedFields[cancellationrecord.FieldCustomerDecidedAt]
+	return ok
+}
+
+// ResetCustomerDecidedAt resets all changes to the "customer_decided_at" field.
+func (m *CancellationRecordMutation) ResetCustomerDecidedAt() {
+	m.customer_decided_at = nil
+	delete(m.clearedFields, cancellationrecord.FieldCustomerDecidedAt)
+}
+
+// SetCustomerDecisionAddress sets the "customer_decision_address" field.
+func (m *CancellationRecordMutation) SetCustomerDecisionAddress(s string) {
+	m.customer_decision_address = &s
+}
+
+// CustomerDecisionAddress returns the value of the "customer_decision_address" field in the mutation.
+func (m *CancellationRecordMutation) CustomerDecisionAddress() (r string, exists bool) {
+	v := m.customer_decision_address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerDecisionAddress returns the old "customer_decision_address" field's value of the CancellationRecord entity.
+// If the CancellationRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CancellationRecordMutation) OldCustomerDecisionAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerDecisionAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerDecisionAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerDecisionAddress: %w", err)
+	}
+	return oldValue.CustomerDecisionAddress, nil
+}
+
+// ClearCustomerDecisionAddress clears the value of the "customer_decision_address" field.
+func (m *CancellationRecordMutation) ClearCustomerDecisionAddress() {
+	m.customer_decision_address = nil
+	m.clearedFields[cancellationrecord.FieldCustomerDecisionAddress] = struct{}{}
+}
+
+// CustomerDecisionAddressCleared returns if the "customer_decision_address" field was cleared in this mutation.
+func (m *CancellationRecordMutation) CustomerDecisionAddressCleared() bool {
+	_, ok := m.clearedFields[cancellationrecord.FieldCustomerDecisionAddress]
+	return ok
+}
+
+// ResetCustomerDecisionAddress resets all changes to the "customer_decision_address" field.
+func (m *CancellationRecordMutation) ResetCustomerDecisionAddress() {
+	m.customer_decision_address = nil
+	delete(m.clearedFields, cancellationrecord.FieldCustomerDecisionAddress)
+}
+
 // ClearOrder clears the "order" edge to the Order entity.
 func (m *CancellationRecordMutation) ClearOrder() {
 	m.cleared_order = true
@@ -3260,7 +3410,7 @@ func (m *CancellationRecordMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CancellationRecordMutation) Fields() []string {
-	fields := make([]string, 0, 29)
+	fields := make([]string, 0, 32)
 	if m.created_at != nil {
 		fields = append(fields, cancellationrecord.FieldCreatedAt)
 	}
@@ -3348,6 +3498,15 @@ func (m *CancellationRecordMutation) Fields() []string {
 	if m.customer_contact != nil {
 		fields = append(fields, cancellationrecord.FieldCustomerContactID)
 	}
+	if m.customer_decision != nil {
+		fields = append(fields, cancellationrecord.FieldCustomerDecision)
+	}
+	if m.customer_decided_at != nil {
+		fields = append(fields, cancellationrecord.FieldCustomerDecidedAt)
+	}
+	if m.customer_decision_address != nil {
+		fields = append(fields, cancellationrecord.FieldCustomerDecisionAddress)
+	}
 	return fields
 }
 
@@ -3414,6 +3573,12 @@ func (m *CancellationRecordMutation) Field(name string) (ent.Value, bool) {
 		return m.Automatic()
 	case cancellationrecord.FieldCustomerContactID:
 		return m.CustomerContactID()
+	case cancellationrecord.FieldCustomerDecision:
+		return m.CustomerDecision()
+	case cancellationrecord.FieldCustomerDecidedAt:
+		return m.CustomerDecidedAt()
+	case cancellationrecord.FieldCustomerDecisionAddress:
+		return m.CustomerDecisionAddress()
 	}
 	return nil, false
 }
@@ -3481,6 +3646,12 @@ func (m *CancellationRecordMutation) OldField(ctx context.Context, name string) 
 		return m.OldAutomatic(ctx)
 	case cancellationrecord.FieldCustomerContactID:
 		return m.OldCustomerContactID(ctx)
+	case cancellationrecord.FieldCustomerDecision:
+		return m.OldCustomerDecision(ctx)
+	case cancellationrecord.FieldCustomerDecidedAt:
+		return m.OldCustomerDecidedAt(ctx)
+	case cancellationrecord.FieldCustomerDecisionAddress:
+		return m.OldCustomerDecisionAddress(ctx)
 	}
 	return nil, fmt.Errorf("unknown CancellationRecord field %s", name)
 }
@@ -3693,6 +3864,27 @@ func (m *CancellationRecordMutation) SetField(name string, value ent.Value) erro
 		}
 		m.SetCustomerContactID(v)
 		return nil
+	case cancellationrecord.FieldCustomerDecision:
+		v, ok := value.(cancellationrecord.CustomerDecision)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerDecision(v)
+		return nil
+	case cancellationrecord.FieldCustomerDecidedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerDecidedAt(v)
+		return nil
+	case cancellationrecord.FieldCustomerDecisionAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerDecisionAddress(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CancellationRecord field %s", name)
 }
@@ -3813,6 +4005,15 @@ func (m *CancellationRecordMutation) ClearedFields() []string {
 	if m.FieldCleared(cancellationrecord.FieldCustomerContactID) {
 		fields = append(fields, cancellationrecord.FieldCustomerContactID)
 	}
+	if m.FieldCleared(cancellationrecord.FieldCustomerDecision) {
+		fields = append(fields, cancellationrecord.FieldCustomerDecision)
+	}
+	if m.FieldCleared(cancellationrecord.FieldCustomerDecidedAt) {
+		fields = append(fields, cancellationrecord.FieldCustomerDecidedAt)
+	}
+	if m.FieldCleared(cancellationrecord.FieldCustomerDecisionAddress) {
+		fields = append(fields, cancellationrecord.FieldCustomerDecisionAddress)
+	}
 	return fields
 }
 
@@ -3865,6 +4066,15 @@ func (m *CancellationRecordMutation) ClearField(name string) error {
 		return nil
 	case cancellationrecord.FieldCustomerContactID:
 		m.ClearCustomerContactID()
+		return nil
+	case cancellationrecord.FieldCustomerDecision:
+		m.ClearCustomerDecision()
+		return nil
+	case cancellationrecord.FieldCustomerDecidedAt:
+		m.ClearCustomerDecidedAt()
+		return nil
+	case cancellationrecord.FieldCustomerDecisionAddress:
+		m.ClearCustomerDecisionAddress()
 		return nil
 	}
 	return fmt.Errorf("unknown CancellationRecord nullable field %s", name)
@@ -3960,6 +4170,15 @@ func (m *CancellationRecordMutation) ResetField(name string) error {
 		return nil
 	case cancellationrecord.FieldCustomerContactID:
 		m.ResetCustomerContactID()
+		return nil
+	case cancellationrecord.FieldCustomerDecision:
+		m.ResetCustomerDecision()
+		return nil
+	case cancellationrecord.FieldCustomerDecidedAt:
+		m.ResetCustomerDecidedAt()
+		return nil
+	case cancellationrecord.FieldCustomerDecisionAddress:
+		m.ResetCustomerDecisionAddress()
 		return nil
 	}
 	return fmt.Errorf("unknown CancellationRecord field %s", name)

@@ -74,7 +74,7 @@ func transition(in model.OrderTransitionInput) order.TransitionRequest {
 
 func cancelRequest(in model.CancelOrderInput) order.CancelRequest {
 	r := order.CancelRequest{OrderID: in.OrderID, ReasonCode: string(in.ReasonCode), Note: text(in.Note),
-		Lines: quantities(in.Lines), CustomerContactID: in.CustomerContactID, DryRun: flag(in.DryRun),
+		Lines: quantities(in.Lines), CustomerContactID: in.CustomerContactID, AskCustomer: flag(in.AskCustomer), DryRun: flag(in.DryRun),
 		IdempotencyKey: text(in.IdempotencyKey)}
 	if in.Resolution != nil {
 		r.Resolution = string(*in.Resolution)

@@ -27,6 +27,9 @@ const (
 	CorrectionAwaitingCustomer = customernotice.KindCORRECTION_AWAITING_CUSTOMER
 	InvoiceIssued              = customernotice.KindINVOICE_ISSUED
 	PaymentOverdue             = customernotice.KindPAYMENT_OVERDUE
+	// CancellationAwaitingCustomer asks the customer to agree to a
+	// cancellation that moves money (the confirmation page).
+	CancellationAwaitingCustomer = customernotice.KindCANCELLATION_AWAITING_CUSTOMER
 )
 
 // Notice is one notice to queue: to whom, about what, and the facts of the

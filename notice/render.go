@@ -49,7 +49,8 @@ var templates = func() map[string]*template.Template {
 	for _, lang := range Languages {
 		for _, k := range Kinds() {
 			name := "templates/" + lang + "/" + string(k) + ".txt"
-			t := template.Must(template.New(name).Option("missingkey=error").ParseFS(files, name))
+			t := template.Must(template.New(name).Option("missingkey=error").
+				Funcs(template.FuncMap{"reason": reasonIn(lang)}).ParseFS(files, name))
 			out[lang+"/"+string(k)] = t.Lookup(name[len("templates/"+lang+"/"):])
 		}
 	}
@@ -59,7 +60,7 @@ var templates = func() map[string]*template.Template {
 // Kinds lists every kind of notice.
 func Kinds() []Kind {
 	return []Kind{OrderConfirmed, CancellationExecuted, OrderVoided, ReturnReceived, ReturnRefunded,
-		CorrectionAwaitingCustomer, InvoiceIssued, PaymentOverdue}
+		CorrectionAwaitingCustomer, InvoiceIssued, PaymentOverdue, CancellationAwaitingCustomer}
 }
 
 // Render writes the notice of kind k in language lang: its subject (the
@@ -82,4 +83,28 @@ func Render(k Kind, lang string, l Letter) (subject, body string, err error) {
 		return "", "", fmt.Errorf("%s notice in %s: the first line is not a Subject: line", k, lang)
 	}
 	return strings.TrimSpace(subject), strings.TrimLeft(rest, "\n"), nil
+}
+
+// reasons are the reason codes of cancellations (DESIGN.md) as a customer
+// reads them, per language.
+var reasons = map[string]map[string]string{
+	"en": {"CUSTOMER_REQUEST": "at your request", "PAYMENT_FAILED": "the payment failed",
+		"PAYMENT_TIMEOUT": "the payment did not arrive in time", "OUT_OF_STOCK": "goods are out of stock",
+		"PRICE_ERROR": "a price was wrong", "ENTRY_ERROR": "the order was entered wrongly",
+		"DUPLICATE_ORDER": "the order was entered twice", "FRAUD_SUSPECTED": "for security reasons",
+		"SYSTEM_FAILURE": "a system failure", "DELIVERY_PROBLEM": "we cannot deliver it", "OTHER": "see our note"},
+	"zh-CN": {"CUSTOMER_REQUEST": "应您的要求", "PAYMENT_FAILED": "付款失败", "PAYMENT_TIMEOUT": "付款超时",
+		"OUT_OF_STOCK": "商品缺货", "PRICE_ERROR": "价格有误", "ENTRY_ERROR": "订单录入有误", "DUPLICATE_ORDER": "订单重复",
+		"FRAUD_SUSPECTED": "出于安全原因", "SYSTEM_FAILURE": "系统故障", "DELIVERY_PROBLEM": "无法配送", "OTHER": "详见说明"},
+}
+
+// reasonIn is the template function that words a reason code in lang; a
+// code it does not know is shown as it is.
+func reasonIn(lang string) func(code string) string {
+	return func(code string) string {
+		if r, ok := reasons[lang][code]; ok {
+			return r
+		}
+		return code
+	}
 }

@@ -221,7 +221,10 @@ func (s *Service) holdCancellation(ctx context.Context, tx *ent.Tx, id int, a Ac
 	if err != nil {
 		return nil, nil, err
 	}
-	if rec.Status != cancellationrecord.StatusREQUESTED && rec.Status != cancellationrecord.StatusAPPROVED {
+	switch {
+	case rec.Status == cancellationrecord.StatusAWAITING_CUSTOMER && a == ApproveCancel:
+		return nil, nil, fault.New(fault.InvalidTransition, "input.cancellationId", "the request awaits the customer's answer")
+	case !isOpenCancellation(rec.Status):
 		return nil, nil, fault.New(fault.InvalidTransition, "input.cancellationId", "the request is %s already", rec.Status)
 	}
 	return l, rec, nil

@@ -33,7 +33,10 @@ type CancelRequest struct {
 	// CustomerContactID is the logged contact in which the customer asked
 	// for or agreed to the cancellation.
 	CustomerContactID *int
-	DryRun            bool `json:"-"`
+	// AskCustomer sends the request to the customer's confirmation page
+	// before anyone approves it (asksCustomer).
+	AskCustomer bool
+	DryRun      bool `json:"-"`
 	// Preview asks for the preview of a request left pending (a dry run
 	// always has it): planning it reads the order's payments.
 	Preview        bool   `json:"-"`
@@ -131,7 +134,7 @@ func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecor
 	// request nobody decided (execute closes it).
 	if kind == cancellationrecord.KindCANCEL {
 		pending, err := tx.CancellationRecord.Query().Where(cancellationrecord.OrderID(o.ID),
-			cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)).First(ctx)
+			cancellationrecord.StatusIn(openCancellation...)).First(ctx)
 		if err != nil && !ent.IsNotFound(err) {
 			return nil, err
 		}
@@ -156,29 +159,55 @@ func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecor
 			"this cancellation needs approval (money to refund: %s; goods shipped: %t); use requestOrderCancellation",
 			money.Format(refund, o.Currency), shipped)
 	}
+	ask, err := s.asksCustomer(kind, direct, refund, r)
+	if err != nil {
+		return nil, err
+	}
+	status := cancellationrecord.StatusREQUESTED
+	if ask {
+		// The customer decides first; what would have executed at once
+		// executes when they agree.
+		immediate, status = false, cancellationrecord.StatusAWAITING_CUSTOMER
+	}
 	scopeKind := cancellationrecord.ScopePARTIAL
 	if full {
 		scopeKind = cancellationrecord.ScopeFULL
 	}
-	rec, err := tx.CancellationRecord.Create().SetOrderID(o.ID).SetKind(kind).SetScope(scopeKind).
+	create := tx.CancellationRecord.Create().SetOrderID(o.ID).SetKind(kind).SetScope(scopeKind).
 		SetLines(scope).SetReasonCode(cancellationrecord.ReasonCode(r.ReasonCode)).SetNote(r.Note).
-		SetResolution(cancellationrecord.Resolution(r.Resolution)).SetStatus(cancellationrecord.StatusREQUESTED).
+		SetResolution(cancellationrecord.Resolution(r.Resolution)).SetStatus(status).
 		SetNeedsManagerApproval(needsManager).SetNeedsFinanceApproval(needsFinance).
 		SetCurrency(o.Currency).SetNillableRequestedByID(v.ActorID()).SetAutomatic(v.IsSystem()).
-		SetNillableCustomerContactID(r.CustomerContactID).Save(ctx)
+		SetNillableCustomerContactID(r.CustomerContactID)
+	// A manager sending their own request to the customer approves it as
+	// they send it: it goes on as soon as the customer agrees, instead of
+	// waiting for an approval the requester may not give.
+	preApproved := ask && needsManager && v.Can(auth.OrderCancelApprove)
+	if preApproved {
+		create.SetManagerApprovedAt(l.Now).SetNillableManagerApprovedByID(v.ActorID())
+	}
+	rec, err := create.Save(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if err := l.audit(ctx, audit.Event{Action: "cancellation.requested", SubjectType: "CancellationRecord",
 		SubjectID: rec.ID, To: string(rec.Status), Reason: reasonText(r.ReasonCode, r.Note),
 		After: map[string]any{"kind": kind, "scope": scopeKind, "lines": scope, "resolution": r.Resolution,
-			"needsManagerApproval": needsManager, "needsFinanceApproval": needsFinance}}); err != nil {
+			"needsManagerApproval": needsManager, "needsFinanceApproval": needsFinance, "askCustomer": ask,
+			"managerApproved": preApproved}}); err != nil {
 		return nil, err
 	}
 	if immediate {
 		return s.execute(ctx, l, rec)
 	}
 	preview := r.DryRun || r.Preview
+	if ask {
+		if err := s.sendCancellationToCustomer(ctx, l, rec); err != nil {
+			return nil, err
+		}
+		p, err := l.pendingPreview(ctx, rec, preview)
+		return &Result{Order: l.Order, Cancellation: rec, Preview: p}, err
+	}
 	// A manager asking is a manager approving; finance may still have to agree.
 	if v.Can(auth.OrderCancelApprove) {
 		res, err := s.approve(ctx, l, rec, approveManager, preview)
@@ -220,15 +249,14 @@ func (l *Locked) closeRequests(ctx context.Context, why string, keep int) error 
 	tx, v := l.tx, auth.FromContext(ctx)
 	// One statement answers whether there is anything to close.
 	open, err := tx.Order.Query().Where(entorder.ID(l.Order.ID), entorder.Or(
-		entorder.HasCancellationsWith(cancellationrecord.IDNEQ(keep),
-			cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)),
+		entorder.HasCancellationsWith(cancellationrecord.IDNEQ(keep), cancellationrecord.StatusIn(openCancellation...)),
 		entorder.HasCorrectionsWith(ordercorrection.StatusIn(pendingCorrection...)),
 	)).Exist(ctx)
 	if err != nil || !open {
 		return err
 	}
 	recs, err := tx.CancellationRecord.Query().Where(cancellationrecord.OrderID(l.Order.ID), cancellationrecord.IDNEQ(keep),
-		cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED)).All(ctx)
+		cancellationrecord.StatusIn(openCancellation...)).All(ctx)
 	if err != nil {
 		return err
 	}

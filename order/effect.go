@@ -9,9 +9,6 @@ import (
 	"orderdesk/change"
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
-	entorder "orderdesk/ent/order"
-	"orderdesk/ent/orderline"
-	entpayment "orderdesk/ent/payment"
 	"orderdesk/ent/privacy"
 	"orderdesk/ent/stockitem"
 	"orderdesk/fault"
@@ -137,25 +134,26 @@ func (l *Locked) pendingPreview(ctx context.Context, rec *ent.CancellationRecord
 }
 
 // CancellationEffect is what executing rec would do now, while it awaits a
-// decision (REQUESTED or APPROVED); nil once it is decided, or when it can
-// no longer be carried out as it stands (e.g. everything has shipped since).
-// It reads the order, its lines and charges as they are, without locking
-// them, in one query, and sees all of them whatever the viewer may read:
-// the effect of a request the viewer may see does not depend on what else
-// they may see.
+// decision (the customer's or an approver's); nil once it is decided, or
+// when it can no longer be carried out as it stands (e.g. everything has
+// shipped since). It reads the order, its lines and charges as they are,
+// without locking them, in one query, and sees all of them whatever the
+// viewer may read: the effect of a request the viewer may see does not
+// depend on what else they may see.
 func (s *Service) CancellationEffect(ctx context.Context, rec *ent.CancellationRecord) (*Preview, error) {
-	if rec.Status != cancellationrecord.StatusREQUESTED && rec.Status != cancellationrecord.StatusAPPROVED {
+	if !isOpenCancellation(rec.Status) {
 		return nil, nil
 	}
-	sys := privacy.DecisionContext(ctx, privacy.Allow)
-	o, err := s.client.Order.Query().Where(entorder.ID(rec.OrderID)).
-		WithLines(func(q *ent.OrderLineQuery) { q.Order(ent.Asc(orderline.FieldPosition)) }).
-		WithPayments(func(q *ent.PaymentQuery) {
-			q.Where(entpayment.KindEQ(entpayment.KindCHARGE)).Order(ent.Asc(entpayment.FieldID))
-		}).Only(sys)
+	o, err := s.effectOrder(privacy.DecisionContext(ctx, privacy.Allow), rec.OrderID, false)
 	if err != nil {
 		return nil, err
 	}
+	return effectOf(o, rec)
+}
+
+// effectOf is the effect of rec on o, read with its lines and charges;
+// nil when it can no longer be carried out as it stands.
+func effectOf(o *ent.Order, rec *ent.CancellationRecord) (*Preview, error) {
 	e, err := planCancellation(o, o.Edges.Lines, o.Edges.Payments, rec)
 	if err != nil {
 		if _, expected := fault.Expected(err); expected {

@@ -139,8 +139,7 @@ func OpenWork(ctx context.Context, c *ent.Client, orderID int) (string, error) {
 		{"a return", entorder.HasReturnsWith(
 			returnorder.StatusIn(returnorder.StatusREQUESTED, returnorder.StatusAPPROVED, returnorder.StatusRECEIVED))},
 		{"a shipment exception", entorder.HasShipmentsWith(shipment.ExceptionReportedAtNotNil(), shipment.ExceptionResolvedAtIsNil())},
-		{"a cancellation request", entorder.HasCancellationsWith(
-			cancellationrecord.StatusIn(cancellationrecord.StatusREQUESTED, cancellationrecord.StatusAPPROVED))},
+		{"a cancellation request", entorder.HasCancellationsWith(cancellationrecord.StatusIn(openCancellation...))},
 		{"a correction awaiting approval", entorder.HasCorrectionsWith(ordercorrection.StatusIn(pendingCorrection...))},
 		{"a pending payment", entorder.HasPaymentsWith(entpayment.StatusEQ(entpayment.StatusPENDING))},
 	}

@@ -39,6 +39,10 @@ type Policy struct {
 	// InvoiceAtShipment issues an order's invoice in the transaction of
 	// its first shipment (开具发票 at dispatch), unless it has one.
 	InvoiceAtShipment bool
+	// CancellationConsent sends every requested cancellation that refunds
+	// money the customer did not ask for to the customer's confirmation
+	// page before anyone approves it (asksCustomer).
+	CancellationConsent bool
 }
 
 // DefaultPolicy is used when none is configured.

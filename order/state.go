@@ -83,6 +83,9 @@ const (
 	// CustomerDecideCorrection is the customer's answer to a correction
 	// on the confirmation page (order/confirm.go).
 	CustomerDecideCorrection Action = "CUSTOMER_DECIDE_CORRECTION"
+	// CustomerDecideCancellation is the customer's answer to a
+	// cancellation request on the confirmation page (order/consent.go).
+	CustomerDecideCancellation Action = "CUSTOMER_DECIDE_CANCELLATION"
 )
 
 // Actions lists the order's own actions, in the order availableActions
@@ -93,7 +96,8 @@ var Actions = []Action{Update, Submit, Confirm, Reject, Pay, Refund, Ship, Deliv
 // ChildActions lists the actions on records the order owns.
 var ChildActions = []Action{CapturePayment, FailPayment, CancelPayment, ApproveCancel, RejectCancel,
 	ApproveCorrection, RejectCorrection, DecideReturn, ReceiveReturn, RefundReturn, CloseReturn,
-	ReportException, ResolveException, ReissueInvoice, RemindInvoice, CustomerDecideCorrection}
+	ReportException, ResolveException, ReissueInvoice, RemindInvoice, CustomerDecideCorrection,
+	CustomerDecideCancellation}
 
 // The statuses an action may be taken in, by group.
 var (
@@ -157,6 +161,9 @@ var rules = map[Action]rule{
 	RemindInvoice:     {in: invoiceable, document: true},
 	// Consent only: applying the correction is a manager's approval.
 	CustomerDecideCorrection: {in: []Status{PendingReview, Confirmed}},
+	// A refusal closes the request on any open order; an acceptance that
+	// executes it also passes ApproveCancel's rule.
+	CustomerDecideCancellation: {in: notClosed},
 }
 
 // permissions is what a viewer needs for each of the order's own actions,
@@ -216,7 +223,7 @@ func actionVerb(a Action) string {
 		return "complete"
 	case CapturePayment, FailPayment, CancelPayment:
 		return strings.ToLower(strings.Replace(string(a), "_PAYMENT", "", 1)) + " a payment of"
-	case ApproveCancel, RejectCancel, ApproveCorrection, RejectCorrection:
+	case ApproveCancel, RejectCancel, ApproveCorrection, RejectCorrection, CustomerDecideCorrection, CustomerDecideCancellation:
 		return "decide a request on"
 	case DecideReturn, ReceiveReturn, RefundReturn, CloseReturn:
 		return "act on a return of"

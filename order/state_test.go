@@ -79,6 +79,7 @@ func TestStateTable_Literal(t *testing.T) {
 		ReportException: live, ResolveException: live,
 		IssueInvoice: {Confirmed, Shipped, Delivered, Completed}, ReissueInvoice: {Confirmed, Shipped, Delivered, Completed},
 		RemindInvoice: {Confirmed, Shipped, Delivered, Completed}, CustomerDecideCorrection: {PendingReview, Confirmed},
+		CustomerDecideCancellation: open,
 	}
 	wantTo := map[Action]Status{Submit: PendingReview, Confirm: Confirmed, Reject: Rejected, Ship: Shipped,
 		Deliver: Delivered, Finish: Completed, Cancel: Cancelled, Void: Voided}

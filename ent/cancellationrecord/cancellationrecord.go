@@ -76,6 +76,12 @@ const (
 	FieldAutomatic = "automatic"
 	// FieldCustomerContactID holds the string denoting the customer_contact_id field in the database.
 	FieldCustomerContactID = "customer_contact_id"
+	// FieldCustomerDecision holds the string denoting the customer_decision field in the database.
+	FieldCustomerDecision = "customer_decision"
+	// FieldCustomerDecidedAt holds the string denoting the customer_decided_at field in the database.
+	FieldCustomerDecidedAt = "customer_decided_at"
+	// FieldCustomerDecisionAddress holds the string denoting the customer_decision_address field in the database.
+	FieldCustomerDecisionAddress = "customer_decision_address"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
 	EdgeOrder = "order"
 	// EdgeRequestedBy holds the string denoting the requested_by edge name in mutations.
@@ -175,6 +181,9 @@ var Columns = []string{
 	FieldNewOrderID,
 	FieldAutomatic,
 	FieldCustomerContactID,
+	FieldCustomerDecision,
+	FieldCustomerDecidedAt,
+	FieldCustomerDecisionAddress,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -225,6 +234,8 @@ var (
 	QuantityReleasedValidator func(int) error
 	// DefaultAutomatic holds the default value on creation for the "automatic" field.
 	DefaultAutomatic bool
+	// CustomerDecisionAddressValidator is a validator for the "customer_decision_address" field. It is called by the builders before save.
+	CustomerDecisionAddressValidator func(string) error
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -337,10 +348,11 @@ type Status string
 
 // Status values.
 const (
-	StatusREQUESTED Status = "REQUESTED"
-	StatusAPPROVED  Status = "APPROVED"
-	StatusREJECTED  Status = "REJECTED"
-	StatusEXECUTED  Status = "EXECUTED"
+	StatusAWAITING_CUSTOMER Status = "AWAITING_CUSTOMER"
+	StatusREQUESTED         Status = "REQUESTED"
+	StatusAPPROVED          Status = "APPROVED"
+	StatusREJECTED          Status = "REJECTED"
+	StatusEXECUTED          Status = "EXECUTED"
 )
 
 func (s Status) String() string {
@@ -350,10 +362,33 @@ func (s Status) String() string {
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
 func StatusValidator(s Status) error {
 	switch s {
-	case StatusREQUESTED, StatusAPPROVED, StatusREJECTED, StatusEXECUTED:
+	case StatusAWAITING_CUSTOMER, StatusREQUESTED, StatusAPPROVED, StatusREJECTED, StatusEXECUTED:
 		return nil
 	default:
 		return fmt.Errorf("cancellationrecord: invalid enum value for status field: %q", s)
+	}
+}
+
+// CustomerDecision defines the type for the "customer_decision" enum field.
+type CustomerDecision string
+
+// CustomerDecision values.
+const (
+	CustomerDecisionACCEPTED CustomerDecision = "ACCEPTED"
+	CustomerDecisionDECLINED CustomerDecision = "DECLINED"
+)
+
+func (cd CustomerDecision) String() string {
+	return string(cd)
+}
+
+// CustomerDecisionValidator is a validator for the "customer_decision" field enum values. It is called by the builders before save.
+func CustomerDecisionValidator(cd CustomerDecision) error {
+	switch cd {
+	case CustomerDecisionACCEPTED, CustomerDecisionDECLINED:
+		return nil
+	default:
+		return fmt.Errorf("cancellationrecord: invalid enum value for customer_decision field: %q", cd)
 	}
 }
 
@@ -503,6 +538,21 @@ func ByAutomatic(opts ...sql.OrderTermOption) OrderOption {
 // ByCustomerContactID orders the results by the customer_contact_id field.
 func ByCustomerContactID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCustomerContactID, opts...).ToFunc()
+}
+
+// ByCustomerDecision orders the results by the customer_decision field.
+func ByCustomerDecision(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerDecision, opts...).ToFunc()
+}
+
+// ByCustomerDecidedAt orders the results by the customer_decided_at field.
+func ByCustomerDecidedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerDecidedAt, opts...).ToFunc()
+}
+
+// ByCustomerDecisionAddress orders the results by the customer_decision_address field.
+func ByCustomerDecisionAddress(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerDecisionAddress, opts...).ToFunc()
 }
 
 // ByOrderField orders the results by order field.
@@ -689,6 +739,24 @@ func (e *Status) UnmarshalGQL(val interface{}) error {
 	*e = Status(str)
 	if err := StatusValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Status", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e CustomerDecision) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *CustomerDecision) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = CustomerDecision(str)
+	if err := CustomerDecisionValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid CustomerDecision", str)
 	}
 	return nil
 }

@@ -170,6 +170,16 @@ func CustomerContactID(v int) predicate.CancellationRecord {
 	return predicate.CancellationRecord(sql.FieldEQ(FieldCustomerContactID, v))
 }
 
+// CustomerDecidedAt applies equality check predicate on the "customer_decided_at" field. It's identical to CustomerDecidedAtEQ.
+func CustomerDecidedAt(v time.Time) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldEQ(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecisionAddress applies equality check predicate on the "customer_decision_address" field. It's identical to CustomerDecisionAddressEQ.
+func CustomerDecisionAddress(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldEQ(FieldCustomerDecisionAddress, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CancellationRecord {
 	return predicate.CancellationRecord(sql.FieldEQ(FieldCreatedAt, v))
@@ -1163,6 +1173,161 @@ func CustomerContactIDIsNil() predicate.CancellationRecord {
 // CustomerContactIDNotNil applies the NotNil predicate on the "customer_contact_id" field.
 func CustomerContactIDNotNil() predicate.CancellationRecord {
 	return predicate.CancellationRecord(sql.FieldNotNull(FieldCustomerContactID))
+}
+
+// CustomerDecisionEQ applies the EQ predicate on the "customer_decision" field.
+func CustomerDecisionEQ(v CustomerDecision) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldEQ(FieldCustomerDecision, v))
+}
+
+// CustomerDecisionNEQ applies the NEQ predicate on the "customer_decision" field.
+func CustomerDecisionNEQ(v CustomerDecision) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNEQ(FieldCustomerDecision, v))
+}
+
+// CustomerDecisionIn applies the In predicate on the "customer_decision" field.
+func CustomerDecisionIn(vs ...CustomerDecision) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldIn(FieldCustomerDecision, vs...))
+}
+
+// CustomerDecisionNotIn applies the NotIn predicate on the "customer_decision" field.
+func CustomerDecisionNotIn(vs ...CustomerDecision) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNotIn(FieldCustomerDecision, vs...))
+}
+
+// CustomerDecisionIsNil applies the IsNil predicate on the "customer_decision" field.
+func CustomerDecisionIsNil() predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldIsNull(FieldCustomerDecision))
+}
+
+// CustomerDecisionNotNil applies the NotNil predicate on the "customer_decision" field.
+func CustomerDecisionNotNil() predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNotNull(FieldCustomerDecision))
+}
+
+// CustomerDecidedAtEQ applies the EQ predicate on the "customer_decided_at" field.
+func CustomerDecidedAtEQ(v time.Time) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldEQ(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtNEQ applies the NEQ predicate on the "customer_decided_at" field.
+func CustomerDecidedAtNEQ(v time.Time) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNEQ(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtIn applies the In predicate on the "customer_decided_at" field.
+func CustomerDecidedAtIn(vs ...time.Time) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldIn(FieldCustomerDecidedAt, vs...))
+}
+
+// CustomerDecidedAtNotIn applies the NotIn predicate on the "customer_decided_at" field.
+func CustomerDecidedAtNotIn(vs ...time.Time) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNotIn(FieldCustomerDecidedAt, vs...))
+}
+
+// CustomerDecidedAtGT applies the GT predicate on the "customer_decided_at" field.
+func CustomerDecidedAtGT(v time.Time) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldGT(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtGTE applies the GTE predicate on the "customer_decided_at" field.
+func CustomerDecidedAtGTE(v time.Time) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldGTE(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtLT applies the LT predicate on the "customer_decided_at" field.
+func CustomerDecidedAtLT(v time.Time) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldLT(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtLTE applies the LTE predicate on the "customer_decided_at" field.
+func CustomerDecidedAtLTE(v time.Time) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldLTE(FieldCustomerDecidedAt, v))
+}
+
+// CustomerDecidedAtIsNil applies the IsNil predicate on the "customer_decided_at" field.
+func CustomerDecidedAtIsNil() predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldIsNull(FieldCustomerDecidedAt))
+}
+
+// CustomerDecidedAtNotNil applies the NotNil predicate on the "customer_decided_at" field.
+func CustomerDecidedAtNotNil() predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNotNull(FieldCustomerDecidedAt))
+}
+
+// CustomerDecisionAddressEQ applies the EQ predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressEQ(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldEQ(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressNEQ applies the NEQ predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressNEQ(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNEQ(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressIn applies the In predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressIn(vs ...string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldIn(FieldCustomerDecisionAddress, vs...))
+}
+
+// CustomerDecisionAddressNotIn applies the NotIn predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressNotIn(vs ...string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNotIn(FieldCustomerDecisionAddress, vs...))
+}
+
+// CustomerDecisionAddressGT applies the GT predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressGT(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldGT(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressGTE applies the GTE predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressGTE(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldGTE(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressLT applies the LT predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressLT(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldLT(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressLTE applies the LTE predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressLTE(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldLTE(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressContains applies the Contains predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressContains(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldContains(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressHasPrefix applies the HasPrefix predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressHasPrefix(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldHasPrefix(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressHasSuffix applies the HasSuffix predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressHasSuffix(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldHasSuffix(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressIsNil applies the IsNil predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressIsNil() predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldIsNull(FieldCustomerDecisionAddress))
+}
+
+// CustomerDecisionAddressNotNil applies the NotNil predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressNotNil() predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldNotNull(FieldCustomerDecisionAddress))
+}
+
+// CustomerDecisionAddressEqualFold applies the EqualFold predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressEqualFold(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldEqualFold(FieldCustomerDecisionAddress, v))
+}
+
+// CustomerDecisionAddressContainsFold applies the ContainsFold predicate on the "customer_decision_address" field.
+func CustomerDecisionAddressContainsFold(v string) predicate.CancellationRecord {
+	return predicate.CancellationRecord(sql.FieldContainsFold(FieldCustomerDecisionAddress, v))
 }
 
 // HasOrder applies the HasEdge predicate on the "order" edge.

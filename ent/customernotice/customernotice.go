@@ -152,14 +152,15 @@ type Kind string
 
 // Kind values.
 const (
-	KindORDER_CONFIRMED              Kind = "ORDER_CONFIRMED"
-	KindCANCELLATION_EXECUTED        Kind = "CANCELLATION_EXECUTED"
-	KindORDER_VOIDED                 Kind = "ORDER_VOIDED"
-	KindRETURN_RECEIVED              Kind = "RETURN_RECEIVED"
-	KindRETURN_REFUNDED              Kind = "RETURN_REFUNDED"
-	KindCORRECTION_AWAITING_CUSTOMER Kind = "CORRECTION_AWAITING_CUSTOMER"
-	KindINVOICE_ISSUED               Kind = "INVOICE_ISSUED"
-	KindPAYMENT_OVERDUE              Kind = "PAYMENT_OVERDUE"
+	KindORDER_CONFIRMED                Kind = "ORDER_CONFIRMED"
+	KindCANCELLATION_EXECUTED          Kind = "CANCELLATION_EXECUTED"
+	KindORDER_VOIDED                   Kind = "ORDER_VOIDED"
+	KindRETURN_RECEIVED                Kind = "RETURN_RECEIVED"
+	KindRETURN_REFUNDED                Kind = "RETURN_REFUNDED"
+	KindCORRECTION_AWAITING_CUSTOMER   Kind = "CORRECTION_AWAITING_CUSTOMER"
+	KindINVOICE_ISSUED                 Kind = "INVOICE_ISSUED"
+	KindPAYMENT_OVERDUE                Kind = "PAYMENT_OVERDUE"
+	KindCANCELLATION_AWAITING_CUSTOMER Kind = "CANCELLATION_AWAITING_CUSTOMER"
 )
 
 func (k Kind) String() string {
@@ -169,7 +170,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindORDER_CONFIRMED, KindCANCELLATION_EXECUTED, KindORDER_VOIDED, KindRETURN_RECEIVED, KindRETURN_REFUNDED, KindCORRECTION_AWAITING_CUSTOMER, KindINVOICE_ISSUED, KindPAYMENT_OVERDUE:
+	case KindORDER_CONFIRMED, KindCANCELLATION_EXECUTED, KindORDER_VOIDED, KindRETURN_RECEIVED, KindRETURN_REFUNDED, KindCORRECTION_AWAITING_CUSTOMER, KindINVOICE_ISSUED, KindPAYMENT_OVERDUE, KindCANCELLATION_AWAITING_CUSTOMER:
 		return nil
 	default:
 		return fmt.Errorf("customernotice: invalid enum value for kind field: %q", k)

@@ -180,6 +180,10 @@ func init() {
 	cancellationrecordDescAutomatic := cancellationrecordFields[24].Descriptor()
 	// cancellationrecord.DefaultAutomatic holds the default value on creation for the automatic field.
 	cancellationrecord.DefaultAutomatic = cancellationrecordDescAutomatic.Default.(bool)
+	// cancellationrecordDescCustomerDecisionAddress is the schema descriptor for customer_decision_address field.
+	cancellationrecordDescCustomerDecisionAddress := cancellationrecordFields[28].Descriptor()
+	// cancellationrecord.CustomerDecisionAddressValidator is a validator for the "customer_decision_address" field. It is called by the builders before save.
+	cancellationrecord.CustomerDecisionAddressValidator = cancellationrecordDescCustomerDecisionAddress.Validators[0].(func(string) error)
 	complaintMixin := schema.Complaint{}.Mixin()
 	complaint.Policy = privacy.NewPolicies(schema.Complaint{})
 	complaint.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -33,7 +33,11 @@ func (CancellationRecord) Fields() []ent.Field {
 			Annotations(entgql.Type("ReasonCode")),
 		field.String("note").MaxRuneLen(2000).Optional(),
 		field.Enum("resolution").Values("REFUND", "REORDER", "NONE").Default("NONE"),
-		field.Enum("status").Values("REQUESTED", "APPROVED", "REJECTED", "EXECUTED").
+		// AWAITING_CUSTOMER: sent to the customer's confirmation page
+		// before anyone approves it; their acceptance takes it on to
+		// REQUESTED (or executes it, when it has every approval it needs),
+		// a refusal to REJECTED.
+		field.Enum("status").Values("AWAITING_CUSTOMER", "REQUESTED", "APPROVED", "REJECTED", "EXECUTED").
 			Annotations(entgql.OrderField("STATUS")),
 		field.Bool("needs_manager_approval").Default(false),
 		field.Bool("needs_finance_approval").Default(false),
@@ -55,6 +59,11 @@ func (CancellationRecord) Fields() []ent.Field {
 		field.Bool("automatic").Default(false).Immutable(),
 		// The contact in which the customer asked for or agreed to it.
 		field.Int("customer_contact_id").Optional().Nillable().Immutable(),
+		// The customer's own answer on the confirmation page: when, and
+		// from which address.
+		field.Enum("customer_decision").Values("ACCEPTED", "DECLINED").Optional().Nillable(),
+		optionalTime("customer_decided_at"),
+		field.String("customer_decision_address").MaxRuneLen(64).Optional(),
 	}
 }
 

@@ -22,7 +22,8 @@ func (CustomerNotice) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, Vers
 func (CustomerNotice) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("kind").Values("ORDER_CONFIRMED", "CANCELLATION_EXECUTED", "ORDER_VOIDED", "RETURN_RECEIVED",
-			"RETURN_REFUNDED", "CORRECTION_AWAITING_CUSTOMER", "INVOICE_ISSUED", "PAYMENT_OVERDUE").Immutable(),
+			"RETURN_REFUNDED", "CORRECTION_AWAITING_CUSTOMER", "INVOICE_ISSUED", "PAYMENT_OVERDUE",
+			"CANCELLATION_AWAITING_CUSTOMER").Immutable(),
 		field.Enum("status").Values("QUEUED", "SENT", "FAILED", "SKIPPED").Default("QUEUED").
 			Annotations(entgql.OrderField("STATUS")),
 		// Facts are what the change that wrote the notice knew and the

@@ -145,44 +145,47 @@ type ComplexityRoot struct {
 	}
 
 	CancellationRecord struct {
-		AmountCancelled      func(childComplexity int) int
-		AmountRefunded       func(childComplexity int) int
-		Automatic            func(childComplexity int) int
-		CreatedAt            func(childComplexity int) int
-		Currency             func(childComplexity int) int
-		CustomerContact      func(childComplexity int) int
-		CustomerContactID    func(childComplexity int) int
-		DecidedAt            func(childComplexity int) int
-		DecidedBy            func(childComplexity int) int
-		DecidedByID          func(childComplexity int) int
-		DecisionNote         func(childComplexity int) int
-		Effect               func(childComplexity int) int
-		ExecutedAt           func(childComplexity int) int
-		FinanceApprovedAt    func(childComplexity int) int
-		FinanceApprovedBy    func(childComplexity int) int
-		FinanceApprovedByID  func(childComplexity int) int
-		ID                   func(childComplexity int) int
-		Kind                 func(childComplexity int) int
-		Lines                func(childComplexity int) int
-		ManagerApprovedAt    func(childComplexity int) int
-		ManagerApprovedBy    func(childComplexity int) int
-		ManagerApprovedByID  func(childComplexity int) int
-		NeedsFinanceApproval func(childComplexity int) int
-		NeedsManagerApproval func(childComplexity int) int
-		NewOrder             func(childComplexity int) int
-		NewOrderID           func(childComplexity int) int
-		Note                 func(childComplexity int) int
-		Order                func(childComplexity int) int
-		OrderID              func(childComplexity int) int
-		QuantityReleased     func(childComplexity int) int
-		ReasonCode           func(childComplexity int) int
-		RequestedBy          func(childComplexity int) int
-		RequestedByID        func(childComplexity int) int
-		Resolution           func(childComplexity int) int
-		Scope                func(childComplexity int) int
-		Status               func(childComplexity int) int
-		UpdatedAt            func(childComplexity int) int
-		Version              func(childComplexity int) int
+		AmountCancelled         func(childComplexity int) int
+		AmountRefunded          func(childComplexity int) int
+		Automatic               func(childComplexity int) int
+		CreatedAt               func(childComplexity int) int
+		Currency                func(childComplexity int) int
+		CustomerContact         func(childComplexity int) int
+		CustomerContactID       func(childComplexity int) int
+		CustomerDecidedAt       func(childComplexity int) int
+		CustomerDecision        func(childComplexity int) int
+		CustomerDecisionAddress func(childComplexity int) int
+		DecidedAt               func(childComplexity int) int
+		DecidedBy               func(childComplexity int) int
+		DecidedByID             func(childComplexity int) int
+		DecisionNote            func(childComplexity int) int
+		Effect                  func(childComplexity int) int
+		ExecutedAt              func(childComplexity int) int
+		FinanceApprovedAt       func(childComplexity int) int
+		FinanceApprovedBy       func(childComplexity int) int
+		FinanceApprovedByID     func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		Kind                    func(childComplexity int) int
+		Lines                   func(childComplexity int) int
+		ManagerApprovedAt       func(childComplexity int) int
+		ManagerApprovedBy       func(childComplexity int) int
+		ManagerApprovedByID     func(childComplexity int) int
+		NeedsFinanceApproval    func(childComplexity int) int
+		NeedsManagerApproval    func(childComplexity int) int
+		NewOrder                func(childComplexity int) int
+		NewOrderID              func(childComplexity int) int
+		Note                    func(childComplexity int) int
+		Order                   func(childComplexity int) int
+		OrderID                 func(childComplexity int) int
+		QuantityReleased        func(childComplexity int) int
+		ReasonCode              func(childComplexity int) int
+		RequestedBy             func(childComplexity int) int
+		RequestedByID           func(childComplexity int) int
+		Resolution              func(childComplexity int) int
+		Scope                   func(childComplexity int) int
+		Status                  func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
+		Version                 func(childComplexity int) int
 	}
 
 	CancellationRecordConnection struct {
@@ -1695,6 +1698,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CancellationRecord.CustomerContactID(childComplexity), true
+	case "CancellationRecord.customerDecidedAt":
+		if e.ComplexityRoot.CancellationRecord.CustomerDecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRecord.CustomerDecidedAt(childComplexity), true
+	case "CancellationRecord.customerDecision":
+		if e.ComplexityRoot.CancellationRecord.CustomerDecision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRecord.CustomerDecision(childComplexity), true
+	case "CancellationRecord.customerDecisionAddress":
+		if e.ComplexityRoot.CancellationRecord.CustomerDecisionAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRecord.CustomerDecisionAddress(childComplexity), true
 	case "CancellationRecord.decidedAt":
 		if e.ComplexityRoot.CancellationRecord.DecidedAt == nil {
 			break
@@ -7788,6 +7809,9 @@ type CancellationRecord implements Node {
   newOrderID: ID
   automatic: Boolean!
   customerContactID: ID
+  customerDecision: CancellationRecordCustomerDecision
+  customerDecidedAt: Time
+  customerDecisionAddress: String
   order: Order!
   requestedBy: User
   managerApprovedBy: User
@@ -7812,6 +7836,13 @@ type CancellationRecordConnection {
   Identifies the total count of items in the connection.
   """
   totalCount: Int!
+}
+"""
+CancellationRecordCustomerDecision is enum for the field customer_decision
+"""
+enum CancellationRecordCustomerDecision @goModel(model: "orderdesk/ent/cancellationrecord.CustomerDecision") {
+  ACCEPTED
+  DECLINED
 }
 """
 An edge in a connection.
@@ -7873,6 +7904,7 @@ enum CancellationRecordScope @goModel(model: "orderdesk/ent/cancellationrecord.S
 CancellationRecordStatus is enum for the field status
 """
 enum CancellationRecordStatus @goModel(model: "orderdesk/ent/cancellationrecord.Status") {
+  AWAITING_CUSTOMER
   REQUESTED
   APPROVED
   REJECTED
@@ -8156,6 +8188,46 @@ input CancellationRecordWhereInput {
   customerContactIDNotIn: [ID!]
   customerContactIDIsNil: Boolean
   customerContactIDNotNil: Boolean
+  """
+  customer_decision field predicates
+  """
+  customerDecision: CancellationRecordCustomerDecision
+  customerDecisionNEQ: CancellationRecordCustomerDecision
+  customerDecisionIn: [CancellationRecordCustomerDecision!]
+  customerDecisionNotIn: [CancellationRecordCustomerDecision!]
+  customerDecisionIsNil: Boolean
+  customerDecisionNotNil: Boolean
+  """
+  customer_decided_at field predicates
+  """
+  customerDecidedAt: Time
+  customerDecidedAtNEQ: Time
+  customerDecidedAtIn: [Time!]
+  customerDecidedAtNotIn: [Time!]
+  customerDecidedAtGT: Time
+  customerDecidedAtGTE: Time
+  customerDecidedAtLT: Time
+  customerDecidedAtLTE: Time
+  customerDecidedAtIsNil: Boolean
+  customerDecidedAtNotNil: Boolean
+  """
+  customer_decision_address field predicates
+  """
+  customerDecisionAddress: String
+  customerDecisionAddressNEQ: String
+  customerDecisionAddressIn: [String!]
+  customerDecisionAddressNotIn: [String!]
+  customerDecisionAddressGT: String
+  customerDecisionAddressGTE: String
+  customerDecisionAddressLT: String
+  customerDecisionAddressLTE: String
+  customerDecisionAddressContains: String
+  customerDecisionAddressHasPrefix: String
+  customerDecisionAddressHasSuffix: String
+  customerDecisionAddressIsNil: Boolean
+  customerDecisionAddressNotNil: Boolean
+  customerDecisionAddressEqualFold: String
+  customerDecisionAddressContainsFold: String
   """
   order edge predicates
   """
@@ -9327,6 +9399,7 @@ enum CustomerNoticeKind @goModel(model: "orderdesk/ent/customernotice.Kind") {
   CORRECTION_AWAITING_CUSTOMER
   INVOICE_ISSUED
   PAYMENT_OVERDUE
+  CANCELLATION_AWAITING_CUSTOMER
 }
 """
 Ordering options for CustomerNotice connections
@@ -14549,6 +14622,9 @@ extend type Mutation {
   """
   Asks to cancel an order, whole or some line quantities. Executes at once where policy allows (you may cancel,
   no money goes back, nothing shipped); otherwise waits for a sales manager, and finance where money goes back.
+  With askCustomer — or when the company's policy (ORDERDESK_CANCELLATION_CONSENT) asks it of a cancellation that refunds
+  money the customer did not ask for — it first goes to the customer's confirmation page and waits as AWAITING_CUSTOMER:
+  accepted, it goes on to the approvals (a sales manager who asked has approved it already); declined, it is REJECTED.
   dryRun: true returns the preview and changes nothing.
   """
   requestOrderCancellation(input: CancelOrderInput!): CancellationPayload!
@@ -14690,6 +14766,11 @@ input CancelOrderInput {
   resolution: CancellationRecordResolution
   "The logged contact (logContact) in which the customer asked for or agreed to it: of the order's customer, and of this order if it names one."
   customerContactId: ID
+  """
+  requestOrderCancellation only: send the request to the customer's confirmation page (a signed, expiring link in a
+  notice) before anyone approves it. Not with customerContactId: that records an agreement already given.
+  """
+  askCustomer: Boolean
   "Return what would happen and change nothing."
   dryRun: Boolean
   idempotencyKey: String
@@ -15208,6 +15289,12 @@ func (ec *executionContext) childFields_CancellationRecord(ctx context.Context, 
 		return ec.fieldContext_CancellationRecord_automatic(ctx, field)
 	case "customerContactID":
 		return ec.fieldContext_CancellationRecord_customerContactID(ctx, field)
+	case "customerDecision":
+		return ec.fieldContext_CancellationRecord_customerDecision(ctx, field)
+	case "customerDecidedAt":
+		return ec.fieldContext_CancellationRecord_customerDecidedAt(ctx, field)
+	case "customerDecisionAddress":
+		return ec.fieldContext_CancellationRecord_customerDecisionAddress(ctx, field)
 	case "order":
 		return ec.fieldContext_CancellationRecord_order(ctx, field)
 	case "requestedBy":
@@ -20472,6 +20559,27 @@ func (ec *executionContext) _CancellationRecord_customerContactID(ctx context.Co
 }
 func (ec *executionContext) fieldContext_CancellationRecord_customerContactID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CancellationRecord_customerDecision(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
+	return ec.marshalOCancellationRecordCustomerDecision2ᚖorderdeskᚋentᚋcancellationrecordᚐCustomerDecision(ctx, field.Selections, obj.CustomerDecision)
+}
+func (ec *executionContext) fieldContext_CancellationRecord_customerDecision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "CancellationRecordCustomerDecision")
+}
+
+func (ec *executionContext) _CancellationRecord_customerDecidedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CustomerDecidedAt)
+}
+func (ec *executionContext) fieldContext_CancellationRecord_customerDecidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CancellationRecord_customerDecisionAddress(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
+	return ec.marshalOString2string(ctx, field.Selections, obj.CustomerDecisionAddress)
+}
+func (ec *executionContext) fieldContext_CancellationRecord_customerDecisionAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "String")
 }
 
 func (ec *executionContext) _CancellationRecord_order(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
@@ -37648,7 +37756,7 @@ func (ec *executionContext) unmarshalInputCancelOrderInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"orderId", "reasonCode", "note", "lines", "resolution", "customerContactId", "dryRun", "idempotencyKey"}
+	fieldsInOrder := [...]string{"orderId", "reasonCode", "note", "lines", "resolution", "customerContactId", "askCustomer", "dryRun", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37697,6 +37805,13 @@ func (ec *executionContext) unmarshalInputCancelOrderInput(ctx context.Context, 
 				return it, err
 			}
 			it.CustomerContactID = data
+		case "askCustomer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("askCustomer"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AskCustomer = data
 		case "dryRun":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -37855,7 +37970,7 @@ func (ec *executionContext) unmarshalInputCancellationRecordWhereInput(ctx conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "scope", "scopeNEQ", "scopeIn", "scopeNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "needsManagerApproval", "needsManagerApprovalNEQ", "needsFinanceApproval", "needsFinanceApprovalNEQ", "managerApprovedAt", "managerApprovedAtNEQ", "managerApprovedAtIn", "managerApprovedAtNotIn", "managerApprovedAtGT", "managerApprovedAtGTE", "managerApprovedAtLT", "managerApprovedAtLTE", "managerApprovedAtIsNil", "managerApprovedAtNotNil", "financeApprovedAt", "financeApprovedAtNEQ", "financeApprovedAtIn", "financeApprovedAtNotIn", "financeApprovedAtGT", "financeApprovedAtGTE", "financeApprovedAtLT", "financeApprovedAtLTE", "financeApprovedAtIsNil", "financeApprovedAtNotNil", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "decisionNote", "decisionNoteNEQ", "decisionNoteIn", "decisionNoteNotIn", "decisionNoteGT", "decisionNoteGTE", "decisionNoteLT", "decisionNoteLTE", "decisionNoteContains", "decisionNoteHasPrefix", "decisionNoteHasSuffix", "decisionNoteIsNil", "decisionNoteNotNil", "decisionNoteEqualFold", "decisionNoteContainsFold", "executedAt", "executedAtNEQ", "executedAtIn", "executedAtNotIn", "executedAtGT", "executedAtGTE", "executedAtLT", "executedAtLTE", "executedAtIsNil", "executedAtNotNil", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "quantityReleased", "quantityReleasedNEQ", "quantityReleasedIn", "quantityReleasedNotIn", "quantityReleasedGT", "quantityReleasedGTE", "quantityReleasedLT", "quantityReleasedLTE", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "requestedByID", "requestedByIDNEQ", "requestedByIDIn", "requestedByIDNotIn", "requestedByIDIsNil", "requestedByIDNotNil", "managerApprovedByID", "managerApprovedByIDNEQ", "managerApprovedByIDIn", "managerApprovedByIDNotIn", "managerApprovedByIDIsNil", "managerApprovedByIDNotNil", "financeApprovedByID", "financeApprovedByIDNEQ", "financeApprovedByIDIn", "financeApprovedByIDNotIn", "financeApprovedByIDIsNil", "financeApprovedByIDNotNil", "decidedByID", "decidedByIDNEQ", "decidedByIDIn", "decidedByIDNotIn", "decidedByIDIsNil", "decidedByIDNotNil", "newOrderID", "newOrderIDNEQ", "newOrderIDIn", "newOrderIDNotIn", "newOrderIDIsNil", "newOrderIDNotNil", "automatic", "automaticNEQ", "customerContactID", "customerContactIDNEQ", "customerContactIDIn", "customerContactIDNotIn", "customerContactIDIsNil", "customerContactIDNotNil", "hasOrder", "hasOrderWith", "hasRequestedBy", "hasRequestedByWith", "hasManagerApprovedBy", "hasManagerApprovedByWith", "hasFinanceApprovedBy", "hasFinanceApprovedByWith", "hasDecidedBy", "hasDecidedByWith", "hasNewOrder", "hasNewOrderWith", "hasCustomerContact", "hasCustomerContactWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "scope", "scopeNEQ", "scopeIn", "scopeNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "needsManagerApproval", "needsManagerApprovalNEQ", "needsFinanceApproval", "needsFinanceApprovalNEQ", "managerApprovedAt", "managerApprovedAtNEQ", "managerApprovedAtIn", "managerApprovedAtNotIn", "managerApprovedAtGT", "managerApprovedAtGTE", "managerApprovedAtLT", "managerApprovedAtLTE", "managerApprovedAtIsNil", "managerApprovedAtNotNil", "financeApprovedAt", "financeApprovedAtNEQ", "financeApprovedAtIn", "financeApprovedAtNotIn", "financeApprovedAtGT", "financeApprovedAtGTE", "financeApprovedAtLT", "financeApprovedAtLTE", "financeApprovedAtIsNil", "financeApprovedAtNotNil", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "decisionNote", "decisionNoteNEQ", "decisionNoteIn", "decisionNoteNotIn", "decisionNoteGT", "decisionNoteGTE", "decisionNoteLT", "decisionNoteLTE", "decisionNoteContains", "decisionNoteHasPrefix", "decisionNoteHasSuffix", "decisionNoteIsNil", "decisionNoteNotNil", "decisionNoteEqualFold", "decisionNoteContainsFold", "executedAt", "executedAtNEQ", "executedAtIn", "executedAtNotIn", "executedAtGT", "executedAtGTE", "executedAtLT", "executedAtLTE", "executedAtIsNil", "executedAtNotNil", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "quantityReleased", "quantityReleasedNEQ", "quantityReleasedIn", "quantityReleasedNotIn", "quantityReleasedGT", "quantityReleasedGTE", "quantityReleasedLT", "quantityReleasedLTE", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "requestedByID", "requestedByIDNEQ", "requestedByIDIn", "requestedByIDNotIn", "requestedByIDIsNil", "requestedByIDNotNil", "managerApprovedByID", "managerApprovedByIDNEQ", "managerApprovedByIDIn", "managerApprovedByIDNotIn", "managerApprovedByIDIsNil", "managerApprovedByIDNotNil", "financeApprovedByID", "financeApprovedByIDNEQ", "financeApprovedByIDIn", "financeApprovedByIDNotIn", "financeApprovedByIDIsNil", "financeApprovedByIDNotNil", "decidedByID", "decidedByIDNEQ", "decidedByIDIn", "decidedByIDNotIn", "decidedByIDIsNil", "decidedByIDNotNil", "newOrderID", "newOrderIDNEQ", "newOrderIDIn", "newOrderIDNotIn", "newOrderIDIsNil", "newOrderIDNotNil", "automatic", "automaticNEQ", "customerContactID", "customerContactIDNEQ", "customerContactIDIn", "customerContactIDNotIn", "customerContactIDIsNil", "customerContactIDNotNil", "customerDecision", "customerDecisionNEQ", "customerDecisionIn", "customerDecisionNotIn", "customerDecisionIsNil", "customerDecisionNotNil", "customerDecidedAt", "customerDecidedAtNEQ", "customerDecidedAtIn", "customerDecidedAtNotIn", "customerDecidedAtGT", "customerDecidedAtGTE", "customerDecidedAtLT", "customerDecidedAtLTE", "customerDecidedAtIsNil", "customerDecidedAtNotNil", "customerDecisionAddress", "customerDecisionAddressNEQ", "customerDecisionAddressIn", "customerDecisionAddressNotIn", "customerDecisionAddressGT", "customerDecisionAddressGTE", "customerDecisionAddressLT", "customerDecisionAddressLTE", "customerDecisionAddressContains", "customerDecisionAddressHasPrefix", "customerDecisionAddressHasSuffix", "customerDecisionAddressIsNil", "customerDecisionAddressNotNil", "customerDecisionAddressEqualFold", "customerDecisionAddressContainsFold", "hasOrder", "hasOrderWith", "hasRequestedBy", "hasRequestedByWith", "hasManagerApprovedBy", "hasManagerApprovedByWith", "hasFinanceApprovedBy", "hasFinanceApprovedByWith", "hasDecidedBy", "hasDecidedByWith", "hasNewOrder", "hasNewOrderWith", "hasCustomerContact", "hasCustomerContactWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39206,6 +39321,223 @@ func (ec *executionContext) unmarshalInputCancellationRecordWhereInput(ctx conte
 				return it, err
 			}
 			it.CustomerContactIDNotNil = data
+		case "customerDecision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecision"))
+			data, err := ec.unmarshalOCancellationRecordCustomerDecision2ᚖorderdeskᚋentᚋcancellationrecordᚐCustomerDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecision = data
+		case "customerDecisionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionNEQ"))
+			data, err := ec.unmarshalOCancellationRecordCustomerDecision2ᚖorderdeskᚋentᚋcancellationrecordᚐCustomerDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionNEQ = data
+		case "customerDecisionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionIn"))
+			data, err := ec.unmarshalOCancellationRecordCustomerDecision2ᚕorderdeskᚋentᚋcancellationrecordᚐCustomerDecisionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionIn = data
+		case "customerDecisionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionNotIn"))
+			data, err := ec.unmarshalOCancellationRecordCustomerDecision2ᚕorderdeskᚋentᚋcancellationrecordᚐCustomerDecisionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionNotIn = data
+		case "customerDecisionIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionIsNil = data
+		case "customerDecisionNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionNotNil = data
+		case "customerDecidedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAt = data
+		case "customerDecidedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtNEQ = data
+		case "customerDecidedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtIn = data
+		case "customerDecidedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtNotIn = data
+		case "customerDecidedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtGT = data
+		case "customerDecidedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtGTE = data
+		case "customerDecidedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtLT = data
+		case "customerDecidedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtLTE = data
+		case "customerDecidedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtIsNil = data
+		case "customerDecidedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecidedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecidedAtNotNil = data
+		case "customerDecisionAddress":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddress"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddress = data
+		case "customerDecisionAddressNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressNEQ = data
+		case "customerDecisionAddressIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressIn = data
+		case "customerDecisionAddressNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressNotIn = data
+		case "customerDecisionAddressGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressGT = data
+		case "customerDecisionAddressGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressGTE = data
+		case "customerDecisionAddressLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressLT = data
+		case "customerDecisionAddressLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressLTE = data
+		case "customerDecisionAddressContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressContains = data
+		case "customerDecisionAddressHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressHasPrefix = data
+		case "customerDecisionAddressHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressHasSuffix = data
+		case "customerDecisionAddressIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressIsNil = data
+		case "customerDecisionAddressNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressNotNil = data
+		case "customerDecisionAddressEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressEqualFold = data
+		case "customerDecisionAddressContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerDecisionAddressContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerDecisionAddressContainsFold = data
 		case "hasOrder":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrder"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -62885,6 +63217,21 @@ func (ec *executionContext) _CancellationRecord(ctx context.Context, sel ast.Sel
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "customerDecision":
+			out.Values[i] = ec._CancellationRecord_customerDecision(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customerDecidedAt":
+			out.Values[i] = ec._CancellationRecord_customerDecidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customerDecisionAddress":
+			out.Values[i] = ec._CancellationRecord_customerDecisionAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "order":
 			out.Values[i] = ec._CancellationRecord_order(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -69782,6 +70129,16 @@ func (ec *executionContext) marshalNCancellationRecordConnection2ᚖorderdeskᚋ
 	return ec._CancellationRecordConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCancellationRecordCustomerDecision2orderdeskᚋentᚋcancellationrecordᚐCustomerDecision(ctx context.Context, v any) (cancellationrecord.CustomerDecision, error) {
+	var res cancellationrecord.CustomerDecision
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCancellationRecordCustomerDecision2orderdeskᚋentᚋcancellationrecordᚐCustomerDecision(ctx context.Context, sel ast.SelectionSet, v cancellationrecord.CustomerDecision) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCancellationRecordKind2orderdeskᚋentᚋcancellationrecordᚐKind(ctx context.Context, v any) (cancellationrecord.Kind, error) {
 	var res cancellationrecord.Kind
 	err := res.UnmarshalGQL(v)
@@ -72262,6 +72619,58 @@ func (ec *executionContext) marshalOCancellationRecord2ᚖorderdeskᚋentᚐCanc
 		return graphql.Null
 	}
 	return ec._CancellationRecord(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCancellationRecordCustomerDecision2ᚕorderdeskᚋentᚋcancellationrecordᚐCustomerDecisionᚄ(ctx context.Context, v any) ([]cancellationrecord.CustomerDecision, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]cancellationrecord.CustomerDecision, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCancellationRecordCustomerDecision2orderdeskᚋentᚋcancellationrecordᚐCustomerDecision(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCancellationRecordCustomerDecision2ᚕorderdeskᚋentᚋcancellationrecordᚐCustomerDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []cancellationrecord.CustomerDecision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCancellationRecordCustomerDecision2orderdeskᚋentᚋcancellationrecordᚐCustomerDecision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCancellationRecordCustomerDecision2ᚖorderdeskᚋentᚋcancellationrecordᚐCustomerDecision(ctx context.Context, v any) (*cancellationrecord.CustomerDecision, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(cancellationrecord.CustomerDecision)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCancellationRecordCustomerDecision2ᚖorderdeskᚋentᚋcancellationrecordᚐCustomerDecision(ctx context.Context, sel ast.SelectionSet, v *cancellationrecord.CustomerDecision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOCancellationRecordEdge2ᚕᚖorderdeskᚋentᚐCancellationRecordEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CancellationRecordEdge) graphql.Marshaler {

@@ -57,6 +57,9 @@ type CancelOrderInput struct {
 	Resolution *cancellationrecord.Resolution `json:"resolution,omitempty"`
 	// The logged contact (logContact) in which the customer asked for or agreed to it: of the order's customer, and of this order if it names one.
 	CustomerContactID *int `json:"customerContactId,omitempty"`
+	// requestOrderCancellation only: send the request to the customer's confirmation page (a signed, expiring link in a
+	// notice) before anyone approves it. Not with customerContactId: that records an agreement already given.
+	AskCustomer *bool `json:"askCustomer,omitempty"`
 	// Return what would happen and change nothing.
 	DryRun         *bool   `json:"dryRun,omitempty"`
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
