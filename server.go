@@ -39,6 +39,7 @@ import (
 	"orderdesk/order"
 	"orderdesk/store"
 	"orderdesk/telemetry"
+	"orderdesk/webhook"
 )
 
 func main() {
@@ -68,32 +69,35 @@ func tuneGC(getenv func(string) string) {
 
 // config is everything run reads from flags and ORDERDESK_* variables.
 type config struct {
-	addr          string
-	dbDriver      string
-	dbDSN         string
-	jwtSecret     string
-	accessTTL     time.Duration
-	bcryptCost    int
-	currency      string
-	adminEmail    string
-	adminPassword string
-	demo          bool
-	logLevel      slog.Level
-	limits        guard.Limits
-	policy        order.Policy
-	rulesEvery    time.Duration
-	edge          httpapi.Edge
-	db            store.Options
-	drainDelay    time.Duration
-	metricsToken  string
-	mailer        notice.Mailer // ORDERDESK_SMTP_URL; nil: notices are SKIPPED
-	noticeLang    string
-	noticeEvery   time.Duration
-	noticeHold    time.Duration
-	dunning       []time.Duration // nil: order.DefaultDunning; empty: no reminders
-	publicURL     string
-	confirmTTL    time.Duration
-	migrate       string // ORDERDESK_MIGRATE: auto or off
+	addr           string
+	dbDriver       string
+	dbDSN          string
+	jwtSecret      string
+	accessTTL      time.Duration
+	bcryptCost     int
+	currency       string
+	adminEmail     string
+	adminPassword  string
+	demo           bool
+	logLevel       slog.Level
+	limits         guard.Limits
+	policy         order.Policy
+	rulesEvery     time.Duration
+	edge           httpapi.Edge
+	db             store.Options
+	drainDelay     time.Duration
+	metricsToken   string
+	mailer         notice.Mailer // ORDERDESK_SMTP_URL; nil: notices are SKIPPED
+	noticeLang     string
+	noticeEvery    time.Duration
+	webhookEvery   time.Duration
+	webhookAllow   webhook.Addresses
+	webhookTimeout time.Duration
+	noticeHold     time.Duration
+	dunning        []time.Duration // nil: order.DefaultDunning; empty: no reminders
+	publicURL      string
+	confirmTTL     time.Duration
+	migrate        string // ORDERDESK_MIGRATE: auto or off
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -126,6 +130,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.policy.DeliveryLeadTime, "delivery-lead-time", c.policy.DeliveryLeadTime, "earliest delivery after confirmation (ORDERDESK_DELIVERY_LEAD_TIME)")
 	fs.DurationVar(&c.rulesEvery, "rules-interval", time.Minute, "how often background rules run, e.g. automatic cancellation; 0 = never (ORDERDESK_RULES_INTERVAL)")
 	fs.StringVar(&c.noticeLang, "notice-language", env("NOTICE_LANGUAGE", notice.DefaultLanguage), "language of notices to customers who have none: "+strings.Join(notice.Languages, " or ")+" (ORDERDESK_NOTICE_LANGUAGE)")
+	fs.DurationVar(&c.webhookEvery, "webhook-interval", 2*time.Second, "how often the webhook relay looks for due deliveries; an event committed on this server goes at once; 0 = this server relays none (ORDERDESK_WEBHOOK_INTERVAL)")
+	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "how long one webhook delivery attempt may take (ORDERDESK_WEBHOOK_TIMEOUT)")
+	webhookAllow := fs.String("webhook-allow", env("WEBHOOK_ALLOW", ""), "address ranges webhook endpoints may point at besides public addresses, comma-separated CIDRs (ORDERDESK_WEBHOOK_ALLOW; with -demo default 127.0.0.0/8,::1)")
 	fs.DurationVar(&c.noticeEvery, "notice-interval", 10*time.Second, "how often the notice sender looks for due notices; one committed on this server goes at once; 0 = this server sends none (ORDERDESK_NOTICE_INTERVAL)")
 	fs.DurationVar(&c.noticeHold, "notice-hold", 0, "how long a customer notice waits after its change before it goes, for staff to read or withhold it (ORDERDESK_NOTICE_HOLD)")
 	fs.StringVar(&c.publicURL, "public-url", env("PUBLIC_URL", ""), "the server's address as customers reach it, for links in notices (the confirmation page); default http://localhost and the listen port (ORDERDESK_PUBLIC_URL)")
@@ -158,7 +165,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	for name, target := range map[string]*time.Duration{"ACCESS_TTL": &c.accessTTL, "PAYMENT_TERMS": &c.policy.PaymentTerms,
 		"DELIVERY_LEAD_TIME": &c.policy.DeliveryLeadTime, "AFTER_DELIVERY_FOLLOW_UP": &c.policy.AfterDeliveryFollowUp,
-		"RULES_INTERVAL": &c.rulesEvery, "NOTICE_INTERVAL": &c.noticeEvery, "NOTICE_HOLD": &c.noticeHold, "CONFIRMATION_TTL": &c.confirmTTL, "REQUEST_TIMEOUT": &c.edge.RequestTimeout, "DB_TIMEOUT": &c.db.Timeout, "DB_LOCK_WAIT": &c.db.LockWait, "DRAIN_DELAY": &c.drainDelay} {
+		"RULES_INTERVAL": &c.rulesEvery, "NOTICE_INTERVAL": &c.noticeEvery, "WEBHOOK_INTERVAL": &c.webhookEvery, "WEBHOOK_TIMEOUT": &c.webhookTimeout, "NOTICE_HOLD": &c.noticeHold, "CONFIRMATION_TTL": &c.confirmTTL, "REQUEST_TIMEOUT": &c.edge.RequestTimeout, "DB_TIMEOUT": &c.db.Timeout, "DB_LOCK_WAIT": &c.db.LockWait, "DRAIN_DELAY": &c.drainDelay} {
 		if v := getenv("ORDERDESK_" + name); v != "" && !flagSet(fs, strings.ToLower(strings.ReplaceAll(name, "_", "-"))) {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -182,6 +189,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		errs = append(errs, fmt.Errorf("ORDERDESK_TRUSTED_PROXIES: %w", err))
 	}
 	c.edge.Origins = splitList(*origins)
+	if *webhookAllow == "" && c.demo {
+		*webhookAllow = "127.0.0.0/8,::1" // the demo's receiver runs on the same machine
+	}
+	if c.webhookAllow, err = webhook.ParseAddresses(*webhookAllow); err != nil {
+		errs = append(errs, fmt.Errorf("ORDERDESK_WEBHOOK_ALLOW: %w", err))
+	}
 	if c.publicURL, err = publicURL(c.publicURL, c.addr); err != nil {
 		errs = append(errs, fmt.Errorf("ORDERDESK_PUBLIC_URL: %w", err))
 	}
@@ -291,7 +304,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	a := app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: c.bcryptCost, Mailer: c.mailer, NoticeLanguage: c.noticeLang, NoticeHold: c.noticeHold, Dunning: c.dunning,
-		PublicURL: c.publicURL, ConfirmationTTL: c.confirmTTL,
+		PublicURL: c.publicURL, ConfirmationTTL: c.confirmTTL, WebhookAllow: c.webhookAllow, WebhookTimeout: c.webhookTimeout,
 		Currency: c.currency, Limits: c.limits, Policy: c.policy, Edge: c.edge,
 		MetricsToken: c.metricsToken, Tracing: tracing})
 	if c.adminEmail != "" {
@@ -344,6 +357,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if c.noticeEvery > 0 {
 		rules.Go(func() { a.RunNotices(a.Metrics.WatchTx(rulesCtx), log, c.noticeEvery) })
+	}
+	if c.webhookEvery > 0 {
+		rules.Go(func() { a.RunWebhooks(a.Metrics.WatchTx(rulesCtx), log, c.webhookEvery) })
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -73,6 +73,9 @@ func normalizeEmail(s string) (string, bool) {
 // then auth.ErrNotSignedIn; any other error is the database's. The viewer
 // of an open session is reused for ViewerTTL (see viewers).
 func (s *Service) Viewer(ctx context.Context, accessToken string) (*auth.Viewer, time.Time, error) {
+	if IsAPIKey(accessToken) {
+		return s.keyViewer(ctx, accessToken)
+	}
 	sub, exp, err := s.tokens.Verify(accessToken)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("%w: %w", auth.ErrNotSignedIn, err)

@@ -24,6 +24,7 @@ import (
 	"orderdesk/stock"
 	"orderdesk/store"
 	"orderdesk/telemetry"
+	"orderdesk/webhook"
 )
 
 // Options configure the app.
@@ -58,6 +59,12 @@ type Options struct {
 	// Dunning is when payment reminders go (order.Service.Dunning); nil:
 	// order.DefaultDunning, empty: none.
 	Dunning []time.Duration
+	// WebhookAllow lists the address ranges webhook endpoints may point
+	// at besides public addresses.
+	WebhookAllow webhook.Addresses
+	// WebhookTimeout bounds one delivery attempt; default
+	// webhook.DefaultTimeout.
+	WebhookTimeout time.Duration
 }
 
 // App is orderdesk over one database.
@@ -72,6 +79,10 @@ type App struct {
 	Reports    *report.Service
 	// Notices delivers the notices to customers that actions queue.
 	Notices *notice.Sender
+	// Webhooks manages integrators' endpoints; Relay delivers the
+	// committed events to them.
+	Webhooks *webhook.Service
+	Relay    *webhook.Relay
 	// Broker delivers committed notifications and order events to live
 	// subscriptions on this server.
 	Broker   *notify.Broker
@@ -94,6 +105,8 @@ func New(db *store.DB, o Options) *App {
 		Contacts:   contact.New(db.Client),
 		Reports:    report.New(db.Client),
 		Notices:    notice.NewSender(db.Client, o.Mailer),
+		Webhooks:   webhook.NewService(db.Client, o.WebhookAllow),
+		Relay:      webhook.NewRelay(db.Client, o.WebhookAllow),
 		Broker:     notify.NewBroker(),
 		Metrics:    telemetry.NewMetrics(),
 	}
@@ -113,11 +126,15 @@ func New(db *store.DB, o Options) *App {
 	}
 	a.Metrics.CollectDB(db.SQL)
 	db.Client.AuditEvent.Use(a.Metrics.AuditHook())
-	db.Client.CustomerNotice.Use(a.Notices.WakeHook())
+	db.Client.CustomerNotice.Use(store.WakeOnCommit(a.Notices.Wake))
+	db.Client.OutboxEvent.Use(store.WakeOnCommit(a.Relay.Wake))
+	if o.WebhookTimeout > 0 {
+		a.Relay.SetTimeout(o.WebhookTimeout)
+	}
 	a.Accounts.OnChange = a.Broker.ForgetMembers
 	resolver := &graph.Resolver{Client: db.Client, Accounts: a.Accounts, Customers: a.Customers,
 		Stock: a.Stock, Orders: a.Orders, Complaints: a.Complaints, ContactLog: a.Contacts, Reports: a.Reports,
-		Notices: a.Notices, Broker: a.Broker}
+		Notices: a.Notices, Broker: a.Broker, Webhooks: a.Webhooks}
 	if o.Throttle != (account.ThrottleLimits{}) {
 		a.Accounts.SetThrottle(o.Throttle)
 	}

@@ -68,7 +68,8 @@ func TestStatementBudget_Void(t *testing.T) {
 
 // TestStatementBudget_ApprovalChain: the three steps of a cancellation that
 // needs a manager's and finance's approval. A step that leaves the request
-// pending reads no payments unless the client asks for the preview.
+// pending reads no payments unless the client asks for the preview. Each
+// step writes its events to the outbox in one statement.
 func TestStatementBudget_ApprovalChain(t *testing.T) {
 	w := newWorld(t)
 	o := w.createConfirmed(t, 2, 3)
@@ -87,8 +88,8 @@ func TestStatementBudget_ApprovalChain(t *testing.T) {
 	step("SALES_REP", "requestOrderCancellation", `mutation($o: ID!) { requestOrderCancellation(input: {orderId: $o, reasonCode: CUSTOMER_REQUEST}) {
 		cancellation { id status } `+userErrors+` } }`, apptest.Vars{"o": o.ID}, &req, 9)
 	approve := `mutation($c: ID!) { approveOrderCancellation(input: {cancellationId: $c}) { order { id status } cancellation { id status } ` + userErrors + ` } }`
-	step("SALES_MANAGER", "approveOrderCancellation", approve, apptest.Vars{"c": req.Cancellation.ID}, nil, 9)
-	step("FINANCE", "approveOrderCancellation", approve, apptest.Vars{"c": req.Cancellation.ID}, nil, 21)
+	step("SALES_MANAGER", "approveOrderCancellation", approve, apptest.Vars{"c": req.Cancellation.ID}, nil, 10)
+	step("FINANCE", "approveOrderCancellation", approve, apptest.Vars{"c": req.Cancellation.ID}, nil, 22)
 	assertInvariants(t, w.env)
 }
 

@@ -49,7 +49,13 @@ var (
 	contactReader = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "WAREHOUSE", "SUPPORT", "AUDITOR"}
 	contactLogger = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "FINANCE", "SUPPORT"}
 	followUpper   = []string{"ADMIN", "SALES_MANAGER", "SALES_REP", "SUPPORT"}
+	// Webhooks are managed by administrators and integrators.
+	webhooker = []string{"ADMIN", "INTEGRATOR"}
 )
+
+// onRecord is a mutation on a nonexistent record: access is decided
+// before the record is looked up.
+func onRecord(query string, allow []string) operation { return onOrder(query, allow) }
 
 func stats(field, groupBy string) operation {
 	return operation{query: `{ ` + field + `(from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z", groupBy: ` + groupBy + `) { key count } }`,
@@ -88,10 +94,24 @@ var operations = map[string]operation{
 	"complaints":     withAllow(conn("complaints"), complaintRead),
 	"contacts":       withAllow(conn("contacts"), contactReader),
 	// Notices to customers are the outbound side of the contact log.
-	"customerNotices": withAllow(conn("customerNotices"), contactReader),
-	"payments":        withAllow(conn("payments"), paymentReader),
-	"invoices":        withAllow(conn("invoices"), invoiceReader),
-	"ledgerEntries":   withAllow(conn("ledgerEntries"), paymentReader),
+	"customerNotices":   withAllow(conn("customerNotices"), contactReader),
+	"payments":          withAllow(conn("payments"), paymentReader),
+	"invoices":          withAllow(conn("invoices"), invoiceReader),
+	"ledgerEntries":     withAllow(conn("ledgerEntries"), paymentReader),
+	"apiKeys":           withAllow(conn("apiKeys"), adminOnly),
+	"webhookEndpoints":  withAllow(conn("webhookEndpoints"), webhooker),
+	"webhookDeliveries": onRecord(`query($id: ID!) { webhookDeliveries(endpointId: $id, first: 1) { totalCount } }`, webhooker),
+	// The event catalogue is no secret.
+	"webhookEventFamilies": {query: `{ webhookEventFamilies }`, vars: noVars, allow: everyone},
+	"createWebhookEndpoint": {query: `mutation { createWebhookEndpoint(input: {url: "ftp://x"}) { errors { code } } }`,
+		vars: noVars, allow: webhooker},
+	"updateWebhookEndpoint": onRecord(`mutation($id: ID!) { updateWebhookEndpoint(input: {id: $id}) { errors { code } } }`, webhooker),
+	"deleteWebhookEndpoint": onRecord(`mutation($id: ID!) { deleteWebhookEndpoint(input: {id: $id}) { errors { code } } }`, webhooker),
+	"rotateWebhookSecret":   onRecord(`mutation($id: ID!) { rotateWebhookSecret(input: {id: $id}) { errors { code } } }`, webhooker),
+	"redeliverWebhook":      onRecord(`mutation($id: ID!) { redeliverWebhook(input: {deliveryId: $id}) { errors { code } } }`, webhooker),
+	"createApiKey": {query: `mutation($id: ID!) { createApiKey(input: {userId: $id, name: ""}) { errors { code } } }`,
+		vars: func(f fixture) apptest.Vars { return apptest.Vars{"id": f.userID} }, allow: adminOnly},
+	"revokeApiKey": onRecord(`mutation($id: ID!) { revokeApiKey(input: {id: $id}) { errors { code } } }`, adminOnly),
 
 	"login": {query: `mutation { login(input: {email: "nobody@test.local", password: "wrong-password"}) { errors { code } } }`,
 		vars: noVars, allow: everyone, public: true},

@@ -64,6 +64,19 @@ func (a *App) runRulesOnce(ctx context.Context, log *slog.Logger) {
 	}
 }
 
+// RunWebhooks relays the committed events to the webhook endpoints,
+// every interval and as soon as one commits on this server, until ctx
+// ends. Several servers may run it at once (see webhook.Relay).
+func (a *App) RunWebhooks(ctx context.Context, log *slog.Logger, every time.Duration) {
+	a.Relay.Run(ctx, every, func(n int, err error) {
+		if err != nil {
+			log.ErrorContext(ctx, "webhooks", "err", err)
+		} else if n > 0 {
+			log.DebugContext(ctx, "webhook deliveries settled", "deliveries", n)
+		}
+	})
+}
+
 // RunNotices delivers the customer notices that actions queue, every
 // interval and as soon as one commits on this server, until ctx ends.
 // Several servers may run it at once (see notice.Sender).

@@ -4,12 +4,15 @@ package audit
 
 import (
 	"context"
+	"strconv"
 
 	"orderdesk/auth"
 	"orderdesk/clip"
 	"orderdesk/ent"
 	"orderdesk/ent/auditevent"
+	"orderdesk/money"
 	"orderdesk/notify"
+	"orderdesk/outbox"
 )
 
 // MaxReason is how much of a reason the log keeps, in characters: a
@@ -39,6 +42,9 @@ func Record(ctx context.Context, tx *ent.Tx, e Event) error {
 	c := build(ctx, tx, e)
 	if b, ok := ctx.Value(batchKey{}).(*batch); ok {
 		b.events = append(b.events, c)
+		if outbox.Published(e.Action) {
+			return outbox.Add(ctx, tx, eventOf(ctx, e))
+		}
 		return nil
 	}
 	ev, err := c.Save(ctx)
@@ -46,7 +52,49 @@ func Record(ctx context.Context, tx *ent.Tx, e Event) error {
 		return err
 	}
 	notify.PublishOnCommit(ctx, tx, ev)
+	if outbox.Published(e.Action) {
+		return outbox.Add(ctx, tx, eventOf(ctx, e))
+	}
 	return nil
+}
+
+// eventOf is the outbox event of an audit event in the catalogue: what
+// integrators are told of the change, in the API's shapes.
+func eventOf(ctx context.Context, e Event) outbox.Event {
+	v := auth.FromContext(ctx)
+	actor := map[string]any{"kind": string(auditevent.ActorKindUSER)}
+	switch {
+	case v.IsSystem():
+		actor["kind"], actor["name"] = string(auditevent.ActorKindSYSTEM), v.Name
+	case v != nil:
+		actor["name"] = v.Name
+		if v.Role == auth.Integrator {
+			actor["kind"] = string(auditevent.ActorKindINTEGRATOR)
+		}
+		if id := v.ActorID(); id != nil {
+			actor["id"] = strconv.Itoa(*id)
+		}
+	}
+	data := map[string]any{"actor": actor}
+	if e.From != "" {
+		data["fromStatus"] = e.From
+	}
+	if e.To != "" {
+		data["toStatus"] = e.To
+	}
+	if e.Reason != "" {
+		data["reason"] = clip.Runes(e.Reason, MaxReason)
+	}
+	if e.Amount != nil {
+		data["amount"] = map[string]any{"amount": money.Format(*e.Amount, e.Currency), "currency": e.Currency}
+	}
+	if e.Before != nil {
+		data["before"] = e.Before
+	}
+	if e.After != nil {
+		data["after"] = e.After
+	}
+	return outbox.Event{Type: e.Action, SubjectType: e.SubjectType, SubjectID: e.SubjectID, OrderID: e.OrderID, Data: data}
 }
 
 func build(ctx context.Context, tx *ent.Tx, e Event) *ent.AuditEventCreate {
@@ -83,9 +131,10 @@ type batchKey struct{}
 type batch struct{ events []*ent.AuditEventCreate }
 
 // Batch returns a context in which Record collects the events of one
-// business action for Flush, in the order they were recorded.
+// business action for Flush, in the order they were recorded, and the
+// outbox the events that leave the process.
 func Batch(ctx context.Context) context.Context {
-	return context.WithValue(ctx, batchKey{}, &batch{})
+	return context.WithValue(outbox.Batch(ctx), batchKey{}, &batch{})
 }
 
 // Flush writes the events collected in ctx's batch in one statement, inside
@@ -93,7 +142,7 @@ func Batch(ctx context.Context) context.Context {
 func Flush(ctx context.Context, tx *ent.Tx) error {
 	b, ok := ctx.Value(batchKey{}).(*batch)
 	if !ok || len(b.events) == 0 {
-		return nil
+		return outbox.Flush(ctx, tx)
 	}
 	events, err := tx.AuditEvent.CreateBulk(b.events...).Save(ctx)
 	b.events = nil
@@ -103,7 +152,7 @@ func Flush(ctx context.Context, tx *ent.Tx) error {
 	for _, ev := range events {
 		notify.PublishOnCommit(ctx, tx, ev)
 	}
-	return nil
+	return outbox.Flush(ctx, tx)
 }
 
 type requestIDKey struct{}

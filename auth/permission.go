@@ -63,6 +63,9 @@ const (
 	// Invoices and credit notes: reading them, issuing and crediting them.
 	InvoiceRead  Permission = "invoice:read"
 	InvoiceIssue Permission = "invoice:issue"
+
+	// Webhooks: managing endpoints and reading their deliveries.
+	WebhookManage Permission = "webhook:manage"
 )
 
 // All lists every permission, in a stable order.
@@ -77,7 +80,7 @@ var All = []Permission{
 	ReturnRequest, ReturnApprove, ReturnReceive, ShipmentException,
 	ComplaintRead, ComplaintFile, ComplaintManage,
 	ContactRead, ContactLog, ContactFollowUp,
-	InvoiceRead, InvoiceIssue,
+	InvoiceRead, InvoiceIssue, WebhookManage,
 }
 
 // Role is a user's job; it decides their permissions and, for sales reps,
@@ -128,7 +131,7 @@ var rolePermissions = map[Role][]Permission{
 		ContactRead, ContactLog, ContactFollowUp},
 	Auditor: readAll,
 	// An integrator reads; what else it may do is granted per account as scopes.
-	Integrator: {UserRead, CustomerRead, StockRead, OrderRead, PaymentRead},
+	Integrator: {UserRead, CustomerRead, StockRead, OrderRead, PaymentRead, WebhookManage},
 }
 
 // Grantable reports whether p may be granted to an integrator as a scope.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"orderdesk/ent/apikey"
 	"orderdesk/ent/auditevent"
 	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/complaint"
@@ -21,6 +22,7 @@ import (
 	"orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/orderline"
+	"orderdesk/ent/outboxevent"
 	"orderdesk/ent/payment"
 	"orderdesk/ent/refreshtoken"
 	"orderdesk/ent/returnline"
@@ -31,6 +33,8 @@ import (
 	"orderdesk/ent/stockitem"
 	"orderdesk/ent/stockmovement"
 	"orderdesk/ent/user"
+	"orderdesk/ent/webhookdelivery"
+	"orderdesk/ent/webhookendpoint"
 	"reflect"
 	"sync"
 
@@ -97,6 +101,7 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apikey.Table:             apikey.ValidColumn,
 			auditevent.Table:         auditevent.ValidColumn,
 			cancellationrecord.Table: cancellationrecord.ValidColumn,
 			complaint.Table:          complaint.ValidColumn,
@@ -112,6 +117,7 @@ func checkColumn(t, c string) error {
 			order.Table:              order.ValidColumn,
 			ordercorrection.Table:    ordercorrection.ValidColumn,
 			orderline.Table:          orderline.ValidColumn,
+			outboxevent.Table:        outboxevent.ValidColumn,
 			payment.Table:            payment.ValidColumn,
 			refreshtoken.Table:       refreshtoken.ValidColumn,
 			returnline.Table:         returnline.ValidColumn,
@@ -122,6 +128,8 @@ func checkColumn(t, c string) error {
 			stockitem.Table:          stockitem.ValidColumn,
 			stockmovement.Table:      stockmovement.ValidColumn,
 			user.Table:               user.ValidColumn,
+			webhookdelivery.Table:    webhookdelivery.ValidColumn,
+			webhookendpoint.Table:    webhookendpoint.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

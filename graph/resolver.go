@@ -15,6 +15,7 @@ import (
 	"orderdesk/order"
 	"orderdesk/report"
 	"orderdesk/stock"
+	"orderdesk/webhook"
 )
 
 // Resolver holds the services the resolvers call.
@@ -29,6 +30,7 @@ type Resolver struct {
 	Reports    *report.Service
 	Notices    *notice.Sender
 	Broker     *notify.Broker
+	Webhooks   *webhook.Service
 }
 
 // outcome splits a service error into the payload's errors (expected
@@ -56,4 +58,13 @@ func text(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// nonEmpty is s, or nil when it is empty: a secret shown only by the
+// action that made it.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

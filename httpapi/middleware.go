@@ -111,7 +111,11 @@ func limited(maxBytes int64, next http.Handler) http.Handler {
 func authenticated(log *slog.Logger, a Authenticator, proxies Proxies, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := graph.WithRemoteAddr(r.Context(), proxies.clientIP(r))
-		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if key := r.Header.Get("X-Api-Key"); !ok && key != "" {
+			token, ok = key, true // a machine account's API key (od_…)
+		}
+		if ok {
 			v, _, err := a.Viewer(ctx, strings.TrimSpace(token))
 			switch {
 			case err == nil:

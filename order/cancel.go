@@ -12,7 +12,6 @@ import (
 	"orderdesk/contact"
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
-	entorder "orderdesk/ent/order"
 	"orderdesk/ent/ordercorrection"
 	"orderdesk/fault"
 	"orderdesk/money"
@@ -132,7 +131,7 @@ func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecor
 	}
 	// One request at a time; a void ends the order, and with it the
 	// request nobody decided (execute closes it).
-	if kind == cancellationrecord.KindCANCEL {
+	if kind == cancellationrecord.KindCANCEL && l.held.requests&openCancellations != 0 {
 		pending, err := tx.CancellationRecord.Query().Where(cancellationrecord.OrderID(o.ID),
 			cancellationrecord.StatusIn(openCancellation...)).First(ctx)
 		if err != nil && !ent.IsNotFound(err) {
@@ -247,23 +246,15 @@ func (l *Locked) closeRequest(ctx context.Context, rec *ent.CancellationRecord, 
 // one executing (keep) — so that nothing of a closed order waits for anyone.
 func (l *Locked) closeRequests(ctx context.Context, why string, keep int) error {
 	tx, v := l.tx, auth.FromContext(ctx)
-	// One statement answers whether there is anything to close.
-	open, err := tx.Order.Query().Where(entorder.ID(l.Order.ID), entorder.Or(
-		entorder.HasCancellationsWith(cancellationrecord.IDNEQ(keep), cancellationrecord.StatusIn(openCancellation...)),
-		entorder.HasCorrectionsWith(ordercorrection.StatusIn(pendingCorrection...)),
-	)).Exist(ctx)
-	if err != nil || !open {
-		return err
-	}
-	recs, err := tx.CancellationRecord.Query().Where(cancellationrecord.OrderID(l.Order.ID), cancellationrecord.IDNEQ(keep),
-		cancellationrecord.StatusIn(openCancellation...)).All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, rec := range recs {
-		if err := l.closeRequest(ctx, rec, why); err != nil {
+	// What was open when the order was held is all there can be, besides
+	// the request executing: every action holds the order first.
+	if l.held.requests&openCancellations != 0 {
+		if err := l.closeCancellations(ctx, why, keep); err != nil {
 			return err
 		}
+	}
+	if l.held.requests&openCorrections == 0 {
+		return nil
 	}
 	pending, err := tx.OrderCorrection.Query().Where(ordercorrection.OrderID(l.Order.ID),
 		ordercorrection.StatusIn(pendingCorrection...)).All(ctx)
@@ -277,6 +268,22 @@ func (l *Locked) closeRequests(ctx context.Context, why string, keep int) error 
 		}
 		if err := l.audit(ctx, audit.Event{Action: "correction.rejected", SubjectType: "OrderCorrection", SubjectID: c.ID,
 			From: string(c.Status), To: string(ordercorrection.StatusREJECTED), Reason: why}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// closeCancellations rejects the order's undecided cancellation requests
+// but keep.
+func (l *Locked) closeCancellations(ctx context.Context, why string, keep int) error {
+	recs, err := l.tx.CancellationRecord.Query().Where(cancellationrecord.OrderID(l.Order.ID), cancellationrecord.IDNEQ(keep),
+		cancellationrecord.StatusIn(openCancellation...)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		if err := l.closeRequest(ctx, rec, why); err != nil {
 			return err
 		}
 	}

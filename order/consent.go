@@ -2,6 +2,9 @@ package order
 
 import (
 	"context"
+
+	entsql "entgo.io/ent/dialect/sql"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,6 +14,7 @@ import (
 	"orderdesk/ent"
 	"orderdesk/ent/cancellationrecord"
 	entorder "orderdesk/ent/order"
+	"orderdesk/ent/ordercorrection"
 	"orderdesk/ent/orderline"
 	entpayment "orderdesk/ent/payment"
 	"orderdesk/fault"
@@ -176,4 +180,64 @@ func (s *Service) customerDecidesCancellation(ctx context.Context, tx *ent.Tx, i
 		return s.execute(ctx, l, rec)
 	}
 	return &Result{Order: o, Cancellation: rec}, l.askApprovers(ctx, rec)
+}
+
+// Open requests as hold reads them with the order row (withOpenRequests),
+// so that an action on an order with none spends no statement looking.
+type openRequests int
+
+const (
+	openCancellations openRequests = 1 << iota
+	openCorrections
+)
+
+const openRequestsColumn = "open_requests"
+
+// withOpenRequests has hold read, with the order row, whether the order
+// has a cancellation request or a correction not yet decided.
+func withOpenRequests(s *entsql.Selector) {
+	exists := func(table, orderColumn, statusColumn string, statuses []string) *entsql.Selector {
+		t := entsql.Table(table)
+		args := make([]any, len(statuses))
+		for i, st := range statuses {
+			args[i] = st
+		}
+		return entsql.Select(t.C(orderColumn)).From(t).Where(entsql.And(
+			entsql.ColumnsEQ(t.C(orderColumn), s.C(entorder.FieldID)), entsql.In(t.C(statusColumn), args...)))
+	}
+	cancels := make([]string, len(openCancellation))
+	for i, st := range openCancellation {
+		cancels[i] = string(st)
+	}
+	corrections := make([]string, len(pendingCorrection))
+	for i, st := range pendingCorrection {
+		corrections[i] = string(st)
+	}
+	flag := func(b *entsql.Builder, sub *entsql.Selector, bit openRequests) {
+		b.WriteString("CASE WHEN EXISTS ").Wrap(func(b *entsql.Builder) { b.Join(sub) }).
+			WriteString(" THEN " + strconv.Itoa(int(bit)) + " ELSE 0 END")
+	}
+	s.AppendSelectExprAs(entsql.ExprFunc(func(b *entsql.Builder) {
+		b.WriteString("(")
+		flag(b, exists(cancellationrecord.Table, cancellationrecord.FieldOrderID, cancellationrecord.FieldStatus, cancels), openCancellations)
+		b.WriteString(" + ")
+		flag(b, exists(ordercorrection.Table, ordercorrection.FieldOrderID, ordercorrection.FieldStatus, corrections), openCorrections)
+		b.WriteString(")")
+	}), openRequestsColumn)
+}
+
+func openRequestsOf(o *ent.Order) (openRequests, error) {
+	v, err := o.Value(openRequestsColumn)
+	if err != nil {
+		return 0, err
+	}
+	switch n := v.(type) {
+	case int64:
+		return openRequests(n), nil
+	case []byte:
+		i, err := strconv.Atoi(string(n))
+		return openRequests(i), err
+	default:
+		return 0, fmt.Errorf("open requests of type %T", v)
+	}
 }

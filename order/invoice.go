@@ -208,6 +208,7 @@ type heldMoney struct {
 	invoiceable bool
 	due, paid   int64
 	invoice     int
+	requests    openRequests // undecided when the order was held
 }
 
 // withOpenInvoice has hold read the id of the order's invoice that is not

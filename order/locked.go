@@ -76,7 +76,7 @@ func (s *Service) hold(ctx context.Context, tx *ent.Tx, id int, a Action, field 
 			return nil, err
 		}
 	}
-	o, err := tx.Order.Query().Where(entorder.ID(id)).Modify(store.ForUpdate, withOpenInvoice).Only(ctx)
+	o, err := tx.Order.Query().Where(entorder.ID(id)).Modify(store.ForUpdate, withOpenInvoice, withOpenRequests).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, fault.New(fault.NotFound, field, "no such order")
 	}
@@ -87,16 +87,22 @@ func (s *Service) hold(ctx context.Context, tx *ent.Tx, id int, a Action, field 
 	if l.held.invoice, err = openInvoiceOf(o); err != nil {
 		return nil, err
 	}
+	if l.held.requests, err = openRequestsOf(o); err != nil {
+		return nil, err
+	}
 	if l.Lines, err = tx.OrderLine.Query().Where(orderline.OrderID(o.ID)).Order(ent.Asc(orderline.FieldPosition)).All(ctx); err != nil {
 		return nil, err
 	}
+	l.describe(ctx)
 	return l, l.allow(ctx, a)
 }
 
 // adopt wraps an order the current transaction created: nobody else can see
 // it before the commit, so it needs no lock.
 func (s *Service) adopt(ctx context.Context, tx *ent.Tx, o *ent.Order) *Locked {
-	return &Locked{tx: tx, Now: store.Now(ctx), Order: o}
+	l := &Locked{tx: tx, Now: store.Now(ctx), Order: o}
+	l.describe(ctx)
+	return l
 }
 
 // allow checks the action table and guards for a on the held order.

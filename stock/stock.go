@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"orderdesk/audit"
 	"orderdesk/auth"
@@ -16,6 +17,7 @@ import (
 	"orderdesk/ent/stockitem"
 	"orderdesk/ent/stockmovement"
 	"orderdesk/fault"
+	"orderdesk/outbox"
 	"orderdesk/store"
 )
 
@@ -127,7 +129,24 @@ func ApplyAll(ctx context.Context, tx *ent.Tx, ms []Movement) ([]*ent.StockMovem
 			SetNillableReturnOrderID(m.ReturnOrderID).SetNillableCancellationID(m.CancellationID).
 			SetNillableCorrectionID(m.CorrectionID).SetNillableActorID(v.ActorID())
 	}
-	return tx.StockMovement.CreateBulk(rows...).Save(ctx)
+	moved, err := tx.StockMovement.CreateBulk(rows...).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range moved {
+		if err := outbox.Add(ctx, tx, movedEvent(m, levels[m.StockItemID])); err != nil {
+			return nil, err
+		}
+	}
+	return moved, nil
+}
+
+// movedEvent is the outbox event of a stock movement of item.
+func movedEvent(m *ent.StockMovement, item *ent.StockItem) outbox.Event {
+	return outbox.Event{Type: "stock.moved", SubjectType: "StockMovement", SubjectID: m.ID, OrderID: m.OrderID,
+		Data: map[string]any{"kind": m.Kind, "quantity": m.Quantity, "onHandDelta": m.OnHandDelta,
+			"reservedDelta": m.ReservedDelta, "onHandAfter": m.OnHandAfter, "reservedAfter": m.ReservedAfter,
+			"reason": m.Reason, "stockItem": map[string]any{"id": strconv.Itoa(item.ID), "sku": item.Sku}}}
 }
 
 // setLevels writes the locked items' new onHand and reserved in one

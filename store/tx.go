@@ -221,3 +221,38 @@ func EachInOwnTx(ctx context.Context, client *ent.Client, ids []int, what string
 	}
 	return n
 }
+
+// WakeOnCommit is an ent hook that calls wake once the transaction that
+// created a row commits (at once outside a transaction): a background
+// worker of this server — the notice sender, the webhook relay — picks
+// the row up without waiting for its next round. Other servers find it on
+// their own rounds.
+func WakeOnCommit(wake func()) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			v, err := next.Mutate(ctx, m)
+			if err != nil || !m.Op().Is(ent.OpCreate) {
+				return v, err
+			}
+			txm, ok := m.(interface{ Tx() (*ent.Tx, error) })
+			if !ok {
+				return v, nil
+			}
+			tx, terr := txm.Tx()
+			if terr != nil { // not in a transaction: it is committed already
+				wake()
+				return v, nil
+			}
+			tx.OnCommit(func(next ent.Committer) ent.Committer {
+				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+					err := next.Commit(ctx, tx)
+					if err == nil {
+						wake()
+					}
+					return err
+				})
+			})
+			return v, nil
+		})
+	}
+}

@@ -29,6 +29,7 @@ import (
 	"orderdesk/order"
 	"orderdesk/store"
 	"orderdesk/store/storetest"
+	"orderdesk/webhook"
 )
 
 // Password of every test user.
@@ -101,13 +102,16 @@ func start(t testing.TB, db *store.DB, o app.Options) *Env {
 	}
 	e.App = app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: bcrypt.MinCost,
 		Currency: "EUR", Limits: guard.DefaultLimits(), Policy: policy,
-		Edge: o.Edge, Throttle: o.Throttle, Mailer: o.Mailer})
+		Edge: o.Edge, Throttle: o.Throttle, Mailer: o.Mailer, WebhookAllow: testWebhooks})
 	srv := httptest.NewServer(e.Handler)
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
 	e.Orders.Confirmations.Base = srv.URL // links in notices lead to this server
 	return e
 }
+
+// testWebhooks lets endpoints in tests point at receivers on this machine.
+var testWebhooks, _ = webhook.ParseAddresses("127.0.0.0/8,::1")
 
 // Capture records the SQL statements sent from now on; the function it
 // returns stops recording and lists them, to show where a budget goes.

@@ -77,6 +77,19 @@ func (Contact) Policy() ent.Policy {
 
 func (AuditEvent) Policy() ent.Policy { return rule.AuditPolicy() }
 
+// The outbox is the relay's; endpoints and deliveries are managed by
+// administrators and integrators; API keys by user managers.
+func (OutboxEvent) Policy() ent.Policy { return rule.Guard{Internal: true}.Policy() }
+func (WebhookEndpoint) Policy() ent.Policy {
+	return rule.Guard{Read: auth.WebhookManage, Write: auth.WebhookManage}.Policy()
+}
+func (WebhookDelivery) Policy() ent.Policy {
+	return rule.Guard{Read: auth.WebhookManage, Write: auth.WebhookManage}.Policy()
+}
+func (APIKey) Policy() ent.Policy {
+	return rule.Guard{Read: auth.UserManage, Write: auth.UserManage}.Policy()
+}
+
 func (Notification) Policy() ent.Policy {
 	return rule.Guard{Mine: rule.Recipient}.Policy()
 }

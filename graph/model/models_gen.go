@@ -39,6 +39,13 @@ type AdjustStockInput struct {
 	IdempotencyKey *string               `json:"idempotencyKey,omitempty"`
 }
 
+type APIKeyPayload struct {
+	APIKey *ent.APIKey `json:"apiKey,omitempty"`
+	// The key (od_…), after createApiKey only.
+	Secret *string        `json:"secret,omitempty"`
+	Errors []*fault.Error `json:"errors"`
+}
+
 type AssignComplaintInput struct {
 	ComplaintID     int     `json:"complaintId"`
 	AssigneeID      int     `json:"assigneeId"`
@@ -221,6 +228,12 @@ type CorrectionStat struct {
 	AmountDecrease *money.Money `json:"amountDecrease"`
 }
 
+type CreateAPIKeyInput struct {
+	UserID    int        `json:"userId"`
+	Name      string     `json:"name"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
 type CreateCustomerInput struct {
 	Name            string          `json:"name"`
 	ContactName     *string         `json:"contactName,omitempty"`
@@ -284,6 +297,13 @@ type CreateUserInput struct {
 	Scopes []string `json:"scopes,omitempty"`
 }
 
+type CreateWebhookEndpointInput struct {
+	URL string `json:"url"`
+	// Event names (order.cancelled) or families (order.*); none: every event.
+	EventTypes  []string `json:"eventTypes,omitempty"`
+	Description *string  `json:"description,omitempty"`
+}
+
 type CreditAndReissueInvoiceInput struct {
 	InvoiceID      int     `json:"invoiceId"`
 	Reason         string  `json:"reason"`
@@ -311,6 +331,15 @@ type CustomerNoticesFilter struct {
 type CustomerPayload struct {
 	Customer *ent.Customer  `json:"customer,omitempty"`
 	Errors   []*fault.Error `json:"errors"`
+}
+
+type DeletePayload struct {
+	DeletedID *int           `json:"deletedId,omitempty"`
+	Errors    []*fault.Error `json:"errors"`
+}
+
+type DeleteWebhookEndpointInput struct {
+	ID int `json:"id"`
 }
 
 type ExceptionItem struct {
@@ -496,6 +525,10 @@ type RecordPaymentInput struct {
 	IdempotencyKey    *string `json:"idempotencyKey,omitempty"`
 }
 
+type RedeliverWebhookInput struct {
+	DeliveryID int `json:"deliveryId"`
+}
+
 type RefreshTokenInput struct {
 	RefreshToken string `json:"refreshToken"`
 }
@@ -622,6 +655,15 @@ type ReturnStat struct {
 	QuantityDamaged   int `json:"quantityDamaged"`
 }
 
+type RevokeAPIKeyInput struct {
+	ID int `json:"id"`
+}
+
+type RotateWebhookSecretInput struct {
+	ID           int  `json:"id"`
+	OverlapHours *int `json:"overlapHours,omitempty"`
+}
+
 type Session struct {
 	// Bearer token for the Authorization header; short-lived.
 	AccessToken           string    `json:"accessToken"`
@@ -723,6 +765,15 @@ type UpdateUserInput struct {
 	Scopes          []string   `json:"scopes,omitempty"`
 }
 
+type UpdateWebhookEndpointInput struct {
+	ID  int     `json:"id"`
+	URL *string `json:"url,omitempty"`
+	// Replaces the event types; an empty list takes every event.
+	EventTypes  []string `json:"eventTypes,omitempty"`
+	Description *string  `json:"description,omitempty"`
+	Active      *bool    `json:"active,omitempty"`
+}
+
 type UserPayload struct {
 	User   *ent.User      `json:"user,omitempty"`
 	Errors []*fault.Error `json:"errors"`
@@ -743,6 +794,18 @@ type VoidOrderInput struct {
 	CustomerContactID *int    `json:"customerContactId,omitempty"`
 	DryRun            *bool   `json:"dryRun,omitempty"`
 	IdempotencyKey    *string `json:"idempotencyKey,omitempty"`
+}
+
+type WebhookDeliveryPayload struct {
+	Delivery *ent.WebhookDelivery `json:"delivery,omitempty"`
+	Errors   []*fault.Error       `json:"errors"`
+}
+
+type WebhookEndpointPayload struct {
+	Endpoint *ent.WebhookEndpoint `json:"endpoint,omitempty"`
+	// The signing secret, after createWebhookEndpoint and rotateWebhookSecret only.
+	Secret *string        `json:"secret,omitempty"`
+	Errors []*fault.Error `json:"errors"`
 }
 
 type WithholdCustomerNoticeInput struct {

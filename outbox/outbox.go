@@ -1,0 +1,133 @@
+// Package outbox writes the business events that leave the process — to
+// integrators' webhooks and to the other servers — in the transaction of
+// the change they announce (a transactional outbox): nothing is published
+// that did not commit, and nothing that committed is lost when the process
+// dies before it is sent. Package webhook relays them.
+package outbox
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"orderdesk/ent"
+	"orderdesk/ent/privacy"
+	"orderdesk/store"
+)
+
+// Event is one business event: its type in the catalogue, the record it is
+// about, the order it belongs to, and its payload.
+type Event struct {
+	Type        string
+	SubjectType string
+	SubjectID   int
+	OrderID     *int
+	Data        map[string]any
+}
+
+// catalogue are the families of events integrators receive: every audit
+// action whose name starts with one of them (order.cancelled,
+// payment.refunded, shipment.exception_reported, …) and the stock
+// movements. Sign-ins, user management and the notice sender's own
+// bookkeeping stay inside.
+var catalogue = []string{"order.", "payment.", "shipment.", "return.", "correction.", "cancellation.",
+	"complaint.", "invoice.", "stock."}
+
+// Published reports whether events of type t leave the process.
+func Published(t string) bool {
+	for _, p := range catalogue {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Families lists the catalogue's families, for the API's description and
+// the validation of endpoints' event types.
+func Families() []string { return catalogue }
+
+// ID is the stable id of the event stored as row id: the webhook-id of
+// every message that carries it.
+func ID(rowID int) string { return "evt_" + strconv.Itoa(rowID) }
+
+// ParseID reads an event id back; false when it is not one.
+func ParseID(s string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimPrefix(s, "evt_"))
+	return n, err == nil && strings.HasPrefix(s, "evt_") && n > 0
+}
+
+type batchKey struct{}
+
+type batch struct {
+	events []Event
+	orders map[int]func() map[string]any
+}
+
+// Batch returns a context in which Add collects the events of one business
+// action for Flush.
+func Batch(ctx context.Context) context.Context {
+	return context.WithValue(ctx, batchKey{}, &batch{})
+}
+
+// Describe registers how the payloads of the batch's events of order id
+// show that order: describe is called at Flush, so the events show the
+// order as the action leaves it. Without a batch it does nothing.
+func Describe(ctx context.Context, id int, describe func() map[string]any) {
+	b, ok := ctx.Value(batchKey{}).(*batch)
+	if !ok {
+		return
+	}
+	if b.orders == nil {
+		b.orders = map[int]func() map[string]any{}
+	}
+	b.orders[id] = describe
+}
+
+// Add writes e in tx — within a Batch, at Flush with the action's other
+// events in one statement.
+func Add(ctx context.Context, tx *ent.Tx, e Event) error {
+	if b, ok := ctx.Value(batchKey{}).(*batch); ok {
+		b.events = append(b.events, e)
+		return nil
+	}
+	return write(ctx, tx, []Event{e}, nil)
+}
+
+// Flush writes the events collected in ctx's batch inside tx, before it
+// commits; nothing happens without a batch or events.
+func Flush(ctx context.Context, tx *ent.Tx) error {
+	b, ok := ctx.Value(batchKey{}).(*batch)
+	if !ok || len(b.events) == 0 {
+		return nil
+	}
+	events := b.events
+	b.events = nil
+	return write(ctx, tx, events, b.orders)
+}
+
+func write(ctx context.Context, tx *ent.Tx, events []Event, orders map[int]func() map[string]any) error {
+	now, ok := store.TxNow(ctx)
+	if !ok {
+		now = time.Now().UTC()
+	}
+	rows := make([]*ent.OutboxEventCreate, len(events))
+	for i, e := range events {
+		data := e.Data
+		if data == nil {
+			data = map[string]any{}
+		}
+		data["subject"] = map[string]any{"type": e.SubjectType, "id": strconv.Itoa(e.SubjectID)}
+		if e.OrderID != nil {
+			order := map[string]any{"id": strconv.Itoa(*e.OrderID)}
+			if describe := orders[*e.OrderID]; describe != nil {
+				order = describe()
+			}
+			data["order"] = order
+		}
+		rows[i] = tx.OutboxEvent.Create().SetType(e.Type).SetSubjectType(e.SubjectType).SetSubjectID(e.SubjectID).
+			SetNillableOrderID(e.OrderID).SetOccurredAt(now).SetData(data)
+	}
+	return tx.OutboxEvent.CreateBulk(rows...).Exec(privacy.DecisionContext(ctx, privacy.Allow))
+}
