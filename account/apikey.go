@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -29,9 +30,10 @@ const keyPrefix = "od_"
 // an access token.
 func IsAPIKey(credential string) bool { return strings.HasPrefix(credential, keyPrefix) }
 
-func hashKey(secret string) []byte {
+// hashKey is the hex SHA-256 of a key: a random key needs no slow hash.
+func hashKey(secret string) string {
 	h := sha256.Sum256([]byte(secret))
-	return h[:]
+	return hex.EncodeToString(h[:])
 }
 
 // KeyUseInterval is how often a key's last use is written: at most once a

@@ -47,6 +47,35 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// decideInChromium opens a confirmation link in a new tab of b, reads the
+// elements named by ids, presses button and returns what it read and the
+// page's #result after.
+func decideInChromium(t *testing.T, b context.Context, link, button string, ids ...string) (map[string]string, string) {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(b)
+	defer cancel()
+	ctx, stop := context.WithTimeout(tab, time.Minute)
+	defer stop()
+	text := func(id string) string {
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
+		if err != nil {
+			t.Fatalf("#%s in Chromium: %v", id, err)
+		}
+		return v
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(link)); err != nil {
+		t.Fatalf("opening the link in Chromium: %v", err)
+	}
+	read := map[string]string{}
+	for _, id := range ids {
+		read[id] = text(id)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID(button)), chromedp.WaitVisible(chromedp.ID("result"))); err != nil {
+		t.Fatalf("%s in Chromium: %v", button, err)
+	}
+	return read, text("result")
+}
+
 // TestConfirmation_InChromium: the customer opens the link from their
 // notice in a browser, reads the change, and accepts — or, for a second
 // correction, declines; each answer is what the correction records.
@@ -60,27 +89,10 @@ func TestConfirmation_InChromium(t *testing.T) {
 	} {
 		o := w.createConfirmed(t, 1, 0)
 		corr, link := w.askCustomer(t, o)
-		tab, cancel := chromedp.NewContext(b)
-		ctx, stop := context.WithTimeout(tab, time.Minute)
-		text := func(id string) string {
-			v, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
-			if err != nil {
-				t.Fatalf("#%s in Chromium: %v", id, err)
-			}
-			return v
-		}
-		if err := chromedp.Do(ctx, chromedp.Navigate(link)); err != nil {
-			t.Fatalf("opening the link in Chromium: %v", err)
-		}
-		number, before, after, effect := text("order"), text("total-before"), text("total-after"), text("effect")
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID(c.button)), chromedp.WaitVisible(chromedp.ID("result"))); err != nil {
-			t.Fatalf("%s in Chromium: %v", c.button, err)
-		}
-		result := text("result")
-		stop()
-		cancel()
-		if number != o.Number || before != "129.00 EUR" || after != "60.00 EUR" || effect != "You pay less by 69.00 EUR" {
-			t.Fatalf("the page showed %q %q → %q, %q", number, before, after, effect)
+		read, result := decideInChromium(t, b, link, c.button, "order", "total-before", "total-after", "effect")
+		if read["order"] != o.Number || read["total-before"] != "129.00 EUR" || read["total-after"] != "60.00 EUR" ||
+			read["effect"] != "You pay less by 69.00 EUR" {
+			t.Fatalf("the page showed %v", read)
 		}
 		if !strings.Contains(result, c.result) {
 			t.Fatalf("after %s the page says %q", c.button, result)
@@ -108,27 +120,10 @@ func TestConsent_InChromium(t *testing.T) {
 		rec, errs := w.requestCancel(t, "SALES_REP", o, 1, "OUT_OF_STOCK", nil)
 		must(t, errs)
 		link, _ := w.consentLink(t, o.ID)
-		tab, cancel := chromedp.NewContext(b)
-		ctx, stop := context.WithTimeout(tab, time.Minute)
-		text := func(id string) string {
-			v, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
-			if err != nil {
-				t.Fatalf("#%s in Chromium: %v", id, err)
-			}
-			return v
-		}
-		if err := chromedp.Do(ctx, chromedp.Navigate(link)); err != nil {
-			t.Fatalf("opening the link in Chromium: %v", err)
-		}
-		number, before, after, refund := text("order"), text("total-before"), text("total-after"), text("effect")
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID(c.button)), chromedp.WaitVisible(chromedp.ID("result"))); err != nil {
-			t.Fatalf("%s in Chromium: %v", c.button, err)
-		}
-		result := text("result")
-		stop()
-		cancel()
-		if number != o.Number || before != "258.00 EUR" || after != "129.00 EUR" || refund != "We refund you 129.00 EUR" {
-			t.Fatalf("the page showed %q %q → %q, %q", number, before, after, refund)
+		read, result := decideInChromium(t, b, link, c.button, "order", "total-before", "total-after", "effect")
+		if read["order"] != o.Number || read["total-before"] != "258.00 EUR" || read["total-after"] != "129.00 EUR" ||
+			read["effect"] != "We refund you 129.00 EUR" {
+			t.Fatalf("the page showed %v", read)
 		}
 		if !strings.Contains(result, c.result) {
 			t.Fatalf("after %s the page says %q", c.button, result)

@@ -29,7 +29,7 @@ type APIKey struct {
 	// Prefix holds the value of the "prefix" field.
 	Prefix string `json:"prefix,omitempty"`
 	// Hash holds the value of the "hash" field.
-	Hash []byte `json:"-"`
+	Hash string `json:"-"`
 	// ExpiresAt holds the value of the "expires_at" field.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	// LastUsedAt holds the value of the "last_used_at" field.
@@ -84,11 +84,9 @@ func (*APIKey) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case apikey.FieldHash:
-			values[i] = new([]byte)
 		case apikey.FieldID, apikey.FieldUserID, apikey.FieldCreatedByID:
 			values[i] = new(sql.NullInt64)
-		case apikey.FieldName, apikey.FieldPrefix:
+		case apikey.FieldName, apikey.FieldPrefix, apikey.FieldHash:
 			values[i] = new(sql.NullString)
 		case apikey.FieldCreatedAt, apikey.FieldUpdatedAt, apikey.FieldExpiresAt, apikey.FieldLastUsedAt, apikey.FieldRevokedAt:
 			values[i] = new(sql.NullTime)
@@ -144,10 +142,10 @@ func (_m *APIKey) assignValues(columns []string, values []any) error {
 				_m.Prefix = value.String
 			}
 		case apikey.FieldHash:
-			if value, ok := values[i].(*[]byte); !ok {
+			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field hash", values[i])
-			} else if value != nil {
-				_m.Hash = *value
+			} else if value.Valid {
+				_m.Hash = value.String
 			}
 		case apikey.FieldExpiresAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {

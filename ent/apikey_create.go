@@ -70,7 +70,7 @@ func (_c *APIKeyCreate) SetPrefix(v string) *APIKeyCreate {
 }
 
 // SetHash sets the "hash" field.
-func (_c *APIKeyCreate) SetHash(v []byte) *APIKeyCreate {
+func (_c *APIKeyCreate) SetHash(v string) *APIKeyCreate {
 	_c.mutation.SetHash(v)
 	return _c
 }
@@ -225,6 +225,11 @@ func (_c *APIKeyCreate) check() error {
 	if _, ok := _c.mutation.Hash(); !ok {
 		return &ValidationError{Name: "hash", err: errors.New(`ent: missing required field "APIKey.hash"`)}
 	}
+	if v, ok := _c.mutation.Hash(); ok {
+		if err := apikey.HashValidator(v); err != nil {
+			return &ValidationError{Name: "hash", err: fmt.Errorf(`ent: validator failed for field "APIKey.hash": %w`, err)}
+		}
+	}
 	if len(_c.mutation.UserIDs()) == 0 {
 		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "APIKey.user"`)}
 	}
@@ -272,7 +277,7 @@ func (_c *APIKeyCreate) createSpec() (*APIKey, *sqlgraph.CreateSpec) {
 		_node.Prefix = value
 	}
 	if value, ok := _c.mutation.Hash(); ok {
-		_spec.SetField(apikey.FieldHash, field.TypeBytes, value)
+		_spec.SetField(apikey.FieldHash, field.TypeString, value)
 		_node.Hash = value
 	}
 	if value, ok := _c.mutation.ExpiresAt(); ok {

@@ -59,7 +59,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			apikey.FieldUserID:      {Type: field.TypeInt, Column: apikey.FieldUserID},
 			apikey.FieldName:        {Type: field.TypeString, Column: apikey.FieldName},
 			apikey.FieldPrefix:      {Type: field.TypeString, Column: apikey.FieldPrefix},
-			apikey.FieldHash:        {Type: field.TypeBytes, Column: apikey.FieldHash},
+			apikey.FieldHash:        {Type: field.TypeString, Column: apikey.FieldHash},
 			apikey.FieldExpiresAt:   {Type: field.TypeTime, Column: apikey.FieldExpiresAt},
 			apikey.FieldLastUsedAt:  {Type: field.TypeTime, Column: apikey.FieldLastUsedAt},
 			apikey.FieldRevokedAt:   {Type: field.TypeTime, Column: apikey.FieldRevokedAt},
@@ -2180,8 +2180,8 @@ func (f *APIKeyFilter) WherePrefix(p entql.StringP) {
 	f.Where(p.Field(apikey.FieldPrefix))
 }
 
-// WhereHash applies the entql []byte predicate on the hash field.
-func (f *APIKeyFilter) WhereHash(p entql.BytesP) {
+// WhereHash applies the entql string predicate on the hash field.
+func (f *APIKeyFilter) WhereHash(p entql.StringP) {
 	f.Where(p.Field(apikey.FieldHash))
 }
 

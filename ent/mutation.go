@@ -96,7 +96,7 @@ type APIKeyMutation struct {
 	updated_at        *time.Time
 	name              *string
 	prefix            *string
-	hash              *[]byte
+	hash              *string
 	expires_at        *time.Time
 	last_used_at      *time.Time
 	revoked_at        *time.Time
@@ -389,12 +389,12 @@ func (m *APIKeyMutation) ResetPrefix() {
 }
 
 // SetHash sets the "hash" field.
-func (m *APIKeyMutation) SetHash(b []byte) {
-	m.hash = &b
+func (m *APIKeyMutation) SetHash(s string) {
+	m.hash = &s
 }
 
 // Hash returns the value of the "hash" field in the mutation.
-func (m *APIKeyMutation) Hash() (r []byte, exists bool) {
+func (m *APIKeyMutation) Hash() (r string, exists bool) {
 	v := m.hash
 	if v == nil {
 		return
@@ -405,7 +405,7 @@ func (m *APIKeyMutation) Hash() (r []byte, exists bool) {
 // OldHash returns the old "hash" field's value of the APIKey entity.
 // If the APIKey object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *APIKeyMutation) OldHash(ctx context.Context) (v []byte, err error) {
+func (m *APIKeyMutation) OldHash(ctx context.Context) (v string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldHash is only allowed on UpdateOne operations")
 	}
@@ -841,7 +841,7 @@ func (m *APIKeyMutation) SetField(name string, value ent.Value) error {
 		m.SetPrefix(v)
 		return nil
 	case apikey.FieldHash:
-		v, ok := value.([]byte)
+		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

@@ -81,7 +81,7 @@ func Prefix(v string) predicate.APIKey {
 }
 
 // Hash applies equality check predicate on the "hash" field. It's identical to HashEQ.
-func Hash(v []byte) predicate.APIKey {
+func Hash(v string) predicate.APIKey {
 	return predicate.APIKey(sql.FieldEQ(FieldHash, v))
 }
 
@@ -336,43 +336,68 @@ func PrefixContainsFold(v string) predicate.APIKey {
 }
 
 // HashEQ applies the EQ predicate on the "hash" field.
-func HashEQ(v []byte) predicate.APIKey {
+func HashEQ(v string) predicate.APIKey {
 	return predicate.APIKey(sql.FieldEQ(FieldHash, v))
 }
 
 // HashNEQ applies the NEQ predicate on the "hash" field.
-func HashNEQ(v []byte) predicate.APIKey {
+func HashNEQ(v string) predicate.APIKey {
 	return predicate.APIKey(sql.FieldNEQ(FieldHash, v))
 }
 
 // HashIn applies the In predicate on the "hash" field.
-func HashIn(vs ...[]byte) predicate.APIKey {
+func HashIn(vs ...string) predicate.APIKey {
 	return predicate.APIKey(sql.FieldIn(FieldHash, vs...))
 }
 
 // HashNotIn applies the NotIn predicate on the "hash" field.
-func HashNotIn(vs ...[]byte) predicate.APIKey {
+func HashNotIn(vs ...string) predicate.APIKey {
 	return predicate.APIKey(sql.FieldNotIn(FieldHash, vs...))
 }
 
 // HashGT applies the GT predicate on the "hash" field.
-func HashGT(v []byte) predicate.APIKey {
+func HashGT(v string) predicate.APIKey {
 	return predicate.APIKey(sql.FieldGT(FieldHash, v))
 }
 
 // HashGTE applies the GTE predicate on the "hash" field.
-func HashGTE(v []byte) predicate.APIKey {
+func HashGTE(v string) predicate.APIKey {
 	return predicate.APIKey(sql.FieldGTE(FieldHash, v))
 }
 
 // HashLT applies the LT predicate on the "hash" field.
-func HashLT(v []byte) predicate.APIKey {
+func HashLT(v string) predicate.APIKey {
 	return predicate.APIKey(sql.FieldLT(FieldHash, v))
 }
 
 // HashLTE applies the LTE predicate on the "hash" field.
-func HashLTE(v []byte) predicate.APIKey {
+func HashLTE(v string) predicate.APIKey {
 	return predicate.APIKey(sql.FieldLTE(FieldHash, v))
+}
+
+// HashContains applies the Contains predicate on the "hash" field.
+func HashContains(v string) predicate.APIKey {
+	return predicate.APIKey(sql.FieldContains(FieldHash, v))
+}
+
+// HashHasPrefix applies the HasPrefix predicate on the "hash" field.
+func HashHasPrefix(v string) predicate.APIKey {
+	return predicate.APIKey(sql.FieldHasPrefix(FieldHash, v))
+}
+
+// HashHasSuffix applies the HasSuffix predicate on the "hash" field.
+func HashHasSuffix(v string) predicate.APIKey {
+	return predicate.APIKey(sql.FieldHasSuffix(FieldHash, v))
+}
+
+// HashEqualFold applies the EqualFold predicate on the "hash" field.
+func HashEqualFold(v string) predicate.APIKey {
+	return predicate.APIKey(sql.FieldEqualFold(FieldHash, v))
+}
+
+// HashContainsFold applies the ContainsFold predicate on the "hash" field.
+func HashContainsFold(v string) predicate.APIKey {
+	return predicate.APIKey(sql.FieldContainsFold(FieldHash, v))
 }
 
 // ExpiresAtEQ applies the EQ predicate on the "expires_at" field.

@@ -79,6 +79,10 @@ func init() {
 	apikeyDescPrefix := apikeyFields[2].Descriptor()
 	// apikey.PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
 	apikey.PrefixValidator = apikeyDescPrefix.Validators[0].(func(string) error)
+	// apikeyDescHash is the schema descriptor for hash field.
+	apikeyDescHash := apikeyFields[3].Descriptor()
+	// apikey.HashValidator is a validator for the "hash" field. It is called by the builders before save.
+	apikey.HashValidator = apikeyDescHash.Validators[0].(func(string) error)
 	auditeventMixin := schema.AuditEvent{}.Mixin()
 	auditevent.Policy = privacy.NewPolicies(schema.AuditEvent{})
 	auditevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -144,7 +144,7 @@ func (APIKey) Fields() []ent.Field {
 		field.String("name").MaxRuneLen(200),
 		// Prefix is the secret's first characters, to tell keys apart.
 		field.String("prefix").MaxRuneLen(16).Immutable(),
-		field.Bytes("hash").Sensitive().Unique().Immutable().Annotations(entgql.Skip()),
+		field.String("hash").MaxLen(64).Sensitive().Unique().Immutable().Annotations(entgql.Skip()),
 		optionalTime("expires_at"),
 		optionalTime("last_used_at"),
 		optionalTime("revoked_at"),
