@@ -30,6 +30,7 @@ import (
 
 	"orderdesk/app"
 	"orderdesk/auth"
+	"orderdesk/bus"
 	"orderdesk/demo"
 	_ "orderdesk/ent/runtime" // registers ent hooks, defaults and privacy policies
 	"orderdesk/graph/guard"
@@ -91,6 +92,8 @@ type config struct {
 	noticeLang     string
 	noticeEvery    time.Duration
 	webhookEvery   time.Duration
+	natsURL        string
+	natsSubject    string
 	webhookAllow   webhook.Addresses
 	webhookTimeout time.Duration
 	noticeHold     time.Duration
@@ -132,6 +135,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.noticeLang, "notice-language", env("NOTICE_LANGUAGE", notice.DefaultLanguage), "language of notices to customers who have none: "+strings.Join(notice.Languages, " or ")+" (ORDERDESK_NOTICE_LANGUAGE)")
 	fs.DurationVar(&c.webhookEvery, "webhook-interval", 2*time.Second, "how often the webhook relay looks for due deliveries; an event committed on this server goes at once; 0 = this server relays none (ORDERDESK_WEBHOOK_INTERVAL)")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "how long one webhook delivery attempt may take (ORDERDESK_WEBHOOK_TIMEOUT)")
+	fs.StringVar(&c.natsURL, "nats-url", env("NATS_URL", ""), "NATS server with JetStream that connects the live subscriptions of several servers, e.g. nats://127.0.0.1:4222; empty: this server's subscribers see what commits here (ORDERDESK_NATS_URL)")
+	fs.StringVar(&c.natsSubject, "nats-subject", env("NATS_SUBJECT", "orderdesk"), "the deployment's NATS subject prefix and stream; servers of one deployment share it (ORDERDESK_NATS_SUBJECT)")
 	webhookAllow := fs.String("webhook-allow", env("WEBHOOK_ALLOW", ""), "address ranges webhook endpoints may point at besides public addresses, comma-separated CIDRs (ORDERDESK_WEBHOOK_ALLOW; with -demo default 127.0.0.0/8,::1)")
 	fs.DurationVar(&c.noticeEvery, "notice-interval", 10*time.Second, "how often the notice sender looks for due notices; one committed on this server goes at once; 0 = this server sends none (ORDERDESK_NOTICE_INTERVAL)")
 	fs.DurationVar(&c.noticeHold, "notice-hold", 0, "how long a customer notice waits after its change before it goes, for staff to read or withhold it (ORDERDESK_NOTICE_HOLD)")
@@ -194,6 +199,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.webhookAllow, err = webhook.ParseAddresses(*webhookAllow); err != nil {
 		errs = append(errs, fmt.Errorf("ORDERDESK_WEBHOOK_ALLOW: %w", err))
+	}
+	if c.natsURL != "" && c.webhookEvery <= 0 {
+		errs = append(errs, errors.New("ORDERDESK_NATS_URL needs the relay: ORDERDESK_WEBHOOK_INTERVAL must be positive"))
 	}
 	if c.publicURL, err = publicURL(c.publicURL, c.addr); err != nil {
 		errs = append(errs, fmt.Errorf("ORDERDESK_PUBLIC_URL: %w", err))
@@ -303,10 +311,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	a := app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: c.bcryptCost, Mailer: c.mailer, NoticeLanguage: c.noticeLang, NoticeHold: c.noticeHold, Dunning: c.dunning,
+	var liveBus *bus.Bus
+	if c.natsURL != "" {
+		if liveBus, err = bus.Connect(ctx, c.natsURL, c.natsSubject); err != nil {
+			return err
+		}
+		defer liveBus.Close()
+	}
+	a := app.New(db, app.Options{Log: log, Bus: liveBus, Tokens: tokens, BcryptCost: c.bcryptCost, Mailer: c.mailer, NoticeLanguage: c.noticeLang, NoticeHold: c.noticeHold, Dunning: c.dunning,
 		PublicURL: c.publicURL, ConfirmationTTL: c.confirmTTL, WebhookAllow: c.webhookAllow, WebhookTimeout: c.webhookTimeout,
 		Currency: c.currency, Limits: c.limits, Policy: c.policy, Edge: c.edge,
 		MetricsToken: c.metricsToken, Tracing: tracing})
+	stopBus, err := a.ListenBus(ctx, log)
+	if err != nil {
+		return fmt.Errorf("listening on the NATS bus: %w", err)
+	}
+	defer stopBus()
 	if c.adminEmail != "" {
 		created, err := a.Accounts.EnsureAdmin(ctx, c.adminEmail, c.adminPassword, "Administrator")
 		if err != nil {

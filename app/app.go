@@ -4,6 +4,7 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"orderdesk/account"
 	"orderdesk/aftersales"
 	"orderdesk/auth"
+	"orderdesk/bus"
 	"orderdesk/contact"
 	"orderdesk/customer"
 	"orderdesk/graph"
@@ -65,6 +67,9 @@ type Options struct {
 	// WebhookTimeout bounds one delivery attempt; default
 	// webhook.DefaultTimeout.
 	WebhookTimeout time.Duration
+	// Bus, when set, connects this server's live subscriptions to every
+	// other server's (notify.Broker.Share); ListenBus starts listening.
+	Bus *bus.Bus
 }
 
 // App is orderdesk over one database.
@@ -88,6 +93,7 @@ type App struct {
 	Broker   *notify.Broker
 	Handler  http.Handler
 	draining atomic.Bool
+	bus      *bus.Bus
 	// Metrics counts this app's requests, database pool, transaction
 	// retries and committed business events.
 	Metrics *telemetry.Metrics
@@ -131,6 +137,11 @@ func New(db *store.DB, o Options) *App {
 	if o.WebhookTimeout > 0 {
 		a.Relay.SetTimeout(o.WebhookTimeout)
 	}
+	if o.Bus != nil {
+		a.bus = o.Bus
+		a.Broker.Share()
+		a.Relay.Bus = o.Bus
+	}
 	a.Accounts.OnChange = a.Broker.ForgetMembers
 	resolver := &graph.Resolver{Client: db.Client, Accounts: a.Accounts, Customers: a.Customers,
 		Stock: a.Stock, Orders: a.Orders, Complaints: a.Complaints, ContactLog: a.Contacts, Reports: a.Reports,
@@ -143,6 +154,20 @@ func New(db *store.DB, o Options) *App {
 		Telemetry: httpapi.Telemetry{Observer: a.Metrics, Metrics: a.Metrics.Handler(),
 			MetricsToken: o.MetricsToken, Tracing: o.Tracing}})
 	return a
+}
+
+// ListenBus feeds this server's live subscribers from the bus, when there
+// is one, until stop is called. What commits here reaches them the same
+// way: the relay (RunWebhooks) publishes it.
+func (a *App) ListenBus(ctx context.Context, log *slog.Logger) (stop func(), err error) {
+	if a.bus == nil {
+		return func() {}, nil
+	}
+	return a.bus.Listen(ctx, func(r bus.Record) {
+		if err := a.Broker.Deliver(ctx, a.DB.Client, r.Kind, r.ID); err != nil {
+			log.WarnContext(ctx, "live record from the bus", "kind", r.Kind, "id", r.ID, "err", err)
+		}
+	})
 }
 
 // Drain fails /readyz from now on: the server is about to shut down.

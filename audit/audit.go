@@ -51,7 +51,9 @@ func Record(ctx context.Context, tx *ent.Tx, e Event) error {
 	if err != nil {
 		return err
 	}
-	notify.PublishOnCommit(ctx, tx, ev)
+	if err := notify.PublishOnCommit(ctx, tx, ev); err != nil {
+		return err
+	}
 	if outbox.Published(e.Action) {
 		return outbox.Add(ctx, tx, eventOf(ctx, e))
 	}
@@ -150,7 +152,9 @@ func Flush(ctx context.Context, tx *ent.Tx) error {
 		return err
 	}
 	for _, ev := range events {
-		notify.PublishOnCommit(ctx, tx, ev)
+		if err := notify.PublishOnCommit(ctx, tx, ev); err != nil {
+			return err
+		}
 	}
 	return outbox.Flush(ctx, tx)
 }

@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"orderdesk/ent"
+	"orderdesk/ent/privacy"
+	"orderdesk/outbox"
 )
 
 // SubscriberBuffer is how many undelivered items a live subscriber may fall
@@ -32,6 +34,7 @@ type Broker struct {
 	notifications hub[*ent.Notification] // by recipient
 	orders        hub[*ent.AuditEvent]   // by order
 	pending       sync.Map               // *ent.Tx → *pending, until it ends
+	shared        bool                   // behind a bus (Share)
 	members       members
 }
 
@@ -160,12 +163,43 @@ func BrokerFrom(ctx context.Context) *Broker {
 // PublishOnCommit delivers the audit event e, written in tx, to the live
 // subscribers of its order once tx has committed — never when it rolls
 // back. It does nothing for events without an order or when ctx carries no
-// broker.
-func PublishOnCommit(ctx context.Context, tx *ent.Tx, e *ent.AuditEvent) {
+// broker. A shared broker writes it to the outbox instead, for the bus.
+func PublishOnCommit(ctx context.Context, tx *ent.Tx, e *ent.AuditEvent) error {
 	if e == nil || e.OrderID == nil {
-		return
+		return nil
+	}
+	if b := BrokerFrom(ctx); b != nil && b.shared {
+		return outbox.Add(ctx, tx, outbox.Event{Type: outbox.LiveEvent, SubjectType: "AuditEvent", SubjectID: e.ID})
 	}
 	onCommit(ctx, tx, func(p *pending) { p.events = append(p.events, e) })
+	return nil
+}
+
+// Share makes the broker one of several servers' behind a bus: what
+// commits here goes, through the outbox, to the bus, and every server's
+// listener hands it back to its own broker (Deliver) — so a subscriber on
+// any server sees what commits on all of them, once.
+func (b *Broker) Share() { b.shared = true }
+
+// Deliver hands the committed record the bus names — a notification or a
+// timeline event, by id — to this server's subscribers, read from c.
+func (b *Broker) Deliver(ctx context.Context, c *ent.Client, kind string, id int) error {
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	switch kind {
+	case "notification":
+		n, err := c.Notification.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		b.Publish([]*ent.Notification{n})
+	case "event":
+		e, err := c.AuditEvent.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		b.PublishEvent(e)
+	}
+	return nil
 }
 
 // pending is what one transaction publishes after it commits. A single

@@ -11,6 +11,7 @@ import (
 	"orderdesk/auth"
 	"orderdesk/clip"
 	"orderdesk/ent"
+	"orderdesk/outbox"
 )
 
 // Notice is what to tell.
@@ -86,6 +87,14 @@ func Send(ctx context.Context, tx *ent.Tx, to *Recipients, n Notice) error {
 	created, err := tx.Notification.CreateBulk(builders...).Save(ctx)
 	if err != nil {
 		return err
+	}
+	if b := BrokerFrom(ctx); b != nil && b.shared {
+		for _, c := range created {
+			if err := outbox.Add(ctx, tx, outbox.Event{Type: outbox.LiveNotification, SubjectType: "Notification", SubjectID: c.ID}); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	onCommit(ctx, tx, func(p *pending) { p.notifications = append(p.notifications, created...) })
 	return nil

@@ -34,6 +34,17 @@ type Event struct {
 var catalogue = []string{"order.", "payment.", "shipment.", "return.", "correction.", "cancellation.",
 	"complaint.", "invoice.", "stock."}
 
+// The live records: not events for integrators but what the bus carries
+// to other servers' subscribers (notify.Broker.Share) — a timeline event
+// or a notification, by id.
+const (
+	LiveEvent        = "_live.event"
+	LiveNotification = "_live.notification"
+)
+
+// Live reports whether t is a live record's type.
+func Live(t string) bool { return strings.HasPrefix(t, "_live.") }
+
 // Published reports whether events of type t leave the process.
 func Published(t string) bool {
 	for _, p := range catalogue {

@@ -15,6 +15,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"orderdesk/auth"
+	"orderdesk/bus"
 	"orderdesk/clip"
 	"orderdesk/ent"
 	"orderdesk/ent/outboxevent"
@@ -55,7 +56,15 @@ type Relay struct {
 	Lease     time.Duration
 	Batch     int
 	Now       func() time.Time
-	wake      chan struct{}
+	// Bus, when set, carries the outbox's live records to every server's
+	// subscribers (notify.Broker.Share).
+	Bus  Publisher
+	wake chan struct{}
+}
+
+// Publisher puts a live record on the bus under a message id.
+type Publisher interface {
+	Publish(ctx context.Context, id string, r bus.Record) error
 }
 
 // DefaultRetries is Standard Webhooks' suggested schedule: 5 s, 5 min,
@@ -116,10 +125,17 @@ func (r *Relay) Dispatch(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		var ids []int
+		var ids, live []int
 		var deliveries []*ent.WebhookDeliveryCreate
 		for _, e := range rows {
 			if e.DispatchedAt != nil { // another server dispatched it while this one waited
+				continue
+			}
+			if outbox.Live(e.Type) {
+				if err := r.publish(ctx, e); err != nil {
+					return err
+				}
+				live = append(live, e.ID)
 				continue
 			}
 			ids = append(ids, e.ID)
@@ -130,16 +146,33 @@ func (r *Relay) Dispatch(ctx context.Context) (int, error) {
 				}
 			}
 		}
+		n = len(ids) + len(live)
+		if len(live) > 0 { // on the bus: nothing more to keep
+			if _, err := tx.OutboxEvent.Delete().Where(outboxevent.IDIn(live...)).Exec(ctx); err != nil {
+				return err
+			}
+		}
 		if len(ids) == 0 {
 			return nil
 		}
 		if err := tx.WebhookDelivery.CreateBulk(deliveries...).Exec(ctx); err != nil {
 			return err
 		}
-		n = len(ids)
 		return tx.OutboxEvent.Update().Where(outboxevent.IDIn(ids...)).SetDispatchedAt(now).Exec(ctx)
 	})
 	return n, err
+}
+
+// publish puts a live record on the bus, before the transaction that
+// removes it from the outbox commits: a record published twice (that
+// transaction failed) is dropped by the bus's duplicate window, as its
+// message id is the record's.
+func (r *Relay) publish(ctx context.Context, e *ent.OutboxEvent) error {
+	if r.Bus == nil {
+		return nil // no bus: nothing writes live records
+	}
+	kind := map[string]string{outbox.LiveEvent: "event", outbox.LiveNotification: "notification"}[e.Type]
+	return r.Bus.Publish(ctx, outbox.ID(e.ID), bus.Record{Kind: kind, ID: e.SubjectID})
 }
 
 // subjectKey is what a delivery's order is kept by: the order the event

@@ -102,7 +102,19 @@ func start(t testing.TB, db *store.DB, o app.Options) *Env {
 	}
 	e.App = app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: bcrypt.MinCost,
 		Currency: "EUR", Limits: guard.DefaultLimits(), Policy: policy,
-		Edge: o.Edge, Throttle: o.Throttle, Mailer: o.Mailer, WebhookAllow: testWebhooks})
+		Edge: o.Edge, Throttle: o.Throttle, Mailer: o.Mailer, WebhookAllow: testWebhooks, Bus: o.Bus})
+	if o.Bus != nil {
+		// A server behind a bus: it listens, and its relay publishes what
+		// commits here, as cmd/orderdesk's do.
+		ctx, cancel := context.WithCancel(e.Sys)
+		stop, err := e.ListenBus(ctx, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); e.RunWebhooks(ctx, log, 20*time.Millisecond) }()
+		t.Cleanup(func() { cancel(); <-done; stop() })
+	}
 	srv := httptest.NewServer(e.Handler)
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
