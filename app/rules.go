@@ -14,7 +14,7 @@ import (
 // cancelling orders unpaid past their due time, reminding customers of
 // overdue invoices, announcing complaints past theirs and contacts'
 // follow-ups that came due, and forgetting expired
-// idempotency keys. Every rule is safe to run on several servers at once.
+// idempotency keys and webhook events past their retention. Every rule is safe to run on several servers at once.
 func (a *App) RunRules(ctx context.Context, log *slog.Logger, every time.Duration) {
 	// What the rules commit (automatic cancellations, overdue complaints:
 	// their notifications and timeline events) is delivered live, like a
@@ -61,6 +61,9 @@ func (a *App) runRulesOnce(ctx context.Context, log *slog.Logger) {
 	}
 	if _, err := a.Accounts.Sweep(ctx); err != nil {
 		log.ErrorContext(ctx, "sign-in throttle sweep", "err", err)
+	}
+	if _, err := a.Relay.Sweep(ctx, time.Now().UTC()); err != nil {
+		log.ErrorContext(ctx, "webhook retention sweep", "err", err)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"orderdesk/app/apptest"
+	"orderdesk/webhook"
 )
 
 // receiver is an integrator's webhook endpoint: it checks every message's
@@ -409,4 +410,29 @@ func TestWebhook_ManageRotateRedeliver(t *testing.T) {
 	}
 	must(t, mutate(t, w.env.As(t, "ADMIN"), "deleteWebhookEndpoint", `mutation($id: ID!) { deleteWebhookEndpoint(input: {id: $id}) { deletedId `+
 		userErrors+` } }`, apptest.Vars{"id": ep.ID}, nil))
+}
+
+// TestWebhook_RetentionSweep: events dispatched longer ago than the
+// retention go with their settled deliveries; one whose delivery is still
+// pending, and recent ones, stay.
+func TestWebhook_RetentionSweep(t *testing.T) {
+	w := newWorld(t)
+	r := newReceiver(t)
+	ep := w.subscribe(t, r, "order.created")
+	w.createConfirmed(t, 1, 0)
+	w.relay(t) // delivered
+	r.fail = 100
+	w.createConfirmed(t, 1, 0)
+	w.relay(t) // pending
+	if n := len(w.deliveries(t, ep.ID)); n != 2 {
+		t.Fatalf("%d deliveries", n)
+	}
+	if n, err := w.env.Relay.Sweep(context.Background(), time.Now()); err != nil || n != 0 {
+		t.Fatalf("swept %d recent events: %v", n, err)
+	}
+	n, err := w.env.Relay.Sweep(context.Background(), time.Now().Add(webhook.Retention+time.Hour))
+	ds := w.deliveries(t, ep.ID)
+	if err != nil || n == 0 || len(ds) != 1 || ds[0].Status != "PENDING" {
+		t.Fatalf("swept %d (%v); left %+v", n, err, ds)
+	}
 }

@@ -375,3 +375,29 @@ func (r *Relay) Run(ctx context.Context, every time.Duration, round func(n int, 
 		}
 	}
 }
+
+// Retention is how long dispatched events and their settled deliveries
+// are kept, for webhookDeliveries and redeliveries.
+const Retention = 30 * 24 * time.Hour
+
+// Sweep deletes the events dispatched more than Retention before now
+// whose deliveries are all settled, with those deliveries; an event with
+// a delivery still pending stays. A background rule calls it.
+func (r *Relay) Sweep(ctx context.Context, now time.Time) (int, error) {
+	ctx = auth.NewContext(ctx, auth.System("webhook-relay"))
+	var n int
+	err := store.WithTx(ctx, r.client, func(tx *ent.Tx) error {
+		ids, err := tx.OutboxEvent.Query().Where(outboxevent.DispatchedAtLT(now.Add(-Retention)),
+			outboxevent.Not(outboxevent.HasDeliveriesWith(webhookdelivery.StatusEQ(webhookdelivery.StatusPENDING)))).
+			Limit(1000).IDs(ctx)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		if _, err := tx.WebhookDelivery.Delete().Where(webhookdelivery.EventIDIn(ids...)).Exec(ctx); err != nil {
+			return err
+		}
+		n, err = tx.OutboxEvent.Delete().Where(outboxevent.IDIn(ids...)).Exec(ctx)
+		return err
+	})
+	return n, err
+}
