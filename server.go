@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -194,6 +195,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		errs = append(errs, fmt.Errorf("ORDERDESK_TRUSTED_PROXIES: %w", err))
 	}
 	c.edge.Origins = splitList(*origins)
+	for _, o := range c.edge.Origins {
+		if _, err := path.Match(o, ""); err != nil {
+			errs = append(errs, fmt.Errorf("ORDERDESK_CORS_ORIGINS: %q is not a valid pattern (path.Match: * and ? within a host, e.g. https://*.example.com)", o))
+		}
+	}
 	if *webhookAllow == "" && c.demo {
 		*webhookAllow = "127.0.0.0/8,::1" // the demo's receiver runs on the same machine
 	}

@@ -258,12 +258,20 @@ func TestAccessTokenEndsWithItsSession(t *testing.T) {
 }
 
 // TestIntrospection: anonymous callers cannot introspect the schema unless
-// it is opened; signed-in ones can.
+// it is opened — they are told to sign in, whichever way the document asks —
+// and signed-in ones can.
 func TestIntrospection(t *testing.T) {
 	q := `{ __schema { queryType { name } } }`
 	closed := apptest.New(t)
-	if r := closed.As(t, "").Do(t, q, nil); len(r.Errors) == 0 {
-		t.Fatal("anonymous introspection answered")
+	for _, doc := range []string{q, `{ __type(name: "Order") { name } }`,
+		`query { ... on Query { __schema { types { name } } } }`, `query { ...s } fragment s on Query { __type(name: "Order") { name } }`} {
+		r := closed.As(t, "").Do(t, doc, nil)
+		if len(r.Errors) != 1 || r.Errors[0].Code() != "UNAUTHENTICATED" || r.Data != nil && string(r.Data) != "null" {
+			t.Fatalf("anonymous %s: %+v %s", doc, r.Errors, r.Data)
+		}
+	}
+	if r := closed.As(t, "").Do(t, `{ __typename }`, nil); len(r.Errors) > 0 {
+		t.Fatalf("anonymous __typename: %+v", r.Errors)
 	}
 	if r := closed.As(t, "AUDITOR").Do(t, q, nil); len(r.Errors) > 0 {
 		t.Fatalf("signed-in introspection: %+v", r.Errors)

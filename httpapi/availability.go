@@ -93,3 +93,47 @@ func (noSubscriptionsOverPOST) MutateOperationContext(_ context.Context, rc *gra
 	err.Extensions = map[string]any{"code": "BAD_REQUEST"}
 	return err
 }
+
+// closedIntrospection refuses, as UNAUTHENTICATED, an anonymous request
+// that reads the schema where introspection is open to signed-in callers
+// only: gqlgen would answer an internal error, and a client such as
+// GraphiQL could not tell its user to sign in.
+type closedIntrospection struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = closedIntrospection{}
+
+func (closedIntrospection) ExtensionName() string                   { return "ClosedIntrospection" }
+func (closedIntrospection) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (closedIntrospection) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	if !rc.DisableIntrospection || rc.Operation == nil || !readsSchema(rc.Operation.SelectionSet) {
+		return nil
+	}
+	err := gqlerror.Errorf("sign in to read the schema: send an access token or API key (Authorization: Bearer …)")
+	err.Extensions = map[string]any{"code": "UNAUTHENTICATED"}
+	return err
+}
+
+// readsSchema says whether a root selection asks for __schema or __type.
+func readsSchema(set ast.SelectionSet) bool {
+	for _, s := range set {
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" {
+				return true
+			}
+		case *ast.InlineFragment:
+			if readsSchema(s.SelectionSet) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && readsSchema(s.Definition.SelectionSet) {
+				return true
+			}
+		}
+	}
+	return false
+}

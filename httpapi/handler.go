@@ -1,6 +1,6 @@
 // Package httpapi serves the GraphQL API over HTTP: the endpoint with its
-// protections, subscriptions over websockets, the GraphiQL page, and the
-// health checks.
+// protections, subscriptions over websockets, the GraphiQL page (served
+// from the binary), and the health checks.
 package httpapi
 
 import (
@@ -14,7 +14,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 
 	"orderdesk/auth"
 	"orderdesk/clip"
@@ -72,8 +71,9 @@ type Edge struct {
 	// RequestTimeout is each request's time budget; 0 = none.
 	RequestTimeout time.Duration
 	// Origins are the browser origins (other than the API's own) that may
-	// open websockets, e.g. https://crm.example.com; patterns as
-	// path.Match. Requests without an Origin (not from a browser) pass.
+	// call the API (CORS) and open websockets, e.g. https://crm.example.com;
+	// patterns as path.Match. Requests without an Origin (not from a
+	// browser) pass.
 	Origins []string
 	// OpenIntrospection lets anonymous callers introspect the schema;
 	// signed-in callers always may.
@@ -120,7 +120,9 @@ func New(c Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", shed(c.MaxInFlight, budgeted(c.RequestTimeout,
 		limited(c.MaxBodyBytes, authenticated(c.Log, c.Auth, c.TrustedProxies, gql)))))
-	mux.Handle("GET /{$}", playground.Handler("orderdesk", "/graphql"))
+	page, assets := graphiql("/graphql")
+	mux.Handle("GET /{$}", page)
+	mux.Handle("GET "+graphiqlPrefix, assets)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}`))
@@ -157,7 +159,7 @@ func New(c Config) http.Handler {
 	if c.Metrics != nil && c.MetricsToken != "" {
 		mux.Handle("GET /metrics", bearerOnly(c.MetricsToken, c.Metrics))
 	}
-	return traced(c.Tracing, logged(c.Log, c.Observer, mux))
+	return traced(c.Tracing, logged(c.Log, c.Observer, crossOrigin(c.Origins, compressed(mux))))
 }
 
 func newServer(c Config, anonymous bool) *handler.Server {
@@ -171,6 +173,8 @@ func newServer(c Config, anonymous bool) *handler.Server {
 	srv.SetDisableSuggestion(anonymous)
 	if !anonymous || c.OpenIntrospection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(closedIntrospection{})
 	}
 	// Signed-in clients send the same documents again and again; the cache
 	// is the guard's, which gives connections their default page size as a
