@@ -29,6 +29,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 
+	"orderdesk/account"
 	"orderdesk/app"
 	"orderdesk/auth"
 	"orderdesk/bus"
@@ -97,6 +98,7 @@ type config struct {
 	natsSubject    string
 	webhookAllow   webhook.Addresses
 	webhookTimeout time.Duration
+	refreshGrace   time.Duration
 	noticeHold     time.Duration
 	dunning        []time.Duration // nil: order.DefaultDunning; empty: no reminders
 	publicURL      string
@@ -134,6 +136,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.policy.DeliveryLeadTime, "delivery-lead-time", c.policy.DeliveryLeadTime, "earliest delivery after confirmation (ORDERDESK_DELIVERY_LEAD_TIME)")
 	fs.DurationVar(&c.rulesEvery, "rules-interval", time.Minute, "how often background rules run, e.g. automatic cancellation; 0 = never (ORDERDESK_RULES_INTERVAL)")
 	fs.StringVar(&c.noticeLang, "notice-language", env("NOTICE_LANGUAGE", notice.DefaultLanguage), "language of notices to customers who have none: "+strings.Join(notice.Languages, " or ")+" (ORDERDESK_NOTICE_LANGUAGE)")
+	fs.DurationVar(&c.refreshGrace, "refresh-grace", account.DefaultRefreshGrace, "how long a spent refresh token, presented again, still gets the session it was exchanged for (a retry after a lost answer); 0 = every second use ends the session (ORDERDESK_REFRESH_GRACE)")
 	fs.DurationVar(&c.webhookEvery, "webhook-interval", 2*time.Second, "how often the webhook relay looks for due deliveries; an event committed on this server goes at once; 0 = this server relays none (ORDERDESK_WEBHOOK_INTERVAL)")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "how long one webhook delivery attempt may take (ORDERDESK_WEBHOOK_TIMEOUT)")
 	fs.StringVar(&c.natsURL, "nats-url", env("NATS_URL", ""), "NATS server with JetStream that connects the live subscriptions of several servers, e.g. nats://127.0.0.1:4222; empty: this server's subscribers see what commits here (ORDERDESK_NATS_URL)")
@@ -171,7 +174,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	for name, target := range map[string]*time.Duration{"ACCESS_TTL": &c.accessTTL, "PAYMENT_TERMS": &c.policy.PaymentTerms,
 		"DELIVERY_LEAD_TIME": &c.policy.DeliveryLeadTime, "AFTER_DELIVERY_FOLLOW_UP": &c.policy.AfterDeliveryFollowUp,
-		"RULES_INTERVAL": &c.rulesEvery, "NOTICE_INTERVAL": &c.noticeEvery, "WEBHOOK_INTERVAL": &c.webhookEvery, "WEBHOOK_TIMEOUT": &c.webhookTimeout, "NOTICE_HOLD": &c.noticeHold, "CONFIRMATION_TTL": &c.confirmTTL, "REQUEST_TIMEOUT": &c.edge.RequestTimeout, "DB_TIMEOUT": &c.db.Timeout, "DB_LOCK_WAIT": &c.db.LockWait, "DRAIN_DELAY": &c.drainDelay} {
+		"RULES_INTERVAL": &c.rulesEvery, "NOTICE_INTERVAL": &c.noticeEvery, "WEBHOOK_INTERVAL": &c.webhookEvery, "WEBHOOK_TIMEOUT": &c.webhookTimeout, "REFRESH_GRACE": &c.refreshGrace, "NOTICE_HOLD": &c.noticeHold, "CONFIRMATION_TTL": &c.confirmTTL, "REQUEST_TIMEOUT": &c.edge.RequestTimeout, "DB_TIMEOUT": &c.db.Timeout, "DB_LOCK_WAIT": &c.db.LockWait, "DRAIN_DELAY": &c.drainDelay} {
 		if v := getenv("ORDERDESK_" + name); v != "" && !flagSet(fs, strings.ToLower(strings.ReplaceAll(name, "_", "-"))) {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -327,7 +330,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	a := app.New(db, app.Options{Log: log, Bus: liveBus, Tokens: tokens, BcryptCost: c.bcryptCost, Mailer: c.mailer, NoticeLanguage: c.noticeLang, NoticeHold: c.noticeHold, Dunning: c.dunning,
 		PublicURL: c.publicURL, ConfirmationTTL: c.confirmTTL, WebhookAllow: c.webhookAllow, WebhookTimeout: c.webhookTimeout,
 		Currency: c.currency, Limits: c.limits, Policy: c.policy, Edge: c.edge,
-		MetricsToken: c.metricsToken, Tracing: tracing})
+		MetricsToken: c.metricsToken, Tracing: tracing, RefreshGrace: refreshGrace(c.refreshGrace)})
 	stopBus, err := a.ListenBus(ctx, log)
 	if err != nil {
 		return fmt.Errorf("listening on the NATS bus: %w", err)
@@ -505,4 +508,13 @@ func publicURL(v, addr string) (string, error) {
 		return "", fmt.Errorf("%q is not an http(s) address", v)
 	}
 	return strings.TrimRight(v, "/"), nil
+}
+
+// refreshGrace is the -refresh-grace setting as app.Options takes it, where
+// zero means the default: a window of 0 is none.
+func refreshGrace(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }

@@ -18,6 +18,10 @@ import (
 // RefreshTTL is how long a refresh token lives; each refresh issues a new one.
 const RefreshTTL = 30 * 24 * time.Hour
 
+// DefaultRefreshGrace is how long a spent refresh token may be presented
+// again and get the session it was exchanged for (see Refresh).
+const DefaultRefreshGrace = 30 * time.Second
+
 // Service is the account service.
 type Service struct {
 	client    *ent.Client
@@ -25,6 +29,7 @@ type Service struct {
 	passwords *auth.Passwords
 	throttle  throttle
 	viewers   viewers
+	grace     time.Duration // see SetRefreshGrace
 	now       func() time.Time
 	// OnChange, when set, hears of every account created or changed, after
 	// the commit: the notification broker forgets the roles' members.
@@ -34,9 +39,13 @@ type Service struct {
 // New returns the account service.
 func New(client *ent.Client, tokens *auth.Tokens, passwords *auth.Passwords) *Service {
 	return &Service{client: client, tokens: tokens, passwords: passwords,
-		throttle: throttle{client: client, limits: DefaultThrottle},
-		now:      func() time.Time { return time.Now().UTC() }}
+		throttle: throttle{client: client, limits: DefaultThrottle}, grace: DefaultRefreshGrace,
+		now: func() time.Time { return time.Now().UTC() }}
 }
+
+// SetRefreshGrace sets how long after a refresh the spent token still
+// gets the session it was exchanged for; 0 makes every second use theft.
+func (s *Service) SetRefreshGrace(d time.Duration) { s.grace = d }
 
 // SetThrottle replaces the sign-in throttle's limits.
 func (s *Service) SetThrottle(l ThrottleLimits) { s.throttle.limits = l }

@@ -2,8 +2,12 @@ package account
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"math"
+	"time"
 
 	"orderdesk/audit"
 	"orderdesk/auth"
@@ -56,7 +60,7 @@ func (s *Service) Login(ctx context.Context, email, password, remoteAddr string)
 		if err := tx.User.UpdateOne(u).SetLastLoginAt(now).Exec(sys); err != nil {
 			return err
 		}
-		sess, err = s.issue(sys, tx, u, family)
+		sess, err = s.issue(sys, tx, u, family, auth.RandomToken(32))
 		if err != nil {
 			return err
 		}
@@ -70,14 +74,15 @@ func (s *Service) Login(ctx context.Context, email, password, remoteAddr string)
 	return sess, err
 }
 
-// issue signs an access token and stores a new refresh token of the family.
-func (s *Service) issue(ctx context.Context, tx *ent.Tx, u *ent.User, family string) (*Session, error) {
+// issue signs an access token and stores refresh, a new refresh token of
+// the family.
+func (s *Service) issue(ctx context.Context, tx *ent.Tx, u *ent.User, family, refresh string) (*Session, error) {
 	access, accessExp, err := s.tokens.Issue(auth.Subject{UserID: u.ID, Session: family})
 	if err != nil {
 		return nil, fmt.Errorf("signing access token: %w", err)
 	}
-	refresh := auth.RandomToken(32)
-	refreshExp := s.now().Add(RefreshTTL)
+	// As MariaDB keeps it: a retried refresh reads it back (again).
+	refreshExp := s.now().Add(RefreshTTL).Truncate(time.Microsecond)
 	err = tx.RefreshToken.Create().
 		SetTokenHash(auth.HashToken(refresh)).
 		SetFamily(family).
@@ -93,9 +98,22 @@ func (s *Service) issue(ctx context.Context, tx *ent.Tx, u *ent.User, family str
 
 var errBadRefresh = fault.New(fault.InvalidToken, "refreshToken", "the refresh token is invalid, expired or revoked; sign in again")
 
+// successor is the refresh token a refresh exchanges token for. It is
+// derived, not drawn at random, so that a client whose answer was lost
+// (a phone between cells) can present the spent token again and get the
+// same successor, with nothing secret stored: only the token's holder and
+// the server can compute it.
+func (s *Service) successor(token string) string {
+	m := hmac.New(sha256.New, s.tokens.Key("refresh-successor"))
+	m.Write([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
 // Refresh exchanges a refresh token for a new session. The old token is
-// spent; presenting a spent token again is treated as theft and revokes
-// every token of its family.
+// spent. Presented again within the grace window (SetRefreshGrace) while
+// its successor is unused, it gets that successor again, with a new access
+// token: the retry of a request whose answer was lost. Any other second use
+// is treated as theft and revokes every token of its family.
 func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	sys := system(ctx)
 	var (
@@ -117,6 +135,13 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 		switch {
 		case rt.RevokedAt != nil || rt.ExpiresAt.Before(now):
 			return errBadRefresh
+		case rt.UsedAt != nil && s.grace > 0 && now.Sub(*rt.UsedAt) <= s.grace:
+			sess, err = s.again(sys, tx, rt, s.successor(token))
+			if sess == nil && err == nil {
+				reuse = true
+				return s.revokeFamily(sys, tx, rt.Family)
+			}
+			return err
 		case rt.UsedAt != nil:
 			reuse = true
 			return s.revokeFamily(sys, tx, rt.Family)
@@ -140,7 +165,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 			reuse = true
 			return s.revokeFamily(sys, tx, rt.Family)
 		}
-		sess, err = s.issue(sys, tx, u, rt.Family)
+		sess, err = s.issue(sys, tx, u, rt.Family, s.successor(token))
 		return err
 	})
 	if err != nil {
@@ -150,6 +175,35 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 		return nil, errBadRefresh
 	}
 	return sess, nil
+}
+
+// again is the session a spent token was exchanged for, once more: its
+// successor refresh, if that is still unused, with a new access token; nil when the
+// successor has been spent, revoked or has expired, or the account has been
+// deactivated since.
+func (s *Service) again(ctx context.Context, tx *ent.Tx, spent *ent.RefreshToken, refresh string) (*Session, error) {
+	next, err := tx.RefreshToken.Query().
+		Where(refreshtoken.TokenHash(auth.HashToken(refresh)), refreshtoken.Family(spent.Family)).
+		Modify(store.ForUpdate).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if next.UsedAt != nil || next.RevokedAt != nil || !next.ExpiresAt.After(s.now()) {
+		return nil, nil
+	}
+	u, err := tx.User.Get(ctx, next.UserID)
+	if err != nil || !u.Active {
+		return nil, err
+	}
+	access, accessExp, err := s.tokens.Issue(auth.Subject{UserID: u.ID, Session: next.Family})
+	if err != nil {
+		return nil, fmt.Errorf("signing access token: %w", err)
+	}
+	return &Session{AccessToken: access, AccessExpiresAt: accessExp,
+		RefreshToken: refresh, RefreshExpiresAt: next.ExpiresAt, User: u}, nil
 }
 
 func (s *Service) revokeFamily(ctx context.Context, tx *ent.Tx, family string) error {

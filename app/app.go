@@ -39,6 +39,10 @@ type Options struct {
 	Policy     order.Policy
 	Edge       httpapi.Edge
 	Throttle   account.ThrottleLimits // zero: account.DefaultThrottle
+	// RefreshGrace is how long a spent refresh token still gets the
+	// session it was exchanged for; 0: account.DefaultRefreshGrace,
+	// negative: none.
+	RefreshGrace time.Duration
 	// MetricsToken, when set, serves /metrics to bearers of it.
 	MetricsToken string
 	// Tracing, when not nil, spans requests, GraphQL operations and
@@ -148,6 +152,9 @@ func New(db *store.DB, o Options) *App {
 		Notices: a.Notices, Broker: a.Broker, Webhooks: a.Webhooks}
 	if o.Throttle != (account.ThrottleLimits{}) {
 		a.Accounts.SetThrottle(o.Throttle)
+	}
+	if o.RefreshGrace != 0 {
+		a.Accounts.SetRefreshGrace(max(o.RefreshGrace, 0))
 	}
 	a.Handler = httpapi.New(httpapi.Config{Log: o.Log, Auth: a.Accounts, Resolver: resolver,
 		Ready: db.Ready, Draining: a.draining.Load, Limits: o.Limits, Broker: a.Broker, Edge: o.Edge,

@@ -102,7 +102,7 @@ func start(t testing.TB, db *store.DB, o app.Options) *Env {
 	}
 	e.App = app.New(db, app.Options{Log: log, Tokens: tokens, BcryptCost: bcrypt.MinCost,
 		Currency: "EUR", Limits: guard.DefaultLimits(), Policy: policy,
-		Edge: o.Edge, Throttle: o.Throttle, Mailer: o.Mailer, WebhookAllow: testWebhooks, Bus: o.Bus})
+		Edge: o.Edge, Throttle: o.Throttle, RefreshGrace: o.RefreshGrace, Mailer: o.Mailer, WebhookAllow: testWebhooks, Bus: o.Bus})
 	if o.Bus != nil {
 		// A server behind a bus: it listens, and its relay publishes what
 		// commits here, as cmd/orderdesk's do.
