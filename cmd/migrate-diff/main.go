@@ -36,6 +36,7 @@ import (
 	"time"
 
 	atlas "ariga.io/atlas/sql/migrate"
+	atlasschema "ariga.io/atlas/sql/schema"
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/schema"
@@ -259,7 +260,7 @@ func plan(ctx context.Context, mem *atlas.MemDir, version, name string, dev func
 		return err
 	}
 	defer closeDev()
-	m, err := schema.NewMigrate(drv,
+	opts := []schema.MigrateOption{
 		schema.WithDir(mem),
 		// Replay: the current state is what the files build, not what some
 		// database happens to hold.
@@ -270,11 +271,52 @@ func plan(ctx context.Context, mem *atlas.MemDir, version, name string, dev func
 		schema.WithDropColumn(true),
 		schema.WithDropIndex(true),
 		schema.WithForeignKeys(true),
-	)
+	}
+	if drv.Dialect() == dialect.MySQL {
+		opts = append(opts, schema.WithDiffHook(oneChangePerAlter))
+	}
+	m, err := schema.NewMigrate(drv, opts...)
 	if err != nil {
 		return err
 	}
 	return m.NamedDiff(ctx, name, entmigrate.Tables...)
+}
+
+// oneChangePerAlter gives each change to a table an ALTER TABLE of its
+// own: new columns first, then indexes and the rest, foreign keys last.
+// TiDB refuses one statement that adds a column and an index on it
+// ("column does not exist"), or an index and a foreign key of one name
+// ("Unsupported operate same index"); MariaDB runs them apart alike.
+func oneChangePerAlter(next schema.Differ) schema.Differ {
+	return schema.DiffFunc(func(current, desired *atlasschema.Schema) ([]atlasschema.Change, error) {
+		changes, err := next.Diff(current, desired)
+		if err != nil {
+			return nil, err
+		}
+		var out []atlasschema.Change
+		for _, c := range changes {
+			modify, ok := c.(*atlasschema.ModifyTable)
+			if !ok || len(modify.Changes) < 2 {
+				out = append(out, c)
+				continue
+			}
+			var columns, rest, keys []atlasschema.Change
+			for _, tc := range modify.Changes {
+				switch tc.(type) {
+				case *atlasschema.AddColumn:
+					columns = append(columns, tc)
+				case *atlasschema.AddForeignKey:
+					keys = append(keys, tc)
+				default:
+					rest = append(rest, tc)
+				}
+			}
+			for _, tc := range slices.Concat(columns, rest, keys) {
+				out = append(out, &atlasschema.ModifyTable{T: modify.T, Changes: []atlasschema.Change{tc}})
+			}
+		}
+		return out, nil
+	})
 }
 
 // formatter is atlas's default file format with the version fixed, so that

@@ -1,4 +1,7 @@
 -- Modify "customer_notices" table
 ALTER TABLE `customer_notices` MODIFY COLUMN `kind` enum('ORDER_CONFIRMED','CANCELLATION_EXECUTED','ORDER_VOIDED','RETURN_RECEIVED','RETURN_REFUNDED','CORRECTION_AWAITING_CUSTOMER','INVOICE_ISSUED','PAYMENT_OVERDUE') NOT NULL;
 -- Modify "order_corrections" table
-ALTER TABLE `order_corrections` MODIFY COLUMN `status` enum('AWAITING_CUSTOMER','PENDING_APPROVAL','APPLIED','REJECTED') NOT NULL, ADD COLUMN `customer_decision` enum('ACCEPTED','DECLINED') NULL, ADD COLUMN `customer_decided_at` datetime(6) NULL, ADD COLUMN `customer_decision_address` varchar(64) NULL;
+ALTER TABLE `order_corrections` ADD COLUMN `customer_decision` enum('ACCEPTED','DECLINED') NULL;
+ALTER TABLE `order_corrections` ADD COLUMN `customer_decided_at` datetime(6) NULL;
+ALTER TABLE `order_corrections` ADD COLUMN `customer_decision_address` varchar(64) NULL;
+ALTER TABLE `order_corrections` MODIFY COLUMN `status` enum('AWAITING_CUSTOMER','PENDING_APPROVAL','APPLIED','REJECTED') NOT NULL;
