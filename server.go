@@ -156,6 +156,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.drainDelay, "drain-delay", 0, "at shutdown, how long /readyz fails before the server stops taking requests (ORDERDESK_DRAIN_DELAY)")
 	fs.BoolVar(&c.edge.OpenIntrospection, "open-introspection", env("OPEN_INTROSPECTION", "") == "1", "let anonymous callers introspect the schema (ORDERDESK_OPEN_INTROSPECTION=1)")
 	proxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""), "addresses and CIDR ranges of reverse proxies whose X-Forwarded-For is believed (ORDERDESK_TRUSTED_PROXIES)")
+	trusted := fs.String("trusted-documents", env("TRUSTED_DOCUMENTS", ""), "a manifest of trusted documents (hash → document, as graphql-codegen's persisted-documents.json or an Apollo persisted query manifest) clients may run by hash (ORDERDESK_TRUSTED_DOCUMENTS)")
+	rawDocs := fs.String("raw-documents", env("RAW_DOCUMENTS", string(httpapi.RawFromAll)), "with trusted documents, who may still send other documents: all, no-api-keys (machine accounts send trusted hashes) or none (ORDERDESK_RAW_DOCUMENTS)")
 	origins := fs.String("cors-origins", env("CORS_ORIGINS", ""), "browser origins besides the API's own, comma-separated, e.g. https://crm.example.com (ORDERDESK_CORS_ORIGINS)")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (ORDERDESK_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
@@ -196,6 +198,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var err error
 	if c.edge.TrustedProxies, err = httpapi.ParseProxies(*proxies); err != nil {
 		errs = append(errs, fmt.Errorf("ORDERDESK_TRUSTED_PROXIES: %w", err))
+	}
+	if *trusted != "" {
+		if c.edge.Documents, err = httpapi.LoadTrustedDocuments(*trusted, httpapi.RawDocuments(*rawDocs)); err != nil {
+			errs = append(errs, fmt.Errorf("ORDERDESK_TRUSTED_DOCUMENTS: %w", err))
+		}
+	} else if *rawDocs != string(httpapi.RawFromAll) {
+		errs = append(errs, errors.New("ORDERDESK_RAW_DOCUMENTS needs ORDERDESK_TRUSTED_DOCUMENTS: without a manifest there are no other documents to send"))
 	}
 	c.edge.Origins = splitList(*origins)
 	for _, o := range c.edge.Origins {

@@ -3,9 +3,14 @@ package app_test
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -141,4 +146,201 @@ func gunzip(t *testing.T, b []byte) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// gql is one GraphQL request made by hand: by POST with a JSON body, or by
+// GET with the same fields as URL parameters.
+type gql struct {
+	method, query string
+	hash          string // extensions.persistedQuery.sha256Hash; "" = none
+	header        map[string]string
+}
+
+// do sends r to env and decodes the answer.
+func (r gql) do(t *testing.T, env *apptest.Env) (int, apptest.Response) {
+	t.Helper()
+	fields := map[string]any{}
+	if r.query != "" {
+		fields["query"] = r.query
+	}
+	if r.hash != "" {
+		fields["extensions"] = map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": r.hash}}
+	}
+	header := map[string]string{"Content-Type": "application/json"}
+	for k, v := range r.header {
+		header[k] = v
+	}
+	var res *http.Response
+	var body []byte
+	if r.method == http.MethodGet {
+		q := url.Values{}
+		for k, v := range fields {
+			if s, ok := v.(string); ok {
+				q.Set(k, s)
+			} else {
+				b, _ := json.Marshal(v)
+				q.Set(k, string(b))
+			}
+		}
+		res, body = send(t, env, http.MethodGet, "/graphql?"+q.Encode(), "", header)
+	} else {
+		b, _ := json.Marshal(fields)
+		res, body = send(t, env, http.MethodPost, "/graphql", string(b), header)
+	}
+	var out apptest.Response
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatalf("%s %s: %d %s", r.method, r.query, res.StatusCode, body)
+	}
+	return res.StatusCode, out
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// TestPersistedQueries: Apollo's automatic persisted queries, by POST and
+// by GET — a hash the server does not know is answered
+// PersistedQueryNotFound (so the client sends the document with it), then
+// the hash alone runs it; a hash that is not the document's is refused; a
+// mutation by GET never runs.
+func TestPersistedQueries(t *testing.T) {
+	env := apptest.New(t)
+	bearer := map[string]string{"Authorization": "Bearer " + env.As(t, "SALES_REP").Token}
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		query := `query Me` + method + ` { me { role } }`
+		hash := sha256Hex(query)
+		status, r := gql{method: method, hash: hash, header: bearer}.do(t, env)
+		if status != http.StatusOK || len(r.Errors) != 1 || r.Errors[0].Message != "PersistedQueryNotFound" ||
+			r.Errors[0].Code() != "PERSISTED_QUERY_NOT_FOUND" {
+			t.Fatalf("%s: unknown hash: %d %+v", method, status, r.Errors)
+		}
+		for _, req := range []gql{{method: method, query: query, hash: hash, header: bearer}, {method: method, hash: hash, header: bearer}} {
+			if status, r := req.do(t, env); status != http.StatusOK || len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"SALES_REP"`) {
+				t.Fatalf("%s (query sent: %t): %d %+v %s", method, req.query != "", status, r.Errors, r.Data)
+			}
+		}
+		if _, r := (gql{method: method, query: `{ me { role } }`, hash: hash, header: bearer}).do(t, env); len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_REQUEST" {
+			t.Fatalf("%s: a hash of another document: %+v", method, r.Errors)
+		}
+	}
+	customers := func() int {
+		var out struct{ Customers struct{ TotalCount int } }
+		env.As(t, "ADMIN").MustDo(t, `{ customers { totalCount } }`, nil, &out)
+		return out.Customers.TotalCount
+	}
+	before := customers()
+	create := `mutation { createCustomer(input: {name: "By link", creditLimit: "1.00",
+		shippingAddress: {line1: "1 Main St", city: "Berlin", country: "DE"}}) { customer { id } } }`
+	admin := map[string]string{"Authorization": "Bearer " + env.As(t, "ADMIN").Token}
+	gql{method: http.MethodPost, query: create, hash: sha256Hex(create), header: admin}.do(t, env) // learnt
+	for _, req := range []gql{{method: http.MethodGet, query: create, header: admin}, {method: http.MethodGet, hash: sha256Hex(create), header: admin}} {
+		if status, _ := req.do(t, env); status == http.StatusOK {
+			t.Fatalf("a mutation by GET answered 200")
+		}
+	}
+	if after := customers(); after != before+1 {
+		t.Fatalf("%d customers after one mutation by POST and two by GET, want %d", after, before+1)
+	}
+}
+
+// TestTrustedDocuments: with a manifest (graphql-codegen's format, or
+// Apollo's), trusted documents run by hash for anyone; under no-api-keys a
+// machine account's own documents are refused while people's run; under
+// none only trusted documents run, sign-in included. A manifest whose
+// hash is not its document's is refused at start.
+func TestTrustedDocuments(t *testing.T) {
+	login := `mutation Login($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { session { accessToken } } }`
+	me := `query Me { me { role } }`
+	dir := t.TempDir()
+	codegen := filepath.Join(dir, "persisted-documents.json")
+	writeJSON(t, codegen, map[string]string{sha256Hex(me): me})
+	apollo := filepath.Join(dir, "apollo.json")
+	writeJSON(t, apollo, map[string]any{"format": "apollo-persisted-query-manifest", "version": 1,
+		"operations": []map[string]string{{"id": sha256Hex(me), "name": "Me", "type": "query", "body": me},
+			{"id": sha256Hex(login), "name": "Login", "type": "mutation", "body": login}}})
+	bad := filepath.Join(dir, "bad.json")
+	writeJSON(t, bad, map[string]string{sha256Hex(login): me})
+	if _, err := httpapi.LoadTrustedDocuments(bad, httpapi.RawFromAll); err == nil {
+		t.Fatal("a manifest with a wrong hash loaded")
+	}
+	if _, err := httpapi.LoadTrustedDocuments(codegen, "some"); err == nil {
+		t.Fatal("an unknown raw-documents setting loaded")
+	}
+	start := func(path string, raw httpapi.RawDocuments) *apptest.Env {
+		docs, err := httpapi.LoadTrustedDocuments(path, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return apptest.NewWith(t, storetest.New(t), app.Options{Edge: httpapi.Edge{Documents: docs}})
+	}
+	role := func(r apptest.Response) string {
+		var out struct{ Me struct{ Role string } }
+		_ = json.Unmarshal(r.Data, &out)
+		return out.Me.Role
+	}
+	refused := func(r apptest.Response) bool {
+		return len(r.Errors) == 1 && r.Errors[0].Code() == "TRUSTED_DOCUMENT_REQUIRED"
+	}
+
+	env := start(codegen, httpapi.RawNotFromKeys)
+	key := integratorKey(t, env)
+	person := map[string]string{"Authorization": "Bearer " + env.As(t, "SALES_REP").Token}
+	machine := map[string]string{"Authorization": "Bearer " + key}
+	if _, r := (gql{method: http.MethodPost, hash: sha256Hex(me), header: machine}).do(t, env); role(r) != "INTEGRATOR" {
+		t.Fatalf("the machine's trusted document: %+v", r.Errors)
+	}
+	if _, r := (gql{method: http.MethodGet, query: me, header: machine}).do(t, env); role(r) != "INTEGRATOR" {
+		t.Fatalf("a trusted document sent whole: %+v", r.Errors)
+	}
+	for _, req := range []gql{{method: http.MethodPost, query: `{ me { role } }`, header: machine},
+		{method: http.MethodPost, query: `{ me { role } }`, hash: sha256Hex(`{ me { role } }`), header: machine}} {
+		if _, r := req.do(t, env); !refused(r) {
+			t.Fatalf("the machine's own document: %+v %s", r.Errors, r.Data)
+		}
+	}
+	if _, r := (gql{method: http.MethodPost, query: `{ me { role } }`, header: person}).do(t, env); role(r) != "SALES_REP" {
+		t.Fatalf("a person's own document: %+v", r.Errors)
+	}
+
+	env = start(apollo, httpapi.RawFromNone)
+	if r := env.As(t, "").Do(t, `{ __typename }`, nil); !refused(r) {
+		t.Fatalf("a raw document under none: %+v", r.Errors)
+	}
+	body, _ := json.Marshal(map[string]any{"variables": map[string]string{"e": env.Users["SALES_REP"].Email, "p": apptest.Password},
+		"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(login)}}})
+	_, raw := send(t, env, http.MethodPost, "/graphql", string(body), map[string]string{"Content-Type": "application/json"})
+	var signedIn struct {
+		Data struct{ Login struct{ Session struct{ AccessToken string } } }
+	}
+	if err := json.Unmarshal(raw, &signedIn); err != nil || signedIn.Data.Login.Session.AccessToken == "" {
+		t.Fatalf("signing in by a trusted hash: %s", raw)
+	}
+	bearer := map[string]string{"Authorization": "Bearer " + signedIn.Data.Login.Session.AccessToken}
+	if _, r := (gql{method: http.MethodGet, hash: sha256Hex(me), header: bearer}).do(t, env); role(r) != "SALES_REP" {
+		t.Fatalf("a trusted query by GET: %+v", r.Errors)
+	}
+	if _, r := (gql{method: http.MethodPost, query: `{ me { role } }`, header: bearer}).do(t, env); !refused(r) {
+		t.Fatalf("a person's own document under none: %+v", r.Errors)
+	}
+}
+
+func writeJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// integratorKey makes an API key for env's integrator account.
+func integratorKey(t *testing.T, env *apptest.Env) string {
+	t.Helper()
+	var p struct{ Secret string }
+	must(t, mutate(t, env.As(t, "ADMIN"), "createApiKey", `mutation($u: ID!) { createApiKey(input: {userId: $u, name: "ERP"}) {
+		secret `+userErrors+` } }`, apptest.Vars{"u": apptest.ID(env.Users["INTEGRATOR"].ID)}, &p))
+	return p.Secret
 }

@@ -78,6 +78,9 @@ type Edge struct {
 	// OpenIntrospection lets anonymous callers introspect the schema;
 	// signed-in callers always may.
 	OpenIntrospection bool
+	// Documents are the trusted documents clients may run by hash, and
+	// who may still send others; nil = none, and anyone may.
+	Documents *TrustedDocuments
 }
 
 // New returns the HTTP handler of the whole API.
@@ -96,13 +99,14 @@ func New(c Config) http.Handler {
 	}
 	// Two executors of one schema: anonymous callers get no "did you mean"
 	// suggestions, so the schema cannot be mapped by guessing.
-	signedIn := newServer(c, false)
-	anonymous := newServer(c, true)
+	docs := newPersisted(c.Documents)
+	signedIn := newServer(c, docs, false)
+	anonymous := newServer(c, docs, true)
 	signedIn.Use(noSubscriptionsOverPOST{})
 	anonymous.Use(noSubscriptionsOverPOST{})
 	// Subscriptions: websockets authenticate in their connection_init, not
 	// by header, so they have their own executor (see newLiveServer).
-	live := newLiveServer(c)
+	live := newLiveServer(c, docs)
 	gql := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// What the request commits is also delivered to live subscribers.
 		r = r.WithContext(notify.WithBroker(r.Context(), c.Broker))
@@ -162,13 +166,16 @@ func New(c Config) http.Handler {
 	return traced(c.Tracing, logged(c.Log, c.Observer, crossOrigin(c.Origins, compressed(mux))))
 }
 
-func newServer(c Config, anonymous bool) *handler.Server {
+func newServer(c Config, docs *persisted, anonymous bool) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: c.Resolver}))
-	// POST only: GET could run a mutation from a link, multipart is not
-	// needed, and no array batching is accepted. A body that does not
-	// decode is refused without being echoed (see post).
-	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodOptions, http.MethodPost}})
+	// POST, and GET for queries (gqlgen's GET refuses mutations, so no
+	// link can change anything); multipart is not needed, and no array
+	// batching is accepted. A body that does not decode is refused
+	// without being echoed (see post).
+	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodOptions, http.MethodGet, http.MethodPost}})
+	srv.AddTransport(transport.GET{})
 	srv.AddTransport(post{})
+	srv.Use(docs)
 	srv.SetParserTokenLimit(c.TokenLimit)
 	srv.SetDisableSuggestion(anonymous)
 	if !anonymous || c.OpenIntrospection {

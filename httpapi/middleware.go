@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"orderdesk/account"
 	"orderdesk/audit"
 	"orderdesk/auth"
 	"orderdesk/graph"
@@ -120,6 +121,9 @@ func authenticated(log *slog.Logger, a Authenticator, proxies Proxies, next http
 			switch {
 			case err == nil:
 				ctx = auth.NewContext(ctx, v)
+				if account.IsAPIKey(token) {
+					ctx = withAPIKey(ctx)
+				}
 			case !errors.Is(err, auth.ErrNotSignedIn):
 				log.WarnContext(ctx, "authentication failed", "request_id", audit.RequestID(ctx), "err", err)
 				unavailable(w, "the server cannot check your sign-in right now; try again shortly")

@@ -47,8 +47,8 @@ func isWebsocket(r *http.Request) bool {
 // carries an access token), but refusing foreign origins keeps strangers'
 // pages from holding sockets open. A connection that does not
 // authenticate within the init timeout is closed.
-func newLiveServer(c Config) *handler.Server {
-	srv := newServer(c, false)
+func newLiveServer(c Config, docs *persisted) *handler.Server {
+	srv := newServer(c, docs, false)
 	readLimit := c.MaxBodyBytes
 	a := wsAuth{auth: c.Auth, broker: c.Broker, now: time.Now}
 	srv.AddTransport(transport.Websocket{
