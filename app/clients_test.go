@@ -311,7 +311,9 @@ func TestTrustedDocuments(t *testing.T) {
 		"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(login)}}})
 	_, raw := send(t, env, http.MethodPost, "/graphql", string(body), map[string]string{"Content-Type": "application/json"})
 	var signedIn struct {
-		Data struct{ Login struct{ Session struct{ AccessToken string } } }
+		Data struct {
+			Login struct{ Session struct{ AccessToken string } }
+		}
 	}
 	if err := json.Unmarshal(raw, &signedIn); err != nil || signedIn.Data.Login.Session.AccessToken == "" {
 		t.Fatalf("signing in by a trusted hash: %s", raw)

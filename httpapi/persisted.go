@@ -218,7 +218,9 @@ func requestError(code, msg string) *gqlerror.Error {
 type apiKeyKey struct{}
 
 // withAPIKey marks ctx as a request authenticated by an API key.
-func withAPIKey(ctx context.Context) context.Context { return context.WithValue(ctx, apiKeyKey{}, true) }
+func withAPIKey(ctx context.Context) context.Context {
+	return context.WithValue(ctx, apiKeyKey{}, true)
+}
 
 // byAPIKey says whether the request was authenticated by an API key.
 func byAPIKey(ctx context.Context) bool { v, _ := ctx.Value(apiKeyKey{}).(bool); return v }
