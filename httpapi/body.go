@@ -8,12 +8,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"orderdesk/clip"
@@ -42,12 +43,7 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		refuseBody(w, r, exec, http.StatusBadRequest, msg)
 		return
 	}
-	ctx := r.Context()
 	contentType := responseType(r)
-	w.Header().Set("Content-Type", contentType)
-	// Data is written as the executor made it, with <, > and & as they
-	// are (json.Marshal would escape them): no browser may read it as HTML.
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	params := &graphql.RawParams{}
 	start := graphql.Now()
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -59,14 +55,84 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	}
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	serve(w, r, exec, params, contentType, false)
+}
+
+// get serves queries sent as URL parameters (query, operationName, and
+// variables and extensions as JSON), as gqlgen's GET transport does, with
+// the statuses and bodies of post; a mutation is refused with 405 before
+// it runs.
+type get struct{ transport.GET }
+
+func (get) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		refuseBody(w, r, exec, http.StatusBadRequest, "the URL's parameters do not parse")
+		return
+	}
+	params := &graphql.RawParams{Query: query.Get("query"), OperationName: query.Get("operationName"), Headers: r.Header}
+	params.ReadTime.Start = graphql.Now()
+	for name, into := range map[string]*map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
+		v := query.Get(name)
+		if v == "" {
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.UseNumber()
+		if err := dec.Decode(into); err != nil {
+			refuseBody(w, r, exec, http.StatusBadRequest, "the "+name+" parameter must be a JSON object")
+			return
+		}
+	}
+	params.ReadTime.End = graphql.Now()
+	serve(w, r, exec, params, responseType(r), true)
+}
+
+// serve runs one decoded request and writes its answer. A request that
+// fails before it runs (it does not parse or validate, its variables do
+// not fit, or it is refused) is answered without data: 200 under
+// application/json, 400 under application/graphql-response+json, as
+// GraphQL over HTTP asks. onlyQueries (GET) refuses anything else with 405.
+func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, contentType string, onlyQueries bool) {
+	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
+		refuseBody(w, r, exec, http.StatusBadRequest, "the request has no query (nor extensions.persistedQuery)")
+		return
+	}
+	ctx := r.Context()
+	w.Header().Set("Content-Type", contentType)
+	// Data is written as the executor made it, with <, > and & as they
+	// are (json.Marshal would escape them): no browser may read it as HTML.
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	rc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		w.WriteHeader(requestErrorStatus(contentType, errs))
+		w.WriteHeader(requestErrorStatus(contentType))
 		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs))
+		return
+	}
+	if onlyQueries && rc.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", http.MethodPost)
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), gqlerror.List{
+			requestError(codeBadRequest, "only queries may be sent by GET: send "+string(rc.Operation.Operation)+"s by POST")}))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
+}
+
+// unsupported answers, in JSON, what no transport takes: another method
+// (405) or a POST whose body is not application/json (415).
+type unsupported struct{}
+
+func (unsupported) Supports(*http.Request) bool { return true }
+
+func (unsupported) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	if r.Method == http.MethodPost {
+		refuseBody(w, r, exec, http.StatusUnsupportedMediaType, "send the request as application/json")
+		return
+	}
+	w.Header().Set("Allow", "GET, POST, OPTIONS")
+	refuseBody(w, r, exec, http.StatusMethodNotAllowed, "GraphQL is served by POST, and queries by GET")
 }
 
 // The response content types of GraphQL over HTTP.
@@ -98,17 +164,14 @@ func responseType(r *http.Request) string {
 	return contentGraphQLResponse
 }
 
-// requestErrorStatus is gqlgen's status for a request that fails before it
-// runs: a protocol error (one that does not parse or validate) is 422
-// under application/json and 400 under application/graphql-response+json.
-func requestErrorStatus(contentType string, errs gqlerror.List) int {
-	if errcode.GetErrorKind(errs) != errcode.KindProtocol {
-		return http.StatusOK
-	}
+// requestErrorStatus is the status of a request that fails before it
+// runs: GraphQL over HTTP wants 200 under application/json (the error is
+// in the body) and a 4xx under application/graphql-response+json.
+func requestErrorStatus(contentType string) int {
 	if contentType == contentGraphQLResponse {
 		return http.StatusBadRequest
 	}
-	return http.StatusUnprocessableEntity
+	return http.StatusOK
 }
 
 // writeResponse writes resp as json.Marshal would, with its data as the
@@ -127,19 +190,27 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 	var b bytes.Buffer
 	b.Grow(len(resp.Data) + 64)
 	b.WriteByte('{')
+	sep := func() {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+	}
 	if len(resp.Errors) > 0 {
 		b.WriteString(`"errors":`)
 		appendJSON(&b, resp.Errors)
-		b.WriteByte(',')
 	}
-	b.WriteString(`"data":`)
-	if resp.Data == nil {
-		b.WriteString("null")
-	} else {
+	// A request that failed before it ran has no data at all (the
+	// GraphQL spec); one whose execution nulled the root has data null.
+	if resp.Data != nil {
+		sep()
+		b.WriteString(`"data":`)
 		b.Write(resp.Data)
+	} else if len(resp.Errors) == 0 {
+		b.WriteString(`"data":null`)
 	}
 	if len(resp.Extensions) > 0 {
-		b.WriteString(`,"extensions":`)
+		sep()
+		b.WriteString(`"extensions":`)
 		appendJSON(&b, resp.Extensions)
 	}
 	b.WriteByte('}')

@@ -104,6 +104,8 @@ func New(c Config) http.Handler {
 	anonymous := newServer(c, docs, true)
 	signedIn.Use(noSubscriptionsOverPOST{})
 	anonymous.Use(noSubscriptionsOverPOST{})
+	signedIn.AddTransport(unsupported{}) // last: what no other transport takes
+	anonymous.AddTransport(unsupported{})
 	// Subscriptions: websockets authenticate in their connection_init, not
 	// by header, so they have their own executor (see newLiveServer).
 	live := newLiveServer(c, docs)
@@ -173,7 +175,7 @@ func newServer(c Config, docs *persisted, anonymous bool) *handler.Server {
 	// batching is accepted. A body that does not decode is refused
 	// without being echoed (see post).
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodOptions, http.MethodGet, http.MethodPost}})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(get{})
 	srv.AddTransport(post{})
 	srv.Use(docs)
 	srv.SetParserTokenLimit(c.TokenLimit)

@@ -12,7 +12,8 @@ import (
 
 // TestWriteResponseIsJSONMarshal: a response written as it stands is what
 // gqlgen's json.Marshal writes, byte for byte, except that <, > and & in
-// the data are not escaped (which changes no value).
+// the data are not escaped (which changes no value), and that errors
+// without data (a request that failed before it ran) have no data entry.
 func TestWriteResponseIsJSONMarshal(t *testing.T) {
 	yes := true
 	errs := gqlerror.List{{Message: "no such order", Path: ast.Path{ast.PathName("order")},
@@ -20,7 +21,6 @@ func TestWriteResponseIsJSONMarshal(t *testing.T) {
 	for name, resp := range map[string]*graphql.Response{
 		"data":                {Data: json.RawMessage(`{"orders":{"edges":[{"node":{"id":"1","notes":"ä \"x\""}}]}}`)},
 		"errors and data":     {Errors: errs, Data: json.RawMessage(`{"order":null}`)},
-		"errors, no data":     {Errors: errs},
 		"no data at all":      {},
 		"extensions":          {Data: json.RawMessage(`{}`), Extensions: map[string]any{"cost": 12}},
 		"an incremental part": {Data: json.RawMessage(`{"a":1}`), Label: "l", Path: ast.Path{ast.PathName("a")}, HasNext: &yes},
@@ -34,6 +34,12 @@ func TestWriteResponseIsJSONMarshal(t *testing.T) {
 		if got.String() != string(want) {
 			t.Errorf("%s:\n got %s\nwant %s", name, got.String(), want)
 		}
+	}
+
+	var refused bytes.Buffer
+	writeResponse(&refused, &graphql.Response{Errors: errs})
+	if want := `{"errors":[{"message":"no such order","path":["order"],"extensions":{"code":"NOT_FOUND"}}]}`; refused.String() != want {
+		t.Errorf("errors, no data:\n got %s\nwant %s", refused.String(), want)
 	}
 
 	resp := &graphql.Response{Data: json.RawMessage(`{"note":"<b>&</b>"}`)}

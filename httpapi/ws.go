@@ -66,6 +66,7 @@ func newLiveServer(c Config, docs *persisted) *handler.Server {
 		PingPongInterval:      c.WebsocketKeepAlive,
 		PayloadReadLimit:      &readLimit,
 	})
+	srv.AddTransport(unsupported{})
 	return srv
 }
 
