@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"strconv"
 	"time"
 
@@ -38,7 +39,7 @@ func shed(max int, next http.Handler) http.Handler {
 	}
 	slots := make(chan struct{}, max)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isWebsocket(r) {
+		if isLive(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -61,7 +62,7 @@ func budgeted(d time.Duration, next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isWebsocket(r) {
+		if isLive(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -86,10 +87,11 @@ func (noSubscriptionsOverPOST) ExtensionName() string                   { return
 func (noSubscriptionsOverPOST) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (noSubscriptionsOverPOST) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
-	if rc.Operation == nil || rc.Operation.Operation != ast.Subscription {
+	if rc.Operation == nil || rc.Operation.Operation != ast.Subscription ||
+		strings.Contains(rc.Headers.Get("Accept"), "text/event-stream") {
 		return nil
 	}
-	err := gqlerror.Errorf("subscriptions are served over websockets only (graphql-transport-ws or graphql-ws at /graphql)")
+	err := gqlerror.Errorf("subscriptions are served over websockets (graphql-transport-ws or graphql-ws at /graphql) or server-sent events (POST with Accept: text/event-stream)")
 	err.Extensions = map[string]any{"code": "BAD_REQUEST"}
 	return err
 }

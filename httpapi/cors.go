@@ -57,12 +57,12 @@ func originAllowed(origin string, patterns []string) bool {
 
 // compressed gzips responses for clients that ask (Accept-Encoding) once
 // they pass 1 KB: a page of 20 orders goes from 7.4 KB to about 1 KB,
-// which is what a phone on a slow network waits for. Websockets are left
-// alone: they are not HTTP responses once upgraded.
+// which is what a phone on a slow network waits for. Websockets and event
+// streams are left alone: each event must reach the client as it is sent.
 func compressed(next http.Handler) http.Handler {
 	gz := gzhttp.GzipHandler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isWebsocket(r) {
+		if isLive(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

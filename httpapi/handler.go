@@ -116,6 +116,11 @@ func New(c Config) http.Handler {
 			live.ServeHTTP(w, r)
 			return
 		}
+		if isEventStream(r) {
+			ctx, cancel := untilTokenExpires(r.Context())
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
 		if auth.FromContext(r.Context()) == nil {
 			anonymous.ServeHTTP(w, r)
 			return
@@ -176,6 +181,7 @@ func newServer(c Config, docs *persisted, anonymous bool) *handler.Server {
 	// without being echoed (see post).
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodOptions, http.MethodGet, http.MethodPost}})
 	srv.AddTransport(get{})
+	srv.AddTransport(sse{transport.SSE{KeepAlivePingInterval: c.WebsocketKeepAlive}}) // before post: both take JSON POSTs
 	srv.AddTransport(post{})
 	srv.Use(docs)
 	srv.SetParserTokenLimit(c.TokenLimit)

@@ -47,6 +47,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // hijack for websockets).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// Flush sends what is written so far: gqlgen's event streams need an
+// http.Flusher, and do not look behind Unwrap.
+func (w *statusWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
+
 // logged gives each request an id (the client's X-Request-ID when it is
 // sane), logs it as one JSON line, and turns a panic into a 500. The line
 // also names what inner layers noted in the request's facts (GraphQL
@@ -117,10 +121,10 @@ func authenticated(log *slog.Logger, a Authenticator, proxies Proxies, next http
 			token, ok = key, true // a machine account's API key (od_…)
 		}
 		if ok {
-			v, _, err := a.Viewer(ctx, strings.TrimSpace(token))
+			v, expires, err := a.Viewer(ctx, strings.TrimSpace(token))
 			switch {
 			case err == nil:
-				ctx = auth.NewContext(ctx, v)
+				ctx = withTokenExpiry(auth.NewContext(ctx, v), expires)
 				if account.IsAPIKey(token) {
 					ctx = withAPIKey(ctx)
 				}
