@@ -3,8 +3,8 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
