@@ -15,7 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"orderdesk/app/apptest"
 	"orderdesk/demo"
+	"orderdesk/graph/sdl"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent logging.
@@ -307,5 +312,34 @@ func TestRunSlowClientDropped(t *testing.T) {
 	_, err = io.ReadAll(conn)
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		t.Fatalf("the half-sent request held its connection for %v", time.Since(start))
+	}
+}
+
+// TestPublishedSchema: schema.graphql at the root is the schema the server
+// runs (go generate writes it), and /graphql/schema.graphql serves it to
+// anyone, as one valid SDL document without the server's own directives.
+func TestPublishedSchema(t *testing.T) {
+	file, err := os.ReadFile("schema.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(file, sdl.Print()) {
+		t.Fatal("schema.graphql is not the schema the server runs: run go generate ./...")
+	}
+	if _, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: string(file)}); err != nil {
+		t.Fatalf("schema.graphql does not load: %v", err)
+	}
+	if bytes.Contains(file, []byte("@goField")) || bytes.Contains(file, []byte("@concurrent")) {
+		t.Fatal("schema.graphql carries gqlgen's directives")
+	}
+	env := apptest.New(t)
+	res, err := http.Get(env.URL + "/graphql/schema.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	served, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || !bytes.Equal(served, file) {
+		t.Fatalf("/graphql/schema.graphql: %d, %d bytes, want the %d of schema.graphql", res.StatusCode, len(served), len(file))
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"orderdesk/graph"
 	"orderdesk/graph/generated"
 	"orderdesk/graph/guard"
+	"orderdesk/graph/sdl"
 	"orderdesk/notify"
 	"orderdesk/telemetry"
 )
@@ -131,6 +132,12 @@ func New(c Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", shed(c.MaxInFlight, budgeted(c.RequestTimeout,
 		limited(c.MaxBodyBytes, authenticated(c.Log, c.Auth, c.TrustedProxies, gql)))))
+	// The schema as one SDL file, for client generators (graph/sdl).
+	schema := sdl.Print()
+	mux.HandleFunc("GET /graphql/schema.graphql", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write(schema)
+	})
 	page, assets := graphiql("/graphql")
 	mux.Handle("GET /{$}", page)
 	mux.Handle("GET "+graphiqlPrefix, assets)
