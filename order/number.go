@@ -24,10 +24,11 @@ func NextNumber(ctx context.Context, tx *ent.Tx, prefix string, year int) (strin
 		return "", err
 	}
 	if n == 0 {
-		if err := tx.Sequence.Create().SetName(name).OnConflictColumns(sequence.FieldName).Ignore().Exec(ctx); err != nil {
-			return "", err
-		}
-		if err := tx.Sequence.Update().Where(sequence.Name(name)).AddLastValue(1).Exec(ctx); err != nil {
+		// The series' first number, or a concurrent first caller's row
+		// advanced, in one statement: as an insert and a separate
+		// increment, TiDB handed out a number twice under concurrency.
+		if err := tx.Sequence.Create().SetName(name).SetLastValue(1).
+			OnConflictColumns(sequence.FieldName).AddLastValue(1).Exec(ctx); err != nil {
 			return "", err
 		}
 	}

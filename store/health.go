@@ -61,8 +61,16 @@ func (db *DB) Ready(ctx context.Context) error {
 	switch db.Dialect {
 	case dialect.MySQL:
 		var readOnly bool
-		if err := db.SQL.QueryRowContext(ctx, "SELECT @@global.read_only").Scan(&readOnly); err != nil {
+		var version string
+		if err := db.SQL.QueryRowContext(ctx, "SELECT @@global.read_only, VERSION()").Scan(&readOnly, &version); err != nil {
 			return err
+		}
+		if strings.Contains(version, "TiDB") {
+			// TiDB keeps read_only for compatibility only; its own switch
+			// is tidb_super_read_only.
+			if err := db.SQL.QueryRowContext(ctx, "SELECT @@global.tidb_super_read_only").Scan(&readOnly); err != nil {
+				return err
+			}
 		}
 		if readOnly {
 			return errReadOnly

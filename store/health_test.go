@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,11 +37,19 @@ func TestReady_ReadOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = admin.Close() })
-		if _, err := admin.Exec("SET GLOBAL read_only = 1"); err != nil {
+		variable := "read_only"
+		var version string
+		if err := admin.QueryRow("SELECT VERSION()").Scan(&version); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(version, "TiDB") {
+			variable = "tidb_super_read_only" // TiDB's read_only does nothing
+		}
+		if _, err := admin.Exec("SET GLOBAL " + variable + " = 1"); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
-			if _, err := admin.Exec("SET GLOBAL read_only = 0"); err != nil {
+			if _, err := admin.Exec("SET GLOBAL " + variable + " = 0"); err != nil {
 				t.Errorf("restoring read_only: %v", err)
 			}
 		})

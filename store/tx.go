@@ -96,15 +96,24 @@ func runTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) (
 var ErrRetry = errors.New("transaction must be retried")
 
 // Retryable reports whether err is a lost race for locks that a fresh run
-// of the transaction may win: a MySQL deadlock or lock wait timeout, a busy
-// SQLite database, or ErrRetry.
+// of the transaction may win: a MySQL deadlock or lock wait timeout, TiDB's
+// write conflicts, a busy SQLite database, or ErrRetry.
 func Retryable(err error) bool {
 	if errors.Is(err, ErrRetry) {
 		return true
 	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
-		return me.Number == 1213 || me.Number == 1205
+		switch me.Number {
+		case 1213, 1205: // deadlock, lock wait timeout
+			return true
+		case 9007, 8002, 8022, 8028: // TiDB: write conflict, SELECT FOR UPDATE conflict, retry failed, schema changed
+			return true
+		case 1105: // TiDB's generic error, which its lock conflicts use too
+			return strings.Contains(me.Message, "pessimistic lock retry limit reached") ||
+				strings.Contains(me.Message, "Write conflict")
+		}
+		return false
 	}
 	msg := err.Error()
 	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
