@@ -91,3 +91,37 @@ func TestBus_ASubscriberSeesAnotherServersCancellation(t *testing.T) {
 	rep.quiet(t, 300*time.Millisecond)
 	clerk.quiet(t, 100*time.Millisecond)
 }
+
+// TestBus_ReconnectingSubscriberGetsNoRepeats: a graphql-ws subscriber on
+// server A whose connection drops connects again and subscribes again; it
+// is told of what server B commits next, once, and of nothing it was told
+// before.
+func TestBus_ReconnectingSubscriberGetsNoRepeats(t *testing.T) {
+	url := natsURL(t)
+	prefix := fmt.Sprintf("odtest%d", time.Now().UnixNano())
+	a := apptest.NewWith(t, storetest.New(t), app.Options{Bus: busFor(t, url, prefix)})
+	b := a.Replica(t, app.Options{Bus: busFor(t, url, prefix)})
+	onB := newWorldOn(t, b)
+	endLive(t, a)
+	const sub = `subscription { notificationAdded { kind order { number } } }`
+	type note struct {
+		NotificationAdded struct {
+			Kind  string
+			Order struct{ Number string }
+		}
+	}
+	for round := range 2 {
+		rep := live(t, a, "SALES_REP")
+		rep.subscribe(t, "n", sub, nil)
+		subscribers(t, a, 1)
+		o := onB.createConfirmed(t, 1, 0)
+		var got note
+		rep.data(t, "n", &got)
+		if got.NotificationAdded.Kind != "order.confirmed" || got.NotificationAdded.Order.Number != o.Number {
+			t.Fatalf("round %d: told %+v, want order.confirmed of %s", round, got.NotificationAdded, o.Number)
+		}
+		rep.quiet(t, 300*time.Millisecond)
+		_ = rep.conn.CloseNow() // the phone loses its network
+		subscribers(t, a, 0)
+	}
+}
