@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"golang.org/x/text/currency"
 )
 
 // Money is an amount in minor units of a currency, as the API shows it.
@@ -42,17 +44,15 @@ func Exponent(currency string) int {
 	return 2
 }
 
-// ValidCurrency reports whether code has the shape of an ISO 4217 code.
+// ValidCurrency reports whether code is an ISO 4217 currency code, in
+// capitals ("EUR", "CNY"; not "eur", not "QQQ"), as golang.org/x/text
+// knows them from CLDR.
 func ValidCurrency(code string) bool {
-	if len(code) != 3 {
+	if len(code) != 3 || strings.ToUpper(code) != code {
 		return false
 	}
-	for _, r := range code {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
+	_, err := currency.ParseISO(code)
+	return err == nil
 }
 
 // Format writes minor units as a decimal string: Format(-1234, "EUR") is "-12.34".

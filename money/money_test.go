@@ -113,3 +113,14 @@ func FuzzParseFormat(f *testing.F) {
 		}
 	})
 }
+
+// TestValidCurrency: ISO 4217 codes in capitals pass; codes of the right
+// shape that no currency has, lower case and other shapes do not.
+func TestValidCurrency(t *testing.T) {
+	for code, want := range map[string]bool{"EUR": true, "CNY": true, "JPY": true, "KWD": true, "USD": true,
+		"QQQ": false, "ABC": false, "eur": false, "Eur": false, "EU": false, "EURO": false, "": false, "€UR": false} {
+		if got := ValidCurrency(code); got != want {
+			t.Errorf("ValidCurrency(%q) = %t, want %t", code, got, want)
+		}
+	}
+}
