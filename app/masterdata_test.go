@@ -236,6 +236,18 @@ func TestCreateCustomer(t *testing.T) {
 		}
 	})
 
+	t.Run("ErrNoSuchCurrency", func(t *testing.T) {
+		for _, cur := range []string{"QQQ", "XYZ", "EURO"} {
+			var p mdCustomerPayload
+			errs := mdRun(t, manager, "createCustomer", mdCreateCustomer, apptest.Vars{"in": apptest.Vars{
+				"name": "Initech " + cur, "currency": cur}}, &p)
+			mdWant(t, errs, "input.currency", "INVALID")
+			if p.Customer != nil {
+				t.Errorf("currency %s: customer %+v, want none", cur, p.Customer)
+			}
+		}
+	})
+
 	t.Run("OKRepOwnsOwnCustomer", func(t *testing.T) {
 		var p mdCustomerPayload
 		mdOK(t, mdRun(t, rep, "createCustomer", mdCreateCustomer,

@@ -68,7 +68,7 @@ func (s *Service) Create(ctx context.Context, r NewRequest) (*ent.Customer, erro
 	}
 	var errs fault.List
 	if !money.ValidCurrency(cur) {
-		errs.Add(fault.Invalid, "input.currency", "must be a three-letter ISO 4217 code")
+		errs.Add(fault.Invalid, "input.currency", "must be an ISO 4217 currency code, e.g. EUR or CNY")
 	}
 	if r.Name == nil {
 		errs.Add(fault.Invalid, "input.name", "is required")

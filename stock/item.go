@@ -58,7 +58,7 @@ func (s *Service) CreateItem(ctx context.Context, r NewItemRequest) (*ent.StockI
 		cur = s.currency
 	}
 	if !money.ValidCurrency(cur) {
-		errs.Add(fault.Invalid, "input.currency", "must be a three-letter ISO 4217 code")
+		errs.Add(fault.Invalid, "input.currency", "must be an ISO 4217 currency code, e.g. EUR or CNY")
 	}
 	price := parsePrice(&errs, r.UnitPrice, cur)
 	if err := errs.Err(); err != nil {
