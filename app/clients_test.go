@@ -346,3 +346,92 @@ func integratorKey(t *testing.T, env *apptest.Env) string {
 		secret `+userErrors+` } }`, apptest.Vars{"u": apptest.ID(env.Users["INTEGRATOR"].ID)}, &p))
 	return p.Secret
 }
+
+// TestConnectionNodes: a connection's nodes are its edges' nodes, in
+// order, loaded with the same statements — at the top and nested — and
+// edges and nodes are never null.
+func TestConnectionNodes(t *testing.T) {
+	w := newWorld(t)
+	env := w.env
+	for range 3 {
+		w.createConfirmed(t, 1, 1)
+	}
+	manager := env.As(t, "SALES_MANAGER")
+	const fields = `number customer { name orders(first: 2) { SHAPE } } lines { quantity stockItem { sku } }`
+	nested := func(shape string) string {
+		return strings.ReplaceAll(fields, "SHAPE", shape)
+	}
+	run := func(q string) (json.RawMessage, int64) {
+		before := env.Statements.Load()
+		r := manager.Do(t, q, nil)
+		if len(r.Errors) > 0 {
+			t.Fatalf("%s: %+v", q, r.Errors)
+		}
+		return r.Data, env.Statements.Load() - before
+	}
+	viaEdges, edgeStatements := run(`{ orders(first: 3) { edges { node { ` + nested(`edges { node { number } }`) + ` } } } }`)
+	viaNodes, nodeStatements := run(`{ orders(first: 3) { nodes { ` + nested(`nodes { number }`) + ` } } }`)
+	var e struct {
+		Orders struct{ Edges []struct{ Node json.RawMessage } }
+	}
+	var n struct{ Orders struct{ Nodes []json.RawMessage } }
+	if err := json.Unmarshal(viaEdges, &e); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(viaNodes, &n); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Orders.Nodes) != 3 || len(e.Orders.Edges) != 3 {
+		t.Fatalf("%d nodes, %d edges, want 3", len(n.Orders.Nodes), len(e.Orders.Edges))
+	}
+	for i := range n.Orders.Nodes {
+		var edgeShape, nodeShape any
+		_ = json.Unmarshal(e.Orders.Edges[i].Node, &edgeShape)
+		_ = json.Unmarshal(n.Orders.Nodes[i], &nodeShape)
+		a, _ := json.Marshal(asNodes(edgeShape))
+		b, _ := json.Marshal(nodeShape)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("node %d:\n%s\nwant\n%s", i, b, a)
+		}
+	}
+	if nodeStatements != edgeStatements {
+		t.Fatalf("nodes took %d statements, edges %d", nodeStatements, edgeStatements)
+	}
+	schema, err := os.ReadFile("../schema.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"edges: [OrderEdge!]!", "nodes: [Order!]!", "  node: Order!\n"} {
+		if !strings.Contains(string(schema), want) {
+			t.Errorf("schema.graphql lacks %q", want)
+		}
+	}
+}
+
+// asNodes rewrites every connection's edges [{node: x}] in v as nodes [x].
+func asNodes(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, x := range v {
+			if edges, ok := x.([]any); ok && k == "edges" {
+				nodes := make([]any, len(edges))
+				for i, e := range edges {
+					nodes[i] = asNodes(e.(map[string]any)["node"])
+				}
+				out["nodes"] = nodes
+				continue
+			}
+			out[k] = asNodes(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = asNodes(x)
+		}
+		return out
+	default:
+		return v
+	}
+}

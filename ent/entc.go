@@ -13,6 +13,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 func main() {
@@ -23,11 +24,12 @@ func main() {
 			gen.MustParse(gen.NewTemplate("orderdesk").Funcs(entgql.TemplateFuncs).
 				Funcs(template.FuncMap{"trimSuffix": strings.TrimSuffix}).
 				ParseFiles("./ent/template/pagination.tmpl", "./ent/template/money.tmpl",
-					"./ent/template/collection.tmpl")))...),
+					"./ent/template/collection.tmpl", "./ent/template/nodes.tmpl")))...),
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./schema/ent.graphql"),
 		entgql.WithWhereInputs(true),
+		entgql.WithSchemaHook(nonNullConnections),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -46,4 +48,29 @@ func main() {
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}
+}
+
+// nonNullConnections gives every connection non-null edges, each with a
+// non-null node, and a nodes field (ent/template/nodes.tmpl): ent never
+// puts a null in either, and strict clients should not have to check.
+func nonNullConnections(_ *gen.Graph, s *ast.Schema) error {
+	for name, conn := range s.Types {
+		edges := conn.Fields.ForName("edges")
+		if !strings.HasSuffix(name, "Connection") || edges == nil || edges.Type.Elem == nil {
+			continue
+		}
+		edge := s.Types[edges.Type.Elem.NamedType]
+		node := edge.Fields.ForName("node")
+		if node == nil {
+			continue
+		}
+		edges.Type = ast.NonNullListType(ast.NonNullNamedType(edge.Name, nil), nil)
+		node.Type = ast.NonNullNamedType(node.Type.NamedType, nil)
+		nodes := &ast.FieldDefinition{Name: "nodes",
+			Description: "The nodes of the edges, in order: for clients that need no cursors.",
+			Type:        ast.NonNullListType(ast.NonNullNamedType(node.Type.NamedType, nil), nil)}
+		at := slices.Index(conn.Fields, edges) + 1
+		conn.Fields = slices.Insert(conn.Fields, at, nodes)
+	}
+	return nil
 }

@@ -30,6 +30,7 @@ import (
 	"orderdesk/ent/user"
 	"orderdesk/ent/webhookdelivery"
 	"orderdesk/ent/webhookendpoint"
+	"slices"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
@@ -1526,7 +1527,7 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, nodesField)...)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
@@ -1578,10 +1579,11 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
-			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
-				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, orderImplementors)...); err != nil {
-					return err
+			for _, path := range [][]string{append(slices.Clip(path), edgesField, nodeField), append(slices.Clip(path), nodesField)} {
+				if field := collectedField(ctx, path...); field != nil {
+					if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, orderImplementors)...); err != nil {
+						return err
+					}
 				}
 			}
 			if limit := paginateLimit(args.first, args.last); limit > 0 {
@@ -1615,7 +1617,7 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, nodesField)...)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
@@ -1667,10 +1669,11 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
-			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
-				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, complaintImplementors)...); err != nil {
-					return err
+			for _, path := range [][]string{append(slices.Clip(path), edgesField, nodeField), append(slices.Clip(path), nodesField)} {
+				if field := collectedField(ctx, path...); field != nil {
+					if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, complaintImplementors)...); err != nil {
+						return err
+					}
 				}
 			}
 			if limit := paginateLimit(args.first, args.last); limit > 0 {
@@ -1704,7 +1707,7 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, nodesField)...)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
@@ -1756,10 +1759,11 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
-			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
-				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, contactImplementors)...); err != nil {
-					return err
+			for _, path := range [][]string{append(slices.Clip(path), edgesField, nodeField), append(slices.Clip(path), nodesField)} {
+				if field := collectedField(ctx, path...); field != nil {
+					if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, contactImplementors)...); err != nil {
+						return err
+					}
 				}
 			}
 			if limit := paginateLimit(args.first, args.last); limit > 0 {
@@ -1793,7 +1797,7 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, nodesField)...)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
@@ -1845,10 +1849,11 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
-			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
-				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, customernoticeImplementors)...); err != nil {
-					return err
+			for _, path := range [][]string{append(slices.Clip(path), edgesField, nodeField), append(slices.Clip(path), nodesField)} {
+				if field := collectedField(ctx, path...); field != nil {
+					if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, customernoticeImplementors)...); err != nil {
+						return err
+					}
 				}
 			}
 			if limit := paginateLimit(args.first, args.last); limit > 0 {
@@ -3054,7 +3059,7 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, nodesField)...)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
@@ -3106,10 +3111,11 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
-			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
-				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, contactImplementors)...); err != nil {
-					return err
+			for _, path := range [][]string{append(slices.Clip(path), edgesField, nodeField), append(slices.Clip(path), nodesField)} {
+				if field := collectedField(ctx, path...); field != nil {
+					if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, contactImplementors)...); err != nil {
+						return err
+					}
 				}
 			}
 			if limit := paginateLimit(args.first, args.last); limit > 0 {
@@ -5062,7 +5068,7 @@ func (_q *StockItemQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, nodesField)...)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
@@ -5114,10 +5120,11 @@ func (_q *StockItemQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
-			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
-				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, stockmovementImplementors)...); err != nil {
-					return err
+			for _, path := range [][]string{append(slices.Clip(path), edgesField, nodeField), append(slices.Clip(path), nodesField)} {
+				if field := collectedField(ctx, path...); field != nil {
+					if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, stockmovementImplementors)...); err != nil {
+						return err
+					}
 				}
 			}
 			if limit := paginateLimit(args.first, args.last); limit > 0 {
@@ -5556,7 +5563,7 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if query, err = pager.applyFilter(query); err != nil {
 				return err
 			}
-			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...) && !hasCollectedField(ctx, append(path, nodesField)...)
 			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
 				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
 				if hasPagination || ignoredEdges {
@@ -5608,10 +5615,11 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
 				return err
 			}
-			path = append(path, edgesField, nodeField)
-			if field := collectedField(ctx, path...); field != nil {
-				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, customerImplementors)...); err != nil {
-					return err
+			for _, path := range [][]string{append(slices.Clip(path), edgesField, nodeField), append(slices.Clip(path), nodesField)} {
+				if field := collectedField(ctx, path...); field != nil {
+					if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, customerImplementors)...); err != nil {
+						return err
+					}
 				}
 			}
 			if limit := paginateLimit(args.first, args.last); limit > 0 {

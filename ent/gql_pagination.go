@@ -295,7 +295,7 @@ func (_m *APIKeyQuery) Paginate(
 		return nil, err
 	}
 	conn := &ApiKeyConnection{Edges: []*ApiKeyEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -318,9 +318,11 @@ func (_m *APIKeyQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -609,7 +611,7 @@ func (_m *AuditEventQuery) Paginate(
 		return nil, err
 	}
 	conn := &AuditEventConnection{Edges: []*AuditEventEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -632,9 +634,11 @@ func (_m *AuditEventQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -923,7 +927,7 @@ func (_m *CancellationRecordQuery) Paginate(
 		return nil, err
 	}
 	conn := &CancellationRecordConnection{Edges: []*CancellationRecordEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -946,9 +950,11 @@ func (_m *CancellationRecordQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -1255,7 +1261,7 @@ func (_m *ComplaintQuery) Paginate(
 		return nil, err
 	}
 	conn := &ComplaintConnection{Edges: []*ComplaintEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -1278,9 +1284,11 @@ func (_m *ComplaintQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -1623,7 +1631,7 @@ func (_m *ContactQuery) Paginate(
 		return nil, err
 	}
 	conn := &ContactConnection{Edges: []*ContactEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -1646,9 +1654,11 @@ func (_m *ContactQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -1955,7 +1965,7 @@ func (_m *CreditNoteQuery) Paginate(
 		return nil, err
 	}
 	conn := &CreditNoteConnection{Edges: []*CreditNoteEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -1978,9 +1988,11 @@ func (_m *CreditNoteQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -2269,7 +2281,7 @@ func (_m *CustomerQuery) Paginate(
 		return nil, err
 	}
 	conn := &CustomerConnection{Edges: []*CustomerEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -2292,9 +2304,11 @@ func (_m *CustomerQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -2601,7 +2615,7 @@ func (_m *CustomerNoticeQuery) Paginate(
 		return nil, err
 	}
 	conn := &CustomerNoticeConnection{Edges: []*CustomerNoticeEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -2624,9 +2638,11 @@ func (_m *CustomerNoticeQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -2933,7 +2949,7 @@ func (_m *InvoiceQuery) Paginate(
 		return nil, err
 	}
 	conn := &InvoiceConnection{Edges: []*InvoiceEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -2956,9 +2972,11 @@ func (_m *InvoiceQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -3301,7 +3319,7 @@ func (_m *LedgerEntryQuery) Paginate(
 		return nil, err
 	}
 	conn := &LedgerEntryConnection{Edges: []*LedgerEntryEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -3324,9 +3342,11 @@ func (_m *LedgerEntryQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -3597,7 +3617,7 @@ func (_m *NotificationQuery) Paginate(
 		return nil, err
 	}
 	conn := &NotificationConnection{Edges: []*NotificationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -3620,9 +3640,11 @@ func (_m *NotificationQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -3893,7 +3915,7 @@ func (_m *OrderQuery) Paginate(
 		return nil, err
 	}
 	conn := &OrderConnection{Edges: []*OrderEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -3916,9 +3938,11 @@ func (_m *OrderQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -4279,7 +4303,7 @@ func (_m *OrderCorrectionQuery) Paginate(
 		return nil, err
 	}
 	conn := &OrderCorrectionConnection{Edges: []*OrderCorrectionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -4302,9 +4326,11 @@ func (_m *OrderCorrectionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -4611,7 +4637,7 @@ func (_m *OrderLineQuery) Paginate(
 		return nil, err
 	}
 	conn := &OrderLineConnection{Edges: []*OrderLineEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -4634,9 +4660,11 @@ func (_m *OrderLineQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -4925,7 +4953,7 @@ func (_m *PaymentQuery) Paginate(
 		return nil, err
 	}
 	conn := &PaymentConnection{Edges: []*PaymentEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -4948,9 +4976,11 @@ func (_m *PaymentQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -5257,7 +5287,7 @@ func (_m *ReturnLineQuery) Paginate(
 		return nil, err
 	}
 	conn := &ReturnLineConnection{Edges: []*ReturnLineEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -5280,9 +5310,11 @@ func (_m *ReturnLineQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -5506,7 +5538,7 @@ func (_m *ReturnOrderQuery) Paginate(
 		return nil, err
 	}
 	conn := &ReturnOrderConnection{Edges: []*ReturnOrderEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -5529,9 +5561,11 @@ func (_m *ReturnOrderQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -5856,7 +5890,7 @@ func (_m *ShipmentQuery) Paginate(
 		return nil, err
 	}
 	conn := &ShipmentConnection{Edges: []*ShipmentEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -5879,9 +5913,11 @@ func (_m *ShipmentQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -6188,7 +6224,7 @@ func (_m *ShipmentLineQuery) Paginate(
 		return nil, err
 	}
 	conn := &ShipmentLineConnection{Edges: []*ShipmentLineEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -6211,9 +6247,11 @@ func (_m *ShipmentLineQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -6437,7 +6475,7 @@ func (_m *StockItemQuery) Paginate(
 		return nil, err
 	}
 	conn := &StockItemConnection{Edges: []*StockItemEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -6460,9 +6498,11 @@ func (_m *StockItemQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -6805,7 +6845,7 @@ func (_m *StockMovementQuery) Paginate(
 		return nil, err
 	}
 	conn := &StockMovementConnection{Edges: []*StockMovementEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -6828,9 +6868,11 @@ func (_m *StockMovementQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -7101,7 +7143,7 @@ func (_m *UserQuery) Paginate(
 		return nil, err
 	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -7124,9 +7166,11 @@ func (_m *UserQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -7469,7 +7513,7 @@ func (_m *WebhookDeliveryQuery) Paginate(
 		return nil, err
 	}
 	conn := &WebhookDeliveryConnection{Edges: []*WebhookDeliveryEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -7492,9 +7536,11 @@ func (_m *WebhookDeliveryQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)
@@ -7801,7 +7847,7 @@ func (_m *WebhookEndpointQuery) Paginate(
 		return nil, err
 	}
 	conn := &WebhookEndpointConnection{Edges: []*WebhookEndpointEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, nodesField)
 	if hasCollectedField(ctx, totalCountField) || (ignoredEdges && hasCollectedField(ctx, pageInfoField)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
@@ -7824,9 +7870,11 @@ func (_m *WebhookEndpointQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
-		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
-			return nil, err
+	for _, path := range [][]string{{edgesField, nodeField}, {nodesField}} {
+		if field := collectedField(ctx, path...); field != nil {
+			if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	_m = pager.applyOrder(_m)

@@ -34,94 +34,78 @@ var AllCancellationRecordStatus = []CancellationRecordStatus{
 type ConfirmedOrdersOrdersOrderConnection struct {
 	// Identifies the total count of items in the connection.
 	TotalCount int `json:"totalCount"`
-	// A list of edges.
-	Edges []ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdge `json:"edges"`
+	// The nodes of the edges, in order: for clients that need no cursors.
+	Nodes []ConfirmedOrdersOrdersOrderConnectionNodesOrder `json:"nodes"`
 }
 
 // GetTotalCount returns ConfirmedOrdersOrdersOrderConnection.TotalCount, and is useful for accessing the field via an interface.
 func (v *ConfirmedOrdersOrdersOrderConnection) GetTotalCount() int { return v.TotalCount }
 
-// GetEdges returns ConfirmedOrdersOrdersOrderConnection.Edges, and is useful for accessing the field via an interface.
-func (v *ConfirmedOrdersOrdersOrderConnection) GetEdges() []ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdge {
-	return v.Edges
+// GetNodes returns ConfirmedOrdersOrdersOrderConnection.Nodes, and is useful for accessing the field via an interface.
+func (v *ConfirmedOrdersOrdersOrderConnection) GetNodes() []ConfirmedOrdersOrdersOrderConnectionNodesOrder {
+	return v.Nodes
 }
 
-// ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdge includes the requested fields of the GraphQL type OrderEdge.
-// The GraphQL type's documentation follows.
-//
-// An edge in a connection.
-type ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdge struct {
-	// The item at the end of the edge.
-	Node ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder `json:"node"`
-}
-
-// GetNode returns ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdge.Node, and is useful for accessing the field via an interface.
-func (v *ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdge) GetNode() ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder {
-	return v.Node
-}
-
-// ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder includes the requested fields of the GraphQL type Order.
-type ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder struct {
-	Id     string                                                                `json:"id"`
-	Number string                                                                `json:"number"`
-	Total  ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderTotalMoney `json:"total"`
+// ConfirmedOrdersOrdersOrderConnectionNodesOrder includes the requested fields of the GraphQL type Order.
+type ConfirmedOrdersOrdersOrderConnectionNodesOrder struct {
+	Id     string                                                   `json:"id"`
+	Number string                                                   `json:"number"`
+	Total  ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney `json:"total"`
 	// Captured charges.
-	Captured ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderCapturedMoney `json:"captured"`
+	Captured ConfirmedOrdersOrdersOrderConnectionNodesOrderCapturedMoney `json:"captured"`
 }
 
-// GetId returns ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder.Id, and is useful for accessing the field via an interface.
-func (v *ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder) GetId() string { return v.Id }
+// GetId returns ConfirmedOrdersOrdersOrderConnectionNodesOrder.Id, and is useful for accessing the field via an interface.
+func (v *ConfirmedOrdersOrdersOrderConnectionNodesOrder) GetId() string { return v.Id }
 
-// GetNumber returns ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder.Number, and is useful for accessing the field via an interface.
-func (v *ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder) GetNumber() string {
-	return v.Number
-}
+// GetNumber returns ConfirmedOrdersOrdersOrderConnectionNodesOrder.Number, and is useful for accessing the field via an interface.
+func (v *ConfirmedOrdersOrdersOrderConnectionNodesOrder) GetNumber() string { return v.Number }
 
-// GetTotal returns ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder.Total, and is useful for accessing the field via an interface.
-func (v *ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder) GetTotal() ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderTotalMoney {
+// GetTotal returns ConfirmedOrdersOrdersOrderConnectionNodesOrder.Total, and is useful for accessing the field via an interface.
+func (v *ConfirmedOrdersOrdersOrderConnectionNodesOrder) GetTotal() ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney {
 	return v.Total
 }
 
-// GetCaptured returns ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder.Captured, and is useful for accessing the field via an interface.
-func (v *ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrder) GetCaptured() ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderCapturedMoney {
+// GetCaptured returns ConfirmedOrdersOrdersOrderConnectionNodesOrder.Captured, and is useful for accessing the field via an interface.
+func (v *ConfirmedOrdersOrdersOrderConnectionNodesOrder) GetCaptured() ConfirmedOrdersOrdersOrderConnectionNodesOrderCapturedMoney {
 	return v.Captured
 }
 
-// ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderCapturedMoney includes the requested fields of the GraphQL type Money.
+// ConfirmedOrdersOrdersOrderConnectionNodesOrderCapturedMoney includes the requested fields of the GraphQL type Money.
 // The GraphQL type's documentation follows.
 //
 // An amount of money: an exact decimal string in the currency's major unit, and the ISO 4217 currency code.
-type ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderCapturedMoney struct {
+type ConfirmedOrdersOrdersOrderConnectionNodesOrderCapturedMoney struct {
 	Amount   string `json:"amount"`
 	Currency string `json:"currency"`
 }
 
-// GetAmount returns ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderCapturedMoney.Amount, and is useful for accessing the field via an interface.
-func (v *ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderCapturedMoney) GetAmount() string {
+// GetAmount returns ConfirmedOrdersOrdersOrderConnectionNodesOrderCapturedMoney.Amount, and is useful for accessing the field via an interface.
+func (v *ConfirmedOrdersOrdersOrderConnectionNodesOrderCapturedMoney) GetAmount() string {
 	return v.Amount
 }
 
-// GetCurrency returns ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderCapturedMoney.Currency, and is useful for accessing the field via an interface.
-func (v *ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderCapturedMoney) GetCurrency() string {
+// GetCurrency returns ConfirmedOrdersOrdersOrderConnectionNodesOrderCapturedMoney.Currency, and is useful for accessing the field via an interface.
+func (v *ConfirmedOrdersOrdersOrderConnectionNodesOrderCapturedMoney) GetCurrency() string {
 	return v.Currency
 }
 
-// ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderTotalMoney includes the requested fields of the GraphQL type Money.
+// ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney includes the requested fields of the GraphQL type Money.
 // The GraphQL type's documentation follows.
 //
 // An amount of money: an exact decimal string in the currency's major unit, and the ISO 4217 currency code.
-type ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderTotalMoney struct {
+type ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney struct {
 	Amount   string `json:"amount"`
 	Currency string `json:"currency"`
 }
 
-// GetAmount returns ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderTotalMoney.Amount, and is useful for accessing the field via an interface.
-func (v *ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderTotalMoney) GetAmount() string {
+// GetAmount returns ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney.Amount, and is useful for accessing the field via an interface.
+func (v *ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney) GetAmount() string {
 	return v.Amount
 }
 
-// GetCurrency returns ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderTotalMoney.Currency, and is useful for accessing the field via an interface.
-func (v *ConfirmedOrdersOrdersOrderConnectionEdgesOrderEdgeNodeOrderTotalMoney) GetCurrency() string {
+// GetCurrency returns ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney.Currency, and is useful for accessing the field via an interface.
+func (v *ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney) GetCurrency() string {
 	return v.Currency
 }
 
@@ -452,18 +436,16 @@ const ConfirmedOrders_Operation = `
 query ConfirmedOrders ($first: Int!) {
 	orders(first: $first, where: {status:CONFIRMED}) {
 		totalCount
-		edges {
-			node {
-				id
-				number
-				total {
-					amount
-					currency
-				}
-				captured {
-					amount
-					currency
-				}
+		nodes {
+			id
+			number
+			total {
+				amount
+				currency
+			}
+			captured {
+				amount
+				currency
 			}
 		}
 	}

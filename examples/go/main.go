@@ -47,14 +47,13 @@ func run(ctx context.Context, url, email, password string, out io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(out, "%d confirmed orders\n", orders.Orders.TotalCount)
-	if len(orders.Orders.Edges) == 0 {
+	if len(orders.Orders.Nodes) == 0 {
 		return errors.New("no confirmed order to cancel")
 	}
-	for _, e := range orders.Orders.Edges {
-		o := e.Node
+	for _, o := range orders.Orders.Nodes {
 		fmt.Fprintf(out, "  %s  %s %s (paid %s)\n", o.Number, o.Total.Amount, o.Total.Currency, o.Captured.Amount)
 	}
-	order := orders.Orders.Edges[0].Node
+	order := orders.Orders.Nodes[0]
 
 	// The dry run says what would happen and changes nothing.
 	preview, err := RequestCancellation(ctx, api, order.Id, true, "")

@@ -106,6 +106,7 @@ type ComplexityRoot struct {
 
 	ApiKeyConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -145,6 +146,7 @@ type ComplexityRoot struct {
 
 	AuditEventConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -224,6 +226,7 @@ type ComplexityRoot struct {
 
 	CancellationRecordConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -282,6 +285,7 @@ type ComplexityRoot struct {
 
 	ComplaintConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -333,6 +337,7 @@ type ComplexityRoot struct {
 
 	ContactConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -411,6 +416,7 @@ type ComplexityRoot struct {
 
 	CustomerConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -443,6 +449,7 @@ type ComplexityRoot struct {
 
 	CustomerNoticeConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -534,6 +541,7 @@ type ComplexityRoot struct {
 
 	InvoiceConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -580,6 +588,7 @@ type ComplexityRoot struct {
 
 	LedgerEntryConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -700,6 +709,7 @@ type ComplexityRoot struct {
 
 	NotificationConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -773,6 +783,7 @@ type ComplexityRoot struct {
 
 	OrderConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -814,6 +825,7 @@ type ComplexityRoot struct {
 
 	OrderCorrectionConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -896,6 +908,7 @@ type ComplexityRoot struct {
 
 	PaymentConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -1011,6 +1024,7 @@ type ComplexityRoot struct {
 
 	ReturnOrderConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -1075,6 +1089,7 @@ type ComplexityRoot struct {
 
 	ShipmentConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -1128,6 +1143,7 @@ type ComplexityRoot struct {
 
 	StockItemConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -1169,6 +1185,7 @@ type ComplexityRoot struct {
 
 	StockMovementConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -1210,6 +1227,7 @@ type ComplexityRoot struct {
 
 	UserConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -1258,6 +1276,7 @@ type ComplexityRoot struct {
 
 	WebhookDeliveryConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -1289,6 +1308,7 @@ type ComplexityRoot struct {
 
 	WebhookEndpointConnection struct {
 		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
@@ -1611,6 +1631,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKeyConnection.Edges(childComplexity), true
+	case "ApiKeyConnection.nodes":
+		if e.ComplexityRoot.ApiKeyConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKeyConnection.Nodes(childComplexity), true
 	case "ApiKeyConnection.pageInfo":
 		if e.ComplexityRoot.ApiKeyConnection.PageInfo == nil {
 			break
@@ -1777,6 +1803,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventConnection.Edges(childComplexity), true
+	case "AuditEventConnection.nodes":
+		if e.ComplexityRoot.AuditEventConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.Nodes(childComplexity), true
 	case "AuditEventConnection.pageInfo":
 		if e.ComplexityRoot.AuditEventConnection.PageInfo == nil {
 			break
@@ -2166,6 +2198,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CancellationRecordConnection.Edges(childComplexity), true
+	case "CancellationRecordConnection.nodes":
+		if e.ComplexityRoot.CancellationRecordConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancellationRecordConnection.Nodes(childComplexity), true
 	case "CancellationRecordConnection.pageInfo":
 		if e.ComplexityRoot.CancellationRecordConnection.PageInfo == nil {
 			break
@@ -2429,6 +2467,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ComplaintConnection.Edges(childComplexity), true
+	case "ComplaintConnection.nodes":
+		if e.ComplexityRoot.ComplaintConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplaintConnection.Nodes(childComplexity), true
 	case "ComplaintConnection.pageInfo":
 		if e.ComplexityRoot.ComplaintConnection.PageInfo == nil {
 			break
@@ -2650,6 +2694,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactConnection.Edges(childComplexity), true
+	case "ContactConnection.nodes":
+		if e.ComplexityRoot.ContactConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.Nodes(childComplexity), true
 	case "ContactConnection.pageInfo":
 		if e.ComplexityRoot.ContactConnection.PageInfo == nil {
 			break
@@ -3002,6 +3052,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerConnection.Edges(childComplexity), true
+	case "CustomerConnection.nodes":
+		if e.ComplexityRoot.CustomerConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerConnection.Nodes(childComplexity), true
 	case "CustomerConnection.pageInfo":
 		if e.ComplexityRoot.CustomerConnection.PageInfo == nil {
 			break
@@ -3143,6 +3199,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerNoticeConnection.Edges(childComplexity), true
+	case "CustomerNoticeConnection.nodes":
+		if e.ComplexityRoot.CustomerNoticeConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerNoticeConnection.Nodes(childComplexity), true
 	case "CustomerNoticeConnection.pageInfo":
 		if e.ComplexityRoot.CustomerNoticeConnection.PageInfo == nil {
 			break
@@ -3519,6 +3581,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InvoiceConnection.Edges(childComplexity), true
+	case "InvoiceConnection.nodes":
+		if e.ComplexityRoot.InvoiceConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceConnection.Nodes(childComplexity), true
 	case "InvoiceConnection.pageInfo":
 		if e.ComplexityRoot.InvoiceConnection.PageInfo == nil {
 			break
@@ -3710,6 +3778,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LedgerEntryConnection.Edges(childComplexity), true
+	case "LedgerEntryConnection.nodes":
+		if e.ComplexityRoot.LedgerEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryConnection.Nodes(childComplexity), true
 	case "LedgerEntryConnection.pageInfo":
 		if e.ComplexityRoot.LedgerEntryConnection.PageInfo == nil {
 			break
@@ -4587,6 +4661,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationConnection.Edges(childComplexity), true
+	case "NotificationConnection.nodes":
+		if e.ComplexityRoot.NotificationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationConnection.Nodes(childComplexity), true
 	case "NotificationConnection.pageInfo":
 		if e.ComplexityRoot.NotificationConnection.PageInfo == nil {
 			break
@@ -4962,6 +5042,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderConnection.Edges(childComplexity), true
+	case "OrderConnection.nodes":
+		if e.ComplexityRoot.OrderConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderConnection.Nodes(childComplexity), true
 	case "OrderConnection.pageInfo":
 		if e.ComplexityRoot.OrderConnection.PageInfo == nil {
 			break
@@ -5174,6 +5260,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderCorrectionConnection.Edges(childComplexity), true
+	case "OrderCorrectionConnection.nodes":
+		if e.ComplexityRoot.OrderCorrectionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderCorrectionConnection.Nodes(childComplexity), true
 	case "OrderCorrectionConnection.pageInfo":
 		if e.ComplexityRoot.OrderCorrectionConnection.PageInfo == nil {
 			break
@@ -5547,6 +5639,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PaymentConnection.Edges(childComplexity), true
+	case "PaymentConnection.nodes":
+		if e.ComplexityRoot.PaymentConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PaymentConnection.Nodes(childComplexity), true
 	case "PaymentConnection.pageInfo":
 		if e.ComplexityRoot.PaymentConnection.PageInfo == nil {
 			break
@@ -6225,6 +6323,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnOrderConnection.Edges(childComplexity), true
+	case "ReturnOrderConnection.nodes":
+		if e.ComplexityRoot.ReturnOrderConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReturnOrderConnection.Nodes(childComplexity), true
 	case "ReturnOrderConnection.pageInfo":
 		if e.ComplexityRoot.ReturnOrderConnection.PageInfo == nil {
 			break
@@ -6490,6 +6594,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShipmentConnection.Edges(childComplexity), true
+	case "ShipmentConnection.nodes":
+		if e.ComplexityRoot.ShipmentConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShipmentConnection.Nodes(childComplexity), true
 	case "ShipmentConnection.pageInfo":
 		if e.ComplexityRoot.ShipmentConnection.PageInfo == nil {
 			break
@@ -6711,6 +6821,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StockItemConnection.Edges(childComplexity), true
+	case "StockItemConnection.nodes":
+		if e.ComplexityRoot.StockItemConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockItemConnection.Nodes(childComplexity), true
 	case "StockItemConnection.pageInfo":
 		if e.ComplexityRoot.StockItemConnection.PageInfo == nil {
 			break
@@ -6889,6 +7005,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StockMovementConnection.Edges(childComplexity), true
+	case "StockMovementConnection.nodes":
+		if e.ComplexityRoot.StockMovementConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StockMovementConnection.Nodes(childComplexity), true
 	case "StockMovementConnection.pageInfo":
 		if e.ComplexityRoot.StockMovementConnection.PageInfo == nil {
 			break
@@ -7043,6 +7165,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserConnection.Edges(childComplexity), true
+	case "UserConnection.nodes":
+		if e.ComplexityRoot.UserConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserConnection.Nodes(childComplexity), true
 	case "UserConnection.pageInfo":
 		if e.ComplexityRoot.UserConnection.PageInfo == nil {
 			break
@@ -7229,6 +7357,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookDeliveryConnection.Edges(childComplexity), true
+	case "WebhookDeliveryConnection.nodes":
+		if e.ComplexityRoot.WebhookDeliveryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDeliveryConnection.Nodes(childComplexity), true
 	case "WebhookDeliveryConnection.pageInfo":
 		if e.ComplexityRoot.WebhookDeliveryConnection.PageInfo == nil {
 			break
@@ -7347,6 +7481,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookEndpointConnection.Edges(childComplexity), true
+	case "WebhookEndpointConnection.nodes":
+		if e.ComplexityRoot.WebhookEndpointConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookEndpointConnection.Nodes(childComplexity), true
 	case "WebhookEndpointConnection.pageInfo":
 		if e.ComplexityRoot.WebhookEndpointConnection.PageInfo == nil {
 			break
@@ -8179,7 +8319,11 @@ type ApiKeyConnection {
   """
   A list of edges.
   """
-  edges: [ApiKeyEdge]
+  edges: [ApiKeyEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [ApiKey!]!
   """
   Information to aid in pagination.
   """
@@ -8196,7 +8340,7 @@ type ApiKeyEdge {
   """
   The item at the end of the edge.
   """
-  node: ApiKey
+  node: ApiKey!
   """
   A cursor for use in pagination.
   """
@@ -8396,7 +8540,11 @@ type AuditEventConnection {
   """
   A list of edges.
   """
-  edges: [AuditEventEdge]
+  edges: [AuditEventEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [AuditEvent!]!
   """
   Information to aid in pagination.
   """
@@ -8413,7 +8561,7 @@ type AuditEventEdge {
   """
   The item at the end of the edge.
   """
-  node: AuditEvent
+  node: AuditEvent!
   """
   A cursor for use in pagination.
   """
@@ -8701,7 +8849,11 @@ type CancellationRecordConnection {
   """
   A list of edges.
   """
-  edges: [CancellationRecordEdge]
+  edges: [CancellationRecordEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [CancellationRecord!]!
   """
   Information to aid in pagination.
   """
@@ -8725,7 +8877,7 @@ type CancellationRecordEdge {
   """
   The item at the end of the edge.
   """
-  node: CancellationRecord
+  node: CancellationRecord!
   """
   A cursor for use in pagination.
   """
@@ -9188,7 +9340,11 @@ type ComplaintConnection {
   """
   A list of edges.
   """
-  edges: [ComplaintEdge]
+  edges: [ComplaintEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [Complaint!]!
   """
   Information to aid in pagination.
   """
@@ -9205,7 +9361,7 @@ type ComplaintEdge {
   """
   The item at the end of the edge.
   """
-  node: Complaint
+  node: Complaint!
   """
   A cursor for use in pagination.
   """
@@ -9590,7 +9746,11 @@ type ContactConnection {
   """
   A list of edges.
   """
-  edges: [ContactEdge]
+  edges: [ContactEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [Contact!]!
   """
   Information to aid in pagination.
   """
@@ -9614,7 +9774,7 @@ type ContactEdge {
   """
   The item at the end of the edge.
   """
-  node: Contact
+  node: Contact!
   """
   A cursor for use in pagination.
   """
@@ -10183,7 +10343,11 @@ type CustomerConnection {
   """
   A list of edges.
   """
-  edges: [CustomerEdge]
+  edges: [CustomerEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [Customer!]!
   """
   Information to aid in pagination.
   """
@@ -10200,7 +10364,7 @@ type CustomerEdge {
   """
   The item at the end of the edge.
   """
-  node: Customer
+  node: Customer!
   """
   A cursor for use in pagination.
   """
@@ -10238,7 +10402,11 @@ type CustomerNoticeConnection {
   """
   A list of edges.
   """
-  edges: [CustomerNoticeEdge]
+  edges: [CustomerNoticeEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [CustomerNotice!]!
   """
   Information to aid in pagination.
   """
@@ -10255,7 +10423,7 @@ type CustomerNoticeEdge {
   """
   The item at the end of the edge.
   """
-  node: CustomerNotice
+  node: CustomerNotice!
   """
   A cursor for use in pagination.
   """
@@ -10721,7 +10889,11 @@ type InvoiceConnection {
   """
   A list of edges.
   """
-  edges: [InvoiceEdge]
+  edges: [InvoiceEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [Invoice!]!
   """
   Information to aid in pagination.
   """
@@ -10738,7 +10910,7 @@ type InvoiceEdge {
   """
   The item at the end of the edge.
   """
-  node: Invoice
+  node: Invoice!
   """
   A cursor for use in pagination.
   """
@@ -11005,7 +11177,11 @@ type LedgerEntryConnection {
   """
   A list of edges.
   """
-  edges: [LedgerEntryEdge]
+  edges: [LedgerEntryEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [LedgerEntry!]!
   """
   Information to aid in pagination.
   """
@@ -11022,7 +11198,7 @@ type LedgerEntryEdge {
   """
   The item at the end of the edge.
   """
-  node: LedgerEntry
+  node: LedgerEntry!
   """
   A cursor for use in pagination.
   """
@@ -11219,7 +11395,11 @@ type NotificationConnection {
   """
   A list of edges.
   """
-  edges: [NotificationEdge]
+  edges: [NotificationEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [Notification!]!
   """
   Information to aid in pagination.
   """
@@ -11236,7 +11416,7 @@ type NotificationEdge {
   """
   The item at the end of the edge.
   """
-  node: Notification
+  node: Notification!
   """
   A cursor for use in pagination.
   """
@@ -11518,7 +11698,11 @@ type OrderConnection {
   """
   A list of edges.
   """
-  edges: [OrderEdge]
+  edges: [OrderEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [Order!]!
   """
   Information to aid in pagination.
   """
@@ -11573,7 +11757,11 @@ type OrderCorrectionConnection {
   """
   A list of edges.
   """
-  edges: [OrderCorrectionEdge]
+  edges: [OrderCorrectionEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [OrderCorrection!]!
   """
   Information to aid in pagination.
   """
@@ -11597,7 +11785,7 @@ type OrderCorrectionEdge {
   """
   The item at the end of the edge.
   """
-  node: OrderCorrection
+  node: OrderCorrection!
   """
   A cursor for use in pagination.
   """
@@ -11945,7 +12133,7 @@ type OrderEdge {
   """
   The item at the end of the edge.
   """
-  node: Order
+  node: Order!
   """
   A cursor for use in pagination.
   """
@@ -12683,7 +12871,11 @@ type PaymentConnection {
   """
   A list of edges.
   """
-  edges: [PaymentEdge]
+  edges: [PaymentEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [Payment!]!
   """
   Information to aid in pagination.
   """
@@ -12700,7 +12892,7 @@ type PaymentEdge {
   """
   The item at the end of the edge.
   """
-  node: Payment
+  node: Payment!
   """
   A cursor for use in pagination.
   """
@@ -13674,7 +13866,11 @@ type ReturnOrderConnection {
   """
   A list of edges.
   """
-  edges: [ReturnOrderEdge]
+  edges: [ReturnOrderEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [ReturnOrder!]!
   """
   Information to aid in pagination.
   """
@@ -13691,7 +13887,7 @@ type ReturnOrderEdge {
   """
   The item at the end of the edge.
   """
-  node: ReturnOrder
+  node: ReturnOrder!
   """
   A cursor for use in pagination.
   """
@@ -14042,7 +14238,11 @@ type ShipmentConnection {
   """
   A list of edges.
   """
-  edges: [ShipmentEdge]
+  edges: [ShipmentEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [Shipment!]!
   """
   Information to aid in pagination.
   """
@@ -14059,7 +14259,7 @@ type ShipmentEdge {
   """
   The item at the end of the edge.
   """
-  node: Shipment
+  node: Shipment!
   """
   A cursor for use in pagination.
   """
@@ -14439,7 +14639,11 @@ type StockItemConnection {
   """
   A list of edges.
   """
-  edges: [StockItemEdge]
+  edges: [StockItemEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [StockItem!]!
   """
   Information to aid in pagination.
   """
@@ -14456,7 +14660,7 @@ type StockItemEdge {
   """
   The item at the end of the edge.
   """
-  node: StockItem
+  node: StockItem!
   """
   A cursor for use in pagination.
   """
@@ -14672,7 +14876,11 @@ type StockMovementConnection {
   """
   A list of edges.
   """
-  edges: [StockMovementEdge]
+  edges: [StockMovementEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [StockMovement!]!
   """
   Information to aid in pagination.
   """
@@ -14689,7 +14897,7 @@ type StockMovementEdge {
   """
   The item at the end of the edge.
   """
-  node: StockMovement
+  node: StockMovement!
   """
   A cursor for use in pagination.
   """
@@ -14991,7 +15199,11 @@ type UserConnection {
   """
   A list of edges.
   """
-  edges: [UserEdge]
+  edges: [UserEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [User!]!
   """
   Information to aid in pagination.
   """
@@ -15008,7 +15220,7 @@ type UserEdge {
   """
   The item at the end of the edge.
   """
-  node: User
+  node: User!
   """
   A cursor for use in pagination.
   """
@@ -15189,7 +15401,11 @@ type WebhookDeliveryConnection {
   """
   A list of edges.
   """
-  edges: [WebhookDeliveryEdge]
+  edges: [WebhookDeliveryEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [WebhookDelivery!]!
   """
   Information to aid in pagination.
   """
@@ -15206,7 +15422,7 @@ type WebhookDeliveryEdge {
   """
   The item at the end of the edge.
   """
-  node: WebhookDelivery
+  node: WebhookDelivery!
   """
   A cursor for use in pagination.
   """
@@ -15442,7 +15658,11 @@ type WebhookEndpointConnection {
   """
   A list of edges.
   """
-  edges: [WebhookEndpointEdge]
+  edges: [WebhookEndpointEdge!]!
+  """
+  The nodes of the edges, in order: for clients that need no cursors.
+  """
+  nodes: [WebhookEndpoint!]!
   """
   Information to aid in pagination.
   """
@@ -15459,7 +15679,7 @@ type WebhookEndpointEdge {
   """
   The item at the end of the edge.
   """
-  node: WebhookEndpoint
+  node: WebhookEndpoint!
   """
   A cursor for use in pagination.
   """
@@ -16648,6 +16868,8 @@ func (ec *executionContext) childFields_ApiKeyConnection(ctx context.Context, fi
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_ApiKeyConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ApiKeyConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_ApiKeyConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -16726,6 +16948,8 @@ func (ec *executionContext) childFields_AuditEventConnection(ctx context.Context
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_AuditEventConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AuditEventConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -16884,6 +17108,8 @@ func (ec *executionContext) childFields_CancellationRecordConnection(ctx context
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_CancellationRecordConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CancellationRecordConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_CancellationRecordConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -17000,6 +17226,8 @@ func (ec *executionContext) childFields_ComplaintConnection(ctx context.Context,
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_ComplaintConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ComplaintConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_ComplaintConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -17102,6 +17330,8 @@ func (ec *executionContext) childFields_ContactConnection(ctx context.Context, f
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_ContactConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ContactConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_ContactConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -17258,6 +17488,8 @@ func (ec *executionContext) childFields_CustomerConnection(ctx context.Context, 
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_CustomerConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CustomerConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -17322,6 +17554,8 @@ func (ec *executionContext) childFields_CustomerNoticeConnection(ctx context.Con
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_CustomerNoticeConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CustomerNoticeConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_CustomerNoticeConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -17504,6 +17738,8 @@ func (ec *executionContext) childFields_InvoiceConnection(ctx context.Context, f
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_InvoiceConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_InvoiceConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_InvoiceConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -17596,6 +17832,8 @@ func (ec *executionContext) childFields_LedgerEntryConnection(ctx context.Contex
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_LedgerEntryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_LedgerEntryConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_LedgerEntryConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -17704,6 +17942,8 @@ func (ec *executionContext) childFields_NotificationConnection(ctx context.Conte
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_NotificationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_NotificationConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_NotificationConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -17850,6 +18090,8 @@ func (ec *executionContext) childFields_OrderConnection(ctx context.Context, fie
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_OrderConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrderConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -17932,6 +18174,8 @@ func (ec *executionContext) childFields_OrderCorrectionConnection(ctx context.Co
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_OrderCorrectionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OrderCorrectionConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_OrderCorrectionConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -18096,6 +18340,8 @@ func (ec *executionContext) childFields_PaymentConnection(ctx context.Context, f
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_PaymentConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_PaymentConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_PaymentConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -18260,6 +18506,8 @@ func (ec *executionContext) childFields_ReturnOrderConnection(ctx context.Contex
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_ReturnOrderConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ReturnOrderConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_ReturnOrderConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -18388,6 +18636,8 @@ func (ec *executionContext) childFields_ShipmentConnection(ctx context.Context, 
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_ShipmentConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ShipmentConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_ShipmentConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -18494,6 +18744,8 @@ func (ec *executionContext) childFields_StockItemConnection(ctx context.Context,
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_StockItemConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_StockItemConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_StockItemConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -18576,6 +18828,8 @@ func (ec *executionContext) childFields_StockMovementConnection(ctx context.Cont
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_StockMovementConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_StockMovementConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_StockMovementConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -18648,6 +18902,8 @@ func (ec *executionContext) childFields_UserConnection(ctx context.Context, fiel
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_UserConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_UserConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_UserConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -18744,6 +19000,8 @@ func (ec *executionContext) childFields_WebhookDeliveryConnection(ctx context.Co
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_WebhookDeliveryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_WebhookDeliveryConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_WebhookDeliveryConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -18806,6 +19064,8 @@ func (ec *executionContext) childFields_WebhookEndpointConnection(ctx context.Co
 	switch field.Name {
 	case "edges":
 		return ec.fieldContext_WebhookEndpointConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_WebhookEndpointConnection_nodes(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_WebhookEndpointConnection_pageInfo(ctx, field)
 	case "totalCount":
@@ -21760,10 +22020,10 @@ func (ec *executionContext) _ApiKeyConnection_edges(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ApiKeyEdge) graphql.Marshaler {
-			return ec.marshalOApiKeyEdge2ᚕᚖorderdeskᚋentᚐApiKeyEdge(ctx, selections, v)
+			return ec.marshalNApiKeyEdge2ᚕᚖorderdeskᚋentᚐApiKeyEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ApiKeyConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -21774,6 +22034,38 @@ func (ec *executionContext) fieldContext_ApiKeyConnection_edges(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ApiKeyEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApiKeyConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.ApiKeyConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiKeyConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ApiKey) graphql.Marshaler {
+			return ec.marshalNApiKey2ᚕᚖorderdeskᚋentᚐAPIKeyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiKeyConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApiKeyConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiKey(ctx, field)
 		},
 	}
 	return fc, nil
@@ -21831,10 +22123,10 @@ func (ec *executionContext) _ApiKeyEdge_node(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.APIKey) graphql.Marshaler {
-			return ec.marshalOApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx, selections, v)
+			return ec.marshalNApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ApiKeyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -22149,10 +22441,10 @@ func (ec *executionContext) _AuditEventConnection_edges(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AuditEventEdge) graphql.Marshaler {
-			return ec.marshalOAuditEventEdge2ᚕᚖorderdeskᚋentᚐAuditEventEdge(ctx, selections, v)
+			return ec.marshalNAuditEventEdge2ᚕᚖorderdeskᚋentᚐAuditEventEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_AuditEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -22163,6 +22455,38 @@ func (ec *executionContext) fieldContext_AuditEventConnection_edges(_ context.Co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AuditEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AuditEvent) graphql.Marshaler {
+			return ec.marshalNAuditEvent2ᚕᚖorderdeskᚋentᚐAuditEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEvent(ctx, field)
 		},
 	}
 	return fc, nil
@@ -22220,10 +22544,10 @@ func (ec *executionContext) _AuditEventEdge_node(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.AuditEvent) graphql.Marshaler {
-			return ec.marshalOAuditEvent2ᚖorderdeskᚋentᚐAuditEvent(ctx, selections, v)
+			return ec.marshalNAuditEvent2ᚖorderdeskᚋentᚐAuditEvent(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -23197,10 +23521,10 @@ func (ec *executionContext) _CancellationRecordConnection_edges(ctx context.Cont
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CancellationRecordEdge) graphql.Marshaler {
-			return ec.marshalOCancellationRecordEdge2ᚕᚖorderdeskᚋentᚐCancellationRecordEdge(ctx, selections, v)
+			return ec.marshalNCancellationRecordEdge2ᚕᚖorderdeskᚋentᚐCancellationRecordEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CancellationRecordConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -23211,6 +23535,38 @@ func (ec *executionContext) fieldContext_CancellationRecordConnection_edges(_ co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CancellationRecordEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancellationRecordConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecordConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancellationRecordConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CancellationRecord) graphql.Marshaler {
+			return ec.marshalNCancellationRecord2ᚕᚖorderdeskᚋentᚐCancellationRecordᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancellationRecordConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancellationRecordConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancellationRecord(ctx, field)
 		},
 	}
 	return fc, nil
@@ -23268,10 +23624,10 @@ func (ec *executionContext) _CancellationRecordEdge_node(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CancellationRecord) graphql.Marshaler {
-			return ec.marshalOCancellationRecord2ᚖorderdeskᚋentᚐCancellationRecord(ctx, selections, v)
+			return ec.marshalNCancellationRecord2ᚖorderdeskᚋentᚐCancellationRecord(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CancellationRecordEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -23839,10 +24195,10 @@ func (ec *executionContext) _ComplaintConnection_edges(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ComplaintEdge) graphql.Marshaler {
-			return ec.marshalOComplaintEdge2ᚕᚖorderdeskᚋentᚐComplaintEdge(ctx, selections, v)
+			return ec.marshalNComplaintEdge2ᚕᚖorderdeskᚋentᚐComplaintEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ComplaintConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -23853,6 +24209,38 @@ func (ec *executionContext) fieldContext_ComplaintConnection_edges(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ComplaintEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ComplaintConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.ComplaintConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComplaintConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Complaint) graphql.Marshaler {
+			return ec.marshalNComplaint2ᚕᚖorderdeskᚋentᚐComplaintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComplaintConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ComplaintConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Complaint(ctx, field)
 		},
 	}
 	return fc, nil
@@ -23910,10 +24298,10 @@ func (ec *executionContext) _ComplaintEdge_node(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Complaint) graphql.Marshaler {
-			return ec.marshalOComplaint2ᚖorderdeskᚋentᚐComplaint(ctx, selections, v)
+			return ec.marshalNComplaint2ᚖorderdeskᚋentᚐComplaint(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ComplaintEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -24382,10 +24770,10 @@ func (ec *executionContext) _ContactConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ContactEdge) graphql.Marshaler {
-			return ec.marshalOContactEdge2ᚕᚖorderdeskᚋentᚐContactEdge(ctx, selections, v)
+			return ec.marshalNContactEdge2ᚕᚖorderdeskᚋentᚐContactEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ContactConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -24396,6 +24784,38 @@ func (ec *executionContext) fieldContext_ContactConnection_edges(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ContactEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContactConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.ContactConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚕᚖorderdeskᚋentᚐContactᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContactConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
 		},
 	}
 	return fc, nil
@@ -24453,10 +24873,10 @@ func (ec *executionContext) _ContactEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contact) graphql.Marshaler {
-			return ec.marshalOContact2ᚖorderdeskᚋentᚐContact(ctx, selections, v)
+			return ec.marshalNContact2ᚖorderdeskᚋentᚐContact(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ContactEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -25508,10 +25928,10 @@ func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {
-			return ec.marshalOCustomerEdge2ᚕᚖorderdeskᚋentᚐCustomerEdge(ctx, selections, v)
+			return ec.marshalNCustomerEdge2ᚕᚖorderdeskᚋentᚐCustomerEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -25522,6 +25942,38 @@ func (ec *executionContext) fieldContext_CustomerConnection_edges(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Customer) graphql.Marshaler {
+			return ec.marshalNCustomer2ᚕᚖorderdeskᚋentᚐCustomerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Customer(ctx, field)
 		},
 	}
 	return fc, nil
@@ -25579,10 +26031,10 @@ func (ec *executionContext) _CustomerEdge_node(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
-			return ec.marshalOCustomer2ᚖorderdeskᚋentᚐCustomer(ctx, selections, v)
+			return ec.marshalNCustomer2ᚖorderdeskᚋentᚐCustomer(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -25844,10 +26296,10 @@ func (ec *executionContext) _CustomerNoticeConnection_edges(ctx context.Context,
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CustomerNoticeEdge) graphql.Marshaler {
-			return ec.marshalOCustomerNoticeEdge2ᚕᚖorderdeskᚋentᚐCustomerNoticeEdge(ctx, selections, v)
+			return ec.marshalNCustomerNoticeEdge2ᚕᚖorderdeskᚋentᚐCustomerNoticeEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerNoticeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -25858,6 +26310,38 @@ func (ec *executionContext) fieldContext_CustomerNoticeConnection_edges(_ contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerNoticeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerNoticeConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNoticeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerNoticeConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CustomerNotice) graphql.Marshaler {
+			return ec.marshalNCustomerNotice2ᚕᚖorderdeskᚋentᚐCustomerNoticeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerNoticeConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerNoticeConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerNotice(ctx, field)
 		},
 	}
 	return fc, nil
@@ -25915,10 +26399,10 @@ func (ec *executionContext) _CustomerNoticeEdge_node(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerNotice) graphql.Marshaler {
-			return ec.marshalOCustomerNotice2ᚖorderdeskᚋentᚐCustomerNotice(ctx, selections, v)
+			return ec.marshalNCustomerNotice2ᚖorderdeskᚋentᚐCustomerNotice(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_CustomerNoticeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -27012,10 +27496,10 @@ func (ec *executionContext) _InvoiceConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
-			return ec.marshalOInvoiceEdge2ᚕᚖorderdeskᚋentᚐInvoiceEdge(ctx, selections, v)
+			return ec.marshalNInvoiceEdge2ᚕᚖorderdeskᚋentᚐInvoiceEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -27026,6 +27510,38 @@ func (ec *executionContext) fieldContext_InvoiceConnection_edges(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_InvoiceEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.InvoiceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚕᚖorderdeskᚋentᚐInvoiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27083,10 +27599,10 @@ func (ec *executionContext) _InvoiceEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invoice) graphql.Marshaler {
-			return ec.marshalOInvoice2ᚖorderdeskᚋentᚐInvoice(ctx, selections, v)
+			return ec.marshalNInvoice2ᚖorderdeskᚋentᚐInvoice(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -27629,10 +28145,10 @@ func (ec *executionContext) _LedgerEntryConnection_edges(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.LedgerEntryEdge) graphql.Marshaler {
-			return ec.marshalOLedgerEntryEdge2ᚕᚖorderdeskᚋentᚐLedgerEntryEdge(ctx, selections, v)
+			return ec.marshalNLedgerEntryEdge2ᚕᚖorderdeskᚋentᚐLedgerEntryEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_LedgerEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -27643,6 +28159,38 @@ func (ec *executionContext) fieldContext_LedgerEntryConnection_edges(_ context.C
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_LedgerEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LedgerEntryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.LedgerEntry) graphql.Marshaler {
+			return ec.marshalNLedgerEntry2ᚕᚖorderdeskᚋentᚐLedgerEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LedgerEntry(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27700,10 +28248,10 @@ func (ec *executionContext) _LedgerEntryEdge_node(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.LedgerEntry) graphql.Marshaler {
-			return ec.marshalOLedgerEntry2ᚖorderdeskᚋentᚐLedgerEntry(ctx, selections, v)
+			return ec.marshalNLedgerEntry2ᚖorderdeskᚋentᚐLedgerEntry(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_LedgerEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -30774,10 +31322,10 @@ func (ec *executionContext) _NotificationConnection_edges(ctx context.Context, f
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.NotificationEdge) graphql.Marshaler {
-			return ec.marshalONotificationEdge2ᚕᚖorderdeskᚋentᚐNotificationEdge(ctx, selections, v)
+			return ec.marshalNNotificationEdge2ᚕᚖorderdeskᚋentᚐNotificationEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_NotificationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -30788,6 +31336,38 @@ func (ec *executionContext) fieldContext_NotificationConnection_edges(_ context.
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_NotificationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚕᚖorderdeskᚋentᚐNotificationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
 		},
 	}
 	return fc, nil
@@ -30845,10 +31425,10 @@ func (ec *executionContext) _NotificationEdge_node(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
-			return ec.marshalONotification2ᚖorderdeskᚋentᚐNotification(ctx, selections, v)
+			return ec.marshalNNotification2ᚖorderdeskᚋentᚐNotification(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_NotificationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -32020,10 +32600,10 @@ func (ec *executionContext) _OrderConnection_edges(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OrderEdge) graphql.Marshaler {
-			return ec.marshalOOrderEdge2ᚕᚖorderdeskᚋentᚐOrderEdge(ctx, selections, v)
+			return ec.marshalNOrderEdge2ᚕᚖorderdeskᚋentᚐOrderEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_OrderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -32034,6 +32614,38 @@ func (ec *executionContext) fieldContext_OrderConnection_edges(_ context.Context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Order) graphql.Marshaler {
+			return ec.marshalNOrder2ᚕᚖorderdeskᚋentᚐOrderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
 		},
 	}
 	return fc, nil
@@ -32556,10 +33168,10 @@ func (ec *executionContext) _OrderCorrectionConnection_edges(ctx context.Context
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OrderCorrectionEdge) graphql.Marshaler {
-			return ec.marshalOOrderCorrectionEdge2ᚕᚖorderdeskᚋentᚐOrderCorrectionEdge(ctx, selections, v)
+			return ec.marshalNOrderCorrectionEdge2ᚕᚖorderdeskᚋentᚐOrderCorrectionEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_OrderCorrectionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -32570,6 +33182,38 @@ func (ec *executionContext) fieldContext_OrderCorrectionConnection_edges(_ conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderCorrectionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderCorrectionConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderCorrectionConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OrderCorrection) graphql.Marshaler {
+			return ec.marshalNOrderCorrection2ᚕᚖorderdeskᚋentᚐOrderCorrectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderCorrectionConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderCorrectionConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderCorrection(ctx, field)
 		},
 	}
 	return fc, nil
@@ -32627,10 +33271,10 @@ func (ec *executionContext) _OrderCorrectionEdge_node(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.OrderCorrection) graphql.Marshaler {
-			return ec.marshalOOrderCorrection2ᚖorderdeskᚋentᚐOrderCorrection(ctx, selections, v)
+			return ec.marshalNOrderCorrection2ᚖorderdeskᚋentᚐOrderCorrection(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_OrderCorrectionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -32666,10 +33310,10 @@ func (ec *executionContext) _OrderEdge_node(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Order) graphql.Marshaler {
-			return ec.marshalOOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
+			return ec.marshalNOrder2ᚖorderdeskᚋentᚐOrder(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_OrderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -33508,10 +34152,10 @@ func (ec *executionContext) _PaymentConnection_edges(ctx context.Context, field 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
-			return ec.marshalOPaymentEdge2ᚕᚖorderdeskᚋentᚐPaymentEdge(ctx, selections, v)
+			return ec.marshalNPaymentEdge2ᚕᚖorderdeskᚋentᚐPaymentEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_PaymentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -33522,6 +34166,38 @@ func (ec *executionContext) fieldContext_PaymentConnection_edges(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PaymentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PaymentConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚕᚖorderdeskᚋentᚐPaymentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PaymentConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
 		},
 	}
 	return fc, nil
@@ -33579,10 +34255,10 @@ func (ec *executionContext) _PaymentEdge_node(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
-			return ec.marshalOPayment2ᚖorderdeskᚋentᚐPayment(ctx, selections, v)
+			return ec.marshalNPayment2ᚖorderdeskᚋentᚐPayment(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_PaymentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -35852,10 +36528,10 @@ func (ec *executionContext) _ReturnOrderConnection_edges(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ReturnOrderEdge) graphql.Marshaler {
-			return ec.marshalOReturnOrderEdge2ᚕᚖorderdeskᚋentᚐReturnOrderEdge(ctx, selections, v)
+			return ec.marshalNReturnOrderEdge2ᚕᚖorderdeskᚋentᚐReturnOrderEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ReturnOrderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -35866,6 +36542,38 @@ func (ec *executionContext) fieldContext_ReturnOrderConnection_edges(_ context.C
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ReturnOrderEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReturnOrderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrderConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReturnOrderConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ReturnOrder) graphql.Marshaler {
+			return ec.marshalNReturnOrder2ᚕᚖorderdeskᚋentᚐReturnOrderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReturnOrderConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReturnOrderConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReturnOrder(ctx, field)
 		},
 	}
 	return fc, nil
@@ -35923,10 +36631,10 @@ func (ec *executionContext) _ReturnOrderEdge_node(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReturnOrder) graphql.Marshaler {
-			return ec.marshalOReturnOrder2ᚖorderdeskᚋentᚐReturnOrder(ctx, selections, v)
+			return ec.marshalNReturnOrder2ᚖorderdeskᚋentᚐReturnOrder(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ReturnOrderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -36578,10 +37286,10 @@ func (ec *executionContext) _ShipmentConnection_edges(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ShipmentEdge) graphql.Marshaler {
-			return ec.marshalOShipmentEdge2ᚕᚖorderdeskᚋentᚐShipmentEdge(ctx, selections, v)
+			return ec.marshalNShipmentEdge2ᚕᚖorderdeskᚋentᚐShipmentEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ShipmentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -36592,6 +37300,38 @@ func (ec *executionContext) fieldContext_ShipmentConnection_edges(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ShipmentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShipmentConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.ShipmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShipmentConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Shipment) graphql.Marshaler {
+			return ec.marshalNShipment2ᚕᚖorderdeskᚋentᚐShipmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShipmentConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShipmentConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shipment(ctx, field)
 		},
 	}
 	return fc, nil
@@ -36649,10 +37389,10 @@ func (ec *executionContext) _ShipmentEdge_node(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Shipment) graphql.Marshaler {
-			return ec.marshalOShipment2ᚖorderdeskᚋentᚐShipment(ctx, selections, v)
+			return ec.marshalNShipment2ᚖorderdeskᚋentᚐShipment(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_ShipmentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -37276,10 +38016,10 @@ func (ec *executionContext) _StockItemConnection_edges(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.StockItemEdge) graphql.Marshaler {
-			return ec.marshalOStockItemEdge2ᚕᚖorderdeskᚋentᚐStockItemEdge(ctx, selections, v)
+			return ec.marshalNStockItemEdge2ᚕᚖorderdeskᚋentᚐStockItemEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_StockItemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -37290,6 +38030,38 @@ func (ec *executionContext) fieldContext_StockItemConnection_edges(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StockItemEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StockItemConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.StockItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StockItemConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.StockItem) graphql.Marshaler {
+			return ec.marshalNStockItem2ᚕᚖorderdeskᚋentᚐStockItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StockItemConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StockItemConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StockItem(ctx, field)
 		},
 	}
 	return fc, nil
@@ -37347,10 +38119,10 @@ func (ec *executionContext) _StockItemEdge_node(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.StockItem) graphql.Marshaler {
-			return ec.marshalOStockItem2ᚖorderdeskᚋentᚐStockItem(ctx, selections, v)
+			return ec.marshalNStockItem2ᚖorderdeskᚋentᚐStockItem(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_StockItemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -37754,10 +38526,10 @@ func (ec *executionContext) _StockMovementConnection_edges(ctx context.Context, 
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.StockMovementEdge) graphql.Marshaler {
-			return ec.marshalOStockMovementEdge2ᚕᚖorderdeskᚋentᚐStockMovementEdge(ctx, selections, v)
+			return ec.marshalNStockMovementEdge2ᚕᚖorderdeskᚋentᚐStockMovementEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_StockMovementConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -37768,6 +38540,38 @@ func (ec *executionContext) fieldContext_StockMovementConnection_edges(_ context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StockMovementEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StockMovementConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovementConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StockMovementConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.StockMovement) graphql.Marshaler {
+			return ec.marshalNStockMovement2ᚕᚖorderdeskᚋentᚐStockMovementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StockMovementConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StockMovementConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StockMovement(ctx, field)
 		},
 	}
 	return fc, nil
@@ -37825,10 +38629,10 @@ func (ec *executionContext) _StockMovementEdge_node(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.StockMovement) graphql.Marshaler {
-			return ec.marshalOStockMovement2ᚖorderdeskᚋentᚐStockMovement(ctx, selections, v)
+			return ec.marshalNStockMovement2ᚖorderdeskᚋentᚐStockMovement(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_StockMovementEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -38164,10 +38968,10 @@ func (ec *executionContext) _UserConnection_edges(ctx context.Context, field gra
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.UserEdge) graphql.Marshaler {
-			return ec.marshalOUserEdge2ᚕᚖorderdeskᚋentᚐUserEdge(ctx, selections, v)
+			return ec.marshalNUserEdge2ᚕᚖorderdeskᚋentᚐUserEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_UserConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -38178,6 +38982,38 @@ func (ec *executionContext) fieldContext_UserConnection_edges(_ context.Context,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖorderdeskᚋentᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -38235,10 +39071,10 @@ func (ec *executionContext) _UserEdge_node(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖorderdeskᚋentᚐUser(ctx, selections, v)
+			return ec.marshalNUser2ᚖorderdeskᚋentᚐUser(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -38581,10 +39417,10 @@ func (ec *executionContext) _WebhookDeliveryConnection_edges(ctx context.Context
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.WebhookDeliveryEdge) graphql.Marshaler {
-			return ec.marshalOWebhookDeliveryEdge2ᚕᚖorderdeskᚋentᚐWebhookDeliveryEdge(ctx, selections, v)
+			return ec.marshalNWebhookDeliveryEdge2ᚕᚖorderdeskᚋentᚐWebhookDeliveryEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_WebhookDeliveryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -38595,6 +39431,38 @@ func (ec *executionContext) fieldContext_WebhookDeliveryConnection_edges(_ conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_WebhookDeliveryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookDeliveryConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDeliveryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookDeliveryConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.WebhookDelivery) graphql.Marshaler {
+			return ec.marshalNWebhookDelivery2ᚕᚖorderdeskᚋentᚐWebhookDeliveryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookDeliveryConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookDeliveryConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookDelivery(ctx, field)
 		},
 	}
 	return fc, nil
@@ -38652,10 +39520,10 @@ func (ec *executionContext) _WebhookDeliveryEdge_node(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebhookDelivery) graphql.Marshaler {
-			return ec.marshalOWebhookDelivery2ᚖorderdeskᚋentᚐWebhookDelivery(ctx, selections, v)
+			return ec.marshalNWebhookDelivery2ᚖorderdeskᚋentᚐWebhookDelivery(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_WebhookDeliveryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -38864,10 +39732,10 @@ func (ec *executionContext) _WebhookEndpointConnection_edges(ctx context.Context
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.WebhookEndpointEdge) graphql.Marshaler {
-			return ec.marshalOWebhookEndpointEdge2ᚕᚖorderdeskᚋentᚐWebhookEndpointEdge(ctx, selections, v)
+			return ec.marshalNWebhookEndpointEdge2ᚕᚖorderdeskᚋentᚐWebhookEndpointEdgeᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_WebhookEndpointConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -38878,6 +39746,38 @@ func (ec *executionContext) fieldContext_WebhookEndpointConnection_edges(_ conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_WebhookEndpointEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookEndpointConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookEndpointConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookEndpointConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.WebhookEndpoint) graphql.Marshaler {
+			return ec.marshalNWebhookEndpoint2ᚕᚖorderdeskᚋentᚐWebhookEndpointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookEndpointConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WebhookEndpointConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookEndpoint(ctx, field)
 		},
 	}
 	return fc, nil
@@ -38935,10 +39835,10 @@ func (ec *executionContext) _WebhookEndpointEdge_node(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebhookEndpoint) graphql.Marshaler {
-			return ec.marshalOWebhookEndpoint2ᚖorderdeskᚋentᚐWebhookEndpoint(ctx, selections, v)
+			return ec.marshalNWebhookEndpoint2ᚖorderdeskᚋentᚐWebhookEndpoint(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_WebhookEndpointEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -69096,7 +69996,12 @@ func (ec *executionContext) _ApiKeyConnection(ctx context.Context, sel ast.Selec
 			out.Values[i] = graphql.MarshalString("ApiKeyConnection")
 		case "edges":
 			out.Values[i] = ec._ApiKeyConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ApiKeyConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -69139,7 +70044,7 @@ func (ec *executionContext) _ApiKeyEdge(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = graphql.MarshalString("ApiKeyEdge")
 		case "node":
 			out.Values[i] = ec._ApiKeyEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -69343,7 +70248,12 @@ func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.S
 			out.Values[i] = graphql.MarshalString("AuditEventConnection")
 		case "edges":
 			out.Values[i] = ec._AuditEventConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._AuditEventConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -69386,7 +70296,7 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 			out.Values[i] = graphql.MarshalString("AuditEventEdge")
 		case "node":
 			out.Values[i] = ec._AuditEventEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -69803,7 +70713,12 @@ func (ec *executionContext) _CancellationRecordConnection(ctx context.Context, s
 			out.Values[i] = graphql.MarshalString("CancellationRecordConnection")
 		case "edges":
 			out.Values[i] = ec._CancellationRecordConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._CancellationRecordConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -69846,7 +70761,7 @@ func (ec *executionContext) _CancellationRecordEdge(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("CancellationRecordEdge")
 		case "node":
 			out.Values[i] = ec._CancellationRecordEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -70158,7 +71073,12 @@ func (ec *executionContext) _ComplaintConnection(ctx context.Context, sel ast.Se
 			out.Values[i] = graphql.MarshalString("ComplaintConnection")
 		case "edges":
 			out.Values[i] = ec._ComplaintConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ComplaintConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -70201,7 +71121,7 @@ func (ec *executionContext) _ComplaintEdge(ctx context.Context, sel ast.Selectio
 			out.Values[i] = graphql.MarshalString("ComplaintEdge")
 		case "node":
 			out.Values[i] = ec._ComplaintEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -70478,7 +71398,12 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("ContactConnection")
 		case "edges":
 			out.Values[i] = ec._ContactConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ContactConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -70521,7 +71446,7 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("ContactEdge")
 		case "node":
 			out.Values[i] = ec._ContactEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -70972,7 +71897,12 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("CustomerConnection")
 		case "edges":
 			out.Values[i] = ec._CustomerConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._CustomerConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -71015,7 +71945,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 			out.Values[i] = graphql.MarshalString("CustomerEdge")
 		case "node":
 			out.Values[i] = ec._CustomerEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -71171,7 +72101,12 @@ func (ec *executionContext) _CustomerNoticeConnection(ctx context.Context, sel a
 			out.Values[i] = graphql.MarshalString("CustomerNoticeConnection")
 		case "edges":
 			out.Values[i] = ec._CustomerNoticeConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._CustomerNoticeConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -71214,7 +72149,7 @@ func (ec *executionContext) _CustomerNoticeEdge(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("CustomerNoticeEdge")
 		case "node":
 			out.Values[i] = ec._CustomerNoticeEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -71757,7 +72692,12 @@ func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("InvoiceConnection")
 		case "edges":
 			out.Values[i] = ec._InvoiceConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._InvoiceConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -71800,7 +72740,7 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("InvoiceEdge")
 		case "node":
 			out.Values[i] = ec._InvoiceEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -72052,7 +72992,12 @@ func (ec *executionContext) _LedgerEntryConnection(ctx context.Context, sel ast.
 			out.Values[i] = graphql.MarshalString("LedgerEntryConnection")
 		case "edges":
 			out.Values[i] = ec._LedgerEntryConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._LedgerEntryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -72095,7 +73040,7 @@ func (ec *executionContext) _LedgerEntryEdge(ctx context.Context, sel ast.Select
 			out.Values[i] = graphql.MarshalString("LedgerEntryEdge")
 		case "node":
 			out.Values[i] = ec._LedgerEntryEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -72903,7 +73848,12 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("NotificationConnection")
 		case "edges":
 			out.Values[i] = ec._NotificationConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._NotificationConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -72946,7 +73896,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 			out.Values[i] = graphql.MarshalString("NotificationEdge")
 		case "node":
 			out.Values[i] = ec._NotificationEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -73320,7 +74270,12 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 			out.Values[i] = graphql.MarshalString("OrderConnection")
 		case "edges":
 			out.Values[i] = ec._OrderConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._OrderConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -73551,7 +74506,12 @@ func (ec *executionContext) _OrderCorrectionConnection(ctx context.Context, sel 
 			out.Values[i] = graphql.MarshalString("OrderCorrectionConnection")
 		case "edges":
 			out.Values[i] = ec._OrderCorrectionConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._OrderCorrectionConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -73594,7 +74554,7 @@ func (ec *executionContext) _OrderCorrectionEdge(ctx context.Context, sel ast.Se
 			out.Values[i] = graphql.MarshalString("OrderCorrectionEdge")
 		case "node":
 			out.Values[i] = ec._OrderCorrectionEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -73632,7 +74592,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = graphql.MarshalString("OrderEdge")
 		case "node":
 			out.Values[i] = ec._OrderEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -74052,7 +75012,12 @@ func (ec *executionContext) _PaymentConnection(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("PaymentConnection")
 		case "edges":
 			out.Values[i] = ec._PaymentConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._PaymentConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -74095,7 +75060,7 @@ func (ec *executionContext) _PaymentEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("PaymentEdge")
 		case "node":
 			out.Values[i] = ec._PaymentEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -74796,7 +75761,12 @@ func (ec *executionContext) _ReturnOrderConnection(ctx context.Context, sel ast.
 			out.Values[i] = graphql.MarshalString("ReturnOrderConnection")
 		case "edges":
 			out.Values[i] = ec._ReturnOrderConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ReturnOrderConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -74839,7 +75809,7 @@ func (ec *executionContext) _ReturnOrderEdge(ctx context.Context, sel ast.Select
 			out.Values[i] = graphql.MarshalString("ReturnOrderEdge")
 		case "node":
 			out.Values[i] = ec._ReturnOrderEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -75207,7 +76177,12 @@ func (ec *executionContext) _ShipmentConnection(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("ShipmentConnection")
 		case "edges":
 			out.Values[i] = ec._ShipmentConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ShipmentConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -75250,7 +76225,7 @@ func (ec *executionContext) _ShipmentEdge(ctx context.Context, sel ast.Selection
 			out.Values[i] = graphql.MarshalString("ShipmentEdge")
 		case "node":
 			out.Values[i] = ec._ShipmentEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -75550,7 +76525,12 @@ func (ec *executionContext) _StockItemConnection(ctx context.Context, sel ast.Se
 			out.Values[i] = graphql.MarshalString("StockItemConnection")
 		case "edges":
 			out.Values[i] = ec._StockItemConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._StockItemConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -75593,7 +76573,7 @@ func (ec *executionContext) _StockItemEdge(ctx context.Context, sel ast.Selectio
 			out.Values[i] = graphql.MarshalString("StockItemEdge")
 		case "node":
 			out.Values[i] = ec._StockItemEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -75807,7 +76787,12 @@ func (ec *executionContext) _StockMovementConnection(ctx context.Context, sel as
 			out.Values[i] = graphql.MarshalString("StockMovementConnection")
 		case "edges":
 			out.Values[i] = ec._StockMovementConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._StockMovementConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -75850,7 +76835,7 @@ func (ec *executionContext) _StockMovementEdge(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("StockMovementEdge")
 		case "node":
 			out.Values[i] = ec._StockMovementEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -76074,7 +77059,12 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 			out.Values[i] = graphql.MarshalString("UserConnection")
 		case "edges":
 			out.Values[i] = ec._UserConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._UserConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -76117,7 +77107,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = graphql.MarshalString("UserEdge")
 		case "node":
 			out.Values[i] = ec._UserEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -76392,7 +77382,12 @@ func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel 
 			out.Values[i] = graphql.MarshalString("WebhookDeliveryConnection")
 		case "edges":
 			out.Values[i] = ec._WebhookDeliveryConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._WebhookDeliveryConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -76435,7 +77430,7 @@ func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.Se
 			out.Values[i] = graphql.MarshalString("WebhookDeliveryEdge")
 		case "node":
 			out.Values[i] = ec._WebhookDeliveryEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -76599,7 +77594,12 @@ func (ec *executionContext) _WebhookEndpointConnection(ctx context.Context, sel 
 			out.Values[i] = graphql.MarshalString("WebhookEndpointConnection")
 		case "edges":
 			out.Values[i] = ec._WebhookEndpointConnection_edges(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._WebhookEndpointConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "pageInfo":
@@ -76642,7 +77642,7 @@ func (ec *executionContext) _WebhookEndpointEdge(ctx context.Context, sel ast.Se
 			out.Values[i] = graphql.MarshalString("WebhookEndpointEdge")
 		case "node":
 			out.Values[i] = ec._WebhookEndpointEdge_node(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "cursor":
@@ -77077,12 +78077,60 @@ func (ec *executionContext) unmarshalNAdjustStockInput2orderdeskᚋgraphᚋmodel
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNApiKey2ᚕᚖorderdeskᚋentᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ApiKey) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *ent.APIKey) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApiKey!")
+		return graphql.Null
+	}
+	return ec._ApiKey(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNApiKeyConnection2ᚖorderdeskᚋentᚐApiKeyConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ApiKeyConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiKeyConnection!")
 		return graphql.Null
 	}
 	return ec._ApiKeyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNApiKeyEdge2ᚕᚖorderdeskᚋentᚐApiKeyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ApiKeyEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApiKeyEdge2ᚖorderdeskᚋentᚐApiKeyEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApiKeyEdge2ᚖorderdeskᚋentᚐApiKeyEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ApiKeyEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApiKeyEdge!")
+		return graphql.Null
+	}
+	return ec._ApiKeyEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNApiKeyOrderField2ᚖorderdeskᚋentᚐApiKeyOrderField(ctx context.Context, v any) (*ent.ApiKeyOrderField, error) {
@@ -77117,6 +78165,22 @@ func (ec *executionContext) unmarshalNAssignComplaintInput2orderdeskᚋgraphᚋm
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAuditEvent2ᚕᚖorderdeskᚋentᚐAuditEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AuditEvent) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEvent2ᚖorderdeskᚋentᚐAuditEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAuditEvent2ᚖorderdeskᚋentᚐAuditEvent(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEvent!")
@@ -77141,6 +78205,30 @@ func (ec *executionContext) marshalNAuditEventConnection2ᚖorderdeskᚋentᚐAu
 		return graphql.Null
 	}
 	return ec._AuditEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEventEdge2ᚕᚖorderdeskᚋentᚐAuditEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AuditEventEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEventEdge2ᚖorderdeskᚋentᚐAuditEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEventEdge2ᚖorderdeskᚋentᚐAuditEventEdge(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEventEdge!")
+		return graphql.Null
+	}
+	return ec._AuditEventEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNAuditEventOrderField2ᚖorderdeskᚋentᚐAuditEventOrderField(ctx context.Context, v any) (*ent.AuditEventOrderField, error) {
@@ -77194,6 +78282,22 @@ func (ec *executionContext) marshalNCancellationPayload2ᚖorderdeskᚋgraphᚋm
 	return ec._CancellationPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCancellationRecord2ᚕᚖorderdeskᚋentᚐCancellationRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CancellationRecord) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCancellationRecord2ᚖorderdeskᚋentᚐCancellationRecord(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCancellationRecord2ᚖorderdeskᚋentᚐCancellationRecord(ctx context.Context, sel ast.SelectionSet, v *ent.CancellationRecord) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CancellationRecord!")
@@ -77218,6 +78322,30 @@ func (ec *executionContext) unmarshalNCancellationRecordCustomerDecision2orderde
 
 func (ec *executionContext) marshalNCancellationRecordCustomerDecision2orderdeskᚋentᚋcancellationrecordᚐCustomerDecision(ctx context.Context, sel ast.SelectionSet, v cancellationrecord.CustomerDecision) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNCancellationRecordEdge2ᚕᚖorderdeskᚋentᚐCancellationRecordEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CancellationRecordEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCancellationRecordEdge2ᚖorderdeskᚋentᚐCancellationRecordEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCancellationRecordEdge2ᚖorderdeskᚋentᚐCancellationRecordEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CancellationRecordEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CancellationRecordEdge!")
+		return graphql.Null
+	}
+	return ec._CancellationRecordEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCancellationRecordKind2orderdeskᚋentᚋcancellationrecordᚐKind(ctx context.Context, v any) (cancellationrecord.Kind, error) {
@@ -77326,6 +78454,22 @@ func (ec *executionContext) marshalNChangePasswordPayload2ᚖorderdeskᚋgraph�
 	return ec._ChangePasswordPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNComplaint2ᚕᚖorderdeskᚋentᚐComplaintᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Complaint) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComplaint2ᚖorderdeskᚋentᚐComplaint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNComplaint2ᚖorderdeskᚋentᚐComplaint(ctx context.Context, sel ast.SelectionSet, v *ent.Complaint) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Complaint!")
@@ -77355,6 +78499,30 @@ func (ec *executionContext) marshalNComplaintConnection2ᚖorderdeskᚋentᚐCom
 		return graphql.Null
 	}
 	return ec._ComplaintConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNComplaintEdge2ᚕᚖorderdeskᚋentᚐComplaintEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ComplaintEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComplaintEdge2ᚖorderdeskᚋentᚐComplaintEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNComplaintEdge2ᚖorderdeskᚋentᚐComplaintEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ComplaintEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ComplaintEdge!")
+		return graphql.Null
+	}
+	return ec._ComplaintEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNComplaintOrderField2ᚖorderdeskᚋentᚐComplaintOrderField(ctx context.Context, v any) (*ent.ComplaintOrderField, error) {
@@ -77448,6 +78616,30 @@ func (ec *executionContext) unmarshalNConfirmOrderInput2orderdeskᚋgraphᚋmode
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNContact2ᚕᚖorderdeskᚋentᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Contact) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContact2ᚖorderdeskᚋentᚐContact(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNContact2ᚖorderdeskᚋentᚐContact(ctx context.Context, sel ast.SelectionSet, v *ent.Contact) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Contact!")
+		return graphql.Null
+	}
+	return ec._Contact(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNContactChannel2orderdeskᚋentᚋcontactᚐChannel(ctx context.Context, v any) (contact.Channel, error) {
 	var res contact.Channel
 	err := res.UnmarshalGQL(v)
@@ -77474,6 +78666,30 @@ func (ec *executionContext) unmarshalNContactDirection2orderdeskᚋentᚋcontact
 
 func (ec *executionContext) marshalNContactDirection2orderdeskᚋentᚋcontactᚐDirection(ctx context.Context, sel ast.SelectionSet, v contact.Direction) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNContactEdge2ᚕᚖorderdeskᚋentᚐContactEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ContactEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContactEdge2ᚖorderdeskᚋentᚐContactEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNContactEdge2ᚖorderdeskᚋentᚐContactEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ContactEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContactEdge!")
+		return graphql.Null
+	}
+	return ec._ContactEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNContactOrderField2ᚖorderdeskᚋentᚐContactOrderField(ctx context.Context, v any) (*ent.ContactOrderField, error) {
@@ -77657,6 +78873,22 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
+func (ec *executionContext) marshalNCustomer2ᚕᚖorderdeskᚋentᚐCustomerᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Customer) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomer2ᚖorderdeskᚋentᚐCustomer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCustomer2ᚖorderdeskᚋentᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *ent.Customer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Customer!")
@@ -77671,6 +78903,46 @@ func (ec *executionContext) marshalNCustomerConnection2ᚖorderdeskᚋentᚐCust
 		return graphql.Null
 	}
 	return ec._CustomerConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerEdge2ᚕᚖorderdeskᚋentᚐCustomerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerEdge2ᚖorderdeskᚋentᚐCustomerEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomerEdge2ᚖorderdeskᚋentᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerEdge!")
+		return graphql.Null
+	}
+	return ec._CustomerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerNotice2ᚕᚖorderdeskᚋentᚐCustomerNoticeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerNotice) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerNotice2ᚖorderdeskᚋentᚐCustomerNotice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNCustomerNotice2ᚖorderdeskᚋentᚐCustomerNotice(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerNotice) graphql.Marshaler {
@@ -77697,6 +78969,30 @@ func (ec *executionContext) marshalNCustomerNoticeConnection2ᚖorderdeskᚋent�
 		return graphql.Null
 	}
 	return ec._CustomerNoticeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerNoticeEdge2ᚕᚖorderdeskᚋentᚐCustomerNoticeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerNoticeEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerNoticeEdge2ᚖorderdeskᚋentᚐCustomerNoticeEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomerNoticeEdge2ᚖorderdeskᚋentᚐCustomerNoticeEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerNoticeEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerNoticeEdge!")
+		return graphql.Null
+	}
+	return ec._CustomerNoticeEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCustomerNoticeKind2orderdeskᚋentᚋcustomernoticeᚐKind(ctx context.Context, v any) (customernotice.Kind, error) {
@@ -78032,6 +79328,30 @@ func (ec *executionContext) marshalNInvoiceConnection2ᚖorderdeskᚋentᚐInvoi
 	return ec._InvoiceConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNInvoiceEdge2ᚕᚖorderdeskᚋentᚐInvoiceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInvoiceEdge2ᚖorderdeskᚋentᚐInvoiceEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNInvoiceEdge2ᚖorderdeskᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InvoiceEdge!")
+		return graphql.Null
+	}
+	return ec._InvoiceEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNInvoiceLine2orderdeskᚋbillingᚐLine(ctx context.Context, sel ast.SelectionSet, v billing.Line) graphql.Marshaler {
 	return ec._InvoiceLine(ctx, sel, &v)
 }
@@ -78094,6 +79414,22 @@ func (ec *executionContext) unmarshalNIssueInvoiceInput2orderdeskᚋgraphᚋmode
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNLedgerEntry2ᚕᚖorderdeskᚋentᚐLedgerEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.LedgerEntry) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLedgerEntry2ᚖorderdeskᚋentᚐLedgerEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNLedgerEntry2ᚖorderdeskᚋentᚐLedgerEntry(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerEntry) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LedgerEntry!")
@@ -78108,6 +79444,30 @@ func (ec *executionContext) marshalNLedgerEntryConnection2ᚖorderdeskᚋentᚐL
 		return graphql.Null
 	}
 	return ec._LedgerEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLedgerEntryEdge2ᚕᚖorderdeskᚋentᚐLedgerEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.LedgerEntryEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLedgerEntryEdge2ᚖorderdeskᚋentᚐLedgerEntryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLedgerEntryEdge2ᚖorderdeskᚋentᚐLedgerEntryEdge(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerEntryEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LedgerEntryEdge!")
+		return graphql.Null
+	}
+	return ec._LedgerEntryEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNLedgerEntryKind2orderdeskᚋentᚋledgerentryᚐKind(ctx context.Context, v any) (ledgerentry.Kind, error) {
@@ -78230,6 +79590,22 @@ func (ec *executionContext) marshalNNoticeMessage2ᚖorderdeskᚋnoticeᚐMessag
 	return ec._NoticeMessage(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNotification2ᚕᚖorderdeskᚋentᚐNotificationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Notification) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotification2ᚖorderdeskᚋentᚐNotification(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNNotification2ᚖorderdeskᚋentᚐNotification(ctx context.Context, sel ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Notification!")
@@ -78244,6 +79620,30 @@ func (ec *executionContext) marshalNNotificationConnection2ᚖorderdeskᚋentᚐ
 		return graphql.Null
 	}
 	return ec._NotificationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationEdge2ᚕᚖorderdeskᚋentᚐNotificationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.NotificationEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationEdge2ᚖorderdeskᚋentᚐNotificationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotificationEdge2ᚖorderdeskᚋentᚐNotificationEdge(ctx context.Context, sel ast.SelectionSet, v *ent.NotificationEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationEdge!")
+		return graphql.Null
+	}
+	return ec._NotificationEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNNotificationOrderField2ᚖorderdeskᚋentᚐNotificationOrderField(ctx context.Context, v any) (*ent.NotificationOrderField, error) {
@@ -78271,6 +79671,22 @@ func (ec *executionContext) marshalNNotificationPayload2ᚖorderdeskᚋgraphᚋm
 func (ec *executionContext) unmarshalNNotificationWhereInput2ᚖorderdeskᚋentᚐNotificationWhereInput(ctx context.Context, v any) (*ent.NotificationWhereInput, error) {
 	res, err := ec.unmarshalInputNotificationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrder2ᚕᚖorderdeskᚋentᚐOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Order) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrder2ᚖorderdeskᚋentᚐOrder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNOrder2ᚖorderdeskᚋentᚐOrder(ctx context.Context, sel ast.SelectionSet, v *ent.Order) graphql.Marshaler {
@@ -78339,6 +79755,22 @@ func (ec *executionContext) marshalNOrderConnection2ᚖorderdeskᚋentᚐOrderCo
 	return ec._OrderConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOrderCorrection2ᚕᚖorderdeskᚋentᚐOrderCorrectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.OrderCorrection) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderCorrection2ᚖorderdeskᚋentᚐOrderCorrection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNOrderCorrection2ᚖorderdeskᚋentᚐOrderCorrection(ctx context.Context, sel ast.SelectionSet, v *ent.OrderCorrection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrderCorrection!")
@@ -78373,6 +79805,30 @@ func (ec *executionContext) unmarshalNOrderCorrectionCustomerDecision2orderdesk�
 
 func (ec *executionContext) marshalNOrderCorrectionCustomerDecision2orderdeskᚋentᚋordercorrectionᚐCustomerDecision(ctx context.Context, sel ast.SelectionSet, v ordercorrection.CustomerDecision) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNOrderCorrectionEdge2ᚕᚖorderdeskᚋentᚐOrderCorrectionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.OrderCorrectionEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderCorrectionEdge2ᚖorderdeskᚋentᚐOrderCorrectionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrderCorrectionEdge2ᚖorderdeskᚋentᚐOrderCorrectionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.OrderCorrectionEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderCorrectionEdge!")
+		return graphql.Null
+	}
+	return ec._OrderCorrectionEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOrderCorrectionErrorType2orderdeskᚋentᚋordercorrectionᚐErrorType(ctx context.Context, v any) (ordercorrection.ErrorType, error) {
@@ -78432,6 +79888,30 @@ func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentg
 
 func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v entgql.OrderDirection) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNOrderEdge2ᚕᚖorderdeskᚋentᚐOrderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.OrderEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderEdge2ᚖorderdeskᚋentᚐOrderEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrderEdge2ᚖorderdeskᚋentᚐOrderEdge(ctx context.Context, sel ast.SelectionSet, v *ent.OrderEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderEdge!")
+		return graphql.Null
+	}
+	return ec._OrderEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOrderKind2orderdeskᚋentᚋorderᚐKind(ctx context.Context, v any) (order1.Kind, error) {
@@ -78599,6 +80079,30 @@ func (ec *executionContext) marshalNPaymentConnection2ᚖorderdeskᚋentᚐPayme
 		return graphql.Null
 	}
 	return ec._PaymentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPaymentEdge2ᚕᚖorderdeskᚋentᚐPaymentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPaymentEdge2ᚖorderdeskᚋentᚐPaymentEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPaymentEdge2ᚖorderdeskᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PaymentEdge!")
+		return graphql.Null
+	}
+	return ec._PaymentEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPaymentKind2orderdeskᚋentᚋpaymentᚐKind(ctx context.Context, v any) (payment.Kind, error) {
@@ -78859,6 +80363,22 @@ func (ec *executionContext) unmarshalNReturnLineWhereInput2ᚖorderdeskᚋentᚐ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNReturnOrder2ᚕᚖorderdeskᚋentᚐReturnOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ReturnOrder) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReturnOrder2ᚖorderdeskᚋentᚐReturnOrder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNReturnOrder2ᚖorderdeskᚋentᚐReturnOrder(ctx context.Context, sel ast.SelectionSet, v *ent.ReturnOrder) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReturnOrder!")
@@ -78873,6 +80393,30 @@ func (ec *executionContext) marshalNReturnOrderConnection2ᚖorderdeskᚋentᚐR
 		return graphql.Null
 	}
 	return ec._ReturnOrderConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReturnOrderEdge2ᚕᚖorderdeskᚋentᚐReturnOrderEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ReturnOrderEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReturnOrderEdge2ᚖorderdeskᚋentᚐReturnOrderEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReturnOrderEdge2ᚖorderdeskᚋentᚐReturnOrderEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ReturnOrderEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReturnOrderEdge!")
+		return graphql.Null
+	}
+	return ec._ReturnOrderEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNReturnOrderOrderField2ᚖorderdeskᚋentᚐReturnOrderOrderField(ctx context.Context, v any) (*ent.ReturnOrderOrderField, error) {
@@ -78979,6 +80523,22 @@ func (ec *executionContext) unmarshalNShipOrderInput2orderdeskᚋgraphᚋmodel�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNShipment2ᚕᚖorderdeskᚋentᚐShipmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Shipment) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShipment2ᚖorderdeskᚋentᚐShipment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNShipment2ᚖorderdeskᚋentᚐShipment(ctx context.Context, sel ast.SelectionSet, v *ent.Shipment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Shipment!")
@@ -78993,6 +80553,30 @@ func (ec *executionContext) marshalNShipmentConnection2ᚖorderdeskᚋentᚐShip
 		return graphql.Null
 	}
 	return ec._ShipmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShipmentEdge2ᚕᚖorderdeskᚋentᚐShipmentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ShipmentEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShipmentEdge2ᚖorderdeskᚋentᚐShipmentEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShipmentEdge2ᚖorderdeskᚋentᚐShipmentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ShipmentEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShipmentEdge!")
+		return graphql.Null
+	}
+	return ec._ShipmentEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNShipmentExceptionPayload2ᚖorderdeskᚋgraphᚋmodelᚐShipmentExceptionPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShipmentExceptionPayload) graphql.Marshaler {
@@ -79115,6 +80699,30 @@ func (ec *executionContext) marshalNStockItemConnection2ᚖorderdeskᚋentᚐSto
 	return ec._StockItemConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNStockItemEdge2ᚕᚖorderdeskᚋentᚐStockItemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.StockItemEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStockItemEdge2ᚖorderdeskᚋentᚐStockItemEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStockItemEdge2ᚖorderdeskᚋentᚐStockItemEdge(ctx context.Context, sel ast.SelectionSet, v *ent.StockItemEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StockItemEdge!")
+		return graphql.Null
+	}
+	return ec._StockItemEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNStockItemOrderField2ᚖorderdeskᚋentᚐStockItemOrderField(ctx context.Context, v any) (*ent.StockItemOrderField, error) {
 	var res = new(ent.StockItemOrderField)
 	err := res.UnmarshalGQL(v)
@@ -79142,12 +80750,60 @@ func (ec *executionContext) unmarshalNStockItemWhereInput2ᚖorderdeskᚋentᚐS
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNStockMovement2ᚕᚖorderdeskᚋentᚐStockMovementᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.StockMovement) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStockMovement2ᚖorderdeskᚋentᚐStockMovement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStockMovement2ᚖorderdeskᚋentᚐStockMovement(ctx context.Context, sel ast.SelectionSet, v *ent.StockMovement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StockMovement!")
+		return graphql.Null
+	}
+	return ec._StockMovement(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNStockMovementConnection2ᚖorderdeskᚋentᚐStockMovementConnection(ctx context.Context, sel ast.SelectionSet, v *ent.StockMovementConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "StockMovementConnection!")
 		return graphql.Null
 	}
 	return ec._StockMovementConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStockMovementEdge2ᚕᚖorderdeskᚋentᚐStockMovementEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.StockMovementEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStockMovementEdge2ᚖorderdeskᚋentᚐStockMovementEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStockMovementEdge2ᚖorderdeskᚋentᚐStockMovementEdge(ctx context.Context, sel ast.SelectionSet, v *ent.StockMovementEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StockMovementEdge!")
+		return graphql.Null
+	}
+	return ec._StockMovementEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNStockMovementKind2orderdeskᚋentᚋstockmovementᚐKind(ctx context.Context, v any) (stockmovement.Kind, error) {
@@ -79299,6 +80955,22 @@ func (ec *executionContext) unmarshalNUpdateWebhookEndpointInput2orderdeskᚋgra
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNUser2ᚕᚖorderdeskᚋentᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUser2ᚖorderdeskᚋentᚐUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNUser2ᚖorderdeskᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
@@ -79313,6 +80985,30 @@ func (ec *executionContext) marshalNUserConnection2ᚖorderdeskᚋentᚐUserConn
 		return graphql.Null
 	}
 	return ec._UserConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserEdge2ᚕᚖorderdeskᚋentᚐUserEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.UserEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserEdge2ᚖorderdeskᚋentᚐUserEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserEdge2ᚖorderdeskᚋentᚐUserEdge(ctx context.Context, sel ast.SelectionSet, v *ent.UserEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserEdge!")
+		return graphql.Null
+	}
+	return ec._UserEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
@@ -79389,12 +81085,60 @@ func (ec *executionContext) unmarshalNVoidOrderInput2orderdeskᚋgraphᚋmodel�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNWebhookDelivery2ᚕᚖorderdeskᚋentᚐWebhookDeliveryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WebhookDelivery) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWebhookDelivery2ᚖorderdeskᚋentᚐWebhookDelivery(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWebhookDelivery2ᚖorderdeskᚋentᚐWebhookDelivery(ctx context.Context, sel ast.SelectionSet, v *ent.WebhookDelivery) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WebhookDelivery!")
+		return graphql.Null
+	}
+	return ec._WebhookDelivery(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNWebhookDeliveryConnection2ᚖorderdeskᚋentᚐWebhookDeliveryConnection(ctx context.Context, sel ast.SelectionSet, v *ent.WebhookDeliveryConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "WebhookDeliveryConnection!")
 		return graphql.Null
 	}
 	return ec._WebhookDeliveryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWebhookDeliveryEdge2ᚕᚖorderdeskᚋentᚐWebhookDeliveryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WebhookDeliveryEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWebhookDeliveryEdge2ᚖorderdeskᚋentᚐWebhookDeliveryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWebhookDeliveryEdge2ᚖorderdeskᚋentᚐWebhookDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v *ent.WebhookDeliveryEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WebhookDeliveryEdge!")
+		return graphql.Null
+	}
+	return ec._WebhookDeliveryEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNWebhookDeliveryOrderField2ᚖorderdeskᚋentᚐWebhookDeliveryOrderField(ctx context.Context, v any) (*ent.WebhookDeliveryOrderField, error) {
@@ -79434,6 +81178,22 @@ func (ec *executionContext) unmarshalNWebhookDeliveryWhereInput2ᚖorderdeskᚋe
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNWebhookEndpoint2ᚕᚖorderdeskᚋentᚐWebhookEndpointᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WebhookEndpoint) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWebhookEndpoint2ᚖorderdeskᚋentᚐWebhookEndpoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNWebhookEndpoint2ᚖorderdeskᚋentᚐWebhookEndpoint(ctx context.Context, sel ast.SelectionSet, v *ent.WebhookEndpoint) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "WebhookEndpoint!")
@@ -79448,6 +81208,30 @@ func (ec *executionContext) marshalNWebhookEndpointConnection2ᚖorderdeskᚋent
 		return graphql.Null
 	}
 	return ec._WebhookEndpointConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWebhookEndpointEdge2ᚕᚖorderdeskᚋentᚐWebhookEndpointEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WebhookEndpointEdge) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWebhookEndpointEdge2ᚖorderdeskᚋentᚐWebhookEndpointEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWebhookEndpointEdge2ᚖorderdeskᚋentᚐWebhookEndpointEdge(ctx context.Context, sel ast.SelectionSet, v *ent.WebhookEndpointEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WebhookEndpointEdge!")
+		return graphql.Null
+	}
+	return ec._WebhookEndpointEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNWebhookEndpointOrderField2ᚖorderdeskᚋentᚐWebhookEndpointOrderField(ctx context.Context, v any) (*ent.WebhookEndpointOrderField, error) {
@@ -79646,26 +81430,6 @@ func (ec *executionContext) marshalOApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx conte
 	return ec._ApiKey(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOApiKeyEdge2ᚕᚖorderdeskᚋentᚐApiKeyEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ApiKeyEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOApiKeyEdge2ᚖorderdeskᚋentᚐApiKeyEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOApiKeyEdge2ᚖorderdeskᚋentᚐApiKeyEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ApiKeyEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._ApiKeyEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOApiKeyOrder2ᚖorderdeskᚋentᚐApiKeyOrder(ctx context.Context, v any) (*ent.ApiKeyOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -79718,13 +81482,6 @@ func (ec *executionContext) marshalOAuditEvent2ᚕᚖorderdeskᚋentᚐAuditEven
 	return ret
 }
 
-func (ec *executionContext) marshalOAuditEvent2ᚖorderdeskᚋentᚐAuditEvent(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEvent) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._AuditEvent(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOAuditEventActorKind2ᚕorderdeskᚋentᚋauditeventᚐActorKindᚄ(ctx context.Context, v any) ([]auditevent.ActorKind, error) {
 	if v == nil {
 		return nil, nil
@@ -79775,26 +81532,6 @@ func (ec *executionContext) marshalOAuditEventActorKind2ᚖorderdeskᚋentᚋaud
 		return graphql.Null
 	}
 	return v
-}
-
-func (ec *executionContext) marshalOAuditEventEdge2ᚕᚖorderdeskᚋentᚐAuditEventEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.AuditEventEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOAuditEventEdge2ᚖorderdeskᚋentᚐAuditEventEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOAuditEventEdge2ᚖorderdeskᚋentᚐAuditEventEdge(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._AuditEventEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOAuditEventOrder2ᚖorderdeskᚋentᚐAuditEventOrder(ctx context.Context, v any) (*ent.AuditEventOrder, error) {
@@ -79943,26 +81680,6 @@ func (ec *executionContext) marshalOCancellationRecordCustomerDecision2ᚖorderd
 		return graphql.Null
 	}
 	return v
-}
-
-func (ec *executionContext) marshalOCancellationRecordEdge2ᚕᚖorderdeskᚋentᚐCancellationRecordEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CancellationRecordEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOCancellationRecordEdge2ᚖorderdeskᚋentᚐCancellationRecordEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOCancellationRecordEdge2ᚖorderdeskᚋentᚐCancellationRecordEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CancellationRecordEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._CancellationRecordEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCancellationRecordKind2ᚕorderdeskᚋentᚋcancellationrecordᚐKindᚄ(ctx context.Context, v any) ([]cancellationrecord.Kind, error) {
@@ -80284,26 +82001,6 @@ func (ec *executionContext) marshalOComplaintCategory2ᚖorderdeskᚋentᚋcompl
 	return v
 }
 
-func (ec *executionContext) marshalOComplaintEdge2ᚕᚖorderdeskᚋentᚐComplaintEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ComplaintEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOComplaintEdge2ᚖorderdeskᚋentᚐComplaintEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOComplaintEdge2ᚖorderdeskᚋentᚐComplaintEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ComplaintEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._ComplaintEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOComplaintOrder2ᚖorderdeskᚋentᚐComplaintOrder(ctx context.Context, v any) (*ent.ComplaintOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -80552,26 +82249,6 @@ func (ec *executionContext) marshalOContactDirection2ᚖorderdeskᚋentᚋcontac
 	return v
 }
 
-func (ec *executionContext) marshalOContactEdge2ᚕᚖorderdeskᚋentᚐContactEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ContactEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOContactEdge2ᚖorderdeskᚋentᚐContactEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOContactEdge2ᚖorderdeskᚋentᚐContactEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ContactEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._ContactEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOContactOrder2ᚖorderdeskᚋentᚐContactOrder(ctx context.Context, v any) (*ent.ContactOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -80771,26 +82448,6 @@ func (ec *executionContext) unmarshalOCustomerContactInput2ᚖorderdeskᚋgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOCustomerEdge2ᚕᚖorderdeskᚋentᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOCustomerEdge2ᚖorderdeskᚋentᚐCustomerEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOCustomerEdge2ᚖorderdeskᚋentᚐCustomerEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._CustomerEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalOCustomerNotice2ᚕᚖorderdeskᚋentᚐCustomerNoticeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerNotice) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -80867,26 +82524,6 @@ func (ec *executionContext) marshalOCustomerNoticeChannel2ᚖorderdeskᚋentᚋc
 		return graphql.Null
 	}
 	return v
-}
-
-func (ec *executionContext) marshalOCustomerNoticeEdge2ᚕᚖorderdeskᚋentᚐCustomerNoticeEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CustomerNoticeEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOCustomerNoticeEdge2ᚖorderdeskᚋentᚐCustomerNoticeEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOCustomerNoticeEdge2ᚖorderdeskᚋentᚐCustomerNoticeEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerNoticeEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._CustomerNoticeEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCustomerNoticeKind2ᚕorderdeskᚋentᚋcustomernoticeᚐKindᚄ(ctx context.Context, v any) ([]customernotice.Kind, error) {
@@ -81286,26 +82923,6 @@ func (ec *executionContext) marshalOInvoice2ᚖorderdeskᚋentᚐInvoice(ctx con
 	return ec._Invoice(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOInvoiceEdge2ᚕᚖorderdeskᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.InvoiceEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOInvoiceEdge2ᚖorderdeskᚋentᚐInvoiceEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOInvoiceEdge2ᚖorderdeskᚋentᚐInvoiceEdge(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._InvoiceEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOInvoiceOrder2ᚖorderdeskᚋentᚐInvoiceOrder(ctx context.Context, v any) (*ent.InvoiceOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -81423,26 +83040,6 @@ func (ec *executionContext) marshalOLedgerEntry2ᚖorderdeskᚋentᚐLedgerEntry
 		return graphql.Null
 	}
 	return ec._LedgerEntry(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOLedgerEntryEdge2ᚕᚖorderdeskᚋentᚐLedgerEntryEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.LedgerEntryEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOLedgerEntryEdge2ᚖorderdeskᚋentᚐLedgerEntryEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOLedgerEntryEdge2ᚖorderdeskᚋentᚐLedgerEntryEdge(ctx context.Context, sel ast.SelectionSet, v *ent.LedgerEntryEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._LedgerEntryEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOLedgerEntryKind2ᚕorderdeskᚋentᚋledgerentryᚐKindᚄ(ctx context.Context, v any) ([]ledgerentry.Kind, error) {
@@ -81603,26 +83200,6 @@ func (ec *executionContext) marshalONotification2ᚖorderdeskᚋentᚐNotificati
 		return graphql.Null
 	}
 	return ec._Notification(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalONotificationEdge2ᚕᚖorderdeskᚋentᚐNotificationEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.NotificationEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalONotificationEdge2ᚖorderdeskᚋentᚐNotificationEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalONotificationEdge2ᚖorderdeskᚋentᚐNotificationEdge(ctx context.Context, sel ast.SelectionSet, v *ent.NotificationEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._NotificationEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalONotificationWhereInput2ᚕᚖorderdeskᚋentᚐNotificationWhereInputᚄ(ctx context.Context, v any) ([]*ent.NotificationWhereInput, error) {
@@ -81858,26 +83435,6 @@ func (ec *executionContext) marshalOOrderCorrectionCustomerDecision2ᚖorderdesk
 	return v
 }
 
-func (ec *executionContext) marshalOOrderCorrectionEdge2ᚕᚖorderdeskᚋentᚐOrderCorrectionEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.OrderCorrectionEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOOrderCorrectionEdge2ᚖorderdeskᚋentᚐOrderCorrectionEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOOrderCorrectionEdge2ᚖorderdeskᚋentᚐOrderCorrectionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.OrderCorrectionEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._OrderCorrectionEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOOrderCorrectionErrorType2ᚕorderdeskᚋentᚋordercorrectionᚐErrorTypeᚄ(ctx context.Context, v any) ([]ordercorrection.ErrorType, error) {
 	if v == nil {
 		return nil, nil
@@ -82065,26 +83622,6 @@ func (ec *executionContext) unmarshalOOrderCorrectionWhereInput2ᚖorderdeskᚋe
 	}
 	res, err := ec.unmarshalInputOrderCorrectionWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOOrderEdge2ᚕᚖorderdeskᚋentᚐOrderEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.OrderEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOOrderEdge2ᚖorderdeskᚋentᚐOrderEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOOrderEdge2ᚖorderdeskᚋentᚐOrderEdge(ctx context.Context, sel ast.SelectionSet, v *ent.OrderEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._OrderEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOOrderKind2ᚕorderdeskᚋentᚋorderᚐKindᚄ(ctx context.Context, v any) ([]order1.Kind, error) {
@@ -82361,26 +83898,6 @@ func (ec *executionContext) marshalOPayment2ᚖorderdeskᚋentᚐPayment(ctx con
 		return graphql.Null
 	}
 	return ec._Payment(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOPaymentEdge2ᚕᚖorderdeskᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PaymentEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOPaymentEdge2ᚖorderdeskᚋentᚐPaymentEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOPaymentEdge2ᚖorderdeskᚋentᚐPaymentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PaymentEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._PaymentEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPaymentKind2ᚕorderdeskᚋentᚋpaymentᚐKindᚄ(ctx context.Context, v any) ([]payment.Kind, error) {
@@ -82762,26 +84279,6 @@ func (ec *executionContext) marshalOReturnOrder2ᚖorderdeskᚋentᚐReturnOrder
 	return ec._ReturnOrder(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOReturnOrderEdge2ᚕᚖorderdeskᚋentᚐReturnOrderEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ReturnOrderEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOReturnOrderEdge2ᚖorderdeskᚋentᚐReturnOrderEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOReturnOrderEdge2ᚖorderdeskᚋentᚐReturnOrderEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ReturnOrderEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._ReturnOrderEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOReturnOrderOrder2ᚖorderdeskᚋentᚐReturnOrderOrder(ctx context.Context, v any) (*ent.ReturnOrderOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -82950,26 +84447,6 @@ func (ec *executionContext) marshalOShipment2ᚖorderdeskᚋentᚐShipment(ctx c
 		return graphql.Null
 	}
 	return ec._Shipment(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOShipmentEdge2ᚕᚖorderdeskᚋentᚐShipmentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ShipmentEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOShipmentEdge2ᚖorderdeskᚋentᚐShipmentEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOShipmentEdge2ᚖorderdeskᚋentᚐShipmentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ShipmentEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._ShipmentEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOShipmentExceptionResolution2ᚕorderdeskᚋentᚋshipmentᚐExceptionResolutionᚄ(ctx context.Context, v any) ([]shipment.ExceptionResolution, error) {
@@ -83179,26 +84656,6 @@ func (ec *executionContext) marshalOStockItem2ᚖorderdeskᚋentᚐStockItem(ctx
 	return ec._StockItem(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOStockItemEdge2ᚕᚖorderdeskᚋentᚐStockItemEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.StockItemEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOStockItemEdge2ᚖorderdeskᚋentᚐStockItemEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOStockItemEdge2ᚖorderdeskᚋentᚐStockItemEdge(ctx context.Context, sel ast.SelectionSet, v *ent.StockItemEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._StockItemEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOStockItemOrder2ᚖorderdeskᚋentᚐStockItemOrder(ctx context.Context, v any) (*ent.StockItemOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -83237,26 +84694,6 @@ func (ec *executionContext) marshalOStockMovement2ᚖorderdeskᚋentᚐStockMove
 		return graphql.Null
 	}
 	return ec._StockMovement(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOStockMovementEdge2ᚕᚖorderdeskᚋentᚐStockMovementEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.StockMovementEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOStockMovementEdge2ᚖorderdeskᚋentᚐStockMovementEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOStockMovementEdge2ᚖorderdeskᚋentᚐStockMovementEdge(ctx context.Context, sel ast.SelectionSet, v *ent.StockMovementEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._StockMovementEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOStockMovementKind2ᚕorderdeskᚋentᚋstockmovementᚐKindᚄ(ctx context.Context, v any) ([]stockmovement.Kind, error) {
@@ -83469,26 +84906,6 @@ func (ec *executionContext) marshalOUser2ᚖorderdeskᚋentᚐUser(ctx context.C
 	return ec._User(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOUserEdge2ᚕᚖorderdeskᚋentᚐUserEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.UserEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOUserEdge2ᚖorderdeskᚋentᚐUserEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOUserEdge2ᚖorderdeskᚋentᚐUserEdge(ctx context.Context, sel ast.SelectionSet, v *ent.UserEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._UserEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOUserOrder2ᚖorderdeskᚋentᚐUserOrder(ctx context.Context, v any) (*ent.UserOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -83581,26 +84998,6 @@ func (ec *executionContext) marshalOWebhookDelivery2ᚖorderdeskᚋentᚐWebhook
 	return ec._WebhookDelivery(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOWebhookDeliveryEdge2ᚕᚖorderdeskᚋentᚐWebhookDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.WebhookDeliveryEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOWebhookDeliveryEdge2ᚖorderdeskᚋentᚐWebhookDeliveryEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOWebhookDeliveryEdge2ᚖorderdeskᚋentᚐWebhookDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v *ent.WebhookDeliveryEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._WebhookDeliveryEdge(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalOWebhookDeliveryStatus2ᚕorderdeskᚋentᚋwebhookdeliveryᚐStatusᚄ(ctx context.Context, v any) ([]webhookdelivery.Status, error) {
 	if v == nil {
 		return nil, nil
@@ -83683,26 +85080,6 @@ func (ec *executionContext) marshalOWebhookEndpoint2ᚖorderdeskᚋentᚐWebhook
 		return graphql.Null
 	}
 	return ec._WebhookEndpoint(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOWebhookEndpointEdge2ᚕᚖorderdeskᚋentᚐWebhookEndpointEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.WebhookEndpointEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOWebhookEndpointEdge2ᚖorderdeskᚋentᚐWebhookEndpointEdge(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
-func (ec *executionContext) marshalOWebhookEndpointEdge2ᚖorderdeskᚋentᚐWebhookEndpointEdge(ctx context.Context, sel ast.SelectionSet, v *ent.WebhookEndpointEdge) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._WebhookEndpointEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOWebhookEndpointOrder2ᚖorderdeskᚋentᚐWebhookEndpointOrder(ctx context.Context, v any) (*ent.WebhookEndpointOrder, error) {

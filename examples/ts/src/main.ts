@@ -24,7 +24,7 @@ const ConfirmedOrders = graphql(`
   query ConfirmedOrders($first: Int!) {
     orders(first: $first, where: { status: CONFIRMED }) {
       totalCount
-      edges { node { id number total { amount currency } } }
+      nodes { id number total { amount currency } }
     }
   }
 `);
@@ -67,11 +67,9 @@ async function main(): Promise<void> {
 
   const orders = (await request(url, token, ConfirmedOrders, { first: 5 })).orders;
   console.log(`${orders.totalCount} confirmed orders`);
-  // Connections' edges and nodes are nullable in the schema (entgql's shape).
-  const nodes = (orders.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
-  const order = nodes[0];
+  const order = orders.nodes[0];
   if (!order) throw new Error('no confirmed order to cancel');
-  for (const node of nodes) console.log(`  ${node.number}  ${node.total.amount} ${node.total.currency}`);
+  for (const node of orders.nodes) console.log(`  ${node.number}  ${node.total.amount} ${node.total.currency}`);
 
   // The timeline of the order, live: the token goes in connection_init.
   const ws = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` } });

@@ -15,13 +15,13 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  mutation Login($email: String!, $password: String!) {\n    login(input: { email: $email, password: $password }) {\n      session { accessToken }\n      errors { code message }\n    }\n  }\n": typeof types.LoginDocument,
-    "\n  query ConfirmedOrders($first: Int!) {\n    orders(first: $first, where: { status: CONFIRMED }) {\n      totalCount\n      edges { node { id number total { amount currency } } }\n    }\n  }\n": typeof types.ConfirmedOrdersDocument,
+    "\n  query ConfirmedOrders($first: Int!) {\n    orders(first: $first, where: { status: CONFIRMED }) {\n      totalCount\n      nodes { id number total { amount currency } }\n    }\n  }\n": typeof types.ConfirmedOrdersDocument,
     "\n  mutation RequestCancellation($orderId: ID!, $dryRun: Boolean!, $key: String) {\n    requestOrderCancellation(input: { orderId: $orderId, reasonCode: CUSTOMER_REQUEST, dryRun: $dryRun, idempotencyKey: $key }) {\n      order { status }\n      cancellation { status }\n      preview { executes statusAfter amountRefunded { amount currency } }\n      errors { code field message }\n    }\n  }\n": typeof types.RequestCancellationDocument,
     "\n  subscription OrderEvents($orderId: ID!) {\n    orderEvents(orderId: $orderId) { action actorName }\n  }\n": typeof types.OrderEventsDocument,
 };
 const documents: Documents = {
     "\n  mutation Login($email: String!, $password: String!) {\n    login(input: { email: $email, password: $password }) {\n      session { accessToken }\n      errors { code message }\n    }\n  }\n": types.LoginDocument,
-    "\n  query ConfirmedOrders($first: Int!) {\n    orders(first: $first, where: { status: CONFIRMED }) {\n      totalCount\n      edges { node { id number total { amount currency } } }\n    }\n  }\n": types.ConfirmedOrdersDocument,
+    "\n  query ConfirmedOrders($first: Int!) {\n    orders(first: $first, where: { status: CONFIRMED }) {\n      totalCount\n      nodes { id number total { amount currency } }\n    }\n  }\n": types.ConfirmedOrdersDocument,
     "\n  mutation RequestCancellation($orderId: ID!, $dryRun: Boolean!, $key: String) {\n    requestOrderCancellation(input: { orderId: $orderId, reasonCode: CUSTOMER_REQUEST, dryRun: $dryRun, idempotencyKey: $key }) {\n      order { status }\n      cancellation { status }\n      preview { executes statusAfter amountRefunded { amount currency } }\n      errors { code field message }\n    }\n  }\n": types.RequestCancellationDocument,
     "\n  subscription OrderEvents($orderId: ID!) {\n    orderEvents(orderId: $orderId) { action actorName }\n  }\n": types.OrderEventsDocument,
 };
@@ -47,7 +47,7 @@ export function graphql(source: "\n  mutation Login($email: String!, $password: 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ConfirmedOrders($first: Int!) {\n    orders(first: $first, where: { status: CONFIRMED }) {\n      totalCount\n      edges { node { id number total { amount currency } } }\n    }\n  }\n"): (typeof documents)["\n  query ConfirmedOrders($first: Int!) {\n    orders(first: $first, where: { status: CONFIRMED }) {\n      totalCount\n      edges { node { id number total { amount currency } } }\n    }\n  }\n"];
+export function graphql(source: "\n  query ConfirmedOrders($first: Int!) {\n    orders(first: $first, where: { status: CONFIRMED }) {\n      totalCount\n      nodes { id number total { amount currency } }\n    }\n  }\n"): (typeof documents)["\n  query ConfirmedOrders($first: Int!) {\n    orders(first: $first, where: { status: CONFIRMED }) {\n      totalCount\n      nodes { id number total { amount currency } }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
