@@ -372,9 +372,13 @@ func TestConnectionNodes(t *testing.T) {
 	viaEdges, edgeStatements := run(`{ orders(first: 3) { edges { node { ` + nested(`edges { node { number } }`) + ` } } } }`)
 	viaNodes, nodeStatements := run(`{ orders(first: 3) { nodes { ` + nested(`nodes { number }`) + ` } } }`)
 	var e struct {
-		Orders struct{ Edges []struct{ Node json.RawMessage } }
+		Orders struct {
+			Edges []struct{ Node json.RawMessage }
+		}
 	}
-	var n struct{ Orders struct{ Nodes []json.RawMessage } }
+	var n struct {
+		Orders struct{ Nodes []json.RawMessage }
+	}
 	if err := json.Unmarshal(viaEdges, &e); err != nil {
 		t.Fatal(err)
 	}
