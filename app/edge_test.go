@@ -316,7 +316,7 @@ func TestEmptyWritesCheckPermission(t *testing.T) {
 func TestStockMovements_HideOtherRepsOrders(t *testing.T) {
 	w := newWorld(t)
 	o := w.createConfirmed(t, 1, 0) // SALES_REP's customer
-	q := `query($id: ID!) { node(id: $id) { ... on StockItem { movements(first: 50) { edges { node { kind orderID note } } } } } }`
+	q := `query($id: ID!) { node(id: $id) { ... on StockItem { movements(first: 50) { edges { node { kind orderId note } } } } } }`
 	type ledger struct {
 		Node struct {
 			Movements struct {

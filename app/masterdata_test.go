@@ -17,7 +17,7 @@ import (
 // isolation, optimistic concurrency, credit visibility, audit) and stock
 // items with their receipts and adjustments.
 
-const mdCustomerFields = `id name version email ownerID owner { id } creditLimit { amount currency }`
+const mdCustomerFields = `id name version email ownerId owner { id } creditLimit { amount currency }`
 
 type mdCustomer struct {
 	ID, Name    string
@@ -203,7 +203,7 @@ func TestCreateCustomer(t *testing.T) {
 			t.Errorf("creditLimit = %+v, want 15000.50 EUR", c.CreditLimit)
 		}
 		if c.Owner == nil || c.Owner.ID != repID || c.OwnerID == nil || *c.OwnerID != repID {
-			t.Errorf("owner = %+v (ownerID %v), want the rep %s", c.Owner, c.OwnerID, repID)
+			t.Errorf("owner = %+v (ownerId %v), want the rep %s", c.Owner, c.OwnerID, repID)
 		}
 		if c.Version != 1 || c.Name != "Globex" {
 			t.Errorf("customer = %+v, want Globex at version 1", c)
@@ -485,14 +485,14 @@ func TestCustomerAudit(t *testing.T) {
 		"id": c.ID, "expectedVersion": 1, "name": "Audit Co Renamed"}}, nil))
 
 	const q = `{ auditEvents(first: 100, where: {subjectType: "Customer"}) { totalCount edges { node {
-		action actorName actorKind subjectType subjectID before after } } } }`
+		action actorName actorKind subjectType subjectId before after } } } }`
 	type events struct {
 		AuditEvents struct {
 			TotalCount int
 			Edges      []struct {
 				Node struct {
 					Action, ActorName, ActorKind, SubjectType string
-					SubjectID                                 int
+					SubjectID                                 string
 					Before, After                             map[string]any
 				}
 			}
@@ -505,7 +505,7 @@ func TestCustomerAudit(t *testing.T) {
 		seen := map[string]bool{}
 		for _, e := range out.AuditEvents.Edges {
 			n := e.Node
-			if strconv.Itoa(n.SubjectID) != c.ID {
+			if n.SubjectID != c.ID {
 				continue
 			}
 			seen[n.Action] = true

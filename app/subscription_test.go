@@ -246,7 +246,7 @@ func endLive(t *testing.T, env *apptest.Env) {
 	t.Cleanup(func() { subscribers(t, env, 0) })
 }
 
-const eventFields = `id action subjectType orderID actorName`
+const eventFields = `id action subjectType orderId actorName`
 
 type eventView struct {
 	ID, Action, SubjectType, OrderID, ActorName string

@@ -6,6 +6,7 @@ package main
 
 import (
 	"log"
+	"regexp"
 	"slices"
 	"strings"
 	"text/template"
@@ -29,7 +30,7 @@ func main() {
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./schema/ent.graphql"),
 		entgql.WithWhereInputs(true),
-		entgql.WithSchemaHook(nonNullConnections),
+		entgql.WithSchemaHook(nonNullConnections, oneSpellingOfId),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -71,6 +72,22 @@ func nonNullConnections(_ *gen.Graph, s *ast.Schema) error {
 			Type:        ast.NonNullListType(ast.NonNullNamedType(node.Type.NamedType, nil), nil)}
 		at := slices.Index(conn.Fields, edges) + 1
 		conn.Fields = slices.Insert(conn.Fields, at, nodes)
+	}
+	return nil
+}
+
+// idSuffix finds the ID that ends a field's name or comes before a filter's
+// operator (customerID, customerIDIn, subjectIDGT).
+var idSuffix = regexp.MustCompile(`^([a-z][A-Za-z0-9]*)ID(s|In|NotIn|GT|GTE|LT|LTE|NEQ|IsNil|NotNil)?$`)
+
+// oneSpellingOfId names ent's id fields as the hand-written inputs do:
+// customerId, not customerID, in outputs and filters alike. gqlgen binds
+// them to ent's CustomerID fields all the same.
+func oneSpellingOfId(_ *gen.Graph, s *ast.Schema) error {
+	for _, def := range s.Types {
+		for _, f := range def.Fields {
+			f.Name = idSuffix.ReplaceAllString(f.Name, "${1}Id${2}")
+		}
 	}
 	return nil
 }

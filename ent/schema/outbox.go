@@ -108,7 +108,7 @@ func (WebhookDelivery) Fields() []ent.Field {
 		field.String("last_error").MaxRuneLen(1000).Optional(),
 		optionalTime("delivered_at"),
 		// A redelivery asked for by staff names the delivery it repeats.
-		field.Int("redelivery_of_id").Optional().Nillable().Immutable(),
+		field.Int("redelivery_of_id").Optional().Nillable().Immutable().Annotations(entgql.Type("ID")),
 	}
 }
 

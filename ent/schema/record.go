@@ -22,7 +22,8 @@ func (AuditEvent) Fields() []ent.Field {
 		field.String("action").MaxRuneLen(64).Immutable().
 			Annotations(entgql.OrderField("ACTION")),
 		field.String("subject_type").MaxRuneLen(32).Immutable(),
-		field.Int("subject_id").Immutable(),
+		// The subject's id as the API's other ids (an ID: ids pass 2^31).
+		field.Int("subject_id").Immutable().Annotations(entgql.Type("ID")),
 		field.String("from_status").MaxRuneLen(32).Optional().Immutable(),
 		field.String("to_status").MaxRuneLen(32).Optional().Immutable(),
 		field.String("reason").MaxRuneLen(2000).Optional().Immutable(),
@@ -69,7 +70,8 @@ func (Notification) Fields() []ent.Field {
 		field.String("title").MaxRuneLen(200).Immutable(),
 		field.String("body").MaxRuneLen(2000).Optional().Immutable(),
 		field.String("subject_type").MaxRuneLen(32).Immutable(),
-		field.Int("subject_id").Immutable(),
+		// The subject's id as the API's other ids (an ID: ids pass 2^31).
+		field.Int("subject_id").Immutable().Annotations(entgql.Type("ID")),
 		field.String("via_role").MaxRuneLen(32).Optional().Immutable(),
 		optionalTime("read_at"),
 		field.Int("recipient_id").Immutable(),

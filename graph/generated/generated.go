@@ -1564,7 +1564,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.CreatedBy(childComplexity), true
-	case "ApiKey.createdByID":
+	case "ApiKey.createdById":
 		if e.ComplexityRoot.ApiKey.CreatedByID == nil {
 			break
 		}
@@ -1618,7 +1618,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.User(childComplexity), true
-	case "ApiKey.userID":
+	case "ApiKey.userId":
 		if e.ComplexityRoot.ApiKey.UserID == nil {
 			break
 		}
@@ -1694,7 +1694,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEvent.Actor(childComplexity), true
-	case "AuditEvent.actorID":
+	case "AuditEvent.actorId":
 		if e.ComplexityRoot.AuditEvent.ActorID == nil {
 			break
 		}
@@ -1760,7 +1760,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEvent.Order(childComplexity), true
-	case "AuditEvent.orderID":
+	case "AuditEvent.orderId":
 		if e.ComplexityRoot.AuditEvent.OrderID == nil {
 			break
 		}
@@ -1772,13 +1772,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEvent.Reason(childComplexity), true
-	case "AuditEvent.requestID":
+	case "AuditEvent.requestId":
 		if e.ComplexityRoot.AuditEvent.RequestID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.AuditEvent.RequestID(childComplexity), true
-	case "AuditEvent.subjectID":
+	case "AuditEvent.subjectId":
 		if e.ComplexityRoot.AuditEvent.SubjectID == nil {
 			break
 		}
@@ -1981,7 +1981,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CancellationRecord.CustomerContact(childComplexity), true
-	case "CancellationRecord.customerContactID":
+	case "CancellationRecord.customerContactId":
 		if e.ComplexityRoot.CancellationRecord.CustomerContactID == nil {
 			break
 		}
@@ -2017,7 +2017,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CancellationRecord.DecidedBy(childComplexity), true
-	case "CancellationRecord.decidedByID":
+	case "CancellationRecord.decidedById":
 		if e.ComplexityRoot.CancellationRecord.DecidedByID == nil {
 			break
 		}
@@ -2053,7 +2053,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CancellationRecord.FinanceApprovedBy(childComplexity), true
-	case "CancellationRecord.financeApprovedByID":
+	case "CancellationRecord.financeApprovedById":
 		if e.ComplexityRoot.CancellationRecord.FinanceApprovedByID == nil {
 			break
 		}
@@ -2089,7 +2089,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CancellationRecord.ManagerApprovedBy(childComplexity), true
-	case "CancellationRecord.managerApprovedByID":
+	case "CancellationRecord.managerApprovedById":
 		if e.ComplexityRoot.CancellationRecord.ManagerApprovedByID == nil {
 			break
 		}
@@ -2113,7 +2113,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CancellationRecord.NewOrder(childComplexity), true
-	case "CancellationRecord.newOrderID":
+	case "CancellationRecord.newOrderId":
 		if e.ComplexityRoot.CancellationRecord.NewOrderID == nil {
 			break
 		}
@@ -2131,7 +2131,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CancellationRecord.Order(childComplexity), true
-	case "CancellationRecord.orderID":
+	case "CancellationRecord.orderId":
 		if e.ComplexityRoot.CancellationRecord.OrderID == nil {
 			break
 		}
@@ -2155,7 +2155,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CancellationRecord.RequestedBy(childComplexity), true
-	case "CancellationRecord.requestedByID":
+	case "CancellationRecord.requestedById":
 		if e.ComplexityRoot.CancellationRecord.RequestedByID == nil {
 			break
 		}
@@ -2274,7 +2274,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Complaint.Assignee(childComplexity), true
-	case "Complaint.assigneeID":
+	case "Complaint.assigneeId":
 		if e.ComplexityRoot.Complaint.AssigneeID == nil {
 			break
 		}
@@ -2304,7 +2304,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Complaint.Customer(childComplexity), true
-	case "Complaint.customerID":
+	case "Complaint.customerId":
 		if e.ComplexityRoot.Complaint.CustomerID == nil {
 			break
 		}
@@ -2328,7 +2328,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Complaint.FiledBy(childComplexity), true
-	case "Complaint.filedByID":
+	case "Complaint.filedById":
 		if e.ComplexityRoot.Complaint.FiledByID == nil {
 			break
 		}
@@ -2346,7 +2346,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Complaint.Order(childComplexity), true
-	case "Complaint.orderID":
+	case "Complaint.orderId":
 		if e.ComplexityRoot.Complaint.OrderID == nil {
 			break
 		}
@@ -2388,7 +2388,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Complaint.ResolvedByCorrection(childComplexity), true
-	case "Complaint.resolvedByCorrectionID":
+	case "Complaint.resolvedByCorrectionId":
 		if e.ComplexityRoot.Complaint.ResolvedByCorrectionID == nil {
 			break
 		}
@@ -2400,7 +2400,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Complaint.ResolvedByOrder(childComplexity), true
-	case "Complaint.resolvedByOrderID":
+	case "Complaint.resolvedByOrderId":
 		if e.ComplexityRoot.Complaint.ResolvedByOrderID == nil {
 			break
 		}
@@ -2412,7 +2412,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Complaint.ResolvedByPayment(childComplexity), true
-	case "Complaint.resolvedByPaymentID":
+	case "Complaint.resolvedByPaymentId":
 		if e.ComplexityRoot.Complaint.ResolvedByPaymentID == nil {
 			break
 		}
@@ -2424,7 +2424,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Complaint.ResolvedByReturn(childComplexity), true
-	case "Complaint.resolvedByReturnID":
+	case "Complaint.resolvedByReturnId":
 		if e.ComplexityRoot.Complaint.ResolvedByReturnID == nil {
 			break
 		}
@@ -2543,7 +2543,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Actor(childComplexity), true
-	case "Contact.actorID":
+	case "Contact.actorId":
 		if e.ComplexityRoot.Contact.ActorID == nil {
 			break
 		}
@@ -2567,7 +2567,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Customer(childComplexity), true
-	case "Contact.customerID":
+	case "Contact.customerId":
 		if e.ComplexityRoot.Contact.CustomerID == nil {
 			break
 		}
@@ -2585,7 +2585,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.FollowUpAssignee(childComplexity), true
-	case "Contact.followUpAssigneeID":
+	case "Contact.followUpAssigneeId":
 		if e.ComplexityRoot.Contact.FollowUpAssigneeID == nil {
 			break
 		}
@@ -2609,7 +2609,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.FollowUpDoneBy(childComplexity), true
-	case "Contact.followUpDoneByID":
+	case "Contact.followUpDoneById":
 		if e.ComplexityRoot.Contact.FollowUpDoneByID == nil {
 			break
 		}
@@ -2633,7 +2633,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Order(childComplexity), true
-	case "Contact.orderID":
+	case "Contact.orderId":
 		if e.ComplexityRoot.Contact.OrderID == nil {
 			break
 		}
@@ -2868,7 +2868,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreditNote.Invoice(childComplexity), true
-	case "CreditNote.invoiceID":
+	case "CreditNote.invoiceId":
 		if e.ComplexityRoot.CreditNote.InvoiceID == nil {
 			break
 		}
@@ -2880,7 +2880,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreditNote.IssuedBy(childComplexity), true
-	case "CreditNote.issuedByID":
+	case "CreditNote.issuedById":
 		if e.ComplexityRoot.CreditNote.IssuedByID == nil {
 			break
 		}
@@ -2898,7 +2898,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreditNote.Order(childComplexity), true
-	case "CreditNote.orderID":
+	case "CreditNote.orderId":
 		if e.ComplexityRoot.CreditNote.OrderID == nil {
 			break
 		}
@@ -3015,7 +3015,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Owner(childComplexity), true
-	case "Customer.ownerID":
+	case "Customer.ownerId":
 		if e.ComplexityRoot.Customer.OwnerID == nil {
 			break
 		}
@@ -3108,7 +3108,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerNotice.Customer(childComplexity), true
-	case "CustomerNotice.customerID":
+	case "CustomerNotice.customerId":
 		if e.ComplexityRoot.CustomerNotice.CustomerID == nil {
 			break
 		}
@@ -3150,7 +3150,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerNotice.Order(childComplexity), true
-	case "CustomerNotice.orderID":
+	case "CustomerNotice.orderId":
 		if e.ComplexityRoot.CustomerNotice.OrderID == nil {
 			break
 		}
@@ -3436,7 +3436,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Customer(childComplexity), true
-	case "Invoice.customerID":
+	case "Invoice.customerId":
 		if e.ComplexityRoot.Invoice.CustomerID == nil {
 			break
 		}
@@ -3466,7 +3466,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.IssuedBy(childComplexity), true
-	case "Invoice.issuedByID":
+	case "Invoice.issuedById":
 		if e.ComplexityRoot.Invoice.IssuedByID == nil {
 			break
 		}
@@ -3496,7 +3496,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Order(childComplexity), true
-	case "Invoice.orderID":
+	case "Invoice.orderId":
 		if e.ComplexityRoot.Invoice.OrderID == nil {
 			break
 		}
@@ -3538,7 +3538,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Replaces(childComplexity), true
-	case "Invoice.replacesID":
+	case "Invoice.replacesId":
 		if e.ComplexityRoot.Invoice.ReplacesID == nil {
 			break
 		}
@@ -3687,7 +3687,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LedgerEntry.Actor(childComplexity), true
-	case "LedgerEntry.actorID":
+	case "LedgerEntry.actorId":
 		if e.ComplexityRoot.LedgerEntry.ActorID == nil {
 			break
 		}
@@ -3735,7 +3735,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LedgerEntry.Order(childComplexity), true
-	case "LedgerEntry.orderID":
+	case "LedgerEntry.orderId":
 		if e.ComplexityRoot.LedgerEntry.OrderID == nil {
 			break
 		}
@@ -3747,7 +3747,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LedgerEntry.Payment(childComplexity), true
-	case "LedgerEntry.paymentID":
+	case "LedgerEntry.paymentId":
 		if e.ComplexityRoot.LedgerEntry.PaymentID == nil {
 			break
 		}
@@ -3765,7 +3765,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LedgerEntry.Reverses(childComplexity), true
-	case "LedgerEntry.reversesID":
+	case "LedgerEntry.reversesId":
 		if e.ComplexityRoot.LedgerEntry.ReversesID == nil {
 			break
 		}
@@ -4606,7 +4606,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Notification.Order(childComplexity), true
-	case "Notification.orderID":
+	case "Notification.orderId":
 		if e.ComplexityRoot.Notification.OrderID == nil {
 			break
 		}
@@ -4624,13 +4624,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Notification.Recipient(childComplexity), true
-	case "Notification.recipientID":
+	case "Notification.recipientId":
 		if e.ComplexityRoot.Notification.RecipientID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Notification.RecipientID(childComplexity), true
-	case "Notification.subjectID":
+	case "Notification.subjectId":
 		if e.ComplexityRoot.Notification.SubjectID == nil {
 			break
 		}
@@ -4795,7 +4795,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Customer(childComplexity), true
-	case "Order.customerID":
+	case "Order.customerId":
 		if e.ComplexityRoot.Order.CustomerID == nil {
 			break
 		}
@@ -4879,7 +4879,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.Owner(childComplexity), true
-	case "Order.ownerID":
+	case "Order.ownerId":
 		if e.ComplexityRoot.Order.OwnerID == nil {
 			break
 		}
@@ -4927,7 +4927,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.ReorderedFrom(childComplexity), true
-	case "Order.reorderedFromID":
+	case "Order.reorderedFromId":
 		if e.ComplexityRoot.Order.ReorderedFromID == nil {
 			break
 		}
@@ -5103,7 +5103,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderCorrection.CustomerContact(childComplexity), true
-	case "OrderCorrection.customerContactID":
+	case "OrderCorrection.customerContactId":
 		if e.ComplexityRoot.OrderCorrection.CustomerContactID == nil {
 			break
 		}
@@ -5139,7 +5139,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderCorrection.DecidedBy(childComplexity), true
-	case "OrderCorrection.decidedByID":
+	case "OrderCorrection.decidedById":
 		if e.ComplexityRoot.OrderCorrection.DecidedByID == nil {
 			break
 		}
@@ -5193,7 +5193,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderCorrection.Order(childComplexity), true
-	case "OrderCorrection.orderID":
+	case "OrderCorrection.orderId":
 		if e.ComplexityRoot.OrderCorrection.OrderID == nil {
 			break
 		}
@@ -5211,7 +5211,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderCorrection.RequestedBy(childComplexity), true
-	case "OrderCorrection.requestedByID":
+	case "OrderCorrection.requestedById":
 		if e.ComplexityRoot.OrderCorrection.RequestedByID == nil {
 			break
 		}
@@ -5353,7 +5353,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderLine.Order(childComplexity), true
-	case "OrderLine.orderID":
+	case "OrderLine.orderId":
 		if e.ComplexityRoot.OrderLine.OrderID == nil {
 			break
 		}
@@ -5407,7 +5407,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderLine.StockItem(childComplexity), true
-	case "OrderLine.stockItemID":
+	case "OrderLine.stockItemId":
 		if e.ComplexityRoot.OrderLine.StockItemID == nil {
 			break
 		}
@@ -5488,7 +5488,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.Cancellation(childComplexity), true
-	case "Payment.cancellationID":
+	case "Payment.cancellationId":
 		if e.ComplexityRoot.Payment.CancellationID == nil {
 			break
 		}
@@ -5554,7 +5554,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.Order(childComplexity), true
-	case "Payment.orderID":
+	case "Payment.orderId":
 		if e.ComplexityRoot.Payment.OrderID == nil {
 			break
 		}
@@ -5572,7 +5572,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.RecordedBy(childComplexity), true
-	case "Payment.recordedByID":
+	case "Payment.recordedById":
 		if e.ComplexityRoot.Payment.RecordedByID == nil {
 			break
 		}
@@ -5584,7 +5584,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.RefundOf(childComplexity), true
-	case "Payment.refundOfID":
+	case "Payment.refundOfId":
 		if e.ComplexityRoot.Payment.RefundOfID == nil {
 			break
 		}
@@ -5608,7 +5608,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payment.ReturnOrder(childComplexity), true
-	case "Payment.returnOrderID":
+	case "Payment.returnOrderId":
 		if e.ComplexityRoot.Payment.ReturnOrderID == nil {
 			break
 		}
@@ -6099,7 +6099,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnLine.OrderLine(childComplexity), true
-	case "ReturnLine.orderLineID":
+	case "ReturnLine.orderLineId":
 		if e.ComplexityRoot.ReturnLine.OrderLineID == nil {
 			break
 		}
@@ -6135,7 +6135,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnLine.ReturnOrder(childComplexity), true
-	case "ReturnLine.returnOrderID":
+	case "ReturnLine.returnOrderId":
 		if e.ComplexityRoot.ReturnLine.ReturnOrderID == nil {
 			break
 		}
@@ -6178,7 +6178,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnOrder.DecidedBy(childComplexity), true
-	case "ReturnOrder.decidedByID":
+	case "ReturnOrder.decidedById":
 		if e.ComplexityRoot.ReturnOrder.DecidedByID == nil {
 			break
 		}
@@ -6196,7 +6196,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnOrder.ExchangeOrder(childComplexity), true
-	case "ReturnOrder.exchangeOrderID":
+	case "ReturnOrder.exchangeOrderId":
 		if e.ComplexityRoot.ReturnOrder.ExchangeOrderID == nil {
 			break
 		}
@@ -6232,7 +6232,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnOrder.Order(childComplexity), true
-	case "ReturnOrder.orderID":
+	case "ReturnOrder.orderId":
 		if e.ComplexityRoot.ReturnOrder.OrderID == nil {
 			break
 		}
@@ -6250,7 +6250,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnOrder.ReceivedBy(childComplexity), true
-	case "ReturnOrder.receivedByID":
+	case "ReturnOrder.receivedById":
 		if e.ComplexityRoot.ReturnOrder.ReceivedByID == nil {
 			break
 		}
@@ -6268,7 +6268,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnOrder.RequestedBy(childComplexity), true
-	case "ReturnOrder.requestedByID":
+	case "ReturnOrder.requestedById":
 		if e.ComplexityRoot.ReturnOrder.RequestedByID == nil {
 			break
 		}
@@ -6286,7 +6286,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReturnOrder.Shipment(childComplexity), true
-	case "ReturnOrder.shipmentID":
+	case "ReturnOrder.shipmentId":
 		if e.ComplexityRoot.ReturnOrder.ShipmentID == nil {
 			break
 		}
@@ -6527,7 +6527,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.Order(childComplexity), true
-	case "Shipment.orderID":
+	case "Shipment.orderId":
 		if e.ComplexityRoot.Shipment.OrderID == nil {
 			break
 		}
@@ -6539,7 +6539,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.ReplacementOrder(childComplexity), true
-	case "Shipment.replacementOrderID":
+	case "Shipment.replacementOrderId":
 		if e.ComplexityRoot.Shipment.ReplacementOrderID == nil {
 			break
 		}
@@ -6557,7 +6557,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.ShippedBy(childComplexity), true
-	case "Shipment.shippedByID":
+	case "Shipment.shippedById":
 		if e.ComplexityRoot.Shipment.ShippedByID == nil {
 			break
 		}
@@ -6675,7 +6675,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShipmentLine.OrderLine(childComplexity), true
-	case "ShipmentLine.orderLineID":
+	case "ShipmentLine.orderLineId":
 		if e.ComplexityRoot.ShipmentLine.OrderLineID == nil {
 			break
 		}
@@ -6693,7 +6693,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShipmentLine.Shipment(childComplexity), true
-	case "ShipmentLine.shipmentID":
+	case "ShipmentLine.shipmentId":
 		if e.ComplexityRoot.ShipmentLine.ShipmentID == nil {
 			break
 		}
@@ -6872,7 +6872,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StockMovement.Actor(childComplexity), true
-	case "StockMovement.actorID":
+	case "StockMovement.actorId":
 		if e.ComplexityRoot.StockMovement.ActorID == nil {
 			break
 		}
@@ -6884,7 +6884,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StockMovement.Cancellation(childComplexity), true
-	case "StockMovement.cancellationID":
+	case "StockMovement.cancellationId":
 		if e.ComplexityRoot.StockMovement.CancellationID == nil {
 			break
 		}
@@ -6896,7 +6896,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StockMovement.Correction(childComplexity), true
-	case "StockMovement.correctionID":
+	case "StockMovement.correctionId":
 		if e.ComplexityRoot.StockMovement.CorrectionID == nil {
 			break
 		}
@@ -6944,7 +6944,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StockMovement.Order(childComplexity), true
-	case "StockMovement.orderID":
+	case "StockMovement.orderId":
 		if e.ComplexityRoot.StockMovement.OrderID == nil {
 			break
 		}
@@ -6980,7 +6980,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StockMovement.ReturnOrder(childComplexity), true
-	case "StockMovement.returnOrderID":
+	case "StockMovement.returnOrderId":
 		if e.ComplexityRoot.StockMovement.ReturnOrderID == nil {
 			break
 		}
@@ -6992,7 +6992,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StockMovement.StockItem(childComplexity), true
-	case "StockMovement.stockItemID":
+	case "StockMovement.stockItemId":
 		if e.ComplexityRoot.StockMovement.StockItemID == nil {
 			break
 		}
@@ -7272,7 +7272,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookDelivery.Endpoint(childComplexity), true
-	case "WebhookDelivery.endpointID":
+	case "WebhookDelivery.endpointId":
 		if e.ComplexityRoot.WebhookDelivery.EndpointID == nil {
 			break
 		}
@@ -7326,7 +7326,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookDelivery.Payload(childComplexity), true
-	case "WebhookDelivery.redeliveryOfID":
+	case "WebhookDelivery.redeliveryOfId":
 		if e.ComplexityRoot.WebhookDelivery.RedeliveryOfID == nil {
 			break
 		}
@@ -7426,7 +7426,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WebhookEndpoint.CreatedBy(childComplexity), true
-	case "WebhookEndpoint.createdByID":
+	case "WebhookEndpoint.createdById":
 		if e.ComplexityRoot.WebhookEndpoint.CreatedByID == nil {
 			break
 		}
@@ -8302,13 +8302,13 @@ type ApiKey implements Node @goModel(model: "orderdesk/ent.APIKey") {
   id: ID!
   createdAt: Time!
   updatedAt: Time!
-  userID: ID!
+  userId: ID!
   name: String!
   prefix: String!
   expiresAt: Time
   lastUsedAt: Time
   revokedAt: Time
-  createdByID: ID
+  createdById: ID
   user: User!
   createdBy: User
 }
@@ -8410,10 +8410,10 @@ input ApiKeyWhereInput {
   """
   user_id field predicates
   """
-  userID: ID
-  userIDNEQ: ID
-  userIDIn: [ID!]
-  userIDNotIn: [ID!]
+  userId: ID
+  userIdNEQ: ID
+  userIdIn: [ID!]
+  userIdNotIn: [ID!]
   """
   name field predicates
   """
@@ -8488,12 +8488,12 @@ input ApiKeyWhereInput {
   """
   created_by_id field predicates
   """
-  createdByID: ID
-  createdByIDNEQ: ID
-  createdByIDIn: [ID!]
-  createdByIDNotIn: [ID!]
-  createdByIDIsNil: Boolean
-  createdByIDNotNil: Boolean
+  createdById: ID
+  createdByIdNEQ: ID
+  createdByIdIn: [ID!]
+  createdByIdNotIn: [ID!]
+  createdByIdIsNil: Boolean
+  createdByIdNotNil: Boolean
   """
   user edge predicates
   """
@@ -8512,16 +8512,16 @@ type AuditEvent implements Node {
   actorName: String!
   action: String!
   subjectType: String!
-  subjectID: Int!
+  subjectId: ID!
   fromStatus: String
   toStatus: String
   reason: String
   currency: String
   before: Map
   after: Map
-  requestID: String
-  actorID: ID
-  orderID: ID
+  requestId: String
+  actorId: ID
+  orderId: ID
   actor: User
   order: Order
 }
@@ -8675,14 +8675,14 @@ input AuditEventWhereInput {
   """
   subject_id field predicates
   """
-  subjectID: Int
-  subjectIDNEQ: Int
-  subjectIDIn: [Int!]
-  subjectIDNotIn: [Int!]
-  subjectIDGT: Int
-  subjectIDGTE: Int
-  subjectIDLT: Int
-  subjectIDLTE: Int
+  subjectId: ID
+  subjectIdNEQ: ID
+  subjectIdIn: [ID!]
+  subjectIdNotIn: [ID!]
+  subjectIdGT: ID
+  subjectIdGTE: ID
+  subjectIdLT: ID
+  subjectIdLTE: ID
   """
   from_status field predicates
   """
@@ -8758,39 +8758,39 @@ input AuditEventWhereInput {
   """
   request_id field predicates
   """
-  requestID: String
-  requestIDNEQ: String
-  requestIDIn: [String!]
-  requestIDNotIn: [String!]
-  requestIDGT: String
-  requestIDGTE: String
-  requestIDLT: String
-  requestIDLTE: String
+  requestId: String
+  requestIdNEQ: String
+  requestIdIn: [String!]
+  requestIdNotIn: [String!]
+  requestIdGT: String
+  requestIdGTE: String
+  requestIdLT: String
+  requestIdLTE: String
   requestIDContains: String
   requestIDHasPrefix: String
   requestIDHasSuffix: String
-  requestIDIsNil: Boolean
-  requestIDNotNil: Boolean
+  requestIdIsNil: Boolean
+  requestIdNotNil: Boolean
   requestIDEqualFold: String
   requestIDContainsFold: String
   """
   actor_id field predicates
   """
-  actorID: ID
-  actorIDNEQ: ID
-  actorIDIn: [ID!]
-  actorIDNotIn: [ID!]
-  actorIDIsNil: Boolean
-  actorIDNotNil: Boolean
+  actorId: ID
+  actorIdNEQ: ID
+  actorIdIn: [ID!]
+  actorIdNotIn: [ID!]
+  actorIdIsNil: Boolean
+  actorIdNotNil: Boolean
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
-  orderIDIsNil: Boolean
-  orderIDNotNil: Boolean
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
+  orderIdIsNil: Boolean
+  orderIdNotNil: Boolean
   """
   actor edge predicates
   """
@@ -8823,14 +8823,14 @@ type CancellationRecord implements Node {
   executedAt: Time
   currency: String!
   quantityReleased: Int!
-  orderID: ID!
-  requestedByID: ID
-  managerApprovedByID: ID
-  financeApprovedByID: ID
-  decidedByID: ID
-  newOrderID: ID
+  orderId: ID!
+  requestedById: ID
+  managerApprovedById: ID
+  financeApprovedById: ID
+  decidedById: ID
+  newOrderId: ID
   automatic: Boolean!
-  customerContactID: ID
+  customerContactId: ID
   customerDecision: CancellationRecordCustomerDecision
   customerDecidedAt: Time
   customerDecisionAddress: String
@@ -9151,55 +9151,55 @@ input CancellationRecordWhereInput {
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
   """
   requested_by_id field predicates
   """
-  requestedByID: ID
-  requestedByIDNEQ: ID
-  requestedByIDIn: [ID!]
-  requestedByIDNotIn: [ID!]
-  requestedByIDIsNil: Boolean
-  requestedByIDNotNil: Boolean
+  requestedById: ID
+  requestedByIdNEQ: ID
+  requestedByIdIn: [ID!]
+  requestedByIdNotIn: [ID!]
+  requestedByIdIsNil: Boolean
+  requestedByIdNotNil: Boolean
   """
   manager_approved_by_id field predicates
   """
-  managerApprovedByID: ID
-  managerApprovedByIDNEQ: ID
-  managerApprovedByIDIn: [ID!]
-  managerApprovedByIDNotIn: [ID!]
-  managerApprovedByIDIsNil: Boolean
-  managerApprovedByIDNotNil: Boolean
+  managerApprovedById: ID
+  managerApprovedByIdNEQ: ID
+  managerApprovedByIdIn: [ID!]
+  managerApprovedByIdNotIn: [ID!]
+  managerApprovedByIdIsNil: Boolean
+  managerApprovedByIdNotNil: Boolean
   """
   finance_approved_by_id field predicates
   """
-  financeApprovedByID: ID
-  financeApprovedByIDNEQ: ID
-  financeApprovedByIDIn: [ID!]
-  financeApprovedByIDNotIn: [ID!]
-  financeApprovedByIDIsNil: Boolean
-  financeApprovedByIDNotNil: Boolean
+  financeApprovedById: ID
+  financeApprovedByIdNEQ: ID
+  financeApprovedByIdIn: [ID!]
+  financeApprovedByIdNotIn: [ID!]
+  financeApprovedByIdIsNil: Boolean
+  financeApprovedByIdNotNil: Boolean
   """
   decided_by_id field predicates
   """
-  decidedByID: ID
-  decidedByIDNEQ: ID
-  decidedByIDIn: [ID!]
-  decidedByIDNotIn: [ID!]
-  decidedByIDIsNil: Boolean
-  decidedByIDNotNil: Boolean
+  decidedById: ID
+  decidedByIdNEQ: ID
+  decidedByIdIn: [ID!]
+  decidedByIdNotIn: [ID!]
+  decidedByIdIsNil: Boolean
+  decidedByIdNotNil: Boolean
   """
   new_order_id field predicates
   """
-  newOrderID: ID
-  newOrderIDNEQ: ID
-  newOrderIDIn: [ID!]
-  newOrderIDNotIn: [ID!]
-  newOrderIDIsNil: Boolean
-  newOrderIDNotNil: Boolean
+  newOrderId: ID
+  newOrderIdNEQ: ID
+  newOrderIdIn: [ID!]
+  newOrderIdNotIn: [ID!]
+  newOrderIdIsNil: Boolean
+  newOrderIdNotNil: Boolean
   """
   automatic field predicates
   """
@@ -9208,12 +9208,12 @@ input CancellationRecordWhereInput {
   """
   customer_contact_id field predicates
   """
-  customerContactID: ID
-  customerContactIDNEQ: ID
-  customerContactIDIn: [ID!]
-  customerContactIDNotIn: [ID!]
-  customerContactIDIsNil: Boolean
-  customerContactIDNotNil: Boolean
+  customerContactId: ID
+  customerContactIdNEQ: ID
+  customerContactIdIn: [ID!]
+  customerContactIdNotIn: [ID!]
+  customerContactIdIsNil: Boolean
+  customerContactIdNotNil: Boolean
   """
   customer_decision field predicates
   """
@@ -9306,14 +9306,14 @@ type Complaint implements Node {
   closedAt: Time
   overdueNotifiedAt: Time
   reopenCount: Int!
-  customerID: ID!
-  orderID: ID
-  assigneeID: ID
-  filedByID: ID
-  resolvedByReturnID: ID
-  resolvedByPaymentID: ID
-  resolvedByCorrectionID: ID
-  resolvedByOrderID: ID
+  customerId: ID!
+  orderId: ID
+  assigneeId: ID
+  filedById: ID
+  resolvedByReturnId: ID
+  resolvedByPaymentId: ID
+  resolvedByCorrectionId: ID
+  resolvedByOrderId: ID
   customer: Customer!
   order: Order
   assignee: User
@@ -9595,73 +9595,73 @@ input ComplaintWhereInput {
   """
   customer_id field predicates
   """
-  customerID: ID
-  customerIDNEQ: ID
-  customerIDIn: [ID!]
-  customerIDNotIn: [ID!]
+  customerId: ID
+  customerIdNEQ: ID
+  customerIdIn: [ID!]
+  customerIdNotIn: [ID!]
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
-  orderIDIsNil: Boolean
-  orderIDNotNil: Boolean
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
+  orderIdIsNil: Boolean
+  orderIdNotNil: Boolean
   """
   assignee_id field predicates
   """
-  assigneeID: ID
-  assigneeIDNEQ: ID
-  assigneeIDIn: [ID!]
-  assigneeIDNotIn: [ID!]
-  assigneeIDIsNil: Boolean
-  assigneeIDNotNil: Boolean
+  assigneeId: ID
+  assigneeIdNEQ: ID
+  assigneeIdIn: [ID!]
+  assigneeIdNotIn: [ID!]
+  assigneeIdIsNil: Boolean
+  assigneeIdNotNil: Boolean
   """
   filed_by_id field predicates
   """
-  filedByID: ID
-  filedByIDNEQ: ID
-  filedByIDIn: [ID!]
-  filedByIDNotIn: [ID!]
-  filedByIDIsNil: Boolean
-  filedByIDNotNil: Boolean
+  filedById: ID
+  filedByIdNEQ: ID
+  filedByIdIn: [ID!]
+  filedByIdNotIn: [ID!]
+  filedByIdIsNil: Boolean
+  filedByIdNotNil: Boolean
   """
   resolved_by_return_id field predicates
   """
-  resolvedByReturnID: ID
-  resolvedByReturnIDNEQ: ID
-  resolvedByReturnIDIn: [ID!]
-  resolvedByReturnIDNotIn: [ID!]
-  resolvedByReturnIDIsNil: Boolean
-  resolvedByReturnIDNotNil: Boolean
+  resolvedByReturnId: ID
+  resolvedByReturnIdNEQ: ID
+  resolvedByReturnIdIn: [ID!]
+  resolvedByReturnIdNotIn: [ID!]
+  resolvedByReturnIdIsNil: Boolean
+  resolvedByReturnIdNotNil: Boolean
   """
   resolved_by_payment_id field predicates
   """
-  resolvedByPaymentID: ID
-  resolvedByPaymentIDNEQ: ID
-  resolvedByPaymentIDIn: [ID!]
-  resolvedByPaymentIDNotIn: [ID!]
-  resolvedByPaymentIDIsNil: Boolean
-  resolvedByPaymentIDNotNil: Boolean
+  resolvedByPaymentId: ID
+  resolvedByPaymentIdNEQ: ID
+  resolvedByPaymentIdIn: [ID!]
+  resolvedByPaymentIdNotIn: [ID!]
+  resolvedByPaymentIdIsNil: Boolean
+  resolvedByPaymentIdNotNil: Boolean
   """
   resolved_by_correction_id field predicates
   """
-  resolvedByCorrectionID: ID
-  resolvedByCorrectionIDNEQ: ID
-  resolvedByCorrectionIDIn: [ID!]
-  resolvedByCorrectionIDNotIn: [ID!]
-  resolvedByCorrectionIDIsNil: Boolean
-  resolvedByCorrectionIDNotNil: Boolean
+  resolvedByCorrectionId: ID
+  resolvedByCorrectionIdNEQ: ID
+  resolvedByCorrectionIdIn: [ID!]
+  resolvedByCorrectionIdNotIn: [ID!]
+  resolvedByCorrectionIdIsNil: Boolean
+  resolvedByCorrectionIdNotNil: Boolean
   """
   resolved_by_order_id field predicates
   """
-  resolvedByOrderID: ID
-  resolvedByOrderIDNEQ: ID
-  resolvedByOrderIDIn: [ID!]
-  resolvedByOrderIDNotIn: [ID!]
-  resolvedByOrderIDIsNil: Boolean
-  resolvedByOrderIDNotNil: Boolean
+  resolvedByOrderId: ID
+  resolvedByOrderIdNEQ: ID
+  resolvedByOrderIdIn: [ID!]
+  resolvedByOrderIdNotIn: [ID!]
+  resolvedByOrderIdIsNil: Boolean
+  resolvedByOrderIdNotNil: Boolean
   """
   customer edge predicates
   """
@@ -9717,11 +9717,11 @@ type Contact implements Node {
   followUpAt: Time
   followUpDoneAt: Time
   satisfaction: Int
-  customerID: ID!
-  orderID: ID
-  followUpAssigneeID: ID
-  actorID: ID
-  followUpDoneByID: ID
+  customerId: ID!
+  orderId: ID
+  followUpAssigneeId: ID
+  actorId: ID
+  followUpDoneById: ID
   customer: Customer!
   order: Order
   followUpAssignee: User
@@ -9975,46 +9975,46 @@ input ContactWhereInput {
   """
   customer_id field predicates
   """
-  customerID: ID
-  customerIDNEQ: ID
-  customerIDIn: [ID!]
-  customerIDNotIn: [ID!]
+  customerId: ID
+  customerIdNEQ: ID
+  customerIdIn: [ID!]
+  customerIdNotIn: [ID!]
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
-  orderIDIsNil: Boolean
-  orderIDNotNil: Boolean
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
+  orderIdIsNil: Boolean
+  orderIdNotNil: Boolean
   """
   follow_up_assignee_id field predicates
   """
-  followUpAssigneeID: ID
-  followUpAssigneeIDNEQ: ID
-  followUpAssigneeIDIn: [ID!]
-  followUpAssigneeIDNotIn: [ID!]
-  followUpAssigneeIDIsNil: Boolean
-  followUpAssigneeIDNotNil: Boolean
+  followUpAssigneeId: ID
+  followUpAssigneeIdNEQ: ID
+  followUpAssigneeIdIn: [ID!]
+  followUpAssigneeIdNotIn: [ID!]
+  followUpAssigneeIdIsNil: Boolean
+  followUpAssigneeIdNotNil: Boolean
   """
   actor_id field predicates
   """
-  actorID: ID
-  actorIDNEQ: ID
-  actorIDIn: [ID!]
-  actorIDNotIn: [ID!]
-  actorIDIsNil: Boolean
-  actorIDNotNil: Boolean
+  actorId: ID
+  actorIdNEQ: ID
+  actorIdIn: [ID!]
+  actorIdNotIn: [ID!]
+  actorIdIsNil: Boolean
+  actorIdNotNil: Boolean
   """
   follow_up_done_by_id field predicates
   """
-  followUpDoneByID: ID
-  followUpDoneByIDNEQ: ID
-  followUpDoneByIDIn: [ID!]
-  followUpDoneByIDNotIn: [ID!]
-  followUpDoneByIDIsNil: Boolean
-  followUpDoneByIDNotNil: Boolean
+  followUpDoneById: ID
+  followUpDoneByIdNEQ: ID
+  followUpDoneByIdIn: [ID!]
+  followUpDoneByIdNotIn: [ID!]
+  followUpDoneByIdIsNil: Boolean
+  followUpDoneByIdNotNil: Boolean
   """
   customer edge predicates
   """
@@ -10047,9 +10047,9 @@ type CreditNote implements Node {
   number: String!
   currency: String!
   reason: String!
-  invoiceID: ID!
-  orderID: ID!
-  issuedByID: ID
+  invoiceId: ID!
+  orderId: ID!
+  issuedById: ID
   invoice: Invoice!
   order: Order!
   issuedBy: User
@@ -10155,26 +10155,26 @@ input CreditNoteWhereInput {
   """
   invoice_id field predicates
   """
-  invoiceID: ID
-  invoiceIDNEQ: ID
-  invoiceIDIn: [ID!]
-  invoiceIDNotIn: [ID!]
+  invoiceId: ID
+  invoiceIdNEQ: ID
+  invoiceIdIn: [ID!]
+  invoiceIdNotIn: [ID!]
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
   """
   issued_by_id field predicates
   """
-  issuedByID: ID
-  issuedByIDNEQ: ID
-  issuedByIDIn: [ID!]
-  issuedByIDNotIn: [ID!]
-  issuedByIDIsNil: Boolean
-  issuedByIDNotNil: Boolean
+  issuedById: ID
+  issuedByIdNEQ: ID
+  issuedByIdIn: [ID!]
+  issuedByIdNotIn: [ID!]
+  issuedByIdIsNil: Boolean
+  issuedByIdNotNil: Boolean
   """
   invoice edge predicates
   """
@@ -10209,7 +10209,7 @@ type Customer implements Node {
   shippingAddress: Address
   currency: String!
   language: String
-  ownerID: ID
+  ownerId: ID
   owner: User
   orders(
     """
@@ -10383,8 +10383,8 @@ type CustomerNotice implements Node {
   nextAttemptAt: Time!
   lastError: String
   sentAt: Time
-  customerID: ID!
-  orderID: ID
+  customerId: ID!
+  orderId: ID
   customer: Customer!
   order: Order
 }
@@ -10622,19 +10622,19 @@ input CustomerNoticeWhereInput {
   """
   customer_id field predicates
   """
-  customerID: ID
-  customerIDNEQ: ID
-  customerIDIn: [ID!]
-  customerIDNotIn: [ID!]
+  customerId: ID
+  customerIdNEQ: ID
+  customerIdIn: [ID!]
+  customerIdNotIn: [ID!]
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
-  orderIDIsNil: Boolean
-  orderIDNotNil: Boolean
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
+  orderIdIsNil: Boolean
+  orderIdNotNil: Boolean
   """
   customer edge predicates
   """
@@ -10826,12 +10826,12 @@ input CustomerWhereInput {
   """
   owner_id field predicates
   """
-  ownerID: ID
-  ownerIDNEQ: ID
-  ownerIDIn: [ID!]
-  ownerIDNotIn: [ID!]
-  ownerIDIsNil: Boolean
-  ownerIDNotNil: Boolean
+  ownerId: ID
+  ownerIdNEQ: ID
+  ownerIdIn: [ID!]
+  ownerIdNotIn: [ID!]
+  ownerIdIsNil: Boolean
+  ownerIdNotNil: Boolean
   """
   owner edge predicates
   """
@@ -10871,10 +10871,10 @@ type Invoice implements Node {
   reminders: Int!
   remindedAt: Time
   note: String
-  orderID: ID!
-  customerID: ID!
-  issuedByID: ID
-  replacesID: ID
+  orderId: ID!
+  customerId: ID!
+  issuedById: ID
+  replacesId: ID
   order: Order!
   customer: Customer!
   issuedBy: User
@@ -11094,35 +11094,35 @@ input InvoiceWhereInput {
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
   """
   customer_id field predicates
   """
-  customerID: ID
-  customerIDNEQ: ID
-  customerIDIn: [ID!]
-  customerIDNotIn: [ID!]
+  customerId: ID
+  customerIdNEQ: ID
+  customerIdIn: [ID!]
+  customerIdNotIn: [ID!]
   """
   issued_by_id field predicates
   """
-  issuedByID: ID
-  issuedByIDNEQ: ID
-  issuedByIDIn: [ID!]
-  issuedByIDNotIn: [ID!]
-  issuedByIDIsNil: Boolean
-  issuedByIDNotNil: Boolean
+  issuedById: ID
+  issuedByIdNEQ: ID
+  issuedByIdIn: [ID!]
+  issuedByIdNotIn: [ID!]
+  issuedByIdIsNil: Boolean
+  issuedByIdNotNil: Boolean
   """
   replaces_id field predicates
   """
-  replacesID: ID
-  replacesIDNEQ: ID
-  replacesIDIn: [ID!]
-  replacesIDNotIn: [ID!]
-  replacesIDIsNil: Boolean
-  replacesIDNotNil: Boolean
+  replacesId: ID
+  replacesIdNEQ: ID
+  replacesIdIn: [ID!]
+  replacesIdNotIn: [ID!]
+  replacesIdIsNil: Boolean
+  replacesIdNotNil: Boolean
   """
   order edge predicates
   """
@@ -11160,10 +11160,10 @@ type LedgerEntry implements Node {
   kind: LedgerEntryKind!
   currency: String!
   description: String!
-  orderID: ID!
-  paymentID: ID
-  actorID: ID
-  reversesID: ID
+  orderId: ID!
+  paymentId: ID
+  actorId: ID
+  reversesId: ID
   order: Order!
   payment: Payment
   actor: User
@@ -11306,37 +11306,37 @@ input LedgerEntryWhereInput {
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
   """
   payment_id field predicates
   """
-  paymentID: ID
-  paymentIDNEQ: ID
-  paymentIDIn: [ID!]
-  paymentIDNotIn: [ID!]
-  paymentIDIsNil: Boolean
-  paymentIDNotNil: Boolean
+  paymentId: ID
+  paymentIdNEQ: ID
+  paymentIdIn: [ID!]
+  paymentIdNotIn: [ID!]
+  paymentIdIsNil: Boolean
+  paymentIdNotNil: Boolean
   """
   actor_id field predicates
   """
-  actorID: ID
-  actorIDNEQ: ID
-  actorIDIn: [ID!]
-  actorIDNotIn: [ID!]
-  actorIDIsNil: Boolean
-  actorIDNotNil: Boolean
+  actorId: ID
+  actorIdNEQ: ID
+  actorIdIn: [ID!]
+  actorIdNotIn: [ID!]
+  actorIdIsNil: Boolean
+  actorIdNotNil: Boolean
   """
   reverses_id field predicates
   """
-  reversesID: ID
-  reversesIDNEQ: ID
-  reversesIDIn: [ID!]
-  reversesIDNotIn: [ID!]
-  reversesIDIsNil: Boolean
-  reversesIDNotNil: Boolean
+  reversesId: ID
+  reversesIdNEQ: ID
+  reversesIdIn: [ID!]
+  reversesIdNotIn: [ID!]
+  reversesIdIsNil: Boolean
+  reversesIdNotNil: Boolean
   """
   order edge predicates
   """
@@ -11380,11 +11380,11 @@ type Notification implements Node {
   title: String!
   body: String
   subjectType: String!
-  subjectID: Int!
+  subjectId: ID!
   viaRole: String
   readAt: Time
-  recipientID: ID!
-  orderID: ID
+  recipientId: ID!
+  orderId: ID
   recipient: User!
   order: Order
 }
@@ -11540,14 +11540,14 @@ input NotificationWhereInput {
   """
   subject_id field predicates
   """
-  subjectID: Int
-  subjectIDNEQ: Int
-  subjectIDIn: [Int!]
-  subjectIDNotIn: [Int!]
-  subjectIDGT: Int
-  subjectIDGTE: Int
-  subjectIDLT: Int
-  subjectIDLTE: Int
+  subjectId: ID
+  subjectIdNEQ: ID
+  subjectIdIn: [ID!]
+  subjectIdNotIn: [ID!]
+  subjectIdGT: ID
+  subjectIdGTE: ID
+  subjectIdLT: ID
+  subjectIdLTE: ID
   """
   via_role field predicates
   """
@@ -11582,19 +11582,19 @@ input NotificationWhereInput {
   """
   recipient_id field predicates
   """
-  recipientID: ID
-  recipientIDNEQ: ID
-  recipientIDIn: [ID!]
-  recipientIDNotIn: [ID!]
+  recipientId: ID
+  recipientIdNEQ: ID
+  recipientIdIn: [ID!]
+  recipientIdNotIn: [ID!]
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
-  orderIDIsNil: Boolean
-  orderIDNotNil: Boolean
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
+  orderIdIsNil: Boolean
+  orderIdNotNil: Boolean
   """
   recipient edge predicates
   """
@@ -11631,9 +11631,9 @@ type Order implements Node {
   reviewHold: OrderReviewHold
   reviewHoldNote: String
   reviewHeldAt: Time
-  customerID: ID!
-  ownerID: ID
-  reorderedFromID: ID
+  customerId: ID!
+  ownerId: ID
+  reorderedFromId: ID
   customer: Customer!
   owner: User
   reorderedFrom: Order
@@ -11725,7 +11725,7 @@ type OrderCorrection implements Node {
   note: String
   customerConfirmed: Boolean!
   customerConfirmationNote: String
-  customerContactID: ID
+  customerContactId: ID
   customerDecision: OrderCorrectionCustomerDecision
   customerDecidedAt: Time
   customerDecisionAddress: String
@@ -11733,9 +11733,9 @@ type OrderCorrection implements Node {
   expectedVersion: Int!
   decidedAt: Time
   decisionNote: String
-  orderID: ID!
-  requestedByID: ID
-  decidedByID: ID
+  orderId: ID!
+  requestedById: ID
+  decidedById: ID
   order: Order!
   requestedBy: User
   decidedBy: User
@@ -11963,12 +11963,12 @@ input OrderCorrectionWhereInput {
   """
   customer_contact_id field predicates
   """
-  customerContactID: ID
-  customerContactIDNEQ: ID
-  customerContactIDIn: [ID!]
-  customerContactIDNotIn: [ID!]
-  customerContactIDIsNil: Boolean
-  customerContactIDNotNil: Boolean
+  customerContactId: ID
+  customerContactIdNEQ: ID
+  customerContactIdIn: [ID!]
+  customerContactIdNotIn: [ID!]
+  customerContactIdIsNil: Boolean
+  customerContactIdNotNil: Boolean
   """
   customer_decision field predicates
   """
@@ -12070,28 +12070,28 @@ input OrderCorrectionWhereInput {
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
   """
   requested_by_id field predicates
   """
-  requestedByID: ID
-  requestedByIDNEQ: ID
-  requestedByIDIn: [ID!]
-  requestedByIDNotIn: [ID!]
-  requestedByIDIsNil: Boolean
-  requestedByIDNotNil: Boolean
+  requestedById: ID
+  requestedByIdNEQ: ID
+  requestedByIdIn: [ID!]
+  requestedByIdNotIn: [ID!]
+  requestedByIdIsNil: Boolean
+  requestedByIdNotNil: Boolean
   """
   decided_by_id field predicates
   """
-  decidedByID: ID
-  decidedByIDNEQ: ID
-  decidedByIDIn: [ID!]
-  decidedByIDNotIn: [ID!]
-  decidedByIDIsNil: Boolean
-  decidedByIDNotNil: Boolean
+  decidedById: ID
+  decidedByIdNEQ: ID
+  decidedByIdIn: [ID!]
+  decidedByIdNotIn: [ID!]
+  decidedByIdIsNil: Boolean
+  decidedByIdNotNil: Boolean
   """
   order edge predicates
   """
@@ -12159,8 +12159,8 @@ type OrderLine implements Node {
   quantityCancelled: Int!
   quantityShipped: Int!
   quantityReturned: Int!
-  orderID: ID!
-  stockItemID: ID!
+  orderId: ID!
+  stockItemId: ID!
   order: Order!
   stockItem: StockItem!
 }
@@ -12342,17 +12342,17 @@ input OrderLineWhereInput {
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
   """
   stock_item_id field predicates
   """
-  stockItemID: ID
-  stockItemIDNEQ: ID
-  stockItemIDIn: [ID!]
-  stockItemIDNotIn: [ID!]
+  stockItemId: ID
+  stockItemIdNEQ: ID
+  stockItemIdIn: [ID!]
+  stockItemIdNotIn: [ID!]
   """
   order edge predicates
   """
@@ -12717,28 +12717,28 @@ input OrderWhereInput {
   """
   customer_id field predicates
   """
-  customerID: ID
-  customerIDNEQ: ID
-  customerIDIn: [ID!]
-  customerIDNotIn: [ID!]
+  customerId: ID
+  customerIdNEQ: ID
+  customerIdIn: [ID!]
+  customerIdNotIn: [ID!]
   """
   owner_id field predicates
   """
-  ownerID: ID
-  ownerIDNEQ: ID
-  ownerIDIn: [ID!]
-  ownerIDNotIn: [ID!]
-  ownerIDIsNil: Boolean
-  ownerIDNotNil: Boolean
+  ownerId: ID
+  ownerIdNEQ: ID
+  ownerIdIn: [ID!]
+  ownerIdNotIn: [ID!]
+  ownerIdIsNil: Boolean
+  ownerIdNotNil: Boolean
   """
   reordered_from_id field predicates
   """
-  reorderedFromID: ID
-  reorderedFromIDNEQ: ID
-  reorderedFromIDIn: [ID!]
-  reorderedFromIDNotIn: [ID!]
-  reorderedFromIDIsNil: Boolean
-  reorderedFromIDNotNil: Boolean
+  reorderedFromId: ID
+  reorderedFromIdNEQ: ID
+  reorderedFromIdIn: [ID!]
+  reorderedFromIdNotIn: [ID!]
+  reorderedFromIdIsNil: Boolean
+  reorderedFromIdNotNil: Boolean
   """
   customer edge predicates
   """
@@ -12852,11 +12852,11 @@ type Payment implements Node {
   capturedAt: Time
   failedAt: Time
   cancelledAt: Time
-  orderID: ID!
-  refundOfID: ID
-  recordedByID: ID
-  cancellationID: ID
-  returnOrderID: ID
+  orderId: ID!
+  refundOfId: ID
+  recordedById: ID
+  cancellationId: ID
+  returnOrderId: ID
   order: Order!
   refundOf: Payment
   refunds: [Payment!]
@@ -13132,46 +13132,46 @@ input PaymentWhereInput {
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
   """
   refund_of_id field predicates
   """
-  refundOfID: ID
-  refundOfIDNEQ: ID
-  refundOfIDIn: [ID!]
-  refundOfIDNotIn: [ID!]
-  refundOfIDIsNil: Boolean
-  refundOfIDNotNil: Boolean
+  refundOfId: ID
+  refundOfIdNEQ: ID
+  refundOfIdIn: [ID!]
+  refundOfIdNotIn: [ID!]
+  refundOfIdIsNil: Boolean
+  refundOfIdNotNil: Boolean
   """
   recorded_by_id field predicates
   """
-  recordedByID: ID
-  recordedByIDNEQ: ID
-  recordedByIDIn: [ID!]
-  recordedByIDNotIn: [ID!]
-  recordedByIDIsNil: Boolean
-  recordedByIDNotNil: Boolean
+  recordedById: ID
+  recordedByIdNEQ: ID
+  recordedByIdIn: [ID!]
+  recordedByIdNotIn: [ID!]
+  recordedByIdIsNil: Boolean
+  recordedByIdNotNil: Boolean
   """
   cancellation_id field predicates
   """
-  cancellationID: ID
-  cancellationIDNEQ: ID
-  cancellationIDIn: [ID!]
-  cancellationIDNotIn: [ID!]
-  cancellationIDIsNil: Boolean
-  cancellationIDNotNil: Boolean
+  cancellationId: ID
+  cancellationIdNEQ: ID
+  cancellationIdIn: [ID!]
+  cancellationIdNotIn: [ID!]
+  cancellationIdIsNil: Boolean
+  cancellationIdNotNil: Boolean
   """
   return_order_id field predicates
   """
-  returnOrderID: ID
-  returnOrderIDNEQ: ID
-  returnOrderIDIn: [ID!]
-  returnOrderIDNotIn: [ID!]
-  returnOrderIDIsNil: Boolean
-  returnOrderIDNotNil: Boolean
+  returnOrderId: ID
+  returnOrderIdNEQ: ID
+  returnOrderIdIn: [ID!]
+  returnOrderIdNotIn: [ID!]
+  returnOrderIdIsNil: Boolean
+  returnOrderIdNotNil: Boolean
   """
   order edge predicates
   """
@@ -13711,8 +13711,8 @@ type ReturnLine implements Node {
   note: String
   quantityRestocked: Int!
   quantityDamaged: Int!
-  returnOrderID: ID!
-  orderLineID: ID!
+  returnOrderId: ID!
+  orderLineId: ID!
   returnOrder: ReturnOrder!
   orderLine: OrderLine!
 }
@@ -13808,17 +13808,17 @@ input ReturnLineWhereInput {
   """
   return_order_id field predicates
   """
-  returnOrderID: ID
-  returnOrderIDNEQ: ID
-  returnOrderIDIn: [ID!]
-  returnOrderIDNotIn: [ID!]
+  returnOrderId: ID
+  returnOrderIdNEQ: ID
+  returnOrderIdIn: [ID!]
+  returnOrderIdNotIn: [ID!]
   """
   order_line_id field predicates
   """
-  orderLineID: ID
-  orderLineIDNEQ: ID
-  orderLineIDIn: [ID!]
-  orderLineIDNotIn: [ID!]
+  orderLineId: ID
+  orderLineIdNEQ: ID
+  orderLineIdIn: [ID!]
+  orderLineIdNotIn: [ID!]
   """
   return_order edge predicates
   """
@@ -13845,12 +13845,12 @@ type ReturnOrder implements Node {
   receivedAt: Time
   refundedAt: Time
   closedAt: Time
-  orderID: ID!
-  shipmentID: ID
-  requestedByID: ID
-  decidedByID: ID
-  receivedByID: ID
-  exchangeOrderID: ID
+  orderId: ID!
+  shipmentId: ID
+  requestedById: ID
+  decidedById: ID
+  receivedById: ID
+  exchangeOrderId: ID
   order: Order!
   lines: [ReturnLine!]
   shipment: Shipment
@@ -14123,55 +14123,55 @@ input ReturnOrderWhereInput {
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
   """
   shipment_id field predicates
   """
-  shipmentID: ID
-  shipmentIDNEQ: ID
-  shipmentIDIn: [ID!]
-  shipmentIDNotIn: [ID!]
-  shipmentIDIsNil: Boolean
-  shipmentIDNotNil: Boolean
+  shipmentId: ID
+  shipmentIdNEQ: ID
+  shipmentIdIn: [ID!]
+  shipmentIdNotIn: [ID!]
+  shipmentIdIsNil: Boolean
+  shipmentIdNotNil: Boolean
   """
   requested_by_id field predicates
   """
-  requestedByID: ID
-  requestedByIDNEQ: ID
-  requestedByIDIn: [ID!]
-  requestedByIDNotIn: [ID!]
-  requestedByIDIsNil: Boolean
-  requestedByIDNotNil: Boolean
+  requestedById: ID
+  requestedByIdNEQ: ID
+  requestedByIdIn: [ID!]
+  requestedByIdNotIn: [ID!]
+  requestedByIdIsNil: Boolean
+  requestedByIdNotNil: Boolean
   """
   decided_by_id field predicates
   """
-  decidedByID: ID
-  decidedByIDNEQ: ID
-  decidedByIDIn: [ID!]
-  decidedByIDNotIn: [ID!]
-  decidedByIDIsNil: Boolean
-  decidedByIDNotNil: Boolean
+  decidedById: ID
+  decidedByIdNEQ: ID
+  decidedByIdIn: [ID!]
+  decidedByIdNotIn: [ID!]
+  decidedByIdIsNil: Boolean
+  decidedByIdNotNil: Boolean
   """
   received_by_id field predicates
   """
-  receivedByID: ID
-  receivedByIDNEQ: ID
-  receivedByIDIn: [ID!]
-  receivedByIDNotIn: [ID!]
-  receivedByIDIsNil: Boolean
-  receivedByIDNotNil: Boolean
+  receivedById: ID
+  receivedByIdNEQ: ID
+  receivedByIdIn: [ID!]
+  receivedByIdNotIn: [ID!]
+  receivedByIdIsNil: Boolean
+  receivedByIdNotNil: Boolean
   """
   exchange_order_id field predicates
   """
-  exchangeOrderID: ID
-  exchangeOrderIDNEQ: ID
-  exchangeOrderIDIn: [ID!]
-  exchangeOrderIDNotIn: [ID!]
-  exchangeOrderIDIsNil: Boolean
-  exchangeOrderIDNotNil: Boolean
+  exchangeOrderId: ID
+  exchangeOrderIdNEQ: ID
+  exchangeOrderIdIn: [ID!]
+  exchangeOrderIdNotIn: [ID!]
+  exchangeOrderIdIsNil: Boolean
+  exchangeOrderIdNotNil: Boolean
   """
   order edge predicates
   """
@@ -14223,9 +14223,9 @@ type Shipment implements Node {
   exceptionResolvedAt: Time
   shippedAt: Time!
   deliveredAt: Time
-  orderID: ID!
-  shippedByID: ID
-  replacementOrderID: ID
+  orderId: ID!
+  shippedById: ID
+  replacementOrderId: ID
   order: Order!
   lines: [ShipmentLine!]
   shippedBy: User
@@ -14278,8 +14278,8 @@ enum ShipmentExceptionResolution @goModel(model: "orderdesk/ent/shipment.Excepti
 type ShipmentLine implements Node {
   id: ID!
   quantity: Int!
-  shipmentID: ID!
-  orderLineID: ID!
+  shipmentId: ID!
+  orderLineId: ID!
   shipment: Shipment!
   orderLine: OrderLine!
 }
@@ -14316,17 +14316,17 @@ input ShipmentLineWhereInput {
   """
   shipment_id field predicates
   """
-  shipmentID: ID
-  shipmentIDNEQ: ID
-  shipmentIDIn: [ID!]
-  shipmentIDNotIn: [ID!]
+  shipmentId: ID
+  shipmentIdNEQ: ID
+  shipmentIdIn: [ID!]
+  shipmentIdNotIn: [ID!]
   """
   order_line_id field predicates
   """
-  orderLineID: ID
-  orderLineIDNEQ: ID
-  orderLineIDIn: [ID!]
-  orderLineIDNotIn: [ID!]
+  orderLineId: ID
+  orderLineIdNEQ: ID
+  orderLineIdIn: [ID!]
+  orderLineIdNotIn: [ID!]
   """
   shipment edge predicates
   """
@@ -14544,28 +14544,28 @@ input ShipmentWhereInput {
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
   """
   shipped_by_id field predicates
   """
-  shippedByID: ID
-  shippedByIDNEQ: ID
-  shippedByIDIn: [ID!]
-  shippedByIDNotIn: [ID!]
-  shippedByIDIsNil: Boolean
-  shippedByIDNotNil: Boolean
+  shippedById: ID
+  shippedByIdNEQ: ID
+  shippedByIdIn: [ID!]
+  shippedByIdNotIn: [ID!]
+  shippedByIdIsNil: Boolean
+  shippedByIdNotNil: Boolean
   """
   replacement_order_id field predicates
   """
-  replacementOrderID: ID
-  replacementOrderIDNEQ: ID
-  replacementOrderIDIn: [ID!]
-  replacementOrderIDNotIn: [ID!]
-  replacementOrderIDIsNil: Boolean
-  replacementOrderIDNotNil: Boolean
+  replacementOrderId: ID
+  replacementOrderIdNEQ: ID
+  replacementOrderIdIn: [ID!]
+  replacementOrderIdNotIn: [ID!]
+  replacementOrderIdIsNil: Boolean
+  replacementOrderIdNotNil: Boolean
   """
   order edge predicates
   """
@@ -14856,12 +14856,12 @@ type StockMovement implements Node {
   reservedAfter: Int!
   reason: String
   note: String
-  stockItemID: ID!
-  orderID: ID
-  actorID: ID
-  returnOrderID: ID
-  cancellationID: ID
-  correctionID: ID
+  stockItemId: ID!
+  orderId: ID
+  actorId: ID
+  returnOrderId: ID
+  cancellationId: ID
+  correctionId: ID
   stockItem: StockItem!
   order: Order
   actor: User
@@ -15065,55 +15065,55 @@ input StockMovementWhereInput {
   """
   stock_item_id field predicates
   """
-  stockItemID: ID
-  stockItemIDNEQ: ID
-  stockItemIDIn: [ID!]
-  stockItemIDNotIn: [ID!]
+  stockItemId: ID
+  stockItemIdNEQ: ID
+  stockItemIdIn: [ID!]
+  stockItemIdNotIn: [ID!]
   """
   order_id field predicates
   """
-  orderID: ID
-  orderIDNEQ: ID
-  orderIDIn: [ID!]
-  orderIDNotIn: [ID!]
-  orderIDIsNil: Boolean
-  orderIDNotNil: Boolean
+  orderId: ID
+  orderIdNEQ: ID
+  orderIdIn: [ID!]
+  orderIdNotIn: [ID!]
+  orderIdIsNil: Boolean
+  orderIdNotNil: Boolean
   """
   actor_id field predicates
   """
-  actorID: ID
-  actorIDNEQ: ID
-  actorIDIn: [ID!]
-  actorIDNotIn: [ID!]
-  actorIDIsNil: Boolean
-  actorIDNotNil: Boolean
+  actorId: ID
+  actorIdNEQ: ID
+  actorIdIn: [ID!]
+  actorIdNotIn: [ID!]
+  actorIdIsNil: Boolean
+  actorIdNotNil: Boolean
   """
   return_order_id field predicates
   """
-  returnOrderID: ID
-  returnOrderIDNEQ: ID
-  returnOrderIDIn: [ID!]
-  returnOrderIDNotIn: [ID!]
-  returnOrderIDIsNil: Boolean
-  returnOrderIDNotNil: Boolean
+  returnOrderId: ID
+  returnOrderIdNEQ: ID
+  returnOrderIdIn: [ID!]
+  returnOrderIdNotIn: [ID!]
+  returnOrderIdIsNil: Boolean
+  returnOrderIdNotNil: Boolean
   """
   cancellation_id field predicates
   """
-  cancellationID: ID
-  cancellationIDNEQ: ID
-  cancellationIDIn: [ID!]
-  cancellationIDNotIn: [ID!]
-  cancellationIDIsNil: Boolean
-  cancellationIDNotNil: Boolean
+  cancellationId: ID
+  cancellationIdNEQ: ID
+  cancellationIdIn: [ID!]
+  cancellationIdNotIn: [ID!]
+  cancellationIdIsNil: Boolean
+  cancellationIdNotNil: Boolean
   """
   correction_id field predicates
   """
-  correctionID: ID
-  correctionIDNEQ: ID
-  correctionIDIn: [ID!]
-  correctionIDNotIn: [ID!]
-  correctionIDIsNil: Boolean
-  correctionIDNotNil: Boolean
+  correctionId: ID
+  correctionIdNEQ: ID
+  correctionIdIn: [ID!]
+  correctionIdNotIn: [ID!]
+  correctionIdIsNil: Boolean
+  correctionIdNotNil: Boolean
   """
   stock_item edge predicates
   """
@@ -15382,7 +15382,7 @@ type WebhookDelivery implements Node {
   createdAt: Time!
   updatedAt: Time!
   version: Int!
-  endpointID: ID!
+  endpointId: ID!
   eventType: String!
   status: WebhookDeliveryStatus!
   attempts: Int!
@@ -15391,7 +15391,7 @@ type WebhookDelivery implements Node {
   lastLatencyMs: Int
   lastError: String
   deliveredAt: Time
-  redeliveryOfID: Int
+  redeliveryOfId: ID
   endpoint: WebhookEndpoint!
 }
 """
@@ -15512,10 +15512,10 @@ input WebhookDeliveryWhereInput {
   """
   endpoint_id field predicates
   """
-  endpointID: ID
-  endpointIDNEQ: ID
-  endpointIDIn: [ID!]
-  endpointIDNotIn: [ID!]
+  endpointId: ID
+  endpointIdNEQ: ID
+  endpointIdIn: [ID!]
+  endpointIdNotIn: [ID!]
   """
   event_type field predicates
   """
@@ -15621,16 +15621,16 @@ input WebhookDeliveryWhereInput {
   """
   redelivery_of_id field predicates
   """
-  redeliveryOfID: Int
-  redeliveryOfIDNEQ: Int
-  redeliveryOfIDIn: [Int!]
-  redeliveryOfIDNotIn: [Int!]
-  redeliveryOfIDGT: Int
-  redeliveryOfIDGTE: Int
-  redeliveryOfIDLT: Int
-  redeliveryOfIDLTE: Int
-  redeliveryOfIDIsNil: Boolean
-  redeliveryOfIDNotNil: Boolean
+  redeliveryOfId: ID
+  redeliveryOfIdNEQ: ID
+  redeliveryOfIdIn: [ID!]
+  redeliveryOfIdNotIn: [ID!]
+  redeliveryOfIdGT: ID
+  redeliveryOfIdGTE: ID
+  redeliveryOfIdLT: ID
+  redeliveryOfIdLTE: ID
+  redeliveryOfIdIsNil: Boolean
+  redeliveryOfIdNotNil: Boolean
   """
   endpoint edge predicates
   """
@@ -15648,7 +15648,7 @@ type WebhookEndpoint implements Node {
   active: Boolean!
   consecutiveFailures: Int!
   flaggedAt: Time
-  createdByID: ID
+  createdById: ID
   createdBy: User
 }
 """
@@ -15823,12 +15823,12 @@ input WebhookEndpointWhereInput {
   """
   created_by_id field predicates
   """
-  createdByID: ID
-  createdByIDNEQ: ID
-  createdByIDIn: [ID!]
-  createdByIDNotIn: [ID!]
-  createdByIDIsNil: Boolean
-  createdByIDNotNil: Boolean
+  createdById: ID
+  createdByIdNEQ: ID
+  createdByIdIn: [ID!]
+  createdByIdNotIn: [ID!]
+  createdByIdIsNil: Boolean
+  createdByIdNotNil: Boolean
   """
   created_by edge predicates
   """
@@ -16842,8 +16842,8 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_ApiKey_updatedAt(ctx, field)
-	case "userID":
-		return ec.fieldContext_ApiKey_userID(ctx, field)
+	case "userId":
+		return ec.fieldContext_ApiKey_userId(ctx, field)
 	case "name":
 		return ec.fieldContext_ApiKey_name(ctx, field)
 	case "prefix":
@@ -16854,8 +16854,8 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_lastUsedAt(ctx, field)
 	case "revokedAt":
 		return ec.fieldContext_ApiKey_revokedAt(ctx, field)
-	case "createdByID":
-		return ec.fieldContext_ApiKey_createdByID(ctx, field)
+	case "createdById":
+		return ec.fieldContext_ApiKey_createdById(ctx, field)
 	case "user":
 		return ec.fieldContext_ApiKey_user(ctx, field)
 	case "createdBy":
@@ -16914,8 +16914,8 @@ func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field gr
 		return ec.fieldContext_AuditEvent_action(ctx, field)
 	case "subjectType":
 		return ec.fieldContext_AuditEvent_subjectType(ctx, field)
-	case "subjectID":
-		return ec.fieldContext_AuditEvent_subjectID(ctx, field)
+	case "subjectId":
+		return ec.fieldContext_AuditEvent_subjectId(ctx, field)
 	case "fromStatus":
 		return ec.fieldContext_AuditEvent_fromStatus(ctx, field)
 	case "toStatus":
@@ -16928,12 +16928,12 @@ func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field gr
 		return ec.fieldContext_AuditEvent_before(ctx, field)
 	case "after":
 		return ec.fieldContext_AuditEvent_after(ctx, field)
-	case "requestID":
-		return ec.fieldContext_AuditEvent_requestID(ctx, field)
-	case "actorID":
-		return ec.fieldContext_AuditEvent_actorID(ctx, field)
-	case "orderID":
-		return ec.fieldContext_AuditEvent_orderID(ctx, field)
+	case "requestId":
+		return ec.fieldContext_AuditEvent_requestId(ctx, field)
+	case "actorId":
+		return ec.fieldContext_AuditEvent_actorId(ctx, field)
+	case "orderId":
+		return ec.fieldContext_AuditEvent_orderId(ctx, field)
 	case "actor":
 		return ec.fieldContext_AuditEvent_actor(ctx, field)
 	case "order":
@@ -17058,22 +17058,22 @@ func (ec *executionContext) childFields_CancellationRecord(ctx context.Context, 
 		return ec.fieldContext_CancellationRecord_currency(ctx, field)
 	case "quantityReleased":
 		return ec.fieldContext_CancellationRecord_quantityReleased(ctx, field)
-	case "orderID":
-		return ec.fieldContext_CancellationRecord_orderID(ctx, field)
-	case "requestedByID":
-		return ec.fieldContext_CancellationRecord_requestedByID(ctx, field)
-	case "managerApprovedByID":
-		return ec.fieldContext_CancellationRecord_managerApprovedByID(ctx, field)
-	case "financeApprovedByID":
-		return ec.fieldContext_CancellationRecord_financeApprovedByID(ctx, field)
-	case "decidedByID":
-		return ec.fieldContext_CancellationRecord_decidedByID(ctx, field)
-	case "newOrderID":
-		return ec.fieldContext_CancellationRecord_newOrderID(ctx, field)
+	case "orderId":
+		return ec.fieldContext_CancellationRecord_orderId(ctx, field)
+	case "requestedById":
+		return ec.fieldContext_CancellationRecord_requestedById(ctx, field)
+	case "managerApprovedById":
+		return ec.fieldContext_CancellationRecord_managerApprovedById(ctx, field)
+	case "financeApprovedById":
+		return ec.fieldContext_CancellationRecord_financeApprovedById(ctx, field)
+	case "decidedById":
+		return ec.fieldContext_CancellationRecord_decidedById(ctx, field)
+	case "newOrderId":
+		return ec.fieldContext_CancellationRecord_newOrderId(ctx, field)
 	case "automatic":
 		return ec.fieldContext_CancellationRecord_automatic(ctx, field)
-	case "customerContactID":
-		return ec.fieldContext_CancellationRecord_customerContactID(ctx, field)
+	case "customerContactId":
+		return ec.fieldContext_CancellationRecord_customerContactId(ctx, field)
 	case "customerDecision":
 		return ec.fieldContext_CancellationRecord_customerDecision(ctx, field)
 	case "customerDecidedAt":
@@ -17184,22 +17184,22 @@ func (ec *executionContext) childFields_Complaint(ctx context.Context, field gra
 		return ec.fieldContext_Complaint_overdueNotifiedAt(ctx, field)
 	case "reopenCount":
 		return ec.fieldContext_Complaint_reopenCount(ctx, field)
-	case "customerID":
-		return ec.fieldContext_Complaint_customerID(ctx, field)
-	case "orderID":
-		return ec.fieldContext_Complaint_orderID(ctx, field)
-	case "assigneeID":
-		return ec.fieldContext_Complaint_assigneeID(ctx, field)
-	case "filedByID":
-		return ec.fieldContext_Complaint_filedByID(ctx, field)
-	case "resolvedByReturnID":
-		return ec.fieldContext_Complaint_resolvedByReturnID(ctx, field)
-	case "resolvedByPaymentID":
-		return ec.fieldContext_Complaint_resolvedByPaymentID(ctx, field)
-	case "resolvedByCorrectionID":
-		return ec.fieldContext_Complaint_resolvedByCorrectionID(ctx, field)
-	case "resolvedByOrderID":
-		return ec.fieldContext_Complaint_resolvedByOrderID(ctx, field)
+	case "customerId":
+		return ec.fieldContext_Complaint_customerId(ctx, field)
+	case "orderId":
+		return ec.fieldContext_Complaint_orderId(ctx, field)
+	case "assigneeId":
+		return ec.fieldContext_Complaint_assigneeId(ctx, field)
+	case "filedById":
+		return ec.fieldContext_Complaint_filedById(ctx, field)
+	case "resolvedByReturnId":
+		return ec.fieldContext_Complaint_resolvedByReturnId(ctx, field)
+	case "resolvedByPaymentId":
+		return ec.fieldContext_Complaint_resolvedByPaymentId(ctx, field)
+	case "resolvedByCorrectionId":
+		return ec.fieldContext_Complaint_resolvedByCorrectionId(ctx, field)
+	case "resolvedByOrderId":
+		return ec.fieldContext_Complaint_resolvedByOrderId(ctx, field)
 	case "customer":
 		return ec.fieldContext_Complaint_customer(ctx, field)
 	case "order":
@@ -17298,16 +17298,16 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_followUpDoneAt(ctx, field)
 	case "satisfaction":
 		return ec.fieldContext_Contact_satisfaction(ctx, field)
-	case "customerID":
-		return ec.fieldContext_Contact_customerID(ctx, field)
-	case "orderID":
-		return ec.fieldContext_Contact_orderID(ctx, field)
-	case "followUpAssigneeID":
-		return ec.fieldContext_Contact_followUpAssigneeID(ctx, field)
-	case "actorID":
-		return ec.fieldContext_Contact_actorID(ctx, field)
-	case "followUpDoneByID":
-		return ec.fieldContext_Contact_followUpDoneByID(ctx, field)
+	case "customerId":
+		return ec.fieldContext_Contact_customerId(ctx, field)
+	case "orderId":
+		return ec.fieldContext_Contact_orderId(ctx, field)
+	case "followUpAssigneeId":
+		return ec.fieldContext_Contact_followUpAssigneeId(ctx, field)
+	case "actorId":
+		return ec.fieldContext_Contact_actorId(ctx, field)
+	case "followUpDoneById":
+		return ec.fieldContext_Contact_followUpDoneById(ctx, field)
 	case "customer":
 		return ec.fieldContext_Contact_customer(ctx, field)
 	case "order":
@@ -17422,12 +17422,12 @@ func (ec *executionContext) childFields_CreditNote(ctx context.Context, field gr
 		return ec.fieldContext_CreditNote_currency(ctx, field)
 	case "reason":
 		return ec.fieldContext_CreditNote_reason(ctx, field)
-	case "invoiceID":
-		return ec.fieldContext_CreditNote_invoiceID(ctx, field)
-	case "orderID":
-		return ec.fieldContext_CreditNote_orderID(ctx, field)
-	case "issuedByID":
-		return ec.fieldContext_CreditNote_issuedByID(ctx, field)
+	case "invoiceId":
+		return ec.fieldContext_CreditNote_invoiceId(ctx, field)
+	case "orderId":
+		return ec.fieldContext_CreditNote_orderId(ctx, field)
+	case "issuedById":
+		return ec.fieldContext_CreditNote_issuedById(ctx, field)
 	case "invoice":
 		return ec.fieldContext_CreditNote_invoice(ctx, field)
 	case "order":
@@ -17466,8 +17466,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_currency(ctx, field)
 	case "language":
 		return ec.fieldContext_Customer_language(ctx, field)
-	case "ownerID":
-		return ec.fieldContext_Customer_ownerID(ctx, field)
+	case "ownerId":
+		return ec.fieldContext_Customer_ownerId(ctx, field)
 	case "owner":
 		return ec.fieldContext_Customer_owner(ctx, field)
 	case "orders":
@@ -17534,10 +17534,10 @@ func (ec *executionContext) childFields_CustomerNotice(ctx context.Context, fiel
 		return ec.fieldContext_CustomerNotice_lastError(ctx, field)
 	case "sentAt":
 		return ec.fieldContext_CustomerNotice_sentAt(ctx, field)
-	case "customerID":
-		return ec.fieldContext_CustomerNotice_customerID(ctx, field)
-	case "orderID":
-		return ec.fieldContext_CustomerNotice_orderID(ctx, field)
+	case "customerId":
+		return ec.fieldContext_CustomerNotice_customerId(ctx, field)
+	case "orderId":
+		return ec.fieldContext_CustomerNotice_orderId(ctx, field)
 	case "customer":
 		return ec.fieldContext_CustomerNotice_customer(ctx, field)
 	case "order":
@@ -17694,14 +17694,14 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_remindedAt(ctx, field)
 	case "note":
 		return ec.fieldContext_Invoice_note(ctx, field)
-	case "orderID":
-		return ec.fieldContext_Invoice_orderID(ctx, field)
-	case "customerID":
-		return ec.fieldContext_Invoice_customerID(ctx, field)
-	case "issuedByID":
-		return ec.fieldContext_Invoice_issuedByID(ctx, field)
-	case "replacesID":
-		return ec.fieldContext_Invoice_replacesID(ctx, field)
+	case "orderId":
+		return ec.fieldContext_Invoice_orderId(ctx, field)
+	case "customerId":
+		return ec.fieldContext_Invoice_customerId(ctx, field)
+	case "issuedById":
+		return ec.fieldContext_Invoice_issuedById(ctx, field)
+	case "replacesId":
+		return ec.fieldContext_Invoice_replacesId(ctx, field)
 	case "order":
 		return ec.fieldContext_Invoice_order(ctx, field)
 	case "customer":
@@ -17804,14 +17804,14 @@ func (ec *executionContext) childFields_LedgerEntry(ctx context.Context, field g
 		return ec.fieldContext_LedgerEntry_currency(ctx, field)
 	case "description":
 		return ec.fieldContext_LedgerEntry_description(ctx, field)
-	case "orderID":
-		return ec.fieldContext_LedgerEntry_orderID(ctx, field)
-	case "paymentID":
-		return ec.fieldContext_LedgerEntry_paymentID(ctx, field)
-	case "actorID":
-		return ec.fieldContext_LedgerEntry_actorID(ctx, field)
-	case "reversesID":
-		return ec.fieldContext_LedgerEntry_reversesID(ctx, field)
+	case "orderId":
+		return ec.fieldContext_LedgerEntry_orderId(ctx, field)
+	case "paymentId":
+		return ec.fieldContext_LedgerEntry_paymentId(ctx, field)
+	case "actorId":
+		return ec.fieldContext_LedgerEntry_actorId(ctx, field)
+	case "reversesId":
+		return ec.fieldContext_LedgerEntry_reversesId(ctx, field)
 	case "order":
 		return ec.fieldContext_LedgerEntry_order(ctx, field)
 	case "payment":
@@ -17920,16 +17920,16 @@ func (ec *executionContext) childFields_Notification(ctx context.Context, field 
 		return ec.fieldContext_Notification_body(ctx, field)
 	case "subjectType":
 		return ec.fieldContext_Notification_subjectType(ctx, field)
-	case "subjectID":
-		return ec.fieldContext_Notification_subjectID(ctx, field)
+	case "subjectId":
+		return ec.fieldContext_Notification_subjectId(ctx, field)
 	case "viaRole":
 		return ec.fieldContext_Notification_viaRole(ctx, field)
 	case "readAt":
 		return ec.fieldContext_Notification_readAt(ctx, field)
-	case "recipientID":
-		return ec.fieldContext_Notification_recipientID(ctx, field)
-	case "orderID":
-		return ec.fieldContext_Notification_orderID(ctx, field)
+	case "recipientId":
+		return ec.fieldContext_Notification_recipientId(ctx, field)
+	case "orderId":
+		return ec.fieldContext_Notification_orderId(ctx, field)
 	case "recipient":
 		return ec.fieldContext_Notification_recipient(ctx, field)
 	case "order":
@@ -18022,12 +18022,12 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_reviewHoldNote(ctx, field)
 	case "reviewHeldAt":
 		return ec.fieldContext_Order_reviewHeldAt(ctx, field)
-	case "customerID":
-		return ec.fieldContext_Order_customerID(ctx, field)
-	case "ownerID":
-		return ec.fieldContext_Order_ownerID(ctx, field)
-	case "reorderedFromID":
-		return ec.fieldContext_Order_reorderedFromID(ctx, field)
+	case "customerId":
+		return ec.fieldContext_Order_customerId(ctx, field)
+	case "ownerId":
+		return ec.fieldContext_Order_ownerId(ctx, field)
+	case "reorderedFromId":
+		return ec.fieldContext_Order_reorderedFromId(ctx, field)
 	case "customer":
 		return ec.fieldContext_Order_customer(ctx, field)
 	case "owner":
@@ -18126,8 +18126,8 @@ func (ec *executionContext) childFields_OrderCorrection(ctx context.Context, fie
 		return ec.fieldContext_OrderCorrection_customerConfirmed(ctx, field)
 	case "customerConfirmationNote":
 		return ec.fieldContext_OrderCorrection_customerConfirmationNote(ctx, field)
-	case "customerContactID":
-		return ec.fieldContext_OrderCorrection_customerContactID(ctx, field)
+	case "customerContactId":
+		return ec.fieldContext_OrderCorrection_customerContactId(ctx, field)
 	case "customerDecision":
 		return ec.fieldContext_OrderCorrection_customerDecision(ctx, field)
 	case "customerDecidedAt":
@@ -18142,12 +18142,12 @@ func (ec *executionContext) childFields_OrderCorrection(ctx context.Context, fie
 		return ec.fieldContext_OrderCorrection_decidedAt(ctx, field)
 	case "decisionNote":
 		return ec.fieldContext_OrderCorrection_decisionNote(ctx, field)
-	case "orderID":
-		return ec.fieldContext_OrderCorrection_orderID(ctx, field)
-	case "requestedByID":
-		return ec.fieldContext_OrderCorrection_requestedByID(ctx, field)
-	case "decidedByID":
-		return ec.fieldContext_OrderCorrection_decidedByID(ctx, field)
+	case "orderId":
+		return ec.fieldContext_OrderCorrection_orderId(ctx, field)
+	case "requestedById":
+		return ec.fieldContext_OrderCorrection_requestedById(ctx, field)
+	case "decidedById":
+		return ec.fieldContext_OrderCorrection_decidedById(ctx, field)
 	case "order":
 		return ec.fieldContext_OrderCorrection_order(ctx, field)
 	case "requestedBy":
@@ -18230,10 +18230,10 @@ func (ec *executionContext) childFields_OrderLine(ctx context.Context, field gra
 		return ec.fieldContext_OrderLine_quantityShipped(ctx, field)
 	case "quantityReturned":
 		return ec.fieldContext_OrderLine_quantityReturned(ctx, field)
-	case "orderID":
-		return ec.fieldContext_OrderLine_orderID(ctx, field)
-	case "stockItemID":
-		return ec.fieldContext_OrderLine_stockItemID(ctx, field)
+	case "orderId":
+		return ec.fieldContext_OrderLine_orderId(ctx, field)
+	case "stockItemId":
+		return ec.fieldContext_OrderLine_stockItemId(ctx, field)
 	case "order":
 		return ec.fieldContext_OrderLine_order(ctx, field)
 	case "stockItem":
@@ -18306,16 +18306,16 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 		return ec.fieldContext_Payment_failedAt(ctx, field)
 	case "cancelledAt":
 		return ec.fieldContext_Payment_cancelledAt(ctx, field)
-	case "orderID":
-		return ec.fieldContext_Payment_orderID(ctx, field)
-	case "refundOfID":
-		return ec.fieldContext_Payment_refundOfID(ctx, field)
-	case "recordedByID":
-		return ec.fieldContext_Payment_recordedByID(ctx, field)
-	case "cancellationID":
-		return ec.fieldContext_Payment_cancellationID(ctx, field)
-	case "returnOrderID":
-		return ec.fieldContext_Payment_returnOrderID(ctx, field)
+	case "orderId":
+		return ec.fieldContext_Payment_orderId(ctx, field)
+	case "refundOfId":
+		return ec.fieldContext_Payment_refundOfId(ctx, field)
+	case "recordedById":
+		return ec.fieldContext_Payment_recordedById(ctx, field)
+	case "cancellationId":
+		return ec.fieldContext_Payment_cancellationId(ctx, field)
+	case "returnOrderId":
+		return ec.fieldContext_Payment_returnOrderId(ctx, field)
 	case "order":
 		return ec.fieldContext_Payment_order(ctx, field)
 	case "refundOf":
@@ -18426,10 +18426,10 @@ func (ec *executionContext) childFields_ReturnLine(ctx context.Context, field gr
 		return ec.fieldContext_ReturnLine_quantityRestocked(ctx, field)
 	case "quantityDamaged":
 		return ec.fieldContext_ReturnLine_quantityDamaged(ctx, field)
-	case "returnOrderID":
-		return ec.fieldContext_ReturnLine_returnOrderID(ctx, field)
-	case "orderLineID":
-		return ec.fieldContext_ReturnLine_orderLineID(ctx, field)
+	case "returnOrderId":
+		return ec.fieldContext_ReturnLine_returnOrderId(ctx, field)
+	case "orderLineId":
+		return ec.fieldContext_ReturnLine_orderLineId(ctx, field)
 	case "returnOrder":
 		return ec.fieldContext_ReturnLine_returnOrder(ctx, field)
 	case "orderLine":
@@ -18468,18 +18468,18 @@ func (ec *executionContext) childFields_ReturnOrder(ctx context.Context, field g
 		return ec.fieldContext_ReturnOrder_refundedAt(ctx, field)
 	case "closedAt":
 		return ec.fieldContext_ReturnOrder_closedAt(ctx, field)
-	case "orderID":
-		return ec.fieldContext_ReturnOrder_orderID(ctx, field)
-	case "shipmentID":
-		return ec.fieldContext_ReturnOrder_shipmentID(ctx, field)
-	case "requestedByID":
-		return ec.fieldContext_ReturnOrder_requestedByID(ctx, field)
-	case "decidedByID":
-		return ec.fieldContext_ReturnOrder_decidedByID(ctx, field)
-	case "receivedByID":
-		return ec.fieldContext_ReturnOrder_receivedByID(ctx, field)
-	case "exchangeOrderID":
-		return ec.fieldContext_ReturnOrder_exchangeOrderID(ctx, field)
+	case "orderId":
+		return ec.fieldContext_ReturnOrder_orderId(ctx, field)
+	case "shipmentId":
+		return ec.fieldContext_ReturnOrder_shipmentId(ctx, field)
+	case "requestedById":
+		return ec.fieldContext_ReturnOrder_requestedById(ctx, field)
+	case "decidedById":
+		return ec.fieldContext_ReturnOrder_decidedById(ctx, field)
+	case "receivedById":
+		return ec.fieldContext_ReturnOrder_receivedById(ctx, field)
+	case "exchangeOrderId":
+		return ec.fieldContext_ReturnOrder_exchangeOrderId(ctx, field)
 	case "order":
 		return ec.fieldContext_ReturnOrder_order(ctx, field)
 	case "lines":
@@ -18614,12 +18614,12 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_shippedAt(ctx, field)
 	case "deliveredAt":
 		return ec.fieldContext_Shipment_deliveredAt(ctx, field)
-	case "orderID":
-		return ec.fieldContext_Shipment_orderID(ctx, field)
-	case "shippedByID":
-		return ec.fieldContext_Shipment_shippedByID(ctx, field)
-	case "replacementOrderID":
-		return ec.fieldContext_Shipment_replacementOrderID(ctx, field)
+	case "orderId":
+		return ec.fieldContext_Shipment_orderId(ctx, field)
+	case "shippedById":
+		return ec.fieldContext_Shipment_shippedById(ctx, field)
+	case "replacementOrderId":
+		return ec.fieldContext_Shipment_replacementOrderId(ctx, field)
 	case "order":
 		return ec.fieldContext_Shipment_order(ctx, field)
 	case "lines":
@@ -18680,10 +18680,10 @@ func (ec *executionContext) childFields_ShipmentLine(ctx context.Context, field 
 		return ec.fieldContext_ShipmentLine_id(ctx, field)
 	case "quantity":
 		return ec.fieldContext_ShipmentLine_quantity(ctx, field)
-	case "shipmentID":
-		return ec.fieldContext_ShipmentLine_shipmentID(ctx, field)
-	case "orderLineID":
-		return ec.fieldContext_ShipmentLine_orderLineID(ctx, field)
+	case "shipmentId":
+		return ec.fieldContext_ShipmentLine_shipmentId(ctx, field)
+	case "orderLineId":
+		return ec.fieldContext_ShipmentLine_orderLineId(ctx, field)
 	case "shipment":
 		return ec.fieldContext_ShipmentLine_shipment(ctx, field)
 	case "orderLine":
@@ -18796,18 +18796,18 @@ func (ec *executionContext) childFields_StockMovement(ctx context.Context, field
 		return ec.fieldContext_StockMovement_reason(ctx, field)
 	case "note":
 		return ec.fieldContext_StockMovement_note(ctx, field)
-	case "stockItemID":
-		return ec.fieldContext_StockMovement_stockItemID(ctx, field)
-	case "orderID":
-		return ec.fieldContext_StockMovement_orderID(ctx, field)
-	case "actorID":
-		return ec.fieldContext_StockMovement_actorID(ctx, field)
-	case "returnOrderID":
-		return ec.fieldContext_StockMovement_returnOrderID(ctx, field)
-	case "cancellationID":
-		return ec.fieldContext_StockMovement_cancellationID(ctx, field)
-	case "correctionID":
-		return ec.fieldContext_StockMovement_correctionID(ctx, field)
+	case "stockItemId":
+		return ec.fieldContext_StockMovement_stockItemId(ctx, field)
+	case "orderId":
+		return ec.fieldContext_StockMovement_orderId(ctx, field)
+	case "actorId":
+		return ec.fieldContext_StockMovement_actorId(ctx, field)
+	case "returnOrderId":
+		return ec.fieldContext_StockMovement_returnOrderId(ctx, field)
+	case "cancellationId":
+		return ec.fieldContext_StockMovement_cancellationId(ctx, field)
+	case "correctionId":
+		return ec.fieldContext_StockMovement_correctionId(ctx, field)
 	case "stockItem":
 		return ec.fieldContext_StockMovement_stockItem(ctx, field)
 	case "order":
@@ -18966,8 +18966,8 @@ func (ec *executionContext) childFields_WebhookDelivery(ctx context.Context, fie
 		return ec.fieldContext_WebhookDelivery_updatedAt(ctx, field)
 	case "version":
 		return ec.fieldContext_WebhookDelivery_version(ctx, field)
-	case "endpointID":
-		return ec.fieldContext_WebhookDelivery_endpointID(ctx, field)
+	case "endpointId":
+		return ec.fieldContext_WebhookDelivery_endpointId(ctx, field)
 	case "eventType":
 		return ec.fieldContext_WebhookDelivery_eventType(ctx, field)
 	case "status":
@@ -18984,8 +18984,8 @@ func (ec *executionContext) childFields_WebhookDelivery(ctx context.Context, fie
 		return ec.fieldContext_WebhookDelivery_lastError(ctx, field)
 	case "deliveredAt":
 		return ec.fieldContext_WebhookDelivery_deliveredAt(ctx, field)
-	case "redeliveryOfID":
-		return ec.fieldContext_WebhookDelivery_redeliveryOfID(ctx, field)
+	case "redeliveryOfId":
+		return ec.fieldContext_WebhookDelivery_redeliveryOfId(ctx, field)
 	case "endpoint":
 		return ec.fieldContext_WebhookDelivery_endpoint(ctx, field)
 	case "eventId":
@@ -19052,8 +19052,8 @@ func (ec *executionContext) childFields_WebhookEndpoint(ctx context.Context, fie
 		return ec.fieldContext_WebhookEndpoint_consecutiveFailures(ctx, field)
 	case "flaggedAt":
 		return ec.fieldContext_WebhookEndpoint_flaggedAt(ctx, field)
-	case "createdByID":
-		return ec.fieldContext_WebhookEndpoint_createdByID(ctx, field)
+	case "createdById":
+		return ec.fieldContext_WebhookEndpoint_createdById(ctx, field)
 	case "createdBy":
 		return ec.fieldContext_WebhookEndpoint_createdBy(ctx, field)
 	}
@@ -21894,10 +21894,10 @@ func (ec *executionContext) fieldContext_ApiKey_updatedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "Time")
 }
 
-func (ec *executionContext) _ApiKey_userID(ctx context.Context, field graphql.CollectedField, obj *ent.APIKey) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApiKey_userId(ctx context.Context, field graphql.CollectedField, obj *ent.APIKey) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.UserID)
 }
-func (ec *executionContext) fieldContext_ApiKey_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ApiKey_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "ID")
 }
 
@@ -21936,10 +21936,10 @@ func (ec *executionContext) fieldContext_ApiKey_revokedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "Time")
 }
 
-func (ec *executionContext) _ApiKey_createdByID(ctx context.Context, field graphql.CollectedField, obj *ent.APIKey) (ret graphql.Marshaler) {
+func (ec *executionContext) _ApiKey_createdById(ctx context.Context, field graphql.CollectedField, obj *ent.APIKey) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.CreatedByID)
 }
-func (ec *executionContext) fieldContext_ApiKey_createdByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ApiKey_createdById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApiKey", field, false, false, "ID")
 }
 
@@ -22262,11 +22262,11 @@ func (ec *executionContext) fieldContext_AuditEvent_subjectType(_ context.Contex
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEvent_subjectID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return ec.marshalNInt2int(ctx, field.Selections, obj.SubjectID)
+func (ec *executionContext) _AuditEvent_subjectId(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
+	return ec.marshalNID2int(ctx, field.Selections, obj.SubjectID)
 }
-func (ec *executionContext) fieldContext_AuditEvent_subjectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "Int")
+func (ec *executionContext) fieldContext_AuditEvent_subjectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _AuditEvent_fromStatus(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
@@ -22311,24 +22311,24 @@ func (ec *executionContext) fieldContext_AuditEvent_after(_ context.Context, fie
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "Map")
 }
 
-func (ec *executionContext) _AuditEvent_requestID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEvent_requestId(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
 	return ec.marshalOString2string(ctx, field.Selections, obj.RequestID)
 }
-func (ec *executionContext) fieldContext_AuditEvent_requestID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_AuditEvent_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEvent_actorID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEvent_actorId(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ActorID)
 }
-func (ec *executionContext) fieldContext_AuditEvent_actorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_AuditEvent_actorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "ID")
 }
 
-func (ec *executionContext) _AuditEvent_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEvent_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_AuditEvent_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_AuditEvent_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "ID")
 }
 
@@ -23111,45 +23111,45 @@ func (ec *executionContext) fieldContext_CancellationRecord_quantityReleased(_ c
 	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CancellationRecord_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _CancellationRecord_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_CancellationRecord_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CancellationRecord_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CancellationRecord_requestedByID(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _CancellationRecord_requestedById(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.RequestedByID)
 }
-func (ec *executionContext) fieldContext_CancellationRecord_requestedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CancellationRecord_requestedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CancellationRecord_managerApprovedByID(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _CancellationRecord_managerApprovedById(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ManagerApprovedByID)
 }
-func (ec *executionContext) fieldContext_CancellationRecord_managerApprovedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CancellationRecord_managerApprovedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CancellationRecord_financeApprovedByID(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _CancellationRecord_financeApprovedById(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.FinanceApprovedByID)
 }
-func (ec *executionContext) fieldContext_CancellationRecord_financeApprovedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CancellationRecord_financeApprovedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CancellationRecord_decidedByID(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _CancellationRecord_decidedById(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.DecidedByID)
 }
-func (ec *executionContext) fieldContext_CancellationRecord_decidedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CancellationRecord_decidedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CancellationRecord_newOrderID(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _CancellationRecord_newOrderId(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.NewOrderID)
 }
-func (ec *executionContext) fieldContext_CancellationRecord_newOrderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CancellationRecord_newOrderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "ID")
 }
 
@@ -23160,10 +23160,10 @@ func (ec *executionContext) fieldContext_CancellationRecord_automatic(_ context.
 	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _CancellationRecord_customerContactID(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
+func (ec *executionContext) _CancellationRecord_customerContactId(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.CustomerContactID)
 }
-func (ec *executionContext) fieldContext_CancellationRecord_customerContactID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CancellationRecord_customerContactId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CancellationRecord", field, false, false, "ID")
 }
 
@@ -23847,59 +23847,59 @@ func (ec *executionContext) fieldContext_Complaint_reopenCount(_ context.Context
 	return graphql.NewScalarFieldContext("Complaint", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Complaint_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
+func (ec *executionContext) _Complaint_customerId(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.CustomerID)
 }
-func (ec *executionContext) fieldContext_Complaint_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Complaint_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Complaint", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Complaint_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
+func (ec *executionContext) _Complaint_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_Complaint_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Complaint_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Complaint", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Complaint_assigneeID(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
+func (ec *executionContext) _Complaint_assigneeId(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.AssigneeID)
 }
-func (ec *executionContext) fieldContext_Complaint_assigneeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Complaint_assigneeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Complaint", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Complaint_filedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
+func (ec *executionContext) _Complaint_filedById(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.FiledByID)
 }
-func (ec *executionContext) fieldContext_Complaint_filedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Complaint_filedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Complaint", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Complaint_resolvedByReturnID(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
+func (ec *executionContext) _Complaint_resolvedByReturnId(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ResolvedByReturnID)
 }
-func (ec *executionContext) fieldContext_Complaint_resolvedByReturnID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Complaint_resolvedByReturnId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Complaint", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Complaint_resolvedByPaymentID(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
+func (ec *executionContext) _Complaint_resolvedByPaymentId(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ResolvedByPaymentID)
 }
-func (ec *executionContext) fieldContext_Complaint_resolvedByPaymentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Complaint_resolvedByPaymentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Complaint", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Complaint_resolvedByCorrectionID(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
+func (ec *executionContext) _Complaint_resolvedByCorrectionId(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ResolvedByCorrectionID)
 }
-func (ec *executionContext) fieldContext_Complaint_resolvedByCorrectionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Complaint_resolvedByCorrectionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Complaint", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Complaint_resolvedByOrderID(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
+func (ec *executionContext) _Complaint_resolvedByOrderId(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ResolvedByOrderID)
 }
-func (ec *executionContext) fieldContext_Complaint_resolvedByOrderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Complaint_resolvedByOrderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Complaint", field, false, false, "ID")
 }
 
@@ -24507,38 +24507,38 @@ func (ec *executionContext) fieldContext_Contact_satisfaction(_ context.Context,
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Contact_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Contact_customerId(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.CustomerID)
 }
-func (ec *executionContext) fieldContext_Contact_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Contact_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Contact_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Contact_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_Contact_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Contact_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Contact_followUpAssigneeID(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Contact_followUpAssigneeId(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.FollowUpAssigneeID)
 }
-func (ec *executionContext) fieldContext_Contact_followUpAssigneeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Contact_followUpAssigneeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Contact_actorID(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Contact_actorId(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ActorID)
 }
-func (ec *executionContext) fieldContext_Contact_actorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Contact_actorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Contact_followUpDoneByID(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Contact_followUpDoneById(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.FollowUpDoneByID)
 }
-func (ec *executionContext) fieldContext_Contact_followUpDoneByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Contact_followUpDoneById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "ID")
 }
 
@@ -25385,24 +25385,24 @@ func (ec *executionContext) fieldContext_CreditNote_reason(_ context.Context, fi
 	return graphql.NewScalarFieldContext("CreditNote", field, false, false, "String")
 }
 
-func (ec *executionContext) _CreditNote_invoiceID(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+func (ec *executionContext) _CreditNote_invoiceId(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.InvoiceID)
 }
-func (ec *executionContext) fieldContext_CreditNote_invoiceID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CreditNote_invoiceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreditNote", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CreditNote_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+func (ec *executionContext) _CreditNote_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_CreditNote_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CreditNote_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreditNote", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CreditNote_issuedByID(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
+func (ec *executionContext) _CreditNote_issuedById(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.IssuedByID)
 }
-func (ec *executionContext) fieldContext_CreditNote_issuedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CreditNote_issuedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreditNote", field, false, false, "ID")
 }
 
@@ -25668,10 +25668,10 @@ func (ec *executionContext) fieldContext_Customer_language(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
-func (ec *executionContext) _Customer_ownerID(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+func (ec *executionContext) _Customer_ownerId(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.OwnerID)
 }
-func (ec *executionContext) fieldContext_Customer_ownerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Customer_ownerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "ID")
 }
 
@@ -26141,17 +26141,17 @@ func (ec *executionContext) fieldContext_CustomerNotice_sentAt(_ context.Context
 	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "Time")
 }
 
-func (ec *executionContext) _CustomerNotice_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+func (ec *executionContext) _CustomerNotice_customerId(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.CustomerID)
 }
-func (ec *executionContext) fieldContext_CustomerNotice_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CustomerNotice_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CustomerNotice_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
+func (ec *executionContext) _CustomerNotice_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNotice) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_CustomerNotice_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CustomerNotice_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerNotice", field, false, false, "ID")
 }
 
@@ -27016,31 +27016,31 @@ func (ec *executionContext) fieldContext_Invoice_note(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, "String")
 }
 
-func (ec *executionContext) _Invoice_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+func (ec *executionContext) _Invoice_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_Invoice_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Invoice_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Invoice_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+func (ec *executionContext) _Invoice_customerId(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.CustomerID)
 }
-func (ec *executionContext) fieldContext_Invoice_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Invoice_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Invoice_issuedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+func (ec *executionContext) _Invoice_issuedById(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.IssuedByID)
 }
-func (ec *executionContext) fieldContext_Invoice_issuedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Invoice_issuedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Invoice_replacesID(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
+func (ec *executionContext) _Invoice_replacesId(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ReplacesID)
 }
-func (ec *executionContext) fieldContext_Invoice_replacesID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Invoice_replacesId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invoice", field, false, false, "ID")
 }
 
@@ -27912,31 +27912,31 @@ func (ec *executionContext) fieldContext_LedgerEntry_description(_ context.Conte
 	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _LedgerEntry_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _LedgerEntry_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_LedgerEntry_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_LedgerEntry_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "ID")
 }
 
-func (ec *executionContext) _LedgerEntry_paymentID(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _LedgerEntry_paymentId(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.PaymentID)
 }
-func (ec *executionContext) fieldContext_LedgerEntry_paymentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_LedgerEntry_paymentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "ID")
 }
 
-func (ec *executionContext) _LedgerEntry_actorID(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _LedgerEntry_actorId(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ActorID)
 }
-func (ec *executionContext) fieldContext_LedgerEntry_actorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_LedgerEntry_actorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "ID")
 }
 
-func (ec *executionContext) _LedgerEntry_reversesID(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _LedgerEntry_reversesId(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ReversesID)
 }
-func (ec *executionContext) fieldContext_LedgerEntry_reversesID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_LedgerEntry_reversesId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "ID")
 }
 
@@ -31210,11 +31210,11 @@ func (ec *executionContext) fieldContext_Notification_subjectType(_ context.Cont
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
 }
 
-func (ec *executionContext) _Notification_subjectID(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return ec.marshalNInt2int(ctx, field.Selections, obj.SubjectID)
+func (ec *executionContext) _Notification_subjectId(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return ec.marshalNID2int(ctx, field.Selections, obj.SubjectID)
 }
-func (ec *executionContext) fieldContext_Notification_subjectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Notification", field, false, false, "Int")
+func (ec *executionContext) fieldContext_Notification_subjectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Notification_viaRole(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
@@ -31231,17 +31231,17 @@ func (ec *executionContext) fieldContext_Notification_readAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Notification_recipientID(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+func (ec *executionContext) _Notification_recipientId(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.RecipientID)
 }
-func (ec *executionContext) fieldContext_Notification_recipientID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Notification_recipientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Notification_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+func (ec *executionContext) _Notification_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_Notification_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Notification_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
 }
 
@@ -31708,24 +31708,24 @@ func (ec *executionContext) fieldContext_Order_reviewHeldAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Order_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+func (ec *executionContext) _Order_customerId(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.CustomerID)
 }
-func (ec *executionContext) fieldContext_Order_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Order_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Order_ownerID(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+func (ec *executionContext) _Order_ownerId(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.OwnerID)
 }
-func (ec *executionContext) fieldContext_Order_ownerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Order_ownerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Order_reorderedFromID(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+func (ec *executionContext) _Order_reorderedFromId(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ReorderedFromID)
 }
-func (ec *executionContext) fieldContext_Order_reorderedFromID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Order_reorderedFromId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
 }
 
@@ -32799,10 +32799,10 @@ func (ec *executionContext) fieldContext_OrderCorrection_customerConfirmationNot
 	return graphql.NewScalarFieldContext("OrderCorrection", field, false, false, "String")
 }
 
-func (ec *executionContext) _OrderCorrection_customerContactID(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderCorrection_customerContactId(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.CustomerContactID)
 }
-func (ec *executionContext) fieldContext_OrderCorrection_customerContactID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_OrderCorrection_customerContactId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderCorrection", field, false, false, "ID")
 }
 
@@ -32855,24 +32855,24 @@ func (ec *executionContext) fieldContext_OrderCorrection_decisionNote(_ context.
 	return graphql.NewScalarFieldContext("OrderCorrection", field, false, false, "String")
 }
 
-func (ec *executionContext) _OrderCorrection_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderCorrection_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_OrderCorrection_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_OrderCorrection_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderCorrection", field, false, false, "ID")
 }
 
-func (ec *executionContext) _OrderCorrection_requestedByID(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderCorrection_requestedById(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.RequestedByID)
 }
-func (ec *executionContext) fieldContext_OrderCorrection_requestedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_OrderCorrection_requestedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderCorrection", field, false, false, "ID")
 }
 
-func (ec *executionContext) _OrderCorrection_decidedByID(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderCorrection_decidedById(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.DecidedByID)
 }
-func (ec *executionContext) fieldContext_OrderCorrection_decidedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_OrderCorrection_decidedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderCorrection", field, false, false, "ID")
 }
 
@@ -33420,17 +33420,17 @@ func (ec *executionContext) fieldContext_OrderLine_quantityReturned(_ context.Co
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Int")
 }
 
-func (ec *executionContext) _OrderLine_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderLine_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_OrderLine_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_OrderLine_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "ID")
 }
 
-func (ec *executionContext) _OrderLine_stockItemID(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
+func (ec *executionContext) _OrderLine_stockItemId(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.StockItemID)
 }
-func (ec *executionContext) fieldContext_OrderLine_stockItemID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_OrderLine_stockItemId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "ID")
 }
 
@@ -33848,38 +33848,38 @@ func (ec *executionContext) fieldContext_Payment_cancelledAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Payment_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Payment_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_Payment_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Payment_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Payment_refundOfID(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Payment_refundOfId(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.RefundOfID)
 }
-func (ec *executionContext) fieldContext_Payment_refundOfID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Payment_refundOfId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Payment_recordedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Payment_recordedById(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.RecordedByID)
 }
-func (ec *executionContext) fieldContext_Payment_recordedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Payment_recordedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Payment_cancellationID(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Payment_cancellationId(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.CancellationID)
 }
-func (ec *executionContext) fieldContext_Payment_cancellationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Payment_cancellationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Payment_returnOrderID(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Payment_returnOrderId(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ReturnOrderID)
 }
-func (ec *executionContext) fieldContext_Payment_returnOrderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Payment_returnOrderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "ID")
 }
 
@@ -36009,17 +36009,17 @@ func (ec *executionContext) fieldContext_ReturnLine_quantityDamaged(_ context.Co
 	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReturnLine_returnOrderID(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnLine) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReturnLine_returnOrderId(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnLine) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.ReturnOrderID)
 }
-func (ec *executionContext) fieldContext_ReturnLine_returnOrderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ReturnLine_returnOrderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ReturnLine_orderLineID(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnLine) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReturnLine_orderLineId(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnLine) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.OrderLineID)
 }
-func (ec *executionContext) fieldContext_ReturnLine_orderLineID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ReturnLine_orderLineId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnLine", field, false, false, "ID")
 }
 
@@ -36185,45 +36185,45 @@ func (ec *executionContext) fieldContext_ReturnOrder_closedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("ReturnOrder", field, false, false, "Time")
 }
 
-func (ec *executionContext) _ReturnOrder_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReturnOrder_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_ReturnOrder_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ReturnOrder_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnOrder", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ReturnOrder_shipmentID(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReturnOrder_shipmentId(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ShipmentID)
 }
-func (ec *executionContext) fieldContext_ReturnOrder_shipmentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ReturnOrder_shipmentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnOrder", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ReturnOrder_requestedByID(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReturnOrder_requestedById(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.RequestedByID)
 }
-func (ec *executionContext) fieldContext_ReturnOrder_requestedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ReturnOrder_requestedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnOrder", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ReturnOrder_decidedByID(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReturnOrder_decidedById(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.DecidedByID)
 }
-func (ec *executionContext) fieldContext_ReturnOrder_decidedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ReturnOrder_decidedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnOrder", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ReturnOrder_receivedByID(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReturnOrder_receivedById(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ReceivedByID)
 }
-func (ec *executionContext) fieldContext_ReturnOrder_receivedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ReturnOrder_receivedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnOrder", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ReturnOrder_exchangeOrderID(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReturnOrder_exchangeOrderId(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ExchangeOrderID)
 }
-func (ec *executionContext) fieldContext_ReturnOrder_exchangeOrderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ReturnOrder_exchangeOrderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReturnOrder", field, false, false, "ID")
 }
 
@@ -37124,24 +37124,24 @@ func (ec *executionContext) fieldContext_Shipment_deliveredAt(_ context.Context,
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Shipment_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.Shipment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Shipment_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.Shipment) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_Shipment_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Shipment_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Shipment_shippedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Shipment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Shipment_shippedById(ctx context.Context, field graphql.CollectedField, obj *ent.Shipment) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ShippedByID)
 }
-func (ec *executionContext) fieldContext_Shipment_shippedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Shipment_shippedById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Shipment_replacementOrderID(ctx context.Context, field graphql.CollectedField, obj *ent.Shipment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Shipment_replacementOrderId(ctx context.Context, field graphql.CollectedField, obj *ent.Shipment) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ReplacementOrderID)
 }
-func (ec *executionContext) fieldContext_Shipment_replacementOrderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Shipment_replacementOrderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, "ID")
 }
 
@@ -37621,17 +37621,17 @@ func (ec *executionContext) fieldContext_ShipmentLine_quantity(_ context.Context
 	return graphql.NewScalarFieldContext("ShipmentLine", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ShipmentLine_shipmentID(ctx context.Context, field graphql.CollectedField, obj *ent.ShipmentLine) (ret graphql.Marshaler) {
+func (ec *executionContext) _ShipmentLine_shipmentId(ctx context.Context, field graphql.CollectedField, obj *ent.ShipmentLine) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.ShipmentID)
 }
-func (ec *executionContext) fieldContext_ShipmentLine_shipmentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ShipmentLine_shipmentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShipmentLine", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ShipmentLine_orderLineID(ctx context.Context, field graphql.CollectedField, obj *ent.ShipmentLine) (ret graphql.Marshaler) {
+func (ec *executionContext) _ShipmentLine_orderLineId(ctx context.Context, field graphql.CollectedField, obj *ent.ShipmentLine) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.OrderLineID)
 }
-func (ec *executionContext) fieldContext_ShipmentLine_orderLineID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ShipmentLine_orderLineId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShipmentLine", field, false, false, "ID")
 }
 
@@ -38279,45 +38279,45 @@ func (ec *executionContext) fieldContext_StockMovement_note(_ context.Context, f
 	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "String")
 }
 
-func (ec *executionContext) _StockMovement_stockItemID(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
+func (ec *executionContext) _StockMovement_stockItemId(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.StockItemID)
 }
-func (ec *executionContext) fieldContext_StockMovement_stockItemID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_StockMovement_stockItemId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "ID")
 }
 
-func (ec *executionContext) _StockMovement_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
+func (ec *executionContext) _StockMovement_orderId(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.OrderID)
 }
-func (ec *executionContext) fieldContext_StockMovement_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_StockMovement_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "ID")
 }
 
-func (ec *executionContext) _StockMovement_actorID(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
+func (ec *executionContext) _StockMovement_actorId(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ActorID)
 }
-func (ec *executionContext) fieldContext_StockMovement_actorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_StockMovement_actorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "ID")
 }
 
-func (ec *executionContext) _StockMovement_returnOrderID(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
+func (ec *executionContext) _StockMovement_returnOrderId(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.ReturnOrderID)
 }
-func (ec *executionContext) fieldContext_StockMovement_returnOrderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_StockMovement_returnOrderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "ID")
 }
 
-func (ec *executionContext) _StockMovement_cancellationID(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
+func (ec *executionContext) _StockMovement_cancellationId(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.CancellationID)
 }
-func (ec *executionContext) fieldContext_StockMovement_cancellationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_StockMovement_cancellationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "ID")
 }
 
-func (ec *executionContext) _StockMovement_correctionID(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
+func (ec *executionContext) _StockMovement_correctionId(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovement) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.CorrectionID)
 }
-func (ec *executionContext) fieldContext_StockMovement_correctionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_StockMovement_correctionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StockMovement", field, false, false, "ID")
 }
 
@@ -39256,10 +39256,10 @@ func (ec *executionContext) fieldContext_WebhookDelivery_version(_ context.Conte
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Int")
 }
 
-func (ec *executionContext) _WebhookDelivery_endpointID(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
+func (ec *executionContext) _WebhookDelivery_endpointId(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
 	return ec.marshalNID2int(ctx, field.Selections, obj.EndpointID)
 }
-func (ec *executionContext) fieldContext_WebhookDelivery_endpointID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_WebhookDelivery_endpointId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "ID")
 }
 
@@ -39319,11 +39319,11 @@ func (ec *executionContext) fieldContext_WebhookDelivery_deliveredAt(_ context.C
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Time")
 }
 
-func (ec *executionContext) _WebhookDelivery_redeliveryOfID(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
-	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.RedeliveryOfID)
+func (ec *executionContext) _WebhookDelivery_redeliveryOfId(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
+	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.RedeliveryOfID)
 }
-func (ec *executionContext) fieldContext_WebhookDelivery_redeliveryOfID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Int")
+func (ec *executionContext) fieldContext_WebhookDelivery_redeliveryOfId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "ID")
 }
 
 func (ec *executionContext) _WebhookDelivery_endpoint(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
@@ -39680,10 +39680,10 @@ func (ec *executionContext) fieldContext_WebhookEndpoint_flaggedAt(_ context.Con
 	return graphql.NewScalarFieldContext("WebhookEndpoint", field, false, false, "Time")
 }
 
-func (ec *executionContext) _WebhookEndpoint_createdByID(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookEndpoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _WebhookEndpoint_createdById(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookEndpoint) (ret graphql.Marshaler) {
 	return ec.marshalOID2ᚖint(ctx, field.Selections, obj.CreatedByID)
 }
-func (ec *executionContext) fieldContext_WebhookEndpoint_createdByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_WebhookEndpoint_createdById(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookEndpoint", field, false, false, "ID")
 }
 
@@ -40855,7 +40855,7 @@ func (ec *executionContext) unmarshalInputApiKeyWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "prefix", "prefixNEQ", "prefixIn", "prefixNotIn", "prefixGT", "prefixGTE", "prefixLT", "prefixLTE", "prefixContains", "prefixHasPrefix", "prefixHasSuffix", "prefixEqualFold", "prefixContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "lastUsedAt", "lastUsedAtNEQ", "lastUsedAtIn", "lastUsedAtNotIn", "lastUsedAtGT", "lastUsedAtGTE", "lastUsedAtLT", "lastUsedAtLTE", "lastUsedAtIsNil", "lastUsedAtNotNil", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDIsNil", "createdByIDNotNil", "hasUser", "hasUserWith", "hasCreatedBy", "hasCreatedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "prefix", "prefixNEQ", "prefixIn", "prefixNotIn", "prefixGT", "prefixGTE", "prefixLT", "prefixLTE", "prefixContains", "prefixHasPrefix", "prefixHasSuffix", "prefixEqualFold", "prefixContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "lastUsedAt", "lastUsedAtNEQ", "lastUsedAtIn", "lastUsedAtNotIn", "lastUsedAtGT", "lastUsedAtGTE", "lastUsedAtLT", "lastUsedAtLTE", "lastUsedAtIsNil", "lastUsedAtNotNil", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil", "createdById", "createdByIdNEQ", "createdByIdIn", "createdByIdNotIn", "createdByIdIsNil", "createdByIdNotNil", "hasUser", "hasUserWith", "hasCreatedBy", "hasCreatedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -41051,29 +41051,29 @@ func (ec *executionContext) unmarshalInputApiKeyWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "userID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserID = data
-		case "userIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNEQ"))
+		case "userIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNEQ = data
-		case "userIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIn"))
+		case "userIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDIn = data
-		case "userIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotIn"))
+		case "userIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
@@ -41471,43 +41471,43 @@ func (ec *executionContext) unmarshalInputApiKeyWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.RevokedAtNotNil = data
-		case "createdByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByID"))
+		case "createdById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedByID = data
-		case "createdByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIDNEQ"))
+		case "createdByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedByIDNEQ = data
-		case "createdByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIDIn"))
+		case "createdByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedByIDIn = data
-		case "createdByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIDNotIn"))
+		case "createdByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedByIDNotIn = data
-		case "createdByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIDIsNil"))
+		case "createdByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedByIDIsNil = data
-		case "createdByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIDNotNil"))
+		case "createdByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -41685,7 +41685,7 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "actorName", "actorNameNEQ", "actorNameIn", "actorNameNotIn", "actorNameGT", "actorNameGTE", "actorNameLT", "actorNameLTE", "actorNameContains", "actorNameHasPrefix", "actorNameHasSuffix", "actorNameEqualFold", "actorNameContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectTypeGT", "subjectTypeGTE", "subjectTypeLT", "subjectTypeLTE", "subjectTypeContains", "subjectTypeHasPrefix", "subjectTypeHasSuffix", "subjectTypeEqualFold", "subjectTypeContainsFold", "subjectID", "subjectIDNEQ", "subjectIDIn", "subjectIDNotIn", "subjectIDGT", "subjectIDGTE", "subjectIDLT", "subjectIDLTE", "fromStatus", "fromStatusNEQ", "fromStatusIn", "fromStatusNotIn", "fromStatusGT", "fromStatusGTE", "fromStatusLT", "fromStatusLTE", "fromStatusContains", "fromStatusHasPrefix", "fromStatusHasSuffix", "fromStatusIsNil", "fromStatusNotNil", "fromStatusEqualFold", "fromStatusContainsFold", "toStatus", "toStatusNEQ", "toStatusIn", "toStatusNotIn", "toStatusGT", "toStatusGTE", "toStatusLT", "toStatusLTE", "toStatusContains", "toStatusHasPrefix", "toStatusHasSuffix", "toStatusIsNil", "toStatusNotNil", "toStatusEqualFold", "toStatusContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonIsNil", "reasonNotNil", "reasonEqualFold", "reasonContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyIsNil", "currencyNotNil", "currencyEqualFold", "currencyContainsFold", "requestID", "requestIDNEQ", "requestIDIn", "requestIDNotIn", "requestIDGT", "requestIDGTE", "requestIDLT", "requestIDLTE", "requestIDContains", "requestIDHasPrefix", "requestIDHasSuffix", "requestIDIsNil", "requestIDNotNil", "requestIDEqualFold", "requestIDContainsFold", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDIsNil", "orderIDNotNil", "hasActor", "hasActorWith", "hasOrder", "hasOrderWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "actorName", "actorNameNEQ", "actorNameIn", "actorNameNotIn", "actorNameGT", "actorNameGTE", "actorNameLT", "actorNameLTE", "actorNameContains", "actorNameHasPrefix", "actorNameHasSuffix", "actorNameEqualFold", "actorNameContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectTypeGT", "subjectTypeGTE", "subjectTypeLT", "subjectTypeLTE", "subjectTypeContains", "subjectTypeHasPrefix", "subjectTypeHasSuffix", "subjectTypeEqualFold", "subjectTypeContainsFold", "subjectId", "subjectIdNEQ", "subjectIdIn", "subjectIdNotIn", "subjectIdGT", "subjectIdGTE", "subjectIdLT", "subjectIdLTE", "fromStatus", "fromStatusNEQ", "fromStatusIn", "fromStatusNotIn", "fromStatusGT", "fromStatusGTE", "fromStatusLT", "fromStatusLTE", "fromStatusContains", "fromStatusHasPrefix", "fromStatusHasSuffix", "fromStatusIsNil", "fromStatusNotNil", "fromStatusEqualFold", "fromStatusContainsFold", "toStatus", "toStatusNEQ", "toStatusIn", "toStatusNotIn", "toStatusGT", "toStatusGTE", "toStatusLT", "toStatusLTE", "toStatusContains", "toStatusHasPrefix", "toStatusHasSuffix", "toStatusIsNil", "toStatusNotNil", "toStatusEqualFold", "toStatusContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonIsNil", "reasonNotNil", "reasonEqualFold", "reasonContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyIsNil", "currencyNotNil", "currencyEqualFold", "currencyContainsFold", "requestId", "requestIdNEQ", "requestIdIn", "requestIdNotIn", "requestIdGT", "requestIdGTE", "requestIdLT", "requestIdLTE", "requestIDContains", "requestIDHasPrefix", "requestIDHasSuffix", "requestIdIsNil", "requestIdNotNil", "requestIDEqualFold", "requestIDContainsFold", "actorId", "actorIdNEQ", "actorIdIn", "actorIdNotIn", "actorIdIsNil", "actorIdNotNil", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "orderIdIsNil", "orderIdNotNil", "hasActor", "hasActorWith", "hasOrder", "hasOrderWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42126,58 +42126,58 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.SubjectTypeContainsFold = data
-		case "subjectID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectID = data
-		case "subjectIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDNEQ = data
-		case "subjectIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+		case "subjectIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDIn = data
-		case "subjectIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+		case "subjectIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDNotIn = data
-		case "subjectIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDGT = data
-		case "subjectIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDGTE = data
-		case "subjectIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDLT = data
-		case "subjectIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -42602,57 +42602,57 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.CurrencyContainsFold = data
-		case "requestID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestID"))
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestID = data
-		case "requestIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIDNEQ"))
+		case "requestIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestIDNEQ = data
-		case "requestIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIDIn"))
+		case "requestIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestIDIn = data
-		case "requestIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIDNotIn"))
+		case "requestIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestIDNotIn = data
-		case "requestIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIDGT"))
+		case "requestIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestIDGT = data
-		case "requestIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIDGTE"))
+		case "requestIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestIDGTE = data
-		case "requestIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIDLT"))
+		case "requestIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestIDLT = data
-		case "requestIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIDLTE"))
+		case "requestIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -42679,15 +42679,15 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.RequestIDHasSuffix = data
-		case "requestIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIDIsNil"))
+		case "requestIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestIDIsNil = data
-		case "requestIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIDNotNil"))
+		case "requestIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -42707,85 +42707,85 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.RequestIDContainsFold = data
-		case "actorID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorID"))
+		case "actorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorID = data
-		case "actorIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNEQ"))
+		case "actorIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNEQ = data
-		case "actorIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIn"))
+		case "actorIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDIn = data
-		case "actorIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotIn"))
+		case "actorIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNotIn = data
-		case "actorIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIsNil"))
+		case "actorIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDIsNil = data
-		case "actorIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotNil"))
+		case "actorIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNotNil = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "orderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIsNil"))
+		case "orderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIsNil = data
-		case "orderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotNil"))
+		case "orderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -43061,7 +43061,7 @@ func (ec *executionContext) unmarshalInputCancellationRecordWhereInput(ctx conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "scope", "scopeNEQ", "scopeIn", "scopeNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "needsManagerApproval", "needsManagerApprovalNEQ", "needsFinanceApproval", "needsFinanceApprovalNEQ", "managerApprovedAt", "managerApprovedAtNEQ", "managerApprovedAtIn", "managerApprovedAtNotIn", "managerApprovedAtGT", "managerApprovedAtGTE", "managerApprovedAtLT", "managerApprovedAtLTE", "managerApprovedAtIsNil", "managerApprovedAtNotNil", "financeApprovedAt", "financeApprovedAtNEQ", "financeApprovedAtIn", "financeApprovedAtNotIn", "financeApprovedAtGT", "financeApprovedAtGTE", "financeApprovedAtLT", "financeApprovedAtLTE", "financeApprovedAtIsNil", "financeApprovedAtNotNil", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "decisionNote", "decisionNoteNEQ", "decisionNoteIn", "decisionNoteNotIn", "decisionNoteGT", "decisionNoteGTE", "decisionNoteLT", "decisionNoteLTE", "decisionNoteContains", "decisionNoteHasPrefix", "decisionNoteHasSuffix", "decisionNoteIsNil", "decisionNoteNotNil", "decisionNoteEqualFold", "decisionNoteContainsFold", "executedAt", "executedAtNEQ", "executedAtIn", "executedAtNotIn", "executedAtGT", "executedAtGTE", "executedAtLT", "executedAtLTE", "executedAtIsNil", "executedAtNotNil", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "quantityReleased", "quantityReleasedNEQ", "quantityReleasedIn", "quantityReleasedNotIn", "quantityReleasedGT", "quantityReleasedGTE", "quantityReleasedLT", "quantityReleasedLTE", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "requestedByID", "requestedByIDNEQ", "requestedByIDIn", "requestedByIDNotIn", "requestedByIDIsNil", "requestedByIDNotNil", "managerApprovedByID", "managerApprovedByIDNEQ", "managerApprovedByIDIn", "managerApprovedByIDNotIn", "managerApprovedByIDIsNil", "managerApprovedByIDNotNil", "financeApprovedByID", "financeApprovedByIDNEQ", "financeApprovedByIDIn", "financeApprovedByIDNotIn", "financeApprovedByIDIsNil", "financeApprovedByIDNotNil", "decidedByID", "decidedByIDNEQ", "decidedByIDIn", "decidedByIDNotIn", "decidedByIDIsNil", "decidedByIDNotNil", "newOrderID", "newOrderIDNEQ", "newOrderIDIn", "newOrderIDNotIn", "newOrderIDIsNil", "newOrderIDNotNil", "automatic", "automaticNEQ", "customerContactID", "customerContactIDNEQ", "customerContactIDIn", "customerContactIDNotIn", "customerContactIDIsNil", "customerContactIDNotNil", "customerDecision", "customerDecisionNEQ", "customerDecisionIn", "customerDecisionNotIn", "customerDecisionIsNil", "customerDecisionNotNil", "customerDecidedAt", "customerDecidedAtNEQ", "customerDecidedAtIn", "customerDecidedAtNotIn", "customerDecidedAtGT", "customerDecidedAtGTE", "customerDecidedAtLT", "customerDecidedAtLTE", "customerDecidedAtIsNil", "customerDecidedAtNotNil", "customerDecisionAddress", "customerDecisionAddressNEQ", "customerDecisionAddressIn", "customerDecisionAddressNotIn", "customerDecisionAddressGT", "customerDecisionAddressGTE", "customerDecisionAddressLT", "customerDecisionAddressLTE", "customerDecisionAddressContains", "customerDecisionAddressHasPrefix", "customerDecisionAddressHasSuffix", "customerDecisionAddressIsNil", "customerDecisionAddressNotNil", "customerDecisionAddressEqualFold", "customerDecisionAddressContainsFold", "hasOrder", "hasOrderWith", "hasRequestedBy", "hasRequestedByWith", "hasManagerApprovedBy", "hasManagerApprovedByWith", "hasFinanceApprovedBy", "hasFinanceApprovedByWith", "hasDecidedBy", "hasDecidedByWith", "hasNewOrder", "hasNewOrderWith", "hasCustomerContact", "hasCustomerContactWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "scope", "scopeNEQ", "scopeIn", "scopeNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "needsManagerApproval", "needsManagerApprovalNEQ", "needsFinanceApproval", "needsFinanceApprovalNEQ", "managerApprovedAt", "managerApprovedAtNEQ", "managerApprovedAtIn", "managerApprovedAtNotIn", "managerApprovedAtGT", "managerApprovedAtGTE", "managerApprovedAtLT", "managerApprovedAtLTE", "managerApprovedAtIsNil", "managerApprovedAtNotNil", "financeApprovedAt", "financeApprovedAtNEQ", "financeApprovedAtIn", "financeApprovedAtNotIn", "financeApprovedAtGT", "financeApprovedAtGTE", "financeApprovedAtLT", "financeApprovedAtLTE", "financeApprovedAtIsNil", "financeApprovedAtNotNil", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "decisionNote", "decisionNoteNEQ", "decisionNoteIn", "decisionNoteNotIn", "decisionNoteGT", "decisionNoteGTE", "decisionNoteLT", "decisionNoteLTE", "decisionNoteContains", "decisionNoteHasPrefix", "decisionNoteHasSuffix", "decisionNoteIsNil", "decisionNoteNotNil", "decisionNoteEqualFold", "decisionNoteContainsFold", "executedAt", "executedAtNEQ", "executedAtIn", "executedAtNotIn", "executedAtGT", "executedAtGTE", "executedAtLT", "executedAtLTE", "executedAtIsNil", "executedAtNotNil", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "quantityReleased", "quantityReleasedNEQ", "quantityReleasedIn", "quantityReleasedNotIn", "quantityReleasedGT", "quantityReleasedGTE", "quantityReleasedLT", "quantityReleasedLTE", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "requestedById", "requestedByIdNEQ", "requestedByIdIn", "requestedByIdNotIn", "requestedByIdIsNil", "requestedByIdNotNil", "managerApprovedById", "managerApprovedByIdNEQ", "managerApprovedByIdIn", "managerApprovedByIdNotIn", "managerApprovedByIdIsNil", "managerApprovedByIdNotNil", "financeApprovedById", "financeApprovedByIdNEQ", "financeApprovedByIdIn", "financeApprovedByIdNotIn", "financeApprovedByIdIsNil", "financeApprovedByIdNotNil", "decidedById", "decidedByIdNEQ", "decidedByIdIn", "decidedByIdNotIn", "decidedByIdIsNil", "decidedByIdNotNil", "newOrderId", "newOrderIdNEQ", "newOrderIdIn", "newOrderIdNotIn", "newOrderIdIsNil", "newOrderIdNotNil", "automatic", "automaticNEQ", "customerContactId", "customerContactIdNEQ", "customerContactIdIn", "customerContactIdNotIn", "customerContactIdIsNil", "customerContactIdNotNil", "customerDecision", "customerDecisionNEQ", "customerDecisionIn", "customerDecisionNotIn", "customerDecisionIsNil", "customerDecisionNotNil", "customerDecidedAt", "customerDecidedAtNEQ", "customerDecidedAtIn", "customerDecidedAtNotIn", "customerDecidedAtGT", "customerDecidedAtGTE", "customerDecidedAtLT", "customerDecidedAtLTE", "customerDecidedAtIsNil", "customerDecidedAtNotNil", "customerDecisionAddress", "customerDecisionAddressNEQ", "customerDecisionAddressIn", "customerDecisionAddressNotIn", "customerDecisionAddressGT", "customerDecisionAddressGTE", "customerDecisionAddressLT", "customerDecisionAddressLTE", "customerDecisionAddressContains", "customerDecisionAddressHasPrefix", "customerDecisionAddressHasSuffix", "customerDecisionAddressIsNil", "customerDecisionAddressNotNil", "customerDecisionAddressEqualFold", "customerDecisionAddressContainsFold", "hasOrder", "hasOrderWith", "hasRequestedBy", "hasRequestedByWith", "hasManagerApprovedBy", "hasManagerApprovedByWith", "hasFinanceApprovedBy", "hasFinanceApprovedByWith", "hasDecidedBy", "hasDecidedByWith", "hasNewOrder", "hasNewOrderWith", "hasCustomerContact", "hasCustomerContactWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -44118,239 +44118,239 @@ func (ec *executionContext) unmarshalInputCancellationRecordWhereInput(ctx conte
 				return it, err
 			}
 			it.QuantityReleasedLTE = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "requestedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByID"))
+		case "requestedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByID = data
-		case "requestedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDNEQ"))
+		case "requestedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDNEQ = data
-		case "requestedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDIn"))
+		case "requestedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDIn = data
-		case "requestedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDNotIn"))
+		case "requestedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDNotIn = data
-		case "requestedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDIsNil"))
+		case "requestedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDIsNil = data
-		case "requestedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDNotNil"))
+		case "requestedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDNotNil = data
-		case "managerApprovedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedByID"))
+		case "managerApprovedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerApprovedByID = data
-		case "managerApprovedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedByIDNEQ"))
+		case "managerApprovedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerApprovedByIDNEQ = data
-		case "managerApprovedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedByIDIn"))
+		case "managerApprovedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerApprovedByIDIn = data
-		case "managerApprovedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedByIDNotIn"))
+		case "managerApprovedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerApprovedByIDNotIn = data
-		case "managerApprovedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedByIDIsNil"))
+		case "managerApprovedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerApprovedByIDIsNil = data
-		case "managerApprovedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedByIDNotNil"))
+		case "managerApprovedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerApprovedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerApprovedByIDNotNil = data
-		case "financeApprovedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedByID"))
+		case "financeApprovedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FinanceApprovedByID = data
-		case "financeApprovedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedByIDNEQ"))
+		case "financeApprovedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FinanceApprovedByIDNEQ = data
-		case "financeApprovedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedByIDIn"))
+		case "financeApprovedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FinanceApprovedByIDIn = data
-		case "financeApprovedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedByIDNotIn"))
+		case "financeApprovedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FinanceApprovedByIDNotIn = data
-		case "financeApprovedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedByIDIsNil"))
+		case "financeApprovedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FinanceApprovedByIDIsNil = data
-		case "financeApprovedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedByIDNotNil"))
+		case "financeApprovedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeApprovedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FinanceApprovedByIDNotNil = data
-		case "decidedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByID"))
+		case "decidedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByID = data
-		case "decidedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDNEQ"))
+		case "decidedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDNEQ = data
-		case "decidedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDIn"))
+		case "decidedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDIn = data
-		case "decidedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDNotIn"))
+		case "decidedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDNotIn = data
-		case "decidedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDIsNil"))
+		case "decidedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDIsNil = data
-		case "decidedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDNotNil"))
+		case "decidedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDNotNil = data
-		case "newOrderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderID"))
+		case "newOrderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.NewOrderID = data
-		case "newOrderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderIDNEQ"))
+		case "newOrderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.NewOrderIDNEQ = data
-		case "newOrderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderIDIn"))
+		case "newOrderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.NewOrderIDIn = data
-		case "newOrderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderIDNotIn"))
+		case "newOrderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.NewOrderIDNotIn = data
-		case "newOrderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderIDIsNil"))
+		case "newOrderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.NewOrderIDIsNil = data
-		case "newOrderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderIDNotNil"))
+		case "newOrderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newOrderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -44370,43 +44370,43 @@ func (ec *executionContext) unmarshalInputCancellationRecordWhereInput(ctx conte
 				return it, err
 			}
 			it.AutomaticNEQ = data
-		case "customerContactID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactID"))
+		case "customerContactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerContactID = data
-		case "customerContactIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIDNEQ"))
+		case "customerContactIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerContactIDNEQ = data
-		case "customerContactIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIDIn"))
+		case "customerContactIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerContactIDIn = data
-		case "customerContactIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIDNotIn"))
+		case "customerContactIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerContactIDNotIn = data
-		case "customerContactIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIDIsNil"))
+		case "customerContactIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerContactIDIsNil = data
-		case "customerContactIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIDNotNil"))
+		case "customerContactIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -44906,7 +44906,7 @@ func (ec *executionContext) unmarshalInputComplaintWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "severity", "severityNEQ", "severityIn", "severityNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectEqualFold", "subjectContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "resolutionGT", "resolutionGTE", "resolutionLT", "resolutionLTE", "resolutionContains", "resolutionHasPrefix", "resolutionHasSuffix", "resolutionIsNil", "resolutionNotNil", "resolutionEqualFold", "resolutionContainsFold", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "overdueNotifiedAt", "overdueNotifiedAtNEQ", "overdueNotifiedAtIn", "overdueNotifiedAtNotIn", "overdueNotifiedAtGT", "overdueNotifiedAtGTE", "overdueNotifiedAtLT", "overdueNotifiedAtLTE", "overdueNotifiedAtIsNil", "overdueNotifiedAtNotNil", "reopenCount", "reopenCountNEQ", "reopenCountIn", "reopenCountNotIn", "reopenCountGT", "reopenCountGTE", "reopenCountLT", "reopenCountLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDIsNil", "orderIDNotNil", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDIsNil", "assigneeIDNotNil", "filedByID", "filedByIDNEQ", "filedByIDIn", "filedByIDNotIn", "filedByIDIsNil", "filedByIDNotNil", "resolvedByReturnID", "resolvedByReturnIDNEQ", "resolvedByReturnIDIn", "resolvedByReturnIDNotIn", "resolvedByReturnIDIsNil", "resolvedByReturnIDNotNil", "resolvedByPaymentID", "resolvedByPaymentIDNEQ", "resolvedByPaymentIDIn", "resolvedByPaymentIDNotIn", "resolvedByPaymentIDIsNil", "resolvedByPaymentIDNotNil", "resolvedByCorrectionID", "resolvedByCorrectionIDNEQ", "resolvedByCorrectionIDIn", "resolvedByCorrectionIDNotIn", "resolvedByCorrectionIDIsNil", "resolvedByCorrectionIDNotNil", "resolvedByOrderID", "resolvedByOrderIDNEQ", "resolvedByOrderIDIn", "resolvedByOrderIDNotIn", "resolvedByOrderIDIsNil", "resolvedByOrderIDNotNil", "hasCustomer", "hasCustomerWith", "hasOrder", "hasOrderWith", "hasAssignee", "hasAssigneeWith", "hasFiledBy", "hasFiledByWith", "hasResolvedByReturn", "hasResolvedByReturnWith", "hasResolvedByPayment", "hasResolvedByPaymentWith", "hasResolvedByCorrection", "hasResolvedByCorrectionWith", "hasResolvedByOrder", "hasResolvedByOrderWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "severity", "severityNEQ", "severityIn", "severityNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "subject", "subjectNEQ", "subjectIn", "subjectNotIn", "subjectGT", "subjectGTE", "subjectLT", "subjectLTE", "subjectContains", "subjectHasPrefix", "subjectHasSuffix", "subjectEqualFold", "subjectContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "resolutionGT", "resolutionGTE", "resolutionLT", "resolutionLTE", "resolutionContains", "resolutionHasPrefix", "resolutionHasSuffix", "resolutionIsNil", "resolutionNotNil", "resolutionEqualFold", "resolutionContainsFold", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "overdueNotifiedAt", "overdueNotifiedAtNEQ", "overdueNotifiedAtIn", "overdueNotifiedAtNotIn", "overdueNotifiedAtGT", "overdueNotifiedAtGTE", "overdueNotifiedAtLT", "overdueNotifiedAtLTE", "overdueNotifiedAtIsNil", "overdueNotifiedAtNotNil", "reopenCount", "reopenCountNEQ", "reopenCountIn", "reopenCountNotIn", "reopenCountGT", "reopenCountGTE", "reopenCountLT", "reopenCountLTE", "customerId", "customerIdNEQ", "customerIdIn", "customerIdNotIn", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "orderIdIsNil", "orderIdNotNil", "assigneeId", "assigneeIdNEQ", "assigneeIdIn", "assigneeIdNotIn", "assigneeIdIsNil", "assigneeIdNotNil", "filedById", "filedByIdNEQ", "filedByIdIn", "filedByIdNotIn", "filedByIdIsNil", "filedByIdNotNil", "resolvedByReturnId", "resolvedByReturnIdNEQ", "resolvedByReturnIdIn", "resolvedByReturnIdNotIn", "resolvedByReturnIdIsNil", "resolvedByReturnIdNotNil", "resolvedByPaymentId", "resolvedByPaymentIdNEQ", "resolvedByPaymentIdIn", "resolvedByPaymentIdNotIn", "resolvedByPaymentIdIsNil", "resolvedByPaymentIdNotNil", "resolvedByCorrectionId", "resolvedByCorrectionIdNEQ", "resolvedByCorrectionIdIn", "resolvedByCorrectionIdNotIn", "resolvedByCorrectionIdIsNil", "resolvedByCorrectionIdNotNil", "resolvedByOrderId", "resolvedByOrderIdNEQ", "resolvedByOrderIdIn", "resolvedByOrderIdNotIn", "resolvedByOrderIdIsNil", "resolvedByOrderIdNotNil", "hasCustomer", "hasCustomerWith", "hasOrder", "hasOrderWith", "hasAssignee", "hasAssigneeWith", "hasFiledBy", "hasFiledByWith", "hasResolvedByReturn", "hasResolvedByReturnWith", "hasResolvedByPayment", "hasResolvedByPaymentWith", "hasResolvedByCorrection", "hasResolvedByCorrectionWith", "hasResolvedByOrder", "hasResolvedByOrderWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -45851,323 +45851,323 @@ func (ec *executionContext) unmarshalInputComplaintWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.ReopenCountLTE = data
-		case "customerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerID = data
-		case "customerIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNEQ"))
+		case "customerIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDNEQ = data
-		case "customerIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDIn"))
+		case "customerIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDIn = data
-		case "customerIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNotIn"))
+		case "customerIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDNotIn = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "orderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIsNil"))
+		case "orderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIsNil = data
-		case "orderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotNil"))
+		case "orderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotNil = data
-		case "assigneeID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeID"))
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeID = data
-		case "assigneeIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNEQ"))
+		case "assigneeIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNEQ = data
-		case "assigneeIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDIn"))
+		case "assigneeIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDIn = data
-		case "assigneeIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNotIn"))
+		case "assigneeIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNotIn = data
-		case "assigneeIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDIsNil"))
+		case "assigneeIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDIsNil = data
-		case "assigneeIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNotNil"))
+		case "assigneeIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNotNil = data
-		case "filedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedByID"))
+		case "filedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FiledByID = data
-		case "filedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedByIDNEQ"))
+		case "filedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FiledByIDNEQ = data
-		case "filedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedByIDIn"))
+		case "filedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FiledByIDIn = data
-		case "filedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedByIDNotIn"))
+		case "filedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FiledByIDNotIn = data
-		case "filedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedByIDIsNil"))
+		case "filedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FiledByIDIsNil = data
-		case "filedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedByIDNotNil"))
+		case "filedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FiledByIDNotNil = data
-		case "resolvedByReturnID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnID"))
+		case "resolvedByReturnId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByReturnID = data
-		case "resolvedByReturnIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnIDNEQ"))
+		case "resolvedByReturnIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByReturnIDNEQ = data
-		case "resolvedByReturnIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnIDIn"))
+		case "resolvedByReturnIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByReturnIDIn = data
-		case "resolvedByReturnIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnIDNotIn"))
+		case "resolvedByReturnIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByReturnIDNotIn = data
-		case "resolvedByReturnIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnIDIsNil"))
+		case "resolvedByReturnIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByReturnIDIsNil = data
-		case "resolvedByReturnIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnIDNotNil"))
+		case "resolvedByReturnIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByReturnIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByReturnIDNotNil = data
-		case "resolvedByPaymentID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentID"))
+		case "resolvedByPaymentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByPaymentID = data
-		case "resolvedByPaymentIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentIDNEQ"))
+		case "resolvedByPaymentIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByPaymentIDNEQ = data
-		case "resolvedByPaymentIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentIDIn"))
+		case "resolvedByPaymentIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByPaymentIDIn = data
-		case "resolvedByPaymentIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentIDNotIn"))
+		case "resolvedByPaymentIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByPaymentIDNotIn = data
-		case "resolvedByPaymentIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentIDIsNil"))
+		case "resolvedByPaymentIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByPaymentIDIsNil = data
-		case "resolvedByPaymentIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentIDNotNil"))
+		case "resolvedByPaymentIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByPaymentIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByPaymentIDNotNil = data
-		case "resolvedByCorrectionID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionID"))
+		case "resolvedByCorrectionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByCorrectionID = data
-		case "resolvedByCorrectionIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionIDNEQ"))
+		case "resolvedByCorrectionIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByCorrectionIDNEQ = data
-		case "resolvedByCorrectionIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionIDIn"))
+		case "resolvedByCorrectionIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByCorrectionIDIn = data
-		case "resolvedByCorrectionIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionIDNotIn"))
+		case "resolvedByCorrectionIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByCorrectionIDNotIn = data
-		case "resolvedByCorrectionIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionIDIsNil"))
+		case "resolvedByCorrectionIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByCorrectionIDIsNil = data
-		case "resolvedByCorrectionIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionIDNotNil"))
+		case "resolvedByCorrectionIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByCorrectionIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByCorrectionIDNotNil = data
-		case "resolvedByOrderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderID"))
+		case "resolvedByOrderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByOrderID = data
-		case "resolvedByOrderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderIDNEQ"))
+		case "resolvedByOrderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByOrderIDNEQ = data
-		case "resolvedByOrderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderIDIn"))
+		case "resolvedByOrderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByOrderIDIn = data
-		case "resolvedByOrderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderIDNotIn"))
+		case "resolvedByOrderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByOrderIDNotIn = data
-		case "resolvedByOrderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderIDIsNil"))
+		case "resolvedByOrderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResolvedByOrderIDIsNil = data
-		case "resolvedByOrderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderIDNotNil"))
+		case "resolvedByOrderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedByOrderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -46492,7 +46492,7 @@ func (ec *executionContext) unmarshalInputContactWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "direction", "directionNEQ", "directionIn", "directionNotIn", "origin", "originNEQ", "originIn", "originNotIn", "summary", "summaryNEQ", "summaryIn", "summaryNotIn", "summaryGT", "summaryGTE", "summaryLT", "summaryLTE", "summaryContains", "summaryHasPrefix", "summaryHasSuffix", "summaryEqualFold", "summaryContainsFold", "outcome", "outcomeNEQ", "outcomeIn", "outcomeNotIn", "outcomeGT", "outcomeGTE", "outcomeLT", "outcomeLTE", "outcomeContains", "outcomeHasPrefix", "outcomeHasSuffix", "outcomeIsNil", "outcomeNotNil", "outcomeEqualFold", "outcomeContainsFold", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectTypeGT", "subjectTypeGTE", "subjectTypeLT", "subjectTypeLTE", "subjectTypeContains", "subjectTypeHasPrefix", "subjectTypeHasSuffix", "subjectTypeIsNil", "subjectTypeNotNil", "subjectTypeEqualFold", "subjectTypeContainsFold", "followUpAt", "followUpAtNEQ", "followUpAtIn", "followUpAtNotIn", "followUpAtGT", "followUpAtGTE", "followUpAtLT", "followUpAtLTE", "followUpAtIsNil", "followUpAtNotNil", "followUpDoneAt", "followUpDoneAtNEQ", "followUpDoneAtIn", "followUpDoneAtNotIn", "followUpDoneAtGT", "followUpDoneAtGTE", "followUpDoneAtLT", "followUpDoneAtLTE", "followUpDoneAtIsNil", "followUpDoneAtNotNil", "satisfaction", "satisfactionNEQ", "satisfactionIn", "satisfactionNotIn", "satisfactionGT", "satisfactionGTE", "satisfactionLT", "satisfactionLTE", "satisfactionIsNil", "satisfactionNotNil", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDIsNil", "orderIDNotNil", "followUpAssigneeID", "followUpAssigneeIDNEQ", "followUpAssigneeIDIn", "followUpAssigneeIDNotIn", "followUpAssigneeIDIsNil", "followUpAssigneeIDNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "followUpDoneByID", "followUpDoneByIDNEQ", "followUpDoneByIDIn", "followUpDoneByIDNotIn", "followUpDoneByIDIsNil", "followUpDoneByIDNotNil", "hasCustomer", "hasCustomerWith", "hasOrder", "hasOrderWith", "hasFollowUpAssignee", "hasFollowUpAssigneeWith", "hasActor", "hasActorWith", "hasFollowUpDoneBy", "hasFollowUpDoneByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "channel", "channelNEQ", "channelIn", "channelNotIn", "direction", "directionNEQ", "directionIn", "directionNotIn", "origin", "originNEQ", "originIn", "originNotIn", "summary", "summaryNEQ", "summaryIn", "summaryNotIn", "summaryGT", "summaryGTE", "summaryLT", "summaryLTE", "summaryContains", "summaryHasPrefix", "summaryHasSuffix", "summaryEqualFold", "summaryContainsFold", "outcome", "outcomeNEQ", "outcomeIn", "outcomeNotIn", "outcomeGT", "outcomeGTE", "outcomeLT", "outcomeLTE", "outcomeContains", "outcomeHasPrefix", "outcomeHasSuffix", "outcomeIsNil", "outcomeNotNil", "outcomeEqualFold", "outcomeContainsFold", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectTypeGT", "subjectTypeGTE", "subjectTypeLT", "subjectTypeLTE", "subjectTypeContains", "subjectTypeHasPrefix", "subjectTypeHasSuffix", "subjectTypeIsNil", "subjectTypeNotNil", "subjectTypeEqualFold", "subjectTypeContainsFold", "followUpAt", "followUpAtNEQ", "followUpAtIn", "followUpAtNotIn", "followUpAtGT", "followUpAtGTE", "followUpAtLT", "followUpAtLTE", "followUpAtIsNil", "followUpAtNotNil", "followUpDoneAt", "followUpDoneAtNEQ", "followUpDoneAtIn", "followUpDoneAtNotIn", "followUpDoneAtGT", "followUpDoneAtGTE", "followUpDoneAtLT", "followUpDoneAtLTE", "followUpDoneAtIsNil", "followUpDoneAtNotNil", "satisfaction", "satisfactionNEQ", "satisfactionIn", "satisfactionNotIn", "satisfactionGT", "satisfactionGTE", "satisfactionLT", "satisfactionLTE", "satisfactionIsNil", "satisfactionNotNil", "customerId", "customerIdNEQ", "customerIdIn", "customerIdNotIn", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "orderIdIsNil", "orderIdNotNil", "followUpAssigneeId", "followUpAssigneeIdNEQ", "followUpAssigneeIdIn", "followUpAssigneeIdNotIn", "followUpAssigneeIdIsNil", "followUpAssigneeIdNotNil", "actorId", "actorIdNEQ", "actorIdIn", "actorIdNotIn", "actorIdIsNil", "actorIdNotNil", "followUpDoneById", "followUpDoneByIdNEQ", "followUpDoneByIdIn", "followUpDoneByIdNotIn", "followUpDoneByIdIsNil", "followUpDoneByIdNotNil", "hasCustomer", "hasCustomerWith", "hasOrder", "hasOrderWith", "hasFollowUpAssignee", "hasFollowUpAssigneeWith", "hasActor", "hasActorWith", "hasFollowUpDoneBy", "hasFollowUpDoneByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -47339,197 +47339,197 @@ func (ec *executionContext) unmarshalInputContactWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.SatisfactionNotNil = data
-		case "customerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerID = data
-		case "customerIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNEQ"))
+		case "customerIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDNEQ = data
-		case "customerIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDIn"))
+		case "customerIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDIn = data
-		case "customerIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNotIn"))
+		case "customerIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDNotIn = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "orderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIsNil"))
+		case "orderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIsNil = data
-		case "orderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotNil"))
+		case "orderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotNil = data
-		case "followUpAssigneeID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeID"))
+		case "followUpAssigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FollowUpAssigneeID = data
-		case "followUpAssigneeIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeIDNEQ"))
+		case "followUpAssigneeIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FollowUpAssigneeIDNEQ = data
-		case "followUpAssigneeIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeIDIn"))
+		case "followUpAssigneeIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FollowUpAssigneeIDIn = data
-		case "followUpAssigneeIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeIDNotIn"))
+		case "followUpAssigneeIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FollowUpAssigneeIDNotIn = data
-		case "followUpAssigneeIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeIDIsNil"))
+		case "followUpAssigneeIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FollowUpAssigneeIDIsNil = data
-		case "followUpAssigneeIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeIDNotNil"))
+		case "followUpAssigneeIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAssigneeIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FollowUpAssigneeIDNotNil = data
-		case "actorID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorID"))
+		case "actorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorID = data
-		case "actorIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNEQ"))
+		case "actorIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNEQ = data
-		case "actorIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIn"))
+		case "actorIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDIn = data
-		case "actorIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotIn"))
+		case "actorIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNotIn = data
-		case "actorIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIsNil"))
+		case "actorIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDIsNil = data
-		case "actorIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotNil"))
+		case "actorIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNotNil = data
-		case "followUpDoneByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneByID"))
+		case "followUpDoneById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FollowUpDoneByID = data
-		case "followUpDoneByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneByIDNEQ"))
+		case "followUpDoneByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FollowUpDoneByIDNEQ = data
-		case "followUpDoneByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneByIDIn"))
+		case "followUpDoneByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FollowUpDoneByIDIn = data
-		case "followUpDoneByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneByIDNotIn"))
+		case "followUpDoneByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FollowUpDoneByIDNotIn = data
-		case "followUpDoneByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneByIDIsNil"))
+		case "followUpDoneByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FollowUpDoneByIDIsNil = data
-		case "followUpDoneByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneByIDNotNil"))
+		case "followUpDoneByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpDoneByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -48617,7 +48617,7 @@ func (ec *executionContext) unmarshalInputCreditNoteWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "invoiceID", "invoiceIDNEQ", "invoiceIDIn", "invoiceIDNotIn", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "issuedByID", "issuedByIDNEQ", "issuedByIDIn", "issuedByIDNotIn", "issuedByIDIsNil", "issuedByIDNotNil", "hasInvoice", "hasInvoiceWith", "hasOrder", "hasOrderWith", "hasIssuedBy", "hasIssuedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "invoiceId", "invoiceIdNEQ", "invoiceIdIn", "invoiceIdNotIn", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "issuedById", "issuedByIdNEQ", "issuedByIdIn", "issuedByIdNotIn", "issuedByIdIsNil", "issuedByIdNotNil", "hasInvoice", "hasInvoiceWith", "hasOrder", "hasOrderWith", "hasIssuedBy", "hasIssuedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -49030,99 +49030,99 @@ func (ec *executionContext) unmarshalInputCreditNoteWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.ReasonContainsFold = data
-		case "invoiceID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceID"))
+		case "invoiceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.InvoiceID = data
-		case "invoiceIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceIDNEQ"))
+		case "invoiceIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.InvoiceIDNEQ = data
-		case "invoiceIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceIDIn"))
+		case "invoiceIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.InvoiceIDIn = data
-		case "invoiceIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceIDNotIn"))
+		case "invoiceIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("invoiceIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.InvoiceIDNotIn = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "issuedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByID"))
+		case "issuedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IssuedByID = data
-		case "issuedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIDNEQ"))
+		case "issuedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IssuedByIDNEQ = data
-		case "issuedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIDIn"))
+		case "issuedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IssuedByIDIn = data
-		case "issuedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIDNotIn"))
+		case "issuedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IssuedByIDNotIn = data
-		case "issuedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIDIsNil"))
+		case "issuedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IssuedByIDIsNil = data
-		case "issuedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIDNotNil"))
+		case "issuedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -49307,7 +49307,7 @@ func (ec *executionContext) unmarshalInputCustomerNoticeWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectTypeGT", "subjectTypeGTE", "subjectTypeLT", "subjectTypeLTE", "subjectTypeContains", "subjectTypeHasPrefix", "subjectTypeHasSuffix", "subjectTypeIsNil", "subjectTypeNotNil", "subjectTypeEqualFold", "subjectTypeContainsFold", "channel", "channelNEQ", "channelIn", "channelNotIn", "channelIsNil", "channelNotNil", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "nextAttemptAt", "nextAttemptAtNEQ", "nextAttemptAtIn", "nextAttemptAtNotIn", "nextAttemptAtGT", "nextAttemptAtGTE", "nextAttemptAtLT", "nextAttemptAtLTE", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "sentAt", "sentAtNEQ", "sentAtIn", "sentAtNotIn", "sentAtGT", "sentAtGTE", "sentAtLT", "sentAtLTE", "sentAtIsNil", "sentAtNotNil", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDIsNil", "orderIDNotNil", "hasCustomer", "hasCustomerWith", "hasOrder", "hasOrderWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectTypeGT", "subjectTypeGTE", "subjectTypeLT", "subjectTypeLTE", "subjectTypeContains", "subjectTypeHasPrefix", "subjectTypeHasSuffix", "subjectTypeIsNil", "subjectTypeNotNil", "subjectTypeEqualFold", "subjectTypeContainsFold", "channel", "channelNEQ", "channelIn", "channelNotIn", "channelIsNil", "channelNotNil", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "nextAttemptAt", "nextAttemptAtNEQ", "nextAttemptAtIn", "nextAttemptAtNotIn", "nextAttemptAtGT", "nextAttemptAtGTE", "nextAttemptAtLT", "nextAttemptAtLTE", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "sentAt", "sentAtNEQ", "sentAtIn", "sentAtNotIn", "sentAtGT", "sentAtGTE", "sentAtLT", "sentAtLTE", "sentAtIsNil", "sentAtNotNil", "customerId", "customerIdNEQ", "customerIdIn", "customerIdNotIn", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "orderIdIsNil", "orderIdNotNil", "hasCustomer", "hasCustomerWith", "hasOrder", "hasOrderWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -50049,71 +50049,71 @@ func (ec *executionContext) unmarshalInputCustomerNoticeWhereInput(ctx context.C
 				return it, err
 			}
 			it.SentAtNotNil = data
-		case "customerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerID = data
-		case "customerIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNEQ"))
+		case "customerIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDNEQ = data
-		case "customerIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDIn"))
+		case "customerIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDIn = data
-		case "customerIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNotIn"))
+		case "customerIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDNotIn = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "orderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIsNil"))
+		case "orderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIsNil = data
-		case "orderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotNil"))
+		case "orderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -50291,7 +50291,7 @@ func (ec *executionContext) unmarshalInputCustomerWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "contactName", "contactNameNEQ", "contactNameIn", "contactNameNotIn", "contactNameGT", "contactNameGTE", "contactNameLT", "contactNameLTE", "contactNameContains", "contactNameHasPrefix", "contactNameHasSuffix", "contactNameIsNil", "contactNameNotNil", "contactNameEqualFold", "contactNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "hasOwner", "hasOwnerWith", "hasOrders", "hasOrdersWith", "hasComplaints", "hasComplaintsWith", "hasContacts", "hasContactsWith", "hasNotices", "hasNoticesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "contactName", "contactNameNEQ", "contactNameIn", "contactNameNotIn", "contactNameGT", "contactNameGTE", "contactNameLT", "contactNameLTE", "contactNameContains", "contactNameHasPrefix", "contactNameHasSuffix", "contactNameIsNil", "contactNameNotNil", "contactNameEqualFold", "contactNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "language", "languageNEQ", "languageIn", "languageNotIn", "languageGT", "languageGTE", "languageLT", "languageLTE", "languageContains", "languageHasPrefix", "languageHasSuffix", "languageIsNil", "languageNotNil", "languageEqualFold", "languageContainsFold", "ownerId", "ownerIdNEQ", "ownerIdIn", "ownerIdNotIn", "ownerIdIsNil", "ownerIdNotNil", "hasOwner", "hasOwnerWith", "hasOrders", "hasOrdersWith", "hasComplaints", "hasComplaintsWith", "hasContacts", "hasContactsWith", "hasNotices", "hasNoticesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -51145,43 +51145,43 @@ func (ec *executionContext) unmarshalInputCustomerWhereInput(ctx context.Context
 				return it, err
 			}
 			it.LanguageContainsFold = data
-		case "ownerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerID"))
+		case "ownerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerID = data
-		case "ownerIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNEQ"))
+		case "ownerIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerIDNEQ = data
-		case "ownerIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDIn"))
+		case "ownerIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerIDIn = data
-		case "ownerIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNotIn"))
+		case "ownerIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerIDNotIn = data
-		case "ownerIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDIsNil"))
+		case "ownerIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerIDIsNil = data
-		case "ownerIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNotNil"))
+		case "ownerIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -51464,7 +51464,7 @@ func (ec *executionContext) unmarshalInputInvoiceWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "reminders", "remindersNEQ", "remindersIn", "remindersNotIn", "remindersGT", "remindersGTE", "remindersLT", "remindersLTE", "remindedAt", "remindedAtNEQ", "remindedAtIn", "remindedAtNotIn", "remindedAtGT", "remindedAtGTE", "remindedAtLT", "remindedAtLTE", "remindedAtIsNil", "remindedAtNotNil", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "issuedByID", "issuedByIDNEQ", "issuedByIDIn", "issuedByIDNotIn", "issuedByIDIsNil", "issuedByIDNotNil", "replacesID", "replacesIDNEQ", "replacesIDIn", "replacesIDNotIn", "replacesIDIsNil", "replacesIDNotNil", "hasOrder", "hasOrderWith", "hasCustomer", "hasCustomerWith", "hasIssuedBy", "hasIssuedByWith", "hasReplaces", "hasReplacesWith", "hasReplacedBy", "hasReplacedByWith", "hasCreditNotes", "hasCreditNotesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "reminders", "remindersNEQ", "remindersIn", "remindersNotIn", "remindersGT", "remindersGTE", "remindersLT", "remindersLTE", "remindedAt", "remindedAtNEQ", "remindedAtIn", "remindedAtNotIn", "remindedAtGT", "remindedAtGTE", "remindedAtLT", "remindedAtLTE", "remindedAtIsNil", "remindedAtNotNil", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "customerId", "customerIdNEQ", "customerIdIn", "customerIdNotIn", "issuedById", "issuedByIdNEQ", "issuedByIdIn", "issuedByIdNotIn", "issuedByIdIsNil", "issuedByIdNotNil", "replacesId", "replacesIdNEQ", "replacesIdIn", "replacesIdNotIn", "replacesIdIsNil", "replacesIdNotNil", "hasOrder", "hasOrderWith", "hasCustomer", "hasCustomerWith", "hasIssuedBy", "hasIssuedByWith", "hasReplaces", "hasReplacesWith", "hasReplacedBy", "hasReplacedByWith", "hasCreditNotes", "hasCreditNotesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -52213,141 +52213,141 @@ func (ec *executionContext) unmarshalInputInvoiceWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.NoteContainsFold = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "customerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerID = data
-		case "customerIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNEQ"))
+		case "customerIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDNEQ = data
-		case "customerIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDIn"))
+		case "customerIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDIn = data
-		case "customerIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNotIn"))
+		case "customerIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDNotIn = data
-		case "issuedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByID"))
+		case "issuedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IssuedByID = data
-		case "issuedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIDNEQ"))
+		case "issuedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IssuedByIDNEQ = data
-		case "issuedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIDIn"))
+		case "issuedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IssuedByIDIn = data
-		case "issuedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIDNotIn"))
+		case "issuedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IssuedByIDNotIn = data
-		case "issuedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIDIsNil"))
+		case "issuedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IssuedByIDIsNil = data
-		case "issuedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIDNotNil"))
+		case "issuedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IssuedByIDNotNil = data
-		case "replacesID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesID"))
+		case "replacesId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReplacesID = data
-		case "replacesIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesIDNEQ"))
+		case "replacesIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReplacesIDNEQ = data
-		case "replacesIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesIDIn"))
+		case "replacesIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReplacesIDIn = data
-		case "replacesIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesIDNotIn"))
+		case "replacesIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReplacesIDNotIn = data
-		case "replacesIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesIDIsNil"))
+		case "replacesIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReplacesIDIsNil = data
-		case "replacesIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesIDNotNil"))
+		case "replacesIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -52630,7 +52630,7 @@ func (ec *executionContext) unmarshalInputLedgerEntryWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "paymentID", "paymentIDNEQ", "paymentIDIn", "paymentIDNotIn", "paymentIDIsNil", "paymentIDNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "reversesID", "reversesIDNEQ", "reversesIDIn", "reversesIDNotIn", "reversesIDIsNil", "reversesIDNotNil", "hasOrder", "hasOrderWith", "hasPayment", "hasPaymentWith", "hasActor", "hasActorWith", "hasReverses", "hasReversesWith", "hasReversedBy", "hasReversedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "paymentId", "paymentIdNEQ", "paymentIdIn", "paymentIdNotIn", "paymentIdIsNil", "paymentIdNotNil", "actorId", "actorIdNEQ", "actorIdIn", "actorIdNotIn", "actorIdIsNil", "actorIdNotNil", "reversesId", "reversesIdNEQ", "reversesIdIn", "reversesIdNotIn", "reversesIdIsNil", "reversesIdNotNil", "hasOrder", "hasOrderWith", "hasPayment", "hasPaymentWith", "hasActor", "hasActorWith", "hasReverses", "hasReversesWith", "hasReversedBy", "hasReversedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -52980,155 +52980,155 @@ func (ec *executionContext) unmarshalInputLedgerEntryWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.DescriptionContainsFold = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "paymentID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentID"))
+		case "paymentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PaymentID = data
-		case "paymentIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentIDNEQ"))
+		case "paymentIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PaymentIDNEQ = data
-		case "paymentIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentIDIn"))
+		case "paymentIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PaymentIDIn = data
-		case "paymentIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentIDNotIn"))
+		case "paymentIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PaymentIDNotIn = data
-		case "paymentIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentIDIsNil"))
+		case "paymentIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PaymentIDIsNil = data
-		case "paymentIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentIDNotNil"))
+		case "paymentIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paymentIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PaymentIDNotNil = data
-		case "actorID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorID"))
+		case "actorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorID = data
-		case "actorIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNEQ"))
+		case "actorIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNEQ = data
-		case "actorIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIn"))
+		case "actorIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDIn = data
-		case "actorIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotIn"))
+		case "actorIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNotIn = data
-		case "actorIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIsNil"))
+		case "actorIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDIsNil = data
-		case "actorIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotNil"))
+		case "actorIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNotNil = data
-		case "reversesID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesID"))
+		case "reversesId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReversesID = data
-		case "reversesIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesIDNEQ"))
+		case "reversesIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReversesIDNEQ = data
-		case "reversesIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesIDIn"))
+		case "reversesIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReversesIDIn = data
-		case "reversesIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesIDNotIn"))
+		case "reversesIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReversesIDNotIn = data
-		case "reversesIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesIDIsNil"))
+		case "reversesIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReversesIDIsNil = data
-		case "reversesIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesIDNotNil"))
+		case "reversesIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reversesIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -53572,7 +53572,7 @@ func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "kindGT", "kindGTE", "kindLT", "kindLTE", "kindContains", "kindHasPrefix", "kindHasSuffix", "kindEqualFold", "kindContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "body", "bodyNEQ", "bodyIn", "bodyNotIn", "bodyGT", "bodyGTE", "bodyLT", "bodyLTE", "bodyContains", "bodyHasPrefix", "bodyHasSuffix", "bodyIsNil", "bodyNotNil", "bodyEqualFold", "bodyContainsFold", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectTypeGT", "subjectTypeGTE", "subjectTypeLT", "subjectTypeLTE", "subjectTypeContains", "subjectTypeHasPrefix", "subjectTypeHasSuffix", "subjectTypeEqualFold", "subjectTypeContainsFold", "subjectID", "subjectIDNEQ", "subjectIDIn", "subjectIDNotIn", "subjectIDGT", "subjectIDGTE", "subjectIDLT", "subjectIDLTE", "viaRole", "viaRoleNEQ", "viaRoleIn", "viaRoleNotIn", "viaRoleGT", "viaRoleGTE", "viaRoleLT", "viaRoleLTE", "viaRoleContains", "viaRoleHasPrefix", "viaRoleHasSuffix", "viaRoleIsNil", "viaRoleNotNil", "viaRoleEqualFold", "viaRoleContainsFold", "readAt", "readAtNEQ", "readAtIn", "readAtNotIn", "readAtGT", "readAtGTE", "readAtLT", "readAtLTE", "readAtIsNil", "readAtNotNil", "recipientID", "recipientIDNEQ", "recipientIDIn", "recipientIDNotIn", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDIsNil", "orderIDNotNil", "hasRecipient", "hasRecipientWith", "hasOrder", "hasOrderWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "kindGT", "kindGTE", "kindLT", "kindLTE", "kindContains", "kindHasPrefix", "kindHasSuffix", "kindEqualFold", "kindContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "body", "bodyNEQ", "bodyIn", "bodyNotIn", "bodyGT", "bodyGTE", "bodyLT", "bodyLTE", "bodyContains", "bodyHasPrefix", "bodyHasSuffix", "bodyIsNil", "bodyNotNil", "bodyEqualFold", "bodyContainsFold", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectTypeGT", "subjectTypeGTE", "subjectTypeLT", "subjectTypeLTE", "subjectTypeContains", "subjectTypeHasPrefix", "subjectTypeHasSuffix", "subjectTypeEqualFold", "subjectTypeContainsFold", "subjectId", "subjectIdNEQ", "subjectIdIn", "subjectIdNotIn", "subjectIdGT", "subjectIdGTE", "subjectIdLT", "subjectIdLTE", "viaRole", "viaRoleNEQ", "viaRoleIn", "viaRoleNotIn", "viaRoleGT", "viaRoleGTE", "viaRoleLT", "viaRoleLTE", "viaRoleContains", "viaRoleHasPrefix", "viaRoleHasSuffix", "viaRoleIsNil", "viaRoleNotNil", "viaRoleEqualFold", "viaRoleContainsFold", "readAt", "readAtNEQ", "readAtIn", "readAtNotIn", "readAtGT", "readAtGTE", "readAtLT", "readAtLTE", "readAtIsNil", "readAtNotNil", "recipientId", "recipientIdNEQ", "recipientIdIn", "recipientIdNotIn", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "orderIdIsNil", "orderIdNotNil", "hasRecipient", "hasRecipientWith", "hasOrder", "hasOrderWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -54090,58 +54090,58 @@ func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.SubjectTypeContainsFold = data
-		case "subjectID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectID = data
-		case "subjectIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDNEQ = data
-		case "subjectIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+		case "subjectIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDIn = data
-		case "subjectIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+		case "subjectIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDNotIn = data
-		case "subjectIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDGT = data
-		case "subjectIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDGTE = data
-		case "subjectIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectIDLT = data
-		case "subjectIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "subjectIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIdLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -54321,71 +54321,71 @@ func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.ReadAtNotNil = data
-		case "recipientID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientID"))
+		case "recipientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecipientID = data
-		case "recipientIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientIDNEQ"))
+		case "recipientIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecipientIDNEQ = data
-		case "recipientIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientIDIn"))
+		case "recipientIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecipientIDIn = data
-		case "recipientIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientIDNotIn"))
+		case "recipientIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recipientIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecipientIDNotIn = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "orderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIsNil"))
+		case "orderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIsNil = data
-		case "orderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotNil"))
+		case "orderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -54500,7 +54500,7 @@ func (ec *executionContext) unmarshalInputOrderCorrectionWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "errorType", "errorTypeNEQ", "errorTypeIn", "errorTypeNotIn", "cause", "causeNEQ", "causeIn", "causeNotIn", "severity", "severityNEQ", "severityIn", "severityNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "customerConfirmed", "customerConfirmedNEQ", "customerConfirmationNote", "customerConfirmationNoteNEQ", "customerConfirmationNoteIn", "customerConfirmationNoteNotIn", "customerConfirmationNoteGT", "customerConfirmationNoteGTE", "customerConfirmationNoteLT", "customerConfirmationNoteLTE", "customerConfirmationNoteContains", "customerConfirmationNoteHasPrefix", "customerConfirmationNoteHasSuffix", "customerConfirmationNoteIsNil", "customerConfirmationNoteNotNil", "customerConfirmationNoteEqualFold", "customerConfirmationNoteContainsFold", "customerContactID", "customerContactIDNEQ", "customerContactIDIn", "customerContactIDNotIn", "customerContactIDIsNil", "customerContactIDNotNil", "customerDecision", "customerDecisionNEQ", "customerDecisionIn", "customerDecisionNotIn", "customerDecisionIsNil", "customerDecisionNotNil", "customerDecidedAt", "customerDecidedAtNEQ", "customerDecidedAtIn", "customerDecidedAtNotIn", "customerDecidedAtGT", "customerDecidedAtGTE", "customerDecidedAtLT", "customerDecidedAtLTE", "customerDecidedAtIsNil", "customerDecidedAtNotNil", "customerDecisionAddress", "customerDecisionAddressNEQ", "customerDecisionAddressIn", "customerDecisionAddressNotIn", "customerDecisionAddressGT", "customerDecisionAddressGTE", "customerDecisionAddressLT", "customerDecisionAddressLTE", "customerDecisionAddressContains", "customerDecisionAddressHasPrefix", "customerDecisionAddressHasSuffix", "customerDecisionAddressIsNil", "customerDecisionAddressNotNil", "customerDecisionAddressEqualFold", "customerDecisionAddressContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "expectedVersion", "expectedVersionNEQ", "expectedVersionIn", "expectedVersionNotIn", "expectedVersionGT", "expectedVersionGTE", "expectedVersionLT", "expectedVersionLTE", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "decisionNote", "decisionNoteNEQ", "decisionNoteIn", "decisionNoteNotIn", "decisionNoteGT", "decisionNoteGTE", "decisionNoteLT", "decisionNoteLTE", "decisionNoteContains", "decisionNoteHasPrefix", "decisionNoteHasSuffix", "decisionNoteIsNil", "decisionNoteNotNil", "decisionNoteEqualFold", "decisionNoteContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "requestedByID", "requestedByIDNEQ", "requestedByIDIn", "requestedByIDNotIn", "requestedByIDIsNil", "requestedByIDNotNil", "decidedByID", "decidedByIDNEQ", "decidedByIDIn", "decidedByIDNotIn", "decidedByIDIsNil", "decidedByIDNotNil", "hasOrder", "hasOrderWith", "hasRequestedBy", "hasRequestedByWith", "hasDecidedBy", "hasDecidedByWith", "hasCustomerContact", "hasCustomerContactWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "errorType", "errorTypeNEQ", "errorTypeIn", "errorTypeNotIn", "cause", "causeNEQ", "causeIn", "causeNotIn", "severity", "severityNEQ", "severityIn", "severityNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "customerConfirmed", "customerConfirmedNEQ", "customerConfirmationNote", "customerConfirmationNoteNEQ", "customerConfirmationNoteIn", "customerConfirmationNoteNotIn", "customerConfirmationNoteGT", "customerConfirmationNoteGTE", "customerConfirmationNoteLT", "customerConfirmationNoteLTE", "customerConfirmationNoteContains", "customerConfirmationNoteHasPrefix", "customerConfirmationNoteHasSuffix", "customerConfirmationNoteIsNil", "customerConfirmationNoteNotNil", "customerConfirmationNoteEqualFold", "customerConfirmationNoteContainsFold", "customerContactId", "customerContactIdNEQ", "customerContactIdIn", "customerContactIdNotIn", "customerContactIdIsNil", "customerContactIdNotNil", "customerDecision", "customerDecisionNEQ", "customerDecisionIn", "customerDecisionNotIn", "customerDecisionIsNil", "customerDecisionNotNil", "customerDecidedAt", "customerDecidedAtNEQ", "customerDecidedAtIn", "customerDecidedAtNotIn", "customerDecidedAtGT", "customerDecidedAtGTE", "customerDecidedAtLT", "customerDecidedAtLTE", "customerDecidedAtIsNil", "customerDecidedAtNotNil", "customerDecisionAddress", "customerDecisionAddressNEQ", "customerDecisionAddressIn", "customerDecisionAddressNotIn", "customerDecisionAddressGT", "customerDecisionAddressGTE", "customerDecisionAddressLT", "customerDecisionAddressLTE", "customerDecisionAddressContains", "customerDecisionAddressHasPrefix", "customerDecisionAddressHasSuffix", "customerDecisionAddressIsNil", "customerDecisionAddressNotNil", "customerDecisionAddressEqualFold", "customerDecisionAddressContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "expectedVersion", "expectedVersionNEQ", "expectedVersionIn", "expectedVersionNotIn", "expectedVersionGT", "expectedVersionGTE", "expectedVersionLT", "expectedVersionLTE", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "decisionNote", "decisionNoteNEQ", "decisionNoteIn", "decisionNoteNotIn", "decisionNoteGT", "decisionNoteGTE", "decisionNoteLT", "decisionNoteLTE", "decisionNoteContains", "decisionNoteHasPrefix", "decisionNoteHasSuffix", "decisionNoteIsNil", "decisionNoteNotNil", "decisionNoteEqualFold", "decisionNoteContainsFold", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "requestedById", "requestedByIdNEQ", "requestedByIdIn", "requestedByIdNotIn", "requestedByIdIsNil", "requestedByIdNotNil", "decidedById", "decidedByIdNEQ", "decidedByIdIn", "decidedByIdNotIn", "decidedByIdIsNil", "decidedByIdNotNil", "hasOrder", "hasOrderWith", "hasRequestedBy", "hasRequestedByWith", "hasDecidedBy", "hasDecidedByWith", "hasCustomerContact", "hasCustomerContactWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -55088,43 +55088,43 @@ func (ec *executionContext) unmarshalInputOrderCorrectionWhereInput(ctx context.
 				return it, err
 			}
 			it.CustomerConfirmationNoteContainsFold = data
-		case "customerContactID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactID"))
+		case "customerContactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerContactID = data
-		case "customerContactIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIDNEQ"))
+		case "customerContactIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerContactIDNEQ = data
-		case "customerContactIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIDIn"))
+		case "customerContactIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerContactIDIn = data
-		case "customerContactIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIDNotIn"))
+		case "customerContactIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerContactIDNotIn = data
-		case "customerContactIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIDIsNil"))
+		case "customerContactIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerContactIDIsNil = data
-		case "customerContactIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIDNotNil"))
+		case "customerContactIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerContactIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -55669,113 +55669,113 @@ func (ec *executionContext) unmarshalInputOrderCorrectionWhereInput(ctx context.
 				return it, err
 			}
 			it.DecisionNoteContainsFold = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "requestedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByID"))
+		case "requestedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByID = data
-		case "requestedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDNEQ"))
+		case "requestedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDNEQ = data
-		case "requestedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDIn"))
+		case "requestedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDIn = data
-		case "requestedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDNotIn"))
+		case "requestedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDNotIn = data
-		case "requestedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDIsNil"))
+		case "requestedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDIsNil = data
-		case "requestedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDNotNil"))
+		case "requestedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDNotNil = data
-		case "decidedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByID"))
+		case "decidedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByID = data
-		case "decidedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDNEQ"))
+		case "decidedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDNEQ = data
-		case "decidedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDIn"))
+		case "decidedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDIn = data
-		case "decidedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDNotIn"))
+		case "decidedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDNotIn = data
-		case "decidedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDIsNil"))
+		case "decidedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDIsNil = data
-		case "decidedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDNotNil"))
+		case "decidedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -55981,7 +55981,7 @@ func (ec *executionContext) unmarshalInputOrderLineWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE", "sku", "skuNEQ", "skuIn", "skuNotIn", "skuGT", "skuGTE", "skuLT", "skuLTE", "skuContains", "skuHasPrefix", "skuHasSuffix", "skuEqualFold", "skuContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "quantityReserved", "quantityReservedNEQ", "quantityReservedIn", "quantityReservedNotIn", "quantityReservedGT", "quantityReservedGTE", "quantityReservedLT", "quantityReservedLTE", "quantityCancelled", "quantityCancelledNEQ", "quantityCancelledIn", "quantityCancelledNotIn", "quantityCancelledGT", "quantityCancelledGTE", "quantityCancelledLT", "quantityCancelledLTE", "quantityShipped", "quantityShippedNEQ", "quantityShippedIn", "quantityShippedNotIn", "quantityShippedGT", "quantityShippedGTE", "quantityShippedLT", "quantityShippedLTE", "quantityReturned", "quantityReturnedNEQ", "quantityReturnedIn", "quantityReturnedNotIn", "quantityReturnedGT", "quantityReturnedGTE", "quantityReturnedLT", "quantityReturnedLTE", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "stockItemID", "stockItemIDNEQ", "stockItemIDIn", "stockItemIDNotIn", "hasOrder", "hasOrderWith", "hasStockItem", "hasStockItemWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE", "sku", "skuNEQ", "skuIn", "skuNotIn", "skuGT", "skuGTE", "skuLT", "skuLTE", "skuContains", "skuHasPrefix", "skuHasSuffix", "skuEqualFold", "skuContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "quantityReserved", "quantityReservedNEQ", "quantityReservedIn", "quantityReservedNotIn", "quantityReservedGT", "quantityReservedGTE", "quantityReservedLT", "quantityReservedLTE", "quantityCancelled", "quantityCancelledNEQ", "quantityCancelledIn", "quantityCancelledNotIn", "quantityCancelledGT", "quantityCancelledGTE", "quantityCancelledLT", "quantityCancelledLTE", "quantityShipped", "quantityShippedNEQ", "quantityShippedIn", "quantityShippedNotIn", "quantityShippedGT", "quantityShippedGTE", "quantityShippedLT", "quantityShippedLTE", "quantityReturned", "quantityReturnedNEQ", "quantityReturnedIn", "quantityReturnedNotIn", "quantityReturnedGT", "quantityReturnedGTE", "quantityReturnedLT", "quantityReturnedLTE", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "stockItemId", "stockItemIdNEQ", "stockItemIdIn", "stockItemIdNotIn", "hasOrder", "hasOrderWith", "hasStockItem", "hasStockItemWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -56786,57 +56786,57 @@ func (ec *executionContext) unmarshalInputOrderLineWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.QuantityReturnedLTE = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "stockItemID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemID"))
+		case "stockItemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StockItemID = data
-		case "stockItemIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIDNEQ"))
+		case "stockItemIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StockItemIDNEQ = data
-		case "stockItemIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIDIn"))
+		case "stockItemIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StockItemIDIn = data
-		case "stockItemIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIDNotIn"))
+		case "stockItemIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
@@ -57007,7 +57007,7 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "requestedDeliveryDate", "requestedDeliveryDateNEQ", "requestedDeliveryDateIn", "requestedDeliveryDateNotIn", "requestedDeliveryDateGT", "requestedDeliveryDateGTE", "requestedDeliveryDateLT", "requestedDeliveryDateLTE", "requestedDeliveryDateIsNil", "requestedDeliveryDateNotNil", "paymentDueAt", "paymentDueAtNEQ", "paymentDueAtIn", "paymentDueAtNotIn", "paymentDueAtGT", "paymentDueAtGTE", "paymentDueAtLT", "paymentDueAtLTE", "paymentDueAtIsNil", "paymentDueAtNotNil", "notes", "notesNEQ", "notesIn", "notesNotIn", "notesGT", "notesGTE", "notesLT", "notesLTE", "notesContains", "notesHasPrefix", "notesHasSuffix", "notesIsNil", "notesNotNil", "notesEqualFold", "notesContainsFold", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "submittedAtIsNil", "submittedAtNotNil", "confirmedAt", "confirmedAtNEQ", "confirmedAtIn", "confirmedAtNotIn", "confirmedAtGT", "confirmedAtGTE", "confirmedAtLT", "confirmedAtLTE", "confirmedAtIsNil", "confirmedAtNotNil", "shippedAt", "shippedAtNEQ", "shippedAtIn", "shippedAtNotIn", "shippedAtGT", "shippedAtGTE", "shippedAtLT", "shippedAtLTE", "shippedAtIsNil", "shippedAtNotNil", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "statusReason", "statusReasonNEQ", "statusReasonIn", "statusReasonNotIn", "statusReasonGT", "statusReasonGTE", "statusReasonLT", "statusReasonLTE", "statusReasonContains", "statusReasonHasPrefix", "statusReasonHasSuffix", "statusReasonIsNil", "statusReasonNotNil", "statusReasonEqualFold", "statusReasonContainsFold", "statusNote", "statusNoteNEQ", "statusNoteIn", "statusNoteNotIn", "statusNoteGT", "statusNoteGTE", "statusNoteLT", "statusNoteLTE", "statusNoteContains", "statusNoteHasPrefix", "statusNoteHasSuffix", "statusNoteIsNil", "statusNoteNotNil", "statusNoteEqualFold", "statusNoteContainsFold", "reviewHold", "reviewHoldNEQ", "reviewHoldIn", "reviewHoldNotIn", "reviewHoldIsNil", "reviewHoldNotNil", "reviewHoldNote", "reviewHoldNoteNEQ", "reviewHoldNoteIn", "reviewHoldNoteNotIn", "reviewHoldNoteGT", "reviewHoldNoteGTE", "reviewHoldNoteLT", "reviewHoldNoteLTE", "reviewHoldNoteContains", "reviewHoldNoteHasPrefix", "reviewHoldNoteHasSuffix", "reviewHoldNoteIsNil", "reviewHoldNoteNotNil", "reviewHoldNoteEqualFold", "reviewHoldNoteContainsFold", "reviewHeldAt", "reviewHeldAtNEQ", "reviewHeldAtIn", "reviewHeldAtNotIn", "reviewHeldAtGT", "reviewHeldAtGTE", "reviewHeldAtLT", "reviewHeldAtLTE", "reviewHeldAtIsNil", "reviewHeldAtNotNil", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDIsNil", "ownerIDNotNil", "reorderedFromID", "reorderedFromIDNEQ", "reorderedFromIDIn", "reorderedFromIDNotIn", "reorderedFromIDIsNil", "reorderedFromIDNotNil", "hasCustomer", "hasCustomerWith", "hasOwner", "hasOwnerWith", "hasReorderedFrom", "hasReorderedFromWith", "hasReorders", "hasReordersWith", "hasLines", "hasLinesWith", "hasPayments", "hasPaymentsWith", "hasShipments", "hasShipmentsWith", "hasLedgerEntries", "hasLedgerEntriesWith", "hasCancellations", "hasCancellationsWith", "hasReturns", "hasReturnsWith", "hasCorrections", "hasCorrectionsWith", "hasComplaints", "hasComplaintsWith", "hasContacts", "hasContactsWith", "hasNotices", "hasNoticesWith", "hasEvents", "hasEventsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "channel", "channelNEQ", "channelIn", "channelNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "requestedDeliveryDate", "requestedDeliveryDateNEQ", "requestedDeliveryDateIn", "requestedDeliveryDateNotIn", "requestedDeliveryDateGT", "requestedDeliveryDateGTE", "requestedDeliveryDateLT", "requestedDeliveryDateLTE", "requestedDeliveryDateIsNil", "requestedDeliveryDateNotNil", "paymentDueAt", "paymentDueAtNEQ", "paymentDueAtIn", "paymentDueAtNotIn", "paymentDueAtGT", "paymentDueAtGTE", "paymentDueAtLT", "paymentDueAtLTE", "paymentDueAtIsNil", "paymentDueAtNotNil", "notes", "notesNEQ", "notesIn", "notesNotIn", "notesGT", "notesGTE", "notesLT", "notesLTE", "notesContains", "notesHasPrefix", "notesHasSuffix", "notesIsNil", "notesNotNil", "notesEqualFold", "notesContainsFold", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "submittedAtIsNil", "submittedAtNotNil", "confirmedAt", "confirmedAtNEQ", "confirmedAtIn", "confirmedAtNotIn", "confirmedAtGT", "confirmedAtGTE", "confirmedAtLT", "confirmedAtLTE", "confirmedAtIsNil", "confirmedAtNotNil", "shippedAt", "shippedAtNEQ", "shippedAtIn", "shippedAtNotIn", "shippedAtGT", "shippedAtGTE", "shippedAtLT", "shippedAtLTE", "shippedAtIsNil", "shippedAtNotNil", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "statusReason", "statusReasonNEQ", "statusReasonIn", "statusReasonNotIn", "statusReasonGT", "statusReasonGTE", "statusReasonLT", "statusReasonLTE", "statusReasonContains", "statusReasonHasPrefix", "statusReasonHasSuffix", "statusReasonIsNil", "statusReasonNotNil", "statusReasonEqualFold", "statusReasonContainsFold", "statusNote", "statusNoteNEQ", "statusNoteIn", "statusNoteNotIn", "statusNoteGT", "statusNoteGTE", "statusNoteLT", "statusNoteLTE", "statusNoteContains", "statusNoteHasPrefix", "statusNoteHasSuffix", "statusNoteIsNil", "statusNoteNotNil", "statusNoteEqualFold", "statusNoteContainsFold", "reviewHold", "reviewHoldNEQ", "reviewHoldIn", "reviewHoldNotIn", "reviewHoldIsNil", "reviewHoldNotNil", "reviewHoldNote", "reviewHoldNoteNEQ", "reviewHoldNoteIn", "reviewHoldNoteNotIn", "reviewHoldNoteGT", "reviewHoldNoteGTE", "reviewHoldNoteLT", "reviewHoldNoteLTE", "reviewHoldNoteContains", "reviewHoldNoteHasPrefix", "reviewHoldNoteHasSuffix", "reviewHoldNoteIsNil", "reviewHoldNoteNotNil", "reviewHoldNoteEqualFold", "reviewHoldNoteContainsFold", "reviewHeldAt", "reviewHeldAtNEQ", "reviewHeldAtIn", "reviewHeldAtNotIn", "reviewHeldAtGT", "reviewHeldAtGTE", "reviewHeldAtLT", "reviewHeldAtLTE", "reviewHeldAtIsNil", "reviewHeldAtNotNil", "customerId", "customerIdNEQ", "customerIdIn", "customerIdNotIn", "ownerId", "ownerIdNEQ", "ownerIdIn", "ownerIdNotIn", "ownerIdIsNil", "ownerIdNotNil", "reorderedFromId", "reorderedFromIdNEQ", "reorderedFromIdIn", "reorderedFromIdNotIn", "reorderedFromIdIsNil", "reorderedFromIdNotNil", "hasCustomer", "hasCustomerWith", "hasOwner", "hasOwnerWith", "hasReorderedFrom", "hasReorderedFromWith", "hasReorders", "hasReordersWith", "hasLines", "hasLinesWith", "hasPayments", "hasPaymentsWith", "hasShipments", "hasShipmentsWith", "hasLedgerEntries", "hasLedgerEntriesWith", "hasCancellations", "hasCancellationsWith", "hasReturns", "hasReturnsWith", "hasCorrections", "hasCorrectionsWith", "hasComplaints", "hasComplaintsWith", "hasContacts", "hasContactsWith", "hasNotices", "hasNoticesWith", "hasEvents", "hasEventsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -58617,113 +58617,113 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.ReviewHeldAtNotNil = data
-		case "customerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerID"))
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerID = data
-		case "customerIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNEQ"))
+		case "customerIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDNEQ = data
-		case "customerIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDIn"))
+		case "customerIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDIn = data
-		case "customerIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIDNotIn"))
+		case "customerIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CustomerIDNotIn = data
-		case "ownerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerID"))
+		case "ownerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerID = data
-		case "ownerIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNEQ"))
+		case "ownerIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerIDNEQ = data
-		case "ownerIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDIn"))
+		case "ownerIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerIDIn = data
-		case "ownerIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNotIn"))
+		case "ownerIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerIDNotIn = data
-		case "ownerIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDIsNil"))
+		case "ownerIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerIDIsNil = data
-		case "ownerIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIDNotNil"))
+		case "ownerIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OwnerIDNotNil = data
-		case "reorderedFromID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromID"))
+		case "reorderedFromId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReorderedFromID = data
-		case "reorderedFromIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromIDNEQ"))
+		case "reorderedFromIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReorderedFromIDNEQ = data
-		case "reorderedFromIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromIDIn"))
+		case "reorderedFromIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReorderedFromIDIn = data
-		case "reorderedFromIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromIDNotIn"))
+		case "reorderedFromIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReorderedFromIDNotIn = data
-		case "reorderedFromIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromIDIsNil"))
+		case "reorderedFromIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReorderedFromIDIsNil = data
-		case "reorderedFromIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromIDNotNil"))
+		case "reorderedFromIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reorderedFromIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -59076,7 +59076,7 @@ func (ec *executionContext) unmarshalInputPaymentWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "method", "methodNEQ", "methodIn", "methodNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "providerReference", "providerReferenceNEQ", "providerReferenceIn", "providerReferenceNotIn", "providerReferenceGT", "providerReferenceGTE", "providerReferenceLT", "providerReferenceLTE", "providerReferenceContains", "providerReferenceHasPrefix", "providerReferenceHasSuffix", "providerReferenceIsNil", "providerReferenceNotNil", "providerReferenceEqualFold", "providerReferenceContainsFold", "failureReason", "failureReasonNEQ", "failureReasonIn", "failureReasonNotIn", "failureReasonGT", "failureReasonGTE", "failureReasonLT", "failureReasonLTE", "failureReasonContains", "failureReasonHasPrefix", "failureReasonHasSuffix", "failureReasonIsNil", "failureReasonNotNil", "failureReasonEqualFold", "failureReasonContainsFold", "cancelReason", "cancelReasonNEQ", "cancelReasonIn", "cancelReasonNotIn", "cancelReasonGT", "cancelReasonGTE", "cancelReasonLT", "cancelReasonLTE", "cancelReasonContains", "cancelReasonHasPrefix", "cancelReasonHasSuffix", "cancelReasonIsNil", "cancelReasonNotNil", "cancelReasonEqualFold", "cancelReasonContainsFold", "capturedAt", "capturedAtNEQ", "capturedAtIn", "capturedAtNotIn", "capturedAtGT", "capturedAtGTE", "capturedAtLT", "capturedAtLTE", "capturedAtIsNil", "capturedAtNotNil", "failedAt", "failedAtNEQ", "failedAtIn", "failedAtNotIn", "failedAtGT", "failedAtGTE", "failedAtLT", "failedAtLTE", "failedAtIsNil", "failedAtNotNil", "cancelledAt", "cancelledAtNEQ", "cancelledAtIn", "cancelledAtNotIn", "cancelledAtGT", "cancelledAtGTE", "cancelledAtLT", "cancelledAtLTE", "cancelledAtIsNil", "cancelledAtNotNil", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "refundOfID", "refundOfIDNEQ", "refundOfIDIn", "refundOfIDNotIn", "refundOfIDIsNil", "refundOfIDNotNil", "recordedByID", "recordedByIDNEQ", "recordedByIDIn", "recordedByIDNotIn", "recordedByIDIsNil", "recordedByIDNotNil", "cancellationID", "cancellationIDNEQ", "cancellationIDIn", "cancellationIDNotIn", "cancellationIDIsNil", "cancellationIDNotNil", "returnOrderID", "returnOrderIDNEQ", "returnOrderIDIn", "returnOrderIDNotIn", "returnOrderIDIsNil", "returnOrderIDNotNil", "hasOrder", "hasOrderWith", "hasRefundOf", "hasRefundOfWith", "hasRefunds", "hasRefundsWith", "hasRecordedBy", "hasRecordedByWith", "hasCancellation", "hasCancellationWith", "hasReturnOrder", "hasReturnOrderWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "method", "methodNEQ", "methodIn", "methodNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "providerReference", "providerReferenceNEQ", "providerReferenceIn", "providerReferenceNotIn", "providerReferenceGT", "providerReferenceGTE", "providerReferenceLT", "providerReferenceLTE", "providerReferenceContains", "providerReferenceHasPrefix", "providerReferenceHasSuffix", "providerReferenceIsNil", "providerReferenceNotNil", "providerReferenceEqualFold", "providerReferenceContainsFold", "failureReason", "failureReasonNEQ", "failureReasonIn", "failureReasonNotIn", "failureReasonGT", "failureReasonGTE", "failureReasonLT", "failureReasonLTE", "failureReasonContains", "failureReasonHasPrefix", "failureReasonHasSuffix", "failureReasonIsNil", "failureReasonNotNil", "failureReasonEqualFold", "failureReasonContainsFold", "cancelReason", "cancelReasonNEQ", "cancelReasonIn", "cancelReasonNotIn", "cancelReasonGT", "cancelReasonGTE", "cancelReasonLT", "cancelReasonLTE", "cancelReasonContains", "cancelReasonHasPrefix", "cancelReasonHasSuffix", "cancelReasonIsNil", "cancelReasonNotNil", "cancelReasonEqualFold", "cancelReasonContainsFold", "capturedAt", "capturedAtNEQ", "capturedAtIn", "capturedAtNotIn", "capturedAtGT", "capturedAtGTE", "capturedAtLT", "capturedAtLTE", "capturedAtIsNil", "capturedAtNotNil", "failedAt", "failedAtNEQ", "failedAtIn", "failedAtNotIn", "failedAtGT", "failedAtGTE", "failedAtLT", "failedAtLTE", "failedAtIsNil", "failedAtNotNil", "cancelledAt", "cancelledAtNEQ", "cancelledAtIn", "cancelledAtNotIn", "cancelledAtGT", "cancelledAtGTE", "cancelledAtLT", "cancelledAtLTE", "cancelledAtIsNil", "cancelledAtNotNil", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "refundOfId", "refundOfIdNEQ", "refundOfIdIn", "refundOfIdNotIn", "refundOfIdIsNil", "refundOfIdNotNil", "recordedById", "recordedByIdNEQ", "recordedByIdIn", "recordedByIdNotIn", "recordedByIdIsNil", "recordedByIdNotNil", "cancellationId", "cancellationIdNEQ", "cancellationIdIn", "cancellationIdNotIn", "cancellationIdIsNil", "cancellationIdNotNil", "returnOrderId", "returnOrderIdNEQ", "returnOrderIdIn", "returnOrderIdNotIn", "returnOrderIdIsNil", "returnOrderIdNotNil", "hasOrder", "hasOrderWith", "hasRefundOf", "hasRefundOfWith", "hasRefunds", "hasRefundsWith", "hasRecordedBy", "hasRecordedByWith", "hasCancellation", "hasCancellationWith", "hasReturnOrder", "hasReturnOrderWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -60028,197 +60028,197 @@ func (ec *executionContext) unmarshalInputPaymentWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.CancelledAtNotNil = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "refundOfID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfID"))
+		case "refundOfId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefundOfID = data
-		case "refundOfIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfIDNEQ"))
+		case "refundOfIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefundOfIDNEQ = data
-		case "refundOfIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfIDIn"))
+		case "refundOfIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefundOfIDIn = data
-		case "refundOfIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfIDNotIn"))
+		case "refundOfIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefundOfIDNotIn = data
-		case "refundOfIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfIDIsNil"))
+		case "refundOfIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefundOfIDIsNil = data
-		case "refundOfIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfIDNotNil"))
+		case "refundOfIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refundOfIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefundOfIDNotNil = data
-		case "recordedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedByID"))
+		case "recordedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordedByID = data
-		case "recordedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedByIDNEQ"))
+		case "recordedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordedByIDNEQ = data
-		case "recordedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedByIDIn"))
+		case "recordedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordedByIDIn = data
-		case "recordedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedByIDNotIn"))
+		case "recordedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordedByIDNotIn = data
-		case "recordedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedByIDIsNil"))
+		case "recordedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordedByIDIsNil = data
-		case "recordedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedByIDNotNil"))
+		case "recordedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordedByIDNotNil = data
-		case "cancellationID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationID"))
+		case "cancellationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationID = data
-		case "cancellationIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDNEQ"))
+		case "cancellationIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationIDNEQ = data
-		case "cancellationIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDIn"))
+		case "cancellationIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationIDIn = data
-		case "cancellationIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDNotIn"))
+		case "cancellationIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationIDNotIn = data
-		case "cancellationIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDIsNil"))
+		case "cancellationIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationIDIsNil = data
-		case "cancellationIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDNotNil"))
+		case "cancellationIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationIDNotNil = data
-		case "returnOrderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderID"))
+		case "returnOrderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderID = data
-		case "returnOrderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDNEQ"))
+		case "returnOrderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDNEQ = data
-		case "returnOrderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDIn"))
+		case "returnOrderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDIn = data
-		case "returnOrderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDNotIn"))
+		case "returnOrderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDNotIn = data
-		case "returnOrderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDIsNil"))
+		case "returnOrderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDIsNil = data
-		case "returnOrderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDNotNil"))
+		case "returnOrderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -61414,7 +61414,7 @@ func (ec *executionContext) unmarshalInputReturnLineWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "quantityRestocked", "quantityRestockedNEQ", "quantityRestockedIn", "quantityRestockedNotIn", "quantityRestockedGT", "quantityRestockedGTE", "quantityRestockedLT", "quantityRestockedLTE", "quantityDamaged", "quantityDamagedNEQ", "quantityDamagedIn", "quantityDamagedNotIn", "quantityDamagedGT", "quantityDamagedGTE", "quantityDamagedLT", "quantityDamagedLTE", "returnOrderID", "returnOrderIDNEQ", "returnOrderIDIn", "returnOrderIDNotIn", "orderLineID", "orderLineIDNEQ", "orderLineIDIn", "orderLineIDNotIn", "hasReturnOrder", "hasReturnOrderWith", "hasOrderLine", "hasOrderLineWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "quantityRestocked", "quantityRestockedNEQ", "quantityRestockedIn", "quantityRestockedNotIn", "quantityRestockedGT", "quantityRestockedGTE", "quantityRestockedLT", "quantityRestockedLTE", "quantityDamaged", "quantityDamagedNEQ", "quantityDamagedIn", "quantityDamagedNotIn", "quantityDamagedGT", "quantityDamagedGTE", "quantityDamagedLT", "quantityDamagedLTE", "returnOrderId", "returnOrderIdNEQ", "returnOrderIdIn", "returnOrderIdNotIn", "orderLineId", "orderLineIdNEQ", "orderLineIdIn", "orderLineIdNotIn", "hasReturnOrder", "hasReturnOrderWith", "hasOrderLine", "hasOrderLineWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -61799,57 +61799,57 @@ func (ec *executionContext) unmarshalInputReturnLineWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.QuantityDamagedLTE = data
-		case "returnOrderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderID"))
+		case "returnOrderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderID = data
-		case "returnOrderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDNEQ"))
+		case "returnOrderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDNEQ = data
-		case "returnOrderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDIn"))
+		case "returnOrderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDIn = data
-		case "returnOrderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDNotIn"))
+		case "returnOrderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDNotIn = data
-		case "orderLineID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineID"))
+		case "orderLineId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderLineID = data
-		case "orderLineIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIDNEQ"))
+		case "orderLineIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderLineIDNEQ = data
-		case "orderLineIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIDIn"))
+		case "orderLineIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderLineIDIn = data
-		case "orderLineIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIDNotIn"))
+		case "orderLineIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
@@ -61964,7 +61964,7 @@ func (ec *executionContext) unmarshalInputReturnOrderWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "decisionNote", "decisionNoteNEQ", "decisionNoteIn", "decisionNoteNotIn", "decisionNoteGT", "decisionNoteGTE", "decisionNoteLT", "decisionNoteLTE", "decisionNoteContains", "decisionNoteHasPrefix", "decisionNoteHasSuffix", "decisionNoteIsNil", "decisionNoteNotNil", "decisionNoteEqualFold", "decisionNoteContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "receivedAtIsNil", "receivedAtNotNil", "refundedAt", "refundedAtNEQ", "refundedAtIn", "refundedAtNotIn", "refundedAtGT", "refundedAtGTE", "refundedAtLT", "refundedAtLTE", "refundedAtIsNil", "refundedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "shipmentID", "shipmentIDNEQ", "shipmentIDIn", "shipmentIDNotIn", "shipmentIDIsNil", "shipmentIDNotNil", "requestedByID", "requestedByIDNEQ", "requestedByIDIn", "requestedByIDNotIn", "requestedByIDIsNil", "requestedByIDNotNil", "decidedByID", "decidedByIDNEQ", "decidedByIDIn", "decidedByIDNotIn", "decidedByIDIsNil", "decidedByIDNotNil", "receivedByID", "receivedByIDNEQ", "receivedByIDIn", "receivedByIDNotIn", "receivedByIDIsNil", "receivedByIDNotNil", "exchangeOrderID", "exchangeOrderIDNEQ", "exchangeOrderIDIn", "exchangeOrderIDNotIn", "exchangeOrderIDIsNil", "exchangeOrderIDNotNil", "hasOrder", "hasOrderWith", "hasLines", "hasLinesWith", "hasShipment", "hasShipmentWith", "hasRequestedBy", "hasRequestedByWith", "hasDecidedBy", "hasDecidedByWith", "hasReceivedBy", "hasReceivedByWith", "hasExchangeOrder", "hasExchangeOrderWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "decisionNote", "decisionNoteNEQ", "decisionNoteIn", "decisionNoteNotIn", "decisionNoteGT", "decisionNoteGTE", "decisionNoteLT", "decisionNoteLTE", "decisionNoteContains", "decisionNoteHasPrefix", "decisionNoteHasSuffix", "decisionNoteIsNil", "decisionNoteNotNil", "decisionNoteEqualFold", "decisionNoteContainsFold", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "decidedAt", "decidedAtNEQ", "decidedAtIn", "decidedAtNotIn", "decidedAtGT", "decidedAtGTE", "decidedAtLT", "decidedAtLTE", "decidedAtIsNil", "decidedAtNotNil", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "receivedAtIsNil", "receivedAtNotNil", "refundedAt", "refundedAtNEQ", "refundedAtIn", "refundedAtNotIn", "refundedAtGT", "refundedAtGTE", "refundedAtLT", "refundedAtLTE", "refundedAtIsNil", "refundedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "shipmentId", "shipmentIdNEQ", "shipmentIdIn", "shipmentIdNotIn", "shipmentIdIsNil", "shipmentIdNotNil", "requestedById", "requestedByIdNEQ", "requestedByIdIn", "requestedByIdNotIn", "requestedByIdIsNil", "requestedByIdNotNil", "decidedById", "decidedByIdNEQ", "decidedByIdIn", "decidedByIdNotIn", "decidedByIdIsNil", "decidedByIdNotNil", "receivedById", "receivedByIdNEQ", "receivedByIdIn", "receivedByIdNotIn", "receivedByIdIsNil", "receivedByIdNotNil", "exchangeOrderId", "exchangeOrderIdNEQ", "exchangeOrderIdIn", "exchangeOrderIdNotIn", "exchangeOrderIdIsNil", "exchangeOrderIdNotNil", "hasOrder", "hasOrderWith", "hasLines", "hasLinesWith", "hasShipment", "hasShipmentWith", "hasRequestedBy", "hasRequestedByWith", "hasDecidedBy", "hasDecidedByWith", "hasReceivedBy", "hasReceivedByWith", "hasExchangeOrder", "hasExchangeOrderWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -62944,239 +62944,239 @@ func (ec *executionContext) unmarshalInputReturnOrderWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.ClosedAtNotNil = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "shipmentID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentID"))
+		case "shipmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShipmentID = data
-		case "shipmentIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDNEQ"))
+		case "shipmentIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShipmentIDNEQ = data
-		case "shipmentIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDIn"))
+		case "shipmentIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShipmentIDIn = data
-		case "shipmentIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDNotIn"))
+		case "shipmentIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShipmentIDNotIn = data
-		case "shipmentIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDIsNil"))
+		case "shipmentIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShipmentIDIsNil = data
-		case "shipmentIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDNotNil"))
+		case "shipmentIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShipmentIDNotNil = data
-		case "requestedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByID"))
+		case "requestedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByID = data
-		case "requestedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDNEQ"))
+		case "requestedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDNEQ = data
-		case "requestedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDIn"))
+		case "requestedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDIn = data
-		case "requestedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDNotIn"))
+		case "requestedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDNotIn = data
-		case "requestedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDIsNil"))
+		case "requestedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDIsNil = data
-		case "requestedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIDNotNil"))
+		case "requestedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RequestedByIDNotNil = data
-		case "decidedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByID"))
+		case "decidedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByID = data
-		case "decidedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDNEQ"))
+		case "decidedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDNEQ = data
-		case "decidedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDIn"))
+		case "decidedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDIn = data
-		case "decidedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDNotIn"))
+		case "decidedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDNotIn = data
-		case "decidedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDIsNil"))
+		case "decidedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDIsNil = data
-		case "decidedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIDNotNil"))
+		case "decidedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decidedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecidedByIDNotNil = data
-		case "receivedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedByID"))
+		case "receivedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReceivedByID = data
-		case "receivedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedByIDNEQ"))
+		case "receivedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReceivedByIDNEQ = data
-		case "receivedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedByIDIn"))
+		case "receivedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReceivedByIDIn = data
-		case "receivedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedByIDNotIn"))
+		case "receivedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReceivedByIDNotIn = data
-		case "receivedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedByIDIsNil"))
+		case "receivedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReceivedByIDIsNil = data
-		case "receivedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedByIDNotNil"))
+		case "receivedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReceivedByIDNotNil = data
-		case "exchangeOrderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderID"))
+		case "exchangeOrderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ExchangeOrderID = data
-		case "exchangeOrderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderIDNEQ"))
+		case "exchangeOrderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ExchangeOrderIDNEQ = data
-		case "exchangeOrderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderIDIn"))
+		case "exchangeOrderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ExchangeOrderIDIn = data
-		case "exchangeOrderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderIDNotIn"))
+		case "exchangeOrderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ExchangeOrderIDNotIn = data
-		case "exchangeOrderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderIDIsNil"))
+		case "exchangeOrderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ExchangeOrderIDIsNil = data
-		case "exchangeOrderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderIDNotNil"))
+		case "exchangeOrderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exchangeOrderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -63469,7 +63469,7 @@ func (ec *executionContext) unmarshalInputShipmentLineWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "shipmentID", "shipmentIDNEQ", "shipmentIDIn", "shipmentIDNotIn", "orderLineID", "orderLineIDNEQ", "orderLineIDIn", "orderLineIDNotIn", "hasShipment", "hasShipmentWith", "hasOrderLine", "hasOrderLineWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "shipmentId", "shipmentIdNEQ", "shipmentIdIn", "shipmentIdNotIn", "orderLineId", "orderLineIdNEQ", "orderLineIdIn", "orderLineIdNotIn", "hasShipment", "hasShipmentWith", "hasOrderLine", "hasOrderLineWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -63609,57 +63609,57 @@ func (ec *executionContext) unmarshalInputShipmentLineWhereInput(ctx context.Con
 				return it, err
 			}
 			it.QuantityLTE = data
-		case "shipmentID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentID"))
+		case "shipmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShipmentID = data
-		case "shipmentIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDNEQ"))
+		case "shipmentIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShipmentIDNEQ = data
-		case "shipmentIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDIn"))
+		case "shipmentIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShipmentIDIn = data
-		case "shipmentIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDNotIn"))
+		case "shipmentIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShipmentIDNotIn = data
-		case "orderLineID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineID"))
+		case "orderLineId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderLineID = data
-		case "orderLineIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIDNEQ"))
+		case "orderLineIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderLineIDNEQ = data
-		case "orderLineIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIDIn"))
+		case "orderLineIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderLineIDIn = data
-		case "orderLineIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIDNotIn"))
+		case "orderLineIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderLineIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
@@ -63774,7 +63774,7 @@ func (ec *executionContext) unmarshalInputShipmentWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "carrier", "carrierNEQ", "carrierIn", "carrierNotIn", "carrierGT", "carrierGTE", "carrierLT", "carrierLTE", "carrierContains", "carrierHasPrefix", "carrierHasSuffix", "carrierEqualFold", "carrierContainsFold", "trackingNumber", "trackingNumberNEQ", "trackingNumberIn", "trackingNumberNotIn", "trackingNumberGT", "trackingNumberGTE", "trackingNumberLT", "trackingNumberLTE", "trackingNumberContains", "trackingNumberHasPrefix", "trackingNumberHasSuffix", "trackingNumberIsNil", "trackingNumberNotNil", "trackingNumberEqualFold", "trackingNumberContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "exceptionNote", "exceptionNoteNEQ", "exceptionNoteIn", "exceptionNoteNotIn", "exceptionNoteGT", "exceptionNoteGTE", "exceptionNoteLT", "exceptionNoteLTE", "exceptionNoteContains", "exceptionNoteHasPrefix", "exceptionNoteHasSuffix", "exceptionNoteIsNil", "exceptionNoteNotNil", "exceptionNoteEqualFold", "exceptionNoteContainsFold", "exceptionReportedAt", "exceptionReportedAtNEQ", "exceptionReportedAtIn", "exceptionReportedAtNotIn", "exceptionReportedAtGT", "exceptionReportedAtGTE", "exceptionReportedAtLT", "exceptionReportedAtLTE", "exceptionReportedAtIsNil", "exceptionReportedAtNotNil", "exceptionResolution", "exceptionResolutionNEQ", "exceptionResolutionIn", "exceptionResolutionNotIn", "exceptionResolutionIsNil", "exceptionResolutionNotNil", "exceptionResolvedAt", "exceptionResolvedAtNEQ", "exceptionResolvedAtIn", "exceptionResolvedAtNotIn", "exceptionResolvedAtGT", "exceptionResolvedAtGTE", "exceptionResolvedAtLT", "exceptionResolvedAtLTE", "exceptionResolvedAtIsNil", "exceptionResolvedAtNotNil", "shippedAt", "shippedAtNEQ", "shippedAtIn", "shippedAtNotIn", "shippedAtGT", "shippedAtGTE", "shippedAtLT", "shippedAtLTE", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "shippedByID", "shippedByIDNEQ", "shippedByIDIn", "shippedByIDNotIn", "shippedByIDIsNil", "shippedByIDNotNil", "replacementOrderID", "replacementOrderIDNEQ", "replacementOrderIDIn", "replacementOrderIDNotIn", "replacementOrderIDIsNil", "replacementOrderIDNotNil", "hasOrder", "hasOrderWith", "hasLines", "hasLinesWith", "hasShippedBy", "hasShippedByWith", "hasReplacementOrder", "hasReplacementOrderWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "carrier", "carrierNEQ", "carrierIn", "carrierNotIn", "carrierGT", "carrierGTE", "carrierLT", "carrierLTE", "carrierContains", "carrierHasPrefix", "carrierHasSuffix", "carrierEqualFold", "carrierContainsFold", "trackingNumber", "trackingNumberNEQ", "trackingNumberIn", "trackingNumberNotIn", "trackingNumberGT", "trackingNumberGTE", "trackingNumberLT", "trackingNumberLTE", "trackingNumberContains", "trackingNumberHasPrefix", "trackingNumberHasSuffix", "trackingNumberIsNil", "trackingNumberNotNil", "trackingNumberEqualFold", "trackingNumberContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "exceptionNote", "exceptionNoteNEQ", "exceptionNoteIn", "exceptionNoteNotIn", "exceptionNoteGT", "exceptionNoteGTE", "exceptionNoteLT", "exceptionNoteLTE", "exceptionNoteContains", "exceptionNoteHasPrefix", "exceptionNoteHasSuffix", "exceptionNoteIsNil", "exceptionNoteNotNil", "exceptionNoteEqualFold", "exceptionNoteContainsFold", "exceptionReportedAt", "exceptionReportedAtNEQ", "exceptionReportedAtIn", "exceptionReportedAtNotIn", "exceptionReportedAtGT", "exceptionReportedAtGTE", "exceptionReportedAtLT", "exceptionReportedAtLTE", "exceptionReportedAtIsNil", "exceptionReportedAtNotNil", "exceptionResolution", "exceptionResolutionNEQ", "exceptionResolutionIn", "exceptionResolutionNotIn", "exceptionResolutionIsNil", "exceptionResolutionNotNil", "exceptionResolvedAt", "exceptionResolvedAtNEQ", "exceptionResolvedAtIn", "exceptionResolvedAtNotIn", "exceptionResolvedAtGT", "exceptionResolvedAtGTE", "exceptionResolvedAtLT", "exceptionResolvedAtLTE", "exceptionResolvedAtIsNil", "exceptionResolvedAtNotNil", "shippedAt", "shippedAtNEQ", "shippedAtIn", "shippedAtNotIn", "shippedAtGT", "shippedAtGTE", "shippedAtLT", "shippedAtLTE", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "shippedById", "shippedByIdNEQ", "shippedByIdIn", "shippedByIdNotIn", "shippedByIdIsNil", "shippedByIdNotNil", "replacementOrderId", "replacementOrderIdNEQ", "replacementOrderIdIn", "replacementOrderIdNotIn", "replacementOrderIdIsNil", "replacementOrderIdNotNil", "hasOrder", "hasOrderWith", "hasLines", "hasLinesWith", "hasShippedBy", "hasShippedByWith", "hasReplacementOrder", "hasReplacementOrderWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -64663,113 +64663,113 @@ func (ec *executionContext) unmarshalInputShipmentWhereInput(ctx context.Context
 				return it, err
 			}
 			it.DeliveredAtNotNil = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "shippedByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedByID"))
+		case "shippedById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShippedByID = data
-		case "shippedByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedByIDNEQ"))
+		case "shippedByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShippedByIDNEQ = data
-		case "shippedByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedByIDIn"))
+		case "shippedByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShippedByIDIn = data
-		case "shippedByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedByIDNotIn"))
+		case "shippedByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShippedByIDNotIn = data
-		case "shippedByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedByIDIsNil"))
+		case "shippedByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShippedByIDIsNil = data
-		case "shippedByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedByIDNotNil"))
+		case "shippedByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shippedByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ShippedByIDNotNil = data
-		case "replacementOrderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderID"))
+		case "replacementOrderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReplacementOrderID = data
-		case "replacementOrderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderIDNEQ"))
+		case "replacementOrderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReplacementOrderIDNEQ = data
-		case "replacementOrderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderIDIn"))
+		case "replacementOrderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReplacementOrderIDIn = data
-		case "replacementOrderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderIDNotIn"))
+		case "replacementOrderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReplacementOrderIDNotIn = data
-		case "replacementOrderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderIDIsNil"))
+		case "replacementOrderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReplacementOrderIDIsNil = data
-		case "replacementOrderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderIDNotNil"))
+		case "replacementOrderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacementOrderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -65777,7 +65777,7 @@ func (ec *executionContext) unmarshalInputStockMovementWhereInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "onHandDelta", "onHandDeltaNEQ", "onHandDeltaIn", "onHandDeltaNotIn", "onHandDeltaGT", "onHandDeltaGTE", "onHandDeltaLT", "onHandDeltaLTE", "reservedDelta", "reservedDeltaNEQ", "reservedDeltaIn", "reservedDeltaNotIn", "reservedDeltaGT", "reservedDeltaGTE", "reservedDeltaLT", "reservedDeltaLTE", "onHandAfter", "onHandAfterNEQ", "onHandAfterIn", "onHandAfterNotIn", "onHandAfterGT", "onHandAfterGTE", "onHandAfterLT", "onHandAfterLTE", "reservedAfter", "reservedAfterNEQ", "reservedAfterIn", "reservedAfterNotIn", "reservedAfterGT", "reservedAfterGTE", "reservedAfterLT", "reservedAfterLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonIsNil", "reasonNotNil", "reasonEqualFold", "reasonContainsFold", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "stockItemID", "stockItemIDNEQ", "stockItemIDIn", "stockItemIDNotIn", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "orderIDIsNil", "orderIDNotNil", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDIsNil", "actorIDNotNil", "returnOrderID", "returnOrderIDNEQ", "returnOrderIDIn", "returnOrderIDNotIn", "returnOrderIDIsNil", "returnOrderIDNotNil", "cancellationID", "cancellationIDNEQ", "cancellationIDIn", "cancellationIDNotIn", "cancellationIDIsNil", "cancellationIDNotNil", "correctionID", "correctionIDNEQ", "correctionIDIn", "correctionIDNotIn", "correctionIDIsNil", "correctionIDNotNil", "hasStockItem", "hasStockItemWith", "hasOrder", "hasOrderWith", "hasActor", "hasActorWith", "hasReturnOrder", "hasReturnOrderWith", "hasCancellation", "hasCancellationWith", "hasCorrection", "hasCorrectionWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "onHandDelta", "onHandDeltaNEQ", "onHandDeltaIn", "onHandDeltaNotIn", "onHandDeltaGT", "onHandDeltaGTE", "onHandDeltaLT", "onHandDeltaLTE", "reservedDelta", "reservedDeltaNEQ", "reservedDeltaIn", "reservedDeltaNotIn", "reservedDeltaGT", "reservedDeltaGTE", "reservedDeltaLT", "reservedDeltaLTE", "onHandAfter", "onHandAfterNEQ", "onHandAfterIn", "onHandAfterNotIn", "onHandAfterGT", "onHandAfterGTE", "onHandAfterLT", "onHandAfterLTE", "reservedAfter", "reservedAfterNEQ", "reservedAfterIn", "reservedAfterNotIn", "reservedAfterGT", "reservedAfterGTE", "reservedAfterLT", "reservedAfterLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonIsNil", "reasonNotNil", "reasonEqualFold", "reasonContainsFold", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "stockItemId", "stockItemIdNEQ", "stockItemIdIn", "stockItemIdNotIn", "orderId", "orderIdNEQ", "orderIdIn", "orderIdNotIn", "orderIdIsNil", "orderIdNotNil", "actorId", "actorIdNEQ", "actorIdIn", "actorIdNotIn", "actorIdIsNil", "actorIdNotNil", "returnOrderId", "returnOrderIdNEQ", "returnOrderIdIn", "returnOrderIdNotIn", "returnOrderIdIsNil", "returnOrderIdNotNil", "cancellationId", "cancellationIdNEQ", "cancellationIdIn", "cancellationIdNotIn", "cancellationIdIsNil", "cancellationIdNotNil", "correctionId", "correctionIdNEQ", "correctionIdIn", "correctionIdNotIn", "correctionIdIsNil", "correctionIdNotNil", "hasStockItem", "hasStockItemWith", "hasOrder", "hasOrderWith", "hasActor", "hasActorWith", "hasReturnOrder", "hasReturnOrderWith", "hasCancellation", "hasCancellationWith", "hasCorrection", "hasCorrectionWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -66435,239 +66435,239 @@ func (ec *executionContext) unmarshalInputStockMovementWhereInput(ctx context.Co
 				return it, err
 			}
 			it.NoteContainsFold = data
-		case "stockItemID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemID"))
+		case "stockItemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StockItemID = data
-		case "stockItemIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIDNEQ"))
+		case "stockItemIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StockItemIDNEQ = data
-		case "stockItemIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIDIn"))
+		case "stockItemIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StockItemIDIn = data
-		case "stockItemIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIDNotIn"))
+		case "stockItemIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockItemIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StockItemIDNotIn = data
-		case "orderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
+		case "orderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderID = data
-		case "orderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNEQ"))
+		case "orderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNEQ = data
-		case "orderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIn"))
+		case "orderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIn = data
-		case "orderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotIn"))
+		case "orderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotIn = data
-		case "orderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDIsNil"))
+		case "orderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDIsNil = data
-		case "orderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIDNotNil"))
+		case "orderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OrderIDNotNil = data
-		case "actorID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorID"))
+		case "actorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorID = data
-		case "actorIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNEQ"))
+		case "actorIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNEQ = data
-		case "actorIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIn"))
+		case "actorIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDIn = data
-		case "actorIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotIn"))
+		case "actorIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNotIn = data
-		case "actorIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIsNil"))
+		case "actorIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDIsNil = data
-		case "actorIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotNil"))
+		case "actorIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNotNil = data
-		case "returnOrderID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderID"))
+		case "returnOrderId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderID = data
-		case "returnOrderIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDNEQ"))
+		case "returnOrderIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDNEQ = data
-		case "returnOrderIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDIn"))
+		case "returnOrderIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDIn = data
-		case "returnOrderIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDNotIn"))
+		case "returnOrderIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDNotIn = data
-		case "returnOrderIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDIsNil"))
+		case "returnOrderIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDIsNil = data
-		case "returnOrderIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIDNotNil"))
+		case "returnOrderIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("returnOrderIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReturnOrderIDNotNil = data
-		case "cancellationID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationID"))
+		case "cancellationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationID = data
-		case "cancellationIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDNEQ"))
+		case "cancellationIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationIDNEQ = data
-		case "cancellationIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDIn"))
+		case "cancellationIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationIDIn = data
-		case "cancellationIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDNotIn"))
+		case "cancellationIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationIDNotIn = data
-		case "cancellationIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDIsNil"))
+		case "cancellationIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationIDIsNil = data
-		case "cancellationIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIDNotNil"))
+		case "cancellationIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancellationIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CancellationIDNotNil = data
-		case "correctionID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionID"))
+		case "correctionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CorrectionID = data
-		case "correctionIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIDNEQ"))
+		case "correctionIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CorrectionIDNEQ = data
-		case "correctionIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIDIn"))
+		case "correctionIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CorrectionIDIn = data
-		case "correctionIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIDNotIn"))
+		case "correctionIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CorrectionIDNotIn = data
-		case "correctionIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIDIsNil"))
+		case "correctionIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CorrectionIDIsNil = data
-		case "correctionIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIDNotNil"))
+		case "correctionIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctionIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -67990,7 +67990,7 @@ func (ec *executionContext) unmarshalInputWebhookDeliveryWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "endpointID", "endpointIDNEQ", "endpointIDIn", "endpointIDNotIn", "eventType", "eventTypeNEQ", "eventTypeIn", "eventTypeNotIn", "eventTypeGT", "eventTypeGTE", "eventTypeLT", "eventTypeLTE", "eventTypeContains", "eventTypeHasPrefix", "eventTypeHasSuffix", "eventTypeEqualFold", "eventTypeContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "nextAttemptAt", "nextAttemptAtNEQ", "nextAttemptAtIn", "nextAttemptAtNotIn", "nextAttemptAtGT", "nextAttemptAtGTE", "nextAttemptAtLT", "nextAttemptAtLTE", "lastStatusCode", "lastStatusCodeNEQ", "lastStatusCodeIn", "lastStatusCodeNotIn", "lastStatusCodeGT", "lastStatusCodeGTE", "lastStatusCodeLT", "lastStatusCodeLTE", "lastStatusCodeIsNil", "lastStatusCodeNotNil", "lastLatencyMs", "lastLatencyMsNEQ", "lastLatencyMsIn", "lastLatencyMsNotIn", "lastLatencyMsGT", "lastLatencyMsGTE", "lastLatencyMsLT", "lastLatencyMsLTE", "lastLatencyMsIsNil", "lastLatencyMsNotNil", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "redeliveryOfID", "redeliveryOfIDNEQ", "redeliveryOfIDIn", "redeliveryOfIDNotIn", "redeliveryOfIDGT", "redeliveryOfIDGTE", "redeliveryOfIDLT", "redeliveryOfIDLTE", "redeliveryOfIDIsNil", "redeliveryOfIDNotNil", "hasEndpoint", "hasEndpointWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "endpointId", "endpointIdNEQ", "endpointIdIn", "endpointIdNotIn", "eventType", "eventTypeNEQ", "eventTypeIn", "eventTypeNotIn", "eventTypeGT", "eventTypeGTE", "eventTypeLT", "eventTypeLTE", "eventTypeContains", "eventTypeHasPrefix", "eventTypeHasSuffix", "eventTypeEqualFold", "eventTypeContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "attempts", "attemptsNEQ", "attemptsIn", "attemptsNotIn", "attemptsGT", "attemptsGTE", "attemptsLT", "attemptsLTE", "nextAttemptAt", "nextAttemptAtNEQ", "nextAttemptAtIn", "nextAttemptAtNotIn", "nextAttemptAtGT", "nextAttemptAtGTE", "nextAttemptAtLT", "nextAttemptAtLTE", "lastStatusCode", "lastStatusCodeNEQ", "lastStatusCodeIn", "lastStatusCodeNotIn", "lastStatusCodeGT", "lastStatusCodeGTE", "lastStatusCodeLT", "lastStatusCodeLTE", "lastStatusCodeIsNil", "lastStatusCodeNotNil", "lastLatencyMs", "lastLatencyMsNEQ", "lastLatencyMsIn", "lastLatencyMsNotIn", "lastLatencyMsGT", "lastLatencyMsGTE", "lastLatencyMsLT", "lastLatencyMsLTE", "lastLatencyMsIsNil", "lastLatencyMsNotNil", "lastError", "lastErrorNEQ", "lastErrorIn", "lastErrorNotIn", "lastErrorGT", "lastErrorGTE", "lastErrorLT", "lastErrorLTE", "lastErrorContains", "lastErrorHasPrefix", "lastErrorHasSuffix", "lastErrorIsNil", "lastErrorNotNil", "lastErrorEqualFold", "lastErrorContainsFold", "deliveredAt", "deliveredAtNEQ", "deliveredAtIn", "deliveredAtNotIn", "deliveredAtGT", "deliveredAtGTE", "deliveredAtLT", "deliveredAtLTE", "deliveredAtIsNil", "deliveredAtNotNil", "redeliveryOfId", "redeliveryOfIdNEQ", "redeliveryOfIdIn", "redeliveryOfIdNotIn", "redeliveryOfIdGT", "redeliveryOfIdGTE", "redeliveryOfIdLT", "redeliveryOfIdLTE", "redeliveryOfIdIsNil", "redeliveryOfIdNotNil", "hasEndpoint", "hasEndpointWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -68242,29 +68242,29 @@ func (ec *executionContext) unmarshalInputWebhookDeliveryWhereInput(ctx context.
 				return it, err
 			}
 			it.VersionLTE = data
-		case "endpointID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpointID"))
+		case "endpointId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpointId"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EndpointID = data
-		case "endpointIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpointIDNEQ"))
+		case "endpointIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpointIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EndpointIDNEQ = data
-		case "endpointIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpointIDIn"))
+		case "endpointIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpointIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EndpointIDIn = data
-		case "endpointIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpointIDNotIn"))
+		case "endpointIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpointIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
@@ -68816,71 +68816,71 @@ func (ec *executionContext) unmarshalInputWebhookDeliveryWhereInput(ctx context.
 				return it, err
 			}
 			it.DeliveredAtNotNil = data
-		case "redeliveryOfID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfID"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "redeliveryOfId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfId"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RedeliveryOfID = data
-		case "redeliveryOfIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIDNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "redeliveryOfIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIdNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RedeliveryOfIDNEQ = data
-		case "redeliveryOfIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIDIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+		case "redeliveryOfIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIdIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RedeliveryOfIDIn = data
-		case "redeliveryOfIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIDNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+		case "redeliveryOfIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIdNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RedeliveryOfIDNotIn = data
-		case "redeliveryOfIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIDGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "redeliveryOfIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIdGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RedeliveryOfIDGT = data
-		case "redeliveryOfIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIDGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "redeliveryOfIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIdGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RedeliveryOfIDGTE = data
-		case "redeliveryOfIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIDLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "redeliveryOfIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIdLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RedeliveryOfIDLT = data
-		case "redeliveryOfIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIDLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+		case "redeliveryOfIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIdLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RedeliveryOfIDLTE = data
-		case "redeliveryOfIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIDIsNil"))
+		case "redeliveryOfIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RedeliveryOfIDIsNil = data
-		case "redeliveryOfIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIDNotNil"))
+		case "redeliveryOfIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeliveryOfIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -68981,7 +68981,7 @@ func (ec *executionContext) unmarshalInputWebhookEndpointWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "url", "urlNEQ", "urlIn", "urlNotIn", "urlGT", "urlGTE", "urlLT", "urlLTE", "urlContains", "urlHasPrefix", "urlHasSuffix", "urlEqualFold", "urlContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "active", "activeNEQ", "consecutiveFailures", "consecutiveFailuresNEQ", "consecutiveFailuresIn", "consecutiveFailuresNotIn", "consecutiveFailuresGT", "consecutiveFailuresGTE", "consecutiveFailuresLT", "consecutiveFailuresLTE", "flaggedAt", "flaggedAtNEQ", "flaggedAtIn", "flaggedAtNotIn", "flaggedAtGT", "flaggedAtGTE", "flaggedAtLT", "flaggedAtLTE", "flaggedAtIsNil", "flaggedAtNotNil", "createdByID", "createdByIDNEQ", "createdByIDIn", "createdByIDNotIn", "createdByIDIsNil", "createdByIDNotNil", "hasCreatedBy", "hasCreatedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "url", "urlNEQ", "urlIn", "urlNotIn", "urlGT", "urlGTE", "urlLT", "urlLTE", "urlContains", "urlHasPrefix", "urlHasSuffix", "urlEqualFold", "urlContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "active", "activeNEQ", "consecutiveFailures", "consecutiveFailuresNEQ", "consecutiveFailuresIn", "consecutiveFailuresNotIn", "consecutiveFailuresGT", "consecutiveFailuresGTE", "consecutiveFailuresLT", "consecutiveFailuresLTE", "flaggedAt", "flaggedAtNEQ", "flaggedAtIn", "flaggedAtNotIn", "flaggedAtGT", "flaggedAtGTE", "flaggedAtLT", "flaggedAtLTE", "flaggedAtIsNil", "flaggedAtNotNil", "createdById", "createdByIdNEQ", "createdByIdIn", "createdByIdNotIn", "createdByIdIsNil", "createdByIdNotNil", "hasCreatedBy", "hasCreatedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -69569,43 +69569,43 @@ func (ec *executionContext) unmarshalInputWebhookEndpointWhereInput(ctx context.
 				return it, err
 			}
 			it.FlaggedAtNotNil = data
-		case "createdByID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByID"))
+		case "createdById":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdById"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedByID = data
-		case "createdByIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIDNEQ"))
+		case "createdByIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedByIDNEQ = data
-		case "createdByIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIDIn"))
+		case "createdByIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIdIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedByIDIn = data
-		case "createdByIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIDNotIn"))
+		case "createdByIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedByIDNotIn = data
-		case "createdByIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIDIsNil"))
+		case "createdByIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CreatedByIDIsNil = data
-		case "createdByIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIDNotNil"))
+		case "createdByIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdByIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
@@ -69921,8 +69921,8 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "userID":
-			out.Values[i] = ec._ApiKey_userID(ctx, field, obj)
+		case "userId":
+			out.Values[i] = ec._ApiKey_userId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -69951,8 +69951,8 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "createdByID":
-			out.Values[i] = ec._ApiKey_createdByID(ctx, field, obj)
+		case "createdById":
+			out.Values[i] = ec._ApiKey_createdById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -70153,8 +70153,8 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "subjectID":
-			out.Values[i] = ec._AuditEvent_subjectID(ctx, field, obj)
+		case "subjectId":
+			out.Values[i] = ec._AuditEvent_subjectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -70188,18 +70188,18 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "requestID":
-			out.Values[i] = ec._AuditEvent_requestID(ctx, field, obj)
+		case "requestId":
+			out.Values[i] = ec._AuditEvent_requestId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "actorID":
-			out.Values[i] = ec._AuditEvent_actorID(ctx, field, obj)
+		case "actorId":
+			out.Values[i] = ec._AuditEvent_actorId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._AuditEvent_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._AuditEvent_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -70578,33 +70578,33 @@ func (ec *executionContext) _CancellationRecord(ctx context.Context, sel ast.Sel
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._CancellationRecord_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._CancellationRecord_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "requestedByID":
-			out.Values[i] = ec._CancellationRecord_requestedByID(ctx, field, obj)
+		case "requestedById":
+			out.Values[i] = ec._CancellationRecord_requestedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "managerApprovedByID":
-			out.Values[i] = ec._CancellationRecord_managerApprovedByID(ctx, field, obj)
+		case "managerApprovedById":
+			out.Values[i] = ec._CancellationRecord_managerApprovedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "financeApprovedByID":
-			out.Values[i] = ec._CancellationRecord_financeApprovedByID(ctx, field, obj)
+		case "financeApprovedById":
+			out.Values[i] = ec._CancellationRecord_financeApprovedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "decidedByID":
-			out.Values[i] = ec._CancellationRecord_decidedByID(ctx, field, obj)
+		case "decidedById":
+			out.Values[i] = ec._CancellationRecord_decidedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "newOrderID":
-			out.Values[i] = ec._CancellationRecord_newOrderID(ctx, field, obj)
+		case "newOrderId":
+			out.Values[i] = ec._CancellationRecord_newOrderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -70613,8 +70613,8 @@ func (ec *executionContext) _CancellationRecord(ctx context.Context, sel ast.Sel
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "customerContactID":
-			out.Values[i] = ec._CancellationRecord_customerContactID(ctx, field, obj)
+		case "customerContactId":
+			out.Values[i] = ec._CancellationRecord_customerContactId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -70958,43 +70958,43 @@ func (ec *executionContext) _Complaint(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "customerID":
-			out.Values[i] = ec._Complaint_customerID(ctx, field, obj)
+		case "customerId":
+			out.Values[i] = ec._Complaint_customerId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._Complaint_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._Complaint_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "assigneeID":
-			out.Values[i] = ec._Complaint_assigneeID(ctx, field, obj)
+		case "assigneeId":
+			out.Values[i] = ec._Complaint_assigneeId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "filedByID":
-			out.Values[i] = ec._Complaint_filedByID(ctx, field, obj)
+		case "filedById":
+			out.Values[i] = ec._Complaint_filedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "resolvedByReturnID":
-			out.Values[i] = ec._Complaint_resolvedByReturnID(ctx, field, obj)
+		case "resolvedByReturnId":
+			out.Values[i] = ec._Complaint_resolvedByReturnId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "resolvedByPaymentID":
-			out.Values[i] = ec._Complaint_resolvedByPaymentID(ctx, field, obj)
+		case "resolvedByPaymentId":
+			out.Values[i] = ec._Complaint_resolvedByPaymentId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "resolvedByCorrectionID":
-			out.Values[i] = ec._Complaint_resolvedByCorrectionID(ctx, field, obj)
+		case "resolvedByCorrectionId":
+			out.Values[i] = ec._Complaint_resolvedByCorrectionId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "resolvedByOrderID":
-			out.Values[i] = ec._Complaint_resolvedByOrderID(ctx, field, obj)
+		case "resolvedByOrderId":
+			out.Values[i] = ec._Complaint_resolvedByOrderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -71308,28 +71308,28 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "customerID":
-			out.Values[i] = ec._Contact_customerID(ctx, field, obj)
+		case "customerId":
+			out.Values[i] = ec._Contact_customerId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._Contact_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._Contact_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "followUpAssigneeID":
-			out.Values[i] = ec._Contact_followUpAssigneeID(ctx, field, obj)
+		case "followUpAssigneeId":
+			out.Values[i] = ec._Contact_followUpAssigneeId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "actorID":
-			out.Values[i] = ec._Contact_actorID(ctx, field, obj)
+		case "actorId":
+			out.Values[i] = ec._Contact_actorId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "followUpDoneByID":
-			out.Values[i] = ec._Contact_followUpDoneByID(ctx, field, obj)
+		case "followUpDoneById":
+			out.Values[i] = ec._Contact_followUpDoneById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -71709,18 +71709,18 @@ func (ec *executionContext) _CreditNote(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "invoiceID":
-			out.Values[i] = ec._CreditNote_invoiceID(ctx, field, obj)
+		case "invoiceId":
+			out.Values[i] = ec._CreditNote_invoiceId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._CreditNote_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._CreditNote_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "issuedByID":
-			out.Values[i] = ec._CreditNote_issuedByID(ctx, field, obj)
+		case "issuedById":
+			out.Values[i] = ec._CreditNote_issuedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -71832,8 +71832,8 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "ownerID":
-			out.Values[i] = ec._Customer_ownerID(ctx, field, obj)
+		case "ownerId":
+			out.Values[i] = ec._Customer_ownerId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -72041,13 +72041,13 @@ func (ec *executionContext) _CustomerNotice(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "customerID":
-			out.Values[i] = ec._CustomerNotice_customerID(ctx, field, obj)
+		case "customerId":
+			out.Values[i] = ec._CustomerNotice_customerId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._CustomerNotice_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._CustomerNotice_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -72572,23 +72572,23 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._Invoice_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._Invoice_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "customerID":
-			out.Values[i] = ec._Invoice_customerID(ctx, field, obj)
+		case "customerId":
+			out.Values[i] = ec._Invoice_customerId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "issuedByID":
-			out.Values[i] = ec._Invoice_issuedByID(ctx, field, obj)
+		case "issuedById":
+			out.Values[i] = ec._Invoice_issuedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "replacesID":
-			out.Values[i] = ec._Invoice_replacesID(ctx, field, obj)
+		case "replacesId":
+			out.Values[i] = ec._Invoice_replacesId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -72912,23 +72912,23 @@ func (ec *executionContext) _LedgerEntry(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._LedgerEntry_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._LedgerEntry_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "paymentID":
-			out.Values[i] = ec._LedgerEntry_paymentID(ctx, field, obj)
+		case "paymentId":
+			out.Values[i] = ec._LedgerEntry_paymentId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "actorID":
-			out.Values[i] = ec._LedgerEntry_actorID(ctx, field, obj)
+		case "actorId":
+			out.Values[i] = ec._LedgerEntry_actorId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "reversesID":
-			out.Values[i] = ec._LedgerEntry_reversesID(ctx, field, obj)
+		case "reversesId":
+			out.Values[i] = ec._LedgerEntry_reversesId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -73783,8 +73783,8 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "subjectID":
-			out.Values[i] = ec._Notification_subjectID(ctx, field, obj)
+		case "subjectId":
+			out.Values[i] = ec._Notification_subjectId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -73798,13 +73798,13 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "recipientID":
-			out.Values[i] = ec._Notification_recipientID(ctx, field, obj)
+		case "recipientId":
+			out.Values[i] = ec._Notification_recipientId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._Notification_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._Notification_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -74090,18 +74090,18 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "customerID":
-			out.Values[i] = ec._Order_customerID(ctx, field, obj)
+		case "customerId":
+			out.Values[i] = ec._Order_customerId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "ownerID":
-			out.Values[i] = ec._Order_ownerID(ctx, field, obj)
+		case "ownerId":
+			out.Values[i] = ec._Order_ownerId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "reorderedFromID":
-			out.Values[i] = ec._Order_reorderedFromID(ctx, field, obj)
+		case "reorderedFromId":
+			out.Values[i] = ec._Order_reorderedFromId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -74376,8 +74376,8 @@ func (ec *executionContext) _OrderCorrection(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "customerContactID":
-			out.Values[i] = ec._OrderCorrection_customerContactID(ctx, field, obj)
+		case "customerContactId":
+			out.Values[i] = ec._OrderCorrection_customerContactId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -74416,18 +74416,18 @@ func (ec *executionContext) _OrderCorrection(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._OrderCorrection_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._OrderCorrection_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "requestedByID":
-			out.Values[i] = ec._OrderCorrection_requestedByID(ctx, field, obj)
+		case "requestedById":
+			out.Values[i] = ec._OrderCorrection_requestedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "decidedByID":
-			out.Values[i] = ec._OrderCorrection_decidedByID(ctx, field, obj)
+		case "decidedById":
+			out.Values[i] = ec._OrderCorrection_decidedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -74688,13 +74688,13 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._OrderLine_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._OrderLine_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "stockItemID":
-			out.Values[i] = ec._OrderLine_stockItemID(ctx, field, obj)
+		case "stockItemId":
+			out.Values[i] = ec._OrderLine_stockItemId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -74917,28 +74917,28 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._Payment_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._Payment_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "refundOfID":
-			out.Values[i] = ec._Payment_refundOfID(ctx, field, obj)
+		case "refundOfId":
+			out.Values[i] = ec._Payment_refundOfId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "recordedByID":
-			out.Values[i] = ec._Payment_recordedByID(ctx, field, obj)
+		case "recordedById":
+			out.Values[i] = ec._Payment_recordedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "cancellationID":
-			out.Values[i] = ec._Payment_cancellationID(ctx, field, obj)
+		case "cancellationId":
+			out.Values[i] = ec._Payment_cancellationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "returnOrderID":
-			out.Values[i] = ec._Payment_returnOrderID(ctx, field, obj)
+		case "returnOrderId":
+			out.Values[i] = ec._Payment_returnOrderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -75538,13 +75538,13 @@ func (ec *executionContext) _ReturnLine(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "returnOrderID":
-			out.Values[i] = ec._ReturnLine_returnOrderID(ctx, field, obj)
+		case "returnOrderId":
+			out.Values[i] = ec._ReturnLine_returnOrderId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "orderLineID":
-			out.Values[i] = ec._ReturnLine_orderLineID(ctx, field, obj)
+		case "orderLineId":
+			out.Values[i] = ec._ReturnLine_orderLineId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -75656,33 +75656,33 @@ func (ec *executionContext) _ReturnOrder(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._ReturnOrder_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._ReturnOrder_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "shipmentID":
-			out.Values[i] = ec._ReturnOrder_shipmentID(ctx, field, obj)
+		case "shipmentId":
+			out.Values[i] = ec._ReturnOrder_shipmentId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "requestedByID":
-			out.Values[i] = ec._ReturnOrder_requestedByID(ctx, field, obj)
+		case "requestedById":
+			out.Values[i] = ec._ReturnOrder_requestedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "decidedByID":
-			out.Values[i] = ec._ReturnOrder_decidedByID(ctx, field, obj)
+		case "decidedById":
+			out.Values[i] = ec._ReturnOrder_decidedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "receivedByID":
-			out.Values[i] = ec._ReturnOrder_receivedByID(ctx, field, obj)
+		case "receivedById":
+			out.Values[i] = ec._ReturnOrder_receivedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "exchangeOrderID":
-			out.Values[i] = ec._ReturnOrder_exchangeOrderID(ctx, field, obj)
+		case "exchangeOrderId":
+			out.Values[i] = ec._ReturnOrder_exchangeOrderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -76112,18 +76112,18 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._Shipment_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._Shipment_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "shippedByID":
-			out.Values[i] = ec._Shipment_shippedByID(ctx, field, obj)
+		case "shippedById":
+			out.Values[i] = ec._Shipment_shippedById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "replacementOrderID":
-			out.Values[i] = ec._Shipment_replacementOrderID(ctx, field, obj)
+		case "replacementOrderId":
+			out.Values[i] = ec._Shipment_replacementOrderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -76329,13 +76329,13 @@ func (ec *executionContext) _ShipmentLine(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "shipmentID":
-			out.Values[i] = ec._ShipmentLine_shipmentID(ctx, field, obj)
+		case "shipmentId":
+			out.Values[i] = ec._ShipmentLine_shipmentId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "orderLineID":
-			out.Values[i] = ec._ShipmentLine_orderLineID(ctx, field, obj)
+		case "orderLineId":
+			out.Values[i] = ec._ShipmentLine_orderLineId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -76697,33 +76697,33 @@ func (ec *executionContext) _StockMovement(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "stockItemID":
-			out.Values[i] = ec._StockMovement_stockItemID(ctx, field, obj)
+		case "stockItemId":
+			out.Values[i] = ec._StockMovement_stockItemId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "orderID":
-			out.Values[i] = ec._StockMovement_orderID(ctx, field, obj)
+		case "orderId":
+			out.Values[i] = ec._StockMovement_orderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "actorID":
-			out.Values[i] = ec._StockMovement_actorID(ctx, field, obj)
+		case "actorId":
+			out.Values[i] = ec._StockMovement_actorId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "returnOrderID":
-			out.Values[i] = ec._StockMovement_returnOrderID(ctx, field, obj)
+		case "returnOrderId":
+			out.Values[i] = ec._StockMovement_returnOrderId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "cancellationID":
-			out.Values[i] = ec._StockMovement_cancellationID(ctx, field, obj)
+		case "cancellationId":
+			out.Values[i] = ec._StockMovement_cancellationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "correctionID":
-			out.Values[i] = ec._StockMovement_correctionID(ctx, field, obj)
+		case "correctionId":
+			out.Values[i] = ec._StockMovement_correctionId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -77287,8 +77287,8 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "endpointID":
-			out.Values[i] = ec._WebhookDelivery_endpointID(ctx, field, obj)
+		case "endpointId":
+			out.Values[i] = ec._WebhookDelivery_endpointId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -77332,8 +77332,8 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "redeliveryOfID":
-			out.Values[i] = ec._WebhookDelivery_redeliveryOfID(ctx, field, obj)
+		case "redeliveryOfId":
+			out.Values[i] = ec._WebhookDelivery_redeliveryOfId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -77554,8 +77554,8 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "createdByID":
-			out.Values[i] = ec._WebhookEndpoint_createdByID(ctx, field, obj)
+		case "createdById":
+			out.Values[i] = ec._WebhookEndpoint_createdById(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
