@@ -310,7 +310,13 @@ func (db *DB) lock(ctx context.Context) (unlock func(), err error) {
 	deadline := time.Now().Add(migrateLockTimeout)
 	for {
 		var got sql.NullInt64
-		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 2)", name).Scan(&got); err != nil {
+		err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 2)", name).Scan(&got)
+		switch {
+		case err != nil && Retryable(err) && time.Now().Before(deadline):
+			// TiDB's GET_LOCK reports a holder's lock as a conflict, not as
+			// a timeout (0): ask again, as for one.
+			continue
+		case err != nil:
 			conn.Close()
 			return nil, fmt.Errorf("taking the migration lock %q: %w", name, err)
 		}
