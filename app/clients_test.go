@@ -439,3 +439,21 @@ func asNodes(v any) any {
 		return v
 	}
 }
+
+// TestScalarsDescribed: a client reading the schema learns what Time and
+// Cursor hold, and where Time is specified.
+func TestScalarsDescribed(t *testing.T) {
+	env := apptest.New(t)
+	var out struct {
+		Time, Cursor struct {
+			Description    string
+			SpecifiedByURL *string
+		}
+	}
+	env.As(t, "AUDITOR").MustDo(t, `{ time: __type(name: "Time") { description specifiedByURL }
+		cursor: __type(name: "Cursor") { description specifiedByURL } }`, nil, &out)
+	if out.Time.SpecifiedByURL == nil || *out.Time.SpecifiedByURL != "https://scalars.graphql.org/andimarek/date-time" ||
+		!strings.Contains(out.Time.Description, "RFC 3339") || !strings.Contains(out.Cursor.Description, "endCursor") {
+		t.Fatalf("Time %+v, Cursor %+v", out.Time, out.Cursor)
+	}
+}

@@ -30,7 +30,7 @@ func main() {
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./schema/ent.graphql"),
 		entgql.WithWhereInputs(true),
-		entgql.WithSchemaHook(nonNullConnections, oneSpellingOfId),
+		entgql.WithSchemaHook(nonNullConnections, oneSpellingOfId, describeScalars),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -88,6 +88,20 @@ func oneSpellingOfId(_ *gen.Graph, s *ast.Schema) error {
 		for _, f := range def.Fields {
 			f.Name = idSuffix.ReplaceAllString(f.Name, "${1}Id${2}")
 		}
+	}
+	return nil
+}
+
+// describeScalars says what entgql's scalars hold, where it says only "The
+// builtin Time type", and points Time at its specification.
+func describeScalars(_ *gen.Graph, s *ast.Schema) error {
+	if t := s.Types["Time"]; t != nil {
+		t.Description = "A point in time: RFC 3339 with a UTC offset and up to nanoseconds, e.g. 2026-12-03T10:15:00Z or 2026-12-03T18:15:00.5+08:00; answers are in UTC."
+		t.Directives = append(t.Directives, &ast.Directive{Name: "specifiedBy", Arguments: ast.ArgumentList{
+			{Name: "url", Value: &ast.Value{Kind: ast.StringValue, Raw: "https://scalars.graphql.org/andimarek/date-time"}}}})
+	}
+	if c := s.Types["Cursor"]; c != nil {
+		c.Description = "An opaque position in a connection (Relay's cursor): pass pageInfo.endCursor back as after, or a startCursor as before; its content may change."
 	}
 	return nil
 }
