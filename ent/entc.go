@@ -30,7 +30,7 @@ func main() {
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./schema/ent.graphql"),
 		entgql.WithWhereInputs(true),
-		entgql.WithSchemaHook(nonNullConnections, oneSpellingOfId, describeScalars),
+		entgql.WithSchemaHook(nonNullConnections, oneSpellingOfId, describeScalars, describeGenerated),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -104,4 +104,81 @@ func describeScalars(_ *gen.Graph, s *ast.Schema) error {
 		c.Description = "An opaque position in a connection (Relay's cursor): pass pageInfo.endCursor back as after, or a startCursor as before; its content may change."
 	}
 	return nil
+}
+
+// predicates are the filter suffixes entgql generates, with what they
+// match; longest first, so that NotIn is not read as In.
+var predicates = []struct{ suffix, says string }{
+	{"ContainsFold", "contains this text, in any case"}, {"EqualFold", "is this text, in any case"},
+	{"HasPrefix", "starts with this"}, {"HasSuffix", "ends with this"}, {"Contains", "contains this"},
+	{"NotNil", "is set"}, {"IsNil", "is not set"}, {"NotIn", "is none of these"}, {"NEQ", "is not this"},
+	{"GTE", "is this or greater"}, {"LTE", "is this or less"}, {"GT", "is greater than this"},
+	{"LT", "is less than this"}, {"In", "is one of these"},
+}
+
+// describeGenerated describes what entgql generates without a word: the
+// filters (XWhereInput) and each of their predicates, the edges of
+// connections, and the fields of ordering enums. Descriptions written in
+// the ent schema or by entgql are kept.
+func describeGenerated(_ *gen.Graph, s *ast.Schema) error {
+	for name, def := range s.Types {
+		switch {
+		case strings.HasSuffix(name, "WhereInput") && def.Kind == ast.InputObject:
+			node := strings.TrimSuffix(name, "WhereInput")
+			describe(&def.Description, "Filters "+node+"s: every predicate given must hold (and, or and not combine filters).")
+			fields := map[string]bool{}
+			for _, f := range def.Fields {
+				fields[f.Name] = true
+			}
+			for _, f := range def.Fields {
+				describe(&f.Description, predicateSays(f.Name, fields))
+			}
+		case strings.HasSuffix(name, "Edge") && def.Kind == ast.Object && def.Fields.ForName("cursor") != nil:
+			describe(&def.Description, "An edge of a "+strings.TrimSuffix(name, "Edge")+"Connection: a node and its cursor.")
+		case strings.HasSuffix(name, "OrderField") && def.Kind == ast.Enum:
+			for _, v := range def.EnumValues {
+				describe(&v.Description, "By "+strings.ToLower(strings.ReplaceAll(v.Name, "_", " "))+".")
+			}
+		}
+	}
+	if d := s.Types["OrderDirection"]; d != nil {
+		for _, v := range d.EnumValues {
+			describe(&v.Description, map[string]string{"ASC": "Smallest first.", "DESC": "Largest first."}[v.Name])
+		}
+	}
+	return nil
+}
+
+// predicateSays is the description of a filter's field name.
+func predicateSays(name string, fields map[string]bool) string {
+	switch name {
+	case "not":
+		return "Matches what this filter does not."
+	case "and":
+		return "Matches what every one of these filters matches."
+	case "or":
+		return "Matches what any of these filters matches."
+	}
+	if edge, ok := strings.CutPrefix(name, "has"); ok && edge != "" && edge[0] >= 'A' && edge[0] <= 'Z' {
+		if with, ok := strings.CutSuffix(edge, "With"); ok {
+			return "Has a " + lowerFirst(with) + " that matches one of these filters."
+		}
+		return "Has a " + lowerFirst(edge) + " (true) or none (false)."
+	}
+	for _, p := range predicates {
+		if field, ok := strings.CutSuffix(name, p.suffix); ok && field != "" && fields[field] {
+			return field + " " + p.says + "."
+		}
+	}
+	return name + " is this."
+}
+
+func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
+
+// describe sets *d to text unless it says something already.
+func describe(d *string, text string) {
+	if strings.TrimSpace(*d) == "" || strings.HasSuffix(strings.TrimSpace(*d), "field predicates") ||
+		strings.HasSuffix(strings.TrimSpace(*d), "edge predicates") {
+		*d = text
+	}
 }
