@@ -457,3 +457,32 @@ func TestScalarsDescribed(t *testing.T) {
 		t.Fatalf("Time %+v, Cursor %+v", out.Time, out.Cursor)
 	}
 }
+
+// TestRefusalsAreJSON: what no transport takes — another method, a body
+// that is not JSON, a request with no query — is refused in JSON with a
+// code, never as text.
+func TestRefusalsAreJSON(t *testing.T) {
+	env := apptest.New(t)
+	for _, c := range []struct {
+		method, contentType, body string
+		status                    int
+	}{
+		{http.MethodPut, "application/json", `{"query":"{ __typename }"}`, http.StatusMethodNotAllowed},
+		{http.MethodDelete, "", "", http.StatusMethodNotAllowed},
+		{http.MethodPost, "text/plain", `{"query":"{ __typename }"}`, http.StatusUnsupportedMediaType},
+		{http.MethodPost, "application/json", `{"qeury":"{ __typename }"}`, http.StatusBadRequest},
+		{http.MethodGet, "", "", http.StatusBadRequest},
+	} {
+		header := map[string]string{}
+		if c.contentType != "" {
+			header["Content-Type"] = c.contentType
+		}
+		res, body := send(t, env, c.method, "/graphql", c.body, header)
+		var out apptest.Response
+		if res.StatusCode != c.status || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") ||
+			json.Unmarshal(body, &out) != nil || len(out.Errors) != 1 || out.Errors[0].Code() == "" {
+			t.Errorf("%s %s: %d %q %s, want %d with one coded JSON error", c.method, c.contentType, res.StatusCode,
+				res.Header.Get("Content-Type"), body, c.status)
+		}
+	}
+}
