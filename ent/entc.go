@@ -5,6 +5,7 @@
 package main
 
 import (
+	"fmt"
 	"log"
 	"regexp"
 	"slices"
@@ -30,7 +31,7 @@ func main() {
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./schema/ent.graphql"),
 		entgql.WithWhereInputs(true),
-		entgql.WithSchemaHook(nonNullConnections, oneSpellingOfId, describeScalars, describeGenerated),
+		entgql.WithSchemaHook(nonNullConnections, oneSpellingOfId, describeScalars, describeGenerated, describeEnumValues),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -181,4 +182,99 @@ func describe(d *string, text string) {
 		strings.HasSuffix(strings.TrimSpace(*d), "edge predicates") {
 		*d = text
 	}
+}
+
+// enumValues says what the values of ent's enums mean to a client: ent
+// enums carry no comment of their own.
+var enumValues = map[string]map[string]string{
+	"OrderStatus": {
+		"DRAFT":          "Being entered: lines and details may still change; nothing is reserved.",
+		"PENDING_REVIEW": "Submitted and checked (stock, price, credit, delivery date); held for a manager when a check failed where policy allows.",
+		"CONFIRMED":      "Accepted: stock reserved, payments may be taken; may ship in one or more shipments.",
+		"SHIPPED":        "Every open line has shipped.",
+		"DELIVERED":      "The customer has the goods; returns go through a ReturnOrder.",
+		"COMPLETED":      "Delivered, settled and with nothing open: final.",
+		"REJECTED":       "Refused at review, with its reason: final (reorder makes a new draft).",
+		"CANCELLED":      "Cancelled before shipment: stock released, money refunded or payments cancelled; final.",
+		"VOIDED":         "Invalidated for good (entered in error, fraud): stock released, money refunded; can never be undone.",
+	},
+	"CancellationRecordStatus": {
+		"AWAITING_CUSTOMER": "Sent to the customer's confirmation page; waits for their answer before any approval.",
+		"REQUESTED":         "Waits for the approvals it needs (a sales manager, and finance where money goes back).",
+		"APPROVED":          "Approved and about to execute (it executes in the same transaction as the last approval).",
+		"REJECTED":          "Turned down, withdrawn or declined by the customer: the order is unchanged.",
+		"EXECUTED":          "Done: the quantities are cancelled, stock released and money moved as its effect says.",
+	},
+	"ReasonCode": {
+		"CUSTOMER_REQUEST": "The customer asked for it.",
+		"PAYMENT_FAILED":   "The payment failed.",
+		"PAYMENT_TIMEOUT":  "Unpaid past the payment due time (the automatic cancellation gives this).",
+		"OUT_OF_STOCK":     "The goods cannot be supplied.",
+		"PRICE_ERROR":      "A price was wrong.",
+		"ENTRY_ERROR":      "The order was entered wrongly.",
+		"DUPLICATE_ORDER":  "The order exists twice.",
+		"FRAUD_SUSPECTED":  "Fraud is suspected.",
+		"SYSTEM_FAILURE":   "A system failed.",
+		"DELIVERY_PROBLEM": "Delivery is not possible.",
+		"OTHER":            "Another reason, which the note must give.",
+	},
+	"PaymentStatus": {
+		"PENDING":   "Recorded, not yet collected.",
+		"CAPTURED":  "Collected (refunds reduce what may still be refunded).",
+		"FAILED":    "The collection failed.",
+		"CANCELLED": "Will not be collected (e.g. the order was cancelled).",
+	},
+	"ReturnOrderStatus": {
+		"REQUESTED": "Asked for; waits for approval.",
+		"APPROVED":  "Approved; the goods may come back.",
+		"REJECTED":  "Turned down.",
+		"RECEIVED":  "The goods are back and inspected: resellable ones are in stock again.",
+		"REFUNDED":  "The customer has been refunded.",
+		"CLOSED":    "Finished.",
+	},
+	"ShipmentStatus": {
+		"IN_TRANSIT":    "On its way.",
+		"DELIVERED":     "Delivered.",
+		"DELAYED":       "Late: an exception is open.",
+		"LOST":          "Lost: an exception is open.",
+		"DAMAGED":       "Arrived damaged: an exception is open.",
+		"REFUSED":       "Refused by the customer: an exception is open.",
+		"WRONG_ADDRESS": "Could not be delivered to the address: an exception is open.",
+	},
+	"OrderCorrectionStatus": {
+		"AWAITING_CUSTOMER": "Sent to the customer's confirmation page; waits for their answer.",
+		"PENDING_APPROVAL":  "A severe correction waiting for a manager's approval.",
+		"APPLIED":           "Applied to the order: lines, reservations and money follow it.",
+		"REJECTED":          "Turned down, withdrawn or declined by the customer: the order is unchanged.",
+	},
+	"ComplaintStatus": {
+		"OPEN":        "Filed; nobody works on it yet.",
+		"IN_PROGRESS": "Someone works on it.",
+		"RESOLVED":    "Resolved, with how; may be reopened.",
+		"CLOSED":      "Finished.",
+	},
+	"UserRole": {
+		"ADMIN":         "Everything, users and settings included.",
+		"SALES_MANAGER": "All customers and orders; approves or rejects cancellations, returns and severe corrections; voids.",
+		"SALES_REP":     "The customers they own and their orders: enters, submits, requests cancellations, corrects, files complaints.",
+		"FINANCE":       "Reads orders; records and cancels payments, refunds, approves cancellations that move money.",
+		"WAREHOUSE":     "Reads orders' lines (no credit data); stock, shipments, returns received.",
+		"SUPPORT":       "Reads orders and customers; complaints; requests cancellations and returns.",
+		"AUDITOR":       "Reads everything, the timeline included; changes nothing.",
+		"INTEGRATOR":    "A machine account: reads, and does what the scopes it was granted allow.",
+	},
+}
+
+// describeEnumValues gives ent's enum values their meaning (enumValues).
+func describeEnumValues(_ *gen.Graph, s *ast.Schema) error {
+	for name, values := range enumValues {
+		def := s.Types[name]
+		if def == nil {
+			return fmt.Errorf("enumValues describes %s, which the schema does not have", name)
+		}
+		for _, v := range def.EnumValues {
+			describe(&v.Description, values[v.Name])
+		}
+	}
+	return nil
 }

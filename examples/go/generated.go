@@ -12,11 +12,16 @@ import (
 type CancellationRecordStatus string
 
 const (
+	// Sent to the customer's confirmation page; waits for their answer before any approval.
 	CancellationRecordStatusAwaitingCustomer CancellationRecordStatus = "AWAITING_CUSTOMER"
-	CancellationRecordStatusRequested        CancellationRecordStatus = "REQUESTED"
-	CancellationRecordStatusApproved         CancellationRecordStatus = "APPROVED"
-	CancellationRecordStatusRejected         CancellationRecordStatus = "REJECTED"
-	CancellationRecordStatusExecuted         CancellationRecordStatus = "EXECUTED"
+	// Waits for the approvals it needs (a sales manager, and finance where money goes back).
+	CancellationRecordStatusRequested CancellationRecordStatus = "REQUESTED"
+	// Approved and about to execute (it executes in the same transaction as the last approval).
+	CancellationRecordStatusApproved CancellationRecordStatus = "APPROVED"
+	// Turned down, withdrawn or declined by the customer: the order is unchanged.
+	CancellationRecordStatusRejected CancellationRecordStatus = "REJECTED"
+	// Done: the quantities are cancelled, stock released and money moved as its effect says.
+	CancellationRecordStatusExecuted CancellationRecordStatus = "EXECUTED"
 )
 
 var AllCancellationRecordStatus = []CancellationRecordStatus{
@@ -120,24 +125,42 @@ func (v *ConfirmedOrdersResponse) GetOrders() ConfirmedOrdersOrdersOrderConnecti
 type ErrorCode string
 
 const (
-	ErrorCodeInvalid                   ErrorCode = "INVALID"
-	ErrorCodeNotFound                  ErrorCode = "NOT_FOUND"
-	ErrorCodeDuplicate                 ErrorCode = "DUPLICATE"
-	ErrorCodeInvalidTransition         ErrorCode = "INVALID_TRANSITION"
-	ErrorCodeVersionConflict           ErrorCode = "VERSION_CONFLICT"
-	ErrorCodeInsufficientStock         ErrorCode = "INSUFFICIENT_STOCK"
-	ErrorCodeCreditLimitExceeded       ErrorCode = "CREDIT_LIMIT_EXCEEDED"
-	ErrorCodePriceCheckFailed          ErrorCode = "PRICE_CHECK_FAILED"
-	ErrorCodeDeliveryDateInfeasible    ErrorCode = "DELIVERY_DATE_INFEASIBLE"
-	ErrorCodeRefundExceedsCaptured     ErrorCode = "REFUND_EXCEEDS_CAPTURED"
+	// A value is missing or not allowed; field names it.
+	ErrorCodeInvalid ErrorCode = "INVALID"
+	// What the input names does not exist, or you may not see it.
+	ErrorCodeNotFound ErrorCode = "NOT_FOUND"
+	// Something with this unique value (an email, a SKU) exists already.
+	ErrorCodeDuplicate ErrorCode = "DUPLICATE"
+	// The action does not fit the order's (or the record's) status now.
+	ErrorCodeInvalidTransition ErrorCode = "INVALID_TRANSITION"
+	// It changed since you read it (expectedVersion): read it again and retry.
+	ErrorCodeVersionConflict ErrorCode = "VERSION_CONFLICT"
+	// Not enough stock is available for a line.
+	ErrorCodeInsufficientStock ErrorCode = "INSUFFICIENT_STOCK"
+	// The customer's open unpaid orders and this one pass the credit limit.
+	ErrorCodeCreditLimitExceeded ErrorCode = "CREDIT_LIMIT_EXCEEDED"
+	// A price is neither the list price nor within the allowed discount.
+	ErrorCodePriceCheckFailed ErrorCode = "PRICE_CHECK_FAILED"
+	// The requested delivery date is sooner than delivery can be.
+	ErrorCodeDeliveryDateInfeasible ErrorCode = "DELIVERY_DATE_INFEASIBLE"
+	// The refund is more than was captured and not yet refunded.
+	ErrorCodeRefundExceedsCaptured ErrorCode = "REFUND_EXCEEDS_CAPTURED"
+	// The payment is more than the order still owes.
 	ErrorCodePaymentExceedsOutstanding ErrorCode = "PAYMENT_EXCEEDS_OUTSTANDING"
-	ErrorCodeApprovalRequired          ErrorCode = "APPROVAL_REQUIRED"
-	ErrorCodeNotAllowed                ErrorCode = "NOT_ALLOWED"
-	ErrorCodeIdempotencyKeyReused      ErrorCode = "IDEMPOTENCY_KEY_REUSED"
-	ErrorCodeRequestInProgress         ErrorCode = "REQUEST_IN_PROGRESS"
-	ErrorCodeInvalidCredentials        ErrorCode = "INVALID_CREDENTIALS"
-	ErrorCodeTooManyAttempts           ErrorCode = "TOO_MANY_ATTEMPTS"
-	ErrorCodeInvalidToken              ErrorCode = "INVALID_TOKEN"
+	// It needs an approval first (request it, e.g. requestOrderCancellation); nothing changed.
+	ErrorCodeApprovalRequired ErrorCode = "APPROVAL_REQUIRED"
+	// Your role may not do this, or something open on the order stands in the way (the message says which).
+	ErrorCodeNotAllowed ErrorCode = "NOT_ALLOWED"
+	// The idempotency key was used for a different request.
+	ErrorCodeIdempotencyKeyReused ErrorCode = "IDEMPOTENCY_KEY_REUSED"
+	// A request with this idempotency key is still running: retry shortly.
+	ErrorCodeRequestInProgress ErrorCode = "REQUEST_IN_PROGRESS"
+	// The email or password is wrong.
+	ErrorCodeInvalidCredentials ErrorCode = "INVALID_CREDENTIALS"
+	// Too many failed sign-ins: wait as long as the message says.
+	ErrorCodeTooManyAttempts ErrorCode = "TOO_MANY_ATTEMPTS"
+	// The token (refresh token, link) is invalid, expired or revoked.
+	ErrorCodeInvalidToken ErrorCode = "INVALID_TOKEN"
 )
 
 var AllErrorCode = []ErrorCode{
@@ -214,15 +237,24 @@ func (v *LoginResponse) GetLogin() LoginLoginSessionPayload { return v.Login }
 type OrderStatus string
 
 const (
-	OrderStatusDraft         OrderStatus = "DRAFT"
+	// Being entered: lines and details may still change; nothing is reserved.
+	OrderStatusDraft OrderStatus = "DRAFT"
+	// Submitted and checked (stock, price, credit, delivery date); held for a manager when a check failed where policy allows.
 	OrderStatusPendingReview OrderStatus = "PENDING_REVIEW"
-	OrderStatusConfirmed     OrderStatus = "CONFIRMED"
-	OrderStatusShipped       OrderStatus = "SHIPPED"
-	OrderStatusDelivered     OrderStatus = "DELIVERED"
-	OrderStatusCompleted     OrderStatus = "COMPLETED"
-	OrderStatusRejected      OrderStatus = "REJECTED"
-	OrderStatusCancelled     OrderStatus = "CANCELLED"
-	OrderStatusVoided        OrderStatus = "VOIDED"
+	// Accepted: stock reserved, payments may be taken; may ship in one or more shipments.
+	OrderStatusConfirmed OrderStatus = "CONFIRMED"
+	// Every open line has shipped.
+	OrderStatusShipped OrderStatus = "SHIPPED"
+	// The customer has the goods; returns go through a ReturnOrder.
+	OrderStatusDelivered OrderStatus = "DELIVERED"
+	// Delivered, settled and with nothing open: final.
+	OrderStatusCompleted OrderStatus = "COMPLETED"
+	// Refused at review, with its reason: final (reorder makes a new draft).
+	OrderStatusRejected OrderStatus = "REJECTED"
+	// Cancelled before shipment: stock released, money refunded or payments cancelled; final.
+	OrderStatusCancelled OrderStatus = "CANCELLED"
+	// Invalidated for good (entered in error, fraud): stock released, money refunded; can never be undone.
+	OrderStatusVoided OrderStatus = "VOIDED"
 )
 
 var AllOrderStatus = []OrderStatus{

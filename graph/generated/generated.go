@@ -8098,23 +8098,41 @@ type UserError {
 }
 
 enum ErrorCode {
+  "A value is missing or not allowed; field names it."
   INVALID
+  "What the input names does not exist, or you may not see it."
   NOT_FOUND
+  "Something with this unique value (an email, a SKU) exists already."
   DUPLICATE
+  "The action does not fit the order's (or the record's) status now."
   INVALID_TRANSITION
+  "It changed since you read it (expectedVersion): read it again and retry."
   VERSION_CONFLICT
+  "Not enough stock is available for a line."
   INSUFFICIENT_STOCK
+  "The customer's open unpaid orders and this one pass the credit limit."
   CREDIT_LIMIT_EXCEEDED
+  "A price is neither the list price nor within the allowed discount."
   PRICE_CHECK_FAILED
+  "The requested delivery date is sooner than delivery can be."
   DELIVERY_DATE_INFEASIBLE
+  "The refund is more than was captured and not yet refunded."
   REFUND_EXCEEDS_CAPTURED
+  "The payment is more than the order still owes."
   PAYMENT_EXCEEDS_OUTSTANDING
+  "It needs an approval first (request it, e.g. requestOrderCancellation); nothing changed."
   APPROVAL_REQUIRED
+  "Your role may not do this, or something open on the order stands in the way (the message says which)."
   NOT_ALLOWED
+  "The idempotency key was used for a different request."
   IDEMPOTENCY_KEY_REUSED
+  "A request with this idempotency key is still running: retry shortly."
   REQUEST_IN_PROGRESS
+  "The email or password is wrong."
   INVALID_CREDENTIALS
+  "Too many failed sign-ins: wait as long as the message says."
   TOO_MANY_ATTEMPTS
+  "The token (refresh token, link) is invalid, expired or revoked."
   INVALID_TOKEN
 }
 `, BuiltIn: false},
@@ -9641,10 +9659,25 @@ enum CancellationRecordScope @goModel(model: "orderdesk/ent/cancellationrecord.S
 CancellationRecordStatus is enum for the field status
 """
 enum CancellationRecordStatus @goModel(model: "orderdesk/ent/cancellationrecord.Status") {
+  """
+  Sent to the customer's confirmation page; waits for their answer before any approval.
+  """
   AWAITING_CUSTOMER
+  """
+  Waits for the approvals it needs (a sales manager, and finance where money goes back).
+  """
   REQUESTED
+  """
+  Approved and about to execute (it executes in the same transaction as the last approval).
+  """
   APPROVED
+  """
+  Turned down, withdrawn or declined by the customer: the order is unchanged.
+  """
   REJECTED
+  """
+  Done: the quantities are cancelled, stock released and money moved as its effect says.
+  """
   EXECUTED
 }
 """
@@ -10729,9 +10762,21 @@ enum ComplaintSeverity @goModel(model: "orderdesk/ent/complaint.Severity") {
 ComplaintStatus is enum for the field status
 """
 enum ComplaintStatus @goModel(model: "orderdesk/ent/complaint.Status") {
+  """
+  Filed; nobody works on it yet.
+  """
   OPEN
+  """
+  Someone works on it.
+  """
   IN_PROGRESS
+  """
+  Resolved, with how; may be reopened.
+  """
   RESOLVED
+  """
+  Finished.
+  """
   CLOSED
 }
 """
@@ -15868,9 +15913,21 @@ enum OrderCorrectionSeverity @goModel(model: "orderdesk/ent/ordercorrection.Seve
 OrderCorrectionStatus is enum for the field status
 """
 enum OrderCorrectionStatus @goModel(model: "orderdesk/ent/ordercorrection.Status") {
+  """
+  Sent to the customer's confirmation page; waits for their answer.
+  """
   AWAITING_CUSTOMER
+  """
+  A severe correction waiting for a manager's approval.
+  """
   PENDING_APPROVAL
+  """
+  Applied to the order: lines, reservations and money follow it.
+  """
   APPLIED
+  """
+  Turned down, withdrawn or declined by the customer: the order is unchanged.
+  """
   REJECTED
 }
 """
@@ -17281,14 +17338,41 @@ enum OrderReviewHold @goModel(model: "orderdesk/ent/order.ReviewHold") {
 OrderStatus is enum for the field status
 """
 enum OrderStatus @goModel(model: "orderdesk/ent/order.Status") {
+  """
+  Being entered: lines and details may still change; nothing is reserved.
+  """
   DRAFT
+  """
+  Submitted and checked (stock, price, credit, delivery date); held for a manager when a check failed where policy allows.
+  """
   PENDING_REVIEW
+  """
+  Accepted: stock reserved, payments may be taken; may ship in one or more shipments.
+  """
   CONFIRMED
+  """
+  Every open line has shipped.
+  """
   SHIPPED
+  """
+  The customer has the goods; returns go through a ReturnOrder.
+  """
   DELIVERED
+  """
+  Delivered, settled and with nothing open: final.
+  """
   COMPLETED
+  """
+  Refused at review, with its reason: final (reorder makes a new draft).
+  """
   REJECTED
+  """
+  Cancelled before shipment: stock released, money refunded or payments cancelled; final.
+  """
   CANCELLED
+  """
+  Invalidated for good (entered in error, fraud): stock released, money refunded; can never be undone.
+  """
   VOIDED
 }
 """
@@ -18533,9 +18617,21 @@ enum PaymentOrderField {
 PaymentStatus is enum for the field status
 """
 enum PaymentStatus @goModel(model: "orderdesk/ent/payment.Status") {
+  """
+  Recorded, not yet collected.
+  """
   PENDING
+  """
+  Collected (refunds reduce what may still be refunded).
+  """
   CAPTURED
+  """
+  The collection failed.
+  """
   FAILED
+  """
+  Will not be collected (e.g. the order was cancelled).
+  """
   CANCELLED
 }
 """
@@ -19733,16 +19829,49 @@ type Query {
 ReasonCode is enum for the field reason_code
 """
 enum ReasonCode @goModel(model: "orderdesk/ent/cancellationrecord.ReasonCode") {
+  """
+  The customer asked for it.
+  """
   CUSTOMER_REQUEST
+  """
+  The payment failed.
+  """
   PAYMENT_FAILED
+  """
+  Unpaid past the payment due time (the automatic cancellation gives this).
+  """
   PAYMENT_TIMEOUT
+  """
+  The goods cannot be supplied.
+  """
   OUT_OF_STOCK
+  """
+  A price was wrong.
+  """
   PRICE_ERROR
+  """
+  The order was entered wrongly.
+  """
   ENTRY_ERROR
+  """
+  The order exists twice.
+  """
   DUPLICATE_ORDER
+  """
+  Fraud is suspected.
+  """
   FRAUD_SUSPECTED
+  """
+  A system failed.
+  """
   SYSTEM_FAILURE
+  """
+  Delivery is not possible.
+  """
   DELIVERY_PROBLEM
+  """
+  Another reason, which the note must give.
+  """
   OTHER
 }
 type ReturnLine implements Node {
@@ -20148,11 +20277,29 @@ enum ReturnOrderResolution @goModel(model: "orderdesk/ent/returnorder.Resolution
 ReturnOrderStatus is enum for the field status
 """
 enum ReturnOrderStatus @goModel(model: "orderdesk/ent/returnorder.Status") {
+  """
+  Asked for; waits for approval.
+  """
   REQUESTED
+  """
+  Approved; the goods may come back.
+  """
   APPROVED
+  """
+  Turned down.
+  """
   REJECTED
+  """
+  The goods are back and inspected: resellable ones are in stock again.
+  """
   RECEIVED
+  """
+  The customer has been refunded.
+  """
   REFUNDED
+  """
+  Finished.
+  """
   CLOSED
 }
 """
@@ -21148,12 +21295,33 @@ enum ShipmentOrderField {
 ShipmentStatus is enum for the field status
 """
 enum ShipmentStatus @goModel(model: "orderdesk/ent/shipment.Status") {
+  """
+  On its way.
+  """
   IN_TRANSIT
+  """
+  Delivered.
+  """
   DELIVERED
+  """
+  Late: an exception is open.
+  """
   DELAYED
+  """
+  Lost: an exception is open.
+  """
   LOST
+  """
+  Arrived damaged: an exception is open.
+  """
   DAMAGED
+  """
+  Refused by the customer: an exception is open.
+  """
   REFUSED
+  """
+  Could not be delivered to the address: an exception is open.
+  """
   WRONG_ADDRESS
 }
 """
@@ -23106,13 +23274,37 @@ enum UserOrderField {
 UserRole is enum for the field role
 """
 enum UserRole @goModel(model: "orderdesk/ent/user.Role") {
+  """
+  Everything, users and settings included.
+  """
   ADMIN
+  """
+  All customers and orders; approves or rejects cancellations, returns and severe corrections; voids.
+  """
   SALES_MANAGER
+  """
+  The customers they own and their orders: enters, submits, requests cancellations, corrects, files complaints.
+  """
   SALES_REP
+  """
+  Reads orders; records and cancels payments, refunds, approves cancellations that move money.
+  """
   FINANCE
+  """
+  Reads orders' lines (no credit data); stock, shipments, returns received.
+  """
   WAREHOUSE
+  """
+  Reads orders and customers; complaints; requests cancellations and returns.
+  """
   SUPPORT
+  """
+  Reads everything, the timeline included; changes nothing.
+  """
   AUDITOR
+  """
+  A machine account: reads, and does what the scopes it was granted allow.
+  """
   INTEGRATOR
 }
 """
@@ -24825,10 +25017,15 @@ extend type Order {
 }
 
 enum OrderPaymentStatus {
+  "Nothing captured yet."
   UNPAID
+  "Some, not all, of what is owed captured."
   PARTIALLY_PAID
+  "All that is owed captured."
   PAID
+  "Some of what was captured refunded."
   PARTIALLY_REFUNDED
+  "Everything captured refunded."
   REFUNDED
 }
 

@@ -1330,11 +1330,16 @@ func (e OrderAction) MarshalJSON() ([]byte, error) {
 type OrderPaymentStatus string
 
 const (
-	OrderPaymentStatusUnpaid            OrderPaymentStatus = "UNPAID"
-	OrderPaymentStatusPartiallyPaid     OrderPaymentStatus = "PARTIALLY_PAID"
-	OrderPaymentStatusPaid              OrderPaymentStatus = "PAID"
+	// Nothing captured yet.
+	OrderPaymentStatusUnpaid OrderPaymentStatus = "UNPAID"
+	// Some, not all, of what is owed captured.
+	OrderPaymentStatusPartiallyPaid OrderPaymentStatus = "PARTIALLY_PAID"
+	// All that is owed captured.
+	OrderPaymentStatusPaid OrderPaymentStatus = "PAID"
+	// Some of what was captured refunded.
 	OrderPaymentStatusPartiallyRefunded OrderPaymentStatus = "PARTIALLY_REFUNDED"
-	OrderPaymentStatusRefunded          OrderPaymentStatus = "REFUNDED"
+	// Everything captured refunded.
+	OrderPaymentStatusRefunded OrderPaymentStatus = "REFUNDED"
 )
 
 var AllOrderPaymentStatus = []OrderPaymentStatus{
