@@ -136,6 +136,10 @@ func describeGenerated(_ *gen.Graph, s *ast.Schema) error {
 			}
 		case strings.HasSuffix(name, "Edge") && def.Kind == ast.Object && def.Fields.ForName("cursor") != nil:
 			describe(&def.Description, "An edge of a "+strings.TrimSuffix(name, "Edge")+"Connection: a node and its cursor.")
+		case def.Kind == ast.Object && slices.Contains(def.Interfaces, "Node"):
+			for _, f := range def.Fields {
+				describe(&f.Description, nodeFieldSays(f.Name, def))
+			}
 		case strings.HasSuffix(name, "OrderField") && def.Kind == ast.Enum:
 			for _, v := range def.EnumValues {
 				describe(&v.Description, "By "+strings.ToLower(strings.ReplaceAll(v.Name, "_", " "))+".")
@@ -148,6 +152,25 @@ func describeGenerated(_ *gen.Graph, s *ast.Schema) error {
 		}
 	}
 	return nil
+}
+
+// nodeFieldSays describes the fields every ent type has, and the id
+// fields of its edges; "" for the rest.
+func nodeFieldSays(name string, def *ast.Definition) string {
+	switch name {
+	case "id":
+		return "Unique across all types: node(id:) fetches it."
+	case "createdAt":
+		return "When it was created."
+	case "updatedAt":
+		return "When it last changed."
+	case "version":
+		return "Counts its changes: send it as expectedVersion to change it only if nobody has since."
+	}
+	if edge, ok := strings.CutSuffix(name, "Id"); ok && def.Fields.ForName(edge) != nil {
+		return "The id of " + edge + ", without loading it."
+	}
+	return ""
 }
 
 // predicateSays is the description of a filter's field name.

@@ -53,6 +53,7 @@ func (v *ConfirmedOrdersOrdersOrderConnection) GetNodes() []ConfirmedOrdersOrder
 
 // ConfirmedOrdersOrdersOrderConnectionNodesOrder includes the requested fields of the GraphQL type Order.
 type ConfirmedOrdersOrdersOrderConnectionNodesOrder struct {
+	// Unique across all types: node(id:) fetches it.
 	Id     string                                                   `json:"id"`
 	Number string                                                   `json:"number"`
 	Total  ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney `json:"total"`
@@ -302,6 +303,7 @@ func (v *RequestCancellationRequestOrderCancellationCancellationPayload) GetErro
 
 // RequestCancellationRequestOrderCancellationCancellationPayloadCancellationCancellationRecord includes the requested fields of the GraphQL type CancellationRecord.
 type RequestCancellationRequestOrderCancellationCancellationPayloadCancellationCancellationRecord struct {
+	// Unique across all types: node(id:) fetches it.
 	Id     string                   `json:"id"`
 	Status CancellationRecordStatus `json:"status"`
 }

@@ -8317,15 +8317,30 @@ type CustomerPayload {
 	{Name: "../../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 type ApiKey implements Node @goModel(model: "orderdesk/ent.APIKey") {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  The id of user, without loading it.
+  """
   userId: ID!
   name: String!
   prefix: String!
   expiresAt: Time
   lastUsedAt: Time
   revokedAt: Time
+  """
+  The id of createdBy, without loading it.
+  """
   createdById: ID
   user: User!
   createdBy: User
@@ -8785,7 +8800,13 @@ input ApiKeyWhereInput {
   hasCreatedByWith: [UserWhereInput!]
 }
 type AuditEvent implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
   actorKind: AuditEventActorKind!
   actorName: String!
@@ -8799,7 +8820,13 @@ type AuditEvent implements Node {
   before: Map
   after: Map
   requestId: String
+  """
+  The id of actor, without loading it.
+  """
   actorId: ID
+  """
+  The id of order, without loading it.
+  """
   orderId: ID
   actor: User
   order: Order
@@ -9523,9 +9550,21 @@ input AuditEventWhereInput {
   hasOrderWith: [OrderWhereInput!]
 }
 type CancellationRecord implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   kind: CancellationRecordKind!
   scope: CancellationRecordScope!
@@ -9543,13 +9582,34 @@ type CancellationRecord implements Node {
   executedAt: Time
   currency: String!
   quantityReleased: Int!
+  """
+  The id of order, without loading it.
+  """
   orderId: ID!
+  """
+  The id of requestedBy, without loading it.
+  """
   requestedById: ID
+  """
+  The id of managerApprovedBy, without loading it.
+  """
   managerApprovedById: ID
+  """
+  The id of financeApprovedBy, without loading it.
+  """
   financeApprovedById: ID
+  """
+  The id of decidedBy, without loading it.
+  """
   decidedById: ID
+  """
+  The id of newOrder, without loading it.
+  """
   newOrderId: ID
   automatic: Boolean!
+  """
+  The id of customerContact, without loading it.
+  """
   customerContactId: ID
   customerDecision: CancellationRecordCustomerDecision
   customerDecidedAt: Time
@@ -10635,9 +10695,21 @@ input CancellationRecordWhereInput {
   hasCustomerContactWith: [ContactWhereInput!]
 }
 type Complaint implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   category: ComplaintCategory!
   severity: ComplaintSeverity!
@@ -10650,13 +10722,37 @@ type Complaint implements Node {
   closedAt: Time
   overdueNotifiedAt: Time
   reopenCount: Int!
+  """
+  The id of customer, without loading it.
+  """
   customerId: ID!
+  """
+  The id of order, without loading it.
+  """
   orderId: ID
+  """
+  The id of assignee, without loading it.
+  """
   assigneeId: ID
+  """
+  The id of filedBy, without loading it.
+  """
   filedById: ID
+  """
+  The id of resolvedByReturn, without loading it.
+  """
   resolvedByReturnId: ID
+  """
+  The id of resolvedByPayment, without loading it.
+  """
   resolvedByPaymentId: ID
+  """
+  The id of resolvedByCorrection, without loading it.
+  """
   resolvedByCorrectionId: ID
+  """
+  The id of resolvedByOrder, without loading it.
+  """
   resolvedByOrderId: ID
   customer: Customer!
   order: Order
@@ -11570,9 +11666,21 @@ input ComplaintWhereInput {
   hasResolvedByOrderWith: [OrderWhereInput!]
 }
 type Contact implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   channel: ContactChannel!
   direction: ContactDirection!
@@ -11583,10 +11691,25 @@ type Contact implements Node {
   followUpAt: Time
   followUpDoneAt: Time
   satisfaction: Int
+  """
+  The id of customer, without loading it.
+  """
   customerId: ID!
+  """
+  The id of order, without loading it.
+  """
   orderId: ID
+  """
+  The id of followUpAssignee, without loading it.
+  """
   followUpAssigneeId: ID
+  """
+  The id of actor, without loading it.
+  """
   actorId: ID
+  """
+  The id of followUpDoneBy, without loading it.
+  """
   followUpDoneById: ID
   customer: Customer!
   order: Order
@@ -12322,13 +12445,28 @@ input ContactWhereInput {
   hasFollowUpDoneByWith: [UserWhereInput!]
 }
 type CreditNote implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
   number: String!
   currency: String!
   reason: String!
+  """
+  The id of invoice, without loading it.
+  """
   invoiceId: ID!
+  """
+  The id of order, without loading it.
+  """
   orderId: ID!
+  """
+  The id of issuedBy, without loading it.
+  """
   issuedById: ID
   invoice: Invoice!
   order: Order!
@@ -12683,9 +12821,21 @@ An opaque position in a connection (Relay's cursor): pass pageInfo.endCursor bac
 """
 scalar Cursor
 type Customer implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   name: String!
   contactName: String
@@ -12695,6 +12845,9 @@ type Customer implements Node {
   shippingAddress: Address
   currency: String!
   language: String
+  """
+  The id of owner, without loading it.
+  """
   ownerId: ID
   owner: User
   orders(
@@ -12857,9 +13010,21 @@ type CustomerEdge {
   cursor: Cursor!
 }
 type CustomerNotice implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   kind: CustomerNoticeKind!
   status: CustomerNoticeStatus!
@@ -12869,7 +13034,13 @@ type CustomerNotice implements Node {
   nextAttemptAt: Time!
   lastError: String
   sentAt: Time
+  """
+  The id of customer, without loading it.
+  """
   customerId: ID!
+  """
+  The id of order, without loading it.
+  """
   orderId: ID
   customer: Customer!
   order: Order
@@ -14035,9 +14206,21 @@ input CustomerWhereInput {
   hasNoticesWith: [CustomerNoticeWhereInput!]
 }
 type Invoice implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   number: String!
   status: InvoiceStatus!
@@ -14047,9 +14230,21 @@ type Invoice implements Node {
   reminders: Int!
   remindedAt: Time
   note: String
+  """
+  The id of order, without loading it.
+  """
   orderId: ID!
+  """
+  The id of customer, without loading it.
+  """
   customerId: ID!
+  """
+  The id of issuedBy, without loading it.
+  """
   issuedById: ID
+  """
+  The id of replaces, without loading it.
+  """
   replacesId: ID
   order: Order!
   customer: Customer!
@@ -14697,14 +14892,32 @@ input InvoiceWhereInput {
   hasCreditNotesWith: [CreditNoteWhereInput!]
 }
 type LedgerEntry implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
   kind: LedgerEntryKind!
   currency: String!
   description: String!
+  """
+  The id of order, without loading it.
+  """
   orderId: ID!
+  """
+  The id of payment, without loading it.
+  """
   paymentId: ID
+  """
+  The id of actor, without loading it.
+  """
   actorId: ID
+  """
+  The id of reverses, without loading it.
+  """
   reversesId: ID
   order: Order!
   payment: Payment
@@ -15120,7 +15333,13 @@ interface Node @goModel(model: "orderdesk/ent.Noder") {
   id: ID!
 }
 type Notification implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
   kind: String!
   title: String!
@@ -15129,7 +15348,13 @@ type Notification implements Node {
   subjectId: ID!
   viaRole: String
   readAt: Time
+  """
+  The id of recipient, without loading it.
+  """
   recipientId: ID!
+  """
+  The id of order, without loading it.
+  """
   orderId: ID
   recipient: User!
   order: Order
@@ -15677,9 +15902,21 @@ input NotificationWhereInput {
   hasOrderWith: [OrderWhereInput!]
 }
 type Order implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   number: String!
   kind: OrderKind!
@@ -15701,8 +15938,17 @@ type Order implements Node {
   reviewHold: OrderReviewHold
   reviewHoldNote: String
   reviewHeldAt: Time
+  """
+  The id of customer, without loading it.
+  """
   customerId: ID!
+  """
+  The id of owner, without loading it.
+  """
   ownerId: ID
+  """
+  The id of reorderedFrom, without loading it.
+  """
   reorderedFromId: ID
   customer: Customer!
   owner: User
@@ -15783,9 +16029,21 @@ type OrderConnection {
   totalCount: Int!
 }
 type OrderCorrection implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   errorType: OrderCorrectionErrorType!
   cause: OrderCorrectionCause!
@@ -15795,6 +16053,9 @@ type OrderCorrection implements Node {
   note: String
   customerConfirmed: Boolean!
   customerConfirmationNote: String
+  """
+  The id of customerContact, without loading it.
+  """
   customerContactId: ID
   customerDecision: OrderCorrectionCustomerDecision
   customerDecidedAt: Time
@@ -15803,8 +16064,17 @@ type OrderCorrection implements Node {
   expectedVersion: Int!
   decidedAt: Time
   decisionNote: String
+  """
+  The id of order, without loading it.
+  """
   orderId: ID!
+  """
+  The id of requestedBy, without loading it.
+  """
   requestedById: ID
+  """
+  The id of decidedBy, without loading it.
+  """
   decidedById: ID
   order: Order!
   requestedBy: User
@@ -16730,8 +17000,17 @@ enum OrderKind @goModel(model: "orderdesk/ent/order.Kind") {
   REPLACEMENT
 }
 type OrderLine implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
   position: Int!
   sku: String!
@@ -16742,7 +17021,13 @@ type OrderLine implements Node {
   quantityCancelled: Int!
   quantityShipped: Int!
   quantityReturned: Int!
+  """
+  The id of order, without loading it.
+  """
   orderId: ID!
+  """
+  The id of stockItem, without loading it.
+  """
   stockItemId: ID!
   order: Order!
   stockItem: StockItem!
@@ -18504,9 +18789,21 @@ type PageInfo {
   endCursor: Cursor
 }
 type Payment implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   kind: PaymentKind!
   currency: String!
@@ -18518,10 +18815,25 @@ type Payment implements Node {
   capturedAt: Time
   failedAt: Time
   cancelledAt: Time
+  """
+  The id of order, without loading it.
+  """
   orderId: ID!
+  """
+  The id of refundOf, without loading it.
+  """
   refundOfId: ID
+  """
+  The id of recordedBy, without loading it.
+  """
   recordedById: ID
+  """
+  The id of cancellation, without loading it.
+  """
   cancellationId: ID
+  """
+  The id of returnOrder, without loading it.
+  """
   returnOrderId: ID
   order: Order!
   refundOf: Payment
@@ -19875,13 +20187,22 @@ enum ReasonCode @goModel(model: "orderdesk/ent/cancellationrecord.ReasonCode") {
   OTHER
 }
 type ReturnLine implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
   quantity: Int!
   reason: ReturnLineReason!
   note: String
   quantityRestocked: Int!
   quantityDamaged: Int!
+  """
+  The id of returnOrder, without loading it.
+  """
   returnOrderId: ID!
+  """
+  The id of orderLine, without loading it.
+  """
   orderLineId: ID!
   returnOrder: ReturnOrder!
   orderLine: OrderLine!
@@ -20169,9 +20490,21 @@ input ReturnLineWhereInput {
   hasOrderLineWith: [OrderLineWhereInput!]
 }
 type ReturnOrder implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   number: String!
   status: ReturnOrderStatus!
@@ -20183,11 +20516,29 @@ type ReturnOrder implements Node {
   receivedAt: Time
   refundedAt: Time
   closedAt: Time
+  """
+  The id of order, without loading it.
+  """
   orderId: ID!
+  """
+  The id of shipment, without loading it.
+  """
   shipmentId: ID
+  """
+  The id of requestedBy, without loading it.
+  """
   requestedById: ID
+  """
+  The id of decidedBy, without loading it.
+  """
   decidedById: ID
+  """
+  The id of receivedBy, without loading it.
+  """
   receivedById: ID
+  """
+  The id of exchangeOrder, without loading it.
+  """
   exchangeOrderId: ID
   order: Order!
   lines: [ReturnLine!]
@@ -21057,9 +21408,21 @@ input ReturnOrderWhereInput {
   hasExchangeOrderWith: [OrderWhereInput!]
 }
 type Shipment implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   carrier: String!
   trackingNumber: String
@@ -21071,8 +21434,17 @@ type Shipment implements Node {
   exceptionResolvedAt: Time
   shippedAt: Time!
   deliveredAt: Time
+  """
+  The id of order, without loading it.
+  """
   orderId: ID!
+  """
+  The id of shippedBy, without loading it.
+  """
   shippedById: ID
+  """
+  The id of replacementOrder, without loading it.
+  """
   replacementOrderId: ID
   order: Order!
   lines: [ShipmentLine!]
@@ -21124,9 +21496,18 @@ enum ShipmentExceptionResolution @goModel(model: "orderdesk/ent/shipment.Excepti
   DELIVERED
 }
 type ShipmentLine implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
   quantity: Int!
+  """
+  The id of shipment, without loading it.
+  """
   shipmentId: ID!
+  """
+  The id of orderLine, without loading it.
+  """
   orderLineId: ID!
   shipment: Shipment!
   orderLine: OrderLine!
@@ -21931,9 +22312,21 @@ input ShipmentWhereInput {
   hasReplacementOrderWith: [OrderWhereInput!]
 }
 type StockItem implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   sku: String!
   name: String!
@@ -22498,7 +22891,13 @@ input StockItemWhereInput {
   hasSubstitutesWith: [StockItemWhereInput!]
 }
 type StockMovement implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
   kind: StockMovementKind!
   quantity: Int!
@@ -22508,11 +22907,29 @@ type StockMovement implements Node {
   reservedAfter: Int!
   reason: String
   note: String
+  """
+  The id of stockItem, without loading it.
+  """
   stockItemId: ID!
+  """
+  The id of order, without loading it.
+  """
   orderId: ID
+  """
+  The id of actor, without loading it.
+  """
   actorId: ID
+  """
+  The id of returnOrder, without loading it.
+  """
   returnOrderId: ID
+  """
+  The id of cancellation, without loading it.
+  """
   cancellationId: ID
+  """
+  The id of correction, without loading it.
+  """
   correctionId: ID
   stockItem: StockItem!
   order: Order
@@ -23156,9 +23573,21 @@ A point in time: RFC 3339 with a UTC offset and up to nanoseconds, e.g. 2026-12-
 """
 scalar Time @specifiedBy(url: "https://scalars.graphql.org/andimarek/date-time")
 type User implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   email: String!
   name: String!
@@ -23630,10 +24059,25 @@ input UserWhereInput {
   hasCustomersWith: [CustomerWhereInput!]
 }
 type WebhookDelivery implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
+  """
+  The id of endpoint, without loading it.
+  """
   endpointId: ID!
   eventType: String!
   status: WebhookDeliveryStatus!
@@ -24241,9 +24685,21 @@ input WebhookDeliveryWhereInput {
   hasEndpointWith: [WebhookEndpointWhereInput!]
 }
 type WebhookEndpoint implements Node {
+  """
+  Unique across all types: node(id:) fetches it.
+  """
   id: ID!
+  """
+  When it was created.
+  """
   createdAt: Time!
+  """
+  When it last changed.
+  """
   updatedAt: Time!
+  """
+  Counts its changes: send it as expectedVersion to change it only if nobody has since.
+  """
   version: Int!
   url: String!
   description: String
@@ -24251,6 +24707,9 @@ type WebhookEndpoint implements Node {
   active: Boolean!
   consecutiveFailures: Int!
   flaggedAt: Time
+  """
+  The id of createdBy, without loading it.
+  """
   createdById: ID
   createdBy: User
 }
@@ -88371,7 +88830,7 @@ func (ec *executionContext) marshalNApiKey2ᚕᚖorderdeskᚋentᚐAPIKeyᚄ(ctx
 	return ret
 }
 
-func (ec *executionContext) marshalNApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *ent.APIKey) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *ent.ApiKey) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiKey!")
 		return graphql.Null
