@@ -19,7 +19,7 @@ for (let i = 1; i < versions.length; i++) {
     breaking++;
     const listed = change.path && changelog.includes('`' + change.path + '`');
     if (!listed) unlisted++;
-    console.log(`${listed ? 'listed  ' : 'UNLISTED'} ${versions[i]}: ${change.message}${change.path ? ` (${change.path})` : ''}`);
+    if (!listed) console.log(`UNLISTED ${versions[i]}: ${change.message}${change.path ? ` (${change.path})` : ''}`);
   }
 }
 console.log(`${versions.length} versions, ${breaking} breaking changes, ${unlisted} not in ${changelogPath}`);
