@@ -326,6 +326,9 @@ func TestPublishedSchema(t *testing.T) {
 	if !bytes.Equal(file, sdl.Print()) {
 		t.Fatal("schema.graphql is not the schema the server runs: run go generate ./...")
 	}
+	if ref, err := os.ReadFile("docs/schema.md"); err != nil || !bytes.Equal(ref, sdl.Reference()) {
+		t.Fatalf("docs/schema.md is not the reference of the schema the server runs (%v): run go generate ./...", err)
+	}
 	if _, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: string(file)}); err != nil {
 		t.Fatalf("schema.graphql does not load: %v", err)
 	}

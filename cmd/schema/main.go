@@ -1,6 +1,7 @@
-// Command schema writes the API's schema as one SDL document (graph/sdl):
+// Command schema writes the API's schema as one SDL document and as a
+// Markdown reference (graph/sdl):
 //
-//	go run ./cmd/schema schema.graphql
+//	go run ./cmd/schema schema.graphql docs/schema.md
 package main
 
 import (
@@ -11,12 +12,17 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: schema <file>")
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: schema <schema.graphql> <reference.md>")
 		os.Exit(2)
 	}
-	if err := os.WriteFile(os.Args[1], sdl.Print(), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	for _, out := range []struct {
+		path string
+		text []byte
+	}{{os.Args[1], sdl.Print()}, {os.Args[2], sdl.Reference()}} {
+		if err := os.WriteFile(out.path, out.text, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	}
 }
