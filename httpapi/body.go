@@ -30,17 +30,8 @@ import (
 type post struct{ transport.POST }
 
 func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		if errors.As(err, new(*http.MaxBytesError)) {
-			refuseBody(w, r, exec, http.StatusRequestEntityTooLarge, "request body too large")
-		} else {
-			refuseBody(w, r, exec, http.StatusBadRequest, "could not read the request body")
-		}
-		return
-	}
-	if msg := undecodable(body); msg != "" {
-		refuseBody(w, r, exec, http.StatusBadRequest, msg)
+	body, ok := readRequest(w, r, exec)
+	if !ok {
 		return
 	}
 	contentType := responseType(r)
@@ -56,6 +47,25 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 	serve(w, r, exec, params, contentType, false)
+}
+
+// readRequest reads a POST's body and checks that it decodes as a GraphQL
+// request; when it does not, it answers the refusal and ok is false.
+func readRequest(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) (body []byte, ok bool) {
+	body, err := io.ReadAll(r.Body)
+	switch {
+	case errors.As(err, new(*http.MaxBytesError)):
+		refuseBody(w, r, exec, http.StatusRequestEntityTooLarge, "request body too large")
+	case err != nil:
+		refuseBody(w, r, exec, http.StatusBadRequest, "could not read the request body")
+	default:
+		if msg := undecodable(body); msg != "" {
+			refuseBody(w, r, exec, http.StatusBadRequest, msg)
+			return nil, false
+		}
+		return body, true
+	}
+	return nil, false
 }
 
 // get serves queries sent as URL parameters (query, operationName, and

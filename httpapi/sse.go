@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -22,17 +21,8 @@ import (
 type sse struct{ transport.SSE }
 
 func (t sse) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		if errors.As(err, new(*http.MaxBytesError)) {
-			refuseBody(w, r, exec, http.StatusRequestEntityTooLarge, "request body too large")
-		} else {
-			refuseBody(w, r, exec, http.StatusBadRequest, "could not read the request body")
-		}
-		return
-	}
-	if msg := undecodable(body); msg != "" {
-		refuseBody(w, r, exec, http.StatusBadRequest, msg)
+	body, ok := readRequest(w, r, exec)
+	if !ok {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
