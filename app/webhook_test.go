@@ -15,6 +15,9 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"orderdesk/app/apptest"
+	"orderdesk/ent"
+	"orderdesk/ent/auditevent"
+	"orderdesk/ent/outboxevent"
 	"orderdesk/webhook"
 )
 
@@ -435,4 +438,43 @@ func TestWebhook_RetentionSweep(t *testing.T) {
 	if err != nil || n == 0 || len(ds) != 1 || ds[0].Status != "PENDING" {
 		t.Fatalf("swept %d (%v); left %+v", n, err, ds)
 	}
+}
+
+// TestOutbox_OnlyWhatCommits: a dry run and a refused action put nothing
+// in the outbox; a void that commits puts its events there (order.voided
+// among them), no more than the audit events of its transaction.
+func TestOutbox_OnlyWhatCommits(t *testing.T) {
+	w := newWorld(t)
+	env := w.env
+	o := w.createConfirmed(t, 1, 0)
+	w.pay(t, o.ID, "129.00")
+	events := func() []*ent.OutboxEvent {
+		return env.DB.Client.OutboxEvent.Query().Order(ent.Asc(outboxevent.FieldID)).AllX(env.Sys)
+	}
+	before := len(events())
+	rep := env.As(t, "SALES_REP")
+	must(t, mutate(t, rep, "requestOrderCancellation", `mutation($o: ID!) { requestOrderCancellation(input: {orderId: $o,
+		reasonCode: CUSTOMER_REQUEST, dryRun: true}) { `+userErrors+` } }`, apptest.Vars{"o": o.ID}, nil))
+	errs := mutate(t, rep, "cancelOrder", `mutation($o: ID!) { cancelOrder(input: {orderId: $o, reasonCode: CUSTOMER_REQUEST}) {
+		`+userErrors+` } }`, apptest.Vars{"o": o.ID}, nil)
+	if len(errs) != 1 || errs[0].Code != "APPROVAL_REQUIRED" {
+		t.Fatalf("cancelling a paid order without approval: %+v", errs)
+	}
+	if n := len(events()); n != before {
+		t.Fatalf("%d outbox events after a dry run and a refusal, want %d", n, before)
+	}
+	lastAudit := lastEventID(t, env)
+	must(t, mutate(t, env.As(t, "SALES_MANAGER"), "voidOrder", `mutation($o: ID!) { voidOrder(input: {orderId: $o,
+		reasonCode: ENTRY_ERROR}) { `+userErrors+` } }`, apptest.Vars{"o": o.ID}, nil))
+	added := events()[before:]
+	audits := env.DB.Client.AuditEvent.Query().Where(auditevent.IDGT(lastAudit)).Order(ent.Asc(auditevent.FieldID)).AllX(env.Sys)
+	if len(added) == 0 || len(added) > len(audits) {
+		t.Fatalf("the void put %d events in the outbox for %d audit events", len(added), len(audits))
+	}
+	for _, e := range added {
+		if e.Type == "order.voided" {
+			return
+		}
+	}
+	t.Fatalf("no order.voided among %d outbox events", len(added))
 }
