@@ -28,13 +28,13 @@ type Order struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Number holds the value of the "number" field.
+	// The order's number, SO-<year>-<sequence>: gapless per year, never reused.
 	Number string `json:"number,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// STANDARD, or a REPLACEMENT shipped free of charge for a delivery problem.
 	Kind order.Kind `json:"kind,omitempty"`
-	// Channel holds the value of the "channel" field.
+	// Where the order came from.
 	Channel order.Channel `json:"channel,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the order is in its life (see OrderStatus).
 	Status order.Status `json:"status,omitempty"`
 	// Currency holds the value of the "currency" field.
 	Currency string `json:"currency,omitempty"`
@@ -50,13 +50,13 @@ type Order struct {
 	RefundedMinor int64 `json:"refunded_minor,omitempty"`
 	// CreditedMinor holds the value of the "credited_minor" field.
 	CreditedMinor int64 `json:"credited_minor,omitempty"`
-	// RequestedDeliveryDate holds the value of the "requested_delivery_date" field.
+	// When the customer wants the goods; the review checks it can be met.
 	RequestedDeliveryDate *time.Time `json:"requested_delivery_date,omitempty"`
-	// PaymentDueAt holds the value of the "payment_due_at" field.
+	// When payment is due: unpaid after it, the order is cancelled with PAYMENT_TIMEOUT.
 	PaymentDueAt *time.Time `json:"payment_due_at,omitempty"`
-	// Notes holds the value of the "notes" field.
+	// Free text from the customer or the rep.
 	Notes string `json:"notes,omitempty"`
-	// ShippingAddress holds the value of the "shipping_address" field.
+	// Where the goods go; the customer's shipping address when not given.
 	ShippingAddress *postal.Address `json:"shipping_address,omitempty"`
 	// SubmittedAt holds the value of the "submitted_at" field.
 	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
@@ -70,13 +70,13 @@ type Order struct {
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	// ClosedAt holds the value of the "closed_at" field.
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
-	// StatusReason holds the value of the "status_reason" field.
+	// Why the order was rejected, cancelled or voided: a ReasonCode.
 	StatusReason string `json:"status_reason,omitempty"`
-	// StatusNote holds the value of the "status_note" field.
+	// The note given with that reason.
 	StatusNote string `json:"status_note,omitempty"`
-	// ReviewHold holds the value of the "review_hold" field.
+	// The first review check that failed and holds the order in PENDING_REVIEW for a manager.
 	ReviewHold *order.ReviewHold `json:"review_hold,omitempty"`
-	// ReviewHoldNote holds the value of the "review_hold_note" field.
+	// Every review check that failed, in words.
 	ReviewHoldNote string `json:"review_hold_note,omitempty"`
 	// ReviewHeldAt holds the value of the "review_held_at" field.
 	ReviewHeldAt *time.Time `json:"review_held_at,omitempty"`
@@ -94,35 +94,35 @@ type Order struct {
 
 // OrderEdges holds the relations/edges for other nodes in the graph.
 type OrderEdges struct {
-	// Customer holds the value of the customer edge.
+	// Who the order is for.
 	Customer *Customer `json:"customer,omitempty"`
-	// Owner holds the value of the owner edge.
+	// The sales rep who owns the order.
 	Owner *User `json:"owner,omitempty"`
 	// ReorderedFrom holds the value of the reordered_from edge.
 	ReorderedFrom *Order `json:"reordered_from,omitempty"`
-	// Reorders holds the value of the reorders edge.
+	// Drafts re-created from this order (reorder, or a cancellation with REORDER).
 	Reorders []*Order `json:"reorders,omitempty"`
-	// Lines holds the value of the lines edge.
+	// What was ordered, in position order.
 	Lines []*OrderLine `json:"lines,omitempty"`
-	// Payments holds the value of the payments edge.
+	// Charges and refunds.
 	Payments []*Payment `json:"payments,omitempty"`
-	// Shipments holds the value of the shipments edge.
+	// Shipments, each with what it carried.
 	Shipments []*Shipment `json:"shipments,omitempty"`
-	// LedgerEntries holds the value of the ledger_entries edge.
+	// The money ledger: every charge, refund, credit and reversal, append-only.
 	LedgerEntries []*LedgerEntry `json:"ledger_entries,omitempty"`
-	// Cancellations holds the value of the cancellations edge.
+	// Cancellation and void requests, with their approvals and effect.
 	Cancellations []*CancellationRecord `json:"cancellations,omitempty"`
-	// Returns holds the value of the returns edge.
+	// Returns of shipped goods.
 	Returns []*ReturnOrder `json:"returns,omitempty"`
-	// Corrections holds the value of the corrections edge.
+	// Corrections of prices, quantities, products or details.
 	Corrections []*OrderCorrection `json:"corrections,omitempty"`
-	// Complaints holds the value of the complaints edge.
+	// Complaints about the order.
 	Complaints []*Complaint `json:"complaints,omitempty"`
-	// Contacts holds the value of the contacts edge.
+	// Contacts with the customer about the order.
 	Contacts []*Contact `json:"contacts,omitempty"`
-	// Notices holds the value of the notices edge.
+	// What the customer was told, and whether it was sent.
 	Notices []*CustomerNotice `json:"notices,omitempty"`
-	// Events holds the value of the events edge.
+	// The order's timeline: every step, who took it and when.
 	Events []*AuditEvent `json:"events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -24,13 +24,13 @@ type OrderLine struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Position holds the value of the "position" field.
+	// The line's place in the order.
 	Position int `json:"position,omitempty"`
-	// Sku holds the value of the "sku" field.
+	// The stock item's SKU when the line was entered.
 	Sku string `json:"sku,omitempty"`
-	// Name holds the value of the "name" field.
+	// The stock item's name when the line was entered.
 	Name string `json:"name,omitempty"`
-	// Quantity holds the value of the "quantity" field.
+	// Units ordered; cancellations reduce what is open, not this.
 	Quantity int `json:"quantity,omitempty"`
 	// UnitPriceMinor holds the value of the "unit_price_minor" field.
 	UnitPriceMinor int64 `json:"unit_price_minor,omitempty"`
@@ -40,13 +40,13 @@ type OrderLine struct {
 	DiscountMinor int64 `json:"discount_minor,omitempty"`
 	// Currency holds the value of the "currency" field.
 	Currency string `json:"currency,omitempty"`
-	// QuantityReserved holds the value of the "quantity_reserved" field.
+	// Units of stock held for the line.
 	QuantityReserved int `json:"quantity_reserved,omitempty"`
-	// QuantityCancelled holds the value of the "quantity_cancelled" field.
+	// Units cancelled.
 	QuantityCancelled int `json:"quantity_cancelled,omitempty"`
-	// QuantityShipped holds the value of the "quantity_shipped" field.
+	// Units shipped.
 	QuantityShipped int `json:"quantity_shipped,omitempty"`
-	// QuantityReturned holds the value of the "quantity_returned" field.
+	// Units that came back in received returns.
 	QuantityReturned int `json:"quantity_returned,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`
@@ -60,9 +60,9 @@ type OrderLine struct {
 
 // OrderLineEdges holds the relations/edges for other nodes in the graph.
 type OrderLineEdges struct {
-	// Order holds the value of the order edge.
+	// The order the line belongs to.
 	Order *Order `json:"order,omitempty"`
-	// StockItem holds the value of the stock_item edge.
+	// The stock item the line is for.
 	StockItem *StockItem `json:"stock_item,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

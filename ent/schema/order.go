@@ -21,11 +21,11 @@ func (Order) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixin{
 
 func (Order) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("number").MaxRuneLen(32).NotEmpty().Unique().Immutable().
+		field.String("number").Comment("The order's number, SO-<year>-<sequence>: gapless per year, never reused.").MaxRuneLen(32).NotEmpty().Unique().Immutable().
 			Annotations(entgql.OrderField("NUMBER")),
-		field.Enum("kind").Values("STANDARD", "REPLACEMENT").Default("STANDARD").Immutable(),
-		field.Enum("channel").Values("WEB", "EMAIL", "PHONE", "FAX", "SALES_REP", "API"),
-		field.Enum("status").Values("DRAFT", "PENDING_REVIEW", "CONFIRMED", "SHIPPED",
+		field.Enum("kind").Comment("STANDARD, or a REPLACEMENT shipped free of charge for a delivery problem.").Values("STANDARD", "REPLACEMENT").Default("STANDARD").Immutable(),
+		field.Enum("channel").Comment("Where the order came from.").Values("WEB", "EMAIL", "PHONE", "FAX", "SALES_REP", "API"),
+		field.Enum("status").Comment("Where the order is in its life (see OrderStatus).").Values("DRAFT", "PENDING_REVIEW", "CONFIRMED", "SHIPPED",
 			"DELIVERED", "COMPLETED", "REJECTED", "CANCELLED", "VOIDED").Default("DRAFT").
 			Annotations(entgql.OrderField("STATUS")),
 		currency(),
@@ -38,12 +38,12 @@ func (Order) Fields() []ent.Field {
 		// did not keep or get: received returns, lost goods refunded,
 		// concessions. Each credit is a CREDIT_NOTE ledger entry.
 		money("credited_minor"),
-		field.Time("requested_delivery_date").Optional().Nillable().SchemaType(datetime).
+		field.Time("requested_delivery_date").Comment("When the customer wants the goods; the review checks it can be met.").Optional().Nillable().SchemaType(datetime).
 			Annotations(entgql.OrderField("REQUESTED_DELIVERY_DATE")),
-		field.Time("payment_due_at").Optional().Nillable().SchemaType(datetime).
+		field.Time("payment_due_at").Comment("When payment is due: unpaid after it, the order is cancelled with PAYMENT_TIMEOUT.").Optional().Nillable().SchemaType(datetime).
 			Annotations(entgql.OrderField("PAYMENT_DUE_AT")),
-		field.String("notes").MaxRuneLen(4000).Optional(),
-		field.JSON("shipping_address", &postal.Address{}).Optional().
+		field.String("notes").Comment("Free text from the customer or the rep.").MaxRuneLen(4000).Optional(),
+		field.JSON("shipping_address", &postal.Address{}).Comment("Where the goods go; the customer's shipping address when not given.").Optional().
 			Annotations(entgql.Type("Address")),
 		optionalTime("submitted_at"),
 		optionalTime("confirmed_at"),
@@ -51,14 +51,14 @@ func (Order) Fields() []ent.Field {
 		optionalTime("delivered_at"),
 		optionalTime("completed_at"),
 		optionalTime("closed_at"), // when it became REJECTED, CANCELLED or VOIDED
-		field.String("status_reason").MaxRuneLen(32).Optional(),
-		field.String("status_note").MaxRuneLen(2000).Optional(),
+		field.String("status_reason").Comment("Why the order was rejected, cancelled or voided: a ReasonCode.").MaxRuneLen(32).Optional(),
+		field.String("status_note").Comment("The note given with that reason.").MaxRuneLen(2000).Optional(),
 		// A review that fails holds the order in PENDING_REVIEW until it is
 		// confirmed or rejected: review_hold is the first check that failed
 		// (stock, price, credit, delivery date, in the order review checks
 		// them), review_hold_note every failure, review_held_at when.
-		field.Enum("review_hold").Values("STOCK", "PRICE", "CREDIT", "DELIVERY_DATE").Optional().Nillable(),
-		field.String("review_hold_note").MaxRuneLen(2000).Optional(),
+		field.Enum("review_hold").Comment("The first review check that failed and holds the order in PENDING_REVIEW for a manager.").Values("STOCK", "PRICE", "CREDIT", "DELIVERY_DATE").Optional().Nillable(),
+		field.String("review_hold_note").Comment("Every review check that failed, in words.").MaxRuneLen(2000).Optional(),
 		optionalTime("review_held_at"),
 		field.Int("customer_id"),
 		field.Int("owner_id").Optional().Nillable(),
@@ -68,21 +68,21 @@ func (Order) Fields() []ent.Field {
 
 func (Order) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("customer", Customer.Type).Ref("orders").Field("customer_id").Unique().Required(),
-		edge.To("owner", User.Type).Field("owner_id").Unique(),
-		edge.To("reorders", Order.Type).
+		edge.From("customer", Customer.Type).Comment("Who the order is for.").Ref("orders").Field("customer_id").Unique().Required(),
+		edge.To("owner", User.Type).Comment("The sales rep who owns the order.").Field("owner_id").Unique(),
+		edge.To("reorders", Order.Type).Comment("Drafts re-created from this order (reorder, or a cancellation with REORDER).").
 			From("reordered_from").Field("reordered_from_id").Unique().Immutable(),
-		edge.To("lines", OrderLine.Type),
-		edge.To("payments", Payment.Type),
-		edge.To("shipments", Shipment.Type),
-		edge.To("ledger_entries", LedgerEntry.Type),
-		edge.To("cancellations", CancellationRecord.Type),
-		edge.To("returns", ReturnOrder.Type),
-		edge.To("corrections", OrderCorrection.Type),
-		edge.To("complaints", Complaint.Type),
-		edge.To("contacts", Contact.Type).Annotations(entgql.RelayConnection()),
-		edge.To("notices", CustomerNotice.Type),
-		edge.To("events", AuditEvent.Type),
+		edge.To("lines", OrderLine.Type).Comment("What was ordered, in position order."),
+		edge.To("payments", Payment.Type).Comment("Charges and refunds."),
+		edge.To("shipments", Shipment.Type).Comment("Shipments, each with what it carried."),
+		edge.To("ledger_entries", LedgerEntry.Type).Comment("The money ledger: every charge, refund, credit and reversal, append-only."),
+		edge.To("cancellations", CancellationRecord.Type).Comment("Cancellation and void requests, with their approvals and effect."),
+		edge.To("returns", ReturnOrder.Type).Comment("Returns of shipped goods."),
+		edge.To("corrections", OrderCorrection.Type).Comment("Corrections of prices, quantities, products or details."),
+		edge.To("complaints", Complaint.Type).Comment("Complaints about the order."),
+		edge.To("contacts", Contact.Type).Comment("Contacts with the customer about the order.").Annotations(entgql.RelayConnection()),
+		edge.To("notices", CustomerNotice.Type).Comment("What the customer was told, and whether it was sent."),
+		edge.To("events", AuditEvent.Type).Comment("The order's timeline: every step, who took it and when."),
 	}
 }
 
@@ -121,18 +121,18 @@ func (OrderLine) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 
 func (OrderLine) Fields() []ent.Field {
 	return []ent.Field{
-		field.Int("position").NonNegative(),
-		field.String("sku").MaxRuneLen(64),
-		field.String("name").MaxRuneLen(200),
-		field.Int("quantity").Positive(),
+		field.Int("position").Comment("The line's place in the order.").NonNegative(),
+		field.String("sku").Comment("The stock item's SKU when the line was entered.").MaxRuneLen(64),
+		field.String("name").Comment("The stock item's name when the line was entered.").MaxRuneLen(200),
+		field.Int("quantity").Comment("Units ordered; cancellations reduce what is open, not this.").Positive(),
 		money("unit_price_minor"),
 		money("list_price_minor"),
 		money("discount_minor"),
 		currency(),
-		field.Int("quantity_reserved").Default(0).NonNegative(),
-		field.Int("quantity_cancelled").Default(0).NonNegative(),
-		field.Int("quantity_shipped").Default(0).NonNegative(),
-		field.Int("quantity_returned").Default(0).NonNegative(),
+		field.Int("quantity_reserved").Comment("Units of stock held for the line.").Default(0).NonNegative(),
+		field.Int("quantity_cancelled").Comment("Units cancelled.").Default(0).NonNegative(),
+		field.Int("quantity_shipped").Comment("Units shipped.").Default(0).NonNegative(),
+		field.Int("quantity_returned").Comment("Units that came back in received returns.").Default(0).NonNegative(),
 		field.Int("order_id").Immutable(),
 		field.Int("stock_item_id"),
 	}
@@ -140,8 +140,8 @@ func (OrderLine) Fields() []ent.Field {
 
 func (OrderLine) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("order", Order.Type).Ref("lines").Field("order_id").Unique().Required().Immutable(),
-		edge.To("stock_item", StockItem.Type).Field("stock_item_id").Unique().Required(),
+		edge.From("order", Order.Type).Ref("lines").Comment("The order the line belongs to.").Field("order_id").Unique().Required().Immutable(),
+		edge.To("stock_item", StockItem.Type).Comment("The stock item the line is for.").Field("stock_item_id").Unique().Required(),
 	}
 }
 

@@ -54,7 +54,8 @@ func (v *ConfirmedOrdersOrdersOrderConnection) GetNodes() []ConfirmedOrdersOrder
 // ConfirmedOrdersOrdersOrderConnectionNodesOrder includes the requested fields of the GraphQL type Order.
 type ConfirmedOrdersOrdersOrderConnectionNodesOrder struct {
 	// Unique across all types: node(id:) fetches it.
-	Id     string                                                   `json:"id"`
+	Id string `json:"id"`
+	// The order's number, SO-<year>-<sequence>: gapless per year, never reused.
 	Number string                                                   `json:"number"`
 	Total  ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney `json:"total"`
 	// Captured charges.
@@ -348,6 +349,7 @@ func (v *RequestCancellationRequestOrderCancellationCancellationPayloadErrorsUse
 
 // RequestCancellationRequestOrderCancellationCancellationPayloadOrder includes the requested fields of the GraphQL type Order.
 type RequestCancellationRequestOrderCancellationCancellationPayloadOrder struct {
+	// Where the order is in its life (see OrderStatus).
 	Status OrderStatus `json:"status"`
 }
 

@@ -15918,14 +15918,38 @@ type Order implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  The order's number, SO-<year>-<sequence>: gapless per year, never reused.
+  """
   number: String!
+  """
+  STANDARD, or a REPLACEMENT shipped free of charge for a delivery problem.
+  """
   kind: OrderKind!
+  """
+  Where the order came from.
+  """
   channel: OrderChannel!
+  """
+  Where the order is in its life (see OrderStatus).
+  """
   status: OrderStatus!
   currency: String!
+  """
+  When the customer wants the goods; the review checks it can be met.
+  """
   requestedDeliveryDate: Time
+  """
+  When payment is due: unpaid after it, the order is cancelled with PAYMENT_TIMEOUT.
+  """
   paymentDueAt: Time
+  """
+  Free text from the customer or the rep.
+  """
   notes: String
+  """
+  Where the goods go; the customer's shipping address when not given.
+  """
   shippingAddress: Address
   submittedAt: Time
   confirmedAt: Time
@@ -15933,9 +15957,21 @@ type Order implements Node {
   deliveredAt: Time
   completedAt: Time
   closedAt: Time
+  """
+  Why the order was rejected, cancelled or voided: a ReasonCode.
+  """
   statusReason: String
+  """
+  The note given with that reason.
+  """
   statusNote: String
+  """
+  The first review check that failed and holds the order in PENDING_REVIEW for a manager.
+  """
   reviewHold: OrderReviewHold
+  """
+  Every review check that failed, in words.
+  """
   reviewHoldNote: String
   reviewHeldAt: Time
   """
@@ -15950,17 +15986,50 @@ type Order implements Node {
   The id of reorderedFrom, without loading it.
   """
   reorderedFromId: ID
+  """
+  Who the order is for.
+  """
   customer: Customer!
+  """
+  The sales rep who owns the order.
+  """
   owner: User
   reorderedFrom: Order
+  """
+  Drafts re-created from this order (reorder, or a cancellation with REORDER).
+  """
   reorders: [Order!]
+  """
+  What was ordered, in position order.
+  """
   lines: [OrderLine!]
+  """
+  Charges and refunds.
+  """
   payments: [Payment!]
+  """
+  Shipments, each with what it carried.
+  """
   shipments: [Shipment!]
+  """
+  The money ledger: every charge, refund, credit and reversal, append-only.
+  """
   ledgerEntries: [LedgerEntry!]
+  """
+  Cancellation and void requests, with their approvals and effect.
+  """
   cancellations: [CancellationRecord!]
+  """
+  Returns of shipped goods.
+  """
   returns: [ReturnOrder!]
+  """
+  Corrections of prices, quantities, products or details.
+  """
   corrections: [OrderCorrection!]
+  """
+  Complaints about the order.
+  """
   complaints: [Complaint!]
   contacts(
     """
@@ -15993,7 +16062,13 @@ type Order implements Node {
     """
     where: ContactWhereInput
   ): ContactConnection!
+  """
+  What the customer was told, and whether it was sent.
+  """
   notices: [CustomerNotice!]
+  """
+  The order's timeline: every step, who took it and when.
+  """
   events: [AuditEvent!]
 }
 """
@@ -17012,14 +17087,38 @@ type OrderLine implements Node {
   When it last changed.
   """
   updatedAt: Time!
+  """
+  The line's place in the order.
+  """
   position: Int!
+  """
+  The stock item's SKU when the line was entered.
+  """
   sku: String!
+  """
+  The stock item's name when the line was entered.
+  """
   name: String!
+  """
+  Units ordered; cancellations reduce what is open, not this.
+  """
   quantity: Int!
   currency: String!
+  """
+  Units of stock held for the line.
+  """
   quantityReserved: Int!
+  """
+  Units cancelled.
+  """
   quantityCancelled: Int!
+  """
+  Units shipped.
+  """
   quantityShipped: Int!
+  """
+  Units that came back in received returns.
+  """
   quantityReturned: Int!
   """
   The id of order, without loading it.
@@ -17029,7 +17128,13 @@ type OrderLine implements Node {
   The id of stockItem, without loading it.
   """
   stockItemId: ID!
+  """
+  The order the line belongs to.
+  """
   order: Order!
+  """
+  The stock item the line is for.
+  """
   stockItem: StockItem!
 }
 """
