@@ -27,23 +27,23 @@ type Customer struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Name holds the value of the "name" field.
+	// The customer's (company's) name.
 	Name string `json:"name,omitempty"`
-	// ContactName holds the value of the "contact_name" field.
+	// Who to speak to.
 	ContactName string `json:"contact_name,omitempty"`
-	// Email holds the value of the "email" field.
+	// Where notices go.
 	Email string `json:"email,omitempty"`
-	// Phone holds the value of the "phone" field.
+	// A phone number, as given.
 	Phone string `json:"phone,omitempty"`
-	// BillingAddress holds the value of the "billing_address" field.
+	// Where invoices go.
 	BillingAddress *postal.Address `json:"billing_address,omitempty"`
-	// ShippingAddress holds the value of the "shipping_address" field.
+	// Where goods go unless an order says otherwise.
 	ShippingAddress *postal.Address `json:"shipping_address,omitempty"`
 	// CreditLimitMinor holds the value of the "credit_limit_minor" field.
 	CreditLimitMinor int64 `json:"credit_limit_minor,omitempty"`
 	// Currency holds the value of the "currency" field.
 	Currency string `json:"currency,omitempty"`
-	// Language holds the value of the "language" field.
+	// The language of the customer's notices (zh-CN or en); empty: the server's default.
 	Language string `json:"language,omitempty"`
 	// OwnerID holds the value of the "owner_id" field.
 	OwnerID *int `json:"owner_id,omitempty"`
@@ -57,13 +57,13 @@ type Customer struct {
 type CustomerEdges struct {
 	// Owner holds the value of the owner edge.
 	Owner *User `json:"owner,omitempty"`
-	// Orders holds the value of the orders edge.
+	// The customer's orders.
 	Orders []*Order `json:"orders,omitempty"`
-	// Complaints holds the value of the complaints edge.
+	// The customer's complaints.
 	Complaints []*Complaint `json:"complaints,omitempty"`
-	// Contacts holds the value of the contacts edge.
+	// Logged contacts with the customer.
 	Contacts []*Contact `json:"contacts,omitempty"`
-	// Notices holds the value of the notices edge.
+	// What the customer was told.
 	Notices []*CustomerNotice `json:"notices,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

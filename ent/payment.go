@@ -28,7 +28,7 @@ type Payment struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// A CHARGE takes money from the customer; a REFUND gives some back.
 	Kind payment.Kind `json:"kind,omitempty"`
 	// AmountMinor holds the value of the "amount_minor" field.
 	AmountMinor int64 `json:"amount_minor,omitempty"`
@@ -36,15 +36,15 @@ type Payment struct {
 	RefundedMinor int64 `json:"refunded_minor,omitempty"`
 	// Currency holds the value of the "currency" field.
 	Currency string `json:"currency,omitempty"`
-	// Method holds the value of the "method" field.
+	// How it was paid.
 	Method payment.Method `json:"method,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the payment is (see PaymentStatus).
 	Status payment.Status `json:"status,omitempty"`
-	// ProviderReference holds the value of the "provider_reference" field.
+	// The payment provider's reference.
 	ProviderReference string `json:"provider_reference,omitempty"`
-	// FailureReason holds the value of the "failure_reason" field.
+	// Why it failed.
 	FailureReason string `json:"failure_reason,omitempty"`
-	// CancelReason holds the value of the "cancel_reason" field.
+	// Why it was cancelled.
 	CancelReason string `json:"cancel_reason,omitempty"`
 	// CapturedAt holds the value of the "captured_at" field.
 	CapturedAt *time.Time `json:"captured_at,omitempty"`

@@ -24,21 +24,21 @@ type StockItem struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Sku holds the value of the "sku" field.
+	// The stock-keeping unit: unique, never changes.
 	Sku string `json:"sku,omitempty"`
-	// Name holds the value of the "name" field.
+	// What the item is called on orders and notices.
 	Name string `json:"name,omitempty"`
-	// Description holds the value of the "description" field.
+	// More about the item.
 	Description string `json:"description,omitempty"`
 	// UnitPriceMinor holds the value of the "unit_price_minor" field.
 	UnitPriceMinor int64 `json:"unit_price_minor,omitempty"`
 	// Currency holds the value of the "currency" field.
 	Currency string `json:"currency,omitempty"`
-	// OnHand holds the value of the "on_hand" field.
+	// Units in the warehouse, reserved ones included.
 	OnHand int `json:"on_hand,omitempty"`
-	// Reserved holds the value of the "reserved" field.
+	// Units held for confirmed orders' open lines.
 	Reserved int `json:"reserved,omitempty"`
-	// Active holds the value of the "active" field.
+	// Whether new orders may take it.
 	Active bool `json:"active,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the StockItemQuery when eager-loading is set.
@@ -48,9 +48,9 @@ type StockItem struct {
 
 // StockItemEdges holds the relations/edges for other nodes in the graph.
 type StockItemEdges struct {
-	// Movements holds the value of the movements edge.
+	// Every change of on hand or reserved, with its reason.
 	Movements []*StockMovement `json:"movements,omitempty"`
-	// Substitutes holds the value of the substitutes edge.
+	// Items a rep may offer instead when this one is short.
 	Substitutes []*StockItem `json:"substitutes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

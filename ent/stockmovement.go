@@ -25,21 +25,21 @@ type StockMovement struct {
 	ID int `json:"id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// What moved the stock.
 	Kind stockmovement.Kind `json:"kind,omitempty"`
 	// Quantity holds the value of the "quantity" field.
 	Quantity int `json:"quantity,omitempty"`
-	// OnHandDelta holds the value of the "on_hand_delta" field.
+	// How on hand changed.
 	OnHandDelta int `json:"on_hand_delta,omitempty"`
-	// ReservedDelta holds the value of the "reserved_delta" field.
+	// How reserved changed.
 	ReservedDelta int `json:"reserved_delta,omitempty"`
-	// OnHandAfter holds the value of the "on_hand_after" field.
+	// On hand after the movement.
 	OnHandAfter int `json:"on_hand_after,omitempty"`
-	// ReservedAfter holds the value of the "reserved_after" field.
+	// Reserved after the movement.
 	ReservedAfter int `json:"reserved_after,omitempty"`
-	// Reason holds the value of the "reason" field.
+	// Why (an adjustment's reason, a return's condition).
 	Reason string `json:"reason,omitempty"`
-	// Note holds the value of the "note" field.
+	// A note given with it.
 	Note string `json:"note,omitempty"`
 	// StockItemID holds the value of the "stock_item_id" field.
 	StockItemID int `json:"stock_item_id,omitempty"`

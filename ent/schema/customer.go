@@ -18,14 +18,14 @@ func (Customer) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMix
 
 func (Customer) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").MaxRuneLen(200).NotEmpty().
+		field.String("name").Comment("The customer's (company's) name.").MaxRuneLen(200).NotEmpty().
 			Annotations(entgql.OrderField("NAME")),
-		field.String("contact_name").MaxRuneLen(200).Optional(),
-		field.String("email").MaxRuneLen(254).Optional(),
-		field.String("phone").MaxRuneLen(50).Optional(),
-		field.JSON("billing_address", &postal.Address{}).Optional().
+		field.String("contact_name").Comment("Who to speak to.").MaxRuneLen(200).Optional(),
+		field.String("email").Comment("Where notices go.").MaxRuneLen(254).Optional(),
+		field.String("phone").Comment("A phone number, as given.").MaxRuneLen(50).Optional(),
+		field.JSON("billing_address", &postal.Address{}).Comment("Where invoices go.").Optional().
 			Annotations(entgql.Type("Address")),
-		field.JSON("shipping_address", &postal.Address{}).Optional().
+		field.JSON("shipping_address", &postal.Address{}).Comment("Where goods go unless an order says otherwise.").Optional().
 			Annotations(entgql.Type("Address")),
 		// CreditLimitMinor caps the customer's open unpaid orders; 0 means
 		// no credit (prepayment only is not assumed: see order review).
@@ -33,7 +33,7 @@ func (Customer) Fields() []ent.Field {
 		currency(),
 		// Language is the customer's language for notices (a BCP 47 tag
 		// the notice templates cover); empty: the server's default.
-		field.String("language").MaxRuneLen(16).Optional(),
+		field.String("language").Comment("The language of the customer's notices (zh-CN or en); empty: the server's default.").MaxRuneLen(16).Optional(),
 		field.Int("owner_id").Optional().Nillable(),
 	}
 }
@@ -41,10 +41,10 @@ func (Customer) Fields() []ent.Field {
 func (Customer) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("owner", User.Type).Ref("customers").Field("owner_id").Unique(),
-		edge.To("orders", Order.Type).Annotations(entgql.RelayConnection()),
-		edge.To("complaints", Complaint.Type).Annotations(entgql.RelayConnection()),
-		edge.To("contacts", Contact.Type).Annotations(entgql.RelayConnection()),
-		edge.To("notices", CustomerNotice.Type).Annotations(entgql.RelayConnection()),
+		edge.To("orders", Order.Type).Comment("The customer's orders.").Annotations(entgql.RelayConnection()),
+		edge.To("complaints", Complaint.Type).Comment("The customer's complaints.").Annotations(entgql.RelayConnection()),
+		edge.To("contacts", Contact.Type).Comment("Logged contacts with the customer.").Annotations(entgql.RelayConnection()),
+		edge.To("notices", CustomerNotice.Type).Comment("What the customer was told.").Annotations(entgql.RelayConnection()),
 	}
 }
 

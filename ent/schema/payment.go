@@ -19,17 +19,17 @@ func (Payment) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixi
 
 func (Payment) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("kind").Values("CHARGE", "REFUND").Immutable(),
+		field.Enum("kind").Comment("A CHARGE takes money from the customer; a REFUND gives some back.").Values("CHARGE", "REFUND").Immutable(),
 		field.Int64("amount_minor").Positive().Immutable().Annotations(entgql.Skip()),
 		field.Int64("refunded_minor").Default(0).NonNegative().Annotations(entgql.Skip()),
 		currency(),
-		field.Enum("method").Values("CARD", "BANK_TRANSFER", "CASH", "CHECK", "WALLET",
+		field.Enum("method").Comment("How it was paid.").Values("CARD", "BANK_TRANSFER", "CASH", "CHECK", "WALLET",
 			"STORE_CREDIT", "OTHER").Immutable(),
-		field.Enum("status").Values("PENDING", "CAPTURED", "FAILED", "CANCELLED").
+		field.Enum("status").Comment("Where the payment is (see PaymentStatus).").Values("PENDING", "CAPTURED", "FAILED", "CANCELLED").
 			Annotations(entgql.OrderField("STATUS")),
-		field.String("provider_reference").MaxRuneLen(200).Optional(),
-		field.String("failure_reason").MaxRuneLen(2000).Optional(),
-		field.String("cancel_reason").MaxRuneLen(2000).Optional(),
+		field.String("provider_reference").Comment("The payment provider's reference.").MaxRuneLen(200).Optional(),
+		field.String("failure_reason").Comment("Why it failed.").MaxRuneLen(2000).Optional(),
+		field.String("cancel_reason").Comment("Why it was cancelled.").MaxRuneLen(2000).Optional(),
 		optionalTime("captured_at"),
 		optionalTime("failed_at"),
 		optionalTime("cancelled_at"),

@@ -18,26 +18,26 @@ func (StockItem) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMi
 
 func (StockItem) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("sku").MaxRuneLen(64).NotEmpty().Unique().Immutable().
+		field.String("sku").Comment("The stock-keeping unit: unique, never changes.").MaxRuneLen(64).NotEmpty().Unique().Immutable().
 			Annotations(entgql.OrderField("SKU")),
-		field.String("name").MaxRuneLen(200).NotEmpty().
+		field.String("name").Comment("What the item is called on orders and notices.").MaxRuneLen(200).NotEmpty().
 			Annotations(entgql.OrderField("NAME")),
-		field.String("description").MaxRuneLen(2000).Optional(),
+		field.String("description").Comment("More about the item.").MaxRuneLen(2000).Optional(),
 		money("unit_price_minor"),
 		currency(),
-		field.Int("on_hand").Default(0).NonNegative().
+		field.Int("on_hand").Comment("Units in the warehouse, reserved ones included.").Default(0).NonNegative().
 			Annotations(entgql.OrderField("ON_HAND")),
-		field.Int("reserved").Default(0).NonNegative(),
-		field.Bool("active").Default(true),
+		field.Int("reserved").Comment("Units held for confirmed orders' open lines.").Default(0).NonNegative(),
+		field.Bool("active").Comment("Whether new orders may take it.").Default(true),
 	}
 }
 
 func (StockItem) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("movements", StockMovement.Type).Annotations(entgql.RelayConnection()),
+		edge.To("movements", StockMovement.Type).Comment("Every change of on hand or reserved, with its reason.").Annotations(entgql.RelayConnection()),
 		// Substitutes are the items a sales rep may offer instead when this
 		// one is short; one way: B substituting for A says nothing of A for B.
-		edge.To("substitutes", StockItem.Type),
+		edge.To("substitutes", StockItem.Type).Comment("Items a rep may offer instead when this one is short."),
 	}
 }
 
@@ -65,16 +65,16 @@ func (StockMovement) Mixin() []ent.Mixin { return []ent.Mixin{CreatedMixin{}} }
 
 func (StockMovement) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("kind").Values("RECEIPT", "ADJUSTMENT", "RESERVATION", "RELEASE",
+		field.Enum("kind").Comment("What moved the stock.").Values("RECEIPT", "ADJUSTMENT", "RESERVATION", "RELEASE",
 			"SHIPMENT", "RETURN_RESTOCK", "WRITE_OFF").Immutable(),
 		// Quantity is the magnitude of the movement, always positive.
 		field.Int("quantity").Positive().Immutable(),
-		field.Int("on_hand_delta").Immutable(),
-		field.Int("reserved_delta").Immutable(),
-		field.Int("on_hand_after").Immutable(),
-		field.Int("reserved_after").Immutable(),
-		field.String("reason").MaxRuneLen(64).Optional().Immutable(),
-		field.String("note").MaxRuneLen(2000).Optional().Immutable(),
+		field.Int("on_hand_delta").Comment("How on hand changed.").Immutable(),
+		field.Int("reserved_delta").Comment("How reserved changed.").Immutable(),
+		field.Int("on_hand_after").Comment("On hand after the movement.").Immutable(),
+		field.Int("reserved_after").Comment("Reserved after the movement.").Immutable(),
+		field.String("reason").Comment("Why (an adjustment's reason, a return's condition).").MaxRuneLen(64).Optional().Immutable(),
+		field.String("note").Comment("A note given with it.").MaxRuneLen(2000).Optional().Immutable(),
 		field.Int("stock_item_id").Immutable(),
 		field.Int("order_id").Optional().Nillable().Immutable(),
 		field.Int("actor_id").Optional().Nillable().Immutable(),

@@ -12837,13 +12837,34 @@ type Customer implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  The customer's (company's) name.
+  """
   name: String!
+  """
+  Who to speak to.
+  """
   contactName: String
+  """
+  Where notices go.
+  """
   email: String
+  """
+  A phone number, as given.
+  """
   phone: String
+  """
+  Where invoices go.
+  """
   billingAddress: Address
+  """
+  Where goods go unless an order says otherwise.
+  """
   shippingAddress: Address
   currency: String!
+  """
+  The language of the customer's notices (zh-CN or en); empty: the server's default.
+  """
   language: String
   """
   The id of owner, without loading it.
@@ -18910,12 +18931,30 @@ type Payment implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  A CHARGE takes money from the customer; a REFUND gives some back.
+  """
   kind: PaymentKind!
   currency: String!
+  """
+  How it was paid.
+  """
   method: PaymentMethod!
+  """
+  Where the payment is (see PaymentStatus).
+  """
   status: PaymentStatus!
+  """
+  The payment provider's reference.
+  """
   providerReference: String
+  """
+  Why it failed.
+  """
   failureReason: String
+  """
+  Why it was cancelled.
+  """
   cancelReason: String
   capturedAt: Time
   failedAt: Time
@@ -22433,12 +22472,30 @@ type StockItem implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  The stock-keeping unit: unique, never changes.
+  """
   sku: String!
+  """
+  What the item is called on orders and notices.
+  """
   name: String!
+  """
+  More about the item.
+  """
   description: String
   currency: String!
+  """
+  Units in the warehouse, reserved ones included.
+  """
   onHand: Int!
+  """
+  Units held for confirmed orders' open lines.
+  """
   reserved: Int!
+  """
+  Whether new orders may take it.
+  """
   active: Boolean!
   movements(
     """
@@ -22471,6 +22528,9 @@ type StockItem implements Node {
     """
     where: StockMovementWhereInput
   ): StockMovementConnection!
+  """
+  Items a rep may offer instead when this one is short.
+  """
   substitutes: [StockItem!]
 }
 """
@@ -23004,13 +23064,34 @@ type StockMovement implements Node {
   When it was created.
   """
   createdAt: Time!
+  """
+  What moved the stock.
+  """
   kind: StockMovementKind!
   quantity: Int!
+  """
+  How on hand changed.
+  """
   onHandDelta: Int!
+  """
+  How reserved changed.
+  """
   reservedDelta: Int!
+  """
+  On hand after the movement.
+  """
   onHandAfter: Int!
+  """
+  Reserved after the movement.
+  """
   reservedAfter: Int!
+  """
+  Why (an adjustment's reason, a return's condition).
+  """
   reason: String
+  """
+  A note given with it.
+  """
   note: String
   """
   The id of stockItem, without loading it.
@@ -88935,7 +89016,7 @@ func (ec *executionContext) marshalNApiKey2ᚕᚖorderdeskᚋentᚐAPIKeyᚄ(ctx
 	return ret
 }
 
-func (ec *executionContext) marshalNApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *ent.ApiKey) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *ent.APIKey) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiKey!")
 		return graphql.Null
