@@ -29,23 +29,23 @@ type CancellationRecord struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// CANCEL (a business cancellation) or VOID (an invalidation that can never be undone).
 	Kind cancellationrecord.Kind `json:"kind,omitempty"`
-	// Scope holds the value of the "scope" field.
+	// The whole order, or some line quantities.
 	Scope cancellationrecord.Scope `json:"scope,omitempty"`
-	// Lines holds the value of the "lines" field.
+	// The line quantities a PARTIAL one cancels.
 	Lines []change.LineQuantity `json:"lines,omitempty"`
-	// ReasonCode holds the value of the "reason_code" field.
+	// Why (see ReasonCode).
 	ReasonCode cancellationrecord.ReasonCode `json:"reason_code,omitempty"`
-	// Note holds the value of the "note" field.
+	// The note given with the reason (required with OTHER).
 	Note string `json:"note,omitempty"`
-	// Resolution holds the value of the "resolution" field.
+	// What follows: REORDER also re-creates the cancelled quantities as a new draft.
 	Resolution cancellationrecord.Resolution `json:"resolution,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the request is (see CancellationRecordStatus).
 	Status cancellationrecord.Status `json:"status,omitempty"`
-	// NeedsManagerApproval holds the value of the "needs_manager_approval" field.
+	// Whether a sales manager must approve it.
 	NeedsManagerApproval bool `json:"needs_manager_approval,omitempty"`
-	// NeedsFinanceApproval holds the value of the "needs_finance_approval" field.
+	// Whether finance must approve it too (money goes back).
 	NeedsFinanceApproval bool `json:"needs_finance_approval,omitempty"`
 	// ManagerApprovedAt holds the value of the "manager_approved_at" field.
 	ManagerApprovedAt *time.Time `json:"manager_approved_at,omitempty"`
@@ -53,7 +53,7 @@ type CancellationRecord struct {
 	FinanceApprovedAt *time.Time `json:"finance_approved_at,omitempty"`
 	// DecidedAt holds the value of the "decided_at" field.
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
-	// DecisionNote holds the value of the "decision_note" field.
+	// The note given when it was rejected or withdrawn.
 	DecisionNote string `json:"decision_note,omitempty"`
 	// ExecutedAt holds the value of the "executed_at" field.
 	ExecutedAt *time.Time `json:"executed_at,omitempty"`
@@ -63,7 +63,7 @@ type CancellationRecord struct {
 	AmountCancelledMinor int64 `json:"amount_cancelled_minor,omitempty"`
 	// Currency holds the value of the "currency" field.
 	Currency string `json:"currency,omitempty"`
-	// QuantityReleased holds the value of the "quantity_released" field.
+	// Units of reserved stock it gave back.
 	QuantityReleased int `json:"quantity_released,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`
@@ -77,15 +77,15 @@ type CancellationRecord struct {
 	DecidedByID *int `json:"decided_by_id,omitempty"`
 	// NewOrderID holds the value of the "new_order_id" field.
 	NewOrderID *int `json:"new_order_id,omitempty"`
-	// Automatic holds the value of the "automatic" field.
+	// Made by the system: the payment-timeout rule.
 	Automatic bool `json:"automatic,omitempty"`
 	// CustomerContactID holds the value of the "customer_contact_id" field.
 	CustomerContactID *int `json:"customer_contact_id,omitempty"`
-	// CustomerDecision holds the value of the "customer_decision" field.
+	// The customer's answer on the confirmation page.
 	CustomerDecision *cancellationrecord.CustomerDecision `json:"customer_decision,omitempty"`
 	// CustomerDecidedAt holds the value of the "customer_decided_at" field.
 	CustomerDecidedAt *time.Time `json:"customer_decided_at,omitempty"`
-	// CustomerDecisionAddress holds the value of the "customer_decision_address" field.
+	// The address the customer answered from.
 	CustomerDecisionAddress string `json:"customer_decision_address,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CancellationRecordQuery when eager-loading is set.
@@ -95,19 +95,19 @@ type CancellationRecord struct {
 
 // CancellationRecordEdges holds the relations/edges for other nodes in the graph.
 type CancellationRecordEdges struct {
-	// Order holds the value of the order edge.
+	// The order it cancels or voids.
 	Order *Order `json:"order,omitempty"`
-	// RequestedBy holds the value of the requested_by edge.
+	// Who asked for it.
 	RequestedBy *User `json:"requested_by,omitempty"`
-	// ManagerApprovedBy holds the value of the manager_approved_by edge.
+	// The sales manager who approved it.
 	ManagerApprovedBy *User `json:"manager_approved_by,omitempty"`
-	// FinanceApprovedBy holds the value of the finance_approved_by edge.
+	// Who approved it for finance.
 	FinanceApprovedBy *User `json:"finance_approved_by,omitempty"`
-	// DecidedBy holds the value of the decided_by edge.
+	// Who rejected or withdrew it.
 	DecidedBy *User `json:"decided_by,omitempty"`
-	// NewOrder holds the value of the new_order edge.
+	// The draft re-created with resolution REORDER.
 	NewOrder *Order `json:"new_order,omitempty"`
-	// CustomerContact holds the value of the customer_contact edge.
+	// The logged contact in which the customer asked for or agreed to it.
 	CustomerContact *Contact `json:"customer_contact,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -305,7 +305,8 @@ func (v *RequestCancellationRequestOrderCancellationCancellationPayload) GetErro
 // RequestCancellationRequestOrderCancellationCancellationPayloadCancellationCancellationRecord includes the requested fields of the GraphQL type CancellationRecord.
 type RequestCancellationRequestOrderCancellationCancellationPayloadCancellationCancellationRecord struct {
 	// Unique across all types: node(id:) fetches it.
-	Id     string                   `json:"id"`
+	Id string `json:"id"`
+	// Where the request is (see CancellationRecordStatus).
 	Status CancellationRecordStatus `json:"status"`
 }
 

@@ -9566,21 +9566,54 @@ type CancellationRecord implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  CANCEL (a business cancellation) or VOID (an invalidation that can never be undone).
+  """
   kind: CancellationRecordKind!
+  """
+  The whole order, or some line quantities.
+  """
   scope: CancellationRecordScope!
+  """
+  The line quantities a PARTIAL one cancels.
+  """
   lines: [LineQuantity!]
+  """
+  Why (see ReasonCode).
+  """
   reasonCode: ReasonCode!
+  """
+  The note given with the reason (required with OTHER).
+  """
   note: String
+  """
+  What follows: REORDER also re-creates the cancelled quantities as a new draft.
+  """
   resolution: CancellationRecordResolution!
+  """
+  Where the request is (see CancellationRecordStatus).
+  """
   status: CancellationRecordStatus!
+  """
+  Whether a sales manager must approve it.
+  """
   needsManagerApproval: Boolean!
+  """
+  Whether finance must approve it too (money goes back).
+  """
   needsFinanceApproval: Boolean!
   managerApprovedAt: Time
   financeApprovedAt: Time
   decidedAt: Time
+  """
+  The note given when it was rejected or withdrawn.
+  """
   decisionNote: String
   executedAt: Time
   currency: String!
+  """
+  Units of reserved stock it gave back.
+  """
   quantityReleased: Int!
   """
   The id of order, without loading it.
@@ -9606,20 +9639,50 @@ type CancellationRecord implements Node {
   The id of newOrder, without loading it.
   """
   newOrderId: ID
+  """
+  Made by the system: the payment-timeout rule.
+  """
   automatic: Boolean!
   """
   The id of customerContact, without loading it.
   """
   customerContactId: ID
+  """
+  The customer's answer on the confirmation page.
+  """
   customerDecision: CancellationRecordCustomerDecision
   customerDecidedAt: Time
+  """
+  The address the customer answered from.
+  """
   customerDecisionAddress: String
+  """
+  The order it cancels or voids.
+  """
   order: Order!
+  """
+  Who asked for it.
+  """
   requestedBy: User
+  """
+  The sales manager who approved it.
+  """
   managerApprovedBy: User
+  """
+  Who approved it for finance.
+  """
   financeApprovedBy: User
+  """
+  Who rejected or withdrew it.
+  """
   decidedBy: User
+  """
+  The draft re-created with resolution REORDER.
+  """
   newOrder: Order
+  """
+  The logged contact in which the customer asked for or agreed to it.
+  """
   customerContact: Contact
 }
 """
