@@ -6,42 +6,74 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** CancellationRecordStatus is enum for the field status */
 export type CancellationRecordStatus =
+  /** Approved and about to execute (it executes in the same transaction as the last approval). */
   | 'APPROVED'
+  /** Sent to the customer's confirmation page; waits for their answer before any approval. */
   | 'AWAITING_CUSTOMER'
+  /** Done: the quantities are cancelled, stock released and money moved as its effect says. */
   | 'EXECUTED'
+  /** Turned down, withdrawn or declined by the customer: the order is unchanged. */
   | 'REJECTED'
+  /** Waits for the approvals it needs (a sales manager, and finance where money goes back). */
   | 'REQUESTED';
 
 export type ErrorCode =
+  /** It needs an approval first (request it, e.g. requestOrderCancellation); nothing changed. */
   | 'APPROVAL_REQUIRED'
+  /** The customer's open unpaid orders and this one pass the credit limit. */
   | 'CREDIT_LIMIT_EXCEEDED'
+  /** The requested delivery date is sooner than delivery can be. */
   | 'DELIVERY_DATE_INFEASIBLE'
+  /** Something with this unique value (an email, a SKU) exists already. */
   | 'DUPLICATE'
+  /** The idempotency key was used for a different request. */
   | 'IDEMPOTENCY_KEY_REUSED'
+  /** Not enough stock is available for a line. */
   | 'INSUFFICIENT_STOCK'
+  /** A value is missing or not allowed; field names it. */
   | 'INVALID'
+  /** The email or password is wrong. */
   | 'INVALID_CREDENTIALS'
+  /** The token (refresh token, link) is invalid, expired or revoked. */
   | 'INVALID_TOKEN'
+  /** The action does not fit the order's (or the record's) status now. */
   | 'INVALID_TRANSITION'
+  /** Your role may not do this, or something open on the order stands in the way (the message says which). */
   | 'NOT_ALLOWED'
+  /** What the input names does not exist, or you may not see it. */
   | 'NOT_FOUND'
+  /** The payment is more than the order still owes. */
   | 'PAYMENT_EXCEEDS_OUTSTANDING'
+  /** A price is neither the list price nor within the allowed discount. */
   | 'PRICE_CHECK_FAILED'
+  /** The refund is more than was captured and not yet refunded. */
   | 'REFUND_EXCEEDS_CAPTURED'
+  /** A request with this idempotency key is still running: retry shortly. */
   | 'REQUEST_IN_PROGRESS'
+  /** Too many failed sign-ins: wait as long as the message says. */
   | 'TOO_MANY_ATTEMPTS'
+  /** It changed since you read it (expectedVersion): read it again and retry. */
   | 'VERSION_CONFLICT';
 
 /** OrderStatus is enum for the field status */
 export type OrderStatus =
+  /** Cancelled before shipment: stock released, money refunded or payments cancelled; final. */
   | 'CANCELLED'
+  /** Delivered, settled and with nothing open: final. */
   | 'COMPLETED'
+  /** Accepted: stock reserved, payments may be taken; may ship in one or more shipments. */
   | 'CONFIRMED'
+  /** The customer has the goods; returns go through a ReturnOrder. */
   | 'DELIVERED'
+  /** Being entered: lines and details may still change; nothing is reserved. */
   | 'DRAFT'
+  /** Submitted and checked (stock, price, credit, delivery date); held for a manager when a check failed where policy allows. */
   | 'PENDING_REVIEW'
+  /** Refused at review, with its reason: final (reorder makes a new draft). */
   | 'REJECTED'
+  /** Every open line has shipped. */
   | 'SHIPPED'
+  /** Invalidated for good (entered in error, fraud): stock released, money refunded; can never be undone. */
   | 'VOIDED';
 
 export type LoginMutationVariables = Exact<{
