@@ -29,19 +29,19 @@ type Complaint struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Category holds the value of the "category" field.
+	// What the complaint is about.
 	Category complaint.Category `json:"category,omitempty"`
-	// Severity holds the value of the "severity" field.
+	// How bad it is; sets how soon it is due.
 	Severity complaint.Severity `json:"severity,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the complaint is (see ComplaintStatus).
 	Status complaint.Status `json:"status,omitempty"`
-	// Subject holds the value of the "subject" field.
+	// The complaint in a line.
 	Subject string `json:"subject,omitempty"`
-	// Description holds the value of the "description" field.
+	// The complaint in full.
 	Description string `json:"description,omitempty"`
-	// Resolution holds the value of the "resolution" field.
+	// How it was resolved.
 	Resolution string `json:"resolution,omitempty"`
-	// DueAt holds the value of the "due_at" field.
+	// When it should be resolved by; past it, staff are told.
 	DueAt time.Time `json:"due_at,omitempty"`
 	// ResolvedAt holds the value of the "resolved_at" field.
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
@@ -49,7 +49,7 @@ type Complaint struct {
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
 	// OverdueNotifiedAt holds the value of the "overdue_notified_at" field.
 	OverdueNotifiedAt *time.Time `json:"overdue_notified_at,omitempty"`
-	// ReopenCount holds the value of the "reopen_count" field.
+	// How often it was reopened.
 	ReopenCount int `json:"reopen_count,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID int `json:"customer_id,omitempty"`

@@ -29,31 +29,31 @@ type OrderCorrection struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// ErrorType holds the value of the "error_type" field.
+	// What was wrong.
 	ErrorType ordercorrection.ErrorType `json:"error_type,omitempty"`
-	// Cause holds the value of the "cause" field.
+	// How it came to be wrong.
 	Cause ordercorrection.Cause `json:"cause,omitempty"`
-	// Severity holds the value of the "severity" field.
+	// MINOR applies at once; SEVERE needs the customer's confirmation and a manager's approval.
 	Severity ordercorrection.Severity `json:"severity,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the correction is (see OrderCorrectionStatus).
 	Status ordercorrection.Status `json:"status,omitempty"`
-	// Diff holds the value of the "diff" field.
+	// Each field it changes, before and after.
 	Diff []change.Field `json:"diff,omitempty"`
 	// Request holds the value of the "request" field.
 	Request []byte `json:"request,omitempty"`
-	// Note holds the value of the "note" field.
+	// Why the correction is made.
 	Note string `json:"note,omitempty"`
-	// CustomerConfirmed holds the value of the "customer_confirmed" field.
+	// Whether the customer's confirmation is recorded.
 	CustomerConfirmed bool `json:"customer_confirmed,omitempty"`
-	// CustomerConfirmationNote holds the value of the "customer_confirmation_note" field.
+	// How the customer confirmed it.
 	CustomerConfirmationNote string `json:"customer_confirmation_note,omitempty"`
 	// CustomerContactID holds the value of the "customer_contact_id" field.
 	CustomerContactID *int `json:"customer_contact_id,omitempty"`
-	// CustomerDecision holds the value of the "customer_decision" field.
+	// The customer's answer on the confirmation page.
 	CustomerDecision *ordercorrection.CustomerDecision `json:"customer_decision,omitempty"`
 	// CustomerDecidedAt holds the value of the "customer_decided_at" field.
 	CustomerDecidedAt *time.Time `json:"customer_decided_at,omitempty"`
-	// CustomerDecisionAddress holds the value of the "customer_decision_address" field.
+	// The address the customer answered from.
 	CustomerDecisionAddress string `json:"customer_decision_address,omitempty"`
 	// TotalBeforeMinor holds the value of the "total_before_minor" field.
 	TotalBeforeMinor int64 `json:"total_before_minor,omitempty"`
@@ -65,11 +65,11 @@ type OrderCorrection struct {
 	AmountDueMinor int64 `json:"amount_due_minor,omitempty"`
 	// Currency holds the value of the "currency" field.
 	Currency string `json:"currency,omitempty"`
-	// ExpectedVersion holds the value of the "expected_version" field.
+	// The order's version the correction was made against.
 	ExpectedVersion int64 `json:"expected_version,omitempty"`
 	// DecidedAt holds the value of the "decided_at" field.
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
-	// DecisionNote holds the value of the "decision_note" field.
+	// The note given when it was approved or rejected.
 	DecisionNote string `json:"decision_note,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`

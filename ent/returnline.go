@@ -18,15 +18,15 @@ type ReturnLine struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// Quantity holds the value of the "quantity" field.
+	// Units that come back.
 	Quantity int `json:"quantity,omitempty"`
-	// Reason holds the value of the "reason" field.
+	// Why this line comes back.
 	Reason returnline.Reason `json:"reason,omitempty"`
-	// Note holds the value of the "note" field.
+	// More about the line's return.
 	Note string `json:"note,omitempty"`
-	// QuantityRestocked holds the value of the "quantity_restocked" field.
+	// Units back in stock on receipt (resellable).
 	QuantityRestocked int `json:"quantity_restocked,omitempty"`
-	// QuantityDamaged holds the value of the "quantity_damaged" field.
+	// Units received damaged, written off.
 	QuantityDamaged int `json:"quantity_damaged,omitempty"`
 	// ReturnOrderID holds the value of the "return_order_id" field.
 	ReturnOrderID int `json:"return_order_id,omitempty"`

@@ -27,15 +27,15 @@ type ReturnOrder struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Number holds the value of the "number" field.
+	// The return's number.
 	Number string `json:"number,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the return is (see ReturnOrderStatus).
 	Status returnorder.Status `json:"status,omitempty"`
-	// Resolution holds the value of the "resolution" field.
+	// What the customer gets: a refund, an exchange, or nothing.
 	Resolution returnorder.Resolution `json:"resolution,omitempty"`
-	// Note holds the value of the "note" field.
+	// Why the goods come back.
 	Note string `json:"note,omitempty"`
-	// DecisionNote holds the value of the "decision_note" field.
+	// The note given when it was approved or rejected.
 	DecisionNote string `json:"decision_note,omitempty"`
 	// AmountRefundedMinor holds the value of the "amount_refunded_minor" field.
 	AmountRefundedMinor int64 `json:"amount_refunded_minor,omitempty"`
@@ -71,7 +71,7 @@ type ReturnOrder struct {
 type ReturnOrderEdges struct {
 	// Order holds the value of the order edge.
 	Order *Order `json:"order,omitempty"`
-	// Lines holds the value of the lines edge.
+	// What comes back, line by line.
 	Lines []*ReturnLine `json:"lines,omitempty"`
 	// Shipment holds the value of the shipment edge.
 	Shipment *Shipment `json:"shipment,omitempty"`

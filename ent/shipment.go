@@ -27,23 +27,23 @@ type Shipment struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Carrier holds the value of the "carrier" field.
+	// Who carries it.
 	Carrier string `json:"carrier,omitempty"`
-	// TrackingNumber holds the value of the "tracking_number" field.
+	// The carrier's tracking number.
 	TrackingNumber string `json:"tracking_number,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the shipment is (see ShipmentStatus).
 	Status shipment.Status `json:"status,omitempty"`
-	// Address holds the value of the "address" field.
+	// Where it goes.
 	Address *postal.Address `json:"address,omitempty"`
-	// ExceptionNote holds the value of the "exception_note" field.
+	// What went wrong in delivery.
 	ExceptionNote string `json:"exception_note,omitempty"`
 	// ExceptionReportedAt holds the value of the "exception_reported_at" field.
 	ExceptionReportedAt *time.Time `json:"exception_reported_at,omitempty"`
-	// ExceptionResolution holds the value of the "exception_resolution" field.
+	// How the delivery problem was resolved.
 	ExceptionResolution *shipment.ExceptionResolution `json:"exception_resolution,omitempty"`
 	// ExceptionResolvedAt holds the value of the "exception_resolved_at" field.
 	ExceptionResolvedAt *time.Time `json:"exception_resolved_at,omitempty"`
-	// ShippedAt holds the value of the "shipped_at" field.
+	// When it left.
 	ShippedAt time.Time `json:"shipped_at,omitempty"`
 	// DeliveredAt holds the value of the "delivered_at" field.
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
@@ -63,7 +63,7 @@ type Shipment struct {
 type ShipmentEdges struct {
 	// Order holds the value of the order edge.
 	Order *Order `json:"order,omitempty"`
-	// Lines holds the value of the lines edge.
+	// What it carries, line by line.
 	Lines []*ShipmentLine `json:"lines,omitempty"`
 	// ShippedBy holds the value of the shipped_by edge.
 	ShippedBy *User `json:"shipped_by,omitempty"`

@@ -18,7 +18,7 @@ type ShipmentLine struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
-	// Quantity holds the value of the "quantity" field.
+	// Units of the order line it carries.
 	Quantity int `json:"quantity,omitempty"`
 	// ShipmentID holds the value of the "shipment_id" field.
 	ShipmentID int `json:"shipment_id,omitempty"`

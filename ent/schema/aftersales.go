@@ -20,14 +20,14 @@ func (ReturnOrder) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, Version
 
 func (ReturnOrder) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("number").MaxRuneLen(32).NotEmpty().Unique().Immutable().
+		field.String("number").Comment("The return's number.").MaxRuneLen(32).NotEmpty().Unique().Immutable().
 			Annotations(entgql.OrderField("NUMBER")),
-		field.Enum("status").Values("REQUESTED", "APPROVED", "REJECTED", "RECEIVED",
+		field.Enum("status").Comment("Where the return is (see ReturnOrderStatus).").Values("REQUESTED", "APPROVED", "REJECTED", "RECEIVED",
 			"REFUNDED", "CLOSED").Default("REQUESTED").
 			Annotations(entgql.OrderField("STATUS")),
-		field.Enum("resolution").Values("REFUND", "EXCHANGE", "NONE").Default("REFUND"),
-		field.String("note").MaxRuneLen(2000).Optional(),
-		field.String("decision_note").MaxRuneLen(2000).Optional(),
+		field.Enum("resolution").Comment("What the customer gets: a refund, an exchange, or nothing.").Values("REFUND", "EXCHANGE", "NONE").Default("REFUND"),
+		field.String("note").Comment("Why the goods come back.").MaxRuneLen(2000).Optional(),
+		field.String("decision_note").Comment("The note given when it was approved or rejected.").MaxRuneLen(2000).Optional(),
 		money("amount_refunded_minor"),
 		currency(),
 		optionalTime("decided_at"),
@@ -46,7 +46,7 @@ func (ReturnOrder) Fields() []ent.Field {
 func (ReturnOrder) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("order", Order.Type).Ref("returns").Field("order_id").Unique().Required().Immutable(),
-		edge.To("lines", ReturnLine.Type),
+		edge.To("lines", ReturnLine.Type).Comment("What comes back, line by line."),
 		edge.To("shipment", Shipment.Type).Field("shipment_id").Unique().Immutable(),
 		edge.To("requested_by", User.Type).Field("requested_by_id").Unique().Immutable(),
 		edge.To("decided_by", User.Type).Field("decided_by_id").Unique(),
@@ -69,12 +69,12 @@ type ReturnLine struct{ ent.Schema }
 
 func (ReturnLine) Fields() []ent.Field {
 	return []ent.Field{
-		field.Int("quantity").Positive().Immutable(),
-		field.Enum("reason").Values("DAMAGED_IN_TRANSIT", "DEFECTIVE", "WRONG_ITEM", "NOT_AS_DESCRIBED",
+		field.Int("quantity").Comment("Units that come back.").Positive().Immutable(),
+		field.Enum("reason").Comment("Why this line comes back.").Values("DAMAGED_IN_TRANSIT", "DEFECTIVE", "WRONG_ITEM", "NOT_AS_DESCRIBED",
 			"NO_LONGER_NEEDED", "REFUSED_DELIVERY", "OTHER").Immutable(),
-		field.String("note").MaxRuneLen(500).Optional(),
-		field.Int("quantity_restocked").Default(0).NonNegative(),
-		field.Int("quantity_damaged").Default(0).NonNegative(),
+		field.String("note").Comment("More about the line's return.").MaxRuneLen(500).Optional(),
+		field.Int("quantity_restocked").Comment("Units back in stock on receipt (resellable).").Default(0).NonNegative(),
+		field.Int("quantity_damaged").Comment("Units received damaged, written off.").Default(0).NonNegative(),
 		field.Int("return_order_id").Immutable(),
 		field.Int("order_line_id").Immutable(),
 	}
@@ -99,28 +99,28 @@ func (OrderCorrection) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, Ver
 
 func (OrderCorrection) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("error_type").Values("PRICE", "QUANTITY", "PRODUCT", "CUSTOMER_INFO", "ADDRESS", "OTHER").Immutable(),
-		field.Enum("cause").Values("ENTRY_ERROR", "HUMAN_ERROR", "DATA_INCONSISTENCY", "SYSTEM_ERROR").Immutable(),
-		field.Enum("severity").Values("MINOR", "SEVERE").Immutable(),
+		field.Enum("error_type").Comment("What was wrong.").Values("PRICE", "QUANTITY", "PRODUCT", "CUSTOMER_INFO", "ADDRESS", "OTHER").Immutable(),
+		field.Enum("cause").Comment("How it came to be wrong.").Values("ENTRY_ERROR", "HUMAN_ERROR", "DATA_INCONSISTENCY", "SYSTEM_ERROR").Immutable(),
+		field.Enum("severity").Comment("MINOR applies at once; SEVERE needs the customer's confirmation and a manager's approval.").Values("MINOR", "SEVERE").Immutable(),
 		// AWAITING_CUSTOMER: sent to the customer's confirmation page;
 		// their acceptance takes it to PENDING_APPROVAL, a refusal to
 		// REJECTED.
-		field.Enum("status").Values("AWAITING_CUSTOMER", "PENDING_APPROVAL", "APPLIED", "REJECTED").
+		field.Enum("status").Comment("Where the correction is (see OrderCorrectionStatus).").Values("AWAITING_CUSTOMER", "PENDING_APPROVAL", "APPLIED", "REJECTED").
 			Annotations(entgql.OrderField("STATUS")),
-		field.JSON("diff", []change.Field{}).Annotations(entgql.Type("[FieldChange!]")),
+		field.JSON("diff", []change.Field{}).Comment("Each field it changes, before and after.").Annotations(entgql.Type("[FieldChange!]")),
 		// Request is the change set as submitted, kept so that an approval
 		// applies exactly what was reviewed.
 		field.Bytes("request").Annotations(entgql.Skip()),
-		field.String("note").MaxRuneLen(2000).Optional(),
-		field.Bool("customer_confirmed").Default(false),
-		field.String("customer_confirmation_note").MaxRuneLen(2000).Optional(),
+		field.String("note").Comment("Why the correction is made.").MaxRuneLen(2000).Optional(),
+		field.Bool("customer_confirmed").Comment("Whether the customer's confirmation is recorded.").Default(false),
+		field.String("customer_confirmation_note").Comment("How the customer confirmed it.").MaxRuneLen(2000).Optional(),
 		// The contact in which the customer confirmed, when one is logged.
 		field.Int("customer_contact_id").Optional().Nillable().Immutable(),
 		// The customer's own answer on the confirmation page: when, and
 		// from which address.
-		field.Enum("customer_decision").Values("ACCEPTED", "DECLINED").Optional().Nillable(),
+		field.Enum("customer_decision").Comment("The customer's answer on the confirmation page.").Values("ACCEPTED", "DECLINED").Optional().Nillable(),
 		optionalTime("customer_decided_at"),
-		field.String("customer_decision_address").MaxRuneLen(64).Optional(),
+		field.String("customer_decision_address").Comment("The address the customer answered from.").MaxRuneLen(64).Optional(),
 		money("total_before_minor"),
 		money("total_after_minor"),
 		// What the correction means for money at the time it applied: a
@@ -128,9 +128,9 @@ func (OrderCorrection) Fields() []ent.Field {
 		money("refund_due_minor"),
 		money("amount_due_minor"),
 		currency(),
-		field.Int64("expected_version").Immutable(),
+		field.Int64("expected_version").Comment("The order's version the correction was made against.").Immutable(),
 		optionalTime("decided_at"),
-		field.String("decision_note").MaxRuneLen(2000).Optional(),
+		field.String("decision_note").Comment("The note given when it was approved or rejected.").MaxRuneLen(2000).Optional(),
 		field.Int("order_id").Immutable(),
 		field.Int("requested_by_id").Optional().Nillable().Immutable(),
 		field.Int("decided_by_id").Optional().Nillable(),
@@ -161,19 +161,19 @@ func (Complaint) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMi
 
 func (Complaint) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("category").Values("PRODUCT_QUALITY", "DELIVERY", "BILLING", "SERVICE", "OTHER"),
-		field.Enum("severity").Values("LOW", "MEDIUM", "HIGH", "CRITICAL").
+		field.Enum("category").Comment("What the complaint is about.").Values("PRODUCT_QUALITY", "DELIVERY", "BILLING", "SERVICE", "OTHER"),
+		field.Enum("severity").Comment("How bad it is; sets how soon it is due.").Values("LOW", "MEDIUM", "HIGH", "CRITICAL").
 			Annotations(entgql.OrderField("SEVERITY")),
-		field.Enum("status").Values("OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED").Default("OPEN").
+		field.Enum("status").Comment("Where the complaint is (see ComplaintStatus).").Values("OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED").Default("OPEN").
 			Annotations(entgql.OrderField("STATUS")),
-		field.String("subject").MaxRuneLen(200).NotEmpty(),
-		field.String("description").MaxRuneLen(8000),
-		field.String("resolution").MaxRuneLen(8000).Optional(),
-		field.Time("due_at").SchemaType(datetime).Annotations(entgql.OrderField("DUE_AT")),
+		field.String("subject").Comment("The complaint in a line.").MaxRuneLen(200).NotEmpty(),
+		field.String("description").Comment("The complaint in full.").MaxRuneLen(8000),
+		field.String("resolution").Comment("How it was resolved.").MaxRuneLen(8000).Optional(),
+		field.Time("due_at").Comment("When it should be resolved by; past it, staff are told.").SchemaType(datetime).Annotations(entgql.OrderField("DUE_AT")),
 		optionalTime("resolved_at"),
 		optionalTime("closed_at"),
 		optionalTime("overdue_notified_at"),
-		field.Int("reopen_count").Default(0).NonNegative(),
+		field.Int("reopen_count").Comment("How often it was reopened.").Default(0).NonNegative(),
 		field.Int("customer_id").Immutable(),
 		field.Int("order_id").Optional().Nillable().Immutable(),
 		field.Int("assignee_id").Optional().Nillable(),

@@ -19,22 +19,22 @@ func (Shipment) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMix
 
 func (Shipment) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("carrier").MaxRuneLen(100),
-		field.String("tracking_number").MaxRuneLen(100).Optional(),
-		field.Enum("status").Values("IN_TRANSIT", "DELIVERED", "DELAYED", "LOST",
+		field.String("carrier").Comment("Who carries it.").MaxRuneLen(100),
+		field.String("tracking_number").Comment("The carrier's tracking number.").MaxRuneLen(100).Optional(),
+		field.Enum("status").Comment("Where the shipment is (see ShipmentStatus).").Values("IN_TRANSIT", "DELIVERED", "DELAYED", "LOST",
 			"DAMAGED", "REFUSED", "WRONG_ADDRESS").Default("IN_TRANSIT").
 			Annotations(entgql.OrderField("STATUS")),
-		field.JSON("address", &postal.Address{}).Optional().
+		field.JSON("address", &postal.Address{}).Comment("Where it goes.").Optional().
 			Annotations(entgql.Type("Address")),
-		field.String("exception_note").MaxRuneLen(2000).Optional(),
+		field.String("exception_note").Comment("What went wrong in delivery.").MaxRuneLen(2000).Optional(),
 		optionalTime("exception_reported_at"),
 		// Resolution says how an exception was settled: RESHIPPED,
 		// ADDRESS_CORRECTED, RETURNED, REFUNDED, or DELIVERED when the goods
 		// of a delayed shipment arrived after all.
-		field.Enum("exception_resolution").Values("RESHIPPED", "ADDRESS_CORRECTED",
+		field.Enum("exception_resolution").Comment("How the delivery problem was resolved.").Values("RESHIPPED", "ADDRESS_CORRECTED",
 			"RETURNED", "REFUNDED", "DELIVERED").Optional().Nillable(),
 		optionalTime("exception_resolved_at"),
-		field.Time("shipped_at").Default(now).SchemaType(datetime),
+		field.Time("shipped_at").Comment("When it left.").Default(now).SchemaType(datetime),
 		optionalTime("delivered_at"),
 		field.Int("order_id").Immutable(),
 		field.Int("shipped_by_id").Optional().Nillable().Immutable(),
@@ -47,7 +47,7 @@ func (Shipment) Fields() []ent.Field {
 func (Shipment) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("order", Order.Type).Ref("shipments").Field("order_id").Unique().Required().Immutable(),
-		edge.To("lines", ShipmentLine.Type),
+		edge.To("lines", ShipmentLine.Type).Comment("What it carries, line by line."),
 		edge.To("shipped_by", User.Type).Field("shipped_by_id").Unique().Immutable(),
 		edge.To("replacement_order", Order.Type).Field("replacement_order_id").Unique(),
 	}
@@ -66,7 +66,7 @@ type ShipmentLine struct{ ent.Schema }
 
 func (ShipmentLine) Fields() []ent.Field {
 	return []ent.Field{
-		field.Int("quantity").Positive().Immutable(),
+		field.Int("quantity").Comment("Units of the order line it carries.").Positive().Immutable(),
 		field.Int("shipment_id").Immutable(),
 		field.Int("order_line_id").Immutable(),
 	}

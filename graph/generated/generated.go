@@ -10774,16 +10774,40 @@ type Complaint implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  What the complaint is about.
+  """
   category: ComplaintCategory!
+  """
+  How bad it is; sets how soon it is due.
+  """
   severity: ComplaintSeverity!
+  """
+  Where the complaint is (see ComplaintStatus).
+  """
   status: ComplaintStatus!
+  """
+  The complaint in a line.
+  """
   subject: String!
+  """
+  The complaint in full.
+  """
   description: String!
+  """
+  How it was resolved.
+  """
   resolution: String
+  """
+  When it should be resolved by; past it, staff are told.
+  """
   dueAt: Time!
   resolvedAt: Time
   closedAt: Time
   overdueNotifiedAt: Time
+  """
+  How often it was reopened.
+  """
   reopenCount: Int!
   """
   The id of customer, without loading it.
@@ -16204,24 +16228,60 @@ type OrderCorrection implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  What was wrong.
+  """
   errorType: OrderCorrectionErrorType!
+  """
+  How it came to be wrong.
+  """
   cause: OrderCorrectionCause!
+  """
+  MINOR applies at once; SEVERE needs the customer's confirmation and a manager's approval.
+  """
   severity: OrderCorrectionSeverity!
+  """
+  Where the correction is (see OrderCorrectionStatus).
+  """
   status: OrderCorrectionStatus!
+  """
+  Each field it changes, before and after.
+  """
   diff: [FieldChange!]!
+  """
+  Why the correction is made.
+  """
   note: String
+  """
+  Whether the customer's confirmation is recorded.
+  """
   customerConfirmed: Boolean!
+  """
+  How the customer confirmed it.
+  """
   customerConfirmationNote: String
   """
   The id of customerContact, without loading it.
   """
   customerContactId: ID
+  """
+  The customer's answer on the confirmation page.
+  """
   customerDecision: OrderCorrectionCustomerDecision
   customerDecidedAt: Time
+  """
+  The address the customer answered from.
+  """
   customerDecisionAddress: String
   currency: String!
+  """
+  The order's version the correction was made against.
+  """
   expectedVersion: Int!
   decidedAt: Time
+  """
+  The note given when it was approved or rejected.
+  """
   decisionNote: String
   """
   The id of order, without loading it.
@@ -20398,10 +20458,25 @@ type ReturnLine implements Node {
   Unique across all types: node(id:) fetches it.
   """
   id: ID!
+  """
+  Units that come back.
+  """
   quantity: Int!
+  """
+  Why this line comes back.
+  """
   reason: ReturnLineReason!
+  """
+  More about the line's return.
+  """
   note: String
+  """
+  Units back in stock on receipt (resellable).
+  """
   quantityRestocked: Int!
+  """
+  Units received damaged, written off.
+  """
   quantityDamaged: Int!
   """
   The id of returnOrder, without loading it.
@@ -20713,10 +20788,25 @@ type ReturnOrder implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  The return's number.
+  """
   number: String!
+  """
+  Where the return is (see ReturnOrderStatus).
+  """
   status: ReturnOrderStatus!
+  """
+  What the customer gets: a refund, an exchange, or nothing.
+  """
   resolution: ReturnOrderResolution!
+  """
+  Why the goods come back.
+  """
   note: String
+  """
+  The note given when it was approved or rejected.
+  """
   decisionNote: String
   currency: String!
   decidedAt: Time
@@ -20748,6 +20838,9 @@ type ReturnOrder implements Node {
   """
   exchangeOrderId: ID
   order: Order!
+  """
+  What comes back, line by line.
+  """
   lines: [ReturnLine!]
   shipment: Shipment
   requestedBy: User
@@ -21631,14 +21724,35 @@ type Shipment implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  Who carries it.
+  """
   carrier: String!
+  """
+  The carrier's tracking number.
+  """
   trackingNumber: String
+  """
+  Where the shipment is (see ShipmentStatus).
+  """
   status: ShipmentStatus!
+  """
+  Where it goes.
+  """
   address: Address
+  """
+  What went wrong in delivery.
+  """
   exceptionNote: String
   exceptionReportedAt: Time
+  """
+  How the delivery problem was resolved.
+  """
   exceptionResolution: ShipmentExceptionResolution
   exceptionResolvedAt: Time
+  """
+  When it left.
+  """
   shippedAt: Time!
   deliveredAt: Time
   """
@@ -21654,6 +21768,9 @@ type Shipment implements Node {
   """
   replacementOrderId: ID
   order: Order!
+  """
+  What it carries, line by line.
+  """
   lines: [ShipmentLine!]
   shippedBy: User
   replacementOrder: Order
@@ -21707,6 +21824,9 @@ type ShipmentLine implements Node {
   Unique across all types: node(id:) fetches it.
   """
   id: ID!
+  """
+  Units of the order line it carries.
+  """
   quantity: Int!
   """
   The id of shipment, without loading it.
