@@ -182,7 +182,7 @@ func New(c Config) http.Handler {
 
 func newServer(c Config, docs *persisted, anonymous bool) *handler.Server {
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: c.Resolver}))
-	// POST, and GET for queries (gqlgen's GET refuses mutations, so no
+	// POST, and GET for queries (get refuses mutations with 405, so no
 	// link can change anything); multipart is not needed, and no array
 	// batching is accepted. A body that does not decode is refused
 	// without being echoed (see post).

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -38,11 +37,7 @@ func TestReady_ReadOnly(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = admin.Close() })
 		variable := "read_only"
-		var version string
-		if err := admin.QueryRow("SELECT VERSION()").Scan(&version); err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(version, "TiDB") {
+		if storetest.TiDB(t, admin) {
 			variable = "tidb_super_read_only" // TiDB's read_only does nothing
 		}
 		if _, err := admin.Exec("SET GLOBAL " + variable + " = 1"); err != nil {
