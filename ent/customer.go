@@ -16,7 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Customer is the model entity for the Customer schema.
+// A company that buys from us: its contacts and addresses, its credit limit, the rep who owns it, and its orders, complaints, contacts and notices.
 type Customer struct {
 	config `json:"-"`
 	// ID of the ent.

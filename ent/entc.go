@@ -15,6 +15,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+	"entgo.io/ent/schema"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -31,7 +32,7 @@ func main() {
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./schema/ent.graphql"),
 		entgql.WithWhereInputs(true),
-		entgql.WithSchemaHook(nonNullConnections, oneSpellingOfId, describeScalars, describeGenerated, describeEnumValues),
+		entgql.WithSchemaHook(nonNullConnections, oneSpellingOfId, describeTypes, describeScalars, describeGenerated, describeEnumValues),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -88,6 +89,23 @@ func oneSpellingOfId(_ *gen.Graph, s *ast.Schema) error {
 	for _, def := range s.Types {
 		for _, f := range def.Fields {
 			f.Name = idSuffix.ReplaceAllString(f.Name, "${1}Id${2}")
+		}
+	}
+	return nil
+}
+
+// describeTypes gives each ent type the description its schema states in a
+// schema.Comment annotation: entgql takes fields' and edges' comments, not
+// the type's.
+func describeTypes(g *gen.Graph, s *ast.Schema) error {
+	for _, t := range g.Nodes {
+		comment, ok := t.Annotations[(&schema.CommentAnnotation{}).Name()].(map[string]any)
+		def := s.Types[t.Name]
+		if !ok || def == nil {
+			continue
+		}
+		if text, _ := comment["Text"].(string); text != "" {
+			describe(&def.Description, text)
 		}
 	}
 	return nil

@@ -53,5 +53,8 @@ func (Customer) Indexes() []ent.Index {
 }
 
 func (Customer) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("A company that buys from us: its contacts and addresses, its credit limit, the rep who owns it, and its orders, complaints, contacts and notices."),
+		entgql.QueryField().Description("Customers, filtered and ordered: a sales rep sees the customers they own."), entgql.RelayConnection(),
+	}
 }
