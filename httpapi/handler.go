@@ -55,7 +55,8 @@ type Telemetry struct {
 	// Observer counts and times requests (telemetry.Metrics); nil = none.
 	Observer RequestObserver
 	// Metrics is served on /metrics to callers bearing MetricsToken;
-	// without both, /metrics is not mounted.
+	// without both, /metrics is not mounted. The token also opens Go's
+	// profiles under /debug/pprof/.
 	Metrics      http.Handler
 	MetricsToken string
 	// Tracing spans requests, GraphQL operations and resolvers; nil = off.
@@ -176,6 +177,9 @@ func New(c Config) http.Handler {
 	}
 	if c.Metrics != nil && c.MetricsToken != "" {
 		mux.Handle("GET /metrics", bearerOnly(c.MetricsToken, c.Metrics))
+	}
+	if c.MetricsToken != "" {
+		mountProfiles(mux, c.MetricsToken)
 	}
 	return traced(c.Tracing, logged(c.Log, c.Observer, crossOrigin(c.Origins, compressed(mux))))
 }

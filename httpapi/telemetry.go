@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
+	"net/http/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -174,6 +175,16 @@ func bearerOnly(token string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// mountProfiles serves Go's runtime profiles (net/http/pprof: CPU, heap,
+// allocations, goroutines, mutex and block) to the holder of the metrics
+// token, so that a slow production server can be profiled where it runs.
+func mountProfiles(mux *http.ServeMux, token string) {
+	mux.Handle("GET /debug/pprof/", bearerOnly(token, http.HandlerFunc(pprof.Index)))
+	mux.Handle("GET /debug/pprof/profile", bearerOnly(token, http.HandlerFunc(pprof.Profile)))
+	mux.Handle("GET /debug/pprof/trace", bearerOnly(token, http.HandlerFunc(pprof.Trace)))
+	mux.Handle("GET /debug/pprof/symbol", bearerOnly(token, http.HandlerFunc(pprof.Symbol)))
 }
 
 // traced spans each request when tracing is on; off, it adds nothing.

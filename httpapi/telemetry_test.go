@@ -319,6 +319,30 @@ func TestMetrics_Protected(t *testing.T) {
 	})
 }
 
+// TestProfiles_Protected: Go's profiles answer the bearer of the metrics
+// token (a real heap profile and a CPU profile of a second), nobody else,
+// and are not there at all without a token.
+func TestProfiles_Protected(t *testing.T) {
+	env, _ := telEnv(t, nil)
+	bearer := map[string]string{"Authorization": "Bearer " + telMetricsToken}
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/profile?seconds=1"} {
+		if r := send(t, http.MethodGet, env.URL+path, nil, map[string]string{"Authorization": "Bearer wrong"}); r.Status != http.StatusUnauthorized {
+			t.Errorf("%s with a wrong token: status %d, want 401", path, r.Status)
+		}
+	}
+	for _, path := range []string{"/debug/pprof/heap", "/debug/pprof/profile?seconds=1"} {
+		r := send(t, http.MethodGet, env.URL+path, nil, bearer)
+		// A profile is gzipped protobuf: it starts with gzip's magic bytes.
+		if r.Status != http.StatusOK || !bytes.HasPrefix(r.Body, []byte{0x1f, 0x8b}) {
+			t.Errorf("%s: status %d, body %.40q", path, r.Status, r.Body)
+		}
+	}
+	plain := apptest.New(t)
+	if r := send(t, http.MethodGet, plain.URL+"/debug/pprof/heap", nil, nil); r.Status != http.StatusNotFound {
+		t.Errorf("without a metrics token: status %d, want 404", r.Status)
+	}
+}
+
 // TestRequestLog_Fields: the request's log line names the GraphQL
 // operation, the viewer and the response's error codes, never the
 // variables or the document; without tracing it has no trace id.

@@ -55,6 +55,7 @@ type config struct {
 	pool            int
 	randSeed        int64
 	keep            bool
+	profiles        string
 }
 
 type bench struct {
@@ -68,6 +69,7 @@ type bench struct {
 	odDriver, odDSN string
 	serverDSN       string // the MariaDB DSN naming no database (the limit's -dsn)
 	jwtSecret       string
+	metricsToken    string // opens orderdesk's /debug/pprof/ with -cpuprofile
 
 	orders     []benchOrder
 	snap       snapshot
@@ -101,6 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.pool, "pool", 32, "the limit's connection pool (its -pool)")
 	fs.Int64Var(&c.randSeed, "rand-seed", 1, "random seed of the seeded data")
 	fs.BoolVar(&c.keep, "keep", false, "keep the databases at the end")
+	fs.StringVar(&c.profiles, "cpuprofile", "", "a folder: write orderdesk's CPU profile of each run there (<op>-c<N>-r<round>.pprof; go tool pprof reads them)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -173,6 +176,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	b := &bench{cfg: cfg, out: stdout, jwtSecret: randomSecret()}
+	if cfg.profiles != "" {
+		if err := os.MkdirAll(cfg.profiles, 0o755); err != nil {
+			fmt.Fprintln(stderr, "bench:", err)
+			return 2
+		}
+		b.metricsToken = randomSecret()
+	}
 	defer b.cleanup()
 	if err := b.setup(ctx); err != nil {
 		fmt.Fprintln(stderr, "bench:", err)

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -166,6 +167,9 @@ func (b *bench) startOrderdesk(ctx context.Context, logPath string) (*server, er
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	env := cleanEnv("ORDERDESK_DB_DRIVER="+b.odDriver, "ORDERDESK_DB_DSN="+b.odDSN, "ORDERDESK_ADDR="+addr,
 		"ORDERDESK_RULES_INTERVAL=0", "ORDERDESK_JWT_SECRET="+b.jwtSecret, "ORDERDESK_LOG_LEVEL=warn")
+	if b.metricsToken != "" {
+		env = append(env, "ORDERDESK_METRICS_TOKEN="+b.metricsToken)
+	}
 	p, err := startProc("orderdesk", b.odBin, nil, env, logPath)
 	if err != nil {
 		return nil, err
@@ -590,8 +594,12 @@ func (b *bench) runOrderdesk(ctx context.Context, round int, op string, conc int
 	if op != "list" {
 		b.odDirty = true
 	}
+	profiled := b.profile(ctx, s, fmt.Sprintf("%s-c%d-r%d.pprof", op, conc, round))
 	if err := b.measure(ctx, r, s, l); err != nil {
 		return nil, err
+	}
+	if err := <-profiled; err != nil {
+		b.say("  no CPU profile: %v", err)
 	}
 	s.stop()
 	r.logProblems, r.logSamples = logProblems(logPath)
@@ -603,6 +611,41 @@ func (b *bench) runOrderdesk(ctx context.Context, round int, op string, conc int
 		r.invariants, r.failed = rep, failed
 	}
 	return r, nil
+}
+
+// profile records orderdesk's CPU for the run's length (less a second, so
+// that it ends within the run) into the -cpuprofile folder as name; the
+// channel gives the outcome. Without -cpuprofile it does nothing.
+func (b *bench) profile(ctx context.Context, s *server, name string) <-chan error {
+	done := make(chan error, 1)
+	secs := int(b.cfg.dur.Seconds()) - 1
+	if b.cfg.profiles == "" || secs < 1 {
+		done <- nil
+		return done
+	}
+	go func() {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.base, secs), nil)
+		if err != nil {
+			done <- err
+			return
+		}
+		req.Header.Set("Authorization", "Bearer "+b.metricsToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("%s: %.200s", resp.Status, body)
+		}
+		if err == nil {
+			err = os.WriteFile(filepath.Join(b.cfg.profiles, name), body, 0o644)
+		}
+		done <- err
+	}()
+	return done
 }
 
 func (b *bench) runLimit(ctx context.Context, round int, op string, conc int) (*runResult, error) {
