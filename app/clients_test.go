@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -455,6 +456,57 @@ func TestScalarsDescribed(t *testing.T) {
 	if out.Time.SpecifiedByURL == nil || *out.Time.SpecifiedByURL != "https://scalars.graphql.org/andimarek/date-time" ||
 		!strings.Contains(out.Time.Description, "RFC 3339") || !strings.Contains(out.Cursor.Description, "endCursor") {
 		t.Fatalf("Time %+v, Cursor %+v", out.Time, out.Cursor)
+	}
+}
+
+// TestEverythingDescribed: a client introspecting the schema finds a
+// description on every type, field, argument, input field and enum value
+// (the built-in scalars and introspection types aside).
+func TestEverythingDescribed(t *testing.T) {
+	env := apptest.New(t)
+	type named struct{ Name, Description string }
+	var out struct {
+		Schema struct {
+			Types []struct {
+				named
+				Fields []struct {
+					named
+					Args []named
+				}
+				InputFields []named
+				EnumValues  []named
+			}
+		} `json:"__schema"`
+	}
+	env.As(t, "AUDITOR").MustDo(t, `{ __schema { types { name description
+		fields(includeDeprecated: true) { name description args { name description } }
+		inputFields { name description } enumValues(includeDeprecated: true) { name description } } } }`, nil, &out)
+	var missing []string
+	for _, ty := range out.Schema.Types {
+		if strings.HasPrefix(ty.Name, "__") || slices.Contains([]string{"String", "Int", "Float", "Boolean", "ID"}, ty.Name) {
+			continue
+		}
+		check := func(what string, n named) {
+			if strings.TrimSpace(n.Description) == "" {
+				missing = append(missing, what)
+			}
+		}
+		check(ty.Name, ty.named)
+		for _, f := range ty.Fields {
+			check(ty.Name+"."+f.Name, f.named)
+			for _, a := range f.Args {
+				check(ty.Name+"."+f.Name+"("+a.Name+")", a)
+			}
+		}
+		for _, f := range ty.InputFields {
+			check(ty.Name+"."+f.Name, f)
+		}
+		for _, v := range ty.EnumValues {
+			check(ty.Name+"."+v.Name, v)
+		}
+	}
+	if len(out.Schema.Types) < 100 || len(missing) > 0 {
+		t.Errorf("%d types; %d without a description: %v", len(out.Schema.Types), len(missing), missing)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// APIKey is the model entity for the APIKey schema.
+// A machine account's credential: a secret shown once when created and kept only as a hash, acting as its user with that user's role and scopes until it expires or is revoked.
 type APIKey struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -24,17 +24,17 @@ type APIKey struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// UserID holds the value of the "user_id" field.
 	UserID int `json:"user_id,omitempty"`
-	// Name holds the value of the "name" field.
+	// What the key is for, as named when it was created.
 	Name string `json:"name,omitempty"`
-	// Prefix holds the value of the "prefix" field.
+	// The secret's first characters (od_ and eight more), to tell keys apart: the secret itself is shown only once, when the key is created.
 	Prefix string `json:"prefix,omitempty"`
 	// Hash holds the value of the "hash" field.
 	Hash string `json:"-"`
-	// ExpiresAt holds the value of the "expires_at" field.
+	// When it stops working; null: it works until revoked.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	// LastUsedAt holds the value of the "last_used_at" field.
+	// When it was last used (written at most once a minute); null if never.
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
-	// RevokedAt holds the value of the "revoked_at" field.
+	// When it was revoked; null while it is not.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// CreatedByID holds the value of the "created_by_id" field.
 	CreatedByID *int `json:"created_by_id,omitempty"`
@@ -46,9 +46,9 @@ type APIKey struct {
 
 // APIKeyEdges holds the relations/edges for other nodes in the graph.
 type APIKeyEdges struct {
-	// User holds the value of the user edge.
+	// The account the key acts as, with that account's role and scopes.
 	User *User `json:"user,omitempty"`
-	// CreatedBy holds the value of the created_by edge.
+	// Who created it.
 	CreatedBy *User `json:"created_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -15,38 +15,38 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// AuditEvent is the model entity for the AuditEvent schema.
+// One entry of the append-only audit log: who changed what, when, from which status to which, why, and the values before and after. An order's timeline (Order.events) is its slice of the log; nothing updates or deletes an entry.
 type AuditEvent struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// ActorKind holds the value of the "actor_kind" field.
+	// What kind of actor made the change (see AuditEventActorKind).
 	ActorKind auditevent.ActorKind `json:"actor_kind,omitempty"`
-	// ActorName holds the value of the "actor_name" field.
+	// Who made it, as they were then: a user's email, system:<rule> for a background rule (system:customer for the customer on the confirmation page), or anonymous.
 	ActorName string `json:"actor_name,omitempty"`
-	// Action holds the value of the "action" field.
+	// What happened, as a dotted verb: order.confirmed, cancellation.requested, payment.refunded, ...
 	Action string `json:"action,omitempty"`
-	// SubjectType holds the value of the "subject_type" field.
+	// The GraphQL type of the record changed (Order, Payment, CancellationRecord, ...).
 	SubjectType string `json:"subject_type,omitempty"`
-	// SubjectID holds the value of the "subject_id" field.
+	// The id of the record changed: node(id:) fetches it while it exists.
 	SubjectID int `json:"subject_id,omitempty"`
-	// FromStatus holds the value of the "from_status" field.
+	// The subject's status before the change, where the event records one; empty otherwise.
 	FromStatus string `json:"from_status,omitempty"`
-	// ToStatus holds the value of the "to_status" field.
+	// The subject's status after the change, where the event records one; empty otherwise.
 	ToStatus string `json:"to_status,omitempty"`
-	// Reason holds the value of the "reason" field.
+	// The reason or note given with the change (at most 2000 characters); empty if none.
 	Reason string `json:"reason,omitempty"`
 	// AmountMinor holds the value of the "amount_minor" field.
 	AmountMinor *int64 `json:"amount_minor,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of amount; empty when the event has no amount.
 	Currency string `json:"currency,omitempty"`
-	// Before holds the value of the "before" field.
+	// Values before the change, by name, where the event records them; null otherwise.
 	Before map[string]interface{} `json:"before,omitempty"`
-	// After holds the value of the "after" field.
+	// Values after the change (or the facts of the action), by name, where the event records them; null otherwise.
 	After map[string]interface{} `json:"after,omitempty"`
-	// RequestID holds the value of the "request_id" field.
+	// The id of the HTTP request that made the change (its X-Request-ID); empty outside a request, as for background rules.
 	RequestID string `json:"request_id,omitempty"`
 	// ActorID holds the value of the "actor_id" field.
 	ActorID *int `json:"actor_id,omitempty"`
@@ -60,9 +60,9 @@ type AuditEvent struct {
 
 // AuditEventEdges holds the relations/edges for other nodes in the graph.
 type AuditEventEdges struct {
-	// Actor holds the value of the actor edge.
+	// The user who made the change; null for the system.
 	Actor *User `json:"actor,omitempty"`
-	// Order holds the value of the order edge.
+	// The order on whose timeline the event is; null when it belongs to none.
 	Order *Order `json:"order,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -18,7 +18,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// CancellationRecord is the model entity for the CancellationRecord schema.
+// A request to cancel or void an order, whole or in part: its reason, the approvals it needs and got, and once executed exactly what it reversed (money refunded, payments cancelled, stock released).
 type CancellationRecord struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -33,7 +33,7 @@ type CancellationRecord struct {
 	Kind cancellationrecord.Kind `json:"kind,omitempty"`
 	// The whole order, or some line quantities.
 	Scope cancellationrecord.Scope `json:"scope,omitempty"`
-	// The line quantities a PARTIAL one cancels.
+	// The line quantities it cancels: those asked for, or for FULL every open quantity; once executed, what it did cancel.
 	Lines []change.LineQuantity `json:"lines,omitempty"`
 	// Why (see ReasonCode).
 	ReasonCode cancellationrecord.ReasonCode `json:"reason_code,omitempty"`
@@ -47,21 +47,21 @@ type CancellationRecord struct {
 	NeedsManagerApproval bool `json:"needs_manager_approval,omitempty"`
 	// Whether finance must approve it too (money goes back).
 	NeedsFinanceApproval bool `json:"needs_finance_approval,omitempty"`
-	// ManagerApprovedAt holds the value of the "manager_approved_at" field.
+	// When a sales manager approved it; null until one has (a manager's own request sent to the customer carries their approval).
 	ManagerApprovedAt *time.Time `json:"manager_approved_at,omitempty"`
-	// FinanceApprovedAt holds the value of the "finance_approved_at" field.
+	// When finance approved it; null until it has.
 	FinanceApprovedAt *time.Time `json:"finance_approved_at,omitempty"`
-	// DecidedAt holds the value of the "decided_at" field.
+	// When it was rejected, withdrawn, declined by the customer or closed with its order; null otherwise.
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
 	// The note given when it was rejected or withdrawn.
 	DecisionNote string `json:"decision_note,omitempty"`
-	// ExecutedAt holds the value of the "executed_at" field.
+	// When it was executed; null before.
 	ExecutedAt *time.Time `json:"executed_at,omitempty"`
 	// AmountRefundedMinor holds the value of the "amount_refunded_minor" field.
 	AmountRefundedMinor int64 `json:"amount_refunded_minor,omitempty"`
 	// AmountCancelledMinor holds the value of the "amount_cancelled_minor" field.
 	AmountCancelledMinor int64 `json:"amount_cancelled_minor,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of the request's amounts: the order's currency.
 	Currency string `json:"currency,omitempty"`
 	// Units of reserved stock it gave back.
 	QuantityReleased int `json:"quantity_released,omitempty"`
@@ -83,7 +83,7 @@ type CancellationRecord struct {
 	CustomerContactID *int `json:"customer_contact_id,omitempty"`
 	// The customer's answer on the confirmation page.
 	CustomerDecision *cancellationrecord.CustomerDecision `json:"customer_decision,omitempty"`
-	// CustomerDecidedAt holds the value of the "customer_decided_at" field.
+	// When the customer answered on the confirmation page; null if they have not.
 	CustomerDecidedAt *time.Time `json:"customer_decided_at,omitempty"`
 	// The address the customer answered from.
 	CustomerDecisionAddress string `json:"customer_decision_address,omitempty"`

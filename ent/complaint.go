@@ -18,7 +18,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Complaint is the model entity for the Complaint schema.
+// A customer's complaint, optionally about one order: filed, assigned, resolved (with what resolved it) and closed, due by a time its severity sets.
 type Complaint struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -43,11 +43,11 @@ type Complaint struct {
 	Resolution string `json:"resolution,omitempty"`
 	// When it should be resolved by; past it, staff are told.
 	DueAt time.Time `json:"due_at,omitempty"`
-	// ResolvedAt holds the value of the "resolved_at" field.
+	// When it was resolved; null while open or in progress (a reopening clears it).
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
-	// ClosedAt holds the value of the "closed_at" field.
+	// When it was closed; null before (a reopening clears it).
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
-	// OverdueNotifiedAt holds the value of the "overdue_notified_at" field.
+	// When the assignee and the sales managers were told it is overdue; null if they were not (a reopening clears it).
 	OverdueNotifiedAt *time.Time `json:"overdue_notified_at,omitempty"`
 	// How often it was reopened.
 	ReopenCount int `json:"reopen_count,omitempty"`
@@ -75,21 +75,21 @@ type Complaint struct {
 
 // ComplaintEdges holds the relations/edges for other nodes in the graph.
 type ComplaintEdges struct {
-	// Customer holds the value of the customer edge.
+	// The customer who complains.
 	Customer *Customer `json:"customer,omitempty"`
-	// Order holds the value of the order edge.
+	// The order it is about; null when about none.
 	Order *Order `json:"order,omitempty"`
-	// Assignee holds the value of the assignee edge.
+	// Who works on it; null until assigned.
 	Assignee *User `json:"assignee,omitempty"`
-	// FiledBy holds the value of the filed_by edge.
+	// Who filed it.
 	FiledBy *User `json:"filed_by,omitempty"`
-	// ResolvedByReturn holds the value of the resolved_by_return edge.
+	// The return that resolved it, when one did.
 	ResolvedByReturn *ReturnOrder `json:"resolved_by_return,omitempty"`
-	// ResolvedByPayment holds the value of the resolved_by_payment edge.
+	// The payment (e.g. a refund) that resolved it, when one did.
 	ResolvedByPayment *Payment `json:"resolved_by_payment,omitempty"`
-	// ResolvedByCorrection holds the value of the resolved_by_correction edge.
+	// The order correction that resolved it, when one did.
 	ResolvedByCorrection *OrderCorrection `json:"resolved_by_correction,omitempty"`
-	// ResolvedByOrder holds the value of the resolved_by_order edge.
+	// The order (e.g. a replacement) that resolved it, when one did.
 	ResolvedByOrder *Order `json:"resolved_by_order,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

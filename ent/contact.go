@@ -15,7 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Contact is the model entity for the Contact schema.
+// One conversation with a customer, optionally about one of their orders and one of its exception records: by which channel, who started it, what was said and agreed, and the follow-up it calls for (when, by whom, and once done how satisfied the customer was).
 type Contact struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -26,27 +26,27 @@ type Contact struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Channel holds the value of the "channel" field.
+	// How the conversation took place.
 	Channel contact.Channel `json:"channel,omitempty"`
-	// Direction holds the value of the "direction" field.
+	// Who started it: the customer (INBOUND) or we (OUTBOUND).
 	Direction contact.Direction `json:"direction,omitempty"`
-	// Origin holds the value of the "origin" field.
+	// Whether someone logged it or a rule scheduled it (see ContactOrigin).
 	Origin contact.Origin `json:"origin,omitempty"`
-	// Summary holds the value of the "summary" field.
+	// What was said.
 	Summary string `json:"summary,omitempty"`
-	// Outcome holds the value of the "outcome" field.
+	// What came of it or was agreed; completing the follow-up may replace it.
 	Outcome string `json:"outcome,omitempty"`
-	// SubjectType holds the value of the "subject_type" field.
+	// The type of the record it is about (Complaint, ReturnOrder, OrderCorrection, CancellationRecord or Shipment; see subject); empty when about none.
 	SubjectType string `json:"subject_type,omitempty"`
 	// SubjectID holds the value of the "subject_id" field.
 	SubjectID *int `json:"subject_id,omitempty"`
-	// FollowUpAt holds the value of the "follow_up_at" field.
+	// When the follow-up it calls for is due; null: it calls for none.
 	FollowUpAt *time.Time `json:"follow_up_at,omitempty"`
-	// FollowUpDoneAt holds the value of the "follow_up_done_at" field.
+	// When the follow-up was completed; null while open or when there is none.
 	FollowUpDoneAt *time.Time `json:"follow_up_done_at,omitempty"`
 	// FollowUpNotifiedAt holds the value of the "follow_up_notified_at" field.
 	FollowUpNotifiedAt *time.Time `json:"follow_up_notified_at,omitempty"`
-	// Satisfaction holds the value of the "satisfaction" field.
+	// How satisfied the customer was, 1 (worst) to 5 (best), recorded when the follow-up was completed; null if not given.
 	Satisfaction *int `json:"satisfaction,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID int `json:"customer_id,omitempty"`
@@ -66,15 +66,15 @@ type Contact struct {
 
 // ContactEdges holds the relations/edges for other nodes in the graph.
 type ContactEdges struct {
-	// Customer holds the value of the customer edge.
+	// The customer spoken with.
 	Customer *Customer `json:"customer,omitempty"`
-	// Order holds the value of the order edge.
+	// The order it was about; null when about none.
 	Order *Order `json:"order,omitempty"`
-	// FollowUpAssignee holds the value of the follow_up_assignee edge.
+	// Who is to make the follow-up; null when there is none.
 	FollowUpAssignee *User `json:"follow_up_assignee,omitempty"`
-	// Actor holds the value of the actor edge.
+	// Who logged it, or whose action scheduled it; null for the system.
 	Actor *User `json:"actor,omitempty"`
-	// FollowUpDoneBy holds the value of the follow_up_done_by edge.
+	// Who completed the follow-up.
 	FollowUpDoneBy *User `json:"follow_up_done_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -16,20 +16,20 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// CreditNote is the model entity for the CreditNote schema.
+// A numbered document that takes back part or all of an invoice, written with the action that lowered what the customer owes (a cancellation, void, refund beyond what was due, received return, correction, lost goods credited) or when a wrong invoice is credited in full. Never edited.
 type CreditNote struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// Number holds the value of the "number" field.
+	// The credit note's number, CN-<year>-<sequence>: gapless per year, never reused.
 	Number string `json:"number,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of its amount: the invoice's currency.
 	Currency string `json:"currency,omitempty"`
 	// AmountMinor holds the value of the "amount_minor" field.
 	AmountMinor int64 `json:"amount_minor,omitempty"`
-	// Reason holds the value of the "reason" field.
+	// Why it was written: the action that lowered what the customer owes, or why the invoice was credited to be issued again.
 	Reason string `json:"reason,omitempty"`
 	// InvoiceID holds the value of the "invoice_id" field.
 	InvoiceID int `json:"invoice_id,omitempty"`
@@ -45,11 +45,11 @@ type CreditNote struct {
 
 // CreditNoteEdges holds the relations/edges for other nodes in the graph.
 type CreditNoteEdges struct {
-	// Invoice holds the value of the invoice edge.
+	// The invoice it credits.
 	Invoice *Invoice `json:"invoice,omitempty"`
-	// Order holds the value of the order edge.
+	// The invoice's order.
 	Order *Order `json:"order,omitempty"`
-	// IssuedBy holds the value of the issued_by edge.
+	// Who took the action that wrote it; null when a background rule did.
 	IssuedBy *User `json:"issued_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -41,7 +41,7 @@ type Customer struct {
 	ShippingAddress *postal.Address `json:"shipping_address,omitempty"`
 	// CreditLimitMinor holds the value of the "credit_limit_minor" field.
 	CreditLimitMinor int64 `json:"credit_limit_minor,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of the credit limit and of the customer's orders.
 	Currency string `json:"currency,omitempty"`
 	// The language of the customer's notices (zh-CN or en); empty: the server's default.
 	Language string `json:"language,omitempty"`
@@ -55,7 +55,7 @@ type Customer struct {
 
 // CustomerEdges holds the relations/edges for other nodes in the graph.
 type CustomerEdges struct {
-	// Owner holds the value of the owner edge.
+	// The sales rep or manager who owns the customer: a sales rep sees only the customers they own; null: nobody does.
 	Owner *User `json:"owner,omitempty"`
 	// The customer's orders.
 	Orders []*Order `json:"orders,omitempty"`

@@ -15,7 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// CustomerNotice is the model entity for the CustomerNotice schema.
+// One message to a customer about their order (confirmed, cancelled, voided, return received or refunded, consent asked, invoice issued, payment overdue): queued with the change it announces, then delivered by email, and what was sent and how it went.
 type CustomerNotice struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -26,19 +26,19 @@ type CustomerNotice struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// What it tells the customer (see CustomerNoticeKind).
 	Kind customernotice.Kind `json:"kind,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where its delivery is (see CustomerNoticeStatus).
 	Status customernotice.Status `json:"status,omitempty"`
 	// Facts holds the value of the "facts" field.
 	Facts map[string]string `json:"facts,omitempty"`
-	// SubjectType holds the value of the "subject_type" field.
+	// The type of the record it is about (CancellationRecord, ReturnOrder, OrderCorrection or Invoice; see subject); empty for an order's confirmation.
 	SubjectType string `json:"subject_type,omitempty"`
 	// SubjectID holds the value of the "subject_id" field.
 	SubjectID *int `json:"subject_id,omitempty"`
 	// Language holds the value of the "language" field.
 	Language string `json:"language,omitempty"`
-	// Channel holds the value of the "channel" field.
+	// EMAIL once an attempt sent or tried it by email; NONE when it was skipped or withheld; null before that.
 	Channel *customernotice.Channel `json:"channel,omitempty"`
 	// Recipient holds the value of the "recipient" field.
 	Recipient string `json:"recipient,omitempty"`
@@ -46,15 +46,15 @@ type CustomerNotice struct {
 	Title string `json:"title,omitempty"`
 	// Body holds the value of the "body" field.
 	Body string `json:"body,omitempty"`
-	// Attempts holds the value of the "attempts" field.
+	// Delivery attempts so far (back to 0 when it is resent).
 	Attempts int `json:"attempts,omitempty"`
-	// NextAttemptAt holds the value of the "next_attempt_at" field.
+	// While QUEUED, when a sender may take it next (during an attempt, the end of that attempt's lease).
 	NextAttemptAt time.Time `json:"next_attempt_at,omitempty"`
 	// TakenUntil holds the value of the "taken_until" field.
 	TakenUntil *time.Time `json:"taken_until,omitempty"`
-	// LastError holds the value of the "last_error" field.
+	// Why the last attempt failed, why the notice was skipped, or who withheld it and why; empty once sent.
 	LastError string `json:"last_error,omitempty"`
-	// SentAt holds the value of the "sent_at" field.
+	// When it was sent; null unless SENT.
 	SentAt *time.Time `json:"sent_at,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID int `json:"customer_id,omitempty"`
@@ -68,9 +68,9 @@ type CustomerNotice struct {
 
 // CustomerNoticeEdges holds the relations/edges for other nodes in the graph.
 type CustomerNoticeEdges struct {
-	// Customer holds the value of the customer edge.
+	// The customer it is for.
 	Customer *Customer `json:"customer,omitempty"`
-	// Order holds the value of the order edge.
+	// The order it is about.
 	Order *Order `json:"order,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

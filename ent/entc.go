@@ -32,7 +32,7 @@ func main() {
 		entgql.WithSchemaGenerator(),
 		entgql.WithSchemaPath("./schema/ent.graphql"),
 		entgql.WithWhereInputs(true),
-		entgql.WithSchemaHook(nonNullConnections, oneSpellingOfId, describeTypes, describeScalars, describeGenerated, describeEnumValues),
+		entgql.WithSchemaHook(nonNullConnections, oneSpellingOfId, describeTypes, describeConnections, describeScalars, describeGenerated, describeEnumValues),
 	)
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
@@ -100,12 +100,53 @@ func oneSpellingOfId(_ *gen.Graph, s *ast.Schema) error {
 func describeTypes(g *gen.Graph, s *ast.Schema) error {
 	for _, t := range g.Nodes {
 		comment, ok := t.Annotations[(&schema.CommentAnnotation{}).Name()].(map[string]any)
-		def := s.Types[t.Name]
+		def := s.Types[graphQLName(t)]
 		if !ok || def == nil {
 			continue
 		}
 		if text, _ := comment["Text"].(string); text != "" {
 			describe(&def.Description, text)
+		}
+	}
+	return nil
+}
+
+// graphQLName is the name of an ent type in GraphQL: the entgql.Type it is
+// given (APIKey is ApiKey), else its own.
+func graphQLName(t *gen.Type) string {
+	ant := &entgql.Annotation{}
+	if raw, ok := t.Annotations[ant.Name()]; ok && ant.Decode(raw) == nil && ant.Type != "" {
+		return ant.Type
+	}
+	return t.Name
+}
+
+// camel is ent's (and entgql's) snake_case to camelCase.
+var camel = gen.Funcs["camel"].(func(string) string)
+
+// describeConnections gives the fields of edges that are Relay connections
+// (entgql.RelayConnection) their edge's comment: entgql writes an edge's
+// comment only on a plain edge field.
+func describeConnections(g *gen.Graph, s *ast.Schema) error {
+	for _, t := range g.Nodes {
+		def := s.Types[graphQLName(t)]
+		if def == nil {
+			continue
+		}
+		for _, e := range t.Edges {
+			if e.Comment() == "" {
+				continue
+			}
+			names := []string{camel(e.Name)}
+			ant := &entgql.Annotation{}
+			if raw, ok := e.Annotations[ant.Name()]; ok && ant.Decode(raw) == nil && len(ant.Mapping) > 0 {
+				names = ant.Mapping
+			}
+			for _, name := range names {
+				if f := def.Fields.ForName(name); f != nil {
+					describe(&f.Description, e.Comment())
+				}
+			}
 		}
 	}
 	return nil
@@ -137,8 +178,8 @@ var predicates = []struct{ suffix, says string }{
 
 // describeGenerated describes what entgql generates without a word: the
 // filters (XWhereInput) and each of their predicates, the edges of
-// connections, and the fields of ordering enums. Descriptions written in
-// the ent schema or by entgql are kept.
+// connections, the fields of ordering enums, and the Query type itself.
+// Descriptions written in the ent schema or by entgql are kept.
 func describeGenerated(_ *gen.Graph, s *ast.Schema) error {
 	for name, def := range s.Types {
 		switch {
@@ -163,6 +204,9 @@ func describeGenerated(_ *gen.Graph, s *ast.Schema) error {
 				describe(&v.Description, "By "+strings.ToLower(strings.ReplaceAll(v.Name, "_", " "))+".")
 			}
 		}
+	}
+	if q := s.Types["Query"]; q != nil {
+		describe(&q.Description, "What may be read: any record by its id (node, nodes), and lists of records as filtered, ordered Relay connections; each shows only what the viewer may see.")
 	}
 	if d := s.Types["OrderDirection"]; d != nil {
 		for _, v := range d.EnumValues {
@@ -276,11 +320,184 @@ var enumValues = map[string]map[string]string{
 	"ShipmentStatus": {
 		"IN_TRANSIT":    "On its way.",
 		"DELIVERED":     "Delivered.",
-		"DELAYED":       "Late: an exception is open.",
-		"LOST":          "Lost: an exception is open.",
-		"DAMAGED":       "Arrived damaged: an exception is open.",
-		"REFUSED":       "Refused by the customer: an exception is open.",
-		"WRONG_ADDRESS": "Could not be delivered to the address: an exception is open.",
+		"DELAYED":       "Reported late: a delivery problem, open until exceptionResolvedAt is set.",
+		"LOST":          "Reported lost: a delivery problem, open until exceptionResolvedAt is set.",
+		"DAMAGED":       "Reported damaged (in transit or on arrival): a delivery problem, open until exceptionResolvedAt is set.",
+		"REFUSED":       "Refused by the customer: a delivery problem, open until exceptionResolvedAt is set.",
+		"WRONG_ADDRESS": "Not deliverable to the address: a delivery problem, open until exceptionResolvedAt is set.",
+	},
+	"ShipmentExceptionResolution": {
+		"RESHIPPED":         "The goods were sent again in a no-charge REPLACEMENT order (replacementOrder).",
+		"ADDRESS_CORRECTED": "The address of the shipment and the order was corrected; the shipment is in transit again.",
+		"RETURNED":          "The goods come back: an approved return was opened for them.",
+		"REFUNDED":          "The customer was credited the goods' value and refunded what that made due.",
+		"DELIVERED":         "The delayed goods arrived after all.",
+	},
+	"OrderKind": {
+		"STANDARD":    "A sale.",
+		"REPLACEMENT": "Free of charge: sends again goods of the order it was re-created from (reorderedFrom), for a shipment problem resolved RESHIPPED or a return for EXCHANGE.",
+	},
+	"OrderChannel": {
+		"WEB":       "Ordered online.",
+		"EMAIL":     "Ordered by email.",
+		"PHONE":     "Ordered by phone.",
+		"FAX":       "Ordered by fax.",
+		"SALES_REP": "Taken by a sales rep.",
+		"API":       "Sent by an integrated system through the API.",
+	},
+	"OrderReviewHold": {
+		"STOCK":         "Not enough stock is available.",
+		"PRICE":         "A price or discount is outside what the list price and policy allow.",
+		"CREDIT":        "The customer's credit limit does not cover their open unpaid orders and this one.",
+		"DELIVERY_DATE": "The requested delivery date is earlier than the lead time allows.",
+	},
+	"CancellationRecordKind": {
+		"CANCEL": "A business cancellation of unshipped goods, of the whole order or some line quantities.",
+		"VOID":   "An invalidation of the whole order (entered in error, duplicate, fraud) that can never be undone; it executes at once.",
+	},
+	"CancellationRecordScope": {
+		"FULL":    "The whole order, none of which had shipped.",
+		"PARTIAL": "Some line quantities (lines), or the open rest of an order part of which has shipped.",
+	},
+	"CancellationRecordResolution": {
+		"REFUND":  "Recorded as a refund; money due back is refunded whichever the resolution.",
+		"REORDER": "The cancelled quantities are also re-created as a new draft order (newOrder).",
+		"NONE":    "Nothing beyond the cancellation (money due back is still refunded).",
+	},
+	"CancellationRecordCustomerDecision": {
+		"ACCEPTED": "The customer agreed on the confirmation page.",
+		"DECLINED": "The customer refused on the confirmation page: the request is rejected.",
+	},
+	"OrderCorrectionErrorType": {
+		"PRICE":         "A price or discount was wrong.",
+		"QUANTITY":      "A quantity was wrong.",
+		"PRODUCT":       "The wrong product was ordered (a swap is always SEVERE).",
+		"CUSTOMER_INFO": "The customer's contact details were wrong.",
+		"ADDRESS":       "The shipping address was wrong.",
+		"OTHER":         "Something else was wrong.",
+	},
+	"OrderCorrectionCause": {
+		"ENTRY_ERROR":        "A mistake in entering the order.",
+		"HUMAN_ERROR":        "Another human mistake.",
+		"DATA_INCONSISTENCY": "Data that did not agree.",
+		"SYSTEM_ERROR":       "A system's error.",
+	},
+	"OrderCorrectionSeverity": {
+		"MINOR":  "Within policy: applies at once.",
+		"SEVERE": "Moves the total by more than the policy allows, swaps a product or sets a price outside the policy: needs the customer's confirmation and a manager's approval (a manager's own correction applies at once).",
+	},
+	"OrderCorrectionCustomerDecision": {
+		"ACCEPTED": "The customer agreed on the confirmation page: the correction goes on to a manager's approval.",
+		"DECLINED": "The customer refused on the confirmation page: the correction is rejected.",
+	},
+	"ReturnOrderResolution": {
+		"REFUND":   "When the goods are received the customer is credited their value; refundReturn pays back what that makes due.",
+		"EXCHANGE": "When the goods are received a no-charge REPLACEMENT order of them is made (exchangeOrder).",
+		"NONE":     "The goods come back without credit or replacement.",
+	},
+	"ReturnLineReason": {
+		"DAMAGED_IN_TRANSIT": "Damaged on the way.",
+		"DEFECTIVE":          "Faulty.",
+		"WRONG_ITEM":         "Not what was ordered.",
+		"NOT_AS_DESCRIBED":   "Not as described.",
+		"NO_LONGER_NEEDED":   "The customer no longer needs it.",
+		"REFUSED_DELIVERY":   "The customer refused the delivery.",
+		"OTHER":              "Another reason, which the note gives.",
+	},
+	"ComplaintCategory": {
+		"PRODUCT_QUALITY": "The goods' quality.",
+		"DELIVERY":        "The delivery.",
+		"BILLING":         "Invoices, charges or refunds.",
+		"SERVICE":         "How the customer was served.",
+		"OTHER":           "Anything else.",
+	},
+	"ComplaintSeverity": {
+		"LOW":      "Due within 7 days (by default).",
+		"MEDIUM":   "Due within 3 days (by default).",
+		"HIGH":     "Due within 24 hours (by default).",
+		"CRITICAL": "Due within 4 hours (by default).",
+	},
+	"ContactChannel": {
+		"PHONE":   "By phone.",
+		"EMAIL":   "By email.",
+		"MEETING": "In a meeting.",
+		"CHAT":    "In a chat.",
+		"VISIT":   "On a visit.",
+		"OTHER":   "Some other way; also what a scheduled follow-up is logged with.",
+	},
+	"ContactDirection": {
+		"INBOUND":  "The customer contacted us.",
+		"OUTBOUND": "We contacted the customer.",
+	},
+	"ContactOrigin": {
+		"LOGGED":         "Logged by a member of staff.",
+		"AFTER_DELIVERY": "Scheduled when the order was delivered: the follow-up that asks whether everything arrived well.",
+	},
+	"CustomerNoticeKind": {
+		"ORDER_CONFIRMED":                "The order was confirmed, with its total.",
+		"CANCELLATION_EXECUTED":          "The order, or part of it, was cancelled, with what was refunded.",
+		"ORDER_VOIDED":                   "The order was voided, with what was refunded.",
+		"RETURN_RECEIVED":                "The returned goods arrived.",
+		"RETURN_REFUNDED":                "The return was refunded, with the amount.",
+		"CORRECTION_AWAITING_CUSTOMER":   "A correction asks for the customer's consent: its changes and the link to the confirmation page.",
+		"INVOICE_ISSUED":                 "An invoice was issued: its number, amount and due date.",
+		"PAYMENT_OVERDUE":                "A reminder that an invoice is unpaid past its due date.",
+		"CANCELLATION_AWAITING_CUSTOMER": "A cancellation asks for the customer's consent: what it cancels and refunds, and the link to the confirmation page.",
+	},
+	"CustomerNoticeStatus": {
+		"QUEUED":  "Waiting to go, or to be tried again after a failed attempt.",
+		"SENT":    "Handed to the mail server.",
+		"FAILED":  "Given up: the mail server refused it for good, every retry failed, or it could not be written.",
+		"SKIPPED": "Not sent: no email channel is configured, the customer has no email address, or staff withheld it.",
+	},
+	"CustomerNoticeChannel": {
+		"EMAIL": "By email to the customer's address.",
+		"NONE":  "By no channel: it was skipped or withheld.",
+	},
+	"InvoiceStatus": {
+		"OPEN":     "Something is left to pay.",
+		"PAID":     "The order's payments cover it.",
+		"CREDITED": "Credit notes took all of it back.",
+	},
+	"PaymentKind": {
+		"CHARGE": "Money from the customer.",
+		"REFUND": "Money back to the customer, against a captured charge (refundOf).",
+	},
+	"PaymentMethod": {
+		"CARD":          "A payment card.",
+		"BANK_TRANSFER": "A bank transfer.",
+		"CASH":          "Cash.",
+		"CHECK":         "A cheque.",
+		"WALLET":        "A digital wallet.",
+		"STORE_CREDIT":  "Store credit.",
+		"OTHER":         "Another method.",
+	},
+	"LedgerEntryKind": {
+		"CHARGE_CAPTURED":   "A charge was collected: positive.",
+		"REFUND":            "Money was paid back: negative.",
+		"PAYMENT_CANCELLED": "A charge was cancelled: zero for a pending one; for a captured one, its amount negative, reversing the capture's entry (reverses).",
+		"PAYMENT_FAILED":    "A pending charge failed: zero.",
+		"CREDIT_NOTE":       "The customer owes less (goods returned or not delivered, a concession): negative.",
+		"REVERSAL":          "Reverses the entry it names in reverses. (No action writes this kind at present: a cancelled capture is reversed by a PAYMENT_CANCELLED entry.)",
+	},
+	"StockMovementKind": {
+		"RECEIPT":        "Goods booked in: on hand up.",
+		"ADJUSTMENT":     "A count corrected, goods found, or another adjustment: on hand up or down.",
+		"RESERVATION":    "Stock held for an order's lines (at confirmation, or by a correction): reserved up.",
+		"RELEASE":        "A reservation given back (by a cancellation or a correction): reserved down.",
+		"SHIPMENT":       "Goods shipped: on hand and reserved down.",
+		"RETURN_RESTOCK": "Returned goods back on the shelf: on hand up.",
+		"WRITE_OFF":      "Damaged or lost goods written off: on hand down.",
+	},
+	"AuditEventActorKind": {
+		"USER":       "A signed-in member of staff (anonymous when nobody was signed in).",
+		"INTEGRATOR": "An INTEGRATOR account, signed in or with an API key.",
+		"SYSTEM":     "A background rule (payment timeout, dunning, ...), or the customer answering on the confirmation page.",
+	},
+	"WebhookDeliveryStatus": {
+		"PENDING":   "To be attempted, or attempted again after a failure; it also waits while an earlier delivery of the same order or record to the endpoint is pending.",
+		"SUCCEEDED": "The endpoint accepted it (a 2xx answer).",
+		"FAILED":    "Given up after its last retry.",
 	},
 	"OrderCorrectionStatus": {
 		"AWAITING_CUSTOMER": "Sent to the customer's confirmation page; waits for their answer.",

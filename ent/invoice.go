@@ -18,7 +18,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Invoice is the model entity for the Invoice schema.
+// The numbered bill of an order: its lines and amounts as they were when it was issued, never edited. What lowers the bill afterwards is a CreditNote against it; one entered wrongly is credited in full and issued again.
 type Invoice struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -29,13 +29,13 @@ type Invoice struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Number holds the value of the "number" field.
+	// The invoice's number, INV-<year>-<sequence>: gapless per year, never reused.
 	Number string `json:"number,omitempty"`
-	// Status holds the value of the "status" field.
+	// Whether anything is left to pay (see InvoiceStatus); follows the order's payments and the credit notes.
 	Status invoice.Status `json:"status,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of the invoice's amounts: the order's currency.
 	Currency string `json:"currency,omitempty"`
-	// Lines holds the value of the "lines" field.
+	// What it bills, line by line: the order's lines as they stood when it was issued, each quantity less what was cancelled; never changes.
 	Lines []billing.Line `json:"lines,omitempty"`
 	// SubtotalMinor holds the value of the "subtotal_minor" field.
 	SubtotalMinor int64 `json:"subtotal_minor,omitempty"`
@@ -51,13 +51,13 @@ type Invoice struct {
 	CreditedMinor int64 `json:"credited_minor,omitempty"`
 	// BalanceMinor holds the value of the "balance_minor" field.
 	BalanceMinor int64 `json:"balance_minor,omitempty"`
-	// DueAt holds the value of the "due_at" field.
+	// When payment is due; while it is OPEN past this, reminders go to the customer.
 	DueAt time.Time `json:"due_at,omitempty"`
-	// Reminders holds the value of the "reminders" field.
+	// How many payment reminders were sent while it was overdue (by default one day, one week and two weeks after dueAt).
 	Reminders int `json:"reminders,omitempty"`
-	// RemindedAt holds the value of the "reminded_at" field.
+	// When the last payment reminder went; null if none did.
 	RemindedAt *time.Time `json:"reminded_at,omitempty"`
-	// Note holds the value of the "note" field.
+	// On an invoice that replaces another: why it was issued again.
 	Note string `json:"note,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`
@@ -75,17 +75,17 @@ type Invoice struct {
 
 // InvoiceEdges holds the relations/edges for other nodes in the graph.
 type InvoiceEdges struct {
-	// Order holds the value of the order edge.
+	// The order it bills.
 	Order *Order `json:"order,omitempty"`
-	// Customer holds the value of the customer edge.
+	// The customer it bills: the order's.
 	Customer *Customer `json:"customer,omitempty"`
-	// IssuedBy holds the value of the issued_by edge.
+	// Who issued it (or shipped the order, when invoices go out at shipment); null when a background rule did.
 	IssuedBy *User `json:"issued_by,omitempty"`
-	// Replaces holds the value of the replaces edge.
+	// The invoice this one replaces, which was credited in full; null for a first invoice.
 	Replaces *Invoice `json:"replaces,omitempty"`
-	// ReplacedBy holds the value of the replaced_by edge.
+	// The invoice issued to replace this one after it was credited in full.
 	ReplacedBy []*Invoice `json:"replaced_by,omitempty"`
-	// CreditNotes holds the value of the credit_notes edge.
+	// The credit notes against it, each lowering what it bills.
 	CreditNotes []*CreditNote `json:"credit_notes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -16,20 +16,20 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// LedgerEntry is the model entity for the LedgerEntry schema.
+// One entry of an order's money ledger: a charge captured, a refund, a payment failed or cancelled, a credit. Signed (money in positive), never edited: what corrects an entry is a new one that reverses it.
 type LedgerEntry struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// What the entry records (see LedgerEntryKind).
 	Kind ledgerentry.Kind `json:"kind,omitempty"`
 	// AmountMinor holds the value of the "amount_minor" field.
 	AmountMinor int64 `json:"amount_minor,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of its amount: the order's currency.
 	Currency string `json:"currency,omitempty"`
-	// Description holds the value of the "description" field.
+	// What happened, in words (e.g. "CARD charge captured", "refund: " and the reason).
 	Description string `json:"description,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`
@@ -47,15 +47,15 @@ type LedgerEntry struct {
 
 // LedgerEntryEdges holds the relations/edges for other nodes in the graph.
 type LedgerEntryEdges struct {
-	// Order holds the value of the order edge.
+	// The order whose money it records.
 	Order *Order `json:"order,omitempty"`
-	// Payment holds the value of the payment edge.
+	// The charge or refund it records; null for a CREDIT_NOTE.
 	Payment *Payment `json:"payment,omitempty"`
-	// Actor holds the value of the actor edge.
+	// Who took the action; null when a background rule did.
 	Actor *User `json:"actor,omitempty"`
-	// Reverses holds the value of the reverses edge.
+	// The entry this one reverses (a cancelled capture names the capture's entry); null otherwise.
 	Reverses *LedgerEntry `json:"reverses,omitempty"`
-	// ReversedBy holds the value of the reversed_by edge.
+	// The entries that reverse this one.
 	ReversedBy []*LedgerEntry `json:"reversed_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

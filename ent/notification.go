@@ -14,26 +14,26 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Notification is the model entity for the Notification schema.
+// A message telling one member of staff that something needs them: a notification to a role is written once per active member, so each has its own read mark.
 type Notification struct {
 	config `json:"-"`
 	// ID of the ent.
 	ID int `json:"id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// What it is about, as a dotted name: cancellation.requested, complaint.overdue, contact.follow_up_due, ...
 	Kind string `json:"kind,omitempty"`
-	// Title holds the value of the "title" field.
+	// The notification in a line.
 	Title string `json:"title,omitempty"`
-	// Body holds the value of the "body" field.
+	// More detail; empty if none.
 	Body string `json:"body,omitempty"`
-	// SubjectType holds the value of the "subject_type" field.
+	// The GraphQL type of the record it is about (Order, CancellationRecord, Complaint, ...).
 	SubjectType string `json:"subject_type,omitempty"`
-	// SubjectID holds the value of the "subject_id" field.
+	// The id of the record it is about: node(id:) fetches it.
 	SubjectID int `json:"subject_id,omitempty"`
-	// ViaRole holds the value of the "via_role" field.
+	// The role through which it reached the recipient (e.g. SALES_MANAGER), when it was sent to a role; empty when sent to them by name.
 	ViaRole string `json:"via_role,omitempty"`
-	// ReadAt holds the value of the "read_at" field.
+	// When the recipient marked it read; null while unread.
 	ReadAt *time.Time `json:"read_at,omitempty"`
 	// RecipientID holds the value of the "recipient_id" field.
 	RecipientID int `json:"recipient_id,omitempty"`
@@ -47,9 +47,9 @@ type Notification struct {
 
 // NotificationEdges holds the relations/edges for other nodes in the graph.
 type NotificationEdges struct {
-	// Recipient holds the value of the recipient edge.
+	// The user it is for.
 	Recipient *User `json:"recipient,omitempty"`
-	// Order holds the value of the order edge.
+	// The order it concerns; null when none.
 	Order *Order `json:"order,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

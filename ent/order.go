@@ -17,7 +17,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Order is the model entity for the Order schema.
+// A customer's sales order: its lines, money, shipments and everything that went wrong with it (cancellations, returns, corrections, complaints), with its timeline. Its status moves from DRAFT to COMPLETED or ends REJECTED, CANCELLED or VOIDED.
 type Order struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -36,7 +36,7 @@ type Order struct {
 	Channel order.Channel `json:"channel,omitempty"`
 	// Where the order is in its life (see OrderStatus).
 	Status order.Status `json:"status,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of all the order's amounts: its customer's currency.
 	Currency string `json:"currency,omitempty"`
 	// SubtotalMinor holds the value of the "subtotal_minor" field.
 	SubtotalMinor int64 `json:"subtotal_minor,omitempty"`
@@ -58,17 +58,17 @@ type Order struct {
 	Notes string `json:"notes,omitempty"`
 	// Where the goods go; the customer's shipping address when not given.
 	ShippingAddress *postal.Address `json:"shipping_address,omitempty"`
-	// SubmittedAt holds the value of the "submitted_at" field.
+	// When it was submitted for review; null while a draft.
 	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
-	// ConfirmedAt holds the value of the "confirmed_at" field.
+	// When it was confirmed; null before.
 	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
-	// ShippedAt holds the value of the "shipped_at" field.
+	// When it became SHIPPED: its last open quantity shipped (or the rest was cancelled); null before.
 	ShippedAt *time.Time `json:"shipped_at,omitempty"`
-	// DeliveredAt holds the value of the "delivered_at" field.
+	// When it was marked delivered; null before.
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
-	// CompletedAt holds the value of the "completed_at" field.
+	// When it was completed; null before.
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
-	// ClosedAt holds the value of the "closed_at" field.
+	// When it was rejected, cancelled or voided; null otherwise.
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
 	// Why the order was rejected, cancelled or voided: a ReasonCode.
 	StatusReason string `json:"status_reason,omitempty"`
@@ -78,7 +78,7 @@ type Order struct {
 	ReviewHold *order.ReviewHold `json:"review_hold,omitempty"`
 	// Every review check that failed, in words.
 	ReviewHoldNote string `json:"review_hold_note,omitempty"`
-	// ReviewHeldAt holds the value of the "review_held_at" field.
+	// When a failed review last held it (see reviewHold); null if none ever did.
 	ReviewHeldAt *time.Time `json:"review_held_at,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID int `json:"customer_id,omitempty"`
@@ -98,9 +98,9 @@ type OrderEdges struct {
 	Customer *Customer `json:"customer,omitempty"`
 	// The sales rep who owns the order.
 	Owner *User `json:"owner,omitempty"`
-	// ReorderedFrom holds the value of the reordered_from edge.
+	// The order this one was re-created from (reorder, a cancellation with REORDER, or the order whose goods a REPLACEMENT replaces); null for a new order.
 	ReorderedFrom *Order `json:"reordered_from,omitempty"`
-	// Drafts re-created from this order (reorder, or a cancellation with REORDER).
+	// Orders re-created from this one: drafts from reorder or a cancellation with REORDER, and no-charge REPLACEMENT orders for its goods.
 	Reorders []*Order `json:"reorders,omitempty"`
 	// What was ordered, in position order.
 	Lines []*OrderLine `json:"lines,omitempty"`

@@ -18,7 +18,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// OrderCorrection is the model entity for the OrderCorrection schema.
+// A correction of an order not yet shipped (prices, quantities, products, customer details, address): what changed before and after, why, how severe, and what it means for money. A SEVERE one needs the customer's confirmation and a manager's approval.
 type OrderCorrection struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -51,7 +51,7 @@ type OrderCorrection struct {
 	CustomerContactID *int `json:"customer_contact_id,omitempty"`
 	// The customer's answer on the confirmation page.
 	CustomerDecision *ordercorrection.CustomerDecision `json:"customer_decision,omitempty"`
-	// CustomerDecidedAt holds the value of the "customer_decided_at" field.
+	// When the customer answered on the confirmation page; null if they have not.
 	CustomerDecidedAt *time.Time `json:"customer_decided_at,omitempty"`
 	// The address the customer answered from.
 	CustomerDecisionAddress string `json:"customer_decision_address,omitempty"`
@@ -63,11 +63,11 @@ type OrderCorrection struct {
 	RefundDueMinor int64 `json:"refund_due_minor,omitempty"`
 	// AmountDueMinor holds the value of the "amount_due_minor" field.
 	AmountDueMinor int64 `json:"amount_due_minor,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of the correction's amounts: the order's currency.
 	Currency string `json:"currency,omitempty"`
 	// The order's version the correction was made against.
 	ExpectedVersion int64 `json:"expected_version,omitempty"`
-	// DecidedAt holds the value of the "decided_at" field.
+	// When a manager approved or rejected it, or it was withdrawn, declined by the customer or closed with its order; null for one applied at once, and while it waits.
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
 	// The note given when it was approved or rejected.
 	DecisionNote string `json:"decision_note,omitempty"`
@@ -85,13 +85,13 @@ type OrderCorrection struct {
 
 // OrderCorrectionEdges holds the relations/edges for other nodes in the graph.
 type OrderCorrectionEdges struct {
-	// Order holds the value of the order edge.
+	// The order it corrects.
 	Order *Order `json:"order,omitempty"`
-	// RequestedBy holds the value of the requested_by edge.
+	// Who made the correction.
 	RequestedBy *User `json:"requested_by,omitempty"`
-	// DecidedBy holds the value of the decided_by edge.
+	// Who approved, rejected or withdrew it, or whose action closed its order; null when the customer declined it, and until it is decided.
 	DecidedBy *User `json:"decided_by,omitempty"`
-	// CustomerContact holds the value of the customer_contact edge.
+	// The logged contact in which the customer confirmed it.
 	CustomerContact *Contact `json:"customer_contact,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -15,7 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// OrderLine is the model entity for the OrderLine schema.
+// One article on an order: what was ordered at what price, and how much of it is reserved, cancelled, shipped and returned.
 type OrderLine struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -38,7 +38,7 @@ type OrderLine struct {
 	ListPriceMinor int64 `json:"list_price_minor,omitempty"`
 	// DiscountMinor holds the value of the "discount_minor" field.
 	DiscountMinor int64 `json:"discount_minor,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of the line's amounts: the order's currency.
 	Currency string `json:"currency,omitempty"`
 	// Units of stock held for the line.
 	QuantityReserved int `json:"quantity_reserved,omitempty"`
@@ -46,7 +46,7 @@ type OrderLine struct {
 	QuantityCancelled int `json:"quantity_cancelled,omitempty"`
 	// Units shipped.
 	QuantityShipped int `json:"quantity_shipped,omitempty"`
-	// Units that came back in received returns.
+	// Units under a return that was not rejected: requested, approved or received.
 	QuantityReturned int `json:"quantity_returned,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`

@@ -30,7 +30,7 @@ type OutboxEvent struct {
 	OccurredAt time.Time `json:"occurred_at,omitempty"`
 	// Data holds the value of the "data" field.
 	Data map[string]interface{} `json:"data,omitempty"`
-	// DispatchedAt holds the value of the "dispatched_at" field.
+	// When the relay turned the event into its deliveries; null before.
 	DispatchedAt *time.Time `json:"dispatched_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OutboxEventQuery when eager-loading is set.

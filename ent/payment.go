@@ -17,7 +17,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Payment is the model entity for the Payment schema.
+// Money moving for an order: a CHARGE from the customer (pending, then captured, failed or cancelled) or a REFUND back to them, which names the charge it pays back.
 type Payment struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -34,7 +34,7 @@ type Payment struct {
 	AmountMinor int64 `json:"amount_minor,omitempty"`
 	// RefundedMinor holds the value of the "refunded_minor" field.
 	RefundedMinor int64 `json:"refunded_minor,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of its amounts: the order's currency.
 	Currency string `json:"currency,omitempty"`
 	// How it was paid.
 	Method payment.Method `json:"method,omitempty"`
@@ -46,11 +46,11 @@ type Payment struct {
 	FailureReason string `json:"failure_reason,omitempty"`
 	// Why it was cancelled.
 	CancelReason string `json:"cancel_reason,omitempty"`
-	// CapturedAt holds the value of the "captured_at" field.
+	// When the money was collected (for a refund: paid back); null if it never was.
 	CapturedAt *time.Time `json:"captured_at,omitempty"`
-	// FailedAt holds the value of the "failed_at" field.
+	// When the charge failed; null unless FAILED.
 	FailedAt *time.Time `json:"failed_at,omitempty"`
-	// CancelledAt holds the value of the "cancelled_at" field.
+	// When the charge was cancelled; null unless CANCELLED.
 	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`
@@ -70,17 +70,17 @@ type Payment struct {
 
 // PaymentEdges holds the relations/edges for other nodes in the graph.
 type PaymentEdges struct {
-	// Order holds the value of the order edge.
+	// The order it pays for or refunds.
 	Order *Order `json:"order,omitempty"`
-	// RefundOf holds the value of the refund_of edge.
+	// For a refund: the charge it pays back; null for a charge.
 	RefundOf *Payment `json:"refund_of,omitempty"`
-	// Refunds holds the value of the refunds edge.
+	// For a charge: the refunds paid back against it.
 	Refunds []*Payment `json:"refunds,omitempty"`
-	// RecordedBy holds the value of the recorded_by edge.
+	// Who recorded it; null when a background rule did.
 	RecordedBy *User `json:"recorded_by,omitempty"`
-	// Cancellation holds the value of the cancellation edge.
+	// The cancellation or void that made this refund, or that cancelled this pending charge.
 	Cancellation *CancellationRecord `json:"cancellation,omitempty"`
-	// ReturnOrder holds the value of the return_order edge.
+	// For a refund: the return it pays back.
 	ReturnOrder *ReturnOrder `json:"return_order,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -28,9 +28,9 @@ type RefreshToken struct {
 	UserID int `json:"user_id,omitempty"`
 	// ExpiresAt holds the value of the "expires_at" field.
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
-	// UsedAt holds the value of the "used_at" field.
+	// When the token was exchanged for a new one; null while unused.
 	UsedAt *time.Time `json:"used_at,omitempty"`
-	// RevokedAt holds the value of the "revoked_at" field.
+	// When the token was revoked; null until it is.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RefreshTokenQuery when eager-loading is set.

@@ -13,7 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// ReturnLine is the model entity for the ReturnLine schema.
+// The quantity of one order line that a return brings back, why, and once received how much went back on the shelf and how much was damaged.
 type ReturnLine struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -26,7 +26,7 @@ type ReturnLine struct {
 	Note string `json:"note,omitempty"`
 	// Units back in stock on receipt (resellable).
 	QuantityRestocked int `json:"quantity_restocked,omitempty"`
-	// Units received damaged, written off.
+	// Units received damaged: recorded, not restocked.
 	QuantityDamaged int `json:"quantity_damaged,omitempty"`
 	// ReturnOrderID holds the value of the "return_order_id" field.
 	ReturnOrderID int `json:"return_order_id,omitempty"`
@@ -40,9 +40,9 @@ type ReturnLine struct {
 
 // ReturnLineEdges holds the relations/edges for other nodes in the graph.
 type ReturnLineEdges struct {
-	// ReturnOrder holds the value of the return_order edge.
+	// The return the line belongs to.
 	ReturnOrder *ReturnOrder `json:"return_order,omitempty"`
-	// OrderLine holds the value of the order_line edge.
+	// The order line whose goods come back.
 	OrderLine *OrderLine `json:"order_line,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -16,7 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// ReturnOrder is the model entity for the ReturnOrder schema.
+// A return (RMA) of shipped goods: requested, approved or rejected, received line by line (restocked or damaged), then refunded or exchanged, and closed.
 type ReturnOrder struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -27,7 +27,7 @@ type ReturnOrder struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// The return's number.
+	// The return's number, RMA-<year>-<sequence>: gapless per year, never reused.
 	Number string `json:"number,omitempty"`
 	// Where the return is (see ReturnOrderStatus).
 	Status returnorder.Status `json:"status,omitempty"`
@@ -39,15 +39,15 @@ type ReturnOrder struct {
 	DecisionNote string `json:"decision_note,omitempty"`
 	// AmountRefundedMinor holds the value of the "amount_refunded_minor" field.
 	AmountRefundedMinor int64 `json:"amount_refunded_minor,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of the return's amounts: the order's currency.
 	Currency string `json:"currency,omitempty"`
-	// DecidedAt holds the value of the "decided_at" field.
+	// When it was approved or rejected; null before.
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
-	// ReceivedAt holds the value of the "received_at" field.
+	// When the goods were received; null before.
 	ReceivedAt *time.Time `json:"received_at,omitempty"`
-	// RefundedAt holds the value of the "refunded_at" field.
+	// When it was refunded; null unless it was.
 	RefundedAt *time.Time `json:"refunded_at,omitempty"`
-	// ClosedAt holds the value of the "closed_at" field.
+	// When it was closed; null before.
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`
@@ -69,19 +69,19 @@ type ReturnOrder struct {
 
 // ReturnOrderEdges holds the relations/edges for other nodes in the graph.
 type ReturnOrderEdges struct {
-	// Order holds the value of the order edge.
+	// The order whose goods come back.
 	Order *Order `json:"order,omitempty"`
 	// What comes back, line by line.
 	Lines []*ReturnLine `json:"lines,omitempty"`
-	// Shipment holds the value of the shipment edge.
+	// The shipment the goods came in, when the return names one (a shipment exception resolved RETURNED always does).
 	Shipment *Shipment `json:"shipment,omitempty"`
-	// RequestedBy holds the value of the requested_by edge.
+	// Who asked for the return (or resolved the shipment exception that opened it).
 	RequestedBy *User `json:"requested_by,omitempty"`
-	// DecidedBy holds the value of the decided_by edge.
+	// Who approved or rejected it.
 	DecidedBy *User `json:"decided_by,omitempty"`
-	// ReceivedBy holds the value of the received_by edge.
+	// Who recorded the goods' receipt.
 	ReceivedBy *User `json:"received_by,omitempty"`
-	// ExchangeOrder holds the value of the exchange_order edge.
+	// With resolution EXCHANGE: the no-charge REPLACEMENT order made when the goods were received.
 	ExchangeOrder *Order `json:"exchange_order,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

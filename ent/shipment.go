@@ -16,7 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// Shipment is the model entity for the Shipment schema.
+// One consignment of an order's goods (an order may ship in several): carrier, tracking, where it is, and any delivery problem with how it was resolved.
 type Shipment struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -37,15 +37,15 @@ type Shipment struct {
 	Address *postal.Address `json:"address,omitempty"`
 	// What went wrong in delivery.
 	ExceptionNote string `json:"exception_note,omitempty"`
-	// ExceptionReportedAt holds the value of the "exception_reported_at" field.
+	// When the last delivery problem was reported; null if none was.
 	ExceptionReportedAt *time.Time `json:"exception_reported_at,omitempty"`
 	// How the delivery problem was resolved.
 	ExceptionResolution *shipment.ExceptionResolution `json:"exception_resolution,omitempty"`
-	// ExceptionResolvedAt holds the value of the "exception_resolved_at" field.
+	// When that problem was resolved; null while it is open, or when none was reported.
 	ExceptionResolvedAt *time.Time `json:"exception_resolved_at,omitempty"`
 	// When it left.
 	ShippedAt time.Time `json:"shipped_at,omitempty"`
-	// DeliveredAt holds the value of the "delivered_at" field.
+	// When it was delivered (the order was marked delivered); null before.
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`
@@ -61,13 +61,13 @@ type Shipment struct {
 
 // ShipmentEdges holds the relations/edges for other nodes in the graph.
 type ShipmentEdges struct {
-	// Order holds the value of the order edge.
+	// The order whose goods it carries.
 	Order *Order `json:"order,omitempty"`
 	// What it carries, line by line.
 	Lines []*ShipmentLine `json:"lines,omitempty"`
-	// ShippedBy holds the value of the shipped_by edge.
+	// Who shipped it.
 	ShippedBy *User `json:"shipped_by,omitempty"`
-	// ReplacementOrder holds the value of the replacement_order edge.
+	// With exception resolution RESHIPPED: the no-charge REPLACEMENT order that sends the goods again.
 	ReplacementOrder *Order `json:"replacement_order,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

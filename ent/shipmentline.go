@@ -13,7 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// ShipmentLine is the model entity for the ShipmentLine schema.
+// The quantity of one order line that a shipment carries.
 type ShipmentLine struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -32,9 +32,9 @@ type ShipmentLine struct {
 
 // ShipmentLineEdges holds the relations/edges for other nodes in the graph.
 type ShipmentLineEdges struct {
-	// Shipment holds the value of the shipment edge.
+	// The shipment the line belongs to.
 	Shipment *Shipment `json:"shipment,omitempty"`
-	// OrderLine holds the value of the order_line edge.
+	// The order line whose goods it carries.
 	OrderLine *OrderLine `json:"order_line,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -13,7 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// StockItem is the model entity for the StockItem schema.
+// A sellable article: its SKU, price, and stock on hand and reserved (available = onHand − reserved), every change of which is a StockMovement.
 type StockItem struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -32,7 +32,7 @@ type StockItem struct {
 	Description string `json:"description,omitempty"`
 	// UnitPriceMinor holds the value of the "unit_price_minor" field.
 	UnitPriceMinor int64 `json:"unit_price_minor,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 code of the unit price: only orders in this currency may take the item.
 	Currency string `json:"currency,omitempty"`
 	// Units in the warehouse, reserved ones included.
 	OnHand int `json:"on_hand,omitempty"`

@@ -18,7 +18,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// StockMovement is the model entity for the StockMovement schema.
+// One entry of the append-only stock ledger: a change of an item's on hand or reserved, why, and the levels it left (onHand is the sum of onHandDelta, reserved of reservedDelta).
 type StockMovement struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -27,7 +27,7 @@ type StockMovement struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// What moved the stock.
 	Kind stockmovement.Kind `json:"kind,omitempty"`
-	// Quantity holds the value of the "quantity" field.
+	// Units moved, always positive: onHandDelta and reservedDelta give the direction.
 	Quantity int `json:"quantity,omitempty"`
 	// How on hand changed.
 	OnHandDelta int `json:"on_hand_delta,omitempty"`
@@ -37,7 +37,7 @@ type StockMovement struct {
 	OnHandAfter int `json:"on_hand_after,omitempty"`
 	// Reserved after the movement.
 	ReservedAfter int `json:"reserved_after,omitempty"`
-	// Why (an adjustment's reason, a return's condition).
+	// Why, in short: an adjustment's reason (COUNT_CORRECTION, DAMAGED, LOST, FOUND, OTHER), RECEIPT, or what in the order moved it (order confirmed, a shipment, a return's number, a cancellation's kind and reason, correction).
 	Reason string `json:"reason,omitempty"`
 	// A note given with it.
 	Note string `json:"note,omitempty"`
@@ -61,17 +61,17 @@ type StockMovement struct {
 
 // StockMovementEdges holds the relations/edges for other nodes in the graph.
 type StockMovementEdges struct {
-	// StockItem holds the value of the stock_item edge.
+	// The item whose stock moved.
 	StockItem *StockItem `json:"stock_item,omitempty"`
-	// Order holds the value of the order edge.
+	// The order it was for; null for receipts and adjustments.
 	Order *Order `json:"order,omitempty"`
-	// Actor holds the value of the actor edge.
+	// Who took the action; null when a background rule did.
 	Actor *User `json:"actor,omitempty"`
-	// ReturnOrder holds the value of the return_order edge.
+	// The return whose goods it put back on the shelf.
 	ReturnOrder *ReturnOrder `json:"return_order,omitempty"`
-	// Cancellation holds the value of the cancellation edge.
+	// The cancellation or void that released the reservation.
 	Cancellation *CancellationRecord `json:"cancellation,omitempty"`
-	// Correction holds the value of the correction edge.
+	// The order correction that reserved or released the stock.
 	Correction *OrderCorrection `json:"correction,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

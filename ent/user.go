@@ -13,7 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// User is the model entity for the User schema.
+// A member of staff, or an integrator's machine account: their role, and for integrators the scopes granted beyond it.
 type User struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -24,19 +24,19 @@ type User struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// Email holds the value of the "email" field.
+	// What the user signs in with: unique. Audit events name users by it.
 	Email string `json:"email,omitempty"`
-	// Name holds the value of the "name" field.
+	// The user's name, as colleagues see it.
 	Name string `json:"name,omitempty"`
 	// PasswordHash holds the value of the "password_hash" field.
 	PasswordHash string `json:"-"`
-	// Role holds the value of the "role" field.
+	// The user's job, which decides what they may do (see UserRole and me.permissions).
 	Role user.Role `json:"role,omitempty"`
-	// Active holds the value of the "active" field.
+	// Whether the account may sign in and its API keys work; deactivating it ends its sessions.
 	Active bool `json:"active,omitempty"`
-	// Scopes holds the value of the "scopes" field.
+	// For an INTEGRATOR account: the permissions granted beyond its role's (order:cancel, refund:execute, ...); empty for every other role.
 	Scopes []string `json:"scopes,omitempty"`
-	// LastLoginAt holds the value of the "last_login_at" field.
+	// When the user last signed in with their password; null if never.
 	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
@@ -46,7 +46,7 @@ type User struct {
 
 // UserEdges holds the relations/edges for other nodes in the graph.
 type UserEdges struct {
-	// Customers holds the value of the customers edge.
+	// The customers the user owns (see Customer.owner).
 	Customers []*Customer `json:"customers,omitempty"`
 	// RefreshTokens holds the value of the refresh_tokens edge.
 	RefreshTokens []*RefreshToken `json:"refresh_tokens,omitempty"`

@@ -14,7 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// WebhookDelivery is the model entity for the WebhookDelivery schema.
+// One event on its way to one webhook endpoint: delivered at least once, retried with growing waits until the endpoint accepts it or it is given up, and after each attempt what the endpoint answered.
 type WebhookDelivery struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -29,27 +29,27 @@ type WebhookDelivery struct {
 	EndpointID int `json:"endpoint_id,omitempty"`
 	// EventID holds the value of the "event_id" field.
 	EventID int `json:"event_id,omitempty"`
-	// EventType holds the value of the "event_type" field.
+	// The event's type, e.g. order.cancelled.
 	EventType string `json:"event_type,omitempty"`
 	// SubjectKey holds the value of the "subject_key" field.
 	SubjectKey string `json:"subject_key,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the delivery is (see WebhookDeliveryStatus).
 	Status webhookdelivery.Status `json:"status,omitempty"`
-	// Attempts holds the value of the "attempts" field.
+	// Attempts made so far.
 	Attempts int `json:"attempts,omitempty"`
-	// NextAttemptAt holds the value of the "next_attempt_at" field.
+	// While PENDING, when it may be attempted next (during an attempt, the end of that attempt's lease).
 	NextAttemptAt time.Time `json:"next_attempt_at,omitempty"`
 	// TakenUntil holds the value of the "taken_until" field.
 	TakenUntil *time.Time `json:"taken_until,omitempty"`
-	// LastStatusCode holds the value of the "last_status_code" field.
+	// The HTTP status of the last attempt the endpoint answered; null while none did.
 	LastStatusCode *int `json:"last_status_code,omitempty"`
-	// LastLatencyMs holds the value of the "last_latency_ms" field.
+	// How long the last attempt took, in milliseconds; null before any attempt.
 	LastLatencyMs *int `json:"last_latency_ms,omitempty"`
-	// LastError holds the value of the "last_error" field.
+	// What went wrong in the last attempt: the HTTP status and the start of the answer, or why no answer came; empty when it succeeded.
 	LastError string `json:"last_error,omitempty"`
-	// DeliveredAt holds the value of the "delivered_at" field.
+	// When the endpoint accepted it; null unless SUCCEEDED.
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
-	// RedeliveryOfID holds the value of the "redelivery_of_id" field.
+	// The delivery this one repeats, when staff asked for a redelivery; null otherwise.
 	RedeliveryOfID *int `json:"redelivery_of_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the WebhookDeliveryQuery when eager-loading is set.
@@ -59,7 +59,7 @@ type WebhookDelivery struct {
 
 // WebhookDeliveryEdges holds the relations/edges for other nodes in the graph.
 type WebhookDeliveryEdges struct {
-	// Endpoint holds the value of the endpoint edge.
+	// The endpoint it goes to.
 	Endpoint *WebhookEndpoint `json:"endpoint,omitempty"`
 	// Event holds the value of the event edge.
 	Event *OutboxEvent `json:"event,omitempty"`

@@ -14,7 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
-// WebhookEndpoint is the model entity for the WebhookEndpoint schema.
+// An integrator's receiver of business events: a URL, the event types it takes, and a secret its messages are signed with (Standard Webhooks). Its deliveries are in webhookDeliveries.
 type WebhookEndpoint struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -25,11 +25,11 @@ type WebhookEndpoint struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Version holds the value of the "version" field.
 	Version int64 `json:"version,omitempty"`
-	// URL holds the value of the "url" field.
+	// The http or https URL events are POSTed to.
 	URL string `json:"url,omitempty"`
-	// Description holds the value of the "description" field.
+	// What the endpoint is for, in the words of who set it up.
 	Description string `json:"description,omitempty"`
-	// EventTypes holds the value of the "event_types" field.
+	// The event types it takes: names (order.cancelled) or families (order.*); empty: every type.
 	EventTypes []string `json:"event_types,omitempty"`
 	// Secret holds the value of the "secret" field.
 	Secret string `json:"-"`
@@ -37,11 +37,11 @@ type WebhookEndpoint struct {
 	PreviousSecret string `json:"-"`
 	// PreviousSecretUntil holds the value of the "previous_secret_until" field.
 	PreviousSecretUntil *time.Time `json:"previous_secret_until,omitempty"`
-	// Active holds the value of the "active" field.
+	// Whether it gets deliveries; an inactive endpoint gets none.
 	Active bool `json:"active,omitempty"`
-	// ConsecutiveFailures holds the value of the "consecutive_failures" field.
+	// Deliveries given up (FAILED) in a row since the last success.
 	ConsecutiveFailures int `json:"consecutive_failures,omitempty"`
-	// FlaggedAt holds the value of the "flagged_at" field.
+	// When it was flagged as failing (by default after 3 deliveries given up in a row) and its managers told; null while it is not: a success or switching it on again clears it.
 	FlaggedAt *time.Time `json:"flagged_at,omitempty"`
 	// CreatedByID holds the value of the "created_by_id" field.
 	CreatedByID *int `json:"created_by_id,omitempty"`
@@ -55,7 +55,7 @@ type WebhookEndpoint struct {
 type WebhookEndpointEdges struct {
 	// Deliveries holds the value of the deliveries edge.
 	Deliveries []*WebhookDelivery `json:"deliveries,omitempty"`
-	// CreatedBy holds the value of the created_by edge.
+	// Who set it up.
 	CreatedBy *User `json:"created_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -20,7 +20,7 @@ func (ReturnOrder) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, Version
 
 func (ReturnOrder) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("number").Comment("The return's number.").MaxRuneLen(32).NotEmpty().Unique().Immutable().
+		field.String("number").Comment("The return's number, RMA-<year>-<sequence>: gapless per year, never reused.").MaxRuneLen(32).NotEmpty().Unique().Immutable().
 			Annotations(entgql.OrderField("NUMBER")),
 		field.Enum("status").Comment("Where the return is (see ReturnOrderStatus).").Values("REQUESTED", "APPROVED", "REJECTED", "RECEIVED",
 			"REFUNDED", "CLOSED").Default("REQUESTED").
@@ -29,11 +29,11 @@ func (ReturnOrder) Fields() []ent.Field {
 		field.String("note").Comment("Why the goods come back.").MaxRuneLen(2000).Optional(),
 		field.String("decision_note").Comment("The note given when it was approved or rejected.").MaxRuneLen(2000).Optional(),
 		money("amount_refunded_minor"),
-		currency(),
-		optionalTime("decided_at"),
-		optionalTime("received_at"),
-		optionalTime("refunded_at"),
-		optionalTime("closed_at"),
+		currency("The ISO 4217 code of the return's amounts: the order's currency."),
+		optionalTime("decided_at", "When it was approved or rejected; null before."),
+		optionalTime("received_at", "When the goods were received; null before."),
+		optionalTime("refunded_at", "When it was refunded; null unless it was."),
+		optionalTime("closed_at", "When it was closed; null before."),
 		field.Int("order_id").Immutable(),
 		field.Int("shipment_id").Optional().Nillable().Immutable(),
 		field.Int("requested_by_id").Optional().Nillable().Immutable(),
@@ -45,13 +45,13 @@ func (ReturnOrder) Fields() []ent.Field {
 
 func (ReturnOrder) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("order", Order.Type).Ref("returns").Field("order_id").Unique().Required().Immutable(),
+		edge.From("order", Order.Type).Ref("returns").Comment("The order whose goods come back.").Field("order_id").Unique().Required().Immutable(),
 		edge.To("lines", ReturnLine.Type).Comment("What comes back, line by line."),
-		edge.To("shipment", Shipment.Type).Field("shipment_id").Unique().Immutable(),
-		edge.To("requested_by", User.Type).Field("requested_by_id").Unique().Immutable(),
-		edge.To("decided_by", User.Type).Field("decided_by_id").Unique(),
-		edge.To("received_by", User.Type).Field("received_by_id").Unique(),
-		edge.To("exchange_order", Order.Type).Field("exchange_order_id").Unique(),
+		edge.To("shipment", Shipment.Type).Comment("The shipment the goods came in, when the return names one (a shipment exception resolved RETURNED always does).").Field("shipment_id").Unique().Immutable(),
+		edge.To("requested_by", User.Type).Comment("Who asked for the return (or resolved the shipment exception that opened it).").Field("requested_by_id").Unique().Immutable(),
+		edge.To("decided_by", User.Type).Comment("Who approved or rejected it.").Field("decided_by_id").Unique(),
+		edge.To("received_by", User.Type).Comment("Who recorded the goods' receipt.").Field("received_by_id").Unique(),
+		edge.To("exchange_order", Order.Type).Comment("With resolution EXCHANGE: the no-charge REPLACEMENT order made when the goods were received.").Field("exchange_order_id").Unique(),
 	}
 }
 
@@ -60,7 +60,11 @@ func (ReturnOrder) Indexes() []ent.Index {
 }
 
 func (ReturnOrder) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.QueryField("returns"), entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("A return (RMA) of shipped goods: requested, approved or rejected, received line by line (restocked or damaged), then refunded or exchanged, and closed."),
+		entgql.QueryField("returns").Description("Returns (RMAs), filtered and ordered: a sales rep sees those of their own customers' orders. Needs order:read."),
+		entgql.RelayConnection(),
+	}
 }
 
 // ReturnLine is the quantity of one order line coming back, and once
@@ -74,7 +78,7 @@ func (ReturnLine) Fields() []ent.Field {
 			"NO_LONGER_NEEDED", "REFUSED_DELIVERY", "OTHER").Immutable(),
 		field.String("note").Comment("More about the line's return.").MaxRuneLen(500).Optional(),
 		field.Int("quantity_restocked").Comment("Units back in stock on receipt (resellable).").Default(0).NonNegative(),
-		field.Int("quantity_damaged").Comment("Units received damaged, written off.").Default(0).NonNegative(),
+		field.Int("quantity_damaged").Comment("Units received damaged: recorded, not restocked.").Default(0).NonNegative(),
 		field.Int("return_order_id").Immutable(),
 		field.Int("order_line_id").Immutable(),
 	}
@@ -82,13 +86,19 @@ func (ReturnLine) Fields() []ent.Field {
 
 func (ReturnLine) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("return_order", ReturnOrder.Type).Ref("lines").Field("return_order_id").Unique().Required().Immutable(),
-		edge.To("order_line", OrderLine.Type).Field("order_line_id").Unique().Required().Immutable(),
+		edge.From("return_order", ReturnOrder.Type).Ref("lines").Comment("The return the line belongs to.").Field("return_order_id").Unique().Required().Immutable(),
+		edge.To("order_line", OrderLine.Type).Comment("The order line whose goods come back.").Field("order_line_id").Unique().Required().Immutable(),
 	}
 }
 
 func (ReturnLine) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("return_order_id"), index.Fields("order_line_id")}
+}
+
+func (ReturnLine) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("The quantity of one order line that a return brings back, why, and once received how much went back on the shelf and how much was damaged."),
+	}
 }
 
 // OrderCorrection fixes an error on an order not yet shipped and records the
@@ -119,7 +129,7 @@ func (OrderCorrection) Fields() []ent.Field {
 		// The customer's own answer on the confirmation page: when, and
 		// from which address.
 		field.Enum("customer_decision").Comment("The customer's answer on the confirmation page.").Values("ACCEPTED", "DECLINED").Optional().Nillable(),
-		optionalTime("customer_decided_at"),
+		optionalTime("customer_decided_at", "When the customer answered on the confirmation page; null if they have not."),
 		field.String("customer_decision_address").Comment("The address the customer answered from.").MaxRuneLen(64).Optional(),
 		money("total_before_minor"),
 		money("total_after_minor"),
@@ -127,9 +137,9 @@ func (OrderCorrection) Fields() []ent.Field {
 		// refund due on a paid order whose total dropped, or an amount due.
 		money("refund_due_minor"),
 		money("amount_due_minor"),
-		currency(),
+		currency("The ISO 4217 code of the correction's amounts: the order's currency."),
 		field.Int64("expected_version").Comment("The order's version the correction was made against.").Immutable(),
-		optionalTime("decided_at"),
+		optionalTime("decided_at", "When a manager approved or rejected it, or it was withdrawn, declined by the customer or closed with its order; null for one applied at once, and while it waits."),
 		field.String("decision_note").Comment("The note given when it was approved or rejected.").MaxRuneLen(2000).Optional(),
 		field.Int("order_id").Immutable(),
 		field.Int("requested_by_id").Optional().Nillable().Immutable(),
@@ -139,10 +149,10 @@ func (OrderCorrection) Fields() []ent.Field {
 
 func (OrderCorrection) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("order", Order.Type).Ref("corrections").Field("order_id").Unique().Required().Immutable(),
-		edge.To("requested_by", User.Type).Field("requested_by_id").Unique().Immutable(),
-		edge.To("decided_by", User.Type).Field("decided_by_id").Unique(),
-		edge.To("customer_contact", Contact.Type).Field("customer_contact_id").Unique().Immutable(),
+		edge.From("order", Order.Type).Ref("corrections").Comment("The order it corrects.").Field("order_id").Unique().Required().Immutable(),
+		edge.To("requested_by", User.Type).Comment("Who made the correction.").Field("requested_by_id").Unique().Immutable(),
+		edge.To("decided_by", User.Type).Comment("Who approved, rejected or withdrew it, or whose action closed its order; null when the customer declined it, and until it is decided.").Field("decided_by_id").Unique(),
+		edge.To("customer_contact", Contact.Type).Comment("The logged contact in which the customer confirmed it.").Field("customer_contact_id").Unique().Immutable(),
 	}
 }
 
@@ -151,7 +161,11 @@ func (OrderCorrection) Indexes() []ent.Index {
 }
 
 func (OrderCorrection) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.QueryField("corrections"), entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("A correction of an order not yet shipped (prices, quantities, products, customer details, address): what changed before and after, why, how severe, and what it means for money. A SEVERE one needs the customer's confirmation and a manager's approval."),
+		entgql.QueryField("corrections").Description("Order corrections, filtered and ordered: a sales rep sees those of their own customers' orders. Needs order:read."),
+		entgql.RelayConnection(),
+	}
 }
 
 // Complaint is a customer's complaint, optionally about one order.
@@ -170,9 +184,9 @@ func (Complaint) Fields() []ent.Field {
 		field.String("description").Comment("The complaint in full.").MaxRuneLen(8000),
 		field.String("resolution").Comment("How it was resolved.").MaxRuneLen(8000).Optional(),
 		field.Time("due_at").Comment("When it should be resolved by; past it, staff are told.").SchemaType(datetime).Annotations(entgql.OrderField("DUE_AT")),
-		optionalTime("resolved_at"),
-		optionalTime("closed_at"),
-		optionalTime("overdue_notified_at"),
+		optionalTime("resolved_at", "When it was resolved; null while open or in progress (a reopening clears it)."),
+		optionalTime("closed_at", "When it was closed; null before (a reopening clears it)."),
+		optionalTime("overdue_notified_at", "When the assignee and the sales managers were told it is overdue; null if they were not (a reopening clears it)."),
 		field.Int("reopen_count").Comment("How often it was reopened.").Default(0).NonNegative(),
 		field.Int("customer_id").Immutable(),
 		field.Int("order_id").Optional().Nillable().Immutable(),
@@ -188,14 +202,14 @@ func (Complaint) Fields() []ent.Field {
 
 func (Complaint) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("customer", Customer.Type).Ref("complaints").Field("customer_id").Unique().Required().Immutable(),
-		edge.From("order", Order.Type).Ref("complaints").Field("order_id").Unique().Immutable(),
-		edge.To("assignee", User.Type).Field("assignee_id").Unique(),
-		edge.To("filed_by", User.Type).Field("filed_by_id").Unique().Immutable(),
-		edge.To("resolved_by_return", ReturnOrder.Type).Field("resolved_by_return_id").Unique(),
-		edge.To("resolved_by_payment", Payment.Type).Field("resolved_by_payment_id").Unique(),
-		edge.To("resolved_by_correction", OrderCorrection.Type).Field("resolved_by_correction_id").Unique(),
-		edge.To("resolved_by_order", Order.Type).Field("resolved_by_order_id").Unique(),
+		edge.From("customer", Customer.Type).Ref("complaints").Comment("The customer who complains.").Field("customer_id").Unique().Required().Immutable(),
+		edge.From("order", Order.Type).Ref("complaints").Comment("The order it is about; null when about none.").Field("order_id").Unique().Immutable(),
+		edge.To("assignee", User.Type).Comment("Who works on it; null until assigned.").Field("assignee_id").Unique(),
+		edge.To("filed_by", User.Type).Comment("Who filed it.").Field("filed_by_id").Unique().Immutable(),
+		edge.To("resolved_by_return", ReturnOrder.Type).Comment("The return that resolved it, when one did.").Field("resolved_by_return_id").Unique(),
+		edge.To("resolved_by_payment", Payment.Type).Comment("The payment (e.g. a refund) that resolved it, when one did.").Field("resolved_by_payment_id").Unique(),
+		edge.To("resolved_by_correction", OrderCorrection.Type).Comment("The order correction that resolved it, when one did.").Field("resolved_by_correction_id").Unique(),
+		edge.To("resolved_by_order", Order.Type).Comment("The order (e.g. a replacement) that resolved it, when one did.").Field("resolved_by_order_id").Unique(),
 	}
 }
 
@@ -207,5 +221,9 @@ func (Complaint) Indexes() []ent.Index {
 }
 
 func (Complaint) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("A customer's complaint, optionally about one order: filed, assigned, resolved (with what resolved it) and closed, due by a time its severity sets."),
+		entgql.QueryField().Description("Complaints, filtered and ordered: a sales rep sees their own customers'. Needs complaint:read."),
+		entgql.RelayConnection(),
+	}
 }

@@ -26,8 +26,9 @@ func (CancellationRecord) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("kind").Comment("CANCEL (a business cancellation) or VOID (an invalidation that can never be undone).").Values("CANCEL", "VOID").Immutable(),
 		field.Enum("scope").Comment("The whole order, or some line quantities.").Values("FULL", "PARTIAL").Immutable(),
-		// Lines is the partial scope; empty for FULL.
-		field.JSON("lines", []change.LineQuantity{}).Comment("The line quantities a PARTIAL one cancels.").Optional().
+		// Lines is the scope: the quantities asked for, or for FULL every
+		// open quantity; once executed, what it cancelled.
+		field.JSON("lines", []change.LineQuantity{}).Comment("The line quantities it cancels: those asked for, or for FULL every open quantity; once executed, what it did cancel.").Optional().
 			Annotations(entgql.Type("[LineQuantity!]")),
 		field.Enum("reason_code").Comment("Why (see ReasonCode).").Values(reasonCodes...).Immutable().
 			Annotations(entgql.Type("ReasonCode")),
@@ -41,14 +42,14 @@ func (CancellationRecord) Fields() []ent.Field {
 			Annotations(entgql.OrderField("STATUS")),
 		field.Bool("needs_manager_approval").Comment("Whether a sales manager must approve it.").Default(false),
 		field.Bool("needs_finance_approval").Comment("Whether finance must approve it too (money goes back).").Default(false),
-		optionalTime("manager_approved_at"),
-		optionalTime("finance_approved_at"),
-		optionalTime("decided_at"),
+		optionalTime("manager_approved_at", "When a sales manager approved it; null until one has (a manager's own request sent to the customer carries their approval)."),
+		optionalTime("finance_approved_at", "When finance approved it; null until it has."),
+		optionalTime("decided_at", "When it was rejected, withdrawn, declined by the customer or closed with its order; null otherwise."),
 		field.String("decision_note").Comment("The note given when it was rejected or withdrawn.").MaxRuneLen(2000).Optional(),
-		optionalTime("executed_at"),
+		optionalTime("executed_at", "When it was executed; null before."),
 		money("amount_refunded_minor"),
 		money("amount_cancelled_minor"), // pending payments cancelled, not refunded
-		currency(),
+		currency("The ISO 4217 code of the request's amounts: the order's currency."),
 		field.Int("quantity_released").Comment("Units of reserved stock it gave back.").Default(0).NonNegative(),
 		field.Int("order_id").Immutable(),
 		field.Int("requested_by_id").Optional().Nillable().Immutable(),
@@ -62,7 +63,7 @@ func (CancellationRecord) Fields() []ent.Field {
 		// The customer's own answer on the confirmation page: when, and
 		// from which address.
 		field.Enum("customer_decision").Comment("The customer's answer on the confirmation page.").Values("ACCEPTED", "DECLINED").Optional().Nillable(),
-		optionalTime("customer_decided_at"),
+		optionalTime("customer_decided_at", "When the customer answered on the confirmation page; null if they have not."),
 		field.String("customer_decision_address").Comment("The address the customer answered from.").MaxRuneLen(64).Optional(),
 	}
 }
@@ -88,5 +89,9 @@ func (CancellationRecord) Indexes() []ent.Index {
 }
 
 func (CancellationRecord) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.QueryField("cancellations"), entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("A request to cancel or void an order, whole or in part: its reason, the approvals it needs and got, and once executed exactly what it reversed (money refunded, payments cancelled, stock released)."),
+		entgql.QueryField("cancellations").Description("Cancellation and void requests, filtered and ordered: a sales rep sees those of their own customers' orders. Needs order:read."),
+		entgql.RelayConnection(),
+	}
 }

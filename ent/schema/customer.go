@@ -30,7 +30,7 @@ func (Customer) Fields() []ent.Field {
 		// CreditLimitMinor caps the customer's open unpaid orders; 0 means
 		// no credit (prepayment only is not assumed: see order review).
 		money("credit_limit_minor"),
-		currency(),
+		currency("The ISO 4217 code of the credit limit and of the customer's orders."),
 		// Language is the customer's language for notices (a BCP 47 tag
 		// the notice templates cover); empty: the server's default.
 		field.String("language").Comment("The language of the customer's notices (zh-CN or en); empty: the server's default.").MaxRuneLen(16).Optional(),
@@ -40,7 +40,8 @@ func (Customer) Fields() []ent.Field {
 
 func (Customer) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("owner", User.Type).Ref("customers").Field("owner_id").Unique(),
+		edge.From("owner", User.Type).Ref("customers").Comment("The sales rep or manager who owns the customer: a sales rep sees only the customers they own; null: nobody does.").
+			Field("owner_id").Unique(),
 		edge.To("orders", Order.Type).Comment("The customer's orders.").Annotations(entgql.RelayConnection()),
 		edge.To("complaints", Complaint.Type).Comment("The customer's complaints.").Annotations(entgql.RelayConnection()),
 		edge.To("contacts", Contact.Type).Comment("Logged contacts with the customer.").Annotations(entgql.RelayConnection()),

@@ -96,12 +96,14 @@ func money(name string) ent.Field {
 	return field.Int64(name).Default(0).Annotations(entgql.Skip())
 }
 
-// currency is a three-letter ISO 4217 code.
-func currency() ent.Field {
-	return field.String("currency").MaxRuneLen(3).MinLen(3).Immutable()
+// currency is a three-letter ISO 4217 code; comment says, for GraphQL,
+// whose amounts it is the currency of.
+func currency(comment string) ent.Field {
+	return field.String("currency").Comment(comment).MaxRuneLen(3).MinLen(3).Immutable()
 }
 
-// optionalTime is a nullable timestamp with the MySQL column type fixed.
-func optionalTime(name string) ent.Field {
-	return field.Time(name).Optional().Nillable().SchemaType(datetime)
+// optionalTime is a nullable timestamp with the MySQL column type fixed;
+// comment is its description in GraphQL (when it is set, what null means).
+func optionalTime(name, comment string) ent.Field {
+	return field.Time(name).Comment(comment).Optional().Nillable().SchemaType(datetime)
 }

@@ -28,7 +28,7 @@ func (Order) Fields() []ent.Field {
 		field.Enum("status").Comment("Where the order is in its life (see OrderStatus).").Values("DRAFT", "PENDING_REVIEW", "CONFIRMED", "SHIPPED",
 			"DELIVERED", "COMPLETED", "REJECTED", "CANCELLED", "VOIDED").Default("DRAFT").
 			Annotations(entgql.OrderField("STATUS")),
-		currency(),
+		currency("The ISO 4217 code of all the order's amounts: its customer's currency."),
 		money("subtotal_minor"),
 		money("discount_minor"),
 		money("total_minor"),
@@ -45,12 +45,12 @@ func (Order) Fields() []ent.Field {
 		field.String("notes").Comment("Free text from the customer or the rep.").MaxRuneLen(4000).Optional(),
 		field.JSON("shipping_address", &postal.Address{}).Comment("Where the goods go; the customer's shipping address when not given.").Optional().
 			Annotations(entgql.Type("Address")),
-		optionalTime("submitted_at"),
-		optionalTime("confirmed_at"),
-		optionalTime("shipped_at"),
-		optionalTime("delivered_at"),
-		optionalTime("completed_at"),
-		optionalTime("closed_at"), // when it became REJECTED, CANCELLED or VOIDED
+		optionalTime("submitted_at", "When it was submitted for review; null while a draft."),
+		optionalTime("confirmed_at", "When it was confirmed; null before."),
+		optionalTime("shipped_at", "When it became SHIPPED: its last open quantity shipped (or the rest was cancelled); null before."),
+		optionalTime("delivered_at", "When it was marked delivered; null before."),
+		optionalTime("completed_at", "When it was completed; null before."),
+		optionalTime("closed_at", "When it was rejected, cancelled or voided; null otherwise."),
 		field.String("status_reason").Comment("Why the order was rejected, cancelled or voided: a ReasonCode.").MaxRuneLen(32).Optional(),
 		field.String("status_note").Comment("The note given with that reason.").MaxRuneLen(2000).Optional(),
 		// A review that fails holds the order in PENDING_REVIEW until it is
@@ -59,7 +59,7 @@ func (Order) Fields() []ent.Field {
 		// them), review_hold_note every failure, review_held_at when.
 		field.Enum("review_hold").Comment("The first review check that failed and holds the order in PENDING_REVIEW for a manager.").Values("STOCK", "PRICE", "CREDIT", "DELIVERY_DATE").Optional().Nillable(),
 		field.String("review_hold_note").Comment("Every review check that failed, in words.").MaxRuneLen(2000).Optional(),
-		optionalTime("review_held_at"),
+		optionalTime("review_held_at", "When a failed review last held it (see reviewHold); null if none ever did."),
 		field.Int("customer_id"),
 		field.Int("owner_id").Optional().Nillable(),
 		field.Int("reordered_from_id").Optional().Nillable().Immutable(),
@@ -70,8 +70,9 @@ func (Order) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("customer", Customer.Type).Comment("Who the order is for.").Ref("orders").Field("customer_id").Unique().Required(),
 		edge.To("owner", User.Type).Comment("The sales rep who owns the order.").Field("owner_id").Unique(),
-		edge.To("reorders", Order.Type).Comment("Drafts re-created from this order (reorder, or a cancellation with REORDER).").
-			From("reordered_from").Field("reordered_from_id").Unique().Immutable(),
+		edge.To("reorders", Order.Type).Comment("Orders re-created from this one: drafts from reorder or a cancellation with REORDER, and no-charge REPLACEMENT orders for its goods.").
+			From("reordered_from").Comment("The order this one was re-created from (reorder, a cancellation with REORDER, or the order whose goods a REPLACEMENT replaces); null for a new order.").
+			Field("reordered_from_id").Unique().Immutable(),
 		edge.To("lines", OrderLine.Type).Comment("What was ordered, in position order."),
 		edge.To("payments", Payment.Type).Comment("Charges and refunds."),
 		edge.To("shipments", Shipment.Type).Comment("Shipments, each with what it carried."),
@@ -97,7 +98,8 @@ func (Order) Indexes() []ent.Index {
 
 func (Order) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField(), entgql.RelayConnection(),
+		schema.Comment("A customer's sales order: its lines, money, shipments and everything that went wrong with it (cancellations, returns, corrections, complaints), with its timeline. Its status moves from DRAFT to COMPLETED or ends REJECTED, CANCELLED or VOIDED."),
+		entgql.QueryField().Description("Orders, filtered and ordered: a sales rep sees their own customers' orders. Needs order:read."), entgql.RelayConnection(),
 		ReadsColumns{
 			"discountTotal": {"discount_minor", "currency"},
 			"paymentStatus": {"total_minor", "credited_minor", "captured_minor", "refunded_minor"},
@@ -128,11 +130,11 @@ func (OrderLine) Fields() []ent.Field {
 		money("unit_price_minor"),
 		money("list_price_minor"),
 		money("discount_minor"),
-		currency(),
+		currency("The ISO 4217 code of the line's amounts: the order's currency."),
 		field.Int("quantity_reserved").Comment("Units of stock held for the line.").Default(0).NonNegative(),
 		field.Int("quantity_cancelled").Comment("Units cancelled.").Default(0).NonNegative(),
 		field.Int("quantity_shipped").Comment("Units shipped.").Default(0).NonNegative(),
-		field.Int("quantity_returned").Comment("Units that came back in received returns.").Default(0).NonNegative(),
+		field.Int("quantity_returned").Comment("Units under a return that was not rejected: requested, approved or received.").Default(0).NonNegative(),
 		field.Int("order_id").Immutable(),
 		field.Int("stock_item_id"),
 	}
@@ -151,6 +153,7 @@ func (OrderLine) Indexes() []ent.Index {
 
 func (OrderLine) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One article on an order: what was ordered at what price, and how much of it is reserved, cancelled, shipped and returned."),
 		ReadsColumns{"lineTotal": {"quantity", "quantity_cancelled", "unit_price_minor", "discount_minor", "currency"}},
 		entsql.Checks(map[string]string{
 			"line_quantities_in_range": "quantity_cancelled + quantity_shipped <= quantity AND quantity_returned <= quantity_shipped AND quantity_reserved <= quantity",

@@ -30,7 +30,7 @@ func (OutboxEvent) Fields() []ent.Field {
 		field.Time("occurred_at").Immutable().SchemaType(datetime),
 		// Data is the event's payload as integrators receive it.
 		field.JSON("data", map[string]any{}).Immutable().Annotations(entgql.Skip()),
-		optionalTime("dispatched_at"),
+		optionalTime("dispatched_at", "When the relay turned the event into its deliveries; null before."),
 	}
 }
 
@@ -56,19 +56,19 @@ func (WebhookEndpoint) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, Ver
 
 func (WebhookEndpoint) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("url").MaxRuneLen(2000),
-		field.String("description").MaxRuneLen(500).Optional(),
-		field.Strings("event_types").Optional(),
+		field.String("url").Comment("The http or https URL events are POSTed to.").MaxRuneLen(2000),
+		field.String("description").Comment("What the endpoint is for, in the words of who set it up.").MaxRuneLen(500).Optional(),
+		field.Strings("event_types").Comment("The event types it takes: names (order.cancelled) or families (order.*); empty: every type.").Optional(),
 		field.String("secret").Sensitive().Annotations(entgql.Skip()),
 		field.String("previous_secret").Sensitive().Optional().Annotations(entgql.Skip()),
 		field.Time("previous_secret_until").Optional().Nillable().SchemaType(datetime).Annotations(entgql.Skip()),
 		// Active: deliveries are made; an inactive endpoint gets none.
-		field.Bool("active").Default(true),
+		field.Bool("active").Comment("Whether it gets deliveries; an inactive endpoint gets none.").Default(true),
 		// ConsecutiveFailures counts the deliveries given up since the
 		// last success; FlaggedAt is set when they reach the threshold,
 		// and cleared by a success.
-		field.Int("consecutive_failures").Default(0),
-		optionalTime("flagged_at"),
+		field.Int("consecutive_failures").Comment("Deliveries given up (FAILED) in a row since the last success.").Default(0),
+		optionalTime("flagged_at", "When it was flagged as failing (by default after 3 deliveries given up in a row) and its managers told; null while it is not: a success or switching it on again clears it."),
 		field.Int("created_by_id").Optional().Nillable().Immutable(),
 	}
 }
@@ -76,12 +76,16 @@ func (WebhookEndpoint) Fields() []ent.Field {
 func (WebhookEndpoint) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("deliveries", WebhookDelivery.Type).Annotations(entgql.Skip()),
-		edge.To("created_by", User.Type).Field("created_by_id").Unique().Immutable(),
+		edge.To("created_by", User.Type).Comment("Who set it up.").Field("created_by_id").Unique().Immutable(),
 	}
 }
 
 func (WebhookEndpoint) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField("webhookEndpoints")}
+	return []schema.Annotation{
+		schema.Comment("An integrator's receiver of business events: a URL, the event types it takes, and a secret its messages are signed with (Standard Webhooks). Its deliveries are in webhookDeliveries."),
+		entgql.RelayConnection(),
+		entgql.QueryField("webhookEndpoints").Description("Webhook endpoints, filtered and ordered. Needs webhook:manage."),
+	}
 }
 
 // WebhookDelivery is one event on its way to one endpoint: at least once,
@@ -94,27 +98,27 @@ func (WebhookDelivery) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("endpoint_id").Immutable(),
 		field.Int("event_id").Immutable().Annotations(entgql.Skip()),
-		field.String("event_type").MaxRuneLen(64).Immutable(),
+		field.String("event_type").Comment("The event's type, e.g. order.cancelled.").MaxRuneLen(64).Immutable(),
 		// SubjectKey orders an endpoint's deliveries: one of a key waits
 		// for the earlier ones of that key (an order's events, in order).
 		field.String("subject_key").MaxRuneLen(64).Immutable().Annotations(entgql.Skip()),
-		field.Enum("status").Values("PENDING", "SUCCEEDED", "FAILED").Default("PENDING").
+		field.Enum("status").Comment("Where the delivery is (see WebhookDeliveryStatus).").Values("PENDING", "SUCCEEDED", "FAILED").Default("PENDING").
 			Annotations(entgql.OrderField("STATUS")),
-		field.Int("attempts").Default(0),
-		field.Time("next_attempt_at").SchemaType(datetime),
+		field.Int("attempts").Comment("Attempts made so far.").Default(0),
+		field.Time("next_attempt_at").Comment("While PENDING, when it may be attempted next (during an attempt, the end of that attempt's lease).").SchemaType(datetime),
 		field.Time("taken_until").Optional().Nillable().SchemaType(datetime).Annotations(entgql.Skip()),
-		field.Int("last_status_code").Optional().Nillable(),
-		field.Int("last_latency_ms").Optional().Nillable(),
-		field.String("last_error").MaxRuneLen(1000).Optional(),
-		optionalTime("delivered_at"),
+		field.Int("last_status_code").Comment("The HTTP status of the last attempt the endpoint answered; null while none did.").Optional().Nillable(),
+		field.Int("last_latency_ms").Comment("How long the last attempt took, in milliseconds; null before any attempt.").Optional().Nillable(),
+		field.String("last_error").Comment("What went wrong in the last attempt: the HTTP status and the start of the answer, or why no answer came; empty when it succeeded.").MaxRuneLen(1000).Optional(),
+		optionalTime("delivered_at", "When the endpoint accepted it; null unless SUCCEEDED."),
 		// A redelivery asked for by staff names the delivery it repeats.
-		field.Int("redelivery_of_id").Optional().Nillable().Immutable().Annotations(entgql.Type("ID")),
+		field.Int("redelivery_of_id").Comment("The delivery this one repeats, when staff asked for a redelivery; null otherwise.").Optional().Nillable().Immutable().Annotations(entgql.Type("ID")),
 	}
 }
 
 func (WebhookDelivery) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("endpoint", WebhookEndpoint.Type).Ref("deliveries").Field("endpoint_id").Unique().Required().Immutable(),
+		edge.From("endpoint", WebhookEndpoint.Type).Ref("deliveries").Comment("The endpoint it goes to.").Field("endpoint_id").Unique().Required().Immutable(),
 		edge.From("event", OutboxEvent.Type).Ref("deliveries").Field("event_id").Unique().Required().Immutable().
 			Annotations(entgql.Skip()),
 	}
@@ -129,7 +133,10 @@ func (WebhookDelivery) Indexes() []ent.Index {
 }
 
 func (WebhookDelivery) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("One event on its way to one webhook endpoint: delivered at least once, retried with growing waits until the endpoint accepts it or it is given up, and after each attempt what the endpoint answered."),
+		entgql.RelayConnection(),
+	}
 }
 
 // APIKey is a machine account's credential: a secret shown once, kept
@@ -141,24 +148,28 @@ func (APIKey) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (APIKey) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("user_id").Immutable(),
-		field.String("name").MaxRuneLen(200),
+		field.String("name").Comment("What the key is for, as named when it was created.").MaxRuneLen(200),
 		// Prefix is the secret's first characters, to tell keys apart.
-		field.String("prefix").MaxRuneLen(16).Immutable(),
+		field.String("prefix").Comment("The secret's first characters (od_ and eight more), to tell keys apart: the secret itself is shown only once, when the key is created.").MaxRuneLen(16).Immutable(),
 		field.String("hash").MaxLen(64).Sensitive().Unique().Immutable().Annotations(entgql.Skip()),
-		optionalTime("expires_at"),
-		optionalTime("last_used_at"),
-		optionalTime("revoked_at"),
+		optionalTime("expires_at", "When it stops working; null: it works until revoked."),
+		optionalTime("last_used_at", "When it was last used (written at most once a minute); null if never."),
+		optionalTime("revoked_at", "When it was revoked; null while it is not."),
 		field.Int("created_by_id").Optional().Nillable().Immutable(),
 	}
 }
 
 func (APIKey) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
-		edge.To("created_by", User.Type).Field("created_by_id").Unique().Immutable(),
+		edge.To("user", User.Type).Comment("The account the key acts as, with that account's role and scopes.").Field("user_id").Unique().Required().Immutable(),
+		edge.To("created_by", User.Type).Comment("Who created it.").Field("created_by_id").Unique().Immutable(),
 	}
 }
 
 func (APIKey) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Type("ApiKey"), entgql.RelayConnection(), entgql.QueryField("apiKeys")}
+	return []schema.Annotation{
+		schema.Comment("A machine account's credential: a secret shown once when created and kept only as a hash, acting as its user with that user's role and scopes until it expires or is revoked."),
+		entgql.Type("ApiKey"), entgql.RelayConnection(),
+		entgql.QueryField("apiKeys").Description("API keys, filtered and ordered. Needs user:manage."),
+	}
 }

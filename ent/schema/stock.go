@@ -24,7 +24,7 @@ func (StockItem) Fields() []ent.Field {
 			Annotations(entgql.OrderField("NAME")),
 		field.String("description").Comment("More about the item.").MaxRuneLen(2000).Optional(),
 		money("unit_price_minor"),
-		currency(),
+		currency("The ISO 4217 code of the unit price: only orders in this currency may take the item."),
 		field.Int("on_hand").Comment("Units in the warehouse, reserved ones included.").Default(0).NonNegative().
 			Annotations(entgql.OrderField("ON_HAND")),
 		field.Int("reserved").Comment("Units held for confirmed orders' open lines.").Default(0).NonNegative(),
@@ -47,7 +47,8 @@ func (StockItem) Indexes() []ent.Index {
 
 func (StockItem) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField(), entgql.RelayConnection(),
+		schema.Comment("A sellable article: its SKU, price, and stock on hand and reserved (available = onHand − reserved), every change of which is a StockMovement."),
+		entgql.QueryField().Description("Stock items, filtered and ordered. Needs stock:read."), entgql.RelayConnection(),
 		// The database refuses what the domain must never write.
 		entsql.Checks(map[string]string{
 			"stock_on_hand_nonnegative": "on_hand >= 0",
@@ -68,12 +69,12 @@ func (StockMovement) Fields() []ent.Field {
 		field.Enum("kind").Comment("What moved the stock.").Values("RECEIPT", "ADJUSTMENT", "RESERVATION", "RELEASE",
 			"SHIPMENT", "RETURN_RESTOCK", "WRITE_OFF").Immutable(),
 		// Quantity is the magnitude of the movement, always positive.
-		field.Int("quantity").Positive().Immutable(),
+		field.Int("quantity").Comment("Units moved, always positive: onHandDelta and reservedDelta give the direction.").Positive().Immutable(),
 		field.Int("on_hand_delta").Comment("How on hand changed.").Immutable(),
 		field.Int("reserved_delta").Comment("How reserved changed.").Immutable(),
 		field.Int("on_hand_after").Comment("On hand after the movement.").Immutable(),
 		field.Int("reserved_after").Comment("Reserved after the movement.").Immutable(),
-		field.String("reason").Comment("Why (an adjustment's reason, a return's condition).").MaxRuneLen(64).Optional().Immutable(),
+		field.String("reason").Comment("Why, in short: an adjustment's reason (COUNT_CORRECTION, DAMAGED, LOST, FOUND, OTHER), RECEIPT, or what in the order moved it (order confirmed, a shipment, a return's number, a cancellation's kind and reason, correction).").MaxRuneLen(64).Optional().Immutable(),
 		field.String("note").Comment("A note given with it.").MaxRuneLen(2000).Optional().Immutable(),
 		field.Int("stock_item_id").Immutable(),
 		field.Int("order_id").Optional().Nillable().Immutable(),
@@ -86,13 +87,13 @@ func (StockMovement) Fields() []ent.Field {
 
 func (StockMovement) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("stock_item", StockItem.Type).Ref("movements").Field("stock_item_id").
+		edge.From("stock_item", StockItem.Type).Ref("movements").Comment("The item whose stock moved.").Field("stock_item_id").
 			Unique().Required().Immutable(),
-		edge.To("order", Order.Type).Field("order_id").Unique().Immutable(),
-		edge.To("actor", User.Type).Field("actor_id").Unique().Immutable(),
-		edge.To("return_order", ReturnOrder.Type).Field("return_order_id").Unique().Immutable(),
-		edge.To("cancellation", CancellationRecord.Type).Field("cancellation_id").Unique().Immutable(),
-		edge.To("correction", OrderCorrection.Type).Field("correction_id").Unique().Immutable(),
+		edge.To("order", Order.Type).Comment("The order it was for; null for receipts and adjustments.").Field("order_id").Unique().Immutable(),
+		edge.To("actor", User.Type).Comment("Who took the action; null when a background rule did.").Field("actor_id").Unique().Immutable(),
+		edge.To("return_order", ReturnOrder.Type).Comment("The return whose goods it put back on the shelf.").Field("return_order_id").Unique().Immutable(),
+		edge.To("cancellation", CancellationRecord.Type).Comment("The cancellation or void that released the reservation.").Field("cancellation_id").Unique().Immutable(),
+		edge.To("correction", OrderCorrection.Type).Comment("The order correction that reserved or released the stock.").Field("correction_id").Unique().Immutable(),
 	}
 }
 
@@ -106,5 +107,9 @@ func (StockMovement) Indexes() []ent.Index {
 }
 
 func (StockMovement) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("One entry of the append-only stock ledger: a change of an item's on hand or reserved, why, and the levels it left (onHand is the sum of onHandDelta, reserved of reservedDelta)."),
+		entgql.QueryField().Description("The stock ledger, filtered and ordered: a sales rep does not see movements of other reps' customers' orders. Needs stock:read."),
+		entgql.RelayConnection(),
+	}
 }

@@ -19,23 +19,23 @@ func (User) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, VersionMixin{}
 
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("email").MaxRuneLen(254).NotEmpty().Unique().
+		field.String("email").Comment("What the user signs in with: unique. Audit events name users by it.").MaxRuneLen(254).NotEmpty().Unique().
 			Annotations(entgql.OrderField("EMAIL")),
-		field.String("name").MaxRuneLen(200).NotEmpty().
+		field.String("name").Comment("The user's name, as colleagues see it.").MaxRuneLen(200).NotEmpty().
 			Annotations(entgql.OrderField("NAME")),
 		field.String("password_hash").Sensitive(),
-		field.Enum("role").Values(roles...).
+		field.Enum("role").Comment("The user's job, which decides what they may do (see UserRole and me.permissions).").Values(roles...).
 			Annotations(entgql.OrderField("ROLE")),
-		field.Bool("active").Default(true),
+		field.Bool("active").Comment("Whether the account may sign in and its API keys work; deactivating it ends its sessions.").Default(true),
 		// Scopes are the extra permissions granted to an INTEGRATOR account.
-		field.Strings("scopes").Optional(),
-		optionalTime("last_login_at"),
+		field.Strings("scopes").Comment("For an INTEGRATOR account: the permissions granted beyond its role's (order:cancel, refund:execute, ...); empty for every other role.").Optional(),
+		optionalTime("last_login_at", "When the user last signed in with their password; null if never."),
 	}
 }
 
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("customers", Customer.Type).Annotations(entgql.RelayConnection()),
+		edge.To("customers", Customer.Type).Comment("The customers the user owns (see Customer.owner).").Annotations(entgql.RelayConnection()),
 		edge.To("refresh_tokens", RefreshToken.Type).Annotations(entgql.Skip()),
 		edge.To("notifications", Notification.Type).Annotations(entgql.Skip()),
 	}
@@ -47,7 +47,8 @@ func (User) Indexes() []ent.Index {
 
 func (User) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField(),
+		schema.Comment("A member of staff, or an integrator's machine account: their role, and for integrators the scopes granted beyond it."),
+		entgql.QueryField().Description("Users, filtered and ordered. Needs user:read."),
 		entgql.RelayConnection(),
 	}
 }
@@ -66,8 +67,8 @@ func (RefreshToken) Fields() []ent.Field {
 		field.Time("expires_at").Immutable().SchemaType(datetime),
 		// UsedAt is set when the token is exchanged for a new one; a second
 		// exchange of the same token is reuse and revokes the family.
-		optionalTime("used_at"),
-		optionalTime("revoked_at"),
+		optionalTime("used_at", "When the token was exchanged for a new one; null while unused."),
+		optionalTime("revoked_at", "When the token was revoked; null until it is."),
 	}
 }
 

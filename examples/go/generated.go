@@ -52,12 +52,16 @@ func (v *ConfirmedOrdersOrdersOrderConnection) GetNodes() []ConfirmedOrdersOrder
 }
 
 // ConfirmedOrdersOrdersOrderConnectionNodesOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A customer's sales order: its lines, money, shipments and everything that went wrong with it (cancellations, returns, corrections, complaints), with its timeline. Its status moves from DRAFT to COMPLETED or ends REJECTED, CANCELLED or VOIDED.
 type ConfirmedOrdersOrdersOrderConnectionNodesOrder struct {
 	// Unique across all types: node(id:) fetches it.
 	Id string `json:"id"`
 	// The order's number, SO-<year>-<sequence>: gapless per year, never reused.
-	Number string                                                   `json:"number"`
-	Total  ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney `json:"total"`
+	Number string `json:"number"`
+	// subtotal − discountTotal: the price of the billable goods, before credits.
+	Total ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney `json:"total"`
 	// Captured charges.
 	Captured ConfirmedOrdersOrdersOrderConnectionNodesOrderCapturedMoney `json:"captured"`
 }
@@ -83,7 +87,9 @@ func (v *ConfirmedOrdersOrdersOrderConnectionNodesOrder) GetCaptured() Confirmed
 //
 // An amount of money: an exact decimal string in the currency's major unit, and the ISO 4217 currency code.
 type ConfirmedOrdersOrdersOrderConnectionNodesOrderCapturedMoney struct {
-	Amount   string `json:"amount"`
+	// The amount in the currency's major unit, with exactly as many decimals as its minor unit has ("12.50" EUR, "1250" JPY); negative where a field says it is signed.
+	Amount string `json:"amount"`
+	// ISO 4217 currency code, e.g. EUR.
 	Currency string `json:"currency"`
 }
 
@@ -102,7 +108,9 @@ func (v *ConfirmedOrdersOrdersOrderConnectionNodesOrderCapturedMoney) GetCurrenc
 //
 // An amount of money: an exact decimal string in the currency's major unit, and the ISO 4217 currency code.
 type ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney struct {
-	Amount   string `json:"amount"`
+	// The amount in the currency's major unit, with exactly as many decimals as its minor unit has ("12.50" EUR, "1250" JPY); negative where a field says it is signed.
+	Amount string `json:"amount"`
+	// ISO 4217 currency code, e.g. EUR.
 	Currency string `json:"currency"`
 }
 
@@ -118,12 +126,14 @@ func (v *ConfirmedOrdersOrdersOrderConnectionNodesOrderTotalMoney) GetCurrency()
 
 // ConfirmedOrdersResponse is returned by ConfirmedOrders on success.
 type ConfirmedOrdersResponse struct {
+	// Orders, filtered and ordered: a sales rep sees their own customers' orders. Needs order:read.
 	Orders ConfirmedOrdersOrdersOrderConnection `json:"orders"`
 }
 
 // GetOrders returns ConfirmedOrdersResponse.Orders, and is useful for accessing the field via an interface.
 func (v *ConfirmedOrdersResponse) GetOrders() ConfirmedOrdersOrdersOrderConnection { return v.Orders }
 
+// The kind of a business-rule failure, for clients to act on (UserError.code).
 type ErrorCode string
 
 const (
@@ -187,9 +197,14 @@ var AllErrorCode = []ErrorCode{
 }
 
 // LoginLoginSessionPayload includes the requested fields of the GraphQL type SessionPayload.
+// The GraphQL type's documentation follows.
+//
+// The result of login or refreshToken.
 type LoginLoginSessionPayload struct {
-	Session LoginLoginSessionPayloadSession           `json:"session"`
-	Errors  []LoginLoginSessionPayloadErrorsUserError `json:"errors"`
+	// The new session; null when there are errors.
+	Session LoginLoginSessionPayloadSession `json:"session"`
+	// INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS or INVALID_TOKEN; empty on success.
+	Errors []LoginLoginSessionPayloadErrorsUserError `json:"errors"`
 }
 
 // GetSession returns LoginLoginSessionPayload.Session, and is useful for accessing the field via an interface.
@@ -207,8 +222,10 @@ func (v *LoginLoginSessionPayload) GetErrors() []LoginLoginSessionPayloadErrorsU
 // here, in their payload, and change nothing; access refusals and malformed
 // requests are top-level GraphQL errors with extensions.code instead.
 type LoginLoginSessionPayloadErrorsUserError struct {
-	Code    ErrorCode `json:"code"`
-	Message string    `json:"message"`
+	// What went wrong, for programs.
+	Code ErrorCode `json:"code"`
+	// What went wrong, for people: plain English, safe to show; never carries SQL or internal detail. Do not parse it: use code.
+	Message string `json:"message"`
 }
 
 // GetCode returns LoginLoginSessionPayloadErrorsUserError.Code, and is useful for accessing the field via an interface.
@@ -218,6 +235,9 @@ func (v *LoginLoginSessionPayloadErrorsUserError) GetCode() ErrorCode { return v
 func (v *LoginLoginSessionPayloadErrorsUserError) GetMessage() string { return v.Message }
 
 // LoginLoginSessionPayloadSession includes the requested fields of the GraphQL type Session.
+// The GraphQL type's documentation follows.
+//
+// A signed-in session: a short-lived access token and the refresh token that renews it.
 type LoginLoginSessionPayloadSession struct {
 	// Bearer token for the Authorization header; short-lived.
 	AccessToken string `json:"accessToken"`
@@ -272,14 +292,19 @@ var AllOrderStatus = []OrderStatus{
 }
 
 // RequestCancellationRequestOrderCancellationCancellationPayload includes the requested fields of the GraphQL type CancellationPayload.
+// The GraphQL type's documentation follows.
+//
+// The result of a cancellation, void or decision on a cancellation request.
 type RequestCancellationRequestOrderCancellationCancellationPayload struct {
+	// The order after it (in a dry run: as it still is); null when there are errors.
 	Order RequestCancellationRequestOrderCancellationCancellationPayloadOrder `json:"order"`
 	// In a dry run: the request as it still is, or null when the dry run would create it.
 	Cancellation RequestCancellationRequestOrderCancellationCancellationPayloadCancellationCancellationRecord `json:"cancellation"`
 	// What the request does: in a dry run, what it would do; once executed, what it did; while it awaits a decision,
 	// what executing it would do now (as `cancellation.effect`). Planned only when selected.
 	Preview RequestCancellationRequestOrderCancellationCancellationPayloadPreviewCancellationPreview `json:"preview"`
-	Errors  []RequestCancellationRequestOrderCancellationCancellationPayloadErrorsUserError          `json:"errors"`
+	// Why nothing changed (e.g. APPROVAL_REQUIRED, NOT_ALLOWED, INVALID_TRANSITION), each with a code and field; empty on success.
+	Errors []RequestCancellationRequestOrderCancellationCancellationPayloadErrorsUserError `json:"errors"`
 }
 
 // GetOrder returns RequestCancellationRequestOrderCancellationCancellationPayload.Order, and is useful for accessing the field via an interface.
@@ -303,6 +328,9 @@ func (v *RequestCancellationRequestOrderCancellationCancellationPayload) GetErro
 }
 
 // RequestCancellationRequestOrderCancellationCancellationPayloadCancellationCancellationRecord includes the requested fields of the GraphQL type CancellationRecord.
+// The GraphQL type's documentation follows.
+//
+// A request to cancel or void an order, whole or in part: its reason, the approvals it needs and got, and once executed exactly what it reversed (money refunded, payments cancelled, stock released).
 type RequestCancellationRequestOrderCancellationCancellationPayloadCancellationCancellationRecord struct {
 	// Unique across all types: node(id:) fetches it.
 	Id string `json:"id"`
@@ -327,9 +355,11 @@ func (v *RequestCancellationRequestOrderCancellationCancellationPayloadCancellat
 // here, in their payload, and change nothing; access refusals and malformed
 // requests are top-level GraphQL errors with extensions.code instead.
 type RequestCancellationRequestOrderCancellationCancellationPayloadErrorsUserError struct {
+	// What went wrong, for programs.
 	Code ErrorCode `json:"code"`
 	// The input path the failure concerns, e.g. input.lines.0.quantity; null when it concerns the whole request.
-	Field   string `json:"field"`
+	Field string `json:"field"`
+	// What went wrong, for people: plain English, safe to show; never carries SQL or internal detail. Do not parse it: use code.
 	Message string `json:"message"`
 }
 
@@ -349,6 +379,9 @@ func (v *RequestCancellationRequestOrderCancellationCancellationPayloadErrorsUse
 }
 
 // RequestCancellationRequestOrderCancellationCancellationPayloadOrder includes the requested fields of the GraphQL type Order.
+// The GraphQL type's documentation follows.
+//
+// A customer's sales order: its lines, money, shipments and everything that went wrong with it (cancellations, returns, corrections, complaints), with its timeline. Its status moves from DRAFT to COMPLETED or ends REJECTED, CANCELLED or VOIDED.
 type RequestCancellationRequestOrderCancellationCancellationPayloadOrder struct {
 	// Where the order is in its life (see OrderStatus).
 	Status OrderStatus `json:"status"`
@@ -365,11 +398,15 @@ func (v *RequestCancellationRequestOrderCancellationCancellationPayloadOrder) Ge
 // Exactly what a cancellation or void does, or would do in a dry run.
 type RequestCancellationRequestOrderCancellationCancellationPayloadPreviewCancellationPreview struct {
 	// Whether it executes now, without waiting for approval.
-	Executes             bool                                                                                                        `json:"executes"`
-	NeedsManagerApproval bool                                                                                                        `json:"needsManagerApproval"`
-	NeedsFinanceApproval bool                                                                                                        `json:"needsFinanceApproval"`
-	StatusAfter          OrderStatus                                                                                                 `json:"statusAfter"`
-	AmountRefunded       RequestCancellationRequestOrderCancellationCancellationPayloadPreviewCancellationPreviewAmountRefundedMoney `json:"amountRefunded"`
+	Executes bool `json:"executes"`
+	// A sales manager's approval is still missing.
+	NeedsManagerApproval bool `json:"needsManagerApproval"`
+	// Finance's approval is still missing: needed where captured money goes back.
+	NeedsFinanceApproval bool `json:"needsFinanceApproval"`
+	// The order's status once it executes: CANCELLED or VOIDED when nothing is left, SHIPPED when the rest has shipped, else as it is.
+	StatusAfter OrderStatus `json:"statusAfter"`
+	// Captured money that goes back to the customer: what they paid beyond what is then due.
+	AmountRefunded RequestCancellationRequestOrderCancellationCancellationPayloadPreviewCancellationPreviewAmountRefundedMoney `json:"amountRefunded"`
 }
 
 // GetExecutes returns RequestCancellationRequestOrderCancellationCancellationPayloadPreviewCancellationPreview.Executes, and is useful for accessing the field via an interface.
@@ -402,7 +439,9 @@ func (v *RequestCancellationRequestOrderCancellationCancellationPayloadPreviewCa
 //
 // An amount of money: an exact decimal string in the currency's major unit, and the ISO 4217 currency code.
 type RequestCancellationRequestOrderCancellationCancellationPayloadPreviewCancellationPreviewAmountRefundedMoney struct {
-	Amount   string `json:"amount"`
+	// The amount in the currency's major unit, with exactly as many decimals as its minor unit has ("12.50" EUR, "1250" JPY); negative where a field says it is signed.
+	Amount string `json:"amount"`
+	// ISO 4217 currency code, e.g. EUR.
 	Currency string `json:"currency"`
 }
 

@@ -7747,24 +7747,24 @@ var sources = []*ast.Source{
 
 extend type Mutation {
   "Asks to bring shipped goods back: at most shipped minus already returned, per line, with a reason. Needs return:request."
-  createReturn(input: CreateReturnInput!): ReturnPayload!
+  createReturn("The order, the lines coming back and why." input: CreateReturnInput!): ReturnPayload!
   "Approves a requested return; the warehouse is told to expect the goods. Needs return:approve."
-  approveReturn(input: ReturnDecisionInput!): ReturnPayload!
+  approveReturn("The requested return." input: ReturnDecisionInput!): ReturnPayload!
   "Rejects a requested return with a note. Needs return:approve."
-  rejectReturn(input: ReturnDecisionInput!): ReturnPayload!
+  rejectReturn("The requested return and why it is rejected." input: ReturnDecisionInput!): ReturnPayload!
   """
   Records what came back, per line restocked or damaged: only restocked goods go back on the shelf. A return for REFUND credits
   the customer the goods' value now (order.credited), so what they paid beyond it is due back (order.refundDue). Finance is told.
   Needs return:receive.
   """
-  receiveReturn(input: ReceiveReturnInput!): ReturnPayload! @soleMutation
+  receiveReturn("The approved return and what came back of each line." input: ReceiveReturnInput!): ReturnPayload! @soleMutation
   """
   Refunds a received return: by default what its credit made due back (at most the goods' value); an amount given beyond that
   is a concession, credited too, never above what is refundable. Needs refund:execute.
   """
-  refundReturn(input: RefundReturnInput!): ReturnPayload! @soleMutation
+  refundReturn("The received return and, if not the default, the amount." input: RefundReturnInput!): ReturnPayload! @soleMutation
   "Closes a received or refunded return. Needs return:approve."
-  closeReturn(input: ReturnDecisionInput!): ReturnPayload!
+  closeReturn("The return to close." input: ReturnDecisionInput!): ReturnPayload!
 
   """
   Corrects prices, quantities, products, address or customer contact of an order in review or confirmed, against the version you
@@ -7773,14 +7773,14 @@ extend type Mutation {
   the allowed discount, a confirmed order pushed past the customer's credit limit, or the total moving by more than the policy's
   amount or share — need the customer's confirmation recorded and a sales manager's approval.
   """
-  correctOrder(input: CorrectOrderInput!): CorrectionPayload! @soleMutation
+  correctOrder("The order, the version you saw, what was wrong and the changes." input: CorrectOrderInput!): CorrectionPayload! @soleMutation
   "Approves and applies a pending severe correction. Needs order:correct:approve."
-  approveCorrection(input: CorrectionDecisionInput!): CorrectionPayload! @soleMutation
+  approveCorrection("The pending correction." input: CorrectionDecisionInput!): CorrectionPayload! @soleMutation
   "Rejects a pending severe correction with a note. Needs order:correct:approve."
-  rejectCorrection(input: CorrectionDecisionInput!): CorrectionPayload!
+  rejectCorrection("The pending correction and why it is rejected." input: CorrectionDecisionInput!): CorrectionPayload!
 
   "Marks a shipment DELAYED, LOST, DAMAGED, REFUSED or WRONG_ADDRESS with a note. Staff are told. Needs shipment:exception."
-  reportShipmentException(input: ReportShipmentExceptionInput!): ShipmentExceptionPayload!
+  reportShipmentException("The shipment, the problem and a note." input: ReportShipmentExceptionInput!): ShipmentExceptionPayload!
   """
   Settles a shipment exception: RESHIPPED sends the goods again as a no-charge replacement order, CONFIRMED with its stock reserved
   at once (or refused, saying what is short; goods delivered intact are never re-shipped); ADDRESS_CORRECTED fixes the address and
@@ -7788,63 +7788,95 @@ extend type Mutation {
   and refunds what that makes due (needs refund:execute only, so finance settles it). A delayed shipment that arrives is resolved
   DELIVERED by markOrderDelivered.
   """
-  resolveShipmentException(input: ResolveShipmentExceptionInput!): ShipmentExceptionPayload! @soleMutation
+  resolveShipmentException("The shipment and how its exception is settled." input: ResolveShipmentExceptionInput!): ShipmentExceptionPayload! @soleMutation
 }
 
+"One order line's goods coming back."
 input ReturnLineInput {
+  "The OrderLine's ID: a line of the order."
   orderLineId: ID!
+  "Units, from 1 to what shipped and is not already under a return."
   quantity: Int!
+  "Why they come back."
   reason: ReturnLineReason!
+  "At most 500 characters; required with reason OTHER."
   note: String
 }
 
+"A return (RMA) of shipped goods."
 input CreateReturnInput {
+  "The order: CONFIRMED, SHIPPED or DELIVERED, with shipped units."
   orderId: ID!
+  "At least one line."
   lines: [ReturnLineInput!]!
   "REFUND (default), EXCHANGE (a replacement order is created when the goods are received) or NONE."
   resolution: ReturnOrderResolution
+  "At most 2,000 characters."
   note: String
   "The shipment the goods come from, e.g. a refused delivery."
   shipmentId: ID
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"A return to act on."
 input ReturnDecisionInput {
+  "The ReturnOrder's ID: REQUESTED to approve or reject, RECEIVED or REFUNDED to close."
   returnId: ID!
-  "Required to reject."
+  "Required to reject; at most 2,000 characters."
   note: String
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"What came back of one return line."
 input ReceiveReturnLineInput {
+  "The ReturnLine's ID: a line of this return, each given once."
   returnLineId: ID!
+  "Units put back on the shelf (RETURN_RESTOCK movements)."
   restocked: Int!
+  "Units damaged: recorded, not restocked."
   damaged: Int!
 }
 
+"The goods of an approved return, received."
 input ReceiveReturnInput {
+  "The APPROVED ReturnOrder's ID."
   returnId: ID!
   "Every line of the return: restocked + damaged = the line's quantity."
   lines: [ReceiveReturnLineInput!]!
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"A refund of a received return."
 input RefundReturnInput {
+  "The RECEIVED ReturnOrder's ID."
   returnId: ID!
-  "Defaults to the value of the returned goods, capped at what is refundable."
+  """
+  In the order's currency. Defaults to what the return's credit made due back (order.refundDue), at most the goods' value;
+  an amount beyond that is a concession, up to what is refundable (REFUND_EXCEEDS_CAPTURED).
+  """
   amount: Decimal
+  "Return what would be refunded (amountRefunded) and change nothing."
   dryRun: Boolean
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The result of a return mutation."
 type ReturnPayload {
+  "The return after it (in a dry run: as it still is); null when there are errors."
   return: ReturnOrder
+  "The order after it; null when there are errors."
   order: Order
   "The replacement order of an EXCHANGE."
   exchangeOrder: Order
+  "The refund payments refundReturn made; empty otherwise and in a dry run."
   refunds: [Payment!]!
-  "For a dry run: what would be refunded."
+  "refundReturn: what it refunded, or in a dry run would refund; null for the other mutations."
   amountRefunded: Money
+  "Why nothing changed, each with a code and field; empty on success."
   errors: [UserError!]!
 }
 
@@ -7853,31 +7885,51 @@ extend type ReturnOrder {
   value: Money!
 }
 
+"A change to one order line; omitted fields stay as they are."
 input CorrectionLineInput {
+  "The OrderLine's ID: a line of the order, each given once."
   orderLineId: ID!
+  "The new ordered quantity: at least cancelled + shipped (and cancelled + 1), at most 1,000,000."
   quantity: Int
+  "New price per unit, in the order's currency; a line with shipped units keeps its net price."
   unitPrice: Decimal
+  "New discount per unit, at most the unit price."
   discount: Decimal
   "Swap the product (always SEVERE)."
   stockItemId: ID
 }
 
+"Corrected contact details of the order's customer; omitted fields stay as they are."
 input CustomerContactInput {
+  "At most 200 characters."
   contactName: String
+  "A valid email address."
   email: String
+  "At most 50 characters."
   phone: String
 }
 
+"A correction of an order. Give at least one of lines, shippingAddress and customerContact."
 input CorrectOrderInput {
+  "The order: PENDING_REVIEW or CONFIRMED, with units not shipped."
   orderId: ID!
+  "The order's version you saw; VERSION_CONFLICT when it changed since. A waiting correction is approved only while the order is still at it."
   expectedVersion: Int!
+  "What kind of error it corrects."
   errorType: OrderCorrectionErrorType!
+  "What caused the error."
   cause: OrderCorrectionCause!
+  "Changes to lines."
   lines: [CorrectionLineInput!]
+  "The corrected shipping address."
   shippingAddress: AddressInput
+  "Corrected contact details, written to the customer."
   customerContact: CustomerContactInput
+  "At most 2,000 characters; required with errorType OTHER."
   note: String
+  "The customer has confirmed the change: a SEVERE correction needs this (or customerContactId, or askCustomer), else APPROVAL_REQUIRED."
   customerConfirmed: Boolean
+  "How the customer confirmed; at most 2,000 characters."
   customerConfirmationNote: String
   "The logged contact (logContact) in which the customer confirmed: of the order's customer, and of this order if it names one."
   customerContactId: ID
@@ -7887,18 +7939,25 @@ input CorrectOrderInput {
   manager's approval with their consent recorded; declined, it is REJECTED.
   """
   askCustomer: Boolean
+  "Return the preview and change nothing."
   dryRun: Boolean
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"A decision on a pending correction."
 input CorrectionDecisionInput {
+  "The OrderCorrection's ID: PENDING_APPROVAL (or, to reject, AWAITING_CUSTOMER)."
   correctionId: ID!
-  "Required to reject."
+  "Required to reject; at most 2,000 characters."
   note: String
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"What a correction means for the order's money."
 enum CorrectionMoneyEffect {
+  "Nothing is due either way."
   NONE
   "A paid order's total dropped: this much should go back (refundPayment)."
   REFUND_DUE
@@ -7907,64 +7966,99 @@ enum CorrectionMoneyEffect {
 }
 
 extend type OrderCorrection {
+  "What it meant for money once applied; NONE until then."
   moneyEffect: CorrectionMoneyEffect!
+  "Due back to the customer after it applied (refundPayment); 0 until applied."
   refundDue: Money!
+  "Owed by a customer who had paid something, after it applied; 0 until applied or when nothing had been paid."
   amountDue: Money!
 }
 
+"The result of a correction mutation."
 type CorrectionPayload {
   "Null in a dry run."
   correction: OrderCorrection
+  "The order after it (as it still is in a dry run or while the correction waits); null when there are errors."
   order: Order
   "What the correction does (or would do): severity, diff, totals, money effect."
   preview: CorrectionPreview
+  "Why nothing changed, each with a code and field; empty on success."
   errors: [UserError!]!
 }
 
+"What a correction does, or would do in a dry run."
 type CorrectionPreview {
+  "MINOR applies at once; SEVERE needs the customer's confirmation and a manager's approval."
   severity: OrderCorrectionSeverity!
   "Whether it applies now; false when it waits for a manager's approval."
   applies: Boolean!
+  "Every field it changes, before and after."
   diff: [FieldChange!]!
+  "The order's total before."
   totalBefore: Money!
+  "The order's total after."
   totalAfter: Money!
+  "What it means for money once applied; NONE when it does not apply now."
   moneyEffect: CorrectionMoneyEffect!
+  "Due back to the customer once applied; 0 when it does not apply now."
   refundDue: Money!
+  "Owed by a customer who had paid something, once applied; 0 when it does not apply now."
   amountDue: Money!
 }
 
+"A delivery problem of a shipment."
 enum ShipmentExceptionStatus {
+  "Late, still on its way."
   DELAYED
+  "Lost by the carrier."
   LOST
+  "Damaged on the way; the only problem a DELIVERED shipment may be reported with."
   DAMAGED
+  "The customer refused the delivery."
   REFUSED
+  "Undeliverable at the address."
   WRONG_ADDRESS
 }
 
+"A delivery problem to report."
 input ReportShipmentExceptionInput {
+  "The Shipment's ID: one without an open exception."
   shipmentId: ID!
+  "The problem."
   status: ShipmentExceptionStatus!
+  "What happened; required, at most 2,000 characters."
   note: String!
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"How a shipment exception is settled."
 input ResolveShipmentExceptionInput {
+  "The Shipment's ID: one with an open exception."
   shipmentId: ID!
+  "RESHIPPED, ADDRESS_CORRECTED, RETURNED or REFUNDED; DELIVERED is markOrderDelivered's."
   resolution: ShipmentExceptionResolution!
   "With ADDRESS_CORRECTED."
   address: AddressInput
+  "At most 2,000 characters."
   note: String
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The result of reportShipmentException or resolveShipmentException."
 type ShipmentExceptionPayload {
+  "The shipment after it; null when there are errors."
   shipment: Shipment
+  "The order after it; null when there are errors."
   order: Order
   "The no-charge replacement order of RESHIPPED."
   replacementOrder: Order
   "The return of RETURNED."
   return: ReturnOrder
+  "The refund payments of REFUNDED; empty otherwise."
   refunds: [Payment!]!
+  "Why nothing changed, each with a code and field; empty on success."
   errors: [UserError!]!
 }
 `, BuiltIn: false},
@@ -7975,99 +8069,155 @@ type ShipmentExceptionPayload {
 
 "Who is asking, and what they may do: clients hide what is not in permissions."
 type Viewer {
+  "The signed-in account."
   user: User!
+  "The account's role."
   role: UserRole!
+  "What the viewer may do, e.g. order:cancel:request: the role's permissions plus, for an INTEGRATOR, its granted scopes; sorted."
   permissions: [String!]!
 }
 
 extend type Mutation {
   "Signs in. Wrong email and wrong password get the same INVALID_CREDENTIALS; repeated failures get TOO_MANY_ATTEMPTS."
-  login(input: LoginInput!): SessionPayload!
+  login("The account's email and password." input: LoginInput!): SessionPayload!
   "Exchanges a refresh token for a new session; the old refresh token is spent. Reusing a spent token revokes its whole family."
-  refreshToken(input: RefreshTokenInput!): SessionPayload!
-  "Revokes the refresh token's family."
-  logout(input: LogoutInput!): LogoutPayload!
+  refreshToken("The refresh token to spend." input: RefreshTokenInput!): SessionPayload!
+  "Revokes the refresh token's family, and with it the session's access tokens. An unknown token is no error: you are signed out either way."
+  logout("The session's refresh token." input: LogoutInput!): LogoutPayload!
   "Changes the viewer's own password and ends all their sessions."
-  changePassword(input: ChangePasswordInput!): ChangePasswordPayload!
-  "Creates an account. Admin only."
-  createUser(input: CreateUserInput!): UserPayload!
-  "Changes an account's name, role, scopes or active flag. Admin only; deactivation ends the account's sessions."
-  updateUser(input: UpdateUserInput!): UserPayload!
-  "Sets another account's password. Admin only."
-  resetUserPassword(input: ResetUserPasswordInput!): UserPayload!
+  changePassword("The current password and the new one." input: ChangePasswordInput!): ChangePasswordPayload!
+  "Creates an account. Admin only (user:manage). DUPLICATE when the email is in use."
+  createUser("The new account." input: CreateUserInput!): UserPayload!
+  """
+  Changes an account's name, role, scopes or active flag. Admin only; deactivation ends the account's sessions.
+  You cannot change your own role or deactivate yourself (NOT_ALLOWED).
+  """
+  updateUser("The account and the fields to change." input: UpdateUserInput!): UserPayload!
+  "Sets an account's password and ends all its sessions. Admin only."
+  resetUserPassword("The account and its new password." input: ResetUserPasswordInput!): UserPayload!
 }
 
+"Credentials to sign in with."
 input LoginInput {
+  "The account's email; case does not matter."
   email: String!
+  "The account's password."
   password: String!
 }
 
+"The refresh token to exchange."
 input RefreshTokenInput {
+  "The refresh token of the latest session (Session.refreshToken)."
   refreshToken: String!
 }
 
+"The session to end."
 input LogoutInput {
+  "The session's refresh token."
   refreshToken: String!
 }
 
+"A signed-in session: a short-lived access token and the refresh token that renews it."
 type Session {
   "Bearer token for the Authorization header; short-lived."
   accessToken: String!
+  "When the access token stops working (by default 10 minutes after it was issued): refresh before then."
   accessTokenExpiresAt: Time!
+  """
+  Single use: send it to refreshToken for the next session, or to logout. Presenting a spent one again revokes the
+  whole session, except as a retry within a short grace period (30 s by default) while its successor is unused: that returns
+  the successor again.
+  """
   refreshToken: String!
+  "When the refresh token expires: 30 days after it was issued."
   refreshTokenExpiresAt: Time!
+  "The signed-in account."
   user: User!
 }
 
+"The result of login or refreshToken."
 type SessionPayload {
+  "The new session; null when there are errors."
   session: Session
+  "INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS or INVALID_TOKEN; empty on success."
   errors: [UserError!]!
 }
 
+"The result of logout."
 type LogoutPayload {
+  "true when signed out."
   ok: Boolean!
+  "Empty on success."
   errors: [UserError!]!
 }
 
+"The viewer's password change."
 input ChangePasswordInput {
+  "The password now; INVALID_CREDENTIALS when wrong."
   currentPassword: String!
+  "12 characters to 72 bytes."
   newPassword: String!
 }
 
+"The result of changePassword."
 type ChangePasswordPayload {
+  "true when the password was changed."
   ok: Boolean!
+  "Why nothing changed (INVALID_CREDENTIALS, INVALID); empty on success."
   errors: [UserError!]!
 }
 
+"A new account."
 input CreateUserInput {
+  "Unique; stored in lower case."
   email: String!
+  "Display name; required, at most 200 characters."
   name: String!
+  "12 characters to 72 bytes."
   password: String!
+  "What the account may do."
   role: UserRole!
   "Extra permissions of an INTEGRATOR account, e.g. order:create."
   scopes: [String!]
 }
 
+"Changes to an account; omitted fields stay as they are."
 input UpdateUserInput {
+  "The User's ID."
   id: ID!
+  "The account's version you saw; VERSION_CONFLICT when it changed since. Omitted: no check."
   expectedVersion: Int
+  "Display name; not blank, at most 200 characters."
   name: String
+  "The new role. Moving an account out of INTEGRATOR drops its scopes."
   role: UserRole
+  "false deactivates the account: it can no longer sign in and its sessions and API keys stop working."
   active: Boolean
+  "Replaces an INTEGRATOR's scopes (grantable permissions, never user:manage); [] removes them all."
   scopes: [String!]
 }
 
+"An account's new password."
 input ResetUserPasswordInput {
+  "The User's ID."
   userId: ID!
+  "12 characters to 72 bytes."
   newPassword: String!
 }
 
+"The result of a user mutation."
 type UserPayload {
+  "The account as saved; null when there are errors."
   user: User
+  "Why nothing changed, each with a code and the input field; empty on success."
   errors: [UserError!]!
 }
 `, BuiltIn: false},
-	{Name: "../../schema/common.graphql", Input: `type Mutation
+	{Name: "../../schema/common.graphql", Input: `"""
+Every change goes through a mutation: each takes one input and returns a payload with the changed
+objects and errors (business-rule failures; nothing changed when there are any).
+"""
+type Mutation
 
 """
 The mutation moves money or stock: it must be the only field of its
@@ -8093,10 +8243,13 @@ requests are top-level GraphQL errors with extensions.code instead.
 type UserError {
   "The input path the failure concerns, e.g. input.lines.0.quantity; null when it concerns the whole request."
   field: String
+  "What went wrong, for people: plain English, safe to show; never carries SQL or internal detail. Do not parse it: use code."
   message: String!
+  "What went wrong, for programs."
   code: ErrorCode!
 }
 
+"The kind of a business-rule failure, for clients to act on (UserError.code)."
 enum ErrorCode {
   "A value is missing or not allowed; field names it."
   INVALID
@@ -8138,58 +8291,88 @@ enum ErrorCode {
 `, BuiltIn: false},
 	{Name: "../../schema/complaint.graphql", Input: `extend type Mutation {
   "Files a customer complaint, optionally about one order; its due time follows from the severity. Needs complaint:file."
-  fileComplaint(input: FileComplaintInput!): ComplaintPayload!
-  "Assigns a complaint to a member of staff (OPEN → IN_PROGRESS). Needs complaint:manage."
-  assignComplaint(input: AssignComplaintInput!): ComplaintPayload!
+  fileComplaint("Whose complaint, about what, and how serious." input: FileComplaintInput!): ComplaintPayload!
+  "Assigns a complaint to a member of staff (OPEN → IN_PROGRESS); one in progress may be reassigned. The assignee is told. Needs complaint:manage."
+  assignComplaint("The complaint and who takes it." input: AssignComplaintInput!): ComplaintPayload!
   "Resolves a complaint with a resolution, optionally linking what resolved it. Needs complaint:manage."
-  resolveComplaint(input: ResolveComplaintInput!): ComplaintPayload!
+  resolveComplaint("The complaint, how it was resolved, and what resolved it." input: ResolveComplaintInput!): ComplaintPayload!
   "Closes a resolved complaint. Needs complaint:manage."
-  closeComplaint(input: ComplaintActionInput!): ComplaintPayload!
+  closeComplaint("The complaint to close." input: ComplaintActionInput!): ComplaintPayload!
   "Reopens a resolved or closed complaint with a reason; it gets a new due time. Needs complaint:manage."
-  reopenComplaint(input: ReopenComplaintInput!): ComplaintPayload!
+  reopenComplaint("The complaint and why it is reopened." input: ReopenComplaintInput!): ComplaintPayload!
 }
 
+"A customer's complaint."
 input FileComplaintInput {
+  "The Customer's ID: one you may see (a sales rep: their own customers)."
   customerId: ID!
+  "The order it is about, if one: an order of that customer."
   orderId: ID
+  "What the complaint is about."
   category: ComplaintCategory!
+  "How serious: sets the due time (by default LOW 7 days, MEDIUM 3 days, HIGH 24 hours, CRITICAL 4 hours)."
   severity: ComplaintSeverity!
+  "A one-line summary; required, at most 200 bytes of UTF-8."
   subject: String!
+  "What the customer says; required, at most 8,000 bytes."
   description: String!
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"Who takes a complaint."
 input AssignComplaintInput {
+  "The Complaint's ID."
   complaintId: ID!
+  "An active user whose role files or handles complaints; a sales rep only for their own customers' complaints."
   assigneeId: ID!
+  "The complaint's version you saw; VERSION_CONFLICT when it changed since. Omitted: no check."
   expectedVersion: Int
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"How a complaint was resolved."
 input ResolveComplaintInput {
+  "The Complaint's ID: OPEN or IN_PROGRESS."
   complaintId: ID!
+  "What was done; required, at most 8,000 bytes."
   resolution: String!
   "What resolved it, where one record did."
   returnId: ID
+  "The refund or payment that resolved it. Each link must belong to an order of the complaint's customer; links not given are cleared."
   paymentId: ID
+  "The order correction that resolved it."
   correctionId: ID
+  "The order that resolved it, e.g. a re-order."
   orderId: ID
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The complaint to act on."
 input ComplaintActionInput {
+  "The Complaint's ID."
   complaintId: ID!
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"Why a complaint is opened again."
 input ReopenComplaintInput {
+  "The Complaint's ID: RESOLVED or CLOSED."
   complaintId: ID!
+  "Why; required, at most 2,000 bytes."
   reason: String!
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The result of a complaint mutation."
 type ComplaintPayload {
+  "The complaint as saved; null when there are errors."
   complaint: Complaint
+  "Why nothing changed, each with a code and the input field; empty on success."
   errors: [UserError!]!
 }
 
@@ -8203,11 +8386,27 @@ extend type Complaint {
   Contacts with customers the viewer may see (a sales rep: their own customers'), newest first unless ordered
   otherwise. Needs contact:read.
   """
-  contacts(after: Cursor, first: Int, before: Cursor, last: Int, orderBy: ContactOrder, filter: ContactsFilter): ContactConnection!
+  contacts(
+    "Returns the contacts after this cursor."
+    after: Cursor
+    "Returns the first n contacts, 1–100; 20 when neither first nor last is given."
+    first: Int
+    "Returns the contacts before this cursor."
+    before: Cursor
+    "Returns the last n contacts, 1–100."
+    last: Int
+    "The order of the list; newest first when omitted."
+    orderBy: ContactOrder
+    "Which contacts; all the viewer may see when omitted. The conditions given all apply."
+    filter: ContactsFilter
+  ): ContactConnection!
 }
 
+"Which contacts to list; the conditions given all apply."
 input ContactsFilter {
+  "Only contacts with this customer."
   customerId: ID
+  "Only contacts about this order."
   orderId: ID
   "The follow-up's assignee."
   assigneeId: ID
@@ -8223,37 +8422,52 @@ extend type Mutation {
   optional follow-up (its assignee is the viewer unless named). A sales rep logs only for their own customers.
   Needs contact:log.
   """
-  logContact(input: LogContactInput!): ContactPayload!
-  "Completes a contact's follow-up with its outcome and the customer's satisfaction (1–5). Needs contact:follow-up."
-  completeFollowUp(input: CompleteFollowUpInput!): ContactPayload!
+  logContact("Who was contacted, how, what was said, and any follow-up." input: LogContactInput!): ContactPayload!
+  "Completes a contact's follow-up with its outcome and the customer's satisfaction (1–5). INVALID_TRANSITION when it has none or it is done. Needs contact:follow-up."
+  completeFollowUp("The contact whose follow-up is done, its outcome and satisfaction." input: CompleteFollowUpInput!): ContactPayload!
 }
 
+"One contact with a customer."
 input LogContactInput {
+  "The Customer's ID: one you may see."
   customerId: ID!
+  "The order it was about: an order of that customer. Omitted: the order of subjectId, if any."
   orderId: ID
   "The complaint, return, correction, cancellation or shipment the contact is about."
   subjectId: ID
+  "How the contact was made."
   channel: ContactChannel!
+  "Who contacted whom: INBOUND (the customer) or OUTBOUND (us)."
   direction: ContactDirection!
+  "What was said; required, at most 4,000 characters."
   summary: String!
+  "What came of it; at most 4,000 characters."
   outcome: String
   "When to follow up; must lie ahead."
   followUpAt: Time
-  "Who follows up; the viewer when omitted."
+  "Who follows up, only with followUpAt: an active user whose role completes follow-ups (a sales rep: their own customers only); the viewer when omitted."
   assigneeId: ID
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"A follow-up done."
 input CompleteFollowUpInput {
+  "The Contact's ID: a contact with an open follow-up."
   contactId: ID!
+  "What came of it; replaces the contact's outcome when given. At most 4,000 characters."
   outcome: String
   "The customer's satisfaction, 1 (worst) to 5 (best)."
   satisfaction: Int
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The result of logContact or completeFollowUp."
 type ContactPayload {
+  "The contact as saved; null when there are errors."
   contact: Contact
+  "Why nothing changed, each with a code and the input field; empty on success."
   errors: [UserError!]!
 }
 
@@ -8270,16 +8484,28 @@ extend type Contact {
 }
 
 extend type Mutation {
-  createCustomer(input: CreateCustomerInput!): CustomerPayload!
-  updateCustomer(input: UpdateCustomerInput!): CustomerPayload!
+  "Adds a customer. Needs customer:write, and customer:credit:write to give a credit limit. A sales rep's new customers are their own."
+  createCustomer("The new customer's master data." input: CreateCustomerInput!): CustomerPayload!
+  """
+  Changes a customer against the version you saw. Needs customer:write; a change of the credit limit alone needs only
+  customer:credit:write (finance), and any credit limit change needs it.
+  """
+  updateCustomer("The customer, the version you saw, and the fields to change." input: UpdateCustomerInput!): CustomerPayload!
 }
 
+"A new customer."
 input CreateCustomerInput {
+  "The customer's (company) name; required, at most 200 characters."
   name: String!
+  "The person to talk to; at most 200 characters."
   contactName: String
+  "Where customer notices go; a valid address, stored in lower case, at most 254 characters."
   email: String
+  "At most 50 characters."
   phone: String
+  "Where invoices go."
   billingAddress: AddressInput
+  "Where goods go; new orders take it unless they give their own."
   shippingAddress: AddressInput
   "Needs customer:credit:write. Defaults to 0."
   creditLimit: Decimal
@@ -8287,35 +8513,51 @@ input CreateCustomerInput {
   currency: String
   "The language of notices to the customer: zh-CN or en; none: the server's default."
   language: String
-  "The owning sales rep; a sales rep's customers are always their own."
+  "The owning sales rep: an active SALES_REP or SALES_MANAGER. A sales rep's customers are always their own."
   ownerId: ID
   "A retry with the same key returns the customer created first."
   idempotencyKey: String
 }
 
+"Changes to a customer; omitted fields stay as they are."
 input UpdateCustomerInput {
+  "The Customer's ID."
   id: ID!
   "The version the change was made against; VERSION_CONFLICT if it moved on."
   expectedVersion: Int!
+  "Not blank; at most 200 characters."
   name: String
+  "At most 200 characters; an empty string clears it."
   contactName: String
+  "A valid address, at most 254 characters; an empty string clears it."
   email: String
+  "At most 50 characters; an empty string clears it."
   phone: String
+  "Replaces the billing address."
   billingAddress: AddressInput
+  "Replaces the shipping address; orders already entered keep theirs."
   shippingAddress: AddressInput
+  "In the customer's currency, not negative. Needs customer:credit:write."
   creditLimit: Decimal
   "zh-CN or en; an empty string: the server's default."
   language: String
+  "The new owner: an active SALES_REP or SALES_MANAGER; a sales rep may only name themselves."
   ownerId: ID
 }
 
+"The result of createCustomer or updateCustomer."
 type CustomerPayload {
+  "The customer as saved; null when there are errors."
   customer: Customer
+  "Why nothing changed, each with a code and the input field; empty on success."
   errors: [UserError!]!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
+"""
+A machine account's credential: a secret shown once when created and kept only as a hash, acting as its user with that user's role and scopes until it expires or is revoked.
+"""
 type ApiKey implements Node @goModel(model: "orderdesk/ent.APIKey") {
   """
   Unique across all types: node(id:) fetches it.
@@ -8333,16 +8575,37 @@ type ApiKey implements Node @goModel(model: "orderdesk/ent.APIKey") {
   The id of user, without loading it.
   """
   userId: ID!
+  """
+  What the key is for, as named when it was created.
+  """
   name: String!
+  """
+  The secret's first characters (od_ and eight more), to tell keys apart: the secret itself is shown only once, when the key is created.
+  """
   prefix: String!
+  """
+  When it stops working; null: it works until revoked.
+  """
   expiresAt: Time
+  """
+  When it was last used (written at most once a minute); null if never.
+  """
   lastUsedAt: Time
+  """
+  When it was revoked; null while it is not.
+  """
   revokedAt: Time
   """
   The id of createdBy, without loading it.
   """
   createdById: ID
+  """
+  The account the key acts as, with that account's role and scopes.
+  """
   user: User!
+  """
+  Who created it.
+  """
   createdBy: User
 }
 """
@@ -8799,6 +9062,9 @@ input ApiKeyWhereInput {
   """
   hasCreatedByWith: [UserWhereInput!]
 }
+"""
+One entry of the append-only audit log: who changed what, when, from which status to which, why, and the values before and after. An order's timeline (Order.events) is its slice of the log; nothing updates or deletes an entry.
+"""
 type AuditEvent implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -8808,17 +9074,53 @@ type AuditEvent implements Node {
   When it was created.
   """
   createdAt: Time!
+  """
+  What kind of actor made the change (see AuditEventActorKind).
+  """
   actorKind: AuditEventActorKind!
+  """
+  Who made it, as they were then: a user's email, system:<rule> for a background rule (system:customer for the customer on the confirmation page), or anonymous.
+  """
   actorName: String!
+  """
+  What happened, as a dotted verb: order.confirmed, cancellation.requested, payment.refunded, ...
+  """
   action: String!
+  """
+  The GraphQL type of the record changed (Order, Payment, CancellationRecord, ...).
+  """
   subjectType: String!
+  """
+  The id of the record changed: node(id:) fetches it while it exists.
+  """
   subjectId: ID!
+  """
+  The subject's status before the change, where the event records one; empty otherwise.
+  """
   fromStatus: String
+  """
+  The subject's status after the change, where the event records one; empty otherwise.
+  """
   toStatus: String
+  """
+  The reason or note given with the change (at most 2000 characters); empty if none.
+  """
   reason: String
+  """
+  The ISO 4217 code of amount; empty when the event has no amount.
+  """
   currency: String
+  """
+  Values before the change, by name, where the event records them; null otherwise.
+  """
   before: Map
+  """
+  Values after the change (or the facts of the action), by name, where the event records them; null otherwise.
+  """
   after: Map
+  """
+  The id of the HTTP request that made the change (its X-Request-ID); empty outside a request, as for background rules.
+  """
   requestId: String
   """
   The id of actor, without loading it.
@@ -8828,15 +9130,30 @@ type AuditEvent implements Node {
   The id of order, without loading it.
   """
   orderId: ID
+  """
+  The user who made the change; null for the system.
+  """
   actor: User
+  """
+  The order on whose timeline the event is; null when it belongs to none.
+  """
   order: Order
 }
 """
 AuditEventActorKind is enum for the field actor_kind
 """
 enum AuditEventActorKind @goModel(model: "orderdesk/ent/auditevent.ActorKind") {
+  """
+  A signed-in member of staff (anonymous when nobody was signed in).
+  """
   USER
+  """
+  An INTEGRATOR account, signed in or with an API key.
+  """
   INTEGRATOR
+  """
+  A background rule (payment timeout, dunning, ...), or the customer answering on the confirmation page.
+  """
   SYSTEM
 }
 """
@@ -9549,6 +9866,9 @@ input AuditEventWhereInput {
   """
   hasOrderWith: [OrderWhereInput!]
 }
+"""
+A request to cancel or void an order, whole or in part: its reason, the approvals it needs and got, and once executed exactly what it reversed (money refunded, payments cancelled, stock released).
+"""
 type CancellationRecord implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -9575,7 +9895,7 @@ type CancellationRecord implements Node {
   """
   scope: CancellationRecordScope!
   """
-  The line quantities a PARTIAL one cancels.
+  The line quantities it cancels: those asked for, or for FULL every open quantity; once executed, what it did cancel.
   """
   lines: [LineQuantity!]
   """
@@ -9602,14 +9922,29 @@ type CancellationRecord implements Node {
   Whether finance must approve it too (money goes back).
   """
   needsFinanceApproval: Boolean!
+  """
+  When a sales manager approved it; null until one has (a manager's own request sent to the customer carries their approval).
+  """
   managerApprovedAt: Time
+  """
+  When finance approved it; null until it has.
+  """
   financeApprovedAt: Time
+  """
+  When it was rejected, withdrawn, declined by the customer or closed with its order; null otherwise.
+  """
   decidedAt: Time
   """
   The note given when it was rejected or withdrawn.
   """
   decisionNote: String
+  """
+  When it was executed; null before.
+  """
   executedAt: Time
+  """
+  The ISO 4217 code of the request's amounts: the order's currency.
+  """
   currency: String!
   """
   Units of reserved stock it gave back.
@@ -9651,6 +9986,9 @@ type CancellationRecord implements Node {
   The customer's answer on the confirmation page.
   """
   customerDecision: CancellationRecordCustomerDecision
+  """
+  When the customer answered on the confirmation page; null if they have not.
+  """
   customerDecidedAt: Time
   """
   The address the customer answered from.
@@ -9710,7 +10048,13 @@ type CancellationRecordConnection {
 CancellationRecordCustomerDecision is enum for the field customer_decision
 """
 enum CancellationRecordCustomerDecision @goModel(model: "orderdesk/ent/cancellationrecord.CustomerDecision") {
+  """
+  The customer agreed on the confirmation page.
+  """
   ACCEPTED
+  """
+  The customer refused on the confirmation page: the request is rejected.
+  """
   DECLINED
 }
 """
@@ -9730,7 +10074,13 @@ type CancellationRecordEdge {
 CancellationRecordKind is enum for the field kind
 """
 enum CancellationRecordKind @goModel(model: "orderdesk/ent/cancellationrecord.Kind") {
+  """
+  A business cancellation of unshipped goods, of the whole order or some line quantities.
+  """
   CANCEL
+  """
+  An invalidation of the whole order (entered in error, duplicate, fraud) that can never be undone; it executes at once.
+  """
   VOID
 }
 """
@@ -9767,15 +10117,30 @@ enum CancellationRecordOrderField {
 CancellationRecordResolution is enum for the field resolution
 """
 enum CancellationRecordResolution @goModel(model: "orderdesk/ent/cancellationrecord.Resolution") {
+  """
+  Recorded as a refund; money due back is refunded whichever the resolution.
+  """
   REFUND
+  """
+  The cancelled quantities are also re-created as a new draft order (newOrder).
+  """
   REORDER
+  """
+  Nothing beyond the cancellation (money due back is still refunded).
+  """
   NONE
 }
 """
 CancellationRecordScope is enum for the field scope
 """
 enum CancellationRecordScope @goModel(model: "orderdesk/ent/cancellationrecord.Scope") {
+  """
+  The whole order, none of which had shipped.
+  """
   FULL
+  """
+  Some line quantities (lines), or the open rest of an order part of which has shipped.
+  """
   PARTIAL
 }
 """
@@ -10757,6 +11122,9 @@ input CancellationRecordWhereInput {
   """
   hasCustomerContactWith: [ContactWhereInput!]
 }
+"""
+A customer's complaint, optionally about one order: filed, assigned, resolved (with what resolved it) and closed, due by a time its severity sets.
+"""
 type Complaint implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -10802,8 +11170,17 @@ type Complaint implements Node {
   When it should be resolved by; past it, staff are told.
   """
   dueAt: Time!
+  """
+  When it was resolved; null while open or in progress (a reopening clears it).
+  """
   resolvedAt: Time
+  """
+  When it was closed; null before (a reopening clears it).
+  """
   closedAt: Time
+  """
+  When the assignee and the sales managers were told it is overdue; null if they were not (a reopening clears it).
+  """
   overdueNotifiedAt: Time
   """
   How often it was reopened.
@@ -10841,23 +11218,62 @@ type Complaint implements Node {
   The id of resolvedByOrder, without loading it.
   """
   resolvedByOrderId: ID
+  """
+  The customer who complains.
+  """
   customer: Customer!
+  """
+  The order it is about; null when about none.
+  """
   order: Order
+  """
+  Who works on it; null until assigned.
+  """
   assignee: User
+  """
+  Who filed it.
+  """
   filedBy: User
+  """
+  The return that resolved it, when one did.
+  """
   resolvedByReturn: ReturnOrder
+  """
+  The payment (e.g. a refund) that resolved it, when one did.
+  """
   resolvedByPayment: Payment
+  """
+  The order correction that resolved it, when one did.
+  """
   resolvedByCorrection: OrderCorrection
+  """
+  The order (e.g. a replacement) that resolved it, when one did.
+  """
   resolvedByOrder: Order
 }
 """
 ComplaintCategory is enum for the field category
 """
 enum ComplaintCategory @goModel(model: "orderdesk/ent/complaint.Category") {
+  """
+  The goods' quality.
+  """
   PRODUCT_QUALITY
+  """
+  The delivery.
+  """
   DELIVERY
+  """
+  Invoices, charges or refunds.
+  """
   BILLING
+  """
+  How the customer was served.
+  """
   SERVICE
+  """
+  Anything else.
+  """
   OTHER
 }
 """
@@ -10936,9 +11352,21 @@ enum ComplaintOrderField {
 ComplaintSeverity is enum for the field severity
 """
 enum ComplaintSeverity @goModel(model: "orderdesk/ent/complaint.Severity") {
+  """
+  Due within 7 days (by default).
+  """
   LOW
+  """
+  Due within 3 days (by default).
+  """
   MEDIUM
+  """
+  Due within 24 hours (by default).
+  """
   HIGH
+  """
+  Due within 4 hours (by default).
+  """
   CRITICAL
 }
 """
@@ -11752,6 +12180,9 @@ input ComplaintWhereInput {
   """
   hasResolvedByOrderWith: [OrderWhereInput!]
 }
+"""
+One conversation with a customer, optionally about one of their orders and one of its exception records: by which channel, who started it, what was said and agreed, and the follow-up it calls for (when, by whom, and once done how satisfied the customer was).
+"""
 type Contact implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -11769,14 +12200,41 @@ type Contact implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  How the conversation took place.
+  """
   channel: ContactChannel!
+  """
+  Who started it: the customer (INBOUND) or we (OUTBOUND).
+  """
   direction: ContactDirection!
+  """
+  Whether someone logged it or a rule scheduled it (see ContactOrigin).
+  """
   origin: ContactOrigin!
+  """
+  What was said.
+  """
   summary: String!
+  """
+  What came of it or was agreed; completing the follow-up may replace it.
+  """
   outcome: String
+  """
+  The type of the record it is about (Complaint, ReturnOrder, OrderCorrection, CancellationRecord or Shipment; see subject); empty when about none.
+  """
   subjectType: String
+  """
+  When the follow-up it calls for is due; null: it calls for none.
+  """
   followUpAt: Time
+  """
+  When the follow-up was completed; null while open or when there is none.
+  """
   followUpDoneAt: Time
+  """
+  How satisfied the customer was, 1 (worst) to 5 (best), recorded when the follow-up was completed; null if not given.
+  """
   satisfaction: Int
   """
   The id of customer, without loading it.
@@ -11798,21 +12256,54 @@ type Contact implements Node {
   The id of followUpDoneBy, without loading it.
   """
   followUpDoneById: ID
+  """
+  The customer spoken with.
+  """
   customer: Customer!
+  """
+  The order it was about; null when about none.
+  """
   order: Order
+  """
+  Who is to make the follow-up; null when there is none.
+  """
   followUpAssignee: User
+  """
+  Who logged it, or whose action scheduled it; null for the system.
+  """
   actor: User
+  """
+  Who completed the follow-up.
+  """
   followUpDoneBy: User
 }
 """
 ContactChannel is enum for the field channel
 """
 enum ContactChannel @goModel(model: "orderdesk/ent/contact.Channel") {
+  """
+  By phone.
+  """
   PHONE
+  """
+  By email.
+  """
   EMAIL
+  """
+  In a meeting.
+  """
   MEETING
+  """
+  In a chat.
+  """
   CHAT
+  """
+  On a visit.
+  """
   VISIT
+  """
+  Some other way; also what a scheduled follow-up is logged with.
+  """
   OTHER
 }
 """
@@ -11840,7 +12331,13 @@ type ContactConnection {
 ContactDirection is enum for the field direction
 """
 enum ContactDirection @goModel(model: "orderdesk/ent/contact.Direction") {
+  """
+  The customer contacted us.
+  """
   INBOUND
+  """
+  We contacted the customer.
+  """
   OUTBOUND
 }
 """
@@ -11890,7 +12387,13 @@ enum ContactOrderField {
 ContactOrigin is enum for the field origin
 """
 enum ContactOrigin @goModel(model: "orderdesk/ent/contact.Origin") {
+  """
+  Logged by a member of staff.
+  """
   LOGGED
+  """
+  Scheduled when the order was delivered: the follow-up that asks whether everything arrived well.
+  """
   AFTER_DELIVERY
 }
 """
@@ -12531,6 +13034,9 @@ input ContactWhereInput {
   """
   hasFollowUpDoneByWith: [UserWhereInput!]
 }
+"""
+A numbered document that takes back part or all of an invoice, written with the action that lowered what the customer owes (a cancellation, void, refund beyond what was due, received return, correction, lost goods credited) or when a wrong invoice is credited in full. Never edited.
+"""
 type CreditNote implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -12540,8 +13046,17 @@ type CreditNote implements Node {
   When it was created.
   """
   createdAt: Time!
+  """
+  The credit note's number, CN-<year>-<sequence>: gapless per year, never reused.
+  """
   number: String!
+  """
+  The ISO 4217 code of its amount: the invoice's currency.
+  """
   currency: String!
+  """
+  Why it was written: the action that lowered what the customer owes, or why the invoice was credited to be issued again.
+  """
   reason: String!
   """
   The id of invoice, without loading it.
@@ -12555,8 +13070,17 @@ type CreditNote implements Node {
   The id of issuedBy, without loading it.
   """
   issuedById: ID
+  """
+  The invoice it credits.
+  """
   invoice: Invoice!
+  """
+  The invoice's order.
+  """
   order: Order!
+  """
+  Who took the action that wrote it; null when a background rule did.
+  """
   issuedBy: User
 }
 """
@@ -12907,6 +13431,9 @@ input CreditNoteWhereInput {
 An opaque position in a connection (Relay's cursor): pass pageInfo.endCursor back as after, or a startCursor as before; its content may change.
 """
 scalar Cursor
+"""
+A company that buys from us: its contacts and addresses, its credit limit, the rep who owns it, and its orders, complaints, contacts and notices.
+"""
 type Customer implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -12948,6 +13475,9 @@ type Customer implements Node {
   Where goods go unless an order says otherwise.
   """
   shippingAddress: Address
+  """
+  The ISO 4217 code of the credit limit and of the customer's orders.
+  """
   currency: String!
   """
   The language of the customer's notices (zh-CN or en); empty: the server's default.
@@ -12957,7 +13487,13 @@ type Customer implements Node {
   The id of owner, without loading it.
   """
   ownerId: ID
+  """
+  The sales rep or manager who owns the customer: a sales rep sees only the customers they own; null: nobody does.
+  """
   owner: User
+  """
+  The customer's orders.
+  """
   orders(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -12989,6 +13525,9 @@ type Customer implements Node {
     """
     where: OrderWhereInput
   ): OrderConnection!
+  """
+  The customer's complaints.
+  """
   complaints(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -13020,6 +13559,9 @@ type Customer implements Node {
     """
     where: ComplaintWhereInput
   ): ComplaintConnection!
+  """
+  Logged contacts with the customer.
+  """
   contacts(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -13051,6 +13593,9 @@ type Customer implements Node {
     """
     where: ContactWhereInput
   ): ContactConnection!
+  """
+  What the customer was told.
+  """
   notices(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -13117,6 +13662,9 @@ type CustomerEdge {
   """
   cursor: Cursor!
 }
+"""
+One message to a customer about their order (confirmed, cancelled, voided, return received or refunded, consent asked, invoice issued, payment overdue): queued with the change it announces, then delivered by email, and what was sent and how it went.
+"""
 type CustomerNotice implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -13134,13 +13682,37 @@ type CustomerNotice implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  What it tells the customer (see CustomerNoticeKind).
+  """
   kind: CustomerNoticeKind!
+  """
+  Where its delivery is (see CustomerNoticeStatus).
+  """
   status: CustomerNoticeStatus!
+  """
+  The type of the record it is about (CancellationRecord, ReturnOrder, OrderCorrection or Invoice; see subject); empty for an order's confirmation.
+  """
   subjectType: String
+  """
+  EMAIL once an attempt sent or tried it by email; NONE when it was skipped or withheld; null before that.
+  """
   channel: CustomerNoticeChannel
+  """
+  Delivery attempts so far (back to 0 when it is resent).
+  """
   attempts: Int!
+  """
+  While QUEUED, when a sender may take it next (during an attempt, the end of that attempt's lease).
+  """
   nextAttemptAt: Time!
+  """
+  Why the last attempt failed, why the notice was skipped, or who withheld it and why; empty once sent.
+  """
   lastError: String
+  """
+  When it was sent; null unless SENT.
+  """
   sentAt: Time
   """
   The id of customer, without loading it.
@@ -13150,14 +13722,26 @@ type CustomerNotice implements Node {
   The id of order, without loading it.
   """
   orderId: ID
+  """
+  The customer it is for.
+  """
   customer: Customer!
+  """
+  The order it is about.
+  """
   order: Order
 }
 """
 CustomerNoticeChannel is enum for the field channel
 """
 enum CustomerNoticeChannel @goModel(model: "orderdesk/ent/customernotice.Channel") {
+  """
+  By email to the customer's address.
+  """
   EMAIL
+  """
+  By no channel: it was skipped or withheld.
+  """
   NONE
 }
 """
@@ -13198,14 +13782,41 @@ type CustomerNoticeEdge {
 CustomerNoticeKind is enum for the field kind
 """
 enum CustomerNoticeKind @goModel(model: "orderdesk/ent/customernotice.Kind") {
+  """
+  The order was confirmed, with its total.
+  """
   ORDER_CONFIRMED
+  """
+  The order, or part of it, was cancelled, with what was refunded.
+  """
   CANCELLATION_EXECUTED
+  """
+  The order was voided, with what was refunded.
+  """
   ORDER_VOIDED
+  """
+  The returned goods arrived.
+  """
   RETURN_RECEIVED
+  """
+  The return was refunded, with the amount.
+  """
   RETURN_REFUNDED
+  """
+  A correction asks for the customer's consent: its changes and the link to the confirmation page.
+  """
   CORRECTION_AWAITING_CUSTOMER
+  """
+  An invoice was issued: its number, amount and due date.
+  """
   INVOICE_ISSUED
+  """
+  A reminder that an invoice is unpaid past its due date.
+  """
   PAYMENT_OVERDUE
+  """
+  A cancellation asks for the customer's consent: what it cancels and refunds, and the link to the confirmation page.
+  """
   CANCELLATION_AWAITING_CUSTOMER
 }
 """
@@ -13242,9 +13853,21 @@ enum CustomerNoticeOrderField {
 CustomerNoticeStatus is enum for the field status
 """
 enum CustomerNoticeStatus @goModel(model: "orderdesk/ent/customernotice.Status") {
+  """
+  Waiting to go, or to be tried again after a failed attempt.
+  """
   QUEUED
+  """
+  Handed to the mail server.
+  """
   SENT
+  """
+  Given up: the mail server refused it for good, every retry failed, or it could not be written.
+  """
   FAILED
+  """
+  Not sent: no email channel is configured, the customer has no email address, or staff withheld it.
+  """
   SKIPPED
 }
 """
@@ -14313,6 +14936,9 @@ input CustomerWhereInput {
   """
   hasNoticesWith: [CustomerNoticeWhereInput!]
 }
+"""
+The numbered bill of an order: its lines and amounts as they were when it was issued, never edited. What lowers the bill afterwards is a CreditNote against it; one entered wrongly is credited in full and issued again.
+"""
 type Invoice implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -14330,13 +14956,37 @@ type Invoice implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  The invoice's number, INV-<year>-<sequence>: gapless per year, never reused.
+  """
   number: String!
+  """
+  Whether anything is left to pay (see InvoiceStatus); follows the order's payments and the credit notes.
+  """
   status: InvoiceStatus!
+  """
+  The ISO 4217 code of the invoice's amounts: the order's currency.
+  """
   currency: String!
+  """
+  What it bills, line by line: the order's lines as they stood when it was issued, each quantity less what was cancelled; never changes.
+  """
   lines: [InvoiceLine!]!
+  """
+  When payment is due; while it is OPEN past this, reminders go to the customer.
+  """
   dueAt: Time!
+  """
+  How many payment reminders were sent while it was overdue (by default one day, one week and two weeks after dueAt).
+  """
   reminders: Int!
+  """
+  When the last payment reminder went; null if none did.
+  """
   remindedAt: Time
+  """
+  On an invoice that replaces another: why it was issued again.
+  """
   note: String
   """
   The id of order, without loading it.
@@ -14354,11 +15004,29 @@ type Invoice implements Node {
   The id of replaces, without loading it.
   """
   replacesId: ID
+  """
+  The order it bills.
+  """
   order: Order!
+  """
+  The customer it bills: the order's.
+  """
   customer: Customer!
+  """
+  Who issued it (or shipped the order, when invoices go out at shipment); null when a background rule did.
+  """
   issuedBy: User
+  """
+  The invoice this one replaces, which was credited in full; null for a first invoice.
+  """
   replaces: Invoice
+  """
+  The invoice issued to replace this one after it was credited in full.
+  """
   replacedBy: [Invoice!]
+  """
+  The credit notes against it, each lowering what it bills.
+  """
   creditNotes: [CreditNote!]
 }
 """
@@ -14437,8 +15105,17 @@ enum InvoiceOrderField {
 InvoiceStatus is enum for the field status
 """
 enum InvoiceStatus @goModel(model: "orderdesk/ent/invoice.Status") {
+  """
+  Something is left to pay.
+  """
   OPEN
+  """
+  The order's payments cover it.
+  """
   PAID
+  """
+  Credit notes took all of it back.
+  """
   CREDITED
 }
 """
@@ -14999,6 +15676,9 @@ input InvoiceWhereInput {
   """
   hasCreditNotesWith: [CreditNoteWhereInput!]
 }
+"""
+One entry of an order's money ledger: a charge captured, a refund, a payment failed or cancelled, a credit. Signed (money in positive), never edited: what corrects an entry is a new one that reverses it.
+"""
 type LedgerEntry implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -15008,8 +15688,17 @@ type LedgerEntry implements Node {
   When it was created.
   """
   createdAt: Time!
+  """
+  What the entry records (see LedgerEntryKind).
+  """
   kind: LedgerEntryKind!
+  """
+  The ISO 4217 code of its amount: the order's currency.
+  """
   currency: String!
+  """
+  What happened, in words (e.g. "CARD charge captured", "refund: " and the reason).
+  """
   description: String!
   """
   The id of order, without loading it.
@@ -15027,10 +15716,25 @@ type LedgerEntry implements Node {
   The id of reverses, without loading it.
   """
   reversesId: ID
+  """
+  The order whose money it records.
+  """
   order: Order!
+  """
+  The charge or refund it records; null for a CREDIT_NOTE.
+  """
   payment: Payment
+  """
+  Who took the action; null when a background rule did.
+  """
   actor: User
+  """
+  The entry this one reverses (a cancelled capture names the capture's entry); null otherwise.
+  """
   reverses: LedgerEntry
+  """
+  The entries that reverse this one.
+  """
   reversedBy: [LedgerEntry!]
 }
 """
@@ -15071,11 +15775,29 @@ type LedgerEntryEdge {
 LedgerEntryKind is enum for the field kind
 """
 enum LedgerEntryKind @goModel(model: "orderdesk/ent/ledgerentry.Kind") {
+  """
+  A charge was collected: positive.
+  """
   CHARGE_CAPTURED
+  """
+  Money was paid back: negative.
+  """
   REFUND
+  """
+  A charge was cancelled: zero for a pending one; for a captured one, its amount negative, reversing the capture's entry (reverses).
+  """
   PAYMENT_CANCELLED
+  """
+  A pending charge failed: zero.
+  """
   PAYMENT_FAILED
+  """
+  The customer owes less (goods returned or not delivered, a concession): negative.
+  """
   CREDIT_NOTE
+  """
+  Reverses the entry it names in reverses. (No action writes this kind at present: a cancelled capture is reversed by a PAYMENT_CANCELLED entry.)
+  """
   REVERSAL
 }
 """
@@ -15440,6 +16162,9 @@ interface Node @goModel(model: "orderdesk/ent.Noder") {
   """
   id: ID!
 }
+"""
+A message telling one member of staff that something needs them: a notification to a role is written once per active member, so each has its own read mark.
+"""
 type Notification implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -15449,12 +16174,33 @@ type Notification implements Node {
   When it was created.
   """
   createdAt: Time!
+  """
+  What it is about, as a dotted name: cancellation.requested, complaint.overdue, contact.follow_up_due, ...
+  """
   kind: String!
+  """
+  The notification in a line.
+  """
   title: String!
+  """
+  More detail; empty if none.
+  """
   body: String
+  """
+  The GraphQL type of the record it is about (Order, CancellationRecord, Complaint, ...).
+  """
   subjectType: String!
+  """
+  The id of the record it is about: node(id:) fetches it.
+  """
   subjectId: ID!
+  """
+  The role through which it reached the recipient (e.g. SALES_MANAGER), when it was sent to a role; empty when sent to them by name.
+  """
   viaRole: String
+  """
+  When the recipient marked it read; null while unread.
+  """
   readAt: Time
   """
   The id of recipient, without loading it.
@@ -15464,7 +16210,13 @@ type Notification implements Node {
   The id of order, without loading it.
   """
   orderId: ID
+  """
+  The user it is for.
+  """
   recipient: User!
+  """
+  The order it concerns; null when none.
+  """
   order: Order
 }
 """
@@ -16009,6 +16761,9 @@ input NotificationWhereInput {
   """
   hasOrderWith: [OrderWhereInput!]
 }
+"""
+A customer's sales order: its lines, money, shipments and everything that went wrong with it (cancellations, returns, corrections, complaints), with its timeline. Its status moves from DRAFT to COMPLETED or ends REJECTED, CANCELLED or VOIDED.
+"""
 type Order implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -16042,6 +16797,9 @@ type Order implements Node {
   Where the order is in its life (see OrderStatus).
   """
   status: OrderStatus!
+  """
+  The ISO 4217 code of all the order's amounts: its customer's currency.
+  """
   currency: String!
   """
   When the customer wants the goods; the review checks it can be met.
@@ -16059,11 +16817,29 @@ type Order implements Node {
   Where the goods go; the customer's shipping address when not given.
   """
   shippingAddress: Address
+  """
+  When it was submitted for review; null while a draft.
+  """
   submittedAt: Time
+  """
+  When it was confirmed; null before.
+  """
   confirmedAt: Time
+  """
+  When it became SHIPPED: its last open quantity shipped (or the rest was cancelled); null before.
+  """
   shippedAt: Time
+  """
+  When it was marked delivered; null before.
+  """
   deliveredAt: Time
+  """
+  When it was completed; null before.
+  """
   completedAt: Time
+  """
+  When it was rejected, cancelled or voided; null otherwise.
+  """
   closedAt: Time
   """
   Why the order was rejected, cancelled or voided: a ReasonCode.
@@ -16081,6 +16857,9 @@ type Order implements Node {
   Every review check that failed, in words.
   """
   reviewHoldNote: String
+  """
+  When a failed review last held it (see reviewHold); null if none ever did.
+  """
   reviewHeldAt: Time
   """
   The id of customer, without loading it.
@@ -16102,9 +16881,12 @@ type Order implements Node {
   The sales rep who owns the order.
   """
   owner: User
+  """
+  The order this one was re-created from (reorder, a cancellation with REORDER, or the order whose goods a REPLACEMENT replaces); null for a new order.
+  """
   reorderedFrom: Order
   """
-  Drafts re-created from this order (reorder, or a cancellation with REORDER).
+  Orders re-created from this one: drafts from reorder or a cancellation with REORDER, and no-charge REPLACEMENT orders for its goods.
   """
   reorders: [Order!]
   """
@@ -16139,6 +16921,9 @@ type Order implements Node {
   Complaints about the order.
   """
   complaints: [Complaint!]
+  """
+  Contacts with the customer about the order.
+  """
   contacts(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -16183,11 +16968,29 @@ type Order implements Node {
 OrderChannel is enum for the field channel
 """
 enum OrderChannel @goModel(model: "orderdesk/ent/order.Channel") {
+  """
+  Ordered online.
+  """
   WEB
+  """
+  Ordered by email.
+  """
   EMAIL
+  """
+  Ordered by phone.
+  """
   PHONE
+  """
+  Ordered by fax.
+  """
   FAX
+  """
+  Taken by a sales rep.
+  """
   SALES_REP
+  """
+  Sent by an integrated system through the API.
+  """
   API
 }
 """
@@ -16211,6 +17014,9 @@ type OrderConnection {
   """
   totalCount: Int!
 }
+"""
+A correction of an order not yet shipped (prices, quantities, products, customer details, address): what changed before and after, why, how severe, and what it means for money. A SEVERE one needs the customer's confirmation and a manager's approval.
+"""
 type OrderCorrection implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -16268,16 +17074,25 @@ type OrderCorrection implements Node {
   The customer's answer on the confirmation page.
   """
   customerDecision: OrderCorrectionCustomerDecision
+  """
+  When the customer answered on the confirmation page; null if they have not.
+  """
   customerDecidedAt: Time
   """
   The address the customer answered from.
   """
   customerDecisionAddress: String
+  """
+  The ISO 4217 code of the correction's amounts: the order's currency.
+  """
   currency: String!
   """
   The order's version the correction was made against.
   """
   expectedVersion: Int!
+  """
+  When a manager approved or rejected it, or it was withdrawn, declined by the customer or closed with its order; null for one applied at once, and while it waits.
+  """
   decidedAt: Time
   """
   The note given when it was approved or rejected.
@@ -16295,18 +17110,42 @@ type OrderCorrection implements Node {
   The id of decidedBy, without loading it.
   """
   decidedById: ID
+  """
+  The order it corrects.
+  """
   order: Order!
+  """
+  Who made the correction.
+  """
   requestedBy: User
+  """
+  Who approved, rejected or withdrew it, or whose action closed its order; null when the customer declined it, and until it is decided.
+  """
   decidedBy: User
+  """
+  The logged contact in which the customer confirmed it.
+  """
   customerContact: Contact
 }
 """
 OrderCorrectionCause is enum for the field cause
 """
 enum OrderCorrectionCause @goModel(model: "orderdesk/ent/ordercorrection.Cause") {
+  """
+  A mistake in entering the order.
+  """
   ENTRY_ERROR
+  """
+  Another human mistake.
+  """
   HUMAN_ERROR
+  """
+  Data that did not agree.
+  """
   DATA_INCONSISTENCY
+  """
+  A system's error.
+  """
   SYSTEM_ERROR
 }
 """
@@ -16334,7 +17173,13 @@ type OrderCorrectionConnection {
 OrderCorrectionCustomerDecision is enum for the field customer_decision
 """
 enum OrderCorrectionCustomerDecision @goModel(model: "orderdesk/ent/ordercorrection.CustomerDecision") {
+  """
+  The customer agreed on the confirmation page: the correction goes on to a manager's approval.
+  """
   ACCEPTED
+  """
+  The customer refused on the confirmation page: the correction is rejected.
+  """
   DECLINED
 }
 """
@@ -16354,11 +17199,29 @@ type OrderCorrectionEdge {
 OrderCorrectionErrorType is enum for the field error_type
 """
 enum OrderCorrectionErrorType @goModel(model: "orderdesk/ent/ordercorrection.ErrorType") {
+  """
+  A price or discount was wrong.
+  """
   PRICE
+  """
+  A quantity was wrong.
+  """
   QUANTITY
+  """
+  The wrong product was ordered (a swap is always SEVERE).
+  """
   PRODUCT
+  """
+  The customer's contact details were wrong.
+  """
   CUSTOMER_INFO
+  """
+  The shipping address was wrong.
+  """
   ADDRESS
+  """
+  Something else was wrong.
+  """
   OTHER
 }
 """
@@ -16395,7 +17258,13 @@ enum OrderCorrectionOrderField {
 OrderCorrectionSeverity is enum for the field severity
 """
 enum OrderCorrectionSeverity @goModel(model: "orderdesk/ent/ordercorrection.Severity") {
+  """
+  Within policy: applies at once.
+  """
   MINOR
+  """
+  Moves the total by more than the policy allows, swaps a product or sets a price outside the policy: needs the customer's confirmation and a manager's approval (a manager's own correction applies at once).
+  """
   SEVERE
 }
 """
@@ -17215,9 +18084,18 @@ type OrderEdge {
 OrderKind is enum for the field kind
 """
 enum OrderKind @goModel(model: "orderdesk/ent/order.Kind") {
+  """
+  A sale.
+  """
   STANDARD
+  """
+  Free of charge: sends again goods of the order it was re-created from (reorderedFrom), for a shipment problem resolved RESHIPPED or a return for EXCHANGE.
+  """
   REPLACEMENT
 }
+"""
+One article on an order: what was ordered at what price, and how much of it is reserved, cancelled, shipped and returned.
+"""
 type OrderLine implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -17247,6 +18125,9 @@ type OrderLine implements Node {
   Units ordered; cancellations reduce what is open, not this.
   """
   quantity: Int!
+  """
+  The ISO 4217 code of the line's amounts: the order's currency.
+  """
   currency: String!
   """
   Units of stock held for the line.
@@ -17261,7 +18142,7 @@ type OrderLine implements Node {
   """
   quantityShipped: Int!
   """
-  Units that came back in received returns.
+  Units under a return that was not rejected: requested, approved or received.
   """
   quantityReturned: Int!
   """
@@ -17863,9 +18744,21 @@ enum OrderOrderField {
 OrderReviewHold is enum for the field review_hold
 """
 enum OrderReviewHold @goModel(model: "orderdesk/ent/order.ReviewHold") {
+  """
+  Not enough stock is available.
+  """
   STOCK
+  """
+  A price or discount is outside what the list price and policy allow.
+  """
   PRICE
+  """
+  The customer's credit limit does not cover their open unpaid orders and this one.
+  """
   CREDIT
+  """
+  The requested delivery date is earlier than the lead time allows.
+  """
   DELIVERY_DATE
 }
 """
@@ -19037,6 +19930,9 @@ type PageInfo {
   """
   endCursor: Cursor
 }
+"""
+Money moving for an order: a CHARGE from the customer (pending, then captured, failed or cancelled) or a REFUND back to them, which names the charge it pays back.
+"""
 type Payment implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -19058,6 +19954,9 @@ type Payment implements Node {
   A CHARGE takes money from the customer; a REFUND gives some back.
   """
   kind: PaymentKind!
+  """
+  The ISO 4217 code of its amounts: the order's currency.
+  """
   currency: String!
   """
   How it was paid.
@@ -19079,8 +19978,17 @@ type Payment implements Node {
   Why it was cancelled.
   """
   cancelReason: String
+  """
+  When the money was collected (for a refund: paid back); null if it never was.
+  """
   capturedAt: Time
+  """
+  When the charge failed; null unless FAILED.
+  """
   failedAt: Time
+  """
+  When the charge was cancelled; null unless CANCELLED.
+  """
   cancelledAt: Time
   """
   The id of order, without loading it.
@@ -19102,11 +20010,29 @@ type Payment implements Node {
   The id of returnOrder, without loading it.
   """
   returnOrderId: ID
+  """
+  The order it pays for or refunds.
+  """
   order: Order!
+  """
+  For a refund: the charge it pays back; null for a charge.
+  """
   refundOf: Payment
+  """
+  For a charge: the refunds paid back against it.
+  """
   refunds: [Payment!]
+  """
+  Who recorded it; null when a background rule did.
+  """
   recordedBy: User
+  """
+  The cancellation or void that made this refund, or that cancelled this pending charge.
+  """
   cancellation: CancellationRecord
+  """
+  For a refund: the return it pays back.
+  """
   returnOrder: ReturnOrder
 }
 """
@@ -19147,19 +20073,46 @@ type PaymentEdge {
 PaymentKind is enum for the field kind
 """
 enum PaymentKind @goModel(model: "orderdesk/ent/payment.Kind") {
+  """
+  Money from the customer.
+  """
   CHARGE
+  """
+  Money back to the customer, against a captured charge (refundOf).
+  """
   REFUND
 }
 """
 PaymentMethod is enum for the field method
 """
 enum PaymentMethod @goModel(model: "orderdesk/ent/payment.Method") {
+  """
+  A payment card.
+  """
   CARD
+  """
+  A bank transfer.
+  """
   BANK_TRANSFER
+  """
+  Cash.
+  """
   CASH
+  """
+  A cheque.
+  """
   CHECK
+  """
+  A digital wallet.
+  """
   WALLET
+  """
+  Store credit.
+  """
   STORE_CREDIT
+  """
+  Another method.
+  """
   OTHER
 }
 """
@@ -19919,6 +20872,9 @@ input PaymentWhereInput {
   """
   hasReturnOrderWith: [ReturnOrderWhereInput!]
 }
+"""
+What may be read: any record by its id (node, nodes), and lists of records as filtered, ordered Relay connections; each shows only what the viewer may see.
+"""
 type Query {
   """
   Fetches an object given its ID.
@@ -19938,6 +20894,9 @@ type Query {
     """
     ids: [ID!]!
   ): [Node]!
+  """
+  API keys, filtered and ordered. Needs user:manage.
+  """
   apiKeys(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -19969,6 +20928,9 @@ type Query {
     """
     where: ApiKeyWhereInput
   ): ApiKeyConnection!
+  """
+  The audit log, filtered and ordered: all of it with audit:read; other roles that read orders see the events on the timelines of the orders they may read (a sales rep: their own customers').
+  """
   auditEvents(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20000,6 +20962,9 @@ type Query {
     """
     where: AuditEventWhereInput
   ): AuditEventConnection!
+  """
+  Cancellation and void requests, filtered and ordered: a sales rep sees those of their own customers' orders. Needs order:read.
+  """
   cancellations(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20031,6 +20996,9 @@ type Query {
     """
     where: CancellationRecordWhereInput
   ): CancellationRecordConnection!
+  """
+  Complaints, filtered and ordered: a sales rep sees their own customers'. Needs complaint:read.
+  """
   complaints(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20062,6 +21030,9 @@ type Query {
     """
     where: ComplaintWhereInput
   ): ComplaintConnection!
+  """
+  Customers, filtered and ordered: a sales rep sees the customers they own.
+  """
   customers(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20093,6 +21064,9 @@ type Query {
     """
     where: CustomerWhereInput
   ): CustomerConnection!
+  """
+  The money ledger of every order, filtered and ordered: a sales rep sees their own customers' orders' entries. Needs payment:read.
+  """
   ledgerEntries(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20124,6 +21098,9 @@ type Query {
     """
     where: LedgerEntryWhereInput
   ): LedgerEntryConnection!
+  """
+  Orders, filtered and ordered: a sales rep sees their own customers' orders. Needs order:read.
+  """
   orders(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20155,6 +21132,9 @@ type Query {
     """
     where: OrderWhereInput
   ): OrderConnection!
+  """
+  Order corrections, filtered and ordered: a sales rep sees those of their own customers' orders. Needs order:read.
+  """
   corrections(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20186,6 +21166,9 @@ type Query {
     """
     where: OrderCorrectionWhereInput
   ): OrderCorrectionConnection!
+  """
+  Charges and refunds, filtered and ordered: a sales rep sees those of their own customers' orders. Needs payment:read.
+  """
   payments(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20217,6 +21200,9 @@ type Query {
     """
     where: PaymentWhereInput
   ): PaymentConnection!
+  """
+  Returns (RMAs), filtered and ordered: a sales rep sees those of their own customers' orders. Needs order:read.
+  """
   returns(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20248,6 +21234,9 @@ type Query {
     """
     where: ReturnOrderWhereInput
   ): ReturnOrderConnection!
+  """
+  Shipments, filtered and ordered: a sales rep sees those of their own customers' orders. Needs order:read.
+  """
   shipments(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20279,6 +21268,9 @@ type Query {
     """
     where: ShipmentWhereInput
   ): ShipmentConnection!
+  """
+  Stock items, filtered and ordered. Needs stock:read.
+  """
   stockItems(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20310,6 +21302,9 @@ type Query {
     """
     where: StockItemWhereInput
   ): StockItemConnection!
+  """
+  The stock ledger, filtered and ordered: a sales rep does not see movements of other reps' customers' orders. Needs stock:read.
+  """
   stockMovements(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20341,6 +21336,9 @@ type Query {
     """
     where: StockMovementWhereInput
   ): StockMovementConnection!
+  """
+  Users, filtered and ordered. Needs user:read.
+  """
   users(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20372,6 +21370,9 @@ type Query {
     """
     where: UserWhereInput
   ): UserConnection!
+  """
+  Webhook endpoints, filtered and ordered. Needs webhook:manage.
+  """
   webhookEndpoints(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -20453,6 +21454,9 @@ enum ReasonCode @goModel(model: "orderdesk/ent/cancellationrecord.ReasonCode") {
   """
   OTHER
 }
+"""
+The quantity of one order line that a return brings back, why, and once received how much went back on the shelf and how much was damaged.
+"""
 type ReturnLine implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -20475,7 +21479,7 @@ type ReturnLine implements Node {
   """
   quantityRestocked: Int!
   """
-  Units received damaged, written off.
+  Units received damaged: recorded, not restocked.
   """
   quantityDamaged: Int!
   """
@@ -20486,19 +21490,46 @@ type ReturnLine implements Node {
   The id of orderLine, without loading it.
   """
   orderLineId: ID!
+  """
+  The return the line belongs to.
+  """
   returnOrder: ReturnOrder!
+  """
+  The order line whose goods come back.
+  """
   orderLine: OrderLine!
 }
 """
 ReturnLineReason is enum for the field reason
 """
 enum ReturnLineReason @goModel(model: "orderdesk/ent/returnline.Reason") {
+  """
+  Damaged on the way.
+  """
   DAMAGED_IN_TRANSIT
+  """
+  Faulty.
+  """
   DEFECTIVE
+  """
+  Not what was ordered.
+  """
   WRONG_ITEM
+  """
+  Not as described.
+  """
   NOT_AS_DESCRIBED
+  """
+  The customer no longer needs it.
+  """
   NO_LONGER_NEEDED
+  """
+  The customer refused the delivery.
+  """
   REFUSED_DELIVERY
+  """
+  Another reason, which the note gives.
+  """
   OTHER
 }
 """
@@ -20771,6 +21802,9 @@ input ReturnLineWhereInput {
   """
   hasOrderLineWith: [OrderLineWhereInput!]
 }
+"""
+A return (RMA) of shipped goods: requested, approved or rejected, received line by line (restocked or damaged), then refunded or exchanged, and closed.
+"""
 type ReturnOrder implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -20789,7 +21823,7 @@ type ReturnOrder implements Node {
   """
   version: Int!
   """
-  The return's number.
+  The return's number, RMA-<year>-<sequence>: gapless per year, never reused.
   """
   number: String!
   """
@@ -20808,10 +21842,25 @@ type ReturnOrder implements Node {
   The note given when it was approved or rejected.
   """
   decisionNote: String
+  """
+  The ISO 4217 code of the return's amounts: the order's currency.
+  """
   currency: String!
+  """
+  When it was approved or rejected; null before.
+  """
   decidedAt: Time
+  """
+  When the goods were received; null before.
+  """
   receivedAt: Time
+  """
+  When it was refunded; null unless it was.
+  """
   refundedAt: Time
+  """
+  When it was closed; null before.
+  """
   closedAt: Time
   """
   The id of order, without loading it.
@@ -20837,15 +21886,33 @@ type ReturnOrder implements Node {
   The id of exchangeOrder, without loading it.
   """
   exchangeOrderId: ID
+  """
+  The order whose goods come back.
+  """
   order: Order!
   """
   What comes back, line by line.
   """
   lines: [ReturnLine!]
+  """
+  The shipment the goods came in, when the return names one (a shipment exception resolved RETURNED always does).
+  """
   shipment: Shipment
+  """
+  Who asked for the return (or resolved the shipment exception that opened it).
+  """
   requestedBy: User
+  """
+  Who approved or rejected it.
+  """
   decidedBy: User
+  """
+  Who recorded the goods' receipt.
+  """
   receivedBy: User
+  """
+  With resolution EXCHANGE: the no-charge REPLACEMENT order made when the goods were received.
+  """
   exchangeOrder: Order
 }
 """
@@ -20920,8 +21987,17 @@ enum ReturnOrderOrderField {
 ReturnOrderResolution is enum for the field resolution
 """
 enum ReturnOrderResolution @goModel(model: "orderdesk/ent/returnorder.Resolution") {
+  """
+  When the goods are received the customer is credited their value; refundReturn pays back what that makes due.
+  """
   REFUND
+  """
+  When the goods are received a no-charge REPLACEMENT order of them is made (exchangeOrder).
+  """
   EXCHANGE
+  """
+  The goods come back without credit or replacement.
+  """
   NONE
 }
 """
@@ -21707,6 +22783,9 @@ input ReturnOrderWhereInput {
   """
   hasExchangeOrderWith: [OrderWhereInput!]
 }
+"""
+One consignment of an order's goods (an order may ship in several): carrier, tracking, where it is, and any delivery problem with how it was resolved.
+"""
 type Shipment implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -21744,16 +22823,25 @@ type Shipment implements Node {
   What went wrong in delivery.
   """
   exceptionNote: String
+  """
+  When the last delivery problem was reported; null if none was.
+  """
   exceptionReportedAt: Time
   """
   How the delivery problem was resolved.
   """
   exceptionResolution: ShipmentExceptionResolution
+  """
+  When that problem was resolved; null while it is open, or when none was reported.
+  """
   exceptionResolvedAt: Time
   """
   When it left.
   """
   shippedAt: Time!
+  """
+  When it was delivered (the order was marked delivered); null before.
+  """
   deliveredAt: Time
   """
   The id of order, without loading it.
@@ -21767,12 +22855,21 @@ type Shipment implements Node {
   The id of replacementOrder, without loading it.
   """
   replacementOrderId: ID
+  """
+  The order whose goods it carries.
+  """
   order: Order!
   """
   What it carries, line by line.
   """
   lines: [ShipmentLine!]
+  """
+  Who shipped it.
+  """
   shippedBy: User
+  """
+  With exception resolution RESHIPPED: the no-charge REPLACEMENT order that sends the goods again.
+  """
   replacementOrder: Order
 }
 """
@@ -21813,12 +22910,30 @@ type ShipmentEdge {
 ShipmentExceptionResolution is enum for the field exception_resolution
 """
 enum ShipmentExceptionResolution @goModel(model: "orderdesk/ent/shipment.ExceptionResolution") {
+  """
+  The goods were sent again in a no-charge REPLACEMENT order (replacementOrder).
+  """
   RESHIPPED
+  """
+  The address of the shipment and the order was corrected; the shipment is in transit again.
+  """
   ADDRESS_CORRECTED
+  """
+  The goods come back: an approved return was opened for them.
+  """
   RETURNED
+  """
+  The customer was credited the goods' value and refunded what that made due.
+  """
   REFUNDED
+  """
+  The delayed goods arrived after all.
+  """
   DELIVERED
 }
+"""
+The quantity of one order line that a shipment carries.
+"""
 type ShipmentLine implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -21836,7 +22951,13 @@ type ShipmentLine implements Node {
   The id of orderLine, without loading it.
   """
   orderLineId: ID!
+  """
+  The shipment the line belongs to.
+  """
   shipment: Shipment!
+  """
+  The order line whose goods it carries.
+  """
   orderLine: OrderLine!
 }
 """
@@ -22012,23 +23133,23 @@ enum ShipmentStatus @goModel(model: "orderdesk/ent/shipment.Status") {
   """
   DELIVERED
   """
-  Late: an exception is open.
+  Reported late: a delivery problem, open until exceptionResolvedAt is set.
   """
   DELAYED
   """
-  Lost: an exception is open.
+  Reported lost: a delivery problem, open until exceptionResolvedAt is set.
   """
   LOST
   """
-  Arrived damaged: an exception is open.
+  Reported damaged (in transit or on arrival): a delivery problem, open until exceptionResolvedAt is set.
   """
   DAMAGED
   """
-  Refused by the customer: an exception is open.
+  Refused by the customer: a delivery problem, open until exceptionResolvedAt is set.
   """
   REFUSED
   """
-  Could not be delivered to the address: an exception is open.
+  Not deliverable to the address: a delivery problem, open until exceptionResolvedAt is set.
   """
   WRONG_ADDRESS
 }
@@ -22638,6 +23759,9 @@ input ShipmentWhereInput {
   """
   hasReplacementOrderWith: [OrderWhereInput!]
 }
+"""
+A sellable article: its SKU, price, and stock on hand and reserved (available = onHand − reserved), every change of which is a StockMovement.
+"""
 type StockItem implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -22667,6 +23791,9 @@ type StockItem implements Node {
   More about the item.
   """
   description: String
+  """
+  The ISO 4217 code of the unit price: only orders in this currency may take the item.
+  """
   currency: String!
   """
   Units in the warehouse, reserved ones included.
@@ -22680,6 +23807,9 @@ type StockItem implements Node {
   Whether new orders may take it.
   """
   active: Boolean!
+  """
+  Every change of on hand or reserved, with its reason.
+  """
   movements(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -23238,6 +24368,9 @@ input StockItemWhereInput {
   """
   hasSubstitutesWith: [StockItemWhereInput!]
 }
+"""
+One entry of the append-only stock ledger: a change of an item's on hand or reserved, why, and the levels it left (onHand is the sum of onHandDelta, reserved of reservedDelta).
+"""
 type StockMovement implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -23251,6 +24384,9 @@ type StockMovement implements Node {
   What moved the stock.
   """
   kind: StockMovementKind!
+  """
+  Units moved, always positive: onHandDelta and reservedDelta give the direction.
+  """
   quantity: Int!
   """
   How on hand changed.
@@ -23269,7 +24405,7 @@ type StockMovement implements Node {
   """
   reservedAfter: Int!
   """
-  Why (an adjustment's reason, a return's condition).
+  Why, in short: an adjustment's reason (COUNT_CORRECTION, DAMAGED, LOST, FOUND, OTHER), RECEIPT, or what in the order moved it (order confirmed, a shipment, a return's number, a cancellation's kind and reason, correction).
   """
   reason: String
   """
@@ -23300,11 +24436,29 @@ type StockMovement implements Node {
   The id of correction, without loading it.
   """
   correctionId: ID
+  """
+  The item whose stock moved.
+  """
   stockItem: StockItem!
+  """
+  The order it was for; null for receipts and adjustments.
+  """
   order: Order
+  """
+  Who took the action; null when a background rule did.
+  """
   actor: User
+  """
+  The return whose goods it put back on the shelf.
+  """
   returnOrder: ReturnOrder
+  """
+  The cancellation or void that released the reservation.
+  """
   cancellation: CancellationRecord
+  """
+  The order correction that reserved or released the stock.
+  """
   correction: OrderCorrection
 }
 """
@@ -23345,12 +24499,33 @@ type StockMovementEdge {
 StockMovementKind is enum for the field kind
 """
 enum StockMovementKind @goModel(model: "orderdesk/ent/stockmovement.Kind") {
+  """
+  Goods booked in: on hand up.
+  """
   RECEIPT
+  """
+  A count corrected, goods found, or another adjustment: on hand up or down.
+  """
   ADJUSTMENT
+  """
+  Stock held for an order's lines (at confirmation, or by a correction): reserved up.
+  """
   RESERVATION
+  """
+  A reservation given back (by a cancellation or a correction): reserved down.
+  """
   RELEASE
+  """
+  Goods shipped: on hand and reserved down.
+  """
   SHIPMENT
+  """
+  Returned goods back on the shelf: on hand up.
+  """
   RETURN_RESTOCK
+  """
+  Damaged or lost goods written off: on hand down.
+  """
   WRITE_OFF
 }
 """
@@ -23941,6 +25116,9 @@ input StockMovementWhereInput {
 A point in time: RFC 3339 with a UTC offset and up to nanoseconds, e.g. 2026-12-03T10:15:00Z or 2026-12-03T18:15:00.5+08:00; answers are in UTC.
 """
 scalar Time @specifiedBy(url: "https://scalars.graphql.org/andimarek/date-time")
+"""
+A member of staff, or an integrator's machine account: their role, and for integrators the scopes granted beyond it.
+"""
 type User implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -23958,12 +25136,33 @@ type User implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  What the user signs in with: unique. Audit events name users by it.
+  """
   email: String!
+  """
+  The user's name, as colleagues see it.
+  """
   name: String!
+  """
+  The user's job, which decides what they may do (see UserRole and me.permissions).
+  """
   role: UserRole!
+  """
+  Whether the account may sign in and its API keys work; deactivating it ends its sessions.
+  """
   active: Boolean!
+  """
+  For an INTEGRATOR account: the permissions granted beyond its role's (order:cancel, refund:execute, ...); empty for every other role.
+  """
   scopes: [String!]
+  """
+  When the user last signed in with their password; null if never.
+  """
   lastLoginAt: Time
+  """
+  The customers the user owns (see Customer.owner).
+  """
   customers(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -24427,6 +25626,9 @@ input UserWhereInput {
   """
   hasCustomersWith: [CustomerWhereInput!]
 }
+"""
+One event on its way to one webhook endpoint: delivered at least once, retried with growing waits until the endpoint accepts it or it is given up, and after each attempt what the endpoint answered.
+"""
 type WebhookDelivery implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -24448,15 +25650,45 @@ type WebhookDelivery implements Node {
   The id of endpoint, without loading it.
   """
   endpointId: ID!
+  """
+  The event's type, e.g. order.cancelled.
+  """
   eventType: String!
+  """
+  Where the delivery is (see WebhookDeliveryStatus).
+  """
   status: WebhookDeliveryStatus!
+  """
+  Attempts made so far.
+  """
   attempts: Int!
+  """
+  While PENDING, when it may be attempted next (during an attempt, the end of that attempt's lease).
+  """
   nextAttemptAt: Time!
+  """
+  The HTTP status of the last attempt the endpoint answered; null while none did.
+  """
   lastStatusCode: Int
+  """
+  How long the last attempt took, in milliseconds; null before any attempt.
+  """
   lastLatencyMs: Int
+  """
+  What went wrong in the last attempt: the HTTP status and the start of the answer, or why no answer came; empty when it succeeded.
+  """
   lastError: String
+  """
+  When the endpoint accepted it; null unless SUCCEEDED.
+  """
   deliveredAt: Time
+  """
+  The delivery this one repeats, when staff asked for a redelivery; null otherwise.
+  """
   redeliveryOfId: ID
+  """
+  The endpoint it goes to.
+  """
   endpoint: WebhookEndpoint!
 }
 """
@@ -24527,8 +25759,17 @@ enum WebhookDeliveryOrderField {
 WebhookDeliveryStatus is enum for the field status
 """
 enum WebhookDeliveryStatus @goModel(model: "orderdesk/ent/webhookdelivery.Status") {
+  """
+  To be attempted, or attempted again after a failure; it also waits while an earlier delivery of the same order or record to the endpoint is pending.
+  """
   PENDING
+  """
+  The endpoint accepted it (a 2xx answer).
+  """
   SUCCEEDED
+  """
+  Given up after its last retry.
+  """
   FAILED
 }
 """
@@ -25053,6 +26294,9 @@ input WebhookDeliveryWhereInput {
   """
   hasEndpointWith: [WebhookEndpointWhereInput!]
 }
+"""
+An integrator's receiver of business events: a URL, the event types it takes, and a secret its messages are signed with (Standard Webhooks). Its deliveries are in webhookDeliveries.
+"""
 type WebhookEndpoint implements Node {
   """
   Unique across all types: node(id:) fetches it.
@@ -25070,16 +26314,37 @@ type WebhookEndpoint implements Node {
   Counts its changes: send it as expectedVersion to change it only if nobody has since.
   """
   version: Int!
+  """
+  The http or https URL events are POSTed to.
+  """
   url: String!
+  """
+  What the endpoint is for, in the words of who set it up.
+  """
   description: String
+  """
+  The event types it takes: names (order.cancelled) or families (order.*); empty: every type.
+  """
   eventTypes: [String!]
+  """
+  Whether it gets deliveries; an inactive endpoint gets none.
+  """
   active: Boolean!
+  """
+  Deliveries given up (FAILED) in a row since the last success.
+  """
   consecutiveFailures: Int!
+  """
+  When it was flagged as failing (by default after 3 deliveries given up in a row) and its managers told; null while it is not: a success or switching it on again clears it.
+  """
   flaggedAt: Time
   """
   The id of createdBy, without loading it.
   """
   createdById: ID
+  """
+  Who set it up.
+  """
   createdBy: User
 }
 """
@@ -25516,33 +26781,65 @@ input WebhookEndpointWhereInput {
 	{Name: "../../schema/inbox.graphql", Input: `extend type Query {
   """
   Everything that needs a person, oldest first: pending cancellations and severe corrections, returns to approve or receive,
-  open shipment exceptions, failed or overdue payments, open and overdue complaints, the viewer's own follow-ups that came
-  due — scoped to what the viewer may see.
+  open shipment exceptions, failed or overdue payments and overdue invoices, open and overdue complaints, orders held in
+  review, the viewer's own follow-ups that came due — scoped to what the viewer may see; kinds the role may not read are
+  left out. Needs exception:read.
   """
-  openExceptions(category: ExceptionCategory, assigneeId: ID, first: Int, after: String): ExceptionItemConnection!
+  openExceptions(
+    "Only items of this category."
+    category: ExceptionCategory
+    "Only items assigned to this user: complaints and follow-ups (other kinds have no assignee)."
+    assigneeId: ID
+    "Page size, 1–100; 20 when omitted."
+    first: Int
+    "Returns the items after this cursor (an edge's cursor or pageInfo.endCursor)."
+    after: String
+  ): ExceptionItemConnection!
 
   "The viewer's notifications, newest first."
-  notifications(unreadOnly: Boolean, first: Int, after: Cursor): NotificationConnection!
+  notifications(
+    "true: only those not read yet."
+    unreadOnly: Boolean
+    "Page size, 1–100; 20 when omitted."
+    first: Int
+    "Returns the notifications after this cursor."
+    after: Cursor
+  ): NotificationConnection!
 }
 
 "The exception categories of seed 002."
 enum ExceptionCategory {
+  "Caused by or waiting on the customer: customer-requested cancellations, returns to approve, complaints, follow-ups."
   CUSTOMER
+  "Stock: out-of-stock cancellations, returns to receive, orders held for short stock."
   INVENTORY
+  "Delivery: shipment exceptions, delivery-problem cancellations, orders held for an infeasible delivery date."
   LOGISTICS
+  "Money: failed and overdue payments, overdue invoices, cancellations for a failed or late payment, orders held for credit."
   PAYMENT
+  "Errors on our side: severe corrections, cancellations for other reasons, orders held for a price check."
   INTERNAL
 }
 
+"What an inbox item is."
 enum ExceptionKind {
+  "A cancellation request awaiting a sales manager's or finance's approval (REQUESTED or APPROVED)."
   CANCELLATION_PENDING
+  "A severe correction awaiting a manager's approval."
   CORRECTION_PENDING
+  "A return REQUESTED, awaiting approval."
   RETURN_TO_APPROVE
+  "A return APPROVED, whose goods the warehouse is to receive."
   RETURN_TO_RECEIVE
+  "A shipment with an open delivery exception."
   SHIPMENT_EXCEPTION
+  "A FAILED payment of an order that still expects money and is owed some."
   PAYMENT_FAILED
+  "An order unpaid past its payment due time (without an open invoice), or an OPEN invoice past its due time."
   PAYMENT_OVERDUE
+  "A complaint OPEN or IN_PROGRESS, not yet due."
   COMPLAINT_OPEN
+  "A complaint OPEN or IN_PROGRESS past its due time."
   COMPLAINT_OVERDUE
   "An order held in review by a failed check (Order.reviewHold): stock INVENTORY, credit PAYMENT, delivery date LOGISTICS, price INTERNAL."
   REVIEW_HELD
@@ -25550,78 +26847,116 @@ enum ExceptionKind {
   FOLLOW_UP_DUE
 }
 
+"How urgent an inbox item is. A complaint has its own severity; other kinds are MEDIUM or HIGH."
 enum ExceptionSeverity {
+  "Complaints only."
   LOW
+  "E.g. returns, held orders, follow-ups, cancellations that need no finance approval."
   MEDIUM
+  "E.g. failed or overdue payments, lost or damaged shipments, severe corrections, cancellations that need finance."
   HIGH
+  "Complaints only."
   CRITICAL
 }
 
+"One thing that needs a person."
 type ExceptionItem @concurrent {
   "Stable for the item: kind and record."
   id: ID!
+  "What it is."
   kind: ExceptionKind!
+  "Seed 002's category: by the reason of a cancellation, the failed check of a held order, else by kind."
   category: ExceptionCategory!
+  "How urgent it is."
   severity: ExceptionSeverity!
+  "One line for a list, e.g. \"Return RMA-2026-000001 of SO-2026-000042 awaits approval\"."
   title: String!
+  "Since when it is open: the record's creation, the exception's report, the failure, or the due time that passed. The list is ordered by it."
   since: Time!
+  "Seconds from since to now."
   ageSeconds: Int!
+  "When it is due: a complaint's or follow-up's due time, an overdue order's payment due time or invoice's due time; null for other kinds."
   dueAt: Time
+  "The order it concerns; null for a complaint or follow-up about no order."
   order: Order
+  "Whoever it is assigned to: a complaint's assignee or a follow-up's; null otherwise."
   assignee: User
-  "The record to act on (cancellation, correction, return, shipment, payment, complaint or held order)."
+  "The record to act on (cancellation, correction, return, shipment, payment, complaint, contact, overdue invoice, or overdue or held order)."
   subject: Node
   """
   The money at stake, for items that move money: a pending cancellation's refund (or else the pending payments it
-  cancels), computed now as its effect; a failed payment's amount; an overdue order's outstanding amount.
+  cancels), computed now as its effect; a failed payment's amount; an overdue order's outstanding amount; an overdue
+  invoice's balance. Null for the other kinds.
   """
   amount: Money
 }
 
+"An inbox item and its place in the list."
 type ExceptionItemEdge {
+  "The item."
   node: ExceptionItem!
+  "Pass as after to read the items after this one; it stays valid when items before it leave the inbox."
   cursor: String!
 }
 
+"A page of the inbox."
 type ExceptionItemConnection {
+  "The page's items, oldest first."
   edges: [ExceptionItemEdge!]!
+  "hasNextPage says whether items follow; endCursor is the last edge's cursor. hasPreviousPage is true when after was given."
   pageInfo: PageInfo!
+  "How many items the filter keeps, on all pages."
   totalCount: Int!
 }
 
 extend type Mutation {
-  markNotificationRead(input: MarkNotificationReadInput!): NotificationPayload!
+  "Marks one of the viewer's notifications read; one read already keeps the time it was first read. Another user's is NOT_FOUND."
+  markNotificationRead("The notification to mark." input: MarkNotificationReadInput!): NotificationPayload!
+  "Marks every unread notification of the viewer read."
   markAllNotificationsRead: MarkAllNotificationsReadPayload!
 }
 
+"The notification to mark read."
 input MarkNotificationReadInput {
+  "The Notification's ID: one of the viewer's."
   id: ID!
 }
 
+"The result of markNotificationRead."
 type NotificationPayload {
+  "The notification, read; null when there are errors."
   notification: Notification
+  "NOT_FOUND when it is not one of the viewer's; empty on success."
   errors: [UserError!]!
 }
 
+"The result of markAllNotificationsRead."
 type MarkAllNotificationsReadPayload {
+  "How many notifications were marked read now."
   count: Int!
+  "Empty on success."
   errors: [UserError!]!
 }
 
+"Live updates over a websocket on /graphql (graphql-transport-ws, or the older graphql-ws protocol)."
 type Subscription {
   "The viewer's new notifications, as they are committed."
   notificationAdded: Notification!
   "New timeline events of an order the viewer may read."
-  orderEvents(orderId: ID!): AuditEvent!
+  orderEvents("The Order's ID; one you may not read is NOT_FOUND. The stream ends when you can no longer read it." orderId: ID!): AuditEvent!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/invoice.graphql", Input: `"One line of an invoice: what the order line billed when the invoice was issued."
 type InvoiceLine {
+  "The order line's position on its order, from 1."
   position: Int!
+  "The product's SKU when the line was written."
   sku: String!
+  "The product's name when the line was written."
   name: String!
   "Units billed: ordered minus cancelled at the time of the invoice."
   quantity: Int!
+  "The agreed price per unit, before the discount."
   unitPrice: Money!
   "Discount per unit."
   discount: Money!
@@ -25634,6 +26969,7 @@ extend type Invoice {
   subtotal: Money!
   "Σ quantity × discount over the lines."
   discount: Money!
+  "subtotal − discount: the order's total when the invoice was issued."
   total: Money!
   "What the order had credited before this invoice (goods returned, concessions)."
   priorCredit: Money!
@@ -25651,6 +26987,7 @@ extend type Invoice {
 }
 
 extend type CreditNote {
+  "What the note takes off its invoice; positive, at most what the invoice still billed."
   amount: Money!
 }
 
@@ -25660,11 +26997,15 @@ extend type Order {
 }
 
 extend enum OrderAction {
+  "issueInvoice: the order has something to bill and no invoice that is not CREDITED. Needs invoice:issue."
   ISSUE_INVOICE
 }
 
+"Which invoices to list; the conditions given all apply."
 input InvoicesFilter {
+  "Only invoices of this customer."
   customerId: ID
+  "Only invoices in this status."
   status: InvoiceStatus
   "true: OPEN and past their due date; false: the others."
   overdue: Boolean
@@ -25672,7 +27013,20 @@ input InvoicesFilter {
 
 extend type Query {
   "Invoices the viewer may read (a sales rep: their customers'), newest first unless orderBy says otherwise. Needs invoice:read."
-  invoices(after: Cursor, first: Int, before: Cursor, last: Int, orderBy: InvoiceOrder, filter: InvoicesFilter): InvoiceConnection!
+  invoices(
+    "Returns the invoices after this cursor."
+    after: Cursor
+    "Returns the first n invoices, 1–100; 20 when neither first nor last is given."
+    first: Int
+    "Returns the invoices before this cursor."
+    before: Cursor
+    "Returns the last n invoices, 1–100."
+    last: Int
+    "The order of the list; newest first when omitted."
+    orderBy: InvoiceOrder
+    "Which invoices; all the viewer may read when omitted."
+    filter: InvoicesFilter
+  ): InvoiceConnection!
 }
 
 extend type Mutation {
@@ -25681,33 +27035,44 @@ extend type Mutation {
   invoice: numbered INV-YYYY-NNNNNN without gaps, its lines and totals copied from the order, due at dueAt, else the
   order's payment due time, else now plus the payment terms. Needs invoice:issue.
   """
-  issueInvoice(input: IssueInvoiceInput!): InvoicePayload!
+  issueInvoice("The order to invoice and when the invoice falls due." input: IssueInvoiceInput!): InvoicePayload!
   """
   Corrects an invoice entered wrongly: a credit note (CN-YYYY-NNNNNN) for all that is left of it, and a new invoice
-  of the order as it is now, in one transaction. Needs invoice:issue.
+  of the order as it is now, due when the old one was, in one transaction. INVALID_TRANSITION for a CREDITED invoice.
+  Needs invoice:issue.
   """
-  creditAndReissueInvoice(input: CreditAndReissueInvoiceInput!): InvoicePayload!
+  creditAndReissueInvoice("The invoice to correct and why." input: CreditAndReissueInvoiceInput!): InvoicePayload!
 }
 
+"The order to invoice."
 input IssueInvoiceInput {
+  "The Order's ID."
   orderId: ID!
+  "When the invoice falls due; not in the past. Omitted: the order's payment due time, else now plus the payment terms."
   dueAt: Time
   "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The invoice to credit and issue again."
 input CreditAndReissueInvoiceInput {
+  "The Invoice's ID: one that is not CREDITED."
   invoiceId: ID!
+  "What was wrong with it; required, at most 2,000 characters. It becomes the new invoice's note."
   reason: String!
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The result of issueInvoice or creditAndReissueInvoice."
 type InvoicePayload {
+  "The invoiced order; null when there are errors."
   order: Order
   "The invoice issued (for creditAndReissueInvoice: the new one)."
   invoice: Invoice
   "creditAndReissueInvoice: the credit note of the old invoice."
   creditNote: CreditNote
+  "Why nothing was issued (e.g. DUPLICATE: the order has an open invoice; NOT_ALLOWED: nothing to bill); empty on success."
   errors: [UserError!]!
 }
 `, BuiltIn: false},
@@ -25723,39 +27088,64 @@ extend type Query {
   Notices to customers, newest first, optionally of one customer or order or in one status. Needs contact:read;
   a sales rep sees their own customers' notices.
   """
-  customerNotices(after: Cursor, first: Int, before: Cursor, last: Int, filter: CustomerNoticesFilter): CustomerNoticeConnection!
+  customerNotices(
+    "Returns the notices after this cursor."
+    after: Cursor
+    "Returns the first n notices, 1–100; 20 when neither first nor last is given."
+    first: Int
+    "Returns the notices before this cursor."
+    before: Cursor
+    "Returns the last n notices, 1–100."
+    last: Int
+    "Which notices; all the viewer may see when omitted."
+    filter: CustomerNoticesFilter
+  ): CustomerNoticeConnection!
 }
 
+"Which notices to list; the conditions given all apply."
 input CustomerNoticesFilter {
+  "Only notices to this customer."
   customerId: ID
+  "Only notices about this order."
   orderId: ID
+  "Only notices in this status."
   status: CustomerNoticeStatus
+  "Only notices of this kind."
   kind: CustomerNoticeKind
 }
 
 extend type Mutation {
   """
-  Stops a notice that has not gone yet (QUEUED): it is recorded as SKIPPED with the reason. Needs contact:log.
+  Stops a notice that has not gone yet (QUEUED): it is recorded as SKIPPED with the reason. NOT_ALLOWED when it is no
+  longer QUEUED or is being delivered at this moment. Needs contact:log.
   """
-  withholdCustomerNotice(input: WithholdCustomerNoticeInput!): CustomerNoticePayload!
+  withholdCustomerNotice("The notice to stop and why." input: WithholdCustomerNoticeInput!): CustomerNoticePayload!
   """
   Queues a notice that FAILED or was SKIPPED again, to go at once to the customer's address as it is now.
   Needs contact:log.
   """
-  resendCustomerNotice(input: ResendCustomerNoticeInput!): CustomerNoticePayload!
+  resendCustomerNotice("The notice to send again." input: ResendCustomerNoticeInput!): CustomerNoticePayload!
 }
 
+"The notice to withhold."
 input WithholdCustomerNoticeInput {
+  "The CustomerNotice's ID: a QUEUED notice."
   noticeId: ID!
+  "Why it must not go; required. Recorded, with your name, as the notice's last error."
   reason: String!
 }
 
+"The notice to send again."
 input ResendCustomerNoticeInput {
+  "The CustomerNotice's ID: a FAILED or SKIPPED notice."
   noticeId: ID!
 }
 
+"The result of withholdCustomerNotice or resendCustomerNotice."
 type CustomerNoticePayload {
+  "The notice as it is now; null when there are errors."
   notice: CustomerNotice
+  "Why nothing changed (NOT_FOUND, NOT_ALLOWED, INVALID); empty on success."
   errors: [UserError!]!
 }
 
@@ -25767,30 +27157,36 @@ type NoticeMessage {
   recipient: String!
   "The subject line."
   title: String!
+  "The message text, plain text."
   body: String!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/order.graphql", Input: `extend type Order {
-  "Σ quantity × unit price over the lines, before discounts."
+  "Σ billable quantity (ordered − cancelled) × unit price over the lines, before discounts."
   subtotal: Money!
+  "Σ billable quantity × discount per unit over the lines."
   discountTotal: Money!
+  "subtotal − discountTotal: the price of the billable goods, before credits."
   total: Money!
   "Captured charges."
   captured: Money!
+  "Refunds paid back out of captured charges."
   refunded: Money!
 }
 
 extend type OrderLine {
+  "The agreed price per unit, before the discount."
   unitPrice: Money!
   "The catalogue price when the line was written."
   listPrice: Money!
   "Discount per unit."
   discount: Money!
-  "quantity × (unit price − discount)."
+  "Billable quantity (ordered − cancelled) × (unit price − discount): what the line adds to the order's total."
   lineTotal: Money!
 }
 
 extend type Payment {
+  "The charge's amount, or the refund's (positive), in the order's currency."
   amount: Money!
   "For charges: how much of it has been refunded."
   refunded: Money!
@@ -25802,7 +27198,9 @@ extend type LedgerEntry {
 }
 
 extend type CancellationRecord {
+  "Captured money the execution refunded; 0 until it executed."
   amountRefunded: Money!
+  "Pending payments the execution cancelled (not to be collected); 0 until it executed."
   amountCancelled: Money!
   """
   What executing the request would do now — refund, pending payments cancelled, stock released, status after —
@@ -25812,19 +27210,24 @@ extend type CancellationRecord {
 }
 
 extend type ReturnOrder {
+  "What refundReturn paid back for it; 0 until refunded."
   amountRefunded: Money!
 }
 
 extend type OrderCorrection {
+  "The order's total when the correction was requested."
   totalBefore: Money!
+  "The order's total with the correction: as planned while it waits, as it came out once applied."
   totalAfter: Money!
 }
 
 extend type AuditEvent {
+  "The money the event concerns, e.g. an amount captured, refunded or credited, or an order's total; null when none."
   amount: Money
 }
 
 extend type Order {
+  "Where the order's money stands, derived from captured, refunded and what is due."
   paymentStatus: OrderPaymentStatus!
   """
   What the customer no longer owes for goods they did not keep or get: received returns (for refund),
@@ -25844,6 +27247,7 @@ extend type Order {
   availableActions: [OrderAction!]!
 }
 
+"An order's payment status, derived from its money."
 enum OrderPaymentStatus {
   "Nothing captured yet."
   UNPAID
@@ -25857,56 +27261,71 @@ enum OrderPaymentStatus {
   REFUNDED
 }
 
+"Something that can be done to an order now (Order.availableActions), named by the mutation it allows."
 enum OrderAction {
+  "updateDraftOrder: a DRAFT. Needs order:create."
   UPDATE
+  "submitOrder: a DRAFT. Needs order:create."
   SUBMIT
+  "confirmOrder: PENDING_REVIEW. Needs order:review."
   CONFIRM
+  "rejectOrder: PENDING_REVIEW. Needs order:review."
   REJECT
+  "recordPayment: CONFIRMED, SHIPPED or DELIVERED with money outstanding. Needs payment:record."
   PAY
+  "refundPayment: CONFIRMED, SHIPPED or DELIVERED with captured money not yet refunded. Needs refund:execute."
   REFUND
+  "shipOrder: CONFIRMED with units left to ship. Needs order:fulfil."
   SHIP
+  "markOrderDelivered: SHIPPED. Needs order:fulfil."
   DELIVER
+  "completeOrder: DELIVERED, settled, nothing open on it. Needs order:complete."
   COMPLETE
+  "requestOrderCancellation, cancelOrder: DRAFT, PENDING_REVIEW or CONFIRMED with units not shipped. Needs order:cancel:request."
   CANCEL
+  "voidOrder: DRAFT, PENDING_REVIEW or CONFIRMED with nothing shipped. Needs order:void."
   VOID
+  "reorder: REJECTED, CANCELLED or VOIDED. Needs order:reorder."
   REORDER
+  "correctOrder: PENDING_REVIEW or CONFIRMED with units not shipped. Needs order:correct."
   CORRECT
+  "createReturn: CONFIRMED, SHIPPED or DELIVERED with shipped units. Needs return:request."
   RETURN
 }
 
 extend type Mutation {
   "Enters an order as a DRAFT. Needs order:create."
-  createOrder(input: CreateOrderInput!): OrderPayload!
+  createOrder("The customer, channel and lines." input: CreateOrderInput!): OrderPayload!
   "Edits a DRAFT against the version you saw (VERSION_CONFLICT otherwise). Lines, when given, replace all lines."
-  updateDraftOrder(input: UpdateDraftOrderInput!): OrderPayload!
+  updateDraftOrder("The draft, the version you saw, and what to change." input: UpdateDraftOrderInput!): OrderPayload!
   "DRAFT → PENDING_REVIEW."
-  submitOrder(input: OrderTransitionInput!): OrderPayload!
+  submitOrder("The draft to submit." input: OrderTransitionInput!): OrderPayload!
   """
   Reviews a PENDING_REVIEW order: reserves stock, checks prices, credit and delivery date.
   Every failed check comes back in errors and nothing changes. Managers may override price and credit failures with overrideReason.
   """
-  confirmOrder(input: ConfirmOrderInput!): OrderPayload! @soleMutation
+  confirmOrder("The order to review, and a manager's override reason if any." input: ConfirmOrderInput!): OrderPayload! @soleMutation
   "PENDING_REVIEW → REJECTED with a reason code."
-  rejectOrder(input: RejectOrderInput!): OrderPayload!
+  rejectOrder("The order and why it is rejected." input: RejectOrderInput!): OrderPayload!
   "Records a charge: captured, or pending to be captured or failed later. Never above the outstanding amount."
-  recordPayment(input: RecordPaymentInput!): PaymentPayload! @soleMutation
+  recordPayment("The order, the amount and how it was paid." input: RecordPaymentInput!): PaymentPayload! @soleMutation
   "Captures a pending charge."
-  capturePayment(input: PaymentActionInput!): PaymentPayload! @soleMutation
+  capturePayment("The pending charge." input: PaymentActionInput!): PaymentPayload! @soleMutation
   "Marks a pending charge failed (declined, bounced) with the reason."
-  failPayment(input: PaymentActionInput!): PaymentPayload!
+  failPayment("The pending charge and why it failed." input: PaymentActionInput!): PaymentPayload!
   "Cancels a charge: a pending one lapses, a captured one without refunds is reversed."
-  cancelPayment(input: PaymentActionInput!): PaymentPayload! @soleMutation
+  cancelPayment("The charge and why it is cancelled." input: PaymentActionInput!): PaymentPayload! @soleMutation
   "Refunds an amount, or the value of line quantities. Never above captured − refunded, also under concurrent requests."
-  refundPayment(input: RefundPaymentInput!): RefundPayload! @soleMutation
+  refundPayment("The order, what to refund (an amount or line quantities) and why." input: RefundPaymentInput!): RefundPayload! @soleMutation
   "Ships all open quantities, or the given ones. SHIPPED when nothing is left to ship."
-  shipOrder(input: ShipOrderInput!): ShipmentPayload! @soleMutation
+  shipOrder("The order, the carrier and what ships." input: ShipOrderInput!): ShipmentPayload! @soleMutation
   "SHIPPED → DELIVERED. Shipments in transit or delayed are delivered; a delay's open exception is resolved DELIVERED."
-  markOrderDelivered(input: OrderTransitionInput!): OrderPayload!
+  markOrderDelivered("The shipped order." input: OrderTransitionInput!): OrderPayload!
   """
   DELIVERED → COMPLETED, when the order is settled (nothing owed either way) and nothing is open on it: no return to finish,
   shipment exception, cancellation request, pending correction or pending payment (NOT_ALLOWED names what stands in the way).
   """
-  completeOrder(input: OrderTransitionInput!): OrderPayload!
+  completeOrder("The delivered order." input: OrderTransitionInput!): OrderPayload!
   """
   Asks to cancel an order, whole or some line quantities. Executes at once where policy allows (you may cancel,
   no money goes back, nothing shipped); otherwise waits for a sales manager, and finance where money goes back.
@@ -25915,34 +27334,47 @@ extend type Mutation {
   accepted, it goes on to the approvals (a sales manager who asked has approved it already); declined, it is REJECTED.
   dryRun: true returns the preview and changes nothing.
   """
-  requestOrderCancellation(input: CancelOrderInput!): CancellationPayload!
+  requestOrderCancellation("What to cancel and why." input: CancelOrderInput!): CancellationPayload!
   "Cancels at once where policy allows; APPROVAL_REQUIRED (and no change) otherwise."
-  cancelOrder(input: CancelOrderInput!): CancellationPayload! @soleMutation
+  cancelOrder("What to cancel and why." input: CancelOrderInput!): CancellationPayload! @soleMutation
   "Gives the approvals your role can give; executes when all are in. You cannot approve your own request."
-  approveOrderCancellation(input: CancellationDecisionInput!): CancellationPayload! @soleMutation
+  approveOrderCancellation("The cancellation request to approve." input: CancellationDecisionInput!): CancellationPayload! @soleMutation
   "Turns a cancellation request down with a note."
-  rejectOrderCancellation(input: CancellationDecisionInput!): CancellationPayload!
+  rejectOrderCancellation("The cancellation request and why it is turned down." input: CancellationDecisionInput!): CancellationPayload!
   "Invalidates an order for good: releases stock, refunds captured money, cancels pending payments. Managers and admins."
-  voidOrder(input: VoidOrderInput!): CancellationPayload! @soleMutation
+  voidOrder("The order to void and why." input: VoidOrderInput!): CancellationPayload! @soleMutation
   "Creates a new DRAFT from a cancelled, voided or rejected order, linked to it."
-  reorder(input: ReorderInput!): ReorderPayload!
+  reorder("The closed order to re-create, and new lines if any." input: ReorderInput!): ReorderPayload!
 }
 
+"One order line."
 input OrderLineInput {
+  "The StockItem's ID: an active item priced in the order's currency."
   stockItemId: ID!
+  "Units, 1 to 1,000,000."
   quantity: Int!
-  "Defaults to the list price."
+  "Per unit, in the order's currency, not negative. Defaults to the list price."
   unitPrice: Decimal
-  "Discount per unit."
+  "Discount per unit, at most the unit price. Default 0."
   discount: Decimal
 }
 
+"A new order, entered as a DRAFT."
 input CreateOrderInput {
+  "The Customer's ID: one you may see. The order takes the customer's currency and owner."
   customerId: ID!
+  "How the order came in."
   channel: OrderChannel!
+  "1 to 200 lines."
   lines: [OrderLineInput!]!
+  "When the customer wants the goods. confirmOrder fails with DELIVERY_DATE_INFEASIBLE when it is sooner than the delivery lead time allows."
   requestedDeliveryDate: Time
+  """
+  When payment is due. A CONFIRMED order with nothing captured and nothing shipped is cancelled automatically past it
+  (PAYMENT_TIMEOUT). Omitted: set at confirmation from the configured payment terms, if any.
+  """
   paymentDueAt: Time
+  "Free text, at most 4,000 characters."
   notes: String
   "Defaults to the customer's shipping address."
   shippingAddress: AddressInput
@@ -25950,103 +27382,159 @@ input CreateOrderInput {
   idempotencyKey: String
 }
 
+"Changes to a DRAFT order; omitted fields stay as they are."
 input UpdateDraftOrderInput {
+  "The DRAFT order's ID."
   orderId: ID!
+  "The order's version you saw; VERSION_CONFLICT when it changed since."
   expectedVersion: Int!
+  "Replace all lines: 1 to 200."
   lines: [OrderLineInput!]
+  "The new requested delivery date."
   requestedDeliveryDate: Time
+  "The new payment due time."
   paymentDueAt: Time
+  "Replaces the notes; at most 4,000 characters."
   notes: String
+  "Replaces the shipping address."
   shippingAddress: AddressInput
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"An order to move on in its lifecycle."
 input OrderTransitionInput {
+  "The Order's ID."
   orderId: ID!
+  "The order's version you saw; VERSION_CONFLICT when it changed since. Omitted: no check."
   expectedVersion: Int
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"An order to review."
 input ConfirmOrderInput {
+  "The PENDING_REVIEW order's ID."
   orderId: ID!
+  "The order's version you saw; VERSION_CONFLICT when it changed since. Omitted: no check."
   expectedVersion: Int
   "Sales managers: accept failed price and credit checks for this reason."
   overrideReason: String
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"An order to reject."
 input RejectOrderInput {
+  "The PENDING_REVIEW order's ID."
   orderId: ID!
+  "Why it is rejected."
   reasonCode: ReasonCode!
-  "Required with OTHER."
+  "Required with OTHER; at most 2,000 characters."
   note: String
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The result of an order mutation."
 type OrderPayload {
+  "The order after the change; null when there are errors."
   order: Order
+  "Why nothing changed — for confirmOrder every failed check — each with a code and field; empty on success."
   errors: [UserError!]!
 }
 
+"A charge to record."
 input RecordPaymentInput {
+  "The order: CONFIRMED, SHIPPED or DELIVERED, with money outstanding."
   orderId: ID!
-  "In the order's currency."
+  "In the order's currency; positive, at most what is outstanding less pending charges (PAYMENT_EXCEEDS_OUTSTANDING)."
   amount: Decimal!
+  "How it was paid."
   method: PaymentMethod!
   "Record it as pending (to capture or fail later) instead of captured."
   pending: Boolean
+  "The payment provider's or bank's reference; at most 200 characters."
   providerReference: String
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"A payment to act on."
 input PaymentActionInput {
+  "The Payment's ID: a charge (capture and fail: a PENDING one)."
   paymentId: ID!
-  "Required to fail or cancel."
+  "Required to fail or cancel; at most 2,000 characters."
   reason: String
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The result of a payment mutation."
 type PaymentPayload {
+  "The order after the change; null when there are errors."
   order: Order
+  "The payment recorded or changed; null when there are errors."
   payment: Payment
+  "Why nothing changed, each with a code and field; empty on success."
   errors: [UserError!]!
 }
 
+"A refund: an amount or the value of line quantities, not both."
 input RefundPaymentInput {
+  "The order: CONFIRMED, SHIPPED or DELIVERED, with captured money not yet refunded."
   orderId: ID!
   "Either an amount…"
   amount: Decimal
-  "…or line quantities, refunded at their net unit price."
+  "…or line quantities, refunded at their net unit price; each at most the line's ordered − cancelled."
   lines: [LineQuantityInput!]
+  "Why; required, at most 2,000 characters."
   reason: String!
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The result of refundPayment."
 type RefundPayload {
+  "The order after the refund; null when there are errors."
   order: Order
+  "The refund payments made: the amount is spread over the captured charges, newest first, one refund each. Empty when there are errors."
   refunds: [Payment!]!
+  "Why nothing was refunded, each with a code and field; empty on success."
   errors: [UserError!]!
 }
 
+"A shipment of an order."
 input ShipOrderInput {
+  "The CONFIRMED order's ID."
   orderId: ID!
+  "Who carries it; required, at most 100 characters."
   carrier: String!
+  "The carrier's tracking number; at most 100 characters."
   trackingNumber: String
   "Empty: everything still open."
   lines: [LineQuantityInput!]
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The result of shipOrder."
 type ShipmentPayload {
+  "The order after the shipment: SHIPPED when nothing is left to ship, else still CONFIRMED. Null when there are errors."
   order: Order
+  "The shipment recorded; null when there are errors."
   shipment: Shipment
+  "Why nothing shipped, each with a code and field; empty on success."
   errors: [UserError!]!
 }
 
+"A cancellation: of the whole order or of some line quantities."
 input CancelOrderInput {
+  "The order: DRAFT, PENDING_REVIEW or CONFIRMED, with units not shipped."
   orderId: ID!
+  "Why it is cancelled."
   reasonCode: ReasonCode!
-  "Required with OTHER."
+  "Required with OTHER; at most 2,000 characters."
   note: String
   "Omit to cancel the whole order; give line quantities for a partial cancellation."
   lines: [LineQuantityInput!]
@@ -26061,44 +27549,63 @@ input CancelOrderInput {
   askCustomer: Boolean
   "Return what would happen and change nothing."
   dryRun: Boolean
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"A void: the whole order, for good."
 input VoidOrderInput {
+  "The order: DRAFT, PENDING_REVIEW or CONFIRMED, with nothing shipped."
   orderId: ID!
+  "Why it is voided, e.g. ENTRY_ERROR, DUPLICATE_ORDER or FRAUD_SUSPECTED."
   reasonCode: ReasonCode!
+  "Required with OTHER; at most 2,000 characters."
   note: String
   "The logged contact (logContact) in which the customer was told or agreed: of the order's customer, and of this order if it names one."
   customerContactId: ID
+  "Return what would happen (preview) and change nothing."
   dryRun: Boolean
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"A decision on a cancellation request."
 input CancellationDecisionInput {
+  "The CancellationRecord's ID: a request awaiting a decision."
   cancellationId: ID!
-  "Required to reject."
+  "Required to reject; at most 2,000 characters."
   note: String
   "Return what the decision would do (preview.requestStatusAfter, and executes when this approval completes it) and change nothing."
   dryRun: Boolean
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
 "Exactly what a cancellation or void does, or would do in a dry run."
 type CancellationPreview {
+  "CANCEL or VOID."
   kind: CancellationRecordKind!
   "Whether it executes now, without waiting for approval."
   executes: Boolean!
+  "A sales manager's approval is still missing."
   needsManagerApproval: Boolean!
+  "Finance's approval is still missing: needed where captured money goes back."
   needsFinanceApproval: Boolean!
+  "The order's status once it executes: CANCELLED or VOIDED when nothing is left, SHIPPED when the rest has shipped, else as it is."
   statusAfter: OrderStatus!
+  "The order's total once it executes."
   totalAfter: Money!
+  "Captured money that goes back to the customer: what they paid beyond what is then due."
   amountRefunded: Money!
   "Pending payments that will not be collected."
   amountCancelled: Money!
+  "Reserved units released back to stock, in all."
   quantityReleased: Int!
   "The reservations released, per line's stock item; empty when replayed under an idempotency key."
   releases: [StockRelease!]!
+  "The quantities cancelled, per line."
   lines: [LineQuantity!]!
+  "A draft of the cancelled quantities was (or, in a dry run that executes, would be) created: resolution REORDER. False while the request awaits a decision."
   createsReorder: Boolean!
   "The cancellation request's status after the action: REQUESTED or APPROVED while it awaits approval, EXECUTED, or REJECTED."
   requestStatusAfter: CancellationRecordStatus!
@@ -26106,7 +27613,9 @@ type CancellationPreview {
 
 "Reserved stock a cancellation gives back."
 type StockRelease {
+  "The SKU of the line's stock item."
   sku: String!
+  "Units released from the reservation."
   quantity: Int!
 }
 
@@ -26119,7 +27628,9 @@ extend type OrderLine {
   substitutes: [StockItem!]!
 }
 
+"The result of a cancellation, void or decision on a cancellation request."
 type CancellationPayload {
+  "The order after it (in a dry run: as it still is); null when there are errors."
   order: Order
   "In a dry run: the request as it still is, or null when the dry run would create it."
   cancellation: CancellationRecord
@@ -26130,21 +27641,29 @@ type CancellationPayload {
   what executing it would do now (as ` + "`" + `cancellation.effect` + "`" + `). Planned only when selected.
   """
   preview: CancellationPreview
+  "Why nothing changed (e.g. APPROVAL_REQUIRED, NOT_ALLOWED, INVALID_TRANSITION), each with a code and field; empty on success."
   errors: [UserError!]!
 }
 
+"An order to re-create as a new DRAFT."
 input ReorderInput {
+  "The order: REJECTED, CANCELLED or VOIDED."
   orderId: ID!
   "Replace the old lines; omit to copy them."
   lines: [OrderLineInput!]
+  "The new draft's notes. Omitted: \"Re-created from\" the old order's number (and the products left out, no longer sold)."
   notes: String
+  "A retry with the same key returns the first result and changes nothing again."
   idempotencyKey: String
 }
 
+"The result of reorder."
 type ReorderPayload {
   "The old order."
   order: Order
+  "The new DRAFT, linked to the old order (reorderedFrom); null when there are errors."
   newOrder: Order
+  "Why nothing was created, each with a code and field; empty on success."
   errors: [UserError!]!
 }
 `, BuiltIn: false},
@@ -26152,72 +27671,137 @@ type ReorderPayload {
 # auditors see everything; a sales rep sees their own customers' records.
 
 extend type Query {
-  "Executed cancellations and voids in [from, to)."
-  cancellationStats(from: Time!, to: Time!, groupBy: CancellationStatsGroupBy!): [CancellationStat!]!
-  "Applied corrections in [from, to)."
-  correctionStats(from: Time!, to: Time!, groupBy: CorrectionStatsGroupBy!): [CorrectionStat!]!
-  "Complaints filed in [from, to)."
-  complaintStats(from: Time!, to: Time!, groupBy: ComplaintStatsGroupBy!): [ComplaintStat!]!
-  "Received returns in [from, to)."
-  returnStats(from: Time!, to: Time!, groupBy: ReturnStatsGroupBy!): [ReturnStat!]!
+  "Executed cancellations and voids in [from, to), by when they executed, in key order. Needs stats:read."
+  cancellationStats(
+    "Start of the range, included."
+    from: Time!
+    "End of the range, excluded: after from, at most 366 days later (BAD_USER_INPUT otherwise)."
+    to: Time!
+    "What to group them by."
+    groupBy: CancellationStatsGroupBy!
+  ): [CancellationStat!]!
+  "Applied corrections in [from, to), by when they applied, in key order. Needs stats:read."
+  correctionStats(
+    "Start of the range, included."
+    from: Time!
+    "End of the range, excluded: after from, at most 366 days later (BAD_USER_INPUT otherwise)."
+    to: Time!
+    "What to group them by."
+    groupBy: CorrectionStatsGroupBy!
+  ): [CorrectionStat!]!
+  "Complaints filed in [from, to), in key order. Needs stats:read."
+  complaintStats(
+    "Start of the range, included."
+    from: Time!
+    "End of the range, excluded: after from, at most 366 days later (BAD_USER_INPUT otherwise)."
+    to: Time!
+    "What to group them by."
+    groupBy: ComplaintStatsGroupBy!
+  ): [ComplaintStat!]!
+  "The lines of returns received in [from, to) (now RECEIVED, REFUNDED or CLOSED), in key order. Needs stats:read."
+  returnStats(
+    "Start of the range, included."
+    from: Time!
+    "End of the range, excluded: after from, at most 366 days later (BAD_USER_INPUT otherwise)."
+    to: Time!
+    "What to group them by."
+    groupBy: ReturnStatsGroupBy!
+  ): [ReturnStat!]!
   """
   Counts per reason code per period over the last ` + "`" + `periods` + "`" + ` periods (the current one included, 1–52 weeks or 1–12
   months, UTC; weeks start on Monday): executed cancellations and voids by reason code, rejected orders by reason
-  code, applied corrections by cause. Omit kind for all. Only periods and reasons with a count are listed.
+  code, applied corrections by cause. Omit kind for all. Only periods and reasons with a count are listed, by period,
+  kind and reason. Needs stats:read.
   """
-  reasonTrends(period: TrendPeriod!, periods: Int!, kind: ReasonKind): [ReasonTrend!]!
+  reasonTrends(
+    "The length of a period."
+    period: TrendPeriod!
+    "How many periods back, the current one included: 1–52 weeks or 1–12 months."
+    periods: Int!
+    "Only this kind; all when omitted."
+    kind: ReasonKind
+  ): [ReasonTrend!]!
 }
 
+"The length of a trend's periods, in UTC."
 enum TrendPeriod {
+  "Monday to Monday."
   WEEK
+  "A calendar month."
   MONTH
 }
 
+"What went wrong, and where its reason comes from."
 enum ReasonKind {
+  "Executed cancellations, by reason code."
   CANCELLATION
+  "Executed voids, by reason code."
   VOID
+  "Orders rejected in review, by reason code."
   REJECTION
+  "Applied corrections, by cause."
   CORRECTION
 }
 
+"The count of one reason in one period."
 type ReasonTrend {
   "The period's first instant."
   periodStart: Time!
   "YYYY-MM-DD of the week's Monday, or YYYY-MM."
   period: String!
+  "What went wrong."
   kind: ReasonKind!
   "A reason code (ReasonCode), or a correction's cause."
   reason: String!
+  "How many in the period."
   count: Int!
 }
 
+"How cancellationStats groups executed cancellations and voids."
 enum CancellationStatsGroupBy {
+  "By reason code."
   REASON
+  "By the UTC day they executed: YYYY-MM-DD."
   DAY
+  "By the UTC week they executed: the Monday's YYYY-MM-DD."
   WEEK
+  "By the UTC month they executed: YYYY-MM."
   MONTH
+  "By the email of the order's owner, or unassigned."
   SALES_REP
+  "By the SKU of the stock they released: a cancellation counts under each of its SKUs, and amountRefunded is 0 (a refund is not split over SKUs)."
   STOCK_ITEM
+  "By the order's channel."
   CHANNEL
   "CANCEL or VOID."
   KIND
 }
 
+"One group of executed cancellations and voids, per currency: a key may appear once per currency."
 type CancellationStat {
   "The group: a reason code, a date (YYYY-MM-DD, the Monday of the week, YYYY-MM), a user's email, a SKU, a channel or a kind."
   key: String!
+  "How many cancellations and voids."
   count: Int!
+  "What they refunded."
   amountRefunded: Money!
+  "Reserved units they released back to stock."
   quantityReleased: Int!
 }
 
+"How correctionStats groups applied corrections."
 enum CorrectionStatsGroupBy {
+  "By error type (OrderCorrectionErrorType)."
   ERROR_TYPE
+  "By cause (OrderCorrectionCause)."
   CAUSE
 }
 
+"One group of applied corrections, per currency: a key may appear once per currency."
 type CorrectionStat {
+  "The group: an error type or a cause."
   key: String!
+  "How many corrections."
   count: Int!
   "Σ of the total increases."
   amountIncrease: Money!
@@ -26225,30 +27809,45 @@ type CorrectionStat {
   amountDecrease: Money!
 }
 
+"How complaintStats groups complaints."
 enum ComplaintStatsGroupBy {
+  "By ComplaintCategory."
   CATEGORY
+  "By ComplaintSeverity."
   SEVERITY
 }
 
+"One group of complaints filed in the range."
 type ComplaintStat {
+  "The group: a category or a severity."
   key: String!
+  "How many complaints were filed."
   count: Int!
+  "How many of them are still OPEN or IN_PROGRESS."
   openCount: Int!
   "Mean seconds from filing to resolution over the resolved ones; null when none is resolved."
   meanSecondsToResolve: Int
 }
 
+"How returnStats groups return lines."
 enum ReturnStatsGroupBy {
+  "By the line's return reason (ReturnLineReason)."
   REASON
+  "By the SKU of the returned order line."
   STOCK_ITEM
+  "By the UTC month the return was received: YYYY-MM."
   MONTH
 }
 
+"One group of the lines of received returns."
 type ReturnStat {
+  "The group: a return reason, a SKU or a month."
   key: String!
   "Return lines."
   count: Int!
+  "Units put back on the shelf."
   quantityRestocked: Int!
+  "Units received damaged (recorded, not restocked)."
   quantityDamaged: Int!
 }
 `, BuiltIn: false},
@@ -26260,121 +27859,183 @@ scalar Map
 
 "An amount of money: an exact decimal string in the currency's major unit, and the ISO 4217 currency code."
 type Money {
+  "The amount in the currency's major unit, with exactly as many decimals as its minor unit has (\"12.50\" EUR, \"1250\" JPY); negative where a field says it is signed."
   amount: Decimal!
+  "ISO 4217 currency code, e.g. EUR."
   currency: String!
 }
 
 "A postal address."
 type Address {
+  "Recipient or company name; empty when none was given."
   name: String
+  "Street and number."
   line1: String!
+  "Second address line; empty when none was given."
   line2: String
+  "City or town."
   city: String!
+  "State, province or county; empty when none was given."
   region: String
+  "Postal or ZIP code; empty when none was given."
   postalCode: String
   "ISO 3166-1 alpha-2 country code."
   country: String!
 }
 
+"A postal address. line1, city and country must not be blank."
 input AddressInput {
+  "Recipient or company name."
   name: String
+  "Street and number; required."
   line1: String!
+  "Second address line."
   line2: String
+  "City or town; required."
   city: String!
+  "State, province or county."
   region: String
+  "Postal or ZIP code."
   postalCode: String
+  "ISO 3166-1 alpha-2 country code in capitals, e.g. DE or CN."
   country: String!
 }
 
 "A quantity of one order line."
 type LineQuantity {
+  "The OrderLine's ID."
   orderLineId: ID!
+  "Units of that line."
   quantity: Int!
 }
 
+"A quantity of one order line."
 input LineQuantityInput {
+  "The OrderLine's ID; a line of the order the mutation names."
   orderLineId: ID!
+  "Units of that line, at least 1."
   quantity: Int!
 }
 
 "One field's value before and after a change."
 type FieldChange {
+  "What changed, e.g. lines.SKU-1.quantity, shippingAddress or customer.email."
   field: String!
+  "The value before, as display text; empty when there was none."
   before: String!
+  "The value after, as display text."
   after: String!
 }
 `, BuiltIn: false},
 	{Name: "../../schema/stock.graphql", Input: `extend type StockItem {
+  "The list price per unit, in the item's currency: the default unit price of new order lines."
   unitPrice: Money!
   "onHand − reserved: what new orders can still reserve."
   available: Int!
 }
 
 extend type Mutation {
-  createStockItem(input: CreateStockItemInput!): StockItemPayload!
-  updateStockItem(input: UpdateStockItemInput!): StockItemPayload!
-  "Books goods in: a RECEIPT movement."
-  receiveStock(input: ReceiveStockInput!): StockMovementPayload! @soleMutation
-  "Corrects onHand: an ADJUSTMENT, or a WRITE_OFF for damaged or lost goods. Never below what is reserved."
-  adjustStock(input: AdjustStockInput!): StockMovementPayload! @soleMutation
+  "Adds an item to the catalogue, with no stock. Needs stock:write. DUPLICATE when the SKU exists."
+  createStockItem("The new item." input: CreateStockItemInput!): StockItemPayload!
+  "Changes an item's master data against the version you saw; quantities change only through movements. Needs stock:write."
+  updateStockItem("The item, the version you saw, and the fields to change." input: UpdateStockItemInput!): StockItemPayload!
+  "Books goods in: a RECEIPT movement. Needs stock:receive."
+  receiveStock("The item and how many units arrived." input: ReceiveStockInput!): StockMovementPayload! @soleMutation
+  "Corrects onHand: an ADJUSTMENT, or a WRITE_OFF for damaged or lost goods. Never below what is reserved. Needs stock:adjust."
+  adjustStock("The item, the signed change and why." input: AdjustStockInput!): StockMovementPayload! @soleMutation
 }
 
+"A new catalogue item."
 input CreateStockItemInput {
+  "Unique: 1–64 letters, digits or . _ / -, starting with a letter or digit."
   sku: String!
+  "At most 200 characters."
   name: String!
+  "At most 2,000 characters."
   description: String
+  "List price per unit in currency; not negative."
   unitPrice: Decimal!
+  "ISO 4217 code; defaults to the server's default currency (ORDERDESK_CURRENCY, EUR unless set). Orders take only items of their own currency."
   currency: String
   "Items to offer instead when this one is short (StockItem.substitutes; OrderLine.substitutes suggests those in stock)."
   substituteIds: [ID!]
+  "A retry with the same key returns the first result and creates nothing again."
   idempotencyKey: String
 }
 
+"Changes to a stock item; omitted fields stay as they are."
 input UpdateStockItemInput {
+  "The StockItem's ID."
   id: ID!
+  "The item's version you saw; VERSION_CONFLICT when it changed since."
   expectedVersion: Int!
+  "At most 200 characters."
   name: String
+  "At most 2,000 characters."
   description: String
+  "New list price per unit in the item's currency; not negative. Lines already written keep their price."
   unitPrice: Decimal
+  "false: no longer sold: new order lines and product swaps refuse it, re-orders leave it out."
   active: Boolean
   "Replaces the item's substitutes; [] removes them all."
   substituteIds: [ID!]
 }
 
+"Goods arriving for one stock item."
 input ReceiveStockInput {
+  "The StockItem's ID."
   stockItemId: ID!
+  "Units received, 1 to 1,000,000."
   quantity: Int!
+  "E.g. the delivery note; at most 2,000 characters."
   note: String
   "A retry with the same key returns the first result and books nothing again."
   idempotencyKey: String
 }
 
+"Why onHand is corrected."
 enum StockAdjustmentReason {
+  "A stock count found a different quantity: an ADJUSTMENT either way."
   COUNT_CORRECTION
+  "Goods damaged in the warehouse: a WRITE_OFF; delta must be negative."
   DAMAGED
+  "Goods gone missing: a WRITE_OFF; delta must be negative."
   LOST
+  "Goods found again: an ADJUSTMENT; delta must be positive."
   FOUND
   "Needs a note."
   OTHER
 }
 
+"A correction of one stock item's onHand."
 input AdjustStockInput {
+  "The StockItem's ID."
   stockItemId: ID!
-  "Signed change of onHand."
+  "Signed change of onHand: not 0, between −1,000,000 and 1,000,000."
   delta: Int!
+  "Why; decides whether it is an ADJUSTMENT or a WRITE_OFF."
   reason: StockAdjustmentReason!
+  "At most 2,000 characters; required with OTHER."
   note: String
+  "A retry with the same key returns the first result and books nothing again."
   idempotencyKey: String
 }
 
+"The result of createStockItem or updateStockItem."
 type StockItemPayload {
+  "The item as saved; null when there are errors."
   stockItem: StockItem
+  "Why nothing changed, each with a code and the input field; empty on success."
   errors: [UserError!]!
 }
 
+"The result of receiveStock or adjustStock."
 type StockMovementPayload {
+  "The item after the movement; null when there are errors."
   stockItem: StockItem
+  "The ledger entry booked; null when there are errors."
   movement: StockMovement
+  "Why nothing was booked, each with a code and the input field; empty on success."
   errors: [UserError!]!
 }
 `, BuiltIn: false},
@@ -26385,7 +28046,20 @@ extend type Query {
   What an endpoint was sent, newest first, optionally in one status: attempts, the last status code, latency and error,
   and the next retry of a pending one. Needs webhook:manage (administrators, integrators).
   """
-  webhookDeliveries(endpointId: ID!, status: WebhookDeliveryStatus, after: Cursor, first: Int, before: Cursor, last: Int): WebhookDeliveryConnection!
+  webhookDeliveries(
+    "The WebhookEndpoint's ID."
+    endpointId: ID!
+    "Only deliveries in this status; all when omitted."
+    status: WebhookDeliveryStatus
+    "Returns the deliveries after this cursor."
+    after: Cursor
+    "Returns the first n deliveries, 1–100; 20 when neither first nor last is given."
+    first: Int
+    "Returns the deliveries before this cursor."
+    before: Cursor
+    "Returns the last n deliveries, 1–100."
+    last: Int
+  ): WebhookDeliveryConnection!
   "The event families endpoints may subscribe to, as eventTypes take them (order.*); a single event is named in full (order.cancelled)."
   webhookEventFamilies: [String!]!
 }
@@ -26397,71 +28071,95 @@ extend type Mutation {
   The payload's secret (whsec_…) is shown this once. The URL must be http(s); addresses outside the public internet need
   ORDERDESK_WEBHOOK_ALLOW. Needs webhook:manage.
   """
-  createWebhookEndpoint(input: CreateWebhookEndpointInput!): WebhookEndpointPayload!
-  "Changes an endpoint's URL, event types, description, or switches it off and on (on again clears its failure flag)."
-  updateWebhookEndpoint(input: UpdateWebhookEndpointInput!): WebhookEndpointPayload!
-  "Removes an endpoint and its deliveries."
-  deleteWebhookEndpoint(input: DeleteWebhookEndpointInput!): DeletePayload!
+  createWebhookEndpoint("Where to post and which events." input: CreateWebhookEndpointInput!): WebhookEndpointPayload!
+  "Changes an endpoint's URL, event types, description, or switches it off and on (on again clears its failure flag). Needs webhook:manage."
+  updateWebhookEndpoint("The endpoint and the fields to change." input: UpdateWebhookEndpointInput!): WebhookEndpointPayload!
+  "Removes an endpoint and its deliveries. Needs webhook:manage."
+  deleteWebhookEndpoint("The endpoint to remove." input: DeleteWebhookEndpointInput!): DeletePayload!
   """
   Gives an endpoint a new secret (in the payload, this once). The old one goes on signing — a second signature in
   webhook-signature — for overlapHours (default 24, at most 168), so the receiver can switch without losing a message.
   """
-  rotateWebhookSecret(input: RotateWebhookSecretInput!): WebhookEndpointPayload!
-  "Queues a delivery's event again for its endpoint, due now: a new delivery, whatever became of the first."
-  redeliverWebhook(input: RedeliverWebhookInput!): WebhookDeliveryPayload!
+  rotateWebhookSecret("The endpoint and how long its old secret still signs." input: RotateWebhookSecretInput!): WebhookEndpointPayload!
+  "Queues a delivery's event again for its endpoint, due now: a new delivery, whatever became of the first. Needs webhook:manage."
+  redeliverWebhook("The delivery to send again." input: RedeliverWebhookInput!): WebhookDeliveryPayload!
   """
   Creates an API key for a (machine) user: sent as Authorization: Bearer od_… or X-Api-Key: od_…, it acts as that user
   with the user's role and scopes until it expires or is revoked. The secret is in the payload this once; only its hash
   is kept. Needs user:manage.
   """
-  createApiKey(input: CreateApiKeyInput!): ApiKeyPayload!
-  "Revokes an API key: refused from the next request on. Needs user:manage."
-  revokeApiKey(input: RevokeApiKeyInput!): ApiKeyPayload!
+  createApiKey("The user the key acts as, its name and expiry." input: CreateApiKeyInput!): ApiKeyPayload!
+  "Revokes an API key: refused from the next request on. Revoking a revoked key changes nothing. Needs user:manage."
+  revokeApiKey("The key to revoke." input: RevokeApiKeyInput!): ApiKeyPayload!
 }
 
+"A new webhook endpoint."
 input CreateWebhookEndpointInput {
+  "Where to post: an http(s) URL, at most 2,000 characters."
   url: String!
   "Event names (order.cancelled) or families (order.*); none: every event."
   eventTypes: [String!]
+  "What the endpoint is for; at most 500 characters."
   description: String
 }
 
+"Changes to a webhook endpoint; omitted fields stay as they are."
 input UpdateWebhookEndpointInput {
+  "The WebhookEndpoint's ID."
   id: ID!
+  "New http(s) URL, at most 2,000 characters."
   url: String
   "Replaces the event types; an empty list takes every event."
   eventTypes: [String!]
+  "At most 500 characters."
   description: String
+  "false: no new events are queued for it; true switches it on again and clears its failure count and flag."
   active: Boolean
 }
 
+"The endpoint to remove."
 input DeleteWebhookEndpointInput {
+  "The WebhookEndpoint's ID."
   id: ID!
 }
 
+"The endpoint whose secret to replace."
 input RotateWebhookSecretInput {
+  "The WebhookEndpoint's ID."
   id: ID!
+  "How long the old secret still signs, 0 to 168 hours; default 24."
   overlapHours: Int
 }
 
+"The delivery to send again."
 input RedeliverWebhookInput {
+  "The WebhookDelivery's ID."
   deliveryId: ID!
 }
 
+"The result of an endpoint mutation."
 type WebhookEndpointPayload {
+  "The endpoint as saved; null when there are errors."
   endpoint: WebhookEndpoint
   "The signing secret, after createWebhookEndpoint and rotateWebhookSecret only."
   secret: String
+  "Why nothing changed, each with a code and the input field; empty on success."
   errors: [UserError!]!
 }
 
+"The result of a delete."
 type DeletePayload {
+  "The ID of what was removed; null when there are errors."
   deletedId: ID
+  "Why nothing was removed (e.g. NOT_FOUND); empty on success."
   errors: [UserError!]!
 }
 
+"The result of redeliverWebhook."
 type WebhookDeliveryPayload {
+  "The new delivery, due now; null when there are errors."
   delivery: WebhookDelivery
+  "Why nothing was queued (e.g. NOT_FOUND); empty on success."
   errors: [UserError!]!
 }
 
@@ -26472,20 +28170,29 @@ extend type WebhookDelivery {
   payload: String!
 }
 
+"A new API key."
 input CreateApiKeyInput {
+  "The User the key acts as, usually an INTEGRATOR account."
   userId: ID!
+  "What the key is for; required, at most 200 characters."
   name: String!
+  "When the key stops working; must lie ahead. Omitted: valid until revoked."
   expiresAt: Time
 }
 
+"The API key to revoke."
 input RevokeApiKeyInput {
+  "The ApiKey's ID."
   id: ID!
 }
 
+"The result of createApiKey or revokeApiKey."
 type ApiKeyPayload {
+  "The key's record (never its secret); null when there are errors."
   apiKey: ApiKey
   "The key (od_…), after createApiKey only."
   secret: String
+  "Why nothing changed, each with a code and the input field; empty on success."
   errors: [UserError!]!
 }
 `, BuiltIn: false},
@@ -89199,7 +90906,7 @@ func (ec *executionContext) marshalNApiKey2ᚕᚖorderdeskᚋentᚐAPIKeyᚄ(ctx
 	return ret
 }
 
-func (ec *executionContext) marshalNApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *ent.APIKey) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *ent.ApiKey) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiKey!")
 		return graphql.Null

@@ -30,33 +30,49 @@ import (
 	"entgo.io/contrib/entgql"
 )
 
+// A correction of one stock item's onHand.
 type AdjustStockInput struct {
+	// The StockItem's ID.
 	StockItemID int `json:"stockItemId"`
-	// Signed change of onHand.
-	Delta          int                   `json:"delta"`
-	Reason         StockAdjustmentReason `json:"reason"`
-	Note           *string               `json:"note,omitempty"`
-	IdempotencyKey *string               `json:"idempotencyKey,omitempty"`
+	// Signed change of onHand: not 0, between −1,000,000 and 1,000,000.
+	Delta int `json:"delta"`
+	// Why; decides whether it is an ADJUSTMENT or a WRITE_OFF.
+	Reason StockAdjustmentReason `json:"reason"`
+	// At most 2,000 characters; required with OTHER.
+	Note *string `json:"note,omitempty"`
+	// A retry with the same key returns the first result and books nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of createApiKey or revokeApiKey.
 type APIKeyPayload struct {
+	// The key's record (never its secret); null when there are errors.
 	APIKey *ent.APIKey `json:"apiKey,omitempty"`
 	// The key (od_…), after createApiKey only.
-	Secret *string        `json:"secret,omitempty"`
+	Secret *string `json:"secret,omitempty"`
+	// Why nothing changed, each with a code and the input field; empty on success.
 	Errors []*fault.Error `json:"errors"`
 }
 
+// Who takes a complaint.
 type AssignComplaintInput struct {
-	ComplaintID     int     `json:"complaintId"`
-	AssigneeID      int     `json:"assigneeId"`
-	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
-	IdempotencyKey  *string `json:"idempotencyKey,omitempty"`
+	// The Complaint's ID.
+	ComplaintID int `json:"complaintId"`
+	// An active user whose role files or handles complaints; a sales rep only for their own customers' complaints.
+	AssigneeID int `json:"assigneeId"`
+	// The complaint's version you saw; VERSION_CONFLICT when it changed since. Omitted: no check.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A cancellation: of the whole order or of some line quantities.
 type CancelOrderInput struct {
-	OrderID    int                           `json:"orderId"`
+	// The order: DRAFT, PENDING_REVIEW or CONFIRMED, with units not shipped.
+	OrderID int `json:"orderId"`
+	// Why it is cancelled.
 	ReasonCode cancellationrecord.ReasonCode `json:"reasonCode"`
-	// Required with OTHER.
+	// Required with OTHER; at most 2,000 characters.
 	Note *string `json:"note,omitempty"`
 	// Omit to cancel the whole order; give line quantities for a partial cancellation.
 	Lines []*change.LineQuantity `json:"lines,omitempty"`
@@ -68,20 +84,26 @@ type CancelOrderInput struct {
 	// notice) before anyone approves it. Not with customerContactId: that records an agreement already given.
 	AskCustomer *bool `json:"askCustomer,omitempty"`
 	// Return what would happen and change nothing.
-	DryRun         *bool   `json:"dryRun,omitempty"`
+	DryRun *bool `json:"dryRun,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A decision on a cancellation request.
 type CancellationDecisionInput struct {
+	// The CancellationRecord's ID: a request awaiting a decision.
 	CancellationID int `json:"cancellationId"`
-	// Required to reject.
+	// Required to reject; at most 2,000 characters.
 	Note *string `json:"note,omitempty"`
 	// Return what the decision would do (preview.requestStatusAfter, and executes when this approval completes it) and change nothing.
-	DryRun         *bool   `json:"dryRun,omitempty"`
+	DryRun *bool `json:"dryRun,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of a cancellation, void or decision on a cancellation request.
 type CancellationPayload struct {
+	// The order after it (in a dry run: as it still is); null when there are errors.
 	Order *ent.Order `json:"order,omitempty"`
 	// In a dry run: the request as it still is, or null when the dry run would create it.
 	Cancellation *ent.CancellationRecord `json:"cancellation,omitempty"`
@@ -90,69 +112,104 @@ type CancellationPayload struct {
 	// What the request does: in a dry run, what it would do; once executed, what it did; while it awaits a decision,
 	// what executing it would do now (as `cancellation.effect`). Planned only when selected.
 	Preview *order.Preview `json:"preview,omitempty"`
-	Errors  []*fault.Error `json:"errors"`
-}
-
-type CancellationStat struct {
-	// The group: a reason code, a date (YYYY-MM-DD, the Monday of the week, YYYY-MM), a user's email, a SKU, a channel or a kind.
-	Key              string       `json:"key"`
-	Count            int          `json:"count"`
-	AmountRefunded   *money.Money `json:"amountRefunded"`
-	QuantityReleased int          `json:"quantityReleased"`
-}
-
-type ChangePasswordInput struct {
-	CurrentPassword string `json:"currentPassword"`
-	NewPassword     string `json:"newPassword"`
-}
-
-type ChangePasswordPayload struct {
-	Ok     bool           `json:"ok"`
+	// Why nothing changed (e.g. APPROVAL_REQUIRED, NOT_ALLOWED, INVALID_TRANSITION), each with a code and field; empty on success.
 	Errors []*fault.Error `json:"errors"`
 }
 
+// One group of executed cancellations and voids, per currency: a key may appear once per currency.
+type CancellationStat struct {
+	// The group: a reason code, a date (YYYY-MM-DD, the Monday of the week, YYYY-MM), a user's email, a SKU, a channel or a kind.
+	Key string `json:"key"`
+	// How many cancellations and voids.
+	Count int `json:"count"`
+	// What they refunded.
+	AmountRefunded *money.Money `json:"amountRefunded"`
+	// Reserved units they released back to stock.
+	QuantityReleased int `json:"quantityReleased"`
+}
+
+// The viewer's password change.
+type ChangePasswordInput struct {
+	// The password now; INVALID_CREDENTIALS when wrong.
+	CurrentPassword string `json:"currentPassword"`
+	// 12 characters to 72 bytes.
+	NewPassword string `json:"newPassword"`
+}
+
+// The result of changePassword.
+type ChangePasswordPayload struct {
+	// true when the password was changed.
+	Ok bool `json:"ok"`
+	// Why nothing changed (INVALID_CREDENTIALS, INVALID); empty on success.
+	Errors []*fault.Error `json:"errors"`
+}
+
+// The complaint to act on.
 type ComplaintActionInput struct {
-	ComplaintID    int     `json:"complaintId"`
+	// The Complaint's ID.
+	ComplaintID int `json:"complaintId"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of a complaint mutation.
 type ComplaintPayload struct {
+	// The complaint as saved; null when there are errors.
 	Complaint *ent.Complaint `json:"complaint,omitempty"`
-	Errors    []*fault.Error `json:"errors"`
+	// Why nothing changed, each with a code and the input field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// One group of complaints filed in the range.
 type ComplaintStat struct {
-	Key       string `json:"key"`
-	Count     int    `json:"count"`
-	OpenCount int    `json:"openCount"`
+	// The group: a category or a severity.
+	Key string `json:"key"`
+	// How many complaints were filed.
+	Count int `json:"count"`
+	// How many of them are still OPEN or IN_PROGRESS.
+	OpenCount int `json:"openCount"`
 	// Mean seconds from filing to resolution over the resolved ones; null when none is resolved.
 	MeanSecondsToResolve *int `json:"meanSecondsToResolve,omitempty"`
 }
 
+// A follow-up done.
 type CompleteFollowUpInput struct {
-	ContactID int     `json:"contactId"`
-	Outcome   *string `json:"outcome,omitempty"`
+	// The Contact's ID: a contact with an open follow-up.
+	ContactID int `json:"contactId"`
+	// What came of it; replaces the contact's outcome when given. At most 4,000 characters.
+	Outcome *string `json:"outcome,omitempty"`
 	// The customer's satisfaction, 1 (worst) to 5 (best).
-	Satisfaction   *int    `json:"satisfaction,omitempty"`
+	Satisfaction *int `json:"satisfaction,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// An order to review.
 type ConfirmOrderInput struct {
-	OrderID         int  `json:"orderId"`
+	// The PENDING_REVIEW order's ID.
+	OrderID int `json:"orderId"`
+	// The order's version you saw; VERSION_CONFLICT when it changed since. Omitted: no check.
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 	// Sales managers: accept failed price and credit checks for this reason.
 	OverrideReason *string `json:"overrideReason,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of logContact or completeFollowUp.
 type ContactPayload struct {
-	Contact *ent.Contact   `json:"contact,omitempty"`
-	Errors  []*fault.Error `json:"errors"`
+	// The contact as saved; null when there are errors.
+	Contact *ent.Contact `json:"contact,omitempty"`
+	// Why nothing changed, each with a code and the input field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// Which contacts to list; the conditions given all apply.
 type ContactsFilter struct {
+	// Only contacts with this customer.
 	CustomerID *int `json:"customerId,omitempty"`
-	OrderID    *int `json:"orderId,omitempty"`
+	// Only contacts about this order.
+	OrderID *int `json:"orderId,omitempty"`
 	// The follow-up's assignee.
 	AssigneeID *int `json:"assigneeId,omitempty"`
 	// Only contacts whose follow-up is not done yet.
@@ -161,85 +218,131 @@ type ContactsFilter struct {
 	DueBefore *time.Time `json:"dueBefore,omitempty"`
 }
 
+// A correction of an order. Give at least one of lines, shippingAddress and customerContact.
 type CorrectOrderInput struct {
-	OrderID                  int                       `json:"orderId"`
-	ExpectedVersion          int                       `json:"expectedVersion"`
-	ErrorType                ordercorrection.ErrorType `json:"errorType"`
-	Cause                    ordercorrection.Cause     `json:"cause"`
-	Lines                    []*CorrectionLineInput    `json:"lines,omitempty"`
-	ShippingAddress          *postal.Address           `json:"shippingAddress,omitempty"`
-	CustomerContact          *CustomerContactInput     `json:"customerContact,omitempty"`
-	Note                     *string                   `json:"note,omitempty"`
-	CustomerConfirmed        *bool                     `json:"customerConfirmed,omitempty"`
-	CustomerConfirmationNote *string                   `json:"customerConfirmationNote,omitempty"`
+	// The order: PENDING_REVIEW or CONFIRMED, with units not shipped.
+	OrderID int `json:"orderId"`
+	// The order's version you saw; VERSION_CONFLICT when it changed since. A waiting correction is approved only while the order is still at it.
+	ExpectedVersion int `json:"expectedVersion"`
+	// What kind of error it corrects.
+	ErrorType ordercorrection.ErrorType `json:"errorType"`
+	// What caused the error.
+	Cause ordercorrection.Cause `json:"cause"`
+	// Changes to lines.
+	Lines []*CorrectionLineInput `json:"lines,omitempty"`
+	// The corrected shipping address.
+	ShippingAddress *postal.Address `json:"shippingAddress,omitempty"`
+	// Corrected contact details, written to the customer.
+	CustomerContact *CustomerContactInput `json:"customerContact,omitempty"`
+	// At most 2,000 characters; required with errorType OTHER.
+	Note *string `json:"note,omitempty"`
+	// The customer has confirmed the change: a SEVERE correction needs this (or customerContactId, or askCustomer), else APPROVAL_REQUIRED.
+	CustomerConfirmed *bool `json:"customerConfirmed,omitempty"`
+	// How the customer confirmed; at most 2,000 characters.
+	CustomerConfirmationNote *string `json:"customerConfirmationNote,omitempty"`
 	// The logged contact (logContact) in which the customer confirmed: of the order's customer, and of this order if it names one.
 	CustomerContactID *int `json:"customerContactId,omitempty"`
 	// Send a SEVERE correction to the customer instead: they get a notice with a link to a page showing the change and
 	// its money effect, where they accept or decline it. It waits as AWAITING_CUSTOMER; accepted, it goes on to a
 	// manager's approval with their consent recorded; declined, it is REJECTED.
-	AskCustomer    *bool   `json:"askCustomer,omitempty"`
-	DryRun         *bool   `json:"dryRun,omitempty"`
+	AskCustomer *bool `json:"askCustomer,omitempty"`
+	// Return the preview and change nothing.
+	DryRun *bool `json:"dryRun,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A decision on a pending correction.
 type CorrectionDecisionInput struct {
+	// The OrderCorrection's ID: PENDING_APPROVAL (or, to reject, AWAITING_CUSTOMER).
 	CorrectionID int `json:"correctionId"`
-	// Required to reject.
-	Note           *string `json:"note,omitempty"`
+	// Required to reject; at most 2,000 characters.
+	Note *string `json:"note,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A change to one order line; omitted fields stay as they are.
 type CorrectionLineInput struct {
-	OrderLineID int     `json:"orderLineId"`
-	Quantity    *int    `json:"quantity,omitempty"`
-	UnitPrice   *string `json:"unitPrice,omitempty"`
-	Discount    *string `json:"discount,omitempty"`
+	// The OrderLine's ID: a line of the order, each given once.
+	OrderLineID int `json:"orderLineId"`
+	// The new ordered quantity: at least cancelled + shipped (and cancelled + 1), at most 1,000,000.
+	Quantity *int `json:"quantity,omitempty"`
+	// New price per unit, in the order's currency; a line with shipped units keeps its net price.
+	UnitPrice *string `json:"unitPrice,omitempty"`
+	// New discount per unit, at most the unit price.
+	Discount *string `json:"discount,omitempty"`
 	// Swap the product (always SEVERE).
 	StockItemID *int `json:"stockItemId,omitempty"`
 }
 
+// The result of a correction mutation.
 type CorrectionPayload struct {
 	// Null in a dry run.
 	Correction *ent.OrderCorrection `json:"correction,omitempty"`
-	Order      *ent.Order           `json:"order,omitempty"`
+	// The order after it (as it still is in a dry run or while the correction waits); null when there are errors.
+	Order *ent.Order `json:"order,omitempty"`
 	// What the correction does (or would do): severity, diff, totals, money effect.
 	Preview *CorrectionPreview `json:"preview,omitempty"`
-	Errors  []*fault.Error     `json:"errors"`
+	// Why nothing changed, each with a code and field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// What a correction does, or would do in a dry run.
 type CorrectionPreview struct {
+	// MINOR applies at once; SEVERE needs the customer's confirmation and a manager's approval.
 	Severity ordercorrection.Severity `json:"severity"`
 	// Whether it applies now; false when it waits for a manager's approval.
-	Applies     bool                  `json:"applies"`
-	Diff        []*change.Field       `json:"diff"`
-	TotalBefore *money.Money          `json:"totalBefore"`
-	TotalAfter  *money.Money          `json:"totalAfter"`
+	Applies bool `json:"applies"`
+	// Every field it changes, before and after.
+	Diff []*change.Field `json:"diff"`
+	// The order's total before.
+	TotalBefore *money.Money `json:"totalBefore"`
+	// The order's total after.
+	TotalAfter *money.Money `json:"totalAfter"`
+	// What it means for money once applied; NONE when it does not apply now.
 	MoneyEffect CorrectionMoneyEffect `json:"moneyEffect"`
-	RefundDue   *money.Money          `json:"refundDue"`
-	AmountDue   *money.Money          `json:"amountDue"`
+	// Due back to the customer once applied; 0 when it does not apply now.
+	RefundDue *money.Money `json:"refundDue"`
+	// Owed by a customer who had paid something, once applied; 0 when it does not apply now.
+	AmountDue *money.Money `json:"amountDue"`
 }
 
+// One group of applied corrections, per currency: a key may appear once per currency.
 type CorrectionStat struct {
-	Key   string `json:"key"`
-	Count int    `json:"count"`
+	// The group: an error type or a cause.
+	Key string `json:"key"`
+	// How many corrections.
+	Count int `json:"count"`
 	// Σ of the total increases.
 	AmountIncrease *money.Money `json:"amountIncrease"`
 	// Σ of the total decreases.
 	AmountDecrease *money.Money `json:"amountDecrease"`
 }
 
+// A new API key.
 type CreateAPIKeyInput struct {
-	UserID    int        `json:"userId"`
-	Name      string     `json:"name"`
+	// The User the key acts as, usually an INTEGRATOR account.
+	UserID int `json:"userId"`
+	// What the key is for; required, at most 200 characters.
+	Name string `json:"name"`
+	// When the key stops working; must lie ahead. Omitted: valid until revoked.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+// A new customer.
 type CreateCustomerInput struct {
-	Name            string          `json:"name"`
-	ContactName     *string         `json:"contactName,omitempty"`
-	Email           *string         `json:"email,omitempty"`
-	Phone           *string         `json:"phone,omitempty"`
-	BillingAddress  *postal.Address `json:"billingAddress,omitempty"`
+	// The customer's (company) name; required, at most 200 characters.
+	Name string `json:"name"`
+	// The person to talk to; at most 200 characters.
+	ContactName *string `json:"contactName,omitempty"`
+	// Where customer notices go; a valid address, stored in lower case, at most 254 characters.
+	Email *string `json:"email,omitempty"`
+	// At most 50 characters.
+	Phone *string `json:"phone,omitempty"`
+	// Where invoices go.
+	BillingAddress *postal.Address `json:"billingAddress,omitempty"`
+	// Where goods go; new orders take it unless they give their own.
 	ShippingAddress *postal.Address `json:"shippingAddress,omitempty"`
 	// Needs customer:credit:write. Defaults to 0.
 	CreditLimit *string `json:"creditLimit,omitempty"`
@@ -247,582 +350,904 @@ type CreateCustomerInput struct {
 	Currency *string `json:"currency,omitempty"`
 	// The language of notices to the customer: zh-CN or en; none: the server's default.
 	Language *string `json:"language,omitempty"`
-	// The owning sales rep; a sales rep's customers are always their own.
+	// The owning sales rep: an active SALES_REP or SALES_MANAGER. A sales rep's customers are always their own.
 	OwnerID *int `json:"ownerId,omitempty"`
 	// A retry with the same key returns the customer created first.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A new order, entered as a DRAFT.
 type CreateOrderInput struct {
-	CustomerID            int               `json:"customerId"`
-	Channel               order1.Channel    `json:"channel"`
-	Lines                 []*OrderLineInput `json:"lines"`
-	RequestedDeliveryDate *time.Time        `json:"requestedDeliveryDate,omitempty"`
-	PaymentDueAt          *time.Time        `json:"paymentDueAt,omitempty"`
-	Notes                 *string           `json:"notes,omitempty"`
+	// The Customer's ID: one you may see. The order takes the customer's currency and owner.
+	CustomerID int `json:"customerId"`
+	// How the order came in.
+	Channel order1.Channel `json:"channel"`
+	// 1 to 200 lines.
+	Lines []*OrderLineInput `json:"lines"`
+	// When the customer wants the goods. confirmOrder fails with DELIVERY_DATE_INFEASIBLE when it is sooner than the delivery lead time allows.
+	RequestedDeliveryDate *time.Time `json:"requestedDeliveryDate,omitempty"`
+	// When payment is due. A CONFIRMED order with nothing captured and nothing shipped is cancelled automatically past it
+	// (PAYMENT_TIMEOUT). Omitted: set at confirmation from the configured payment terms, if any.
+	PaymentDueAt *time.Time `json:"paymentDueAt,omitempty"`
+	// Free text, at most 4,000 characters.
+	Notes *string `json:"notes,omitempty"`
 	// Defaults to the customer's shipping address.
 	ShippingAddress *postal.Address `json:"shippingAddress,omitempty"`
 	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A return (RMA) of shipped goods.
 type CreateReturnInput struct {
-	OrderID int                `json:"orderId"`
-	Lines   []*ReturnLineInput `json:"lines"`
+	// The order: CONFIRMED, SHIPPED or DELIVERED, with shipped units.
+	OrderID int `json:"orderId"`
+	// At least one line.
+	Lines []*ReturnLineInput `json:"lines"`
 	// REFUND (default), EXCHANGE (a replacement order is created when the goods are received) or NONE.
 	Resolution *returnorder.Resolution `json:"resolution,omitempty"`
-	Note       *string                 `json:"note,omitempty"`
+	// At most 2,000 characters.
+	Note *string `json:"note,omitempty"`
 	// The shipment the goods come from, e.g. a refused delivery.
-	ShipmentID     *int    `json:"shipmentId,omitempty"`
+	ShipmentID *int `json:"shipmentId,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A new catalogue item.
 type CreateStockItemInput struct {
-	Sku         string  `json:"sku"`
-	Name        string  `json:"name"`
+	// Unique: 1–64 letters, digits or . _ / -, starting with a letter or digit.
+	Sku string `json:"sku"`
+	// At most 200 characters.
+	Name string `json:"name"`
+	// At most 2,000 characters.
 	Description *string `json:"description,omitempty"`
-	UnitPrice   string  `json:"unitPrice"`
-	Currency    *string `json:"currency,omitempty"`
+	// List price per unit in currency; not negative.
+	UnitPrice string `json:"unitPrice"`
+	// ISO 4217 code; defaults to the server's default currency (ORDERDESK_CURRENCY, EUR unless set). Orders take only items of their own currency.
+	Currency *string `json:"currency,omitempty"`
 	// Items to offer instead when this one is short (StockItem.substitutes; OrderLine.substitutes suggests those in stock).
-	SubstituteIds  []int   `json:"substituteIds,omitempty"`
+	SubstituteIds []int `json:"substituteIds,omitempty"`
+	// A retry with the same key returns the first result and creates nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A new account.
 type CreateUserInput struct {
-	Email    string    `json:"email"`
-	Name     string    `json:"name"`
-	Password string    `json:"password"`
-	Role     user.Role `json:"role"`
+	// Unique; stored in lower case.
+	Email string `json:"email"`
+	// Display name; required, at most 200 characters.
+	Name string `json:"name"`
+	// 12 characters to 72 bytes.
+	Password string `json:"password"`
+	// What the account may do.
+	Role user.Role `json:"role"`
 	// Extra permissions of an INTEGRATOR account, e.g. order:create.
 	Scopes []string `json:"scopes,omitempty"`
 }
 
+// A new webhook endpoint.
 type CreateWebhookEndpointInput struct {
+	// Where to post: an http(s) URL, at most 2,000 characters.
 	URL string `json:"url"`
 	// Event names (order.cancelled) or families (order.*); none: every event.
-	EventTypes  []string `json:"eventTypes,omitempty"`
-	Description *string  `json:"description,omitempty"`
+	EventTypes []string `json:"eventTypes,omitempty"`
+	// What the endpoint is for; at most 500 characters.
+	Description *string `json:"description,omitempty"`
 }
 
+// The invoice to credit and issue again.
 type CreditAndReissueInvoiceInput struct {
-	InvoiceID      int     `json:"invoiceId"`
-	Reason         string  `json:"reason"`
+	// The Invoice's ID: one that is not CREDITED.
+	InvoiceID int `json:"invoiceId"`
+	// What was wrong with it; required, at most 2,000 characters. It becomes the new invoice's note.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// Corrected contact details of the order's customer; omitted fields stay as they are.
 type CustomerContactInput struct {
+	// At most 200 characters.
 	ContactName *string `json:"contactName,omitempty"`
-	Email       *string `json:"email,omitempty"`
-	Phone       *string `json:"phone,omitempty"`
+	// A valid email address.
+	Email *string `json:"email,omitempty"`
+	// At most 50 characters.
+	Phone *string `json:"phone,omitempty"`
 }
 
+// The result of withholdCustomerNotice or resendCustomerNotice.
 type CustomerNoticePayload struct {
+	// The notice as it is now; null when there are errors.
 	Notice *ent.CustomerNotice `json:"notice,omitempty"`
-	Errors []*fault.Error      `json:"errors"`
+	// Why nothing changed (NOT_FOUND, NOT_ALLOWED, INVALID); empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// Which notices to list; the conditions given all apply.
 type CustomerNoticesFilter struct {
-	CustomerID *int                   `json:"customerId,omitempty"`
-	OrderID    *int                   `json:"orderId,omitempty"`
-	Status     *customernotice.Status `json:"status,omitempty"`
-	Kind       *customernotice.Kind   `json:"kind,omitempty"`
+	// Only notices to this customer.
+	CustomerID *int `json:"customerId,omitempty"`
+	// Only notices about this order.
+	OrderID *int `json:"orderId,omitempty"`
+	// Only notices in this status.
+	Status *customernotice.Status `json:"status,omitempty"`
+	// Only notices of this kind.
+	Kind *customernotice.Kind `json:"kind,omitempty"`
 }
 
+// The result of createCustomer or updateCustomer.
 type CustomerPayload struct {
-	Customer *ent.Customer  `json:"customer,omitempty"`
-	Errors   []*fault.Error `json:"errors"`
+	// The customer as saved; null when there are errors.
+	Customer *ent.Customer `json:"customer,omitempty"`
+	// Why nothing changed, each with a code and the input field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// The result of a delete.
 type DeletePayload struct {
-	DeletedID *int           `json:"deletedId,omitempty"`
-	Errors    []*fault.Error `json:"errors"`
+	// The ID of what was removed; null when there are errors.
+	DeletedID *int `json:"deletedId,omitempty"`
+	// Why nothing was removed (e.g. NOT_FOUND); empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// The endpoint to remove.
 type DeleteWebhookEndpointInput struct {
+	// The WebhookEndpoint's ID.
 	ID int `json:"id"`
 }
 
+// One thing that needs a person.
 type ExceptionItem struct {
 	// Stable for the item: kind and record.
-	ID         int               `json:"id"`
-	Kind       ExceptionKind     `json:"kind"`
-	Category   ExceptionCategory `json:"category"`
-	Severity   ExceptionSeverity `json:"severity"`
-	Title      string            `json:"title"`
-	Since      time.Time         `json:"since"`
-	AgeSeconds int               `json:"ageSeconds"`
-	DueAt      *time.Time        `json:"dueAt,omitempty"`
-	Order      *ent.Order        `json:"order,omitempty"`
-	Assignee   *ent.User         `json:"assignee,omitempty"`
-	// The record to act on (cancellation, correction, return, shipment, payment, complaint or held order).
+	ID int `json:"id"`
+	// What it is.
+	Kind ExceptionKind `json:"kind"`
+	// Seed 002's category: by the reason of a cancellation, the failed check of a held order, else by kind.
+	Category ExceptionCategory `json:"category"`
+	// How urgent it is.
+	Severity ExceptionSeverity `json:"severity"`
+	// One line for a list, e.g. "Return RMA-2026-000001 of SO-2026-000042 awaits approval".
+	Title string `json:"title"`
+	// Since when it is open: the record's creation, the exception's report, the failure, or the due time that passed. The list is ordered by it.
+	Since time.Time `json:"since"`
+	// Seconds from since to now.
+	AgeSeconds int `json:"ageSeconds"`
+	// When it is due: a complaint's or follow-up's due time, an overdue order's payment due time or invoice's due time; null for other kinds.
+	DueAt *time.Time `json:"dueAt,omitempty"`
+	// The order it concerns; null for a complaint or follow-up about no order.
+	Order *ent.Order `json:"order,omitempty"`
+	// Whoever it is assigned to: a complaint's assignee or a follow-up's; null otherwise.
+	Assignee *ent.User `json:"assignee,omitempty"`
+	// The record to act on (cancellation, correction, return, shipment, payment, complaint, contact, overdue invoice, or overdue or held order).
 	Subject ent.Noder `json:"subject,omitempty"`
 	// The money at stake, for items that move money: a pending cancellation's refund (or else the pending payments it
-	// cancels), computed now as its effect; a failed payment's amount; an overdue order's outstanding amount.
+	// cancels), computed now as its effect; a failed payment's amount; an overdue order's outstanding amount; an overdue
+	// invoice's balance. Null for the other kinds.
 	Amount *money.Money `json:"amount,omitempty"`
 }
 
+// A page of the inbox.
 type ExceptionItemConnection struct {
-	Edges      []*ExceptionItemEdge  `json:"edges"`
-	PageInfo   *entgql.PageInfo[int] `json:"pageInfo"`
-	TotalCount int                   `json:"totalCount"`
+	// The page's items, oldest first.
+	Edges []*ExceptionItemEdge `json:"edges"`
+	// hasNextPage says whether items follow; endCursor is the last edge's cursor. hasPreviousPage is true when after was given.
+	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
+	// How many items the filter keeps, on all pages.
+	TotalCount int `json:"totalCount"`
 }
 
+// An inbox item and its place in the list.
 type ExceptionItemEdge struct {
-	Node   *ExceptionItem `json:"node"`
-	Cursor string         `json:"cursor"`
+	// The item.
+	Node *ExceptionItem `json:"node"`
+	// Pass as after to read the items after this one; it stays valid when items before it leave the inbox.
+	Cursor string `json:"cursor"`
 }
 
+// A customer's complaint.
 type FileComplaintInput struct {
-	CustomerID     int                `json:"customerId"`
-	OrderID        *int               `json:"orderId,omitempty"`
-	Category       complaint.Category `json:"category"`
-	Severity       complaint.Severity `json:"severity"`
-	Subject        string             `json:"subject"`
-	Description    string             `json:"description"`
-	IdempotencyKey *string            `json:"idempotencyKey,omitempty"`
+	// The Customer's ID: one you may see (a sales rep: their own customers).
+	CustomerID int `json:"customerId"`
+	// The order it is about, if one: an order of that customer.
+	OrderID *int `json:"orderId,omitempty"`
+	// What the complaint is about.
+	Category complaint.Category `json:"category"`
+	// How serious: sets the due time (by default LOW 7 days, MEDIUM 3 days, HIGH 24 hours, CRITICAL 4 hours).
+	Severity complaint.Severity `json:"severity"`
+	// A one-line summary; required, at most 200 bytes of UTF-8.
+	Subject string `json:"subject"`
+	// What the customer says; required, at most 8,000 bytes.
+	Description string `json:"description"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of issueInvoice or creditAndReissueInvoice.
 type InvoicePayload struct {
+	// The invoiced order; null when there are errors.
 	Order *ent.Order `json:"order,omitempty"`
 	// The invoice issued (for creditAndReissueInvoice: the new one).
 	Invoice *ent.Invoice `json:"invoice,omitempty"`
 	// creditAndReissueInvoice: the credit note of the old invoice.
 	CreditNote *ent.CreditNote `json:"creditNote,omitempty"`
-	Errors     []*fault.Error  `json:"errors"`
+	// Why nothing was issued (e.g. DUPLICATE: the order has an open invoice; NOT_ALLOWED: nothing to bill); empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// Which invoices to list; the conditions given all apply.
 type InvoicesFilter struct {
-	CustomerID *int            `json:"customerId,omitempty"`
-	Status     *invoice.Status `json:"status,omitempty"`
+	// Only invoices of this customer.
+	CustomerID *int `json:"customerId,omitempty"`
+	// Only invoices in this status.
+	Status *invoice.Status `json:"status,omitempty"`
 	// true: OPEN and past their due date; false: the others.
 	Overdue *bool `json:"overdue,omitempty"`
 }
 
+// The order to invoice.
 type IssueInvoiceInput struct {
-	OrderID int        `json:"orderId"`
-	DueAt   *time.Time `json:"dueAt,omitempty"`
+	// The Order's ID.
+	OrderID int `json:"orderId"`
+	// When the invoice falls due; not in the past. Omitted: the order's payment due time, else now plus the payment terms.
+	DueAt *time.Time `json:"dueAt,omitempty"`
 	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// One contact with a customer.
 type LogContactInput struct {
-	CustomerID int  `json:"customerId"`
-	OrderID    *int `json:"orderId,omitempty"`
+	// The Customer's ID: one you may see.
+	CustomerID int `json:"customerId"`
+	// The order it was about: an order of that customer. Omitted: the order of subjectId, if any.
+	OrderID *int `json:"orderId,omitempty"`
 	// The complaint, return, correction, cancellation or shipment the contact is about.
-	SubjectID *int              `json:"subjectId,omitempty"`
-	Channel   contact.Channel   `json:"channel"`
+	SubjectID *int `json:"subjectId,omitempty"`
+	// How the contact was made.
+	Channel contact.Channel `json:"channel"`
+	// Who contacted whom: INBOUND (the customer) or OUTBOUND (us).
 	Direction contact.Direction `json:"direction"`
-	Summary   string            `json:"summary"`
-	Outcome   *string           `json:"outcome,omitempty"`
+	// What was said; required, at most 4,000 characters.
+	Summary string `json:"summary"`
+	// What came of it; at most 4,000 characters.
+	Outcome *string `json:"outcome,omitempty"`
 	// When to follow up; must lie ahead.
 	FollowUpAt *time.Time `json:"followUpAt,omitempty"`
-	// Who follows up; the viewer when omitted.
-	AssigneeID     *int    `json:"assigneeId,omitempty"`
+	// Who follows up, only with followUpAt: an active user whose role completes follow-ups (a sales rep: their own customers only); the viewer when omitted.
+	AssigneeID *int `json:"assigneeId,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// Credentials to sign in with.
 type LoginInput struct {
-	Email    string `json:"email"`
+	// The account's email; case does not matter.
+	Email string `json:"email"`
+	// The account's password.
 	Password string `json:"password"`
 }
 
+// The session to end.
 type LogoutInput struct {
+	// The session's refresh token.
 	RefreshToken string `json:"refreshToken"`
 }
 
+// The result of logout.
 type LogoutPayload struct {
-	Ok     bool           `json:"ok"`
+	// true when signed out.
+	Ok bool `json:"ok"`
+	// Empty on success.
 	Errors []*fault.Error `json:"errors"`
 }
 
+// The result of markAllNotificationsRead.
 type MarkAllNotificationsReadPayload struct {
-	Count  int            `json:"count"`
+	// How many notifications were marked read now.
+	Count int `json:"count"`
+	// Empty on success.
 	Errors []*fault.Error `json:"errors"`
 }
 
+// The notification to mark read.
 type MarkNotificationReadInput struct {
+	// The Notification's ID: one of the viewer's.
 	ID int `json:"id"`
 }
 
+// The result of markNotificationRead.
 type NotificationPayload struct {
+	// The notification, read; null when there are errors.
 	Notification *ent.Notification `json:"notification,omitempty"`
-	Errors       []*fault.Error    `json:"errors"`
-}
-
-type OrderLineInput struct {
-	StockItemID int `json:"stockItemId"`
-	Quantity    int `json:"quantity"`
-	// Defaults to the list price.
-	UnitPrice *string `json:"unitPrice,omitempty"`
-	// Discount per unit.
-	Discount *string `json:"discount,omitempty"`
-}
-
-type OrderPayload struct {
-	Order  *ent.Order     `json:"order,omitempty"`
+	// NOT_FOUND when it is not one of the viewer's; empty on success.
 	Errors []*fault.Error `json:"errors"`
 }
 
-type OrderTransitionInput struct {
-	OrderID         int     `json:"orderId"`
-	ExpectedVersion *int    `json:"expectedVersion,omitempty"`
-	IdempotencyKey  *string `json:"idempotencyKey,omitempty"`
+// One order line.
+type OrderLineInput struct {
+	// The StockItem's ID: an active item priced in the order's currency.
+	StockItemID int `json:"stockItemId"`
+	// Units, 1 to 1,000,000.
+	Quantity int `json:"quantity"`
+	// Per unit, in the order's currency, not negative. Defaults to the list price.
+	UnitPrice *string `json:"unitPrice,omitempty"`
+	// Discount per unit, at most the unit price. Default 0.
+	Discount *string `json:"discount,omitempty"`
 }
 
-type PaymentActionInput struct {
-	PaymentID int `json:"paymentId"`
-	// Required to fail or cancel.
-	Reason         *string `json:"reason,omitempty"`
+// The result of an order mutation.
+type OrderPayload struct {
+	// The order after the change; null when there are errors.
+	Order *ent.Order `json:"order,omitempty"`
+	// Why nothing changed — for confirmOrder every failed check — each with a code and field; empty on success.
+	Errors []*fault.Error `json:"errors"`
+}
+
+// An order to move on in its lifecycle.
+type OrderTransitionInput struct {
+	// The Order's ID.
+	OrderID int `json:"orderId"`
+	// The order's version you saw; VERSION_CONFLICT when it changed since. Omitted: no check.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
-type PaymentPayload struct {
-	Order   *ent.Order     `json:"order,omitempty"`
-	Payment *ent.Payment   `json:"payment,omitempty"`
-	Errors  []*fault.Error `json:"errors"`
+// A payment to act on.
+type PaymentActionInput struct {
+	// The Payment's ID: a charge (capture and fail: a PENDING one).
+	PaymentID int `json:"paymentId"`
+	// Required to fail or cancel; at most 2,000 characters.
+	Reason *string `json:"reason,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of a payment mutation.
+type PaymentPayload struct {
+	// The order after the change; null when there are errors.
+	Order *ent.Order `json:"order,omitempty"`
+	// The payment recorded or changed; null when there are errors.
+	Payment *ent.Payment `json:"payment,omitempty"`
+	// Why nothing changed, each with a code and field; empty on success.
+	Errors []*fault.Error `json:"errors"`
+}
+
+// The count of one reason in one period.
 type ReasonTrend struct {
 	// The period's first instant.
 	PeriodStart time.Time `json:"periodStart"`
 	// YYYY-MM-DD of the week's Monday, or YYYY-MM.
-	Period string     `json:"period"`
-	Kind   ReasonKind `json:"kind"`
+	Period string `json:"period"`
+	// What went wrong.
+	Kind ReasonKind `json:"kind"`
 	// A reason code (ReasonCode), or a correction's cause.
 	Reason string `json:"reason"`
-	Count  int    `json:"count"`
+	// How many in the period.
+	Count int `json:"count"`
 }
 
+// The goods of an approved return, received.
 type ReceiveReturnInput struct {
+	// The APPROVED ReturnOrder's ID.
 	ReturnID int `json:"returnId"`
 	// Every line of the return: restocked + damaged = the line's quantity.
-	Lines          []*ReceiveReturnLineInput `json:"lines"`
-	IdempotencyKey *string                   `json:"idempotencyKey,omitempty"`
+	Lines []*ReceiveReturnLineInput `json:"lines"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// What came back of one return line.
 type ReceiveReturnLineInput struct {
+	// The ReturnLine's ID: a line of this return, each given once.
 	ReturnLineID int `json:"returnLineId"`
-	Restocked    int `json:"restocked"`
-	Damaged      int `json:"damaged"`
+	// Units put back on the shelf (RETURN_RESTOCK movements).
+	Restocked int `json:"restocked"`
+	// Units damaged: recorded, not restocked.
+	Damaged int `json:"damaged"`
 }
 
+// Goods arriving for one stock item.
 type ReceiveStockInput struct {
-	StockItemID int     `json:"stockItemId"`
-	Quantity    int     `json:"quantity"`
-	Note        *string `json:"note,omitempty"`
+	// The StockItem's ID.
+	StockItemID int `json:"stockItemId"`
+	// Units received, 1 to 1,000,000.
+	Quantity int `json:"quantity"`
+	// E.g. the delivery note; at most 2,000 characters.
+	Note *string `json:"note,omitempty"`
 	// A retry with the same key returns the first result and books nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A charge to record.
 type RecordPaymentInput struct {
+	// The order: CONFIRMED, SHIPPED or DELIVERED, with money outstanding.
 	OrderID int `json:"orderId"`
-	// In the order's currency.
-	Amount string         `json:"amount"`
+	// In the order's currency; positive, at most what is outstanding less pending charges (PAYMENT_EXCEEDS_OUTSTANDING).
+	Amount string `json:"amount"`
+	// How it was paid.
 	Method payment.Method `json:"method"`
 	// Record it as pending (to capture or fail later) instead of captured.
-	Pending           *bool   `json:"pending,omitempty"`
+	Pending *bool `json:"pending,omitempty"`
+	// The payment provider's or bank's reference; at most 200 characters.
 	ProviderReference *string `json:"providerReference,omitempty"`
-	IdempotencyKey    *string `json:"idempotencyKey,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The delivery to send again.
 type RedeliverWebhookInput struct {
+	// The WebhookDelivery's ID.
 	DeliveryID int `json:"deliveryId"`
 }
 
+// The refresh token to exchange.
 type RefreshTokenInput struct {
+	// The refresh token of the latest session (Session.refreshToken).
 	RefreshToken string `json:"refreshToken"`
 }
 
+// The result of refundPayment.
 type RefundPayload struct {
-	Order   *ent.Order     `json:"order,omitempty"`
+	// The order after the refund; null when there are errors.
+	Order *ent.Order `json:"order,omitempty"`
+	// The refund payments made: the amount is spread over the captured charges, newest first, one refund each. Empty when there are errors.
 	Refunds []*ent.Payment `json:"refunds"`
-	Errors  []*fault.Error `json:"errors"`
+	// Why nothing was refunded, each with a code and field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// A refund: an amount or the value of line quantities, not both.
 type RefundPaymentInput struct {
+	// The order: CONFIRMED, SHIPPED or DELIVERED, with captured money not yet refunded.
 	OrderID int `json:"orderId"`
 	// Either an amount…
 	Amount *string `json:"amount,omitempty"`
-	// …or line quantities, refunded at their net unit price.
-	Lines          []*change.LineQuantity `json:"lines,omitempty"`
-	Reason         string                 `json:"reason"`
-	IdempotencyKey *string                `json:"idempotencyKey,omitempty"`
+	// …or line quantities, refunded at their net unit price; each at most the line's ordered − cancelled.
+	Lines []*change.LineQuantity `json:"lines,omitempty"`
+	// Why; required, at most 2,000 characters.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A refund of a received return.
 type RefundReturnInput struct {
+	// The RECEIVED ReturnOrder's ID.
 	ReturnID int `json:"returnId"`
-	// Defaults to the value of the returned goods, capped at what is refundable.
-	Amount         *string `json:"amount,omitempty"`
-	DryRun         *bool   `json:"dryRun,omitempty"`
+	// In the order's currency. Defaults to what the return's credit made due back (order.refundDue), at most the goods' value;
+	// an amount beyond that is a concession, up to what is refundable (REFUND_EXCEEDS_CAPTURED).
+	Amount *string `json:"amount,omitempty"`
+	// Return what would be refunded (amountRefunded) and change nothing.
+	DryRun *bool `json:"dryRun,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// An order to reject.
 type RejectOrderInput struct {
-	OrderID    int                           `json:"orderId"`
+	// The PENDING_REVIEW order's ID.
+	OrderID int `json:"orderId"`
+	// Why it is rejected.
 	ReasonCode cancellationrecord.ReasonCode `json:"reasonCode"`
-	// Required with OTHER.
-	Note           *string `json:"note,omitempty"`
+	// Required with OTHER; at most 2,000 characters.
+	Note *string `json:"note,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// Why a complaint is opened again.
 type ReopenComplaintInput struct {
-	ComplaintID    int     `json:"complaintId"`
-	Reason         string  `json:"reason"`
+	// The Complaint's ID: RESOLVED or CLOSED.
+	ComplaintID int `json:"complaintId"`
+	// Why; required, at most 2,000 bytes.
+	Reason string `json:"reason"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// An order to re-create as a new DRAFT.
 type ReorderInput struct {
+	// The order: REJECTED, CANCELLED or VOIDED.
 	OrderID int `json:"orderId"`
 	// Replace the old lines; omit to copy them.
-	Lines          []*OrderLineInput `json:"lines,omitempty"`
-	Notes          *string           `json:"notes,omitempty"`
-	IdempotencyKey *string           `json:"idempotencyKey,omitempty"`
+	Lines []*OrderLineInput `json:"lines,omitempty"`
+	// The new draft's notes. Omitted: "Re-created from" the old order's number (and the products left out, no longer sold).
+	Notes *string `json:"notes,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of reorder.
 type ReorderPayload struct {
 	// The old order.
-	Order    *ent.Order     `json:"order,omitempty"`
-	NewOrder *ent.Order     `json:"newOrder,omitempty"`
-	Errors   []*fault.Error `json:"errors"`
+	Order *ent.Order `json:"order,omitempty"`
+	// The new DRAFT, linked to the old order (reorderedFrom); null when there are errors.
+	NewOrder *ent.Order `json:"newOrder,omitempty"`
+	// Why nothing was created, each with a code and field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// A delivery problem to report.
 type ReportShipmentExceptionInput struct {
-	ShipmentID     int                     `json:"shipmentId"`
-	Status         ShipmentExceptionStatus `json:"status"`
-	Note           string                  `json:"note"`
-	IdempotencyKey *string                 `json:"idempotencyKey,omitempty"`
+	// The Shipment's ID: one without an open exception.
+	ShipmentID int `json:"shipmentId"`
+	// The problem.
+	Status ShipmentExceptionStatus `json:"status"`
+	// What happened; required, at most 2,000 characters.
+	Note string `json:"note"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The notice to send again.
 type ResendCustomerNoticeInput struct {
+	// The CustomerNotice's ID: a FAILED or SKIPPED notice.
 	NoticeID int `json:"noticeId"`
 }
 
+// An account's new password.
 type ResetUserPasswordInput struct {
-	UserID      int    `json:"userId"`
+	// The User's ID.
+	UserID int `json:"userId"`
+	// 12 characters to 72 bytes.
 	NewPassword string `json:"newPassword"`
 }
 
+// How a complaint was resolved.
 type ResolveComplaintInput struct {
-	ComplaintID int    `json:"complaintId"`
-	Resolution  string `json:"resolution"`
+	// The Complaint's ID: OPEN or IN_PROGRESS.
+	ComplaintID int `json:"complaintId"`
+	// What was done; required, at most 8,000 bytes.
+	Resolution string `json:"resolution"`
 	// What resolved it, where one record did.
-	ReturnID       *int    `json:"returnId,omitempty"`
-	PaymentID      *int    `json:"paymentId,omitempty"`
-	CorrectionID   *int    `json:"correctionId,omitempty"`
-	OrderID        *int    `json:"orderId,omitempty"`
+	ReturnID *int `json:"returnId,omitempty"`
+	// The refund or payment that resolved it. Each link must belong to an order of the complaint's customer; links not given are cleared.
+	PaymentID *int `json:"paymentId,omitempty"`
+	// The order correction that resolved it.
+	CorrectionID *int `json:"correctionId,omitempty"`
+	// The order that resolved it, e.g. a re-order.
+	OrderID *int `json:"orderId,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// How a shipment exception is settled.
 type ResolveShipmentExceptionInput struct {
-	ShipmentID int                          `json:"shipmentId"`
+	// The Shipment's ID: one with an open exception.
+	ShipmentID int `json:"shipmentId"`
+	// RESHIPPED, ADDRESS_CORRECTED, RETURNED or REFUNDED; DELIVERED is markOrderDelivered's.
 	Resolution shipment.ExceptionResolution `json:"resolution"`
 	// With ADDRESS_CORRECTED.
-	Address        *postal.Address `json:"address,omitempty"`
-	Note           *string         `json:"note,omitempty"`
-	IdempotencyKey *string         `json:"idempotencyKey,omitempty"`
-}
-
-type ReturnDecisionInput struct {
-	ReturnID int `json:"returnId"`
-	// Required to reject.
-	Note           *string `json:"note,omitempty"`
+	Address *postal.Address `json:"address,omitempty"`
+	// At most 2,000 characters.
+	Note *string `json:"note,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A return to act on.
+type ReturnDecisionInput struct {
+	// The ReturnOrder's ID: REQUESTED to approve or reject, RECEIVED or REFUNDED to close.
+	ReturnID int `json:"returnId"`
+	// Required to reject; at most 2,000 characters.
+	Note *string `json:"note,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// One order line's goods coming back.
 type ReturnLineInput struct {
-	OrderLineID int               `json:"orderLineId"`
-	Quantity    int               `json:"quantity"`
-	Reason      returnline.Reason `json:"reason"`
-	Note        *string           `json:"note,omitempty"`
+	// The OrderLine's ID: a line of the order.
+	OrderLineID int `json:"orderLineId"`
+	// Units, from 1 to what shipped and is not already under a return.
+	Quantity int `json:"quantity"`
+	// Why they come back.
+	Reason returnline.Reason `json:"reason"`
+	// At most 500 characters; required with reason OTHER.
+	Note *string `json:"note,omitempty"`
 }
 
+// The result of a return mutation.
 type ReturnPayload struct {
+	// The return after it (in a dry run: as it still is); null when there are errors.
 	Return *ent.ReturnOrder `json:"return,omitempty"`
-	Order  *ent.Order       `json:"order,omitempty"`
+	// The order after it; null when there are errors.
+	Order *ent.Order `json:"order,omitempty"`
 	// The replacement order of an EXCHANGE.
-	ExchangeOrder *ent.Order     `json:"exchangeOrder,omitempty"`
-	Refunds       []*ent.Payment `json:"refunds"`
-	// For a dry run: what would be refunded.
-	AmountRefunded *money.Money   `json:"amountRefunded,omitempty"`
-	Errors         []*fault.Error `json:"errors"`
+	ExchangeOrder *ent.Order `json:"exchangeOrder,omitempty"`
+	// The refund payments refundReturn made; empty otherwise and in a dry run.
+	Refunds []*ent.Payment `json:"refunds"`
+	// refundReturn: what it refunded, or in a dry run would refund; null for the other mutations.
+	AmountRefunded *money.Money `json:"amountRefunded,omitempty"`
+	// Why nothing changed, each with a code and field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// One group of the lines of received returns.
 type ReturnStat struct {
+	// The group: a return reason, a SKU or a month.
 	Key string `json:"key"`
 	// Return lines.
-	Count             int `json:"count"`
+	Count int `json:"count"`
+	// Units put back on the shelf.
 	QuantityRestocked int `json:"quantityRestocked"`
-	QuantityDamaged   int `json:"quantityDamaged"`
+	// Units received damaged (recorded, not restocked).
+	QuantityDamaged int `json:"quantityDamaged"`
 }
 
+// The API key to revoke.
 type RevokeAPIKeyInput struct {
+	// The ApiKey's ID.
 	ID int `json:"id"`
 }
 
+// The endpoint whose secret to replace.
 type RotateWebhookSecretInput struct {
-	ID           int  `json:"id"`
+	// The WebhookEndpoint's ID.
+	ID int `json:"id"`
+	// How long the old secret still signs, 0 to 168 hours; default 24.
 	OverlapHours *int `json:"overlapHours,omitempty"`
 }
 
+// A signed-in session: a short-lived access token and the refresh token that renews it.
 type Session struct {
 	// Bearer token for the Authorization header; short-lived.
-	AccessToken           string    `json:"accessToken"`
-	AccessTokenExpiresAt  time.Time `json:"accessTokenExpiresAt"`
-	RefreshToken          string    `json:"refreshToken"`
+	AccessToken string `json:"accessToken"`
+	// When the access token stops working (by default 10 minutes after it was issued): refresh before then.
+	AccessTokenExpiresAt time.Time `json:"accessTokenExpiresAt"`
+	// Single use: send it to refreshToken for the next session, or to logout. Presenting a spent one again revokes the
+	// whole session, except as a retry within a short grace period (30 s by default) while its successor is unused: that returns
+	// the successor again.
+	RefreshToken string `json:"refreshToken"`
+	// When the refresh token expires: 30 days after it was issued.
 	RefreshTokenExpiresAt time.Time `json:"refreshTokenExpiresAt"`
-	User                  *ent.User `json:"user"`
+	// The signed-in account.
+	User *ent.User `json:"user"`
 }
 
+// The result of login or refreshToken.
 type SessionPayload struct {
-	Session *Session       `json:"session,omitempty"`
-	Errors  []*fault.Error `json:"errors"`
+	// The new session; null when there are errors.
+	Session *Session `json:"session,omitempty"`
+	// INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS or INVALID_TOKEN; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// A shipment of an order.
 type ShipOrderInput struct {
-	OrderID        int     `json:"orderId"`
-	Carrier        string  `json:"carrier"`
+	// The CONFIRMED order's ID.
+	OrderID int `json:"orderId"`
+	// Who carries it; required, at most 100 characters.
+	Carrier string `json:"carrier"`
+	// The carrier's tracking number; at most 100 characters.
 	TrackingNumber *string `json:"trackingNumber,omitempty"`
 	// Empty: everything still open.
-	Lines          []*change.LineQuantity `json:"lines,omitempty"`
-	IdempotencyKey *string                `json:"idempotencyKey,omitempty"`
+	Lines []*change.LineQuantity `json:"lines,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of reportShipmentException or resolveShipmentException.
 type ShipmentExceptionPayload struct {
+	// The shipment after it; null when there are errors.
 	Shipment *ent.Shipment `json:"shipment,omitempty"`
-	Order    *ent.Order    `json:"order,omitempty"`
+	// The order after it; null when there are errors.
+	Order *ent.Order `json:"order,omitempty"`
 	// The no-charge replacement order of RESHIPPED.
 	ReplacementOrder *ent.Order `json:"replacementOrder,omitempty"`
 	// The return of RETURNED.
-	Return  *ent.ReturnOrder `json:"return,omitempty"`
-	Refunds []*ent.Payment   `json:"refunds"`
-	Errors  []*fault.Error   `json:"errors"`
+	Return *ent.ReturnOrder `json:"return,omitempty"`
+	// The refund payments of REFUNDED; empty otherwise.
+	Refunds []*ent.Payment `json:"refunds"`
+	// Why nothing changed, each with a code and field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// The result of shipOrder.
 type ShipmentPayload struct {
-	Order    *ent.Order     `json:"order,omitempty"`
-	Shipment *ent.Shipment  `json:"shipment,omitempty"`
-	Errors   []*fault.Error `json:"errors"`
+	// The order after the shipment: SHIPPED when nothing is left to ship, else still CONFIRMED. Null when there are errors.
+	Order *ent.Order `json:"order,omitempty"`
+	// The shipment recorded; null when there are errors.
+	Shipment *ent.Shipment `json:"shipment,omitempty"`
+	// Why nothing shipped, each with a code and field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// The result of createStockItem or updateStockItem.
 type StockItemPayload struct {
+	// The item as saved; null when there are errors.
 	StockItem *ent.StockItem `json:"stockItem,omitempty"`
-	Errors    []*fault.Error `json:"errors"`
+	// Why nothing changed, each with a code and the input field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// The result of receiveStock or adjustStock.
 type StockMovementPayload struct {
-	StockItem *ent.StockItem     `json:"stockItem,omitempty"`
-	Movement  *ent.StockMovement `json:"movement,omitempty"`
-	Errors    []*fault.Error     `json:"errors"`
+	// The item after the movement; null when there are errors.
+	StockItem *ent.StockItem `json:"stockItem,omitempty"`
+	// The ledger entry booked; null when there are errors.
+	Movement *ent.StockMovement `json:"movement,omitempty"`
+	// Why nothing was booked, each with a code and the input field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// Live updates over a websocket on /graphql (graphql-transport-ws, or the older graphql-ws protocol).
 type Subscription struct {
 }
 
+// Changes to a customer; omitted fields stay as they are.
 type UpdateCustomerInput struct {
+	// The Customer's ID.
 	ID int `json:"id"`
 	// The version the change was made against; VERSION_CONFLICT if it moved on.
-	ExpectedVersion int             `json:"expectedVersion"`
-	Name            *string         `json:"name,omitempty"`
-	ContactName     *string         `json:"contactName,omitempty"`
-	Email           *string         `json:"email,omitempty"`
-	Phone           *string         `json:"phone,omitempty"`
-	BillingAddress  *postal.Address `json:"billingAddress,omitempty"`
+	ExpectedVersion int `json:"expectedVersion"`
+	// Not blank; at most 200 characters.
+	Name *string `json:"name,omitempty"`
+	// At most 200 characters; an empty string clears it.
+	ContactName *string `json:"contactName,omitempty"`
+	// A valid address, at most 254 characters; an empty string clears it.
+	Email *string `json:"email,omitempty"`
+	// At most 50 characters; an empty string clears it.
+	Phone *string `json:"phone,omitempty"`
+	// Replaces the billing address.
+	BillingAddress *postal.Address `json:"billingAddress,omitempty"`
+	// Replaces the shipping address; orders already entered keep theirs.
 	ShippingAddress *postal.Address `json:"shippingAddress,omitempty"`
-	CreditLimit     *string         `json:"creditLimit,omitempty"`
+	// In the customer's currency, not negative. Needs customer:credit:write.
+	CreditLimit *string `json:"creditLimit,omitempty"`
 	// zh-CN or en; an empty string: the server's default.
 	Language *string `json:"language,omitempty"`
-	OwnerID  *int    `json:"ownerId,omitempty"`
+	// The new owner: an active SALES_REP or SALES_MANAGER; a sales rep may only name themselves.
+	OwnerID *int `json:"ownerId,omitempty"`
 }
 
+// Changes to a DRAFT order; omitted fields stay as they are.
 type UpdateDraftOrderInput struct {
-	OrderID               int               `json:"orderId"`
-	ExpectedVersion       int               `json:"expectedVersion"`
-	Lines                 []*OrderLineInput `json:"lines,omitempty"`
-	RequestedDeliveryDate *time.Time        `json:"requestedDeliveryDate,omitempty"`
-	PaymentDueAt          *time.Time        `json:"paymentDueAt,omitempty"`
-	Notes                 *string           `json:"notes,omitempty"`
-	ShippingAddress       *postal.Address   `json:"shippingAddress,omitempty"`
-	IdempotencyKey        *string           `json:"idempotencyKey,omitempty"`
+	// The DRAFT order's ID.
+	OrderID int `json:"orderId"`
+	// The order's version you saw; VERSION_CONFLICT when it changed since.
+	ExpectedVersion int `json:"expectedVersion"`
+	// Replace all lines: 1 to 200.
+	Lines []*OrderLineInput `json:"lines,omitempty"`
+	// The new requested delivery date.
+	RequestedDeliveryDate *time.Time `json:"requestedDeliveryDate,omitempty"`
+	// The new payment due time.
+	PaymentDueAt *time.Time `json:"paymentDueAt,omitempty"`
+	// Replaces the notes; at most 4,000 characters.
+	Notes *string `json:"notes,omitempty"`
+	// Replaces the shipping address.
+	ShippingAddress *postal.Address `json:"shippingAddress,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// Changes to a stock item; omitted fields stay as they are.
 type UpdateStockItemInput struct {
-	ID              int     `json:"id"`
-	ExpectedVersion int     `json:"expectedVersion"`
-	Name            *string `json:"name,omitempty"`
-	Description     *string `json:"description,omitempty"`
-	UnitPrice       *string `json:"unitPrice,omitempty"`
-	Active          *bool   `json:"active,omitempty"`
+	// The StockItem's ID.
+	ID int `json:"id"`
+	// The item's version you saw; VERSION_CONFLICT when it changed since.
+	ExpectedVersion int `json:"expectedVersion"`
+	// At most 200 characters.
+	Name *string `json:"name,omitempty"`
+	// At most 2,000 characters.
+	Description *string `json:"description,omitempty"`
+	// New list price per unit in the item's currency; not negative. Lines already written keep their price.
+	UnitPrice *string `json:"unitPrice,omitempty"`
+	// false: no longer sold: new order lines and product swaps refuse it, re-orders leave it out.
+	Active *bool `json:"active,omitempty"`
 	// Replaces the item's substitutes; [] removes them all.
 	SubstituteIds []int `json:"substituteIds,omitempty"`
 }
 
+// Changes to an account; omitted fields stay as they are.
 type UpdateUserInput struct {
-	ID              int        `json:"id"`
-	ExpectedVersion *int       `json:"expectedVersion,omitempty"`
-	Name            *string    `json:"name,omitempty"`
-	Role            *user.Role `json:"role,omitempty"`
-	Active          *bool      `json:"active,omitempty"`
-	Scopes          []string   `json:"scopes,omitempty"`
+	// The User's ID.
+	ID int `json:"id"`
+	// The account's version you saw; VERSION_CONFLICT when it changed since. Omitted: no check.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	// Display name; not blank, at most 200 characters.
+	Name *string `json:"name,omitempty"`
+	// The new role. Moving an account out of INTEGRATOR drops its scopes.
+	Role *user.Role `json:"role,omitempty"`
+	// false deactivates the account: it can no longer sign in and its sessions and API keys stop working.
+	Active *bool `json:"active,omitempty"`
+	// Replaces an INTEGRATOR's scopes (grantable permissions, never user:manage); [] removes them all.
+	Scopes []string `json:"scopes,omitempty"`
 }
 
+// Changes to a webhook endpoint; omitted fields stay as they are.
 type UpdateWebhookEndpointInput struct {
-	ID  int     `json:"id"`
+	// The WebhookEndpoint's ID.
+	ID int `json:"id"`
+	// New http(s) URL, at most 2,000 characters.
 	URL *string `json:"url,omitempty"`
 	// Replaces the event types; an empty list takes every event.
-	EventTypes  []string `json:"eventTypes,omitempty"`
-	Description *string  `json:"description,omitempty"`
-	Active      *bool    `json:"active,omitempty"`
+	EventTypes []string `json:"eventTypes,omitempty"`
+	// At most 500 characters.
+	Description *string `json:"description,omitempty"`
+	// false: no new events are queued for it; true switches it on again and clears its failure count and flag.
+	Active *bool `json:"active,omitempty"`
 }
 
+// The result of a user mutation.
 type UserPayload struct {
-	User   *ent.User      `json:"user,omitempty"`
+	// The account as saved; null when there are errors.
+	User *ent.User `json:"user,omitempty"`
+	// Why nothing changed, each with a code and the input field; empty on success.
 	Errors []*fault.Error `json:"errors"`
 }
 
 // Who is asking, and what they may do: clients hide what is not in permissions.
 type Viewer struct {
-	User        *ent.User `json:"user"`
-	Role        user.Role `json:"role"`
-	Permissions []string  `json:"permissions"`
+	// The signed-in account.
+	User *ent.User `json:"user"`
+	// The account's role.
+	Role user.Role `json:"role"`
+	// What the viewer may do, e.g. order:cancel:request: the role's permissions plus, for an INTEGRATOR, its granted scopes; sorted.
+	Permissions []string `json:"permissions"`
 }
 
+// A void: the whole order, for good.
 type VoidOrderInput struct {
-	OrderID    int                           `json:"orderId"`
+	// The order: DRAFT, PENDING_REVIEW or CONFIRMED, with nothing shipped.
+	OrderID int `json:"orderId"`
+	// Why it is voided, e.g. ENTRY_ERROR, DUPLICATE_ORDER or FRAUD_SUSPECTED.
 	ReasonCode cancellationrecord.ReasonCode `json:"reasonCode"`
-	Note       *string                       `json:"note,omitempty"`
+	// Required with OTHER; at most 2,000 characters.
+	Note *string `json:"note,omitempty"`
 	// The logged contact (logContact) in which the customer was told or agreed: of the order's customer, and of this order if it names one.
-	CustomerContactID *int    `json:"customerContactId,omitempty"`
-	DryRun            *bool   `json:"dryRun,omitempty"`
-	IdempotencyKey    *string `json:"idempotencyKey,omitempty"`
+	CustomerContactID *int `json:"customerContactId,omitempty"`
+	// Return what would happen (preview) and change nothing.
+	DryRun *bool `json:"dryRun,omitempty"`
+	// A retry with the same key returns the first result and changes nothing again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// The result of redeliverWebhook.
 type WebhookDeliveryPayload struct {
+	// The new delivery, due now; null when there are errors.
 	Delivery *ent.WebhookDelivery `json:"delivery,omitempty"`
-	Errors   []*fault.Error       `json:"errors"`
-}
-
-type WebhookEndpointPayload struct {
-	Endpoint *ent.WebhookEndpoint `json:"endpoint,omitempty"`
-	// The signing secret, after createWebhookEndpoint and rotateWebhookSecret only.
-	Secret *string        `json:"secret,omitempty"`
+	// Why nothing was queued (e.g. NOT_FOUND); empty on success.
 	Errors []*fault.Error `json:"errors"`
 }
 
-type WithholdCustomerNoticeInput struct {
-	NoticeID int    `json:"noticeId"`
-	Reason   string `json:"reason"`
+// The result of an endpoint mutation.
+type WebhookEndpointPayload struct {
+	// The endpoint as saved; null when there are errors.
+	Endpoint *ent.WebhookEndpoint `json:"endpoint,omitempty"`
+	// The signing secret, after createWebhookEndpoint and rotateWebhookSecret only.
+	Secret *string `json:"secret,omitempty"`
+	// Why nothing changed, each with a code and the input field; empty on success.
+	Errors []*fault.Error `json:"errors"`
 }
 
+// The notice to withhold.
+type WithholdCustomerNoticeInput struct {
+	// The CustomerNotice's ID: a QUEUED notice.
+	NoticeID int `json:"noticeId"`
+	// Why it must not go; required. Recorded, with your name, as the notice's last error.
+	Reason string `json:"reason"`
+}
+
+// How cancellationStats groups executed cancellations and voids.
 type CancellationStatsGroupBy string
 
 const (
-	CancellationStatsGroupByReason    CancellationStatsGroupBy = "REASON"
-	CancellationStatsGroupByDay       CancellationStatsGroupBy = "DAY"
-	CancellationStatsGroupByWeek      CancellationStatsGroupBy = "WEEK"
-	CancellationStatsGroupByMonth     CancellationStatsGroupBy = "MONTH"
-	CancellationStatsGroupBySalesRep  CancellationStatsGroupBy = "SALES_REP"
+	// By reason code.
+	CancellationStatsGroupByReason CancellationStatsGroupBy = "REASON"
+	// By the UTC day they executed: YYYY-MM-DD.
+	CancellationStatsGroupByDay CancellationStatsGroupBy = "DAY"
+	// By the UTC week they executed: the Monday's YYYY-MM-DD.
+	CancellationStatsGroupByWeek CancellationStatsGroupBy = "WEEK"
+	// By the UTC month they executed: YYYY-MM.
+	CancellationStatsGroupByMonth CancellationStatsGroupBy = "MONTH"
+	// By the email of the order's owner, or unassigned.
+	CancellationStatsGroupBySalesRep CancellationStatsGroupBy = "SALES_REP"
+	// By the SKU of the stock they released: a cancellation counts under each of its SKUs, and amountRefunded is 0 (a refund is not split over SKUs).
 	CancellationStatsGroupByStockItem CancellationStatsGroupBy = "STOCK_ITEM"
-	CancellationStatsGroupByChannel   CancellationStatsGroupBy = "CHANNEL"
+	// By the order's channel.
+	CancellationStatsGroupByChannel CancellationStatsGroupBy = "CHANNEL"
 	// CANCEL or VOID.
 	CancellationStatsGroupByKind CancellationStatsGroupBy = "KIND"
 )
@@ -881,10 +1306,13 @@ func (e CancellationStatsGroupBy) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How complaintStats groups complaints.
 type ComplaintStatsGroupBy string
 
 const (
+	// By ComplaintCategory.
 	ComplaintStatsGroupByCategory ComplaintStatsGroupBy = "CATEGORY"
+	// By ComplaintSeverity.
 	ComplaintStatsGroupBySeverity ComplaintStatsGroupBy = "SEVERITY"
 )
 
@@ -936,9 +1364,11 @@ func (e ComplaintStatsGroupBy) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What a correction means for the order's money.
 type CorrectionMoneyEffect string
 
 const (
+	// Nothing is due either way.
 	CorrectionMoneyEffectNone CorrectionMoneyEffect = "NONE"
 	// A paid order's total dropped: this much should go back (refundPayment).
 	CorrectionMoneyEffectRefundDue CorrectionMoneyEffect = "REFUND_DUE"
@@ -995,11 +1425,14 @@ func (e CorrectionMoneyEffect) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How correctionStats groups applied corrections.
 type CorrectionStatsGroupBy string
 
 const (
+	// By error type (OrderCorrectionErrorType).
 	CorrectionStatsGroupByErrorType CorrectionStatsGroupBy = "ERROR_TYPE"
-	CorrectionStatsGroupByCause     CorrectionStatsGroupBy = "CAUSE"
+	// By cause (OrderCorrectionCause).
+	CorrectionStatsGroupByCause CorrectionStatsGroupBy = "CAUSE"
 )
 
 var AllCorrectionStatsGroupBy = []CorrectionStatsGroupBy{
@@ -1054,11 +1487,16 @@ func (e CorrectionStatsGroupBy) MarshalJSON() ([]byte, error) {
 type ExceptionCategory string
 
 const (
-	ExceptionCategoryCustomer  ExceptionCategory = "CUSTOMER"
+	// Caused by or waiting on the customer: customer-requested cancellations, returns to approve, complaints, follow-ups.
+	ExceptionCategoryCustomer ExceptionCategory = "CUSTOMER"
+	// Stock: out-of-stock cancellations, returns to receive, orders held for short stock.
 	ExceptionCategoryInventory ExceptionCategory = "INVENTORY"
+	// Delivery: shipment exceptions, delivery-problem cancellations, orders held for an infeasible delivery date.
 	ExceptionCategoryLogistics ExceptionCategory = "LOGISTICS"
-	ExceptionCategoryPayment   ExceptionCategory = "PAYMENT"
-	ExceptionCategoryInternal  ExceptionCategory = "INTERNAL"
+	// Money: failed and overdue payments, overdue invoices, cancellations for a failed or late payment, orders held for credit.
+	ExceptionCategoryPayment ExceptionCategory = "PAYMENT"
+	// Errors on our side: severe corrections, cancellations for other reasons, orders held for a price check.
+	ExceptionCategoryInternal ExceptionCategory = "INTERNAL"
 )
 
 var AllExceptionCategory = []ExceptionCategory{
@@ -1112,18 +1550,28 @@ func (e ExceptionCategory) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What an inbox item is.
 type ExceptionKind string
 
 const (
+	// A cancellation request awaiting a sales manager's or finance's approval (REQUESTED or APPROVED).
 	ExceptionKindCancellationPending ExceptionKind = "CANCELLATION_PENDING"
-	ExceptionKindCorrectionPending   ExceptionKind = "CORRECTION_PENDING"
-	ExceptionKindReturnToApprove     ExceptionKind = "RETURN_TO_APPROVE"
-	ExceptionKindReturnToReceive     ExceptionKind = "RETURN_TO_RECEIVE"
-	ExceptionKindShipmentException   ExceptionKind = "SHIPMENT_EXCEPTION"
-	ExceptionKindPaymentFailed       ExceptionKind = "PAYMENT_FAILED"
-	ExceptionKindPaymentOverdue      ExceptionKind = "PAYMENT_OVERDUE"
-	ExceptionKindComplaintOpen       ExceptionKind = "COMPLAINT_OPEN"
-	ExceptionKindComplaintOverdue    ExceptionKind = "COMPLAINT_OVERDUE"
+	// A severe correction awaiting a manager's approval.
+	ExceptionKindCorrectionPending ExceptionKind = "CORRECTION_PENDING"
+	// A return REQUESTED, awaiting approval.
+	ExceptionKindReturnToApprove ExceptionKind = "RETURN_TO_APPROVE"
+	// A return APPROVED, whose goods the warehouse is to receive.
+	ExceptionKindReturnToReceive ExceptionKind = "RETURN_TO_RECEIVE"
+	// A shipment with an open delivery exception.
+	ExceptionKindShipmentException ExceptionKind = "SHIPMENT_EXCEPTION"
+	// A FAILED payment of an order that still expects money and is owed some.
+	ExceptionKindPaymentFailed ExceptionKind = "PAYMENT_FAILED"
+	// An order unpaid past its payment due time (without an open invoice), or an OPEN invoice past its due time.
+	ExceptionKindPaymentOverdue ExceptionKind = "PAYMENT_OVERDUE"
+	// A complaint OPEN or IN_PROGRESS, not yet due.
+	ExceptionKindComplaintOpen ExceptionKind = "COMPLAINT_OPEN"
+	// A complaint OPEN or IN_PROGRESS past its due time.
+	ExceptionKindComplaintOverdue ExceptionKind = "COMPLAINT_OVERDUE"
 	// An order held in review by a failed check (Order.reviewHold): stock INVENTORY, credit PAYMENT, delivery date LOGISTICS, price INTERNAL.
 	ExceptionKindReviewHeld ExceptionKind = "REVIEW_HELD"
 	// A contact's follow-up that has come due (Contact.followUpAt): in its assignee's inbox only.
@@ -1187,12 +1635,17 @@ func (e ExceptionKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How urgent an inbox item is. A complaint has its own severity; other kinds are MEDIUM or HIGH.
 type ExceptionSeverity string
 
 const (
-	ExceptionSeverityLow      ExceptionSeverity = "LOW"
-	ExceptionSeverityMedium   ExceptionSeverity = "MEDIUM"
-	ExceptionSeverityHigh     ExceptionSeverity = "HIGH"
+	// Complaints only.
+	ExceptionSeverityLow ExceptionSeverity = "LOW"
+	// E.g. returns, held orders, follow-ups, cancellations that need no finance approval.
+	ExceptionSeverityMedium ExceptionSeverity = "MEDIUM"
+	// E.g. failed or overdue payments, lost or damaged shipments, severe corrections, cancellations that need finance.
+	ExceptionSeverityHigh ExceptionSeverity = "HIGH"
+	// Complaints only.
 	ExceptionSeverityCritical ExceptionSeverity = "CRITICAL"
 )
 
@@ -1246,23 +1699,39 @@ func (e ExceptionSeverity) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Something that can be done to an order now (Order.availableActions), named by the mutation it allows.
 type OrderAction string
 
 const (
-	OrderActionUpdate       OrderAction = "UPDATE"
-	OrderActionSubmit       OrderAction = "SUBMIT"
-	OrderActionConfirm      OrderAction = "CONFIRM"
-	OrderActionReject       OrderAction = "REJECT"
-	OrderActionPay          OrderAction = "PAY"
-	OrderActionRefund       OrderAction = "REFUND"
-	OrderActionShip         OrderAction = "SHIP"
-	OrderActionDeliver      OrderAction = "DELIVER"
-	OrderActionComplete     OrderAction = "COMPLETE"
-	OrderActionCancel       OrderAction = "CANCEL"
-	OrderActionVoid         OrderAction = "VOID"
-	OrderActionReorder      OrderAction = "REORDER"
-	OrderActionCorrect      OrderAction = "CORRECT"
-	OrderActionReturn       OrderAction = "RETURN"
+	// updateDraftOrder: a DRAFT. Needs order:create.
+	OrderActionUpdate OrderAction = "UPDATE"
+	// submitOrder: a DRAFT. Needs order:create.
+	OrderActionSubmit OrderAction = "SUBMIT"
+	// confirmOrder: PENDING_REVIEW. Needs order:review.
+	OrderActionConfirm OrderAction = "CONFIRM"
+	// rejectOrder: PENDING_REVIEW. Needs order:review.
+	OrderActionReject OrderAction = "REJECT"
+	// recordPayment: CONFIRMED, SHIPPED or DELIVERED with money outstanding. Needs payment:record.
+	OrderActionPay OrderAction = "PAY"
+	// refundPayment: CONFIRMED, SHIPPED or DELIVERED with captured money not yet refunded. Needs refund:execute.
+	OrderActionRefund OrderAction = "REFUND"
+	// shipOrder: CONFIRMED with units left to ship. Needs order:fulfil.
+	OrderActionShip OrderAction = "SHIP"
+	// markOrderDelivered: SHIPPED. Needs order:fulfil.
+	OrderActionDeliver OrderAction = "DELIVER"
+	// completeOrder: DELIVERED, settled, nothing open on it. Needs order:complete.
+	OrderActionComplete OrderAction = "COMPLETE"
+	// requestOrderCancellation, cancelOrder: DRAFT, PENDING_REVIEW or CONFIRMED with units not shipped. Needs order:cancel:request.
+	OrderActionCancel OrderAction = "CANCEL"
+	// voidOrder: DRAFT, PENDING_REVIEW or CONFIRMED with nothing shipped. Needs order:void.
+	OrderActionVoid OrderAction = "VOID"
+	// reorder: REJECTED, CANCELLED or VOIDED. Needs order:reorder.
+	OrderActionReorder OrderAction = "REORDER"
+	// correctOrder: PENDING_REVIEW or CONFIRMED with units not shipped. Needs order:correct.
+	OrderActionCorrect OrderAction = "CORRECT"
+	// createReturn: CONFIRMED, SHIPPED or DELIVERED with shipped units. Needs return:request.
+	OrderActionReturn OrderAction = "RETURN"
+	// issueInvoice: the order has something to bill and no invoice that is not CREDITED. Needs invoice:issue.
 	OrderActionIssueInvoice OrderAction = "ISSUE_INVOICE"
 )
 
@@ -1327,6 +1796,7 @@ func (e OrderAction) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// An order's payment status, derived from its money.
 type OrderPaymentStatus string
 
 const (
@@ -1393,13 +1863,18 @@ func (e OrderPaymentStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What went wrong, and where its reason comes from.
 type ReasonKind string
 
 const (
+	// Executed cancellations, by reason code.
 	ReasonKindCancellation ReasonKind = "CANCELLATION"
-	ReasonKindVoid         ReasonKind = "VOID"
-	ReasonKindRejection    ReasonKind = "REJECTION"
-	ReasonKindCorrection   ReasonKind = "CORRECTION"
+	// Executed voids, by reason code.
+	ReasonKindVoid ReasonKind = "VOID"
+	// Orders rejected in review, by reason code.
+	ReasonKindRejection ReasonKind = "REJECTION"
+	// Applied corrections, by cause.
+	ReasonKindCorrection ReasonKind = "CORRECTION"
 )
 
 var AllReasonKind = []ReasonKind{
@@ -1452,12 +1927,16 @@ func (e ReasonKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How returnStats groups return lines.
 type ReturnStatsGroupBy string
 
 const (
-	ReturnStatsGroupByReason    ReturnStatsGroupBy = "REASON"
+	// By the line's return reason (ReturnLineReason).
+	ReturnStatsGroupByReason ReturnStatsGroupBy = "REASON"
+	// By the SKU of the returned order line.
 	ReturnStatsGroupByStockItem ReturnStatsGroupBy = "STOCK_ITEM"
-	ReturnStatsGroupByMonth     ReturnStatsGroupBy = "MONTH"
+	// By the UTC month the return was received: YYYY-MM.
+	ReturnStatsGroupByMonth ReturnStatsGroupBy = "MONTH"
 )
 
 var AllReturnStatsGroupBy = []ReturnStatsGroupBy{
@@ -1509,13 +1988,19 @@ func (e ReturnStatsGroupBy) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A delivery problem of a shipment.
 type ShipmentExceptionStatus string
 
 const (
-	ShipmentExceptionStatusDelayed      ShipmentExceptionStatus = "DELAYED"
-	ShipmentExceptionStatusLost         ShipmentExceptionStatus = "LOST"
-	ShipmentExceptionStatusDamaged      ShipmentExceptionStatus = "DAMAGED"
-	ShipmentExceptionStatusRefused      ShipmentExceptionStatus = "REFUSED"
+	// Late, still on its way.
+	ShipmentExceptionStatusDelayed ShipmentExceptionStatus = "DELAYED"
+	// Lost by the carrier.
+	ShipmentExceptionStatusLost ShipmentExceptionStatus = "LOST"
+	// Damaged on the way; the only problem a DELIVERED shipment may be reported with.
+	ShipmentExceptionStatusDamaged ShipmentExceptionStatus = "DAMAGED"
+	// The customer refused the delivery.
+	ShipmentExceptionStatusRefused ShipmentExceptionStatus = "REFUSED"
+	// Undeliverable at the address.
 	ShipmentExceptionStatusWrongAddress ShipmentExceptionStatus = "WRONG_ADDRESS"
 )
 
@@ -1570,13 +2055,18 @@ func (e ShipmentExceptionStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Why onHand is corrected.
 type StockAdjustmentReason string
 
 const (
+	// A stock count found a different quantity: an ADJUSTMENT either way.
 	StockAdjustmentReasonCountCorrection StockAdjustmentReason = "COUNT_CORRECTION"
-	StockAdjustmentReasonDamaged         StockAdjustmentReason = "DAMAGED"
-	StockAdjustmentReasonLost            StockAdjustmentReason = "LOST"
-	StockAdjustmentReasonFound           StockAdjustmentReason = "FOUND"
+	// Goods damaged in the warehouse: a WRITE_OFF; delta must be negative.
+	StockAdjustmentReasonDamaged StockAdjustmentReason = "DAMAGED"
+	// Goods gone missing: a WRITE_OFF; delta must be negative.
+	StockAdjustmentReasonLost StockAdjustmentReason = "LOST"
+	// Goods found again: an ADJUSTMENT; delta must be positive.
+	StockAdjustmentReasonFound StockAdjustmentReason = "FOUND"
 	// Needs a note.
 	StockAdjustmentReasonOther StockAdjustmentReason = "OTHER"
 )
@@ -1632,10 +2122,13 @@ func (e StockAdjustmentReason) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The length of a trend's periods, in UTC.
 type TrendPeriod string
 
 const (
-	TrendPeriodWeek  TrendPeriod = "WEEK"
+	// Monday to Monday.
+	TrendPeriodWeek TrendPeriod = "WEEK"
+	// A calendar month.
 	TrendPeriodMonth TrendPeriod = "MONTH"
 )
 

@@ -17,6 +17,7 @@ export type CancellationRecordStatus =
   /** Waits for the approvals it needs (a sales manager, and finance where money goes back). */
   | 'REQUESTED';
 
+/** The kind of a business-rule failure, for clients to act on (UserError.code). */
 export type ErrorCode =
   /** It needs an approval first (request it, e.g. requestOrderCancellation); nothing changed. */
   | 'APPROVAL_REQUIRED'
