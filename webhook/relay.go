@@ -116,8 +116,14 @@ func (r *Relay) Dispatch(ctx context.Context) (int, error) {
 	now := r.Now().UTC()
 	var n int
 	err := store.WithTx(ctx, r.client, func(tx *ent.Tx) error {
+		// Everything but the event's data, which only a delivery sends: a
+		// commit wakes the relay, and decoding each event's snapshot of its
+		// order here would cost every business action.
 		rows, err := tx.OutboxEvent.Query().Where(outboxevent.DispatchedAtIsNil()).
-			Order(ent.Asc(outboxevent.FieldID)).Limit(r.Batch).Modify(store.ForUpdate).All(ctx)
+			Order(ent.Asc(outboxevent.FieldID)).Limit(r.Batch).
+			Select(outboxevent.FieldID, outboxevent.FieldType, outboxevent.FieldOrderID, outboxevent.FieldSubjectType,
+				outboxevent.FieldSubjectID, outboxevent.FieldOccurredAt, outboxevent.FieldDispatchedAt).
+			Modify(store.ForUpdate).All(ctx)
 		if err != nil || len(rows) == 0 {
 			return err
 		}
