@@ -88,8 +88,8 @@ func TestStatementBudget_ApprovalChain(t *testing.T) {
 	step("SALES_REP", "requestOrderCancellation", `mutation($o: ID!) { requestOrderCancellation(input: {orderId: $o, reasonCode: CUSTOMER_REQUEST}) {
 		cancellation { id status } `+userErrors+` } }`, apptest.Vars{"o": o.ID}, &req, 9)
 	approve := `mutation($c: ID!) { approveOrderCancellation(input: {cancellationId: $c}) { order { id status } cancellation { id status } ` + userErrors + ` } }`
-	step("SALES_MANAGER", "approveOrderCancellation", approve, apptest.Vars{"c": req.Cancellation.ID}, nil, 10)
-	step("FINANCE", "approveOrderCancellation", approve, apptest.Vars{"c": req.Cancellation.ID}, nil, 22)
+	step("SALES_MANAGER", "approveOrderCancellation", approve, apptest.Vars{"c": req.Cancellation.ID}, nil, 9)
+	step("FINANCE", "approveOrderCancellation", approve, apptest.Vars{"c": req.Cancellation.ID}, nil, 20)
 	assertInvariants(t, w.env)
 }
 

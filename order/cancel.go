@@ -248,7 +248,11 @@ func (l *Locked) closeRequests(ctx context.Context, why string, keep int) error 
 	tx, v := l.tx, auth.FromContext(ctx)
 	// What was open when the order was held is all there can be, besides
 	// the request executing: every action holds the order first.
-	if l.held.requests&openCancellations != 0 {
+	others := l.held.requests&openCancellations != 0
+	if keep != 0 && keep == l.heldRequest { // it was open then, and counted
+		others = l.held.requests&twoOpenCancellations != 0
+	}
+	if others {
 		if err := l.closeCancellations(ctx, why, keep); err != nil {
 			return err
 		}

@@ -189,12 +189,16 @@ type openRequests int
 const (
 	openCancellations openRequests = 1 << iota
 	openCorrections
+	// twoOpenCancellations: more than one cancellation request is open, so
+	// executing one leaves others to close.
+	twoOpenCancellations
 )
 
 const openRequestsColumn = "open_requests"
 
 // withOpenRequests has hold read, with the order row, whether the order
-// has a cancellation request or a correction not yet decided.
+// has a cancellation request (one, or more) or a correction not yet
+// decided.
 func withOpenRequests(s *entsql.Selector) {
 	exists := func(table, orderColumn, statusColumn string, statuses []string) *entsql.Selector {
 		t := entsql.Table(table)
@@ -218,9 +222,11 @@ func withOpenRequests(s *entsql.Selector) {
 			WriteString(" THEN " + strconv.Itoa(int(bit)) + " ELSE 0 END")
 	}
 	s.AppendSelectExprAs(entsql.ExprFunc(func(b *entsql.Builder) {
-		b.WriteString("(")
-		flag(b, exists(cancellationrecord.Table, cancellationrecord.FieldOrderID, cancellationrecord.FieldStatus, cancels), openCancellations)
-		b.WriteString(" + ")
+		b.WriteString("(CASE ")
+		cancellations := exists(cancellationrecord.Table, cancellationrecord.FieldOrderID, cancellationrecord.FieldStatus, cancels)
+		b.Wrap(func(b *entsql.Builder) { b.Join(cancellations.Select(entsql.Count("*"))) })
+		b.WriteString(" WHEN 0 THEN 0 WHEN 1 THEN " + strconv.Itoa(int(openCancellations)) +
+			" ELSE " + strconv.Itoa(int(openCancellations|twoOpenCancellations)) + " END + ")
 		flag(b, exists(ordercorrection.Table, ordercorrection.FieldOrderID, ordercorrection.FieldStatus, corrections), openCorrections)
 		b.WriteString(")")
 	}), openRequestsColumn)

@@ -23,6 +23,7 @@ import (
 	"orderdesk/money"
 	"orderdesk/notice"
 	"orderdesk/payment"
+	"orderdesk/store"
 )
 
 // Invoices and credit notes (seed 002: 开具发票, 发票开具错误).
@@ -260,7 +261,7 @@ func (l *Locked) followInvoice(ctx context.Context) error {
 	}
 	l.held.due, l.held.paid = now.due, now.paid
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
-	inv, err := l.tx.Invoice.Query().Where(invoice.ID(l.held.invoice)).Modify(lockIf(true)).Only(sys)
+	inv, err := l.tx.Invoice.Query().Where(invoice.ID(l.held.invoice)).Modify(store.ForUpdate).Only(sys)
 	if err != nil {
 		return err
 	}
@@ -399,13 +400,9 @@ func openInvoiceNumber(ctx context.Context, c *ent.Client, orderID int) (string,
 }
 
 func invoices(tx *ent.Tx, id int) child[*ent.Invoice] {
-	return func(ctx context.Context, locked bool) (*ent.Invoice, int, error) {
-		inv, err := tx.Invoice.Query().Where(invoice.ID(id)).Modify(lockIf(locked)).Only(ctx)
-		if err != nil {
-			return nil, 0, err
-		}
-		return inv, inv.OrderID, nil
-	}
+	return child[*ent.Invoice]{invoice.Table, id, func(ctx context.Context) (*ent.Invoice, error) {
+		return tx.Invoice.Query().Where(invoice.ID(id)).Modify(store.ForUpdate).Only(ctx)
+	}}
 }
 
 // InvoiceFilter narrows a list of invoices; nil fields do not.

@@ -52,6 +52,9 @@ type Locked struct {
 	charges  []*ent.Payment   // read by the first money movement (refund)
 	held     heldMoney        // the order's money when it was held (invoices follow it)
 	action   Action           // what it was held for
+	// heldRequest is the open cancellation request the order was held
+	// for (holdChild), counted among held.requests; 0 if none.
+	heldRequest int
 	// refundUnsaved: a refund raised the order's refunded amount in
 	// memory only; the next save writes it (see refund).
 	refundUnsaved bool
@@ -60,14 +63,20 @@ type Locked struct {
 // hold locks order id for action a, loads its lines and checks the action
 // table and guards. A missing or invisible order is NOT_FOUND on field.
 func (s *Service) hold(ctx context.Context, tx *ent.Tx, id int, a Action, field string) (*Locked, error) {
+	return s.holdWhere(ctx, tx, entorder.ID(id), a, field, "order")
+}
+
+// holdWhere is hold of the order which picks: its id, or the order of a
+// record (holdChild); a missing or invisible one is "no such what".
+func (s *Service) holdWhere(ctx context.Context, tx *ent.Tx, picks predicate.Order, a Action, field, what string) (*Locked, error) {
 	l := &Locked{tx: tx, Now: store.Now(ctx), action: a}
 	if rules[a].exposure {
 		// The customer is locked before the order is read through the
 		// viewer's privacy rules: the lock itself shows the viewer nothing.
 		sys := privacy.DecisionContext(ctx, privacy.Allow)
-		cid, err := tx.Order.Query().Where(entorder.ID(id)).Select(entorder.FieldCustomerID).Int(sys)
+		cid, err := tx.Order.Query().Where(picks).Select(entorder.FieldCustomerID).Int(sys)
 		if ent.IsNotFound(err) {
-			return nil, fault.New(fault.NotFound, field, "no such order")
+			return nil, fault.New(fault.NotFound, field, "no such %s", what)
 		}
 		if err != nil {
 			return nil, err
@@ -76,9 +85,9 @@ func (s *Service) hold(ctx context.Context, tx *ent.Tx, id int, a Action, field 
 			return nil, err
 		}
 	}
-	o, err := tx.Order.Query().Where(entorder.ID(id)).Modify(store.ForUpdate, withOpenInvoice, withOpenRequests).Only(ctx)
+	o, err := tx.Order.Query().Where(picks).Modify(store.ForUpdate, withOpenInvoice, withOpenRequests).Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, fault.New(fault.NotFound, field, "no such order")
+		return nil, fault.New(fault.NotFound, field, "no such %s", what)
 	}
 	if err != nil {
 		return nil, err
@@ -171,85 +180,70 @@ func OpenWork(ctx context.Context, c *ent.Client, orderID int) (string, error) {
 // the customer or awaiting a manager.
 var pendingCorrection = []ordercorrection.Status{ordercorrection.StatusAWAITING_CUSTOMER, ordercorrection.StatusPENDING_APPROVAL}
 
-// child reads a record of an order (a payment, shipment, return, ...)
-// twice: first plainly, to learn its order, and again, locked, once the
-// order is held.
-type child[C any] func(ctx context.Context, locked bool) (rec C, orderID int, err error)
+// child is a record of an order (a payment, shipment, return, ...): the
+// table it is kept in, whose order_id column names its order, its id, and
+// how to read it, locked, once the order is held.
+type child[C any] struct {
+	table string
+	id    int
+	read  func(ctx context.Context) (C, error)
+}
 
-// holdChild holds the order of a record and re-reads the record under the
-// order's lock, so that it is seen as the last action on it left it.
-func holdChild[C any](ctx context.Context, s *Service, tx *ent.Tx, a Action, field, what string, read child[C]) (*Locked, C, error) {
+// holdChild holds the order of a record and reads the record under the
+// order's lock, so that it is seen as the last action on it left it. The
+// order is found from the record in the statement that locks it (a
+// record's order never changes).
+func holdChild[C any](ctx context.Context, s *Service, tx *ent.Tx, a Action, field, what string, c child[C]) (*Locked, C, error) {
 	var zero C
-	_, orderID, err := read(ctx, false)
+	t := entsql.Table(c.table)
+	ofRecord := predicate.Order(func(o *entsql.Selector) {
+		o.Where(entsql.In(o.C(entorder.FieldID), entsql.Select(t.C("order_id")).From(t).Where(entsql.EQ(t.C("id"), c.id))))
+	})
+	l, err := s.holdWhere(ctx, tx, ofRecord, a, field, what)
+	if err != nil {
+		return nil, zero, err
+	}
+	rec, err := c.read(ctx)
 	if ent.IsNotFound(err) {
 		return nil, zero, fault.New(fault.NotFound, field, "no such %s", what)
 	}
 	if err != nil {
 		return nil, zero, err
 	}
-	l, err := s.hold(ctx, tx, orderID, a, field)
-	if err != nil {
-		return nil, zero, err
+	if c, ok := any(rec).(*ent.CancellationRecord); ok && isOpenCancellation(c.Status) {
+		l.heldRequest = c.ID
 	}
-	rec, _, err := read(ctx, true)
-	return l, rec, err
-}
-
-func lockIf(locked bool) func(*entsql.Selector) {
-	if locked {
-		return store.ForUpdate
-	}
-	return func(*entsql.Selector) {}
+	return l, rec, nil
 }
 
 func payments(tx *ent.Tx, id int) child[*ent.Payment] {
-	return func(ctx context.Context, locked bool) (*ent.Payment, int, error) {
-		p, err := tx.Payment.Query().Where(entpayment.ID(id)).Modify(lockIf(locked)).Only(ctx)
-		if err != nil {
-			return nil, 0, err
-		}
-		return p, p.OrderID, nil
-	}
+	return child[*ent.Payment]{entpayment.Table, id, func(ctx context.Context) (*ent.Payment, error) {
+		return tx.Payment.Query().Where(entpayment.ID(id)).Modify(store.ForUpdate).Only(ctx)
+	}}
 }
 
 func shipments(tx *ent.Tx, id int) child[*ent.Shipment] {
-	return func(ctx context.Context, locked bool) (*ent.Shipment, int, error) {
-		sh, err := tx.Shipment.Query().Where(shipment.ID(id)).Modify(lockIf(locked)).Only(ctx)
-		if err != nil {
-			return nil, 0, err
-		}
-		return sh, sh.OrderID, nil
-	}
+	return child[*ent.Shipment]{shipment.Table, id, func(ctx context.Context) (*ent.Shipment, error) {
+		return tx.Shipment.Query().Where(shipment.ID(id)).Modify(store.ForUpdate).Only(ctx)
+	}}
 }
 
 func returns(tx *ent.Tx, id int) child[*ent.ReturnOrder] {
-	return func(ctx context.Context, locked bool) (*ent.ReturnOrder, int, error) {
-		ro, err := tx.ReturnOrder.Query().Where(returnorder.ID(id)).Modify(lockIf(locked)).Only(ctx)
-		if err != nil {
-			return nil, 0, err
-		}
-		return ro, ro.OrderID, nil
-	}
+	return child[*ent.ReturnOrder]{returnorder.Table, id, func(ctx context.Context) (*ent.ReturnOrder, error) {
+		return tx.ReturnOrder.Query().Where(returnorder.ID(id)).Modify(store.ForUpdate).Only(ctx)
+	}}
 }
 
 func corrections(tx *ent.Tx, id int) child[*ent.OrderCorrection] {
-	return func(ctx context.Context, locked bool) (*ent.OrderCorrection, int, error) {
-		c, err := tx.OrderCorrection.Query().Where(ordercorrection.ID(id)).Modify(lockIf(locked)).Only(ctx)
-		if err != nil {
-			return nil, 0, err
-		}
-		return c, c.OrderID, nil
-	}
+	return child[*ent.OrderCorrection]{ordercorrection.Table, id, func(ctx context.Context) (*ent.OrderCorrection, error) {
+		return tx.OrderCorrection.Query().Where(ordercorrection.ID(id)).Modify(store.ForUpdate).Only(ctx)
+	}}
 }
 
 func cancellations(tx *ent.Tx, id int) child[*ent.CancellationRecord] {
-	return func(ctx context.Context, locked bool) (*ent.CancellationRecord, int, error) {
-		c, err := tx.CancellationRecord.Query().Where(cancellationrecord.ID(id)).Modify(lockIf(locked)).Only(ctx)
-		if err != nil {
-			return nil, 0, err
-		}
-		return c, c.OrderID, nil
-	}
+	return child[*ent.CancellationRecord]{cancellationrecord.Table, id, func(ctx context.Context) (*ent.CancellationRecord, error) {
+		return tx.CancellationRecord.Query().Where(cancellationrecord.ID(id)).Modify(store.ForUpdate).Only(ctx)
+	}}
 }
 
 // checkVersion compares the client's expected version, when given.
