@@ -7,6 +7,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -118,12 +119,25 @@ func Flush(ctx context.Context, tx *ent.Tx) error {
 	return write(ctx, tx, events, b.orders)
 }
 
+// encodeOrder is the order's part of an event: as describe gives it, or
+// just its id when the action described none.
+func encodeOrder(id int, describe func() map[string]any) (json.RawMessage, error) {
+	order := map[string]any{"id": strconv.Itoa(id)}
+	if describe != nil {
+		order = describe()
+	}
+	return json.Marshal(order)
+}
+
 func write(ctx context.Context, tx *ent.Tx, events []Event, orders map[int]func() map[string]any) error {
 	now, ok := store.TxNow(ctx)
 	if !ok {
 		now = time.Now().UTC()
 	}
 	rows := make([]*ent.OutboxEventCreate, len(events))
+	// An action's events of one order carry the order as the action left
+	// it: described and encoded once, however many events share it.
+	encoded := map[int]json.RawMessage{}
 	for i, e := range events {
 		data := e.Data
 		if data == nil {
@@ -131,9 +145,13 @@ func write(ctx context.Context, tx *ent.Tx, events []Event, orders map[int]func(
 		}
 		data["subject"] = map[string]any{"type": e.SubjectType, "id": strconv.Itoa(e.SubjectID)}
 		if e.OrderID != nil {
-			order := map[string]any{"id": strconv.Itoa(*e.OrderID)}
-			if describe := orders[*e.OrderID]; describe != nil {
-				order = describe()
+			order, ok := encoded[*e.OrderID]
+			if !ok {
+				var err error
+				if order, err = encodeOrder(*e.OrderID, orders[*e.OrderID]); err != nil {
+					return err
+				}
+				encoded[*e.OrderID] = order
 			}
 			data["order"] = order
 		}
