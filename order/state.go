@@ -167,13 +167,24 @@ var rules = map[Action]rule{
 }
 
 // permissions is what a viewer needs for each of the order's own actions,
-// for availableActions; the services check the same at their entry.
-var permissions = map[Action]auth.Permission{
-	Update: auth.OrderCreate, Submit: auth.OrderCreate, Confirm: auth.OrderReview, Reject: auth.OrderReview,
-	Pay: auth.PaymentRecord, Refund: auth.RefundExecute, Ship: auth.OrderFulfil, Deliver: auth.OrderFulfil,
-	Finish: auth.OrderComplete, Cancel: auth.OrderCancelRequest, Void: auth.OrderVoid,
-	Reorder: auth.OrderReorder, Correct: auth.OrderCorrect, Return: auth.ReturnRequest,
-	IssueInvoice: auth.InvoiceIssue,
+// for availableActions; the services check the same at their entry (a
+// reorder makes an order, so it also takes order:create).
+var permissions = map[Action][]auth.Permission{
+	Update: {auth.OrderCreate}, Submit: {auth.OrderCreate}, Confirm: {auth.OrderReview}, Reject: {auth.OrderReview},
+	Pay: {auth.PaymentRecord}, Refund: {auth.RefundExecute}, Ship: {auth.OrderFulfil}, Deliver: {auth.OrderFulfil},
+	Finish: {auth.OrderComplete}, Cancel: {auth.OrderCancelRequest}, Void: {auth.OrderVoid},
+	Reorder: {auth.OrderReorder, auth.OrderCreate}, Correct: {auth.OrderCorrect}, Return: {auth.ReturnRequest},
+	IssueInvoice: {auth.InvoiceIssue},
+}
+
+// mayTake reports whether v has every permission action a needs.
+func mayTake(v *auth.Viewer, a Action) bool {
+	for _, p := range permissions[a] {
+		if !v.Can(p) {
+			return false
+		}
+	}
+	return len(permissions[a]) > 0
 }
 
 // Terminal reports whether nothing more happens to an order in status s.
@@ -347,7 +358,7 @@ func allow(f facts, a Action) error {
 func actionsFor(v *auth.Viewer, f facts) ([]Action, error) {
 	var out []Action
 	for _, a := range Actions {
-		if !v.Can(permissions[a]) {
+		if !mayTake(v, a) {
 			continue
 		}
 		err := allow(f, a)

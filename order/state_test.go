@@ -126,13 +126,33 @@ func TestStateTable_TerminalStatusesAllowOnlyReorder(t *testing.T) {
 
 func TestStateTable_EveryActionHasAPermission(t *testing.T) {
 	for _, a := range Actions {
-		p, ok := permissions[a]
-		if !ok {
+		ps := permissions[a]
+		if len(ps) == 0 {
 			t.Errorf("action %s has no permission entry", a)
-			continue
 		}
-		if !slices.Contains(auth.All, p) {
-			t.Errorf("action %s needs %q, which is not a permission", a, p)
+		for _, p := range ps {
+			if !slices.Contains(auth.All, p) {
+				t.Errorf("action %s needs %q, which is not a permission", a, p)
+			}
+		}
+	}
+}
+
+// TestAvailableActions_ReorderNeedsCreate: reorder makes an order, so the
+// mutation needs order:create besides order:reorder; an integrator granted
+// order:reorder alone is not offered what it would be refused.
+func TestAvailableActions_ReorderNeedsCreate(t *testing.T) {
+	cancelled := orderFacts(Cancelled, 0, 0, "", [2]int{5, 0})
+	for _, c := range []struct {
+		scopes []string
+		want   []Action
+	}{
+		{[]string{string(auth.OrderReorder)}, nil},
+		{[]string{string(auth.OrderReorder), string(auth.OrderCreate)}, []Action{Reorder}},
+	} {
+		v := auth.NewUser(3, "integrator", auth.Integrator, c.scopes)
+		if got, err := actionsFor(v, cancelled); err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("scopes %v: %v (%v), want %v", c.scopes, got, err, c.want)
 		}
 	}
 }
