@@ -3,6 +3,8 @@ package notice
 import (
 	"context"
 	"time"
+
+	"orderdesk/store"
 )
 
 // Wake asks the sender's loop (Run) for a round now; it never blocks.
@@ -13,17 +15,8 @@ func (s *Sender) Wake() {
 	}
 }
 
-// Run delivers due notices every interval, and when woken, until ctx ends.
+// Run delivers due notices every interval, and when woken (at most one
+// round per store.WakeGap), until ctx ends.
 func (s *Sender) Run(ctx context.Context, every time.Duration, round func(n int, err error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		round(s.DeliverDue(ctx))
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-s.wake:
-		}
-	}
+	store.Rounds(ctx, every, s.wake, func() { round(s.DeliverDue(ctx)) })
 }

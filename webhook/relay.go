@@ -367,19 +367,10 @@ func (r *Relay) Wake() {
 	}
 }
 
-// Run makes a round every interval, and when woken, until ctx ends.
+// Run makes a round every interval, and when woken (at most one round per
+// store.WakeGap), until ctx ends.
 func (r *Relay) Run(ctx context.Context, every time.Duration, round func(n int, err error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		round(r.Round(ctx))
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-r.wake:
-		}
-	}
+	store.Rounds(ctx, every, r.wake, func() { round(r.Round(ctx)) })
 }
 
 // Retention is how long dispatched events and their settled deliveries
