@@ -458,6 +458,14 @@ func TestRejectAndReorder(t *testing.T) {
 			ReorderedFrom *struct{ ID string }
 		}
 	}
+	// Notes are held to createOrder's limit, in characters: 4,001 are
+	// refused.
+	long := strings.Repeat("订", 4001)
+	errs := mutate(t, lcClient(t, w, "SALES_REP"), "reorder", `mutation($id: ID!, $n: String) { reorder(input: {orderId: $id, notes: $n}) {
+		newOrder { id } `+userErrors+` } }`, apptest.Vars{"id": o.ID, "n": long}, nil)
+	if len(errs) != 1 || errs[0].Code != "INVALID" || errs[0].Field == nil || *errs[0].Field != "input.notes" {
+		t.Fatalf("reorder with 4,001 characters of notes: %+v, want INVALID on input.notes", errs)
+	}
 	must(t, mutate(t, lcClient(t, w, "SALES_REP"), "reorder", `mutation($id: ID!) { reorder(input: {orderId: $id}) {
 		order { id status } newOrder { `+orderFields+` reorderedFrom { id } } `+userErrors+` } }`, apptest.Vars{"id": o.ID}, &p))
 	n := p.NewOrder

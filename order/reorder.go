@@ -33,12 +33,16 @@ func (s *Service) Reorder(ctx context.Context, r ReorderRequest) (*Result, error
 	if _, err := auth.Require(ctx, auth.OrderReorder, auth.OrderCreate); err != nil {
 		return nil, err
 	}
+	var errs fault.List
 	if r.Lines != nil {
-		var errs fault.List
 		s.checkLineCount(&errs, len(r.Lines))
-		if err := errs.Err(); err != nil {
-			return nil, err
-		}
+	}
+	if r.Notes != nil { // as createOrder's and updateDraftOrder's notes
+		notes := errs.Text("input.notes", *r.Notes, 4000, false)
+		r.Notes = &notes
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
 	return s.run(ctx, "reorder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
 		old, err := s.hold(ctx, tx, r.OrderID, Reorder, "input.orderId")
