@@ -27285,7 +27285,7 @@ enum OrderAction {
   CANCEL
   "voidOrder: DRAFT, PENDING_REVIEW or CONFIRMED with nothing shipped. Needs order:void."
   VOID
-  "reorder: REJECTED, CANCELLED or VOIDED. Needs order:reorder."
+  "reorder: REJECTED, CANCELLED or VOIDED. Needs order:reorder and order:create."
   REORDER
   "correctOrder: PENDING_REVIEW or CONFIRMED with units not shipped. Needs order:correct."
   CORRECT

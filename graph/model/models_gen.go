@@ -1725,7 +1725,7 @@ const (
 	OrderActionCancel OrderAction = "CANCEL"
 	// voidOrder: DRAFT, PENDING_REVIEW or CONFIRMED with nothing shipped. Needs order:void.
 	OrderActionVoid OrderAction = "VOID"
-	// reorder: REJECTED, CANCELLED or VOIDED. Needs order:reorder.
+	// reorder: REJECTED, CANCELLED or VOIDED. Needs order:reorder and order:create.
 	OrderActionReorder OrderAction = "REORDER"
 	// correctOrder: PENDING_REVIEW or CONFIRMED with units not shipped. Needs order:correct.
 	OrderActionCorrect OrderAction = "CORRECT"
