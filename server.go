@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -150,6 +151,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.migrate, "migrate", env("MIGRATE", migrateAuto), "auto: apply pending migrations at start; off: refuse to start while any is pending (apply them with 'orderdesk migrate') (ORDERDESK_MIGRATE)")
 	fs.IntVar(&c.limits.MaxMutations, "max-mutations", 0, "most mutation fields in one operation; money- and stock-moving ones always alone; default 5 (ORDERDESK_MAX_MUTATIONS)")
 	fs.IntVar(&c.edge.MaxInFlight, "max-in-flight", 128, "requests served at once; past it 503 + Retry-After; 0 = no bound (ORDERDESK_MAX_IN_FLIGHT)")
+	fs.IntVar(&c.edge.MaxExecuting, "max-executing", 8*runtime.GOMAXPROCS(0), "of those, how many execute at once (the others wait their turn); default 8 per CPU; 0 = no bound (ORDERDESK_MAX_EXECUTING)")
 	fs.DurationVar(&c.edge.RequestTimeout, "request-timeout", 30*time.Second, "time budget of one request, database calls included (ORDERDESK_REQUEST_TIMEOUT)")
 	fs.DurationVar(&c.db.Timeout, "db-timeout", store.DefaultTimeout, "MySQL: longest wait for one answer of the database (ORDERDESK_DB_TIMEOUT)")
 	fs.DurationVar(&c.db.LockWait, "db-lock-wait", store.DefaultLockWait, "MySQL: longest wait for a row lock (ORDERDESK_DB_LOCK_WAIT)")
@@ -165,7 +167,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	var errs []error
 	for name, target := range map[string]*int{"BCRYPT_COST": &c.bcryptCost, "MAX_COMPLEXITY": &c.limits.MaxComplexity, "MAX_DEPTH": &c.limits.MaxDepth,
-		"MAX_MUTATIONS": &c.limits.MaxMutations, "MAX_IN_FLIGHT": &c.edge.MaxInFlight} {
+		"MAX_MUTATIONS": &c.limits.MaxMutations, "MAX_IN_FLIGHT": &c.edge.MaxInFlight, "MAX_EXECUTING": &c.edge.MaxExecuting} {
 		if v := getenv("ORDERDESK_" + name); v != "" && !flagSet(fs, strings.ToLower(strings.ReplaceAll(name, "_", "-"))) {
 			n, err := strconv.Atoi(v)
 			if err != nil {

@@ -53,6 +53,32 @@ func shed(max int, next http.Handler) http.Handler {
 	})
 }
 
+// paced lets at most max of the requests shed admitted execute at once;
+// the others wait their turn (within their time budget). Executing is
+// CPU work on the server's few cores: more at once finish no sooner, but
+// each holds its rows and answer in memory meanwhile, so the heap, the
+// collector's work and the tail grow with the crowd. Websockets and event
+// streams are not paced. max ≤ 0: no bound.
+func paced(max int, next http.Handler) http.Handler {
+	if max <= 0 {
+		return next
+	}
+	slots := make(chan struct{}, max)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isLive(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			next.ServeHTTP(w, r)
+		case <-r.Context().Done():
+			unavailable(w, "the server is busy and the request's time ran out waiting; try again shortly")
+		}
+	})
+}
+
 // budgeted gives each request a time budget: its context, and with it every
 // database call, ends after d, and the response must be written by then
 // (plus a margin to write the error). Websockets live longer and are left

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -43,6 +44,57 @@ func TestShed(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/graphql", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("after the burst: %d", rec.Code)
+	}
+}
+
+// TestPaced: with two requests executing, a third waits — it is not
+// refused — and executes once one ends; one whose time runs out while it
+// waits is answered 503 without executing.
+func TestPaced(t *testing.T) {
+	release := make(chan struct{})
+	var executing, most, entered atomic.Int64
+	var inTwo sync.WaitGroup
+	inTwo.Add(2)
+	h := paced(2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := executing.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		if entered.Add(1) <= 2 {
+			inTwo.Done()
+		}
+		<-release
+		executing.Add(-1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	codes := make([]int, 3)
+	var done sync.WaitGroup
+	for i := range 2 {
+		done.Go(func() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/graphql", nil))
+			codes[i] = rec.Code
+		})
+	}
+	inTwo.Wait()
+	// Its time runs out while the two execute: refused, never executed.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/graphql", nil).WithContext(ctx))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"code":"SERVICE_UNAVAILABLE"`) {
+		t.Errorf("a request whose time ran out waiting: %d %s, want 503", rec.Code, rec.Body)
+	}
+	// A third with time waits for a slot.
+	done.Go(func() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/graphql", nil))
+		codes[2] = rec.Code
+	})
+	close(release)
+	done.Wait()
+	if codes[0] != http.StatusOK || codes[1] != http.StatusOK || codes[2] != http.StatusOK || entered.Load() != 3 || most.Load() != 2 {
+		t.Errorf("answers %v, %d executed, at most %d at once; want three 200s, 3 executed, at most 2 at once",
+			codes, entered.Load(), most.Load())
 	}
 }
 

@@ -70,6 +70,9 @@ type Edge struct {
 	// MaxInFlight bounds the requests served at once; past it they are
 	// refused with 503 and Retry-After. 0 = no bound.
 	MaxInFlight int
+	// MaxExecuting bounds the admitted requests that execute at once; the
+	// others wait their turn within their budget (paced). 0 = no bound.
+	MaxExecuting int
 	// RequestTimeout is each request's time budget; 0 = none.
 	RequestTimeout time.Duration
 	// Origins are the browser origins (other than the API's own) that may
@@ -131,8 +134,8 @@ func New(c Config) http.Handler {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", shed(c.MaxInFlight, budgeted(c.RequestTimeout,
-		limited(c.MaxBodyBytes, authenticated(c.Log, c.Auth, c.TrustedProxies, gql)))))
+	mux.Handle("/graphql", shed(c.MaxInFlight, budgeted(c.RequestTimeout, paced(c.MaxExecuting,
+		limited(c.MaxBodyBytes, authenticated(c.Log, c.Auth, c.TrustedProxies, gql))))))
 	// The schema as one SDL file, for client generators (graph/sdl).
 	schema := sdl.Print()
 	mux.HandleFunc("GET /graphql/schema.graphql", func(w http.ResponseWriter, r *http.Request) {
