@@ -34,23 +34,7 @@ func unavailable(w http.ResponseWriter, message string) {
 // its excess a retry instead of everyone a timeout. Websockets are not
 // counted: they are long-lived and idle most of the time.
 func shed(max int, next http.Handler) http.Handler {
-	if max <= 0 {
-		return next
-	}
-	slots := make(chan struct{}, max)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isLive(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		select {
-		case slots <- struct{}{}:
-			defer func() { <-slots }()
-			next.ServeHTTP(w, r)
-		default:
-			unavailable(w, "the server is busy; try again shortly")
-		}
-	})
+	return slots(max, false, "the server is busy; try again shortly", next)
 }
 
 // paced lets at most max of the requests shed admitted execute at once;
@@ -58,24 +42,40 @@ func shed(max int, next http.Handler) http.Handler {
 // CPU work on the server's few cores: more at once finish no sooner, but
 // each holds its rows and answer in memory meanwhile, so the heap, the
 // collector's work and the tail grow with the crowd. Websockets and event
-// streams are not paced. max ≤ 0: no bound.
+// streams are not paced.
 func paced(max int, next http.Handler) http.Handler {
+	return slots(max, true, "the server is busy and the request's time ran out waiting; try again shortly", next)
+}
+
+// slots serves at most max requests at once (max ≤ 0: no bound), long-lived
+// ones aside. A request finding none free waits for one until its context
+// ends when wait is set, and is refused at once otherwise, with busy.
+func slots(max int, wait bool, busy string, next http.Handler) http.Handler {
 	if max <= 0 {
 		return next
 	}
-	slots := make(chan struct{}, max)
+	free := make(chan struct{}, max)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isLive(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		select {
-		case slots <- struct{}{}:
-			defer func() { <-slots }()
-			next.ServeHTTP(w, r)
-		case <-r.Context().Done():
-			unavailable(w, "the server is busy and the request's time ran out waiting; try again shortly")
+		case free <- struct{}{}:
+		default:
+			if !wait {
+				unavailable(w, busy)
+				return
+			}
+			select {
+			case free <- struct{}{}:
+			case <-r.Context().Done():
+				unavailable(w, busy)
+				return
+			}
 		}
+		defer func() { <-free }()
+		next.ServeHTTP(w, r)
 	})
 }
 
