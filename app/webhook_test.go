@@ -286,18 +286,24 @@ func TestWebhook_RetriesAndADownReceiver(t *testing.T) {
 		}
 	}
 
-	r.down()
+	// The void's first delivery is answered 500; then the receiver goes
+	// down, and the retry finds nobody: its last status code is gone with
+	// the answer, not kept from the attempt before.
+	r.fail = 1
 	must(t, mutate(t, w.env.As(t, "SALES_MANAGER"), "voidOrder", `mutation($o: ID!) { voidOrder(input: {orderId: $o,
 		reasonCode: ENTRY_ERROR}) { `+userErrors+` } }`, apptest.Vars{"o": o.ID}, nil))
 	w.relay(t)
+	r.down()
+	w.later(time.Minute)
+	w.relay(t)
 	var pending *deliveryView
 	for _, d := range w.deliveries(t, ep.ID) {
-		if d.Status == "PENDING" {
+		if d.Status == "PENDING" && d.Attempts == 2 {
 			pending = &d
 		}
 	}
-	if pending == nil || pending.LastError == "" {
-		t.Fatal("no pending delivery with its error while the receiver is down")
+	if pending == nil || pending.LastError == "" || pending.LastStatusCode != nil {
+		t.Fatalf("the retry while the receiver is down: %+v, want PENDING after 2 attempts, an error and no status code", pending)
 	}
 	r.up()
 	for range 4 {

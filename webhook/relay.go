@@ -317,8 +317,13 @@ func (r *Relay) settle(ctx context.Context, d *ent.WebhookDelivery, res result, 
 	err := store.WithTx(store.WithNow(ctx, now), r.client, func(tx *ent.Tx) error {
 		u := tx.WebhookDelivery.Update().Where(webhookdelivery.ID(d.ID), webhookdelivery.Attempts(d.Attempts),
 			webhookdelivery.StatusEQ(webhookdelivery.StatusPENDING)).
-			SetStatus(status).SetLastLatencyMs(res.latency).SetNillableLastStatusCode(res.code).
+			SetStatus(status).SetLastLatencyMs(res.latency).
 			SetLastError(clip.Runes(res.problem, 1000)).ClearTakenUntil().AddVersion(1)
+		if res.code != nil {
+			u.SetLastStatusCode(*res.code)
+		} else { // no answer: no status code, not the one of the attempt before
+			u.ClearLastStatusCode()
+		}
 		switch status {
 		case webhookdelivery.StatusSUCCEEDED:
 			u.SetDeliveredAt(now)
