@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"orderdesk/audit"
 	"orderdesk/auth"
+	"orderdesk/clip"
 	"orderdesk/ent"
 	"orderdesk/ent/complaint"
 	entorder "orderdesk/ent/order"
@@ -113,8 +113,8 @@ func (s *Service) File(ctx context.Context, r FileRequest) (*ent.Complaint, erro
 	if complaint.SeverityValidator(r.Severity) != nil {
 		errs.Add(fault.Invalid, "input.severity", "is not a complaint severity")
 	}
-	subject := text(&errs, "input.subject", r.Subject, 200, true)
-	description := text(&errs, "input.description", r.Description, 8000, true)
+	subject := errs.Text("input.subject", r.Subject, 200, true)
+	description := errs.Text("input.description", r.Description, 8000, true)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -155,8 +155,8 @@ func (s *Service) File(ctx context.Context, r FileRequest) (*ent.Complaint, erro
 		}
 		err = notify.Send(ctx, tx, new(notify.Recipients).User(cu.OwnerID).Role(auth.Support, auth.SalesManager), notify.Notice{
 			Kind:  "complaint.filed",
-			Title: clip(fmt.Sprintf("%s complaint from %s%s: %s", strings.ToLower(string(c.Severity)), cu.Name, about, subject), 200),
-			Body:  clip(description, 2000), SubjectType: "Complaint", SubjectID: c.ID, OrderID: c.OrderID})
+			Title: clip.Marked(fmt.Sprintf("%s complaint from %s%s: %s", strings.ToLower(string(c.Severity)), cu.Name, about, subject), 200),
+			Body:  clip.Marked(description, 2000), SubjectType: "Complaint", SubjectID: c.ID, OrderID: c.OrderID})
 		return c, err
 	})
 }
@@ -204,8 +204,8 @@ func (s *Service) Assign(ctx context.Context, r AssignRequest) (*ent.Complaint, 
 		}
 		err = notify.Send(ctx, tx, new(notify.Recipients).User(c.AssigneeID), notify.Notice{
 			Kind:  "complaint.assigned",
-			Title: clip(fmt.Sprintf("Complaint assigned to you (%s, due %s): %s", strings.ToLower(string(c.Severity)), c.DueAt.UTC().Format(time.RFC3339), c.Subject), 200),
-			Body:  clip(c.Description, 2000), SubjectType: "Complaint", SubjectID: c.ID, OrderID: c.OrderID})
+			Title: clip.Marked(fmt.Sprintf("Complaint assigned to you (%s, due %s): %s", strings.ToLower(string(c.Severity)), c.DueAt.UTC().Format(time.RFC3339), c.Subject), 200),
+			Body:  clip.Marked(c.Description, 2000), SubjectType: "Complaint", SubjectID: c.ID, OrderID: c.OrderID})
 		return c, err
 	})
 }
@@ -263,7 +263,7 @@ func (s *Service) Resolve(ctx context.Context, r ResolveRequest) (*ent.Complaint
 		return nil, err
 	}
 	var errs fault.List
-	resolution := text(&errs, "input.resolution", r.Resolution, 8000, true)
+	resolution := errs.Text("input.resolution", r.Resolution, 8000, true)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -297,7 +297,7 @@ func (s *Service) Resolve(ctx context.Context, r ResolveRequest) (*ent.Complaint
 			}
 		}
 		if err := audit.Record(ctx, tx, audit.Event{Action: "complaint.resolved", SubjectType: "Complaint", SubjectID: c.ID,
-			OrderID: c.OrderID, From: string(from), To: string(c.Status), Reason: clip(resolution, 2000), After: after}); err != nil {
+			OrderID: c.OrderID, From: string(from), To: string(c.Status), Reason: clip.Marked(resolution, 2000), After: after}); err != nil {
 			return nil, err
 		}
 		cu, err := tx.Customer.Get(ctx, c.CustomerID)
@@ -306,8 +306,8 @@ func (s *Service) Resolve(ctx context.Context, r ResolveRequest) (*ent.Complaint
 		}
 		err = notify.Send(ctx, tx, new(notify.Recipients).User(c.FiledByID).User(cu.OwnerID), notify.Notice{
 			Kind:  "complaint.resolved",
-			Title: clip(fmt.Sprintf("Complaint of %s resolved: %s", cu.Name, c.Subject), 200),
-			Body:  clip(resolution, 2000), SubjectType: "Complaint", SubjectID: c.ID, OrderID: c.OrderID})
+			Title: clip.Marked(fmt.Sprintf("Complaint of %s resolved: %s", cu.Name, c.Subject), 200),
+			Body:  clip.Marked(resolution, 2000), SubjectType: "Complaint", SubjectID: c.ID, OrderID: c.OrderID})
 		return c, err
 	})
 }
@@ -427,7 +427,7 @@ func (s *Service) Reopen(ctx context.Context, r ReopenRequest) (*ent.Complaint, 
 		return nil, err
 	}
 	var errs fault.List
-	reason := text(&errs, "input.reason", r.Reason, 2000, true)
+	reason := errs.Text("input.reason", r.Reason, 2000, true)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -484,7 +484,7 @@ func (s *Service) NotifyOverdue(ctx context.Context) (int, error) {
 		}
 		err = notify.Send(ctx, tx, new(notify.Recipients).User(c.AssigneeID).Role(auth.SalesManager), notify.Notice{
 			Kind:  "complaint.overdue",
-			Title: clip(fmt.Sprintf("Overdue %s complaint: %s", strings.ToLower(string(c.Severity)), c.Subject), 200),
+			Title: clip.Marked(fmt.Sprintf("Overdue %s complaint: %s", strings.ToLower(string(c.Severity)), c.Subject), 200),
 			Body:  "It was due at " + c.DueAt.UTC().Format(time.RFC3339) + ".", SubjectType: "Complaint", SubjectID: c.ID, OrderID: c.OrderID})
 		return err == nil, err
 	}), nil
@@ -533,30 +533,4 @@ func check(c *ent.Complaint, verb string, from ...complaint.Status) error {
 		return nil
 	}
 	return fault.New(fault.InvalidTransition, "", "cannot %s a complaint that is %s", verb, c.Status)
-}
-
-// text is fault.List.Text that also keeps v within max bytes: the columns'
-// length checks count bytes, so text of many multi-byte characters would
-// otherwise pass here and fail in the database as an internal error.
-func text(errs *fault.List, field, v string, max int, required bool) string {
-	n := len(*errs)
-	v = errs.Text(field, v, max, required)
-	if len(*errs) == n && len(v) > max {
-		errs.Add(fault.Invalid, field, "is longer than %d bytes", max)
-	}
-	return v
-}
-
-// clip shortens s to at most max bytes without cutting a character, ending
-// it with "…" when it was cut.
-func clip(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	const ellipsis = "…"
-	cut := max - len(ellipsis)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + ellipsis
 }

@@ -313,7 +313,7 @@ func TestComplaintValidation(t *testing.T) {
 		{"FinanceCannotFile", f.as("FINANCE"), nil, fault.Forbidden, ""},
 		{"SubjectRequired", support, func(r *aftersales.FileRequest) { r.Subject = "  " }, fault.Invalid, "input.subject"},
 		{"SubjectTooLong", support, func(r *aftersales.FileRequest) { r.Subject = strings.Repeat("x", 201) }, fault.Invalid, "input.subject"},
-		{"SubjectTooManyBytes", support, func(r *aftersales.FileRequest) { r.Subject = strings.Repeat("投", 100) }, fault.Invalid, "input.subject"},
+		{"SubjectTooManyCharacters", support, func(r *aftersales.FileRequest) { r.Subject = strings.Repeat("投", 201) }, fault.Invalid, "input.subject"},
 		{"DescriptionRequired", support, func(r *aftersales.FileRequest) { r.Description = "" }, fault.Invalid, "input.description"},
 		{"DescriptionTooLong", support, func(r *aftersales.FileRequest) { r.Description = strings.Repeat("x", 8001) }, fault.Invalid, "input.description"},
 		{"BadCategory", support, func(r *aftersales.FileRequest) { r.Category = "RUDE" }, fault.Invalid, "input.category"},
@@ -340,7 +340,7 @@ func TestComplaintValidation(t *testing.T) {
 	t.Run("File/RepFilesForOwnCustomer", func(t *testing.T) {
 		r := valid()
 		r.OrderID = &acmeOrder
-		r.Subject = strings.Repeat("投", 66) // 198 bytes
+		r.Subject = strings.Repeat("投", 200) // 200 characters (600 bytes): the limit counts characters
 		if _, err := f.svc.File(f.as("SALES_REP"), r); err != nil {
 			t.Fatal(err)
 		}

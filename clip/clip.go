@@ -3,6 +3,8 @@
 // limit of 500 means 500 Chinese characters as much as 500 Latin ones.
 package clip
 
+import "unicode/utf8"
+
 // Runes returns s cut to at most n characters (runes).
 func Runes(s string, n int) string {
 	if n <= 0 {
@@ -19,4 +21,13 @@ func Runes(s string, n int) string {
 		count++
 	}
 	return s
+}
+
+// Marked returns s cut to at most n characters, the last of them Ellipsis
+// when it was cut: for titles and summaries of a column of n characters.
+func Marked(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return Runes(s, n-1) + Ellipsis
 }

@@ -57,3 +57,20 @@ func TestMessage(t *testing.T) {
 		})
 	}
 }
+
+func TestMarked(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"投诉投诉", 4, "投诉投诉"},
+		{"投诉投诉投", 4, "投诉投…"},
+		{"abcdef", 3, "ab…"},
+	} {
+		if got := Marked(c.in, c.n); got != c.want || utf8.RuneCountInString(got) > c.n {
+			t.Errorf("Marked(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
