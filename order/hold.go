@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"orderdesk/audit"
+	"orderdesk/clip"
 	"orderdesk/ent"
 	entorder "orderdesk/ent/order"
 	"orderdesk/fault"
@@ -42,10 +43,7 @@ func holdOf(failed []*fault.Error) (entorder.ReviewHold, string) {
 		}
 	}
 	note := strings.Join(msgs, "; ")
-	if r := []rune(note); len(r) > 2000 {
-		note = string(r[:1999]) + "…"
-	}
-	return hold, note
+	return hold, clip.Marked(note, 2000)
 }
 
 // holdForReview records on an order still in review that its review

@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"orderdesk/clip"
 )
 
 // The load driver: c workers, each with its own keep-alive connection, run
@@ -112,7 +114,7 @@ func (c *client) post(ctx context.Context, url, token string, body []byte) ([]by
 		return nil, &opError{kind: "transport", sample: err.Error()}
 	}
 	if res.StatusCode != http.StatusOK {
-		return rb, &opError{kind: "status " + strconv.Itoa(res.StatusCode), sample: clip(string(rb))}
+		return rb, &opError{kind: "status " + strconv.Itoa(res.StatusCode), sample: sample(string(rb))}
 	}
 	return rb, nil
 }
@@ -154,37 +156,32 @@ func (c *client) mutate(ctx context.Context, url, token string, g gqlBody, vars 
 		} `json:"errors"`
 	}
 	if err := json.Unmarshal(rb, &r); err != nil {
-		return failf("bad json", "%s", clip(string(rb)))
+		return failf("bad json", "%s", sample(string(rb)))
 	}
 	if len(r.Errors) > 0 {
 		code, _ := r.Errors[0].Extensions["code"].(string)
-		return &opError{kind: "graphql " + code, sample: field + ": " + clip(string(rb))}
+		return &opError{kind: "graphql " + code, sample: field + ": " + sample(string(rb))}
 	}
 	payload := r.Data[field]
 	var pe struct {
 		Errors []userError `json:"errors"`
 	}
 	if err := json.Unmarshal(payload, &pe); err != nil {
-		return failf("bad json", "%s", clip(string(rb)))
+		return failf("bad json", "%s", sample(string(rb)))
 	}
 	if len(pe.Errors) > 0 {
-		return &opError{kind: field + " " + pe.Errors[0].Code, sample: clip(string(payload))}
+		return &opError{kind: field + " " + pe.Errors[0].Code, sample: sample(string(payload))}
 	}
 	if out != nil {
 		if err := json.Unmarshal(payload, out); err != nil {
-			return failf("bad json", "%s", clip(string(payload)))
+			return failf("bad json", "%s", sample(string(payload)))
 		}
 	}
 	return nil
 }
 
-func clip(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 300 {
-		return s[:300] + "…"
-	}
-	return s
-}
+// sample is an answer cut to 300 characters, for an error's report.
+func sample(s string) string { return clip.Marked(strings.TrimSpace(s), 300) }
 
 // worker is one load worker's state and tallies.
 type worker struct {
@@ -275,7 +272,7 @@ func (l load) run(ctx context.Context) *loadResult {
 					}
 					w.errs[kind]++
 					if len(w.samp) < 3 {
-						w.samp = append(w.samp, clip(err.Error()))
+						w.samp = append(w.samp, sample(err.Error()))
 					}
 					continue
 				}

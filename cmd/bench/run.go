@@ -254,7 +254,7 @@ func logProblems(path string) (int, []string) {
 				n++
 				if len(samples) < 3 && !seen[line] {
 					seen[line] = true
-					samples = append(samples, clip(line))
+					samples = append(samples, sample(line))
 				}
 			}
 			continue
@@ -266,7 +266,7 @@ func logProblems(path string) (int, []string) {
 		key := l.Level + " " + l.Msg + " " + l.Err
 		if len(samples) < 3 && !seen[key] {
 			seen[key] = true
-			samples = append(samples, clip(line))
+			samples = append(samples, sample(line))
 		}
 	}
 	return n, samples
@@ -366,7 +366,7 @@ func listPreflight(ctx context.Context, url, token string, body []byte, limit bo
 			return err
 		}
 		if len(r.Errors) > 0 {
-			return fmt.Errorf("errors: %s", clip(string(r.Errors)))
+			return fmt.Errorf("errors: %s", sample(string(r.Errors)))
 		}
 		for _, e := range r.Data.Orders.Edges {
 			nodes = append(nodes, e.Node)
@@ -408,7 +408,7 @@ func (b *bench) orderdeskOp(ctx context.Context, s *server, op string, conc int)
 				return err
 			}
 			if bytes.Contains(rb, errorsKey) {
-				return failf("graphql errors", "%s", clip(string(rb)))
+				return failf("graphql errors", "%s", sample(string(rb)))
 			}
 			return nil
 		}
@@ -502,7 +502,7 @@ func (b *bench) limitOp(ctx context.Context, s *server, op string, conc int) (lo
 			return err
 		}
 		if bytes.Contains(rb, errorsKey) {
-			return failf("errors", "%s", clip(string(rb)))
+			return failf("errors", "%s", sample(string(rb)))
 		}
 		return nil
 	}
