@@ -400,7 +400,7 @@ func openInvoiceNumber(ctx context.Context, c *ent.Client, orderID int) (string,
 }
 
 func invoices(tx *ent.Tx, id int) child[*ent.Invoice] {
-	return child[*ent.Invoice]{invoice.Table, id, func(ctx context.Context) (*ent.Invoice, error) {
+	return child[*ent.Invoice]{table: invoice.Table, id: id, read: func(ctx context.Context) (*ent.Invoice, error) {
 		return tx.Invoice.Query().Where(invoice.ID(id)).Modify(store.ForUpdate).Only(ctx)
 	}}
 }

@@ -53,7 +53,8 @@ type Locked struct {
 	held     heldMoney        // the order's money when it was held (invoices follow it)
 	action   Action           // what it was held for
 	// heldRequest is the open cancellation request the order was held
-	// for (holdChild), counted among held.requests; 0 if none.
+	// for (holdChild of cancellations), counted among held.requests; 0 if
+	// none.
 	heldRequest int
 	// refundUnsaved: a refund raised the order's refunded amount in
 	// memory only; the next save writes it (see refund).
@@ -181,12 +182,14 @@ func OpenWork(ctx context.Context, c *ent.Client, orderID int) (string, error) {
 var pendingCorrection = []ordercorrection.Status{ordercorrection.StatusAWAITING_CUSTOMER, ordercorrection.StatusPENDING_APPROVAL}
 
 // child is a record of an order (a payment, shipment, return, ...): the
-// table it is kept in, whose order_id column names its order, its id, and
-// how to read it, locked, once the order is held.
+// table it is kept in, whose order_id column names its order, its id, how
+// to read it, locked, once the order is held, and what the held order
+// must know of it (optional).
 type child[C any] struct {
 	table string
 	id    int
 	read  func(ctx context.Context) (C, error)
+	held  func(l *Locked, rec C)
 }
 
 // holdChild holds the order of a record and reads the record under the
@@ -210,40 +213,48 @@ func holdChild[C any](ctx context.Context, s *Service, tx *ent.Tx, a Action, fie
 	if err != nil {
 		return nil, zero, err
 	}
-	if c, ok := any(rec).(*ent.CancellationRecord); ok && isOpenCancellation(c.Status) {
-		l.heldRequest = c.ID
+	if c.held != nil {
+		c.held(l, rec)
 	}
 	return l, rec, nil
 }
 
 func payments(tx *ent.Tx, id int) child[*ent.Payment] {
-	return child[*ent.Payment]{entpayment.Table, id, func(ctx context.Context) (*ent.Payment, error) {
+	return child[*ent.Payment]{table: entpayment.Table, id: id, read: func(ctx context.Context) (*ent.Payment, error) {
 		return tx.Payment.Query().Where(entpayment.ID(id)).Modify(store.ForUpdate).Only(ctx)
 	}}
 }
 
 func shipments(tx *ent.Tx, id int) child[*ent.Shipment] {
-	return child[*ent.Shipment]{shipment.Table, id, func(ctx context.Context) (*ent.Shipment, error) {
+	return child[*ent.Shipment]{table: shipment.Table, id: id, read: func(ctx context.Context) (*ent.Shipment, error) {
 		return tx.Shipment.Query().Where(shipment.ID(id)).Modify(store.ForUpdate).Only(ctx)
 	}}
 }
 
 func returns(tx *ent.Tx, id int) child[*ent.ReturnOrder] {
-	return child[*ent.ReturnOrder]{returnorder.Table, id, func(ctx context.Context) (*ent.ReturnOrder, error) {
+	return child[*ent.ReturnOrder]{table: returnorder.Table, id: id, read: func(ctx context.Context) (*ent.ReturnOrder, error) {
 		return tx.ReturnOrder.Query().Where(returnorder.ID(id)).Modify(store.ForUpdate).Only(ctx)
 	}}
 }
 
 func corrections(tx *ent.Tx, id int) child[*ent.OrderCorrection] {
-	return child[*ent.OrderCorrection]{ordercorrection.Table, id, func(ctx context.Context) (*ent.OrderCorrection, error) {
+	return child[*ent.OrderCorrection]{table: ordercorrection.Table, id: id, read: func(ctx context.Context) (*ent.OrderCorrection, error) {
 		return tx.OrderCorrection.Query().Where(ordercorrection.ID(id)).Modify(store.ForUpdate).Only(ctx)
 	}}
 }
 
+// cancellations is a cancellation request; held open, it is among the open
+// requests hold counted (see closeRequests).
 func cancellations(tx *ent.Tx, id int) child[*ent.CancellationRecord] {
-	return child[*ent.CancellationRecord]{cancellationrecord.Table, id, func(ctx context.Context) (*ent.CancellationRecord, error) {
-		return tx.CancellationRecord.Query().Where(cancellationrecord.ID(id)).Modify(store.ForUpdate).Only(ctx)
-	}}
+	return child[*ent.CancellationRecord]{table: cancellationrecord.Table, id: id,
+		read: func(ctx context.Context) (*ent.CancellationRecord, error) {
+			return tx.CancellationRecord.Query().Where(cancellationrecord.ID(id)).Modify(store.ForUpdate).Only(ctx)
+		},
+		held: func(l *Locked, rec *ent.CancellationRecord) {
+			if isOpenCancellation(rec.Status) {
+				l.heldRequest = rec.ID
+			}
+		}}
 }
 
 // checkVersion compares the client's expected version, when given.
