@@ -6,8 +6,8 @@ package ent
 const nodesField = "nodes"
 
 // Nodes are the nodes of the connection's edges, in order.
-func (c *ApiKeyConnection) Nodes() []*ApiKey {
-	nodes := make([]*ApiKey, len(c.Edges))
+func (c *ApiKeyConnection) Nodes() []*APIKey {
+	nodes := make([]*APIKey, len(c.Edges))
 	for i, e := range c.Edges {
 		nodes[i] = e.Node
 	}

@@ -33520,7 +33520,7 @@ func (ec *executionContext) _ApiKeyConnection_nodes(ctx context.Context, field g
 			return obj.Nodes(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ApiKey) graphql.Marshaler {
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.APIKey) graphql.Marshaler {
 			return ec.marshalNApiKey2ᚕᚖorderdeskᚋentᚐAPIKeyᚄ(ctx, selections, v)
 		},
 		true,
@@ -90890,7 +90890,7 @@ func (ec *executionContext) unmarshalNAdjustStockInput2orderdeskᚋgraphᚋmodel
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNApiKey2ᚕᚖorderdeskᚋentᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ApiKey) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKey2ᚕᚖorderdeskᚋentᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.APIKey) graphql.Marshaler {
 	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -90906,7 +90906,7 @@ func (ec *executionContext) marshalNApiKey2ᚕᚖorderdeskᚋentᚐAPIKeyᚄ(ctx
 	return ret
 }
 
-func (ec *executionContext) marshalNApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *ent.ApiKey) graphql.Marshaler {
+func (ec *executionContext) marshalNApiKey2ᚖorderdeskᚋentᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *ent.APIKey) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ApiKey!")
 		return graphql.Null
