@@ -88,8 +88,10 @@ func OpenWith(driver, dsn string, o Options) (*DB, error) {
 		}
 		cfg.ParseTime = true
 		cfg.Loc = time.UTC
-		// Arguments are interpolated client-side: one round trip a
-		// statement instead of prepare, execute and close.
+		// Statements with arguments run prepared, once per connection
+		// (preparedConn); one the server will not prepare has its
+		// arguments interpolated client-side: one round trip either way,
+		// never prepare, execute and close.
 		cfg.InterpolateParams = true
 		// A DSN's own timeouts win over the defaults.
 		if cfg.Timeout == 0 {
@@ -110,7 +112,7 @@ func OpenWith(driver, dsn string, o Options) (*DB, error) {
 		if err := readCommitted(cfg); err != nil {
 			return nil, err
 		}
-		db, err := o.OpenSQL("mysql", cfg.FormatDSN())
+		db, err := o.OpenSQL(preparedMySQL, cfg.FormatDSN())
 		if err != nil {
 			return nil, err
 		}
