@@ -8,9 +8,11 @@ import (
 	"orderdesk/app/apptest"
 	"orderdesk/ent"
 	"orderdesk/ent/auditevent"
+	"orderdesk/ent/cancellationrecord"
 	"orderdesk/ent/ledgerentry"
 	entorder "orderdesk/ent/order"
 	entpayment "orderdesk/ent/payment"
+	"orderdesk/ent/stockmovement"
 )
 
 // assertInvariants checks DESIGN.md's invariants over the whole database:
@@ -21,6 +23,10 @@ import (
 //     the cash ledger balances with them and the credit notes with
 //     credited; every capture, refund and cancellation of a charge has a
 //     ledger entry and an audit event;
+//   - an executed cancellation says what it did: its refunded amount is
+//     the sum of the refunds made for it, its cancelled amount that of the
+//     charges it cancelled, and its released quantity that of the stock
+//     it put back;
 //   - a closed order changes no more: nothing of it — the order, its
 //     payments, shipments, returns, corrections, requests — was written
 //     after it closed. Every row a business action writes carries the
@@ -45,11 +51,47 @@ func assertInvariants(t *testing.T, env *apptest.Env) {
 			t.Errorf("stock %s: reserved %d, but its order lines hold %d", it.Sku, it.Reserved, lineReserved[it.ID])
 		}
 	}
+	assertCancellationsTold(t, env)
 	orders := db.Order.Query().WithPayments().WithLedgerEntries().WithShipments().WithReturns().
 		WithCorrections().WithCancellations().AllX(ctx)
 	for _, o := range orders {
 		assertMoney(t, env, o)
 		assertClosed(t, o)
+	}
+}
+
+func assertCancellationsTold(t *testing.T, env *apptest.Env) {
+	t.Helper()
+	ctx, db := env.Sys, env.DB.Client
+	type did struct {
+		refunded, cancelled int64
+		released            int
+	}
+	done := map[int]*did{}
+	of := func(id int) *did {
+		if done[id] == nil {
+			done[id] = &did{}
+		}
+		return done[id]
+	}
+	for _, p := range db.Payment.Query().Where(entpayment.CancellationIDNotNil()).AllX(ctx) {
+		switch {
+		case p.Kind == entpayment.KindREFUND:
+			of(*p.CancellationID).refunded += p.AmountMinor
+		case p.Kind == entpayment.KindCHARGE && p.Status == entpayment.StatusCANCELLED:
+			of(*p.CancellationID).cancelled += p.AmountMinor
+		}
+	}
+	for _, m := range db.StockMovement.Query().Where(stockmovement.CancellationIDNotNil(),
+		stockmovement.KindEQ(stockmovement.KindRELEASE)).AllX(ctx) {
+		of(*m.CancellationID).released += m.Quantity
+	}
+	for _, c := range db.CancellationRecord.Query().Where(cancellationrecord.StatusEQ(cancellationrecord.StatusEXECUTED)).AllX(ctx) {
+		d := of(c.ID)
+		if c.AmountRefundedMinor != d.refunded || c.AmountCancelledMinor != d.cancelled || c.QuantityReleased != d.released {
+			t.Errorf("cancellation %d says %d refunded, %d cancelled, %d released; its rows say %d, %d, %d",
+				c.ID, c.AmountRefundedMinor, c.AmountCancelledMinor, c.QuantityReleased, d.refunded, d.cancelled, d.released)
+		}
 	}
 }
 

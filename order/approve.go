@@ -47,20 +47,23 @@ func (s *Service) approve(ctx context.Context, l *Locked, rec *ent.CancellationR
 	if !complete {
 		next.Status = cancellationrecord.StatusAPPROVED
 	}
-	if err := u.SetStatus(next.Status).SetVersion(next.Version).Exec(ctx); err != nil {
-		return nil, err
-	}
+	u.SetStatus(next.Status).SetVersion(next.Version)
 	next.UpdatedAt = l.Now
 	rec = &next
 	if err := l.audit(ctx, audit.Event{Action: "cancellation.approved", SubjectType: "CancellationRecord",
 		SubjectID: rec.ID, After: map[string]any{"manager": a&approveManager != 0, "finance": a&approveFinance != 0}}); err != nil {
 		return nil, err
 	}
-	if !complete {
-		p, err := l.pendingPreview(ctx, rec, preview)
-		return &Result{Order: l.Order, Cancellation: rec, Preview: p}, err
+	if complete {
+		// The last approval executes the request: the record is written
+		// once, approved and executed.
+		return s.execute(ctx, l, rec, u)
 	}
-	return s.execute(ctx, l, rec)
+	if err := u.Exec(ctx); err != nil {
+		return nil, err
+	}
+	p, err := l.pendingPreview(ctx, rec, preview)
+	return &Result{Order: l.Order, Cancellation: rec, Preview: p}, err
 }
 
 func (l *Locked) askApprovers(ctx context.Context, rec *ent.CancellationRecord) error {

@@ -185,19 +185,37 @@ func (s *Service) request(ctx context.Context, l *Locked, kind cancellationrecor
 	if preApproved {
 		create.SetManagerApprovedAt(l.Now).SetNillableManagerApprovedByID(v.ActorID())
 	}
+	// A request executed at once is written once, as executed: its effect
+	// is planned from the record about to be created. (A reorder names the
+	// new order on the record afterwards, so it is written twice.)
+	var planned *effect
+	if immediate && r.Resolution != string(cancellationrecord.ResolutionREORDER) {
+		draft := &ent.CancellationRecord{Kind: kind, Scope: scopeKind, Lines: scope,
+			ReasonCode: cancellationrecord.ReasonCode(r.ReasonCode)}
+		if planned, err = l.plan(ctx, draft); err != nil {
+			return nil, err
+		}
+		create.SetStatus(cancellationrecord.StatusEXECUTED).SetExecutedAt(l.Now).SetLines(planned.scope).
+			SetAmountRefundedMinor(planned.refund).SetAmountCancelledMinor(planned.lapsed).
+			SetQuantityReleased(planned.quantityReleased())
+	}
 	rec, err := create.Save(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if err := l.audit(ctx, audit.Event{Action: "cancellation.requested", SubjectType: "CancellationRecord",
-		SubjectID: rec.ID, To: string(rec.Status), Reason: reasonText(r.ReasonCode, r.Note),
+		SubjectID: rec.ID, To: string(status), Reason: reasonText(r.ReasonCode, r.Note),
 		After: map[string]any{"kind": kind, "scope": scopeKind, "lines": scope, "resolution": r.Resolution,
 			"needsManagerApproval": needsManager, "needsFinanceApproval": needsFinance, "askCustomer": ask,
 			"managerApproved": preApproved}}); err != nil {
 		return nil, err
 	}
+	if planned != nil {
+		planned.of(rec.ID)
+		return s.carryOut(ctx, l, rec, planned, nil)
+	}
 	if immediate {
-		return s.execute(ctx, l, rec)
+		return s.execute(ctx, l, rec, nil)
 	}
 	preview := r.DryRun || r.Preview
 	if ask {
@@ -365,14 +383,27 @@ func (l *Locked) refundDue(scope []change.LineQuantity) (int64, error) {
 // cancels pending payments when nothing is left to pay for, moves the order
 // to CANCELLED or VOIDED when nothing is left open, re-creates a draft when
 // the resolution is REORDER, and writes the record, audit and notification
-// rows.
-func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationRecord) (*Result, error) {
-	tx := l.tx
+// rows. unsaved, when not nil, holds changes of the record the caller made
+// and has not written (the last approval): the record is written once.
+func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationRecord, unsaved *ent.CancellationRecordUpdate) (*Result, error) {
 	e, err := l.plan(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
+	if unsaved == nil {
+		unsaved = l.tx.CancellationRecord.Update().Where(cancellationrecord.ID(rec.ID))
+	}
+	return s.carryOut(ctx, l, rec, e, unsaved)
+}
+
+// carryOut applies e, the effect of rec planned under the held order, and
+// writes what changed of rec with unsaved; with unsaved nil, rec was
+// created executed, with e's amounts, which the effect must then bring
+// about.
+func (s *Service) carryOut(ctx context.Context, l *Locked, rec *ent.CancellationRecord, e *effect, unsaved *ent.CancellationRecordUpdate) (*Result, error) {
+	tx := l.tx
 	scope := e.scope
+	var err error
 	if err := l.changeQuantities(ctx, func(n *ent.OrderLine) bool {
 		x, ok := e.next[n.ID]
 		if ok {
@@ -439,20 +470,26 @@ func (s *Service) execute(ctx context.Context, l *Locked, rec *ent.CancellationR
 			return nil, err
 		}
 	}
-	done := *rec
-	done.Status, done.ExecutedAt, done.Version, done.UpdatedAt = cancellationrecord.StatusEXECUTED, &l.Now, rec.Version+1, l.Now
-	done.AmountRefundedMinor, done.AmountCancelledMinor, done.QuantityReleased, done.Lines = refunded, lapsed, released, scope
-	upd := tx.CancellationRecord.Update().Where(cancellationrecord.ID(rec.ID)).SetStatus(done.Status).
-		SetExecutedAt(l.Now).SetAmountRefundedMinor(refunded).SetAmountCancelledMinor(lapsed).
-		SetQuantityReleased(released).SetLines(scope).SetVersion(done.Version)
-	if reorder != nil {
-		done.NewOrderID = &reorder.ID
-		upd.SetNewOrderID(reorder.ID)
+	if unsaved == nil {
+		if refunded != rec.AmountRefundedMinor || lapsed != rec.AmountCancelledMinor || released != rec.QuantityReleased || reorder != nil {
+			return nil, fmt.Errorf("cancellation %d: carried out %d refunded, %d cancelled, %d released; planned %d, %d, %d",
+				rec.ID, refunded, lapsed, released, rec.AmountRefundedMinor, rec.AmountCancelledMinor, rec.QuantityReleased)
+		}
+	} else {
+		done := *rec
+		done.Status, done.ExecutedAt, done.Version, done.UpdatedAt = cancellationrecord.StatusEXECUTED, &l.Now, rec.Version+1, l.Now
+		done.AmountRefundedMinor, done.AmountCancelledMinor, done.QuantityReleased, done.Lines = refunded, lapsed, released, scope
+		unsaved.SetStatus(done.Status).SetExecutedAt(l.Now).SetAmountRefundedMinor(refunded).SetAmountCancelledMinor(lapsed).
+			SetQuantityReleased(released).SetLines(scope).SetVersion(done.Version)
+		if reorder != nil {
+			done.NewOrderID = &reorder.ID
+			unsaved.SetNewOrderID(reorder.ID)
+		}
+		if err := unsaved.Exec(ctx); err != nil {
+			return nil, err
+		}
+		rec = &done
 	}
-	if err := upd.Exec(ctx); err != nil {
-		return nil, err
-	}
-	rec = &done
 	o = l.Order
 	action := map[Status]string{Cancelled: "order.cancelled", Voided: "order.voided"}[to]
 	if action == "" {

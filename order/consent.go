@@ -177,7 +177,7 @@ func (s *Service) customerDecidesCancellation(ctx context.Context, tx *ent.Tx, i
 		if err := l.allow(ctx, ApproveCancel); err != nil {
 			return nil, err
 		}
-		return s.execute(ctx, l, rec)
+		return s.execute(ctx, l, rec, nil)
 	}
 	return &Result{Order: o, Cancellation: rec}, l.askApprovers(ctx, rec)
 }

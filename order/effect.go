@@ -107,6 +107,23 @@ func (l *Locked) plan(ctx context.Context, rec *ent.CancellationRecord) (*effect
 	return planCancellation(l.Order, l.Lines, charges, rec)
 }
 
+// quantityReleased is how many units the effect puts back in stock.
+func (e *effect) quantityReleased() int {
+	n := 0
+	for _, r := range e.released {
+		n += r.Quantity
+	}
+	return n
+}
+
+// of makes the effect's stock movements those of cancellation recID: it
+// was planned before the record was created.
+func (e *effect) of(recID int) {
+	for i := range e.releases {
+		e.releases[i].CancellationID = &recID
+	}
+}
+
 // preview shows the effect of rec, which awaits a decision, on order o.
 func (e *effect) preview(o *ent.Order, rec *ent.CancellationRecord) *Preview {
 	p := previewOf(o, rec, e.to)
