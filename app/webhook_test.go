@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -217,6 +218,10 @@ func TestWebhook_CancelAndRefundReachTheReceiverOnce(t *testing.T) {
 	w := newWorld(t)
 	r := newReceiver(t)
 	ep := w.subscribe(t, r, "order.*", "payment.*", "cancellation.*", "stock.*")
+	// Another receiver takes only the void itself, whose event comes after
+	// the one of the void's events that stores the order.
+	voids := newReceiver(t)
+	w.subscribe(t, voids, "order.voided")
 	o := w.voidPaid(t)
 	w.relay(t)
 	got := r.messages()
@@ -238,10 +243,22 @@ func TestWebhook_CancelAndRefundReachTheReceiverOnce(t *testing.T) {
 		t.Fatalf("out of order: %v", ts)
 	}
 	voided := got[slices.Index(ts, "order.voided")]
-	order := voided.Body["order"].(map[string]any)
+	order, _ := voided.Body["order"].(map[string]any)
+	if order == nil {
+		t.Fatalf("order.voided carries no order: %v", voided.Body)
+	}
 	if order["id"] != o.ID || order["status"] != "VOIDED" || order["number"] != o.Number ||
 		order["refundable"].(map[string]any)["amount"] != "0.00" {
 		t.Fatalf("order.voided shows the order as %v", order)
+	}
+	// Every event of the void shows the order as the void left it.
+	for _, m := range got[slices.Index(ts, "cancellation.requested"):] {
+		if !reflect.DeepEqual(m.Body["order"], order) {
+			t.Fatalf("%s shows the order as %v, order.voided as %v", m.Type, m.Body["order"], order)
+		}
+	}
+	if only := voids.messages(); len(only) != 1 || !reflect.DeepEqual(only[0].Body["order"], order) {
+		t.Fatalf("the receiver of order.voided alone got %+v", only)
 	}
 	if w.relay(t); len(r.messages()) != len(got) {
 		t.Fatalf("a second round sent %d more", len(r.messages())-len(got))
@@ -476,6 +493,23 @@ func TestOutbox_OnlyWhatCommits(t *testing.T) {
 	audits := env.DB.Client.AuditEvent.Query().Where(auditevent.IDGT(lastAudit)).Order(ent.Asc(auditevent.FieldID)).AllX(env.Sys)
 	if len(added) == 0 || len(added) > len(audits) {
 		t.Fatalf("the void put %d events in the outbox for %d audit events", len(added), len(audits))
+	}
+	// The void's events carry one snapshot of the order between them: the
+	// first stores it, the others share it (the relay completes those an
+	// endpoint takes; here none does).
+	holders := 0
+	for i, e := range added {
+		if e.OrderID == nil {
+			continue
+		}
+		if _, has := e.Data["order"]; has == e.SharesOrder || (i == 0 && e.SharesOrder) {
+			t.Fatalf("event %d (%s): order stored %t, shares the order %t", i, e.Type, has, e.SharesOrder)
+		} else if has {
+			holders++
+		}
+	}
+	if holders != 1 {
+		t.Fatalf("%d of the void's %d events store the order, want 1", holders, len(added))
 	}
 	for _, e := range added {
 		if e.Type == "order.voided" {

@@ -535,6 +535,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxevent.FieldOrderID:      {Type: field.TypeInt, Column: outboxevent.FieldOrderID},
 			outboxevent.FieldOccurredAt:   {Type: field.TypeTime, Column: outboxevent.FieldOccurredAt},
 			outboxevent.FieldData:         {Type: field.TypeJSON, Column: outboxevent.FieldData},
+			outboxevent.FieldSharesOrder:  {Type: field.TypeBool, Column: outboxevent.FieldSharesOrder},
 			outboxevent.FieldDispatchedAt: {Type: field.TypeTime, Column: outboxevent.FieldDispatchedAt},
 		},
 	}
@@ -5110,6 +5111,11 @@ func (f *OutboxEventFilter) WhereOccurredAt(p entql.TimeP) {
 // WhereData applies the entql json.RawMessage predicate on the data field.
 func (f *OutboxEventFilter) WhereData(p entql.BytesP) {
 	f.Where(p.Field(outboxevent.FieldData))
+}
+
+// WhereSharesOrder applies the entql bool predicate on the shares_order field.
+func (f *OutboxEventFilter) WhereSharesOrder(p entql.BoolP) {
+	f.Where(p.Field(outboxevent.FieldSharesOrder))
 }
 
 // WhereDispatchedAt applies the entql time.Time predicate on the dispatched_at field.

@@ -26789,6 +26789,7 @@ type OutboxEventMutation struct {
 	addorder_id       *int
 	occurred_at       *time.Time
 	data              *map[string]interface{}
+	shares_order      *bool
 	dispatched_at     *time.Time
 	clearedFields     map[string]struct{}
 	deliveries        map[int]struct{}
@@ -27167,6 +27168,42 @@ func (m *OutboxEventMutation) ResetData() {
 	m.data = nil
 }
 
+// SetSharesOrder sets the "shares_order" field.
+func (m *OutboxEventMutation) SetSharesOrder(b bool) {
+	m.shares_order = &b
+}
+
+// SharesOrder returns the value of the "shares_order" field in the mutation.
+func (m *OutboxEventMutation) SharesOrder() (r bool, exists bool) {
+	v := m.shares_order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSharesOrder returns the old "shares_order" field's value of the OutboxEvent entity.
+// If the OutboxEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxEventMutation) OldSharesOrder(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSharesOrder is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSharesOrder requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSharesOrder: %w", err)
+	}
+	return oldValue.SharesOrder, nil
+}
+
+// ResetSharesOrder resets all changes to the "shares_order" field.
+func (m *OutboxEventMutation) ResetSharesOrder() {
+	m.shares_order = nil
+}
+
 // SetDispatchedAt sets the "dispatched_at" field.
 func (m *OutboxEventMutation) SetDispatchedAt(t time.Time) {
 	m.dispatched_at = &t
@@ -27304,7 +27341,7 @@ func (m *OutboxEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OutboxEventMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m._type != nil {
 		fields = append(fields, outboxevent.FieldType)
 	}
@@ -27322,6 +27359,9 @@ func (m *OutboxEventMutation) Fields() []string {
 	}
 	if m.data != nil {
 		fields = append(fields, outboxevent.FieldData)
+	}
+	if m.shares_order != nil {
+		fields = append(fields, outboxevent.FieldSharesOrder)
 	}
 	if m.dispatched_at != nil {
 		fields = append(fields, outboxevent.FieldDispatchedAt)
@@ -27346,6 +27386,8 @@ func (m *OutboxEventMutation) Field(name string) (ent.Value, bool) {
 		return m.OccurredAt()
 	case outboxevent.FieldData:
 		return m.Data()
+	case outboxevent.FieldSharesOrder:
+		return m.SharesOrder()
 	case outboxevent.FieldDispatchedAt:
 		return m.DispatchedAt()
 	}
@@ -27369,6 +27411,8 @@ func (m *OutboxEventMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldOccurredAt(ctx)
 	case outboxevent.FieldData:
 		return m.OldData(ctx)
+	case outboxevent.FieldSharesOrder:
+		return m.OldSharesOrder(ctx)
 	case outboxevent.FieldDispatchedAt:
 		return m.OldDispatchedAt(ctx)
 	}
@@ -27421,6 +27465,13 @@ func (m *OutboxEventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetData(v)
+		return nil
+	case outboxevent.FieldSharesOrder:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSharesOrder(v)
 		return nil
 	case outboxevent.FieldDispatchedAt:
 		v, ok := value.(time.Time)
@@ -27537,6 +27588,9 @@ func (m *OutboxEventMutation) ResetField(name string) error {
 		return nil
 	case outboxevent.FieldData:
 		m.ResetData()
+		return nil
+	case outboxevent.FieldSharesOrder:
+		m.ResetSharesOrder()
 		return nil
 	case outboxevent.FieldDispatchedAt:
 		m.ResetDispatchedAt()

@@ -30,6 +30,8 @@ type OutboxEvent struct {
 	OccurredAt time.Time `json:"occurred_at,omitempty"`
 	// Data holds the value of the "data" field.
 	Data map[string]interface{} `json:"data,omitempty"`
+	// SharesOrder holds the value of the "shares_order" field.
+	SharesOrder bool `json:"shares_order,omitempty"`
 	// When the relay turned the event into its deliveries; null before.
 	DispatchedAt *time.Time `json:"dispatched_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -67,6 +69,8 @@ func (*OutboxEvent) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case outboxevent.FieldData:
 			values[i] = new([]byte)
+		case outboxevent.FieldSharesOrder:
+			values[i] = new(sql.NullBool)
 		case outboxevent.FieldID, outboxevent.FieldSubjectID, outboxevent.FieldOrderID:
 			values[i] = new(sql.NullInt64)
 		case outboxevent.FieldType, outboxevent.FieldSubjectType:
@@ -132,6 +136,12 @@ func (_m *OutboxEvent) assignValues(columns []string, values []any) error {
 				if err := json.Unmarshal(*value, &_m.Data); err != nil {
 					return fmt.Errorf("unmarshal field data: %w", err)
 				}
+			}
+		case outboxevent.FieldSharesOrder:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field shares_order", values[i])
+			} else if value.Valid {
+				_m.SharesOrder = value.Bool
 			}
 		case outboxevent.FieldDispatchedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -200,6 +210,9 @@ func (_m *OutboxEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("data=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Data))
+	builder.WriteString(", ")
+	builder.WriteString("shares_order=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SharesOrder))
 	builder.WriteString(", ")
 	if v := _m.DispatchedAt; v != nil {
 		builder.WriteString("dispatched_at=")

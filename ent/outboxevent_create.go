@@ -67,6 +67,20 @@ func (_c *OutboxEventCreate) SetData(v map[string]interface{}) *OutboxEventCreat
 	return _c
 }
 
+// SetSharesOrder sets the "shares_order" field.
+func (_c *OutboxEventCreate) SetSharesOrder(v bool) *OutboxEventCreate {
+	_c.mutation.SetSharesOrder(v)
+	return _c
+}
+
+// SetNillableSharesOrder sets the "shares_order" field if the given value is not nil.
+func (_c *OutboxEventCreate) SetNillableSharesOrder(v *bool) *OutboxEventCreate {
+	if v != nil {
+		_c.SetSharesOrder(*v)
+	}
+	return _c
+}
+
 // SetDispatchedAt sets the "dispatched_at" field.
 func (_c *OutboxEventCreate) SetDispatchedAt(v time.Time) *OutboxEventCreate {
 	_c.mutation.SetDispatchedAt(v)
@@ -103,6 +117,9 @@ func (_c *OutboxEventCreate) Mutation() *OutboxEventMutation {
 
 // Save creates the OutboxEvent in the database.
 func (_c *OutboxEventCreate) Save(ctx context.Context) (*OutboxEvent, error) {
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -126,6 +143,15 @@ func (_c *OutboxEventCreate) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
 		panic(err)
 	}
+}
+
+// defaults sets the default values of the builder before save.
+func (_c *OutboxEventCreate) defaults() error {
+	if _, ok := _c.mutation.SharesOrder(); !ok {
+		v := outboxevent.DefaultSharesOrder
+		_c.mutation.SetSharesOrder(v)
+	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -154,6 +180,9 @@ func (_c *OutboxEventCreate) check() error {
 	}
 	if _, ok := _c.mutation.Data(); !ok {
 		return &ValidationError{Name: "data", err: errors.New(`ent: missing required field "OutboxEvent.data"`)}
+	}
+	if _, ok := _c.mutation.SharesOrder(); !ok {
+		return &ValidationError{Name: "shares_order", err: errors.New(`ent: missing required field "OutboxEvent.shares_order"`)}
 	}
 	return nil
 }
@@ -205,6 +234,10 @@ func (_c *OutboxEventCreate) createSpec() (*OutboxEvent, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Data(); ok {
 		_spec.SetField(outboxevent.FieldData, field.TypeJSON, value)
 		_node.Data = value
+	}
+	if value, ok := _c.mutation.SharesOrder(); ok {
+		_spec.SetField(outboxevent.FieldSharesOrder, field.TypeBool, value)
+		_node.SharesOrder = value
 	}
 	if value, ok := _c.mutation.DispatchedAt(); ok {
 		_spec.SetField(outboxevent.FieldDispatchedAt, field.TypeTime, value)
@@ -278,6 +311,30 @@ type (
 	}
 )
 
+// SetData sets the "data" field.
+func (u *OutboxEventUpsert) SetData(v map[string]interface{}) *OutboxEventUpsert {
+	u.Set(outboxevent.FieldData, v)
+	return u
+}
+
+// UpdateData sets the "data" field to the value that was provided on create.
+func (u *OutboxEventUpsert) UpdateData() *OutboxEventUpsert {
+	u.SetExcluded(outboxevent.FieldData)
+	return u
+}
+
+// SetSharesOrder sets the "shares_order" field.
+func (u *OutboxEventUpsert) SetSharesOrder(v bool) *OutboxEventUpsert {
+	u.Set(outboxevent.FieldSharesOrder, v)
+	return u
+}
+
+// UpdateSharesOrder sets the "shares_order" field to the value that was provided on create.
+func (u *OutboxEventUpsert) UpdateSharesOrder() *OutboxEventUpsert {
+	u.SetExcluded(outboxevent.FieldSharesOrder)
+	return u
+}
+
 // SetDispatchedAt sets the "dispatched_at" field.
 func (u *OutboxEventUpsert) SetDispatchedAt(v time.Time) *OutboxEventUpsert {
 	u.Set(outboxevent.FieldDispatchedAt, v)
@@ -322,9 +379,6 @@ func (u *OutboxEventUpsertOne) UpdateNewValues() *OutboxEventUpsertOne {
 		if _, exists := u.create.mutation.OccurredAt(); exists {
 			s.SetIgnore(outboxevent.FieldOccurredAt)
 		}
-		if _, exists := u.create.mutation.Data(); exists {
-			s.SetIgnore(outboxevent.FieldData)
-		}
 	}))
 	return u
 }
@@ -354,6 +408,34 @@ func (u *OutboxEventUpsertOne) Update(set func(*OutboxEventUpsert)) *OutboxEvent
 		set(&OutboxEventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetData sets the "data" field.
+func (u *OutboxEventUpsertOne) SetData(v map[string]interface{}) *OutboxEventUpsertOne {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.SetData(v)
+	})
+}
+
+// UpdateData sets the "data" field to the value that was provided on create.
+func (u *OutboxEventUpsertOne) UpdateData() *OutboxEventUpsertOne {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.UpdateData()
+	})
+}
+
+// SetSharesOrder sets the "shares_order" field.
+func (u *OutboxEventUpsertOne) SetSharesOrder(v bool) *OutboxEventUpsertOne {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.SetSharesOrder(v)
+	})
+}
+
+// UpdateSharesOrder sets the "shares_order" field to the value that was provided on create.
+func (u *OutboxEventUpsertOne) UpdateSharesOrder() *OutboxEventUpsertOne {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.UpdateSharesOrder()
+	})
 }
 
 // SetDispatchedAt sets the "dispatched_at" field.
@@ -429,6 +511,7 @@ func (_c *OutboxEventCreateBulk) Save(ctx context.Context) ([]*OutboxEvent, erro
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
+			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*OutboxEventMutation)
 				if !ok {
@@ -567,9 +650,6 @@ func (u *OutboxEventUpsertBulk) UpdateNewValues() *OutboxEventUpsertBulk {
 			if _, exists := b.mutation.OccurredAt(); exists {
 				s.SetIgnore(outboxevent.FieldOccurredAt)
 			}
-			if _, exists := b.mutation.Data(); exists {
-				s.SetIgnore(outboxevent.FieldData)
-			}
 		}
 	}))
 	return u
@@ -600,6 +680,34 @@ func (u *OutboxEventUpsertBulk) Update(set func(*OutboxEventUpsert)) *OutboxEven
 		set(&OutboxEventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetData sets the "data" field.
+func (u *OutboxEventUpsertBulk) SetData(v map[string]interface{}) *OutboxEventUpsertBulk {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.SetData(v)
+	})
+}
+
+// UpdateData sets the "data" field to the value that was provided on create.
+func (u *OutboxEventUpsertBulk) UpdateData() *OutboxEventUpsertBulk {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.UpdateData()
+	})
+}
+
+// SetSharesOrder sets the "shares_order" field.
+func (u *OutboxEventUpsertBulk) SetSharesOrder(v bool) *OutboxEventUpsertBulk {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.SetSharesOrder(v)
+	})
+}
+
+// UpdateSharesOrder sets the "shares_order" field to the value that was provided on create.
+func (u *OutboxEventUpsertBulk) UpdateSharesOrder() *OutboxEventUpsertBulk {
+	return u.Update(func(s *OutboxEventUpsert) {
+		s.UpdateSharesOrder()
+	})
 }
 
 // SetDispatchedAt sets the "dispatched_at" field.

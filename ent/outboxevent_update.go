@@ -30,6 +30,26 @@ func (_u *OutboxEventUpdate) Where(ps ...predicate.OutboxEvent) *OutboxEventUpda
 	return _u
 }
 
+// SetData sets the "data" field.
+func (_u *OutboxEventUpdate) SetData(v map[string]interface{}) *OutboxEventUpdate {
+	_u.mutation.SetData(v)
+	return _u
+}
+
+// SetSharesOrder sets the "shares_order" field.
+func (_u *OutboxEventUpdate) SetSharesOrder(v bool) *OutboxEventUpdate {
+	_u.mutation.SetSharesOrder(v)
+	return _u
+}
+
+// SetNillableSharesOrder sets the "shares_order" field if the given value is not nil.
+func (_u *OutboxEventUpdate) SetNillableSharesOrder(v *bool) *OutboxEventUpdate {
+	if v != nil {
+		_u.SetSharesOrder(*v)
+	}
+	return _u
+}
+
 // SetDispatchedAt sets the "dispatched_at" field.
 func (_u *OutboxEventUpdate) SetDispatchedAt(v time.Time) *OutboxEventUpdate {
 	_u.mutation.SetDispatchedAt(v)
@@ -136,6 +156,12 @@ func (_u *OutboxEventUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if _u.mutation.OrderIDCleared() {
 		_spec.ClearField(outboxevent.FieldOrderID, field.TypeInt)
 	}
+	if value, ok := _u.mutation.Data(); ok {
+		_spec.SetField(outboxevent.FieldData, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.SharesOrder(); ok {
+		_spec.SetField(outboxevent.FieldSharesOrder, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.DispatchedAt(); ok {
 		_spec.SetField(outboxevent.FieldDispatchedAt, field.TypeTime, value)
 	}
@@ -207,6 +233,26 @@ type OutboxEventUpdateOne struct {
 	hooks     []Hook
 	mutation  *OutboxEventMutation
 	modifiers []func(*sql.UpdateBuilder)
+}
+
+// SetData sets the "data" field.
+func (_u *OutboxEventUpdateOne) SetData(v map[string]interface{}) *OutboxEventUpdateOne {
+	_u.mutation.SetData(v)
+	return _u
+}
+
+// SetSharesOrder sets the "shares_order" field.
+func (_u *OutboxEventUpdateOne) SetSharesOrder(v bool) *OutboxEventUpdateOne {
+	_u.mutation.SetSharesOrder(v)
+	return _u
+}
+
+// SetNillableSharesOrder sets the "shares_order" field if the given value is not nil.
+func (_u *OutboxEventUpdateOne) SetNillableSharesOrder(v *bool) *OutboxEventUpdateOne {
+	if v != nil {
+		_u.SetSharesOrder(*v)
+	}
+	return _u
 }
 
 // SetDispatchedAt sets the "dispatched_at" field.
@@ -344,6 +390,12 @@ func (_u *OutboxEventUpdateOne) sqlSave(ctx context.Context) (_node *OutboxEvent
 	}
 	if _u.mutation.OrderIDCleared() {
 		_spec.ClearField(outboxevent.FieldOrderID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Data(); ok {
+		_spec.SetField(outboxevent.FieldData, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.SharesOrder(); ok {
+		_spec.SetField(outboxevent.FieldSharesOrder, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.DispatchedAt(); ok {
 		_spec.SetField(outboxevent.FieldDispatchedAt, field.TypeTime, value)

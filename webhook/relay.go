@@ -122,7 +122,8 @@ func (r *Relay) Dispatch(ctx context.Context) (int, error) {
 		rows, err := tx.OutboxEvent.Query().Where(outboxevent.DispatchedAtIsNil()).
 			Order(ent.Asc(outboxevent.FieldID)).Limit(r.Batch).
 			Select(outboxevent.FieldID, outboxevent.FieldType, outboxevent.FieldOrderID, outboxevent.FieldSubjectType,
-				outboxevent.FieldSubjectID, outboxevent.FieldOccurredAt, outboxevent.FieldDispatchedAt).
+				outboxevent.FieldSubjectID, outboxevent.FieldOccurredAt, outboxevent.FieldDispatchedAt,
+				outboxevent.FieldSharesOrder).
 			Modify(store.ForUpdate).All(ctx)
 		if err != nil || len(rows) == 0 {
 			return err
@@ -133,6 +134,7 @@ func (r *Relay) Dispatch(ctx context.Context) (int, error) {
 		}
 		var ids, live []int
 		var deliveries []*ent.WebhookDeliveryCreate
+		var delivered []*ent.OutboxEvent // events some endpoint takes
 		for _, e := range rows {
 			if e.DispatchedAt != nil { // another server dispatched it while this one waited
 				continue
@@ -145,12 +147,22 @@ func (r *Relay) Dispatch(ctx context.Context) (int, error) {
 				continue
 			}
 			ids = append(ids, e.ID)
+			taken := false
 			for _, ep := range endpoints {
 				if Takes(ep.EventTypes, e.Type) && !ep.CreatedAt.After(e.OccurredAt) {
 					deliveries = append(deliveries, tx.WebhookDelivery.Create().SetEndpointID(ep.ID).SetEventID(e.ID).
 						SetEventType(e.Type).SetSubjectKey(subjectKey(e)).SetNextAttemptAt(now))
+					taken = true
 				}
 			}
+			if taken {
+				delivered = append(delivered, e)
+			}
+		}
+		// What will be sent carries its whole payload; what no endpoint
+		// takes is never read, and keeps sharing its order.
+		if err := outbox.Complete(ctx, tx, delivered); err != nil {
+			return err
 		}
 		n = len(ids) + len(live)
 		if len(live) > 0 { // on the bus: nothing more to keep

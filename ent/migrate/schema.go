@@ -1017,6 +1017,7 @@ var (
 		{Name: "order_id", Type: field.TypeInt, Nullable: true},
 		{Name: "occurred_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "data", Type: field.TypeJSON},
+		{Name: "shares_order", Type: field.TypeBool, Default: false},
 		{Name: "dispatched_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 	}
 	// OutboxEventsTable holds the schema information for the "outbox_events" table.
@@ -1028,7 +1029,7 @@ var (
 			{
 				Name:    "outboxevent_dispatched_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{OutboxEventsColumns[7], OutboxEventsColumns[0]},
+				Columns: []*schema.Column{OutboxEventsColumns[8], OutboxEventsColumns[0]},
 			},
 		},
 	}

@@ -25,6 +25,8 @@ const (
 	FieldOccurredAt = "occurred_at"
 	// FieldData holds the string denoting the data field in the database.
 	FieldData = "data"
+	// FieldSharesOrder holds the string denoting the shares_order field in the database.
+	FieldSharesOrder = "shares_order"
 	// FieldDispatchedAt holds the string denoting the dispatched_at field in the database.
 	FieldDispatchedAt = "dispatched_at"
 	// EdgeDeliveries holds the string denoting the deliveries edge name in mutations.
@@ -49,6 +51,7 @@ var Columns = []string{
 	FieldOrderID,
 	FieldOccurredAt,
 	FieldData,
+	FieldSharesOrder,
 	FieldDispatchedAt,
 }
 
@@ -74,6 +77,8 @@ var (
 	TypeValidator func(string) error
 	// SubjectTypeValidator is a validator for the "subject_type" field. It is called by the builders before save.
 	SubjectTypeValidator func(string) error
+	// DefaultSharesOrder holds the default value on creation for the "shares_order" field.
+	DefaultSharesOrder bool
 )
 
 // OrderOption defines the ordering options for the OutboxEvent queries.
@@ -107,6 +112,11 @@ func ByOrderID(opts ...sql.OrderTermOption) OrderOption {
 // ByOccurredAt orders the results by the occurred_at field.
 func ByOccurredAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOccurredAt, opts...).ToFunc()
+}
+
+// BySharesOrder orders the results by the shares_order field.
+func BySharesOrder(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSharesOrder, opts...).ToFunc()
 }
 
 // ByDispatchedAt orders the results by the dispatched_at field.

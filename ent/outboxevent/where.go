@@ -80,6 +80,11 @@ func OccurredAt(v time.Time) predicate.OutboxEvent {
 	return predicate.OutboxEvent(sql.FieldEQ(FieldOccurredAt, v))
 }
 
+// SharesOrder applies equality check predicate on the "shares_order" field. It's identical to SharesOrderEQ.
+func SharesOrder(v bool) predicate.OutboxEvent {
+	return predicate.OutboxEvent(sql.FieldEQ(FieldSharesOrder, v))
+}
+
 // DispatchedAt applies equality check predicate on the "dispatched_at" field. It's identical to DispatchedAtEQ.
 func DispatchedAt(v time.Time) predicate.OutboxEvent {
 	return predicate.OutboxEvent(sql.FieldEQ(FieldDispatchedAt, v))
@@ -343,6 +348,16 @@ func OccurredAtLT(v time.Time) predicate.OutboxEvent {
 // OccurredAtLTE applies the LTE predicate on the "occurred_at" field.
 func OccurredAtLTE(v time.Time) predicate.OutboxEvent {
 	return predicate.OutboxEvent(sql.FieldLTE(FieldOccurredAt, v))
+}
+
+// SharesOrderEQ applies the EQ predicate on the "shares_order" field.
+func SharesOrderEQ(v bool) predicate.OutboxEvent {
+	return predicate.OutboxEvent(sql.FieldEQ(FieldSharesOrder, v))
+}
+
+// SharesOrderNEQ applies the NEQ predicate on the "shares_order" field.
+func SharesOrderNEQ(v bool) predicate.OutboxEvent {
+	return predicate.OutboxEvent(sql.FieldNEQ(FieldSharesOrder, v))
 }
 
 // DispatchedAtEQ applies the EQ predicate on the "dispatched_at" field.

@@ -1104,6 +1104,10 @@ func init() {
 	outboxeventDescSubjectType := outboxeventFields[1].Descriptor()
 	// outboxevent.SubjectTypeValidator is a validator for the "subject_type" field. It is called by the builders before save.
 	outboxevent.SubjectTypeValidator = outboxeventDescSubjectType.Validators[0].(func(string) error)
+	// outboxeventDescSharesOrder is the schema descriptor for shares_order field.
+	outboxeventDescSharesOrder := outboxeventFields[6].Descriptor()
+	// outboxevent.DefaultSharesOrder holds the default value on creation for the shares_order field.
+	outboxevent.DefaultSharesOrder = outboxeventDescSharesOrder.Default.(bool)
 	paymentMixin := schema.Payment{}.Mixin()
 	payment.Policy = privacy.NewPolicies(schema.Payment{})
 	payment.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -28,8 +28,15 @@ func (OutboxEvent) Fields() []ent.Field {
 		// order reach each endpoint in the order they committed.
 		field.Int("order_id").Optional().Nillable().Immutable(),
 		field.Time("occurred_at").Immutable().SchemaType(datetime),
-		// Data is the event's payload as integrators receive it.
-		field.JSON("data", map[string]any{}).Immutable().Annotations(entgql.Skip()),
+		// Data is the event's payload as integrators receive it; without
+		// its order while SharesOrder.
+		field.JSON("data", map[string]any{}).Annotations(entgql.Skip()),
+		// SharesOrder: the event's order is in an earlier event of the same
+		// action (the nearest earlier one of the order not sharing): an
+		// action's events carry one snapshot of the order between them, and
+		// the relay writes it into each one an endpoint takes before
+		// delivering it.
+		field.Bool("shares_order").Default(false),
 		optionalTime("dispatched_at", "When the relay turned the event into its deliveries; null before."),
 	}
 }
