@@ -275,6 +275,34 @@ func TestWebhook_CancelAndRefundReachTheReceiverOnce(t *testing.T) {
 	}
 }
 
+// TestWebhook_SharedOrderAcrossBatches: when the relay dispatches one
+// event at a time, each event of a void that shares its order finds it in
+// an event an earlier batch dispatched, and still arrives whole.
+func TestWebhook_SharedOrderAcrossBatches(t *testing.T) {
+	w := newWorld(t)
+	r := newReceiver(t)
+	w.subscribe(t, r, "cancellation.*", "payment.*", "stock.*", "order.voided")
+	w.env.Relay.Batch = 1
+	w.voidPaid(t)
+	w.relay(t)
+	got := r.messages()
+	ts := types(got)
+	first := slices.Index(ts, "cancellation.requested")
+	voided := slices.Index(ts, "order.voided")
+	if first < 0 || voided < first+2 {
+		t.Fatalf("the void's events: %v", ts)
+	}
+	want, _ := got[voided].Body["order"].(map[string]any)
+	if want == nil || want["status"] != "VOIDED" {
+		t.Fatalf("order.voided shows the order as %v", got[voided].Body["order"])
+	}
+	for _, m := range got[first:] {
+		if !reflect.DeepEqual(m.Body["order"], want) {
+			t.Fatalf("%s shows the order as %v, order.voided as %v", m.Type, m.Body["order"], want)
+		}
+	}
+}
+
 // TestWebhook_RetriesAndADownReceiver: a receiver answering 500 gets the
 // message again after the backoff; one that is down for a while gets
 // everything, in order, when it is back; given up after the last retry,

@@ -167,35 +167,69 @@ func write(ctx context.Context, tx *ent.Tx, events []Event, orders map[int]func(
 	return tx.OutboxEvent.CreateBulk(rows...).Exec(privacy.DecisionContext(ctx, privacy.Allow))
 }
 
-// Complete writes into each event of es that shares its order the order it
-// shares: that of the nearest earlier event of the same order that does
-// not share, which the same action wrote (the order's lock keeps other
-// actions' events of it out of the range). The relay completes an event
-// before it has deliveries, so that every event anyone reads carries its
-// whole payload.
-func Complete(ctx context.Context, tx *ent.Tx, es []*ent.OutboxEvent) error {
-	for _, e := range es {
-		if !e.SharesOrder || e.OrderID == nil {
+// Complete writes into each event of take that shares its order the order
+// it shares: that of the nearest earlier event of the same order that
+// stores it, which the same action wrote in the same INSERT. batch is the
+// relay's batch of events in id order, take those of it that endpoints
+// take: a holder in the batch is found there, one dispatched by an earlier
+// batch is looked up. The relay completes an event before it has
+// deliveries, so that every event anyone reads carries its whole payload.
+// Statements: one read of the events' and holders' data, one update per
+// event completed, and one lookup per holder outside the batch.
+func Complete(ctx context.Context, tx *ent.Tx, batch, take []*ent.OutboxEvent) error {
+	completing := map[int]bool{}
+	for _, e := range take {
+		if e.SharesOrder && e.OrderID != nil {
+			completing[e.ID] = true
+		}
+	}
+	if len(completing) == 0 {
+		return nil
+	}
+	holderOf := map[int]int{} // sharing event → the event that stores its order
+	stored := map[int]int{}   // order → the batch's latest event storing it
+	ids := []int{}
+	for _, e := range batch {
+		switch {
+		case e.OrderID == nil:
+		case !e.SharesOrder:
+			stored[*e.OrderID] = e.ID
+		case completing[e.ID]:
+			h, ok := stored[*e.OrderID]
+			if !ok {
+				var err error
+				if h, err = tx.OutboxEvent.Query().Where(outboxevent.OrderID(*e.OrderID), outboxevent.IDLT(e.ID),
+					outboxevent.SharesOrder(false)).Order(ent.Desc(outboxevent.FieldID)).FirstID(ctx); err != nil {
+					return fmt.Errorf("the order of event %d: %w", e.ID, err)
+				}
+			}
+			holderOf[e.ID] = h
+			ids = append(ids, e.ID, h)
+		}
+	}
+	read, err := tx.OutboxEvent.Query().Where(outboxevent.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return err
+	}
+	data := map[int]map[string]any{}
+	for _, e := range read {
+		data[e.ID] = e.Data
+	}
+	for _, e := range take {
+		h, ok := holderOf[e.ID]
+		if !ok {
 			continue
 		}
-		holder, err := tx.OutboxEvent.Query().Where(outboxevent.OrderID(*e.OrderID), outboxevent.IDLT(e.ID),
-			outboxevent.SharesOrder(false)).Order(ent.Desc(outboxevent.FieldID)).First(ctx)
-		if err != nil {
-			return fmt.Errorf("the order of event %d: %w", e.ID, err)
-		}
-		order, ok := holder.Data["order"]
+		order, ok := data[h]["order"]
 		if !ok {
-			return fmt.Errorf("event %d shares the order of event %d, which has none", e.ID, holder.ID)
+			return fmt.Errorf("event %d shares the order of event %d, which has none", e.ID, h)
 		}
-		full, err := tx.OutboxEvent.Get(ctx, e.ID)
-		if err != nil {
+		full := data[e.ID]
+		full["order"] = order
+		if err := tx.OutboxEvent.UpdateOneID(e.ID).SetData(full).SetSharesOrder(false).Exec(ctx); err != nil {
 			return err
 		}
-		full.Data["order"] = order
-		if err := tx.OutboxEvent.UpdateOneID(e.ID).SetData(full.Data).SetSharesOrder(false).Exec(ctx); err != nil {
-			return err
-		}
-		e.Data, e.SharesOrder = full.Data, false
+		e.Data, e.SharesOrder = full, false
 	}
 	return nil
 }

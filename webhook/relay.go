@@ -161,7 +161,7 @@ func (r *Relay) Dispatch(ctx context.Context) (int, error) {
 		}
 		// What will be sent carries its whole payload; what no endpoint
 		// takes is never read, and keeps sharing its order.
-		if err := outbox.Complete(ctx, tx, delivered); err != nil {
+		if err := outbox.Complete(ctx, tx, rows, delivered); err != nil {
 			return err
 		}
 		n = len(ids) + len(live)
