@@ -2,9 +2,15 @@ package app_test
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"orderdesk/app/apptest"
+	"orderdesk/ent/auditevent"
 	"orderdesk/webhook"
 )
 
@@ -58,4 +64,78 @@ func TestWebhook_TwoRelaysDeliverOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWebhook_EndpointCreatedWhileActionsCommit: an endpoint created while
+// voids commit on other connections (MariaDB in the suite's second pass)
+// gets the event of every void that occurred from its creation on, though
+// an action writes only the events some endpoint takes (outbox.taken).
+func TestWebhook_EndpointCreatedWhileActionsCommit(t *testing.T) {
+	after := 0 // voids that occurred after the endpoint's creation, over the rounds
+	for round := range 3 {
+		w := newWorld(t)
+		var orders []orderView
+		for range 16 {
+			o := w.createConfirmed(t, 0, 1)
+			w.pay(t, o.ID, o.Total.Amount)
+			orders = append(orders, o)
+		}
+		manager := w.env.As(t, "SALES_MANAGER")
+		// The endpoint's creation takes 30 ms after it is stamped, as on a
+		// busy server: voids that begin meanwhile still reach it.
+		w.env.Webhooks.Now = func() time.Time {
+			now := time.Now()
+			time.Sleep(30 * time.Millisecond)
+			return now
+		}
+		var next atomic.Int32
+		started := make(chan struct{})
+		var once sync.Once
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(orders) {
+						return
+					}
+					if i == 3 {
+						once.Do(func() { close(started) })
+					}
+					if errs := mutate(t, manager, "voidOrder", `mutation($o: ID!) { voidOrder(input: {orderId: $o,
+						reasonCode: DUPLICATE_ORDER}) { `+userErrors+` } }`, apptest.Vars{"o": orders[i].ID}, nil); len(errs) > 0 {
+						t.Errorf("round %d: void %d: %+v", round, i, errs)
+					}
+				}
+			})
+		}
+		<-started
+		r := newReceiver(t)
+		ep := w.subscribe(t, r, "order.voided")
+		wg.Wait()
+		w.relay(t)
+		created := w.env.DB.Client.WebhookEndpoint.GetX(w.env.Sys, cxAtoi(t, ep.ID)).CreatedAt
+		got := map[string]bool{}
+		for _, m := range r.messages() {
+			order, _ := m.Body["order"].(map[string]any)
+			got[fmt.Sprint(order["id"])] = true
+		}
+		voids := w.env.DB.Client.AuditEvent.Query().Where(auditevent.Action("order.voided")).AllX(w.env.Sys)
+		if len(voids) != len(orders) {
+			t.Fatalf("round %d: %d voids recorded, want %d", round, len(voids), len(orders))
+		}
+		for _, v := range voids {
+			id := strconv.Itoa(*v.OrderID)
+			switch {
+			case !v.CreatedAt.Before(created) && !got[id]:
+				t.Errorf("round %d: the void of %s at %s, after the endpoint's creation at %s, did not reach it",
+					round, id, v.CreatedAt.Format(time.RFC3339Nano), created.Format(time.RFC3339Nano))
+			case v.CreatedAt.Before(created) && got[id]:
+				t.Errorf("round %d: the void of %s before the endpoint's creation reached it", round, id)
+			case !v.CreatedAt.Before(created):
+				after++
+			}
+		}
+	}
+	t.Logf("%d of 48 voids occurred after their endpoint's creation", after)
 }

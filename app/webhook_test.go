@@ -497,6 +497,7 @@ func TestWebhook_RetentionSweep(t *testing.T) {
 func TestOutbox_OnlyWhatCommits(t *testing.T) {
 	w := newWorld(t)
 	env := w.env
+	w.subscribe(t, newReceiver(t)) // takes every type
 	o := w.createConfirmed(t, 1, 0)
 	w.pay(t, o.ID, "129.00")
 	events := func() []*ent.OutboxEvent {
@@ -545,4 +546,80 @@ func TestOutbox_OnlyWhatCommits(t *testing.T) {
 		}
 	}
 	t.Fatalf("no order.voided among %d outbox events", len(added))
+}
+
+// TestOutbox_OnlyWhatSomeEndpointTakes: an action writes to the outbox the
+// events some active endpoint takes and no others: none while no endpoint
+// exists, those of an endpoint's types, all once one takes every type;
+// switching that one off and deleting the other narrow it again. What is
+// written still carries the order whole to the endpoint.
+func TestOutbox_OnlyWhatSomeEndpointTakes(t *testing.T) {
+	w := newWorld(t)
+	integrator := w.env.As(t, "INTEGRATOR")
+	last := func() int {
+		e, err := w.env.DB.Client.OutboxEvent.Query().Order(ent.Desc(outboxevent.FieldID)).First(w.env.Sys)
+		if ent.IsNotFound(err) {
+			return 0
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.ID
+	}
+	// written: the types a paid order's creation, payment and void write.
+	written := func() []string {
+		before := last()
+		w.voidPaid(t)
+		var ts []string
+		for _, e := range w.env.DB.Client.OutboxEvent.Query().Where(outboxevent.IDGT(before)).
+			Order(ent.Asc(outboxevent.FieldID)).AllX(w.env.Sys) {
+			ts = append(ts, e.Type)
+		}
+		return ts
+	}
+	onlyPayments := func(step string, ts []string) {
+		t.Helper()
+		if !slices.Contains(ts, "payment.captured") || !slices.Contains(ts, "payment.refunded") {
+			t.Fatalf("%s: %v, want payment.captured and payment.refunded", step, ts)
+		}
+		for _, x := range ts {
+			if !strings.HasPrefix(x, "payment.") {
+				t.Fatalf("%s: %s written among %v, which only payment.* is taken", step, x, ts)
+			}
+		}
+	}
+	if ts := written(); len(ts) != 0 {
+		t.Fatalf("no endpoint: %v written", ts)
+	}
+	payments := newReceiver(t)
+	paymentsEP := w.subscribe(t, payments, "payment.*")
+	onlyPayments("an endpoint of payment.*", written())
+	every := w.subscribe(t, newReceiver(t))
+	ts := written()
+	for _, want := range []string{"order.created", "order.confirmed", "payment.captured", "cancellation.requested",
+		"payment.refunded", "stock.moved", "order.voided"} {
+		if !slices.Contains(ts, want) {
+			t.Fatalf("an endpoint of every type: no %s among %v", want, ts)
+		}
+	}
+	must(t, mutate(t, integrator, "updateWebhookEndpoint", `mutation($id: ID!) { updateWebhookEndpoint(input: {id: $id, active: false}) {
+		`+userErrors+` } }`, apptest.Vars{"id": every.ID}, nil))
+	onlyPayments("the endpoint of every type switched off", written())
+	// The endpoint of payment.* gets every payment event written for it,
+	// each with its order.
+	w.relay(t)
+	must(t, mutate(t, integrator, "deleteWebhookEndpoint", `mutation($id: ID!) { deleteWebhookEndpoint(input: {id: $id}) {
+		`+userErrors+` } }`, apptest.Vars{"id": paymentsEP.ID}, nil))
+	if ts := written(); len(ts) != 0 {
+		t.Fatalf("the endpoint of payment.* deleted, the other off: %v written", ts)
+	}
+	got := payments.messages()
+	if len(got) != 6 {
+		t.Fatalf("the endpoint of payment.* got %v, want 3 captures and 3 refunds", types(got))
+	}
+	for _, m := range got {
+		if order, _ := m.Body["order"].(map[string]any); order == nil || order["number"] == nil {
+			t.Fatalf("%s carries the order as %v", m.Type, m.Body["order"])
+		}
+	}
 }

@@ -40,6 +40,7 @@ import (
 	"orderdesk/ent/user"
 	"orderdesk/ent/webhookdelivery"
 	"orderdesk/ent/webhookendpoint"
+	"orderdesk/ent/webhookinterest"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -112,6 +113,8 @@ type Client struct {
 	WebhookDelivery *WebhookDeliveryClient
 	// WebhookEndpoint is the client for interacting with the WebhookEndpoint builders.
 	WebhookEndpoint *WebhookEndpointClient
+	// WebhookInterest is the client for interacting with the WebhookInterest builders.
+	WebhookInterest *WebhookInterestClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -152,6 +155,7 @@ func (c *Client) init() {
 	c.User = NewUserClient(c.config)
 	c.WebhookDelivery = NewWebhookDeliveryClient(c.config)
 	c.WebhookEndpoint = NewWebhookEndpointClient(c.config)
+	c.WebhookInterest = NewWebhookInterestClient(c.config)
 }
 
 type (
@@ -273,6 +277,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		User:               NewUserClient(cfg),
 		WebhookDelivery:    NewWebhookDeliveryClient(cfg),
 		WebhookEndpoint:    NewWebhookEndpointClient(cfg),
+		WebhookInterest:    NewWebhookInterestClient(cfg),
 	}, nil
 }
 
@@ -321,6 +326,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		User:               NewUserClient(cfg),
 		WebhookDelivery:    NewWebhookDeliveryClient(cfg),
 		WebhookEndpoint:    NewWebhookEndpointClient(cfg),
+		WebhookInterest:    NewWebhookInterestClient(cfg),
 	}, nil
 }
 
@@ -356,6 +362,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.OrderLine, c.OutboxEvent, c.Payment, c.RefreshToken, c.ReturnLine,
 		c.ReturnOrder, c.Sequence, c.Shipment, c.ShipmentLine, c.StockItem,
 		c.StockMovement, c.User, c.WebhookDelivery, c.WebhookEndpoint,
+		c.WebhookInterest,
 	} {
 		n.Use(hooks...)
 	}
@@ -371,6 +378,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.OrderLine, c.OutboxEvent, c.Payment, c.RefreshToken, c.ReturnLine,
 		c.ReturnOrder, c.Sequence, c.Shipment, c.ShipmentLine, c.StockItem,
 		c.StockMovement, c.User, c.WebhookDelivery, c.WebhookEndpoint,
+		c.WebhookInterest,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -437,6 +445,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.WebhookDelivery.mutate(ctx, m)
 	case *WebhookEndpointMutation:
 		return c.WebhookEndpoint.mutate(ctx, m)
+	case *WebhookInterestMutation:
+		return c.WebhookInterest.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -6023,6 +6033,140 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 	}
 }
 
+// WebhookInterestClient is a client for the WebhookInterest schema.
+type WebhookInterestClient struct {
+	config
+}
+
+// NewWebhookInterestClient returns a client for the WebhookInterest from the given config.
+func NewWebhookInterestClient(c config) *WebhookInterestClient {
+	return &WebhookInterestClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhookinterest.Hooks(f(g(h())))`.
+func (c *WebhookInterestClient) Use(hooks ...Hook) {
+	c.hooks.WebhookInterest = append(c.hooks.WebhookInterest, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhookinterest.Intercept(f(g(h())))`.
+func (c *WebhookInterestClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebhookInterest = append(c.inters.WebhookInterest, interceptors...)
+}
+
+// Create returns a builder for creating a WebhookInterest entity.
+func (c *WebhookInterestClient) Create() *WebhookInterestCreate {
+	mutation := newWebhookInterestMutation(c.config, OpCreate)
+	return &WebhookInterestCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebhookInterest entities.
+func (c *WebhookInterestClient) CreateBulk(builders ...*WebhookInterestCreate) *WebhookInterestCreateBulk {
+	return &WebhookInterestCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookInterestClient) MapCreateBulk(slice any, setFunc func(*WebhookInterestCreate, int)) *WebhookInterestCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookInterestCreateBulk{err: fmt.Errorf("calling to WebhookInterestClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookInterestCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookInterestCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebhookInterest.
+func (c *WebhookInterestClient) Update() *WebhookInterestUpdate {
+	mutation := newWebhookInterestMutation(c.config, OpUpdate)
+	return &WebhookInterestUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookInterestClient) UpdateOne(_m *WebhookInterest) *WebhookInterestUpdateOne {
+	mutation := newWebhookInterestMutation(c.config, OpUpdateOne, withWebhookInterest(_m))
+	return &WebhookInterestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookInterestClient) UpdateOneID(id int) *WebhookInterestUpdateOne {
+	mutation := newWebhookInterestMutation(c.config, OpUpdateOne, withWebhookInterestID(id))
+	return &WebhookInterestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebhookInterest.
+func (c *WebhookInterestClient) Delete() *WebhookInterestDelete {
+	mutation := newWebhookInterestMutation(c.config, OpDelete)
+	return &WebhookInterestDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookInterestClient) DeleteOne(_m *WebhookInterest) *WebhookInterestDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookInterestClient) DeleteOneID(id int) *WebhookInterestDeleteOne {
+	builder := c.Delete().Where(webhookinterest.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookInterestDeleteOne{builder}
+}
+
+// Query returns a query builder for WebhookInterest.
+func (c *WebhookInterestClient) Query() *WebhookInterestQuery {
+	return &WebhookInterestQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhookInterest},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebhookInterest entity by its id.
+func (c *WebhookInterestClient) Get(ctx context.Context, id int) (*WebhookInterest, error) {
+	return c.Query().Where(webhookinterest.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookInterestClient) GetX(ctx context.Context, id int) *WebhookInterest {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookInterestClient) Hooks() []Hook {
+	hooks := c.hooks.WebhookInterest
+	return append(hooks[:len(hooks):len(hooks)], webhookinterest.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookInterestClient) Interceptors() []Interceptor {
+	return c.inters.WebhookInterest
+}
+
+func (c *WebhookInterestClient) mutate(ctx context.Context, m *WebhookInterestMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookInterestCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookInterestUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookInterestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookInterestDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebhookInterest mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
@@ -6030,15 +6174,16 @@ type (
 		Customer, CustomerNotice, IdempotencyKey, Invoice, LedgerEntry, LoginFailure,
 		Notification, Order, OrderCorrection, OrderLine, OutboxEvent, Payment,
 		RefreshToken, ReturnLine, ReturnOrder, Sequence, Shipment, ShipmentLine,
-		StockItem, StockMovement, User, WebhookDelivery, WebhookEndpoint []ent.Hook
+		StockItem, StockMovement, User, WebhookDelivery, WebhookEndpoint,
+		WebhookInterest []ent.Hook
 	}
 	inters struct {
 		APIKey, AuditEvent, CancellationRecord, Complaint, Contact, CreditNote,
 		Customer, CustomerNotice, IdempotencyKey, Invoice, LedgerEntry, LoginFailure,
 		Notification, Order, OrderCorrection, OrderLine, OutboxEvent, Payment,
 		RefreshToken, ReturnLine, ReturnOrder, Sequence, Shipment, ShipmentLine,
-		StockItem, StockMovement, User, WebhookDelivery,
-		WebhookEndpoint []ent.Interceptor
+		StockItem, StockMovement, User, WebhookDelivery, WebhookEndpoint,
+		WebhookInterest []ent.Interceptor
 	}
 )
 

@@ -35,6 +35,7 @@ import (
 	"orderdesk/ent/user"
 	"orderdesk/ent/webhookdelivery"
 	"orderdesk/ent/webhookendpoint"
+	"orderdesk/ent/webhookinterest"
 	"reflect"
 	"sync"
 
@@ -130,6 +131,7 @@ func checkColumn(t, c string) error {
 			user.Table:               user.ValidColumn,
 			webhookdelivery.Table:    webhookdelivery.ValidColumn,
 			webhookendpoint.Table:    webhookendpoint.ValidColumn,
+			webhookinterest.Table:    webhookinterest.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

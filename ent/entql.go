@@ -33,6 +33,7 @@ import (
 	"orderdesk/ent/user"
 	"orderdesk/ent/webhookdelivery"
 	"orderdesk/ent/webhookendpoint"
+	"orderdesk/ent/webhookinterest"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -42,7 +43,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 29)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 30)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -833,6 +834,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookendpoint.FieldConsecutiveFailures: {Type: field.TypeInt, Column: webhookendpoint.FieldConsecutiveFailures},
 			webhookendpoint.FieldFlaggedAt:           {Type: field.TypeTime, Column: webhookendpoint.FieldFlaggedAt},
 			webhookendpoint.FieldCreatedByID:         {Type: field.TypeInt, Column: webhookendpoint.FieldCreatedByID},
+		},
+	}
+	graph.Nodes[29] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhookinterest.Table,
+			Columns: webhookinterest.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: webhookinterest.FieldID,
+			},
+		},
+		Type: "WebhookInterest",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhookinterest.FieldEveryType:  {Type: field.TypeBool, Column: webhookinterest.FieldEveryType},
+			webhookinterest.FieldEventTypes: {Type: field.TypeJSON, Column: webhookinterest.FieldEventTypes},
 		},
 	}
 	graph.MustAddE(
@@ -6833,4 +6849,54 @@ func (f *WebhookEndpointFilter) WhereHasCreatedByWith(preds ...predicate.User) {
 			p(s)
 		}
 	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WebhookInterestQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookInterestQuery builder.
+func (_q *WebhookInterestQuery) Filter() *WebhookInterestFilter {
+	return &WebhookInterestFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookInterestMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookInterestMutation builder.
+func (m *WebhookInterestMutation) Filter() *WebhookInterestFilter {
+	return &WebhookInterestFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookInterestFilter provides a generic filtering capability at runtime for WebhookInterestQuery.
+type WebhookInterestFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookInterestFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *WebhookInterestFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(webhookinterest.FieldID))
+}
+
+// WhereEveryType applies the entql bool predicate on the every_type field.
+func (f *WebhookInterestFilter) WhereEveryType(p entql.BoolP) {
+	f.Where(p.Field(webhookinterest.FieldEveryType))
+}
+
+// WhereEventTypes applies the entql json.RawMessage predicate on the event_types field.
+func (f *WebhookInterestFilter) WhereEventTypes(p entql.BytesP) {
+	f.Where(p.Field(webhookinterest.FieldEventTypes))
 }

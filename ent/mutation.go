@@ -38,6 +38,7 @@ import (
 	"orderdesk/ent/user"
 	"orderdesk/ent/webhookdelivery"
 	"orderdesk/ent/webhookendpoint"
+	"orderdesk/ent/webhookinterest"
 	"orderdesk/postal"
 	"sync"
 	"time"
@@ -84,6 +85,7 @@ const (
 	TypeUser               = "User"
 	TypeWebhookDelivery    = "WebhookDelivery"
 	TypeWebhookEndpoint    = "WebhookEndpoint"
+	TypeWebhookInterest    = "WebhookInterest"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -42712,4 +42714,423 @@ func (m *WebhookEndpointMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown WebhookEndpoint edge %s", name)
+}
+
+// WebhookInterestMutation represents an operation that mutates the WebhookInterest nodes in the graph.
+type WebhookInterestMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	every_type        *bool
+	event_types       *[]string
+	appendevent_types []string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*WebhookInterest, error)
+	predicates        []predicate.WebhookInterest
+}
+
+var _ ent.Mutation = (*WebhookInterestMutation)(nil)
+
+// webhookinterestOption allows management of the mutation configuration using functional options.
+type webhookinterestOption func(*WebhookInterestMutation)
+
+// newWebhookInterestMutation creates new mutation for the WebhookInterest entity.
+func newWebhookInterestMutation(c config, op Op, opts ...webhookinterestOption) *WebhookInterestMutation {
+	m := &WebhookInterestMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWebhookInterest,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWebhookInterestID sets the ID field of the mutation.
+func withWebhookInterestID(id int) webhookinterestOption {
+	return func(m *WebhookInterestMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WebhookInterest
+		)
+		m.oldValue = func(ctx context.Context) (*WebhookInterest, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WebhookInterest.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWebhookInterest sets the old WebhookInterest of the mutation.
+func withWebhookInterest(node *WebhookInterest) webhookinterestOption {
+	return func(m *WebhookInterestMutation) {
+		m.oldValue = func(context.Context) (*WebhookInterest, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WebhookInterestMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WebhookInterestMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WebhookInterestMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WebhookInterestMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WebhookInterest.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetEveryType sets the "every_type" field.
+func (m *WebhookInterestMutation) SetEveryType(b bool) {
+	m.every_type = &b
+}
+
+// EveryType returns the value of the "every_type" field in the mutation.
+func (m *WebhookInterestMutation) EveryType() (r bool, exists bool) {
+	v := m.every_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEveryType returns the old "every_type" field's value of the WebhookInterest entity.
+// If the WebhookInterest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookInterestMutation) OldEveryType(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEveryType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEveryType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEveryType: %w", err)
+	}
+	return oldValue.EveryType, nil
+}
+
+// ResetEveryType resets all changes to the "every_type" field.
+func (m *WebhookInterestMutation) ResetEveryType() {
+	m.every_type = nil
+}
+
+// SetEventTypes sets the "event_types" field.
+func (m *WebhookInterestMutation) SetEventTypes(s []string) {
+	m.event_types = &s
+	m.appendevent_types = nil
+}
+
+// EventTypes returns the value of the "event_types" field in the mutation.
+func (m *WebhookInterestMutation) EventTypes() (r []string, exists bool) {
+	v := m.event_types
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventTypes returns the old "event_types" field's value of the WebhookInterest entity.
+// If the WebhookInterest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookInterestMutation) OldEventTypes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventTypes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventTypes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventTypes: %w", err)
+	}
+	return oldValue.EventTypes, nil
+}
+
+// AppendEventTypes adds s to the "event_types" field.
+func (m *WebhookInterestMutation) AppendEventTypes(s []string) {
+	m.appendevent_types = append(m.appendevent_types, s...)
+}
+
+// AppendedEventTypes returns the list of values that were appended to the "event_types" field in this mutation.
+func (m *WebhookInterestMutation) AppendedEventTypes() ([]string, bool) {
+	if len(m.appendevent_types) == 0 {
+		return nil, false
+	}
+	return m.appendevent_types, true
+}
+
+// ClearEventTypes clears the value of the "event_types" field.
+func (m *WebhookInterestMutation) ClearEventTypes() {
+	m.event_types = nil
+	m.appendevent_types = nil
+	m.clearedFields[webhookinterest.FieldEventTypes] = struct{}{}
+}
+
+// EventTypesCleared returns if the "event_types" field was cleared in this mutation.
+func (m *WebhookInterestMutation) EventTypesCleared() bool {
+	_, ok := m.clearedFields[webhookinterest.FieldEventTypes]
+	return ok
+}
+
+// ResetEventTypes resets all changes to the "event_types" field.
+func (m *WebhookInterestMutation) ResetEventTypes() {
+	m.event_types = nil
+	m.appendevent_types = nil
+	delete(m.clearedFields, webhookinterest.FieldEventTypes)
+}
+
+// Where appends a list predicates to the WebhookInterestMutation builder.
+func (m *WebhookInterestMutation) Where(ps ...predicate.WebhookInterest) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WebhookInterestMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WebhookInterestMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WebhookInterest, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WebhookInterestMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WebhookInterestMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WebhookInterest).
+func (m *WebhookInterestMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WebhookInterestMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.every_type != nil {
+		fields = append(fields, webhookinterest.FieldEveryType)
+	}
+	if m.event_types != nil {
+		fields = append(fields, webhookinterest.FieldEventTypes)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WebhookInterestMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case webhookinterest.FieldEveryType:
+		return m.EveryType()
+	case webhookinterest.FieldEventTypes:
+		return m.EventTypes()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WebhookInterestMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case webhookinterest.FieldEveryType:
+		return m.OldEveryType(ctx)
+	case webhookinterest.FieldEventTypes:
+		return m.OldEventTypes(ctx)
+	}
+	return nil, fmt.Errorf("unknown WebhookInterest field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebhookInterestMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case webhookinterest.FieldEveryType:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEveryType(v)
+		return nil
+	case webhookinterest.FieldEventTypes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventTypes(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookInterest field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WebhookInterestMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WebhookInterestMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebhookInterestMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown WebhookInterest numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WebhookInterestMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(webhookinterest.FieldEventTypes) {
+		fields = append(fields, webhookinterest.FieldEventTypes)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WebhookInterestMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WebhookInterestMutation) ClearField(name string) error {
+	switch name {
+	case webhookinterest.FieldEventTypes:
+		m.ClearEventTypes()
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookInterest nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WebhookInterestMutation) ResetField(name string) error {
+	switch name {
+	case webhookinterest.FieldEveryType:
+		m.ResetEveryType()
+		return nil
+	case webhookinterest.FieldEventTypes:
+		m.ResetEventTypes()
+		return nil
+	}
+	return fmt.Errorf("unknown WebhookInterest field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WebhookInterestMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WebhookInterestMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WebhookInterestMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WebhookInterestMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WebhookInterestMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WebhookInterestMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WebhookInterestMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WebhookInterest unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WebhookInterestMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WebhookInterest edge %s", name)
 }

@@ -72,6 +72,8 @@ type Tx struct {
 	WebhookDelivery *WebhookDeliveryClient
 	// WebhookEndpoint is the client for interacting with the WebhookEndpoint builders.
 	WebhookEndpoint *WebhookEndpointClient
+	// WebhookInterest is the client for interacting with the WebhookInterest builders.
+	WebhookInterest *WebhookInterestClient
 
 	// lazily loaded.
 	client     *Client
@@ -232,6 +234,7 @@ func (tx *Tx) init() {
 	tx.User = NewUserClient(tx.config)
 	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
 	tx.WebhookEndpoint = NewWebhookEndpointClient(tx.config)
+	tx.WebhookInterest = NewWebhookInterestClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

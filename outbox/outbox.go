@@ -16,6 +16,7 @@ import (
 	"orderdesk/ent"
 	"orderdesk/ent/outboxevent"
 	"orderdesk/ent/privacy"
+	"orderdesk/ent/webhookinterest"
 	"orderdesk/store"
 )
 
@@ -131,7 +132,59 @@ func encodeOrder(id int, describe func() map[string]any) (json.RawMessage, error
 	return json.Marshal(order)
 }
 
+// Matches reports whether t is one of types: an event's name
+// (order.cancelled) or its family (order.*).
+func Matches(types []string, t string) bool {
+	for _, x := range types {
+		if x == t || (strings.HasSuffix(x, ".*") && strings.HasPrefix(t, strings.TrimSuffix(x, "*"))) {
+			return true
+		}
+	}
+	return false
+}
+
+// taken are those of events that leave the process: every live record
+// (the bus carries them all), and the integrators' events some active
+// webhook endpoint takes, as the webhook interest says. The interest is
+// read under a shared lock, as the action's last read: a change to the
+// endpoints locks it exclusively before it changes them and stamps the
+// change after the lock (webhook.Service), so an action that read it
+// before the change committed began before the change, and one that began
+// after the change sees it. The relay gives an endpoint the events that
+// occurred from its creation on: each of those is written. Without shared
+// locks (TiDB), or without the row, everything is written.
+func taken(ctx context.Context, tx *ent.Tx, events []Event) ([]Event, error) {
+	published := false
+	for _, e := range events {
+		published = published || !Live(e.Type)
+	}
+	if !published || !store.SharedLocks() {
+		return events, nil
+	}
+	in, err := tx.WebhookInterest.Query().Order(ent.Asc(webhookinterest.FieldID)).Modify(store.ForShare).
+		First(privacy.DecisionContext(ctx, privacy.Allow))
+	switch {
+	case ent.IsNotFound(err):
+		return events, nil
+	case err != nil:
+		return nil, err
+	case in.EveryType:
+		return events, nil
+	}
+	kept := make([]Event, 0, len(events))
+	for _, e := range events {
+		if Live(e.Type) || Matches(in.EventTypes, e.Type) {
+			kept = append(kept, e)
+		}
+	}
+	return kept, nil
+}
+
 func write(ctx context.Context, tx *ent.Tx, events []Event, orders map[int]func() map[string]any) error {
+	events, err := taken(ctx, tx, events)
+	if err != nil || len(events) == 0 {
+		return err
+	}
 	now, ok := store.TxNow(ctx)
 	if !ok {
 		now = time.Now().UTC()

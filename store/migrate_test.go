@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -73,6 +74,14 @@ func TestMigrationsMatchAutoMigration(t *testing.T) {
 	autoMigrate(t, auto)
 
 	want, got := ddl(t, auto), ddl(t, versioned)
+	// The rows the migrations insert took the first IDs of their ranges:
+	// their DDL differs by the AUTO_INCREMENT that shows, their starts by
+	// the rows.
+	seeded := map[string]int64{"webhook_interests": 1}
+	for name := range seeded {
+		got[name] = autoIncrement.ReplaceAllString(got[name], "")
+		want[name] = autoIncrement.ReplaceAllString(want[name], "")
+	}
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		if got[name] != want[name] {
 			t.Errorf("%s differs from auto-migration:\n got %s\nwant %s", name, got[name], want[name])
@@ -83,7 +92,11 @@ func TestMigrationsMatchAutoMigration(t *testing.T) {
 			t.Errorf("%s is not made by auto-migration: %s", name, got[name])
 		}
 	}
-	if w, g := idStarts(t, auto), idStarts(t, versioned); !maps.Equal(w, g) {
+	w, g := idStarts(t, auto), idStarts(t, versioned)
+	for name, rows := range seeded {
+		g[name] -= rows
+	}
+	if !maps.Equal(w, g) {
 		t.Errorf("ID range starts:\n got %v\nwant %v", g, w)
 	}
 	if len(want) < len(entmigrate.Tables) {
@@ -497,6 +510,8 @@ func tables(t testing.TB, db *store.DB) []string {
 }
 
 // idStarts is where each table's next ID comes from.
+var autoIncrement = regexp.MustCompile(` AUTO_INCREMENT=\d+`)
+
 func idStarts(t testing.TB, db *store.DB) map[string]int64 {
 	t.Helper()
 	query := "SELECT name, seq FROM sqlite_sequence"

@@ -132,7 +132,8 @@ func OpenWith(driver, dsn string, o Options) (*DB, error) {
 // WithTx for why), so that no transaction spends a round trip setting it.
 // MariaDB names the variable tx_isolation; MySQL 8 and TiDB
 // transaction_isolation. A server that cannot be asked is left to fail at
-// first use, where the error says more.
+// first use, where the error says more. It also notes a TiDB server, which
+// has no shared locks (SharedLocks).
 func readCommitted(cfg *mysql.Config) error {
 	probe, err := sql.Open("mysql", cfg.FormatDSN())
 	if err != nil {
@@ -143,6 +144,9 @@ func readCommitted(cfg *mysql.Config) error {
 	var version string
 	if probe.QueryRow("SELECT VERSION()").Scan(&version) == nil && strings.Contains(version, "MariaDB") {
 		name = "tx_isolation"
+	}
+	if strings.Contains(version, "TiDB") {
+		noSharedLocks.Store(true)
 	}
 	cfg.Params[name] = "'READ-COMMITTED'"
 	return nil

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -136,6 +137,25 @@ func ForUpdate(s *entsql.Selector) {
 		s.ForUpdate()
 	}
 }
+
+// ForShare is a query modifier that locks the selected rows against
+// writers, not against other readers, until the transaction ends (MySQL's
+// LOCK IN SHARE MODE, which MariaDB also reads). SQLite, as for ForUpdate,
+// needs none. TiDB has no shared locks: see SharedLocks.
+func ForShare(s *entsql.Selector) {
+	if s.Dialect() != dialect.SQLite {
+		s.ForShare(entsql.WithLockClause("LOCK IN SHARE MODE"))
+	}
+}
+
+// noSharedLocks is set when this process opened a database whose shared
+// locks are missing or no-ops (TiDB): a rule that needs them (the outbox's
+// reading of the webhook interest) takes the way that needs none.
+var noSharedLocks atomic.Bool
+
+// SharedLocks reports whether the databases this process opened honour
+// ForShare: false once one was TiDB.
+func SharedLocks() bool { return !noSharedLocks.Load() }
 
 type nowKey struct{}
 

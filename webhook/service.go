@@ -13,8 +13,10 @@ import (
 	"orderdesk/audit"
 	"orderdesk/auth"
 	"orderdesk/ent"
+	"orderdesk/ent/privacy"
 	"orderdesk/ent/webhookdelivery"
 	"orderdesk/ent/webhookendpoint"
+	"orderdesk/ent/webhookinterest"
 	"orderdesk/fault"
 	"orderdesk/outbox"
 	"orderdesk/store"
@@ -38,15 +40,7 @@ func NewService(client *ent.Client, a Addresses) *Service {
 // takes events of type t. A type is an event's name (order.cancelled) or
 // a family (order.*).
 func Takes(types []string, t string) bool {
-	if len(types) == 0 {
-		return true
-	}
-	for _, x := range types {
-		if x == t || (strings.HasSuffix(x, ".*") && strings.HasPrefix(t, strings.TrimSuffix(x, "*"))) {
-			return true
-		}
-	}
-	return false
+	return len(types) == 0 || outbox.Matches(types, t)
 }
 
 var eventTypePattern = regexp.MustCompile(`^[a-z_]+\.([a-z_]+|\*)$`)
@@ -264,12 +258,52 @@ func (s *Service) endpoint(ctx context.Context, tx *ent.Tx, id int) (*ent.Webhoo
 	return ep, err
 }
 
+// write runs a change to the endpoints: under the webhook interest's
+// lock, taken first, and stamped with the time after it (see
+// outbox.taken); the interest is then made to say what the active
+// endpoints take.
 func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) error {
 	return store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		in, err := lockInterest(ctx, tx)
+		if err != nil {
+			return err
+		}
 		ctx := audit.Batch(store.WithNow(ctx, s.Now().UTC()))
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
+		if err := keepInterest(ctx, tx, in); err != nil {
+			return err
+		}
 		return audit.Flush(ctx, tx)
 	})
+}
+
+// lockInterest locks the webhook interest row, making it when it is
+// missing (the migrations insert it).
+func lockInterest(ctx context.Context, tx *ent.Tx) (*ent.WebhookInterest, error) {
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	in, err := tx.WebhookInterest.Query().Order(ent.Asc(webhookinterest.FieldID)).Modify(store.ForUpdate).First(ctx)
+	if ent.IsNotFound(err) {
+		return tx.WebhookInterest.Create().SetEveryType(true).Save(ctx)
+	}
+	return in, err
+}
+
+// keepInterest writes into the interest what the active endpoints take.
+func keepInterest(ctx context.Context, tx *ent.Tx, in *ent.WebhookInterest) error {
+	active, err := tx.WebhookEndpoint.Query().Where(webhookendpoint.Active(true)).
+		Select(webhookendpoint.FieldEventTypes).All(privacy.DecisionContext(ctx, privacy.Allow))
+	if err != nil {
+		return err
+	}
+	every, types := false, []string{}
+	for _, ep := range active {
+		every = every || len(ep.EventTypes) == 0
+		types = append(types, ep.EventTypes...)
+	}
+	slices.Sort(types)
+	types = slices.Compact(types)
+	return tx.WebhookInterest.UpdateOne(in).SetEveryType(every).SetEventTypes(types).
+		Exec(privacy.DecisionContext(ctx, privacy.Allow))
 }

@@ -356,6 +356,18 @@ func (f WebhookEndpointFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Va
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WebhookEndpointMutation", m)
 }
 
+// The WebhookInterestFunc type is an adapter to allow the use of ordinary
+// function as WebhookInterest mutator.
+type WebhookInterestFunc func(context.Context, *ent.WebhookInterestMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WebhookInterestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WebhookInterestMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WebhookInterestMutation", m)
+}
+
 // Condition is a hook condition function.
 type Condition func(context.Context, ent.Mutation) bool
 

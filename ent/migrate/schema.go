@@ -1614,6 +1614,18 @@ var (
 			},
 		},
 	}
+	// WebhookInterestsColumns holds the columns for the "webhook_interests" table.
+	WebhookInterestsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "every_type", Type: field.TypeBool, Default: false},
+		{Name: "event_types", Type: field.TypeJSON, Nullable: true},
+	}
+	// WebhookInterestsTable holds the schema information for the "webhook_interests" table.
+	WebhookInterestsTable = &schema.Table{
+		Name:       "webhook_interests",
+		Columns:    WebhookInterestsColumns,
+		PrimaryKey: []*schema.Column{WebhookInterestsColumns[0]},
+	}
 	// StockItemSubstitutesColumns holds the columns for the "stock_item_substitutes" table.
 	StockItemSubstitutesColumns = []*schema.Column{
 		{Name: "stock_item_id", Type: field.TypeInt},
@@ -1670,6 +1682,7 @@ var (
 		UsersTable,
 		WebhookDeliveriesTable,
 		WebhookEndpointsTable,
+		WebhookInterestsTable,
 		StockItemSubstitutesTable,
 	}
 )
@@ -1855,6 +1868,9 @@ func init() {
 	WebhookEndpointsTable.ForeignKeys[0].RefTable = UsersTable
 	WebhookEndpointsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(120259084288),
+	}
+	WebhookInterestsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(124554051584),
 	}
 	StockItemSubstitutesTable.ForeignKeys[0].RefTable = StockItemsTable
 	StockItemSubstitutesTable.ForeignKeys[1].RefTable = StockItemsTable

@@ -92,3 +92,6 @@ type WebhookDelivery func(*sql.Selector)
 
 // WebhookEndpoint is the predicate function for webhookendpoint builders.
 type WebhookEndpoint func(*sql.Selector)
+
+// WebhookInterest is the predicate function for webhookinterest builders.
+type WebhookInterest func(*sql.Selector)

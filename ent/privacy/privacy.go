@@ -807,6 +807,30 @@ func (f WebhookEndpointMutationRuleFunc) EvalMutation(ctx context.Context, m ent
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WebhookEndpointMutation", m)
 }
 
+// The WebhookInterestQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WebhookInterestQueryRuleFunc func(context.Context, *ent.WebhookInterestQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WebhookInterestQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebhookInterestQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WebhookInterestQuery", q)
+}
+
+// The WebhookInterestMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WebhookInterestMutationRuleFunc func(context.Context, *ent.WebhookInterestMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WebhookInterestMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WebhookInterestMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WebhookInterestMutation", m)
+}
+
 type (
 	// Filter is the interface that wraps the Where function
 	// for filtering nodes in queries and mutations.
@@ -900,6 +924,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.WebhookEndpointQuery:
 		return q.Filter(), nil
+	case *ent.WebhookInterestQuery:
+		return q.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected query type %T for query filter", q)
 	}
@@ -964,6 +990,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.WebhookDeliveryMutation:
 		return m.Filter(), nil
 	case *ent.WebhookEndpointMutation:
+		return m.Filter(), nil
+	case *ent.WebhookInterestMutation:
 		return m.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected mutation type %T for mutation filter", m)

@@ -34,6 +34,7 @@ import (
 	"orderdesk/ent/user"
 	"orderdesk/ent/webhookdelivery"
 	"orderdesk/ent/webhookendpoint"
+	"orderdesk/ent/webhookinterest"
 	"time"
 
 	"entgo.io/ent"
@@ -1726,6 +1727,21 @@ func init() {
 	webhookendpointDescConsecutiveFailures := webhookendpointFields[7].Descriptor()
 	// webhookendpoint.DefaultConsecutiveFailures holds the default value on creation for the consecutive_failures field.
 	webhookendpoint.DefaultConsecutiveFailures = webhookendpointDescConsecutiveFailures.Default.(int)
+	webhookinterest.Policy = privacy.NewPolicies(schema.WebhookInterest{})
+	webhookinterest.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhookinterest.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhookinterestFields := schema.WebhookInterest{}.Fields()
+	_ = webhookinterestFields
+	// webhookinterestDescEveryType is the schema descriptor for every_type field.
+	webhookinterestDescEveryType := webhookinterestFields[0].Descriptor()
+	// webhookinterest.DefaultEveryType holds the default value on creation for the every_type field.
+	webhookinterest.DefaultEveryType = webhookinterestDescEveryType.Default.(bool)
 }
 
 const (

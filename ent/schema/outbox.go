@@ -53,6 +53,27 @@ func (OutboxEvent) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip()}
 }
 
+// WebhookInterest is one row (id 1): the event types some active webhook
+// endpoint takes, kept by every change to the endpoints. An action writes
+// to the outbox only the events some endpoint takes, having read this row
+// under a shared lock as its last read; a change to the endpoints locks it
+// exclusively first, so it waits for the actions that read the row before
+// it and the actions after it see the change (package outbox).
+type WebhookInterest struct{ ent.Schema }
+
+func (WebhookInterest) Fields() []ent.Field {
+	return []ent.Field{
+		// EveryType: some active endpoint takes every type (it names none).
+		field.Bool("every_type").Default(false),
+		// EventTypes: the names and families the active endpoints take.
+		field.Strings("event_types").Optional(),
+	}
+}
+
+func (WebhookInterest) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip()}
+}
+
 // WebhookEndpoint is an integrator's receiver of events: an http(s) URL,
 // the event types it takes (all when none are named) and the secret its
 // messages are signed with (Standard Webhooks). While a secret is being

@@ -79,7 +79,8 @@ func (AuditEvent) Policy() ent.Policy { return rule.AuditPolicy() }
 
 // The outbox is the relay's; endpoints and deliveries are managed by
 // administrators and integrators; API keys by user managers.
-func (OutboxEvent) Policy() ent.Policy { return rule.Guard{Internal: true}.Policy() }
+func (OutboxEvent) Policy() ent.Policy     { return rule.Guard{Internal: true}.Policy() }
+func (WebhookInterest) Policy() ent.Policy { return rule.Guard{Internal: true}.Policy() }
 func (WebhookEndpoint) Policy() ent.Policy {
 	return rule.Guard{Read: auth.WebhookManage, Write: auth.WebhookManage}.Policy()
 }

@@ -28066,7 +28066,7 @@ extend type Query {
 
 extend type Mutation {
   """
-  Adds a webhook endpoint: every committed event of the given types (all when none are given) is posted to url, signed
+  Adds a webhook endpoint: every event of the given types (all when none are given) committed from now on is posted to url, signed
   as Standard Webhooks says (webhook-id, webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>).
   The payload's secret (whsec_…) is shown this once. The URL must be http(s); addresses outside the public internet need
   ORDERDESK_WEBHOOK_ALLOW. Needs webhook:manage.
