@@ -2,7 +2,10 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -10,7 +13,9 @@ import (
 
 	"orderdesk/app"
 	"orderdesk/app/apptest"
+	"orderdesk/ent"
 	"orderdesk/ent/customernotice"
+	"orderdesk/ent/hook"
 	"orderdesk/notice"
 )
 
@@ -396,5 +401,78 @@ func TestNotice_GoesOnCommitNotAtTheNextRound(t *testing.T) {
 	}
 	if got := mail.Received(); len(got) != 1 || got[0].Subject != "Your order "+o.Number+" is confirmed" {
 		t.Fatalf("mail after the commit: %+v", got)
+	}
+}
+
+// TestNotice_ARoundSettlesItsNoticesTogether: a sender's round takes the
+// due notices in one transaction and records what became of them in
+// another, whatever their number: 9 statements and one per notice, where
+// each notice took 8 of its own.
+func TestNotice_ARoundSettlesItsNoticesTogether(t *testing.T) {
+	w := newWorld(t)
+	mail := apptest.NewMailServer(t)
+	w.reachCustomer(t, "buyer@acme.test", "en")
+	const orders = 6
+	for range orders {
+		w.createConfirmed(t, 0, 1)
+	}
+	w.env.Notices.Mailer = mail.Mailer(t)
+	before := w.env.Statements.Load()
+	if n := sendNotices(t, w); n != orders {
+		t.Fatalf("%d settled, want %d", n, orders)
+	}
+	n := w.env.Statements.Load() - before
+	t.Logf("a round of %d notices: %d statements", orders, n)
+	if n > 9+orders {
+		t.Errorf("a round of %d notices took %d statements, want at most %d", orders, n, 9+orders)
+	}
+	if got := len(mail.Received()); got != orders {
+		t.Fatalf("%d messages, want %d", got, orders)
+	}
+	if n := w.env.DB.Client.CustomerNotice.Query().Where(customernotice.StatusEQ(customernotice.StatusSENT)).CountX(w.env.Sys); n != orders {
+		t.Fatalf("%d notices recorded SENT, want %d", n, orders)
+	}
+}
+
+// TestNotice_OneThatCannotBeRecordedHoldsBackNoOther: when what became of
+// one notice of a round cannot be written, the others are recorded all the
+// same, each on its own, and only that one stays taken, to be tried again
+// when its lease ends.
+func TestNotice_OneThatCannotBeRecordedHoldsBackNoOther(t *testing.T) {
+	w := newWorld(t)
+	mail := apptest.NewMailServer(t)
+	w.reachCustomer(t, "buyer@acme.test", "en")
+	for range 3 {
+		w.createConfirmed(t, 0, 1)
+	}
+	ids := w.env.DB.Client.CustomerNotice.Query().Order(ent.Asc(customernotice.FieldID)).IDsX(w.env.Sys)
+	if len(ids) != 3 {
+		t.Fatalf("%d notices queued, want 3", len(ids))
+	}
+	bad := ids[1]
+	w.env.DB.Client.CustomerNotice.Use(func(next ent.Mutator) ent.Mutator {
+		return hook.CustomerNoticeFunc(func(ctx context.Context, m *ent.CustomerNoticeMutation) (ent.Value, error) {
+			if status, ok := m.Status(); ok && status == customernotice.StatusSENT {
+				if got, err := m.IDs(ctx); err == nil && slices.Contains(got, bad) {
+					return nil, errors.New("the disk is full")
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	})
+	w.env.Notices.Mailer = mail.Mailer(t)
+	n, err := w.env.Notices.DeliverDue(context.Background())
+	if n != 2 || err == nil || !strings.Contains(err.Error(), strconv.Itoa(bad)) {
+		t.Fatalf("round: %d settled, error %v; want 2 and the error of notice %d", n, err, bad)
+	}
+	for _, id := range ids {
+		got := w.env.DB.Client.CustomerNotice.GetX(w.env.Sys, id)
+		want := customernotice.StatusSENT
+		if id == bad {
+			want = customernotice.StatusQUEUED
+		}
+		if got.Status != want || (id == bad) != (got.TakenUntil != nil) {
+			t.Fatalf("notice %d: %s, taken until %v; want %s", id, got.Status, got.TakenUntil, want)
+		}
 	}
 }

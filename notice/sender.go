@@ -76,28 +76,21 @@ func NewSender(client *ent.Client, m Mailer) *Sender {
 		Lease: 2 * time.Minute, Timeout: 30 * time.Second, Batch: 50, Now: time.Now, wake: make(chan struct{}, 1)}
 }
 
-// DeliverDue delivers the notices due now, one by one, and returns how
-// many it settled (sent, failed or skipped).
+// DeliverDue delivers the notices due now and returns how many it settled
+// (sent, failed or skipped): it takes up to Batch of them at once, sends
+// them one by one, and records what became of them in one transaction.
 func (s *Sender) DeliverDue(ctx context.Context) (int, error) {
 	ctx = auth.NewContext(ctx, auth.System("notice-sender"))
 	now := s.Now().UTC()
-	due, err := s.client.CustomerNotice.Query().Where(s.due(now)...).
-		Order(ent.Asc(customernotice.FieldNextAttemptAt), ent.Asc(customernotice.FieldID)).Limit(s.Batch).IDs(ctx)
-	if err != nil {
+	taken, err := s.take(ctx, now)
+	if err != nil || len(taken) == 0 {
 		return 0, err
 	}
-	settled := 0
-	var errs []error
-	for _, id := range due {
-		done, err := s.deliver(ctx, id, now)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("notice %d: %w", id, err))
-		}
-		if done {
-			settled++
-		}
+	outcomes := make([]outcome, len(taken))
+	for i, n := range taken {
+		outcomes[i] = s.attempt(ctx, n, now)
 	}
-	return settled, errors.Join(errs...)
+	return s.settle(ctx, taken, outcomes, now)
 }
 
 // due selects the notices a sender may take at now: queued, their next
@@ -108,21 +101,42 @@ func (s *Sender) due(now time.Time) []predicate.CustomerNotice {
 		customernotice.Or(customernotice.TakenUntilIsNil(), customernotice.TakenUntilLT(now))}
 }
 
-// deliver takes notice id, if no other sender has, and tries it once.
-func (s *Sender) deliver(ctx context.Context, id int, now time.Time) (bool, error) {
-	lease := now.Add(s.Lease)
-	taken, err := s.client.CustomerNotice.Update().Where(append(s.due(now), customernotice.ID(id))...).
-		SetNextAttemptAt(lease).SetTakenUntil(lease).AddAttempts(1).AddVersion(1).Save(ctx)
-	if err != nil || taken == 0 {
-		return false, err
-	}
-	n, err := s.client.CustomerNotice.Query().Where(customernotice.ID(id)).WithCustomer().WithOrder().Only(ctx)
+// take leases up to Batch due notices to this sender, with their customers
+// and orders: the due ones are locked, then their next attempt is moved
+// forward by Lease, in one transaction. Another sender's take waits for it
+// and then finds them no longer due.
+func (s *Sender) take(ctx context.Context, now time.Time) ([]*ent.CustomerNotice, error) {
+	var taken []*ent.CustomerNotice
+	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		var err error
+		taken, err = tx.CustomerNotice.Query().Where(s.due(now)...).
+			Order(ent.Asc(customernotice.FieldNextAttemptAt), ent.Asc(customernotice.FieldID)).Limit(s.Batch).
+			Modify(store.ForUpdate).WithCustomer().WithOrder().All(ctx)
+		if err != nil || len(taken) == 0 {
+			return err
+		}
+		ids := make([]int, len(taken))
+		for i, n := range taken {
+			ids[i] = n.ID
+		}
+		lease := now.Add(s.Lease)
+		return tx.CustomerNotice.Update().Where(customernotice.IDIn(ids...)).
+			SetNextAttemptAt(lease).SetTakenUntil(lease).AddAttempts(1).AddVersion(1).Exec(ctx)
+	})
 	if err != nil {
-		return false, err
+		return nil, err
 	}
+	for _, n := range taken {
+		n.Attempts++
+	}
+	return taken, nil
+}
+
+// attempt tries notice n, with its customer and order loaded, once.
+func (s *Sender) attempt(ctx context.Context, n *ent.CustomerNotice, now time.Time) outcome {
 	letter, err := s.letter(n)
 	if err != nil {
-		return s.settle(ctx, n, outcome{status: customernotice.StatusFAILED, problem: err.Error()}, now)
+		return outcome{status: customernotice.StatusFAILED, problem: err.Error()}
 	}
 	out := outcome{letter: letter}
 	switch {
@@ -146,7 +160,7 @@ func (s *Sender) deliver(ctx context.Context, id int, now time.Time) (bool, erro
 			out.retryAt = now.Add(jitter(s.Retries[n.Attempts-1]))
 		}
 	}
-	return s.settle(ctx, n, out, now)
+	return out
 }
 
 // Message is a notice as an email: what was sent, or what would be.
@@ -179,41 +193,79 @@ type outcome struct {
 	letter  Message
 }
 
-// settle records the outcome of the attempt that took n, unless its lease
-// ran out and another sender took it meanwhile; a settled notice goes on
+// settle records the outcomes of the attempts that took notices in one
+// transaction, each unless its lease ran out and another sender took it
+// meanwhile, and returns how many it settled. Should that transaction
+// fail, each is recorded in one of its own, so that one notice that
+// cannot be recorded holds back (and has sent again) no other.
+func (s *Sender) settle(ctx context.Context, notices []*ent.CustomerNotice, outcomes []outcome, now time.Time) (int, error) {
+	ctx = store.WithNow(ctx, now)
+	n, err := s.recordAll(ctx, notices, outcomes, now)
+	if err == nil || len(notices) == 1 {
+		return n, err
+	}
+	n = 0
+	var errs []error
+	for i := range notices {
+		k, err := s.recordAll(ctx, notices[i:i+1], outcomes[i:i+1], now)
+		n += k
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// recordAll records outcomes in one transaction; a settled notice goes on
 // its order's timeline.
-func (s *Sender) settle(ctx context.Context, n *ent.CustomerNotice, out outcome, now time.Time) (bool, error) {
-	var recorded bool
-	err := store.WithTx(store.WithNow(ctx, now), s.client, func(tx *ent.Tx) error {
-		u := tx.CustomerNotice.Update().Where(customernotice.ID(n.ID), customernotice.Attempts(n.Attempts),
-			customernotice.StatusEQ(customernotice.StatusQUEUED)).
-			SetStatus(out.status).SetLastError(clip.Runes(out.problem, 1000)).ClearTakenUntil().AddVersion(1)
-		if l := out.letter; l.Title != "" {
-			u.SetLanguage(l.Language).SetRecipient(l.Recipient).SetTitle(clip.Runes(l.Title, 400)).SetBody(l.Body)
+func (s *Sender) recordAll(ctx context.Context, notices []*ent.CustomerNotice, outcomes []outcome, now time.Time) (int, error) {
+	var recorded int
+	err := store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		recorded = 0
+		ctx := audit.Batch(ctx)
+		for i, n := range notices {
+			ok, err := s.record(ctx, tx, n, outcomes[i], now)
+			if err != nil {
+				return fmt.Errorf("notice %d: %w", n.ID, err)
+			}
+			if ok {
+				recorded++
+			}
 		}
-		if out.channel != "" {
-			u.SetChannel(out.channel)
-		}
-		switch out.status {
-		case customernotice.StatusSENT:
-			u.SetSentAt(now)
-		case customernotice.StatusQUEUED:
-			u.SetNextAttemptAt(out.retryAt)
-		}
-		k, err := u.Save(ctx)
-		if err != nil || k == 0 || out.status == customernotice.StatusQUEUED {
-			return err
-		}
-		recorded = true
-		if n.OrderID == nil {
-			return nil
-		}
-		e := audit.Event{Action: "notice." + lower(out.status), SubjectType: "CustomerNotice", SubjectID: n.ID,
-			OrderID: n.OrderID, To: string(out.status), Reason: out.problem,
-			After: map[string]any{"kind": n.Kind, "recipient": out.letter.Recipient, "language": out.letter.Language}}
-		return audit.Record(ctx, tx, e)
+		return audit.Flush(ctx, tx)
 	})
 	return recorded, err
+}
+
+// record writes what became of the attempt at n; false when the attempt's
+// lease was lost or it is to be retried.
+func (s *Sender) record(ctx context.Context, tx *ent.Tx, n *ent.CustomerNotice, out outcome, now time.Time) (bool, error) {
+	u := tx.CustomerNotice.Update().Where(customernotice.ID(n.ID), customernotice.Attempts(n.Attempts),
+		customernotice.StatusEQ(customernotice.StatusQUEUED)).
+		SetStatus(out.status).SetLastError(clip.Runes(out.problem, 1000)).ClearTakenUntil().AddVersion(1)
+	if l := out.letter; l.Title != "" {
+		u.SetLanguage(l.Language).SetRecipient(l.Recipient).SetTitle(clip.Runes(l.Title, 400)).SetBody(l.Body)
+	}
+	if out.channel != "" {
+		u.SetChannel(out.channel)
+	}
+	switch out.status {
+	case customernotice.StatusSENT:
+		u.SetSentAt(now)
+	case customernotice.StatusQUEUED:
+		u.SetNextAttemptAt(out.retryAt)
+	}
+	k, err := u.Save(ctx)
+	if err != nil || k == 0 || out.status == customernotice.StatusQUEUED {
+		return false, err
+	}
+	if n.OrderID == nil {
+		return true, nil
+	}
+	e := audit.Event{Action: "notice." + lower(out.status), SubjectType: "CustomerNotice", SubjectID: n.ID,
+		OrderID: n.OrderID, To: string(out.status), Reason: out.problem,
+		After: map[string]any{"kind": n.Kind, "recipient": out.letter.Recipient, "language": out.letter.Language}}
+	return true, audit.Record(ctx, tx, e)
 }
 
 func lower(s customernotice.Status) string {
