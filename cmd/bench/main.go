@@ -103,7 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.pool, "pool", 32, "the limit's connection pool (its -pool)")
 	fs.Int64Var(&c.randSeed, "rand-seed", 1, "random seed of the seeded data")
 	fs.BoolVar(&c.keep, "keep", false, "keep the databases at the end")
-	fs.StringVar(&c.profiles, "cpuprofile", "", "a folder: write orderdesk's CPU profile of each run there (<op>-c<N>-r<round>.pprof; go tool pprof reads them)")
+	fs.StringVar(&c.profiles, "cpuprofile", "", "a folder: write orderdesk's CPU profile of each run there (<op>-c<N>-r<round>.pprof) and its heap at the run's end (.heap); go tool pprof reads them")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -601,6 +601,11 @@ func (b *bench) runOrderdesk(ctx context.Context, round int, op string, conc int
 	if err := <-profiled; err != nil {
 		b.say("  no CPU profile: %v", err)
 	}
+	if b.cfg.profiles != "" { // what the server holds at the end of the run
+		if err := b.fetchProfile(ctx, s, "/debug/pprof/heap", fmt.Sprintf("%s-c%d-r%d.heap", op, conc, round)); err != nil {
+			b.say("  no heap profile: %v", err)
+		}
+	}
 	s.stop()
 	r.logProblems, r.logSamples = logProblems(logPath)
 	if op != "list" {
@@ -623,29 +628,31 @@ func (b *bench) profile(ctx context.Context, s *server, name string) <-chan erro
 		done <- nil
 		return done
 	}
-	go func() {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.base, secs), nil)
-		if err != nil {
-			done <- err
-			return
-		}
-		req.Header.Set("Authorization", "Bearer "+b.metricsToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			done <- err
-			return
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err == nil && resp.StatusCode != http.StatusOK {
-			err = fmt.Errorf("%s: %.200s", resp.Status, body)
-		}
-		if err == nil {
-			err = os.WriteFile(filepath.Join(b.cfg.profiles, name), body, 0o644)
-		}
-		done <- err
-	}()
+	go func() { done <- b.fetchProfile(ctx, s, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), name) }()
 	return done
+}
+
+// fetchProfile writes what orderdesk's /debug/pprof path answers into the
+// -cpuprofile folder as name.
+func (b *bench) fetchProfile(ctx context.Context, s *server, path, name string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+b.metricsToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("%s: %.200s", resp.Status, body)
+	}
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(b.cfg.profiles, name), body, 0o644)
 }
 
 func (b *bench) runLimit(ctx context.Context, round int, op string, conc int) (*runResult, error) {
