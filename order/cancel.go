@@ -413,9 +413,6 @@ func (s *Service) carryOut(ctx context.Context, l *Locked, rec *ent.Cancellation
 	}); err != nil {
 		return nil, err
 	}
-	if _, err := stock.ApplyAll(ctx, tx, e.releases); err != nil {
-		return nil, err
-	}
 	released := 0
 	for _, r := range e.released {
 		released += r.Quantity
@@ -462,6 +459,11 @@ func (s *Service) carryOut(ctx context.Context, l *Locked, rec *ent.Cancellation
 			o.ShippedAt = &now
 		}
 	}); err != nil {
+		return nil, err
+	}
+	// The stock goes back late in the transaction: the items are the rows
+	// other orders' actions wait for, and they stay locked until it commits.
+	if _, err := stock.ApplyAll(ctx, tx, e.releases); err != nil {
 		return nil, err
 	}
 	var reorder *ent.Order
