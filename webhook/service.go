@@ -95,7 +95,7 @@ func (s *Service) Create(ctx context.Context, r EndpointRequest) (*ent.WebhookEn
 	}
 	secret := NewSecret()
 	var ep *ent.WebhookEndpoint
-	err = s.write(ctx, func(ctx context.Context, tx *ent.Tx) error {
+	err = s.change(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		c := tx.WebhookEndpoint.Create().SetURL(*r.URL).SetEventTypes(r.EventTypes).SetSecret(secret).
 			SetNillableCreatedByID(v.ActorID())
 		if r.Description != nil {
@@ -119,7 +119,7 @@ func (s *Service) Update(ctx context.Context, r EndpointRequest) (*ent.WebhookEn
 		return nil, err
 	}
 	var ep *ent.WebhookEndpoint
-	err := s.write(ctx, func(ctx context.Context, tx *ent.Tx) error {
+	err := s.change(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		before, err := s.endpoint(ctx, tx, r.ID)
 		if err != nil {
 			return err
@@ -148,7 +148,7 @@ func (s *Service) Delete(ctx context.Context, id int) error {
 	if _, err := auth.Require(ctx, auth.WebhookManage); err != nil {
 		return err
 	}
-	return s.write(ctx, func(ctx context.Context, tx *ent.Tx) error {
+	return s.change(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		ep, err := s.endpoint(ctx, tx, id)
 		if err != nil {
 			return err
@@ -258,11 +258,22 @@ func (s *Service) endpoint(ctx context.Context, tx *ent.Tx, id int) (*ent.Webhoo
 	return ep, err
 }
 
-// write runs a change to the endpoints: under the webhook interest's
-// lock, taken first, and stamped with the time after it (see
-// outbox.taken); the interest is then made to say what the active
-// endpoints take.
+// write runs fn in a transaction of its own, with its audit events.
 func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) error {
+	return store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		ctx := audit.Batch(store.WithNow(ctx, s.Now().UTC()))
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		return audit.Flush(ctx, tx)
+	})
+}
+
+// change runs a change to what the endpoints take (creating, changing or
+// deleting one): under the webhook interest's lock, taken first, and
+// stamped with the time after it (see outbox.taken); the interest is then
+// made to say what the active endpoints take.
+func (s *Service) change(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) error {
 	return store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		in, err := lockInterest(ctx, tx)
 		if err != nil {
