@@ -623,3 +623,28 @@ func TestOutbox_OnlyWhatSomeEndpointTakes(t *testing.T) {
 		}
 	}
 }
+
+// TestOutbox_WithoutTheInterestEverythingIsWritten: should the webhook
+// interest's row be missing (the migrations insert it), actions write all
+// their events, and the next change to the endpoints makes it again.
+func TestOutbox_WithoutTheInterestEverythingIsWritten(t *testing.T) {
+	w := newWorld(t)
+	if _, err := w.env.DB.SQL.Exec("DELETE FROM webhook_interests"); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int { return w.env.DB.Client.OutboxEvent.Query().CountX(w.env.Sys) }
+	w.voidPaid(t)
+	if n := count(); n == 0 {
+		t.Fatal("no interest row: nothing written")
+	}
+	w.subscribe(t, newReceiver(t), "payment.refunded")
+	if n := w.env.DB.Client.WebhookInterest.Query().CountX(w.env.Sys); n != 1 {
+		t.Fatalf("%d interest rows after an endpoint was created, want 1", n)
+	}
+	before := count()
+	w.voidPaid(t)
+	added := w.env.DB.Client.OutboxEvent.Query().Order(ent.Desc(outboxevent.FieldID)).Limit(count() - before).AllX(w.env.Sys)
+	if len(added) != 1 || added[0].Type != "payment.refunded" {
+		t.Fatalf("then a void wrote %d events (%v), want its payment.refunded alone", len(added), added)
+	}
+}
