@@ -476,3 +476,37 @@ func TestNotice_OneThatCannotBeRecordedHoldsBackNoOther(t *testing.T) {
 		}
 	}
 }
+
+// TestNotice_ARoundSendsNothingItsLeaseMightNotCover: a round holds its
+// notices for the lease (2 min); a send that could end after it (a send
+// may take 30 s) is not begun, and the notices left go back to the queue
+// untried, for the next round.
+func TestNotice_ARoundSendsNothingItsLeaseMightNotCover(t *testing.T) {
+	w := newWorld(t)
+	mail := apptest.NewMailServer(t)
+	w.reachCustomer(t, "buyer@acme.test", "en")
+	for range 3 {
+		w.createConfirmed(t, 0, 1)
+	}
+	s := w.env.Notices
+	s.Mailer = mail.Mailer(t)
+	start, calls := time.Now(), 0
+	s.Now = func() time.Time { // each look at the clock finds 50 s gone
+		calls++
+		return start.Add(time.Duration(calls-1) * 50 * time.Second)
+	}
+	if n := sendNotices(t, w); n != 2 {
+		t.Fatalf("%d settled, want the 2 sent while the lease lasted", n)
+	}
+	if got := len(mail.Received()); got != 2 {
+		t.Fatalf("%d messages, want 2", got)
+	}
+	left := w.env.DB.Client.CustomerNotice.Query().Where(customernotice.StatusEQ(customernotice.StatusQUEUED)).AllX(w.env.Sys)
+	if len(left) != 1 || left[0].Attempts != 0 || left[0].TakenUntil != nil {
+		t.Fatalf("left queued: %+v, want one untried and not taken", left)
+	}
+	s.Now = time.Now
+	if n := sendNotices(t, w); n != 1 || len(mail.Received()) != 3 {
+		t.Fatalf("the next round settled %d, %d messages in all; want 1 and 3", n, len(mail.Received()))
+	}
+}

@@ -86,8 +86,16 @@ func (s *Sender) DeliverDue(ctx context.Context) (int, error) {
 	if err != nil || len(taken) == 0 {
 		return 0, err
 	}
+	// The round holds its notices until the lease ends: a send that could
+	// outlast it is not begun, lest another sender take and send the
+	// notice too; those left go back to the queue.
+	lease := now.Add(s.Lease)
 	outcomes := make([]outcome, len(taken))
 	for i, n := range taken {
+		if i > 0 && s.Now().Add(s.Timeout).After(lease) {
+			outcomes[i] = outcome{untried: true}
+			continue
+		}
 		outcomes[i] = s.attempt(ctx, n, now)
 	}
 	return s.settle(ctx, taken, outcomes, now)
@@ -186,6 +194,7 @@ func (s *Sender) letter(n *ent.CustomerNotice) (Message, error) {
 }
 
 type outcome struct {
+	untried bool // not sent: the round's lease would have ended
 	status  customernotice.Status
 	channel customernotice.Channel
 	problem string
@@ -240,8 +249,13 @@ func (s *Sender) recordAll(ctx context.Context, notices []*ent.CustomerNotice, o
 // record writes what became of the attempt at n; false when the attempt's
 // lease was lost or it is to be retried.
 func (s *Sender) record(ctx context.Context, tx *ent.Tx, n *ent.CustomerNotice, out outcome, now time.Time) (bool, error) {
-	u := tx.CustomerNotice.Update().Where(customernotice.ID(n.ID), customernotice.Attempts(n.Attempts),
-		customernotice.StatusEQ(customernotice.StatusQUEUED)).
+	mine := []predicate.CustomerNotice{customernotice.ID(n.ID), customernotice.Attempts(n.Attempts),
+		customernotice.StatusEQ(customernotice.StatusQUEUED)}
+	if out.untried { // back to the queue, as if not taken
+		return false, tx.CustomerNotice.Update().Where(mine...).ClearTakenUntil().SetNextAttemptAt(now).
+			AddAttempts(-1).AddVersion(1).Exec(ctx)
+	}
+	u := tx.CustomerNotice.Update().Where(mine...).
 		SetStatus(out.status).SetLastError(clip.Runes(out.problem, 1000)).ClearTakenUntil().AddVersion(1)
 	if l := out.letter; l.Title != "" {
 		u.SetLanguage(l.Language).SetRecipient(l.Recipient).SetTitle(clip.Runes(l.Title, 400)).SetBody(l.Body)

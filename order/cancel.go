@@ -449,6 +449,14 @@ func (s *Service) carryOut(ctx context.Context, l *Locked, rec *ent.Cancellation
 			return nil, err
 		}
 	}
+	// The stock goes back after the money and the order's requests: the
+	// items are the rows other orders' actions wait for, held until the
+	// commit. It comes before the order's own update, which may number a
+	// credit note, because corrections and returns lock items before that
+	// number too.
+	if _, err := stock.ApplyAll(ctx, tx, e.releases); err != nil {
+		return nil, err
+	}
 	now := l.Now
 	if err := l.touch(ctx, func(o *ent.Order) {
 		o.Status = to
@@ -459,11 +467,6 @@ func (s *Service) carryOut(ctx context.Context, l *Locked, rec *ent.Cancellation
 			o.ShippedAt = &now
 		}
 	}); err != nil {
-		return nil, err
-	}
-	// The stock goes back late in the transaction: the items are the rows
-	// other orders' actions wait for, and they stay locked until it commits.
-	if _, err := stock.ApplyAll(ctx, tx, e.releases); err != nil {
 		return nil, err
 	}
 	var reorder *ent.Order

@@ -16,7 +16,6 @@ import (
 	"orderdesk/ent"
 	"orderdesk/ent/outboxevent"
 	"orderdesk/ent/privacy"
-	"orderdesk/ent/webhookinterest"
 	"orderdesk/store"
 )
 
@@ -161,19 +160,22 @@ func taken(ctx context.Context, tx *ent.Tx, events []Event) ([]Event, error) {
 	if !published || !store.SharedLocks() {
 		return events, nil
 	}
-	in, err := tx.WebhookInterest.Query().Order(ent.Asc(webhookinterest.FieldID)).Modify(store.ForShare).
-		First(privacy.DecisionContext(ctx, privacy.Allow))
-	switch {
-	case ent.IsNotFound(err):
-		return events, nil
-	case err != nil:
-		return nil, err
-	case in.EveryType:
-		return events, nil
+	// One row, unless two changes made it at once when it was missing:
+	// then what any of them says is taken.
+	rows, err := tx.WebhookInterest.Query().Modify(store.ForShare).All(privacy.DecisionContext(ctx, privacy.Allow))
+	if err != nil || len(rows) == 0 {
+		return events, err
+	}
+	var types []string
+	for _, in := range rows {
+		if in.EveryType {
+			return events, nil
+		}
+		types = append(types, in.EventTypes...)
 	}
 	kept := make([]Event, 0, len(events))
 	for _, e := range events {
-		if Live(e.Type) || Matches(in.EventTypes, e.Type) {
+		if Live(e.Type) || Matches(types, e.Type) {
 			kept = append(kept, e)
 		}
 	}

@@ -16,7 +16,6 @@ import (
 	"orderdesk/ent/privacy"
 	"orderdesk/ent/webhookdelivery"
 	"orderdesk/ent/webhookendpoint"
-	"orderdesk/ent/webhookinterest"
 	"orderdesk/fault"
 	"orderdesk/outbox"
 	"orderdesk/store"
@@ -275,34 +274,33 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *en
 // made to say what the active endpoints take.
 func (s *Service) change(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) error {
 	return store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		in, err := lockInterest(ctx, tx)
-		if err != nil {
+		if err := lockInterest(ctx, tx); err != nil {
 			return err
 		}
 		ctx := audit.Batch(store.WithNow(ctx, s.Now().UTC()))
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
-		if err := keepInterest(ctx, tx, in); err != nil {
+		if err := keepInterest(ctx, tx); err != nil {
 			return err
 		}
 		return audit.Flush(ctx, tx)
 	})
 }
 
-// lockInterest locks the webhook interest row, making it when it is
+// lockInterest locks the webhook interest, making its row when it is
 // missing (the migrations insert it).
-func lockInterest(ctx context.Context, tx *ent.Tx) (*ent.WebhookInterest, error) {
+func lockInterest(ctx context.Context, tx *ent.Tx) error {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
-	in, err := tx.WebhookInterest.Query().Order(ent.Asc(webhookinterest.FieldID)).Modify(store.ForUpdate).First(ctx)
-	if ent.IsNotFound(err) {
-		return tx.WebhookInterest.Create().SetEveryType(true).Save(ctx)
+	rows, err := tx.WebhookInterest.Query().Modify(store.ForUpdate).All(ctx)
+	if err != nil || len(rows) > 0 {
+		return err
 	}
-	return in, err
+	return tx.WebhookInterest.Create().SetEveryType(true).Exec(ctx)
 }
 
 // keepInterest writes into the interest what the active endpoints take.
-func keepInterest(ctx context.Context, tx *ent.Tx, in *ent.WebhookInterest) error {
+func keepInterest(ctx context.Context, tx *ent.Tx) error {
 	active, err := tx.WebhookEndpoint.Query().Where(webhookendpoint.Active(true)).
 		Select(webhookendpoint.FieldEventTypes).All(privacy.DecisionContext(ctx, privacy.Allow))
 	if err != nil {
@@ -315,6 +313,6 @@ func keepInterest(ctx context.Context, tx *ent.Tx, in *ent.WebhookInterest) erro
 	}
 	slices.Sort(types)
 	types = slices.Compact(types)
-	return tx.WebhookInterest.UpdateOne(in).SetEveryType(every).SetEventTypes(types).
+	return tx.WebhookInterest.Update().SetEveryType(every).SetEventTypes(types).
 		Exec(privacy.DecisionContext(ctx, privacy.Allow))
 }
