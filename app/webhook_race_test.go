@@ -66,13 +66,20 @@ func TestWebhook_TwoRelaysDeliverOnce(t *testing.T) {
 	}
 }
 
-// TestWebhook_EndpointCreatedWhileActionsCommit: an endpoint created while
-// voids commit on other connections (MariaDB in the suite's second pass)
-// gets the event of every void that occurred from its creation on, though
-// an action writes only the events some endpoint takes (outbox.taken).
-func TestWebhook_EndpointCreatedWhileActionsCommit(t *testing.T) {
-	after := 0 // voids that occurred after the endpoint's creation, over the rounds
-	for round := range 3 {
+// TestWebhook_EndpointChangedWhileActionsCommit: an endpoint created, or
+// switched on again, while voids commit on other connections (MariaDB in
+// the suite's second pass) gets the event of every void that occurred from
+// that change on (and, when created, none before), though an action writes
+// only the events some endpoint takes (outbox.taken).
+func TestWebhook_EndpointChangedWhileActionsCommit(t *testing.T) {
+	integrator := func(w *world) *apptest.Client { return w.env.As(t, "INTEGRATOR") }
+	switchTo := func(w *world, id string, on bool) {
+		must(t, mutate(t, integrator(w), "updateWebhookEndpoint", `mutation($id: ID!, $on: Boolean!) {
+			updateWebhookEndpoint(input: {id: $id, active: $on}) { `+userErrors+` } }`, apptest.Vars{"id": id, "on": on}, nil))
+	}
+	after := 0 // voids that occurred after the change, over the rounds
+	for round := range 6 {
+		switchedOn := round%2 == 1 // else created
 		w := newWorld(t)
 		var orders []orderView
 		for range 16 {
@@ -81,8 +88,14 @@ func TestWebhook_EndpointCreatedWhileActionsCommit(t *testing.T) {
 			orders = append(orders, o)
 		}
 		manager := w.env.As(t, "SALES_MANAGER")
-		// The endpoint's creation takes 30 ms after it is stamped, as on a
-		// busy server: voids that begin meanwhile still reach it.
+		r := newReceiver(t)
+		var ep endpointView
+		if switchedOn {
+			ep = w.subscribe(t, r, "order.voided")
+			switchTo(w, ep.ID, false)
+		}
+		// The change takes 30 ms after it is stamped, as on a busy server:
+		// voids that begin meanwhile still reach the endpoint.
 		w.env.Webhooks.Now = func() time.Time {
 			now := time.Now()
 			time.Sleep(30 * time.Millisecond)
@@ -110,11 +123,18 @@ func TestWebhook_EndpointCreatedWhileActionsCommit(t *testing.T) {
 			})
 		}
 		<-started
-		r := newReceiver(t)
-		ep := w.subscribe(t, r, "order.voided")
+		if switchedOn {
+			switchTo(w, ep.ID, true)
+		} else {
+			ep = w.subscribe(t, r, "order.voided")
+		}
 		wg.Wait()
 		w.relay(t)
-		created := w.env.DB.Client.WebhookEndpoint.GetX(w.env.Sys, cxAtoi(t, ep.ID)).CreatedAt
+		saved := w.env.DB.Client.WebhookEndpoint.GetX(w.env.Sys, cxAtoi(t, ep.ID))
+		change, what := saved.CreatedAt, "creation"
+		if switchedOn {
+			change, what = saved.UpdatedAt, "switching on"
+		}
 		got := map[string]bool{}
 		for _, m := range r.messages() {
 			order, _ := m.Body["order"].(map[string]any)
@@ -127,15 +147,17 @@ func TestWebhook_EndpointCreatedWhileActionsCommit(t *testing.T) {
 		for _, v := range voids {
 			id := strconv.Itoa(*v.OrderID)
 			switch {
-			case !v.CreatedAt.Before(created) && !got[id]:
-				t.Errorf("round %d: the void of %s at %s, after the endpoint's creation at %s, did not reach it",
-					round, id, v.CreatedAt.Format(time.RFC3339Nano), created.Format(time.RFC3339Nano))
-			case v.CreatedAt.Before(created) && got[id]:
-				t.Errorf("round %d: the void of %s before the endpoint's creation reached it", round, id)
-			case !v.CreatedAt.Before(created):
+			case !v.CreatedAt.Before(change) && !got[id]:
+				t.Errorf("round %d: the void of %s at %s, after the endpoint's %s at %s, did not reach it",
+					round, id, v.CreatedAt.Format(time.RFC3339Nano), what, change.Format(time.RFC3339Nano))
+			case v.CreatedAt.Before(change) && got[id] && !switchedOn:
+				// Switched on again, it may also get a void from shortly
+				// before, which read the endpoint's interest after the change.
+				t.Errorf("round %d: the void of %s before the endpoint's %s reached it", round, id, what)
+			case !v.CreatedAt.Before(change):
 				after++
 			}
 		}
 	}
-	t.Logf("%d of 48 voids occurred after their endpoint's creation", after)
+	t.Logf("%d of 96 voids occurred after their endpoint's creation or switching on", after)
 }
