@@ -259,13 +259,7 @@ func (s *Service) endpoint(ctx context.Context, tx *ent.Tx, id int) (*ent.Webhoo
 
 // write runs fn in a transaction of its own, with its audit events.
 func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) error {
-	return store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		ctx := audit.Batch(store.WithNow(ctx, s.Now().UTC()))
-		if err := fn(ctx, tx); err != nil {
-			return err
-		}
-		return audit.Flush(ctx, tx)
-	})
+	return s.run(ctx, false, fn)
 }
 
 // change runs a change to what the endpoints take (creating, changing or
@@ -273,16 +267,24 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *en
 // stamped with the time after it (see outbox.taken); the interest is then
 // made to say what the active endpoints take.
 func (s *Service) change(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) error {
+	return s.run(ctx, true, fn)
+}
+
+func (s *Service) run(ctx context.Context, interest bool, fn func(ctx context.Context, tx *ent.Tx) error) error {
 	return store.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		if err := lockInterest(ctx, tx); err != nil {
-			return err
+		if interest {
+			if err := lockInterest(ctx, tx); err != nil {
+				return err
+			}
 		}
 		ctx := audit.Batch(store.WithNow(ctx, s.Now().UTC()))
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
-		if err := keepInterest(ctx, tx); err != nil {
-			return err
+		if interest {
+			if err := keepInterest(ctx, tx); err != nil {
+				return err
+			}
 		}
 		return audit.Flush(ctx, tx)
 	})
