@@ -150,3 +150,27 @@ func TestRewriteRefusesAResolverAsALeaf(t *testing.T) {
 		t.Error("the file was changed")
 	}
 }
+
+// TestGeneratedValuesAreMarshalledDirectly: in the committed exec file, a
+// field holding a value object (Money, Address, PageInfo) is marshalled
+// straight from the Go value, while an object read through a context (an
+// ent edge) still resolves with its field context.
+func TestGeneratedValuesAreMarshalledDirectly(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "graph", "generated", "generated.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for fn, want := range map[string]string{
+		"_Order_total":              "\treturn ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Total())",
+		"_OrderConnection_pageInfo": "\treturn ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)",
+		"_Order_customer":           "return graphql.ResolveField(",
+	} {
+		body, _, err := function(src, fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(body), want) {
+			t.Errorf("%s:\n%s\nwant it to hold %q", fn, body, want)
+		}
+	}
+}

@@ -33541,23 +33541,7 @@ func (ec *executionContext) fieldContext_ApiKeyConnection_nodes(_ context.Contex
 }
 
 func (ec *executionContext) _ApiKeyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ApiKeyConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApiKeyConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_ApiKeyConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -33658,23 +33642,7 @@ func (ec *executionContext) fieldContext_ApiKeyPayload_secret(_ context.Context,
 }
 
 func (ec *executionContext) _ApiKeyPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.APIKeyPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ApiKeyPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_ApiKeyPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -33978,23 +33946,7 @@ func (ec *executionContext) fieldContext_AuditEventConnection_nodes(_ context.Co
 }
 
 func (ec *executionContext) _AuditEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_AuditEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -34184,23 +34136,7 @@ func (ec *executionContext) fieldContext_CancellationPayload_preview(_ context.C
 }
 
 func (ec *executionContext) _CancellationPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.CancellationPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CancellationPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_CancellationPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -34354,23 +34290,7 @@ func (ec *executionContext) fieldContext_CancellationPreview_quantityReleased(_ 
 }
 
 func (ec *executionContext) _CancellationPreview_releases(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CancellationPreview_releases(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Releases, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []order.Release) graphql.Marshaler {
-			return ec.marshalNStockRelease2ᚕorderdeskᚋorderᚐReleaseᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNStockRelease2ᚕorderdeskᚋorderᚐReleaseᚄ(ctx, field.Selections, obj.Releases)
 }
 func (ec *executionContext) fieldContext_CancellationPreview_releases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -34386,23 +34306,7 @@ func (ec *executionContext) fieldContext_CancellationPreview_releases(_ context.
 }
 
 func (ec *executionContext) _CancellationPreview_lines(ctx context.Context, field graphql.CollectedField, obj *order.Preview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CancellationPreview_lines(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Lines, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []change.LineQuantity) graphql.Marshaler {
-			return ec.marshalNLineQuantity2ᚕorderdeskᚋchangeᚐLineQuantityᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNLineQuantity2ᚕorderdeskᚋchangeᚐLineQuantityᚄ(ctx, field.Selections, obj.Lines)
 }
 func (ec *executionContext) fieldContext_CancellationPreview_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -34506,23 +34410,7 @@ func (ec *executionContext) fieldContext_CancellationRecord_scope(_ context.Cont
 }
 
 func (ec *executionContext) _CancellationRecord_lines(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CancellationRecord_lines(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Lines, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []change.LineQuantity) graphql.Marshaler {
-			return ec.marshalOLineQuantity2ᚕorderdeskᚋchangeᚐLineQuantityᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOLineQuantity2ᚕorderdeskᚋchangeᚐLineQuantityᚄ(ctx, field.Selections, obj.Lines)
 }
 func (ec *executionContext) fieldContext_CancellationRecord_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35010,23 +34898,7 @@ func (ec *executionContext) fieldContext_CancellationRecord_customerContact(_ co
 }
 
 func (ec *executionContext) _CancellationRecord_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CancellationRecord_amountRefunded(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AmountRefunded(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.AmountRefunded())
 }
 func (ec *executionContext) fieldContext_CancellationRecord_amountRefunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35042,23 +34914,7 @@ func (ec *executionContext) fieldContext_CancellationRecord_amountRefunded(_ con
 }
 
 func (ec *executionContext) _CancellationRecord_amountCancelled(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CancellationRecord_amountCancelled(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AmountCancelled(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.AmountCancelled())
 }
 func (ec *executionContext) fieldContext_CancellationRecord_amountCancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35170,23 +35026,7 @@ func (ec *executionContext) fieldContext_CancellationRecordConnection_nodes(_ co
 }
 
 func (ec *executionContext) _CancellationRecordConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CancellationRecordConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CancellationRecordConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_CancellationRecordConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35262,23 +35102,7 @@ func (ec *executionContext) fieldContext_CancellationStat_count(_ context.Contex
 }
 
 func (ec *executionContext) _CancellationStat_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *model.CancellationStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CancellationStat_amountRefunded(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AmountRefunded, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.AmountRefunded)
 }
 func (ec *executionContext) fieldContext_CancellationStat_amountRefunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35308,23 +35132,7 @@ func (ec *executionContext) fieldContext_ChangePasswordPayload_ok(_ context.Cont
 }
 
 func (ec *executionContext) _ChangePasswordPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ChangePasswordPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ChangePasswordPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_ChangePasswordPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -35940,23 +35748,7 @@ func (ec *executionContext) fieldContext_ComplaintConnection_nodes(_ context.Con
 }
 
 func (ec *executionContext) _ComplaintConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ComplaintConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ComplaintConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_ComplaintConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36050,23 +35842,7 @@ func (ec *executionContext) fieldContext_ComplaintPayload_complaint(_ context.Co
 }
 
 func (ec *executionContext) _ComplaintPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ComplaintPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ComplaintPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_ComplaintPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36579,23 +36355,7 @@ func (ec *executionContext) fieldContext_ContactConnection_nodes(_ context.Conte
 }
 
 func (ec *executionContext) _ContactConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ContactConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ContactConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_ContactConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36689,23 +36449,7 @@ func (ec *executionContext) fieldContext_ContactPayload_contact(_ context.Contex
 }
 
 func (ec *executionContext) _ContactPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ContactPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ContactPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_ContactPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36785,23 +36529,7 @@ func (ec *executionContext) fieldContext_CorrectionPayload_order(_ context.Conte
 }
 
 func (ec *executionContext) _CorrectionPayload_preview(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CorrectionPayload_preview(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Preview, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CorrectionPreview) graphql.Marshaler {
-			return ec.marshalOCorrectionPreview2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionPreview(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOCorrectionPreview2ᚖorderdeskᚋgraphᚋmodelᚐCorrectionPreview(ctx, field.Selections, obj.Preview)
 }
 func (ec *executionContext) fieldContext_CorrectionPayload_preview(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36817,23 +36545,7 @@ func (ec *executionContext) fieldContext_CorrectionPayload_preview(_ context.Con
 }
 
 func (ec *executionContext) _CorrectionPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CorrectionPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_CorrectionPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36863,23 +36575,7 @@ func (ec *executionContext) fieldContext_CorrectionPreview_applies(_ context.Con
 }
 
 func (ec *executionContext) _CorrectionPreview_diff(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CorrectionPreview_diff(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Diff, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*change.Field) graphql.Marshaler {
-			return ec.marshalNFieldChange2ᚕᚖorderdeskᚋchangeᚐFieldᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNFieldChange2ᚕᚖorderdeskᚋchangeᚐFieldᚄ(ctx, field.Selections, obj.Diff)
 }
 func (ec *executionContext) fieldContext_CorrectionPreview_diff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36895,23 +36591,7 @@ func (ec *executionContext) fieldContext_CorrectionPreview_diff(_ context.Contex
 }
 
 func (ec *executionContext) _CorrectionPreview_totalBefore(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CorrectionPreview_totalBefore(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalBefore, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.TotalBefore)
 }
 func (ec *executionContext) fieldContext_CorrectionPreview_totalBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36927,23 +36607,7 @@ func (ec *executionContext) fieldContext_CorrectionPreview_totalBefore(_ context
 }
 
 func (ec *executionContext) _CorrectionPreview_totalAfter(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CorrectionPreview_totalAfter(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalAfter, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.TotalAfter)
 }
 func (ec *executionContext) fieldContext_CorrectionPreview_totalAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36966,23 +36630,7 @@ func (ec *executionContext) fieldContext_CorrectionPreview_moneyEffect(_ context
 }
 
 func (ec *executionContext) _CorrectionPreview_refundDue(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CorrectionPreview_refundDue(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RefundDue, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.RefundDue)
 }
 func (ec *executionContext) fieldContext_CorrectionPreview_refundDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -36998,23 +36646,7 @@ func (ec *executionContext) fieldContext_CorrectionPreview_refundDue(_ context.C
 }
 
 func (ec *executionContext) _CorrectionPreview_amountDue(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionPreview) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CorrectionPreview_amountDue(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AmountDue, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.AmountDue)
 }
 func (ec *executionContext) fieldContext_CorrectionPreview_amountDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37044,23 +36676,7 @@ func (ec *executionContext) fieldContext_CorrectionStat_count(_ context.Context,
 }
 
 func (ec *executionContext) _CorrectionStat_amountIncrease(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CorrectionStat_amountIncrease(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AmountIncrease, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.AmountIncrease)
 }
 func (ec *executionContext) fieldContext_CorrectionStat_amountIncrease(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37076,23 +36692,7 @@ func (ec *executionContext) fieldContext_CorrectionStat_amountIncrease(_ context
 }
 
 func (ec *executionContext) _CorrectionStat_amountDecrease(ctx context.Context, field graphql.CollectedField, obj *model.CorrectionStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CorrectionStat_amountDecrease(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AmountDecrease, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.AmountDecrease)
 }
 func (ec *executionContext) fieldContext_CorrectionStat_amountDecrease(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37276,23 +36876,7 @@ func (ec *executionContext) fieldContext_CreditNote_issuedBy(_ context.Context, 
 }
 
 func (ec *executionContext) _CreditNote_amount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditNote) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CreditNote_amount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Amount(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Amount())
 }
 func (ec *executionContext) fieldContext_CreditNote_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37396,23 +36980,7 @@ func (ec *executionContext) fieldContext_Customer_phone(_ context.Context, field
 }
 
 func (ec *executionContext) _Customer_billingAddress(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_billingAddress(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BillingAddress, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *postal.Address) graphql.Marshaler {
-			return ec.marshalOAddress2ᚖorderdeskᚋpostalᚐAddress(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOAddress2ᚖorderdeskᚋpostalᚐAddress(ctx, field.Selections, obj.BillingAddress)
 }
 func (ec *executionContext) fieldContext_Customer_billingAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37428,23 +36996,7 @@ func (ec *executionContext) fieldContext_Customer_billingAddress(_ context.Conte
 }
 
 func (ec *executionContext) _Customer_shippingAddress(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_shippingAddress(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ShippingAddress, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *postal.Address) graphql.Marshaler {
-			return ec.marshalOAddress2ᚖorderdeskᚋpostalᚐAddress(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOAddress2ᚖorderdeskᚋpostalᚐAddress(ctx, field.Selections, obj.ShippingAddress)
 }
 func (ec *executionContext) fieldContext_Customer_shippingAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -37785,23 +37337,7 @@ func (ec *executionContext) fieldContext_CustomerConnection_nodes(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38217,23 +37753,7 @@ func (ec *executionContext) fieldContext_CustomerNoticeConnection_nodes(_ contex
 }
 
 func (ec *executionContext) _CustomerNoticeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerNoticeConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerNoticeConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_CustomerNoticeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38327,23 +37847,7 @@ func (ec *executionContext) fieldContext_CustomerNoticePayload_notice(_ context.
 }
 
 func (ec *executionContext) _CustomerNoticePayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerNoticePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerNoticePayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_CustomerNoticePayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38391,23 +37895,7 @@ func (ec *executionContext) fieldContext_CustomerPayload_customer(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.CustomerPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_CustomerPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38430,23 +37918,7 @@ func (ec *executionContext) fieldContext_DeletePayload_deletedId(_ context.Conte
 }
 
 func (ec *executionContext) _DeletePayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.DeletePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DeletePayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_DeletePayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38710,23 +38182,7 @@ func (ec *executionContext) fieldContext_ExceptionItemConnection_edges(_ context
 }
 
 func (ec *executionContext) _ExceptionItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ExceptionItemConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ExceptionItemConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_ExceptionItemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -38890,23 +38346,7 @@ func (ec *executionContext) fieldContext_Invoice_currency(_ context.Context, fie
 }
 
 func (ec *executionContext) _Invoice_lines(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Invoice_lines(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Lines, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []billing.Line) graphql.Marshaler {
-			return ec.marshalNInvoiceLine2ᚕorderdeskᚋbillingᚐLineᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInvoiceLine2ᚕorderdeskᚋbillingᚐLineᚄ(ctx, field.Selections, obj.Lines)
 }
 func (ec *executionContext) fieldContext_Invoice_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39202,23 +38642,7 @@ func (ec *executionContext) fieldContext_Invoice_creditNotes(_ context.Context, 
 }
 
 func (ec *executionContext) _Invoice_subtotal(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Invoice_subtotal(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subtotal(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Subtotal())
 }
 func (ec *executionContext) fieldContext_Invoice_subtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39234,23 +38658,7 @@ func (ec *executionContext) fieldContext_Invoice_subtotal(_ context.Context, fie
 }
 
 func (ec *executionContext) _Invoice_discount(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Invoice_discount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Discount(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Discount())
 }
 func (ec *executionContext) fieldContext_Invoice_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39266,23 +38674,7 @@ func (ec *executionContext) fieldContext_Invoice_discount(_ context.Context, fie
 }
 
 func (ec *executionContext) _Invoice_total(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Invoice_total(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Total(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Total())
 }
 func (ec *executionContext) fieldContext_Invoice_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39298,23 +38690,7 @@ func (ec *executionContext) fieldContext_Invoice_total(_ context.Context, field 
 }
 
 func (ec *executionContext) _Invoice_priorCredit(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Invoice_priorCredit(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PriorCredit(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.PriorCredit())
 }
 func (ec *executionContext) fieldContext_Invoice_priorCredit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39330,23 +38706,7 @@ func (ec *executionContext) fieldContext_Invoice_priorCredit(_ context.Context, 
 }
 
 func (ec *executionContext) _Invoice_billed(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Invoice_billed(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Billed(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Billed())
 }
 func (ec *executionContext) fieldContext_Invoice_billed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39362,23 +38722,7 @@ func (ec *executionContext) fieldContext_Invoice_billed(_ context.Context, field
 }
 
 func (ec *executionContext) _Invoice_credited(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Invoice_credited(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Credited(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Credited())
 }
 func (ec *executionContext) fieldContext_Invoice_credited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39394,23 +38738,7 @@ func (ec *executionContext) fieldContext_Invoice_credited(_ context.Context, fie
 }
 
 func (ec *executionContext) _Invoice_balance(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Invoice_balance(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Balance(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Balance())
 }
 func (ec *executionContext) fieldContext_Invoice_balance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39513,23 +38841,7 @@ func (ec *executionContext) fieldContext_InvoiceConnection_nodes(_ context.Conte
 }
 
 func (ec *executionContext) _InvoiceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.InvoiceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_InvoiceConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_InvoiceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39619,23 +38931,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_quantity(_ context.Context,
 }
 
 func (ec *executionContext) _InvoiceLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *billing.Line) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_InvoiceLine_unitPrice(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UnitPrice(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.UnitPrice())
 }
 func (ec *executionContext) fieldContext_InvoiceLine_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39651,23 +38947,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_unitPrice(_ context.Context
 }
 
 func (ec *executionContext) _InvoiceLine_discount(ctx context.Context, field graphql.CollectedField, obj *billing.Line) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_InvoiceLine_discount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Discount(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Discount())
 }
 func (ec *executionContext) fieldContext_InvoiceLine_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39683,23 +38963,7 @@ func (ec *executionContext) fieldContext_InvoiceLine_discount(_ context.Context,
 }
 
 func (ec *executionContext) _InvoiceLine_lineTotal(ctx context.Context, field graphql.CollectedField, obj *billing.Line) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_InvoiceLine_lineTotal(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LineTotal(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.LineTotal())
 }
 func (ec *executionContext) fieldContext_InvoiceLine_lineTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -39811,23 +39075,7 @@ func (ec *executionContext) fieldContext_InvoicePayload_creditNote(_ context.Con
 }
 
 func (ec *executionContext) _InvoicePayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.InvoicePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_InvoicePayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_InvoicePayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -40082,23 +39330,7 @@ func (ec *executionContext) fieldContext_LedgerEntry_reversedBy(_ context.Contex
 }
 
 func (ec *executionContext) _LedgerEntry_amount(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LedgerEntry_amount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Amount(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Amount())
 }
 func (ec *executionContext) fieldContext_LedgerEntry_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -40178,23 +39410,7 @@ func (ec *executionContext) fieldContext_LedgerEntryConnection_nodes(_ context.C
 }
 
 func (ec *executionContext) _LedgerEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.LedgerEntryConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LedgerEntryConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_LedgerEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -40277,23 +39493,7 @@ func (ec *executionContext) fieldContext_LogoutPayload_ok(_ context.Context, fie
 }
 
 func (ec *executionContext) _LogoutPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.LogoutPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LogoutPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_LogoutPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -40316,23 +39516,7 @@ func (ec *executionContext) fieldContext_MarkAllNotificationsReadPayload_count(_
 }
 
 func (ec *executionContext) _MarkAllNotificationsReadPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.MarkAllNotificationsReadPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MarkAllNotificationsReadPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_MarkAllNotificationsReadPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -43387,23 +42571,7 @@ func (ec *executionContext) fieldContext_NotificationConnection_nodes(_ context.
 }
 
 func (ec *executionContext) _NotificationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NotificationConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_NotificationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -43497,23 +42665,7 @@ func (ec *executionContext) fieldContext_NotificationPayload_notification(_ cont
 }
 
 func (ec *executionContext) _NotificationPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NotificationPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_NotificationPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -43677,23 +42829,7 @@ func (ec *executionContext) fieldContext_Order_notes(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Order_shippingAddress(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_shippingAddress(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ShippingAddress, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *postal.Address) graphql.Marshaler {
-			return ec.marshalOAddress2ᚖorderdeskᚋpostalᚐAddress(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOAddress2ᚖorderdeskᚋpostalᚐAddress(ctx, field.Selections, obj.ShippingAddress)
 }
 func (ec *executionContext) fieldContext_Order_shippingAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44443,23 +43579,7 @@ func (ec *executionContext) fieldContext_Order_invoices(_ context.Context, field
 }
 
 func (ec *executionContext) _Order_subtotal(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_subtotal(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subtotal(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Subtotal())
 }
 func (ec *executionContext) fieldContext_Order_subtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44507,23 +43627,7 @@ func (ec *executionContext) fieldContext_Order_discountTotal(_ context.Context, 
 }
 
 func (ec *executionContext) _Order_total(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_total(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Total(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Total())
 }
 func (ec *executionContext) fieldContext_Order_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44539,23 +43643,7 @@ func (ec *executionContext) fieldContext_Order_total(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Order_captured(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_captured(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Captured(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Captured())
 }
 func (ec *executionContext) fieldContext_Order_captured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44571,23 +43659,7 @@ func (ec *executionContext) fieldContext_Order_captured(_ context.Context, field
 }
 
 func (ec *executionContext) _Order_refunded(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_refunded(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Refunded(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Refunded())
 }
 func (ec *executionContext) fieldContext_Order_refunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44626,23 +43698,7 @@ func (ec *executionContext) fieldContext_Order_paymentStatus(_ context.Context, 
 }
 
 func (ec *executionContext) _Order_credited(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_credited(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Credited(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Credited())
 }
 func (ec *executionContext) fieldContext_Order_credited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44841,23 +43897,7 @@ func (ec *executionContext) fieldContext_OrderConnection_nodes(_ context.Context
 }
 
 func (ec *executionContext) _OrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_OrderConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -44968,23 +44008,7 @@ func (ec *executionContext) fieldContext_OrderCorrection_status(_ context.Contex
 }
 
 func (ec *executionContext) _OrderCorrection_diff(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCorrection_diff(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Diff, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []change.Field) graphql.Marshaler {
-			return ec.marshalNFieldChange2ᚕorderdeskᚋchangeᚐFieldᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNFieldChange2ᚕorderdeskᚋchangeᚐFieldᚄ(ctx, field.Selections, obj.Diff)
 }
 func (ec *executionContext) fieldContext_OrderCorrection_diff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45281,23 +44305,7 @@ func (ec *executionContext) fieldContext_OrderCorrection_moneyEffect(_ context.C
 }
 
 func (ec *executionContext) _OrderCorrection_refundDue(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCorrection_refundDue(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RefundDue(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.RefundDue())
 }
 func (ec *executionContext) fieldContext_OrderCorrection_refundDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45313,23 +44321,7 @@ func (ec *executionContext) fieldContext_OrderCorrection_refundDue(_ context.Con
 }
 
 func (ec *executionContext) _OrderCorrection_amountDue(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCorrection_amountDue(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AmountDue(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.AmountDue())
 }
 func (ec *executionContext) fieldContext_OrderCorrection_amountDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45345,23 +44337,7 @@ func (ec *executionContext) fieldContext_OrderCorrection_amountDue(_ context.Con
 }
 
 func (ec *executionContext) _OrderCorrection_totalBefore(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCorrection_totalBefore(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalBefore(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.TotalBefore())
 }
 func (ec *executionContext) fieldContext_OrderCorrection_totalBefore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45377,23 +44353,7 @@ func (ec *executionContext) fieldContext_OrderCorrection_totalBefore(_ context.C
 }
 
 func (ec *executionContext) _OrderCorrection_totalAfter(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCorrection_totalAfter(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalAfter(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.TotalAfter())
 }
 func (ec *executionContext) fieldContext_OrderCorrection_totalAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45473,23 +44433,7 @@ func (ec *executionContext) fieldContext_OrderCorrectionConnection_nodes(_ conte
 }
 
 func (ec *executionContext) _OrderCorrectionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.OrderCorrectionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderCorrectionConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_OrderCorrectionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45784,23 +44728,7 @@ func (ec *executionContext) fieldContext_OrderLine_stockItem(_ context.Context, 
 }
 
 func (ec *executionContext) _OrderLine_unitPrice(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderLine_unitPrice(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UnitPrice(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.UnitPrice())
 }
 func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45816,23 +44744,7 @@ func (ec *executionContext) fieldContext_OrderLine_unitPrice(_ context.Context, 
 }
 
 func (ec *executionContext) _OrderLine_listPrice(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderLine_listPrice(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ListPrice(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.ListPrice())
 }
 func (ec *executionContext) fieldContext_OrderLine_listPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45848,23 +44760,7 @@ func (ec *executionContext) fieldContext_OrderLine_listPrice(_ context.Context, 
 }
 
 func (ec *executionContext) _OrderLine_discount(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderLine_discount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Discount(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Discount())
 }
 func (ec *executionContext) fieldContext_OrderLine_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -45976,23 +44872,7 @@ func (ec *executionContext) fieldContext_OrderPayload_order(_ context.Context, f
 }
 
 func (ec *executionContext) _OrderPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.OrderPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_OrderPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -46441,23 +45321,7 @@ func (ec *executionContext) fieldContext_Payment_returnOrder(_ context.Context, 
 }
 
 func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Payment_amount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Amount(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Amount())
 }
 func (ec *executionContext) fieldContext_Payment_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -46473,23 +45337,7 @@ func (ec *executionContext) fieldContext_Payment_amount(_ context.Context, field
 }
 
 func (ec *executionContext) _Payment_refunded(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Payment_refunded(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Refunded(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Refunded())
 }
 func (ec *executionContext) fieldContext_Payment_refunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -46569,23 +45417,7 @@ func (ec *executionContext) fieldContext_PaymentConnection_nodes(_ context.Conte
 }
 
 func (ec *executionContext) _PaymentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PaymentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PaymentConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_PaymentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -46711,23 +45543,7 @@ func (ec *executionContext) fieldContext_PaymentPayload_payment(_ context.Contex
 }
 
 func (ec *executionContext) _PaymentPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.PaymentPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PaymentPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_PaymentPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -48221,23 +47037,7 @@ func (ec *executionContext) fieldContext_RefundPayload_refunds(_ context.Context
 }
 
 func (ec *executionContext) _RefundPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.RefundPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RefundPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_RefundPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -48317,23 +47117,7 @@ func (ec *executionContext) fieldContext_ReorderPayload_newOrder(_ context.Conte
 }
 
 func (ec *executionContext) _ReorderPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ReorderPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReorderPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_ReorderPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -48961,23 +47745,7 @@ func (ec *executionContext) fieldContext_ReturnOrder_value(_ context.Context, fi
 }
 
 func (ec *executionContext) _ReturnOrder_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReturnOrder_amountRefunded(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AmountRefunded(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.AmountRefunded())
 }
 func (ec *executionContext) fieldContext_ReturnOrder_amountRefunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -49057,23 +47825,7 @@ func (ec *executionContext) fieldContext_ReturnOrderConnection_nodes(_ context.C
 }
 
 func (ec *executionContext) _ReturnOrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ReturnOrderConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReturnOrderConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_ReturnOrderConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -49263,23 +48015,7 @@ func (ec *executionContext) fieldContext_ReturnPayload_refunds(_ context.Context
 }
 
 func (ec *executionContext) _ReturnPayload_amountRefunded(ctx context.Context, field graphql.CollectedField, obj *model.ReturnPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReturnPayload_amountRefunded(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AmountRefunded, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalOMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOMoney2ᚖorderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.AmountRefunded)
 }
 func (ec *executionContext) fieldContext_ReturnPayload_amountRefunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -49295,23 +48031,7 @@ func (ec *executionContext) fieldContext_ReturnPayload_amountRefunded(_ context.
 }
 
 func (ec *executionContext) _ReturnPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ReturnPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReturnPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_ReturnPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -49479,23 +48199,7 @@ func (ec *executionContext) fieldContext_SessionPayload_session(_ context.Contex
 }
 
 func (ec *executionContext) _SessionPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SessionPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_SessionPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -49592,23 +48296,7 @@ func (ec *executionContext) fieldContext_Shipment_status(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Shipment_address(ctx context.Context, field graphql.CollectedField, obj *ent.Shipment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Shipment_address(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Address, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *postal.Address) graphql.Marshaler {
-			return ec.marshalOAddress2ᚖorderdeskᚋpostalᚐAddress(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOAddress2ᚖorderdeskᚋpostalᚐAddress(ctx, field.Selections, obj.Address)
 }
 func (ec *executionContext) fieldContext_Shipment_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -49943,23 +48631,7 @@ func (ec *executionContext) fieldContext_ShipmentConnection_nodes(_ context.Cont
 }
 
 func (ec *executionContext) _ShipmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ShipmentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShipmentConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_ShipmentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -50181,23 +48853,7 @@ func (ec *executionContext) fieldContext_ShipmentExceptionPayload_refunds(_ cont
 }
 
 func (ec *executionContext) _ShipmentExceptionPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentExceptionPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShipmentExceptionPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_ShipmentExceptionPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -50369,23 +49025,7 @@ func (ec *executionContext) fieldContext_ShipmentPayload_shipment(_ context.Cont
 }
 
 func (ec *executionContext) _ShipmentPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ShipmentPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShipmentPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_ShipmentPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -50586,23 +49226,7 @@ func (ec *executionContext) fieldContext_StockItem_substitutes(_ context.Context
 }
 
 func (ec *executionContext) _StockItem_unitPrice(ctx context.Context, field graphql.CollectedField, obj *ent.StockItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StockItem_unitPrice(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UnitPrice(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.UnitPrice())
 }
 func (ec *executionContext) fieldContext_StockItem_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -50705,23 +49329,7 @@ func (ec *executionContext) fieldContext_StockItemConnection_nodes(_ context.Con
 }
 
 func (ec *executionContext) _StockItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.StockItemConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StockItemConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_StockItemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -50815,23 +49423,7 @@ func (ec *executionContext) fieldContext_StockItemPayload_stockItem(_ context.Co
 }
 
 func (ec *executionContext) _StockItemPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.StockItemPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StockItemPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_StockItemPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -51231,23 +49823,7 @@ func (ec *executionContext) fieldContext_StockMovementConnection_nodes(_ context
 }
 
 func (ec *executionContext) _StockMovementConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.StockMovementConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StockMovementConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_StockMovementConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -51373,23 +49949,7 @@ func (ec *executionContext) fieldContext_StockMovementPayload_movement(_ context
 }
 
 func (ec *executionContext) _StockMovementPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.StockMovementPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StockMovementPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_StockMovementPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -51721,23 +50281,7 @@ func (ec *executionContext) fieldContext_UserConnection_nodes(_ context.Context,
 }
 
 func (ec *executionContext) _UserConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -51852,23 +50396,7 @@ func (ec *executionContext) fieldContext_UserPayload_user(_ context.Context, fie
 }
 
 func (ec *executionContext) _UserPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.UserPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_UserPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -52234,23 +50762,7 @@ func (ec *executionContext) fieldContext_WebhookDeliveryConnection_nodes(_ conte
 }
 
 func (ec *executionContext) _WebhookDeliveryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDeliveryConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDeliveryConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_WebhookDeliveryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -52344,23 +50856,7 @@ func (ec *executionContext) fieldContext_WebhookDeliveryPayload_delivery(_ conte
 }
 
 func (ec *executionContext) _WebhookDeliveryPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDeliveryPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDeliveryPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_WebhookDeliveryPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -52597,23 +51093,7 @@ func (ec *executionContext) fieldContext_WebhookEndpointConnection_nodes(_ conte
 }
 
 func (ec *executionContext) _WebhookEndpointConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookEndpointConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookEndpointConnection_pageInfo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PageInfo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
-			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)
 }
 func (ec *executionContext) fieldContext_WebhookEndpointConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
@@ -52714,23 +51194,7 @@ func (ec *executionContext) fieldContext_WebhookEndpointPayload_secret(_ context
 }
 
 func (ec *executionContext) _WebhookEndpointPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.WebhookEndpointPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookEndpointPayload_errors(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Errors, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*fault.Error) graphql.Marshaler {
-			return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserError2ᚕᚖorderdeskᚋfaultᚐErrorᚄ(ctx, field.Selections, obj.Errors)
 }
 func (ec *executionContext) fieldContext_WebhookEndpointPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
