@@ -18,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"orderdesk/clip"
+	"orderdesk/graph/generated"
 )
 
 // post is gqlgen's POST transport (transport.POST: the same requests,
@@ -127,7 +128,13 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, p
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
-	writeResponse(w, responses(ctx))
+	resp := responses(ctx)
+	writeResponse(w, resp)
+	if rc.Operation.Operation == ast.Query && resp != nil {
+		// Written and referred to by nothing else (the response
+		// interceptors read only its errors): the next query writes into it.
+		generated.RecycleResponse(resp.Data)
+	}
 }
 
 // unsupported answers, in JSON, what no transport takes: another method
@@ -186,8 +193,9 @@ func requestErrorStatus(contentType string) int {
 
 // writeResponse writes resp as json.Marshal would, with its data as the
 // executor wrote it: compact JSON, which json.Marshal would scan again and
-// copy. Incremental (deferred) parts, which this API does not serve, go
-// through json.Marshal.
+// copy, written as it is rather than copied into one body. Incremental
+// (deferred) parts, which this API does not serve, go through
+// json.Marshal.
 func writeResponse(w io.Writer, resp *graphql.Response) {
 	if resp.Label != "" || resp.Path != nil || resp.HasNext != nil {
 		b, err := json.Marshal(resp)
@@ -198,7 +206,6 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 		return
 	}
 	var b bytes.Buffer
-	b.Grow(len(resp.Data) + 64)
 	b.WriteByte('{')
 	sep := func() {
 		if b.Len() > 1 {
@@ -214,12 +221,14 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 	if resp.Data != nil {
 		sep()
 		b.WriteString(`"data":`)
-		b.Write(resp.Data)
+		_, _ = w.Write(b.Bytes())
+		_, _ = w.Write(resp.Data)
+		b.Reset()
 	} else if len(resp.Errors) == 0 {
 		b.WriteString(`"data":null`)
 	}
 	if len(resp.Extensions) > 0 {
-		sep()
+		b.WriteByte(',')
 		b.WriteString(`"extensions":`)
 		appendJSON(&b, resp.Extensions)
 	}

@@ -1,12 +1,15 @@
 package generated
 
 // Not generated: cmd/gqlgen points the list marshallers of sequential
-// objects here instead of at graphql.MarshalSliceConcurrently, and their
-// field sets at fieldValues instead of graphql.FieldSet.
+// objects here instead of at graphql.MarshalSliceConcurrently, their field
+// sets at fieldValues instead of graphql.FieldSet, and a query's result at
+// responseBuffer.
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -122,4 +125,32 @@ func repeated(before []graphql.CollectedField, alias string) bool {
 		}
 	}
 	return false
+}
+
+// responseBuffers holds the data of written query responses for the next
+// query to write into (RecycleResponse).
+var responseBuffers sync.Pool // of *[]byte
+
+// maxRecycled bounds what is kept: one unusually large answer must not stay
+// in memory for every later one.
+const maxRecycled = 1 << 20
+
+// responseBuffer is the buffer Exec writes a query's result into: empty,
+// with the room of an earlier response when one was handed back.
+func responseBuffer() *bytes.Buffer {
+	if p, ok := responseBuffers.Get().(*[]byte); ok {
+		return bytes.NewBuffer((*p)[:0])
+	}
+	return new(bytes.Buffer)
+}
+
+// RecycleResponse hands back the Data of a query's response once it has
+// been written and nothing refers to it any more; the next query writes
+// over it.
+func RecycleResponse(data []byte) {
+	if cap(data) == 0 || cap(data) > maxRecycled {
+		return
+	}
+	data = data[:0]
+	responseBuffers.Put(&data)
 }
