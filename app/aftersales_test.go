@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"strings"
 	"testing"
 
 	"orderdesk/app/apptest"
@@ -324,4 +325,27 @@ func TestDeliveryExceptions(t *testing.T) {
 	wantCode(t, mutate(t, warehouse, "resolveShipmentException", resolve, apptest.Vars{"s": lostShipment, "r": "RESHIPPED"}, nil), "INVALID_TRANSITION")
 	_ = lost
 	assertInvariants(t, w.env)
+}
+
+// TestCorrection_ContactEmailIsChecked: a corrected email is an address of
+// at most 254 characters, as on the customer itself; a longer one is
+// refused with the field named and changes nothing.
+func TestCorrection_ContactEmailIsChecked(t *testing.T) {
+	w := newWorld(t)
+	o := w.createConfirmed(t, 1, 0)
+	rep := w.env.As(t, "SALES_REP")
+	const correct = `mutation($o: ID!, $v: Int!, $e: String!) {
+		correctOrder(input: {orderId: $o, expectedVersion: $v, errorType: CUSTOMER_INFO, cause: ENTRY_ERROR,
+			customerContact: {email: $e}}) { correction { status } errors { code field message } } }`
+	long := strings.Repeat("a", 243) + "@example.test" // 256 characters
+	for _, email := range []string{long, "not an address"} {
+		errs := mutate(t, rep, "correctOrder", correct, apptest.Vars{"o": o.ID, "v": o.Version, "e": email}, nil)
+		if len(errs) == 0 || errs[0].Code != "INVALID" || errs[0].Field == nil || *errs[0].Field != "input.customerContact.email" {
+			t.Errorf("email of %d characters: %+v, want INVALID on input.customerContact.email", len(email), errs)
+		}
+	}
+	if v := w.order(t, o.ID).Version; v != o.Version {
+		t.Errorf("refused corrections changed the order: version %d, want %d", v, o.Version)
+	}
+	must(t, mutate(t, rep, "correctOrder", correct, apptest.Vars{"o": o.ID, "v": o.Version, "e": "Buyer@Acme.test"}, nil))
 }

@@ -265,12 +265,19 @@ func TestNotice_HeldAndWithheld(t *testing.T) {
 		notice { status lastError } ` + userErrors + ` } }`
 	wantCode(t, mutate(t, w.env.As(t, "REP2"), "withholdCustomerNotice", withhold, apptest.Vars{"n": n.ID, "r": "x"}, nil), "NOT_FOUND")
 	wantCode(t, mutate(t, w.env.As(t, "SALES_REP"), "withholdCustomerNotice", withhold, apptest.Vars{"n": n.ID, "r": " "}, nil), "INVALID")
+	// A reason is kept whole or refused, never cut: 500 characters at most.
+	tooLong := strings.Repeat("退", 501)
+	wantCode(t, mutate(t, w.env.As(t, "SALES_REP"), "withholdCustomerNotice", withhold, apptest.Vars{"n": n.ID, "r": tooLong}, nil), "INVALID")
+	if n := w.notices(t, "SALES_REP", o.ID)[0]; n.Status != "QUEUED" {
+		t.Fatalf("a refused withholding left the notice %s", n.Status)
+	}
+	reason := "客户要求电话通知" + strings.Repeat("。", 492) // 500 characters
 	var p struct {
 		Notice struct{ Status, LastError string }
 	}
 	must(t, mutate(t, w.env.As(t, "SALES_REP"), "withholdCustomerNotice", withhold,
-		apptest.Vars{"n": n.ID, "r": "客户要求电话通知"}, &p))
-	if p.Notice.Status != "SKIPPED" || !strings.Contains(p.Notice.LastError, "客户要求电话通知") {
+		apptest.Vars{"n": n.ID, "r": reason}, &p))
+	if p.Notice.Status != "SKIPPED" || !strings.Contains(p.Notice.LastError, reason) {
 		t.Fatalf("withheld: %+v", p)
 	}
 	w.env.Notices.Hold = 0

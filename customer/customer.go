@@ -4,7 +4,6 @@ package customer
 
 import (
 	"context"
-	"net/mail"
 	"slices"
 	"strings"
 
@@ -170,10 +169,7 @@ func (s *Service) apply(ctx context.Context, tx *ent.Tx, v *auth.Viewer, errs *f
 		m.SetContactName(after["contactName"].(string))
 	}
 	if f.Email != nil {
-		e := strings.ToLower(errs.Text("input.email", *f.Email, 254, false))
-		if a, err := mail.ParseAddress(e); e != "" && (err != nil || a.Address != e) {
-			errs.Add(fault.Invalid, "input.email", "is not an email address")
-		}
+		e := errs.Email("input.email", *f.Email)
 		after["email"] = e
 		m.SetEmail(e)
 	}

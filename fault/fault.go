@@ -7,6 +7,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"strings"
 )
 
@@ -128,6 +129,20 @@ func (l *List) Text(field, v string, max int, required bool) string {
 		l.Add(Invalid, field, "is required")
 	case len([]rune(v)) > max:
 		l.Add(Invalid, field, "is longer than %d characters", max)
+	}
+	return v
+}
+
+// MaxEmail is the longest address, in characters, that mail systems carry.
+const MaxEmail = 254
+
+// Email trims and lower-cases an address and records a failure when it is
+// longer than MaxEmail characters or not an address; empty is let through
+// (the caller decides whether it may be).
+func (l *List) Email(field, v string) string {
+	v = strings.ToLower(l.Text(field, v, MaxEmail, false))
+	if a, err := mail.ParseAddress(v); v != "" && (err != nil || a.Address != v) {
+		l.Add(Invalid, field, "is not an email address")
 	}
 	return v
 }

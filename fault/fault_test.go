@@ -3,6 +3,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -25,5 +26,28 @@ func TestExpected(t *testing.T) {
 	}
 	if got := CodeOf(fmt.Errorf("x: %w", New(VersionConflict, "", "stale"))); got != VersionConflict {
 		t.Errorf("CodeOf = %q", got)
+	}
+}
+
+// TestEmail: an address is trimmed and lower-cased, and refused when it is
+// not one or longer than MaxEmail characters; empty passes.
+func TestEmail(t *testing.T) {
+	at := "@example.test"
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{" Buyer@Acme.Test ", "buyer@acme.test", true},
+		{"", "", true},
+		{strings.Repeat("a", MaxEmail-len(at)) + at, strings.Repeat("a", MaxEmail-len(at)) + at, true},
+		{strings.Repeat("a", MaxEmail-len(at)+1) + at, "", false},
+		{"买家@例子.test", "买家@例子.test", true},
+		{"not an address", "", false},
+	} {
+		var l List
+		got := l.Email("input.email", c.in)
+		if ok := l.Err() == nil; ok != c.ok || (ok && got != c.want) {
+			t.Errorf("Email(%q) = %q, errors %v; want %q, ok %t", c.in, got, l.Err(), c.want, c.ok)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package notice
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"orderdesk/audit"
@@ -66,6 +65,11 @@ func (s *Sender) Message(ctx context.Context, n *ent.CustomerNotice) (Message, e
 	return s.letter(n)
 }
 
+// MaxWithholdReason is the longest reason for withholding a notice, in
+// characters: with "withheld by" and the longest name it fits the
+// notice's last error whole.
+const MaxWithholdReason = 500
+
 // Withhold stops a notice that has not gone: it is SKIPPED, with the
 // viewer's reason. A notice a sender is delivering at this moment cannot
 // be withheld. Needs contact:log.
@@ -74,9 +78,9 @@ func (s *Sender) Withhold(ctx context.Context, id int, reason string) (*ent.Cust
 	if err != nil {
 		return nil, err
 	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return nil, fault.New(fault.Invalid, "input.reason", "is required")
+	var errs fault.List
+	if reason = errs.Text("input.reason", reason, MaxWithholdReason, true); errs.Err() != nil {
+		return nil, errs.Err()
 	}
 	return s.change(ctx, id, customernotice.StatusQUEUED, func(tx *ent.Tx, n *ent.CustomerNotice, ctx context.Context, now time.Time) error {
 		if n.TakenUntil != nil && n.TakenUntil.After(now) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 
@@ -148,10 +147,7 @@ func validateCorrection(r CorrectRequest) error {
 			errs.Text("input.customerContact.phone", *c.Phone, 50, false)
 		}
 		if c.Email != nil {
-			e := strings.TrimSpace(*c.Email)
-			if a, err := mail.ParseAddress(e); e != "" && (err != nil || a.Address != e) {
-				errs.Add(fault.Invalid, "input.customerContact.email", "is not an email address")
-			}
+			errs.Email("input.customerContact.email", *c.Email)
 		}
 	}
 	for i, l := range r.Lines {

@@ -7903,7 +7903,7 @@ input CorrectionLineInput {
 input CustomerContactInput {
   "At most 200 characters."
   contactName: String
-  "A valid email address."
+  "A valid email address, at most 254 characters; stored in lower case."
   email: String
   "At most 50 characters."
   phone: String
@@ -27131,7 +27131,7 @@ extend type Mutation {
 input WithholdCustomerNoticeInput {
   "The CustomerNotice's ID: a QUEUED notice."
   noticeId: ID!
-  "Why it must not go; required. Recorded, with your name, as the notice's last error."
+  "Why it must not go; required, at most 500 characters. Recorded, with your name, as the notice's last error."
   reason: String!
 }
 

@@ -449,7 +449,7 @@ type CreditAndReissueInvoiceInput struct {
 type CustomerContactInput struct {
 	// At most 200 characters.
 	ContactName *string `json:"contactName,omitempty"`
-	// A valid email address.
+	// A valid email address, at most 254 characters; stored in lower case.
 	Email *string `json:"email,omitempty"`
 	// At most 50 characters.
 	Phone *string `json:"phone,omitempty"`
@@ -1226,7 +1226,7 @@ type WebhookEndpointPayload struct {
 type WithholdCustomerNoticeInput struct {
 	// The CustomerNotice's ID: a QUEUED notice.
 	NoticeID int `json:"noticeId"`
-	// Why it must not go; required. Recorded, with your name, as the notice's last error.
+	// Why it must not go; required, at most 500 characters. Recorded, with your name, as the notice's last error.
 	Reason string `json:"reason"`
 }
 
