@@ -38,6 +38,12 @@
 // and a path of their own in the errors of their marshaller (which can only
 // fail on a value the schema does not allow, and then names the object).
 //
+// Objects collect their selected fields through a cache of the operation
+// keyed by the selection set and the type's implementors
+// (collectFields in inorder.go), where graphql.CollectFields keys its own
+// cache by a hash it builds from the type names on every call: five
+// allocations per object of a response, for a key that never changes.
+//
 // Last, a query's result is written into a recycled buffer
 // (responseBuffer in inorder.go; the transport recycles it once the
 // response is written), where gqlgen grows a new one by doubling: on a page
@@ -52,6 +58,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -78,11 +85,27 @@ func generate() error {
 	if err != nil {
 		return err
 	}
+	// The exec package compiles only once rewritten (inorder.go uses a
+	// field the rewrite adds), so gqlgen's check that the generated
+	// packages build runs after the rewrite, not before.
+	check := !cfg.SkipValidation
+	cfg.SkipValidation = true
 	p := &inOrder{}
 	if err := api.Generate(cfg, api.AddPlugin(p)); err != nil {
 		return err
 	}
-	return p.rewrite(cfg.Exec.Filename)
+	if err := p.rewrite(cfg.Exec.Filename); err != nil {
+		return err
+	}
+	if !check {
+		return nil
+	}
+	build := exec.Command("go", "build", cfg.Exec.ImportPath(), cfg.Model.ImportPath(), cfg.Resolver.ImportPath())
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("the generated packages do not build: %w", err)
+	}
+	return nil
 }
 
 // inOrder is the plugin: it makes objects sequential and remembers what to
@@ -106,8 +129,14 @@ func (*inOrder) Name() string { return "inorder" }
 // the exec file from it.
 func (p *inOrder) GenerateCode(data *codegen.Data) error {
 	sequential := map[string]bool{}
+	// The operation's cache of collected fields (inorder.go).
+	p.edits = append(p.edits, edit{fn: "type executionContext", old: executionState, new: executionStateAndCache})
 	for _, o := range data.Objects {
-		if o.Root || o.Definition.Directives.ForName(concurrentDirective) != nil {
+		if o.Root {
+			continue
+		}
+		p.edits = append(p.edits, edit{fn: "_" + o.Name, old: collectFields, new: cachedFields})
+		if o.Definition.Directives.ForName(concurrentDirective) != nil {
 			continue
 		}
 		o.DisableConcurrency = true
@@ -232,11 +261,14 @@ func leafEdit(src []byte, fn string) (edit, error) {
 // function is the text of the generated function fn in src, from the line
 // break before it to its closing brace, and where it starts. fn is a
 // method of the executionContext, or receiver and name ("(e
-// *executableSchema) Exec").
+// *executableSchema) Exec"), or a struct type ("type executionContext").
 func function(src []byte, fn string) ([]byte, int, error) {
 	head := []byte("\nfunc (ec *executionContext) " + fn + "(")
-	if strings.HasPrefix(fn, "(") {
+	switch {
+	case strings.HasPrefix(fn, "("):
 		head = []byte("\nfunc " + fn + "(")
+	case strings.HasPrefix(fn, "type "):
+		head = []byte("\n" + fn + " struct {")
 	}
 	if bytes.Count(src, head) != 1 {
 		return nil, 0, fmt.Errorf("inorder: want one function %s", fn)
@@ -250,14 +282,18 @@ func function(src []byte, fn string) ([]byte, int, error) {
 }
 
 const (
-	concurrentSlice  = "graphql.MarshalSliceConcurrently("
-	sequentialSlice  = "marshalSliceInOrder("
-	newDeferredGroup = "deferred := graphql.NewDeferredGroup(ctx)"
-	noDeferredGroup  = "var deferred graphql.DeferredGroup"
-	newFieldSet      = "out := graphql.NewFieldSet(fields)"
-	newFieldValues   = "out := newFieldValues(fields)"
-	queryBuffer      = "var buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n\t\t\tresponse.Data = buf.Bytes()"
-	recycledBuffer   = "buf := responseBuffer()\n\t\t\tdata.MarshalGQL(buf)\n\t\t\tresponse.Data = buf.Bytes()"
+	concurrentSlice        = "graphql.MarshalSliceConcurrently("
+	sequentialSlice        = "marshalSliceInOrder("
+	newDeferredGroup       = "deferred := graphql.NewDeferredGroup(ctx)"
+	noDeferredGroup        = "var deferred graphql.DeferredGroup"
+	newFieldSet            = "out := graphql.NewFieldSet(fields)"
+	newFieldValues         = "out := newFieldValues(fields)"
+	collectFields          = "graphql.CollectFields(ec.OperationContext, sel, "
+	cachedFields           = "ec.collectFields(sel, "
+	executionState         = "\t*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]"
+	executionStateAndCache = executionState + "\n\t// collected is the operation's collected fields (inorder.go).\n\tcollected collectedFields"
+	queryBuffer            = "var buf bytes.Buffer\n\t\t\tdata.MarshalGQL(&buf)\n\t\t\tresponse.Data = buf.Bytes()"
+	recycledBuffer         = "buf := responseBuffer()\n\t\t\tdata.MarshalGQL(buf)\n\t\t\tresponse.Data = buf.Bytes()"
 )
 
 // rewrite applies the edits to the exec file. Each must find its function

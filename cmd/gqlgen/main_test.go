@@ -164,6 +164,10 @@ func TestGeneratedValuesAreMarshalledDirectly(t *testing.T) {
 		"_Order_total":              "\treturn ec.marshalNMoney2orderdeskᚋmoneyᚐMoney(ctx, field.Selections, obj.Total())",
 		"_OrderConnection_pageInfo": "\treturn ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, field.Selections, obj.PageInfo)",
 		"_Order_customer":           "return graphql.ResolveField(",
+		// Objects collect their fields through the operation's cache; the
+		// roots, once per operation, as gqlgen does.
+		"_Order": "fields := ec.collectFields(sel, orderImplementors)",
+		"_Query": "fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)",
 	} {
 		body, _, err := function(src, fn)
 		if err != nil {

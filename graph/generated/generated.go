@@ -7725,6 +7725,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 type executionContext struct {
 	*graphql.ExecutionContextState[ResolverRoot, DirectiveRoot, ComplexityRoot]
+	// collected is the operation's collected fields (inorder.go).
+	collected collectedFields
 }
 
 func newExecutionContext(
@@ -81112,7 +81114,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 var addressImplementors = []string{"Address"}
 
 func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, obj *postal.Address) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
+	fields := ec.collectFields(sel, addressImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -81175,7 +81177,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 var apiKeyImplementors = []string{"ApiKey", "Node"}
 
 func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, obj *ent.APIKey) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, apiKeyImplementors)
+	fields := ec.collectFields(sel, apiKeyImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -81263,7 +81265,7 @@ func (ec *executionContext) _ApiKey(ctx context.Context, sel ast.SelectionSet, o
 var apiKeyConnectionImplementors = []string{"ApiKeyConnection"}
 
 func (ec *executionContext) _ApiKeyConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ApiKeyConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, apiKeyConnectionImplementors)
+	fields := ec.collectFields(sel, apiKeyConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -81311,7 +81313,7 @@ func (ec *executionContext) _ApiKeyConnection(ctx context.Context, sel ast.Selec
 var apiKeyEdgeImplementors = []string{"ApiKeyEdge"}
 
 func (ec *executionContext) _ApiKeyEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ApiKeyEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, apiKeyEdgeImplementors)
+	fields := ec.collectFields(sel, apiKeyEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -81349,7 +81351,7 @@ func (ec *executionContext) _ApiKeyEdge(ctx context.Context, sel ast.SelectionSe
 var apiKeyPayloadImplementors = []string{"ApiKeyPayload"}
 
 func (ec *executionContext) _ApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *model.APIKeyPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, apiKeyPayloadImplementors)
+	fields := ec.collectFields(sel, apiKeyPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -81392,7 +81394,7 @@ func (ec *executionContext) _ApiKeyPayload(ctx context.Context, sel ast.Selectio
 var auditEventImplementors = []string{"AuditEvent", "Node"}
 
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEvent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventImplementors)
+	fields := ec.collectFields(sel, auditEventImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -81515,7 +81517,7 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 var auditEventConnectionImplementors = []string{"AuditEventConnection"}
 
 func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEventConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventConnectionImplementors)
+	fields := ec.collectFields(sel, auditEventConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -81563,7 +81565,7 @@ func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.S
 var auditEventEdgeImplementors = []string{"AuditEventEdge"}
 
 func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEventEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventEdgeImplementors)
+	fields := ec.collectFields(sel, auditEventEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -81601,7 +81603,7 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 var cancellationPayloadImplementors = []string{"CancellationPayload"}
 
 func (ec *executionContext) _CancellationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CancellationPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationPayloadImplementors)
+	fields := ec.collectFields(sel, cancellationPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -81654,7 +81656,7 @@ func (ec *executionContext) _CancellationPayload(ctx context.Context, sel ast.Se
 var cancellationPreviewImplementors = []string{"CancellationPreview"}
 
 func (ec *executionContext) _CancellationPreview(ctx context.Context, sel ast.SelectionSet, obj *order.Preview) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationPreviewImplementors)
+	fields := ec.collectFields(sel, cancellationPreviewImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -81747,7 +81749,7 @@ func (ec *executionContext) _CancellationPreview(ctx context.Context, sel ast.Se
 var cancellationRecordImplementors = []string{"CancellationRecord", "Node"}
 
 func (ec *executionContext) _CancellationRecord(ctx context.Context, sel ast.SelectionSet, obj *ent.CancellationRecord) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationRecordImplementors)
+	fields := ec.collectFields(sel, cancellationRecordImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -81980,7 +81982,7 @@ func (ec *executionContext) _CancellationRecord(ctx context.Context, sel ast.Sel
 var cancellationRecordConnectionImplementors = []string{"CancellationRecordConnection"}
 
 func (ec *executionContext) _CancellationRecordConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CancellationRecordConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationRecordConnectionImplementors)
+	fields := ec.collectFields(sel, cancellationRecordConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82028,7 +82030,7 @@ func (ec *executionContext) _CancellationRecordConnection(ctx context.Context, s
 var cancellationRecordEdgeImplementors = []string{"CancellationRecordEdge"}
 
 func (ec *executionContext) _CancellationRecordEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CancellationRecordEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationRecordEdgeImplementors)
+	fields := ec.collectFields(sel, cancellationRecordEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82066,7 +82068,7 @@ func (ec *executionContext) _CancellationRecordEdge(ctx context.Context, sel ast
 var cancellationStatImplementors = []string{"CancellationStat"}
 
 func (ec *executionContext) _CancellationStat(ctx context.Context, sel ast.SelectionSet, obj *model.CancellationStat) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cancellationStatImplementors)
+	fields := ec.collectFields(sel, cancellationStatImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82114,7 +82116,7 @@ func (ec *executionContext) _CancellationStat(ctx context.Context, sel ast.Selec
 var changePasswordPayloadImplementors = []string{"ChangePasswordPayload"}
 
 func (ec *executionContext) _ChangePasswordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ChangePasswordPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, changePasswordPayloadImplementors)
+	fields := ec.collectFields(sel, changePasswordPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82152,7 +82154,7 @@ func (ec *executionContext) _ChangePasswordPayload(ctx context.Context, sel ast.
 var complaintImplementors = []string{"Complaint", "Node"}
 
 func (ec *executionContext) _Complaint(ctx context.Context, sel ast.SelectionSet, obj *ent.Complaint) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, complaintImplementors)
+	fields := ec.collectFields(sel, complaintImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82340,7 +82342,7 @@ func (ec *executionContext) _Complaint(ctx context.Context, sel ast.SelectionSet
 var complaintConnectionImplementors = []string{"ComplaintConnection"}
 
 func (ec *executionContext) _ComplaintConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ComplaintConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, complaintConnectionImplementors)
+	fields := ec.collectFields(sel, complaintConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82388,7 +82390,7 @@ func (ec *executionContext) _ComplaintConnection(ctx context.Context, sel ast.Se
 var complaintEdgeImplementors = []string{"ComplaintEdge"}
 
 func (ec *executionContext) _ComplaintEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ComplaintEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, complaintEdgeImplementors)
+	fields := ec.collectFields(sel, complaintEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82426,7 +82428,7 @@ func (ec *executionContext) _ComplaintEdge(ctx context.Context, sel ast.Selectio
 var complaintPayloadImplementors = []string{"ComplaintPayload"}
 
 func (ec *executionContext) _ComplaintPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ComplaintPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, complaintPayloadImplementors)
+	fields := ec.collectFields(sel, complaintPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82464,7 +82466,7 @@ func (ec *executionContext) _ComplaintPayload(ctx context.Context, sel ast.Selec
 var complaintStatImplementors = []string{"ComplaintStat"}
 
 func (ec *executionContext) _ComplaintStat(ctx context.Context, sel ast.SelectionSet, obj *model.ComplaintStat) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, complaintStatImplementors)
+	fields := ec.collectFields(sel, complaintStatImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82512,7 +82514,7 @@ func (ec *executionContext) _ComplaintStat(ctx context.Context, sel ast.Selectio
 var contactImplementors = []string{"Contact", "Node"}
 
 func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, obj *ent.Contact) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, contactImplementors)
+	fields := ec.collectFields(sel, contactImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82665,7 +82667,7 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 var contactConnectionImplementors = []string{"ContactConnection"}
 
 func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ContactConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, contactConnectionImplementors)
+	fields := ec.collectFields(sel, contactConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82713,7 +82715,7 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 var contactEdgeImplementors = []string{"ContactEdge"}
 
 func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ContactEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, contactEdgeImplementors)
+	fields := ec.collectFields(sel, contactEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82751,7 +82753,7 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 var contactPayloadImplementors = []string{"ContactPayload"}
 
 func (ec *executionContext) _ContactPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ContactPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, contactPayloadImplementors)
+	fields := ec.collectFields(sel, contactPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82789,7 +82791,7 @@ func (ec *executionContext) _ContactPayload(ctx context.Context, sel ast.Selecti
 var correctionPayloadImplementors = []string{"CorrectionPayload"}
 
 func (ec *executionContext) _CorrectionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CorrectionPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, correctionPayloadImplementors)
+	fields := ec.collectFields(sel, correctionPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82837,7 +82839,7 @@ func (ec *executionContext) _CorrectionPayload(ctx context.Context, sel ast.Sele
 var correctionPreviewImplementors = []string{"CorrectionPreview"}
 
 func (ec *executionContext) _CorrectionPreview(ctx context.Context, sel ast.SelectionSet, obj *model.CorrectionPreview) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, correctionPreviewImplementors)
+	fields := ec.collectFields(sel, correctionPreviewImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82905,7 +82907,7 @@ func (ec *executionContext) _CorrectionPreview(ctx context.Context, sel ast.Sele
 var correctionStatImplementors = []string{"CorrectionStat"}
 
 func (ec *executionContext) _CorrectionStat(ctx context.Context, sel ast.SelectionSet, obj *model.CorrectionStat) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, correctionStatImplementors)
+	fields := ec.collectFields(sel, correctionStatImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -82953,7 +82955,7 @@ func (ec *executionContext) _CorrectionStat(ctx context.Context, sel ast.Selecti
 var creditNoteImplementors = []string{"CreditNote", "Node"}
 
 func (ec *executionContext) _CreditNote(ctx context.Context, sel ast.SelectionSet, obj *ent.CreditNote) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, creditNoteImplementors)
+	fields := ec.collectFields(sel, creditNoteImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83041,7 +83043,7 @@ func (ec *executionContext) _CreditNote(ctx context.Context, sel ast.SelectionSe
 var customerImplementors = []string{"Customer", "Node"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *ent.Customer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
+	fields := ec.collectFields(sel, customerImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83164,7 +83166,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 var customerConnectionImplementors = []string{"CustomerConnection"}
 
 func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
+	fields := ec.collectFields(sel, customerConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83212,7 +83214,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 var customerEdgeImplementors = []string{"CustomerEdge"}
 
 func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
+	fields := ec.collectFields(sel, customerEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83250,7 +83252,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 var customerNoticeImplementors = []string{"CustomerNotice", "Node"}
 
 func (ec *executionContext) _CustomerNotice(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerNotice) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerNoticeImplementors)
+	fields := ec.collectFields(sel, customerNoticeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83368,7 +83370,7 @@ func (ec *executionContext) _CustomerNotice(ctx context.Context, sel ast.Selecti
 var customerNoticeConnectionImplementors = []string{"CustomerNoticeConnection"}
 
 func (ec *executionContext) _CustomerNoticeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerNoticeConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerNoticeConnectionImplementors)
+	fields := ec.collectFields(sel, customerNoticeConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83416,7 +83418,7 @@ func (ec *executionContext) _CustomerNoticeConnection(ctx context.Context, sel a
 var customerNoticeEdgeImplementors = []string{"CustomerNoticeEdge"}
 
 func (ec *executionContext) _CustomerNoticeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerNoticeEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerNoticeEdgeImplementors)
+	fields := ec.collectFields(sel, customerNoticeEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83454,7 +83456,7 @@ func (ec *executionContext) _CustomerNoticeEdge(ctx context.Context, sel ast.Sel
 var customerNoticePayloadImplementors = []string{"CustomerNoticePayload"}
 
 func (ec *executionContext) _CustomerNoticePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerNoticePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerNoticePayloadImplementors)
+	fields := ec.collectFields(sel, customerNoticePayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83492,7 +83494,7 @@ func (ec *executionContext) _CustomerNoticePayload(ctx context.Context, sel ast.
 var customerPayloadImplementors = []string{"CustomerPayload"}
 
 func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerPayloadImplementors)
+	fields := ec.collectFields(sel, customerPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83530,7 +83532,7 @@ func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.Select
 var deletePayloadImplementors = []string{"DeletePayload"}
 
 func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeletePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, deletePayloadImplementors)
+	fields := ec.collectFields(sel, deletePayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83568,7 +83570,7 @@ func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.Selectio
 var exceptionItemImplementors = []string{"ExceptionItem"}
 
 func (ec *executionContext) _ExceptionItem(ctx context.Context, sel ast.SelectionSet, obj *model.ExceptionItem) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, exceptionItemImplementors)
+	fields := ec.collectFields(sel, exceptionItemImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := graphql.NewDeferredGroup(ctx)
@@ -83657,7 +83659,7 @@ func (ec *executionContext) _ExceptionItem(ctx context.Context, sel ast.Selectio
 var exceptionItemConnectionImplementors = []string{"ExceptionItemConnection"}
 
 func (ec *executionContext) _ExceptionItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ExceptionItemConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, exceptionItemConnectionImplementors)
+	fields := ec.collectFields(sel, exceptionItemConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83700,7 +83702,7 @@ func (ec *executionContext) _ExceptionItemConnection(ctx context.Context, sel as
 var exceptionItemEdgeImplementors = []string{"ExceptionItemEdge"}
 
 func (ec *executionContext) _ExceptionItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ExceptionItemEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, exceptionItemEdgeImplementors)
+	fields := ec.collectFields(sel, exceptionItemEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83738,7 +83740,7 @@ func (ec *executionContext) _ExceptionItemEdge(ctx context.Context, sel ast.Sele
 var fieldChangeImplementors = []string{"FieldChange"}
 
 func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *change.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, fieldChangeImplementors)
+	fields := ec.collectFields(sel, fieldChangeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83781,7 +83783,7 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 var invoiceImplementors = []string{"Invoice", "Node"}
 
 func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, obj *ent.Invoice) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceImplementors)
+	fields := ec.collectFields(sel, invoiceImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -83959,7 +83961,7 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 var invoiceConnectionImplementors = []string{"InvoiceConnection"}
 
 func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.InvoiceConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceConnectionImplementors)
+	fields := ec.collectFields(sel, invoiceConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -84007,7 +84009,7 @@ func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.Sele
 var invoiceEdgeImplementors = []string{"InvoiceEdge"}
 
 func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.InvoiceEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceEdgeImplementors)
+	fields := ec.collectFields(sel, invoiceEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -84045,7 +84047,7 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 var invoiceLineImplementors = []string{"InvoiceLine"}
 
 func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionSet, obj *billing.Line) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceLineImplementors)
+	fields := ec.collectFields(sel, invoiceLineImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -84108,7 +84110,7 @@ func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionS
 var invoicePayloadImplementors = []string{"InvoicePayload"}
 
 func (ec *executionContext) _InvoicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.InvoicePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, invoicePayloadImplementors)
+	fields := ec.collectFields(sel, invoicePayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -84156,7 +84158,7 @@ func (ec *executionContext) _InvoicePayload(ctx context.Context, sel ast.Selecti
 var ledgerEntryImplementors = []string{"LedgerEntry", "Node"}
 
 func (ec *executionContext) _LedgerEntry(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerEntry) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerEntryImplementors)
+	fields := ec.collectFields(sel, ledgerEntryImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -84259,7 +84261,7 @@ func (ec *executionContext) _LedgerEntry(ctx context.Context, sel ast.SelectionS
 var ledgerEntryConnectionImplementors = []string{"LedgerEntryConnection"}
 
 func (ec *executionContext) _LedgerEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerEntryConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerEntryConnectionImplementors)
+	fields := ec.collectFields(sel, ledgerEntryConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -84307,7 +84309,7 @@ func (ec *executionContext) _LedgerEntryConnection(ctx context.Context, sel ast.
 var ledgerEntryEdgeImplementors = []string{"LedgerEntryEdge"}
 
 func (ec *executionContext) _LedgerEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.LedgerEntryEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, ledgerEntryEdgeImplementors)
+	fields := ec.collectFields(sel, ledgerEntryEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -84345,7 +84347,7 @@ func (ec *executionContext) _LedgerEntryEdge(ctx context.Context, sel ast.Select
 var lineQuantityImplementors = []string{"LineQuantity"}
 
 func (ec *executionContext) _LineQuantity(ctx context.Context, sel ast.SelectionSet, obj *change.LineQuantity) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, lineQuantityImplementors)
+	fields := ec.collectFields(sel, lineQuantityImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -84383,7 +84385,7 @@ func (ec *executionContext) _LineQuantity(ctx context.Context, sel ast.Selection
 var logoutPayloadImplementors = []string{"LogoutPayload"}
 
 func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LogoutPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, logoutPayloadImplementors)
+	fields := ec.collectFields(sel, logoutPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -84421,7 +84423,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 var markAllNotificationsReadPayloadImplementors = []string{"MarkAllNotificationsReadPayload"}
 
 func (ec *executionContext) _MarkAllNotificationsReadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MarkAllNotificationsReadPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, markAllNotificationsReadPayloadImplementors)
+	fields := ec.collectFields(sel, markAllNotificationsReadPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -84459,7 +84461,7 @@ func (ec *executionContext) _MarkAllNotificationsReadPayload(ctx context.Context
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *money.Money) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
+	fields := ec.collectFields(sel, moneyImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -84974,7 +84976,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var noticeMessageImplementors = []string{"NoticeMessage"}
 
 func (ec *executionContext) _NoticeMessage(ctx context.Context, sel ast.SelectionSet, obj *notice.Message) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, noticeMessageImplementors)
+	fields := ec.collectFields(sel, noticeMessageImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -85022,7 +85024,7 @@ func (ec *executionContext) _NoticeMessage(ctx context.Context, sel ast.Selectio
 var notificationImplementors = []string{"Notification", "Node"}
 
 func (ec *executionContext) _Notification(ctx context.Context, sel ast.SelectionSet, obj *ent.Notification) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
+	fields := ec.collectFields(sel, notificationImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -85115,7 +85117,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 var notificationConnectionImplementors = []string{"NotificationConnection"}
 
 func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, notificationConnectionImplementors)
+	fields := ec.collectFields(sel, notificationConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -85163,7 +85165,7 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 var notificationEdgeImplementors = []string{"NotificationEdge"}
 
 func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEdgeImplementors)
+	fields := ec.collectFields(sel, notificationEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -85201,7 +85203,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 var notificationPayloadImplementors = []string{"NotificationPayload"}
 
 func (ec *executionContext) _NotificationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPayloadImplementors)
+	fields := ec.collectFields(sel, notificationPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -85239,7 +85241,7 @@ func (ec *executionContext) _NotificationPayload(ctx context.Context, sel ast.Se
 var orderImplementors = []string{"Order", "Node"}
 
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *ent.Order) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
+	fields := ec.collectFields(sel, orderImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -85537,7 +85539,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 var orderConnectionImplementors = []string{"OrderConnection"}
 
 func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
+	fields := ec.collectFields(sel, orderConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -85585,7 +85587,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 var orderCorrectionImplementors = []string{"OrderCorrection", "Node"}
 
 func (ec *executionContext) _OrderCorrection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderCorrection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderCorrectionImplementors)
+	fields := ec.collectFields(sel, orderCorrectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -85773,7 +85775,7 @@ func (ec *executionContext) _OrderCorrection(ctx context.Context, sel ast.Select
 var orderCorrectionConnectionImplementors = []string{"OrderCorrectionConnection"}
 
 func (ec *executionContext) _OrderCorrectionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderCorrectionConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderCorrectionConnectionImplementors)
+	fields := ec.collectFields(sel, orderCorrectionConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -85821,7 +85823,7 @@ func (ec *executionContext) _OrderCorrectionConnection(ctx context.Context, sel 
 var orderCorrectionEdgeImplementors = []string{"OrderCorrectionEdge"}
 
 func (ec *executionContext) _OrderCorrectionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderCorrectionEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderCorrectionEdgeImplementors)
+	fields := ec.collectFields(sel, orderCorrectionEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -85859,7 +85861,7 @@ func (ec *executionContext) _OrderCorrectionEdge(ctx context.Context, sel ast.Se
 var orderEdgeImplementors = []string{"OrderEdge"}
 
 func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
+	fields := ec.collectFields(sel, orderEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -85897,7 +85899,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 var orderLineImplementors = []string{"OrderLine", "Node"}
 
 func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet, obj *ent.OrderLine) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderLineImplementors)
+	fields := ec.collectFields(sel, orderLineImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -86030,7 +86032,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 var orderPayloadImplementors = []string{"OrderPayload"}
 
 func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OrderPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderPayloadImplementors)
+	fields := ec.collectFields(sel, orderPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -86068,7 +86070,7 @@ func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.Selection
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[int]) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	fields := ec.collectFields(sel, pageInfoImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -86116,7 +86118,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var paymentImplementors = []string{"Payment", "Node"}
 
 func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *ent.Payment) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, paymentImplementors)
+	fields := ec.collectFields(sel, paymentImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -86279,7 +86281,7 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 var paymentConnectionImplementors = []string{"PaymentConnection"}
 
 func (ec *executionContext) _PaymentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PaymentConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, paymentConnectionImplementors)
+	fields := ec.collectFields(sel, paymentConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -86327,7 +86329,7 @@ func (ec *executionContext) _PaymentConnection(ctx context.Context, sel ast.Sele
 var paymentEdgeImplementors = []string{"PaymentEdge"}
 
 func (ec *executionContext) _PaymentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PaymentEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, paymentEdgeImplementors)
+	fields := ec.collectFields(sel, paymentEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -86365,7 +86367,7 @@ func (ec *executionContext) _PaymentEdge(ctx context.Context, sel ast.SelectionS
 var paymentPayloadImplementors = []string{"PaymentPayload"}
 
 func (ec *executionContext) _PaymentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, paymentPayloadImplementors)
+	fields := ec.collectFields(sel, paymentPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -86638,7 +86640,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var reasonTrendImplementors = []string{"ReasonTrend"}
 
 func (ec *executionContext) _ReasonTrend(ctx context.Context, sel ast.SelectionSet, obj *model.ReasonTrend) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reasonTrendImplementors)
+	fields := ec.collectFields(sel, reasonTrendImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -86691,7 +86693,7 @@ func (ec *executionContext) _ReasonTrend(ctx context.Context, sel ast.SelectionS
 var refundPayloadImplementors = []string{"RefundPayload"}
 
 func (ec *executionContext) _RefundPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RefundPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, refundPayloadImplementors)
+	fields := ec.collectFields(sel, refundPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -86734,7 +86736,7 @@ func (ec *executionContext) _RefundPayload(ctx context.Context, sel ast.Selectio
 var reorderPayloadImplementors = []string{"ReorderPayload"}
 
 func (ec *executionContext) _ReorderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReorderPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reorderPayloadImplementors)
+	fields := ec.collectFields(sel, reorderPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -86777,7 +86779,7 @@ func (ec *executionContext) _ReorderPayload(ctx context.Context, sel ast.Selecti
 var returnLineImplementors = []string{"ReturnLine", "Node"}
 
 func (ec *executionContext) _ReturnLine(ctx context.Context, sel ast.SelectionSet, obj *ent.ReturnLine) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, returnLineImplementors)
+	fields := ec.collectFields(sel, returnLineImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -86855,7 +86857,7 @@ func (ec *executionContext) _ReturnLine(ctx context.Context, sel ast.SelectionSe
 var returnOrderImplementors = []string{"ReturnOrder", "Node"}
 
 func (ec *executionContext) _ReturnOrder(ctx context.Context, sel ast.SelectionSet, obj *ent.ReturnOrder) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, returnOrderImplementors)
+	fields := ec.collectFields(sel, returnOrderImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87028,7 +87030,7 @@ func (ec *executionContext) _ReturnOrder(ctx context.Context, sel ast.SelectionS
 var returnOrderConnectionImplementors = []string{"ReturnOrderConnection"}
 
 func (ec *executionContext) _ReturnOrderConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ReturnOrderConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, returnOrderConnectionImplementors)
+	fields := ec.collectFields(sel, returnOrderConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87076,7 +87078,7 @@ func (ec *executionContext) _ReturnOrderConnection(ctx context.Context, sel ast.
 var returnOrderEdgeImplementors = []string{"ReturnOrderEdge"}
 
 func (ec *executionContext) _ReturnOrderEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ReturnOrderEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, returnOrderEdgeImplementors)
+	fields := ec.collectFields(sel, returnOrderEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87114,7 +87116,7 @@ func (ec *executionContext) _ReturnOrderEdge(ctx context.Context, sel ast.Select
 var returnPayloadImplementors = []string{"ReturnPayload"}
 
 func (ec *executionContext) _ReturnPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, returnPayloadImplementors)
+	fields := ec.collectFields(sel, returnPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87172,7 +87174,7 @@ func (ec *executionContext) _ReturnPayload(ctx context.Context, sel ast.Selectio
 var returnStatImplementors = []string{"ReturnStat"}
 
 func (ec *executionContext) _ReturnStat(ctx context.Context, sel ast.SelectionSet, obj *model.ReturnStat) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, returnStatImplementors)
+	fields := ec.collectFields(sel, returnStatImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87220,7 +87222,7 @@ func (ec *executionContext) _ReturnStat(ctx context.Context, sel ast.SelectionSe
 var sessionImplementors = []string{"Session"}
 
 func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, obj *model.Session) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sessionImplementors)
+	fields := ec.collectFields(sel, sessionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87273,7 +87275,7 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 var sessionPayloadImplementors = []string{"SessionPayload"}
 
 func (ec *executionContext) _SessionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SessionPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sessionPayloadImplementors)
+	fields := ec.collectFields(sel, sessionPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87311,7 +87313,7 @@ func (ec *executionContext) _SessionPayload(ctx context.Context, sel ast.Selecti
 var shipmentImplementors = []string{"Shipment", "Node"}
 
 func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet, obj *ent.Shipment) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentImplementors)
+	fields := ec.collectFields(sel, shipmentImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87444,7 +87446,7 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 var shipmentConnectionImplementors = []string{"ShipmentConnection"}
 
 func (ec *executionContext) _ShipmentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ShipmentConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentConnectionImplementors)
+	fields := ec.collectFields(sel, shipmentConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87492,7 +87494,7 @@ func (ec *executionContext) _ShipmentConnection(ctx context.Context, sel ast.Sel
 var shipmentEdgeImplementors = []string{"ShipmentEdge"}
 
 func (ec *executionContext) _ShipmentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ShipmentEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentEdgeImplementors)
+	fields := ec.collectFields(sel, shipmentEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87530,7 +87532,7 @@ func (ec *executionContext) _ShipmentEdge(ctx context.Context, sel ast.Selection
 var shipmentExceptionPayloadImplementors = []string{"ShipmentExceptionPayload"}
 
 func (ec *executionContext) _ShipmentExceptionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShipmentExceptionPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentExceptionPayloadImplementors)
+	fields := ec.collectFields(sel, shipmentExceptionPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87588,7 +87590,7 @@ func (ec *executionContext) _ShipmentExceptionPayload(ctx context.Context, sel a
 var shipmentLineImplementors = []string{"ShipmentLine", "Node"}
 
 func (ec *executionContext) _ShipmentLine(ctx context.Context, sel ast.SelectionSet, obj *ent.ShipmentLine) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentLineImplementors)
+	fields := ec.collectFields(sel, shipmentLineImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87646,7 +87648,7 @@ func (ec *executionContext) _ShipmentLine(ctx context.Context, sel ast.Selection
 var shipmentPayloadImplementors = []string{"ShipmentPayload"}
 
 func (ec *executionContext) _ShipmentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShipmentPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shipmentPayloadImplementors)
+	fields := ec.collectFields(sel, shipmentPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87689,7 +87691,7 @@ func (ec *executionContext) _ShipmentPayload(ctx context.Context, sel ast.Select
 var stockItemImplementors = []string{"StockItem", "Node"}
 
 func (ec *executionContext) _StockItem(ctx context.Context, sel ast.SelectionSet, obj *ent.StockItem) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stockItemImplementors)
+	fields := ec.collectFields(sel, stockItemImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87792,7 +87794,7 @@ func (ec *executionContext) _StockItem(ctx context.Context, sel ast.SelectionSet
 var stockItemConnectionImplementors = []string{"StockItemConnection"}
 
 func (ec *executionContext) _StockItemConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.StockItemConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stockItemConnectionImplementors)
+	fields := ec.collectFields(sel, stockItemConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87840,7 +87842,7 @@ func (ec *executionContext) _StockItemConnection(ctx context.Context, sel ast.Se
 var stockItemEdgeImplementors = []string{"StockItemEdge"}
 
 func (ec *executionContext) _StockItemEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.StockItemEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stockItemEdgeImplementors)
+	fields := ec.collectFields(sel, stockItemEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87878,7 +87880,7 @@ func (ec *executionContext) _StockItemEdge(ctx context.Context, sel ast.Selectio
 var stockItemPayloadImplementors = []string{"StockItemPayload"}
 
 func (ec *executionContext) _StockItemPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StockItemPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stockItemPayloadImplementors)
+	fields := ec.collectFields(sel, stockItemPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -87916,7 +87918,7 @@ func (ec *executionContext) _StockItemPayload(ctx context.Context, sel ast.Selec
 var stockMovementImplementors = []string{"StockMovement", "Node"}
 
 func (ec *executionContext) _StockMovement(ctx context.Context, sel ast.SelectionSet, obj *ent.StockMovement) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stockMovementImplementors)
+	fields := ec.collectFields(sel, stockMovementImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88054,7 +88056,7 @@ func (ec *executionContext) _StockMovement(ctx context.Context, sel ast.Selectio
 var stockMovementConnectionImplementors = []string{"StockMovementConnection"}
 
 func (ec *executionContext) _StockMovementConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.StockMovementConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stockMovementConnectionImplementors)
+	fields := ec.collectFields(sel, stockMovementConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88102,7 +88104,7 @@ func (ec *executionContext) _StockMovementConnection(ctx context.Context, sel as
 var stockMovementEdgeImplementors = []string{"StockMovementEdge"}
 
 func (ec *executionContext) _StockMovementEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.StockMovementEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stockMovementEdgeImplementors)
+	fields := ec.collectFields(sel, stockMovementEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88140,7 +88142,7 @@ func (ec *executionContext) _StockMovementEdge(ctx context.Context, sel ast.Sele
 var stockMovementPayloadImplementors = []string{"StockMovementPayload"}
 
 func (ec *executionContext) _StockMovementPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StockMovementPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stockMovementPayloadImplementors)
+	fields := ec.collectFields(sel, stockMovementPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88183,7 +88185,7 @@ func (ec *executionContext) _StockMovementPayload(ctx context.Context, sel ast.S
 var stockReleaseImplementors = []string{"StockRelease"}
 
 func (ec *executionContext) _StockRelease(ctx context.Context, sel ast.SelectionSet, obj *order.Release) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stockReleaseImplementors)
+	fields := ec.collectFields(sel, stockReleaseImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88243,7 +88245,7 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
+	fields := ec.collectFields(sel, userImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88326,7 +88328,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 var userConnectionImplementors = []string{"UserConnection"}
 
 func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.UserConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
+	fields := ec.collectFields(sel, userConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88374,7 +88376,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 var userEdgeImplementors = []string{"UserEdge"}
 
 func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.UserEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
+	fields := ec.collectFields(sel, userEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88412,7 +88414,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 var userErrorImplementors = []string{"UserError"}
 
 func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *fault.Error) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
+	fields := ec.collectFields(sel, userErrorImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88455,7 +88457,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 var userPayloadImplementors = []string{"UserPayload"}
 
 func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UserPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userPayloadImplementors)
+	fields := ec.collectFields(sel, userPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88493,7 +88495,7 @@ func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionS
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+	fields := ec.collectFields(sel, viewerImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88536,7 +88538,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 var webhookDeliveryImplementors = []string{"WebhookDelivery", "Node"}
 
 func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.SelectionSet, obj *ent.WebhookDelivery) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryImplementors)
+	fields := ec.collectFields(sel, webhookDeliveryImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88649,7 +88651,7 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 var webhookDeliveryConnectionImplementors = []string{"WebhookDeliveryConnection"}
 
 func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WebhookDeliveryConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryConnectionImplementors)
+	fields := ec.collectFields(sel, webhookDeliveryConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88697,7 +88699,7 @@ func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel 
 var webhookDeliveryEdgeImplementors = []string{"WebhookDeliveryEdge"}
 
 func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WebhookDeliveryEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryEdgeImplementors)
+	fields := ec.collectFields(sel, webhookDeliveryEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88735,7 +88737,7 @@ func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.Se
 var webhookDeliveryPayloadImplementors = []string{"WebhookDeliveryPayload"}
 
 func (ec *executionContext) _WebhookDeliveryPayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookDeliveryPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryPayloadImplementors)
+	fields := ec.collectFields(sel, webhookDeliveryPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88773,7 +88775,7 @@ func (ec *executionContext) _WebhookDeliveryPayload(ctx context.Context, sel ast
 var webhookEndpointImplementors = []string{"WebhookEndpoint", "Node"}
 
 func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.SelectionSet, obj *ent.WebhookEndpoint) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointImplementors)
+	fields := ec.collectFields(sel, webhookEndpointImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88861,7 +88863,7 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 var webhookEndpointConnectionImplementors = []string{"WebhookEndpointConnection"}
 
 func (ec *executionContext) _WebhookEndpointConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WebhookEndpointConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointConnectionImplementors)
+	fields := ec.collectFields(sel, webhookEndpointConnectionImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88909,7 +88911,7 @@ func (ec *executionContext) _WebhookEndpointConnection(ctx context.Context, sel 
 var webhookEndpointEdgeImplementors = []string{"WebhookEndpointEdge"}
 
 func (ec *executionContext) _WebhookEndpointEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WebhookEndpointEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointEdgeImplementors)
+	fields := ec.collectFields(sel, webhookEndpointEdgeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88947,7 +88949,7 @@ func (ec *executionContext) _WebhookEndpointEdge(ctx context.Context, sel ast.Se
 var webhookEndpointPayloadImplementors = []string{"WebhookEndpointPayload"}
 
 func (ec *executionContext) _WebhookEndpointPayload(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookEndpointPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointPayloadImplementors)
+	fields := ec.collectFields(sel, webhookEndpointPayloadImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -88990,7 +88992,7 @@ func (ec *executionContext) _WebhookEndpointPayload(ctx context.Context, sel ast
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := ec.collectFields(sel, __DirectiveImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -89043,7 +89045,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := ec.collectFields(sel, __EnumValueImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -89091,7 +89093,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := ec.collectFields(sel, __FieldImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -89149,7 +89151,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := ec.collectFields(sel, __InputValueImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -89207,7 +89209,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := ec.collectFields(sel, __SchemaImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup
@@ -89265,7 +89267,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := ec.collectFields(sel, __TypeImplementors)
 
 	out := newFieldValues(fields)
 	var deferred graphql.DeferredGroup

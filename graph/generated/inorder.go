@@ -2,17 +2,57 @@ package generated
 
 // Not generated: cmd/gqlgen points the list marshallers of sequential
 // objects here instead of at graphql.MarshalSliceConcurrently, their field
-// sets at fieldValues instead of graphql.FieldSet, and a query's result at
-// responseBuffer.
+// sets at fieldValues instead of graphql.FieldSet, every object's field
+// collection at collectFields, and a query's result at responseBuffer.
 
 import (
 	"bytes"
 	"context"
 	"io"
 	"sync"
+	"unsafe"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
+
+// collectedFields remembers, for one operation, the fields each selection
+// set selects on each type, as graphql.CollectFields does; what differs is
+// the key. graphql.CollectFields hashes the type's implementors on every
+// call, five allocations per object of a response; here the key is where
+// the selection set and the generated implementors list are, which stay
+// put for the operation, and a lookup allocates nothing.
+type collectedFields struct {
+	mu     sync.Mutex // objects marked @concurrent marshal in parallel
+	fields map[collectedKey][]graphql.CollectedField
+}
+
+type collectedKey struct {
+	sel          *ast.Selection
+	n            int
+	implementors *string
+}
+
+// collectFields is graphql.CollectFields(ec.OperationContext, sel,
+// implementors), collected once per operation.
+func (ec *executionContext) collectFields(sel ast.SelectionSet, implementors []string) []graphql.CollectedField {
+	key := collectedKey{unsafe.SliceData(sel), len(sel), unsafe.SliceData(implementors)}
+	c := &ec.collected
+	c.mu.Lock()
+	fields, ok := c.fields[key]
+	c.mu.Unlock()
+	if ok {
+		return fields
+	}
+	fields = graphql.CollectFields(ec.OperationContext, sel, implementors)
+	c.mu.Lock()
+	if c.fields == nil {
+		c.fields = map[collectedKey][]graphql.CollectedField{}
+	}
+	c.fields[key] = fields
+	c.mu.Unlock()
+	return fields
+}
 
 // marshalSliceInOrder is graphql.MarshalSliceConcurrently (same arguments,
 // same field contexts, same recovery from a panicking element) marshalling
