@@ -6,13 +6,12 @@ package account
 import (
 	"context"
 	"fmt"
-	"net/mail"
-	"strings"
 	"time"
 
 	"orderdesk/auth"
 	"orderdesk/ent"
 	"orderdesk/ent/privacy"
+	"orderdesk/fault"
 )
 
 // RefreshTTL is how long a refresh token lives; each refresh issues a new one.
@@ -66,14 +65,12 @@ func system(ctx context.Context) context.Context {
 }
 
 // normalizeEmail lower-cases and trims an address; ok is false when it is
-// not an address.
+// empty, not an address or longer than fault.MaxEmail characters — the
+// check a customer's email gets.
 func normalizeEmail(s string) (string, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || len(s) > 254 {
-		return s, false
-	}
-	return s, true
+	var l fault.List
+	s = l.Email("email", s)
+	return s, s != "" && l.Err() == nil
 }
 
 // Viewer loads the account an access token names and returns its viewer.

@@ -2,8 +2,10 @@ package app_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"orderdesk/app"
 	"orderdesk/app/apptest"
@@ -236,6 +238,19 @@ func TestUserManagement(t *testing.T) {
 		user { id email role } errors { code field } } }`, nil, &out)
 	if u := out.CreateUser.User; u == nil || u.Email != "erp@test.local" || u.Role != "INTEGRATOR" {
 		t.Fatalf("create: %+v", out.CreateUser)
+	}
+	// An address is as long as its characters: 120 Chinese ones are 360
+	// bytes and well within 254 characters; 255 characters are not.
+	const create = `mutation($e: String!) { createUser(input: {email: $e, name: "仓库", password: "warehouse-pass-1", role: WAREHOUSE}) {
+		user { id email } errors { code field } } }`
+	chinese := strings.Repeat("仓", 120) + "@例子.test"
+	admin.MustDo(t, create, apptest.Vars{"e": chinese}, &out)
+	if u := out.CreateUser.User; u == nil || u.Email != chinese {
+		t.Errorf("an address of %d characters: %+v", utf8.RuneCountInString(chinese), out.CreateUser)
+	}
+	admin.MustDo(t, create, apptest.Vars{"e": strings.Repeat("a", 243) + "@example.test"}, &out)
+	if u := out.CreateUser.User; u != nil || len(out.CreateUser.Errors) != 1 || *out.CreateUser.Errors[0].Field != "input.email" {
+		t.Errorf("an address of 256 characters: %+v", out.CreateUser)
 	}
 	admin.MustDo(t, `mutation { createUser(input: {email: "erp@test.local", name: "Again", password: "integrator-pass-1", role: SUPPORT}) {
 		user { id } errors { code field } } }`, nil, &out)

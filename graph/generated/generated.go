@@ -8171,7 +8171,7 @@ type ChangePasswordPayload {
 
 "A new account."
 input CreateUserInput {
-  "Unique; stored in lower case."
+  "A valid address, at most 254 characters; unique; stored in lower case."
   email: String!
   "Display name; required, at most 200 characters."
   name: String!

@@ -413,7 +413,7 @@ type CreateStockItemInput struct {
 
 // A new account.
 type CreateUserInput struct {
-	// Unique; stored in lower case.
+	// A valid address, at most 254 characters; unique; stored in lower case.
 	Email string `json:"email"`
 	// Display name; required, at most 200 characters.
 	Name string `json:"name"`
