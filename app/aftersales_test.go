@@ -336,7 +336,7 @@ func TestCorrection_ContactEmailIsChecked(t *testing.T) {
 	rep := w.env.As(t, "SALES_REP")
 	const correct = `mutation($o: ID!, $v: Int!, $e: String!) {
 		correctOrder(input: {orderId: $o, expectedVersion: $v, errorType: CUSTOMER_INFO, cause: ENTRY_ERROR,
-			customerContact: {email: $e}}) { correction { status } errors { code field message } } }`
+			customerContact: {email: $e}}) { correction { status diff { field after } } errors { code field message } } }`
 	long := strings.Repeat("a", 243) + "@example.test" // 256 characters
 	for _, email := range []string{long, "not an address"} {
 		errs := mutate(t, rep, "correctOrder", correct, apptest.Vars{"o": o.ID, "v": o.Version, "e": email}, nil)
@@ -347,5 +347,13 @@ func TestCorrection_ContactEmailIsChecked(t *testing.T) {
 	if v := w.order(t, o.ID).Version; v != o.Version {
 		t.Errorf("refused corrections changed the order: version %d, want %d", v, o.Version)
 	}
-	must(t, mutate(t, rep, "correctOrder", correct, apptest.Vars{"o": o.ID, "v": o.Version, "e": "Buyer@Acme.test"}, nil))
+	var done struct {
+		Correction struct {
+			Diff []struct{ Field, After string }
+		}
+	}
+	must(t, mutate(t, rep, "correctOrder", correct, apptest.Vars{"o": o.ID, "v": o.Version, "e": " Buyer@Acme.test"}, &done))
+	if d := done.Correction.Diff; len(d) != 1 || d[0].Field != "customer.email" || d[0].After != "buyer@acme.test" {
+		t.Errorf("diff %+v, want customer.email to become buyer@acme.test, as stored", d)
+	}
 }

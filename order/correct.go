@@ -103,7 +103,7 @@ func (s *Service) Correct(ctx context.Context, r CorrectRequest) (*Result, error
 	if _, err := auth.Require(ctx, auth.OrderCorrect); err != nil {
 		return nil, err
 	}
-	if err := validateCorrection(r); err != nil {
+	if err := validateCorrection(&r); err != nil {
 		return nil, err
 	}
 	return s.runOrPreview(ctx, r.DryRun, "correctOrder", r.IdempotencyKey, r, func(ctx context.Context, tx *ent.Tx) (*Result, error) {
@@ -125,7 +125,10 @@ func (s *Service) Correct(ctx context.Context, r CorrectRequest) (*Result, error
 	})
 }
 
-func validateCorrection(r CorrectRequest) error {
+// validateCorrection checks r and puts its contact email in the form the
+// customer keeps (trimmed, lower case), so that the diff, the record and
+// the customer show the same address.
+func validateCorrection(r *CorrectRequest) error {
 	var errs fault.List
 	if ordercorrection.ErrorTypeValidator(ordercorrection.ErrorType(r.ErrorType)) != nil {
 		errs.Add(fault.Invalid, "input.errorType", "is not an error type")
@@ -147,7 +150,7 @@ func validateCorrection(r CorrectRequest) error {
 			errs.Text("input.customerContact.phone", *c.Phone, 50, false)
 		}
 		if c.Email != nil {
-			errs.Email("input.customerContact.email", *c.Email)
+			c.Email = new(errs.Email("input.customerContact.email", *c.Email))
 		}
 	}
 	for i, l := range r.Lines {
@@ -480,6 +483,8 @@ func (s *Service) applyCorrection(ctx context.Context, l *Locked, rec *ent.Order
 			u.SetContactName(strings.TrimSpace(*k.ContactName))
 		}
 		if k.Email != nil {
+			// Normalised when asked for; again for corrections waiting
+			// since before that was so.
 			u.SetEmail(strings.ToLower(strings.TrimSpace(*k.Email)))
 		}
 		if k.Phone != nil {
